@@ -1,0 +1,141 @@
+package io.meterlake.catalog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import io.meterlake.error.MeterlakeException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The metric catalog: every metric Meterlake bills, read from {@code conf/metrics.json}.
+ *
+ * <p>Adding a metric is a change of that file, not of code. Factors are exact decimals written as
+ * JSON strings, so no factor ever passes through {@code double}. Loading validates the whole file
+ * and reports every problem at once.
+ */
+public final class MetricCatalog implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final Map<String, Metric> metrics;
+
+    public MetricCatalog(Collection<Metric> metrics) {
+        Map<String, Metric> byName = new LinkedHashMap<>();
+        for (Metric metric : metrics) {
+            if (byName.put(metric.name(), metric) != null) {
+                throw new IllegalArgumentException("duplicate metric " + metric.name());
+            }
+        }
+        this.metrics = Map.copyOf(byName);
+    }
+
+    public Optional<Metric> metric(String name) {
+        return Optional.ofNullable(metrics.get(name));
+    }
+
+    /** Metrics in name order, so anything rendered from the catalog is stable. */
+    public List<Metric> metrics() {
+        return metrics.values().stream().sorted(java.util.Comparator.comparing(Metric::name)).toList();
+    }
+
+    /** Reads a catalog; {@code origin} names the file in error messages. */
+    public static MetricCatalog read(InputStream in, String origin) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(in);
+        } catch (IOException e) {
+            throw MeterlakeException.badInput("metric catalog " + origin + " is not valid JSON ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")", "fix the file; see conf/metrics.json for the format", e);
+        }
+        List<String> errors = new ArrayList<>();
+        List<Metric> metrics = new ArrayList<>();
+        JsonNode list = root == null ? null : root.get("metrics");
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            errors.add("it needs a non-empty array \"metrics\"");
+        } else {
+            for (int i = 0; i < list.size(); i++) {
+                parseMetric(list.get(i), i, errors).ifPresent(metrics::add);
+            }
+        }
+        long distinct = metrics.stream().map(Metric::name).distinct().count();
+        if (distinct != metrics.size()) {
+            errors.add("metric names must be unique");
+        }
+        if (!errors.isEmpty()) {
+            throw MeterlakeException.badInput("metric catalog " + origin + " is invalid: "
+                    + String.join("; ", errors), "fix the file; see conf/metrics.json for the format");
+        }
+        return new MetricCatalog(metrics);
+    }
+
+    private static Optional<Metric> parseMetric(JsonNode node, int index, List<String> errors) {
+        String where = "metrics[" + index + "]";
+        String name = text(node, "name");
+        String canonical = text(node, "canonical_unit");
+        String aggregation = text(node, "aggregation");
+        JsonNode units = node.get("units");
+        int before = errors.size();
+        if (name == null || name.isBlank()) {
+            errors.add(where + ".name is missing");
+        }
+        if (canonical == null || canonical.isBlank()) {
+            errors.add(where + ".canonical_unit is missing");
+        }
+        Aggregation agg = null;
+        try {
+            agg = aggregation == null ? null : Aggregation.valueOf(aggregation);
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        if (agg == null) {
+            errors.add(where + ".aggregation must be one of SUM, MAX, LATEST");
+        }
+        Map<String, BigDecimal> factors = new LinkedHashMap<>();
+        if (units == null || !units.isObject() || units.isEmpty()) {
+            errors.add(where + ".units must be an object of unit -> factor");
+        } else {
+            for (Iterator<Map.Entry<String, JsonNode>> it = units.fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> unit = it.next();
+                if (!unit.getValue().isTextual()) {
+                    errors.add(where + ".units." + unit.getKey() + " must be a decimal string such as \"0.001\"");
+                    continue;
+                }
+                try {
+                    BigDecimal factor = new BigDecimal(unit.getValue().textValue());
+                    if (factor.signum() <= 0) {
+                        errors.add(where + ".units." + unit.getKey() + " must be positive");
+                    }
+                    factors.put(unit.getKey(), factor);
+                } catch (NumberFormatException e) {
+                    errors.add(where + ".units." + unit.getKey() + " is not a decimal");
+                }
+            }
+            if (canonical != null && factors.containsKey(canonical)
+                    && factors.get(canonical).compareTo(BigDecimal.ONE) != 0) {
+                errors.add(where + ": the canonical unit's factor must be 1");
+            }
+            if (canonical != null && !factors.containsKey(canonical)) {
+                errors.add(where + ": the canonical unit " + canonical + " must be among the accepted units");
+            }
+        }
+        if (errors.size() > before) {
+            return Optional.empty();
+        }
+        return Optional.of(new Metric(name, canonical, factors, agg));
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node == null ? null : node.get(field);
+        return value != null && value.isTextual() ? value.textValue() : null;
+    }
+}

@@ -1,0 +1,47 @@
+package io.meterlake.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every configuration key Meterlake reads, with its code default.
+ *
+ * <p>Precedence, highest first: {@code --set key=value} (and {@code --warehouse}) &gt;
+ * {@code --conf-file} files in the order given &gt; {@code conf/meterlake.properties} &gt; the
+ * defaults here. A key that is not listed here is rejected wherever it appears.
+ */
+public final class ConfigKeys {
+    /** Root of the Delta tables: a local directory or an {@code s3a://bucket/prefix} URI. */
+    public static final String WAREHOUSE = "warehouse";
+    /** The metric catalog; empty means {@code metrics.json} beside the defaults in use. */
+    public static final String CATALOG_FILE = "catalog.file";
+    /** How far in the future of its ingest time an event may lie before it is quarantined. */
+    public static final String MAX_CLOCK_SKEW = "validation.max-clock-skew";
+    /** How far in the past of its ingest time an event may lie before it is quarantined. */
+    public static final String MAX_EVENT_AGE = "validation.max-event-age";
+    /** Spark master for local runs; ignored under spark-submit, which sets its own. */
+    public static final String SPARK_MASTER = "spark.master";
+    /** {@code spark.sql.shuffle.partitions}: keep it near the number of cores. */
+    public static final String SPARK_SHUFFLE_PARTITIONS = "spark.shuffle-partitions";
+
+    private static final Map<String, String> DEFAULTS;
+
+    static {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put(WAREHOUSE, "./warehouse");
+        defaults.put(CATALOG_FILE, "");
+        defaults.put(MAX_CLOCK_SKEW, "PT5M");
+        defaults.put(MAX_EVENT_AGE, "P90D");
+        defaults.put(SPARK_MASTER, "local[*]");
+        defaults.put(SPARK_SHUFFLE_PARTITIONS, "4");
+        DEFAULTS = java.util.Collections.unmodifiableMap(defaults);
+    }
+
+    private ConfigKeys() {
+    }
+
+    /** Every key with its code default, in documentation order. */
+    public static Map<String, String> defaults() {
+        return DEFAULTS;
+    }
+}

@@ -1,0 +1,196 @@
+package io.meterlake.config;
+
+import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.error.MeterlakeException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeSet;
+
+/**
+ * Resolves configuration once: code defaults, then {@code conf/meterlake.properties}, then each
+ * {@code --conf-file}, then {@code --set} overrides (see {@link ConfigKeys} for the precedence).
+ *
+ * <p>Unknown keys and bad values are collected and reported together in one
+ * {@link MeterlakeException}, so a user fixes a config file in one round trip.
+ *
+ * <p>The defaults directory is {@code conf/} of the installation: the system property
+ * {@code meterlake.conf.dir} or the environment variable {@code METERLAKE_CONF_DIR} name it (the
+ * launcher sets it). Without either, the copies of {@code conf/} packaged in the jar are used, so a
+ * job under spark-submit starts from the same defaults.
+ */
+public final class ConfigLoader {
+    static final String DEFAULTS_FILE = "meterlake.properties";
+    static final String CATALOG_FILE = "metrics.json";
+    static final String PACKAGED_CONF = "meterlake/conf/";
+
+    private ConfigLoader() {
+    }
+
+    public static MeterlakeConfig load(List<Path> confFiles, Map<String, String> overrides) {
+        return load(defaultConfDir(), confFiles, overrides);
+    }
+
+    public static MeterlakeConfig load(Optional<Path> confDir, List<Path> confFiles, Map<String, String> overrides) {
+        List<String> errors = new ArrayList<>();
+        Map<String, String> values = new LinkedHashMap<>(ConfigKeys.defaults());
+
+        if (confDir.isPresent()) {
+            Path defaults = confDir.get().resolve(DEFAULTS_FILE);
+            if (Files.isRegularFile(defaults)) {
+                merge(values, readProperties(defaults), defaults.toString(), errors);
+            }
+        } else {
+            try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(PACKAGED_CONF + DEFAULTS_FILE)) {
+                if (in != null) {
+                    Properties properties = new Properties();
+                    properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                    merge(values, properties, "packaged " + DEFAULTS_FILE, errors);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read the packaged defaults", e);
+            }
+        }
+        for (Path file : confFiles) {
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                errors.add("--conf-file " + file + " does not exist or is not readable");
+                continue;
+            }
+            merge(values, readProperties(file), file.toString(), errors);
+        }
+        Properties sets = new Properties();
+        sets.putAll(overrides);
+        merge(values, sets, "--set", errors);
+
+        String warehouse = stripTrailingSlash(values.get(ConfigKeys.WAREHOUSE).trim());
+        if (warehouse.isEmpty()) {
+            errors.add(ConfigKeys.WAREHOUSE + " must not be empty");
+        }
+        Duration skew = duration(values, ConfigKeys.MAX_CLOCK_SKEW, errors);
+        Duration age = duration(values, ConfigKeys.MAX_EVENT_AGE, errors);
+        int partitions = positiveInt(values, ConfigKeys.SPARK_SHUFFLE_PARTITIONS, errors);
+        String master = values.get(ConfigKeys.SPARK_MASTER).trim();
+        if (master.isEmpty()) {
+            errors.add(ConfigKeys.SPARK_MASTER + " must not be empty");
+        }
+        MetricCatalog catalog = null;
+        try {
+            catalog = loadCatalog(values.get(ConfigKeys.CATALOG_FILE).trim(), confDir);
+        } catch (MeterlakeException e) {
+            errors.add(e.getMessage());
+        }
+        if (!errors.isEmpty()) {
+            throw MeterlakeException.badInput("invalid configuration: " + String.join("; ", errors),
+                    "fix the values named (keys and defaults are listed in conf/meterlake.properties)");
+        }
+        return new MeterlakeConfig(warehouse, catalog, skew, age, master, partitions);
+    }
+
+    /** The installation's {@code conf/} directory, if the launcher or the user named one. */
+    public static Optional<Path> defaultConfDir() {
+        String dir = System.getProperty("meterlake.conf.dir");
+        if (dir == null || dir.isBlank()) {
+            dir = System.getenv("METERLAKE_CONF_DIR");
+        }
+        return dir == null || dir.isBlank() ? Optional.empty() : Optional.of(Path.of(dir));
+    }
+
+    private static MetricCatalog loadCatalog(String file, Optional<Path> confDir) {
+        if (!file.isEmpty()) {
+            return readCatalog(Path.of(file));
+        }
+        if (confDir.isPresent() && Files.isRegularFile(confDir.get().resolve(CATALOG_FILE))) {
+            return readCatalog(confDir.get().resolve(CATALOG_FILE));
+        }
+        try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(PACKAGED_CONF + CATALOG_FILE)) {
+            if (in == null) {
+                throw MeterlakeException.badInput("no metric catalog found",
+                        "set " + ConfigKeys.CATALOG_FILE + " to the path of a metrics.json");
+            }
+            return MetricCatalog.read(in, "packaged " + CATALOG_FILE);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the packaged catalog", e);
+        }
+    }
+
+    private static MetricCatalog readCatalog(Path path) {
+        if (!Files.isRegularFile(path)) {
+            throw MeterlakeException.missingFile("metric catalog", path.toString());
+        }
+        try (InputStream in = Files.newInputStream(path)) {
+            return MetricCatalog.read(in, path.toString());
+        } catch (IOException e) {
+            throw MeterlakeException.badInput("cannot read metric catalog " + path, "check its permissions", e);
+        }
+    }
+
+    private static Properties readProperties(Path file) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException | IllegalArgumentException e) {
+            throw MeterlakeException.badInput("cannot read config file " + file + " (" + e.getMessage() + ")",
+                    "it must be a Java properties file of key=value lines");
+        }
+        return properties;
+    }
+
+    private static void merge(Map<String, String> values, Properties properties, String origin, List<String> errors) {
+        for (String key : new TreeSet<>(properties.stringPropertyNames())) {
+            if (!ConfigKeys.defaults().containsKey(key)) {
+                errors.add("unknown key '" + key + "' in " + origin + " (known keys: "
+                        + String.join(", ", ConfigKeys.defaults().keySet()) + ")");
+                continue;
+            }
+            values.put(key, properties.getProperty(key));
+        }
+    }
+
+    private static Duration duration(Map<String, String> values, String key, List<String> errors) {
+        String text = values.get(key).trim();
+        try {
+            Duration duration = Duration.parse(text);
+            if (duration.isNegative() || duration.isZero()) {
+                errors.add(key + " must be positive, got " + text);
+            }
+            return duration;
+        } catch (DateTimeParseException e) {
+            errors.add(key + " must be an ISO-8601 duration such as PT5M or P90D, got '" + text + "'");
+            return null;
+        }
+    }
+
+    private static int positiveInt(Map<String, String> values, String key, List<String> errors) {
+        String text = values.get(key).trim();
+        try {
+            int value = Integer.parseInt(text);
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        errors.add(key + " must be a positive whole number, got '" + text + "'");
+        return 1;
+    }
+
+    private static String stripTrailingSlash(String path) {
+        String result = path;
+        while (result.length() > 1 && result.endsWith("/") && !result.endsWith("://")) {
+            result = result.substring(0, result.length() - 1);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,34 @@
+package io.meterlake.config;
+
+import io.meterlake.catalog.MetricCatalog;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The resolved configuration of one run: immutable, validated once by {@link ConfigLoader}.
+ *
+ * @param warehouse       root of the Delta tables (local path or URI), without trailing slash
+ * @param catalog         the metric catalog
+ * @param maxClockSkew    events further than this after their ingest time are quarantined
+ * @param maxEventAge     events further than this before their ingest time are quarantined
+ * @param sparkMaster     Spark master for local runs
+ * @param shufflePartitions {@code spark.sql.shuffle.partitions}
+ */
+public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration maxClockSkew,
+        Duration maxEventAge, String sparkMaster, int shufflePartitions) implements Serializable {
+
+    public MeterlakeConfig {
+        Objects.requireNonNull(warehouse, "warehouse");
+        Objects.requireNonNull(catalog, "catalog");
+        Objects.requireNonNull(maxClockSkew, "maxClockSkew");
+        Objects.requireNonNull(maxEventAge, "maxEventAge");
+        Objects.requireNonNull(sparkMaster, "sparkMaster");
+    }
+
+    /** The same configuration over another warehouse root. */
+    public MeterlakeConfig withWarehouse(String root) {
+        return new MeterlakeConfig(root, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions);
+    }
+}

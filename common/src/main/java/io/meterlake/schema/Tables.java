@@ -1,0 +1,130 @@
+package io.meterlake.schema;
+
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import static io.meterlake.schema.Columns.*;
+
+/** Table names and their explicit schemas. Nothing in Meterlake infers a schema. */
+public final class Tables {
+    public static final String RAW_USAGE_EVENTS = "raw_usage_events";
+    public static final String QUARANTINED_EVENTS = "quarantined_events";
+    public static final String ENTITLEMENTS = "entitlements";
+
+    /** Quantities everywhere: exact, 9 fraction digits. */
+    public static final DataType QUANTITY_TYPE = DataTypes.createDecimalType(38, 9);
+    public static final DataType ATTRIBUTES_TYPE = DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType);
+
+    /** One record as any source hands it to the pipeline: payload, position, ingest time. */
+    public static final StructType RECORD = new StructType(new StructField[] {
+        nullable(PAYLOAD, DataTypes.StringType),
+        required(INGEST_KIND, DataTypes.StringType),
+        nullable(SOURCE_FILE, DataTypes.StringType),
+        nullable(FILE_SHA256, DataTypes.StringType),
+        nullable(LINE_NUMBER, DataTypes.LongType),
+        nullable(KAFKA_TOPIC, DataTypes.StringType),
+        nullable(KAFKA_PARTITION, DataTypes.IntegerType),
+        nullable(KAFKA_OFFSET, DataTypes.LongType),
+        required(INGESTED_AT, DataTypes.TimestampType),
+    });
+
+    /** What the parse stage adds to a record. */
+    public static final StructType PARSED_FIELDS = new StructType(new StructField[] {
+        nullable(SCHEMA_VERSION, DataTypes.IntegerType),
+        nullable(EVENT_ID, DataTypes.StringType),
+        nullable(SOURCE, DataTypes.StringType),
+        nullable(TENANT_ID, DataTypes.StringType),
+        nullable(APP_ID, DataTypes.StringType),
+        nullable(METRIC, DataTypes.StringType),
+        nullable(INPUT_UNIT, DataTypes.StringType),
+        nullable(INPUT_QUANTITY, DataTypes.StringType),
+        nullable(EVENT_TIME, DataTypes.TimestampType),
+        nullable(ATTRIBUTES, ATTRIBUTES_TYPE),
+        nullable(REASON, DataTypes.StringType),
+        nullable(DETAIL, DataTypes.StringType),
+    });
+
+    /**
+     * Every accepted record exactly once: normalized, attributed, with its source position.
+     * Append-only, partitioned by {@link Columns#EVENT_DATE}. The first columns are the ones
+     * queries filter on, so Delta keeps statistics for them.
+     */
+    public static final StructType RAW = new StructType(new StructField[] {
+        required(EVENT_DATE, DataTypes.DateType),
+        required(EVENT_TIME, DataTypes.TimestampType),
+        required(SOURCE, DataTypes.StringType),
+        required(EVENT_ID, DataTypes.StringType),
+        required(TENANT_ID, DataTypes.StringType),
+        required(APP_ID, DataTypes.StringType),
+        required(METRIC, DataTypes.StringType),
+        required(QUANTITY, QUANTITY_TYPE),
+        required(UNIT, DataTypes.StringType),
+        required(SUBSCRIPTION_ID, DataTypes.StringType),
+        required(ENTITLEMENT_ID, DataTypes.StringType),
+        required(BILLING_ACCOUNT_ID, DataTypes.StringType),
+        required(PLAN, DataTypes.StringType),
+        required(INGEST_KIND, DataTypes.StringType),
+        nullable(FILE_SHA256, DataTypes.StringType),
+        nullable(LINE_NUMBER, DataTypes.LongType),
+        nullable(KAFKA_TOPIC, DataTypes.StringType),
+        nullable(KAFKA_PARTITION, DataTypes.IntegerType),
+        nullable(KAFKA_OFFSET, DataTypes.LongType),
+        required(INGESTED_AT, DataTypes.TimestampType),
+        required(CONTENT_SHA256, DataTypes.StringType),
+        required(PAYLOAD_SHA256, DataTypes.StringType),
+        required(INPUT_QUANTITY, DataTypes.StringType),
+        required(INPUT_UNIT, DataTypes.StringType),
+        required(SCHEMA_VERSION, DataTypes.IntegerType),
+        nullable(SOURCE_FILE, DataTypes.StringType),
+        nullable(ATTRIBUTES, ATTRIBUTES_TYPE),
+        required(PAYLOAD, DataTypes.StringType),
+    });
+
+    /** Every rejected record exactly once: its original text, reason code and position. Append-only. */
+    public static final StructType QUARANTINE = new StructType(new StructField[] {
+        required(INGESTED_AT, DataTypes.TimestampType),
+        required(REASON, DataTypes.StringType),
+        required(DETAIL, DataTypes.StringType),
+        required(INGEST_KIND, DataTypes.StringType),
+        nullable(FILE_SHA256, DataTypes.StringType),
+        nullable(LINE_NUMBER, DataTypes.LongType),
+        nullable(KAFKA_TOPIC, DataTypes.StringType),
+        nullable(KAFKA_PARTITION, DataTypes.IntegerType),
+        nullable(KAFKA_OFFSET, DataTypes.LongType),
+        nullable(SOURCE, DataTypes.StringType),
+        nullable(EVENT_ID, DataTypes.StringType),
+        nullable(TENANT_ID, DataTypes.StringType),
+        nullable(APP_ID, DataTypes.StringType),
+        nullable(METRIC, DataTypes.StringType),
+        nullable(EVENT_TIME, DataTypes.TimestampType),
+        nullable(SOURCE_FILE, DataTypes.StringType),
+        required(PAYLOAD_SHA256, DataTypes.StringType),
+        nullable(PAYLOAD, DataTypes.StringType),
+    });
+
+    /** Maps usage to money: half-open validity {@code [valid_from, valid_to)}, null valid_to is open. */
+    public static final StructType ENTITLEMENT = new StructType(new StructField[] {
+        required(ENTITLEMENT_ID, DataTypes.StringType),
+        required(SUBSCRIPTION_ID, DataTypes.StringType),
+        required(BILLING_ACCOUNT_ID, DataTypes.StringType),
+        required(TENANT_ID, DataTypes.StringType),
+        required(APP_ID, DataTypes.StringType),
+        required(PLAN, DataTypes.StringType),
+        required(VALID_FROM, DataTypes.TimestampType),
+        nullable(VALID_TO, DataTypes.TimestampType),
+    });
+
+    private Tables() {
+    }
+
+    private static StructField required(String name, DataType type) {
+        return new StructField(name, type, false, Metadata.empty());
+    }
+
+    private static StructField nullable(String name, DataType type) {
+        return new StructField(name, type, true, Metadata.empty());
+    }
+}

@@ -1,0 +1,50 @@
+package io.meterlake.spark;
+
+import io.meterlake.config.MeterlakeConfig;
+import org.apache.spark.sql.SparkSession;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Builds the Spark session every Meterlake job runs in: Delta enabled, UTC session time zone
+ * (event dates and periods are UTC), small shuffles. Under spark-submit the master and resources
+ * come from the submission; locally from {@code spark.master} in the config.
+ */
+public final class SparkSessions {
+    private SparkSessions() {
+    }
+
+    /** The settings a Meterlake session must have; tests build their shared session from these too. */
+    public static Map<String, String> settings(int shufflePartitions) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
+        settings.put("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+        settings.put("spark.sql.session.timeZone", "UTC");
+        settings.put("spark.sql.shuffle.partitions", Integer.toString(shufflePartitions));
+        // Delta reads its log with this many partitions; the default (50) costs seconds on small machines.
+        settings.put("spark.databricks.delta.snapshotPartitions", Integer.toString(Math.max(1, shufflePartitions)));
+        settings.put("spark.sql.sources.partitionOverwriteMode", "static");
+        return settings;
+    }
+
+    /** A session for {@code appName}, reusing the JVM's active session when there is one. */
+    public static SparkSession getOrCreate(MeterlakeConfig config, String appName) {
+        SparkSession.Builder builder = SparkSession.builder().appName(appName);
+        boolean submitted = System.getProperty("spark.master") != null;
+        if (!submitted) {
+            builder.master(config.sparkMaster());
+            if (config.sparkMaster().startsWith("local")) {
+                builder.config("spark.driver.host", "127.0.0.1");
+                builder.config("spark.driver.bindAddress", "127.0.0.1");
+                builder.config("spark.ui.enabled", "false");
+            }
+        }
+        settings(config.shufflePartitions()).forEach(builder::config);
+        SparkSession session = builder.getOrCreate();
+        // An existing session keeps its static settings; the session-level ones we need are set here.
+        session.conf().set("spark.sql.session.timeZone", "UTC");
+        session.conf().set("spark.sql.shuffle.partitions", Integer.toString(config.shufflePartitions()));
+        return session;
+    }
+}

@@ -1,0 +1,94 @@
+package io.meterlake.table;
+
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.delta.tables.DeltaTable;
+import io.delta.tables.DeltaTableBuilder;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.Snapshot;
+import org.apache.spark.sql.types.StructType;
+import scala.Option;
+
+import java.util.OptionalLong;
+
+/**
+ * The Delta tables under one warehouse root (a local directory or an s3a:// URI). Tables are
+ * path-based, so any engine that reads Delta (Spark, Trino) finds them without a metastore.
+ */
+public final class Warehouse {
+    private final SparkSession spark;
+    private final String root;
+
+    public Warehouse(SparkSession spark, String root) {
+        this.spark = spark;
+        this.root = root;
+    }
+
+    public String root() {
+        return root;
+    }
+
+    public String path(String table) {
+        return root + "/" + table;
+    }
+
+    /** Creates the raw and quarantine tables if they are absent (append-only, explicit schemas). */
+    public void ensureIngestTables() {
+        create(Tables.RAW_USAGE_EVENTS, Tables.RAW, true, Columns.EVENT_DATE);
+        create(Tables.QUARANTINED_EVENTS, Tables.QUARANTINE, true, null);
+    }
+
+    public boolean exists(String table) {
+        return DeltaTable.isDeltaTable(spark, path(table));
+    }
+
+    public Dataset<Row> read(String table) {
+        return spark.read().format("delta").load(path(table));
+    }
+
+    /** Current version of a table's log. */
+    public long version(String table) {
+        return snapshot(table).version();
+    }
+
+    /**
+     * The last {@code txnVersion} committed to {@code table} under the idempotent-writer id
+     * {@code appId}, if any. Delta skips a write whose (appId, version) is not newer than this.
+     */
+    public OptionalLong committedTransaction(String table, String appId) {
+        Option<Object> version = snapshot(table).transactions().get(appId);
+        return version.isDefined() ? OptionalLong.of((Long) version.get()) : OptionalLong.empty();
+    }
+
+    /** Appends exactly once per (appId, version): replaying the same pair writes nothing. */
+    public void appendIdempotent(Dataset<Row> rows, String table, String appId, long version) {
+        rows.write().format("delta").mode("append")
+                .option("txnAppId", appId)
+                .option("txnVersion", version)
+                .save(path(table));
+    }
+
+    private Snapshot snapshot(String table) {
+        return DeltaLog.forTableWithSnapshot(spark, path(table))._2();
+    }
+
+    void create(String table, StructType schema, boolean appendOnly, String partitionColumn) {
+        DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).location(path(table)).addColumns(schema);
+        if (partitionColumn != null) {
+            builder = builder.partitionedBy(partitionColumn);
+        }
+        if (appendOnly) {
+            builder = builder.property("delta.appendOnly", "true");
+        }
+        builder.execute();
+    }
+
+    /** Replaces the entitlements table with {@code rows} (history stays readable by time travel). */
+    public void replaceEntitlements(Dataset<Row> rows) {
+        create(Tables.ENTITLEMENTS, Tables.ENTITLEMENT, false, null);
+        rows.write().format("delta").mode("overwrite").save(path(Tables.ENTITLEMENTS));
+    }
+}

@@ -1,0 +1,41 @@
+package io.meterlake.validation;
+
+/**
+ * Why a record was quarantined. Shared by every layer; stored as the enum name.
+ *
+ * <p>A record gets exactly one code: the first rule that fails, in the order of this enum. Parse
+ * rules come first (size, JSON, schema version, fields, types), then catalog and value rules,
+ * then time, then exactness of the unit conversion, then attribution. {@code schema_version} is
+ * read before any other field: absent is {@code MISSING_FIELD}, not an integer {@code BAD_TYPE},
+ * any value but 1 {@code UNSUPPORTED_SCHEMA_VERSION}.
+ */
+public enum ReasonCode {
+    /** The record is larger than 64 KiB of UTF-8. */
+    OVERSIZED,
+    /** Not a single JSON object (syntax error, trailing data, duplicate keys, empty line). */
+    MALFORMED_JSON,
+    /** {@code schema_version} is not 1; nothing else of the record is interpreted. */
+    UNSUPPORTED_SCHEMA_VERSION,
+    /** A required field is absent, null or empty. */
+    MISSING_FIELD,
+    /** A field has the wrong JSON type or form (e.g. event_time without an offset). */
+    BAD_TYPE,
+    /** {@code metric} is not in the catalog. */
+    UNKNOWN_METRIC,
+    /** {@code unit} is not one the catalog accepts for the metric. */
+    UNIT_NOT_ACCEPTED,
+    /** The quantity is NaN or infinite. */
+    NON_FINITE_QUANTITY,
+    /** The quantity is below zero. */
+    NEGATIVE_QUANTITY,
+    /** {@code event_time} is further after the ingest time than the allowed clock skew. */
+    EVENT_TIME_IN_FUTURE,
+    /** {@code event_time} is further before the ingest time than the maximum event age. */
+    EVENT_TOO_OLD,
+    /** In the canonical unit the quantity needs more than 9 fraction digits or 38 digits in all. */
+    PRECISION_OVERFLOW,
+    /** No entitlement covers (tenant_id, app_id) at event_time. */
+    UNATTRIBUTED,
+    /** More than one entitlement covers (tenant_id, app_id) at event_time. */
+    AMBIGUOUS_ATTRIBUTION
+}

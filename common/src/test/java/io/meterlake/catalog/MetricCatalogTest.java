@@ -1,0 +1,54 @@
+package io.meterlake.catalog;
+
+import io.meterlake.error.MeterlakeException;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MetricCatalogTest {
+
+    @Test
+    void shipsTheDefaultCatalog() throws IOException {
+        MetricCatalog catalog;
+        try (InputStream in = Files.newInputStream(Path.of("..", "conf", "metrics.json"))) {
+            catalog = MetricCatalog.read(in, "conf/metrics.json");
+        }
+
+        assertThat(catalog.metrics()).containsExactly(
+                metric("functions.compute", "GB-s", Aggregation.SUM, Map.of("GB-s", "1", "GB-ms", "0.001")),
+                metric("functions.invocations", "count", Aggregation.SUM, Map.of("count", "1")),
+                metric("kvs.reads", "count", Aggregation.SUM, Map.of("count", "1")),
+                metric("kvs.writes", "count", Aggregation.SUM, Map.of("count", "1")),
+                metric("logs.ingested", "GB", Aggregation.SUM,
+                        Map.of("B", "0.000000001", "KB", "0.000001", "MB", "0.001", "GB", "1")),
+                metric("storage.stored", "GB", Aggregation.MAX,
+                        Map.of("B", "0.000000001", "KB", "0.000001", "MB", "0.001", "GB", "1")));
+    }
+
+    @Test
+    void rejectsFactorsThatAreNotDecimalStrings() {
+        String json = "{\"metrics\":[{\"name\":\"m\",\"canonical_unit\":\"u\",\"aggregation\":\"AVG\","
+                + "\"units\":{\"u\":\"1\",\"k\":1000}}]}";
+
+        assertThatThrownBy(() -> MetricCatalog.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t"))
+                .isInstanceOf(MeterlakeException.class)
+                .hasMessageContaining("aggregation must be one of SUM, MAX, LATEST")
+                .hasMessageContaining("units.k must be a decimal string");
+    }
+
+    private static Metric metric(String name, String unit, Aggregation aggregation, Map<String, String> factors) {
+        Map<String, BigDecimal> exact = new java.util.HashMap<>();
+        factors.forEach((k, v) -> exact.put(k, new BigDecimal(v)));
+        return new Metric(name, unit, exact, aggregation);
+    }
+}

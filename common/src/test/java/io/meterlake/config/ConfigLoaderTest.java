@@ -1,0 +1,104 @@
+package io.meterlake.config;
+
+import io.meterlake.error.MeterlakeException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+    private static final Path CONF_DIR = Path.of("..", "conf");
+
+    @Test
+    void pinsEveryKeyAndItsDefault() {
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("warehouse", "./warehouse");
+        expected.put("catalog.file", "");
+        expected.put("validation.max-clock-skew", "PT5M");
+        expected.put("validation.max-event-age", "P90D");
+        expected.put("spark.master", "local[*]");
+        expected.put("spark.shuffle-partitions", "4");
+
+        assertThat(ConfigKeys.defaults()).containsExactlyEntriesOf(expected);
+    }
+
+    @Test
+    void shippedDefaultsFileStatesTheCodeDefaults() throws IOException {
+        Properties shipped = new Properties();
+        try (var reader = Files.newBufferedReader(CONF_DIR.resolve("meterlake.properties"))) {
+            shipped.load(reader);
+        }
+
+        assertThat(shipped).containsExactlyInAnyOrderEntriesOf(ConfigKeys.defaults());
+    }
+
+    @Test
+    void resolvesDefaults() {
+        MeterlakeConfig config = ConfigLoader.load(Optional.of(CONF_DIR), List.of(), Map.of());
+
+        assertThat(config.warehouse()).isEqualTo("./warehouse");
+        assertThat(config.maxClockSkew()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.maxEventAge()).isEqualTo(Duration.ofDays(90));
+        assertThat(config.sparkMaster()).isEqualTo("local[*]");
+        assertThat(config.shufflePartitions()).isEqualTo(4);
+        assertThat(config.catalog().metrics()).hasSize(6);
+    }
+
+    @Test
+    void setBeatsConfFileBeatsDefaults(@TempDir Path dir) throws IOException {
+        Path first = Files.writeString(dir.resolve("first.properties"),
+                "warehouse=/from/first\nvalidation.max-clock-skew=PT1M\nspark.shuffle-partitions=8\n");
+        Path second = Files.writeString(dir.resolve("second.properties"), "warehouse=/from/second/\n");
+
+        MeterlakeConfig config = ConfigLoader.load(Optional.of(CONF_DIR), List.of(first, second),
+                Map.of("spark.shuffle-partitions", "3"));
+
+        assertThat(config.warehouse()).isEqualTo("/from/second");
+        assertThat(config.maxClockSkew()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(config.shufflePartitions()).isEqualTo(3);
+    }
+
+    @Test
+    void reportsEveryProblemAtOnce(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("bad.properties"), "warehose=/typo\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(CONF_DIR), List.of(file, dir.resolve("absent")),
+                Map.of("validation.max-event-age", "90 days", "spark.shuffle-partitions", "0")))
+                .isInstanceOf(MeterlakeException.class)
+                .hasMessageContaining("unknown key 'warehose'")
+                .hasMessageContaining("absent does not exist")
+                .hasMessageContaining("validation.max-event-age must be an ISO-8601 duration")
+                .hasMessageContaining("spark.shuffle-partitions must be a positive whole number")
+                .satisfies(e -> assertThat(((MeterlakeException) e).exitCode()).isEqualTo(2));
+    }
+
+    @Test
+    void fallsBackToThePackagedDefaults() {
+        MeterlakeConfig config = ConfigLoader.load(Optional.empty(), List.of(), Map.of());
+
+        assertThat(config.catalog().metric("storage.stored")).isPresent();
+        assertThat(config.maxEventAge()).isEqualTo(Duration.ofDays(90));
+    }
+
+    @Test
+    void readsAnotherCatalog(@TempDir Path dir) throws IOException {
+        Path catalog = Files.writeString(dir.resolve("m.json"), "{\"metrics\":[{\"name\":\"gpu.seconds\","
+                + "\"canonical_unit\":\"s\",\"aggregation\":\"SUM\",\"units\":{\"s\":\"1\",\"ms\":\"0.001\"}}]}");
+
+        MeterlakeConfig config = ConfigLoader.load(Optional.of(CONF_DIR), List.of(),
+                Map.of("catalog.file", catalog.toString()));
+
+        assertThat(config.catalog().metrics()).extracting(m -> m.name()).containsExactly("gpu.seconds");
+    }
+}

@@ -1,0 +1,79 @@
+package io.meterlake.signing;
+
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.model.BillingLine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SigningTest {
+    private static final List<BillingLine> LINES = List.of(
+            new BillingLine("sub-2", "acct-1", "storage.stored", "GB", new BigDecimal("1.5"), 3),
+            new BillingLine("sub-1", "acct-1", "functions.invocations", "count", new BigDecimal("12"), 12));
+
+    @Test
+    void rendersAStableDocumentedForm() {
+        String text = new String(CanonicalRendering.render("2026-10", LINES), StandardCharsets.UTF_8);
+
+        assertThat(text).isEqualTo("""
+                meterlake-billing-period v1
+                period=2026-10
+                sub-1\tacct-1\tfunctions.invocations\tcount\t12.000000000\t12
+                sub-2\tacct-1\tstorage.stored\tGB\t1.500000000\t3
+                """);
+    }
+
+    @Test
+    void signsAndVerifiesThroughPemFiles(@TempDir Path dir) {
+        Signing.writeKeyPair(Signing.generateKeyPair(), dir.resolve("k.pem"), dir.resolve("k.pub.pem"));
+        PrivateKey privateKey = Signing.readPrivateKey(dir.resolve("k.pem"));
+        PublicKey publicKey = Signing.readPublicKey(dir.resolve("k.pub.pem"));
+        byte[] content = CanonicalRendering.render("2026-10", LINES);
+
+        String signature = Signing.sign(privateKey, content);
+
+        assertThat(Signing.verify(publicKey, content, signature)).isTrue();
+        assertThat(Signing.verify(publicKey, CanonicalRendering.render("2026-11", LINES), signature)).isFalse();
+        assertThat(Signing.verify(publicKey, content, "not-base64!")).isFalse();
+        assertThat(Signing.keyId(publicKey)).hasSize(16).isEqualTo(Signing.keyId(publicKey));
+    }
+
+    @Test
+    void anotherKeyDoesNotVerify() {
+        KeyPair signer = Signing.generateKeyPair();
+        KeyPair other = Signing.generateKeyPair();
+        byte[] content = CanonicalRendering.render("2026-10", LINES);
+
+        assertThat(Signing.verify(other.getPublic(), content, Signing.sign(signer.getPrivate(), content))).isFalse();
+        assertThat(Signing.keyId(other.getPublic())).isNotEqualTo(Signing.keyId(signer.getPublic()));
+    }
+
+    @Test
+    void hashesWithSha256() {
+        assertThat(Signing.sha256Hex("abc".getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    @Test
+    void explainsAWrongKeyFile(@TempDir Path dir) throws Exception {
+        Path notAKey = Files.writeString(dir.resolve("x.pem"), "hello");
+
+        assertThatThrownBy(() -> Signing.readPrivateKey(notAKey))
+                .isInstanceOf(MeterlakeException.class)
+                .hasMessageContaining("holds no PEM block 'PRIVATE KEY'");
+        assertThatThrownBy(() -> Signing.readPublicKey(dir.resolve("missing.pem")))
+                .isInstanceOf(MeterlakeException.class)
+                .hasMessageContaining("does not exist");
+    }
+}

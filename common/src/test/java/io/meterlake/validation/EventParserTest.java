@@ -1,0 +1,114 @@
+package io.meterlake.validation;
+
+import io.meterlake.testing.UsageEvents;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static io.meterlake.testing.UsageEvents.event;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EventParserTest {
+    private final EventParser parser = new EventParser();
+
+    static Stream<Arguments> rejected() {
+        return Stream.of(
+                Arguments.of("oversized", event().attributes(Map.of("blob", "x".repeat(70_000))).json(), ReasonCode.OVERSIZED),
+                Arguments.of("not json", "this is not json", ReasonCode.MALFORMED_JSON),
+                Arguments.of("truncated", "{\"schema_version\":1,\"event_id\":", ReasonCode.MALFORMED_JSON),
+                Arguments.of("empty line", "", ReasonCode.MALFORMED_JSON),
+                Arguments.of("array", "[1,2]", ReasonCode.MALFORMED_JSON),
+                Arguments.of("trailing data", event().json() + " {}", ReasonCode.MALFORMED_JSON),
+                Arguments.of("duplicate key", "{\"schema_version\":1,\"quantity\":1,\"quantity\":2}", ReasonCode.MALFORMED_JSON),
+                Arguments.of("version 2", event().set("schema_version", "2").json(), ReasonCode.UNSUPPORTED_SCHEMA_VERSION),
+                Arguments.of("version 0 and fields missing", "{\"schema_version\":0}", ReasonCode.UNSUPPORTED_SCHEMA_VERSION),
+                Arguments.of("version missing", event().without("schema_version").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("version as string", event().set("schema_version", "\"1\"").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("version as float", event().set("schema_version", "1.0").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("event_id missing", event().without("event_id").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("event_id empty", event().id("").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("source null", event().set("source", "null").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("tenant missing", event().without("tenant_id").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("app missing", event().without("app_id").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("metric missing", event().without("metric").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("unit missing", event().without("unit").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("quantity missing", event().without("quantity").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("event_time missing", event().without("event_time").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("tenant as number", event().set("tenant_id", "42").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("event_id too long", event().id("e".repeat(129)).json(), ReasonCode.BAD_TYPE),
+                Arguments.of("quantity boolean", event().set("quantity", "true").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("quantity words", event().quantity("three").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("quantity with plus", event().quantity("+3").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("time without offset", event().at("2026-10-15T12:00:00").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("time as date", event().at("2026-10-15").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("time as epoch", event().set("event_time", "1760529600").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("attributes not object", event().set("attributes", "[\"a\"]").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("attribute not string", event().set("attributes", "{\"region\":1}").json(), ReasonCode.BAD_TYPE));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rejected")
+    void rejectsWithTheFirstFailingRule(String name, String payload, ReasonCode expected) {
+        ParseResult result = parser.parse(payload);
+
+        assertThat(result.accepted()).isFalse();
+        assertThat(result.reason()).isEqualTo(expected);
+        assertThat(result.detail()).isNotBlank();
+    }
+
+    static Stream<Arguments> quantities() {
+        return Stream.of(
+                Arguments.of("\"1728.987\"", "1728.987"),
+                Arguments.of("1728.987", "1728.987"),
+                Arguments.of("0.1000000000000000055511151231257827", "0.1000000000000000055511151231257827"),
+                Arguments.of("12345678901234567890123", "12345678901234567890123"),
+                Arguments.of("\"1e3\"", "1E+3"),
+                Arguments.of("1.50", "1.50"),
+                Arguments.of("\"-0.0\"", "0.0"),
+                Arguments.of("-2", "-2"),
+                Arguments.of("NaN", "NaN"),
+                Arguments.of("\"NaN\"", "NaN"),
+                Arguments.of("\"Infinity\"", "Infinity"),
+                Arguments.of("-Infinity", "-Infinity"),
+                Arguments.of("\"-inf\"", "-Infinity"));
+    }
+
+    @ParameterizedTest(name = "quantity {0} reads as {1}")
+    @MethodSource("quantities")
+    void readsQuantitiesExactly(String json, String expected) {
+        ParseResult result = parser.parse(event().set("quantity", json).json());
+
+        assertThat(result.accepted()).as(result.detail()).isTrue();
+        assertThat(result.event().inputQuantity()).isEqualTo(expected);
+    }
+
+    @Test
+    void normalizesAnyOffsetToUtc() {
+        ParsedEvent event = parser.parse(event().at("2026-11-01T01:30:00.123456789+02:00").json()).event();
+
+        assertThat(event.eventTime()).isEqualTo(Instant.parse("2026-10-31T23:30:00.123456Z"));
+    }
+
+    @Test
+    void readsEveryField() {
+        ParsedEvent event = parser.parse(event().id("e-9").source("kvs").tenant("t").app("a")
+                .metric("kvs.reads", "count").quantityNumber("7").at("2026-10-01T00:00:00Z")
+                .attributes(Map.of("region", "eu", "fn", "f")).json()).event();
+
+        assertThat(event).isEqualTo(new ParsedEvent(1, "e-9", "kvs", "t", "a", "kvs.reads", "count", "7",
+                Instant.parse("2026-10-01T00:00:00Z"), Map.of("fn", "f", "region", "eu")));
+    }
+
+    @Test
+    void ignoresUnknownFieldsAndNullAttributes() {
+        ParseResult result = parser.parse(event().set("extra", "{\"x\":1}").set("attributes", "null").json());
+
+        assertThat(result.accepted()).isTrue();
+        assertThat(result.event().attributes()).isEmpty();
+    }
+}
