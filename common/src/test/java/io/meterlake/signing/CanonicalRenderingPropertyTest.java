@@ -19,7 +19,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The canonical rendering must not depend on line order and must tell any two line sets apart. */
-class CanonicalRenderingProperties {
+class CanonicalRenderingPropertyTest {
 
     @Property
     void independentOfLineOrder(@ForAll("lineSets") List<BillingLine> lines, @ForAll long seed) {
