@@ -22,9 +22,11 @@ public final class Warehouse {
     private final SparkSession spark;
     private final String root;
 
+    /** {@code root} may be relative (to the working directory) or a URI such as {@code s3a://bucket/prefix}. */
     public Warehouse(SparkSession spark, String root) {
         this.spark = spark;
-        this.root = root;
+        this.root = root.contains("://") || root.startsWith("file:") ? root
+                : java.nio.file.Path.of(root).toAbsolutePath().normalize().toString();
     }
 
     public String root() {

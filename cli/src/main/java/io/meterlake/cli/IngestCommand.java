@@ -1,0 +1,101 @@
+package io.meterlake.cli;
+
+import io.meterlake.batch.ingest.FileIngestJob;
+import io.meterlake.batch.ingest.IngestReport;
+import io.meterlake.error.ExitCodes;
+import io.meterlake.error.MeterlakeException;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code meterlake ingest}: backfill JSONL files through the stream's stages. */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = {"Ingest JSONL files of usage events (backfill).", "",
+            "Valid records go to raw_usage_events, invalid ones to quarantined_events with a reason code, through",
+            "the same parse, validate, normalize and attribute stages as the stream. A file is identified by its",
+            "content: ingesting the same bytes again writes nothing."})
+final class IngestCommand implements Callable<Integer> {
+    @ParentCommand
+    MeterlakeCommand root;
+
+    @Parameters(arity = "1..*", paramLabel = "<file.jsonl>", description = "Files to ingest (local paths or URIs).")
+    List<String> files;
+
+    @Mixin
+    FormatOption format;
+
+    @Override
+    public Integer call() {
+        for (String file : files) {
+            if (!file.contains("://") && !Files.isRegularFile(Path.of(file))) {
+                throw MeterlakeException.missingFile("input file", file);
+            }
+        }
+        List<IngestReport> reports = ingest(root, files);
+        print(root, reports, format.json());
+        return ExitCodes.OK;
+    }
+
+    static List<IngestReport> ingest(MeterlakeCommand root, List<String> files) {
+        SparkSession spark = root.spark("meterlake-ingest");
+        FileIngestJob job = new FileIngestJob(spark, root.config(), root.clock());
+        List<IngestReport> reports = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            String label = "ingest " + (i + 1) + "/" + files.size() + " " + files.get(i);
+            root.err().println(label + " ...");
+            root.err().flush();
+            try (SparkProgress ignored = SparkProgress.start(spark, root.err(), label)) {
+                reports.add(job.ingest(files.get(i)));
+            }
+        }
+        return reports;
+    }
+
+    static void print(MeterlakeCommand root, List<IngestReport> reports, boolean json) {
+        IngestReport total = IngestReport.total(reports);
+        if (json) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("records", total.records());
+            result.put("accepted", total.accepted());
+            result.put("quarantined", total.quarantined());
+            List<Map<String, Object>> perFile = new ArrayList<>();
+            for (IngestReport report : reports) {
+                Map<String, Object> file = new LinkedHashMap<>();
+                file.put("file", report.file());
+                file.put("sha256", report.sha256());
+                file.put("status", report.alreadyIngested() ? "already-ingested" : "ingested");
+                file.put("records", report.records());
+                file.put("accepted", report.accepted());
+                file.put("quarantined", report.quarantined());
+                perFile.add(file);
+            }
+            result.put("files", perFile);
+            Output.json(root.out(), result);
+            return;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (IngestReport report : reports) {
+            rows.add(List.of(report.file(), report.alreadyIngested() ? "already ingested" : "ingested",
+                    Long.toString(report.records()), Long.toString(report.accepted()),
+                    Long.toString(report.quarantinedTotal())));
+        }
+        Output.table(root.out(), List.of("file", "status", "records", "accepted", "quarantined"), rows);
+        if (!total.quarantined().isEmpty()) {
+            root.out().println();
+            List<List<String>> reasons = new ArrayList<>();
+            total.quarantined().forEach((reason, n) -> reasons.add(List.of(reason, Long.toString(n))));
+            Output.table(root.out(), List.of("quarantine reason", "records"), reasons);
+        }
+        root.out().flush();
+    }
+}

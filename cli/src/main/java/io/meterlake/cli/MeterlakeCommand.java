@@ -1,0 +1,82 @@
+package io.meterlake.cli;
+
+import io.meterlake.config.ConfigKeys;
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.spark.SparkSessions;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code meterlake}: the root command. It holds the global options and resolves, once and only
+ * when a command needs them, the configuration and the Spark session.
+ */
+@Command(name = "meterlake", mixinStandardHelpOptions = true, versionProvider = MeterlakeCommand.Version.class,
+        description = "Finance-grade usage metering on Spark and Delta Lake.",
+        subcommands = {KeysCommand.class, EntitlementsCommand.class, GenerateCommand.class, IngestCommand.class,
+            DemoCommand.class},
+        footer = {"", "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."})
+public final class MeterlakeCommand implements Runnable {
+    private final Clock clock;
+    private MeterlakeConfig config;
+
+    @Mixin
+    GlobalOptions global;
+
+    @Spec
+    CommandSpec spec;
+
+    public MeterlakeCommand(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The configuration, resolved with this invocation's overrides (see {@link ConfigLoader}). */
+    public MeterlakeConfig config() {
+        if (config == null) {
+            Map<String, String> overrides = new LinkedHashMap<>(global.settings);
+            if (global.warehouse != null) {
+                overrides.put(ConfigKeys.WAREHOUSE, global.warehouse);
+            }
+            config = ConfigLoader.load(global.confFiles, overrides);
+        }
+        return config;
+    }
+
+    public SparkSession spark(String appName) {
+        return SparkSessions.getOrCreate(config(), appName);
+    }
+
+    public PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    public PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = MeterlakeCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"meterlake " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

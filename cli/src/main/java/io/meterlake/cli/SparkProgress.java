@@ -1,0 +1,77 @@
+package io.meterlake.cli;
+
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Reports the progress of long Spark stages on stderr: a line per running stage with more than one
+ * task, at most every few seconds, so a large ingest never looks hung. Short jobs print nothing.
+ */
+final class SparkProgress extends SparkListener implements AutoCloseable {
+    private static final long INTERVAL_MILLIS = 5_000;
+
+    private final SparkSession spark;
+    private final PrintWriter err;
+    private final String label;
+    private final Clock clock;
+    private final Map<Integer, int[]> stages = new ConcurrentHashMap<>();
+    private final AtomicInteger reported = new AtomicInteger();
+    private volatile long lastReport;
+
+    private SparkProgress(SparkSession spark, PrintWriter err, String label, Clock clock) {
+        this.spark = spark;
+        this.err = err;
+        this.label = label;
+        this.clock = clock;
+        this.lastReport = clock.millis();
+    }
+
+    /** Starts reporting for {@code label} until closed. */
+    static SparkProgress start(SparkSession spark, PrintWriter err, String label) {
+        SparkProgress progress = new SparkProgress(spark, err, label, Clock.systemUTC());
+        spark.sparkContext().addSparkListener(progress);
+        return progress;
+    }
+
+    @Override
+    public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
+        stages.put(submitted.stageInfo().stageId(), new int[] {submitted.stageInfo().numTasks(), 0});
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
+        int[] stage = stages.get(taskEnd.stageId());
+        if (stage == null) {
+            return;
+        }
+        synchronized (stage) {
+            stage[1]++;
+        }
+        long now = clock.millis();
+        if (stage[0] > 1 && now - lastReport >= INTERVAL_MILLIS) {
+            lastReport = now;
+            reported.incrementAndGet();
+            err.println(label + ": stage " + taskEnd.stageId() + ", " + stage[1] + " of " + stage[0] + " tasks done");
+            err.flush();
+        }
+    }
+
+    @Override
+    public void onStageCompleted(SparkListenerStageCompleted completed) {
+        stages.remove(completed.stageInfo().stageId());
+    }
+
+    @Override
+    public void close() {
+        spark.sparkContext().removeSparkListener(this);
+    }
+}

@@ -1,0 +1,24 @@
+package io.meterlake.workload;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.SortedMap;
+
+/**
+ * What ingesting a generated workload must produce, computed by the generator alone.
+ *
+ * @param records     lines written
+ * @param accepted    records that must land in the raw table (duplicates included)
+ * @param quarantined records that must be quarantined, per reason code
+ * @param duplicates  exact re-sends of an accepted event
+ * @param conflicts   re-sends of an accepted event's identity with other content (the first wins)
+ * @param lines       expected billing lines per (period, subscription, metric) after deduplication
+ */
+public record Truth(long records, long accepted, SortedMap<String, Long> quarantined, long duplicates,
+        long conflicts, List<Line> lines) {
+
+    /** One expected billing line; {@code period} is the UTC calendar month {@code YYYY-MM}. */
+    public record Line(String period, String subscriptionId, String billingAccountId, String metric, String unit,
+            BigDecimal quantity, long eventCount) {
+    }
+}

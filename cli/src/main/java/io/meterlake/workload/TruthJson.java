@@ -1,0 +1,81 @@
+package io.meterlake.workload;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meterlake.validation.Quantities;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The ground-truth file of {@code generate --truth-out}: counts, and the expected billing lines with
+ * quantities as decimal strings of 9 fraction digits (as {@code periods show --format json} prints them).
+ */
+public final class TruthJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private TruthJson() {
+    }
+
+    public static ObjectNode toJson(Truth truth) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("records", truth.records());
+        root.put("accepted", truth.accepted());
+        ObjectNode quarantined = root.putObject("quarantined");
+        truth.quarantined().forEach(quarantined::put);
+        root.put("duplicates", truth.duplicates());
+        root.put("conflicts", truth.conflicts());
+        ArrayNode lines = root.putArray("lines");
+        for (Truth.Line line : truth.lines()) {
+            lines.addObject()
+                    .put("period", line.period())
+                    .put("subscription_id", line.subscriptionId())
+                    .put("billing_account_id", line.billingAccountId())
+                    .put("metric", line.metric())
+                    .put("unit", line.unit())
+                    .put("quantity", Quantities.render(line.quantity()))
+                    .put("event_count", line.eventCount());
+        }
+        return root;
+    }
+
+    public static void write(Truth truth, Path file) {
+        try {
+            MAPPER.writeValue(file.toFile(), toJson(truth));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Truth read(Path file) {
+        try {
+            JsonNode root = MAPPER.readTree(file.toFile());
+            TreeMap<String, Long> quarantined = new TreeMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.get("quarantined").fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                quarantined.put(entry.getKey(), entry.getValue().longValue());
+            }
+            List<Truth.Line> lines = new ArrayList<>();
+            for (JsonNode line : root.get("lines")) {
+                lines.add(new Truth.Line(line.get("period").textValue(), line.get("subscription_id").textValue(),
+                        line.get("billing_account_id").textValue(), line.get("metric").textValue(),
+                        line.get("unit").textValue(), new BigDecimal(line.get("quantity").textValue()),
+                        line.get("event_count").longValue()));
+            }
+            return new Truth(root.get("records").longValue(), root.get("accepted").longValue(), quarantined,
+                    root.get("duplicates").longValue(), root.get("conflicts").longValue(), lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

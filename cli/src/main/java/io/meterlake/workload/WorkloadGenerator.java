@@ -1,0 +1,415 @@
+package io.meterlake.workload;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meterlake.catalog.Aggregation;
+import io.meterlake.catalog.Metric;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.model.Entitlement;
+import io.meterlake.validation.ReasonCode;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Makes a synthetic workload of contract events, the entitlements it is billed against, and its
+ * ground truth, computed here in plain Java, independently of the Spark pipeline.
+ *
+ * <p>The workload holds what production sees: exact duplicates, conflicting duplicates (same
+ * identity, other quantity: the first sent wins), late events (event time days behind the events
+ * around them), events just outside the span, instants exactly at period and entitlement
+ * boundaries, non-UTC offsets, a plan change in the middle of the span, JSON numbers and decimal
+ * strings, and every invalid class of {@link ReasonCode} (each at least once when the invalid
+ * rate allows 14 invalid records).
+ *
+ * <p>Time-relative classes ({@code EVENT_TIME_IN_FUTURE}, {@code EVENT_TOO_OLD}) are placed
+ * relative to {@code today} (the start of the reference UTC day) with a day of margin, so the truth
+ * holds for an ingest on the day of generation or the day after.
+ */
+public final class WorkloadGenerator {
+    private static final DateTimeFormatter ISO = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+    private static final ZoneOffset[] OFFSETS = {ZoneOffset.UTC, ZoneOffset.ofHours(2), ZoneOffset.ofHours(-4),
+        ZoneOffset.ofHoursMinutes(5, 30), ZoneOffset.ofHours(-10), ZoneOffset.ofHours(14)};
+    private static final String[] REGIONS = {"us-east-1", "eu-west-1", "ap-southeast-2"};
+    private static final ReasonCode[] INVALID = ReasonCode.values();
+    private static final int RECENT = 4096;
+
+    private final WorkloadSpec spec;
+    private final MeterlakeConfig config;
+    private final Instant today;
+    private final ObjectMapper mapper = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+
+    private final List<Entitlement> entitlements = new ArrayList<>();
+    private final List<String[]> billablePairs = new ArrayList<>();
+    private String overlapTenant;
+    private String overlapApp;
+
+    // Truth state.
+    private final Map<String, Accumulator> lines = new TreeMap<>();
+    private final Set<String> seenIdentities = new HashSet<>();
+    private final TreeMap<String, Long> quarantined = new TreeMap<>();
+    private long records;
+    private long accepted;
+    private long duplicates;
+    private long conflicts;
+
+    public WorkloadGenerator(WorkloadSpec spec, MeterlakeConfig config, Instant now) {
+        this.spec = spec;
+        this.config = config;
+        this.today = now.truncatedTo(ChronoUnit.DAYS);
+        Instant earliest = today.minus(config.maxEventAge()).plus(Duration.ofDays(1));
+        if (spec.start().minus(Duration.ofHours(3)).isBefore(earliest)) {
+            throw MeterlakeException.badInput("--start " + spec.start() + " is too far in the past: events before "
+                    + earliest + " would be quarantined as EVENT_TOO_OLD (validation.max-event-age is "
+                    + config.maxEventAge() + ")", "choose a later --start");
+        }
+        if (spec.end().plus(Duration.ofHours(3)).isAfter(today)) {
+            throw MeterlakeException.badInput("the span " + spec.start() + " + " + spec.days() + " days ends after "
+                    + today + " (today, UTC)", "choose an earlier --start or fewer --days");
+        }
+        buildEntitlements();
+    }
+
+    /** Default start: the first instant of the previous UTC month; default days: that month's length. */
+    public static Instant defaultStart(Instant now) {
+        YearMonth previous = YearMonth.from(now.atOffset(ZoneOffset.UTC)).minusMonths(1);
+        return previous.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    }
+
+    public static int defaultDays(Instant now) {
+        return YearMonth.from(now.atOffset(ZoneOffset.UTC)).minusMonths(1).lengthOfMonth();
+    }
+
+    public List<Entitlement> entitlements() {
+        return List.copyOf(entitlements);
+    }
+
+    /** Writes every record to {@code sink}, in send order, and returns the truth. Call once. */
+    public Truth generate(Consumer<String> sink) {
+        SplittableRandom random = new SplittableRandom(spec.seed());
+        List<ValidEvent> recent = new ArrayList<>();
+        long invalidIndex = 0;
+        long serial = 0;
+        List<ValidEvent> fixed = boundaryEvents();
+        long span = Duration.between(spec.start(), spec.end()).toMillis();
+        while (records < spec.events()) {
+            String line;
+            double draw = random.nextDouble();
+            if (records < fixed.size()) {
+                ValidEvent event = fixed.get((int) records);
+                line = accept(event, random, recent);
+            } else if (draw < spec.invalidRate()) {
+                ReasonCode reason = INVALID[(int) (invalidIndex++ % INVALID.length)];
+                line = invalid(reason, random, serial++);
+                quarantined.merge(reason.name(), 1L, Long::sum);
+            } else if (draw < spec.invalidRate() + spec.duplicateRate() && !recent.isEmpty()) {
+                ValidEvent original = recent.get(random.nextInt(recent.size()));
+                line = original.json();
+                duplicates++;
+                accepted++;
+            } else if (draw < spec.invalidRate() + spec.duplicateRate() + spec.conflictRate() && !recent.isEmpty()) {
+                ValidEvent original = recent.get(random.nextInt(recent.size()));
+                ValidEvent conflicting = original.withQuantity(original.quantity().add(BigDecimal.ONE));
+                line = conflicting.json();
+                conflicts++;
+                accepted++;
+            } else {
+                // Event times advance with the record index, as a live stream's would; late ones fall days behind.
+                long position = (long) ((double) records / spec.events() * span);
+                if (random.nextDouble() < spec.lateRate()) {
+                    position -= Duration.ofHours(24 + random.nextInt(48)).toMillis();
+                }
+                position = Math.max(0, Math.min(span - 1, position + random.nextLong(-60_000, 60_000)));
+                Instant time = spec.start().plusMillis(position).plusNanos(random.nextInt(1000) * 1000L);
+                line = accept(randomEvent(random, "evt-" + spec.seed() + "-" + serial++, time), random, recent);
+            }
+            records++;
+            sink.accept(line);
+        }
+        return truth();
+    }
+
+    private String accept(ValidEvent event, SplittableRandom random, List<ValidEvent> recent) {
+        accepted++;
+        if (seenIdentities.add(event.source() + "\u0000" + event.eventId())) {
+            Entitlement entitlement = entitlements.stream()
+                    .filter(e -> e.covers(event.tenantId(), event.appId(), event.time()))
+                    .findFirst().orElseThrow();
+            Metric metric = config.catalog().metric(event.metric()).orElseThrow();
+            BigDecimal canonical = event.quantity().multiply(metric.factor(event.unit()).orElseThrow());
+            String period = YearMonth.from(event.time().atOffset(ZoneOffset.UTC)).toString();
+            String key = String.join("\u0000", period, entitlement.subscriptionId(), metric.name());
+            lines.computeIfAbsent(key, k -> new Accumulator(period, entitlement.subscriptionId(),
+                    entitlement.billingAccountId(), metric.name(), metric.canonicalUnit(), metric.aggregation()))
+                    .add(canonical, event.time());
+        }
+        if (recent.size() < RECENT) {
+            recent.add(event);
+        } else {
+            recent.set(random.nextInt(RECENT), event);
+        }
+        return event.json();
+    }
+
+    private Truth truth() {
+        List<Truth.Line> result = new ArrayList<>();
+        for (Accumulator accumulator : lines.values()) {
+            result.add(new Truth.Line(accumulator.period, accumulator.subscription, accumulator.account,
+                    accumulator.metric, accumulator.unit, accumulator.value.setScale(9), accumulator.count));
+        }
+        return new Truth(records, accepted, quarantined, duplicates, conflicts, result);
+    }
+
+    private void buildEntitlements() {
+        Instant from = spec.start().minus(Duration.ofDays(60));
+        Instant planChange = planChange();
+        for (int t = 1; t <= spec.tenants(); t++) {
+            String tenant = String.format("tenant-%03d", t);
+            String account = String.format("acct-%03d", t);
+            for (int a = 1; a <= 2; a++) {
+                String app = "forge-app-" + (char) ('a' + (t + a) % 6);
+                String id = tenant + "-" + app;
+                billablePairs.add(new String[] {tenant, app});
+                if (t == 1 && a == 1) {
+                    entitlements.add(new Entitlement("ent-" + id + "-standard", "sub-" + id + "-standard", account,
+                            tenant, app, "standard", from, planChange));
+                    entitlements.add(new Entitlement("ent-" + id + "-premium", "sub-" + id + "-premium", account,
+                            tenant, app, "premium", planChange, null));
+                } else {
+                    entitlements.add(new Entitlement("ent-" + id, "sub-" + id, account, tenant, app,
+                            a == 1 ? "standard" : "free", from, null));
+                }
+            }
+        }
+        overlapTenant = "tenant-001";
+        overlapApp = "forge-app-overlap";
+        entitlements.add(new Entitlement("ent-overlap-1", "sub-overlap-1", "acct-001", overlapTenant, overlapApp,
+                "standard", from, null));
+        entitlements.add(new Entitlement("ent-overlap-2", "sub-overlap-2", "acct-001", overlapTenant, overlapApp,
+                "standard", spec.start(), null));
+    }
+
+    /** Mid-span, not on a day boundary, so the split is visible inside a day. */
+    private Instant planChange() {
+        return spec.start().plus(Duration.ofDays(spec.days() / 2)).plus(Duration.ofHours(13));
+    }
+
+    /** Instants on period and entitlement boundaries and just outside the span, sent first. */
+    private List<ValidEvent> boundaryEvents() {
+        String[] planPair = billablePairs.get(0);
+        String[] otherPair = billablePairs.get(billablePairs.size() > 1 ? 1 : 0);
+        Instant start = spec.start();
+        Instant end = spec.end();
+        List<ValidEvent> events = new ArrayList<>();
+        int n = 0;
+        events.add(boundary(n++, otherPair, "functions.invocations", "count", "1", start, ZoneOffset.UTC));
+        events.add(boundary(n++, otherPair, "functions.invocations", "count", "2", start, ZoneOffset.ofHours(-5)));
+        events.add(boundary(n++, otherPair, "kvs.writes", "count", "3", start.minusNanos(1000), ZoneOffset.ofHours(9)));
+        events.add(boundary(n++, otherPair, "kvs.writes", "count", "4", end.minusMillis(1), ZoneOffset.ofHours(-8)));
+        events.add(boundary(n++, otherPair, "kvs.writes", "count", "5", end, ZoneOffset.ofHours(2)));
+        events.add(boundary(n++, otherPair, "storage.stored", "GB", "1.5", start.minus(Duration.ofHours(2)), ZoneOffset.UTC));
+        events.add(boundary(n++, otherPair, "storage.stored", "MB", "900", end.plus(Duration.ofHours(2)), ZoneOffset.UTC));
+        events.add(boundary(n++, planPair, "functions.compute", "GB-ms", "1000", planChange(), ZoneOffset.ofHours(1)));
+        events.add(boundary(n++, planPair, "functions.compute", "GB-s", "2.5", planChange().minusNanos(1000),
+                ZoneOffset.UTC));
+        return events;
+    }
+
+    private ValidEvent boundary(int n, String[] pair, String metric, String unit, String quantity, Instant time,
+            ZoneOffset offset) {
+        return new ValidEvent("evt-" + spec.seed() + "-boundary-" + n, source(metric), pair[0], pair[1], metric, unit,
+                new BigDecimal(quantity), true, time, offset, Map.of("region", REGIONS[0]));
+    }
+
+    private ValidEvent randomEvent(SplittableRandom random, String id, Instant time) {
+        String[] pair = billablePairs.get(random.nextInt(billablePairs.size()));
+        List<Metric> metrics = config.catalog().metrics();
+        Metric metric = metrics.get(random.nextInt(metrics.size()));
+        String[] unitAndQuantity = quantity(metric, random);
+        Map<String, String> attributes = new TreeMap<>();
+        attributes.put("region", REGIONS[random.nextInt(REGIONS.length)]);
+        attributes.put("function", "fn-" + random.nextInt(20));
+        return new ValidEvent(id, source(metric.name()), pair[0], pair[1], metric.name(), unitAndQuantity[0],
+                new BigDecimal(unitAndQuantity[1]), random.nextBoolean(), time, OFFSETS[random.nextInt(OFFSETS.length)],
+                attributes);
+    }
+
+    /** A unit the catalog accepts and a quantity that converts exactly (at most 9 fraction digits). */
+    private static String[] quantity(Metric metric, SplittableRandom random) {
+        List<String> units = new ArrayList<>(new TreeMap<>(metric.unitFactors()).keySet());
+        String unit = units.get(random.nextInt(units.size()));
+        int factorScale = Math.max(0, metric.factor(unit).orElseThrow().stripTrailingZeros().scale());
+        if (metric.canonicalUnit().equals("count")) {
+            return new String[] {unit, Long.toString(random.nextLong(1, 1_000))};
+        }
+        int digits = Math.min(3, 9 - factorScale);
+        BigDecimal value = BigDecimal.valueOf(random.nextLong(1, 5_000_000), digits);
+        return new String[] {unit, value.toPlainString()};
+    }
+
+    private static String source(String metric) {
+        return "forge-" + metric.substring(0, metric.indexOf('.'));
+    }
+
+    private String invalid(ReasonCode reason, SplittableRandom random, long serial) {
+        String id = "evt-" + spec.seed() + "-invalid-" + serial;
+        Instant inSpan = spec.start().plusMillis(random.nextLong(Duration.between(spec.start(), spec.end()).toMillis()));
+        String[] pair = billablePairs.get(0);
+        ObjectNode node = node(new ValidEvent(id, "forge-functions", pair[0], pair[1], "functions.invocations",
+                "count", BigDecimal.TEN, true, inSpan, ZoneOffset.UTC, Map.of()));
+        switch (reason) {
+            case OVERSIZED -> node.putObject("attributes").put("blob", "x".repeat(70_000));
+            case MALFORMED_JSON -> {
+                return node.toString().substring(0, 40);
+            }
+            case UNSUPPORTED_SCHEMA_VERSION -> node.put("schema_version", 2);
+            case MISSING_FIELD -> node.remove("tenant_id");
+            case BAD_TYPE -> node.put("quantity", true);
+            case UNKNOWN_METRIC -> node.put("metric", "functions.gpu");
+            case UNIT_NOT_ACCEPTED -> node.put("unit", "ms").put("metric", "functions.compute");
+            case NON_FINITE_QUANTITY -> node.put("quantity", "NaN");
+            case NEGATIVE_QUANTITY -> node.put("quantity", new BigDecimal("-5"));
+            case EVENT_TIME_IN_FUTURE -> node.put("event_time", ISO.format(today.plus(Duration.ofDays(3))
+                    .atOffset(ZoneOffset.UTC)));
+            case EVENT_TOO_OLD -> node.put("event_time", ISO.format(today.minus(config.maxEventAge())
+                    .minus(Duration.ofDays(2)).atOffset(ZoneOffset.UTC)));
+            case PRECISION_OVERFLOW -> node.put("metric", "logs.ingested").put("unit", "B").put("quantity", "1.5");
+            case UNATTRIBUTED -> node.put("tenant_id", "tenant-unknown");
+            case AMBIGUOUS_ATTRIBUTION -> node.put("tenant_id", overlapTenant).put("app_id", overlapApp);
+            default -> throw new IllegalStateException("no generator for " + reason);
+        }
+        return node.toString();
+    }
+
+    private ObjectNode node(ValidEvent event) {
+        ObjectNode node = mapper.createObjectNode();
+        node.put("schema_version", 1);
+        node.put("event_id", event.eventId());
+        node.put("source", event.source());
+        node.put("tenant_id", event.tenantId());
+        node.put("app_id", event.appId());
+        node.put("metric", event.metric());
+        if (event.quantityAsNumber()) {
+            node.put("quantity", event.quantity());
+        } else {
+            node.put("quantity", event.quantity().toPlainString());
+        }
+        node.put("unit", event.unit());
+        node.put("event_time", ISO.format(event.time().atOffset(event.offset())));
+        if (!event.attributes().isEmpty()) {
+            ObjectNode attributes = node.putObject("attributes");
+            event.attributes().forEach(attributes::put);
+        }
+        return node;
+    }
+
+    /** A valid event as generated; its JSON is rendered on demand. */
+    private final class ValidEvent {
+        private final String eventId;
+        private final String source;
+        private final String tenantId;
+        private final String appId;
+        private final String metric;
+        private final String unit;
+        private final BigDecimal quantity;
+        private final boolean quantityAsNumber;
+        private final Instant time;
+        private final ZoneOffset offset;
+        private final Map<String, String> attributes;
+
+        ValidEvent(String eventId, String source, String tenantId, String appId, String metric, String unit,
+                BigDecimal quantity, boolean quantityAsNumber, Instant time, ZoneOffset offset,
+                Map<String, String> attributes) {
+            this.eventId = eventId;
+            this.source = source;
+            this.tenantId = tenantId;
+            this.appId = appId;
+            this.metric = metric;
+            this.unit = unit;
+            this.quantity = quantity;
+            this.quantityAsNumber = quantityAsNumber;
+            this.time = time;
+            this.offset = offset;
+            this.attributes = attributes;
+        }
+
+        ValidEvent withQuantity(BigDecimal other) {
+            return new ValidEvent(eventId, source, tenantId, appId, metric, unit, other, quantityAsNumber, time, offset,
+                    attributes);
+        }
+
+        String json() {
+            return node(this).toString();
+        }
+
+        String eventId() { return eventId; }
+        String source() { return source; }
+        String tenantId() { return tenantId; }
+        String appId() { return appId; }
+        String metric() { return metric; }
+        String unit() { return unit; }
+        BigDecimal quantity() { return quantity; }
+        boolean quantityAsNumber() { return quantityAsNumber; }
+        Instant time() { return time; }
+        ZoneOffset offset() { return offset; }
+        Map<String, String> attributes() { return attributes; }
+    }
+
+    /** A truth line being accumulated with the catalog's aggregation. */
+    private static final class Accumulator {
+        final String period;
+        final String subscription;
+        final String account;
+        final String metric;
+        final String unit;
+        final Aggregation aggregation;
+        BigDecimal value;
+        Instant latest;
+        long count;
+
+        Accumulator(String period, String subscription, String account, String metric, String unit,
+                Aggregation aggregation) {
+            this.period = period;
+            this.subscription = subscription;
+            this.account = account;
+            this.metric = metric;
+            this.unit = unit;
+            this.aggregation = aggregation;
+        }
+
+        void add(BigDecimal quantity, Instant time) {
+            count++;
+            if (value == null) {
+                value = quantity;
+                latest = time;
+                return;
+            }
+            switch (aggregation) {
+                case SUM -> value = value.add(quantity);
+                case MAX -> value = value.max(quantity);
+                case LATEST -> {
+                    if (time.isAfter(latest)) {
+                        value = quantity;
+                        latest = time;
+                    }
+                }
+                default -> throw new IllegalStateException(aggregation.name());
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.meterlake.workload;
+
+import io.meterlake.error.MeterlakeException;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * What to generate: {@code events} records over {@code days} days from {@code start}, for
+ * {@code tenants} tenants, with the given shares of duplicates, conflicting duplicates, late
+ * (out-of-order) events and invalid records. The same spec and reference day give the same bytes.
+ */
+public record WorkloadSpec(long events, long seed, int tenants, Instant start, int days, double duplicateRate,
+        double conflictRate, double lateRate, double invalidRate) {
+
+    public WorkloadSpec {
+        if (events < 1) {
+            throw MeterlakeException.badInput("--events must be at least 1, got " + events, "pass a positive count");
+        }
+        if (tenants < 1 || tenants > 10_000) {
+            throw MeterlakeException.badInput("--tenants must be between 1 and 10000, got " + tenants, "pass a count in range");
+        }
+        if (days < 1) {
+            throw MeterlakeException.badInput("--days must be at least 1, got " + days, "pass a positive number of days");
+        }
+        rate("--duplicate-rate", duplicateRate);
+        rate("--conflict-rate", conflictRate);
+        rate("--late-rate", lateRate);
+        rate("--invalid-rate", invalidRate);
+        if (duplicateRate + conflictRate + invalidRate > 0.9) {
+            throw MeterlakeException.badInput("duplicate, conflict and invalid rates add up to more than 0.9",
+                    "lower them so that most records are new valid events");
+        }
+    }
+
+    public Instant end() {
+        return start.plus(Duration.ofDays(days));
+    }
+
+    private static void rate(String name, double value) {
+        if (!(value >= 0 && value <= 1)) {
+            throw MeterlakeException.badInput(name + " must be between 0 and 1, got " + value, "pass a fraction such as 0.05");
+        }
+    }
+}

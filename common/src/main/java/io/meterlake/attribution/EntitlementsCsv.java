@@ -1,0 +1,148 @@
+package io.meterlake.attribution;
+
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.model.Entitlement;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads the entitlements CSV: a header naming the columns of {@link #HEADER} (in any order), then
+ * one entitlement per line. Timestamps are ISO-8601 with an offset; an empty {@code valid_to} is
+ * open-ended. Fields may be double-quoted (RFC 4180). Every problem in the file is reported at
+ * once, with its line number; nothing is loaded from a file with problems.
+ */
+public final class EntitlementsCsv {
+    public static final List<String> HEADER = List.of("entitlement_id", "subscription_id", "billing_account_id",
+            "tenant_id", "app_id", "plan", "valid_from", "valid_to");
+    private static final int MAX_REPORTED = 10;
+
+    private EntitlementsCsv() {
+    }
+
+    public static List<Entitlement> read(Path file) {
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw MeterlakeException.missingFile("entitlements file", file.toString());
+        }
+        List<String> errors = new ArrayList<>();
+        List<Entitlement> result = new ArrayList<>();
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String headerLine = reader.readLine();
+            if (headerLine == null) {
+                throw problem(file, List.of("the file is empty"));
+            }
+            List<String> header = split(headerLine.replace("\uFEFF", ""));
+            int[] index = new int[HEADER.size()];
+            for (int i = 0; i < HEADER.size(); i++) {
+                index[i] = header.indexOf(HEADER.get(i));
+                if (index[i] < 0) {
+                    errors.add("line 1: the header lacks column " + HEADER.get(i));
+                }
+            }
+            if (!errors.isEmpty()) {
+                throw problem(file, errors);
+            }
+            Set<String> ids = new HashSet<>();
+            int lineNumber = 1;
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                List<String> fields = split(line);
+                if (fields.size() != header.size()) {
+                    errors.add("line " + lineNumber + ": " + fields.size() + " fields, the header has " + header.size());
+                    continue;
+                }
+                String[] values = new String[HEADER.size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = fields.get(index[i]).trim();
+                }
+                int before = errors.size();
+                for (int i = 0; i < 7; i++) {
+                    if (values[i].isEmpty()) {
+                        errors.add("line " + lineNumber + ": " + HEADER.get(i) + " is empty");
+                    }
+                }
+                Instant from = time(values[6], "valid_from", lineNumber, errors);
+                Instant to = values[7].isEmpty() ? null : time(values[7], "valid_to", lineNumber, errors);
+                if (from != null && to != null && !from.isBefore(to)) {
+                    errors.add("line " + lineNumber + ": valid_from must be before valid_to");
+                }
+                if (!values[0].isEmpty() && !ids.add(values[0])) {
+                    errors.add("line " + lineNumber + ": entitlement_id " + values[0] + " appears twice");
+                }
+                if (errors.size() == before) {
+                    result.add(new Entitlement(values[0], values[1], values[2], values[3], values[4], values[5], from, to));
+                }
+            }
+        } catch (IOException e) {
+            throw MeterlakeException.badInput("cannot read entitlements file " + file + " (" + e.getMessage() + ")",
+                    "check the file", e);
+        }
+        if (!errors.isEmpty()) {
+            throw problem(file, errors);
+        }
+        return List.copyOf(result);
+    }
+
+    private static MeterlakeException problem(Path file, List<String> errors) {
+        String shown = String.join("; ", errors.subList(0, Math.min(errors.size(), MAX_REPORTED)));
+        String more = errors.size() > MAX_REPORTED ? " (and " + (errors.size() - MAX_REPORTED) + " more)" : "";
+        return MeterlakeException.badInput("entitlements file " + file + " is malformed: " + shown + more,
+                "expected a header " + String.join(",", HEADER)
+                        + " and ISO-8601 times with an offset, e.g. 2026-10-01T00:00:00Z");
+    }
+
+    private static Instant time(String text, String column, int line, List<String> errors) {
+        if (text.isEmpty()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            errors.add("line " + line + ": " + column + " '" + text + "' is not ISO-8601 with an offset");
+            return null;
+        }
+    }
+
+    /** Splits one CSV line, honouring double quotes ("" inside quotes is a quote). */
+    static List<String> split(String line) {
+        List<String> fields = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    field.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    field.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                fields.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(c);
+            }
+        }
+        fields.add(field.toString());
+        return fields;
+    }
+}
