@@ -1,0 +1,91 @@
+package io.meterlake.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meterlake.workload.Truth;
+import io.meterlake.workload.TruthJson;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The real {@code bin/meterlake}, as a user runs it, each command in its own JVM. */
+class LauncherIT {
+    private static final Path LAUNCHER = Path.of("..", "bin", "meterlake").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    record Result(int exitCode, String out, String err) {
+    }
+
+    private Result run(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(LAUNCHER.toString());
+        command.addAll(List.of(args));
+        Path out = dir.resolve("stdout.txt");
+        Path err = dir.resolve("stderr.txt");
+        Process process = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!process.waitFor(8, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new AssertionError("bin/meterlake " + String.join(" ", args) + " did not finish in 8 minutes");
+        }
+        return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    @Test
+    void ingestsAContractFileAndAccountsForEveryRecord() throws Exception {
+        Result generated = run("generate", "--events", "3000", "--seed", "5", "--out", "events.jsonl",
+                "--entitlements-out", "e.csv", "--truth-out", "truth.json");
+        assertThat(generated.exitCode()).as(generated.err()).isZero();
+        Truth truth = TruthJson.read(dir.resolve("truth.json"));
+
+        Result load = run("--warehouse", "W", "entitlements", "load", "e.csv");
+        Result ingest = run("--warehouse", "W", "ingest", "events.jsonl", "--format", "json");
+
+        assertThat(load.exitCode()).as(load.err()).isZero();
+        assertThat(ingest.exitCode()).as(ingest.err()).isZero();
+        JsonNode report = new ObjectMapper().readTree(ingest.out());
+        long quarantined = 0;
+        for (JsonNode n : report.get("quarantined")) {
+            quarantined += n.longValue();
+        }
+        assertThat(report.get("records").longValue()).isEqualTo(3000);
+        assertThat(report.get("accepted").longValue() + quarantined).isEqualTo(3000);
+        assertThat(report.get("accepted").longValue()).isEqualTo(truth.accepted());
+        truth.quarantined().forEach((reason, n) ->
+                assertThat(report.get("quarantined").get(reason).longValue()).as(reason).isEqualTo(n));
+        assertThat(dir.resolve("W").resolve("raw_usage_events").resolve("_delta_log")).isDirectory();
+    }
+
+    @Test
+    void badInputGetsOneReadableLineAndExit2() throws Exception {
+        Files.writeString(dir.resolve("bad.csv"), "entitlement_id,tenant_id\n1,2\n");
+
+        for (Result result : List.of(run("ingest", "missing.jsonl"), run("entitlements", "load", "bad.csv"),
+                run("--set", "validation.max-event-age=ninety", "ingest", "missing.jsonl"), run("frobnicate"))) {
+            assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+            assertThat(result.err()).startsWith("meterlake: ").doesNotContain("\tat ").doesNotContain("Exception");
+            assertThat(result.err().lines().count()).as(result.err()).isLessThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void demoRunsToTheEndOnTheEmbeddedDefault() throws Exception {
+        Result demo = run("demo", "--events", "2000");
+
+        assertThat(demo.exitCode()).as(demo.err()).isZero();
+        assertThat(demo.out()).contains("file", "records", "accepted", "quarantine reason",
+                "the ingest matches the generator's truth: 2000 records");
+        assertThat(dir.resolve("warehouse").resolve("raw_usage_events")).isDirectory();
+        assertThat(dir.resolve("demo").resolve("events.jsonl")).isRegularFile();
+    }
+}

@@ -1,0 +1,105 @@
+package io.meterlake.workload;
+
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.model.Entitlement;
+import io.meterlake.validation.ReasonCode;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class WorkloadGeneratorTest {
+    private static final MeterlakeConfig CONFIG = ConfigLoader.load(Optional.empty(), List.of(), Map.of());
+    private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
+    private static final Instant START = Instant.parse("2026-10-01T00:00:00Z");
+
+    private static WorkloadSpec spec(long events, long seed) {
+        return new WorkloadSpec(events, seed, 4, START, 31, 0.05, 0.01, 0.02, 0.03);
+    }
+
+    private static List<String> generate(WorkloadSpec spec, Truth[] truth) {
+        List<String> lines = new ArrayList<>();
+        truth[0] = new WorkloadGenerator(spec, CONFIG, NOW).generate(lines::add);
+        return lines;
+    }
+
+    @Test
+    void countsEveryRecordExactlyOnce() {
+        Truth[] truth = new Truth[1];
+        List<String> lines = generate(spec(5_000, 7), truth);
+
+        long quarantined = truth[0].quarantined().values().stream().mapToLong(Long::longValue).sum();
+        assertThat(lines).hasSize(5_000);
+        assertThat(truth[0].records()).isEqualTo(5_000);
+        assertThat(truth[0].accepted() + quarantined).isEqualTo(5_000);
+        assertThat(truth[0].duplicates()).isPositive();
+        assertThat(truth[0].conflicts()).isPositive();
+        assertThat(truth[0].quarantined().keySet())
+                .containsExactlyInAnyOrderElementsOf(Arrays.stream(ReasonCode.values()).map(Enum::name).toList());
+    }
+
+    @Test
+    void sameSpecAndDayGiveTheSameBytes() {
+        Truth[] first = new Truth[1];
+        Truth[] second = new Truth[1];
+        Truth[] other = new Truth[1];
+
+        assertThat(generate(spec(2_000, 1), first)).isEqualTo(generate(spec(2_000, 1), second));
+        assertThat(first[0]).isEqualTo(second[0]);
+        assertThat(generate(spec(2_000, 2), other)).isNotEqualTo(generate(spec(2_000, 1), first));
+    }
+
+    @Test
+    void splitsUsageAtThePlanChangeAndThePeriodEnd() {
+        Truth[] truth = new Truth[1];
+        generate(spec(3_000, 3), truth);
+        List<Truth.Line> lines = truth[0].lines();
+
+        // The plan change splits tenant-001's first app into two subscriptions within October.
+        assertThat(lines).anySatisfy(line -> assertThat(line.subscriptionId()).endsWith("-standard"))
+                .anySatisfy(line -> assertThat(line.subscriptionId()).endsWith("-premium"));
+        // The boundary event sent exactly at the span's end belongs to November, the one just before to October.
+        assertThat(lines).filteredOn(line -> line.period().equals("2026-11") && line.metric().equals("kvs.writes"))
+                .singleElement().satisfies(line -> {
+                    assertThat(line.quantity()).isEqualByComparingTo("5");
+                    assertThat(line.eventCount()).isEqualTo(1);
+                });
+        assertThat(lines).filteredOn(line -> line.period().equals("2026-09"))
+                .extracting(Truth.Line::metric).containsExactlyInAnyOrder("kvs.writes", "storage.stored");
+        // MAX lines hold the largest quantity, never a sum: 1.5 GB held at 22:00 on 30 September.
+        assertThat(lines).filteredOn(line -> line.period().equals("2026-09") && line.metric().equals("storage.stored"))
+                .singleElement().satisfies(line -> assertThat(line.quantity()).isEqualByComparingTo(new BigDecimal("1.5")));
+        assertThat(lines).allSatisfy(line -> assertThat(line.quantity().scale()).isEqualTo(9));
+    }
+
+    @Test
+    void entitlementsCoverEveryBillableEventOnce() {
+        WorkloadGenerator generator = new WorkloadGenerator(spec(10, 1), CONFIG, NOW);
+        List<Entitlement> entitlements = generator.entitlements();
+
+        assertThat(entitlements).extracting(Entitlement::entitlementId).doesNotHaveDuplicates();
+        assertThat(entitlements).filteredOn(e -> e.appId().equals("forge-app-overlap")).hasSize(2);
+    }
+
+    @Test
+    void refusesSpansThatValidationWouldReject() {
+        assertThatThrownBy(() -> new WorkloadGenerator(new WorkloadSpec(10, 1, 1,
+                Instant.parse("2026-01-01T00:00:00Z"), 31, 0, 0, 0, 0), CONFIG, NOW))
+                .isInstanceOf(MeterlakeException.class).hasMessageContaining("EVENT_TOO_OLD");
+        assertThatThrownBy(() -> new WorkloadGenerator(new WorkloadSpec(10, 1, 1,
+                Instant.parse("2026-11-20T00:00:00Z"), 10, 0, 0, 0, 0), CONFIG, NOW))
+                .isInstanceOf(MeterlakeException.class).hasMessageContaining("ends after");
+        assertThatThrownBy(() -> new WorkloadSpec(10, 1, 1, START, 1, 0.5, 0.3, 0, 0.2))
+                .isInstanceOf(MeterlakeException.class).hasMessageContaining("more than 0.9");
+    }
+}
