@@ -8,6 +8,8 @@ import io.meterlake.table.Warehouse;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -22,10 +24,12 @@ final class EntitlementsCommand implements Runnable {
     @ParentCommand
     MeterlakeCommand root;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(root.spec.commandLine().getSubcommands().get("entitlements"),
-                "a subcommand is required: load");
+        throw MeterlakeCommand.subcommandRequired(spec);
     }
 
     @Command(name = "load", mixinStandardHelpOptions = true,

@@ -4,6 +4,8 @@ import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.signing.Signing;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -19,10 +21,12 @@ final class KeysCommand implements Runnable {
     @ParentCommand
     MeterlakeCommand root;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(root.spec.commandLine().getSubcommands().get("keys"),
-                "a subcommand is required: generate");
+        throw MeterlakeCommand.subcommandRequired(spec);
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,

@@ -18,7 +18,7 @@ public final class Main {
 
     /**
      * The command line, with Meterlake's error handling: a {@link MeterlakeException} prints its one-line
-     * message and exits with its code; bad usage prints the problem and where to find help and exits 2;
+     * message and exits with its code; bad usage prints the problem and where to find help, on one line, and exits 2;
      * anything else prints one line and exits 1 (the stack trace only with {@code METERLAKE_DEBUG=1}).
      */
     public static CommandLine createCommandLine(Clock clock) {
@@ -26,8 +26,8 @@ public final class Main {
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
-            err.println("meterlake: " + e.getMessage());
-            err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            err.println("meterlake: " + e.getMessage() + " (see '"
+                    + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             err.flush();
             return ExitCodes.USAGE;
         });

@@ -41,7 +41,14 @@ public final class MeterlakeCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+        throw subcommandRequired(spec);
+    }
+
+    /** For commands that only group subcommands: naming none is a usage error listing them. */
+    static CommandLine.ParameterException subcommandRequired(CommandSpec command) {
+        return new CommandLine.ParameterException(command.commandLine(),
+                "'" + command.qualifiedName() + "' needs a command: "
+                        + String.join(", ", command.subcommands().keySet()));
     }
 
     public Clock clock() {

@@ -47,7 +47,8 @@ class CommandLineTest {
             Run run = Run.of(args);
 
             assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
-            assertThat(run.err()).startsWith("meterlake: ").doesNotContain("\tat ").doesNotContain("Exception");
+            assertThat(run.err()).startsWith("meterlake: ").doesNotContain("\tat ").doesNotContain("Exception")
+                    .contains("--help").hasLineCount(1);
         }
     }
 

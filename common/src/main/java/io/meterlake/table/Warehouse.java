@@ -51,6 +51,11 @@ public final class Warehouse {
         return spark.read().format("delta").load(path(table));
     }
 
+    /** A table as it was at {@code version} (Delta time travel). */
+    public Dataset<Row> readAsOf(String table, long version) {
+        return spark.read().format("delta").option("versionAsOf", version).load(path(table));
+    }
+
     /** Current version of a table's log. */
     public long version(String table) {
         return snapshot(table).version();

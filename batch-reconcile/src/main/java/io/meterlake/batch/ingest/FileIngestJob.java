@@ -91,7 +91,9 @@ public final class FileIngestJob {
                         ingestedAt));
         Dataset<Row> records = spark.createDataFrame(lines, Tables.RECORD);
         EventPipeline pipeline = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge());
-        Dataset<Row> processed = pipeline.process(records, warehouse.read(Tables.ENTITLEMENTS))
+        // One entitlements version for the whole file, even if the cached result is recomputed.
+        Dataset<Row> entitlements = warehouse.readAsOf(Tables.ENTITLEMENTS, warehouse.version(Tables.ENTITLEMENTS));
+        Dataset<Row> processed = pipeline.process(records, entitlements)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             // Both appends carry the file's transaction id: a repeat after a crash skips whichever committed.
