@@ -30,6 +30,10 @@ public final class SparkSessions {
 
     /** A session for {@code appName}, reusing the JVM's active session when there is one. */
     public static SparkSession getOrCreate(MeterlakeConfig config, String appName) {
+        scala.Option<SparkSession> existing = SparkSession.getDefaultSession();
+        if (existing.isDefined()) {
+            return withRuntimeSettings(existing.get(), config);
+        }
         SparkSession.Builder builder = SparkSession.builder().appName(appName);
         boolean submitted = System.getProperty("spark.master") != null;
         if (!submitted) {
@@ -41,8 +45,11 @@ public final class SparkSessions {
             }
         }
         settings(config.shufflePartitions()).forEach(builder::config);
-        SparkSession session = builder.getOrCreate();
-        // An existing session keeps its static settings; the session-level ones we need are set here.
+        return withRuntimeSettings(builder.getOrCreate(), config);
+    }
+
+    /** The session-level settings a job relies on, set even on a session someone else created. */
+    private static SparkSession withRuntimeSettings(SparkSession session, MeterlakeConfig config) {
         session.conf().set("spark.sql.session.timeZone", "UTC");
         session.conf().set("spark.sql.shuffle.partitions", Integer.toString(config.shufflePartitions()));
         return session;
