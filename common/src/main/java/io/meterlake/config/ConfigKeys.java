@@ -24,6 +24,19 @@ public final class ConfigKeys {
     /** {@code spark.sql.shuffle.partitions}: keep it near the number of cores. */
     public static final String SPARK_SHUFFLE_PARTITIONS = "spark.shuffle-partitions";
 
+    /** Kafka bootstrap servers of the event topic. */
+    public static final String KAFKA_BOOTSTRAP_SERVERS = "kafka.bootstrap-servers";
+    /** The topic services send usage events to. */
+    public static final String KAFKA_TOPIC = "kafka.topic";
+    /** Partitions of the topic when Meterlake creates it. */
+    public static final String KAFKA_PARTITIONS = "kafka.partitions";
+    /** Where 'stack start' keeps the local services' data, logs and pid files. */
+    public static final String STACK_DIR = "stack.dir";
+    /** Port of the local broker's client listener (match kafka.bootstrap-servers). */
+    public static final String STACK_KAFKA_PORT = "stack.kafka-port";
+    /** Port of the local broker's KRaft controller listener. */
+    public static final String STACK_KAFKA_CONTROLLER_PORT = "stack.kafka-controller-port";
+
     private static final Map<String, String> DEFAULTS;
 
     static {
@@ -34,6 +47,12 @@ public final class ConfigKeys {
         defaults.put(MAX_EVENT_AGE, "P90D");
         defaults.put(SPARK_MASTER, "local[*]");
         defaults.put(SPARK_SHUFFLE_PARTITIONS, "4");
+        defaults.put(KAFKA_BOOTSTRAP_SERVERS, "127.0.0.1:19092");
+        defaults.put(KAFKA_TOPIC, "usage-events");
+        defaults.put(KAFKA_PARTITIONS, "3");
+        defaults.put(STACK_DIR, "./.meterlake/stack");
+        defaults.put(STACK_KAFKA_PORT, "19092");
+        defaults.put(STACK_KAFKA_CONTROLLER_PORT, "19093");
         DEFAULTS = java.util.Collections.unmodifiableMap(defaults);
     }
 

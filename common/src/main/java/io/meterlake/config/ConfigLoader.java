@@ -85,6 +85,21 @@ public final class ConfigLoader {
         if (master.isEmpty()) {
             errors.add(ConfigKeys.SPARK_MASTER + " must not be empty");
         }
+        String bootstrap = values.get(ConfigKeys.KAFKA_BOOTSTRAP_SERVERS).trim();
+        if (!bootstrap.matches("[^,\\s]+:[0-9]+(,[^,\\s]+:[0-9]+)*")) {
+            errors.add(ConfigKeys.KAFKA_BOOTSTRAP_SERVERS + " must be host:port[,host:port...], got '" + bootstrap + "'");
+        }
+        String topic = values.get(ConfigKeys.KAFKA_TOPIC).trim();
+        if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+            errors.add(ConfigKeys.KAFKA_TOPIC + " must be a Kafka topic name (letters, digits, . _ -), got '" + topic + "'");
+        }
+        int topicPartitions = positiveInt(values, ConfigKeys.KAFKA_PARTITIONS, errors);
+        String stackDir = values.get(ConfigKeys.STACK_DIR).trim();
+        if (stackDir.isEmpty()) {
+            errors.add(ConfigKeys.STACK_DIR + " must not be empty");
+        }
+        int kafkaPort = port(values, ConfigKeys.STACK_KAFKA_PORT, errors);
+        int controllerPort = port(values, ConfigKeys.STACK_KAFKA_CONTROLLER_PORT, errors);
         MetricCatalog catalog = null;
         try {
             catalog = loadCatalog(values.get(ConfigKeys.CATALOG_FILE).trim(), confDir);
@@ -95,7 +110,9 @@ public final class ConfigLoader {
             throw MeterlakeException.badInput("invalid configuration: " + String.join("; ", errors),
                     "fix the values named (keys and defaults are listed in conf/meterlake.properties)");
         }
-        return new MeterlakeConfig(warehouse, catalog, skew, age, master, partitions);
+        return new MeterlakeConfig(warehouse, catalog, skew, age, master, partitions,
+                new MeterlakeConfig.Kafka(bootstrap, topic, topicPartitions),
+                new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort));
     }
 
     /** The installation's {@code conf/} directory, if the launcher or the user named one. */
@@ -184,6 +201,14 @@ public final class ConfigLoader {
         }
         errors.add(key + " must be a positive whole number, got '" + text + "'");
         return 1;
+    }
+
+    private static int port(Map<String, String> values, String key, List<String> errors) {
+        int port = positiveInt(values, key, errors);
+        if (port > 65_535) {
+            errors.add(key + " must be a port number up to 65535, got " + port);
+        }
+        return port;
     }
 
     private static String stripTrailingSlash(String path) {

@@ -15,9 +15,21 @@ import java.util.Objects;
  * @param maxEventAge     events further than this before their ingest time are quarantined
  * @param sparkMaster     Spark master for local runs
  * @param shufflePartitions {@code spark.sql.shuffle.partitions}
+ * @param kafka           where usage events arrive
+ * @param stack           the local services of {@code meterlake stack}
  */
 public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration maxClockSkew,
-        Duration maxEventAge, String sparkMaster, int shufflePartitions) implements Serializable {
+        Duration maxEventAge, String sparkMaster, int shufflePartitions, Kafka kafka, Stack stack)
+        implements Serializable {
+
+    /** The event topic and its brokers. */
+    public record Kafka(String bootstrapServers, String topic, int partitions) implements Serializable {
+    }
+
+    /** The local services {@code meterlake stack start} runs, and where they keep their state. */
+    public record Stack(String dir, int kafkaPort, int kafkaControllerPort) implements Serializable {
+    }
+
 
     public MeterlakeConfig {
         Objects.requireNonNull(warehouse, "warehouse");
@@ -25,10 +37,13 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
         Objects.requireNonNull(maxClockSkew, "maxClockSkew");
         Objects.requireNonNull(maxEventAge, "maxEventAge");
         Objects.requireNonNull(sparkMaster, "sparkMaster");
+        Objects.requireNonNull(kafka, "kafka");
+        Objects.requireNonNull(stack, "stack");
     }
 
     /** The same configuration over another warehouse root. */
     public MeterlakeConfig withWarehouse(String root) {
-        return new MeterlakeConfig(root, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions);
+        return new MeterlakeConfig(root, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions, kafka,
+                stack);
     }
 }

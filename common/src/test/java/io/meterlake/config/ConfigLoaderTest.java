@@ -29,6 +29,12 @@ class ConfigLoaderTest {
         expected.put("validation.max-event-age", "P90D");
         expected.put("spark.master", "local[*]");
         expected.put("spark.shuffle-partitions", "4");
+        expected.put("kafka.bootstrap-servers", "127.0.0.1:19092");
+        expected.put("kafka.topic", "usage-events");
+        expected.put("kafka.partitions", "3");
+        expected.put("stack.dir", "./.meterlake/stack");
+        expected.put("stack.kafka-port", "19092");
+        expected.put("stack.kafka-controller-port", "19093");
 
         assertThat(ConfigKeys.defaults()).containsExactlyEntriesOf(expected);
     }
@@ -53,6 +59,8 @@ class ConfigLoaderTest {
         assertThat(config.sparkMaster()).isEqualTo("local[*]");
         assertThat(config.shufflePartitions()).isEqualTo(4);
         assertThat(config.catalog().metrics()).hasSize(6);
+        assertThat(config.kafka()).isEqualTo(new MeterlakeConfig.Kafka("127.0.0.1:19092", "usage-events", 3));
+        assertThat(config.stack()).isEqualTo(new MeterlakeConfig.Stack("./.meterlake/stack", 19092, 19093));
     }
 
     @Test
@@ -74,12 +82,15 @@ class ConfigLoaderTest {
         Path file = Files.writeString(dir.resolve("bad.properties"), "warehose=/typo\n");
 
         assertThatThrownBy(() -> ConfigLoader.load(Optional.of(CONF_DIR), List.of(file, dir.resolve("absent")),
-                Map.of("validation.max-event-age", "90 days", "spark.shuffle-partitions", "0")))
+                Map.of("validation.max-event-age", "90 days", "spark.shuffle-partitions", "0",
+                        "kafka.bootstrap-servers", "localhost", "stack.kafka-port", "70000")))
                 .isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("unknown key 'warehose'")
                 .hasMessageContaining("absent does not exist")
                 .hasMessageContaining("validation.max-event-age must be an ISO-8601 duration")
                 .hasMessageContaining("spark.shuffle-partitions must be a positive whole number")
+                .hasMessageContaining("kafka.bootstrap-servers must be host:port")
+                .hasMessageContaining("stack.kafka-port must be a port number")
                 .satisfies(e -> assertThat(((MeterlakeException) e).exitCode()).isEqualTo(2));
     }
 

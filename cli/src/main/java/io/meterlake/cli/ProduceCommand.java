@@ -1,0 +1,99 @@
+package io.meterlake.cli;
+
+import io.meterlake.error.ExitCodes;
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.stack.EventProducer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code meterlake produce}: send a JSONL file to Kafka, one record per line. */
+@Command(name = "produce", mixinStandardHelpOptions = true,
+        description = {"Send each line of a JSONL file to Kafka as one record, keyed by tenant_id.", "",
+            "A line that is not JSON is sent as it is, without a key, so the stream quarantines it."})
+final class ProduceCommand implements Callable<Integer> {
+    @ParentCommand
+    MeterlakeCommand root;
+
+    @Parameters(paramLabel = "<file.jsonl>", description = "The events to send.")
+    Path file;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "<host:port>",
+            description = "Kafka brokers (default: the kafka.bootstrap-servers setting).")
+    String bootstrapServers;
+
+    @Option(names = "--topic", description = "Topic (default: the kafka.topic setting).")
+    String topic;
+
+    @Mixin
+    FormatOption format;
+
+    @Override
+    public Integer call() {
+        if (!Files.isRegularFile(file)) {
+            throw MeterlakeException.missingFile("input file", file.toString());
+        }
+        String servers = bootstrapServers != null ? bootstrapServers : root.config().kafka().bootstrapServers();
+        String target = topic != null ? topic : root.config().kafka().topic();
+        try (EventProducer producer = EventProducer.open(servers, target);
+                BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            Progress progress = new Progress(root, "produce");
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                producer.send(line);
+                progress.tick();
+            }
+            producer.flush();
+            print(root, format.json(), servers, target, producer.sent(), producer.perPartition());
+        } catch (IOException e) {
+            throw MeterlakeException.badInput("cannot read " + file + " (" + e.getMessage() + ")", "check the file");
+        }
+        return ExitCodes.OK;
+    }
+
+    static void print(MeterlakeCommand root, boolean json, String servers, String topic, long sent,
+            Map<Integer, Long> perPartition) {
+        if (json) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("records", sent);
+            result.put("topic", topic);
+            result.put("bootstrap_servers", servers);
+            result.put("partitions", perPartition);
+            Output.json(root.out(), result);
+            return;
+        }
+        root.out().println("sent " + sent + " records to topic " + topic + " at " + servers);
+        Output.table(root.out(), List.of("partition", "records"), perPartition.entrySet().stream()
+                .map(e -> List.of(Integer.toString(e.getKey()), Long.toString(e.getValue()))).toList());
+    }
+
+    /** A line on stderr every 100,000 records, so a long send never looks hung. */
+    static final class Progress {
+        private final MeterlakeCommand root;
+        private final String label;
+        private long count;
+
+        Progress(MeterlakeCommand root, String label) {
+            this.root = root;
+            this.label = label;
+        }
+
+        void tick() {
+            if (++count % 100_000 == 0) {
+                root.err().println(label + ": " + count + " records sent");
+                root.err().flush();
+            }
+        }
+    }
+}

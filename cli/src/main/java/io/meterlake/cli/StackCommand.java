@@ -1,0 +1,100 @@
+package io.meterlake.cli;
+
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.ExitCodes;
+import io.meterlake.stack.LocalKafka;
+import io.meterlake.stack.MeterlakeHome;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code meterlake stack}: the real local services (a Kafka broker) that the stream and the demo use. */
+@Command(name = "stack", mixinStandardHelpOptions = true,
+        description = "Start, stop and inspect the local services: a single-node Kafka broker (KRaft) on 127.0.0.1.",
+        subcommands = {StackCommand.Start.class, StackCommand.Stop.class, StackCommand.Status.class})
+final class StackCommand implements Runnable {
+    @ParentCommand
+    MeterlakeCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw MeterlakeCommand.subcommandRequired(spec);
+    }
+
+    LocalKafka kafka() {
+        MeterlakeConfig.Stack stack = root.config().stack();
+        return new LocalKafka(Path.of(stack.dir()), MeterlakeHome.kafkaLib(), stack.kafkaPort(),
+                stack.kafkaControllerPort());
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Start the Kafka broker (if it is not running) and create the event topic (if absent).")
+    static final class Start implements Callable<Integer> {
+        @ParentCommand
+        StackCommand stack;
+
+        @Override
+        public Integer call() {
+            MeterlakeConfig config = stack.root.config();
+            LocalKafka kafka = stack.kafka();
+            stack.root.err().println("stack: starting Kafka on " + kafka.bootstrapServers() + " ...");
+            stack.root.err().flush();
+            boolean started = kafka.start(config.kafka().topic(), config.kafka().partitions());
+            stack.root.out().println("kafka " + (started ? "started" : "already running") + " on "
+                    + kafka.bootstrapServers() + ", topic " + config.kafka().topic() + " ready (data in "
+                    + kafka.dir() + ")");
+            stack.root.out().flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the local services.")
+    static final class Stop implements Callable<Integer> {
+        @ParentCommand
+        StackCommand stack;
+
+        @Override
+        public Integer call() {
+            boolean stopped = stack.kafka().stop();
+            stack.root.out().println(stopped ? "kafka stopped" : "kafka was not running");
+            stack.root.out().flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Say which local services run where (exit 1 if one is not running).")
+    static final class Status implements Callable<Integer> {
+        @ParentCommand
+        StackCommand stack;
+
+        @Mixin
+        FormatOption format;
+
+        @Override
+        public Integer call() {
+            LocalKafka kafka = stack.kafka();
+            String pid = kafka.process().map(p -> Long.toString(p.pid())).orElse("-");
+            boolean running = kafka.process().isPresent() && kafka.listening();
+            String state = running ? "running" : kafka.process().isPresent() ? "starting or unhealthy" : "stopped";
+            if (format.json()) {
+                Output.json(stack.root.out(), Map.of("kafka", Map.of("status", state, "address",
+                        kafka.bootstrapServers(), "pid", pid, "data", kafka.dir().toString())));
+            } else {
+                Output.table(stack.root.out(), List.of("service", "status", "address", "pid", "data"),
+                        List.of(List.of("kafka", state, kafka.bootstrapServers(), pid, kafka.dir().toString())));
+            }
+            return running ? ExitCodes.OK : ExitCodes.FAILED;
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.meterlake.stack;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.meterlake.error.MeterlakeException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Sends usage events to Kafka, one record per event, keyed by {@code tenant_id} so one tenant's
+ * events stay in order on one partition. A line that is not a JSON object with a string
+ * {@code tenant_id} is sent as it is, without a key, so the stream quarantines it instead of it
+ * being lost here.
+ *
+ * <p>Idempotent, acks from all replicas; every call fails within a bounded time when the broker is
+ * unreachable or the topic is missing ({@link #open}).
+ */
+public final class EventProducer implements AutoCloseable {
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final int PROBE_SECONDS = 10;
+
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String topic;
+    private final LongAdder sent = new LongAdder();
+    private final Map<Integer, LongAdder> perPartition = new ConcurrentHashMap<>();
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+    private EventProducer(KafkaProducer<byte[], byte[]> producer, String topic) {
+        this.producer = producer;
+        this.topic = topic;
+    }
+
+    /** Checks that {@code topic} exists at {@code bootstrapServers}, then opens a producer to it. */
+    public static EventProducer open(String bootstrapServers, String topic) {
+        probe(bootstrapServers, topic);
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(ProducerConfig.ACKS_CONFIG, "all");
+        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        properties.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+        properties.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+        properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
+        properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return new EventProducer(new KafkaProducer<>(properties), topic);
+    }
+
+    /** Fails with a readable message, within seconds, unless the broker answers and has the topic. */
+    static void probe(String bootstrapServers, String topic) {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, PROBE_SECONDS * 1_000);
+        try (Admin admin = Admin.create(properties)) {
+            Set<String> topics = admin.listTopics().names().get(PROBE_SECONDS, TimeUnit.SECONDS);
+            if (!topics.contains(topic)) {
+                throw MeterlakeException.checkFailed("topic '" + topic + "' does not exist at " + bootstrapServers
+                        + ": create it, or run 'meterlake stack start', which creates it");
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw MeterlakeException.checkFailed("cannot reach Kafka at " + bootstrapServers + " within "
+                    + PROBE_SECONDS + " s: start the local broker with 'meterlake stack start', or check"
+                    + " --bootstrap-servers / kafka.bootstrap-servers");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw MeterlakeException.badInput("bootstrap servers '" + bootstrapServers + "' are not usable ("
+                    + e.getMessage() + ")", "pass host:port of a Kafka broker");
+        }
+    }
+
+    /** Sends one line; asynchronous, failures surface in {@link #flush()}. */
+    public void send(String line) {
+        Exception earlier = failure.get();
+        if (earlier != null) {
+            throw sendFailed(earlier);
+        }
+        String key = tenantId(line);
+        producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                line.getBytes(StandardCharsets.UTF_8)), (metadata, exception) -> {
+                    if (exception != null) {
+                        failure.compareAndSet(null, exception);
+                    } else {
+                        sent.increment();
+                        perPartition.computeIfAbsent(metadata.partition(), p -> new LongAdder()).increment();
+                    }
+                });
+    }
+
+    /** Waits until everything sent so far is acknowledged; throws if anything failed. */
+    public void flush() {
+        producer.flush();
+        Exception exception = failure.get();
+        if (exception != null) {
+            throw sendFailed(exception);
+        }
+    }
+
+    public long sent() {
+        return sent.sum();
+    }
+
+    /** Acknowledged records per partition, in partition order. */
+    public Map<Integer, Long> perPartition() {
+        Map<Integer, Long> result = new TreeMap<>();
+        perPartition.forEach((partition, count) -> result.put(partition, count.sum()));
+        return result;
+    }
+
+    @Override
+    public void close() {
+        producer.close(java.time.Duration.ofSeconds(30));
+    }
+
+    private MeterlakeException sendFailed(Exception exception) {
+        return MeterlakeException.checkFailed("sending to topic '" + topic + "' failed after " + sent()
+                + " acknowledged records: " + exception.getMessage());
+    }
+
+    /** The top-level string {@code tenant_id} of a JSON object, or null. */
+    static String tenantId(String line) {
+        try (JsonParser parser = JSON.createParser(line)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            for (JsonToken token = parser.nextToken(); token == JsonToken.FIELD_NAME; token = parser.nextToken()) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("tenant_id".equals(name)) {
+                    return value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
