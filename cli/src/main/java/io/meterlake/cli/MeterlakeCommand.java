@@ -1,7 +1,6 @@
 package io.meterlake.cli;
 
-import io.meterlake.config.ConfigKeys;
-import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.ConfigOptions;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
@@ -13,12 +12,12 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * {@code meterlake}: the root command. It holds the global options and resolves, once and only
  * when a command needs them, the configuration and the Spark session.
+ *
+ * @see ConfigOptions
  */
 @Command(name = "meterlake", mixinStandardHelpOptions = true, versionProvider = MeterlakeCommand.Version.class,
         description = "Finance-grade usage metering on Spark and Delta Lake.",
@@ -30,7 +29,7 @@ public final class MeterlakeCommand implements Runnable {
     private MeterlakeConfig config;
 
     @Mixin
-    GlobalOptions global;
+    ConfigOptions global;
 
     @Spec
     CommandSpec spec;
@@ -58,11 +57,7 @@ public final class MeterlakeCommand implements Runnable {
     /** The configuration, resolved with this invocation's overrides (see {@link ConfigLoader}). */
     public MeterlakeConfig config() {
         if (config == null) {
-            Map<String, String> overrides = new LinkedHashMap<>(global.settings);
-            if (global.warehouse != null) {
-                overrides.put(ConfigKeys.WAREHOUSE, global.warehouse);
-            }
-            config = ConfigLoader.load(global.confFiles, overrides);
+            config = global.resolve();
         }
         return config;
     }

@@ -4,8 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.meterlake.error.MeterlakeException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
+import io.meterlake.streaming.source.KafkaSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -15,12 +14,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -35,7 +30,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class EventProducer implements AutoCloseable {
     private static final JsonFactory JSON = new JsonFactory();
-    private static final int PROBE_SECONDS = 10;
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
@@ -50,7 +44,7 @@ public final class EventProducer implements AutoCloseable {
 
     /** Checks that {@code topic} exists at {@code bootstrapServers}, then opens a producer to it. */
     public static EventProducer open(String bootstrapServers, String topic) {
-        probe(bootstrapServers, topic);
+        KafkaSource.requireTopic(bootstrapServers, topic);
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -63,31 +57,6 @@ public final class EventProducer implements AutoCloseable {
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return new EventProducer(new KafkaProducer<>(properties), topic);
-    }
-
-    /** Fails with a readable message, within seconds, unless the broker answers and has the topic. */
-    static void probe(String bootstrapServers, String topic) {
-        Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, PROBE_SECONDS * 1_000);
-        try (Admin admin = Admin.create(properties)) {
-            Set<String> topics = admin.listTopics().names().get(PROBE_SECONDS, TimeUnit.SECONDS);
-            if (!topics.contains(topic)) {
-                throw MeterlakeException.checkFailed("topic '" + topic + "' does not exist at " + bootstrapServers
-                        + ": create it, or run 'meterlake stack start', which creates it");
-            }
-        } catch (ExecutionException | TimeoutException e) {
-            throw MeterlakeException.checkFailed("cannot reach Kafka at " + bootstrapServers + " within "
-                    + PROBE_SECONDS + " s: start the local broker with 'meterlake stack start', or check"
-                    + " --bootstrap-servers / kafka.bootstrap-servers");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (org.apache.kafka.common.KafkaException e) {
-            throw MeterlakeException.badInput("bootstrap servers '" + bootstrapServers + "' are not usable ("
-                    + e.getMessage() + ")", "pass host:port of a Kafka broker");
-        }
     }
 
     /** Sends one line; asynchronous, failures surface in {@link #flush()}. */

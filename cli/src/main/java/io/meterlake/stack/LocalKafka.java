@@ -198,7 +198,10 @@ public final class LocalKafka {
 
     private void createTopic(String topic, int partitions) {
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            // LogAppendTime: the broker stamps each record, and the stream uses that stamp as ingest time.
+            NewTopic newTopic = new NewTopic(topic, partitions, (short) 1)
+                    .configs(java.util.Map.of("message.timestamp.type", "LogAppendTime"));
+            admin.createTopics(List.of(newTopic)).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e);

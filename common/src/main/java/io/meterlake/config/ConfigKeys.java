@@ -37,6 +37,17 @@ public final class ConfigKeys {
     /** Port of the local broker's KRaft controller listener. */
     public static final String STACK_KAFKA_CONTROLLER_PORT = "stack.kafka-controller-port";
 
+    /** How often the stream starts a micro-batch. */
+    public static final String STREAM_TRIGGER = "stream.trigger";
+    /** How far behind the newest event time an event may arrive and still count provisionally. */
+    public static final String STREAM_WATERMARK_DELAY = "stream.watermark-delay";
+    /** Size of the provisional tumbling windows. */
+    public static final String STREAM_WINDOW = "stream.window";
+    /** Upper bound of Kafka records per micro-batch. */
+    public static final String STREAM_MAX_OFFSETS_PER_TRIGGER = "stream.max-offsets-per-trigger";
+    /** Checkpoint root of the streaming queries; empty means {@code <warehouse>/_checkpoints}. */
+    public static final String STREAM_CHECKPOINT = "stream.checkpoint";
+
     private static final Map<String, String> DEFAULTS;
 
     static {
@@ -53,6 +64,11 @@ public final class ConfigKeys {
         defaults.put(STACK_DIR, "./.meterlake/stack");
         defaults.put(STACK_KAFKA_PORT, "19092");
         defaults.put(STACK_KAFKA_CONTROLLER_PORT, "19093");
+        defaults.put(STREAM_TRIGGER, "PT10S");
+        defaults.put(STREAM_WATERMARK_DELAY, "PT1H");
+        defaults.put(STREAM_WINDOW, "PT1H");
+        defaults.put(STREAM_MAX_OFFSETS_PER_TRIGGER, "500000");
+        defaults.put(STREAM_CHECKPOINT, "");
         DEFAULTS = java.util.Collections.unmodifiableMap(defaults);
     }
 

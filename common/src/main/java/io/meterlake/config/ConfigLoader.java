@@ -100,6 +100,11 @@ public final class ConfigLoader {
         }
         int kafkaPort = port(values, ConfigKeys.STACK_KAFKA_PORT, errors);
         int controllerPort = port(values, ConfigKeys.STACK_KAFKA_CONTROLLER_PORT, errors);
+        Duration trigger = duration(values, ConfigKeys.STREAM_TRIGGER, errors);
+        Duration watermarkDelay = duration(values, ConfigKeys.STREAM_WATERMARK_DELAY, errors);
+        Duration window = duration(values, ConfigKeys.STREAM_WINDOW, errors);
+        int maxOffsets = positiveInt(values, ConfigKeys.STREAM_MAX_OFFSETS_PER_TRIGGER, errors);
+        String checkpoint = stripTrailingSlash(values.get(ConfigKeys.STREAM_CHECKPOINT).trim());
         MetricCatalog catalog = null;
         try {
             catalog = loadCatalog(values.get(ConfigKeys.CATALOG_FILE).trim(), confDir);
@@ -112,7 +117,8 @@ public final class ConfigLoader {
         }
         return new MeterlakeConfig(warehouse, catalog, skew, age, master, partitions,
                 new MeterlakeConfig.Kafka(bootstrap, topic, topicPartitions),
-                new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort));
+                new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort),
+                new MeterlakeConfig.Stream(trigger, watermarkDelay, window, maxOffsets, checkpoint));
     }
 
     /** The installation's {@code conf/} directory, if the launcher or the user named one. */

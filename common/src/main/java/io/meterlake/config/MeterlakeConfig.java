@@ -17,10 +17,20 @@ import java.util.Objects;
  * @param shufflePartitions {@code spark.sql.shuffle.partitions}
  * @param kafka           where usage events arrive
  * @param stack           the local services of {@code meterlake stack}
+ * @param stream          the speed layer
  */
 public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration maxClockSkew,
-        Duration maxEventAge, String sparkMaster, int shufflePartitions, Kafka kafka, Stack stack)
+        Duration maxEventAge, String sparkMaster, int shufflePartitions, Kafka kafka, Stack stack, Stream stream)
         implements Serializable {
+
+    /**
+     * The speed layer's settings.
+     *
+     * @param checkpoint checkpoint root; empty means {@code <warehouse>/_checkpoints}
+     */
+    public record Stream(Duration trigger, Duration watermarkDelay, Duration window, int maxOffsetsPerTrigger,
+            String checkpoint) implements Serializable {
+    }
 
     /** The event topic and its brokers. */
     public record Kafka(String bootstrapServers, String topic, int partitions) implements Serializable {
@@ -39,11 +49,17 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
         Objects.requireNonNull(sparkMaster, "sparkMaster");
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(stack, "stack");
+        Objects.requireNonNull(stream, "stream");
+    }
+
+    /** Where the streaming queries keep their checkpoints. */
+    public String checkpointRoot() {
+        return stream.checkpoint().isEmpty() ? warehouse + "/_checkpoints" : stream.checkpoint();
     }
 
     /** The same configuration over another warehouse root. */
     public MeterlakeConfig withWarehouse(String root) {
         return new MeterlakeConfig(root, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions, kafka,
-                stack);
+                stack, stream);
     }
 }

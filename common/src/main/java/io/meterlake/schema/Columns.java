@@ -65,6 +65,41 @@ public final class Columns {
     /** Human explanation of the reason. */
     public static final String DETAIL = "detail";
 
+    // Provisional aggregates.
+    /** Inclusive start of an aggregation window, UTC. */
+    public static final String WINDOW_START = "window_start";
+    /** Exclusive end of an aggregation window, UTC. */
+    public static final String WINDOW_END = "window_end";
+    /** Distinct events (after deduplication) a quantity was computed from. */
+    public static final String EVENT_COUNT = "event_count";
+    /** Micro-batch that last changed a row. */
+    public static final String UPDATED_BATCH_ID = "updated_batch_id";
+    /** When a provisional row was last changed (processing time, informational). */
+    public static final String UPDATED_AT = "updated_at";
+
+    // Stream progress.
+    /** Which streaming query: {@code raw} or {@code provisional}. */
+    public static final String QUERY = "query";
+    public static final String BATCH_ID = "batch_id";
+    /** Event-time watermark in force for the batch (provisional query). */
+    public static final String WATERMARK = "watermark";
+    public static final String RECORDS_IN = "records_in";
+    public static final String ACCEPTED = "accepted";
+    public static final String QUARANTINED = "quarantined";
+    /** Rows behind the watermark, dropped from the provisional path (they are in raw). */
+    public static final String LATE_DROPPED = "late_dropped";
+    public static final String ROWS_OUT = "rows_out";
+    public static final String DURATION_MS = "duration_ms";
+    public static final String MIN_EVENT_TIME = "min_event_time";
+    public static final String MAX_EVENT_TIME = "max_event_time";
+    public static final String RECORDED_AT = "recorded_at";
+
+    // Working columns of the aggregation; never stored.
+    public static final String WINDOW = "_window";
+    public static final String SUM_QUANTITY = "_sum_quantity";
+    public static final String MAX_QUANTITY = "_max_quantity";
+    public static final String LATEST_QUANTITY = "_latest_quantity";
+
     // Working columns of the attribution stage; never stored.
     public static final String SEGMENT_START = "_segment_start";
     public static final String SEGMENT_END = "_segment_end";

@@ -13,6 +13,8 @@ public final class Tables {
     public static final String RAW_USAGE_EVENTS = "raw_usage_events";
     public static final String QUARANTINED_EVENTS = "quarantined_events";
     public static final String ENTITLEMENTS = "entitlements";
+    public static final String USAGE_AGGREGATES_PROVISIONAL = "usage_aggregates_provisional";
+    public static final String STREAM_PROGRESS = "stream_progress";
 
     /** Quantities everywhere: exact, 9 fraction digits. */
     public static final DataType QUANTITY_TYPE = DataTypes.createDecimalType(38, 9);
@@ -115,6 +117,40 @@ public final class Tables {
         required(PLAN, DataTypes.StringType),
         required(VALID_FROM, DataTypes.TimestampType),
         nullable(VALID_TO, DataTypes.TimestampType),
+    });
+
+    /**
+     * Near-real-time usage per (subscription, entitlement, metric, window): a deduplicated aggregate
+     * of the on-time events, kept by MERGE. Provisional: money comes from the batch layer.
+     */
+    public static final StructType PROVISIONAL = new StructType(new StructField[] {
+        required(SUBSCRIPTION_ID, DataTypes.StringType),
+        required(ENTITLEMENT_ID, DataTypes.StringType),
+        required(BILLING_ACCOUNT_ID, DataTypes.StringType),
+        required(METRIC, DataTypes.StringType),
+        required(UNIT, DataTypes.StringType),
+        required(WINDOW_START, DataTypes.TimestampType),
+        required(WINDOW_END, DataTypes.TimestampType),
+        nullable(QUANTITY, QUANTITY_TYPE),
+        required(EVENT_COUNT, DataTypes.LongType),
+        required(UPDATED_BATCH_ID, DataTypes.LongType),
+        required(UPDATED_AT, DataTypes.TimestampType),
+    });
+
+    /** One row per micro-batch of each streaming query: what it read, wrote and dropped. Append-only. */
+    public static final StructType PROGRESS = new StructType(new StructField[] {
+        required(QUERY, DataTypes.StringType),
+        required(BATCH_ID, DataTypes.LongType),
+        required(RECORDED_AT, DataTypes.TimestampType),
+        nullable(WATERMARK, DataTypes.TimestampType),
+        required(RECORDS_IN, DataTypes.LongType),
+        nullable(ACCEPTED, DataTypes.LongType),
+        nullable(QUARANTINED, DataTypes.LongType),
+        nullable(LATE_DROPPED, DataTypes.LongType),
+        nullable(ROWS_OUT, DataTypes.LongType),
+        required(DURATION_MS, DataTypes.LongType),
+        nullable(MIN_EVENT_TIME, DataTypes.TimestampType),
+        nullable(MAX_EVENT_TIME, DataTypes.TimestampType),
     });
 
     private Tables() {

@@ -43,6 +43,54 @@ public final class Warehouse {
         create(Tables.QUARANTINED_EVENTS, Tables.QUARANTINE, true, null);
     }
 
+    /** Creates the tables the stream writes besides raw and quarantine, if absent. */
+    public void ensureStreamTables() {
+        ensureIngestTables();
+        create(Tables.USAGE_AGGREGATES_PROVISIONAL, Tables.PROVISIONAL, false, null);
+        create(Tables.STREAM_PROGRESS, Tables.PROGRESS, true, null);
+    }
+
+    /**
+     * Writes the outcome of {@link io.meterlake.pipeline.EventPipeline#process} exactly once per
+     * (appId, version): quarantined records first, then accepted ones, each an idempotent append, so
+     * a repeat after a crash between the two skips whichever committed.
+     */
+    public void writeProcessed(Dataset<Row> processed, String appId, long version) {
+        appendIdempotent(io.meterlake.pipeline.EventPipeline.quarantined(processed), Tables.QUARANTINED_EVENTS, appId,
+                version);
+        appendIdempotent(io.meterlake.pipeline.EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, appId,
+                version);
+    }
+
+    /**
+     * Upserts provisional aggregates on (subscription, entitlement, metric, window start), at most
+     * once per (appId, version): Delta skips a MERGE whose transaction id committed already.
+     */
+    public void mergeProvisional(Dataset<Row> rows, String appId, long version) {
+        String target = "target";
+        String source = "source";
+        org.apache.spark.sql.Column matches = null;
+        for (String key : new String[] {Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC,
+            Columns.WINDOW_START}) {
+            org.apache.spark.sql.Column equal = org.apache.spark.sql.functions.col(target + "." + key)
+                    .equalTo(org.apache.spark.sql.functions.col(source + "." + key));
+            matches = matches == null ? equal : matches.and(equal);
+        }
+        // The transaction id travels as session settings around exactly this MERGE.
+        spark.conf().set("spark.databricks.delta.write.txnAppId", appId);
+        spark.conf().set("spark.databricks.delta.write.txnVersion", Long.toString(version));
+        try {
+            DeltaTable.forPath(spark, path(Tables.USAGE_AGGREGATES_PROVISIONAL)).as(target)
+                    .merge(rows.as(source), matches)
+                    .whenMatched().updateAll()
+                    .whenNotMatched().insertAll()
+                    .execute();
+        } finally {
+            spark.conf().unset("spark.databricks.delta.write.txnAppId");
+            spark.conf().unset("spark.databricks.delta.write.txnVersion");
+        }
+    }
+
     public boolean exists(String table) {
         return DeltaTable.isDeltaTable(spark, path(table));
     }

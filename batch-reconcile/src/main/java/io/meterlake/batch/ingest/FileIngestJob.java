@@ -96,9 +96,7 @@ public final class FileIngestJob {
         Dataset<Row> processed = pipeline.process(records, entitlements)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            // Both appends carry the file's transaction id: a repeat after a crash skips whichever committed.
-            warehouse.appendIdempotent(EventPipeline.quarantined(processed), Tables.QUARANTINED_EVENTS, appId, TXN_VERSION);
-            warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, appId, TXN_VERSION);
+            warehouse.writeProcessed(processed, appId, TXN_VERSION);
         } finally {
             processed.unpersist();
         }

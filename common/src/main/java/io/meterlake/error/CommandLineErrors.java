@@ -1,0 +1,59 @@
+package io.meterlake.error;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+
+/**
+ * Meterlake's error handling for any picocli entry point: a {@link MeterlakeException} prints its
+ * one-line message and exits with its code; bad usage prints the problem and where to find help, on
+ * one line, and exits 2; anything else prints one line and exits 1 (the stack trace only with
+ * {@code METERLAKE_DEBUG=1}).
+ */
+public final class CommandLineErrors {
+    private CommandLineErrors() {
+    }
+
+    public static CommandLine install(CommandLine commandLine) {
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("meterlake: " + e.getMessage() + " (see '"
+                    + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            err.flush();
+            return ExitCodes.USAGE;
+        });
+        commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+            PrintWriter err = cmd.getErr();
+            MeterlakeException known = find(e);
+            if (known != null) {
+                err.println("meterlake: " + known.getMessage());
+                err.flush();
+                return known.exitCode();
+            }
+            err.println("meterlake: unexpected error: " + firstLine(e) + " (set METERLAKE_DEBUG=1 to see the stack trace)");
+            if (System.getenv("METERLAKE_DEBUG") != null) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return ExitCodes.FAILED;
+        });
+        return commandLine;
+    }
+
+    /** The user-facing error in a cause chain, if any (Spark wraps exceptions thrown in jobs). */
+    private static MeterlakeException find(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof MeterlakeException known) {
+                return known;
+            }
+        }
+        return null;
+    }
+
+    private static String firstLine(Throwable e) {
+        String text = e.toString();
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
+    }
+}

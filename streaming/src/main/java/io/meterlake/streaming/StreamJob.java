@@ -1,0 +1,119 @@
+package io.meterlake.streaming;
+
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.pipeline.UsageAggregation;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.streaming.sink.ProvisionalWriter;
+import io.meterlake.streaming.sink.RawBatchWriter;
+import io.meterlake.streaming.sink.StreamJobNames;
+import io.meterlake.streaming.source.KafkaSource;
+import io.meterlake.table.Warehouse;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
+import org.apache.spark.sql.streaming.Trigger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.window;
+
+/**
+ * The speed layer: two streaming queries over one warehouse.
+ *
+ * <ol>
+ *   <li><b>raw</b> ({@value StreamJobNames#RAW}): Kafka → the shared stages → every record exactly once in
+ *       {@code raw_usage_events} or {@code quarantined_events} ({@link RawBatchWriter}).</li>
+ *   <li><b>provisional</b> ({@value StreamJobNames#PROVISIONAL}): {@code raw_usage_events} as a Delta
+ *       stream → {@code withWatermark(event_time)} → {@code dropDuplicatesWithinWatermark(source,
+ *       event_id)} → tumbling windows per (subscription, entitlement, metric) aggregated per the catalog
+ *       → MERGE into {@code usage_aggregates_provisional} ({@link ProvisionalWriter}). Events behind the
+ *       watermark are dropped here only: they are in raw, counted in {@code stream_progress}, and the
+ *       nightly recompute includes them.</li>
+ * </ol>
+ *
+ * <p>Reading raw rather than Kafka a second time keeps one parse per record and makes the provisional
+ * numbers a pure function of the immutable log, like the authoritative ones. State lives in the RocksDB
+ * state store; checkpoints under {@link MeterlakeConfig#checkpointRoot()}.
+ */
+public final class StreamJob {
+    private static final String ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider";
+
+    private final SparkSession spark;
+    private final MeterlakeConfig config;
+    private final Clock clock;
+    private final Warehouse warehouse;
+
+    public StreamJob(SparkSession spark, MeterlakeConfig config, Clock clock) {
+        this.spark = spark;
+        this.config = config;
+        this.clock = clock;
+        this.warehouse = new Warehouse(spark, config.warehouse());
+    }
+
+    /** Processes everything available now (both queries, in order), then returns. */
+    public void runAvailableNow() throws StreamingQueryException, TimeoutException {
+        prepare();
+        startRaw(Trigger.AvailableNow()).awaitTermination();
+        startProvisional(Trigger.AvailableNow()).awaitTermination();
+    }
+
+    /** Runs both queries with a processing-time trigger until one stops or fails. */
+    public void runContinuously(Duration trigger) throws StreamingQueryException, TimeoutException {
+        prepare();
+        Trigger every = Trigger.ProcessingTime(trigger.toMillis());
+        StreamingQuery raw = startRaw(every);
+        StreamingQuery provisional = startProvisional(every);
+        try {
+            // Returns when either query stops; rethrows the failure of a query that failed.
+            spark.streams().awaitAnyTermination();
+        } finally {
+            raw.stop();
+            provisional.stop();
+        }
+    }
+
+    private void prepare() {
+        warehouse.ensureStreamTables();
+        spark.conf().set("spark.sql.streaming.stateStore.providerClass", ROCKSDB);
+    }
+
+    StreamingQuery startRaw(Trigger trigger) throws TimeoutException {
+        return KafkaSource.records(spark, config.kafka(), config.stream().maxOffsetsPerTrigger())
+                .writeStream()
+                .queryName(StreamJobNames.RAW)
+                .option("checkpointLocation", config.checkpointRoot() + "/raw")
+                .trigger(trigger)
+                .foreachBatch(new RawBatchWriter(config, clock))
+                .start();
+    }
+
+    StreamingQuery startProvisional(Trigger trigger) throws TimeoutException {
+        Dataset<Row> accepted = spark.readStream().format("delta").load(warehouse.path(Tables.RAW_USAGE_EVENTS))
+                .select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
+                        col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
+                        col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY));
+        Dataset<Row> windows = new UsageAggregation(config.catalog()).aggregate(accepted
+                .withWatermark(Columns.EVENT_TIME, seconds(config.stream().watermarkDelay()))
+                .dropDuplicatesWithinWatermark(Columns.SOURCE, Columns.EVENT_ID)
+                .groupBy(window(col(Columns.EVENT_TIME), seconds(config.stream().window())).as(Columns.WINDOW),
+                        col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
+                        col(Columns.METRIC), col(Columns.UNIT)));
+        return windows.writeStream()
+                .queryName(StreamJobNames.PROVISIONAL)
+                .outputMode("update")
+                .option("checkpointLocation", config.checkpointRoot() + "/provisional")
+                .trigger(trigger)
+                .foreachBatch(new ProvisionalWriter(config))
+                .start();
+    }
+
+    private static String seconds(Duration duration) {
+        return duration.toSeconds() + " seconds";
+    }
+}

@@ -1,0 +1,75 @@
+package io.meterlake.streaming.sink;
+
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.schema.Tables;
+import io.meterlake.table.Warehouse;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StateOperatorProgress;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+
+import java.io.PrintWriter;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Records the provisional query's micro-batches in {@code stream_progress}: the watermark in force
+ * and the rows dropped behind it (only the engine knows these, after the batch), written as an
+ * idempotent append per batch. A process killed between a batch's commit and this write loses that
+ * batch's progress row, never data; the next batch's row carries the watermark on.
+ *
+ * <p>It also prints one line per batch of either query to {@code log}, for people watching.
+ */
+public final class ProgressRecorder extends StreamingQueryListener {
+    private final SparkSession spark;
+    private final MeterlakeConfig config;
+    private final PrintWriter log;
+
+    public ProgressRecorder(SparkSession spark, MeterlakeConfig config, PrintWriter log) {
+        this.spark = spark;
+        this.config = config;
+        this.log = log;
+    }
+
+    @Override
+    public void onQueryStarted(QueryStartedEvent event) {
+    }
+
+    @Override
+    public void onQueryProgress(QueryProgressEvent event) {
+        StreamingQueryProgress progress = event.progress();
+        if (progress.numInputRows() == 0) {
+            return; // idle triggers: nothing was read, nothing to record
+        }
+        long late = 0;
+        long updated = 0;
+        for (StateOperatorProgress operator : progress.stateOperators()) {
+            late += operator.numRowsDroppedByWatermark();
+            updated = operator.numRowsUpdated();
+        }
+        String watermark = progress.eventTime().get("watermark");
+        log.println("stream: " + progress.name() + " batch " + progress.batchId() + ": " + progress.numInputRows()
+                + " records" + (watermark == null ? "" : ", watermark " + watermark + ", " + late + " late"));
+        log.flush();
+        if (!StreamJobNames.PROVISIONAL.equals(progress.name())) {
+            return;
+        }
+        Row row = RowFactory.create(ProvisionalWriter.QUERY, progress.batchId(), Timestamp.from(Instant.now()),
+                time(watermark), progress.numInputRows(), null, null, late, updated,
+                progress.batchDuration(), time(progress.eventTime().get("min")), time(progress.eventTime().get("max")));
+        new Warehouse(spark, config.warehouse()).appendIdempotent(spark.createDataFrame(List.of(row), Tables.PROGRESS),
+                Tables.STREAM_PROGRESS, StreamIds.appId(ProvisionalWriter.QUERY + "-progress", progress.id().toString()),
+                progress.batchId());
+    }
+
+    @Override
+    public void onQueryTerminated(QueryTerminatedEvent event) {
+    }
+
+    private static Timestamp time(String iso) {
+        return iso == null ? null : Timestamp.from(Instant.parse(iso));
+    }
+}

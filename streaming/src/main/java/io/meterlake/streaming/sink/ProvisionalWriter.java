@@ -1,0 +1,44 @@
+package io.meterlake.streaming.sink;
+
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.schema.Columns;
+import io.meterlake.table.Warehouse;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.lit;
+
+/**
+ * The provisional query's sink: the windows a micro-batch changed (update mode: their full running
+ * totals) are merged into {@code usage_aggregates_provisional}. A MERGE sets values rather than
+ * adding to them, and is guarded by a Delta transaction id per (query, batch), so a replayed batch
+ * changes nothing.
+ */
+public final class ProvisionalWriter implements VoidFunction2<Dataset<Row>, Long> {
+    private static final long serialVersionUID = 1L;
+    public static final String QUERY = "provisional";
+
+    private final MeterlakeConfig config;
+
+    public ProvisionalWriter(MeterlakeConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void call(Dataset<Row> windows, Long batchId) {
+        SparkSession spark = windows.sparkSession();
+        Dataset<Row> rows = windows.select(
+                col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
+                col(Columns.METRIC), col(Columns.UNIT),
+                col(Columns.WINDOW + ".start").as(Columns.WINDOW_START),
+                col(Columns.WINDOW + ".end").as(Columns.WINDOW_END),
+                col(Columns.QUANTITY), col(Columns.EVENT_COUNT),
+                lit(batchId).as(Columns.UPDATED_BATCH_ID),
+                current_timestamp().as(Columns.UPDATED_AT));
+        new Warehouse(spark, config.warehouse()).mergeProvisional(rows, StreamIds.appId(spark, QUERY), batchId);
+    }
+}

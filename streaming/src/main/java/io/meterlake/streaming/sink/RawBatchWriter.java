@@ -1,0 +1,73 @@
+package io.meterlake.streaming.sink;
+
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.pipeline.EventPipeline;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.table.Warehouse;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * The raw query's sink: each micro-batch of Kafka records runs through the shared stages and is
+ * written exactly once to {@code quarantined_events}, then {@code raw_usage_events}, then one
+ * {@code stream_progress} row.
+ *
+ * <p>Every write is a Delta idempotent append keyed by the query's id (persistent across restarts
+ * from the same checkpoint) and the batch id. A batch the engine replays after a crash therefore
+ * skips the writes that committed and completes the others; the checkpoint commits the batch only
+ * after all three. Order matters only for observability: progress last means a progress row always
+ * describes data that is stored.
+ */
+public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
+    private static final long serialVersionUID = 1L;
+    public static final String QUERY = "raw";
+
+    private final MeterlakeConfig config;
+    private final Clock clock;
+
+    public RawBatchWriter(MeterlakeConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    @Override
+    public void call(Dataset<Row> records, Long batchId) {
+        long started = clock.millis();
+        SparkSession spark = records.sparkSession();
+        Warehouse warehouse = new Warehouse(spark, config.warehouse());
+        String appId = StreamIds.appId(spark, QUERY);
+        EventPipeline pipeline = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge());
+        Dataset<Row> processed = pipeline.process(records, warehouse.read(Tables.ENTITLEMENTS))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            warehouse.writeProcessed(processed, appId, batchId);
+            Row counts = processed.agg(count(lit(1)), count(when(col(Columns.REASON).isNull(), lit(1))),
+                    count(when(col(Columns.REASON).isNotNull(), lit(1))),
+                    min(when(col(Columns.REASON).isNull(), col(Columns.EVENT_TIME))),
+                    max(when(col(Columns.REASON).isNull(), col(Columns.EVENT_TIME)))).first();
+            Row progress = RowFactory.create(QUERY, batchId, new Timestamp(clock.millis()), null, counts.getLong(0),
+                    counts.getLong(1), counts.getLong(2), null, counts.getLong(1), clock.millis() - started,
+                    counts.get(3), counts.get(4));
+            warehouse.appendIdempotent(spark.createDataFrame(List.of(progress), Tables.PROGRESS),
+                    Tables.STREAM_PROGRESS, appId, batchId);
+        } finally {
+            processed.unpersist();
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.meterlake.streaming.source;
+
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.schema.Columns;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+/**
+ * The Kafka topic of usage events as pipeline input ({@link io.meterlake.schema.Tables#RECORD}):
+ * the record's bytes as payload, its topic/partition/offset as position and its Kafka timestamp as
+ * ingest time. The timestamp is fixed per record (the topic is created with {@code LogAppendTime}),
+ * so a micro-batch replayed after a crash classifies every record exactly as the first attempt did.
+ */
+public final class KafkaSource {
+    private static final int PROBE_SECONDS = 10;
+
+    private KafkaSource() {
+    }
+
+    public static Dataset<Row> records(SparkSession spark, MeterlakeConfig.Kafka kafka, int maxOffsetsPerTrigger) {
+        return spark.readStream().format("kafka")
+                .option("kafka.bootstrap.servers", kafka.bootstrapServers())
+                .option("subscribe", kafka.topic())
+                .option("startingOffsets", "earliest")
+                .option("failOnDataLoss", "true")
+                .option("maxOffsetsPerTrigger", maxOffsetsPerTrigger)
+                .load()
+                .select(col("value").cast(DataTypes.StringType).as(Columns.PAYLOAD),
+                        lit("kafka").as(Columns.INGEST_KIND),
+                        lit(null).cast(DataTypes.StringType).as(Columns.SOURCE_FILE),
+                        lit(null).cast(DataTypes.StringType).as(Columns.FILE_SHA256),
+                        lit(null).cast(DataTypes.LongType).as(Columns.LINE_NUMBER),
+                        col("topic").as(Columns.KAFKA_TOPIC),
+                        col("partition").as(Columns.KAFKA_PARTITION),
+                        col("offset").as(Columns.KAFKA_OFFSET),
+                        col("timestamp").as(Columns.INGESTED_AT));
+    }
+
+    /**
+     * Fails with a readable message within seconds unless the broker answers and has the topic:
+     * Kafka clients otherwise retry an unreachable address for minutes.
+     */
+    public static void requireTopic(String bootstrapServers, String topic) {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, PROBE_SECONDS * 1_000);
+        try (Admin admin = Admin.create(properties)) {
+            Set<String> topics = admin.listTopics().names().get(PROBE_SECONDS, TimeUnit.SECONDS);
+            if (!topics.contains(topic)) {
+                throw MeterlakeException.checkFailed("topic '" + topic + "' does not exist at " + bootstrapServers
+                        + ": create it, or run 'meterlake stack start', which creates it");
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw MeterlakeException.checkFailed("cannot reach Kafka at " + bootstrapServers + " within "
+                    + PROBE_SECONDS + " s: start the local broker with 'meterlake stack start', or check"
+                    + " --bootstrap-servers / kafka.bootstrap-servers");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw MeterlakeException.badInput("bootstrap servers '" + bootstrapServers + "' are not usable ("
+                    + e.getMessage() + ")", "pass host:port of a Kafka broker");
+        }
+    }
+}
