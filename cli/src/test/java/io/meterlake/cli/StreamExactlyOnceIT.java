@@ -1,0 +1,255 @@
+package io.meterlake.cli;
+
+import io.meterlake.catalog.Aggregation;
+import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.stack.EventProducer;
+import io.meterlake.stack.TestBroker;
+import io.meterlake.table.Warehouse;
+import io.meterlake.testing.SparkTestBase;
+import io.meterlake.validation.Quantities;
+import io.meterlake.workload.Truth;
+import io.meterlake.workload.TruthJson;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.window;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The stream is exactly once whatever crashes: the real {@code bin/meterlake stream} process is
+ * killed with SIGKILL three times at different points (after a batch, between the quarantine and raw
+ * appends of a batch, right after a provisional MERGE), restarted from its checkpoint each time, and
+ * finished with {@code --available-now}. Then every produced Kafka record is in raw or quarantine
+ * exactly once, and the provisional windows equal an independent dedup + aggregate of raw.
+ *
+ * <p>The watermark delay is longer than the workload's span, so every event is on time and the
+ * provisional path must account for all of them; there are no conflicting duplicates, whose provisional
+ * winner is arbitrary (the nightly recompute resolves them by ingest order).
+ */
+class StreamExactlyOnceIT extends SparkTestBase {
+    private static final MetricCatalog CATALOG = ConfigLoader.load(Optional.empty(), List.of(), Map.of()).catalog();
+    private static final Path LAUNCHER = Path.of("..", "bin", "meterlake").toAbsolutePath().normalize();
+    private static final String TOPIC = "usage-events";
+
+    @TempDir
+    static Path dir;
+
+    private static TestBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = TestBroker.start(dir.resolve("stack"), TOPIC, 3);
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @Test
+    void survivesRepeatedSigkillWithoutLossOrDuplication() throws Exception {
+        Path warehouse = dir.resolve("warehouse");
+        Path events = dir.resolve("events.jsonl");
+        CommandLineTest.Run generated = CommandLineTest.Run.of("generate", "--events", "6000", "--seed", "3",
+                "--conflict-rate", "0", "--out", events.toString(), "--entitlements-out",
+                dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString());
+        assertThat(generated.exitCode()).as(generated.err()).isZero();
+        Truth truth = TruthJson.read(dir.resolve("truth.json"));
+        assertThat(CommandLineTest.Run.of("--warehouse", warehouse.toString(), "entitlements", "load",
+                dir.resolve("e.csv").toString()).exitCode()).isZero();
+        try (EventProducer producer = EventProducer.open(broker.bootstrapServers(), TOPIC)) {
+            Files.readAllLines(events).forEach(producer::send);
+            producer.flush();
+        }
+        Map<Integer, Long> endOffsets = endOffsets();
+        assertThat(endOffsets.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(6000);
+
+        Path raw = warehouse.resolve(Tables.RAW_USAGE_EVENTS).resolve("_delta_log");
+        Path quarantine = warehouse.resolve(Tables.QUARANTINED_EVENTS).resolve("_delta_log");
+        Path provisional = warehouse.resolve(Tables.USAGE_AGGREGATES_PROVISIONAL).resolve("_delta_log");
+
+        // 1: after the first raw batch has committed (the next one is likely in flight).
+        killWhen(warehouse, () -> commits(raw) >= 2);
+        // 2: the moment a batch's quarantine append lands, before its raw append.
+        long quarantineCommits = commits(quarantine);
+        killWhen(warehouse, () -> commits(quarantine) > quarantineCommits);
+        // 3: the moment a provisional MERGE lands.
+        long provisionalCommits = commits(provisional);
+        killWhen(warehouse, () -> commits(provisional) > provisionalCommits);
+
+        Process last = start(warehouse, "--available-now");
+        assertThat(last.waitFor(10, TimeUnit.MINUTES)).isTrue();
+        assertThat(last.exitValue()).as(Files.readString(dir.resolve("stream.err"))).isZero();
+
+        Warehouse tables = new Warehouse(spark(), warehouse.toString());
+        Dataset<Row> rawRows = tables.read(Tables.RAW_USAGE_EVENTS);
+        Dataset<Row> quarantined = tables.read(Tables.QUARANTINED_EVENTS);
+
+        // Raw holds exactly one row per accepted offset, and raw ∪ quarantine is every produced offset once.
+        Set<String> rawOffsets = offsets(rawRows);
+        Set<String> quarantineOffsets = offsets(quarantined);
+        assertThat(rawOffsets).hasSize((int) rawRows.count());
+        assertThat(quarantineOffsets).hasSize((int) quarantined.count());
+        assertThat(rawOffsets).doesNotContainAnyElementsOf(quarantineOffsets);
+        Set<String> all = new HashSet<>(rawOffsets);
+        all.addAll(quarantineOffsets);
+        assertThat(all).isEqualTo(produced(endOffsets));
+        assertThat(rawRows.count()).isEqualTo(truth.accepted());
+        assertThat(reasons(quarantined)).isEqualTo(truth.quarantined());
+
+        // Provisional windows equal an independent dedup + hourly aggregate of raw.
+        assertDataFrameNoOrderEquals(expectedWindows(rawRows), actualWindows(tables));
+
+        // Progress rows exist for the raw query's batches, and account for every record once.
+        Row progress = tables.read(Tables.STREAM_PROGRESS).where(col(Columns.QUERY).equalTo("raw"))
+                .agg(sum(col(Columns.RECORDS_IN)), count(col(Columns.BATCH_ID))).first();
+        assertThat(progress.getLong(0)).isEqualTo(6000);
+    }
+
+    /** Starts the stream, waits for {@code condition}, kills it with SIGKILL. */
+    private void killWhen(Path warehouse, BooleanSupplier condition) throws Exception {
+        Process stream = start(warehouse, "--trigger", "1s");
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
+        while (!condition.getAsBoolean()) {
+            assertThat(stream.isAlive()).as("the stream exited: " + Files.readString(dir.resolve("stream.err"))).isTrue();
+            assertThat(Instant.now()).as("the stream made no progress in 5 minutes").isBefore(deadline);
+            Thread.sleep(20);
+        }
+        stream.destroyForcibly(); // SIGKILL: no shutdown hooks, no cleanup
+        stream.waitFor();
+    }
+
+    private Process start(Path warehouse, String... mode) throws IOException {
+        List<String> command = new ArrayList<>(List.of(LAUNCHER.toString(), "--warehouse", warehouse.toString(),
+                "--set", "kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                "--set", "stream.max-offsets-per-trigger=800",
+                "--set", "stream.watermark-delay=P60D",
+                "--set", "spark.master=local[2]",
+                "stream"));
+        command.addAll(List.of(mode));
+        return new ProcessBuilder(command).directory(dir.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stream.out").toFile()))
+                .redirectError(dir.resolve("stream.err").toFile())
+                .start();
+    }
+
+    private static long commits(Path log) {
+        if (!Files.isDirectory(log)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(log)) {
+            return files.filter(f -> f.getFileName().toString().matches("[0-9]{20}\\.json")).count();
+        } catch (IOException e) {
+            return 0; // a commit may be renamed in while listing; try again
+        }
+    }
+
+    private static Set<String> offsets(Dataset<Row> rows) {
+        Set<String> result = new HashSet<>();
+        for (Row row : rows.select(Columns.KAFKA_PARTITION, Columns.KAFKA_OFFSET).collectAsList()) {
+            result.add(row.getInt(0) + "/" + row.getLong(1));
+        }
+        return result;
+    }
+
+    private static Set<String> produced(Map<Integer, Long> endOffsets) {
+        Set<String> result = new HashSet<>();
+        endOffsets.forEach((partition, end) -> {
+            for (long offset = 0; offset < end; offset++) {
+                result.add(partition + "/" + offset);
+            }
+        });
+        return result;
+    }
+
+    private static TreeMap<String, Long> reasons(Dataset<Row> quarantined) {
+        TreeMap<String, Long> result = new TreeMap<>();
+        quarantined.groupBy(Columns.REASON).count().collectAsList()
+                .forEach(row -> result.put(row.getString(0), row.getLong(1)));
+        return result;
+    }
+
+    private static Map<Integer, Long> endOffsets() {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(TOPIC).stream()
+                    .map(p -> new TopicPartition(TOPIC, p.partition())).toList();
+            Map<Integer, Long> result = new TreeMap<>();
+            consumer.endOffsets(partitions).forEach((tp, end) -> result.put(tp.partition(), end));
+            return result;
+        }
+    }
+
+    private static final StructType WINDOW_ROW = new StructType()
+            .add(Columns.SUBSCRIPTION_ID, DataTypes.StringType)
+            .add(Columns.ENTITLEMENT_ID, DataTypes.StringType)
+            .add(Columns.METRIC, DataTypes.StringType)
+            .add(Columns.WINDOW_START, DataTypes.TimestampType)
+            .add(Columns.QUANTITY, DataTypes.StringType)
+            .add(Columns.EVENT_COUNT, DataTypes.LongType);
+
+    /** One row per (source, event_id), then SUM or MAX per the catalog per hourly window. */
+    private Dataset<Row> expectedWindows(Dataset<Row> raw) {
+        List<Row> rows = new ArrayList<>();
+        for (Row row : raw.dropDuplicates(Columns.SOURCE, Columns.EVENT_ID)
+                .groupBy(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC),
+                        window(col(Columns.EVENT_TIME), "1 hour").getField("start"))
+                .agg(sum(col(Columns.QUANTITY)), max(col(Columns.QUANTITY)), count(col(Columns.EVENT_ID)))
+                .collectAsList()) {
+            boolean isMax = CATALOG.metric(row.getString(2)).orElseThrow().aggregation() == Aggregation.MAX;
+            BigDecimal value = isMax ? row.getDecimal(5) : row.getDecimal(4);
+            rows.add(RowFactory.create(row.getString(0), row.getString(1), row.getString(2), row.get(3),
+                    Quantities.render(value), row.getLong(6)));
+        }
+        return spark().createDataFrame(rows, WINDOW_ROW);
+    }
+
+    private Dataset<Row> actualWindows(Warehouse tables) {
+        List<Row> rows = new ArrayList<>();
+        for (Row row : tables.read(Tables.USAGE_AGGREGATES_PROVISIONAL).collectAsList()) {
+            rows.add(RowFactory.create(row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.ENTITLEMENT_ID),
+                    row.getAs(Columns.METRIC), row.getAs(Columns.WINDOW_START),
+                    Quantities.render(row.getAs(Columns.QUANTITY)), row.getAs(Columns.EVENT_COUNT)));
+        }
+        return spark().createDataFrame(rows, WINDOW_ROW);
+    }
+}
