@@ -1,8 +1,10 @@
 package io.meterlake.cli;
 
+import io.meterlake.attribution.EntitlementsCsv;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
+import io.meterlake.stack.EventProducer;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
 import io.meterlake.workload.WorkloadGenerator;
@@ -26,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /** {@code meterlake generate}: a synthetic workload with its independently computed truth. */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
@@ -66,8 +69,16 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--invalid-rate", defaultValue = "0.03", description = "Share of invalid records (default: ${DEFAULT-VALUE}).")
     double invalidRate;
 
-    @Option(names = "--out", required = true, paramLabel = "<F.jsonl>", description = "Events, one JSON object per line.")
+    @Option(names = "--out", paramLabel = "<F.jsonl>",
+            description = "Write the events to this file, one JSON object per line.")
     Path out;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "<host:port>",
+            description = "Send the events to Kafka instead, one record each, keyed by tenant_id.")
+    String bootstrapServers;
+
+    @Option(names = "--topic", description = "With --bootstrap-servers: the topic (default: the kafka.topic setting).")
+    String topic;
 
     @Option(names = "--entitlements-out", required = true, paramLabel = "<F.csv>",
             description = "Entitlements CSV for 'entitlements load'.")
@@ -79,13 +90,22 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     FormatOption format;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
+        if ((out == null) == (bootstrapServers == null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "give exactly one destination for the events: --out <file> or --bootstrap-servers <host:port>");
+        }
         Instant now = root.clock().instant();
         WorkloadSpec spec = new WorkloadSpec(events, seed, tenants, start == null ? WorkloadGenerator.defaultStart(now)
                 : parseStart(start), days == null ? WorkloadGenerator.defaultDays(now) : days, duplicateRate,
                 conflictRate, lateRate, invalidRate);
-        Truth truth = generate(spec, root, out, entitlementsOut, truthOut);
+        Truth truth = out != null ? generate(spec, root, out, entitlementsOut, truthOut)
+                : generate(spec, root, bootstrapServers, topic != null ? topic : root.config().kafka().topic(),
+                        entitlementsOut, truthOut);
         if (format.json()) {
             Output.json(root.out(), TruthJson.toJson(truth));
         } else {
@@ -94,33 +114,51 @@ final class GenerateCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** Writes the three files; reports progress on stderr for large workloads. */
+    /** Writes the events to {@code out}, plus the entitlements and the truth. */
     static Truth generate(WorkloadSpec spec, MeterlakeCommand root, Path out, Path entitlementsOut, Path truthOut) {
-        WorkloadGenerator generator = new WorkloadGenerator(spec, root.config(), root.clock().instant());
-        createParents(out, entitlementsOut, truthOut);
-        Truth truth;
-        long step = Math.max(100_000, spec.events() / 10);
+        createParents(out);
         try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            long[] written = {0};
-            truth = generator.generate(line -> {
+            return generate(spec, root, line -> {
                 try {
                     writer.write(line);
                     writer.write('\n');
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                if (++written[0] % step == 0) {
-                    root.err().println("generate: " + written[0] + " of " + spec.events() + " records written");
-                    root.err().flush();
-                }
-            });
-            List<String> csv = new ArrayList<>();
-            csv.add("entitlement_id,subscription_id,billing_account_id,tenant_id,app_id,plan,valid_from,valid_to");
-            generator.entitlements().stream().map(Entitlement::toCsv).forEach(csv::add);
-            Files.write(entitlementsOut, csv, StandardCharsets.UTF_8);
+            }, entitlementsOut, truthOut);
         } catch (IOException | UncheckedIOException e) {
-            throw MeterlakeException.badInput("cannot write the workload (" + e.getMessage() + ")",
-                    "check that the output paths are writable");
+            throw MeterlakeException.badInput("cannot write " + out + " (" + e.getMessage() + ")",
+                    "check that the path is writable");
+        }
+    }
+
+    /** Sends the events to Kafka (fails within seconds if it is unreachable), plus the entitlements and the truth. */
+    static Truth generate(WorkloadSpec spec, MeterlakeCommand root, String bootstrapServers, String topic,
+            Path entitlementsOut, Path truthOut) {
+        try (EventProducer producer = EventProducer.open(bootstrapServers, topic)) {
+            Truth truth = generate(spec, root, producer::send, entitlementsOut, truthOut);
+            producer.flush();
+            return truth;
+        }
+    }
+
+    private static Truth generate(WorkloadSpec spec, MeterlakeCommand root, Consumer<String> events,
+            Path entitlementsOut, Path truthOut) {
+        WorkloadGenerator generator = new WorkloadGenerator(spec, root.config(), root.clock().instant());
+        createParents(entitlementsOut, truthOut);
+        ProduceCommand.Progress progress = new ProduceCommand.Progress(root, "generate");
+        Truth truth = generator.generate(line -> {
+            events.accept(line);
+            progress.tick();
+        });
+        List<String> csv = new ArrayList<>();
+        csv.add(String.join(",", EntitlementsCsv.HEADER));
+        generator.entitlements().stream().map(Entitlement::toCsv).forEach(csv::add);
+        try {
+            Files.write(entitlementsOut, csv, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw MeterlakeException.badInput("cannot write " + entitlementsOut + " (" + e.getMessage() + ")",
+                    "check that the path is writable");
         }
         TruthJson.write(truth, truthOut);
         return truth;

@@ -78,7 +78,7 @@ final class ProduceCommand implements Callable<Integer> {
                 .map(e -> List.of(Integer.toString(e.getKey()), Long.toString(e.getValue()))).toList());
     }
 
-    /** A line on stderr every 100,000 records, so a long send never looks hung. */
+    /** A line on stderr every 100,000 records, so a long run never looks hung. */
     static final class Progress {
         private final MeterlakeCommand root;
         private final String label;
@@ -91,7 +91,7 @@ final class ProduceCommand implements Callable<Integer> {
 
         void tick() {
             if (++count % 100_000 == 0) {
-                root.err().println(label + ": " + count + " records sent");
+                root.err().println(label + ": " + count + " records");
                 root.err().flush();
             }
         }

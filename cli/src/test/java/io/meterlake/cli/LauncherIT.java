@@ -41,6 +41,12 @@ class LauncherIT {
         return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
     }
 
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
     @Test
     void ingestsAContractFileAndAccountsForEveryRecord() throws Exception {
         Result generated = run("generate", "--events", "3000", "--seed", "5", "--out", "events.jsonl",
@@ -80,12 +86,17 @@ class LauncherIT {
 
     @Test
     void demoRunsToTheEndOnTheEmbeddedDefault() throws Exception {
-        Result demo = run("demo", "--events", "2000");
+        int port = freePort();
+        Result demo = run("--set", "stack.kafka-port=" + port, "--set", "stack.kafka-controller-port=" + freePort(),
+                "--set", "kafka.bootstrap-servers=127.0.0.1:" + port, "demo", "--events", "2000");
 
         assertThat(demo.exitCode()).as(demo.err()).isZero();
-        assertThat(demo.out()).contains("file", "records", "accepted", "quarantine reason",
-                "the ingest matches the generator's truth: 2000 records");
-        assertThat(dir.resolve("warehouse").resolve("raw_usage_events")).isDirectory();
-        assertThat(dir.resolve("demo").resolve("events.jsonl")).isRegularFile();
+        assertThat(demo.out()).contains("records", "accepted", "quarantine reason", "provisional usage",
+                "stream progress", "the stream's ingest matches the generator's truth: 2000 records");
+        assertThat(demo.err()).contains("demo: 1/4 stack start", "demo: stack stop");
+        assertThat(dir.resolve("warehouse").resolve("usage_aggregates_provisional")).isDirectory();
+        assertThat(dir.resolve("demo").resolve("truth.json")).isRegularFile();
+        // The demo started the broker, so it stopped it again.
+        assertThat(run("--set", "stack.kafka-port=" + port, "stack", "status").exitCode()).isEqualTo(1);
     }
 }

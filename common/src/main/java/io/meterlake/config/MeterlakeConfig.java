@@ -57,6 +57,12 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
         return stream.checkpoint().isEmpty() ? warehouse + "/_checkpoints" : stream.checkpoint();
     }
 
+    /** The same configuration reading events from other brokers. */
+    public MeterlakeConfig withBootstrapServers(String servers) {
+        return new MeterlakeConfig(warehouse, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions,
+                new Kafka(servers, kafka.topic(), kafka.partitions()), stack, stream);
+    }
+
     /** The same configuration over another warehouse root. */
     public MeterlakeConfig withWarehouse(String root) {
         return new MeterlakeConfig(root, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions, kafka,

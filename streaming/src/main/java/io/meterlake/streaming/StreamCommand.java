@@ -8,7 +8,6 @@ import io.meterlake.error.MeterlakeException;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.spark.SparkSessions;
-import io.meterlake.streaming.sink.ProgressRecorder;
 import io.meterlake.streaming.source.KafkaSource;
 import io.meterlake.table.Warehouse;
 import org.apache.spark.sql.Row;
@@ -109,24 +108,18 @@ public final class StreamCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ProgressRecorder recorder = new ProgressRecorder(spark, config, err);
-        spark.streams().addListener(recorder);
         Timestamp since = new Timestamp(System.currentTimeMillis());
-        try {
-            StreamJob job = new StreamJob(spark, config, Clock.systemUTC());
-            if (availableNow) {
-                err.println("stream: reading " + config.kafka().topic() + " at " + config.kafka().bootstrapServers()
-                        + " until caught up");
-                err.flush();
-                job.runAvailableNow();
-            } else {
-                err.println("stream: reading " + config.kafka().topic() + " at " + config.kafka().bootstrapServers()
-                        + " every " + interval.toMillis() + " ms; stop with Ctrl-C");
-                err.flush();
-                job.runContinuously(interval);
-            }
-        } finally {
-            spark.streams().removeListener(recorder);
+        StreamJob job = new StreamJob(spark, config, Clock.systemUTC(), err);
+        if (availableNow) {
+            err.println("stream: reading " + config.kafka().topic() + " at " + config.kafka().bootstrapServers()
+                    + " until caught up");
+            err.flush();
+            job.runAvailableNow();
+        } else {
+            err.println("stream: reading " + config.kafka().topic() + " at " + config.kafka().bootstrapServers()
+                    + " every " + interval.toMillis() + " ms; stop with Ctrl-C");
+            err.flush();
+            job.runContinuously(interval);
         }
         printSummary(out, warehouse, since);
         return ExitCodes.OK;

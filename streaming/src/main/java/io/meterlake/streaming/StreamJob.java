@@ -4,6 +4,7 @@ import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.pipeline.UsageAggregation;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
+import io.meterlake.streaming.sink.ProgressRecorder;
 import io.meterlake.streaming.sink.ProvisionalWriter;
 import io.meterlake.streaming.sink.RawBatchWriter;
 import io.meterlake.streaming.sink.StreamJobNames;
@@ -16,6 +17,7 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.Trigger;
 
+import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -48,24 +50,31 @@ public final class StreamJob {
     private final MeterlakeConfig config;
     private final Clock clock;
     private final Warehouse warehouse;
+    private final PrintWriter log;
 
-    public StreamJob(SparkSession spark, MeterlakeConfig config, Clock clock) {
+    /** {@code log} receives one line per micro-batch. */
+    public StreamJob(SparkSession spark, MeterlakeConfig config, Clock clock, PrintWriter log) {
         this.spark = spark;
         this.config = config;
         this.clock = clock;
+        this.log = log;
         this.warehouse = new Warehouse(spark, config.warehouse());
     }
 
     /** Processes everything available now (both queries, in order), then returns. */
     public void runAvailableNow() throws StreamingQueryException, TimeoutException {
-        prepare();
-        startRaw(Trigger.AvailableNow()).awaitTermination();
-        startProvisional(Trigger.AvailableNow()).awaitTermination();
+        ProgressRecorder recorder = prepare();
+        try {
+            startRaw(Trigger.AvailableNow()).awaitTermination();
+            startProvisional(Trigger.AvailableNow()).awaitTermination();
+        } finally {
+            spark.streams().removeListener(recorder);
+        }
     }
 
     /** Runs both queries with a processing-time trigger until one stops or fails. */
     public void runContinuously(Duration trigger) throws StreamingQueryException, TimeoutException {
-        prepare();
+        ProgressRecorder recorder = prepare();
         Trigger every = Trigger.ProcessingTime(trigger.toMillis());
         StreamingQuery raw = startRaw(every);
         StreamingQuery provisional = startProvisional(every);
@@ -75,12 +84,16 @@ public final class StreamJob {
         } finally {
             raw.stop();
             provisional.stop();
+            spark.streams().removeListener(recorder);
         }
     }
 
-    private void prepare() {
+    private ProgressRecorder prepare() {
         warehouse.ensureStreamTables();
         spark.conf().set("spark.sql.streaming.stateStore.providerClass", ROCKSDB);
+        ProgressRecorder recorder = new ProgressRecorder(spark, config, log);
+        spark.streams().addListener(recorder);
+        return recorder;
     }
 
     StreamingQuery startRaw(Trigger trigger) throws TimeoutException {
