@@ -41,8 +41,8 @@ public final class ProgressRecorder extends StreamingQueryListener {
     @Override
     public void onQueryProgress(QueryProgressEvent event) {
         StreamingQueryProgress progress = event.progress();
-        if (progress.numInputRows() == 0) {
-            return; // idle triggers: nothing was read, nothing to record
+        if (!progress.durationMs().containsKey("addBatch")) {
+            return; // an idle trigger: no batch ran (no-data batches that move the watermark do run)
         }
         long late = 0;
         long updated = 0;
@@ -51,9 +51,11 @@ public final class ProgressRecorder extends StreamingQueryListener {
             updated = operator.numRowsUpdated();
         }
         String watermark = progress.eventTime().get("watermark");
-        log.println("stream: " + progress.name() + " batch " + progress.batchId() + ": " + progress.numInputRows()
-                + " records" + (watermark == null ? "" : ", watermark " + watermark + ", " + late + " late"));
-        log.flush();
+        if (progress.numInputRows() > 0) {
+            log.println("stream: " + progress.name() + " batch " + progress.batchId() + ": " + progress.numInputRows()
+                    + " records" + (watermark == null ? "" : ", watermark " + watermark + ", " + late + " late"));
+            log.flush();
+        }
         if (!StreamJobNames.PROVISIONAL.equals(progress.name())) {
             return;
         }
