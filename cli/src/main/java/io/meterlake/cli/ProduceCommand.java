@@ -1,5 +1,7 @@
 package io.meterlake.cli;
 
+import io.meterlake.config.FormatOption;
+
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.stack.EventProducer;

@@ -1,6 +1,9 @@
 package io.meterlake.streaming;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.config.ConfigOptions;
+import io.meterlake.config.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.CommandLineErrors;
 import io.meterlake.error.ExitCodes;
@@ -23,7 +26,10 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -68,6 +74,9 @@ public final class StreamCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "<dir>",
             description = "Checkpoint root (default: <warehouse>/_checkpoints).")
     String checkpoint;
+
+    @Mixin
+    FormatOption format;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -121,17 +130,38 @@ public final class StreamCommand implements Callable<Integer> {
             err.flush();
             job.runContinuously(interval);
         }
-        printSummary(out, warehouse, since);
+        printSummary(out, warehouse, since, format.json());
         return ExitCodes.OK;
     }
 
     /** What this run recorded in stream_progress, per query. */
-    private static void printSummary(PrintWriter out, Warehouse warehouse, Timestamp since) {
+    private static void printSummary(PrintWriter out, Warehouse warehouse, Timestamp since, boolean json) {
         List<Row> rows = warehouse.read(Tables.STREAM_PROGRESS).where(col(Columns.RECORDED_AT).geq(lit(since)))
                 .groupBy(col(Columns.QUERY))
                 .agg(count(lit(1)), sum(col(Columns.RECORDS_IN)), sum(col(Columns.ACCEPTED)),
                         sum(col(Columns.QUARANTINED)), sum(col(Columns.LATE_DROPPED)), max(col(Columns.WATERMARK)))
                 .orderBy(col(Columns.QUERY).desc()).collectAsList();
+        if (json) {
+            List<Map<String, Object>> queries = new ArrayList<>();
+            for (Row row : rows) {
+                Map<String, Object> query = new LinkedHashMap<>();
+                query.put("query", row.getString(0));
+                query.put("batches", row.getLong(1));
+                query.put("records", row.getLong(2));
+                query.put("accepted", row.get(3));
+                query.put("quarantined", row.get(4));
+                query.put("late", row.get(5));
+                query.put("watermark", row.isNullAt(6) ? null : row.getTimestamp(6).toInstant().toString());
+                queries.add(query);
+            }
+            try {
+                out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(Map.of("queries", queries)));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            out.flush();
+            return;
+        }
         out.printf("%-12s %8s %10s %10s %12s %10s  %s%n", "query", "batches", "records", "accepted", "quarantined",
                 "late", "watermark");
         for (Row row : rows) {

@@ -1,4 +1,4 @@
-package io.meterlake.cli;
+package io.meterlake.config;
 
 import picocli.CommandLine.Option;
 
