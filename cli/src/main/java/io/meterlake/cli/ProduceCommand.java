@@ -1,13 +1,13 @@
 package io.meterlake.cli;
 
 import io.meterlake.config.FormatOption;
+import io.meterlake.config.KafkaOptions;
 
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.stack.EventProducer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -32,12 +32,8 @@ final class ProduceCommand implements Callable<Integer> {
     @Parameters(paramLabel = "<file.jsonl>", description = "The events to send.")
     Path file;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "<host:port>",
-            description = "Kafka brokers (default: the kafka.bootstrap-servers setting).")
-    String bootstrapServers;
-
-    @Option(names = "--topic", description = "Topic (default: the kafka.topic setting).")
-    String topic;
+    @Mixin
+    KafkaOptions kafka;
 
     @Mixin
     FormatOption format;
@@ -47,8 +43,8 @@ final class ProduceCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             throw MeterlakeException.missingFile("input file", file.toString());
         }
-        String servers = bootstrapServers != null ? bootstrapServers : root.config().kafka().bootstrapServers();
-        String target = topic != null ? topic : root.config().kafka().topic();
+        String servers = kafka.bootstrapServers(root.config());
+        String target = kafka.topic(root.config());
         try (EventProducer producer = EventProducer.open(servers, target);
                 BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             Progress progress = new Progress(root, "produce");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.config.ConfigOptions;
 import io.meterlake.config.FormatOption;
+import io.meterlake.config.KafkaOptions;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.CommandLineErrors;
 import io.meterlake.error.ExitCodes;
@@ -57,12 +58,8 @@ public final class StreamCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "<host:port>",
-            description = "Kafka brokers (default: the kafka.bootstrap-servers setting).")
-    String bootstrapServers;
-
-    @Option(names = "--topic", description = "Topic (default: the kafka.topic setting).")
-    String topic;
+    @Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--trigger", paramLabel = "<duration>",
             description = "Micro-batch interval, e.g. 10s, 500ms, 2m (default: the stream.trigger setting, 10s).")
@@ -96,16 +93,10 @@ public final class StreamCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--trigger and --available-now exclude each other");
         }
         ConfigOptions merged = outerOptions.get().andThen(options);
-        if (bootstrapServers != null) {
-            merged = merged.andThen(set("kafka.bootstrap-servers", bootstrapServers));
-        }
-        if (topic != null) {
-            merged = merged.andThen(set("kafka.topic", topic));
-        }
         if (checkpoint != null) {
             merged = merged.andThen(set("stream.checkpoint", checkpoint));
         }
-        MeterlakeConfig config = merged.resolve();
+        MeterlakeConfig config = kafka.applyTo(merged.resolve());
         Duration interval = trigger == null ? config.stream().trigger() : parseTrigger(trigger);
         KafkaSource.requireTopic(config.kafka().bootstrapServers(), config.kafka().topic());
 

@@ -1,0 +1,29 @@
+package io.meterlake.config;
+
+import picocli.CommandLine.Option;
+
+/** {@code --bootstrap-servers} and {@code --topic}, overriding the {@code kafka.*} settings for one command. */
+public final class KafkaOptions {
+    @Option(names = "--bootstrap-servers", paramLabel = "<host:port>",
+            description = "Kafka brokers (default: the kafka.bootstrap-servers setting).")
+    String bootstrapServers;
+
+    @Option(names = "--topic", description = "Topic (default: the kafka.topic setting).")
+    String topic;
+
+    public String bootstrapServers(MeterlakeConfig config) {
+        return bootstrapServers != null ? bootstrapServers : config.kafka().bootstrapServers();
+    }
+
+    public String topic(MeterlakeConfig config) {
+        return topic != null ? topic : config.kafka().topic();
+    }
+
+    /** {@code config} with these options applied. */
+    public MeterlakeConfig applyTo(MeterlakeConfig config) {
+        return new MeterlakeConfig(config.warehouse(), config.catalog(), config.maxClockSkew(), config.maxEventAge(),
+                config.sparkMaster(), config.shufflePartitions(),
+                new MeterlakeConfig.Kafka(bootstrapServers(config), topic(config), config.kafka().partitions()),
+                config.stack(), config.stream());
+    }
+}
