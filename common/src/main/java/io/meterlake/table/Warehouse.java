@@ -12,6 +12,7 @@ import org.apache.spark.sql.delta.Snapshot;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
 
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -53,13 +54,41 @@ public final class Warehouse {
     /**
      * Writes the outcome of {@link io.meterlake.pipeline.EventPipeline#process} exactly once per
      * (appId, version): quarantined records first, then accepted ones, each an idempotent append, so
-     * a repeat after a crash between the two skips whichever committed.
+     * a repeat after a crash between the two skips whichever committed. Both commits record the
+     * entitlements version the records were attributed with (see {@link #entitlementsVersionFor}).
      */
-    public void writeProcessed(Dataset<Row> processed, String appId, long version) {
+    public void writeProcessed(Dataset<Row> processed, String appId, long version, long entitlementsVersion) {
+        String marker = attributionMarker(appId, version, entitlementsVersion);
         appendIdempotent(io.meterlake.pipeline.EventPipeline.quarantined(processed), Tables.QUARANTINED_EVENTS, appId,
-                version);
+                version, marker);
         appendIdempotent(io.meterlake.pipeline.EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, appId,
-                version);
+                version, marker);
+    }
+
+    /**
+     * The entitlements version to attribute the records of (appId, version) with: the one an earlier
+     * attempt recorded in its quarantine commit, if that commit exists, else the current one. A write
+     * replayed after a crash thus attributes exactly as the attempt whose quarantine append
+     * committed, even if the entitlements changed in between, and no record ends in both tables.
+     */
+    public long entitlementsVersionFor(String appId, long version) {
+        java.util.OptionalLong committed = committedTransaction(Tables.QUARANTINED_EVENTS, appId);
+        if (committed.isPresent() && committed.getAsLong() >= version) {
+            String prefix = attributionMarker(appId, version, 0);
+            prefix = prefix.substring(0, prefix.lastIndexOf('=') + 1);
+            List<Row> commits = DeltaTable.forPath(spark, path(Tables.QUARANTINED_EVENTS)).history()
+                    .where(org.apache.spark.sql.functions.col("userMetadata").startsWith(prefix))
+                    .select("userMetadata").collectAsList();
+            if (!commits.isEmpty()) {
+                String marker = commits.get(0).getString(0);
+                return Long.parseLong(marker.substring(prefix.length()));
+            }
+        }
+        return version(Tables.ENTITLEMENTS);
+    }
+
+    private static String attributionMarker(String appId, long version, long entitlementsVersion) {
+        return "meterlake " + appId + "/" + version + " entitlements_version=" + entitlementsVersion;
     }
 
     /**
@@ -120,10 +149,17 @@ public final class Warehouse {
 
     /** Appends exactly once per (appId, version): replaying the same pair writes nothing. */
     public void appendIdempotent(Dataset<Row> rows, String table, String appId, long version) {
-        rows.write().format("delta").mode("append")
+        appendIdempotent(rows, table, appId, version, null);
+    }
+
+    private void appendIdempotent(Dataset<Row> rows, String table, String appId, long version, String userMetadata) {
+        org.apache.spark.sql.DataFrameWriter<Row> writer = rows.write().format("delta").mode("append")
                 .option("txnAppId", appId)
-                .option("txnVersion", version)
-                .save(path(table));
+                .option("txnVersion", version);
+        if (userMetadata != null) {
+            writer = writer.option("userMetadata", userMetadata);
+        }
+        writer.save(path(table));
     }
 
     private Snapshot snapshot(String table) {

@@ -91,12 +91,12 @@ public final class FileIngestJob {
                         ingestedAt));
         Dataset<Row> records = spark.createDataFrame(lines, Tables.RECORD);
         EventPipeline pipeline = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge());
-        // One entitlements version for the whole file, even if the cached result is recomputed.
-        Dataset<Row> entitlements = warehouse.readAsOf(Tables.ENTITLEMENTS, warehouse.version(Tables.ENTITLEMENTS));
-        Dataset<Row> processed = pipeline.process(records, entitlements)
+        // One entitlements version for the whole file, the same on a repeat after a crash.
+        long entitlementsVersion = warehouse.entitlementsVersionFor(appId, TXN_VERSION);
+        Dataset<Row> processed = pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, entitlementsVersion))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            warehouse.writeProcessed(processed, appId, TXN_VERSION);
+            warehouse.writeProcessed(processed, appId, TXN_VERSION, entitlementsVersion);
         } finally {
             processed.unpersist();
         }

@@ -53,10 +53,12 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
         String appId = StreamIds.appId(spark, QUERY);
         EventPipeline pipeline = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge());
-        Dataset<Row> processed = pipeline.process(records, warehouse.read(Tables.ENTITLEMENTS))
+        // A replayed batch attributes with the entitlements its first attempt used.
+        long entitlementsVersion = warehouse.entitlementsVersionFor(appId, batchId);
+        Dataset<Row> processed = pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, entitlementsVersion))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            warehouse.writeProcessed(processed, appId, batchId);
+            warehouse.writeProcessed(processed, appId, batchId, entitlementsVersion);
             Row counts = processed.agg(count(lit(1)), count(when(col(Columns.REASON).isNull(), lit(1))),
                     count(when(col(Columns.REASON).isNotNull(), lit(1))),
                     min(when(col(Columns.REASON).isNull(), col(Columns.EVENT_TIME))),

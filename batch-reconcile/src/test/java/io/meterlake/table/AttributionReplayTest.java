@@ -1,0 +1,57 @@
+package io.meterlake.table;
+
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.pipeline.EventPipeline;
+import io.meterlake.schema.Tables;
+import io.meterlake.testing.SparkTestBase;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.Fixtures.fileRecords;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A write repeated after a crash attributes with the entitlements its first attempt used. */
+class AttributionReplayTest extends SparkTestBase {
+    private static final MeterlakeConfig CONFIG = ConfigLoader.load(Optional.empty(), List.of(), Map.of());
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRepeatedWriteKeepsTheEntitlementsVersionOfItsFirstAttempt() {
+        Warehouse warehouse = new Warehouse(spark(), dir.toString());
+        warehouse.ensureIngestTables();
+        warehouse.replaceEntitlements(entitlements(spark(),
+                entitlement("ent-1", "sub-1", "acct-1", "someone-else", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
+        long first = warehouse.version(Tables.ENTITLEMENTS);
+        assertThat(warehouse.entitlementsVersionFor("app", 0)).isEqualTo(first);
+
+        Dataset<Row> processed = new EventPipeline(CONFIG.catalog(), CONFIG.maxClockSkew(), CONFIG.maxEventAge())
+                .process(fileRecords(spark(), Instant.parse("2026-11-02T00:00:00Z"), List.of(event().json())),
+                        warehouse.readAsOf(Tables.ENTITLEMENTS, first));
+        warehouse.writeProcessed(processed, "app", 0, first);
+        // The entitlement that would attribute the event arrives after the first attempt.
+        warehouse.replaceEntitlements(entitlements(spark(),
+                entitlement("ent-2", "sub-2", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
+        long second = warehouse.version(Tables.ENTITLEMENTS);
+
+        assertThat(second).isGreaterThan(first);
+        assertThat(warehouse.entitlementsVersionFor("app", 0)).isEqualTo(first);
+        assertThat(warehouse.entitlementsVersionFor("app", 1)).isEqualTo(second);
+        assertThat(warehouse.entitlementsVersionFor("other-app", 0)).isEqualTo(second);
+        assertThat(warehouse.read(Tables.QUARANTINED_EVENTS).count()).isEqualTo(1);
+        assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).count()).isZero();
+    }
+}
