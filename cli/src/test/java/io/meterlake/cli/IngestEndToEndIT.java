@@ -2,9 +2,11 @@ package io.meterlake.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.config.ConfigLoader;
+import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
@@ -86,6 +88,8 @@ class IngestEndToEndIT extends SparkTestBase {
 
         // Raw holds exact canonical quantities: an independent dedup + aggregate gives the truth to the last digit.
         assertDataFrameNoOrderEquals(truthLines(truth), dedupAndAggregate(raw));
+        // And so does the authoritative recompute, period by period.
+        assertDataFrameNoOrderEquals(truthLines(truth), recomputed(raw, truth));
 
         // Ingesting the same bytes again, under its name or another, writes nothing.
         long rawVersion = tables.version(Tables.RAW_USAGE_EVENTS);
@@ -131,6 +135,20 @@ class IngestEndToEndIT extends SparkTestBase {
         for (Truth.Line line : truth.lines()) {
             rows.add(RowFactory.create(line.period(), line.subscriptionId(), line.billingAccountId(), line.metric(),
                     line.unit(), Quantities.render(line.quantity()), line.eventCount()));
+        }
+        return spark().createDataFrame(rows, LINE);
+    }
+
+    /** {@link Recompute#lines} of every period the truth has lines for. */
+    private Dataset<Row> recomputed(Dataset<Row> raw, Truth truth) {
+        Recompute recompute = new Recompute(CATALOG);
+        List<Row> rows = new ArrayList<>();
+        for (String period : truth.lines().stream().map(Truth.Line::period).distinct().toList()) {
+            for (Row row : recompute.lines(raw, Period.parse(period)).collectAsList()) {
+                rows.add(RowFactory.create(period, row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID),
+                        row.getAs(Columns.METRIC), row.getAs(Columns.UNIT), Quantities.render(row.getAs(Columns.QUANTITY)),
+                        row.getAs(Columns.EVENT_COUNT)));
+            }
         }
         return spark().createDataFrame(rows, LINE);
     }

@@ -1,0 +1,106 @@
+package io.meterlake.batch.recompute;
+
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.period.Period;
+import io.meterlake.pipeline.EventPipeline;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.testing.SparkTestBase;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.Fixtures.fileRecords;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RecomputeTest extends SparkTestBase {
+    private static final MeterlakeConfig CONFIG = ConfigLoader.load(Optional.empty(), List.of(), Map.of());
+    private static final StructType LINE = new StructType()
+            .add(Columns.SUBSCRIPTION_ID, DataTypes.StringType, false)
+            .add(Columns.BILLING_ACCOUNT_ID, DataTypes.StringType, false)
+            .add(Columns.METRIC, DataTypes.StringType, false)
+            .add(Columns.UNIT, DataTypes.StringType, false)
+            .add(Columns.EVENT_COUNT, DataTypes.LongType, false)
+            .add(Columns.QUANTITY, Tables.QUANTITY_TYPE);
+
+    /** Raw rows of these payloads, in file order, attributed across a plan change on 2026-10-16. */
+    private Dataset<Row> raw(String... payloads) {
+        Dataset<Row> processed = new EventPipeline(CONFIG.catalog(), CONFIG.maxClockSkew(), CONFIG.maxEventAge())
+                .process(fileRecords(spark(), Instant.parse("2026-11-20T00:00:00Z"), List.of(payloads)),
+                        entitlements(spark(),
+                                entitlement("e-std", "sub-std", "acct-1", "acme", "app-1", "standard",
+                                        "2026-01-01T00:00:00Z", "2026-10-16T00:00:00Z"),
+                                entitlement("e-prem", "sub-prem", "acct-1", "acme", "app-1", "premium",
+                                        "2026-10-16T00:00:00Z", null)));
+        return EventPipeline.accepted(processed);
+    }
+
+    @Test
+    void billsTheFirstRecordOfEachIdentityInsideThePeriod() {
+        Dataset<Row> raw = raw(
+                event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json(),          // at the period start
+                event().id("a").quantity("5").at("2026-10-01T00:00:00Z").json(),          // conflict: first wins
+                event().id("b").quantity("2").at("2026-10-15T12:00:00+02:00").json(),
+                event().id("b").quantity("2").at("2026-10-15T10:00:00Z").json(),          // same event again
+                event().id("c").quantity("7").at("2026-10-20T00:00:00Z").json(),          // premium plan
+                event().id("d").quantity("9").at("2026-11-01T00:00:00Z").json(),          // next period
+                event().id("e").quantity("4").at("2026-10-31T23:00:00Z").json(),
+                event().id("e").quantity("4").at("2026-11-01T01:00:00Z").json(),          // duplicate id in November
+                event().id("s1").metric("storage.stored", "GB").quantity("1.5").at("2026-10-02T00:00:00Z").json(),
+                event().id("s2").metric("storage.stored", "MB").quantity("2500").at("2026-10-03T00:00:00Z").json());
+
+        Dataset<Row> october = new Recompute(CONFIG.catalog()).lines(raw, Period.parse("2026-10"));
+        Dataset<Row> november = new Recompute(CONFIG.catalog()).lines(raw, Period.parse("2026-11"));
+
+        assertDataFrameNoOrderEquals(lines(
+                RowFactory.create("sub-std", "acct-1", "functions.invocations", "count", 2L, new BigDecimal("5.000000000")),
+                RowFactory.create("sub-std", "acct-1", "storage.stored", "GB", 2L, new BigDecimal("2.500000000")),
+                RowFactory.create("sub-prem", "acct-1", "functions.invocations", "count", 2L,
+                        new BigDecimal("11.000000000"))), shaped(october));
+        // Only d: e's November record is a duplicate of its October event, globally.
+        assertDataFrameNoOrderEquals(lines(
+                RowFactory.create("sub-prem", "acct-1", "functions.invocations", "count", 1L,
+                        new BigDecimal("9.000000000"))), shaped(november));
+    }
+
+    @Test
+    void reportsIdentitiesReceivedWithDifferentContent() {
+        Dataset<Row> raw = raw(
+                event().id("a").quantity("3").json(),
+                event().id("a").quantity("5").json(),
+                event().id("b").quantity("1").json(),
+                event().id("b").quantity("1").json());
+
+        List<Row> conflicts = Recompute.conflicts(raw).collectAsList();
+
+        assertThat(conflicts).singleElement().satisfies(row -> {
+            assertThat(row.getString(row.fieldIndex(Columns.EVENT_ID))).isEqualTo("a");
+            assertThat(row.getLong(row.fieldIndex(Columns.RECORDS_IN))).isEqualTo(2);
+        });
+        assertThat(Recompute.deduplicate(raw).where(col(Columns.EVENT_ID).equalTo("a"))
+                .select(Columns.QUANTITY).first().getDecimal(0)).isEqualByComparingTo("3");
+    }
+
+    /** The computed lines in the expected row shape (column order and nullability). */
+    private Dataset<Row> shaped(Dataset<Row> lines) {
+        return spark().createDataFrame(lines.selectExpr(LINE.fieldNames()).collectAsList(), LINE);
+    }
+
+    private Dataset<Row> lines(Row... rows) {
+        return spark().createDataFrame(List.of(rows), LINE);
+    }
+}

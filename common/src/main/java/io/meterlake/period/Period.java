@@ -1,0 +1,86 @@
+package io.meterlake.period;
+
+import io.meterlake.error.MeterlakeException;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A billing period: a UTC calendar month ({@code YYYY-MM}) or, for short cycles and tests, one UTC
+ * day ({@code YYYY-MM-DD}). It holds the half-open interval {@code [start, end)} of event times.
+ * All period arithmetic lives here.
+ */
+public final class Period {
+    private static final Pattern MONTH = Pattern.compile("[0-9]{4}-[0-9]{2}");
+    private static final Pattern DAY = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+
+    private final String text;
+    private final Instant start;
+    private final Instant end;
+
+    private Period(String text, Instant start, Instant end) {
+        this.text = text;
+        this.start = start;
+        this.end = end;
+    }
+
+    public static Period parse(String text) {
+        String value = text == null ? "" : text.trim();
+        try {
+            if (MONTH.matcher(value).matches()) {
+                YearMonth month = YearMonth.parse(value);
+                return new Period(value, month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(),
+                        month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant());
+            }
+            if (DAY.matcher(value).matches()) {
+                LocalDate day = LocalDate.parse(value);
+                return new Period(value, day.atStartOfDay(ZoneOffset.UTC).toInstant(),
+                        day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
+            }
+        } catch (DateTimeParseException e) {
+            // reported below
+        }
+        throw MeterlakeException.badInput("'" + value + "' is not a period",
+                "write a UTC month as YYYY-MM (2026-10) or a UTC day as YYYY-MM-DD (2026-10-15)");
+    }
+
+    /** The calendar month of an instant, in UTC. */
+    public static Period monthOf(Instant instant) {
+        return parse(YearMonth.from(instant.atOffset(ZoneOffset.UTC)).toString());
+    }
+
+    /** Inclusive start, UTC midnight. */
+    public Instant start() {
+        return start;
+    }
+
+    /** Exclusive end, UTC midnight. */
+    public Instant end() {
+        return end;
+    }
+
+    public boolean contains(Instant instant) {
+        return !instant.isBefore(start) && instant.isBefore(end);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Period period && period.text.equals(text);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(text);
+    }
+
+    /** {@code YYYY-MM} or {@code YYYY-MM-DD}, as parsed. */
+    @Override
+    public String toString() {
+        return text;
+    }
+}
