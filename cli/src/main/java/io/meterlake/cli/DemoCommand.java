@@ -105,7 +105,8 @@ final class DemoCommand implements Callable<Integer> {
 
         step("4/4 stream --available-now into " + config.warehouse());
         SparkSession spark = root.spark("meterlake-demo");
-        new StreamJob(spark, config.withBootstrapServers(kafka.bootstrapServers()), root.clock(), root.err())
+        new StreamJob(spark, config.withKafka(new MeterlakeConfig.Kafka(kafka.bootstrapServers(), topic,
+                config.kafka().partitions())), root.clock(), root.err())
                 .runAvailableNow();
 
         Warehouse warehouse = new Warehouse(spark, config.warehouse());

@@ -21,9 +21,7 @@ public final class KafkaOptions {
 
     /** {@code config} with these options applied. */
     public MeterlakeConfig applyTo(MeterlakeConfig config) {
-        return new MeterlakeConfig(config.warehouse(), config.catalog(), config.maxClockSkew(), config.maxEventAge(),
-                config.sparkMaster(), config.shufflePartitions(),
-                new MeterlakeConfig.Kafka(bootstrapServers(config), topic(config), config.kafka().partitions()),
-                config.stack(), config.stream());
+        return config.withKafka(
+                new MeterlakeConfig.Kafka(bootstrapServers(config), topic(config), config.kafka().partitions()));
     }
 }

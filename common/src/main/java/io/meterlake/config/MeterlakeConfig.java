@@ -57,10 +57,10 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
         return stream.checkpoint().isEmpty() ? warehouse + "/_checkpoints" : stream.checkpoint();
     }
 
-    /** The same configuration reading events from other brokers. */
-    public MeterlakeConfig withBootstrapServers(String servers) {
+    /** The same configuration with other Kafka settings. */
+    public MeterlakeConfig withKafka(Kafka other) {
         return new MeterlakeConfig(warehouse, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions,
-                new Kafka(servers, kafka.topic(), kafka.partitions()), stack, stream);
+                other, stack, stream);
     }
 
     /** The same configuration over another warehouse root. */
