@@ -1,5 +1,7 @@
 package io.meterlake.cli;
 
+import io.meterlake.output.Output;
+
 import io.meterlake.config.FormatOption;
 
 import io.meterlake.batch.ingest.FileIngestJob;

@@ -48,6 +48,12 @@ public final class ConfigKeys {
     /** Checkpoint root of the streaming queries; empty means {@code <warehouse>/_checkpoints}. */
     public static final String STREAM_CHECKPOINT = "stream.checkpoint";
 
+    /**
+     * How long after a period's end late events may still arrive: 'publish' waits this long (and for
+     * the stream's watermark to pass the period end) before it signs the period.
+     */
+    public static final String PUBLISH_GRACE = "publish.grace";
+
     private static final Map<String, String> DEFAULTS;
 
     static {
@@ -69,6 +75,7 @@ public final class ConfigKeys {
         defaults.put(STREAM_WINDOW, "PT1H");
         defaults.put(STREAM_MAX_OFFSETS_PER_TRIGGER, "500000");
         defaults.put(STREAM_CHECKPOINT, "");
+        defaults.put(PUBLISH_GRACE, "PT48H");
         DEFAULTS = java.util.Collections.unmodifiableMap(defaults);
     }
 

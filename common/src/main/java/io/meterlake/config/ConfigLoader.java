@@ -105,6 +105,7 @@ public final class ConfigLoader {
         Duration window = duration(values, ConfigKeys.STREAM_WINDOW, errors);
         int maxOffsets = positiveInt(values, ConfigKeys.STREAM_MAX_OFFSETS_PER_TRIGGER, errors);
         String checkpoint = stripTrailingSlash(values.get(ConfigKeys.STREAM_CHECKPOINT).trim());
+        Duration grace = duration(values, ConfigKeys.PUBLISH_GRACE, errors);
         MetricCatalog catalog = null;
         try {
             catalog = loadCatalog(values.get(ConfigKeys.CATALOG_FILE).trim(), confDir);
@@ -118,7 +119,7 @@ public final class ConfigLoader {
         return new MeterlakeConfig(warehouse, catalog, skew, age, master, partitions,
                 new MeterlakeConfig.Kafka(bootstrap, topic, topicPartitions),
                 new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort),
-                new MeterlakeConfig.Stream(trigger, watermarkDelay, window, maxOffsets, checkpoint));
+                new MeterlakeConfig.Stream(trigger, watermarkDelay, window, maxOffsets, checkpoint), grace);
     }
 
     /** The installation's {@code conf/} directory, if the launcher or the user named one. */

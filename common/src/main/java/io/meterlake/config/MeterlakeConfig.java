@@ -18,10 +18,11 @@ import java.util.Objects;
  * @param kafka           where usage events arrive
  * @param stack           the local services of {@code meterlake stack}
  * @param stream          the speed layer
+ * @param publishGrace    how long after a period's end late events may still arrive before it is published
  */
 public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration maxClockSkew,
-        Duration maxEventAge, String sparkMaster, int shufflePartitions, Kafka kafka, Stack stack, Stream stream)
-        implements Serializable {
+        Duration maxEventAge, String sparkMaster, int shufflePartitions, Kafka kafka, Stack stack, Stream stream,
+        Duration publishGrace) implements Serializable {
 
     /**
      * The speed layer's settings.
@@ -40,7 +41,6 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
     public record Stack(String dir, int kafkaPort, int kafkaControllerPort) implements Serializable {
     }
 
-
     public MeterlakeConfig {
         Objects.requireNonNull(warehouse, "warehouse");
         Objects.requireNonNull(catalog, "catalog");
@@ -50,6 +50,7 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(stack, "stack");
         Objects.requireNonNull(stream, "stream");
+        Objects.requireNonNull(publishGrace, "publishGrace");
     }
 
     /** Where the streaming queries keep their checkpoints. */
@@ -60,12 +61,12 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
     /** The same configuration with other Kafka settings. */
     public MeterlakeConfig withKafka(Kafka other) {
         return new MeterlakeConfig(warehouse, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions,
-                other, stack, stream);
+                other, stack, stream, publishGrace);
     }
 
     /** The same configuration over another warehouse root. */
     public MeterlakeConfig withWarehouse(String root) {
         return new MeterlakeConfig(root, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions, kafka,
-                stack, stream);
+                stack, stream, publishGrace);
     }
 }

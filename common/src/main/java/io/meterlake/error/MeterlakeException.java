@@ -35,6 +35,11 @@ public class MeterlakeException extends RuntimeException {
                 "check the path");
     }
 
+    /** Not ready yet (exit 75): {@code waitingFor} says what must happen first; retry later. */
+    public static MeterlakeException notReady(String waitingFor) {
+        return new MeterlakeException("not ready: " + waitingFor, ExitCodes.NOT_READY, null);
+    }
+
     /** The job ran but a check it performs failed (exit 1). */
     public static MeterlakeException checkFailed(String message) {
         return new MeterlakeException(message, ExitCodes.FAILED, null);

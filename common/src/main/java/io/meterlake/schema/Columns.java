@@ -48,6 +48,8 @@ public final class Columns {
      * one dedup identity and different content hashes are a conflict.
      */
     public static final String CONTENT_SHA256 = "content_sha256";
+    // (In billing_periods and billing_period_lines, content_sha256 is the SHA-256 of the period's
+    // canonical rendering, the bytes the signature covers.)
 
     // Attribution (the entitlements table and its copy on each accepted event).
     public static final String ENTITLEMENT_ID = "entitlement_id";
@@ -80,6 +82,10 @@ public final class Columns {
     // Stream progress.
     /** Which streaming query: {@code raw} or {@code provisional}. */
     public static final String QUERY = "query";
+    /** {@link #QUERY} of the raw query's rows. */
+    public static final String RAW_QUERY = "raw";
+    /** {@link #QUERY} of the provisional query's rows (they carry the watermark). */
+    public static final String PROVISIONAL_QUERY = "provisional";
     public static final String BATCH_ID = "batch_id";
     /** Event-time watermark in force for the batch (provisional query). */
     public static final String WATERMARK = "watermark";
@@ -93,6 +99,37 @@ public final class Columns {
     public static final String MIN_EVENT_TIME = "min_event_time";
     public static final String MAX_EVENT_TIME = "max_event_time";
     public static final String RECORDED_AT = "recorded_at";
+
+    // The batch layer: authoritative aggregates, reconciliation, billing periods.
+    /** A billing period, {@code YYYY-MM} or {@code YYYY-MM-DD} (see {@link io.meterlake.period.Period}). */
+    public static final String PERIOD = "period";
+    /** One reconcile run: its period and the table versions it read, e.g. {@code 2026-10/raw-v17/provisional-v12/progress-v30}. */
+    public static final String RUN_ID = "run_id";
+    /** The {@code raw_usage_events} version a computation read (Delta time travel re-reads it). */
+    public static final String RAW_TABLE_VERSION = "raw_table_version";
+    public static final String PROVISIONAL_TABLE_VERSION = "provisional_table_version";
+    /** The stream's watermark a reconcile run classified with; null when no stream ran. */
+    public static final String STREAM_WATERMARK = "stream_watermark";
+    public static final String PROVISIONAL_QUANTITY = "provisional_quantity";
+    public static final String AUTHORITATIVE_QUANTITY = "authoritative_quantity";
+    public static final String PROVISIONAL_EVENT_COUNT = "provisional_event_count";
+    public static final String AUTHORITATIVE_EVENT_COUNT = "authoritative_event_count";
+    /** Authoritative minus provisional quantity (a missing side counts as zero). */
+    public static final String DIFFERENCE = "difference";
+    /** A {@code reconcile.Cause} name: why provisional and authoritative differ, or that they match. */
+    public static final String CAUSE = "cause";
+    /** Revision of a billing period: 1, 2, ...; a higher one supersedes the lower ones. */
+    public static final String REVISION = "revision";
+    public static final String LINE_COUNT = "line_count";
+    /** Base64 Ed25519 signature over the period's canonical rendering. */
+    public static final String SIGNATURE = "signature";
+    /** First 16 hex digits of the SHA-256 of the signing public key. */
+    public static final String KEY_ID = "key_id";
+    public static final String PUBLISHED_AT = "published_at";
+    /** The revision a revision replaces; null for revision 1. */
+    public static final String SUPERSEDES = "supersedes";
+    /** Published with --force before the period was ready. */
+    public static final String FORCED = "forced";
 
     // Working columns of the aggregation; never stored.
     public static final String WINDOW = "_window";

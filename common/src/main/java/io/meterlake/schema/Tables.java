@@ -15,6 +15,10 @@ public final class Tables {
     public static final String ENTITLEMENTS = "entitlements";
     public static final String USAGE_AGGREGATES_PROVISIONAL = "usage_aggregates_provisional";
     public static final String STREAM_PROGRESS = "stream_progress";
+    public static final String USAGE_AGGREGATES_AUTHORITATIVE = "usage_aggregates_authoritative";
+    public static final String RECONCILIATION_REPORT = "reconciliation_report";
+    public static final String BILLING_PERIODS = "billing_periods";
+    public static final String BILLING_PERIOD_LINES = "billing_period_lines";
 
     /** Quantities everywhere: exact, 9 fraction digits. */
     public static final DataType QUANTITY_TYPE = DataTypes.createDecimalType(38, 9);
@@ -151,6 +155,80 @@ public final class Tables {
         required(DURATION_MS, DataTypes.LongType),
         nullable(MIN_EVENT_TIME, DataTypes.TimestampType),
         nullable(MAX_EVENT_TIME, DataTypes.TimestampType),
+    });
+
+    /**
+     * A period's authoritative lines, recomputed from raw at {@link Columns#RAW_TABLE_VERSION}: the
+     * latest reconcile run of each period replaces that period's rows. Partitioned by period.
+     */
+    public static final StructType AUTHORITATIVE = new StructType(new StructField[] {
+        required(PERIOD, DataTypes.StringType),
+        required(RUN_ID, DataTypes.StringType),
+        required(RAW_TABLE_VERSION, DataTypes.LongType),
+        required(SUBSCRIPTION_ID, DataTypes.StringType),
+        required(BILLING_ACCOUNT_ID, DataTypes.StringType),
+        required(METRIC, DataTypes.StringType),
+        required(UNIT, DataTypes.StringType),
+        required(QUANTITY, QUANTITY_TYPE),
+        required(EVENT_COUNT, DataTypes.LongType),
+    });
+
+    /**
+     * Provisional against authoritative per (subscription, entitlement, metric, window) of a period,
+     * one set of rows per reconcile run, with the cause of each difference. Append-only.
+     */
+    public static final StructType RECONCILIATION = new StructType(new StructField[] {
+        required(PERIOD, DataTypes.StringType),
+        required(RUN_ID, DataTypes.StringType),
+        required(RAW_TABLE_VERSION, DataTypes.LongType),
+        nullable(PROVISIONAL_TABLE_VERSION, DataTypes.LongType),
+        nullable(STREAM_WATERMARK, DataTypes.TimestampType),
+        required(SUBSCRIPTION_ID, DataTypes.StringType),
+        required(ENTITLEMENT_ID, DataTypes.StringType),
+        required(BILLING_ACCOUNT_ID, DataTypes.StringType),
+        required(METRIC, DataTypes.StringType),
+        required(UNIT, DataTypes.StringType),
+        required(WINDOW_START, DataTypes.TimestampType),
+        required(WINDOW_END, DataTypes.TimestampType),
+        nullable(PROVISIONAL_QUANTITY, QUANTITY_TYPE),
+        nullable(AUTHORITATIVE_QUANTITY, QUANTITY_TYPE),
+        required(DIFFERENCE, QUANTITY_TYPE),
+        required(PROVISIONAL_EVENT_COUNT, DataTypes.LongType),
+        required(AUTHORITATIVE_EVENT_COUNT, DataTypes.LongType),
+        required(CAUSE, DataTypes.StringType),
+    });
+
+    /**
+     * One row per published revision of a billing period: what was signed, by which key, from which
+     * raw version. Append-only; a revision exists once its row does.
+     */
+    public static final StructType BILLING_PERIOD = new StructType(new StructField[] {
+        required(PERIOD, DataTypes.StringType),
+        required(REVISION, DataTypes.IntegerType),
+        required(RAW_TABLE_VERSION, DataTypes.LongType),
+        required(LINE_COUNT, DataTypes.LongType),
+        required(CONTENT_SHA256, DataTypes.StringType),
+        required(SIGNATURE, DataTypes.StringType),
+        required(KEY_ID, DataTypes.StringType),
+        required(PUBLISHED_AT, DataTypes.TimestampType),
+        nullable(SUPERSEDES, DataTypes.IntegerType),
+        required(FORCED, DataTypes.BooleanType),
+    });
+
+    /**
+     * The lines of each published revision. Append-only; a revision's lines are those whose period,
+     * revision and content hash match its {@link #BILLING_PERIOD} row.
+     */
+    public static final StructType BILLING_PERIOD_LINE = new StructType(new StructField[] {
+        required(PERIOD, DataTypes.StringType),
+        required(REVISION, DataTypes.IntegerType),
+        required(CONTENT_SHA256, DataTypes.StringType),
+        required(SUBSCRIPTION_ID, DataTypes.StringType),
+        required(BILLING_ACCOUNT_ID, DataTypes.StringType),
+        required(METRIC, DataTypes.StringType),
+        required(UNIT, DataTypes.StringType),
+        required(QUANTITY, QUANTITY_TYPE),
+        required(EVENT_COUNT, DataTypes.LongType),
     });
 
     private Tables() {

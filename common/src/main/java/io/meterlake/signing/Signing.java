@@ -58,6 +58,11 @@ public final class Signing {
         return sha256Hex(key.getEncoded()).substring(0, 16);
     }
 
+    /** The key id of a private key's public half: signer and verifier name the same key alike. */
+    public static String keyId(PrivateKey key) {
+        return keyId(Ed25519PublicKeys.of(key));
+    }
+
     /** Base64 Ed25519 signature of {@code content}. */
     public static String sign(PrivateKey key, byte[] content) {
         try {

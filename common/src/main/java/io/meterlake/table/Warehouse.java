@@ -51,6 +51,21 @@ public final class Warehouse {
         create(Tables.STREAM_PROGRESS, Tables.PROGRESS, true, null);
     }
 
+    /** Creates the batch layer's tables if they are absent. */
+    public void ensureBatchTables() {
+        create(Tables.USAGE_AGGREGATES_AUTHORITATIVE, Tables.AUTHORITATIVE, false, Columns.PERIOD);
+        create(Tables.RECONCILIATION_REPORT, Tables.RECONCILIATION, true, null);
+        create(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD, true, null);
+        create(Tables.BILLING_PERIOD_LINES, Tables.BILLING_PERIOD_LINE, true, null);
+    }
+
+    /** Replaces the rows of {@code table} whose {@code column} equals {@code value} with {@code rows}, in one commit. */
+    public void replaceWhere(Dataset<Row> rows, String table, String column, String value) {
+        rows.write().format("delta").mode("overwrite")
+                .option("replaceWhere", column + " = '" + value.replace("'", "''") + "'")
+                .save(path(table));
+    }
+
     /**
      * Writes the outcome of {@link io.meterlake.pipeline.EventPipeline#process} exactly once per
      * (appId, version): quarantined records first, then accepted ones, each an idempotent append, so

@@ -40,6 +40,7 @@ class ConfigLoaderTest {
         expected.put("stream.window", "PT1H");
         expected.put("stream.max-offsets-per-trigger", "500000");
         expected.put("stream.checkpoint", "");
+        expected.put("publish.grace", "PT48H");
 
         assertThat(ConfigKeys.defaults()).containsExactlyEntriesOf(expected);
     }
@@ -69,6 +70,7 @@ class ConfigLoaderTest {
         assertThat(config.stream()).isEqualTo(new MeterlakeConfig.Stream(Duration.ofSeconds(10), Duration.ofHours(1),
                 Duration.ofHours(1), 500_000, ""));
         assertThat(config.checkpointRoot()).isEqualTo("./warehouse/_checkpoints");
+        assertThat(config.publishGrace()).isEqualTo(Duration.ofHours(48));
     }
 
     @Test

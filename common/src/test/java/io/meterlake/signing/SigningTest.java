@@ -50,6 +50,18 @@ class SigningTest {
     }
 
     @Test
+    void aPrivateKeyNamesTheKeyIdOfItsPublicKey(@TempDir Path dir) {
+        for (int i = 0; i < 20; i++) {
+            KeyPair pair = Signing.generateKeyPair();
+            Signing.writeKeyPair(pair, dir.resolve("k.pem"), dir.resolve("k.pub.pem"));
+
+            assertThat(Ed25519PublicKeys.of(Signing.readPrivateKey(dir.resolve("k.pem"))).getEncoded())
+                    .isEqualTo(pair.getPublic().getEncoded());
+            assertThat(Signing.keyId(pair.getPrivate())).isEqualTo(Signing.keyId(pair.getPublic()));
+        }
+    }
+
+    @Test
     void anotherKeyDoesNotVerify() {
         KeyPair signer = Signing.generateKeyPair();
         KeyPair other = Signing.generateKeyPair();

@@ -1,6 +1,7 @@
 package io.meterlake.batch.recompute;
 
 import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
 import io.meterlake.pipeline.UsageAggregation;
 import io.meterlake.schema.Columns;
@@ -11,6 +12,8 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 
 import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
@@ -68,7 +71,20 @@ public final class Recompute {
                 col(Columns.METRIC), col(Columns.UNIT)));
     }
 
-    static Column inPeriod(Period period) {
+    /** Collects {@link #lines} (a few rows per subscription) in the canonical order. */
+    public static List<BillingLine> collect(Dataset<Row> lines) {
+        List<BillingLine> result = new ArrayList<>();
+        for (Row row : lines.collectAsList()) {
+            result.add(new BillingLine(row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID),
+                    row.getAs(Columns.METRIC), row.getAs(Columns.UNIT), row.getAs(Columns.QUANTITY),
+                    row.<Long>getAs(Columns.EVENT_COUNT)));
+        }
+        result.sort(BillingLine.CANONICAL_ORDER);
+        return List.copyOf(result);
+    }
+
+    /** Events whose UTC event time lies in the period. */
+    public static Column inPeriod(Period period) {
         return col(Columns.EVENT_TIME).geq(lit(Timestamp.from(period.start())))
                 .and(col(Columns.EVENT_TIME).lt(lit(Timestamp.from(period.end()))));
     }

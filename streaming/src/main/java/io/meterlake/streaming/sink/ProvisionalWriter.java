@@ -20,7 +20,7 @@ import static org.apache.spark.sql.functions.lit;
  */
 public final class ProvisionalWriter implements VoidFunction2<Dataset<Row>, Long> {
     private static final long serialVersionUID = 1L;
-    public static final String QUERY = "provisional";
+    public static final String QUERY = Columns.PROVISIONAL_QUERY;
 
     private final MeterlakeConfig config;
 

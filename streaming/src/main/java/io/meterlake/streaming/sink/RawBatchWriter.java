@@ -36,7 +36,7 @@ import static org.apache.spark.sql.functions.when;
  */
 public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     private static final long serialVersionUID = 1L;
-    public static final String QUERY = "raw";
+    public static final String QUERY = Columns.RAW_QUERY;
 
     private final MeterlakeConfig config;
     private final Clock clock;

@@ -1,4 +1,4 @@
-package io.meterlake.cli;
+package io.meterlake.output;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,14 +8,14 @@ import java.io.PrintWriter;
 import java.util.List;
 
 /** Renders results as aligned text tables or JSON. */
-final class Output {
+public final class Output {
     private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("-?[0-9][0-9,]*(\\.[0-9]+)?");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Output() {
     }
 
-    static void json(PrintWriter out, Object value) {
+    public static void json(PrintWriter out, Object value) {
         try {
             out.println(JSON.writeValueAsString(value));
         } catch (JsonProcessingException e) {
@@ -25,7 +25,7 @@ final class Output {
     }
 
     /** A table with a header row; numbers are right-aligned, text left-aligned. */
-    static void table(PrintWriter out, List<String> header, List<List<String>> rows) {
+    public static void table(PrintWriter out, List<String> header, List<List<String>> rows) {
         int[] widths = new int[header.size()];
         for (int i = 0; i < header.size(); i++) {
             widths[i] = header.get(i).length();
@@ -43,6 +43,26 @@ final class Output {
             out.println(line(row, widths));
         }
         out.flush();
+    }
+
+    /** CSV with a header row, {@code \n} line ends; a field holding a comma, quote or line break is quoted (RFC 4180). */
+    public static void csv(PrintWriter out, List<String> header, List<List<String>> rows) {
+        out.print(csvLine(header));
+        for (List<String> row : rows) {
+            out.print(csvLine(row));
+        }
+        out.flush();
+    }
+
+    private static String csvLine(List<String> cells) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < cells.size(); i++) {
+            String cell = cells.get(i);
+            boolean quote = cell.indexOf(',') >= 0 || cell.indexOf('"') >= 0 || cell.indexOf('\n') >= 0
+                    || cell.indexOf('\r') >= 0;
+            line.append(i == 0 ? "" : ",").append(quote ? '"' + cell.replace("\"", "\"\"") + '"' : cell);
+        }
+        return line.append("\n").toString();
     }
 
     private static String line(List<String> cells, int[] widths) {

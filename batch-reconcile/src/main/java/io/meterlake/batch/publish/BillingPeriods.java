@@ -1,0 +1,79 @@
+package io.meterlake.batch.publish;
+
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.model.BillingLine;
+import io.meterlake.period.Period;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.table.Warehouse;
+import org.apache.spark.sql.Row;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+/**
+ * Reads published billing periods: a revision's header from {@code billing_periods} and its lines
+ * from {@code billing_period_lines} (those with the header's period, revision and content hash; lines
+ * a crashed publish left behind under another hash are never read).
+ */
+public final class BillingPeriods {
+    private final Warehouse warehouse;
+
+    public BillingPeriods(Warehouse warehouse) {
+        this.warehouse = warehouse;
+    }
+
+    /** Every revision of {@code period}, oldest first. */
+    public List<BillingPeriod> revisions(Period period) {
+        if (!warehouse.exists(Tables.BILLING_PERIODS)) {
+            return List.of();
+        }
+        List<BillingPeriod> revisions = new ArrayList<>();
+        for (Row row : warehouse.read(Tables.BILLING_PERIODS).where(col(Columns.PERIOD).equalTo(lit(period.toString())))
+                .orderBy(col(Columns.REVISION)).collectAsList()) {
+            revisions.add(BillingPeriod.fromRow(row));
+        }
+        return revisions;
+    }
+
+    public Optional<BillingPeriod> latest(Period period) {
+        List<BillingPeriod> revisions = revisions(period);
+        return revisions.isEmpty() ? Optional.empty() : Optional.of(revisions.get(revisions.size() - 1));
+    }
+
+    /** The given revision, or the latest when {@code revision} is empty; a usage error if there is none. */
+    public BillingPeriod require(Period period, OptionalInt revision) {
+        List<BillingPeriod> revisions = revisions(period);
+        if (revisions.isEmpty()) {
+            throw MeterlakeException.badInput("period " + period + " has not been published in " + warehouse.root(),
+                    "publish it first with 'meterlake publish --period " + period + " --signing-key <file>'");
+        }
+        if (revision.isEmpty()) {
+            return revisions.get(revisions.size() - 1);
+        }
+        return revisions.stream().filter(r -> r.revision() == revision.getAsInt()).findFirst()
+                .orElseThrow(() -> MeterlakeException.badInput("period " + period + " has no revision "
+                        + revision.getAsInt(), "its revisions are 1 to " + revisions.size()));
+    }
+
+    /** The stored lines of a revision, in canonical order. */
+    public List<BillingLine> lines(BillingPeriod header) {
+        List<BillingLine> lines = new ArrayList<>();
+        for (Row row : warehouse.read(Tables.BILLING_PERIOD_LINES)
+                .where(col(Columns.PERIOD).equalTo(lit(header.period()))
+                        .and(col(Columns.REVISION).equalTo(lit(header.revision())))
+                        .and(col(Columns.CONTENT_SHA256).equalTo(lit(header.contentSha256()))))
+                .collectAsList()) {
+            lines.add(new BillingLine(row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID),
+                    row.getAs(Columns.METRIC), row.getAs(Columns.UNIT), row.getAs(Columns.QUANTITY),
+                    row.<Long>getAs(Columns.EVENT_COUNT)));
+        }
+        lines.sort(BillingLine.CANONICAL_ORDER);
+        return List.copyOf(lines);
+    }
+}

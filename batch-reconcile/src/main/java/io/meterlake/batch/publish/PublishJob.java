@@ -1,0 +1,105 @@
+package io.meterlake.batch.publish;
+
+import io.meterlake.batch.recompute.Recompute;
+import io.meterlake.batch.reconcile.ReconcileJob;
+import io.meterlake.batch.reconcile.StreamWatermark;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.model.BillingLine;
+import io.meterlake.period.Period;
+import io.meterlake.schema.Tables;
+import io.meterlake.signing.CanonicalRendering;
+import io.meterlake.signing.Signing;
+import io.meterlake.table.Warehouse;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+
+import java.security.PrivateKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * {@code publish}: signs a period's authoritative lines, recomputed from raw at its current version,
+ * as a new revision of {@code billing_periods} and {@code billing_period_lines} (both append-only),
+ * unless they equal the latest revision's lines.
+ *
+ * <p>Order of writes: the lines, then the header; a revision exists once its header does. Each append
+ * is idempotent (Delta transaction ids per period and revision), so a publish repeated after a crash
+ * completes the revision instead of writing it twice; lines an interrupted attempt left under another
+ * content hash are never read (see {@link BillingPeriods#lines}). Two publishers racing for one
+ * revision cannot both write it: the second header append is skipped, and this job then fails with
+ * a message to re-run.
+ */
+public final class PublishJob {
+    private final SparkSession spark;
+    private final MeterlakeConfig config;
+    private final Clock clock;
+    private final Warehouse warehouse;
+    private final BillingPeriods periods;
+
+    /** {@code clock}: only for readiness and {@code published_at}, never for the lines. */
+    public PublishJob(SparkSession spark, MeterlakeConfig config, Clock clock) {
+        this.spark = spark;
+        this.config = config;
+        this.clock = clock;
+        this.warehouse = new Warehouse(spark, config.warehouse());
+        this.periods = new BillingPeriods(warehouse);
+    }
+
+    /** Whether {@code period} may be published now. */
+    public Readiness readiness(Period period, Duration grace) {
+        return Readiness.of(period, grace, clock.instant(), StreamWatermark.read(warehouse).watermark());
+    }
+
+    /**
+     * Publishes {@code period} if it is ready (or {@code force} says not to wait, which the header
+     * records) and its lines changed since the latest revision.
+     */
+    public PublishResult publish(Period period, PrivateKey key, Duration grace, PublishMode mode) {
+        Readiness readiness = readiness(period, grace);
+        if (!readiness.ready() && mode != PublishMode.FORCE) {
+            throw MeterlakeException.notReady("period " + period + " waits for " + String.join("; and for ",
+                    readiness.waitingFor()) + " (publish --force overrides, and says so in the period header)");
+        }
+        String keyId = Signing.keyId(key);
+        long rawVersion = ReconcileJob.pinRaw(warehouse, OptionalLong.empty());
+        warehouse.ensureBatchTables();
+        List<BillingLine> lines = Recompute.collect(new Recompute(config.catalog())
+                .lines(warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, rawVersion), period));
+        byte[] content = CanonicalRendering.render(period.toString(), lines);
+        String contentSha256 = Signing.sha256Hex(content);
+
+        Optional<BillingPeriod> latest = periods.latest(period);
+        if (latest.isPresent() && latest.get().contentSha256().equals(contentSha256)) {
+            return new PublishResult(latest.get(), false, lines);
+        }
+        int revision = latest.map(r -> r.revision() + 1).orElse(1);
+        BillingPeriod header = new BillingPeriod(period.toString(), revision, rawVersion, lines.size(), contentSha256,
+                Signing.sign(key, content), keyId, clock.instant().truncatedTo(ChronoUnit.MICROS),
+                latest.map(r -> OptionalInt.of(r.revision())).orElse(OptionalInt.empty()), !readiness.ready());
+
+        List<Row> rows = new ArrayList<>();
+        for (BillingLine line : lines) {
+            rows.add(RowFactory.create(period.toString(), revision, contentSha256, line.subscriptionId(),
+                    line.billingAccountId(), line.metric(), line.unit(), line.quantity(), line.eventCount()));
+        }
+        warehouse.appendIdempotent(spark.createDataFrame(rows, Tables.BILLING_PERIOD_LINE), Tables.BILLING_PERIOD_LINES,
+                "meterlake-publish-lines-" + period + "-" + contentSha256, revision);
+        warehouse.appendIdempotent(spark.createDataFrame(List.of(header.toRow()), Tables.BILLING_PERIOD),
+                Tables.BILLING_PERIODS, "meterlake-publish-" + period, revision);
+
+        BillingPeriod stored = periods.require(period, OptionalInt.of(revision));
+        if (!stored.contentSha256().equals(contentSha256)) {
+            throw MeterlakeException.checkFailed("another publish wrote revision " + revision + " of " + period
+                    + " at the same time, with other content: run publish again to compare with it");
+        }
+        return new PublishResult(stored, true, lines);
+    }
+}

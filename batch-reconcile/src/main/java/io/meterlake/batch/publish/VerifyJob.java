@@ -1,0 +1,121 @@
+package io.meterlake.batch.publish;
+
+import io.meterlake.batch.recompute.Recompute;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.model.BillingLine;
+import io.meterlake.period.Period;
+import io.meterlake.schema.Tables;
+import io.meterlake.signing.CanonicalRendering;
+import io.meterlake.signing.Signing;
+import io.meterlake.table.Warehouse;
+import io.meterlake.validation.Quantities;
+import org.apache.spark.sql.SparkSession;
+
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+
+/**
+ * {@code verify}: a published revision holds when (1) its stored lines render to the content hash
+ * in its header, (2) the header's signature verifies over that rendering with the given public key,
+ * and (3) recomputing the period from {@code raw_usage_events} at the recorded version gives the same
+ * lines. Every mismatch is named; nothing is written.
+ */
+public final class VerifyJob {
+    private final MeterlakeConfig config;
+    private final Warehouse warehouse;
+    private final BillingPeriods periods;
+
+    public VerifyJob(SparkSession spark, MeterlakeConfig config) {
+        this.config = config;
+        this.warehouse = new Warehouse(spark, config.warehouse());
+        this.periods = new BillingPeriods(warehouse);
+    }
+
+    public Verification verify(Period period, OptionalInt revision, PublicKey key) {
+        BillingPeriod header = periods.require(period, revision);
+        String name = "revision " + header.revision() + " of " + period;
+        List<String> mismatches = new ArrayList<>();
+
+        List<BillingLine> stored = periods.lines(header);
+        byte[] content = CanonicalRendering.render(period.toString(), stored);
+        String storedSha256 = Signing.sha256Hex(content);
+        if (stored.size() != header.lineCount()) {
+            mismatches.add(name + " has " + stored.size() + " stored lines, its header says " + header.lineCount());
+        }
+        if (!storedSha256.equals(header.contentSha256())) {
+            mismatches.add("the stored lines of " + name + " hash to " + storedSha256 + ", the signed header says "
+                    + header.contentSha256() + ": a stored line was changed, added or removed");
+        }
+        String givenKeyId = Signing.keyId(key);
+        if (!givenKeyId.equals(header.keyId())) {
+            mismatches.add(name + " was signed by key " + header.keyId() + ", the public key given is " + givenKeyId);
+        } else if (!Signing.verify(key, content, header.signature())) {
+            mismatches.add("the signature of " + name + " does not verify over its stored lines");
+        }
+
+        String recomputedSha256 = null;
+        try {
+            List<BillingLine> recomputed = Recompute.collect(new Recompute(config.catalog()).lines(
+                    warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, header.rawTableVersion()), period));
+            recomputedSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), recomputed));
+            mismatches.addAll(differences(stored, recomputed, header.rawTableVersion()));
+        } catch (RuntimeException e) {
+            mismatches.add("raw_usage_events cannot be read at version " + header.rawTableVersion()
+                    + ", which " + name + " was computed from (" + firstLine(e)
+                    + "): the raw table was changed, or vacuumed below what verification needs");
+        }
+        return new Verification(header, stored.size(), storedSha256, recomputedSha256, mismatches);
+    }
+
+    /** Line-by-line differences between what is stored and what raw gives now. */
+    static List<String> differences(List<BillingLine> stored, List<BillingLine> recomputed, long rawVersion) {
+        Map<String, BillingLine> storedByKey = byKey(stored);
+        Map<String, BillingLine> recomputedByKey = byKey(recomputed);
+        List<String> differences = new ArrayList<>();
+        for (Map.Entry<String, BillingLine> entry : storedByKey.entrySet()) {
+            BillingLine again = recomputedByKey.get(entry.getKey());
+            BillingLine line = entry.getValue();
+            if (again == null) {
+                differences.add("line " + entry.getKey() + ": stored " + amount(line) + ", but raw v" + rawVersion
+                        + " has no such usage");
+            } else if (!again.equals(line)) {
+                differences.add("line " + entry.getKey() + ": stored " + amount(line) + ", recomputed from raw v"
+                        + rawVersion + " " + amount(again));
+            }
+        }
+        for (Map.Entry<String, BillingLine> entry : recomputedByKey.entrySet()) {
+            if (!storedByKey.containsKey(entry.getKey())) {
+                differences.add("line " + entry.getKey() + ": not stored, but recomputed from raw v" + rawVersion
+                        + " as " + amount(entry.getValue()));
+            }
+        }
+        return differences;
+    }
+
+    private static Map<String, BillingLine> byKey(List<BillingLine> lines) {
+        Map<String, BillingLine> byKey = new TreeMap<>();
+        for (BillingLine line : lines) {
+            byKey.put(line.subscriptionId() + " / " + line.billingAccountId() + " / " + line.metric() + " ["
+                    + line.unit() + "]", line);
+        }
+        return byKey;
+    }
+
+    private static String amount(BillingLine line) {
+        return Quantities.render(line.quantity()) + " (" + line.eventCount() + " events)";
+    }
+
+    private static String firstLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        String text = root.getClass().getSimpleName() + ": " + root.getMessage();
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
+    }
+}

@@ -1,0 +1,25 @@
+package io.meterlake.batch.reconcile;
+
+/**
+ * Why a window's provisional and authoritative numbers differ, decided per (subscription,
+ * entitlement, metric, window) in this order, the first that applies:
+ *
+ * <ol>
+ *   <li>{@link #MATCH}: same quantity and same number of events.</li>
+ *   <li>{@link #CONFLICT}: the window holds a record of an identity received with different content;
+ *       the batch bills the first by ingest order, the stream may have kept another.</li>
+ *   <li>{@link #DUPLICATE_ONLY_IN_BATCH}: the stream counted more events than the batch: a re-sent
+ *       event the stream's deduplication no longer remembered, caught by the batch's global one.</li>
+ *   <li>{@link #LATE_BEYOND_WATERMARK}: the stream's watermark has passed the window's end, so events
+ *       missing from it arrived too late for the stream; they are in raw and billed.</li>
+ *   <li>{@link #NOT_YET_STREAMED}: the window is still open in the stream (its watermark has not
+ *       passed the window's end), or no stream has run.</li>
+ * </ol>
+ */
+public enum Cause {
+    MATCH,
+    CONFLICT,
+    DUPLICATE_ONLY_IN_BATCH,
+    LATE_BEYOND_WATERMARK,
+    NOT_YET_STREAMED
+}

@@ -1,0 +1,155 @@
+package io.meterlake.batch.reconcile;
+
+import io.meterlake.batch.recompute.Recompute;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.model.BillingLine;
+import io.meterlake.period.Period;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.signing.CanonicalRendering;
+import io.meterlake.signing.Signing;
+import io.meterlake.table.Warehouse;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+
+import java.math.BigDecimal;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+
+/**
+ * {@code reconcile}: recomputes a period's authoritative lines from {@code raw_usage_events} pinned at
+ * one Delta version, replaces the period's rows of {@code usage_aggregates_authoritative}, and appends
+ * the comparison with {@code usage_aggregates_provisional} to {@code reconciliation_report}.
+ *
+ * <p>Deterministic: the run reads the raw, provisional and progress tables each at one version, and
+ * the run id names the period and those versions; no clock enters the computation. Writing is
+ * idempotent per run id: the report append carries the run id as its Delta transaction id, and the
+ * authoritative rows are replaced only when the period's current rows come from another run.
+ */
+public final class ReconcileJob {
+    private final SparkSession spark;
+    private final MeterlakeConfig config;
+    private final Warehouse warehouse;
+
+    public ReconcileJob(SparkSession spark, MeterlakeConfig config) {
+        this.spark = spark;
+        this.config = config;
+        this.warehouse = new Warehouse(spark, config.warehouse());
+    }
+
+    /** Reconciles {@code period} against raw at {@code asOfVersion}, or at its current version when empty. */
+    public ReconcileResult run(Period period, OptionalLong asOfVersion) {
+        long rawVersion = pinRaw(warehouse, asOfVersion);
+        warehouse.ensureBatchTables();
+        Dataset<Row> raw = warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, rawVersion);
+        OptionalLong provisionalVersion = warehouse.exists(Tables.USAGE_AGGREGATES_PROVISIONAL)
+                ? OptionalLong.of(warehouse.version(Tables.USAGE_AGGREGATES_PROVISIONAL)) : OptionalLong.empty();
+        Dataset<Row> provisional = provisionalVersion.isPresent()
+                ? warehouse.readAsOf(Tables.USAGE_AGGREGATES_PROVISIONAL, provisionalVersion.getAsLong())
+                : spark.createDataFrame(List.of(), Tables.PROVISIONAL);
+        StreamWatermark stream = StreamWatermark.read(warehouse);
+        Instant watermark = stream.watermark().orElse(null);
+        String runId = period + "/raw-v" + rawVersion + "/provisional-v" + text(provisionalVersion) + "/progress-v"
+                + text(stream.progressTableVersion());
+
+        List<BillingLine> lines = Recompute.collect(new Recompute(config.catalog()).lines(raw, period));
+        String contentSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), lines));
+
+        Dataset<Row> report = new Reconciliation(config.catalog(), config.stream().window())
+                .compare(raw, provisional, period, watermark)
+                .withColumn(Columns.PERIOD, lit(period.toString()))
+                .withColumn(Columns.RUN_ID, lit(runId))
+                .withColumn(Columns.RAW_TABLE_VERSION, lit(rawVersion))
+                .withColumn(Columns.PROVISIONAL_TABLE_VERSION, provisionalVersion.isPresent()
+                        ? lit(provisionalVersion.getAsLong()) : lit(null).cast(DataTypes.LongType))
+                .withColumn(Columns.STREAM_WATERMARK, watermark == null ? lit(null).cast(DataTypes.TimestampType)
+                        : lit(Timestamp.from(watermark)))
+                .select(Arrays.stream(Tables.RECONCILIATION.fields()).map(StructField::name).map(name -> col(name))
+                        .toArray(org.apache.spark.sql.Column[]::new))
+                .persist();
+        try {
+            boolean current = isCurrentRun(period, runId);
+            boolean recorded = current
+                    && warehouse.committedTransaction(Tables.RECONCILIATION_REPORT, reportAppId(runId)).isPresent();
+            // The report first: the authoritative rows name the run whose report explains them.
+            warehouse.appendIdempotent(report, Tables.RECONCILIATION_REPORT, reportAppId(runId), 0);
+            if (!current) {
+                warehouse.replaceWhere(authoritativeRows(period, runId, rawVersion, lines),
+                        Tables.USAGE_AGGREGATES_AUTHORITATIVE, Columns.PERIOD, period.toString());
+            }
+            long conflicts = Recompute.conflicts(raw.join(raw.where(Recompute.inPeriod(period))
+                    .select(col(Columns.SOURCE), col(Columns.EVENT_ID)).distinct(),
+                    Reconciliation.names(Columns.SOURCE, Columns.EVENT_ID),
+                    "left_semi")).count();
+            return new ReconcileResult(period.toString(), runId, rawVersion, provisionalVersion, watermark, lines,
+                    contentSha256, summarize(report), conflicts, recorded);
+        } finally {
+            report.unpersist();
+        }
+    }
+
+    /** The raw version to read: {@code asOfVersion} if given and existing, else the current one. */
+    public static long pinRaw(Warehouse warehouse, OptionalLong asOfVersion) {
+        if (!warehouse.exists(Tables.RAW_USAGE_EVENTS)) {
+            throw MeterlakeException.badInput("the warehouse " + warehouse.root() + " has no raw_usage_events table",
+                    "ingest events first ('meterlake ingest <file>') or run the stream");
+        }
+        long current = warehouse.version(Tables.RAW_USAGE_EVENTS);
+        if (asOfVersion.isPresent() && (asOfVersion.getAsLong() < 0 || asOfVersion.getAsLong() > current)) {
+            throw MeterlakeException.badInput("--as-of-version " + asOfVersion.getAsLong()
+                    + " does not exist: raw_usage_events has versions 0 to " + current, "pass one of them");
+        }
+        return asOfVersion.orElse(current);
+    }
+
+    /** Whether the period's authoritative rows are those of {@code runId}. */
+    private boolean isCurrentRun(Period period, String runId) {
+        List<Row> runs = warehouse.read(Tables.USAGE_AGGREGATES_AUTHORITATIVE)
+                .where(col(Columns.PERIOD).equalTo(lit(period.toString())))
+                .select(col(Columns.RUN_ID)).distinct().collectAsList();
+        return runs.size() == 1 && runs.get(0).getString(0).equals(runId);
+    }
+
+    private Dataset<Row> authoritativeRows(Period period, String runId, long rawVersion, List<BillingLine> lines) {
+        List<Row> rows = new ArrayList<>();
+        for (BillingLine line : lines) {
+            rows.add(RowFactory.create(period.toString(), runId, rawVersion, line.subscriptionId(),
+                    line.billingAccountId(), line.metric(), line.unit(), line.quantity(), line.eventCount()));
+        }
+        return spark.createDataFrame(rows, Tables.AUTHORITATIVE);
+    }
+
+    private static TreeMap<Cause, ReconcileResult.CauseSummary> summarize(Dataset<Row> report) {
+        TreeMap<Cause, ReconcileResult.CauseSummary> causes = new TreeMap<>();
+        for (Row row : report.groupBy(col(Columns.CAUSE)).agg(count(lit(1)), sum(col(Columns.DIFFERENCE)))
+                .collectAsList()) {
+            BigDecimal difference = row.isNullAt(2) ? BigDecimal.ZERO : row.getDecimal(2);
+            causes.put(Cause.valueOf(row.getString(0)), new ReconcileResult.CauseSummary(row.getLong(1),
+                    difference.setScale(9)));
+        }
+        return causes;
+    }
+
+    private static String reportAppId(String runId) {
+        return "meterlake-reconcile-" + runId;
+    }
+
+    private static String text(OptionalLong version) {
+        return version.isPresent() ? Long.toString(version.getAsLong()) : "none";
+    }
+}

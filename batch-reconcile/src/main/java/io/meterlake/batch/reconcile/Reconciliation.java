@@ -1,0 +1,123 @@
+package io.meterlake.batch.reconcile;
+
+import io.meterlake.batch.recompute.Recompute;
+import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.period.Period;
+import io.meterlake.pipeline.UsageAggregation;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.window;
+
+/**
+ * Provisional against authoritative, per (subscription, entitlement, metric, window) of a period, as
+ * pure functions of pinned snapshots: the authoritative side is {@link Recompute}'s global
+ * deduplication aggregated in the stream's own windows with the stream's own aggregation, so the two
+ * sides differ only in input. Each row gets a {@link Cause}.
+ */
+public final class Reconciliation {
+    private static final String CONFLICTED = "_conflicted";
+    private static final String PROVISIONAL = "p";
+    private static final String AUTHORITATIVE = "a";
+    private static final String[] KEY = {Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC,
+        Columns.WINDOW_START};
+
+    private final UsageAggregation aggregation;
+    private final String windowDuration;
+
+    /** {@code window}: the stream's window size ({@code stream.window}). */
+    public Reconciliation(MetricCatalog catalog, Duration window) {
+        this.aggregation = new UsageAggregation(catalog);
+        this.windowDuration = window.toSeconds() + " seconds";
+    }
+
+    /** Authoritative quantity and event count per key and window of the period. */
+    public Dataset<Row> authoritativeWindows(Dataset<Row> raw, Period period) {
+        Dataset<Row> events = Recompute.deduplicate(raw).where(Recompute.inPeriod(period));
+        return withWindowBounds(aggregation.aggregate(events.groupBy(windowOf(), col(Columns.SUBSCRIPTION_ID),
+                col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.METRIC), col(Columns.UNIT))));
+    }
+
+    /**
+     * The report rows (without run columns) of {@code provisional} against {@code raw}'s period;
+     * {@code watermark} is the stream's, or null when no stream has run.
+     */
+    public Dataset<Row> compare(Dataset<Row> raw, Dataset<Row> provisional, Period period, Instant watermark) {
+        Dataset<Row> authoritative = authoritativeWindows(raw, period);
+        Dataset<Row> streamed = provisional.where(col(Columns.WINDOW_START).geq(lit(Timestamp.from(period.start())))
+                .and(col(Columns.WINDOW_START).lt(lit(Timestamp.from(period.end())))));
+        Column joinKey = null;
+        for (String key : KEY) {
+            Column equal = col(PROVISIONAL + "." + key).equalTo(col(AUTHORITATIVE + "." + key));
+            joinKey = joinKey == null ? equal : joinKey.and(equal);
+        }
+        Dataset<Row> joined = streamed.as(PROVISIONAL).join(authoritative.as(AUTHORITATIVE), joinKey, "full_outer")
+                .select(either(Columns.SUBSCRIPTION_ID), either(Columns.ENTITLEMENT_ID),
+                        either(Columns.BILLING_ACCOUNT_ID), either(Columns.METRIC), either(Columns.UNIT),
+                        either(Columns.WINDOW_START), either(Columns.WINDOW_END),
+                        col(PROVISIONAL + "." + Columns.QUANTITY).as(Columns.PROVISIONAL_QUANTITY),
+                        col(AUTHORITATIVE + "." + Columns.QUANTITY).as(Columns.AUTHORITATIVE_QUANTITY),
+                        coalesce(col(PROVISIONAL + "." + Columns.EVENT_COUNT), lit(0L)).as(Columns.PROVISIONAL_EVENT_COUNT),
+                        coalesce(col(AUTHORITATIVE + "." + Columns.EVENT_COUNT), lit(0L))
+                                .as(Columns.AUTHORITATIVE_EVENT_COUNT));
+        Dataset<Row> flagged = joined.join(conflictedWindows(raw), names(KEY), "left_outer");
+        Column zero = lit(java.math.BigDecimal.ZERO).cast(Tables.QUANTITY_TYPE);
+        Column provisionalQuantity = coalesce(col(Columns.PROVISIONAL_QUANTITY), zero);
+        Column authoritativeQuantity = coalesce(col(Columns.AUTHORITATIVE_QUANTITY), zero);
+        Column windowClosed = watermark == null ? lit(false)
+                : col(Columns.WINDOW_END).leq(lit(Timestamp.from(watermark)));
+        Column cause = when(provisionalQuantity.equalTo(authoritativeQuantity)
+                        .and(col(Columns.PROVISIONAL_EVENT_COUNT).equalTo(col(Columns.AUTHORITATIVE_EVENT_COUNT))),
+                        lit(Cause.MATCH.name()))
+                .when(col(CONFLICTED).isNotNull(), lit(Cause.CONFLICT.name()))
+                .when(col(Columns.PROVISIONAL_EVENT_COUNT).gt(col(Columns.AUTHORITATIVE_EVENT_COUNT)),
+                        lit(Cause.DUPLICATE_ONLY_IN_BATCH.name()))
+                .when(windowClosed, lit(Cause.LATE_BEYOND_WATERMARK.name()))
+                .otherwise(lit(Cause.NOT_YET_STREAMED.name()));
+        return flagged
+                .withColumn(Columns.DIFFERENCE, authoritativeQuantity.minus(provisionalQuantity).cast(Tables.QUANTITY_TYPE))
+                .withColumn(Columns.CAUSE, cause)
+                .drop(CONFLICTED);
+    }
+
+    /** Keys and windows holding any record (first or not) of an identity received with different contents. */
+    private Dataset<Row> conflictedWindows(Dataset<Row> raw) {
+        Dataset<Row> identities = Recompute.conflicts(raw).select(col(Columns.SOURCE), col(Columns.EVENT_ID));
+        return withWindowBounds(raw.join(identities, names(Columns.SOURCE, Columns.EVENT_ID), "left_semi")
+                .select(windowOf(), col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC)))
+                .select(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC),
+                        col(Columns.WINDOW_START))
+                .distinct()
+                .withColumn(CONFLICTED, lit(true));
+    }
+
+    private Column windowOf() {
+        return window(col(Columns.EVENT_TIME), windowDuration).as(Columns.WINDOW);
+    }
+
+    private static Dataset<Row> withWindowBounds(Dataset<Row> rows) {
+        return rows.withColumn(Columns.WINDOW_START, col(Columns.WINDOW + ".start"))
+                .withColumn(Columns.WINDOW_END, col(Columns.WINDOW + ".end"))
+                .drop(Columns.WINDOW);
+    }
+
+    /** Column names as the Scala sequence {@code Dataset.join} takes. */
+    static scala.collection.Seq<String> names(String... columns) {
+        return scala.collection.JavaConverters.asScalaBuffer(java.util.List.of(columns));
+    }
+
+    private static Column either(String column) {
+        return coalesce(col(PROVISIONAL + "." + column), col(AUTHORITATIVE + "." + column)).as(column);
+    }
+}
