@@ -1,5 +1,6 @@
 package io.meterlake.cli;
 
+import io.meterlake.batch.BatchCommands;
 import io.meterlake.error.CommandLineErrors;
 import io.meterlake.streaming.StreamCommand;
 import picocli.CommandLine;
@@ -21,6 +22,8 @@ public final class Main {
         CommandLine commandLine = new CommandLine(root);
         // The stream command lives in the streaming module, where spark-submit runs it as a main class.
         commandLine.addSubcommand("stream", new StreamCommand(() -> root.global));
+        // So do the batch commands, in the batch module.
+        BatchCommands.addTo(commandLine, () -> root.global, clock);
         return CommandLineErrors.install(commandLine);
     }
 }

@@ -103,7 +103,10 @@ public final class Columns {
     // The batch layer: authoritative aggregates, reconciliation, billing periods.
     /** A billing period, {@code YYYY-MM} or {@code YYYY-MM-DD} (see {@link io.meterlake.period.Period}). */
     public static final String PERIOD = "period";
-    /** One reconcile run: its period and the table versions it read, e.g. {@code 2026-10/raw-v17/provisional-v12/progress-v30}. */
+    /**
+     * One reconcile run: its period and the versions of the tables it read, e.g.
+     * {@code 2026-10/raw-v17/provisional-v12/progress-v30} (tables that do not exist are left out).
+     */
     public static final String RUN_ID = "run_id";
     /** The {@code raw_usage_events} version a computation read (Delta time travel re-reads it). */
     public static final String RAW_TABLE_VERSION = "raw_table_version";

@@ -3,6 +3,7 @@ package io.meterlake.streaming;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.config.ConfigOptions;
+import io.meterlake.config.Durations;
 import io.meterlake.config.FormatOption;
 import io.meterlake.config.KafkaOptions;
 import io.meterlake.config.MeterlakeConfig;
@@ -26,15 +27,12 @@ import java.io.PrintWriter;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -51,8 +49,6 @@ import static org.apache.spark.sql.functions.sum;
             "and hourly provisional aggregates (deduplicated within the watermark) by MERGE.", "",
             "With --available-now it processes what the topic holds and exits; otherwise it runs until stopped."})
 public final class StreamCommand implements Callable<Integer> {
-    private static final Pattern SHORT_DURATION = Pattern.compile("([0-9]+)(ms|s|m|h)");
-
     private final Supplier<ConfigOptions> outerOptions;
 
     @Mixin
@@ -97,7 +93,7 @@ public final class StreamCommand implements Callable<Integer> {
             merged = merged.andThen(set("stream.checkpoint", checkpoint));
         }
         MeterlakeConfig config = kafka.applyTo(merged.resolve());
-        Duration interval = trigger == null ? config.stream().trigger() : parseTrigger(trigger);
+        Duration interval = trigger == null ? config.stream().trigger() : Durations.parse("--trigger", trigger);
         KafkaSource.requireTopic(config.kafka().bootstrapServers(), config.kafka().topic());
 
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-stream");
@@ -173,24 +169,5 @@ public final class StreamCommand implements Callable<Integer> {
         ConfigOptions options = new ConfigOptions();
         new CommandLine(options).parseArgs("--set", key + "=" + value);
         return options;
-    }
-
-    static Duration parseTrigger(String text) {
-        Matcher matcher = SHORT_DURATION.matcher(text.trim());
-        if (matcher.matches()) {
-            long amount = Long.parseLong(matcher.group(1));
-            return switch (matcher.group(2)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
-            };
-        }
-        try {
-            return Duration.parse(text.trim());
-        } catch (DateTimeParseException e) {
-            throw MeterlakeException.badInput("--trigger '" + text + "' is not a duration",
-                    "write it like 10s, 500ms, 2m or PT10S");
-        }
     }
 }

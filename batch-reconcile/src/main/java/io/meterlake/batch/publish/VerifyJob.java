@@ -9,6 +9,7 @@ import io.meterlake.signing.CanonicalRendering;
 import io.meterlake.signing.Signing;
 import io.meterlake.table.Warehouse;
 import io.meterlake.validation.Quantities;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 import java.security.PublicKey;
@@ -21,15 +22,17 @@ import java.util.TreeMap;
 /**
  * {@code verify}: a published revision holds when (1) its stored lines render to the content hash
  * in its header, (2) the header's signature verifies over that rendering with the given public key,
- * and (3) recomputing the period from {@code raw_usage_events} at the recorded version gives the same
- * lines. Every mismatch is named; nothing is written.
+ * (3) {@code raw_usage_events} has only ever been appended to, and (4) recomputing the period from it
+ * at the recorded version gives the same lines. Every mismatch is named; nothing is written.
  */
 public final class VerifyJob {
+    private final SparkSession spark;
     private final MeterlakeConfig config;
     private final Warehouse warehouse;
     private final BillingPeriods periods;
 
     public VerifyJob(SparkSession spark, MeterlakeConfig config) {
+        this.spark = spark;
         this.config = config;
         this.warehouse = new Warehouse(spark, config.warehouse());
         this.periods = new BillingPeriods(warehouse);
@@ -57,6 +60,7 @@ public final class VerifyJob {
             mismatches.add("the signature of " + name + " does not verify over its stored lines");
         }
 
+        mismatches.addAll(nonAppendChanges());
         String recomputedSha256 = null;
         try {
             List<BillingLine> recomputed = Recompute.collect(new Recompute(config.catalog()).lines(
@@ -69,6 +73,34 @@ public final class VerifyJob {
                     + "): the raw table was changed, or vacuumed below what verification needs");
         }
         return new Verification(header, stored.size(), storedSha256, recomputedSha256, mismatches);
+    }
+
+    /**
+     * Commits that changed {@code raw_usage_events} other than by appending (as far back as its log
+     * reaches): raw is the evidence every period is recomputed from, so a deleted or rewritten row
+     * makes every published period unverifiable, even one whose recorded version still reads.
+     * Compaction and vacuum do not change data and pass.
+     */
+    private List<String> nonAppendChanges() {
+        List<String> changes = new ArrayList<>();
+        for (Row commit : io.delta.tables.DeltaTable.forPath(spark, warehouse.path(Tables.RAW_USAGE_EVENTS)).history()
+                .orderBy("version").collectAsList()) {
+            String operation = commit.getAs("operation");
+            scala.collection.Map<String, String> parameters = commit.getAs("operationParameters");
+            String mode = parameters.get("mode").getOrElse(() -> "");
+            String properties = parameters.get("properties").getOrElse(() -> "");
+            boolean append = operation.equals("WRITE") && mode.equals("Append")
+                    || operation.equals("STREAMING UPDATE") && parameters.get("outputMode").getOrElse(() -> "").equals("Append");
+            boolean harmless = operation.equals("CREATE TABLE") || operation.equals("OPTIMIZE")
+                    || operation.startsWith("VACUUM")
+                    || operation.equals("SET TBLPROPERTIES") && !properties.contains("delta.appendOnly");
+            if (!append && !harmless) {
+                changes.add("raw_usage_events is not append-only: version " + commit.<Long>getAs("version") + " is a "
+                        + operation + (properties.isEmpty() ? "" : " " + properties) + " (at "
+                        + commit.<java.sql.Timestamp>getAs("timestamp").toInstant() + ")");
+            }
+        }
+        return changes;
     }
 
     /** Line-by-line differences between what is stored and what raw gives now. */

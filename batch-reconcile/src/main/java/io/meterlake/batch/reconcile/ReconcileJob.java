@@ -17,7 +17,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 
-import java.math.BigDecimal;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,8 +63,8 @@ public final class ReconcileJob {
                 : spark.createDataFrame(List.of(), Tables.PROVISIONAL);
         StreamWatermark stream = StreamWatermark.read(warehouse);
         Instant watermark = stream.watermark().orElse(null);
-        String runId = period + "/raw-v" + rawVersion + "/provisional-v" + text(provisionalVersion) + "/progress-v"
-                + text(stream.progressTableVersion());
+        String runId = period + "/raw-v" + rawVersion + version("/provisional-v", provisionalVersion)
+                + version("/progress-v", stream.progressTableVersion());
 
         List<BillingLine> lines = Recompute.collect(new Recompute(config.catalog()).lines(raw, period));
         String contentSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), lines));
@@ -136,11 +135,9 @@ public final class ReconcileJob {
 
     private static TreeMap<Cause, ReconcileResult.CauseSummary> summarize(Dataset<Row> report) {
         TreeMap<Cause, ReconcileResult.CauseSummary> causes = new TreeMap<>();
-        for (Row row : report.groupBy(col(Columns.CAUSE)).agg(count(lit(1)), sum(col(Columns.DIFFERENCE)))
-                .collectAsList()) {
-            BigDecimal difference = row.isNullAt(2) ? BigDecimal.ZERO : row.getDecimal(2);
-            causes.put(Cause.valueOf(row.getString(0)), new ReconcileResult.CauseSummary(row.getLong(1),
-                    difference.setScale(9)));
+        for (Row row : report.groupBy(col(Columns.CAUSE)).agg(count(lit(1)),
+                sum(col(Columns.AUTHORITATIVE_EVENT_COUNT).minus(col(Columns.PROVISIONAL_EVENT_COUNT)))).collectAsList()) {
+            causes.put(Cause.valueOf(row.getString(0)), new ReconcileResult.CauseSummary(row.getLong(1), row.getLong(2)));
         }
         return causes;
     }
@@ -149,7 +146,7 @@ public final class ReconcileJob {
         return "meterlake-reconcile-" + runId;
     }
 
-    private static String text(OptionalLong version) {
-        return version.isPresent() ? Long.toString(version.getAsLong()) : "none";
+    private static String version(String prefix, OptionalLong version) {
+        return version.isPresent() ? prefix + version.getAsLong() : "";
     }
 }

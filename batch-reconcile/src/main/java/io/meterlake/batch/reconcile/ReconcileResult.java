@@ -2,7 +2,6 @@ package io.meterlake.batch.reconcile;
 
 import io.meterlake.model.BillingLine;
 
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
@@ -15,7 +14,7 @@ import java.util.SortedMap;
  * @param watermark         the stream's watermark the causes were decided with; null if no stream ran
  * @param lines             the period's authoritative lines, in canonical order
  * @param contentSha256     SHA-256 of the lines' canonical rendering (what {@code publish} would sign)
- * @param causes            windows and summed difference per cause
+ * @param causes            windows and event-count difference per cause
  * @param conflicts         identities of the period received with different contents
  * @param alreadyRecorded   an earlier run with the same run id had written everything already
  */
@@ -23,8 +22,11 @@ public record ReconcileResult(String period, String runId, long rawTableVersion,
         Instant watermark, List<BillingLine> lines, String contentSha256, SortedMap<Cause, CauseSummary> causes,
         long conflicts, boolean alreadyRecorded) {
 
-    /** Windows of one cause and the sum of their differences (authoritative minus provisional). */
-    public record CauseSummary(long windows, BigDecimal difference) {
+    /**
+     * Windows of one cause and their summed event-count difference (authoritative minus provisional;
+     * quantities are per metric and unit, so they are not summed across windows).
+     */
+    public record CauseSummary(long windows, long eventDifference) {
     }
 
     public long events() {

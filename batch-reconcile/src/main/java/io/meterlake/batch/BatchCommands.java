@@ -1,0 +1,44 @@
+package io.meterlake.batch;
+
+import io.meterlake.config.ConfigOptions;
+import io.meterlake.error.CommandLineErrors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.time.Clock;
+import java.util.function.Supplier;
+
+/**
+ * The batch layer's commands ({@code reconcile}, {@code publish}, {@code verify}, {@code periods}),
+ * added to {@code meterlake} and, under {@code spark-submit}, run by this class's {@code main}:
+ * {@code --class io.meterlake.batch.BatchCommands app.jar reconcile --period 2026-10}.
+ */
+@Command(name = "meterlake-batch", mixinStandardHelpOptions = true,
+        description = "The batch layer of Meterlake: reconcile, publish, verify, periods.",
+        footer = {"", "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."})
+public final class BatchCommands implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        CommandLine commandLine = new CommandLine(new BatchCommands());
+        addTo(commandLine, ConfigOptions::new, Clock.systemUTC());
+        System.exit(CommandLineErrors.install(commandLine).execute(args));
+    }
+
+    /** Adds the batch commands to {@code commandLine}; {@code outerOptions}: options given before the command. */
+    public static void addTo(CommandLine commandLine, Supplier<ConfigOptions> outerOptions, Clock clock) {
+        commandLine.addSubcommand("reconcile", new ReconcileCommand(outerOptions, clock));
+        commandLine.addSubcommand("publish", new PublishCommand(outerOptions, clock));
+        commandLine.addSubcommand("verify", new VerifyCommand(outerOptions, clock));
+        CommandLine periods = new CommandLine(new PeriodsCommand());
+        periods.addSubcommand("show", new PeriodsCommand.Show(outerOptions, clock));
+        commandLine.addSubcommand("periods", periods);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "'" + spec.qualifiedName() + "' needs a command: " + String.join(", ", spec.subcommands().keySet()));
+    }
+}

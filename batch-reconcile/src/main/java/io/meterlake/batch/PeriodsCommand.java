@@ -1,0 +1,144 @@
+package io.meterlake.batch;
+
+import io.meterlake.batch.publish.BillingPeriod;
+import io.meterlake.batch.publish.BillingPeriods;
+import io.meterlake.config.ConfigOptions;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.ExitCodes;
+import io.meterlake.model.BillingLine;
+import io.meterlake.output.Output;
+import io.meterlake.period.Period;
+import io.meterlake.table.Warehouse;
+import io.meterlake.validation.Quantities;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
+
+/** {@code meterlake periods show}: the published lines of a billing period. */
+@Command(name = "periods", mixinStandardHelpOptions = true, description = "Published billing periods.")
+public final class PeriodsCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "'" + spec.qualifiedName() + "' needs a command: " + String.join(", ", spec.subcommands().keySet()));
+    }
+
+    /** The header fields of {@code periods show --format json} (the contract in ARCHITECTURE.md), in order. */
+    static Map<String, Object> headerJson(BillingPeriod header, boolean published) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("period", header.period());
+        json.put("revision", header.revision());
+        json.put("raw_table_version", header.rawTableVersion());
+        json.put("content_sha256", header.contentSha256());
+        json.put("signature", header.signature());
+        json.put("key_id", header.keyId());
+        json.put("published_at", header.publishedAt().toString());
+        json.put("published", published);
+        json.put("supersedes", header.supersedes().isPresent() ? header.supersedes().getAsInt() : null);
+        json.put("forced", header.forced());
+        json.put("line_count", header.lineCount());
+        return json;
+    }
+
+    /** {@code periods show --period P [--revision n] [--format table|json|csv]}. */
+    @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Print a published revision of a billing period (default: the latest) with its lines.",
+                "json: one object with period, revision, raw_table_version, content_sha256, signature, key_id,",
+                "published_at and lines [{subscription_id, billing_account_id, metric, unit, quantity, event_count}],",
+                "quantities as decimal strings with 9 fraction digits. csv: one row per line, with a header row."})
+    public static final class Show extends BatchCommand {
+        enum Format { table, json, csv }
+
+        @Option(names = "--period", required = true, paramLabel = "YYYY-MM|YYYY-MM-DD", description = "The billing period.")
+        String period;
+
+        @Option(names = "--revision", paramLabel = "<n>", description = "The revision (default: the latest).")
+        Integer revision;
+
+        @Option(names = "--format", defaultValue = "table", paramLabel = "table|json|csv",
+                description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+        Format format;
+
+        public Show(Supplier<ConfigOptions> outerOptions, Clock clock) {
+            super(outerOptions, clock);
+        }
+
+        @Override
+        public Integer call() {
+            Period billingPeriod = Period.parse(period);
+            MeterlakeConfig config = config();
+            BillingPeriods periods = new BillingPeriods(new Warehouse(spark(config), config.warehouse()));
+            BillingPeriod header = periods.require(billingPeriod,
+                    revision == null ? OptionalInt.empty() : OptionalInt.of(revision));
+            List<BillingLine> lines = periods.lines(header);
+            switch (format) {
+                case json -> Output.json(out(), json(header, lines));
+                case csv -> Output.csv(out(), List.of("period", "revision", "subscription_id", "billing_account_id",
+                        "metric", "unit", "quantity", "event_count"), rows(header, lines, true));
+                default -> table(header, lines);
+            }
+            return ExitCodes.OK;
+        }
+
+        static Map<String, Object> json(BillingPeriod header, List<BillingLine> lines) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("period", header.period());
+            json.put("revision", header.revision());
+            json.put("raw_table_version", header.rawTableVersion());
+            json.put("content_sha256", header.contentSha256());
+            json.put("signature", header.signature());
+            json.put("key_id", header.keyId());
+            json.put("published_at", header.publishedAt().toString());
+            List<Map<String, Object>> array = new ArrayList<>();
+            for (BillingLine line : lines) {
+                Map<String, Object> item = new LinkedHashMap<>();
+                item.put("subscription_id", line.subscriptionId());
+                item.put("billing_account_id", line.billingAccountId());
+                item.put("metric", line.metric());
+                item.put("unit", line.unit());
+                item.put("quantity", Quantities.render(line.quantity()));
+                item.put("event_count", line.eventCount());
+                array.add(item);
+            }
+            json.put("lines", array);
+            return json;
+        }
+
+        private void table(BillingPeriod header, List<BillingLine> lines) {
+            out().println("period " + header.period() + ", revision " + header.revision()
+                    + (header.supersedes().isPresent() ? " (supersedes " + header.supersedes().getAsInt() + ")" : "")
+                    + ", from raw_usage_events v" + header.rawTableVersion() + ", published " + header.publishedAt()
+                    + (header.forced() ? " (FORCED before the period was ready)" : ""));
+            out().println("content sha256 " + header.contentSha256() + ", signed by key " + header.keyId());
+            out().println();
+            Output.table(out(), List.of("subscription", "billing account", "metric", "unit", "quantity", "events"),
+                    rows(header, lines, false));
+        }
+
+        private static List<List<String>> rows(BillingPeriod header, List<BillingLine> lines, boolean withPeriod) {
+            List<List<String>> rows = new ArrayList<>();
+            for (BillingLine line : lines) {
+                List<String> row = new ArrayList<>();
+                if (withPeriod) {
+                    row.add(header.period());
+                    row.add(Integer.toString(header.revision()));
+                }
+                row.addAll(List.of(line.subscriptionId(), line.billingAccountId(), line.metric(), line.unit(),
+                        Quantities.render(line.quantity()), Long.toString(line.eventCount())));
+                rows.add(row);
+            }
+            return rows;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.meterlake.batch;
+
+import io.meterlake.batch.publish.BillingPeriod;
+import io.meterlake.batch.publish.PublishJob;
+import io.meterlake.batch.publish.PublishMode;
+import io.meterlake.batch.publish.PublishResult;
+import io.meterlake.config.ConfigOptions;
+import io.meterlake.config.Durations;
+import io.meterlake.config.FormatOption;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.ExitCodes;
+import io.meterlake.output.Output;
+import io.meterlake.period.Period;
+import io.meterlake.signing.Signing;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/** {@code meterlake publish}: see {@link PublishJob}. */
+@Command(name = "publish", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Sign a period's authoritative lines, recomputed from raw_usage_events at its current version,",
+            "and publish them as a new revision of billing_periods and billing_period_lines (append-only).",
+            "Unchanged lines publish nothing ('unchanged, revision n'); changed lines publish revision n+1,",
+            "which names the revision it supersedes.", "",
+            "A period is ready when it has ended plus the grace period and the stream's watermark (if a stream",
+            "runs) has passed its end; before that publish exits 75 (retry later) unless --force is given."})
+public final class PublishCommand extends BatchCommand {
+    @Option(names = "--period", required = true, paramLabel = "YYYY-MM|YYYY-MM-DD",
+            description = "The billing period: a UTC month, or a UTC day for short cycles.")
+    String period;
+
+    @Option(names = "--signing-key", required = true, paramLabel = "<file>",
+            description = "Ed25519 private key (PEM, PKCS#8), e.g. from 'meterlake keys generate'.")
+    Path signingKey;
+
+    @Option(names = "--grace", paramLabel = "<duration>",
+            description = "Wait this long after the period's end, e.g. 48h or PT48H (default: the publish.grace setting, 48h).")
+    String grace;
+
+    @Option(names = "--force", description = "Publish even if the period is not ready; the header records it.")
+    boolean force;
+
+    @Mixin
+    FormatOption format;
+
+    public PublishCommand(Supplier<ConfigOptions> outerOptions, Clock clock) {
+        super(outerOptions, clock);
+    }
+
+    @Override
+    public Integer call() {
+        Period billingPeriod = Period.parse(period);
+        MeterlakeConfig config = config();
+        Duration wait = grace == null ? config.publishGrace() : Durations.parse("--grace", grace);
+        PrivateKey key = Signing.readPrivateKey(signingKey);
+        progress("recomputing " + billingPeriod + " from raw_usage_events in " + config.warehouse());
+        PublishResult result = new PublishJob(spark(config), config, clock())
+                .publish(billingPeriod, key, wait, force ? PublishMode.FORCE : PublishMode.WHEN_READY);
+        BillingPeriod header = result.header();
+        if (format.json()) {
+            Output.json(out(), PeriodsCommand.headerJson(header, result.published()));
+            return ExitCodes.OK;
+        }
+        if (result.published()) {
+            out().println("published " + header.period() + " revision " + header.revision()
+                    + (header.supersedes().isPresent() ? " (supersedes revision " + header.supersedes().getAsInt() + ")" : "")
+                    + (header.forced() ? ", FORCED before the period was ready" : ""));
+        } else {
+            out().println("unchanged, revision " + header.revision() + ": the lines of " + header.period()
+                    + " equal the published ones; nothing written");
+        }
+        out().println(header.lineCount() + " lines from raw_usage_events v" + header.rawTableVersion()
+                + ", content sha256 " + header.contentSha256() + ", signed by key " + header.keyId());
+        out().flush();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,98 @@
+package io.meterlake.batch;
+
+import io.meterlake.batch.reconcile.Cause;
+import io.meterlake.batch.reconcile.ReconcileJob;
+import io.meterlake.batch.reconcile.ReconcileResult;
+import io.meterlake.config.ConfigOptions;
+import io.meterlake.config.FormatOption;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.ExitCodes;
+import io.meterlake.output.Output;
+import io.meterlake.period.Period;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
+
+/** {@code meterlake reconcile}: see {@link ReconcileJob}. */
+@Command(name = "reconcile", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Recompute a period's authoritative totals from raw_usage_events pinned at one Delta version,",
+            "replace the period's rows of usage_aggregates_authoritative, and append the comparison with",
+            "usage_aggregates_provisional, per key and window with the cause of each difference, to",
+            "reconciliation_report. The same table versions give the same output; a repeated run writes nothing.", "",
+            "Causes: MATCH, CONFLICT (an identity received with different contents), DUPLICATE_ONLY_IN_BATCH,",
+            "LATE_BEYOND_WATERMARK (arrived after the stream closed the window), NOT_YET_STREAMED."})
+public final class ReconcileCommand extends BatchCommand {
+    @Option(names = "--period", required = true, paramLabel = "YYYY-MM|YYYY-MM-DD",
+            description = "The billing period: a UTC month, or a UTC day for short cycles.")
+    String period;
+
+    @Option(names = "--as-of-version", paramLabel = "<N>",
+            description = "Read raw_usage_events at this Delta version (default: the current one).")
+    Long asOfVersion;
+
+    @Mixin
+    FormatOption format;
+
+    public ReconcileCommand(Supplier<ConfigOptions> outerOptions, Clock clock) {
+        super(outerOptions, clock);
+    }
+
+    @Override
+    public Integer call() {
+        Period billingPeriod = Period.parse(period);
+        MeterlakeConfig config = config();
+        progress("recomputing " + billingPeriod + " from raw_usage_events in " + config.warehouse());
+        ReconcileResult result = new ReconcileJob(spark(config), config)
+                .run(billingPeriod, asOfVersion == null ? OptionalLong.empty() : OptionalLong.of(asOfVersion));
+        print(result);
+        return ExitCodes.OK;
+    }
+
+    private void print(ReconcileResult result) {
+        if (format.json()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("period", result.period());
+            json.put("run_id", result.runId());
+            json.put("raw_table_version", result.rawTableVersion());
+            json.put("provisional_table_version", result.provisionalTableVersion().isPresent()
+                    ? result.provisionalTableVersion().getAsLong() : null);
+            json.put("stream_watermark", result.watermark() == null ? null : result.watermark().toString());
+            json.put("lines", result.lines().size());
+            json.put("events", result.events());
+            json.put("content_sha256", result.contentSha256());
+            Map<String, Object> causes = new LinkedHashMap<>();
+            result.causes().forEach((cause, summary) -> causes.put(cause.name(), Map.of("windows", summary.windows(),
+                    "event_difference", summary.eventDifference())));
+            json.put("causes", causes);
+            json.put("conflicts", result.conflicts());
+            json.put("already_recorded", result.alreadyRecorded());
+            Output.json(out(), json);
+            return;
+        }
+        out().println("reconcile " + result.period() + ": raw_usage_events v" + result.rawTableVersion()
+                + ", usage_aggregates_provisional " + (result.provisionalTableVersion().isPresent()
+                        ? "v" + result.provisionalTableVersion().getAsLong() : "(none)")
+                + ", stream watermark " + (result.watermark() == null ? "(no stream)" : result.watermark()));
+        out().println("run " + result.runId() + (result.alreadyRecorded() ? " (recorded before; nothing written)" : ""));
+        out().println("authoritative: " + result.lines().size() + " lines, " + result.events() + " events, content sha256 "
+                + result.contentSha256());
+        out().println("conflicting identities (first by ingest order billed): " + result.conflicts());
+        out().println();
+        List<List<String>> rows = new ArrayList<>();
+        for (Cause cause : Cause.values()) {
+            ReconcileResult.CauseSummary summary = result.causes().get(cause);
+            if (summary != null) {
+                rows.add(List.of(cause.name(), Long.toString(summary.windows()), Long.toString(summary.eventDifference())));
+            }
+        }
+        Output.table(out(), List.of("cause", "windows", "events (authoritative - provisional)"), rows);
+    }
+}
