@@ -67,7 +67,7 @@ public final class VerifyJob {
                     warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, header.rawTableVersion()), period));
             recomputedSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), recomputed));
             mismatches.addAll(differences(stored, recomputed, header.rawTableVersion()));
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark rethrows a missing file as a checked SparkException
             mismatches.add("raw_usage_events cannot be read at version " + header.rawTableVersion()
                     + ", which " + name + " was computed from (" + firstLine(e)
                     + "): the raw table was changed, or vacuumed below what verification needs");

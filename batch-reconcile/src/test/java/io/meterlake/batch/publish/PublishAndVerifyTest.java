@@ -1,0 +1,200 @@
+package io.meterlake.batch.publish;
+
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.ExitCodes;
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.model.BillingLine;
+import io.meterlake.period.Period;
+import io.meterlake.pipeline.EventPipeline;
+import io.meterlake.schema.Tables;
+import io.meterlake.signing.Signing;
+import io.meterlake.table.Warehouse;
+import io.meterlake.testing.SparkTestBase;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.Fixtures.fileRecords;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * publish and verify over a real Delta warehouse: revisions, idempotence, readiness, and a verify that
+ * catches a rewritten line, a deleted raw row and the wrong key.
+ */
+class PublishAndVerifyTest extends SparkTestBase {
+    private static final Period OCTOBER = Period.parse("2026-10");
+    private static final Duration GRACE = Duration.ofHours(48);
+    private static final Clock AFTER_GRACE = Clock.fixed(Instant.parse("2026-11-20T00:00:00Z"), ZoneOffset.UTC);
+    private static final KeyPair KEY = Signing.generateKeyPair();
+
+    @TempDir
+    Path dir;
+
+    private MeterlakeConfig config;
+    private Warehouse warehouse;
+    private long batch;
+
+    @BeforeEach
+    void warehouse() {
+        config = ConfigLoader.load(Optional.empty(), List.of(), Map.of()).withWarehouse(dir.resolve("w").toString());
+        warehouse = new Warehouse(spark(), config.warehouse());
+        warehouse.ensureIngestTables();
+        append(event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json(),
+                event().id("b").quantity("4").at("2026-10-31T23:59:59.999999Z").json(),
+                event().id("b").quantity("4").at("2026-10-31T23:59:59.999999Z").json(),
+                event().id("c").quantity("5").at("2026-11-01T00:00:00Z").json());
+    }
+
+    /** Appends the accepted records of these payloads to raw, as one ingest would. */
+    private void append(String... payloads) {
+        Dataset<Row> processed = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge())
+                .process(fileRecords(spark(), Instant.parse("2026-11-19T00:00:00Z").plusSeconds(batch), List.of(payloads)),
+                        entitlements(spark(), entitlement("e-std", "sub-std", "acct-1", "acme", "app-1", "standard",
+                                "2026-01-01T00:00:00Z", null)));
+        warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, "test-" + dir, batch++);
+    }
+
+    private PublishResult publish(Clock clock, PublishMode mode) {
+        return new PublishJob(spark(), config, clock).publish(OCTOBER, KEY.getPrivate(), GRACE, mode);
+    }
+
+    private Verification verify(OptionalInt revision) {
+        return new VerifyJob(spark(), config).verify(OCTOBER, revision, KEY.getPublic());
+    }
+
+    private static BillingLine invocations(String quantity, long events) {
+        return new BillingLine("sub-std", "acct-1", "functions.invocations", "count", new BigDecimal(quantity), events);
+    }
+
+    @Test
+    void publishesOnceAndAgainOnlyWhenRawChanges() {
+        PublishResult first = publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        PublishResult repeated = publish(AFTER_GRACE, PublishMode.WHEN_READY);
+
+        assertThat(first.published()).isTrue();
+        assertThat(first.lines()).containsExactly(invocations("7", 2));
+        assertThat(first.header().revision()).isEqualTo(1);
+        assertThat(first.header().supersedes()).isEmpty();
+        assertThat(first.header().keyId()).isEqualTo(Signing.keyId(KEY.getPublic()));
+        assertThat(repeated.published()).isFalse();
+        assertThat(repeated.header()).isEqualTo(first.header());
+        assertThat(warehouse.read(Tables.BILLING_PERIODS).count()).isEqualTo(1);
+
+        // A very late event of October arrives; a duplicate of an October event changes nothing.
+        append(event().id("late").quantity("10").at("2026-10-15T00:00:00Z").json(),
+                event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json());
+        PublishResult second = publish(AFTER_GRACE, PublishMode.WHEN_READY);
+
+        assertThat(second.published()).isTrue();
+        assertThat(second.header().revision()).isEqualTo(2);
+        assertThat(second.header().supersedes()).hasValue(1);
+        assertThat(second.header().rawTableVersion()).isGreaterThan(first.header().rawTableVersion());
+        assertThat(second.lines()).containsExactly(invocations("17", 3));
+        // Revision 1 is untouched, and both verify: each against raw at its own version.
+        BillingPeriods periods = new BillingPeriods(warehouse);
+        assertThat(periods.require(OCTOBER, OptionalInt.of(1))).isEqualTo(first.header());
+        assertThat(periods.lines(first.header())).containsExactly(invocations("7", 2));
+        assertThat(verify(OptionalInt.of(1)).mismatches()).isEmpty();
+        assertThat(verify(OptionalInt.empty()).mismatches()).isEmpty();
+        assertThat(verify(OptionalInt.empty()).header().revision()).isEqualTo(2);
+    }
+
+    @Test
+    void waitsForTheGracePeriodUnlessForcedAndRecordsTheForce() {
+        Clock early = Clock.fixed(Instant.parse("2026-11-02T12:00:00Z"), ZoneOffset.UTC);
+
+        assertThatThrownBy(() -> publish(early, PublishMode.WHEN_READY))
+                .isInstanceOfSatisfying(MeterlakeException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.NOT_READY))
+                .hasMessageContaining("not ready").hasMessageContaining("2026-11-03T00:00:00Z")
+                .hasMessageContaining("--force");
+        assertThat(warehouse.exists(Tables.BILLING_PERIODS)).isFalse();
+
+        PublishResult forced = publish(early, PublishMode.FORCE);
+        assertThat(forced.header().forced()).isTrue();
+        assertThat(new BillingPeriods(warehouse).latest(OCTOBER).orElseThrow().forced()).isTrue();
+    }
+
+    @Test
+    void catchesALineRewrittenInTheTable() {
+        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+
+        // What someone with write access to the storage could do: lift appendOnly and rewrite a quantity.
+        spark().sql("ALTER TABLE delta.`" + warehouse.path(Tables.BILLING_PERIOD_LINES)
+                + "` SET TBLPROPERTIES ('delta.appendOnly' = 'false')");
+        spark().sql("UPDATE delta.`" + warehouse.path(Tables.BILLING_PERIOD_LINES) + "` SET quantity = 6");
+        Verification verification = verify(OptionalInt.empty());
+
+        assertThat(verification.holds()).isFalse();
+        assertThat(verification.mismatches()).anySatisfy(m -> assertThat(m).contains("hash to").contains("changed"))
+                .anySatisfy(m -> assertThat(m).contains("signature").contains("does not verify"))
+                .anySatisfy(m -> assertThat(m).contains("sub-std / acct-1 / functions.invocations")
+                        .contains("stored 6.000000000 (2 events)").contains("7.000000000 (2 events)"));
+    }
+
+    @Test
+    void catchesADeletedRawRowAndAVacuumedVersion() {
+        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        assertThat(verify(OptionalInt.empty()).holds()).isTrue();
+
+        spark().sql("ALTER TABLE delta.`" + warehouse.path(Tables.RAW_USAGE_EVENTS)
+                + "` SET TBLPROPERTIES ('delta.appendOnly' = 'false')");
+        spark().sql("DELETE FROM delta.`" + warehouse.path(Tables.RAW_USAGE_EVENTS) + "` WHERE event_id = 'a'");
+        Verification verification = verify(OptionalInt.empty());
+
+        // The recorded version still reads (the files are there until a vacuum), but raw is no longer a log.
+        assertThat(verification.holds()).isFalse();
+        assertThat(verification.mismatches()).anySatisfy(m -> assertThat(m).contains("SET TBLPROPERTIES"))
+                .anySatisfy(m -> assertThat(m).contains("not append-only").contains("DELETE"));
+
+        // Vacuumed, the recorded version no longer reads at all.
+        spark().conf().set("spark.databricks.delta.retentionDurationCheck.enabled", "false");
+        try {
+            spark().sql("VACUUM delta.`" + warehouse.path(Tables.RAW_USAGE_EVENTS) + "` RETAIN 0 HOURS");
+        } finally {
+            spark().conf().unset("spark.databricks.delta.retentionDurationCheck.enabled");
+        }
+        assertThat(verify(OptionalInt.empty()).mismatches())
+                .anySatisfy(m -> assertThat(m).contains("cannot be read at version").contains("vacuumed"));
+    }
+
+    @Test
+    void namesTheKeyWhenAnotherKeySigned() {
+        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        KeyPair other = Signing.generateKeyPair();
+
+        Verification verification = new VerifyJob(spark(), config).verify(OCTOBER, OptionalInt.empty(), other.getPublic());
+
+        assertThat(verification.mismatches()).singleElement().asString()
+                .contains("signed by key " + Signing.keyId(KEY.getPublic()))
+                .contains("public key given is " + Signing.keyId(other.getPublic()));
+    }
+
+    @Test
+    void refusesARevisionThatDoesNotExist() {
+        assertThatThrownBy(() -> verify(OptionalInt.empty())).isInstanceOf(MeterlakeException.class)
+                .hasMessageContaining("has not been published");
+        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        assertThatThrownBy(() -> verify(OptionalInt.of(3))).isInstanceOf(MeterlakeException.class)
+                .hasMessageContaining("no revision 3").hasMessageContaining("1 to 1");
+    }
+}
