@@ -1,0 +1,67 @@
+package io.meterlake.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meterlake.validation.Quantities;
+import io.meterlake.workload.Truth;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Runs the batch commands through the CLI and compares published periods with a generator's truth. */
+final class BillingPeriodsCheck {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private BillingPeriodsCheck() {
+    }
+
+    /** Runs the CLI with {@code args} after {@code --warehouse}; asserts the exit code. */
+    static CommandLineTest.Run run(String warehouse, int exitCode, String... args) {
+        List<String> all = new ArrayList<>(List.of("--warehouse", warehouse));
+        all.addAll(List.of(args));
+        CommandLineTest.Run run = CommandLineTest.Run.of(all.toArray(String[]::new));
+        assertThat(run.exitCode()).as("%s%n%s%n%s", all, run.out(), run.err()).isEqualTo(exitCode);
+        return run;
+    }
+
+    static JsonNode json(CommandLineTest.Run run) {
+        try {
+            return JSON.readTree(run.out());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code periods show --format json} of the latest revision. */
+    static JsonNode show(String warehouse, String period) {
+        return json(run(warehouse, 0, "periods", "show", "--period", period, "--format", "json"));
+    }
+
+    /** The truth's lines of {@code period}, as "subscription account metric unit quantity events", sorted. */
+    static List<String> truthLines(Truth truth, String period) {
+        return truth.lines().stream().filter(line -> line.period().equals(period))
+                .map(line -> String.join(" ", line.subscriptionId(), line.billingAccountId(), line.metric(),
+                        line.unit(), Quantities.render(line.quantity()), Long.toString(line.eventCount())))
+                .sorted().toList();
+    }
+
+    /** The lines of a {@code periods show --format json} object, as {@link #truthLines} writes them. */
+    static List<String> shownLines(JsonNode shown) {
+        List<String> lines = new ArrayList<>();
+        for (JsonNode line : shown.get("lines")) {
+            lines.add(String.join(" ", line.get("subscription_id").textValue(), line.get("billing_account_id").textValue(),
+                    line.get("metric").textValue(), line.get("unit").textValue(), line.get("quantity").textValue(),
+                    Long.toString(line.get("event_count").longValue())));
+        }
+        return lines.stream().sorted().toList();
+    }
+
+    /** The periods the truth has lines for. */
+    static List<String> periods(Truth truth) {
+        return truth.lines().stream().map(Truth.Line::period).distinct().sorted().toList();
+    }
+}
