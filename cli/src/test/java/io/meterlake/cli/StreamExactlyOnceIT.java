@@ -10,6 +10,8 @@ import io.meterlake.stack.TestBroker;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
 import io.meterlake.validation.Quantities;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meterlake.error.ExitCodes;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -140,6 +142,23 @@ class StreamExactlyOnceIT extends SparkTestBase {
         Row progress = tables.read(Tables.STREAM_PROGRESS).where(col(Columns.QUERY).equalTo("raw"))
                 .agg(sum(col(Columns.RECORDS_IN)), count(col(Columns.BATCH_ID))).first();
         assertThat(progress.getLong(0)).isEqualTo(6000);
+
+        // The batch layer agrees with the stream window by window, and publishes the truth. (The stream's
+        // watermark trails by 60 days here, so publishing must be forced.)
+        Path key = dir.resolve("k.pem");
+        BillingPeriodsCheck.run(warehouse.toString(), 0, "keys", "generate", "--private-key-out", key.toString(),
+                "--public-key-out", dir.resolve("k.pub.pem").toString());
+        for (String period : BillingPeriodsCheck.periods(truth)) {
+            JsonNode reconciled = BillingPeriodsCheck.json(BillingPeriodsCheck.run(warehouse.toString(), 0, "reconcile",
+                    "--period", period, "--format", "json"));
+            assertThat(reconciled.get("causes").fieldNames()).toIterable().containsExactly("MATCH");
+            BillingPeriodsCheck.run(warehouse.toString(), ExitCodes.NOT_READY, "publish", "--period", period,
+                    "--signing-key", key.toString());
+            BillingPeriodsCheck.run(warehouse.toString(), 0, "publish", "--period", period, "--signing-key",
+                    key.toString(), "--force");
+            assertThat(BillingPeriodsCheck.shownLines(BillingPeriodsCheck.show(warehouse.toString(), period)))
+                    .isEqualTo(BillingPeriodsCheck.truthLines(truth, period));
+        }
     }
 
     /** Starts the stream, waits for {@code condition}, kills it with SIGKILL. */
