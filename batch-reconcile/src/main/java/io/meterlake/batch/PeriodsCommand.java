@@ -14,6 +14,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -86,12 +87,13 @@ public final class PeriodsCommand implements Runnable {
                 case json -> Output.json(out(), json(header, lines));
                 case csv -> Output.csv(out(), List.of("period", "revision", "subscription_id", "billing_account_id",
                         "metric", "unit", "quantity", "event_count"), rows(header, lines, true));
-                default -> table(header, lines);
+                default -> table(out(), header, lines);
             }
             return ExitCodes.OK;
         }
 
-        static Map<String, Object> json(BillingPeriod header, List<BillingLine> lines) {
+        /** The {@code --format json} object, exactly as ARCHITECTURE.md's contract has it. */
+        public static Map<String, Object> json(BillingPeriod header, List<BillingLine> lines) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("period", header.period());
             json.put("revision", header.revision());
@@ -115,14 +117,15 @@ public final class PeriodsCommand implements Runnable {
             return json;
         }
 
-        private void table(BillingPeriod header, List<BillingLine> lines) {
-            out().println("period " + header.period() + ", revision " + header.revision()
+        /** The readable form: the header, then the lines as a table. */
+        public static void table(PrintWriter out, BillingPeriod header, List<BillingLine> lines) {
+            out.println("period " + header.period() + ", revision " + header.revision()
                     + (header.supersedes().isPresent() ? " (supersedes " + header.supersedes().getAsInt() + ")" : "")
                     + ", from raw_usage_events v" + header.rawTableVersion() + ", published " + header.publishedAt()
                     + (header.forced() ? " (FORCED before the period was ready)" : ""));
-            out().println("content sha256 " + header.contentSha256() + ", signed by key " + header.keyId());
-            out().println();
-            Output.table(out(), List.of("subscription", "billing account", "metric", "unit", "quantity", "events"),
+            out.println("content sha256 " + header.contentSha256() + ", signed by key " + header.keyId());
+            out.println();
+            Output.table(out, List.of("subscription", "billing account", "metric", "unit", "quantity", "events"),
                     rows(header, lines, false));
         }
 

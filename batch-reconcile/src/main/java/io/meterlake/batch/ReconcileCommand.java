@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,40 +53,46 @@ public final class ReconcileCommand extends BatchCommand {
         progress("recomputing " + billingPeriod + " from raw_usage_events in " + config.warehouse());
         ReconcileResult result = new ReconcileJob(spark(config), config)
                 .run(billingPeriod, asOfVersion == null ? OptionalLong.empty() : OptionalLong.of(asOfVersion));
-        print(result);
+        if (format.json()) {
+            Output.json(out(), json(result));
+        } else {
+            table(out(), result);
+        }
         return ExitCodes.OK;
     }
 
-    private void print(ReconcileResult result) {
-        if (format.json()) {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("period", result.period());
-            json.put("run_id", result.runId());
-            json.put("raw_table_version", result.rawTableVersion());
-            json.put("provisional_table_version", result.provisionalTableVersion().isPresent()
-                    ? result.provisionalTableVersion().getAsLong() : null);
-            json.put("stream_watermark", result.watermark() == null ? null : result.watermark().toString());
-            json.put("lines", result.lines().size());
-            json.put("events", result.events());
-            json.put("content_sha256", result.contentSha256());
-            Map<String, Object> causes = new LinkedHashMap<>();
-            result.causes().forEach((cause, summary) -> causes.put(cause.name(), Map.of("windows", summary.windows(),
-                    "event_difference", summary.eventDifference())));
-            json.put("causes", causes);
-            json.put("conflicts", result.conflicts());
-            json.put("already_recorded", result.alreadyRecorded());
-            Output.json(out(), json);
-            return;
-        }
-        out().println("reconcile " + result.period() + ": raw_usage_events v" + result.rawTableVersion()
+    /** The {@code --format json} object of a run. */
+    public static Map<String, Object> json(ReconcileResult result) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("period", result.period());
+        json.put("run_id", result.runId());
+        json.put("raw_table_version", result.rawTableVersion());
+        json.put("provisional_table_version", result.provisionalTableVersion().isPresent()
+                ? result.provisionalTableVersion().getAsLong() : null);
+        json.put("stream_watermark", result.watermark() == null ? null : result.watermark().toString());
+        json.put("lines", result.lines().size());
+        json.put("events", result.events());
+        json.put("content_sha256", result.contentSha256());
+        Map<String, Object> causes = new LinkedHashMap<>();
+        result.causes().forEach((cause, summary) -> causes.put(cause.name(), Map.of("windows", summary.windows(),
+                "event_difference", summary.eventDifference())));
+        json.put("causes", causes);
+        json.put("conflicts", result.conflicts());
+        json.put("already_recorded", result.alreadyRecorded());
+        return json;
+    }
+
+    /** The readable summary of a run. */
+    public static void table(PrintWriter out, ReconcileResult result) {
+        out.println("reconcile " + result.period() + ": raw_usage_events v" + result.rawTableVersion()
                 + ", usage_aggregates_provisional " + (result.provisionalTableVersion().isPresent()
                         ? "v" + result.provisionalTableVersion().getAsLong() : "(none)")
                 + ", stream watermark " + (result.watermark() == null ? "(no stream)" : result.watermark()));
-        out().println("run " + result.runId() + (result.alreadyRecorded() ? " (recorded before; nothing written)" : ""));
-        out().println("authoritative: " + result.lines().size() + " lines, " + result.events() + " events, content sha256 "
+        out.println("run " + result.runId() + (result.alreadyRecorded() ? " (recorded before; nothing written)" : ""));
+        out.println("authoritative: " + result.lines().size() + " lines, " + result.events() + " events, content sha256 "
                 + result.contentSha256());
-        out().println("conflicting identities (first by ingest order billed): " + result.conflicts());
-        out().println();
+        out.println("conflicting identities (first by ingest order billed): " + result.conflicts());
+        out.println();
         List<List<String>> rows = new ArrayList<>();
         for (Cause cause : Cause.values()) {
             ReconcileResult.CauseSummary summary = result.causes().get(cause);
@@ -93,6 +100,6 @@ public final class ReconcileCommand extends BatchCommand {
                 rows.add(List.of(cause.name(), Long.toString(summary.windows()), Long.toString(summary.eventDifference())));
             }
         }
-        Output.table(out(), List.of("cause", "windows", "events (authoritative - provisional)"), rows);
+        Output.table(out, List.of("cause", "windows", "events (authoritative - provisional)"), rows);
     }
 }

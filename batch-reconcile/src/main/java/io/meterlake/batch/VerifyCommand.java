@@ -14,6 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,28 +53,41 @@ public final class VerifyCommand extends BatchCommand {
         Verification result = new VerifyJob(spark(config), config).verify(billingPeriod,
                 revision == null ? OptionalInt.empty() : OptionalInt.of(revision), key);
         if (format.json()) {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("period", result.header().period());
-            json.put("revision", result.header().revision());
-            json.put("raw_table_version", result.header().rawTableVersion());
-            json.put("key_id", result.header().keyId());
-            json.put("content_sha256", result.header().contentSha256());
-            json.put("stored_sha256", result.storedSha256());
-            json.put("recomputed_sha256", result.recomputedSha256());
-            json.put("verified", result.holds());
-            json.put("mismatches", result.mismatches());
-            Output.json(out(), json);
-        } else if (result.holds()) {
-            out().println("verified " + result.header().period() + " revision " + result.header().revision() + ": "
+            Output.json(out(), json(result));
+        } else {
+            table(out(), result);
+        }
+        out().flush();
+        return result.holds() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    /** The {@code --format json} object of a verification. */
+    public static Map<String, Object> json(Verification result) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("period", result.header().period());
+        json.put("revision", result.header().revision());
+        json.put("raw_table_version", result.header().rawTableVersion());
+        json.put("key_id", result.header().keyId());
+        json.put("content_sha256", result.header().contentSha256());
+        json.put("stored_sha256", result.storedSha256());
+        json.put("recomputed_sha256", result.recomputedSha256());
+        json.put("verified", result.holds());
+        json.put("mismatches", result.mismatches());
+        return json;
+    }
+
+    /** The readable outcome: one line when it holds, else one line per mismatch. */
+    public static void table(PrintWriter out, Verification result) {
+        if (result.holds()) {
+            out.println("verified " + result.header().period() + " revision " + result.header().revision() + ": "
                     + result.storedLines() + " lines, content sha256 " + result.storedSha256() + ", signature by key "
                     + result.header().keyId() + " valid, recomputed from raw_usage_events v"
                     + result.header().rawTableVersion() + ": identical");
         } else {
-            out().println("verification FAILED for " + result.header().period() + " revision "
+            out.println("verification FAILED for " + result.header().period() + " revision "
                     + result.header().revision() + " (" + result.mismatches().size() + " mismatches):");
-            result.mismatches().forEach(mismatch -> out().println("  - " + mismatch));
+            result.mismatches().forEach(mismatch -> out.println("  - " + mismatch));
         }
-        out().flush();
-        return result.holds() ? ExitCodes.OK : ExitCodes.FAILED;
+        out.flush();
     }
 }

@@ -1,10 +1,24 @@
 package io.meterlake.cli;
 
-import io.meterlake.output.Output;
 
 import io.meterlake.config.FormatOption;
 
+import io.meterlake.batch.PeriodsCommand;
+import io.meterlake.batch.ReconcileCommand;
+import io.meterlake.batch.VerifyCommand;
 import io.meterlake.batch.ingest.IngestReport;
+import io.meterlake.batch.publish.PublishJob;
+import io.meterlake.batch.publish.PublishMode;
+import io.meterlake.batch.publish.PublishResult;
+import io.meterlake.batch.publish.Readiness;
+import io.meterlake.batch.publish.Verification;
+import io.meterlake.batch.publish.VerifyJob;
+import io.meterlake.batch.reconcile.ReconcileJob;
+import io.meterlake.batch.reconcile.ReconcileResult;
+import io.meterlake.model.BillingLine;
+import io.meterlake.output.Output;
+import io.meterlake.period.Period;
+import io.meterlake.signing.Signing;
 import io.meterlake.catalog.Aggregation;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
@@ -27,11 +41,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -43,14 +62,17 @@ import static org.apache.spark.sql.functions.sum;
 /**
  * {@code meterlake demo}: the whole flow on real local parts with nothing to install: start the Kafka
  * broker, generate a workload into the topic, load its entitlements, run the stream until caught up,
- * print what it ingested, the provisional totals and the stream's progress, check the ingest against
- * the generator's truth, and stop the broker again if the demo started it (also on Ctrl-C).
+ * reconcile, publish and verify the workload's month, print what it ingested, the provisional totals,
+ * the stream's progress, the reconciliation and the signed period, check all against the generator's
+ * truth, and stop the broker again if the demo started it (also on Ctrl-C).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the whole flow on real local parts, with nothing to install.", "",
-            "Starts the Kafka broker, generates a workload into the topic (entitlements and truth into ./demo),",
-            "loads the entitlements, streams until caught up, prints the ingest, the provisional totals and the",
-            "stream's progress, and compares the ingest with the generator's truth (exit 1 if they differ)."})
+            "Starts the Kafka broker, generates last month's workload into the topic (entitlements, truth and a",
+            "signing key pair into ./demo), loads the entitlements, streams until caught up, then reconciles,",
+            "publishes and verifies last month's billing period. Prints the ingest, the provisional totals, the",
+            "stream's progress, the reconciliation and the signed period, and compares the ingest and the",
+            "published lines with the generator's truth (exit 1 if they differ)."})
 final class DemoCommand implements Callable<Integer> {
     @ParentCommand
     MeterlakeCommand root;
@@ -89,7 +111,7 @@ final class DemoCommand implements Callable<Integer> {
         Path entitlements = dir.resolve("entitlements.csv");
         String topic = config.kafka().topic();
 
-        step("1/4 stack start: Kafka on " + kafka.bootstrapServers());
+        step("1/7 stack start: Kafka on " + kafka.bootstrapServers());
         kafka.start(topic, config.kafka().partitions());
         // Records of this run carry broker timestamps from here on (LogAppendTime).
         Timestamp since = new Timestamp(Instant.now(root.clock()).toEpochMilli() - 1);
@@ -97,15 +119,15 @@ final class DemoCommand implements Callable<Integer> {
         Instant now = root.clock().instant();
         WorkloadSpec spec = new WorkloadSpec(events, 42, 5, WorkloadGenerator.defaultStart(now),
                 WorkloadGenerator.defaultDays(now), 0.05, 0.01, 0.02, 0.03);
-        step("2/4 generate " + events + " events to topic " + topic + " (entitlements and truth in "
+        step("2/7 generate " + events + " events to topic " + topic + " (entitlements and truth in "
                 + dir.toAbsolutePath() + ")");
         Truth truth = GenerateCommand.generate(spec, root, kafka.bootstrapServers(), topic, entitlements,
                 dir.resolve("truth.json"));
 
-        step("3/4 entitlements load " + entitlements);
+        step("3/7 entitlements load " + entitlements);
         EntitlementsCommand.load(root, entitlements);
 
-        step("4/4 stream --available-now into " + config.warehouse());
+        step("4/7 stream --available-now into " + config.warehouse());
         SparkSession spark = root.spark("meterlake-demo");
         new StreamJob(spark, config.withKafka(new MeterlakeConfig.Kafka(kafka.bootstrapServers(), topic,
                 config.kafka().partitions())), root.clock(), root.err())
@@ -113,24 +135,78 @@ final class DemoCommand implements Callable<Integer> {
 
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
         IngestReport report = ingested(warehouse, topic, since);
-        IngestCommand.print(root, List.of(report), format.json());
         List<String> problems = mismatches(truth, report);
-        if (!format.json()) {
+
+        Period period = Period.monthOf(spec.start());
+        step("5/7 reconcile --period " + period);
+        ReconcileResult reconciled = new ReconcileJob(spark, config).run(period, OptionalLong.empty());
+
+        Path privateKey = dir.resolve("signing-key.pem");
+        Path publicKey = dir.resolve("signing-key.pub.pem");
+        if (!Files.isRegularFile(privateKey) || !Files.isRegularFile(publicKey)) {
+            Signing.writeKeyPair(Signing.generateKeyPair(), privateKey, publicKey);
+        }
+        PublishJob publisher = new PublishJob(spark, config, root.clock());
+        Readiness readiness = publisher.readiness(period, config.publishGrace());
+        step("6/7 publish --period " + period + " --signing-key " + privateKey + (readiness.ready() ? ""
+                : " --force (not ready: waits for " + String.join("; and for ", readiness.waitingFor()) + ")"));
+        PublishResult published = publisher.publish(period, Signing.readPrivateKey(privateKey),
+                config.publishGrace(), readiness.ready() ? PublishMode.WHEN_READY : PublishMode.FORCE);
+
+        step("7/7 verify --period " + period + " --revision " + published.header().revision() + " --public-key "
+                + publicKey);
+        Verification verification = new VerifyJob(spark, config).verify(period,
+                OptionalInt.of(published.header().revision()), Signing.readPublicKey(publicKey));
+        problems.addAll(verification.mismatches());
+        List<Truth.Line> expected = truth.lines().stream().filter(line -> line.period().equals(period.toString()))
+                .toList();
+        if (!sameLines(expected, published.lines())) {
+            problems.add("the published lines of " + period + " differ from the generator's truth");
+        }
+
+        if (format.json()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("ingest", IngestCommand.json(List.of(report)));
+            json.put("reconcile", ReconcileCommand.json(reconciled));
+            json.put("published", published.published());
+            json.put("billing_period", PeriodsCommand.Show.json(published.header(), published.lines()));
+            json.put("verification", VerifyCommand.json(verification));
+            json.put("matches_truth", problems.isEmpty());
+            Output.json(root.out(), json);
+        } else {
+            IngestCommand.print(root, List.of(report), false);
             printProvisional(warehouse, config);
             printProgress(warehouse, since);
             root.out().println();
+            root.out().println("reconciliation of " + period + " (reconciliation_report):");
+            ReconcileCommand.table(root.out(), reconciled);
+            root.out().println();
+            root.out().println((published.published() ? "signed billing period, published now"
+                    : "signed billing period, unchanged since it was published") + " (billing_periods):");
+            PeriodsCommand.Show.table(root.out(), published.header(), published.lines());
+            root.out().println();
+            VerifyCommand.table(root.out(), verification);
+            root.out().println();
             if (problems.isEmpty()) {
-                root.out().println("demo: the stream's ingest matches the generator's truth: " + truth.records()
-                        + " records, " + truth.accepted() + " accepted, " + (truth.records() - truth.accepted())
-                        + " quarantined across " + truth.quarantined().size() + " reasons.");
+                root.out().println("demo: the stream's ingest and the signed period " + period
+                        + " match the generator's truth: " + truth.records() + " records, " + truth.accepted()
+                        + " accepted, " + (truth.records() - truth.accepted()) + " quarantined across "
+                        + truth.quarantined().size() + " reasons, " + expected.size() + " billing lines.");
             }
         }
         if (!problems.isEmpty()) {
-            root.err().println("demo: the ingest does not match the generator's truth: " + String.join("; ", problems));
+            root.err().println("demo: the run does not match the generator's truth: " + String.join("; ", problems));
         }
         root.out().flush();
         root.err().flush();
         return problems.isEmpty() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    private static boolean sameLines(List<Truth.Line> expected, List<BillingLine> actual) {
+        List<BillingLine> truth = expected.stream().map(line -> new BillingLine(line.subscriptionId(),
+                line.billingAccountId(), line.metric(), line.unit(), line.quantity(), line.eventCount()))
+                .sorted(BillingLine.CANONICAL_ORDER).toList();
+        return truth.equals(actual);
     }
 
     /** What the stream stored of this run's records (broker timestamps at or after {@code since}). */

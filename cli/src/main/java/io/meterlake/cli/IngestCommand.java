@@ -68,23 +68,7 @@ final class IngestCommand implements Callable<Integer> {
     static void print(MeterlakeCommand root, List<IngestReport> reports, boolean json) {
         IngestReport total = IngestReport.total(reports);
         if (json) {
-            Map<String, Object> result = new LinkedHashMap<>();
-            result.put("records", total.records());
-            result.put("accepted", total.accepted());
-            result.put("quarantined", total.quarantined());
-            List<Map<String, Object>> perFile = new ArrayList<>();
-            for (IngestReport report : reports) {
-                Map<String, Object> file = new LinkedHashMap<>();
-                file.put("file", report.file());
-                file.put("sha256", report.sha256());
-                file.put("status", report.alreadyIngested() ? "already-ingested" : "ingested");
-                file.put("records", report.records());
-                file.put("accepted", report.accepted());
-                file.put("quarantined", report.quarantined());
-                perFile.add(file);
-            }
-            result.put("files", perFile);
-            Output.json(root.out(), result);
+            Output.json(root.out(), json(reports));
             return;
         }
         List<List<String>> rows = new ArrayList<>();
@@ -101,5 +85,27 @@ final class IngestCommand implements Callable<Integer> {
             Output.table(root.out(), List.of("quarantine reason", "records"), reasons);
         }
         root.out().flush();
+    }
+
+    /** The {@code --format json} object: totals (the contract) and one entry per file. */
+    static Map<String, Object> json(List<IngestReport> reports) {
+        IngestReport total = IngestReport.total(reports);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("records", total.records());
+        result.put("accepted", total.accepted());
+        result.put("quarantined", total.quarantined());
+        List<Map<String, Object>> perFile = new ArrayList<>();
+        for (IngestReport report : reports) {
+            Map<String, Object> file = new LinkedHashMap<>();
+            file.put("file", report.file());
+            file.put("sha256", report.sha256());
+            file.put("status", report.alreadyIngested() ? "already-ingested" : "ingested");
+            file.put("records", report.records());
+            file.put("accepted", report.accepted());
+            file.put("quarantined", report.quarantined());
+            perFile.add(file);
+        }
+        result.put("files", perFile);
+        return result;
     }
 }

@@ -156,8 +156,12 @@ class LauncherIT {
 
         assertThat(demo.exitCode()).as(demo.err()).isZero();
         assertThat(demo.out()).contains("records", "accepted", "quarantine reason", "provisional usage",
-                "stream progress", "the stream's ingest matches the generator's truth: 2000 records");
-        assertThat(demo.err()).contains("demo: 1/4 stack start", "demo: stack stop");
+                "stream progress", "reconciliation of", "MATCH", "signed billing period, published now",
+                "revision 1", "signed by key", "verified ", "recomputed from raw_usage_events",
+                "the stream's ingest and the signed period", "match the generator's truth: 2000 records");
+        assertThat(demo.err()).contains("demo: 1/7 stack start", "demo: 7/7 verify", "demo: stack stop");
+        assertThat(dir.resolve("demo").resolve("signing-key.pub.pem")).isRegularFile();
+        assertThat(dir.resolve("warehouse").resolve("billing_periods")).isDirectory();
         assertThat(dir.resolve("warehouse").resolve("usage_aggregates_provisional")).isDirectory();
         assertThat(dir.resolve("demo").resolve("truth.json")).isRegularFile();
         // The demo started the broker, so it stopped it again.
