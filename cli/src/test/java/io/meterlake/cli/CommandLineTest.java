@@ -1,5 +1,6 @@
 package io.meterlake.cli;
 
+import io.meterlake.signing.Signing;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -12,6 +13,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,7 +42,31 @@ class CommandLineTest {
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.out().replaceAll("\\s+", " ")).contains("keys", "entitlements", "generate", "ingest", "demo",
-                "2 bad usage, config or input", "75 not ready, retry later");
+                "reconcile", "publish", "verify", "periods", "2 bad usage, config or input", "75 not ready, retry later");
+    }
+
+    @Test
+    void batchCommandsRejectBadArgumentsBeforeStartingSpark(@TempDir Path dir) throws IOException {
+        Path key = dir.resolve("k.pem");
+        Signing.writeKeyPair(Signing.generateKeyPair(), key, dir.resolve("k.pub.pem"));
+        Map<List<String>, String> cases = new LinkedHashMap<>();
+        cases.put(List.of("reconcile", "--period", "2026-13"), "'2026-13' is not a period: write a UTC month as YYYY-MM");
+        cases.put(List.of("reconcile", "--period", "October"), "'October' is not a period");
+        cases.put(List.of("publish", "--period", "2026-10"), "Missing required option: '--signing-key=<file>'");
+        cases.put(List.of("publish", "--period", "2026-10", "--signing-key", key.toString(), "--grace", "two days"),
+                "--grace 'two days' is not a duration: write it like 10s, 500ms, 2m, 48h, 3d or PT48H");
+        cases.put(List.of("publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pub.pem").toString()),
+                "holds no PEM block 'PRIVATE KEY'");
+        cases.put(List.of("verify", "--period", "2026-10", "--public-key", "missing.pem"), "key file 'missing.pem' does not exist");
+        cases.put(List.of("periods"), "'meterlake periods' needs a command: show");
+        cases.put(List.of("periods", "show", "--period", "2026-10", "--format", "xml"), "Invalid value for option '--format'");
+        cases.forEach((args, message) -> {
+            Run run = Run.of(args.toArray(String[]::new));
+
+            assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(run.err()).as(String.join(" ", args)).startsWith("meterlake: ").contains(message)
+                    .doesNotContain("\tat ").hasLineCount(1);
+        });
     }
 
     @Test
