@@ -38,7 +38,6 @@ public final class BatchCommands implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-                "'" + spec.qualifiedName() + "' needs a command: " + String.join(", ", spec.subcommands().keySet()));
+        throw CommandLineErrors.subcommandRequired(spec);
     }
 }

@@ -3,6 +3,7 @@ package io.meterlake.batch;
 import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.BillingPeriods;
 import io.meterlake.config.ConfigOptions;
+import io.meterlake.error.CommandLineErrors;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.model.BillingLine;
@@ -12,6 +13,7 @@ import io.meterlake.table.Warehouse;
 import io.meterlake.validation.Quantities;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -31,12 +33,21 @@ public final class PeriodsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-                "'" + spec.qualifiedName() + "' needs a command: " + String.join(", ", spec.subcommands().keySet()));
+        throw CommandLineErrors.subcommandRequired(spec);
+    }
+
+    /** {@code publish --format json}: the header fields of {@code periods show}, then what publish did. */
+    static Map<String, Object> headerJson(BillingPeriod header, boolean published) {
+        Map<String, Object> json = contractHeader(header);
+        json.put("published", published);
+        json.put("supersedes", header.supersedes().isPresent() ? header.supersedes().getAsInt() : null);
+        json.put("forced", header.forced());
+        json.put("line_count", header.lineCount());
+        return json;
     }
 
     /** The header fields of {@code periods show --format json} (the contract in ARCHITECTURE.md), in order. */
-    static Map<String, Object> headerJson(BillingPeriod header, boolean published) {
+    private static Map<String, Object> contractHeader(BillingPeriod header) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("period", header.period());
         json.put("revision", header.revision());
@@ -45,10 +56,6 @@ public final class PeriodsCommand implements Runnable {
         json.put("signature", header.signature());
         json.put("key_id", header.keyId());
         json.put("published_at", header.publishedAt().toString());
-        json.put("published", published);
-        json.put("supersedes", header.supersedes().isPresent() ? header.supersedes().getAsInt() : null);
-        json.put("forced", header.forced());
-        json.put("line_count", header.lineCount());
         return json;
     }
 
@@ -61,8 +68,8 @@ public final class PeriodsCommand implements Runnable {
     public static final class Show extends BatchCommand {
         enum Format { table, json, csv }
 
-        @Option(names = "--period", required = true, paramLabel = "YYYY-MM|YYYY-MM-DD", description = "The billing period.")
-        String period;
+        @Mixin
+        PeriodOption period;
 
         @Option(names = "--revision", paramLabel = "<n>", description = "The revision (default: the latest).")
         Integer revision;
@@ -77,7 +84,7 @@ public final class PeriodsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Period billingPeriod = Period.parse(period);
+            Period billingPeriod = period.value();
             MeterlakeConfig config = config();
             BillingPeriods periods = new BillingPeriods(new Warehouse(spark(config), config.warehouse()));
             BillingPeriod header = periods.require(billingPeriod,
@@ -94,14 +101,7 @@ public final class PeriodsCommand implements Runnable {
 
         /** The {@code --format json} object, exactly as ARCHITECTURE.md's contract has it. */
         public static Map<String, Object> json(BillingPeriod header, List<BillingLine> lines) {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("period", header.period());
-            json.put("revision", header.revision());
-            json.put("raw_table_version", header.rawTableVersion());
-            json.put("content_sha256", header.contentSha256());
-            json.put("signature", header.signature());
-            json.put("key_id", header.keyId());
-            json.put("published_at", header.publishedAt().toString());
+            Map<String, Object> json = contractHeader(header);
             List<Map<String, Object>> array = new ArrayList<>();
             for (BillingLine line : lines) {
                 Map<String, Object> item = new LinkedHashMap<>();

@@ -31,9 +31,8 @@ import java.util.function.Supplier;
             "A period is ready when it has ended plus the grace period and the stream's watermark (if a stream",
             "runs) has passed its end; before that publish exits 75 (retry later) unless --force is given."})
 public final class PublishCommand extends BatchCommand {
-    @Option(names = "--period", required = true, paramLabel = "YYYY-MM|YYYY-MM-DD",
-            description = "The billing period: a UTC month, or a UTC day for short cycles.")
-    String period;
+    @Mixin
+    PeriodOption period;
 
     @Option(names = "--signing-key", required = true, paramLabel = "<file>",
             description = "Ed25519 private key (PEM, PKCS#8), e.g. from 'meterlake keys generate'.")
@@ -55,7 +54,7 @@ public final class PublishCommand extends BatchCommand {
 
     @Override
     public Integer call() {
-        Period billingPeriod = Period.parse(period);
+        Period billingPeriod = period.value();
         MeterlakeConfig config = config();
         Duration wait = grace == null ? config.publishGrace() : Durations.parse("--grace", grace);
         PrivateKey key = Signing.readPrivateKey(signingKey);

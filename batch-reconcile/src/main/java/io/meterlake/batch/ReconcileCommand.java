@@ -31,9 +31,8 @@ import java.util.function.Supplier;
             "Causes: MATCH, CONFLICT (an identity received with different contents), DUPLICATE_ONLY_IN_BATCH,",
             "LATE_BEYOND_WATERMARK (arrived after the stream closed the window), NOT_YET_STREAMED."})
 public final class ReconcileCommand extends BatchCommand {
-    @Option(names = "--period", required = true, paramLabel = "YYYY-MM|YYYY-MM-DD",
-            description = "The billing period: a UTC month, or a UTC day for short cycles.")
-    String period;
+    @Mixin
+    PeriodOption period;
 
     @Option(names = "--as-of-version", paramLabel = "<N>",
             description = "Read raw_usage_events at this Delta version (default: the current one).")
@@ -48,7 +47,7 @@ public final class ReconcileCommand extends BatchCommand {
 
     @Override
     public Integer call() {
-        Period billingPeriod = Period.parse(period);
+        Period billingPeriod = period.value();
         MeterlakeConfig config = config();
         progress("recomputing " + billingPeriod + " from raw_usage_events in " + config.warehouse());
         ReconcileResult result = new ReconcileJob(spark(config), config)

@@ -27,8 +27,8 @@ import java.util.function.Supplier;
             "verifies with the public key, and recomputing the period from raw_usage_events at the recorded",
             "version gives the same lines. Exit 0 when all hold; exit 1 naming every mismatch otherwise."})
 public final class VerifyCommand extends BatchCommand {
-    @Option(names = "--period", required = true, paramLabel = "YYYY-MM|YYYY-MM-DD", description = "The billing period.")
-    String period;
+    @Mixin
+    PeriodOption period;
 
     @Option(names = "--revision", paramLabel = "<n>", description = "The revision (default: the latest).")
     Integer revision;
@@ -46,7 +46,7 @@ public final class VerifyCommand extends BatchCommand {
 
     @Override
     public Integer call() {
-        Period billingPeriod = Period.parse(period);
+        Period billingPeriod = period.value();
         MeterlakeConfig config = config();
         var key = Signing.readPublicKey(publicKey);
         progress("checking " + billingPeriod + " and recomputing it from raw_usage_events in " + config.warehouse());

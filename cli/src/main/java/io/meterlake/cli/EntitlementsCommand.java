@@ -1,5 +1,6 @@
 package io.meterlake.cli;
 
+import io.meterlake.error.CommandLineErrors;
 import io.meterlake.attribution.EntitlementsCsv;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.model.Entitlement;
@@ -29,7 +30,7 @@ final class EntitlementsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw MeterlakeCommand.subcommandRequired(spec);
+        throw CommandLineErrors.subcommandRequired(spec);
     }
 
     @Command(name = "load", mixinStandardHelpOptions = true,

@@ -1,5 +1,6 @@
 package io.meterlake.cli;
 
+import io.meterlake.error.CommandLineErrors;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.signing.Signing;
@@ -26,7 +27,7 @@ final class KeysCommand implements Runnable {
 
     @Override
     public void run() {
-        throw MeterlakeCommand.subcommandRequired(spec);
+        throw CommandLineErrors.subcommandRequired(spec);
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,

@@ -2,6 +2,7 @@ package io.meterlake.cli;
 
 import io.meterlake.config.ConfigOptions;
 import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.CommandLineErrors;
 import io.meterlake.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -40,14 +41,7 @@ public final class MeterlakeCommand implements Runnable {
 
     @Override
     public void run() {
-        throw subcommandRequired(spec);
-    }
-
-    /** For commands that only group subcommands: naming none is a usage error listing them. */
-    static CommandLine.ParameterException subcommandRequired(CommandSpec command) {
-        return new CommandLine.ParameterException(command.commandLine(),
-                "'" + command.qualifiedName() + "' needs a command: "
-                        + String.join(", ", command.subcommands().keySet()));
+        throw CommandLineErrors.subcommandRequired(spec);
     }
 
     public Clock clock() {

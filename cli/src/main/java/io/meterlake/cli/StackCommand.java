@@ -1,5 +1,6 @@
 package io.meterlake.cli;
 
+import io.meterlake.error.CommandLineErrors;
 import io.meterlake.output.Output;
 
 import io.meterlake.config.FormatOption;
@@ -32,7 +33,7 @@ final class StackCommand implements Runnable {
 
     @Override
     public void run() {
-        throw MeterlakeCommand.subcommandRequired(spec);
+        throw CommandLineErrors.subcommandRequired(spec);
     }
 
     LocalKafka kafka() {

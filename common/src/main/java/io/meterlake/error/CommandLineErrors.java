@@ -41,6 +41,13 @@ public final class CommandLineErrors {
         return commandLine;
     }
 
+    /** For commands that only group subcommands: naming none is a usage error listing them. */
+    public static CommandLine.ParameterException subcommandRequired(CommandLine.Model.CommandSpec command) {
+        return new CommandLine.ParameterException(command.commandLine(),
+                "'" + command.qualifiedName() + "' needs a command: "
+                        + String.join(", ", command.subcommands().keySet()));
+    }
+
     /** The user-facing error in a cause chain, if any (Spark wraps exceptions thrown in jobs). */
     private static MeterlakeException find(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
