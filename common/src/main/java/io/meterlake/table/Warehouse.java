@@ -154,6 +154,34 @@ public final class Warehouse {
     }
 
     /**
+     * Data files of {@code table} at {@code version} that are missing or whose size differs from what
+     * the Delta log recorded: a change made to the storage behind Delta's back. Empty when every file
+     * is as committed.
+     */
+    public List<String> filesNotAsCommitted(String table, long version) {
+        org.apache.hadoop.fs.Path tablePath = new org.apache.hadoop.fs.Path(path(table));
+        List<String> problems = new java.util.ArrayList<>();
+        try {
+            org.apache.hadoop.fs.FileSystem fs = tablePath.getFileSystem(spark.sessionState().newHadoopConf());
+            Snapshot snapshot = DeltaLog.forTable(spark, path(table)).getSnapshotAt(version, Option.empty(), Option.empty());
+            for (Row file : snapshot.allFiles().toDF().select("path", "size").collectAsList()) {
+                String relative = file.getString(0);
+                org.apache.hadoop.fs.Path child = new org.apache.hadoop.fs.Path(new java.net.URI(relative));
+                org.apache.hadoop.fs.Path absolute = child.isAbsolute() ? child : new org.apache.hadoop.fs.Path(tablePath, child);
+                if (!fs.exists(absolute)) {
+                    problems.add(table + " file " + relative + " of version " + version + " is missing");
+                } else if (fs.getFileStatus(absolute).getLen() != file.getLong(1)) {
+                    problems.add(table + " file " + relative + " has " + fs.getFileStatus(absolute).getLen()
+                            + " bytes, but version " + version + " committed it with " + file.getLong(1));
+                }
+            }
+        } catch (java.io.IOException | java.net.URISyntaxException e) {
+            problems.add(table + " files of version " + version + " cannot be listed: " + e.getMessage());
+        }
+        return problems;
+    }
+
+    /**
      * The last {@code txnVersion} committed to {@code table} under the idempotent-writer id
      * {@code appId}, if any. Delta skips a write whose (appId, version) is not newer than this.
      */

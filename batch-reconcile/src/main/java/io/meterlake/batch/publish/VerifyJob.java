@@ -22,8 +22,9 @@ import java.util.TreeMap;
 /**
  * {@code verify}: a published revision holds when (1) its stored lines render to the content hash
  * in its header, (2) the header's signature verifies over that rendering with the given public key,
- * (3) {@code raw_usage_events} has only ever been appended to, and (4) recomputing the period from it
- * at the recorded version gives the same lines. Every mismatch is named; nothing is written.
+ * (3) {@code raw_usage_events} has only ever been appended to, (4) its data files at the recorded version
+ * are those its log committed (present, same size), and (5) recomputing the period from it at that
+ * version gives the same lines. Every mismatch is named; nothing is written.
  */
 public final class VerifyJob {
     private final SparkSession spark;
@@ -61,6 +62,11 @@ public final class VerifyJob {
         }
 
         mismatches.addAll(nonAppendChanges());
+        try {
+            mismatches.addAll(warehouse.filesNotAsCommitted(Tables.RAW_USAGE_EVENTS, header.rawTableVersion()));
+        } catch (RuntimeException e) {
+            // The version is gone from the log; the recompute below names it.
+        }
         String recomputedSha256 = null;
         try {
             List<BillingLine> recomputed = Recompute.collect(new Recompute(config.catalog()).lines(

@@ -178,6 +178,40 @@ class PublishAndVerifyTest extends SparkTestBase {
     }
 
     @Test
+    void catchesARawFileRewrittenBehindDeltasBack() throws Exception {
+        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        // Someone with storage access rewrites the data file holding event a, with a larger quantity,
+        // in place (and drops the local checksum file that would give it away).
+        String file = warehouse.read(Tables.RAW_USAGE_EVENTS).where("event_id = 'a'")
+                .select(org.apache.spark.sql.functions.input_file_name()).first().getString(0);
+        Path original = Path.of(new java.net.URI(file));
+        Path rewritten = dir.resolve("rewritten");
+        spark().read().parquet(original.toString())
+                .withColumn("quantity", org.apache.spark.sql.functions.when(
+                        org.apache.spark.sql.functions.col("event_id").equalTo("a"),
+                        org.apache.spark.sql.functions.lit(new BigDecimal("300")).cast(Tables.QUANTITY_TYPE))
+                        .otherwise(org.apache.spark.sql.functions.col("quantity")))
+                .coalesce(1).write().parquet(rewritten.toString());
+        try (var parts = java.nio.file.Files.list(rewritten)) {
+            Path part = parts.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+            java.nio.file.Files.move(part, original, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        java.nio.file.Files.deleteIfExists(original.resolveSibling("." + original.getFileName() + ".crc"));
+
+        Verification verification = verify(OptionalInt.empty());
+
+        assertThat(verification.holds()).isFalse();
+        // Delta's log does not notice (the file may even keep its size); the recompute does.
+        assertThat(verification.mismatches()).anySatisfy(m -> assertThat(m)
+                .contains("stored 7.000000000 (2 events), recomputed from raw v").contains("304.000000000 (2 events)"));
+
+        // A file truncated or swapped for another size is named by the file check as well.
+        java.nio.file.Files.write(original, new byte[] {1, 2, 3});
+        assertThat(verify(OptionalInt.empty()).mismatches()).anySatisfy(m -> assertThat(m)
+                .contains(original.getFileName().toString()).contains("has 3 bytes, but version"));
+    }
+
+    @Test
     void namesTheKeyWhenAnotherKeySigned() {
         publish(AFTER_GRACE, PublishMode.WHEN_READY);
         KeyPair other = Signing.generateKeyPair();
