@@ -25,6 +25,7 @@ import static io.meterlake.schema.Columns.SUPERSEDES;
  * @param contentSha256 SHA-256 of the canonical rendering of the revision's lines
  * @param signature     Base64 Ed25519 signature over that rendering
  * @param supersedes    the revision this one replaces; empty for revision 1
+ * @param publishedAt   when it was published, to the millisecond (what Trino's Delta reader keeps of a timestamp)
  * @param forced        published with {@code --force} before the period was ready
  */
 public record BillingPeriod(String period, int revision, long rawTableVersion, long lineCount, String contentSha256,

@@ -82,7 +82,7 @@ public final class PublishJob {
         }
         int revision = latest.map(r -> r.revision() + 1).orElse(1);
         BillingPeriod header = new BillingPeriod(period.toString(), revision, rawVersion, lines.size(), contentSha256,
-                Signing.sign(key, content), keyId, clock.instant().truncatedTo(ChronoUnit.MICROS),
+                Signing.sign(key, content), keyId, clock.instant().truncatedTo(ChronoUnit.MILLIS),
                 latest.map(r -> OptionalInt.of(r.revision())).orElse(OptionalInt.empty()), !readiness.ready());
 
         List<Row> rows = new ArrayList<>();
