@@ -23,7 +23,7 @@ import java.time.Clock;
 @Command(name = "meterlake", mixinStandardHelpOptions = true, versionProvider = MeterlakeCommand.Version.class,
         description = "Finance-grade usage metering on Spark and Delta Lake.",
         subcommands = {KeysCommand.class, EntitlementsCommand.class, GenerateCommand.class, IngestCommand.class,
-            StackCommand.class, ProduceCommand.class, DemoCommand.class},
+            StackCommand.class, ProduceCommand.class, DemoCommand.class, TrinoCommand.class, SqlCommand.class},
         footer = {"", "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."})
 public final class MeterlakeCommand implements Runnable {
     private final Clock clock;

@@ -8,6 +8,8 @@ import io.meterlake.config.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.stack.LocalKafka;
+import io.meterlake.stack.LocalTrino;
+import io.meterlake.stack.TrinoRegistry;
 import io.meterlake.stack.MeterlakeHome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +24,8 @@ import java.util.concurrent.Callable;
 
 /** {@code meterlake stack}: the real local services (a Kafka broker) that the stream and the demo use. */
 @Command(name = "stack", mixinStandardHelpOptions = true,
-        description = "Start, stop and inspect the local services: a single-node Kafka broker (KRaft) on 127.0.0.1.",
+        description = {"Start, stop and inspect the local services on 127.0.0.1: a single-node Kafka broker (KRaft),",
+            "and with 'start --with-trino' a Trino server over the warehouse's Delta tables."},
         subcommands = {StackCommand.Start.class, StackCommand.Stop.class, StackCommand.Status.class})
 final class StackCommand implements Runnable {
     @ParentCommand
@@ -36,6 +39,15 @@ final class StackCommand implements Runnable {
         throw CommandLineErrors.subcommandRequired(spec);
     }
 
+    LocalTrino trino() {
+        return trino(root.config());
+    }
+
+    static LocalTrino trino(MeterlakeConfig config) {
+        return new LocalTrino(Path.of(config.stack().dir()), MeterlakeHome.trinoServer(),
+                MeterlakeHome.trinoTemplates(), config.stack().trinoPort());
+    }
+
     LocalKafka kafka() {
         MeterlakeConfig.Stack stack = root.config().stack();
         return new LocalKafka(Path.of(stack.dir()), MeterlakeHome.kafkaLib(), stack.kafkaPort(),
@@ -43,13 +55,18 @@ final class StackCommand implements Runnable {
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
-            description = "Start the Kafka broker (if it is not running) and create the event topic (if absent).")
+            description = {"Start the Kafka broker (if it is not running) and create the event topic (if absent).",
+                "With --with-trino also start Trino (Java 24+: TRINO_JAVA_HOME, or found under /usr/lib/jvm) and",
+                "register the warehouse's tables and views in schema billing ('meterlake trino register')."})
     static final class Start implements Callable<Integer> {
         @ParentCommand
         StackCommand stack;
 
+        @picocli.CommandLine.Option(names = "--with-trino", description = "Also start Trino and register the tables.")
+        boolean withTrino;
+
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             MeterlakeConfig config = stack.root.config();
             LocalKafka kafka = stack.kafka();
             stack.root.err().println("stack: starting Kafka on " + kafka.bootstrapServers() + " ...");
@@ -59,6 +76,17 @@ final class StackCommand implements Runnable {
                     + kafka.bootstrapServers() + ", topic " + config.kafka().topic() + " ready (data in "
                     + kafka.dir() + ")");
             stack.root.out().flush();
+            if (withTrino) {
+                LocalTrino trino = stack.trino();
+                stack.root.err().println("stack: starting Trino on 127.0.0.1:" + trino.port()
+                        + " (takes 15-60 s) ...");
+                stack.root.err().flush();
+                boolean trinoStarted = trino.start(config.warehouse());
+                TrinoRegistry.Registration registration = new TrinoRegistry(trino).register(Path.of(config.warehouse()));
+                stack.root.out().println("trino " + (trinoStarted ? "started" : "already running") + " on "
+                        + trino.jdbcUrl() + ": " + TrinoCommand.describe(registration));
+                stack.root.out().flush();
+            }
             return ExitCodes.OK;
         }
     }
@@ -70,7 +98,11 @@ final class StackCommand implements Runnable {
 
         @Override
         public Integer call() {
+            boolean trinoStopped = stack.trino().stop();
             boolean stopped = stack.kafka().stop();
+            if (trinoStopped) {
+                stack.root.out().println("trino stopped");
+            }
             stack.root.out().println(stopped ? "kafka stopped" : "kafka was not running");
             stack.root.out().flush();
             return ExitCodes.OK;
@@ -92,13 +124,23 @@ final class StackCommand implements Runnable {
             String pid = kafka.process().map(p -> Long.toString(p.pid())).orElse("-");
             boolean running = kafka.process().isPresent() && kafka.listening();
             String state = running ? "running" : kafka.process().isPresent() ? "starting or unhealthy" : "stopped";
+            LocalTrino trino = stack.trino();
+            String trinoPid = trino.process().map(p -> Long.toString(p.pid())).orElse("-");
+            String trinoState = trino.process().isPresent() ? "running" : "stopped";
+            String trinoAddress = "127.0.0.1:" + trino.port();
             if (format.json()) {
-                Output.json(stack.root.out(), Map.of("kafka", Map.of("status", state, "address",
-                        kafka.bootstrapServers(), "pid", pid, "data", kafka.dir().toString())));
+                Map<String, Object> services = new java.util.LinkedHashMap<>();
+                services.put("kafka", Map.of("status", state, "address", kafka.bootstrapServers(), "pid", pid,
+                        "data", kafka.dir().toString()));
+                services.put("trino", Map.of("status", trinoState, "address", trinoAddress, "pid", trinoPid,
+                        "data", trino.dir().toString()));
+                Output.json(stack.root.out(), services);
             } else {
                 Output.table(stack.root.out(), List.of("service", "status", "address", "pid", "data"),
-                        List.of(List.of("kafka", state, kafka.bootstrapServers(), pid, kafka.dir().toString())));
+                        List.of(List.of("kafka", state, kafka.bootstrapServers(), pid, kafka.dir().toString()),
+                                List.of("trino", trinoState, trinoAddress, trinoPid, trino.dir().toString())));
             }
+            // Trino is optional ('start --with-trino'); Kafka is the stack.
             return running ? ExitCodes.OK : ExitCodes.FAILED;
         }
     }

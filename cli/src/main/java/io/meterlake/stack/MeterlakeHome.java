@@ -19,6 +19,17 @@ public final class MeterlakeHome {
         return Path.of(home == null || home.isBlank() ? "." : home).toAbsolutePath().normalize();
     }
 
+    /** The Trino server, unpacked by the {@code services/trino} module. */
+    public static Path trinoServer() {
+        return path().resolve("services").resolve("trino").resolve("target").resolve("trino-server-476");
+    }
+
+    /** The Trino configuration templates: {@code trino/} in the conf directory. */
+    public static Path trinoTemplates() {
+        String conf = System.getProperty("meterlake.conf.dir");
+        return (conf == null || conf.isBlank() ? path().resolve("conf") : Path.of(conf)).resolve("trino");
+    }
+
     /** The broker's jars, copied by the {@code services/kafka} module. */
     public static Path kafkaLib() {
         return path().resolve("services").resolve("kafka").resolve("target").resolve("lib");

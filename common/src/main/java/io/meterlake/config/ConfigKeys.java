@@ -36,6 +36,8 @@ public final class ConfigKeys {
     public static final String STACK_KAFKA_PORT = "stack.kafka-port";
     /** Port of the local broker's KRaft controller listener. */
     public static final String STACK_KAFKA_CONTROLLER_PORT = "stack.kafka-controller-port";
+    /** HTTP port of the local Trino server ('stack start --with-trino'). */
+    public static final String STACK_TRINO_PORT = "stack.trino-port";
 
     /** How often the stream starts a micro-batch. */
     public static final String STREAM_TRIGGER = "stream.trigger";
@@ -70,6 +72,7 @@ public final class ConfigKeys {
         defaults.put(STACK_DIR, "./.meterlake/stack");
         defaults.put(STACK_KAFKA_PORT, "19092");
         defaults.put(STACK_KAFKA_CONTROLLER_PORT, "19093");
+        defaults.put(STACK_TRINO_PORT, "18080");
         defaults.put(STREAM_TRIGGER, "PT10S");
         defaults.put(STREAM_WATERMARK_DELAY, "PT1H");
         defaults.put(STREAM_WINDOW, "PT1H");

@@ -100,6 +100,7 @@ public final class ConfigLoader {
         }
         int kafkaPort = port(values, ConfigKeys.STACK_KAFKA_PORT, errors);
         int controllerPort = port(values, ConfigKeys.STACK_KAFKA_CONTROLLER_PORT, errors);
+        int trinoPort = port(values, ConfigKeys.STACK_TRINO_PORT, errors);
         Duration trigger = duration(values, ConfigKeys.STREAM_TRIGGER, errors);
         Duration watermarkDelay = duration(values, ConfigKeys.STREAM_WATERMARK_DELAY, errors);
         Duration window = duration(values, ConfigKeys.STREAM_WINDOW, errors);
@@ -118,7 +119,7 @@ public final class ConfigLoader {
         }
         return new MeterlakeConfig(warehouse, catalog, skew, age, master, partitions,
                 new MeterlakeConfig.Kafka(bootstrap, topic, topicPartitions),
-                new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort),
+                new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort, trinoPort),
                 new MeterlakeConfig.Stream(trigger, watermarkDelay, window, maxOffsets, checkpoint), grace);
     }
 

@@ -38,7 +38,7 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
     }
 
     /** The local services {@code meterlake stack start} runs, and where they keep their state. */
-    public record Stack(String dir, int kafkaPort, int kafkaControllerPort) implements Serializable {
+    public record Stack(String dir, int kafkaPort, int kafkaControllerPort, int trinoPort) implements Serializable {
     }
 
     public MeterlakeConfig {

@@ -35,6 +35,7 @@ class ConfigLoaderTest {
         expected.put("stack.dir", "./.meterlake/stack");
         expected.put("stack.kafka-port", "19092");
         expected.put("stack.kafka-controller-port", "19093");
+        expected.put("stack.trino-port", "18080");
         expected.put("stream.trigger", "PT10S");
         expected.put("stream.watermark-delay", "PT1H");
         expected.put("stream.window", "PT1H");
@@ -66,7 +67,7 @@ class ConfigLoaderTest {
         assertThat(config.shufflePartitions()).isEqualTo(4);
         assertThat(config.catalog().metrics()).hasSize(6);
         assertThat(config.kafka()).isEqualTo(new MeterlakeConfig.Kafka("127.0.0.1:19092", "usage-events", 3));
-        assertThat(config.stack()).isEqualTo(new MeterlakeConfig.Stack("./.meterlake/stack", 19092, 19093));
+        assertThat(config.stack()).isEqualTo(new MeterlakeConfig.Stack("./.meterlake/stack", 19092, 19093, 18080));
         assertThat(config.stream()).isEqualTo(new MeterlakeConfig.Stream(Duration.ofSeconds(10), Duration.ofHours(1),
                 Duration.ofHours(1), 500_000, ""));
         assertThat(config.checkpointRoot()).isEqualTo("./warehouse/_checkpoints");

@@ -1,0 +1,61 @@
+package io.meterlake.cli;
+
+import io.meterlake.error.CommandLineErrors;
+import io.meterlake.error.ExitCodes;
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.stack.LocalTrino;
+import io.meterlake.stack.TrinoRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code meterlake trino register}: the warehouse's tables and views in the local Trino. */
+@Command(name = "trino", mixinStandardHelpOptions = true, description = "The local Trino server's catalog.",
+        subcommands = {TrinoCommand.Register.class})
+final class TrinoCommand implements Runnable {
+    @ParentCommand
+    MeterlakeCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw CommandLineErrors.subcommandRequired(spec);
+    }
+
+    static String describe(TrinoRegistry.Registration registration) {
+        return registration.tables().size() + " tables and " + registration.views().size() + " views in "
+                + LocalTrino.CATALOG + "." + LocalTrino.SCHEMA + ", access rules for finance and "
+                + registration.tenants().size() + " tenants";
+    }
+
+    @Command(name = "register", mixinStandardHelpOptions = true,
+            description = {"Register every Meterlake table of the warehouse in schema billing, (re)create the views",
+                "current_periods, invoice_lines, usage_hourly and reconciliation, and rewrite the access rules",
+                "from the entitlements (a user tenant_<tenant_id> per tenant). Idempotent; run it again after",
+                "new tables appear or the entitlements change."})
+    static final class Register implements Callable<Integer> {
+        @ParentCommand
+        TrinoCommand trino;
+
+        @Override
+        public Integer call() throws Exception {
+            MeterlakeCommand root = trino.root;
+            LocalTrino server = StackCommand.trino(root.config());
+            if (server.process().isEmpty()) {
+                throw MeterlakeException.badInput("Trino is not running on 127.0.0.1:" + server.port(),
+                        "start it with 'meterlake stack start --with-trino'");
+            }
+            TrinoRegistry.Registration registration = new TrinoRegistry(server)
+                    .register(Path.of(root.config().warehouse()));
+            root.out().println("registered " + describe(registration) + " (" + server.jdbcUrl() + ")");
+            root.out().flush();
+            return ExitCodes.OK;
+        }
+    }
+}

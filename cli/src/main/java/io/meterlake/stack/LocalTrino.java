@@ -1,0 +1,309 @@
+package io.meterlake.stack;
+
+import io.meterlake.error.MeterlakeException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+/**
+ * A single-node Trino server on 127.0.0.1 over the warehouse's Delta tables, run from the server that
+ * {@code services/trino} unpacks from Maven Central, on a Java 24+ JDK, in a process of its own.
+ *
+ * <p>State lives under {@code <stack dir>/trino}: the {@code etc/} directory written from the
+ * templates in {@code conf/trino/} (catalog {@value #CATALOG} with a file metastore in
+ * {@code metastore/}, file-based access rules in {@code etc/rules.json}), the server's data and log
+ * ({@code var/log/server.log}) and {@code server.pid}.
+ */
+public final class LocalTrino {
+    public static final String CATALOG = "meterlake";
+    public static final String SCHEMA = "billing";
+    /** The user that registers tables and views; the access rules let only it write. */
+    public static final String ADMIN = "admin";
+    private static final String HOST = "127.0.0.1";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    private static final int MINIMUM_JAVA = 24;
+
+    private final Path dir;
+    private final Path serverDir;
+    private final Path templates;
+    private final int port;
+
+    /** {@code templates}: the {@code conf/trino} directory. */
+    public LocalTrino(Path stackDir, Path serverDir, Path templates, int port) {
+        this.dir = stackDir.toAbsolutePath().normalize().resolve("trino");
+        this.serverDir = serverDir;
+        this.templates = templates;
+        this.port = port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path rulesFile() {
+        return dir.resolve("etc").resolve("rules.json");
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:trino://" + HOST + ":" + port + "/" + CATALOG + "/" + SCHEMA;
+    }
+
+    /** A JDBC connection as {@code user} (plain HTTP: the server trusts the name). */
+    public Connection connect(String user) throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", user);
+        return DriverManager.getConnection(jdbcUrl(), properties);
+    }
+
+    /** The server's process, if its pid file names a live one. */
+    public Optional<ProcessHandle> process() {
+        Path pidFile = dir.resolve("server.pid");
+        if (!Files.isRegularFile(pidFile)) {
+            return Optional.empty();
+        }
+        try {
+            return ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).filter(ProcessHandle::isAlive);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Starts the server over {@code warehouse} unless it runs; returns whether it started it. The
+     * access rules start with the admin and finance users only ({@link TrinoAccessRules}).
+     */
+    public boolean start(String warehouse) {
+        if (process().isPresent()) {
+            return false;
+        }
+        if (warehouse.contains("://") && !warehouse.startsWith("file:")) {
+            throw MeterlakeException.badInput("the local Trino reads local warehouses only, not " + warehouse,
+                    "use a local --warehouse (S3 comes with the production setup)");
+        }
+        Path launcher = serverDir.resolve("lib");
+        if (!Files.isDirectory(launcher) || !Files.isDirectory(serverDir.resolve("plugin").resolve("delta-lake"))) {
+            throw MeterlakeException.badInput("the Trino server is missing from " + serverDir,
+                    "build it with 'mvn -DskipTests package -pl services/trino' in the Meterlake directory"
+                            + " (bin/meterlake does this for --with-trino; it downloads ~820 MB once)");
+        }
+        Path java = java();
+        try {
+            writeEtc();
+            if (!Files.exists(rulesFile())) {
+                Files.writeString(rulesFile(), TrinoAccessRules.json(List.of()), StandardCharsets.UTF_8);
+            }
+            Path plugin = dir.resolve("plugin");
+            Files.deleteIfExists(plugin);
+            Files.createSymbolicLink(plugin, serverDir.resolve("plugin"));
+            Path log = dir.resolve("var").resolve("log").resolve("server.log");
+            Files.createDirectories(log.getParent());
+            Files.deleteIfExists(log);
+            List<String> command = new ArrayList<>();
+            command.add(java.toString());
+            command.addAll(Files.readAllLines(dir.resolve("etc").resolve("jvm.config")).stream()
+                    .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList());
+            command.addAll(Files.readAllLines(dir.resolve("etc").resolve("node.properties")).stream()
+                    .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                    .map(line -> "-D" + line).toList());
+            command.addAll(List.of("-cp", serverDir.resolve("lib") + "/*",
+                    "-Dnode.data-dir=" + dir,
+                    "-Dconfig=" + dir.resolve("etc").resolve("config.properties"),
+                    "-Dlog.levels-file=" + dir.resolve("etc").resolve("log.properties"),
+                    "-Dlog.output-file=" + log,
+                    "-Dlog.enable-console=false",
+                    "io.trino.server.TrinoServer"));
+            Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("launcher.log").toFile()))
+                    .start();
+            Files.writeString(dir.resolve("server.pid"), Long.toString(process.pid()));
+            awaitReady(process, log);
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start Trino in " + dir, e);
+        }
+    }
+
+    /** Stops the server (TERM, then KILL after a timeout). Returns whether one was running. */
+    public boolean stop() {
+        Optional<ProcessHandle> process = process();
+        if (process.isEmpty()) {
+            return false;
+        }
+        process.get().destroy();
+        try {
+            process.get().onExit().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            process.get().destroyForcibly();
+            process.get().onExit().join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+        try {
+            Files.deleteIfExists(dir.resolve("server.pid"));
+        } catch (IOException e) {
+            // a stale pid file is detected as such on the next start
+        }
+        return true;
+    }
+
+    private void writeEtc() throws IOException {
+        Path etc = dir.resolve("etc");
+        Files.createDirectories(etc.resolve("catalog"));
+        Path metastore = dir.resolve("metastore");
+        Files.createDirectories(metastore);
+        Map<String, String> values = Map.of("port", Integer.toString(port), "metastore_dir", metastore.toString(),
+                "rules_file", rulesFile().toString());
+        for (String name : List.of("config.properties", "jvm.config", "node.properties", "log.properties",
+                "access-control.properties")) {
+            Files.writeString(etc.resolve(name), fill(template(name), values), StandardCharsets.UTF_8);
+        }
+        Files.writeString(etc.resolve("catalog").resolve(CATALOG + ".properties"),
+                fill(template(CATALOG + ".properties"), values), StandardCharsets.UTF_8);
+    }
+
+    private String template(String name) throws IOException {
+        Path file = templates.resolve(name);
+        if (!Files.isRegularFile(file)) {
+            throw MeterlakeException.missingFile("Trino configuration template", file.toString());
+        }
+        return Files.readString(file, StandardCharsets.UTF_8);
+    }
+
+    private static String fill(String template, Map<String, String> values) {
+        String result = template;
+        for (Map.Entry<String, String> value : values.entrySet()) {
+            result = result.replace("${" + value.getKey() + "}", value.getValue());
+        }
+        return result;
+    }
+
+    /** Waits for "SERVER STARTED" in the log, then for the node to answer a query. */
+    private void awaitReady(Process process, Path log) {
+        Instant deadline = Instant.now().plus(START_TIMEOUT);
+        boolean started = false;
+        SQLException last = null;
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Trino exited while starting; see " + log + " and "
+                        + dir.resolve("launcher.log") + ": " + tail(log));
+            }
+            if (!started) {
+                started = Files.exists(log) && contains(log, "SERVER STARTED");
+            } else {
+                try (Connection connection = connect(ADMIN); Statement statement = connection.createStatement()) {
+                    statement.execute("SELECT 1");
+                    return;
+                } catch (SQLException e) {
+                    last = e; // "No nodes available" until the node has announced itself
+                }
+            }
+            sleep();
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("Trino did not become ready within " + START_TIMEOUT.toSeconds() + " s"
+                + (last == null ? "" : " (" + last.getMessage() + ")") + "; see " + log);
+    }
+
+    private static boolean contains(Path log, String text) {
+        try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.anyMatch(line -> line.contains(text));
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Trino", e);
+        }
+    }
+
+    /**
+     * The JDK to run Trino on: {@code TRINO_JAVA_HOME}, else the newest JDK of version 24 or later
+     * under {@code /usr/lib/jvm} or {@code /opt/java}.
+     */
+    static Path java() {
+        String configured = System.getenv("TRINO_JAVA_HOME");
+        if (configured != null && !configured.isBlank()) {
+            Path java = Path.of(configured).resolve("bin").resolve("java");
+            if (!Files.isExecutable(java)) {
+                throw MeterlakeException.badInput("TRINO_JAVA_HOME=" + configured + " has no bin/java",
+                        "point it at a JDK of version " + MINIMUM_JAVA + " or later");
+            }
+            return java;
+        }
+        List<Path> candidates = new ArrayList<>();
+        for (String root : List.of("/usr/lib/jvm", "/opt/java", "/usr/java")) {
+            Path dir = Path.of(root);
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> jdks = Files.list(dir)) {
+                    jdks.filter(jdk -> featureVersion(jdk) >= MINIMUM_JAVA).forEach(candidates::add);
+                } catch (IOException e) {
+                    // not readable: not a candidate
+                }
+            }
+        }
+        return candidates.stream().max(Comparator.comparingInt(LocalTrino::featureVersion))
+                .map(jdk -> jdk.resolve("bin").resolve("java"))
+                .orElseThrow(() -> MeterlakeException.badInput("Trino 476 needs Java " + MINIMUM_JAVA
+                        + " or later, and none was found under /usr/lib/jvm or /opt/java",
+                        "install one (e.g. Temurin 25) or set TRINO_JAVA_HOME to its directory"));
+    }
+
+    /** The feature version in a JDK's {@code release} file, or 0. */
+    private static int featureVersion(Path jdk) {
+        Path release = jdk.resolve("release");
+        if (!Files.isRegularFile(release) || !Files.isExecutable(jdk.resolve("bin").resolve("java"))) {
+            return 0;
+        }
+        try {
+            for (String line : Files.readAllLines(release)) {
+                if (line.startsWith("JAVA_VERSION=")) {
+                    String version = line.substring("JAVA_VERSION=".length()).replace("\"", "");
+                    return Integer.parseInt(version.split("[.+-]")[0]);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,120 @@
+package io.meterlake.stack;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.meterlake.schema.Tables;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.stream.Collectors;
+
+/**
+ * The file-based access rules of the local Trino ({@code etc/rules.json}), made from the entitlements:
+ *
+ * <ul>
+ *   <li>{@value LocalTrino#ADMIN}: everything, and the only user who may write;</li>
+ *   <li>{@value #FINANCE}: reads every table and view of {@code billing}, and {@code table_changes};</li>
+ *   <li>{@code tenant_<tenant_id>}: reads only its own rows of the usage and billing tables and views
+ *       (row filters on {@code tenant_id}, or on its subscriptions), also under {@code FOR VERSION AS
+ *       OF}; no {@code stream_progress}, no {@code table_changes} (row filters do not reach it), no
+ *       other users' queries;</li>
+ *   <li>anyone else: nothing.</li>
+ * </ul>
+ *
+ * <p>Plain HTTP trusts the user name a client claims; production puts password or OAuth
+ * authentication in front (README, "Finance access").
+ */
+public final class TrinoAccessRules {
+    public static final String FINANCE = "finance";
+    public static final String TENANT_PREFIX = "tenant_";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Tables and views whose rows carry {@code tenant_id}. */
+    static final List<String> BY_TENANT = List.of(Tables.RAW_USAGE_EVENTS, Tables.QUARANTINED_EVENTS,
+            Tables.ENTITLEMENTS);
+    /** Tables and views whose rows carry {@code subscription_id}. */
+    static final List<String> BY_SUBSCRIPTION = List.of(Tables.USAGE_AGGREGATES_PROVISIONAL,
+            Tables.USAGE_AGGREGATES_AUTHORITATIVE, Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIOD_LINES,
+            TrinoViews.INVOICE_LINES, TrinoViews.USAGE_HOURLY, TrinoViews.RECONCILIATION);
+    /** Tables and views without any tenant's data: period headers only. */
+    static final List<String> SHARED = List.of(Tables.BILLING_PERIODS, TrinoViews.CURRENT_PERIODS);
+
+    /** One tenant and the subscriptions its entitlements name. */
+    public record Tenant(String tenantId, SortedSet<String> subscriptionIds) {
+        public String user() {
+            return TENANT_PREFIX + tenantId;
+        }
+    }
+
+    private TrinoAccessRules() {
+    }
+
+    public static String json(List<Tenant> tenants) {
+        Map<String, Object> rules = new LinkedHashMap<>();
+        String readers = FINANCE + "|" + TENANT_PREFIX + ".*";
+        rules.put("catalogs", List.of(
+                Map.of("user", LocalTrino.ADMIN, "allow", "all"),
+                Map.of("user", readers, "catalog", LocalTrino.CATALOG, "allow", "read-only"),
+                Map.of("allow", "none")));
+        rules.put("schemas", List.of(
+                Map.of("user", LocalTrino.ADMIN, "owner", true),
+                Map.of("owner", false)));
+        List<Map<String, Object>> tables = new ArrayList<>();
+        tables.add(Map.of("user", LocalTrino.ADMIN,
+                "privileges", List.of("SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP", "GRANT_SELECT")));
+        tables.add(Map.of("user", FINANCE, "catalog", LocalTrino.CATALOG, "schema", LocalTrino.SCHEMA,
+                "privileges", List.of("SELECT")));
+        for (Tenant tenant : tenants) {
+            for (String table : BY_TENANT) {
+                tables.add(tenantTable(tenant, table, "tenant_id = " + literal(tenant.tenantId())));
+            }
+            String subscriptions = tenant.subscriptionIds().stream().map(TrinoAccessRules::literal)
+                    .collect(Collectors.joining(", "));
+            for (String table : BY_SUBSCRIPTION) {
+                tables.add(tenantTable(tenant, table, subscriptions.isEmpty() ? "false"
+                        : "subscription_id IN (" + subscriptions + ")"));
+            }
+            for (String table : SHARED) {
+                tables.add(tenantTable(tenant, table, null));
+            }
+        }
+        tables.add(Map.of("privileges", List.of()));
+        rules.put("tables", tables);
+        rules.put("functions", List.of(
+                Map.of("user", LocalTrino.ADMIN + "|" + FINANCE, "privileges", List.of("EXECUTE", "GRANT_EXECUTE")),
+                Map.of("privileges", List.of())));
+        rules.put("procedures", List.of(
+                Map.of("user", LocalTrino.ADMIN, "privileges", List.of("EXECUTE")),
+                Map.of("privileges", List.of())));
+        rules.put("queries", List.of(
+                Map.of("user", LocalTrino.ADMIN, "allow", List.of("execute", "kill", "view")),
+                Map.of("allow", List.of("execute"))));
+        rules.put("system_information", List.of(Map.of("user", LocalTrino.ADMIN, "allow", List.of("read", "write"))));
+        try {
+            return JSON.writeValueAsString(rules);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, Object> tenantTable(Tenant tenant, String table, String filter) {
+        Map<String, Object> rule = new LinkedHashMap<>();
+        rule.put("user", java.util.regex.Pattern.quote(tenant.user()));
+        rule.put("catalog", LocalTrino.CATALOG);
+        rule.put("schema", LocalTrino.SCHEMA);
+        rule.put("table", table);
+        rule.put("privileges", List.of("SELECT"));
+        if (filter != null) {
+            rule.put("filter", filter);
+        }
+        return rule;
+    }
+
+    private static String literal(String value) {
+        return "'" + value.replace("'", "''") + "'";
+    }
+}

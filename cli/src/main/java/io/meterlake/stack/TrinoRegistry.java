@@ -1,0 +1,111 @@
+package io.meterlake.stack;
+
+import io.meterlake.schema.Tables;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Registers the warehouse's Delta tables and the finance views in Trino's schema {@code billing}, and
+ * rewrites the access rules from the entitlements. Idempotent: every table is re-registered at the
+ * warehouse's location (so a moved warehouse is followed), every view replaced.
+ */
+public final class TrinoRegistry {
+    /** Every Meterlake table, in the order they are registered. */
+    static final List<String> TABLES = List.of(Tables.RAW_USAGE_EVENTS, Tables.QUARANTINED_EVENTS, Tables.ENTITLEMENTS,
+            Tables.USAGE_AGGREGATES_PROVISIONAL, Tables.STREAM_PROGRESS, Tables.USAGE_AGGREGATES_AUTHORITATIVE,
+            Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES);
+
+    private final LocalTrino trino;
+
+    public TrinoRegistry(LocalTrino trino) {
+        this.trino = trino;
+    }
+
+    /** What {@link #register} did. */
+    public record Registration(List<String> tables, List<String> views, List<TrinoAccessRules.Tenant> tenants) {
+    }
+
+    /** Registers what exists under {@code warehouse} (a local directory). */
+    public Registration register(Path warehouse) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        List<String> views = new ArrayList<>();
+        try (Connection connection = trino.connect(LocalTrino.ADMIN); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS " + LocalTrino.CATALOG + "." + LocalTrino.SCHEMA);
+            List<String> registered = names(statement, "SHOW TABLES FROM " + LocalTrino.CATALOG + "." + LocalTrino.SCHEMA);
+            for (String view : TrinoViews.all().keySet()) {
+                if (registered.contains(view)) {
+                    statement.execute("DROP VIEW " + view);
+                }
+            }
+            for (String table : TABLES) {
+                Path location = warehouse.toAbsolutePath().normalize().resolve(table);
+                if (registered.contains(table)) {
+                    statement.execute("CALL system.unregister_table(schema_name => '" + LocalTrino.SCHEMA
+                            + "', table_name => '" + table + "')");
+                }
+                if (Files.isDirectory(location.resolve("_delta_log"))) {
+                    statement.execute("CALL system.register_table(schema_name => '" + LocalTrino.SCHEMA
+                            + "', table_name => '" + table + "', table_location => '" + location.toUri() + "')");
+                    tables.add(table);
+                }
+            }
+            for (Map.Entry<String, TrinoViews.View> view : TrinoViews.all().entrySet()) {
+                if (tables.containsAll(view.getValue().tables())) {
+                    statement.execute("CREATE OR REPLACE VIEW " + view.getKey() + " SECURITY INVOKER AS "
+                            + view.getValue().sql());
+                    views.add(view.getKey());
+                }
+            }
+            List<TrinoAccessRules.Tenant> tenants = tables.contains(Tables.ENTITLEMENTS) ? tenants(statement) : List.of();
+            writeRules(tenants);
+            return new Registration(tables, views, tenants);
+        }
+    }
+
+    private static List<TrinoAccessRules.Tenant> tenants(Statement statement) throws SQLException {
+        Map<String, TreeSet<String>> subscriptions = new TreeMap<>();
+        try (ResultSet rows = statement.executeQuery("SELECT DISTINCT tenant_id, subscription_id FROM entitlements")) {
+            while (rows.next()) {
+                subscriptions.computeIfAbsent(rows.getString(1), tenant -> new TreeSet<>()).add(rows.getString(2));
+            }
+        }
+        List<TrinoAccessRules.Tenant> tenants = new ArrayList<>();
+        subscriptions.forEach((tenant, ids) -> tenants.add(new TrinoAccessRules.Tenant(tenant, ids)));
+        return tenants;
+    }
+
+    /** Replaces the rules file in one move; the server reads it again within its refresh period. */
+    private void writeRules(List<TrinoAccessRules.Tenant> tenants) {
+        try {
+            Path next = trino.rulesFile().resolveSibling("rules.json.next");
+            Files.writeString(next, TrinoAccessRules.json(tenants), StandardCharsets.UTF_8);
+            Files.move(next, trino.rulesFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + trino.rulesFile(), e);
+        }
+    }
+
+    private static List<String> names(Statement statement, String sql) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (ResultSet rows = statement.executeQuery(sql)) {
+            while (rows.next()) {
+                names.add(rows.getString(1));
+            }
+        }
+        return names;
+    }
+}

@@ -1,0 +1,62 @@
+package io.meterlake.stack;
+
+import io.meterlake.schema.Tables;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The views finance queries in schema {@code billing}. They run with the querying user's rights
+ * ({@code SECURITY INVOKER}), so a tenant's row filters on the tables apply through them too.
+ */
+public final class TrinoViews {
+    /** The latest revision of each published period (header only). */
+    public static final String CURRENT_PERIODS = "current_periods";
+    /** The lines of each period's current revision, with the subscription's plan and the signature's key. */
+    public static final String INVOICE_LINES = "invoice_lines";
+    /** The stream's provisional hourly usage. */
+    public static final String USAGE_HOURLY = "usage_hourly";
+    /** The latest reconcile run of each period, window by window, with the cause of each difference. */
+    public static final String RECONCILIATION = "reconciliation";
+
+    private TrinoViews() {
+    }
+
+    /** Each view's SQL and the tables it reads, in creation order (a view may read an earlier one). */
+    static Map<String, View> all() {
+        Map<String, View> views = new LinkedHashMap<>();
+        views.put(CURRENT_PERIODS, new View(List.of(Tables.BILLING_PERIODS), """
+                SELECT p.period, p.revision, p.raw_table_version, p.line_count, p.content_sha256, p.signature,
+                       p.key_id, p.published_at, p.supersedes, p.forced
+                FROM billing_periods p
+                WHERE p.revision = (SELECT max(q.revision) FROM billing_periods q WHERE q.period = p.period)"""));
+        views.put(INVOICE_LINES, new View(List.of(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES,
+                Tables.ENTITLEMENTS), """
+                SELECT l.period, l.revision, l.subscription_id, l.billing_account_id, e.plan, l.metric, l.unit,
+                       l.quantity, l.event_count, c.published_at, c.key_id, c.content_sha256
+                FROM billing_period_lines l
+                JOIN current_periods c
+                  ON l.period = c.period AND l.revision = c.revision AND l.content_sha256 = c.content_sha256
+                LEFT JOIN (SELECT subscription_id, max(plan) AS plan FROM entitlements GROUP BY subscription_id) e
+                  ON e.subscription_id = l.subscription_id"""));
+        views.put(USAGE_HOURLY, new View(List.of(Tables.USAGE_AGGREGATES_PROVISIONAL), """
+                SELECT subscription_id, entitlement_id, billing_account_id, metric, unit, window_start, window_end,
+                       quantity, event_count, updated_at
+                FROM usage_aggregates_provisional"""));
+        views.put(RECONCILIATION, new View(List.of(Tables.RECONCILIATION_REPORT), """
+                SELECT period, run_id, raw_table_version, provisional_table_version, stream_watermark,
+                       subscription_id, entitlement_id, billing_account_id, metric, unit, window_start, window_end,
+                       provisional_quantity, authoritative_quantity, difference, provisional_event_count,
+                       authoritative_event_count, cause
+                FROM (SELECT r.*, dense_rank() OVER (PARTITION BY r.period ORDER BY r.raw_table_version DESC,
+                             r.provisional_table_version DESC NULLS LAST, r.run_id DESC) AS run_rank
+                      FROM reconciliation_report r)
+                WHERE run_rank = 1"""));
+        return views;
+    }
+
+    /** A view's query and the tables that must be registered for it. */
+    record View(List<String> tables, String sql) {
+    }
+}
