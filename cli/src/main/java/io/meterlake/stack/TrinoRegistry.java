@@ -70,7 +70,9 @@ public final class TrinoRegistry {
                 }
             }
             List<TrinoAccessRules.Tenant> tenants = tables.contains(Tables.ENTITLEMENTS) ? tenants(statement) : List.of();
-            writeRules(tenants);
+            if (writeRules(tenants) && !tenants.isEmpty()) {
+                awaitRules(tenants.get(tenants.size() - 1));
+            }
             return new Registration(tables, views, tenants);
         }
     }
@@ -87,15 +89,44 @@ public final class TrinoRegistry {
         return tenants;
     }
 
-    /** Replaces the rules file in one move; the server reads it again within its refresh period. */
-    private void writeRules(List<TrinoAccessRules.Tenant> tenants) {
+    /**
+     * Replaces the rules file in one move if its content changes; the server reads it again within its
+     * refresh period. Returns whether it changed.
+     */
+    private boolean writeRules(List<TrinoAccessRules.Tenant> tenants) {
+        String rules = TrinoAccessRules.json(tenants);
         try {
+            if (Files.exists(trino.rulesFile()) && Files.readString(trino.rulesFile()).equals(rules)) {
+                return false;
+            }
             Path next = trino.rulesFile().resolveSibling("rules.json.next");
-            Files.writeString(next, TrinoAccessRules.json(tenants), StandardCharsets.UTF_8);
+            Files.writeString(next, rules, StandardCharsets.UTF_8);
             Files.move(next, trino.rulesFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + trino.rulesFile(), e);
+        }
+    }
+
+    /** Waits until the server applies the new rules: {@code tenant} can read its entitlements. */
+    private void awaitRules(TrinoAccessRules.Tenant tenant) throws SQLException {
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+        while (true) {
+            try (Connection connection = trino.connect(tenant.user()); Statement statement = connection.createStatement()) {
+                statement.executeQuery("SELECT 1 FROM " + Tables.ENTITLEMENTS + " WHERE false").close();
+                return;
+            } catch (SQLException e) {
+                if (java.time.Instant.now().isAfter(deadline)) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for Trino's access rules", e);
+            }
         }
     }
 
