@@ -1,11 +1,7 @@
 package io.meterlake.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.meterlake.config.ConfigLoader;
-import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
-import io.meterlake.spark.SparkSessions;
-import io.meterlake.table.Warehouse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import static io.meterlake.cli.BillingPeriodsCheck.json;
 import static io.meterlake.cli.BillingPeriodsCheck.show;
@@ -34,28 +29,39 @@ class TrinoIT {
     private static List<String> settings;
 
     @BeforeAll
-    static void publishAndStartTrino() throws IOException {
+    static void startTrinoThenStreamReconcileAndPublish() throws IOException {
         System.setProperty("meterlake.home", Path.of("..").toAbsolutePath().normalize().toString());
         dir = Files.createTempDirectory("meterlake-trino-it");
         warehouse = dir.resolve("warehouse").toString();
+        int kafkaPort = freePort();
         settings = List.of("--set", "stack.dir=" + dir.resolve("stack"), "--set", "stack.trino-port=" + freePort(),
-                "--set", "stack.kafka-port=" + freePort(), "--set", "stack.kafka-controller-port=" + freePort());
-        Path events = dir.resolve("events.jsonl");
-        run(0, "generate", "--events", "2000", "--seed", "9", "--out", events.toString(), "--entitlements-out",
-                dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString());
+                "--set", "stack.kafka-port=" + kafkaPort, "--set", "stack.kafka-controller-port=" + freePort(),
+                "--set", "kafka.bootstrap-servers=127.0.0.1:" + kafkaPort);
+        // Trino first, over an empty warehouse: registration finds nothing yet.
+        assertThat(run(0, "stack", "start", "--with-trino").out()).contains("trino started on jdbc:trino://127.0.0.1:")
+                .contains("0 tables and 0 views");
+
+        run(0, "generate", "--events", "2000", "--seed", "9", "--bootstrap-servers", "127.0.0.1:" + kafkaPort,
+                "--entitlements-out", dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString());
         run(0, "entitlements", "load", dir.resolve("e.csv").toString());
-        run(0, "ingest", events.toString());
+        run(0, "stream", "--available-now");
         run(0, "keys", "generate", "--private-key-out", dir.resolve("k.pem").toString(), "--public-key-out",
                 dir.resolve("k.pub.pem").toString());
         run(0, "reconcile", "--period", "2026-10");
         run(0, "publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pem").toString());
-        // The stream's tables, empty: finance may read stream_progress, tenants may not.
-        MeterlakeConfig config = ConfigLoader.load(Optional.empty(), List.of(), Map.of()).withWarehouse(warehouse);
-        new Warehouse(SparkSessions.getOrCreate(config, "trino-it"), warehouse).ensureStreamTables();
+        // A very late event, ingested from a file, makes revision 2.
+        Path late = Files.writeString(dir.resolve("late.jsonl"), """
+                {"schema_version":1,"event_id":"evt-very-late","source":"forge-functions","tenant_id":"tenant-002",\
+                "app_id":"forge-app-d","metric":"functions.invocations","quantity":5,"unit":"count",\
+                "event_time":"2026-10-20T10:00:00Z"}
+                """);
+        run(0, "ingest", late.toString());
+        run(0, "reconcile", "--period", "2026-10");
+        assertThat(run(0, "publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pem").toString()).out())
+                .startsWith("published 2026-10 revision 2");
 
-        CommandLineTest.Run started = run(0, "stack", "start", "--with-trino");
-        assertThat(started.out()).contains("trino started on jdbc:trino://127.0.0.1:")
-                .contains("9 tables and 4 views in meterlake.billing").contains("5 tenants");
+        assertThat(run(0, "trino", "register").out()).contains("9 tables and 4 views in meterlake.billing")
+                .contains("5 tenants");
     }
 
     @AfterAll
@@ -91,6 +97,7 @@ class TrinoIT {
         assertThat(seen.stream().sorted().toList()).isEqualTo(shownLines(show(warehouse, "2026-10"))).isNotEmpty();
         JsonNode period = sql("finance", "SELECT period, revision, content_sha256 FROM current_periods");
         assertThat(period).hasSize(1);
+        assertThat(period.get(0).get("revision").textValue()).isEqualTo("2");
         assertThat(period.get(0).get("content_sha256").textValue())
                 .isEqualTo(show(warehouse, "2026-10").get("content_sha256").textValue());
         assertThat(run(0, "stack", "status").out()).containsPattern("trino +running");
@@ -104,7 +111,10 @@ class TrinoIT {
 
         assertThat(own).isPositive().isLessThan(all);
         assertThat(count(tenant, "SELECT count(*) AS n FROM raw_usage_events")).isEqualTo(own);
-        assertThat(count(tenant, "SELECT count(*) AS n FROM raw_usage_events FOR VERSION AS OF 1")).isEqualTo(own);
+        long ownThen = count("finance", "SELECT count(*) AS n FROM raw_usage_events FOR VERSION AS OF 1"
+                + " WHERE tenant_id = 'tenant-002'");
+        assertThat(count(tenant, "SELECT count(*) AS n FROM raw_usage_events FOR VERSION AS OF 1")).isEqualTo(ownThen)
+                .isPositive();
         assertThat(count(tenant, "SELECT count(*) AS n FROM raw_usage_events WHERE tenant_id <> 'tenant-002'")).isZero();
         JsonNode lines = sql(tenant, "SELECT DISTINCT subscription_id FROM invoice_lines");
         assertThat(lines).isNotEmpty().allSatisfy(line ->
@@ -124,7 +134,7 @@ class TrinoIT {
         }
         assertThat(run(ExitCodes.FAILED, "sql", "SELECT 1 FROM raw_usage_events", "--user", "someone").err())
                 .contains("Access Denied: Cannot access catalog meterlake");
-        assertThat(count("finance", "SELECT count(*) AS n FROM stream_progress")).isZero();
+        assertThat(count("finance", "SELECT count(*) AS n FROM stream_progress")).isPositive();
         assertThat(run(ExitCodes.FAILED, "sql", "DELETE FROM billing_periods", "--user", "finance").err())
                 .contains("Access Denied: Cannot delete from table meterlake.billing.billing_periods");
     }
@@ -132,13 +142,43 @@ class TrinoIT {
     @Test
     void aSparkCommitAfterRegistrationIsVisibleToTheNextQuery() throws IOException {
         long before = count("finance", "SELECT count(*) AS n FROM raw_usage_events");
-        String first = Files.readAllLines(dir.resolve("events.jsonl")).get(0);
-        Path late = Files.writeString(dir.resolve("late.jsonl"), first.replaceFirst("\"event_id\":\"[^\"]+\"",
-                "\"event_id\":\"evt-after-registration\"") + "\n");
+        Path late = Files.writeString(dir.resolve("after.jsonl"), Files.readString(dir.resolve("late.jsonl"))
+                .replace("evt-very-late", "evt-after-registration"));
 
         run(0, "ingest", late.toString());
 
         assertThat(count("finance", "SELECT count(*) AS n FROM raw_usage_events")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void everySqlCellOfEveryNotebookRunsAndEveryCommandSucceeds() throws IOException {
+        List<Path> notebooks;
+        try (var files = Files.list(Path.of("..", "notebooks"))) {
+            notebooks = files.filter(file -> file.toString().endsWith(".ipynb")).sorted().toList();
+        }
+        assertThat(notebooks).hasSize(2);
+        int cells = 0;
+        for (Path file : notebooks) {
+            NotebookCells notebook = NotebookCells.read(file);
+            String user = notebook.parameters().get("USER");
+            assertThat(user).as(file.toString()).isNotBlank();
+            for (NotebookCells.SqlCell cell : notebook.sql()) {
+                CommandLineTest.Run result = run(0, "sql", cell.sql(), "--user", user, "--format", "json");
+                if (cell.expectRows()) {
+                    assertThat(json(result)).as(file.getFileName() + " cell " + cell.id()).isNotEmpty();
+                }
+                cells++;
+            }
+            Map<String, String> values = new java.util.HashMap<>(notebook.parameters());
+            values.put("WAREHOUSE", warehouse);
+            values.put("PUBLIC_KEY", dir.resolve("k.pub.pem").toString());
+            for (String command : notebook.commands()) {
+                List<String> arguments = NotebookCells.arguments(command, values);
+                CommandLineTest.Run result = CommandLineTest.Run.of(arguments.toArray(String[]::new));
+                assertThat(result.exitCode()).as(command + "\n" + result.out() + result.err()).isZero();
+            }
+        }
+        assertThat(cells).isGreaterThanOrEqualTo(8);
     }
 
     private static int freePort() throws IOException {
