@@ -47,13 +47,34 @@ public final class LocalTrino {
     private final Path serverDir;
     private final Path templates;
     private final int port;
+    private final Optional<PasswordAuthentication> authentication;
 
     /** {@code templates}: the {@code conf/trino} directory. */
     public LocalTrino(Path stackDir, Path serverDir, Path templates, int port) {
-        this.dir = stackDir.toAbsolutePath().normalize().resolve("trino");
+        this(stackDir.toAbsolutePath().normalize().resolve("trino"), serverDir, templates, port, Optional.empty());
+    }
+
+    private LocalTrino(Path dir, Path serverDir, Path templates, int port,
+            Optional<PasswordAuthentication> authentication) {
+        this.dir = dir;
         this.serverDir = serverDir;
         this.templates = templates;
         this.port = port;
+        this.authentication = authentication;
+    }
+
+    /**
+     * Password authentication over HTTPS, as production runs it (plain HTTP trusts the user name a
+     * client claims): clients connect to {@code httpsPort} with a user and password from the bcrypt
+     * {@code passwordFile} ({@code user:$2y$...} lines); the server's certificate is in {@code keystore}.
+     */
+    public record PasswordAuthentication(int httpsPort, Path keystore, String keystorePassword, Path passwordFile,
+            String sharedSecret) {
+    }
+
+    /** The same server with password authentication over HTTPS. */
+    public LocalTrino withPasswordAuthentication(PasswordAuthentication settings) {
+        return new LocalTrino(dir, serverDir, templates, port, Optional.of(settings));
     }
 
     public int port() {
@@ -185,6 +206,21 @@ public final class LocalTrino {
         }
         Files.writeString(etc.resolve("catalog").resolve(CATALOG + ".properties"),
                 fill(template(CATALOG + ".properties"), values), StandardCharsets.UTF_8);
+        Path passwordAuthenticator = etc.resolve("password-authenticator.properties");
+        Files.deleteIfExists(passwordAuthenticator);
+        if (authentication.isPresent()) {
+            PasswordAuthentication settings = authentication.get();
+            Files.writeString(etc.resolve("config.properties"), String.join("\n", "",
+                    "http-server.https.enabled=true",
+                    "http-server.https.port=" + settings.httpsPort(),
+                    "http-server.https.keystore.path=" + settings.keystore().toAbsolutePath(),
+                    "http-server.https.keystore.key=" + settings.keystorePassword(),
+                    "http-server.authentication.type=PASSWORD",
+                    "internal-communication.shared-secret=" + settings.sharedSecret(), ""),
+                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(passwordAuthenticator, "password-authenticator.name=file\nfile.password-file="
+                    + settings.passwordFile().toAbsolutePath() + "\n", StandardCharsets.UTF_8);
+        }
     }
 
     private String template(String name) throws IOException {
@@ -215,6 +251,9 @@ public final class LocalTrino {
             }
             if (!started) {
                 started = Files.exists(log) && contains(log, "SERVER STARTED");
+                if (started && authentication.isPresent()) {
+                    return; // plain HTTP takes no queries now; clients connect over HTTPS with a password
+                }
             } else {
                 try (Connection connection = connect(ADMIN); Statement statement = connection.createStatement()) {
                     statement.execute("SELECT 1");
