@@ -104,6 +104,19 @@ class TrinoIT {
     }
 
     @Test
+    void financeSeesEventTimesToTheMicrosecond() {
+        // The generator puts microseconds into event times; the UTC wall-time copy keeps all six digits.
+        assertThat(count("finance", "SELECT count(*) AS n FROM raw_usage_events"
+                + " WHERE substr(CAST(event_time_utc AS varchar), 24, 3) <> '000'")).isPositive();
+        // It is the same instant as event_time, which Trino shows cut to the millisecond.
+        assertThat(count("finance", "SELECT count(*) AS n FROM raw_usage_events WHERE date_trunc('millisecond',"
+                + " event_time_utc) <> CAST(event_time AT TIME ZONE 'UTC' AS timestamp(6))")).isZero();
+        JsonNode late = sql("finance", "SELECT CAST(event_time_utc AS varchar) AS t FROM raw_usage_events"
+                + " WHERE event_id = 'evt-very-late'");
+        assertThat(late.get(0).get("t").textValue()).isEqualTo("2026-10-20 10:00:00.000000");
+    }
+
+    @Test
     void aTenantSeesOnlyItsOwnRowsAlsoThroughTimeTravel() {
         String tenant = "tenant_tenant-002";
         long own = count("finance", "SELECT count(*) AS n FROM raw_usage_events WHERE tenant_id = 'tenant-002'");

@@ -12,6 +12,7 @@ import io.meterlake.validation.ReasonCode;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
@@ -196,14 +197,21 @@ public final class EventPipeline implements java.io.Serializable {
                 .withColumn(Columns.EVENT_DATE, to_date(col(Columns.EVENT_TIME)))
                 .withColumn(Columns.CONTENT_SHA256, sha2(content, 256))
                 .withColumn(Columns.PAYLOAD_SHA256, sha2(col(Columns.PAYLOAD), 256));
-        return project(accepted, Tables.RAW.fieldNames());
+        return project(withUtcWallTimes(accepted), Tables.RAW.fieldNames());
     }
 
     /** Rejected records in {@link Tables#QUARANTINE} form. */
     public static Dataset<Row> quarantined(Dataset<Row> processed) {
         Dataset<Row> rejected = processed.where(col(Columns.REASON).isNotNull())
                 .withColumn(Columns.PAYLOAD_SHA256, sha2(coalesce(col(Columns.PAYLOAD), lit("")), 256));
-        return project(rejected, Tables.QUARANTINE.fieldNames());
+        return project(withUtcWallTimes(rejected), Tables.QUARANTINE.fieldNames());
+    }
+
+    /** The UTC wall-time copies of the event and ingest times (the session time zone is UTC). */
+    private static Dataset<Row> withUtcWallTimes(Dataset<Row> records) {
+        return records
+                .withColumn(Columns.EVENT_TIME_UTC, col(Columns.EVENT_TIME).cast(DataTypes.TimestampNTZType))
+                .withColumn(Columns.INGESTED_AT_UTC, col(Columns.INGESTED_AT).cast(DataTypes.TimestampNTZType));
     }
 
     /**

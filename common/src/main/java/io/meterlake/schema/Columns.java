@@ -38,6 +38,13 @@ public final class Columns {
     public static final String INPUT_UNIT = "input_unit";
     /** When the usage happened, UTC. */
     public static final String EVENT_TIME = "event_time";
+    /**
+     * {@link #EVENT_TIME} as a {@code TIMESTAMP_NTZ} holding the UTC wall time: Trino's Delta reader
+     * cuts {@code TIMESTAMP} columns to milliseconds but reads these with all six fraction digits.
+     */
+    public static final String EVENT_TIME_UTC = "event_time_utc";
+    /** {@link #INGESTED_AT} as a {@code TIMESTAMP_NTZ} holding the UTC wall time (see {@link #EVENT_TIME_UTC}). */
+    public static final String INGESTED_AT_UTC = "ingested_at_utc";
     /** UTC date of {@link #EVENT_TIME}; partition column of the raw table. */
     public static final String EVENT_DATE = "event_date";
     public static final String ATTRIBUTES = "attributes";

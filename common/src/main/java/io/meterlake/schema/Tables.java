@@ -87,6 +87,8 @@ public final class Tables {
         nullable(SOURCE_FILE, DataTypes.StringType),
         nullable(ATTRIBUTES, ATTRIBUTES_TYPE),
         required(PAYLOAD, DataTypes.StringType),
+        required(EVENT_TIME_UTC, DataTypes.TimestampNTZType),
+        required(INGESTED_AT_UTC, DataTypes.TimestampNTZType),
     });
 
     /** Every rejected record exactly once: its original text, reason code and position. Append-only. */
@@ -109,6 +111,8 @@ public final class Tables {
         nullable(SOURCE_FILE, DataTypes.StringType),
         required(PAYLOAD_SHA256, DataTypes.StringType),
         nullable(PAYLOAD, DataTypes.StringType),
+        required(INGESTED_AT_UTC, DataTypes.TimestampNTZType),
+        nullable(EVENT_TIME_UTC, DataTypes.TimestampNTZType),
     });
 
     /** Maps usage to money: half-open validity {@code [valid_from, valid_to)}, null valid_to is open. */

@@ -59,7 +59,7 @@ public final class ProgressRecorder extends StreamingQueryListener {
         if (!StreamJobNames.PROVISIONAL.equals(progress.name())) {
             return;
         }
-        Row row = RowFactory.create(ProvisionalWriter.QUERY, progress.batchId(), Timestamp.from(Instant.now()),
+        Row row = RowFactory.create(ProvisionalWriter.QUERY, progress.batchId(), Timestamp.from(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)),
                 time(watermark), progress.numInputRows(), null, null, late, updated,
                 progress.batchDuration(), time(progress.eventTime().get("min")), time(progress.eventTime().get("max")));
         new Warehouse(spark, config.warehouse()).appendIdempotent(spark.createDataFrame(List.of(row), Tables.PROGRESS),

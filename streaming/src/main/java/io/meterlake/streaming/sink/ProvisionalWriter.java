@@ -10,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.date_trunc;
 import static org.apache.spark.sql.functions.lit;
 
 /**
@@ -38,7 +39,7 @@ public final class ProvisionalWriter implements VoidFunction2<Dataset<Row>, Long
                 col(Columns.WINDOW + ".end").as(Columns.WINDOW_END),
                 col(Columns.QUANTITY), col(Columns.EVENT_COUNT),
                 lit(batchId).as(Columns.UPDATED_BATCH_ID),
-                current_timestamp().as(Columns.UPDATED_AT));
+                date_trunc("millisecond", current_timestamp()).as(Columns.UPDATED_AT));
         new Warehouse(spark, config.warehouse()).mergeProvisional(rows, StreamIds.appId(spark, QUERY), batchId);
     }
 }
