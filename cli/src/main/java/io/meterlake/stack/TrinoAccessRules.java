@@ -19,9 +19,9 @@ import java.util.stream.Collectors;
  *   <li>{@value LocalTrino#ADMIN}: everything, and the only user who may write;</li>
  *   <li>{@value #FINANCE}: reads every table and view of {@code billing}, and {@code table_changes};</li>
  *   <li>{@code tenant_<tenant_id>}: reads only its own rows of the usage and billing tables and views
- *       (row filters on {@code tenant_id}, or on its subscriptions), also under {@code FOR VERSION AS
- *       OF}; no {@code stream_progress}, no {@code table_changes} (row filters do not reach it), no
- *       other users' queries;</li>
+ *       (row filters on {@code tenant_id}, or on its subscriptions; period headers of the periods it has
+ *       lines in), also under {@code FOR VERSION AS OF}; no {@code stream_progress}, no
+ *       {@code table_changes} (row filters do not reach it), no other users' queries;</li>
  *   <li>anyone else: nothing.</li>
  * </ul>
  *
@@ -40,8 +40,11 @@ public final class TrinoAccessRules {
     static final List<String> BY_SUBSCRIPTION = List.of(Tables.USAGE_AGGREGATES_PROVISIONAL,
             Tables.USAGE_AGGREGATES_AUTHORITATIVE, Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIOD_LINES,
             TrinoViews.INVOICE_LINES, TrinoViews.USAGE_HOURLY, TrinoViews.RECONCILIATION);
-    /** Tables and views without any tenant's data: period headers only. */
-    static final List<String> SHARED = List.of(Tables.BILLING_PERIODS, TrinoViews.CURRENT_PERIODS);
+    /**
+     * Period headers: no tenant's data, so a tenant sees the headers of the periods it has lines in
+     * (the subquery runs as the tenant, under its own filter on the lines).
+     */
+    static final List<String> BY_PERIOD = List.of(Tables.BILLING_PERIODS, TrinoViews.CURRENT_PERIODS);
 
     /** One tenant and the subscriptions its entitlements name. */
     public record Tenant(String tenantId, SortedSet<String> subscriptionIds) {
@@ -78,8 +81,9 @@ public final class TrinoAccessRules {
                 tables.add(tenantTable(tenant, table, subscriptions.isEmpty() ? "false"
                         : "subscription_id IN (" + subscriptions + ")"));
             }
-            for (String table : SHARED) {
-                tables.add(tenantTable(tenant, table, null));
+            for (String table : BY_PERIOD) {
+                tables.add(tenantTable(tenant, table, "period IN (SELECT l.period FROM " + LocalTrino.CATALOG + "."
+                        + LocalTrino.SCHEMA + "." + Tables.BILLING_PERIOD_LINES + " l)"));
             }
         }
         tables.add(Map.of("privileges", List.of()));
@@ -108,9 +112,7 @@ public final class TrinoAccessRules {
         rule.put("schema", LocalTrino.SCHEMA);
         rule.put("table", table);
         rule.put("privileges", List.of("SELECT"));
-        if (filter != null) {
-            rule.put("filter", filter);
-        }
+        rule.put("filter", filter);
         return rule;
     }
 

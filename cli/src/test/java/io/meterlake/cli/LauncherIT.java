@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
+import io.meterlake.stack.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,11 +42,6 @@ class LauncherIT {
         return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
     }
 
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     @Test
     void ingestsAContractFileAndAccountsForEveryRecord() throws Exception {
@@ -74,9 +70,9 @@ class LauncherIT {
 
     @Test
     void streamsAProducedFileExactlyOnceAndASecondRunChangesNothing() throws Exception {
-        int port = freePort();
+        int port = FreePorts.next();
         String[] stack = {"--set", "stack.dir=" + dir.resolve("stack"), "--set", "stack.kafka-port=" + port,
-            "--set", "stack.kafka-controller-port=" + freePort(), "--set", "kafka.bootstrap-servers=127.0.0.1:" + port,
+            "--set", "stack.kafka-controller-port=" + FreePorts.next(), "--set", "kafka.bootstrap-servers=127.0.0.1:" + port,
             "--warehouse", "W"};
         assertThat(run("generate", "--events", "3000", "--seed", "8", "--out", "events.jsonl",
                 "--entitlements-out", "e.csv", "--truth-out", "truth.json").exitCode()).isZero();
@@ -150,8 +146,8 @@ class LauncherIT {
 
     @Test
     void demoRunsToTheEndOnTheEmbeddedDefault() throws Exception {
-        int port = freePort();
-        Result demo = run("--set", "stack.kafka-port=" + port, "--set", "stack.kafka-controller-port=" + freePort(),
+        int port = FreePorts.next();
+        Result demo = run("--set", "stack.kafka-port=" + port, "--set", "stack.kafka-controller-port=" + FreePorts.next(),
                 "--set", "kafka.bootstrap-servers=127.0.0.1:" + port, "demo", "--events", "2000");
 
         assertThat(demo.exitCode()).as(demo.err()).isZero();

@@ -8,6 +8,7 @@ import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
+import io.meterlake.stack.FreePorts;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,12 +57,12 @@ class SparkSubmitIT extends SparkTestBase {
     @BeforeAll
     static void startCluster() throws Exception {
         broker = TestBroker.start(dir.resolve("stack"), TOPIC, 3);
-        masterPort = freePort();
-        masterUiPort = freePort();
+        masterPort = FreePorts.next();
+        masterUiPort = FreePorts.next();
         master = spark("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                 "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(masterUiPort));
         worker = spark("worker", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "2",
-                "--memory", "3g", "--webui-port", Integer.toString(freePort()), masterUrl());
+                "--memory", "3g", "--webui-port", Integer.toString(FreePorts.next()), masterUrl());
         Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
         while (!masterState().contains("\"aliveworkers\" : 1")) {
             assertThat(Instant.now()).as("the worker did not register: " + log("worker")).isBefore(deadline);
@@ -183,9 +183,4 @@ class SparkSubmitIT extends SparkTestBase {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -2,12 +2,12 @@ package io.meterlake.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meterlake.error.ExitCodes;
+import io.meterlake.stack.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,9 +33,9 @@ class TrinoIT {
         System.setProperty("meterlake.home", Path.of("..").toAbsolutePath().normalize().toString());
         dir = Files.createTempDirectory("meterlake-trino-it");
         warehouse = dir.resolve("warehouse").toString();
-        int kafkaPort = freePort();
-        settings = List.of("--set", "stack.dir=" + dir.resolve("stack"), "--set", "stack.trino-port=" + freePort(),
-                "--set", "stack.kafka-port=" + kafkaPort, "--set", "stack.kafka-controller-port=" + freePort(),
+        int kafkaPort = FreePorts.next();
+        settings = List.of("--set", "stack.dir=" + dir.resolve("stack"), "--set", "stack.trino-port=" + FreePorts.next(),
+                "--set", "stack.kafka-port=" + kafkaPort, "--set", "stack.kafka-controller-port=" + FreePorts.next(),
                 "--set", "kafka.bootstrap-servers=127.0.0.1:" + kafkaPort);
         // Trino first, over an empty warehouse: registration finds nothing yet.
         assertThat(run(0, "stack", "start", "--with-trino").out()).contains("trino started on jdbc:trino://127.0.0.1:")
@@ -49,6 +49,9 @@ class TrinoIT {
                 dir.resolve("k.pub.pem").toString());
         run(0, "reconcile", "--period", "2026-10");
         run(0, "publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pem").toString());
+        // September holds only the generator's boundary event two hours before October: tenant-001's.
+        run(0, "reconcile", "--period", "2026-09");
+        run(0, "publish", "--period", "2026-09", "--signing-key", dir.resolve("k.pem").toString());
         // A very late event, ingested from a file, makes revision 2.
         Path late = Files.writeString(dir.resolve("late.jsonl"), """
                 {"schema_version":1,"event_id":"evt-very-late","source":"forge-functions","tenant_id":"tenant-002",\
@@ -95,7 +98,8 @@ class TrinoIT {
         }
 
         assertThat(seen.stream().sorted().toList()).isEqualTo(shownLines(show(warehouse, "2026-10"))).isNotEmpty();
-        JsonNode period = sql("finance", "SELECT period, revision, content_sha256 FROM current_periods");
+        JsonNode period = sql("finance", "SELECT period, revision, content_sha256 FROM current_periods"
+                + " WHERE period = '2026-10'");
         assertThat(period).hasSize(1);
         assertThat(period.get(0).get("revision").textValue()).isEqualTo("2");
         assertThat(period.get(0).get("content_sha256").textValue())
@@ -129,6 +133,13 @@ class TrinoIT {
         assertThat(count(tenant, "SELECT count(*) AS n FROM raw_usage_events FOR VERSION AS OF 1")).isEqualTo(ownThen)
                 .isPositive();
         assertThat(count(tenant, "SELECT count(*) AS n FROM raw_usage_events WHERE tenant_id <> 'tenant-002'")).isZero();
+        // Period headers: only those of periods the tenant has lines in.
+        assertThat(sql("finance", "SELECT period FROM current_periods ORDER BY period").findValuesAsText("period"))
+                .containsExactly("2026-09", "2026-10");
+        assertThat(sql(tenant, "SELECT period FROM current_periods ORDER BY period").findValuesAsText("period"))
+                .containsExactly("2026-10");
+        assertThat(sql("tenant_tenant-001", "SELECT period FROM current_periods ORDER BY period")
+                .findValuesAsText("period")).containsExactly("2026-09", "2026-10");
         JsonNode lines = sql(tenant, "SELECT DISTINCT subscription_id FROM invoice_lines");
         assertThat(lines).isNotEmpty().allSatisfy(line ->
                 assertThat(line.get("subscription_id").textValue()).startsWith("sub-tenant-002-"));
@@ -194,9 +205,4 @@ class TrinoIT {
         assertThat(cells).isGreaterThanOrEqualTo(8);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -2,11 +2,11 @@ package io.meterlake.cli;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import io.meterlake.stack.LocalTrino;
+import io.meterlake.stack.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -44,9 +44,9 @@ class TrinoPasswordIT {
         assertThat(keytool.exitValue()).isZero();
         Path passwords = Files.writeString(dir.resolve("password.db"), "finance:"
                 + BCrypt.with(BCrypt.Version.VERSION_2Y).hashToString(10, "s3cret-finance".toCharArray()) + "\n");
-        int httpsPort = freePort();
+        int httpsPort = FreePorts.next();
         LocalTrino trino = new LocalTrino(dir.resolve("stack"), Path.of("..", "services", "trino", "target",
-                "trino-server-476").toAbsolutePath(), Path.of("..", "conf", "trino").toAbsolutePath(), freePort())
+                "trino-server-476").toAbsolutePath(), Path.of("..", "conf", "trino").toAbsolutePath(), FreePorts.next())
                 .withPasswordAuthentication(new LocalTrino.PasswordAuthentication(httpsPort, keystore,
                         KEYSTORE_PASSWORD, passwords, "meterlake-test-secret-0123456789"));
         try {
@@ -84,9 +84,4 @@ class TrinoPasswordIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

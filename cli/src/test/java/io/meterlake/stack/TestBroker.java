@@ -1,7 +1,6 @@
 package io.meterlake.stack;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 
 /** A real local broker on free ports in a scratch directory, for one test class. */
@@ -9,7 +8,7 @@ public final class TestBroker implements AutoCloseable {
     private final LocalKafka kafka;
 
     private TestBroker(Path dir) {
-        this.kafka = new LocalKafka(dir, libDir(), freePort(), freePort());
+        this.kafka = new LocalKafka(dir, libDir(), FreePorts.next(), FreePorts.next());
     }
 
     /** Starts a broker with {@code topic} of {@code partitions} partitions. */
@@ -37,11 +36,4 @@ public final class TestBroker implements AutoCloseable {
         return Path.of("..", "services", "kafka", "target", "lib").toAbsolutePath().normalize();
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }
