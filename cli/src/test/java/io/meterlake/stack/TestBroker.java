@@ -1,6 +1,5 @@
 package io.meterlake.stack;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /** A real local broker on free ports in a scratch directory, for one test class. */
