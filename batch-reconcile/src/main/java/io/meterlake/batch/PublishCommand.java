@@ -24,7 +24,8 @@ import java.util.function.Supplier;
 
 /** {@code meterlake publish}: see {@link PublishJob}. */
 @Command(name = "publish", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Sign a period's authoritative lines, recomputed from raw_usage_events at its current version,",
+        description = {"Sign and publish a period: a new revision only if its lines changed.", "",
+            "Sign a period's authoritative lines, recomputed from raw_usage_events at its current version,",
             "and publish them as a new revision of billing_periods and billing_period_lines (append-only).",
             "Unchanged lines publish nothing ('unchanged, revision n'); changed lines publish revision n+1,",
             "which names the revision it supersedes.", "",

@@ -24,7 +24,8 @@ import java.util.function.Supplier;
 
 /** {@code meterlake reconcile}: see {@link ReconcileJob}. */
 @Command(name = "reconcile", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Recompute a period's authoritative totals from raw_usage_events pinned at one Delta version,",
+        description = {"Recompute a period from raw at one version and reconcile it with the stream.", "",
+            "Recompute a period's authoritative totals from raw_usage_events pinned at one Delta version,",
             "replace the period's rows of usage_aggregates_authoritative, and append the comparison with",
             "usage_aggregates_provisional, per key and window with the cause of each difference, to",
             "reconciliation_report. The same table versions give the same output; a repeated run writes nothing.", "",

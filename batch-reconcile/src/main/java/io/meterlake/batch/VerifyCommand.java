@@ -23,7 +23,8 @@ import java.util.function.Supplier;
 
 /** {@code meterlake verify}: see {@link VerifyJob}. */
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Check a published revision: its stored lines hash to the signed content hash, the signature",
+        description = {"Check a published period: hash, signature, append-only raw, and a recompute.", "",
+            "Check a published revision: its stored lines hash to the signed content hash, the signature",
             "verifies with the public key, and recomputing the period from raw_usage_events at the recorded",
             "version gives the same lines. Exit 0 when all hold; exit 1 naming every mismatch otherwise."})
 public final class VerifyCommand extends BatchCommand {

@@ -24,8 +24,9 @@ import java.util.concurrent.Callable;
 
 /** {@code meterlake stack}: the real local services (a Kafka broker) that the stream and the demo use. */
 @Command(name = "stack", mixinStandardHelpOptions = true,
-        description = {"Start, stop and inspect the local services on 127.0.0.1: a single-node Kafka broker (KRaft),",
-            "and with 'start --with-trino' a Trino server over the warehouse's Delta tables."},
+        description = {"Start, stop and inspect the local services (Kafka; Trino with --with-trino).", "",
+            "All on 127.0.0.1: a single-node Kafka broker (KRaft), and with 'start --with-trino' a Trino server",
+            "over the warehouse's Delta tables."},
         subcommands = {StackCommand.Start.class, StackCommand.Stop.class, StackCommand.Status.class})
 final class StackCommand implements Runnable {
     @ParentCommand

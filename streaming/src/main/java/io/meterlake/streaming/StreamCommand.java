@@ -45,7 +45,8 @@ import static org.apache.spark.sql.functions.sum;
  * under {@code spark-submit}: {@code --class io.meterlake.streaming.StreamCommand app.jar [options]}.
  */
 @Command(name = "stream", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run the speed layer: Kafka to raw_usage_events and quarantined_events exactly once,",
+        description = {"Run the speed layer: Kafka to raw, quarantine and provisional aggregates.", "",
+            "Kafka to raw_usage_events and quarantined_events exactly once,",
             "and hourly provisional aggregates (deduplicated within the watermark) by MERGE.", "",
             "With --available-now it processes what the topic holds and exits; otherwise it runs until stopped."})
 public final class StreamCommand implements Callable<Integer> {
