@@ -16,6 +16,9 @@ public final class CommandLineErrors {
 
     public static CommandLine install(CommandLine commandLine) {
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        // Help as wide as the terminal, else 120 columns: descriptions are written for that width.
+        commandLine.setUsageHelpWidth(120);
+        commandLine.setUsageHelpAutoWidth(true);
         commandLine.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println("meterlake: " + e.getMessage() + " (see '"
