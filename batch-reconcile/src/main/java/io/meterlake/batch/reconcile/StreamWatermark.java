@@ -37,8 +37,4 @@ public record StreamWatermark(OptionalLong progressTableVersion, Optional<Instan
                 : Optional.of(row.<Timestamp>getAs(0).toInstant());
         return new StreamWatermark(OptionalLong.of(version), watermark);
     }
-
-    public boolean streamRan() {
-        return watermark.isPresent();
-    }
 }
