@@ -4,6 +4,7 @@ import io.meterlake.error.CommandLineErrors;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.stack.LocalTrino;
+import io.meterlake.storage.Storage;
 import io.meterlake.stack.TrinoRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,7 +53,7 @@ final class TrinoCommand implements Runnable {
                         "start it with 'meterlake stack start --with-trino'");
             }
             TrinoRegistry.Registration registration = new TrinoRegistry(server)
-                    .register(Path.of(root.config().warehouse()));
+                    .register(root.config().warehouse(), Storage.hadoopConfiguration(root.config()));
             root.out().println("registered " + describe(registration) + " (" + server.jdbcUrl() + ")");
             root.out().flush();
             return ExitCodes.OK;

@@ -35,7 +35,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class LocalKafka {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final String HOST = "127.0.0.1";
 
     private final Path dir;
@@ -60,16 +59,11 @@ public final class LocalKafka {
 
     /** The broker's process, if its pid file names a live one. */
     public Optional<ProcessHandle> process() {
-        Path pidFile = dir.resolve("broker.pid");
-        if (!Files.isRegularFile(pidFile)) {
-            return Optional.empty();
-        }
-        try {
-            long pid = Long.parseLong(Files.readString(pidFile).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return pidFile().process();
+    }
+
+    private PidFile pidFile() {
+        return new PidFile(dir.resolve("broker.pid"));
     }
 
     /** Whether something accepts connections on the client port. */
@@ -99,28 +93,7 @@ public final class LocalKafka {
 
     /** Stops the broker (TERM, then KILL after a timeout). Returns whether one was running. */
     public boolean stop() {
-        Optional<ProcessHandle> process = process();
-        if (process.isEmpty()) {
-            return false;
-        }
-        ProcessHandle handle = process.get();
-        handle.destroy();
-        try {
-            handle.onExit().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            handle.destroyForcibly();
-            handle.onExit().join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e);
-        }
-        try {
-            Files.deleteIfExists(dir.resolve("broker.pid"));
-        } catch (IOException e) {
-            // a stale pid file is detected as such on the next start
-        }
-        return true;
+        return pidFile().stop();
     }
 
     private void launch() {
@@ -141,7 +114,7 @@ public final class LocalKafka {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
-            Files.writeString(dir.resolve("broker.pid"), Long.toString(process.pid()));
+            pidFile().write(process);
             awaitReady(process, log);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the Kafka broker in " + dir, e);

@@ -1,6 +1,7 @@
 package io.meterlake.stack;
 
 import io.meterlake.error.MeterlakeException;
+import io.meterlake.storage.Storage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,9 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -40,7 +39,6 @@ public final class LocalTrino {
     public static final String ADMIN = "admin";
     private static final String HOST = "127.0.0.1";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final int MINIMUM_JAVA = 24;
 
     private final Path dir;
@@ -102,28 +100,43 @@ public final class LocalTrino {
 
     /** The server's process, if its pid file names a live one. */
     public Optional<ProcessHandle> process() {
-        Path pidFile = dir.resolve("server.pid");
-        if (!Files.isRegularFile(pidFile)) {
-            return Optional.empty();
-        }
-        try {
-            return ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).filter(ProcessHandle::isAlive);
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return pidFile().process();
+    }
+
+    private PidFile pidFile() {
+        return new PidFile(dir.resolve("server.pid"));
+    }
+
+    /**
+     * How Trino reaches an s3a:// warehouse (its native S3 file system).
+     *
+     * @param credentials the access key and secret, passed in the server's environment; empty leaves the
+     *                    server the AWS chain of its own environment
+     */
+    public record ObjectStore(String endpoint, String region, boolean pathStyleAccess,
+            Optional<LocalS3.Credentials> credentials) {
+    }
+
+    /** Starts the server over a local {@code warehouse}; see {@link #start(String, Optional)}. */
+    public boolean start(String warehouse) {
+        return start(warehouse, Optional.empty());
     }
 
     /**
      * Starts the server over {@code warehouse} unless it runs; returns whether it started it. The
      * access rules start with the admin and finance users only ({@link TrinoAccessRules}).
+     * {@code objectStore} is required for s3a:// warehouses.
      */
-    public boolean start(String warehouse) {
+    public boolean start(String warehouse, Optional<ObjectStore> objectStore) {
         if (process().isPresent()) {
             return false;
         }
-        if (warehouse.contains("://") && !warehouse.startsWith("file:")) {
-            throw MeterlakeException.badInput("the local Trino reads local warehouses only, not " + warehouse,
-                    "use a local --warehouse (S3 comes with the production setup)");
+        if (Storage.isS3(warehouse) && objectStore.isEmpty()) {
+            throw new IllegalArgumentException("an s3a:// warehouse needs the object store settings");
+        }
+        if (warehouse.contains("://") && !warehouse.startsWith("file:") && !Storage.isS3(warehouse)) {
+            throw MeterlakeException.badInput("the local Trino reads local and s3a:// warehouses, not " + warehouse,
+                    "use a local directory or s3a://bucket/prefix as --warehouse");
         }
         Path launcher = serverDir.resolve("lib");
         if (!Files.isDirectory(launcher) || !Files.isDirectory(serverDir.resolve("plugin").resolve("delta-lake"))) {
@@ -133,7 +146,7 @@ public final class LocalTrino {
         }
         Path java = java();
         try {
-            writeEtc();
+            writeEtc(Storage.isS3(warehouse) ? objectStore : Optional.empty());
             if (!Files.exists(rulesFile())) {
                 Files.writeString(rulesFile(), TrinoAccessRules.json(List.of()), StandardCharsets.UTF_8);
             }
@@ -157,10 +170,14 @@ public final class LocalTrino {
                     "-Dlog.output-file=" + log,
                     "-Dlog.enable-console=false",
                     "io.trino.server.TrinoServer"));
-            Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("launcher.log").toFile()))
-                    .start();
-            Files.writeString(dir.resolve("server.pid"), Long.toString(process.pid()));
+            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("launcher.log").toFile()));
+            objectStore.flatMap(ObjectStore::credentials).ifPresent(credentials -> {
+                builder.environment().put("AWS_ACCESS_KEY_ID", credentials.accessKey());
+                builder.environment().put("AWS_SECRET_ACCESS_KEY", credentials.secretKey());
+            });
+            Process process = builder.start();
+            pidFile().write(process);
             awaitReady(process, log);
             return true;
         } catch (IOException e) {
@@ -170,30 +187,10 @@ public final class LocalTrino {
 
     /** Stops the server (TERM, then KILL after a timeout). Returns whether one was running. */
     public boolean stop() {
-        Optional<ProcessHandle> process = process();
-        if (process.isEmpty()) {
-            return false;
-        }
-        process.get().destroy();
-        try {
-            process.get().onExit().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            process.get().destroyForcibly();
-            process.get().onExit().join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e);
-        }
-        try {
-            Files.deleteIfExists(dir.resolve("server.pid"));
-        } catch (IOException e) {
-            // a stale pid file is detected as such on the next start
-        }
-        return true;
+        return pidFile().stop();
     }
 
-    private void writeEtc() throws IOException {
+    private void writeEtc(Optional<ObjectStore> objectStore) throws IOException {
         Path etc = dir.resolve("etc");
         Files.createDirectories(etc.resolve("catalog"));
         Path metastore = dir.resolve("metastore");
@@ -204,8 +201,19 @@ public final class LocalTrino {
                 "access-control.properties")) {
             Files.writeString(etc.resolve(name), fill(template(name), values), StandardCharsets.UTF_8);
         }
-        Files.writeString(etc.resolve("catalog").resolve(CATALOG + ".properties"),
-                fill(template(CATALOG + ".properties"), values), StandardCharsets.UTF_8);
+        StringBuilder catalog = new StringBuilder(fill(template(CATALOG + ".properties"), values));
+        if (objectStore.isPresent()) {
+            ObjectStore s3 = objectStore.get();
+            // Keys come from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), never this file.
+            catalog.append("\n# Written by 'meterlake stack start': the warehouse is in S3.\n")
+                    .append("fs.native-s3.enabled=true\n")
+                    .append("s3.region=").append(s3.region().isEmpty() ? "us-east-1" : s3.region()).append('\n')
+                    .append("s3.path-style-access=").append(s3.pathStyleAccess()).append('\n');
+            if (!s3.endpoint().isEmpty()) {
+                catalog.append("s3.endpoint=").append(s3.endpoint()).append('\n');
+            }
+        }
+        Files.writeString(etc.resolve("catalog").resolve(CATALOG + ".properties"), catalog, StandardCharsets.UTF_8);
         Path passwordAuthenticator = etc.resolve("password-authenticator.properties");
         Files.deleteIfExists(passwordAuthenticator);
         if (authentication.isPresent()) {

@@ -30,6 +30,11 @@ public final class MeterlakeHome {
         return (conf == null || conf.isBlank() ? path().resolve("conf") : Path.of(conf)).resolve("trino");
     }
 
+    /** The S3-compatible server's jar, copied by the {@code services/s3proxy} module. */
+    public static Path s3ProxyJar() {
+        return path().resolve("services").resolve("s3proxy").resolve("target").resolve("s3proxy.jar");
+    }
+
     /** The broker's jars, copied by the {@code services/kafka} module. */
     public static Path kafkaLib() {
         return path().resolve("services").resolve("kafka").resolve("target").resolve("lib");

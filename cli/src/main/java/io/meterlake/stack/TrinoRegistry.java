@@ -1,6 +1,9 @@
 package io.meterlake.stack;
 
 import io.meterlake.schema.Tables;
+import io.meterlake.storage.Storage;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,10 +41,16 @@ public final class TrinoRegistry {
     public record Registration(List<String> tables, List<String> views, List<TrinoAccessRules.Tenant> tenants) {
     }
 
-    /** Registers what exists under {@code warehouse} (a local directory). */
-    public Registration register(Path warehouse) throws SQLException {
+    /**
+     * Registers what exists under {@code warehouse} (a local directory or an s3a:// location, read
+     * with {@code hadoop}).
+     */
+    public Registration register(String warehouse, Configuration hadoop) throws SQLException, IOException {
         List<String> tables = new ArrayList<>();
         List<String> views = new ArrayList<>();
+        String uri = Storage.isS3(warehouse) ? warehouse : Path.of(warehouse).toAbsolutePath().normalize().toUri().toString();
+        String root = uri.endsWith("/") ? uri : uri + "/";
+        FileSystem fs = new org.apache.hadoop.fs.Path(root).getFileSystem(hadoop);
         try (Connection connection = trino.connect(LocalTrino.ADMIN); Statement statement = connection.createStatement()) {
             statement.execute("CREATE SCHEMA IF NOT EXISTS " + LocalTrino.CATALOG + "." + LocalTrino.SCHEMA);
             List<String> registered = names(statement, "SHOW TABLES FROM " + LocalTrino.CATALOG + "." + LocalTrino.SCHEMA);
@@ -51,14 +60,14 @@ public final class TrinoRegistry {
                 }
             }
             for (String table : TABLES) {
-                Path location = warehouse.toAbsolutePath().normalize().resolve(table);
+                String location = root + table;
                 if (registered.contains(table)) {
                     statement.execute("CALL system.unregister_table(schema_name => '" + LocalTrino.SCHEMA
                             + "', table_name => '" + table + "')");
                 }
-                if (Files.isDirectory(location.resolve("_delta_log"))) {
+                if (fs.exists(new org.apache.hadoop.fs.Path(location, "_delta_log"))) {
                     statement.execute("CALL system.register_table(schema_name => '" + LocalTrino.SCHEMA
-                            + "', table_name => '" + table + "', table_location => '" + location.toUri() + "')");
+                            + "', table_name => '" + table + "', table_location => '" + location + "')");
                     tables.add(table);
                 }
             }

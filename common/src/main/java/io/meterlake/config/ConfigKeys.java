@@ -38,6 +38,20 @@ public final class ConfigKeys {
     public static final String STACK_KAFKA_CONTROLLER_PORT = "stack.kafka-controller-port";
     /** HTTP port of the local Trino server ('stack start --with-trino'). */
     public static final String STACK_TRINO_PORT = "stack.trino-port";
+    /** Port of the local S3-compatible server ('stack start --with-s3'). */
+    public static final String STACK_S3_PORT = "stack.s3-port";
+
+    /** The S3 endpoint of s3a:// warehouses; empty means AWS (the region's default endpoint). */
+    public static final String S3_ENDPOINT = "s3.endpoint";
+    /** The S3 region; empty lets the client find it. */
+    public static final String S3_REGION = "s3.region";
+    /** Path-style requests (http://host/bucket/key), as S3-compatible servers need; false for AWS. */
+    public static final String S3_PATH_STYLE_ACCESS = "s3.path-style-access";
+    /**
+     * Hadoop credential providers holding {@code fs.s3a.access.key} and {@code fs.s3a.secret.key}
+     * (e.g. {@code jceks://hdfs/...}); empty means the AWS chain: environment, then instance role.
+     */
+    public static final String S3_CREDENTIAL_PROVIDERS = "s3.credential-providers";
 
     /** How often the stream starts a micro-batch. */
     public static final String STREAM_TRIGGER = "stream.trigger";
@@ -73,6 +87,11 @@ public final class ConfigKeys {
         defaults.put(STACK_KAFKA_PORT, "19092");
         defaults.put(STACK_KAFKA_CONTROLLER_PORT, "19093");
         defaults.put(STACK_TRINO_PORT, "18080");
+        defaults.put(STACK_S3_PORT, "19000");
+        defaults.put(S3_ENDPOINT, "http://127.0.0.1:19000");
+        defaults.put(S3_REGION, "us-east-1");
+        defaults.put(S3_PATH_STYLE_ACCESS, "true");
+        defaults.put(S3_CREDENTIAL_PROVIDERS, "");
         defaults.put(STREAM_TRIGGER, "PT10S");
         defaults.put(STREAM_WATERMARK_DELAY, "PT1H");
         defaults.put(STREAM_WINDOW, "PT1H");

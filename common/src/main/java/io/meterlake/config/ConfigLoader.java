@@ -101,6 +101,15 @@ public final class ConfigLoader {
         int kafkaPort = port(values, ConfigKeys.STACK_KAFKA_PORT, errors);
         int controllerPort = port(values, ConfigKeys.STACK_KAFKA_CONTROLLER_PORT, errors);
         int trinoPort = port(values, ConfigKeys.STACK_TRINO_PORT, errors);
+        int s3Port = port(values, ConfigKeys.STACK_S3_PORT, errors);
+        String s3Endpoint = stripTrailingSlash(values.get(ConfigKeys.S3_ENDPOINT).trim());
+        if (!s3Endpoint.isEmpty() && !s3Endpoint.matches("https?://[^/\\s]+")) {
+            errors.add(ConfigKeys.S3_ENDPOINT + " must be http(s)://host[:port] or empty (AWS), got '" + s3Endpoint + "'");
+        }
+        String pathStyle = values.get(ConfigKeys.S3_PATH_STYLE_ACCESS).trim();
+        if (!pathStyle.equals("true") && !pathStyle.equals("false")) {
+            errors.add(ConfigKeys.S3_PATH_STYLE_ACCESS + " must be true or false, got '" + pathStyle + "'");
+        }
         Duration trigger = duration(values, ConfigKeys.STREAM_TRIGGER, errors);
         Duration watermarkDelay = duration(values, ConfigKeys.STREAM_WATERMARK_DELAY, errors);
         Duration window = duration(values, ConfigKeys.STREAM_WINDOW, errors);
@@ -119,8 +128,10 @@ public final class ConfigLoader {
         }
         return new MeterlakeConfig(warehouse, catalog, skew, age, master, partitions,
                 new MeterlakeConfig.Kafka(bootstrap, topic, topicPartitions),
-                new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort, trinoPort),
-                new MeterlakeConfig.Stream(trigger, watermarkDelay, window, maxOffsets, checkpoint), grace);
+                new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort, trinoPort, s3Port),
+                new MeterlakeConfig.Stream(trigger, watermarkDelay, window, maxOffsets, checkpoint), grace,
+                new MeterlakeConfig.S3(s3Endpoint, values.get(ConfigKeys.S3_REGION).trim(), pathStyle.equals("true"),
+                        values.get(ConfigKeys.S3_CREDENTIAL_PROVIDERS).trim()));
     }
 
     /** The installation's {@code conf/} directory, if the launcher or the user named one. */

@@ -19,10 +19,11 @@ import java.util.Objects;
  * @param stack           the local services of {@code meterlake stack}
  * @param stream          the speed layer
  * @param publishGrace    how long after a period's end late events may still arrive before it is published
+ * @param s3              how s3a:// warehouses are reached
  */
 public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration maxClockSkew,
         Duration maxEventAge, String sparkMaster, int shufflePartitions, Kafka kafka, Stack stack, Stream stream,
-        Duration publishGrace) implements Serializable {
+        Duration publishGrace, S3 s3) implements Serializable {
 
     /**
      * The speed layer's settings.
@@ -38,7 +39,22 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
     }
 
     /** The local services {@code meterlake stack start} runs, and where they keep their state. */
-    public record Stack(String dir, int kafkaPort, int kafkaControllerPort, int trinoPort) implements Serializable {
+    public record Stack(String dir, int kafkaPort, int kafkaControllerPort, int trinoPort, int s3Port)
+            implements Serializable {
+    }
+
+    /**
+     * How s3a:// warehouses are reached. Credentials are never part of the configuration: they come
+     * from {@code credentialProviders} (Hadoop credential stores) or the AWS chain (environment
+     * variables, then the instance role).
+     *
+     * @param endpoint            http(s)://host[:port]; empty means AWS
+     * @param region              the region; empty lets the client find it
+     * @param pathStyleAccess     path-style requests, as S3-compatible servers need
+     * @param credentialProviders {@code hadoop.security.credential.provider.path}; may be empty
+     */
+    public record S3(String endpoint, String region, boolean pathStyleAccess, String credentialProviders)
+            implements Serializable {
     }
 
     public MeterlakeConfig {
@@ -51,6 +67,7 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
         Objects.requireNonNull(stack, "stack");
         Objects.requireNonNull(stream, "stream");
         Objects.requireNonNull(publishGrace, "publishGrace");
+        Objects.requireNonNull(s3, "s3");
     }
 
     /** Where the streaming queries keep their checkpoints. */
@@ -61,12 +78,12 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
     /** The same configuration with other Kafka settings. */
     public MeterlakeConfig withKafka(Kafka other) {
         return new MeterlakeConfig(warehouse, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions,
-                other, stack, stream, publishGrace);
+                other, stack, stream, publishGrace, s3);
     }
 
     /** The same configuration over another warehouse root. */
     public MeterlakeConfig withWarehouse(String root) {
         return new MeterlakeConfig(root, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions, kafka,
-                stack, stream, publishGrace);
+                stack, stream, publishGrace, s3);
     }
 }

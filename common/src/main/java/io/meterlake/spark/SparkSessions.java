@@ -1,6 +1,7 @@
 package io.meterlake.spark;
 
 import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.storage.Storage;
 import org.apache.spark.sql.SparkSession;
 
 import java.util.LinkedHashMap;
@@ -56,6 +57,8 @@ public final class SparkSessions {
     private static SparkSession withRuntimeSettings(SparkSession session, MeterlakeConfig config) {
         session.conf().set("spark.sql.session.timeZone", "UTC");
         session.conf().set("spark.sql.shuffle.partitions", Integer.toString(config.shufflePartitions()));
+        // The driver's Hadoop configuration travels with every read and write to the executors.
+        Storage.hadoopSettings(config).forEach(session.sparkContext().hadoopConfiguration()::set);
         return session;
     }
 }

@@ -209,8 +209,28 @@ public final class Warehouse {
         return DeltaLog.forTableWithSnapshot(spark, path(table))._2();
     }
 
+    /**
+     * How long raw keeps its Delta log (Delta's default is 30 days). {@code verify} time-travels to the
+     * raw version each published period was signed over, which needs the log back to that version:
+     * ten years covers the usual retention of billing records.
+     */
+    public static final String RAW_LOG_RETENTION = "interval 3653 days";
+    private static final String LOG_RETENTION = "delta.logRetentionDuration";
+
+    /** Sets raw's log retention to {@link #RAW_LOG_RETENTION} if it is not (tables made before it was set). */
+    public void ensureRawLogRetention() {
+        scala.Option<String> current = snapshot(Tables.RAW_USAGE_EVENTS).metadata().configuration().get(LOG_RETENTION);
+        if (current.isEmpty() || !current.get().equals(RAW_LOG_RETENTION)) {
+            spark.sql("ALTER TABLE delta.`" + path(Tables.RAW_USAGE_EVENTS) + "` SET TBLPROPERTIES ('" + LOG_RETENTION
+                    + "' = '" + RAW_LOG_RETENTION + "')");
+        }
+    }
+
     void create(String table, StructType schema, boolean appendOnly, String partitionColumn) {
         DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).location(path(table)).addColumns(schema);
+        if (table.equals(Tables.RAW_USAGE_EVENTS)) {
+            builder = builder.property(LOG_RETENTION, RAW_LOG_RETENTION);
+        }
         if (partitionColumn != null) {
             builder = builder.partitionedBy(partitionColumn);
         }

@@ -36,6 +36,11 @@ class ConfigLoaderTest {
         expected.put("stack.kafka-port", "19092");
         expected.put("stack.kafka-controller-port", "19093");
         expected.put("stack.trino-port", "18080");
+        expected.put("stack.s3-port", "19000");
+        expected.put("s3.endpoint", "http://127.0.0.1:19000");
+        expected.put("s3.region", "us-east-1");
+        expected.put("s3.path-style-access", "true");
+        expected.put("s3.credential-providers", "");
         expected.put("stream.trigger", "PT10S");
         expected.put("stream.watermark-delay", "PT1H");
         expected.put("stream.window", "PT1H");
@@ -67,7 +72,7 @@ class ConfigLoaderTest {
         assertThat(config.shufflePartitions()).isEqualTo(4);
         assertThat(config.catalog().metrics()).hasSize(6);
         assertThat(config.kafka()).isEqualTo(new MeterlakeConfig.Kafka("127.0.0.1:19092", "usage-events", 3));
-        assertThat(config.stack()).isEqualTo(new MeterlakeConfig.Stack("./.meterlake/stack", 19092, 19093, 18080));
+        assertThat(config.stack()).isEqualTo(new MeterlakeConfig.Stack("./.meterlake/stack", 19092, 19093, 18080, 19000));
         assertThat(config.stream()).isEqualTo(new MeterlakeConfig.Stream(Duration.ofSeconds(10), Duration.ofHours(1),
                 Duration.ofHours(1), 500_000, ""));
         assertThat(config.checkpointRoot()).isEqualTo("./warehouse/_checkpoints");
@@ -94,7 +99,8 @@ class ConfigLoaderTest {
 
         assertThatThrownBy(() -> ConfigLoader.load(Optional.of(CONF_DIR), List.of(file, dir.resolve("absent")),
                 Map.of("validation.max-event-age", "90 days", "spark.shuffle-partitions", "0",
-                        "kafka.bootstrap-servers", "localhost", "stack.kafka-port", "70000")))
+                        "kafka.bootstrap-servers", "localhost", "stack.kafka-port", "70000",
+                        "s3.endpoint", "minio:9000", "s3.path-style-access", "yes")))
                 .isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("unknown key 'warehose'")
                 .hasMessageContaining("absent does not exist")
@@ -102,6 +108,8 @@ class ConfigLoaderTest {
                 .hasMessageContaining("spark.shuffle-partitions must be a positive whole number")
                 .hasMessageContaining("kafka.bootstrap-servers must be host:port")
                 .hasMessageContaining("stack.kafka-port must be a port number")
+                .hasMessageContaining("s3.endpoint must be http(s)://host[:port] or empty (AWS), got 'minio:9000'")
+                .hasMessageContaining("s3.path-style-access must be true or false, got 'yes'")
                 .satisfies(e -> assertThat(((MeterlakeException) e).exitCode()).isEqualTo(2));
     }
 

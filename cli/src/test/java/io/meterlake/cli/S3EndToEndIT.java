@@ -1,0 +1,127 @@
+package io.meterlake.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meterlake.stack.FreePorts;
+import io.meterlake.stack.LocalS3;
+import io.meterlake.workload.Truth;
+import io.meterlake.workload.TruthJson;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static io.meterlake.cli.BillingPeriodsCheck.json;
+import static io.meterlake.cli.BillingPeriodsCheck.show;
+import static io.meterlake.cli.BillingPeriodsCheck.shownLines;
+import static io.meterlake.cli.BillingPeriodsCheck.truthLines;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The production path on object storage: warehouse and checkpoints on s3a:// in a real S3-compatible
+ * server (S3Proxy, started by {@code stack start --with-s3}), generate → produce → stream → reconcile
+ * → publish → verify, and Trino reading the published period from the same S3 location.
+ */
+class S3EndToEndIT {
+    private static final String BUCKET = "meterlake-it";
+    private static final String WAREHOUSE = "s3a://" + BUCKET + "/prod/warehouse";
+    private static Path dir;
+    private static List<String> settings;
+    private static CommandLineTest.Run started;
+
+    @BeforeAll
+    static void runTheNightOnS3() throws IOException {
+        System.setProperty("meterlake.home", Path.of("..").toAbsolutePath().normalize().toString());
+        dir = Files.createTempDirectory("meterlake-s3-it");
+        int kafkaPort = FreePorts.next();
+        int s3Port = FreePorts.next();
+        settings = List.of("--set", "stack.dir=" + dir.resolve("stack"), "--set", "stack.trino-port=" + FreePorts.next(),
+                "--set", "stack.kafka-port=" + kafkaPort, "--set", "stack.kafka-controller-port=" + FreePorts.next(),
+                "--set", "kafka.bootstrap-servers=127.0.0.1:" + kafkaPort,
+                "--set", "stack.s3-port=" + s3Port, "--set", "s3.endpoint=http://127.0.0.1:" + s3Port);
+        started = run(0, "stack", "start", "--with-s3", "--with-trino");
+
+        run(0, "generate", "--events", "3000", "--seed", "21", "--bootstrap-servers", "127.0.0.1:" + kafkaPort,
+                "--entitlements-out", dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString());
+        run(0, "entitlements", "load", dir.resolve("e.csv").toString());
+        run(0, "stream", "--available-now");
+        run(0, "keys", "generate", "--private-key-out", dir.resolve("k.pem").toString(), "--public-key-out",
+                dir.resolve("k.pub.pem").toString());
+        run(0, "reconcile", "--period", "2026-10");
+        run(0, "publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pem").toString());
+        run(0, "trino", "register");
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (settings != null) {
+            run(0, "stack", "stop");
+        }
+    }
+
+    private static CommandLineTest.Run run(int exitCode, String... args) {
+        List<String> all = new ArrayList<>(settings);
+        all.addAll(List.of(args));
+        return BillingPeriodsCheck.run(WAREHOUSE, exitCode, all.toArray(String[]::new));
+    }
+
+    @Test
+    void theStackStartsS3WithTheBucketAndKeepsItsKeysOutOfTheOutput() throws IOException {
+        assertThat(started.out()).contains("s3 started on http://127.0.0.1:").contains("bucket " + BUCKET + " ready");
+        LocalS3.Credentials credentials = new LocalS3(dir.resolve("stack"), Path.of("unused"), 0).credentials();
+        assertThat(started.out() + started.err()).doesNotContain(credentials.secretKey());
+        assertThat(Files.readString(dir.resolve("stack/trino/etc/catalog/meterlake.properties")))
+                .contains("fs.native-s3.enabled=true").doesNotContain(credentials.secretKey());
+        assertThat(run(0, "stack", "status").out()).containsPattern("s3 +running");
+    }
+
+    @Test
+    void tablesAndCheckpointsAreObjectsInTheBucket() throws IOException {
+        Path root = dir.resolve("stack/s3/data").resolve(BUCKET).resolve("prod/warehouse");
+        for (String table : List.of("raw_usage_events", "usage_aggregates_provisional", "stream_progress",
+                "usage_aggregates_authoritative", "reconciliation_report", "billing_periods", "billing_period_lines")) {
+            assertThat(root.resolve(table).resolve("_delta_log")).as(table).isDirectory();
+        }
+        try (Stream<Path> checkpoints = Files.walk(root.resolve("_checkpoints"))) {
+            assertThat(checkpoints.filter(file -> file.toString().contains("/commits/")).count()).isPositive();
+        }
+        assertThat(Path.of("prod")).doesNotExist();
+    }
+
+    @Test
+    void thePublishedPeriodEqualsTheTruthAndVerifies() throws IOException {
+        Truth truth = TruthJson.read(dir.resolve("truth.json"));
+
+        assertThat(shownLines(show(WAREHOUSE, "2026-10"))).isEqualTo(truthLines(truth, "2026-10")).isNotEmpty();
+        assertThat(run(0, "verify", "--period", "2026-10", "--public-key", dir.resolve("k.pub.pem").toString()).out())
+                .contains("verified 2026-10 revision 1").contains("identical");
+        JsonNode report = json(run(0, "reconcile", "--period", "2026-10", "--format", "json"));
+        assertThat(report.toString()).contains("MATCH");
+    }
+
+    @Test
+    void trinoReadsThePublishedPeriodFromS3() {
+        JsonNode period = json(run(0, "sql", "SELECT period, revision, content_sha256 FROM current_periods",
+                "--user", "finance", "--format", "json"));
+        assertThat(period).hasSize(1);
+        assertThat(period.get(0).get("content_sha256").textValue())
+                .isEqualTo(show(WAREHOUSE, "2026-10").get("content_sha256").textValue());
+        JsonNode lines = json(run(0, "sql", "SELECT subscription_id, billing_account_id, metric, unit, quantity,"
+                + " event_count FROM invoice_lines WHERE period = '2026-10'", "--user", "finance", "--format", "json"));
+        List<String> seen = new ArrayList<>();
+        for (JsonNode line : lines) {
+            seen.add(String.join(" ", line.get("subscription_id").textValue(), line.get("billing_account_id").textValue(),
+                    line.get("metric").textValue(), line.get("unit").textValue(), line.get("quantity").textValue(),
+                    line.get("event_count").textValue()));
+        }
+        assertThat(seen.stream().sorted().toList()).isEqualTo(shownLines(show(WAREHOUSE, "2026-10")));
+        JsonNode location = json(run(0, "sql", "SELECT DISTINCT regexp_replace(\"$path\", '/[^/]*$', '') AS dir"
+                + " FROM billing_period_lines", "--user", "admin", "--format", "json"));
+        assertThat(location.get(0).get("dir").textValue()).startsWith(WAREHOUSE + "/billing_period_lines");
+    }
+}
