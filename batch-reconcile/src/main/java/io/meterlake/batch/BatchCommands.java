@@ -9,12 +9,13 @@ import java.time.Clock;
 import java.util.function.Supplier;
 
 /**
- * The batch layer's commands ({@code reconcile}, {@code publish}, {@code verify}, {@code periods}),
+ * The batch layer's commands ({@code reconcile}, {@code publish}, {@code verify}, {@code periods},
+ * {@code maintain}),
  * added to {@code meterlake} and, under {@code spark-submit}, run by this class's {@code main}:
  * {@code --class io.meterlake.batch.BatchCommands app.jar reconcile --period 2026-10}.
  */
 @Command(name = "meterlake-batch", mixinStandardHelpOptions = true,
-        description = "The batch layer of Meterlake: reconcile, publish, verify, periods.",
+        description = "The batch layer of Meterlake: reconcile, publish, verify, periods, maintain.",
         footer = {"", "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."})
 public final class BatchCommands implements Runnable {
     @CommandLine.Spec
@@ -33,7 +34,9 @@ public final class BatchCommands implements Runnable {
         commandLine.addSubcommand("verify", new VerifyCommand(outerOptions, clock));
         CommandLine periods = new CommandLine(new PeriodsCommand());
         periods.addSubcommand("show", new PeriodsCommand.Show(outerOptions, clock));
+        periods.addSubcommand("ready", new PeriodsCommand.Ready(outerOptions, clock));
         commandLine.addSubcommand("periods", periods);
+        commandLine.addSubcommand("maintain", new MaintainCommand(outerOptions, clock));
     }
 
     @Override

@@ -2,6 +2,10 @@ package io.meterlake.batch;
 
 import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.BillingPeriods;
+import io.meterlake.batch.publish.PublishJob;
+import io.meterlake.batch.publish.Readiness;
+import io.meterlake.config.Durations;
+import io.meterlake.error.MeterlakeException;
 import io.meterlake.config.ConfigOptions;
 import io.meterlake.error.CommandLineErrors;
 import io.meterlake.config.MeterlakeConfig;
@@ -18,6 +22,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +65,39 @@ public final class PeriodsCommand implements Runnable {
     }
 
     /** {@code periods show --period P [--revision n] [--format table|json|csv]}. */
+    /** {@code meterlake periods ready}: whether a period may be published, as an exit code for schedulers. */
+    @Command(name = "ready", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Exit 0 if a period is ready to publish, 75 (and what it waits for) if not.", "",
+                "Ready: the period has ended plus the grace, and the stream's watermark (if a stream runs) has",
+                "passed its end. A scheduler's sensor polls this before reconcile and publish."})
+    public static final class Ready extends BatchCommand {
+        @Mixin
+        PeriodOption period;
+
+        @Option(names = "--grace", paramLabel = "<duration>",
+                description = "Wait this long after the period's end (default: the publish.grace setting, 48h).")
+        String grace;
+
+        public Ready(Supplier<ConfigOptions> outerOptions, Clock clock) {
+            super(outerOptions, clock);
+        }
+
+        @Override
+        public Integer call() {
+            Period billingPeriod = period.value();
+            MeterlakeConfig config = config();
+            Duration wait = grace == null ? config.publishGrace() : Durations.parse("--grace", grace);
+            Readiness readiness = new PublishJob(spark(config), config, clock()).readiness(billingPeriod, wait);
+            if (!readiness.ready()) {
+                throw MeterlakeException.notReady("period " + billingPeriod + " waits for "
+                        + String.join("; and for ", readiness.waitingFor()));
+            }
+            out().println("period " + billingPeriod + " is ready to publish");
+            out().flush();
+            return ExitCodes.OK;
+        }
+    }
+
     @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Print a published revision of a billing period (default: the latest) with its lines.",
                 "json: one object with period, revision, raw_table_version, content_sha256, signature, key_id,",

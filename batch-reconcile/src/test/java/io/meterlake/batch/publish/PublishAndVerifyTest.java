@@ -1,5 +1,7 @@
 package io.meterlake.batch.publish;
 
+import io.meterlake.batch.maintain.MaintainJob;
+import io.meterlake.batch.maintain.TableMaintenance;
 import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
@@ -116,6 +118,41 @@ class PublishAndVerifyTest extends SparkTestBase {
         assertThat(verify(OptionalInt.of(1)).mismatches()).isEmpty();
         assertThat(verify(OptionalInt.empty()).mismatches()).isEmpty();
         assertThat(verify(OptionalInt.empty()).header().revision()).isEqualTo(2);
+    }
+
+    @Test
+    void verifyStillPassesAfterMaintenanceAndMaintenanceRefusesARetentionThatWouldBreakIt() {
+        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        for (int i = 0; i < 3; i++) {
+            append(event().id("late-" + i).quantity("1").at("2026-10-0" + (i + 2) + "T00:00:00Z").json());
+        }
+        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        MaintainJob maintain = new MaintainJob(spark(), warehouse);
+
+        assertThatThrownBy(() -> maintain.run(Duration.ZERO, Instant.now(), progress -> { }))
+                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessageContaining("period 2026-10 revision 1 needs for verify")
+                .hasMessageContaining("use --retain PT25H or longer");
+        List<TableMaintenance> done = maintain.run(Duration.ofDays(2), Instant.now(), progress -> { });
+
+        TableMaintenance raw = done.get(0);
+        assertThat(raw.table()).isEqualTo(Tables.RAW_USAGE_EVENTS);
+        assertThat(raw.filesAfter()).isLessThan(raw.filesBefore());
+        assertThat(done).extracting(TableMaintenance::table).contains(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES);
+        assertThat(spark().sql("SHOW TBLPROPERTIES delta.`" + warehouse.path(Tables.RAW_USAGE_EVENTS) + "`")
+                .where("key = 'delta.logRetentionDuration'").collectAsList().get(0).getString(1))
+                .isEqualTo(Warehouse.RAW_LOG_RETENTION);
+        assertThat(verify(OptionalInt.of(1)).mismatches()).isEmpty();
+        assertThat(verify(OptionalInt.of(2)).mismatches()).isEmpty();
+
+        // What the refusal prevents: a VACUUM without the rule deletes files revision 1 was signed over.
+        spark().conf().set("spark.databricks.delta.retentionDurationCheck.enabled", "false");
+        try {
+            io.delta.tables.DeltaTable.forPath(spark(), warehouse.path(Tables.RAW_USAGE_EVENTS)).vacuum(0);
+        } finally {
+            spark().conf().set("spark.databricks.delta.retentionDurationCheck.enabled", "true");
+        }
+        assertThat(verify(OptionalInt.of(1)).mismatches()).isNotEmpty();
     }
 
     @Test

@@ -1,0 +1,133 @@
+package io.meterlake.batch.maintain;
+
+import io.delta.tables.DeltaTable;
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.table.Warehouse;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * Table maintenance: compacts each table's small files (Delta OPTIMIZE) and deletes files no version
+ * within the retention needs (VACUUM). Raw's retention may never be shorter than
+ * {@link RetentionRule#minimum}, and raw keeps its log for {@link Warehouse#RAW_LOG_RETENTION}, so
+ * {@code verify} can read every signed version after any number of runs.
+ *
+ * <p>Reads the wall clock, as VACUUM itself does; nothing it does changes what any table contains.
+ */
+public final class MaintainJob {
+    /** Tables in the order they are maintained: the evidence first. */
+    static final List<String> TABLES = List.of(Tables.RAW_USAGE_EVENTS, Tables.QUARANTINED_EVENTS,
+            Tables.USAGE_AGGREGATES_PROVISIONAL, Tables.STREAM_PROGRESS, Tables.USAGE_AGGREGATES_AUTHORITATIVE,
+            Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES, Tables.ENTITLEMENTS);
+
+    private final SparkSession spark;
+    private final Warehouse warehouse;
+
+    public MaintainJob(SparkSession spark, Warehouse warehouse) {
+        this.spark = spark;
+        this.warehouse = warehouse;
+    }
+
+    /** The oldest raw version any published revision was signed over, with its commit time. */
+    public Optional<RetentionRule.SignedVersion> oldestSignedVersion() {
+        if (!warehouse.exists(Tables.BILLING_PERIODS)) {
+            return Optional.empty();
+        }
+        List<Row> oldest = warehouse.read(Tables.BILLING_PERIODS).orderBy(col(Columns.RAW_TABLE_VERSION),
+                col(Columns.PERIOD), col(Columns.REVISION)).limit(1).collectAsList();
+        if (oldest.isEmpty()) {
+            return Optional.empty();
+        }
+        Row row = oldest.get(0);
+        long version = row.getLong(row.fieldIndex(Columns.RAW_TABLE_VERSION));
+        Instant committedAt = Instant.ofEpochMilli(commitMillis(version));
+        return Optional.of(new RetentionRule.SignedVersion(row.getString(row.fieldIndex(Columns.PERIOD)),
+                row.getInt(row.fieldIndex(Columns.REVISION)), version, committedAt));
+    }
+
+    private long commitMillis(long version) {
+        List<Row> commit = DeltaTable.forPath(spark, warehouse.path(Tables.RAW_USAGE_EVENTS)).history()
+                .where(col("version").equalTo(version)).select("timestamp").collectAsList();
+        if (commit.isEmpty()) {
+            throw new IllegalStateException("raw_usage_events has no history for version " + version
+                    + ", which a published period was signed over: its log was cleaned up");
+        }
+        return commit.get(0).getTimestamp(0).getTime();
+    }
+
+    /**
+     * Maintains every existing table with VACUUM retention {@code retention}, refusing (before touching
+     * anything) one shorter than raw's minimum at {@code now}.
+     */
+    public List<TableMaintenance> run(Duration retention, Instant now, Consumer<String> progress) {
+        Optional<RetentionRule.SignedVersion> oldest = oldestSignedVersion();
+        Duration minimum = RetentionRule.minimum(oldest, now);
+        if (retention.compareTo(minimum) < 0) {
+            RetentionRule.SignedVersion signed = oldest.orElseThrow();
+            throw MeterlakeException.badInput("--retain " + retention + " would let VACUUM delete raw_usage_events"
+                    + " files that period " + signed.period() + " revision " + signed.revision() + " needs for verify"
+                    + " (signed over raw version " + signed.rawVersion() + ", committed " + signed.committedAt() + ")",
+                    "use --retain " + minimum + " or longer (raw must keep removed files as long as the oldest"
+                            + " signed period; see 'meterlake maintain --help')");
+        }
+        String checkSetting = "spark.databricks.delta.retentionDurationCheck.enabled";
+        String loggingSetting = "spark.databricks.delta.vacuum.logging.enabled";
+        Map<String, String> previous = Map.of(checkSetting, spark.conf().get(checkSetting, "true"),
+                loggingSetting, spark.conf().get(loggingSetting, "false"));
+        // Meterlake's own rule above replaces Delta's fixed 7-day floor; VACUUM logs what it deleted.
+        spark.conf().set(checkSetting, "false");
+        spark.conf().set(loggingSetting, "true");
+        try {
+            List<TableMaintenance> results = new ArrayList<>();
+            for (String table : TABLES) {
+                if (warehouse.exists(table)) {
+                    progress.accept(table + ": compacting, then vacuuming files older than " + retention);
+                    results.add(maintain(table, retention));
+                }
+            }
+            return results;
+        } finally {
+            previous.forEach(spark.conf()::set);
+        }
+    }
+
+    private TableMaintenance maintain(String table, Duration retention) {
+        String path = warehouse.path(table);
+        if (table.equals(Tables.RAW_USAGE_EVENTS)) {
+            warehouse.ensureRawLogRetention();
+        }
+        long before = fileCount(path);
+        DeltaTable delta = DeltaTable.forPath(spark, path);
+        delta.optimize().executeCompaction();
+        long after = fileCount(path);
+        delta.vacuum(retention.toMillis() / 3_600_000.0);
+        return new TableMaintenance(table, before, after, retention, lastVacuumDeletions(delta));
+    }
+
+    private long fileCount(String path) {
+        return DeltaLog.forTableWithSnapshot(spark, path)._2().numOfFiles();
+    }
+
+    private static long lastVacuumDeletions(DeltaTable delta) {
+        List<Row> end = delta.history(5).where(col("operation").equalTo("VACUUM END"))
+                .orderBy(col("version").desc()).limit(1).select("operationMetrics").collectAsList();
+        if (end.isEmpty() || end.get(0).isNullAt(0)) {
+            return 0;
+        }
+        scala.collection.Map<String, String> metrics = end.get(0).getMap(0);
+        return metrics.contains("numDeletedFiles") ? Long.parseLong(metrics.apply("numDeletedFiles")) : 0;
+    }
+}
