@@ -4,7 +4,6 @@ import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.BillingPeriods;
 import io.meterlake.batch.publish.PublishJob;
 import io.meterlake.batch.publish.Readiness;
-import io.meterlake.config.Durations;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.config.ConfigOptions;
 import io.meterlake.error.CommandLineErrors;
@@ -22,7 +21,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,9 +72,8 @@ public final class PeriodsCommand implements Runnable {
         @Mixin
         PeriodOption period;
 
-        @Option(names = "--grace", paramLabel = "<duration>",
-                description = "Wait this long after the period's end (default: the publish.grace setting, 48h).")
-        String grace;
+        @Mixin
+        GraceOption grace;
 
         public Ready(Supplier<ConfigOptions> outerOptions, Clock clock) {
             super(outerOptions, clock);
@@ -86,8 +83,8 @@ public final class PeriodsCommand implements Runnable {
         public Integer call() {
             Period billingPeriod = period.value();
             MeterlakeConfig config = config();
-            Duration wait = grace == null ? config.publishGrace() : Durations.parse("--grace", grace);
-            Readiness readiness = new PublishJob(spark(config), config, clock()).readiness(billingPeriod, wait);
+            Readiness readiness = new PublishJob(spark(config), config, clock())
+                    .readiness(billingPeriod, grace.value(config));
             if (!readiness.ready()) {
                 throw MeterlakeException.notReady("period " + billingPeriod + " waits for "
                         + String.join("; and for ", readiness.waitingFor()));

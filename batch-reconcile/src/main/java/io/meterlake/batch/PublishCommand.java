@@ -5,7 +5,6 @@ import io.meterlake.batch.publish.PublishJob;
 import io.meterlake.batch.publish.PublishMode;
 import io.meterlake.batch.publish.PublishResult;
 import io.meterlake.config.ConfigOptions;
-import io.meterlake.config.Durations;
 import io.meterlake.config.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
@@ -39,9 +38,8 @@ public final class PublishCommand extends BatchCommand {
             description = "Ed25519 private key (PEM, PKCS#8), e.g. from 'meterlake keys generate'.")
     Path signingKey;
 
-    @Option(names = "--grace", paramLabel = "<duration>",
-            description = "Wait this long after the period's end, e.g. 48h or PT48H (default: the publish.grace setting, 48h).")
-    String grace;
+    @Mixin
+    GraceOption grace;
 
     @Option(names = "--force", description = "Publish even if the period is not ready; the header records it.")
     boolean force;
@@ -57,7 +55,7 @@ public final class PublishCommand extends BatchCommand {
     public Integer call() {
         Period billingPeriod = period.value();
         MeterlakeConfig config = config();
-        Duration wait = grace == null ? config.publishGrace() : Durations.parse("--grace", grace);
+        Duration wait = grace.value(config);
         PrivateKey key = Signing.readPrivateKey(signingKey);
         progress("recomputing " + billingPeriod + " from raw_usage_events in " + config.warehouse());
         PublishResult result = new PublishJob(spark(config), config, clock())

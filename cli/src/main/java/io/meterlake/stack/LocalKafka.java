@@ -7,8 +7,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,12 +66,7 @@ public final class LocalKafka {
 
     /** Whether something accepts connections on the client port. */
     public boolean listening() {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(HOST, port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return PidFile.listening(HOST, port);
     }
 
     /** Starts the broker unless it runs, then creates {@code topic} if absent. Returns whether it started it. */

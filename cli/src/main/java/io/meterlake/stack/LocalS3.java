@@ -8,8 +8,6 @@ import org.apache.hadoop.security.alias.CredentialProviderFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,12 +178,7 @@ public final class LocalS3 {
     }
 
     private boolean listening() {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(HOST, port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return PidFile.listening(HOST, port);
     }
 
     private static void ownerOnly(Path file) throws IOException {

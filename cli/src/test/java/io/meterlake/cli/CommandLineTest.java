@@ -42,7 +42,7 @@ class CommandLineTest {
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.out().replaceAll("\\s+", " ")).contains("keys", "entitlements", "generate", "ingest", "demo",
-                "reconcile", "publish", "verify", "periods", "2 bad usage, config or input", "75 not ready, retry later");
+                "reconcile", "publish", "verify", "periods", "maintain", "2 bad usage, config or input", "75 not ready, retry later");
     }
 
     @Test
@@ -58,7 +58,10 @@ class CommandLineTest {
         cases.put(List.of("publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pub.pem").toString()),
                 "holds no PEM block 'PRIVATE KEY'");
         cases.put(List.of("verify", "--period", "2026-10", "--public-key", "missing.pem"), "key file 'missing.pem' does not exist");
-        cases.put(List.of("periods"), "'meterlake periods' needs a command: show");
+        cases.put(List.of("periods"), "'meterlake periods' needs a command: show, ready");
+        cases.put(List.of("periods", "ready"), "Missing required option: '--period=YYYY-MM|YYYY-MM-DD'");
+        cases.put(List.of("maintain", "--retain", "a week"), "--retain 'a week' is not a duration");
+        cases.put(List.of("maintain", "--retain", "-PT1H"), "--retain -PT1H is negative");
         cases.put(List.of("periods", "show", "--period", "2026-10", "--format", "xml"), "Invalid value for option '--format'");
         cases.forEach((args, message) -> {
             Run run = Run.of(args.toArray(String[]::new));

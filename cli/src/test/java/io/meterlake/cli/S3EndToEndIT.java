@@ -25,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The production path on object storage: warehouse and checkpoints on s3a:// in a real S3-compatible
  * server (S3Proxy, started by {@code stack start --with-s3}), generate → produce → stream → reconcile
- * → publish → verify, and Trino reading the published period from the same S3 location.
+ * → publish → verify (also after maintenance), and Trino reading the published period from the same
+ * S3 location.
  */
 class S3EndToEndIT {
     private static final String BUCKET = "meterlake-it";
@@ -102,6 +103,17 @@ class S3EndToEndIT {
                 .contains("verified 2026-10 revision 1").contains("identical");
         JsonNode report = json(run(0, "reconcile", "--period", "2026-10", "--format", "json"));
         assertThat(report.toString()).contains("MATCH");
+    }
+
+    @Test
+    void maintenanceOnS3KeepsThePeriodVerifiable() {
+        JsonNode maintained = json(run(0, "maintain", "--retain", "2d", "--format", "json"));
+
+        assertThat(maintained.findValuesAsText("table")).contains("raw_usage_events", "billing_period_lines");
+        assertThat(maintained.get(0).get("files_after").asLong()).isLessThan(maintained.get(0).get("files_before").asLong());
+        assertThat(run(0, "verify", "--period", "2026-10", "--public-key", dir.resolve("k.pub.pem").toString()).out())
+                .contains("identical");
+        assertThat(run(2, "maintain", "--retain", "1h").err()).contains("use --retain PT25H or longer");
     }
 
     @Test

@@ -114,6 +114,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theProductionExampleIsValidAndPointsAtS3() {
+        MeterlakeConfig config = ConfigLoader.load(Optional.of(CONF_DIR), List.of(CONF_DIR.resolve("production.properties")),
+                Map.of());
+
+        assertThat(config.warehouse()).startsWith("s3a://");
+        assertThat(config.s3()).isEqualTo(new MeterlakeConfig.S3("", "eu-west-1", false, ""));
+        assertThat(config.checkpointRoot()).isEqualTo(config.warehouse() + "/_checkpoints");
+    }
+
+    @Test
     void fallsBackToThePackagedDefaults() {
         MeterlakeConfig config = ConfigLoader.load(Optional.empty(), List.of(), Map.of());
 

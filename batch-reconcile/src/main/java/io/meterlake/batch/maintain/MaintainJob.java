@@ -113,7 +113,14 @@ public final class MaintainJob {
         DeltaTable delta = DeltaTable.forPath(spark, path);
         delta.optimize().executeCompaction();
         long after = fileCount(path);
-        delta.vacuum(retention.toMillis() / 3_600_000.0);
+        // VACUUM prints "Deleted n files ..." to standard output, where the command's own output goes.
+        java.io.PrintStream standardOut = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            delta.vacuum(retention.toMillis() / 3_600_000.0);
+        } finally {
+            System.setOut(standardOut);
+        }
         return new TableMaintenance(table, before, after, retention, lastVacuumDeletions(delta));
     }
 

@@ -1,0 +1,186 @@
+"""The commands Meterlake's scheduled tasks run, and how they read the results.
+
+Standard library only: the DAG files import it inside their task callables, and the tests in
+tests/ import it without a scheduler installed. Every task id of both DAGs maps to one function
+here that returns the exact argument list the task runs, so what the tests execute against the
+real CLI is what the scheduler would execute.
+
+Settings: one JSON Variable, ``meterlake`` (see DEFAULTS and airflow-dags/README.md). The period
+always comes from the run's data interval, never from the clock.
+"""
+
+import json
+import subprocess
+from datetime import datetime
+
+VARIABLE = "meterlake"
+
+# Exit codes of the CLI and of BatchCommands under spark-submit.
+OK = 0
+NOT_READY = 75
+
+DEFAULTS = {
+    # How batch commands are launched: spark-submit of the batch application jar. Arguments follow.
+    "submit": [
+        "spark-submit",
+        "--properties-file", "/opt/meterlake/conf/spark/nightly.conf",
+        "--class", "io.meterlake.batch.BatchCommands",
+        "/opt/meterlake/jars/meterlake-batch-reconcile-app.jar",
+    ],
+    # The Meterlake CLI, for commands that are not Spark jobs (the Trino registration).
+    "cli": ["/opt/meterlake/bin/meterlake"],
+    # Options every command gets: the warehouse and its settings.
+    "options": ["--conf-file", "/opt/meterlake/conf/production.properties"],
+    "signing_key": "/run/secrets/meterlake/signing-key.pem",
+    "public_key": "/opt/meterlake/keys/signing-key.pub.pem",
+    # Alert when more than this fraction of the period's events differ between stream and batch
+    # for reasons other than the expected ones (see drift()).
+    "drift_threshold": 0.001,
+    # VACUUM retention of the daily maintenance (maintain refuses one that would break verify).
+    "retain": "7d",
+}
+
+
+def settings(variable_json=None):
+    """The DEFAULTS overlaid with the ``meterlake`` Variable's JSON (keys it does not name keep their default)."""
+    result = dict(DEFAULTS)
+    if variable_json:
+        given = json.loads(variable_json) if isinstance(variable_json, str) else dict(variable_json)
+        unknown = sorted(set(given) - set(DEFAULTS))
+        if unknown:
+            raise ValueError("unknown keys in Variable %r: %s (known: %s)"
+                             % (VARIABLE, ", ".join(unknown), ", ".join(DEFAULTS)))
+        result.update(given)
+    return result
+
+
+def period_of(data_interval_start):
+    """The billing period (UTC month, YYYY-MM) a data interval starts in."""
+    offset = data_interval_start.utcoffset()
+    if offset is not None and offset.total_seconds() != 0:
+        raise ValueError("data intervals are UTC, got %s" % data_interval_start.isoformat())
+    return "%04d-%02d" % (data_interval_start.year, data_interval_start.month)
+
+
+def _batch(config, *arguments):
+    return list(config["submit"]) + list(arguments) + list(config["options"])
+
+
+def _cli(config, *arguments):
+    # The CLI takes the configuration options before the command (the batch main takes them after).
+    return list(config["cli"]) + list(config["options"]) + list(arguments)
+
+
+# --- meterlake_nightly_reconcile: one run per billing period (monthly data intervals) ---------------
+
+def wait_until_ready(config, period):
+    return _batch(config, "periods", "ready", "--period", period)
+
+
+def reconcile(config, period):
+    return _batch(config, "reconcile", "--period", period, "--format", "json")
+
+
+def publish(config, period):
+    return _batch(config, "publish", "--period", period, "--signing-key", config["signing_key"], "--format", "json")
+
+
+def verify(config, period):
+    return _batch(config, "verify", "--period", period, "--public-key", config["public_key"], "--format", "json")
+
+
+def refresh_trino(config, period):
+    return _cli(config, "trino", "register")
+
+
+NIGHTLY = {
+    "wait_until_ready": wait_until_ready,
+    "reconcile": reconcile,
+    "publish": publish,
+    "verify": verify,
+    "refresh_trino": refresh_trino,
+}
+
+# --- meterlake_open_month_statements: daily, the month the day falls in -----------------------------
+
+def statement(config, period):
+    return _batch(config, "reconcile", "--period", period, "--format", "json")
+
+
+def maintain(config, period):
+    return _batch(config, "maintain", "--retain", config["retain"], "--format", "json")
+
+
+STATEMENTS = {
+    "reconcile_open_month": statement,
+    "maintain": maintain,
+    "refresh_trino": refresh_trino,
+}
+
+
+class CommandFailed(RuntimeError):
+    """A command exited with a code other than the ones its task accepts."""
+
+    def __init__(self, argv, exit_code, stderr):
+        last = [line for line in stderr.splitlines() if line.strip()]
+        super().__init__("%s exited %d: %s" % (" ".join(argv[:6]) + " ...", exit_code,
+                                                last[-1] if last else "(no message)"))
+        self.exit_code = exit_code
+
+
+def run(argv, accept=(OK,), log=print):
+    """Runs argv; returns (exit code, stdout). Raises CommandFailed on an exit code not in accept."""
+    log("running: " + " ".join(argv))
+    completed = subprocess.run(argv, capture_output=True, text=True)
+    if completed.stderr:
+        log(completed.stderr.rstrip())
+    if completed.returncode not in accept:
+        raise CommandFailed(argv, completed.returncode, completed.stderr)
+    return completed.returncode, completed.stdout
+
+
+def run_json(argv, log=print):
+    """Runs a ``--format json`` command; returns its parsed output."""
+    return json.loads(run(argv, log=log)[1])
+
+
+def ready(argv, log=print):
+    """The sensor's poke: True when the period is ready, False while the CLI says 75 (not ready)."""
+    code, _ = run(argv, accept=(OK, NOT_READY), log=log)
+    return code == OK
+
+
+# Causes that are not the stream's error: it agrees; the event was too late for it by design (the
+# batch picks it up); it has not reached the event yet; or a producer sent one event id with two
+# contents (CONFLICT: the batch bills the first received, the stream whichever its batch held; the
+# report counts them as 'conflicts'). What remains, DUPLICATE_ONLY_IN_BATCH and any cause added
+# later, means the stream counted wrong.
+EXPECTED_CAUSES = ("MATCH", "LATE_BEYOND_WATERMARK", "NOT_YET_STREAMED", "CONFLICT")
+
+
+def drift(report):
+    """From ``reconcile --format json``: the events the stream and the batch disagree on for
+    unexpected causes (DUPLICATE_ONLY_IN_BATCH, ...), as a fraction of the period's authoritative
+    events."""
+    differing = sum(abs(int(summary["event_difference"]))
+                    for cause, summary in report["causes"].items() if cause not in EXPECTED_CAUSES)
+    return differing / max(int(report["events"]), 1)
+
+
+def check_drift(report, threshold):
+    """Raises DriftAlert when drift(report) exceeds threshold; returns the drift otherwise."""
+    value = drift(report)
+    if value > float(threshold):
+        raise DriftAlert("reconciliation drift for %s is %.4f%% of %s events (threshold %.4f%%); causes: %s"
+                         % (report["period"], value * 100, report["events"], float(threshold) * 100,
+                            json.dumps(report["causes"], sort_keys=True)))
+    return value
+
+
+class DriftAlert(RuntimeError):
+    """Stream and batch disagree beyond the configured threshold."""
+
+
+def interval_start(value):
+    """A data interval start given as an ISO string (tests, CLI backfills) or a datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
