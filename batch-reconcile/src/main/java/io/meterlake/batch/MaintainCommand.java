@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,8 +54,10 @@ public final class MaintainCommand extends BatchCommand {
         }
         MeterlakeConfig config = config();
         Warehouse warehouse = new Warehouse(spark(config), config.warehouse());
+        // The wall clock, not the command's clock: VACUUM measures its retention against the wall clock,
+        // so the rule that bounds it must too. Nothing maintain does changes a table's contents.
         List<TableMaintenance> results = new MaintainJob(spark(config), warehouse)
-                .run(retention, clock().instant(), this::progress);
+                .run(retention, Instant.now(), this::progress);
         if (format.json()) {
             List<Map<String, Object>> json = new ArrayList<>();
             for (TableMaintenance result : results) {

@@ -58,14 +58,18 @@ public final class MaintainJob {
                 row.getInt(row.fieldIndex(Columns.REVISION)), version, committedAt));
     }
 
+    /** When {@code version} of raw was committed: its commit file's time, as Delta's history reports it. */
     private long commitMillis(long version) {
-        List<Row> commit = DeltaTable.forPath(spark, warehouse.path(Tables.RAW_USAGE_EVENTS)).history()
-                .where(col("version").equalTo(version)).select("timestamp").collectAsList();
-        if (commit.isEmpty()) {
-            throw new IllegalStateException("raw_usage_events has no history for version " + version
-                    + ", which a published period was signed over: its log was cleaned up");
+        org.apache.hadoop.fs.Path commit = new org.apache.hadoop.fs.Path(warehouse.path(Tables.RAW_USAGE_EVENTS)
+                + "/_delta_log/" + String.format("%020d.json", version));
+        try {
+            return commit.getFileSystem(spark.sessionState().newHadoopConf()).getFileStatus(commit).getModificationTime();
+        } catch (java.io.FileNotFoundException e) {
+            throw new IllegalStateException("raw_usage_events has no commit file for version " + version
+                    + ", which a published period was signed over: its log was cleaned up", e);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + commit, e);
         }
-        return commit.get(0).getTimestamp(0).getTime();
     }
 
     /**
