@@ -1,0 +1,268 @@
+package io.meterlake.bench;
+
+import io.meterlake.batch.recompute.Recompute;
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.FormatOption;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.model.BillingLine;
+import io.meterlake.model.Entitlement;
+import io.meterlake.output.Output;
+import io.meterlake.period.Period;
+import io.meterlake.pipeline.EventPipeline;
+import io.meterlake.pipeline.UsageAggregation;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.spark.SparkSessions;
+import io.meterlake.stack.EventProducer;
+import io.meterlake.stack.LocalKafka;
+import io.meterlake.stack.MeterlakeHome;
+import io.meterlake.streaming.StreamJob;
+import io.meterlake.streaming.source.KafkaSource;
+import io.meterlake.table.Warehouse;
+import io.meterlake.validation.Quantities;
+import io.meterlake.workload.Truth;
+import io.meterlake.workload.WorkloadGenerator;
+import io.meterlake.workload.WorkloadSpec;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.Trigger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.window;
+
+/**
+ * {@code bench stream}: events per second of {@code stream --available-now} with all its sinks, over a
+ * topic preloaded with a generated workload, against the plain Java loop (the machine's limit) and the
+ * same Spark job with a no-op sink (what the Delta writes cost). Afterwards the stream's raw table,
+ * recomputed, must equal the generator's truth for every period.
+ */
+@Command(name = "stream", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Stream throughput: Meterlake's stream vs the plain loop and a no-op sink.", "",
+            "Preloads a local Kafka topic (3 partitions) with --size generated events (5% duplicates, 1% conflicts,",
+            "2% late, ~270 bytes of JSON each), then times: the plain Java loop (KafkaConsumer + Jackson + HashSet + HashMap, one thread",
+            "per core), the stream's pipeline into a no-op sink, and 'stream --available-now' with all sinks."})
+final class StreamBench implements Callable<Integer> {
+    private static final String TOPIC = "usage-events";
+
+    @Option(names = "--size", defaultValue = "2000000", paramLabel = "<events>",
+            description = "Events to preload (default: ${DEFAULT-VALUE}).")
+    long size;
+
+    @Option(names = "--results-dir", paramLabel = "<dir>",
+            description = "Where the JSON results go (default: bench/results of the installation).")
+    Path resultsDir;
+
+    @Mixin
+    FormatOption format;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private void progress(String text) {
+        spec.commandLine().getErr().println("bench stream: " + text);
+        spec.commandLine().getErr().flush();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path work = Files.createTempDirectory("meterlake-bench-stream");
+        int kafkaPort = freePort();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("warehouse", work.resolve("warehouse").toString());
+        settings.put("stack.dir", work.resolve("stack").toString());
+        settings.put("stack.kafka-port", Integer.toString(kafkaPort));
+        settings.put("stack.kafka-controller-port", Integer.toString(freePort()));
+        settings.put("kafka.bootstrap-servers", "127.0.0.1:" + kafkaPort);
+        settings.put("spark.master", "local[*]");
+        MeterlakeConfig config = ConfigLoader.load(ConfigLoader.defaultConfDir(), List.of(), settings);
+        LocalKafka kafka = new LocalKafka(work.resolve("stack"), MeterlakeHome.kafkaLib(), kafkaPort,
+                config.stack().kafkaControllerPort());
+        progress("starting Kafka on " + kafka.bootstrapServers());
+        kafka.start(TOPIC, 3);
+        try {
+            return run(config, kafka.bootstrapServers(), work);
+        } finally {
+            kafka.stop();
+        }
+    }
+
+    private int run(MeterlakeConfig config, String bootstrapServers, Path work) throws Exception {
+        Instant now = Instant.now();
+        // No invalid records: the plain loop does not validate, and the generator's invalid records include
+        // oversized payloads that would dominate the byte count. Duplicates, conflicts and late events stay.
+        WorkloadSpec workload = new WorkloadSpec(size, 42, 20, WorkloadGenerator.defaultStart(now),
+                WorkloadGenerator.defaultDays(now), 0.05, 0.01, 0.02, 0.0);
+        WorkloadGenerator generator = new WorkloadGenerator(workload, config, now);
+        progress("preloading " + size + " events into topic " + TOPIC);
+        AtomicLong bytes = new AtomicLong();
+        long produceStarted = System.nanoTime();
+        Truth truth;
+        try (EventProducer producer = EventProducer.open(bootstrapServers, TOPIC)) {
+            truth = generator.generate(line -> {
+                bytes.addAndGet(line.length());
+                producer.send(line);
+            });
+            producer.flush();
+        }
+        Duration produce = Duration.ofNanos(System.nanoTime() - produceStarted);
+
+        progress("plain loop (machine limit)");
+        PlainLoop.Result loop = PlainLoop.run(bootstrapServers, TOPIC, Runtime.getRuntime().availableProcessors());
+
+        SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-stream");
+        Warehouse warehouse = new Warehouse(spark, config.warehouse());
+        warehouse.replaceEntitlements(spark.createDataFrame(
+                generator.entitlements().stream().map(Entitlement::toRow).toList(), Tables.ENTITLEMENT));
+        warehouse.ensureStreamTables();
+
+        progress("Spark, the stream's pipeline into a no-op sink");
+        Duration noop = timeNoopSink(spark, config, warehouse, work);
+
+        progress("Spark, stream --available-now with all sinks");
+        long started = System.nanoTime();
+        new StreamJob(spark, config, Clock.systemUTC(), new PrintWriter(java.io.OutputStream.nullOutputStream()))
+                .runAvailableNow();
+        Duration stream = Duration.ofNanos(System.nanoTime() - started);
+
+        progress("checking the stream's tables against the generator's truth");
+        List<String> mismatches = compareWithTruth(spark, warehouse, config, truth);
+
+        long records = truth.records();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        rows.add(row("plain Java loop (machine limit)", records, loop.elapsed(), stream));
+        rows.add(row("Spark, no-op sink", records, noop, stream));
+        rows.add(row("Meterlake stream, all sinks", records, stream, stream));
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("events", records);
+        parameters.put("average_record_bytes", bytes.get() / Math.max(1, records));
+        parameters.put("duplicate_rate", workload.duplicateRate());
+        parameters.put("partitions", 3);
+        parameters.put("produce_events_per_second", Math.round(records / seconds(produce)));
+        parameters.put("shuffle_partitions", config.shufflePartitions());
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("ratio_stream_to_plain_loop", ratio(loop.elapsed(), stream));
+        extra.put("ratio_stream_to_noop_sink", ratio(noop, stream));
+        extra.put("truth_matches", mismatches.isEmpty());
+        extra.put("truth_mismatches", mismatches);
+        Path file = BenchResults.write(resultsDir(), "stream", Instant.now(), parameters, rows, extra);
+
+        PrintWriter out = spec.commandLine().getOut();
+        if (format.json()) {
+            Map<String, Object> json = new LinkedHashMap<>(parameters);
+            json.put("results", rows);
+            json.putAll(extra);
+            json.put("file", file.toString());
+            Output.json(out, json);
+        } else {
+            List<List<String>> table = new ArrayList<>();
+            for (Map<String, Object> row : rows) {
+                table.add(List.of(row.get("pipeline").toString(), row.get("events").toString(),
+                        String.format("%.1f", (Double) row.get("seconds")), row.get("events_per_second").toString(),
+                        String.format("%.2f", (Double) row.get("stream_ratio"))));
+            }
+            out.println("stream benchmark: " + records + " events (~" + parameters.get("average_record_bytes")
+                    + " bytes, 5% duplicates, 3 partitions), " + BenchResults.machine());
+            Output.table(out, List.of("pipeline", "events", "seconds", "events/s", "Meterlake stream ÷ this"), table);
+            out.println("truth: " + (mismatches.isEmpty() ? "the stream's raw table, recomputed, equals the generator's"
+                    + " truth for every period" : "MISMATCH " + mismatches));
+            out.println("results: " + file);
+            out.flush();
+        }
+        return mismatches.isEmpty() ? 0 : 1;
+    }
+
+    /** The stream's pipeline (parse, validate, attribute, dedup within the watermark, hourly windows) into no-op. */
+    private static Duration timeNoopSink(SparkSession spark, MeterlakeConfig config, Warehouse warehouse, Path work)
+            throws Exception {
+        Dataset<Row> processed = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge())
+                .process(KafkaSource.records(spark, config.kafka(), config.stream().maxOffsetsPerTrigger()),
+                        warehouse.read(Tables.ENTITLEMENTS));
+        Dataset<Row> accepted = EventPipeline.accepted(processed);
+        Dataset<Row> windows = new UsageAggregation(config.catalog()).aggregate(accepted
+                .withWatermark(Columns.EVENT_TIME, config.stream().watermarkDelay().toSeconds() + " seconds")
+                .dropDuplicatesWithinWatermark(Columns.SOURCE, Columns.EVENT_ID)
+                .groupBy(window(col(Columns.EVENT_TIME), config.stream().window().toSeconds() + " seconds")
+                                .as(Columns.WINDOW), col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID),
+                        col(Columns.BILLING_ACCOUNT_ID), col(Columns.METRIC), col(Columns.UNIT)));
+        long started = System.nanoTime();
+        windows.writeStream().format("noop").outputMode("update")
+                .option("checkpointLocation", work.resolve("noop-checkpoint").toString())
+                .trigger(Trigger.AvailableNow()).start().awaitTermination();
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /** Every period's lines recomputed from the stream's raw table, against the truth; the differences. */
+    private static List<String> compareWithTruth(SparkSession spark, Warehouse warehouse, MeterlakeConfig config,
+            Truth truth) {
+        List<String> mismatches = new ArrayList<>();
+        Dataset<Row> raw = warehouse.read(Tables.RAW_USAGE_EVENTS);
+        for (String period : new TreeSet<>(truth.lines().stream().map(Truth.Line::period).toList())) {
+            List<String> expected = truth.lines().stream().filter(line -> line.period().equals(period))
+                    .map(line -> key(new BillingLine(line.subscriptionId(), line.billingAccountId(), line.metric(),
+                            line.unit(), line.quantity(), line.eventCount()))).sorted().toList();
+            List<String> actual = Recompute.collect(new Recompute(config.catalog()).lines(raw, Period.parse(period)))
+                    .stream().map(StreamBench::key).sorted().toList();
+            if (!expected.equals(actual)) {
+                mismatches.add(period + ": expected " + expected.size() + " lines, got " + actual.size()
+                        + (expected.size() == actual.size() ? " with other values" : ""));
+            }
+        }
+        return mismatches;
+    }
+
+    private static String key(BillingLine line) {
+        return String.join(" ", line.subscriptionId(), line.billingAccountId(), line.metric(), line.unit(),
+                Quantities.render(line.quantity()), Long.toString(line.eventCount()));
+    }
+
+    private Path resultsDir() {
+        return Optional.ofNullable(resultsDir).orElse(MeterlakeHome.path().resolve("bench").resolve("results"));
+    }
+
+    private static Map<String, Object> row(String pipeline, long events, Duration elapsed, Duration stream) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("pipeline", pipeline);
+        row.put("events", events);
+        row.put("seconds", seconds(elapsed));
+        row.put("events_per_second", Math.round(events / seconds(elapsed)));
+        row.put("stream_ratio", ratio(elapsed, stream));
+        return row;
+    }
+
+    /** How fast the stream is relative to a pipeline that took {@code other}: other's time ÷ the stream's. */
+    private static double ratio(Duration other, Duration stream) {
+        return Math.round(seconds(other) / seconds(stream) * 1000) / 1000.0;
+    }
+
+    private static double seconds(Duration duration) {
+        return Math.max(duration.toNanos(), 1) / 1e9;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.meterlake.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meterlake.error.CommandLineErrors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A tiny run of every benchmark, so the harness keeps working; the figures themselves are not judged. */
+class BenchSmokeIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path results;
+
+    @BeforeAll
+    static void home() {
+        System.setProperty("meterlake.home", Path.of("..").toAbsolutePath().normalize().toString());
+    }
+
+    private static JsonNode run(String... args) throws IOException {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = CommandLineErrors.install(new CommandLine(new BenchMain()));
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        int code = commandLine.execute(args);
+        assertThat(code).as(out + "\n" + err).isZero();
+        return JSON.readTree(out.toString());
+    }
+
+    @Test
+    void streamBenchmarkMeasuresEveryPipelineAndMatchesTheTruth() throws IOException {
+        JsonNode result = run("stream", "--size", "3000", "--results-dir", results.toString(), "--format", "json");
+
+        assertThat(result.get("truth_matches").booleanValue()).as(result.toString()).isTrue();
+        assertThat(result.get("results")).hasSize(3);
+        for (JsonNode row : result.get("results")) {
+            assertThat(row.get("events").asLong()).isEqualTo(3000);
+            assertThat(row.get("events_per_second").asLong()).isPositive();
+        }
+        assertThat(result.get("average_record_bytes").asLong()).isBetween(200L, 350L);
+        try (Stream<Path> files = Files.list(results)) {
+            assertThat(files.map(file -> file.getFileName().toString())).anyMatch(name -> name.matches("stream-\\d{4}-\\d\\d-\\d\\d\\.json"));
+        }
+    }
+}
