@@ -55,4 +55,15 @@ class BenchSmokeIT {
             assertThat(files.map(file -> file.getFileName().toString())).anyMatch(name -> name.matches("stream-\\d{4}-\\d\\d-\\d\\d\\.json"));
         }
     }
+
+    @Test
+    void recomputeBenchmarkMatchesDuckDbToTheLastDigit() throws IOException {
+        JsonNode result = run("recompute", "--size", "3000", "--results-dir", results.toString(), "--format", "json");
+
+        assertThat(result.get("totals_match").booleanValue()).as(result.toString()).isTrue();
+        assertThat(result.get("lines").asInt()).isPositive();
+        assertThat(result.get("raw_rows").asLong()).isBetween(2800L, 3000L);
+        assertThat(result.get("results")).hasSize(2);
+        assertThat(results.resolve(result.get("file").asText()).getFileName().toString()).startsWith("recompute-");
+    }
 }

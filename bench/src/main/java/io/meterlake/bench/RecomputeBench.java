@@ -1,0 +1,271 @@
+package io.meterlake.bench;
+
+import io.meterlake.batch.ingest.FileIngestJob;
+import io.meterlake.batch.reconcile.ReconcileJob;
+import io.meterlake.batch.reconcile.ReconcileResult;
+import io.meterlake.catalog.Aggregation;
+import io.meterlake.catalog.Metric;
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.FormatOption;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.model.BillingLine;
+import io.meterlake.model.Entitlement;
+import io.meterlake.output.Output;
+import io.meterlake.period.Period;
+import io.meterlake.schema.Tables;
+import io.meterlake.spark.SparkSessions;
+import io.meterlake.stack.MeterlakeHome;
+import io.meterlake.table.Warehouse;
+import io.meterlake.validation.Quantities;
+import io.meterlake.workload.WorkloadGenerator;
+import io.meterlake.workload.WorkloadSpec;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/**
+ * {@code bench recompute}: {@code reconcile} of one period over a raw table of {@code --size} events,
+ * against DuckDB computing the same global dedup (first record per (source, event_id) in ingest order)
+ * and per-period aggregation over the same Parquet files (the raw table's live files at the same
+ * version). The two results must be equal to the last digit.
+ */
+@Command(name = "recompute", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Nightly recompute: 'reconcile' vs DuckDB over the same raw Parquet files.", "",
+            "Generates --size events into JSONL files, ingests them with the real file ingest, then times",
+            "reconcile of the main month and DuckDB's equivalent SQL over the table's live Parquet files;",
+            "their lines must match exactly."})
+final class RecomputeBench implements Callable<Integer> {
+    private static final int EVENTS_PER_FILE = 1_000_000;
+
+    @Option(names = "--size", defaultValue = "20000000", paramLabel = "<events>",
+            description = "Events in the raw table (default: ${DEFAULT-VALUE}).")
+    long size;
+
+    @Option(names = "--results-dir", paramLabel = "<dir>",
+            description = "Where the JSON results go (default: bench/results of the installation).")
+    Path resultsDir;
+
+    @Mixin
+    FormatOption format;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private void progress(String text) {
+        spec.commandLine().getErr().println("bench recompute: " + text);
+        spec.commandLine().getErr().flush();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path work = Files.createTempDirectory("meterlake-bench-recompute");
+        Map<String, String> settings = Map.of("warehouse", work.resolve("warehouse").toString(),
+                "spark.master", "local[*]");
+        MeterlakeConfig config = ConfigLoader.load(ConfigLoader.defaultConfDir(), List.of(), settings);
+        Instant now = Instant.now();
+        WorkloadSpec workload = new WorkloadSpec(size, 42, 20, WorkloadGenerator.defaultStart(now),
+                WorkloadGenerator.defaultDays(now), 0.05, 0.01, 0.02, 0.03);
+        Period period = Period.parse(workload.start().toString().substring(0, 7));
+        WorkloadGenerator generator = new WorkloadGenerator(workload, config, now);
+        progress("generating " + size + " events into " + work);
+        List<Path> files = generate(generator, work);
+
+        SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-recompute");
+        Warehouse warehouse = new Warehouse(spark, config.warehouse());
+        warehouse.replaceEntitlements(spark.createDataFrame(
+                generator.entitlements().stream().map(Entitlement::toRow).toList(), Tables.ENTITLEMENT));
+        progress("ingesting " + files.size() + " files");
+        long ingestStarted = System.nanoTime();
+        FileIngestJob ingest = new FileIngestJob(spark, config, Clock.systemUTC());
+        for (Path file : files) {
+            ingest.ingest(file.toString());
+        }
+        Duration ingestTime = Duration.ofNanos(System.nanoTime() - ingestStarted);
+        long rawRows = warehouse.read(Tables.RAW_USAGE_EVENTS).count();
+
+        progress("reconcile --period " + period);
+        long started = System.nanoTime();
+        ReconcileResult reconciled = new ReconcileJob(spark, config).run(period, OptionalLong.empty());
+        Duration reconcile = Duration.ofNanos(System.nanoTime() - started);
+
+        progress("DuckDB over the same Parquet files");
+        List<String> parquet = liveFiles(spark, warehouse.path(Tables.RAW_USAGE_EVENTS), reconciled.rawTableVersion());
+        started = System.nanoTime();
+        List<String> duck = duckDb(parquet, period, config);
+        Duration duckTime = Duration.ofNanos(System.nanoTime() - started);
+
+        List<String> ours = reconciled.lines().stream().map(RecomputeBench::key).sorted().toList();
+        boolean equal = ours.equals(duck);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        rows.add(row("Meterlake reconcile (Spark, local[*])", rawRows, reconcile, reconcile));
+        rows.add(row("DuckDB, same dedup + aggregation", rawRows, duckTime, reconcile));
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("events_generated", size);
+        parameters.put("raw_rows", rawRows);
+        parameters.put("raw_files", parquet.size());
+        parameters.put("period", period.toString());
+        parameters.put("ingest_seconds", seconds(ingestTime));
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("ratio_reconcile_to_duckdb", ratio(duckTime, reconcile));
+        extra.put("lines", ours.size());
+        extra.put("totals_match", equal);
+        Path file = BenchResults.write(resultsDir(), "recompute", Instant.now(), parameters, rows, extra);
+
+        PrintWriter out = spec.commandLine().getOut();
+        if (format.json()) {
+            Map<String, Object> json = new LinkedHashMap<>(parameters);
+            json.put("results", rows);
+            json.putAll(extra);
+            json.put("file", file.toString());
+            Output.json(out, json);
+        } else {
+            out.println("recompute benchmark: " + rawRows + " raw rows in " + parquet.size() + " files, period " + period
+                    + ", " + BenchResults.machine());
+            List<List<String>> table = new ArrayList<>();
+            for (Map<String, Object> row : rows) {
+                table.add(List.of(row.get("engine").toString(), row.get("rows").toString(),
+                        String.format("%.1f", (Double) row.get("seconds")), row.get("rows_per_second").toString(),
+                        String.format("%.2f", (Double) row.get("reconcile_ratio"))));
+            }
+            Output.table(out, List.of("engine", "raw rows", "seconds", "rows/s", "reconcile ÷ this"), table);
+            out.println("totals: " + (equal ? "identical, " + ours.size() + " lines" : "DIFFERENT: Meterlake " + ours.size()
+                    + " lines, DuckDB " + duck.size()));
+            out.println("results: " + file);
+            out.flush();
+        }
+        return equal ? 0 : 1;
+    }
+
+    private List<Path> generate(WorkloadGenerator generator, Path work) throws IOException {
+        List<Path> files = new ArrayList<>();
+        BufferedWriter[] writer = {null};
+        long[] written = {0};
+        try {
+            generator.generate(line -> {
+                try {
+                    if (written[0] % EVENTS_PER_FILE == 0) {
+                        if (writer[0] != null) {
+                            writer[0].close();
+                        }
+                        Path file = work.resolve(String.format("events-%04d.jsonl", files.size()));
+                        files.add(file);
+                        writer[0] = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+                    }
+                    writer[0].write(line);
+                    writer[0].write('\n');
+                    written[0]++;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } finally {
+            if (writer[0] != null) {
+                writer[0].close();
+            }
+        }
+        return files;
+    }
+
+    /** The Parquet files of {@code table} at {@code version}, as local paths. */
+    private static List<String> liveFiles(SparkSession spark, String table, long version) {
+        List<String> relative = DeltaLog.forTable(spark, table).getSnapshotAt(version, scala.Option.empty(), scala.Option.empty())
+                .allFiles().select("path").as(Encoders.STRING()).collectAsList();
+        String root = Path.of(table).toAbsolutePath().toString();
+        return relative.stream().map(path -> root + "/" + URI.create(path).getPath()).toList();
+    }
+
+    /** DuckDB's lines of {@code period}: the same dedup and aggregation as Recompute, in SQL. */
+    private static List<String> duckDb(List<String> files, Period period, MeterlakeConfig config) throws SQLException {
+        String fileList = files.stream().map(file -> "'" + file.replace("'", "''") + "'").collect(Collectors.joining(", "));
+        StringBuilder quantity = new StringBuilder("CASE metric");
+        for (Metric metric : config.catalog().metrics()) {
+            String aggregate = metric.aggregation() == Aggregation.MAX ? "max(quantity)"
+                    : metric.aggregation() == Aggregation.LATEST ? "arg_max(quantity, event_time)" : "sum(quantity)";
+            quantity.append(" WHEN '").append(metric.name()).append("' THEN ").append(aggregate);
+        }
+        quantity.append(" END");
+        String sql = "WITH ranked AS (SELECT *, row_number() OVER (PARTITION BY source, event_id ORDER BY ingested_at,"
+                + " kafka_partition NULLS LAST, kafka_offset NULLS LAST, file_sha256 NULLS LAST, line_number NULLS LAST,"
+                + " payload_sha256) AS rank_in_identity FROM read_parquet([" + fileList + "], hive_partitioning = true))"
+                + " SELECT subscription_id, billing_account_id, metric, unit, CAST(" + quantity + " AS DECIMAL(38, 9)),"
+                + " count(*) FROM ranked WHERE rank_in_identity = 1"
+                + " AND event_time >= TIMESTAMP '" + timestamp(period.start()) + "'"
+                + " AND event_time < TIMESTAMP '" + timestamp(period.end()) + "'"
+                + " GROUP BY subscription_id, billing_account_id, metric, unit";
+        List<String> lines = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+                Statement statement = connection.createStatement()) {
+            statement.execute("SET threads = " + Runtime.getRuntime().availableProcessors());
+            statement.execute("SET TimeZone = 'UTC'");
+            try (ResultSet result = statement.executeQuery(sql)) {
+                while (result.next()) {
+                    lines.add(key(new BillingLine(result.getString(1), result.getString(2), result.getString(3),
+                            result.getString(4), result.getBigDecimal(5), result.getLong(6))));
+                }
+            }
+        }
+        return lines.stream().sorted().toList();
+    }
+
+    private static String timestamp(Instant instant) {
+        return instant.toString().replace("T", " ").replace("Z", "");
+    }
+
+    private static String key(BillingLine line) {
+        return String.join(" ", line.subscriptionId(), line.billingAccountId(), line.metric(), line.unit(),
+                Quantities.render(line.quantity() == null ? BigDecimal.ZERO : line.quantity()),
+                Long.toString(line.eventCount()));
+    }
+
+    private Path resultsDir() {
+        return Optional.ofNullable(resultsDir).orElse(MeterlakeHome.path().resolve("bench").resolve("results"));
+    }
+
+    private static Map<String, Object> row(String engine, long rows, Duration elapsed, Duration reconcile) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("engine", engine);
+        row.put("rows", rows);
+        row.put("seconds", seconds(elapsed));
+        row.put("rows_per_second", Math.round(rows / seconds(elapsed)));
+        row.put("reconcile_ratio", ratio(elapsed, reconcile));
+        return row;
+    }
+
+    private static double ratio(Duration other, Duration ours) {
+        return Math.round(seconds(other) / seconds(ours) * 1000) / 1000.0;
+    }
+
+    private static double seconds(Duration duration) {
+        return Math.max(duration.toNanos(), 1) / 1e9;
+    }
+}
