@@ -54,15 +54,17 @@ import static org.apache.spark.sql.functions.window;
 
 /**
  * {@code bench stream}: events per second of {@code stream --available-now} with all its sinks, over a
- * topic preloaded with a generated workload, against the plain Java loop (the machine's limit) and the
- * same Spark job with a no-op sink (what the Delta writes cost). Afterwards the stream's raw table,
+ * topic preloaded with a generated workload, against the plain Java loop (the machine's limit), Flink
+ * SQL (the peer people would pick instead) and the same Spark job with a no-op sink (what the Delta
+ * writes cost). Afterwards the stream's raw table,
  * recomputed, must equal the generator's truth for every period.
  */
 @Command(name = "stream", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Stream throughput: Meterlake's stream vs the plain loop and a no-op sink.", "",
             "Preloads a local Kafka topic (3 partitions) with --size generated events (5% duplicates, 1% conflicts,",
             "2% late, ~270 bytes of JSON each), then times: the plain Java loop (KafkaConsumer + Jackson + HashSet + HashMap, one thread",
-            "per core), the stream's pipeline into a no-op sink, and 'stream --available-now' with all sinks."})
+            "per core), Flink 2.2.1 SQL doing parse, ROW_NUMBER dedup and 1-hour tumbling sums (own JVM), the",
+            "stream's pipeline into a no-op sink, and 'stream --available-now' with all sinks."})
 final class StreamBench implements Callable<Integer> {
     private static final String TOPIC = "usage-events";
 
@@ -131,6 +133,9 @@ final class StreamBench implements Callable<Integer> {
         progress("plain loop (machine limit)");
         PlainLoop.Result loop = PlainLoop.run(bootstrapServers, TOPIC, Runtime.getRuntime().availableProcessors());
 
+        progress("Flink 2.2.1 SQL (own JVM)");
+        Duration flink = FlinkPeerProcess.run(bootstrapServers, TOPIC, work.resolve("flink"));
+
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-stream");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
         warehouse.replaceEntitlements(spark.createDataFrame(
@@ -152,6 +157,7 @@ final class StreamBench implements Callable<Integer> {
         long records = truth.records();
         List<Map<String, Object>> rows = new ArrayList<>();
         rows.add(row("plain Java loop (machine limit)", records, loop.elapsed(), stream));
+        rows.add(row("Flink 2.2.1 SQL (RocksDB, mini-batch)", records, flink, stream));
         rows.add(row("Spark, no-op sink", records, noop, stream));
         rows.add(row("Meterlake stream, all sinks", records, stream, stream));
         Map<String, Object> parameters = new LinkedHashMap<>();
@@ -163,6 +169,7 @@ final class StreamBench implements Callable<Integer> {
         parameters.put("shuffle_partitions", config.shufflePartitions());
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("ratio_stream_to_plain_loop", ratio(loop.elapsed(), stream));
+        extra.put("ratio_stream_to_flink", ratio(flink, stream));
         extra.put("ratio_stream_to_noop_sink", ratio(noop, stream));
         extra.put("truth_matches", mismatches.isEmpty());
         extra.put("truth_mismatches", mismatches);

@@ -45,7 +45,7 @@ class BenchSmokeIT {
         JsonNode result = run("stream", "--size", "3000", "--results-dir", results.toString(), "--format", "json");
 
         assertThat(result.get("truth_matches").booleanValue()).as(result.toString()).isTrue();
-        assertThat(result.get("results")).hasSize(3);
+        assertThat(result.get("results")).hasSize(4);
         for (JsonNode row : result.get("results")) {
             assertThat(row.get("events").asLong()).isEqualTo(3000);
             assertThat(row.get("events_per_second").asLong()).isPositive();
