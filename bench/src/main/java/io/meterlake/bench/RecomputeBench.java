@@ -64,27 +64,12 @@ import java.util.stream.Collectors;
             "Generates --size events into JSONL files, ingests them with the real file ingest, then times",
             "reconcile of the main month and DuckDB's equivalent SQL over the table's live Parquet files;",
             "their lines must match exactly."})
-final class RecomputeBench implements Callable<Integer> {
+final class RecomputeBench extends Benchmark {
     private static final int EVENTS_PER_FILE = 1_000_000;
 
     @Option(names = "--size", defaultValue = "20000000", paramLabel = "<events>",
             description = "Events in the raw table (default: ${DEFAULT-VALUE}).")
     long size;
-
-    @Option(names = "--results-dir", paramLabel = "<dir>",
-            description = "Where the JSON results go (default: bench/results of the installation).")
-    Path resultsDir;
-
-    @Mixin
-    FormatOption format;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    private void progress(String text) {
-        spec.commandLine().getErr().println("bench recompute: " + text);
-        spec.commandLine().getErr().flush();
-    }
 
     @Override
     public Integer call() throws Exception {
@@ -124,7 +109,7 @@ final class RecomputeBench implements Callable<Integer> {
         List<String> duck = duckDb(parquet, period, config);
         Duration duckTime = Duration.ofNanos(System.nanoTime() - started);
 
-        List<String> ours = reconciled.lines().stream().map(RecomputeBench::key).sorted().toList();
+        List<String> ours = reconciled.lines().stream().map(Benchmark::key).sorted().toList();
         boolean equal = ours.equals(duck);
         List<Map<String, Object>> rows = new ArrayList<>();
         rows.add(row("Meterlake reconcile (Spark, local[*])", rawRows, reconcile, reconcile));
@@ -241,16 +226,6 @@ final class RecomputeBench implements Callable<Integer> {
         return instant.toString().replace("T", " ").replace("Z", "");
     }
 
-    private static String key(BillingLine line) {
-        return String.join(" ", line.subscriptionId(), line.billingAccountId(), line.metric(), line.unit(),
-                Quantities.render(line.quantity() == null ? BigDecimal.ZERO : line.quantity()),
-                Long.toString(line.eventCount()));
-    }
-
-    private Path resultsDir() {
-        return Optional.ofNullable(resultsDir).orElse(MeterlakeHome.path().resolve("bench").resolve("results"));
-    }
-
     private static Map<String, Object> row(String engine, long rows, Duration elapsed, Duration reconcile) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("engine", engine);
@@ -261,11 +236,4 @@ final class RecomputeBench implements Callable<Integer> {
         return row;
     }
 
-    private static double ratio(Duration other, Duration ours) {
-        return Math.round(seconds(other) / seconds(ours) * 1000) / 1000.0;
-    }
-
-    private static double seconds(Duration duration) {
-        return Math.max(duration.toNanos(), 1) / 1e9;
-    }
 }

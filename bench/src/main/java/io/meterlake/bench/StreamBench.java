@@ -65,27 +65,12 @@ import static org.apache.spark.sql.functions.window;
             "2% late, ~270 bytes of JSON each), then times: the plain Java loop (KafkaConsumer + Jackson + HashSet + HashMap, one thread",
             "per core), Flink 2.2.1 SQL doing parse, ROW_NUMBER dedup and 1-hour tumbling sums (own JVM), the",
             "stream's pipeline into a no-op sink, and 'stream --available-now' with all sinks."})
-final class StreamBench implements Callable<Integer> {
+final class StreamBench extends Benchmark {
     private static final String TOPIC = "usage-events";
 
     @Option(names = "--size", defaultValue = "2000000", paramLabel = "<events>",
             description = "Events to preload (default: ${DEFAULT-VALUE}).")
     long size;
-
-    @Option(names = "--results-dir", paramLabel = "<dir>",
-            description = "Where the JSON results go (default: bench/results of the installation).")
-    Path resultsDir;
-
-    @Mixin
-    FormatOption format;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    private void progress(String text) {
-        spec.commandLine().getErr().println("bench stream: " + text);
-        spec.commandLine().getErr().flush();
-    }
 
     @Override
     public Integer call() throws Exception {
@@ -230,22 +215,13 @@ final class StreamBench implements Callable<Integer> {
                     .map(line -> key(new BillingLine(line.subscriptionId(), line.billingAccountId(), line.metric(),
                             line.unit(), line.quantity(), line.eventCount()))).sorted().toList();
             List<String> actual = Recompute.collect(new Recompute(config.catalog()).lines(raw, Period.parse(period)))
-                    .stream().map(StreamBench::key).sorted().toList();
+                    .stream().map(Benchmark::key).sorted().toList();
             if (!expected.equals(actual)) {
                 mismatches.add(period + ": expected " + expected.size() + " lines, got " + actual.size()
                         + (expected.size() == actual.size() ? " with other values" : ""));
             }
         }
         return mismatches;
-    }
-
-    private static String key(BillingLine line) {
-        return String.join(" ", line.subscriptionId(), line.billingAccountId(), line.metric(), line.unit(),
-                Quantities.render(line.quantity()), Long.toString(line.eventCount()));
-    }
-
-    private Path resultsDir() {
-        return Optional.ofNullable(resultsDir).orElse(MeterlakeHome.path().resolve("bench").resolve("results"));
     }
 
     private static Map<String, Object> row(String pipeline, long events, Duration elapsed, Duration stream) {
@@ -256,15 +232,6 @@ final class StreamBench implements Callable<Integer> {
         row.put("events_per_second", Math.round(events / seconds(elapsed)));
         row.put("stream_ratio", ratio(elapsed, stream));
         return row;
-    }
-
-    /** How fast the stream is relative to a pipeline that took {@code other}: other's time ÷ the stream's. */
-    private static double ratio(Duration other, Duration stream) {
-        return Math.round(seconds(other) / seconds(stream) * 1000) / 1000.0;
-    }
-
-    private static double seconds(Duration duration) {
-        return Math.max(duration.toNanos(), 1) / 1e9;
     }
 
     private static int freePort() throws IOException {
