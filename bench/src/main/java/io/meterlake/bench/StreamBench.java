@@ -60,7 +60,7 @@ import static org.apache.spark.sql.functions.window;
  * recomputed, must equal the generator's truth for every period.
  */
 @Command(name = "stream", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Stream throughput: Meterlake's stream vs the plain loop and a no-op sink.", "",
+        description = {"Stream throughput: Meterlake's stream vs the plain loop, Flink SQL and a no-op sink.", "",
             "Preloads a local Kafka topic (3 partitions) with --size generated events (5% duplicates, 1% conflicts,",
             "2% late, ~270 bytes of JSON each), then times: the plain Java loop (KafkaConsumer + Jackson + HashSet + HashMap, one thread",
             "per core), Flink 2.2.1 SQL doing parse, ROW_NUMBER dedup and 1-hour tumbling sums (own JVM), the",
