@@ -8,7 +8,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import io.meterlake.output.Output;
+
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -25,6 +32,9 @@ abstract class Benchmark implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** The results file {@link #report} wrote. */
+    Path file;
+
     void progress(String text) {
         spec.commandLine().getErr().println("bench " + spec.name() + ": " + text);
         spec.commandLine().getErr().flush();
@@ -32,6 +42,26 @@ abstract class Benchmark implements Callable<Integer> {
 
     Path resultsDir() {
         return Optional.ofNullable(resultsDir).orElse(MeterlakeHome.path().resolve("bench").resolve("results"));
+    }
+
+    /**
+     * Writes the results file; with {@code --format json} also prints them as one object (the
+     * parameters, the rows, the extras and the file) and returns true, else returns false for the
+     * benchmark to print its table.
+     */
+    boolean report(Map<String, Object> parameters, List<Map<String, Object>> rows, Map<String, Object> extra,
+            PrintWriter out) {
+        Path file = BenchResults.write(resultsDir(), spec.name(), Instant.now(), parameters, rows, extra);
+        this.file = file;
+        if (!format.json()) {
+            return false;
+        }
+        Map<String, Object> json = new LinkedHashMap<>(parameters);
+        json.put("results", rows);
+        json.putAll(extra);
+        json.put("file", file.toString());
+        Output.json(out, json);
+        return true;
     }
 
     /** A billing line as one comparable string, quantity rendered with its 9 fraction digits. */

@@ -124,16 +124,8 @@ final class RecomputeBench extends Benchmark {
         extra.put("ratio_reconcile_to_duckdb", ratio(duckTime, reconcile));
         extra.put("lines", ours.size());
         extra.put("totals_match", equal);
-        Path file = BenchResults.write(resultsDir(), "recompute", Instant.now(), parameters, rows, extra);
-
         PrintWriter out = spec.commandLine().getOut();
-        if (format.json()) {
-            Map<String, Object> json = new LinkedHashMap<>(parameters);
-            json.put("results", rows);
-            json.putAll(extra);
-            json.put("file", file.toString());
-            Output.json(out, json);
-        } else {
+        if (!report(parameters, rows, extra, out)) {
             out.println("recompute benchmark: " + rawRows + " raw rows in " + parquet.size() + " files, period " + period
                     + ", " + BenchResults.machine());
             List<List<String>> table = new ArrayList<>();

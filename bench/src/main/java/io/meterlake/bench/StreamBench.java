@@ -158,16 +158,8 @@ final class StreamBench extends Benchmark {
         extra.put("ratio_stream_to_noop_sink", ratio(noop, stream));
         extra.put("truth_matches", mismatches.isEmpty());
         extra.put("truth_mismatches", mismatches);
-        Path file = BenchResults.write(resultsDir(), "stream", Instant.now(), parameters, rows, extra);
-
         PrintWriter out = spec.commandLine().getOut();
-        if (format.json()) {
-            Map<String, Object> json = new LinkedHashMap<>(parameters);
-            json.put("results", rows);
-            json.putAll(extra);
-            json.put("file", file.toString());
-            Output.json(out, json);
-        } else {
+        if (!report(parameters, rows, extra, out)) {
             List<List<String>> table = new ArrayList<>();
             for (Map<String, Object> row : rows) {
                 table.add(List.of(row.get("pipeline").toString(), row.get("events").toString(),

@@ -41,10 +41,8 @@ class S3EndToEndIT {
         dir = Files.createTempDirectory("meterlake-s3-it");
         int kafkaPort = FreePorts.next();
         int s3Port = FreePorts.next();
-        settings = List.of("--set", "stack.dir=" + dir.resolve("stack"), "--set", "stack.trino-port=" + FreePorts.next(),
-                "--set", "stack.kafka-port=" + kafkaPort, "--set", "stack.kafka-controller-port=" + FreePorts.next(),
-                "--set", "kafka.bootstrap-servers=127.0.0.1:" + kafkaPort,
-                "--set", "stack.s3-port=" + s3Port, "--set", "s3.endpoint=http://127.0.0.1:" + s3Port);
+        settings = new ArrayList<>(BillingPeriodsCheck.localStack(dir.resolve("stack"), kafkaPort));
+        settings.addAll(List.of("--set", "stack.s3-port=" + s3Port, "--set", "s3.endpoint=http://127.0.0.1:" + s3Port));
         started = run(0, "stack", "start", "--with-s3", "--with-trino");
 
         run(0, "generate", "--events", "3000", "--seed", "21", "--bootstrap-servers", "127.0.0.1:" + kafkaPort,

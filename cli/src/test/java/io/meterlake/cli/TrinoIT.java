@@ -34,9 +34,7 @@ class TrinoIT {
         dir = Files.createTempDirectory("meterlake-trino-it");
         warehouse = dir.resolve("warehouse").toString();
         int kafkaPort = FreePorts.next();
-        settings = List.of("--set", "stack.dir=" + dir.resolve("stack"), "--set", "stack.trino-port=" + FreePorts.next(),
-                "--set", "stack.kafka-port=" + kafkaPort, "--set", "stack.kafka-controller-port=" + FreePorts.next(),
-                "--set", "kafka.bootstrap-servers=127.0.0.1:" + kafkaPort);
+        settings = BillingPeriodsCheck.localStack(dir.resolve("stack"), kafkaPort);
         // Trino first, over an empty warehouse: registration finds nothing yet.
         assertThat(run(0, "stack", "start", "--with-trino").out()).contains("trino started on jdbc:trino://127.0.0.1:")
                 .contains("0 tables and 0 views");
