@@ -2,6 +2,7 @@ package io.meterlake.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.MetricCatalog;
@@ -144,7 +145,7 @@ class IngestEndToEndIT extends SparkTestBase {
         Recompute recompute = new Recompute(CATALOG);
         List<Row> rows = new ArrayList<>();
         for (String period : truth.lines().stream().map(Truth.Line::period).distinct().toList()) {
-            for (Row row : recompute.lines(raw, Period.parse(period)).collectAsList()) {
+            for (Row row : recompute.lines(RankedRaw.of(raw), Period.parse(period)).collectAsList()) {
                 rows.add(RowFactory.create(period, row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID),
                         row.getAs(Columns.METRIC), row.getAs(Columns.UNIT), Quantities.render(row.getAs(Columns.QUANTITY)),
                         row.getAs(Columns.EVENT_COUNT)));

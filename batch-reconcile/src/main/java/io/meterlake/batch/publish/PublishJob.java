@@ -1,5 +1,6 @@
 package io.meterlake.batch.publish;
 
+import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.batch.reconcile.ReconcileJob;
 import io.meterlake.batch.reconcile.StreamWatermark;
@@ -72,7 +73,7 @@ public final class PublishJob {
         long rawVersion = ReconcileJob.pinRaw(warehouse, OptionalLong.empty());
         warehouse.ensureBatchTables();
         List<BillingLine> lines = Recompute.collect(new Recompute(config.catalog())
-                .lines(warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, rawVersion), period));
+                .lines(RankedRaw.of(warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, rawVersion)), period));
         byte[] content = CanonicalRendering.render(period.toString(), lines);
         String contentSha256 = Signing.sha256Hex(content);
 

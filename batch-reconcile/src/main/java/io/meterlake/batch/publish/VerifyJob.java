@@ -1,5 +1,6 @@
 package io.meterlake.batch.publish;
 
+import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.BillingLine;
@@ -70,7 +71,7 @@ public final class VerifyJob {
         String recomputedSha256 = null;
         try {
             List<BillingLine> recomputed = Recompute.collect(new Recompute(config.catalog()).lines(
-                    warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, header.rawTableVersion()), period));
+                    RankedRaw.of(warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, header.rawTableVersion())), period));
             recomputedSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), recomputed));
             mismatches.addAll(differences(stored, recomputed, header.rawTableVersion()));
         } catch (Exception e) { // Spark rethrows a missing file as a checked SparkException

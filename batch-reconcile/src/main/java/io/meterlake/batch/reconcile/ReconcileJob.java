@@ -1,5 +1,6 @@
 package io.meterlake.batch.reconcile;
 
+import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
@@ -66,39 +67,37 @@ public final class ReconcileJob {
         String runId = period + "/raw-v" + rawVersion + version("/provisional-v", provisionalVersion)
                 + version("/progress-v", stream.progressTableVersion());
 
-        List<BillingLine> lines = Recompute.collect(new Recompute(config.catalog()).lines(raw, period));
-        String contentSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), lines));
-
-        Dataset<Row> report = new Reconciliation(config.catalog(), config.stream().window())
-                .compare(raw, provisional, period, watermark)
-                .withColumn(Columns.PERIOD, lit(period.toString()))
-                .withColumn(Columns.RUN_ID, lit(runId))
-                .withColumn(Columns.RAW_TABLE_VERSION, lit(rawVersion))
-                .withColumn(Columns.PROVISIONAL_TABLE_VERSION, provisionalVersion.isPresent()
-                        ? lit(provisionalVersion.getAsLong()) : lit(null).cast(DataTypes.LongType))
-                .withColumn(Columns.STREAM_WATERMARK, watermark == null ? lit(null).cast(DataTypes.TimestampType)
-                        : lit(Timestamp.from(watermark)))
-                .select(Arrays.stream(Tables.RECONCILIATION.fields()).map(StructField::name).map(name -> col(name))
-                        .toArray(org.apache.spark.sql.Column[]::new))
-                .persist();
-        try {
-            boolean current = isCurrentRun(period, runId);
-            boolean recorded = current
-                    && warehouse.committedTransaction(Tables.RECONCILIATION_REPORT, reportAppId(runId)).isPresent();
-            // The report first: the authoritative rows name the run whose report explains them.
-            warehouse.appendIdempotent(report, Tables.RECONCILIATION_REPORT, reportAppId(runId), 0);
-            if (!current) {
-                warehouse.replaceWhere(authoritativeRows(period, runId, rawVersion, lines),
-                        Tables.USAGE_AGGREGATES_AUTHORITATIVE, Columns.PERIOD, period.toString());
+        // One ranking of raw feeds the lines, the report and the conflict count.
+        try (RankedRaw ranked = RankedRaw.of(raw).persistFor(period)) {
+            List<BillingLine> lines = Recompute.collect(new Recompute(config.catalog()).lines(ranked, period));
+            String contentSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), lines));
+            Dataset<Row> report = new Reconciliation(config.catalog(), config.stream().window())
+                    .compare(ranked, provisional, period, watermark)
+                    .withColumn(Columns.PERIOD, lit(period.toString()))
+                    .withColumn(Columns.RUN_ID, lit(runId))
+                    .withColumn(Columns.RAW_TABLE_VERSION, lit(rawVersion))
+                    .withColumn(Columns.PROVISIONAL_TABLE_VERSION, provisionalVersion.isPresent()
+                            ? lit(provisionalVersion.getAsLong()) : lit(null).cast(DataTypes.LongType))
+                    .withColumn(Columns.STREAM_WATERMARK, watermark == null
+                            ? lit(null).cast(DataTypes.TimestampType) : lit(Timestamp.from(watermark)))
+                    .select(Arrays.stream(Tables.RECONCILIATION.fields()).map(StructField::name).map(name -> col(name))
+                            .toArray(org.apache.spark.sql.Column[]::new))
+                    .persist();
+            try {
+                boolean current = isCurrentRun(period, runId);
+                boolean recorded = current
+                        && warehouse.committedTransaction(Tables.RECONCILIATION_REPORT, reportAppId(runId)).isPresent();
+                // The report first: the authoritative rows name the run whose report explains them.
+                warehouse.appendIdempotent(report, Tables.RECONCILIATION_REPORT, reportAppId(runId), 0);
+                if (!current) {
+                    warehouse.replaceWhere(authoritativeRows(period, runId, rawVersion, lines),
+                            Tables.USAGE_AGGREGATES_AUTHORITATIVE, Columns.PERIOD, period.toString());
+                }
+                return new ReconcileResult(period.toString(), runId, rawVersion, provisionalVersion, watermark, lines,
+                        contentSha256, summarize(report), ranked.conflictedIdentities(period), recorded);
+            } finally {
+                report.unpersist();
             }
-            long conflicts = Recompute.conflicts(raw.join(raw.where(Recompute.inPeriod(period))
-                    .select(col(Columns.SOURCE), col(Columns.EVENT_ID)).distinct(),
-                    Reconciliation.names(Columns.SOURCE, Columns.EVENT_ID),
-                    "left_semi")).count();
-            return new ReconcileResult(period.toString(), runId, rawVersion, provisionalVersion, watermark, lines,
-                    contentSha256, summarize(report), conflicts, recorded);
-        } finally {
-            report.unpersist();
         }
     }
 

@@ -1,6 +1,6 @@
 package io.meterlake.batch.reconcile;
 
-import io.meterlake.batch.recompute.Recompute;
+import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.period.Period;
 import io.meterlake.pipeline.UsageAggregation;
@@ -22,7 +22,7 @@ import static org.apache.spark.sql.functions.window;
 
 /**
  * Provisional against authoritative, per (subscription, entitlement, metric, window) of a period, as
- * pure functions of pinned snapshots: the authoritative side is {@link Recompute}'s global
+ * pure functions of pinned snapshots: the authoritative side is {@link RankedRaw}'s global
  * deduplication aggregated in the stream's own windows with the stream's own aggregation, so the two
  * sides differ only in input. Each row gets a {@link Cause}.
  */
@@ -43,9 +43,8 @@ public final class Reconciliation {
     }
 
     /** Authoritative quantity and event count per key and window of the period. */
-    public Dataset<Row> authoritativeWindows(Dataset<Row> raw, Period period) {
-        Dataset<Row> events = Recompute.deduplicate(raw).where(Recompute.inPeriod(period));
-        return withWindowBounds(aggregation.aggregate(events.groupBy(windowOf(), col(Columns.SUBSCRIPTION_ID),
+    public Dataset<Row> authoritativeWindows(RankedRaw raw, Period period) {
+        return withWindowBounds(aggregation.aggregate(raw.events(period).groupBy(windowOf(), col(Columns.SUBSCRIPTION_ID),
                 col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.METRIC), col(Columns.UNIT))));
     }
 
@@ -53,7 +52,7 @@ public final class Reconciliation {
      * The report rows (without run columns) of {@code provisional} against {@code raw}'s period;
      * {@code watermark} is the stream's, or null when no stream has run.
      */
-    public Dataset<Row> compare(Dataset<Row> raw, Dataset<Row> provisional, Period period, Instant watermark) {
+    public Dataset<Row> compare(RankedRaw raw, Dataset<Row> provisional, Period period, Instant watermark) {
         Dataset<Row> authoritative = authoritativeWindows(raw, period);
         Dataset<Row> streamed = provisional.where(col(Columns.WINDOW_START).geq(lit(Timestamp.from(period.start())))
                 .and(col(Columns.WINDOW_START).lt(lit(Timestamp.from(period.end())))));
@@ -92,9 +91,8 @@ public final class Reconciliation {
     }
 
     /** Keys and windows holding any record (first or not) of an identity received with different contents. */
-    private Dataset<Row> conflictedWindows(Dataset<Row> raw) {
-        Dataset<Row> identities = Recompute.conflicts(raw).select(col(Columns.SOURCE), col(Columns.EVENT_ID));
-        return withWindowBounds(raw.join(identities, names(Columns.SOURCE, Columns.EVENT_ID), "left_semi")
+    private Dataset<Row> conflictedWindows(RankedRaw raw) {
+        return withWindowBounds(raw.conflictedRecords()
                 .select(windowOf(), col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC)))
                 .select(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC),
                         col(Columns.WINDOW_START))
@@ -113,7 +111,7 @@ public final class Reconciliation {
     }
 
     /** Column names as the Scala sequence {@code Dataset.join} takes. */
-    static scala.collection.Seq<String> names(String... columns) {
+    private static scala.collection.Seq<String> names(String... columns) {
         return scala.collection.JavaConverters.asScalaBuffer(java.util.List.of(columns));
     }
 

@@ -63,8 +63,8 @@ class RecomputeTest extends SparkTestBase {
                 event().id("s1").metric("storage.stored", "GB").quantity("1.5").at("2026-10-02T00:00:00Z").json(),
                 event().id("s2").metric("storage.stored", "MB").quantity("2500").at("2026-10-03T00:00:00Z").json());
 
-        Dataset<Row> october = new Recompute(CONFIG.catalog()).lines(raw, Period.parse("2026-10"));
-        Dataset<Row> november = new Recompute(CONFIG.catalog()).lines(raw, Period.parse("2026-11"));
+        Dataset<Row> october = new Recompute(CONFIG.catalog()).lines(RankedRaw.of(raw), Period.parse("2026-10"));
+        Dataset<Row> november = new Recompute(CONFIG.catalog()).lines(RankedRaw.of(raw), Period.parse("2026-11"));
 
         assertDataFrameNoOrderEquals(lines(
                 RowFactory.create("sub-std", "acct-1", "functions.invocations", "count", 2L, new BigDecimal("5.000000000")),
@@ -85,13 +85,14 @@ class RecomputeTest extends SparkTestBase {
                 event().id("b").quantity("1").json(),
                 event().id("b").quantity("1").json());
 
-        List<Row> conflicts = Recompute.conflicts(raw).collectAsList();
+        RankedRaw ranked = RankedRaw.of(raw);
 
-        assertThat(conflicts).singleElement().satisfies(row -> {
-            assertThat(row.getString(row.fieldIndex(Columns.EVENT_ID))).isEqualTo("a");
-            assertThat(row.getLong(row.fieldIndex(Columns.RECORDS_IN))).isEqualTo(2);
-        });
-        assertThat(Recompute.deduplicate(raw).where(col(Columns.EVENT_ID).equalTo("a"))
+        assertThat(ranked.conflictedRecords().select(Columns.EVENT_ID, Columns.QUANTITY).collectAsList())
+                .extracting(row -> row.getString(0) + "=" + row.getDecimal(1).stripTrailingZeros().toPlainString())
+                .containsExactlyInAnyOrder("a=3", "a=5");
+        assertThat(ranked.conflictedIdentities(Period.parse("2026-10"))).isEqualTo(1);
+        assertThat(ranked.conflictedIdentities(Period.parse("2026-11"))).isZero();
+        assertThat(ranked.events(Period.parse("2026-10")).where(col(Columns.EVENT_ID).equalTo("a"))
                 .select(Columns.QUANTITY).first().getDecimal(0)).isEqualByComparingTo("3");
     }
 

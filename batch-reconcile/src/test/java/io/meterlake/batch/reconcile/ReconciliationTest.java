@@ -1,5 +1,6 @@
 package io.meterlake.batch.reconcile;
 
+import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.period.Period;
@@ -88,7 +89,7 @@ class ReconciliationTest extends SparkTestBase {
         Instant watermark = Instant.parse("2026-10-06T00:00:00Z");
 
         Dataset<Row> report = new Reconciliation(CONFIG.catalog(), Duration.ofHours(1))
-                .compare(workload(), provisional, OCTOBER, watermark);
+                .compare(RankedRaw.of(workload()), provisional, OCTOBER, watermark);
 
         assertThat(byWindow(report)).containsExactlyEntriesOf(new TreeMap<>(Map.of(
                 Instant.parse("2026-10-05T10:00:00Z"), List.of("MATCH", "3.000000000", "3.000000000", "0.000000000"),
@@ -105,7 +106,7 @@ class ReconciliationTest extends SparkTestBase {
     @Test
     void withoutAStreamNothingIsLateOnlyNotYetStreamed() {
         Dataset<Row> report = new Reconciliation(CONFIG.catalog(), Duration.ofHours(1))
-                .compare(workload(), provisional(), OCTOBER, null);
+                .compare(RankedRaw.of(workload()), provisional(), OCTOBER, null);
 
         assertThat(byWindow(report).values()).extracting(cells -> cells.get(0))
                 .containsExactly("NOT_YET_STREAMED", "CONFLICT", "NOT_YET_STREAMED", "NOT_YET_STREAMED",
@@ -115,7 +116,7 @@ class ReconciliationTest extends SparkTestBase {
     @Test
     void authoritativeWindowsUseTheStreamsWindowsAndAggregation() {
         Dataset<Row> windows = new Reconciliation(CONFIG.catalog(), Duration.ofHours(1))
-                .authoritativeWindows(workload(), OCTOBER);
+                .authoritativeWindows(RankedRaw.of(workload()), OCTOBER);
 
         assertThat(windows.count()).isEqualTo(5);
         Row late = windows.where(org.apache.spark.sql.functions.col(Columns.WINDOW_START)
