@@ -16,6 +16,8 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.unhex;
+import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * A raw snapshot reduced to what billing reads, with the global deduplication computed once: one
@@ -38,17 +40,22 @@ public final class RankedRaw implements AutoCloseable {
 
     /** Every record of {@code raw}, ranked; lazy. */
     public static RankedRaw of(Dataset<Row> raw) {
-        WindowSpec identity = Window.partitionBy(col(Columns.SOURCE), col(Columns.EVENT_ID)).orderBy(
+        // The identity's 64-bit hash leads the partitioning so that the sort compares longs, not shared
+        // string prefixes ("forge-", "evt-"); it refines nothing, as it is a function of the identity.
+        // The SHA-256 hashes go through the shuffle as their 32 bytes, not 64 hex characters: lowercase
+        // hex and its bytes sort alike.
+        WindowSpec identity = Window.partitionBy(xxhash64(col(Columns.SOURCE), col(Columns.EVENT_ID)),
+                col(Columns.SOURCE), col(Columns.EVENT_ID)).orderBy(
                 col(Columns.INGESTED_AT).asc(), col(Columns.KAFKA_PARTITION).asc_nulls_last(),
-                col(Columns.KAFKA_OFFSET).asc_nulls_last(), col(Columns.FILE_SHA256).asc_nulls_last(),
-                col(Columns.LINE_NUMBER).asc_nulls_last(), col(Columns.PAYLOAD_SHA256).asc());
+                col(Columns.KAFKA_OFFSET).asc_nulls_last(), unhex(col(Columns.FILE_SHA256)).asc_nulls_last(),
+                col(Columns.LINE_NUMBER).asc_nulls_last(), unhex(col(Columns.PAYLOAD_SHA256)).asc());
         WindowSpec wholeIdentity = identity.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
+        Column content = unhex(col(Columns.CONTENT_SHA256));
         return new RankedRaw(raw.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
                 col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
                 col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
                 row_number().over(identity).as(RANK),
-                min(col(Columns.CONTENT_SHA256)).over(wholeIdentity)
-                        .notEqual(max(col(Columns.CONTENT_SHA256)).over(wholeIdentity)).as(CONFLICTED)));
+                min(content).over(wholeIdentity).notEqual(max(content).over(wholeIdentity)).as(CONFLICTED)));
     }
 
     /**
