@@ -59,7 +59,8 @@ public final class StreamCommand implements Callable<Integer> {
     KafkaOptions kafka;
 
     @Option(names = "--trigger", paramLabel = "<duration>",
-            description = "Micro-batch interval, e.g. 10s, 500ms, 2m (default: the stream.trigger setting, 10s).")
+            description = {"Micro-batch interval of the Kafka query, e.g. 10s, 500ms, 2m (default: the stream.trigger",
+                "setting, 10s). The provisional aggregates follow each raw commit within a second."})
     String trigger;
 
     @Option(names = "--available-now", description = "Process what is available now, then exit.")

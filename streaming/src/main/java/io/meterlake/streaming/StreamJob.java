@@ -44,6 +44,8 @@ import static org.apache.spark.sql.functions.window;
  * state store; checkpoints under {@link MeterlakeConfig#checkpointRoot()}.
  */
 public final class StreamJob {
+    /** How often the provisional query looks for new raw commits when running continuously. */
+    public static final Duration FOLLOW = Duration.ofSeconds(1);
     private static final String ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider";
 
     private final SparkSession spark;
@@ -72,12 +74,16 @@ public final class StreamJob {
         }
     }
 
-    /** Runs both queries with a processing-time trigger until one stops or fails. */
+    /**
+     * Runs until one query stops or fails: raw starts a micro-batch every {@code trigger}; provisional
+     * checks raw for new commits every {@link #FOLLOW} (or every {@code trigger}, if shorter), so a raw
+     * batch reaches the provisional aggregates right after it commits rather than one trigger later.
+     */
     public void runContinuously(Duration trigger) throws StreamingQueryException, TimeoutException {
         ProgressRecorder recorder = prepare();
-        Trigger every = Trigger.ProcessingTime(trigger.toMillis());
-        StreamingQuery raw = startRaw(every);
-        StreamingQuery provisional = startProvisional(every);
+        StreamingQuery raw = startRaw(Trigger.ProcessingTime(trigger.toMillis()));
+        StreamingQuery provisional = startProvisional(Trigger.ProcessingTime(
+                Math.min(trigger.toMillis(), FOLLOW.toMillis())));
         try {
             // Returns when either query stops; rethrows the failure of a query that failed.
             spark.streams().awaitAnyTermination();
