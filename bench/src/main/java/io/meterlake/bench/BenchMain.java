@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         description = {"Benchmark the pipeline against the machine's limit and its peers.", "",
             "Each benchmark runs its real parts on this machine (a Kafka broker, Spark, Delta), prints a table",
             "and writes bench/results/<name>-<date>.json. Not part of the unit tests; a tiny --size keeps it honest."},
-        subcommands = {StreamBench.class, RecomputeBench.class})
+        subcommands = {StreamBench.class, FreshnessBench.class, RecomputeBench.class, StateBench.class})
 public final class BenchMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

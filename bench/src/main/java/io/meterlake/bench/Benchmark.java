@@ -75,6 +75,17 @@ abstract class Benchmark implements Callable<Integer> {
         return Math.round(seconds(other) / seconds(ours) * 1000) / 1000.0;
     }
 
+    /** Deletes a benchmark's temporary directory and everything in it. */
+    static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(path);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
     static double seconds(Duration duration) {
         return Math.max(duration.toNanos(), 1) / 1e9;
     }

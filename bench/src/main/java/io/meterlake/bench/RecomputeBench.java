@@ -6,7 +6,6 @@ import io.meterlake.batch.reconcile.ReconcileResult;
 import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.Metric;
 import io.meterlake.config.ConfigLoader;
-import io.meterlake.config.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.BillingLine;
 import io.meterlake.model.Entitlement;
@@ -14,24 +13,19 @@ import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Tables;
 import io.meterlake.spark.SparkSessions;
-import io.meterlake.stack.MeterlakeHome;
 import io.meterlake.table.Warehouse;
-import io.meterlake.validation.Quantities;
 import io.meterlake.workload.WorkloadGenerator;
 import io.meterlake.workload.WorkloadSpec;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,9 +42,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 /**
@@ -74,6 +66,14 @@ final class RecomputeBench extends Benchmark {
     @Override
     public Integer call() throws Exception {
         Path work = Files.createTempDirectory("meterlake-bench-recompute");
+        try {
+            return run(work);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private int run(Path work) throws Exception {
         Map<String, String> settings = Map.of("warehouse", work.resolve("warehouse").toString(),
                 "spark.master", "local[*]");
         MeterlakeConfig config = ConfigLoader.load(ConfigLoader.defaultConfDir(), List.of(), settings);

@@ -1,8 +1,7 @@
 package io.meterlake.bench;
 
+import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
-import io.meterlake.config.ConfigLoader;
-import io.meterlake.config.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.BillingLine;
 import io.meterlake.model.Entitlement;
@@ -14,12 +13,10 @@ import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.spark.SparkSessions;
 import io.meterlake.stack.EventProducer;
-import io.meterlake.stack.LocalKafka;
-import io.meterlake.stack.MeterlakeHome;
 import io.meterlake.streaming.StreamJob;
+import io.meterlake.streaming.sink.StreamJobNames;
 import io.meterlake.streaming.source.KafkaSource;
 import io.meterlake.table.Warehouse;
-import io.meterlake.validation.Quantities;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.WorkloadGenerator;
 import io.meterlake.workload.WorkloadSpec;
@@ -28,14 +25,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.Trigger;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,9 +36,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.apache.spark.sql.functions.col;
@@ -66,32 +56,14 @@ import static org.apache.spark.sql.functions.window;
             "per core), Flink 2.2.1 SQL doing parse, ROW_NUMBER dedup and 1-hour tumbling sums (own JVM), the",
             "stream's pipeline into a no-op sink, and 'stream --available-now' with all sinks."})
 final class StreamBench extends Benchmark {
-    private static final String TOPIC = "usage-events";
-
     @Option(names = "--size", defaultValue = "2000000", paramLabel = "<events>",
             description = "Events to preload (default: ${DEFAULT-VALUE}).")
     long size;
 
     @Override
     public Integer call() throws Exception {
-        Path work = Files.createTempDirectory("meterlake-bench-stream");
-        int kafkaPort = freePort();
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("warehouse", work.resolve("warehouse").toString());
-        settings.put("stack.dir", work.resolve("stack").toString());
-        settings.put("stack.kafka-port", Integer.toString(kafkaPort));
-        settings.put("stack.kafka-controller-port", Integer.toString(freePort()));
-        settings.put("kafka.bootstrap-servers", "127.0.0.1:" + kafkaPort);
-        settings.put("spark.master", "local[*]");
-        MeterlakeConfig config = ConfigLoader.load(ConfigLoader.defaultConfDir(), List.of(), settings);
-        LocalKafka kafka = new LocalKafka(work.resolve("stack"), MeterlakeHome.kafkaLib(), kafkaPort,
-                config.stack().kafkaControllerPort());
-        progress("starting Kafka on " + kafka.bootstrapServers());
-        kafka.start(TOPIC, 3);
-        try {
-            return run(config, kafka.bootstrapServers(), work);
-        } finally {
-            kafka.stop();
+        try (BenchKafka kafka = BenchKafka.start("stream", Map.of(), this)) {
+            return run(kafka.config, kafka.bootstrapServers(), kafka.work);
         }
     }
 
@@ -102,11 +74,11 @@ final class StreamBench extends Benchmark {
         WorkloadSpec workload = new WorkloadSpec(size, 42, 20, WorkloadGenerator.defaultStart(now),
                 WorkloadGenerator.defaultDays(now), 0.05, 0.01, 0.02, 0.0);
         WorkloadGenerator generator = new WorkloadGenerator(workload, config, now);
-        progress("preloading " + size + " events into topic " + TOPIC);
+        progress("preloading " + size + " events into topic " + BenchKafka.TOPIC);
         AtomicLong bytes = new AtomicLong();
         long produceStarted = System.nanoTime();
         Truth truth;
-        try (EventProducer producer = EventProducer.open(bootstrapServers, TOPIC)) {
+        try (EventProducer producer = EventProducer.open(bootstrapServers, BenchKafka.TOPIC)) {
             truth = generator.generate(line -> {
                 bytes.addAndGet(line.length());
                 producer.send(line);
@@ -116,10 +88,10 @@ final class StreamBench extends Benchmark {
         Duration produce = Duration.ofNanos(System.nanoTime() - produceStarted);
 
         progress("plain loop (machine limit)");
-        PlainLoop.Result loop = PlainLoop.run(bootstrapServers, TOPIC, Runtime.getRuntime().availableProcessors());
+        PlainLoop.Result loop = PlainLoop.run(bootstrapServers, BenchKafka.TOPIC, Runtime.getRuntime().availableProcessors());
 
         progress("Flink 2.2.1 SQL (own JVM)");
-        Duration flink = FlinkPeerProcess.run(bootstrapServers, TOPIC, work.resolve("flink"));
+        Duration flink = FlinkPeerProcess.run(bootstrapServers, BenchKafka.TOPIC, work.resolve("flink"));
 
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-stream");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
@@ -132,8 +104,13 @@ final class StreamBench extends Benchmark {
 
         progress("Spark, stream --available-now with all sinks");
         long started = System.nanoTime();
-        new StreamJob(spark, config, Clock.systemUTC(), new PrintWriter(java.io.OutputStream.nullOutputStream()))
-                .runAvailableNow();
+        double rawSeconds;
+        double provisionalSeconds;
+        try (QueryProgressLog queries = QueryProgressLog.register(spark)) {
+            new StreamJob(spark, config, Clock.systemUTC(), spec.commandLine().getErr()).runAvailableNow();
+            rawSeconds = queries.seconds(StreamJobNames.RAW);
+            provisionalSeconds = queries.seconds(StreamJobNames.PROVISIONAL);
+        }
         Duration stream = Duration.ofNanos(System.nanoTime() - started);
 
         progress("checking the stream's tables against the generator's truth");
@@ -149,13 +126,15 @@ final class StreamBench extends Benchmark {
         parameters.put("events", records);
         parameters.put("average_record_bytes", bytes.get() / Math.max(1, records));
         parameters.put("duplicate_rate", workload.duplicateRate());
-        parameters.put("partitions", 3);
+        parameters.put("partitions", BenchKafka.PARTITIONS);
         parameters.put("produce_events_per_second", Math.round(records / seconds(produce)));
         parameters.put("shuffle_partitions", config.shufflePartitions());
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("ratio_stream_to_plain_loop", ratio(loop.elapsed(), stream));
         extra.put("ratio_stream_to_flink", ratio(flink, stream));
         extra.put("ratio_stream_to_noop_sink", ratio(noop, stream));
+        extra.put("raw_query_seconds", rawSeconds);
+        extra.put("provisional_query_seconds", provisionalSeconds);
         extra.put("truth_matches", mismatches.isEmpty());
         extra.put("truth_mismatches", mismatches);
         PrintWriter out = spec.commandLine().getOut();
@@ -169,6 +148,9 @@ final class StreamBench extends Benchmark {
             out.println("stream benchmark: " + records + " events (~" + parameters.get("average_record_bytes")
                     + " bytes, 5% duplicates, 3 partitions), " + BenchResults.machine());
             Output.table(out, List.of("pipeline", "events", "seconds", "events/s", "Meterlake stream ÷ this"), table);
+            out.println("Meterlake stream: " + rawSeconds + " s in the raw query (Kafka → parse, validate, attribute →"
+                    + " quarantine, raw, progress), " + provisionalSeconds + " s in the provisional query (raw → RocksDB"
+                    + " dedup → windows → MERGE)");
             out.println("truth: " + (mismatches.isEmpty() ? "the stream's raw table, recomputed, equals the generator's"
                     + " truth for every period" : "MISMATCH " + mismatches));
             out.println("results: " + file);
@@ -201,7 +183,7 @@ final class StreamBench extends Benchmark {
     private static List<String> compareWithTruth(SparkSession spark, Warehouse warehouse, MeterlakeConfig config,
             Truth truth) {
         List<String> mismatches = new ArrayList<>();
-        Dataset<Row> raw = warehouse.read(Tables.RAW_USAGE_EVENTS);
+        RankedRaw raw = RankedRaw.of(warehouse.read(Tables.RAW_USAGE_EVENTS));
         for (String period : new TreeSet<>(truth.lines().stream().map(Truth.Line::period).toList())) {
             List<String> expected = truth.lines().stream().filter(line -> line.period().equals(period))
                     .map(line -> key(new BillingLine(line.subscriptionId(), line.billingAccountId(), line.metric(),
@@ -224,11 +206,5 @@ final class StreamBench extends Benchmark {
         row.put("events_per_second", Math.round(events / seconds(elapsed)));
         row.put("stream_ratio", ratio(elapsed, stream));
         return row;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -66,4 +66,32 @@ class BenchSmokeIT {
         assertThat(result.get("results")).hasSize(2);
         assertThat(results.resolve(result.get("file").asText()).getFileName().toString()).startsWith("recompute-");
     }
+
+    @Test
+    void freshnessBenchmarkSeesEveryEventArriveInTheProvisionalAggregates() throws IOException {
+        JsonNode result = run("freshness", "--rate", "100", "--warmup", "PT5S", "--duration", "PT15S",
+                "--results-dir", results.toString(), "--format", "json");
+
+        assertThat(result.get("events_never_visible").asLong()).as(result.toString()).isZero();
+        assertThat(result.get("events_measured").asLong()).isBetween(1300L, 1600L);
+        assertThat(result.get("results")).extracting(row -> row.get("percentile").asText())
+                .containsExactly("p50", "p95", "p99", "max");
+        double p50 = result.get("results").get(0).get("seconds").asDouble();
+        double max = result.get("results").get(3).get("seconds").asDouble();
+        assertThat(p50).isPositive().isLessThanOrEqualTo(max);
+        // Nothing waits more than a trigger for its raw batch plus what the batches take, at 100 events/s.
+        assertThat(max).isLessThan(120);
+    }
+
+    @Test
+    void stateBenchmarkReadsTheDeduplicationStateOfTheStream() throws IOException {
+        JsonNode result = run("state", "--size", "6000", "--batches", "6", "--results-dir", results.toString(),
+                "--format", "json");
+
+        long retained = result.get("retained_keys").asLong();
+        assertThat(retained).as(result.toString()).isPositive().isLessThan(result.get("event_identities").asLong());
+        assertThat(result.get("bytes_per_key").asDouble()).isPositive();
+        assertThat(result.get("results")).extracting(row -> row.get("operator").asText())
+                .anyMatch(name -> name.startsWith("dedupe"));
+    }
 }

@@ -1,0 +1,102 @@
+package io.meterlake.bench;
+
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.streaming.StreamJob;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code meterlake stream} as it runs in production ({@link StreamJob#runContinuously}, both queries
+ * on their trigger) in a background thread, with every query's progress kept for the benchmark.
+ */
+final class RunningStream implements AutoCloseable {
+    private final SparkSession spark;
+    private final Thread thread;
+    private final QueryProgressLog progress;
+    private volatile Throwable failure;
+
+    private RunningStream(SparkSession spark, MeterlakeConfig config, Duration trigger) {
+        this.spark = spark;
+        this.progress = QueryProgressLog.register(spark);
+        StreamJob job = new StreamJob(spark, config, Clock.systemUTC(), new PrintWriter(OutputStream.nullOutputStream()));
+        this.thread = new Thread(() -> {
+            try {
+                job.runContinuously(trigger);
+            } catch (Throwable e) {
+                failure = e;
+            }
+        }, "meterlake-stream");
+        thread.setDaemon(true);
+    }
+
+    /** Starts both queries with {@code trigger}. */
+    static RunningStream start(SparkSession spark, MeterlakeConfig config, Duration trigger) {
+        RunningStream stream = new RunningStream(spark, config, trigger);
+        stream.thread.start();
+        return stream;
+    }
+
+    /** The progress reports of query {@code name} so far. */
+    List<StreamingQueryProgress> progress(String name) {
+        return progress.of(name);
+    }
+
+    /** Input rows query {@code name} has processed so far. */
+    long inputRows(String name) {
+        return progress.inputRows(name);
+    }
+
+    /** Waits until {@code done} holds (checked every 200 ms) or {@code timeout} passes; whether it held. */
+    boolean awaitUntil(BooleanSupplier done, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            checkAlive();
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        return true;
+    }
+
+    private void checkAlive() {
+        if (failure != null) {
+            throw new IllegalStateException("the stream failed: " + failure.getMessage(), failure);
+        }
+        if (!thread.isAlive()) {
+            throw new IllegalStateException("the stream stopped by itself");
+        }
+    }
+
+    /** Stops both queries and waits for the stream to return. */
+    @Override
+    public void close() throws InterruptedException {
+        for (StreamingQuery query : spark.streams().active()) {
+            try {
+                query.stop();
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("query " + query.name() + " did not stop", e);
+            }
+        }
+        thread.join(TimeUnit.MINUTES.toMillis(2));
+        // Let the listeners (the stream's progress recorder writes a row per batch) finish their work.
+        try {
+            spark.sparkContext().listenerBus().waitUntilEmpty(TimeUnit.MINUTES.toMillis(1));
+        } catch (java.util.concurrent.TimeoutException e) {
+            // A listener still busy after a minute: the figures do not depend on it.
+        }
+        progress.close();
+        if (failure != null) {
+            throw new IllegalStateException("the stream failed: " + failure.getMessage(), failure);
+        }
+    }
+}
