@@ -102,7 +102,7 @@ final class FreshnessBench extends Benchmark {
         Sent sent;
         List<StreamingQueryProgress> rawBatches;
         List<StreamingQueryProgress> provisionalBatches;
-        try (RunningStream stream = RunningStream.start(spark, config, trigger);
+        try (RunningStream stream = RunningStream.start(spark, config, trigger, spec.commandLine().getErr());
                 EventProducer producer = EventProducer.open(kafka.bootstrapServers(), BenchKafka.TOPIC)) {
             sent = send(producer, events, eventsPerSecond, stream);
             progress("sent " + sent.count + " events; waiting for the stream to count them");

@@ -6,7 +6,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,10 +23,10 @@ final class RunningStream implements AutoCloseable {
     private final QueryProgressLog progress;
     private volatile Throwable failure;
 
-    private RunningStream(SparkSession spark, MeterlakeConfig config, Duration trigger) {
+    private RunningStream(SparkSession spark, MeterlakeConfig config, Duration trigger, PrintWriter log) {
         this.spark = spark;
         this.progress = QueryProgressLog.register(spark);
-        StreamJob job = new StreamJob(spark, config, Clock.systemUTC(), new PrintWriter(OutputStream.nullOutputStream()));
+        StreamJob job = new StreamJob(spark, config, Clock.systemUTC(), log);
         this.thread = new Thread(() -> {
             try {
                 job.runContinuously(trigger);
@@ -38,9 +37,9 @@ final class RunningStream implements AutoCloseable {
         thread.setDaemon(true);
     }
 
-    /** Starts both queries with {@code trigger}. */
-    static RunningStream start(SparkSession spark, MeterlakeConfig config, Duration trigger) {
-        RunningStream stream = new RunningStream(spark, config, trigger);
+    /** Starts both queries with {@code trigger}; {@code log} receives the stream's line per micro-batch. */
+    static RunningStream start(SparkSession spark, MeterlakeConfig config, Duration trigger, PrintWriter log) {
+        RunningStream stream = new RunningStream(spark, config, trigger, log);
         stream.thread.start();
         return stream;
     }

@@ -90,7 +90,7 @@ final class StateBench extends Benchmark {
         Duration trigger = Duration.ofSeconds(1);
         progress("stream running (trigger " + trigger + ", " + size / batches + " records per batch)");
         List<StreamingQueryProgress> progress;
-        try (RunningStream stream = RunningStream.start(spark, config, trigger)) {
+        try (RunningStream stream = RunningStream.start(spark, config, trigger, spec.commandLine().getErr())) {
             boolean done = stream.awaitUntil(() -> stream.inputRows(StreamJobNames.PROVISIONAL) >= sentRecords,
                     Duration.ofMinutes(5).plusSeconds(size / 2000));
             if (!done) {

@@ -7,6 +7,7 @@ import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
@@ -17,7 +18,8 @@ import static org.apache.spark.sql.functions.lit;
  * The provisional query's sink: the windows a micro-batch changed (update mode: their full running
  * totals) are merged into {@code usage_aggregates_provisional}. A MERGE sets values rather than
  * adding to them, and is guarded by a Delta transaction id per (query, batch), so a replayed batch
- * changes nothing.
+ * changes nothing. The batch's windows are computed once (persisted), and a batch without any makes
+ * no commit.
  */
 public final class ProvisionalWriter implements VoidFunction2<Dataset<Row>, Long> {
     private static final long serialVersionUID = 1L;
@@ -39,7 +41,16 @@ public final class ProvisionalWriter implements VoidFunction2<Dataset<Row>, Long
                 col(Columns.WINDOW + ".end").as(Columns.WINDOW_END),
                 col(Columns.QUANTITY), col(Columns.EVENT_COUNT),
                 lit(batchId).as(Columns.UPDATED_BATCH_ID),
-                date_trunc("millisecond", current_timestamp()).as(Columns.UPDATED_AT));
-        new Warehouse(spark, config.warehouse()).mergeProvisional(rows, StreamIds.appId(spark, QUERY), batchId);
+                date_trunc("millisecond", current_timestamp()).as(Columns.UPDATED_AT))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            // A batch that only moved the watermark (Spark runs one to evict state) changed no window:
+            // no commit. Replaying it changes none either.
+            if (!rows.isEmpty()) {
+                new Warehouse(spark, config.warehouse()).mergeProvisional(rows, StreamIds.appId(spark, QUERY), batchId);
+            }
+        } finally {
+            rows.unpersist();
+        }
     }
 }
