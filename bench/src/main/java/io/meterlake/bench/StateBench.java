@@ -44,8 +44,8 @@ final class StateBench extends Benchmark {
             description = "Events over one day of event time (default: ${DEFAULT-VALUE}).")
     long size;
 
-    @Option(names = "--batches", defaultValue = "48", paramLabel = "<n>",
-            description = "Kafka micro-batches the events arrive in (default: ${DEFAULT-VALUE}, half an hour of event time each).")
+    @Option(names = "--batches", defaultValue = "12", paramLabel = "<n>",
+            description = "Kafka micro-batches the events arrive in (default: ${DEFAULT-VALUE}, two hours of event time each).")
     int batches;
 
     @Override

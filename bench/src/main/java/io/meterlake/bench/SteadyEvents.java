@@ -19,8 +19,6 @@ import java.util.UUID;
  * provisional key (entitlement, metric, window).
  */
 final class SteadyEvents {
-    /** Event ids are UUIDs, as producers usually choose them: 36 characters. */
-    private static final long ID_PREFIX = 0x6d657465726c616bL;
     private final List<Entitlement> entitlements = new ArrayList<>();
     private final List<Metric> metrics;
     private final long windowMillis;
@@ -48,13 +46,25 @@ final class SteadyEvents {
     int send(EventProducer producer, long n, long millis) {
         Entitlement entitlement = entitlements.get((int) (n % entitlements.size()));
         Metric metric = metrics.get((int) ((n / entitlements.size()) % metrics.size()));
-        producer.send("{\"schema_version\":1,\"event_id\":\"" + new UUID(ID_PREFIX, n) + "\",\"source\":\"forge-"
+        producer.send("{\"schema_version\":1,\"event_id\":\"" + id(n) + "\",\"source\":\"forge-"
                 + metric.name().substring(0, metric.name().indexOf('.')) + "\",\"tenant_id\":\""
                 + entitlement.tenantId() + "\",\"app_id\":\"" + entitlement.appId() + "\",\"metric\":\""
                 + metric.name() + "\",\"quantity\":1,\"unit\":\"" + metric.canonicalUnit() + "\",\"event_time\":\""
                 + Instant.ofEpochMilli(millis) + "\",\"attributes\":{\"region\":\"us-east-1\"}}");
         return keys.computeIfAbsent(entitlement.entitlementId() + "\u0000" + metric.name() + "\u0000"
                 + windowStart(millis), k -> keys.size());
+    }
+
+    /** Event {@code n}'s id: a random-looking UUID (36 characters), as producers usually choose, fixed by n. */
+    static String id(long n) {
+        return new UUID(mix(n), mix(~n)).toString();
+    }
+
+    /** SplitMix64's finalizer: distinct inputs, well-spread outputs. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
     }
 
     /** The key number of a provisional row, or null when no sent event has that key. */
