@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "meterlake bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the pipeline against the machine's limit and its peers.", "",
             "Each benchmark runs its real parts on this machine (a Kafka broker, Spark, Delta), prints a table",
-            "and writes bench/results/<name>-<date>.json. Not part of the unit tests; a tiny --size keeps it honest."},
+            "and writes bench/results/<name>-<date>.json. Not part of the unit tests; a tiny run of each in the test",
+            "suite keeps it working."},
         subcommands = {StreamBench.class, FreshnessBench.class, RecomputeBench.class, StateBench.class})
 public final class BenchMain implements Runnable {
     @CommandLine.Spec
