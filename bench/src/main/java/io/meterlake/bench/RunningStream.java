@@ -87,12 +87,6 @@ final class RunningStream implements AutoCloseable {
             }
         }
         thread.join(TimeUnit.MINUTES.toMillis(2));
-        // Let the listeners (the stream's progress recorder writes a row per batch) finish their work.
-        try {
-            spark.sparkContext().listenerBus().waitUntilEmpty(TimeUnit.MINUTES.toMillis(1));
-        } catch (java.util.concurrent.TimeoutException e) {
-            // A listener still busy after a minute: the figures do not depend on it.
-        }
         progress.close();
         if (failure != null) {
             throw new IllegalStateException("the stream failed: " + failure.getMessage(), failure);

@@ -70,7 +70,7 @@ public final class StreamJob {
             startRaw(Trigger.AvailableNow()).awaitTermination();
             startProvisional(Trigger.AvailableNow()).awaitTermination();
         } finally {
-            spark.streams().removeListener(recorder);
+            stopRecording(recorder);
         }
     }
 
@@ -90,8 +90,24 @@ public final class StreamJob {
         } finally {
             raw.stop();
             provisional.stop();
-            spark.streams().removeListener(recorder);
+            stopRecording(recorder);
         }
+    }
+
+    /**
+     * Removes the recorder once it has handled every progress event already posted. Listeners run
+     * on their own thread: removing it right away would drop the last batches' rows, among them the
+     * batch that moved the watermark, which publish waits for.
+     */
+    private void stopRecording(ProgressRecorder recorder) {
+        try {
+            spark.sparkContext().listenerBus().waitUntilEmpty(Duration.ofMinutes(2).toMillis());
+        } catch (TimeoutException e) {
+            log.println("stream: the last batches' stream_progress rows may be missing: recording them took over"
+                    + " 2 minutes");
+            log.flush();
+        }
+        spark.streams().removeListener(recorder);
     }
 
     private ProgressRecorder prepare() {
