@@ -81,6 +81,8 @@ public final class StreamJob {
      */
     public void runContinuously(Duration trigger) throws StreamingQueryException, TimeoutException {
         ProgressRecorder recorder = prepare();
+        // awaitAnyTermination returns at once if any query of this session ended before: forget those.
+        spark.streams().resetTerminated();
         StreamingQuery raw = startRaw(Trigger.ProcessingTime(trigger.toMillis()));
         StreamingQuery provisional = startProvisional(Trigger.ProcessingTime(
                 Math.min(trigger.toMillis(), FOLLOW.toMillis())));
