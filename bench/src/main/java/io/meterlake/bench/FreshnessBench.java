@@ -258,7 +258,7 @@ final class FreshnessBench extends Benchmark {
 
     private static List<Double> batchSeconds(List<StreamingQueryProgress> batches) {
         double[] seconds = batches.stream().filter(p -> p.numInputRows() > 0)
-                .mapToDouble(p -> p.durationMs().get("triggerExecution") / 1000.0).toArray();
+                .mapToDouble(QueryProgressLog::triggerSeconds).toArray();
         if (seconds.length == 0) {
             return List.of();
         }

@@ -37,7 +37,12 @@ final class QueryProgressLog extends StreamingQueryListener implements AutoClose
 
     /** Seconds query {@code name} spent in its triggers so far. */
     double seconds(String name) {
-        return of(name).stream().mapToLong(p -> p.durationMs().getOrDefault("triggerExecution", 0L)).sum() / 1000.0;
+        return of(name).stream().mapToDouble(QueryProgressLog::triggerSeconds).sum();
+    }
+
+    /** Seconds one trigger of a query took (0 when Spark reported no duration for it). */
+    static double triggerSeconds(StreamingQueryProgress progress) {
+        return progress.durationMs().getOrDefault("triggerExecution", 0L) / 1000.0;
     }
 
     @Override
