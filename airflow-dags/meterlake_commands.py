@@ -81,8 +81,12 @@ def reconcile(config, period):
     return _batch(config, "reconcile", "--period", period, "--format", "json")
 
 
-def publish(config, period):
-    return _batch(config, "publish", "--period", period, "--signing-key", config["signing_key"], "--format", "json")
+def publish(config, period, reconciled=None):
+    """Signs what the reconcile task computed: ``reconciled`` is its ``--format json`` report, whose raw
+    version publish reconciles at again (which writes nothing) and signs. Without it, the current version."""
+    pinned = [] if reconciled is None else ["--as-of-version", str(int(reconciled["raw_table_version"]))]
+    return _batch(config, "publish", "--period", period, *pinned, "--signing-key", config["signing_key"],
+                  "--format", "json")
 
 
 def verify(config, period):

@@ -8,7 +8,8 @@ November's first midnight). Tasks:
 - wait_until_ready: a sensor polling ``periods ready --period P`` (exit 75 = not yet: the grace after
   the period's end and the stream's watermark), rescheduling itself every 30 min for up to 4 days.
 - reconcile, publish, verify: the batch job under spark-submit with ``--period`` from the data
-  interval. Each is idempotent: a repeated run writes nothing new, so retries, catch-up and
+  interval. publish gets ``--as-of-version`` from reconcile's report, so it signs exactly the lines
+  reconcile wrote to usage_aggregates_authoritative, at the raw version it read. Each is idempotent: a repeated run writes nothing new, so retries, catch-up and
   ``airflow dags backfill`` over past periods are safe. publish appends a revision only if the
   recomputed lines changed.
 - refresh_trino: ``meterlake trino register`` (new tables, views, tenants' access rules).
@@ -66,6 +67,14 @@ def _run(task, data_interval_start, **_):
     meterlake_commands.run(_argv(task, data_interval_start))
 
 
+def _publish(ti, data_interval_start, **_):
+    import meterlake_commands
+
+    period = meterlake_commands.period_of(data_interval_start)
+    argv = meterlake_commands.publish(_settings(), period, ti.xcom_pull(task_ids="reconcile"))
+    return meterlake_commands.run_json(argv)
+
+
 def _check_drift(ti, **_):
     import meterlake_commands
 
@@ -96,7 +105,7 @@ with DAG(
         timeout=timedelta(days=4).total_seconds(),
     )
     reconcile = PythonOperator(task_id="reconcile", python_callable=_run_json, op_kwargs={"task": "reconcile"})
-    publish = PythonOperator(task_id="publish", python_callable=_run_json, op_kwargs={"task": "publish"})
+    publish = PythonOperator(task_id="publish", python_callable=_publish)
     verify = PythonOperator(task_id="verify", python_callable=_run_json, op_kwargs={"task": "verify"})
     refresh_trino = PythonOperator(task_id="refresh_trino", python_callable=_run, op_kwargs={"task": "refresh_trino"})
     check_drift = PythonOperator(task_id="check_drift", python_callable=_check_drift, retries=0)

@@ -239,9 +239,23 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _month_start(year, month):
+    return datetime(year + (month - 1) // 12, (month - 1) % 12 + 1, 1, tzinfo=timezone.utc)
+
+
+def ready_month(now):
+    """The data interval start of the latest month that ended at least the default grace (48 h) before
+    now: the real CLI stamps ingest and readiness with the real clock, so the test's months follow it."""
+    month = _month_start(now.year, now.month)
+    while _month_start(month.year, month.month + 1) + timedelta(hours=48) > now:
+        month = _month_start(month.year, month.month - 1)
+    return month
+
+
 class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
-    """One scratch warehouse; the nightly DAG for October, again (idempotence), a backfill of
-    September, a sensor that is not yet satisfied (November), then the daily statements DAG."""
+    """One scratch warehouse with a workload of the latest ready month M (on the real clock); the
+    nightly DAG for M, again (idempotence), a backfill of M-1 (the workload's boundary events), a
+    sensor that is not yet satisfied (M+1), then the daily statements DAG for a day of M+1."""
 
     @classmethod
     def setUpClass(cls):
@@ -266,7 +280,11 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
             "retain": "3d",
         })
         cls.log = []
-        cls.meterlake("generate", "--events", "2000", "--seed", "5", "--out", str(cls.dir / "events.jsonl"),
+        cls.month = ready_month(datetime.now(timezone.utc))
+        cls.before = _month_start(cls.month.year, cls.month.month - 1)
+        cls.after = _month_start(cls.month.year, cls.month.month + 1)
+        cls.meterlake("generate", "--events", "2000", "--seed", "5", "--period", commands.period_of(cls.month),
+                      "--out", str(cls.dir / "events.jsonl"),
                       "--entitlements-out", str(cls.dir / "entitlements.csv"),
                       "--truth-out", str(cls.dir / "truth.json"))
         cls.meterlake("entitlements", "load", str(cls.dir / "entitlements.csv"))
@@ -290,18 +308,20 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         """Runs the nightly DAG's tasks for one data interval in dependency order; returns their results."""
         start = commands.interval_start(interval_start)
         period = commands.period_of(start)
-        argv = {task: build(self.settings, period) for task, build in commands.NIGHTLY.items()}
+        argv = {task: build(self.settings, period) for task, build in commands.NIGHTLY.items() if task != "publish"}
         self.assertTrue(commands.ready(argv["wait_until_ready"], log=self.log.append), period + " is ready")
         report = commands.run_json(argv["reconcile"], log=self.log.append)
         drift = commands.check_drift(report, self.settings["drift_threshold"])
-        published = commands.run_json(argv["publish"], log=self.log.append)
+        published = commands.run_json(commands.NIGHTLY["publish"](self.settings, period, report), log=self.log.append)
+        self.assertEqual(published["reconcile_run_id"], report["run_id"], "publish signs what reconcile computed")
         verified = commands.run_json(argv["verify"], log=self.log.append)
         commands.run(argv["refresh_trino"], log=self.log.append)
         return report, drift, published, verified
 
     def test_the_dags_commands_run_reconcile_publish_verify_and_are_idempotent(self):
-        report, drift, published, verified = self.nightly("2026-10-01T00:00:00+00:00")
-        self.assertEqual(report["period"], "2026-10")
+        month, before, after = (commands.period_of(m) for m in (self.month, self.before, self.after))
+        report, drift, published, verified = self.nightly(self.month.isoformat())
+        self.assertEqual(report["period"], month)
         self.assertGreater(report["events"], 1000)
         self.assertEqual(drift, 0.0, "no stream ran: windows are NOT_YET_STREAMED or CONFLICT, expected causes")
         self.assertIn("NOT_YET_STREAMED", report["causes"])
@@ -312,7 +332,7 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         self.assertEqual(verified["content_sha256"], published["content_sha256"])
 
         # A retry or catch-up of the same interval changes nothing.
-        again, _, republished, reverified = self.nightly("2026-10-01T00:00:00+00:00")
+        again, _, republished, reverified = self.nightly(self.month.isoformat())
         self.assertEqual(again["run_id"], report["run_id"])
         self.assertTrue(again["already_recorded"])
         self.assertFalse(republished["published"])
@@ -320,33 +340,44 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         self.assertTrue(reverified["verified"])
 
         # Backfill: an earlier period closes the same way.
-        september, _, september_published, september_verified = self.nightly("2026-09-01T00:00:00+00:00")
-        self.assertEqual(september["period"], "2026-09")
-        self.assertEqual(september_published["period"], "2026-09")
-        self.assertTrue(september_verified["verified"])
+        earlier, _, earlier_published, earlier_verified = self.nightly(self.before.isoformat())
+        self.assertEqual(earlier["period"], before)
+        self.assertEqual(earlier_published["period"], before)
+        self.assertTrue(earlier_verified["verified"])
 
-        # The open month: the sensor keeps waiting (exit 75), it does not fail.
-        november = commands.NIGHTLY["wait_until_ready"](self.settings, "2026-11")
-        self.assertFalse(commands.ready(november, log=self.log.append))
+        # The next month: the sensor keeps waiting (exit 75), it does not fail.
+        waiting = commands.NIGHTLY["wait_until_ready"](self.settings, after)
+        self.assertFalse(commands.ready(waiting, log=self.log.append))
 
         # Finance reads what the DAG published through the refreshed Trino registration.
         rows = json.loads(self.meterlake("sql", "SELECT period, revision FROM current_periods ORDER BY period",
                                          "--user", "finance", "--format", "json"))
-        self.assertEqual([(row["period"], int(row["revision"])) for row in rows], [("2026-09", 1), ("2026-10", 1)])
+        self.assertEqual([(row["period"], int(row["revision"])) for row in rows], [(before, 1), (month, 1)])
 
-        # The daily statements DAG for a day of the open month.
-        period = commands.period_of(commands.interval_start("2026-11-23T00:00:00+00:00"))
+        # The daily statements DAG for a day of the next month.
+        period = commands.period_of(commands.interval_start((self.after + timedelta(days=22)).isoformat()))
         statement = commands.run_json(commands.STATEMENTS["reconcile_open_month"](self.settings, period),
                                       log=self.log.append)
-        self.assertEqual(statement["period"], "2026-11")
+        self.assertEqual(statement["period"], after)
         maintained = commands.run_json(commands.STATEMENTS["maintain"](self.settings, period), log=self.log.append)
         self.assertIn("raw_usage_events", [row["table"] for row in maintained])
         self.assertTrue(all(row["retention"] == "PT72H" for row in maintained))
         commands.run(commands.STATEMENTS["refresh_trino"](self.settings, period), log=self.log.append)
         # Maintenance kept what verify needs.
-        after = commands.run_json(commands.NIGHTLY["verify"](self.settings, "2026-10"), log=self.log.append)
-        self.assertTrue(after["verified"], after["mismatches"])
+        after_maintenance = commands.run_json(commands.NIGHTLY["verify"](self.settings, month), log=self.log.append)
+        self.assertTrue(after_maintenance["verified"], after_maintenance["mismatches"])
 
+
+class ReadyMonthTest(unittest.TestCase):
+    def test_the_latest_month_past_its_grace_at_tricky_instants(self):
+        cases = {datetime(2026, 12, 1, 0, 30, tzinfo=timezone.utc): "2026-10",
+                 datetime(2026, 12, 3, 0, 0, tzinfo=timezone.utc): "2026-11",
+                 datetime(2027, 1, 1, 0, 0, tzinfo=timezone.utc): "2026-11",
+                 datetime(2028, 2, 29, 12, 0, tzinfo=timezone.utc): "2028-01",
+                 datetime(2028, 3, 2, 23, 59, tzinfo=timezone.utc): "2028-01",
+                 datetime(2028, 3, 3, 0, 0, tzinfo=timezone.utc): "2028-02"}
+        for now, month in cases.items():
+            self.assertEqual(commands.period_of(ready_month(now)), month, now.isoformat())
 
 if __name__ == "__main__":
     unittest.main()

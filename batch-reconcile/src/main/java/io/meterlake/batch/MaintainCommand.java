@@ -74,7 +74,7 @@ public final class MaintainCommand extends BatchCommand {
             List<List<String>> rows = new ArrayList<>();
             for (TableMaintenance result : results) {
                 rows.add(List.of(result.table(), Long.toString(result.filesBefore()), Long.toString(result.filesAfter()),
-                        result.retention().toString(), Long.toString(result.filesDeleted())));
+                        Durations.render(result.retention()), Long.toString(result.filesDeleted())));
             }
             Output.table(out(), List.of("table", "files before", "files after", "retention", "files deleted"), rows);
         }

@@ -19,17 +19,21 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /** {@code meterlake publish}: see {@link PublishJob}. */
 @Command(name = "publish", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Sign and publish a period: a new revision only if its lines changed.", "",
-            "Sign a period's authoritative lines, recomputed from raw_usage_events at its current version,",
-            "and publish them as a new revision of billing_periods and billing_period_lines (append-only).",
+            "Reconcile the period at one raw_usage_events version (--as-of-version, default the current one;",
+            "the same as 'reconcile' at that version, which writes nothing if it ran already) and sign exactly",
+            "the lines that run put into usage_aggregates_authoritative, as a new revision of billing_periods",
+            "and billing_period_lines (append-only).",
             "Unchanged lines publish nothing ('unchanged, revision n'); changed lines publish revision n+1,",
             "which names the revision it supersedes.", "",
             "A period is ready when it has ended plus the grace period and the stream's watermark (if a stream",
-            "runs) has passed its end; before that publish exits 75 (retry later) unless --force is given."})
+            "runs) has passed its end; before that publish exits 75 (retry later) unless --force is given.",
+            "A period that has not ended is refused (exit 2), with or without --force."})
 public final class PublishCommand extends BatchCommand {
     @Mixin
     PeriodOption period;
@@ -41,7 +45,11 @@ public final class PublishCommand extends BatchCommand {
     @Mixin
     GraceOption grace;
 
-    @Option(names = "--force", description = "Publish even if the period is not ready; the header records it.")
+    @Mixin
+    AsOfVersionOption asOfVersion;
+
+    @Option(names = "--force", description = "Publish an ended period before its grace has passed or the stream's"
+            + " watermark has reached its end; the header records it.")
     boolean force;
 
     @Mixin
@@ -59,10 +67,13 @@ public final class PublishCommand extends BatchCommand {
         PrivateKey key = Signing.readPrivateKey(signingKey);
         progress("recomputing " + billingPeriod + " from raw_usage_events in " + config.warehouse());
         PublishResult result = new PublishJob(spark(config), config, clock())
-                .publish(billingPeriod, key, wait, force ? PublishMode.FORCE : PublishMode.WHEN_READY);
+                .publish(billingPeriod, key, wait, force ? PublishMode.FORCE : PublishMode.WHEN_READY,
+                        asOfVersion.value());
         BillingPeriod header = result.header();
         if (format.json()) {
-            Output.json(out(), PeriodsCommand.headerJson(header, result.published()));
+            Map<String, Object> json = PeriodsCommand.headerJson(header, result.published());
+            json.put("reconcile_run_id", result.runId());
+            Output.json(out(), json);
             return ExitCodes.OK;
         }
         if (result.published()) {
@@ -75,6 +86,7 @@ public final class PublishCommand extends BatchCommand {
         }
         out().println(header.lineCount() + " lines from raw_usage_events v" + header.rawTableVersion()
                 + ", content sha256 " + header.contentSha256() + ", signed by key " + header.keyId());
+        out().println("usage_aggregates_authoritative holds these lines: reconcile run " + result.runId());
         out().flush();
         return ExitCodes.OK;
     }

@@ -11,7 +11,6 @@ import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /** {@code meterlake reconcile}: see {@link ReconcileJob}. */
@@ -35,9 +33,8 @@ public final class ReconcileCommand extends BatchCommand {
     @Mixin
     PeriodOption period;
 
-    @Option(names = "--as-of-version", paramLabel = "<N>",
-            description = "Read raw_usage_events at this Delta version (default: the current one).")
-    Long asOfVersion;
+    @Mixin
+    AsOfVersionOption asOfVersion;
 
     @Mixin
     FormatOption format;
@@ -52,7 +49,7 @@ public final class ReconcileCommand extends BatchCommand {
         MeterlakeConfig config = config();
         progress("recomputing " + billingPeriod + " from raw_usage_events in " + config.warehouse());
         ReconcileResult result = new ReconcileJob(spark(config), config)
-                .run(billingPeriod, asOfVersion == null ? OptionalLong.empty() : OptionalLong.of(asOfVersion));
+                .run(billingPeriod, asOfVersion.value());
         if (format.json()) {
             Output.json(out(), json(result));
         } else {

@@ -30,7 +30,6 @@ import io.meterlake.streaming.StreamJob;
 import io.meterlake.table.Warehouse;
 import io.meterlake.validation.Quantities;
 import io.meterlake.workload.Truth;
-import io.meterlake.workload.WorkloadGenerator;
 import io.meterlake.workload.WorkloadSpec;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -68,9 +67,10 @@ import static org.apache.spark.sql.functions.sum;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the whole flow on real local parts, with nothing to install.", "",
-            "Starts the Kafka broker, generates last month's workload into the topic (entitlements, truth and a",
+            "Starts the Kafka broker, generates a month's workload into the topic (entitlements, truth and a",
             "signing key pair into ./demo), loads the entitlements, streams until caught up, then reconciles,",
-            "publishes and verifies last month's billing period. Prints the ingest, the provisional totals, the",
+            "publishes and verifies that month's billing period (--period; default: the latest month that ended",
+            "at least 2h ago, so the 1st of a month at 00:30 bills the month before last). Prints the ingest, the provisional totals, the",
             "stream's progress, the reconciliation and the signed period, and compares the ingest and the",
             "published lines with the generator's truth (exit 1 if they differ)."})
 final class DemoCommand implements Callable<Integer> {
@@ -79,6 +79,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--events", defaultValue = "10000", description = "Records to generate (default: ${DEFAULT-VALUE}).")
     long events;
+
+    @Option(names = "--period", paramLabel = "YYYY-MM",
+            description = "The month to generate and bill (default: the latest month that ended at least 2h ago).")
+    String period;
 
     @Mixin
     FormatOption format;
@@ -116,9 +120,8 @@ final class DemoCommand implements Callable<Integer> {
         // Records of this run carry broker timestamps from here on (LogAppendTime).
         Timestamp since = new Timestamp(Instant.now(root.clock()).toEpochMilli() - 1);
 
-        Instant now = root.clock().instant();
-        WorkloadSpec spec = new WorkloadSpec(events, 42, 5, WorkloadGenerator.defaultStart(now),
-                WorkloadGenerator.defaultDays(now), 0.05, 0.01, 0.02, 0.03);
+        Period period = GenerateCommand.span(this.period, root.clock().instant());
+        WorkloadSpec spec = new WorkloadSpec(events, 42, 5, period.start(), period.days(), 0.05, 0.01, 0.02, 0.03);
         step("2/7 generate " + events + " events to topic " + topic + " (entitlements and truth in "
                 + dir.toAbsolutePath() + ")");
         Truth truth = GenerateCommand.generate(spec, root, kafka.bootstrapServers(), topic, entitlements,
@@ -137,7 +140,6 @@ final class DemoCommand implements Callable<Integer> {
         IngestReport report = ingested(warehouse, topic, since);
         List<String> problems = mismatches(truth, report);
 
-        Period period = Period.monthOf(spec.start());
         step("5/7 reconcile --period " + period);
         ReconcileResult reconciled = new ReconcileJob(spark, config).run(period, OptionalLong.empty());
 
@@ -151,7 +153,8 @@ final class DemoCommand implements Callable<Integer> {
         step("6/7 publish --period " + period + " --signing-key " + privateKey + (readiness.ready() ? ""
                 : " --force (not ready: waits for " + String.join("; and for ", readiness.waitingFor()) + ")"));
         PublishResult published = publisher.publish(period, Signing.readPrivateKey(privateKey),
-                config.publishGrace(), readiness.ready() ? PublishMode.WHEN_READY : PublishMode.FORCE);
+                config.publishGrace(), readiness.ready() ? PublishMode.WHEN_READY : PublishMode.FORCE,
+                OptionalLong.of(reconciled.rawTableVersion()));
 
         step("7/7 verify --period " + period + " --revision " + published.header().revision() + " --public-key "
                 + publicKey);

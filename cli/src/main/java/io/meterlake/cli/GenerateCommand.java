@@ -8,6 +8,7 @@ import io.meterlake.attribution.EntitlementsCsv;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
+import io.meterlake.period.Period;
 import io.meterlake.stack.EventProducer;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
@@ -52,11 +53,15 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--tenants", defaultValue = "5", description = "Tenants (default: ${DEFAULT-VALUE}).")
     int tenants;
 
+    @Option(names = "--period", paramLabel = "YYYY-MM",
+            description = "The span as one UTC month (default: the latest month that ended at least 2h ago).")
+    String period;
+
     @Option(names = "--start", paramLabel = "<ISO time>",
-            description = "Start of the span, ISO-8601 with offset (default: the first day of the previous UTC month).")
+            description = "Instead of --period: start of the span, ISO-8601 with offset (default: the period's start).")
     String start;
 
-    @Option(names = "--days", description = "Length of the span in days (default: the length of that month).")
+    @Option(names = "--days", description = "With --start: length of the span in days (default: the period's length).")
     Integer days;
 
     @Option(names = "--duplicate-rate", defaultValue = "0.05", description = "Share of exact duplicates (default: ${DEFAULT-VALUE}).")
@@ -103,10 +108,13 @@ final class GenerateCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "give exactly one destination for the events: --out <file> or --bootstrap-servers <host:port>");
         }
-        Instant now = root.clock().instant();
-        WorkloadSpec spec = new WorkloadSpec(events, seed, tenants, start == null ? WorkloadGenerator.defaultStart(now)
-                : parseStart(start), days == null ? WorkloadGenerator.defaultDays(now) : days, duplicateRate,
-                conflictRate, lateRate, invalidRate);
+        if (period != null && (start != null || days != null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "give the span either as --period or as --start and --days, not both");
+        }
+        Period month = span(period, root.clock().instant());
+        WorkloadSpec spec = new WorkloadSpec(events, seed, tenants, start == null ? month.start() : parseStart(start),
+                days == null ? month.days() : days, duplicateRate, conflictRate, lateRate, invalidRate);
         Truth truth = out != null ? generate(spec, root, out, entitlementsOut, truthOut)
                 : generate(spec, root, bootstrapServers, topic != null ? topic : root.config().kafka().topic(),
                         entitlementsOut, truthOut);
@@ -190,6 +198,19 @@ final class GenerateCommand implements Callable<Integer> {
                 throw MeterlakeException.badInput("cannot create directory " + parent, "check the path");
             }
         }
+    }
+
+    /** The month {@code text} names, or the generator's default month at {@code now}. */
+    static Period span(String text, Instant now) {
+        if (text == null) {
+            return Period.parse(WorkloadGenerator.defaultMonth(now).toString());
+        }
+        Period period = Period.parse(text);
+        if (!period.isMonth()) {
+            throw MeterlakeException.badInput("--period " + text + " is a day; a workload spans a month",
+                    "write a UTC month as YYYY-MM, e.g. --period " + WorkloadGenerator.defaultMonth(now));
+        }
+        return period;
     }
 
     private static Instant parseStart(String text) {

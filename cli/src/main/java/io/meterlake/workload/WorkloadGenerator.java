@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.Metric;
+import io.meterlake.config.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
@@ -16,7 +17,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -37,9 +37,13 @@ import java.util.function.Consumer;
  * strings, and every invalid class of {@link ReasonCode} (each at least once when the invalid
  * rate allows 14 invalid records).
  *
- * <p>Time-relative classes ({@code EVENT_TIME_IN_FUTURE}, {@code EVENT_TOO_OLD}) are placed
- * relative to {@code today} (the start of the reference UTC day) with a day of margin, so the truth
- * holds for an ingest on the day of generation or the day after.
+ * <p>Time is an input: {@code now} is the earliest ingest time of the workload, and the truth holds
+ * for any ingest time in {@code [now, now + }{@link #INGEST_WITHIN}{@code ]} measured by the same
+ * clock. Every accepted event lies in {@code [start − 2 h, end + 2 h]}, so the span must end at
+ * least {@link #OUTSIDE} before {@code now} and start late enough for {@code validation.max-event-age};
+ * the time-relative invalid classes ({@code EVENT_TIME_IN_FUTURE}, {@code EVENT_TOO_OLD}) are placed a
+ * day beyond their limits as seen from either end of that window. No instant of the calendar is
+ * special: {@link #defaultMonth} is valid at every {@code now}.
  */
 public final class WorkloadGenerator {
     private static final DateTimeFormatter ISO = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
@@ -48,10 +52,14 @@ public final class WorkloadGenerator {
     private static final String[] REGIONS = {"us-east-1", "eu-west-1", "ap-southeast-2"};
     private static final ReasonCode[] INVALID = ReasonCode.values();
     private static final int RECENT = 4096;
+    /** How far outside the span the boundary events lie (start − 2 h, end + 2 h). */
+    public static final Duration OUTSIDE = Duration.ofHours(2);
+    /** The truth holds for an ingest up to this long after {@code now}. */
+    public static final Duration INGEST_WITHIN = Duration.ofDays(1);
 
     private final WorkloadSpec spec;
     private final MeterlakeConfig config;
-    private final Instant today;
+    private final Instant now;
     private final ObjectMapper mapper = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
 
     private final List<Entitlement> entitlements = new ArrayList<>();
@@ -68,31 +76,49 @@ public final class WorkloadGenerator {
     private long duplicates;
     private long conflicts;
 
+    /**
+     * @param now the earliest ingest time, on the clock that will stamp the workload's ingest time
+     *            (the broker's for Kafka, the ingest command's for files)
+     */
     public WorkloadGenerator(WorkloadSpec spec, MeterlakeConfig config, Instant now) {
         this.spec = spec;
         this.config = config;
-        this.today = now.truncatedTo(ChronoUnit.DAYS);
-        Instant earliest = today.minus(config.maxEventAge()).plus(Duration.ofDays(1));
-        if (spec.start().minus(Duration.ofHours(3)).isBefore(earliest)) {
+        this.now = now;
+        Instant earliest = now.plus(INGEST_WITHIN).minus(config.maxEventAge());
+        if (spec.start().minus(OUTSIDE).isBefore(earliest)) {
             throw MeterlakeException.badInput("--start " + spec.start() + " is too far in the past: events before "
                     + earliest + " would be quarantined as EVENT_TOO_OLD (validation.max-event-age is "
-                    + config.maxEventAge() + ")", "choose a later --start");
+                    + Durations.render(config.maxEventAge()) + ")", "choose a later --start");
         }
-        if (spec.end().plus(Duration.ofHours(3)).isAfter(today)) {
-            throw MeterlakeException.badInput("the span " + spec.start() + " + " + spec.days() + " days ends after "
-                    + today + " (today, UTC)", "choose an earlier --start or fewer --days");
+        if (spec.end().plus(OUTSIDE).isAfter(now)) {
+            throw MeterlakeException.badInput("the span " + spec.start() + " + " + spec.days() + " days ends at "
+                    + spec.end() + ", and its last event (2h after the end) would lie after now (" + now + ")",
+                    "choose a span that ends at least 2h before now, e.g. --period " + defaultMonth(now)
+                            + " (the default)");
         }
         buildEntitlements();
     }
 
-    /** Default start: the first instant of the previous UTC month; default days: that month's length. */
-    public static Instant defaultStart(Instant now) {
-        YearMonth previous = YearMonth.from(now.atOffset(ZoneOffset.UTC)).minusMonths(1);
-        return previous.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    /**
+     * The default workload month at {@code now}: the latest calendar month (UTC) whose end lies at least
+     * {@link #OUTSIDE} before {@code now}. At 00:30 on the 1st that is the month before last.
+     */
+    public static YearMonth defaultMonth(Instant now) {
+        YearMonth month = YearMonth.from(now.atOffset(ZoneOffset.UTC)).minusMonths(1);
+        while (month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().plus(OUTSIDE).isAfter(now)) {
+            month = month.minusMonths(1);
+        }
+        return month;
     }
 
+    /** Default start: the first instant of {@link #defaultMonth}. */
+    public static Instant defaultStart(Instant now) {
+        return defaultMonth(now).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    }
+
+    /** Default days: the length of {@link #defaultMonth}. */
     public static int defaultDays(Instant now) {
-        return YearMonth.from(now.atOffset(ZoneOffset.UTC)).minusMonths(1).lengthOfMonth();
+        return defaultMonth(now).lengthOfMonth();
     }
 
     public List<Entitlement> entitlements() {
@@ -284,10 +310,10 @@ public final class WorkloadGenerator {
             case UNIT_NOT_ACCEPTED -> node.put("unit", "ms").put("metric", "functions.compute");
             case NON_FINITE_QUANTITY -> node.put("quantity", "NaN");
             case NEGATIVE_QUANTITY -> node.put("quantity", new BigDecimal("-5"));
-            case EVENT_TIME_IN_FUTURE -> node.put("event_time", ISO.format(today.plus(Duration.ofDays(3))
-                    .atOffset(ZoneOffset.UTC)));
-            case EVENT_TOO_OLD -> node.put("event_time", ISO.format(today.minus(config.maxEventAge())
-                    .minus(Duration.ofDays(2)).atOffset(ZoneOffset.UTC)));
+            case EVENT_TIME_IN_FUTURE -> node.put("event_time", ISO.format(now.plus(INGEST_WITHIN)
+                    .plus(config.maxClockSkew()).plus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC)));
+            case EVENT_TOO_OLD -> node.put("event_time", ISO.format(now.minus(config.maxEventAge())
+                    .minus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC)));
             case PRECISION_OVERFLOW -> node.put("metric", "logs.ingested").put("unit", "B").put("quantity", "1.5");
             case UNATTRIBUTED -> node.put("tenant_id", "tenant-unknown");
             case AMBIGUOUS_ATTRIBUTION -> node.put("tenant_id", overlapTenant).put("app_id", overlapApp);

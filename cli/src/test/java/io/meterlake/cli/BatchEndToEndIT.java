@@ -10,6 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * truth for every period it has lines in (the workload has a plan change, instants exactly at period
  * boundaries, non-UTC offsets, duplicates, conflicting duplicates and MAX metrics); then a very late
  * event makes revision 2. The CLI's clock is fixed at 2026-11-23T10:00Z: September and October are
- * ready, November is not.
+ * ready, November has not ended (so it is refused, even forced); a week later it has ended but not
+ * its grace (so it waits, unless forced).
  */
 class BatchEndToEndIT {
     @TempDir
@@ -71,12 +74,20 @@ class BatchEndToEndIT {
                     .startsWith("verified " + period + " revision 1");
         }
 
-        // November has not ended plus the grace period: not ready, unless forced, which is recorded.
-        CommandLineTest.Run early = run(warehouse, ExitCodes.NOT_READY, "publish", "--period", "2026-11",
-                "--signing-key", privateKey);
+        // November has not ended: never published, not even forced.
+        CommandLineTest.Run unended = run(warehouse, ExitCodes.USAGE, "publish", "--period", "2026-11",
+                "--signing-key", privateKey, "--force");
+        assertThat(unended.err()).contains("period 2026-11 has not ended: it ends at 2026-12-01T00:00:00Z")
+                .hasLineCount(1);
+        assertThat(run(warehouse, ExitCodes.USAGE, "periods", "show", "--period", "2026-11").err())
+                .contains("period 2026-11 has not been published");
+        // A week later it has ended but not its grace: not ready, unless forced, which is recorded.
+        Clock later = Clock.offset(CommandLineTest.CLOCK, Duration.ofDays(8));
+        CommandLineTest.Run early = BillingPeriodsCheck.run(later, warehouse, ExitCodes.NOT_READY, "publish",
+                "--period", "2026-11", "--signing-key", privateKey);
         assertThat(early.err()).contains("not ready").contains("grace").contains("2026-12-03T00:00:00Z");
-        JsonNode forced = json(run(warehouse, 0, "publish", "--period", "2026-11", "--signing-key", privateKey,
-                "--force", "--format", "json"));
+        JsonNode forced = json(BillingPeriodsCheck.run(later, warehouse, 0, "publish", "--period", "2026-11",
+                "--signing-key", privateKey, "--force", "--format", "json"));
         assertThat(forced.get("forced").booleanValue()).isTrue();
         assertThat(shownLines(show(warehouse, "2026-11"))).isEqualTo(truthLines(truth, "2026-11"));
 

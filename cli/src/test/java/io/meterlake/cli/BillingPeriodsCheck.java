@@ -5,8 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.validation.Quantities;
 import io.meterlake.workload.Truth;
 
+import io.meterlake.period.Period;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,11 +32,16 @@ final class BillingPeriodsCheck {
                         + io.meterlake.stack.FreePorts.next(), "--set", "kafka.bootstrap-servers=127.0.0.1:" + kafkaPort);
     }
 
-    /** Runs the CLI with {@code args} after {@code --warehouse}; asserts the exit code. */
+    /** Runs the CLI on the fixed clock with {@code args} after {@code --warehouse}; asserts the exit code. */
     static CommandLineTest.Run run(String warehouse, int exitCode, String... args) {
+        return run(CommandLineTest.CLOCK, warehouse, exitCode, args);
+    }
+
+    /** Runs the CLI on {@code clock} with {@code args} after {@code --warehouse}; asserts the exit code. */
+    static CommandLineTest.Run run(Clock clock, String warehouse, int exitCode, String... args) {
         List<String> all = new ArrayList<>(List.of("--warehouse", warehouse));
         all.addAll(List.of(args));
-        CommandLineTest.Run run = CommandLineTest.Run.of(all.toArray(String[]::new));
+        CommandLineTest.Run run = CommandLineTest.Run.at(clock, all.toArray(String[]::new));
         assertThat(run.exitCode()).as("%s%n%s%n%s", all, run.out(), run.err()).isEqualTo(exitCode);
         return run;
     }
@@ -65,6 +76,24 @@ final class BillingPeriodsCheck {
                     Long.toString(line.get("event_count").longValue())));
         }
         return lines.stream().sorted().toList();
+    }
+
+    /**
+     * The month a test on {@code clock} generates and publishes: the latest one that ended at least the
+     * default grace (48h) before now, so it is ready by the clock and its workload is valid (it ends more
+     * than the generator's 2h before now, and starts well within the 90 days of max-event-age).
+     */
+    static Period readyMonth(Clock clock) {
+        YearMonth month = YearMonth.from(clock.instant().atOffset(ZoneOffset.UTC));
+        while (Period.parse(month.toString()).end().plus(Duration.ofHours(48)).isAfter(clock.instant())) {
+            month = month.minusMonths(1);
+        }
+        return Period.parse(month.toString());
+    }
+
+    /** The month before {@code month}. */
+    static Period previous(Period month) {
+        return Period.parse(YearMonth.parse(month.toString()).minusMonths(1).toString());
     }
 
     /** The periods the truth has lines for. */

@@ -21,14 +21,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Parse-level behaviour of the CLI: nothing here starts Spark. */
 class CommandLineTest {
+    /**
+     * The clock of tests whose every time comparison runs in process (generate, file ingest, publish).
+     * A test whose ingest time comes from the broker ({@code LogAppendTime}) uses {@link #LIVE} for all
+     * of them instead.
+     */
     static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC);
+    /** The real clock: the one the broker stamps ingest times with. */
+    static final Clock LIVE = Clock.systemUTC();
 
     /** Runs the CLI in process and captures what it prints. */
     record Run(int exitCode, String out, String err) {
+        /** On the fixed {@link #CLOCK}. */
         static Run of(String... args) {
+            return at(CLOCK, args);
+        }
+
+        static Run at(Clock clock, String... args) {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            CommandLine commandLine = Main.createCommandLine(CLOCK);
+            CommandLine commandLine = Main.createCommandLine(clock);
             commandLine.setOut(new PrintWriter(out, true));
             commandLine.setErr(new PrintWriter(err, true));
             int code = commandLine.execute(args);

@@ -15,6 +15,7 @@ import io.meterlake.testing.SparkTestBase;
 import io.meterlake.validation.Quantities;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
+import io.meterlake.workload.WorkloadGenerator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -23,11 +24,16 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -109,8 +115,57 @@ class IngestEndToEndIT extends SparkTestBase {
         assertThat(tables.read(Tables.RAW_USAGE_EVENTS).count()).isEqualTo(truth.accepted());
     }
 
+    /**
+     * The generator and the validation rules on one fixed clock, at the instants where calendars break:
+     * 00:30 on the 1st (the default month is then the month before last), the last second of a year,
+     * the first hours of the next, Feb 29 of a leap year, 31-, 30-, 29- and 28-day months. Ingested at
+     * {@code now} or up to a day later, what the stages accept and quarantine is the truth, reason by
+     * reason, and the authoritative lines equal the truth's for every period.
+     */
+    @ParameterizedTest(name = "{0} {1}, ingested {2} later")
+    @CsvSource({
+        "2026-12-01T00:30:00Z, '',      PT0S",
+        "2026-12-31T23:59:59Z, '',      PT0S",
+        "2027-01-01T02:00:00Z, 2026-12, PT0S",
+        "2027-01-01T02:00:00Z, 2026-12, P1D",
+        "2027-03-01T02:30:00Z, 2027-02, PT0S",
+        "2028-02-29T12:00:00Z, '',      PT0S",
+        "2028-03-01T02:00:00Z, 2028-02, PT12H"})
+    void truthEqualsWhatTheStagesAcceptAtTrickyInstants(String now, String period, String ingestDelay)
+            throws IOException {
+        Clock generated = Clock.fixed(Instant.parse(now), ZoneOffset.UTC);
+        Clock ingested = Clock.offset(generated, java.time.Duration.parse(ingestDelay));
+        String warehouse = dir.resolve("warehouse").toString();
+        Path events = dir.resolve("events.jsonl");
+        List<String> generate = new ArrayList<>(List.of("generate", "--events", "400", "--seed", "13",
+                "--invalid-rate", "0.1", "--out", events.toString(), "--entitlements-out", dir.resolve("e.csv").toString(),
+                "--truth-out", dir.resolve("truth.json").toString()));
+        if (!period.isEmpty()) {
+            generate.addAll(List.of("--period", period));
+        }
+        CommandLineTest.Run run = CommandLineTest.Run.at(generated, generate.toArray(String[]::new));
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        Truth truth = TruthJson.read(dir.resolve("truth.json"));
+        assertThat(truth.quarantined().keySet()).contains("EVENT_TIME_IN_FUTURE", "EVENT_TOO_OLD");
+        String expected = period.isEmpty() ? WorkloadGenerator.defaultMonth(Instant.parse(now)).toString() : period;
+        assertThat(BillingPeriodsCheck.periods(truth)).contains(expected);
+        assertThat(CommandLineTest.Run.at(ingested, "--warehouse", warehouse, "entitlements", "load",
+                dir.resolve("e.csv").toString()).exitCode()).isZero();
+
+        JsonNode report = ingest(ingested, warehouse, events);
+
+        assertThat(report.get("accepted").longValue()).isEqualTo(truth.accepted());
+        assertThat(reasons(report.get("quarantined"))).isEqualTo(truth.quarantined());
+        Dataset<Row> raw = new Warehouse(spark(), warehouse).read(Tables.RAW_USAGE_EVENTS);
+        assertDataFrameNoOrderEquals(truthLines(truth), recomputed(raw, truth));
+    }
+
     private JsonNode ingest(String warehouse, Path file) throws IOException {
-        CommandLineTest.Run run = CommandLineTest.Run.of("--warehouse", warehouse, "ingest", file.toString(),
+        return ingest(CommandLineTest.CLOCK, warehouse, file);
+    }
+
+    private JsonNode ingest(Clock clock, String warehouse, Path file) throws IOException {
+        CommandLineTest.Run run = CommandLineTest.Run.at(clock, "--warehouse", warehouse, "ingest", file.toString(),
                 "--format", "json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         return new ObjectMapper().readTree(run.out());

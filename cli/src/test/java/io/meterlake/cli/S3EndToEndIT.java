@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -31,6 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class S3EndToEndIT {
     private static final String BUCKET = "meterlake-it";
     private static final String WAREHOUSE = "s3a://" + BUCKET + "/prod/warehouse";
+    /** The broker stamps ingest times, so every command runs on the real clock, on a month it makes ready. */
+    private static final Clock CLOCK = CommandLineTest.LIVE;
+    private static final String MONTH = BillingPeriodsCheck.readyMonth(CLOCK).toString();
     private static Path dir;
     private static List<String> settings;
     private static CommandLineTest.Run started;
@@ -45,14 +49,14 @@ class S3EndToEndIT {
         settings.addAll(List.of("--set", "stack.s3-port=" + s3Port, "--set", "s3.endpoint=http://127.0.0.1:" + s3Port));
         started = run(0, "stack", "start", "--with-s3", "--with-trino");
 
-        run(0, "generate", "--events", "3000", "--seed", "21", "--bootstrap-servers", "127.0.0.1:" + kafkaPort,
+        run(0, "generate", "--events", "3000", "--seed", "21", "--period", MONTH, "--bootstrap-servers", "127.0.0.1:" + kafkaPort,
                 "--entitlements-out", dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString());
         run(0, "entitlements", "load", dir.resolve("e.csv").toString());
         run(0, "stream", "--available-now");
         run(0, "keys", "generate", "--private-key-out", dir.resolve("k.pem").toString(), "--public-key-out",
                 dir.resolve("k.pub.pem").toString());
-        run(0, "reconcile", "--period", "2026-10");
-        run(0, "publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pem").toString());
+        run(0, "reconcile", "--period", MONTH);
+        run(0, "publish", "--period", MONTH, "--signing-key", dir.resolve("k.pem").toString());
         run(0, "trino", "register");
     }
 
@@ -66,7 +70,7 @@ class S3EndToEndIT {
     private static CommandLineTest.Run run(int exitCode, String... args) {
         List<String> all = new ArrayList<>(settings);
         all.addAll(List.of(args));
-        return BillingPeriodsCheck.run(WAREHOUSE, exitCode, all.toArray(String[]::new));
+        return BillingPeriodsCheck.run(CLOCK, WAREHOUSE, exitCode, all.toArray(String[]::new));
     }
 
     @Test
@@ -96,10 +100,10 @@ class S3EndToEndIT {
     void thePublishedPeriodEqualsTheTruthAndVerifies() throws IOException {
         Truth truth = TruthJson.read(dir.resolve("truth.json"));
 
-        assertThat(shownLines(show(WAREHOUSE, "2026-10"))).isEqualTo(truthLines(truth, "2026-10")).isNotEmpty();
-        assertThat(run(0, "verify", "--period", "2026-10", "--public-key", dir.resolve("k.pub.pem").toString()).out())
-                .contains("verified 2026-10 revision 1").contains("identical");
-        JsonNode report = json(run(0, "reconcile", "--period", "2026-10", "--format", "json"));
+        assertThat(shownLines(show(WAREHOUSE, MONTH))).isEqualTo(truthLines(truth, MONTH)).isNotEmpty();
+        assertThat(run(0, "verify", "--period", MONTH, "--public-key", dir.resolve("k.pub.pem").toString()).out())
+                .contains("verified " + MONTH + " revision 1").contains("identical");
+        JsonNode report = json(run(0, "reconcile", "--period", MONTH, "--format", "json"));
         assertThat(report.toString()).contains("MATCH");
     }
 
@@ -109,9 +113,9 @@ class S3EndToEndIT {
 
         assertThat(maintained.findValuesAsText("table")).contains("raw_usage_events", "billing_period_lines");
         assertThat(maintained.get(0).get("files_after").asLong()).isLessThan(maintained.get(0).get("files_before").asLong());
-        assertThat(run(0, "verify", "--period", "2026-10", "--public-key", dir.resolve("k.pub.pem").toString()).out())
+        assertThat(run(0, "verify", "--period", MONTH, "--public-key", dir.resolve("k.pub.pem").toString()).out())
                 .contains("identical");
-        assertThat(run(2, "maintain", "--retain", "1h").err()).contains("use --retain PT25H or longer");
+        assertThat(run(2, "maintain", "--retain", "1h").err()).containsPattern("use --retain 1d[0-9hm]* or longer");
     }
 
     @Test
@@ -120,16 +124,16 @@ class S3EndToEndIT {
                 "--user", "finance", "--format", "json"));
         assertThat(period).hasSize(1);
         assertThat(period.get(0).get("content_sha256").textValue())
-                .isEqualTo(show(WAREHOUSE, "2026-10").get("content_sha256").textValue());
+                .isEqualTo(show(WAREHOUSE, MONTH).get("content_sha256").textValue());
         JsonNode lines = json(run(0, "sql", "SELECT subscription_id, billing_account_id, metric, unit, quantity,"
-                + " event_count FROM invoice_lines WHERE period = '2026-10'", "--user", "finance", "--format", "json"));
+                + " event_count FROM invoice_lines WHERE period = '" + MONTH + "'", "--user", "finance", "--format", "json"));
         List<String> seen = new ArrayList<>();
         for (JsonNode line : lines) {
             seen.add(String.join(" ", line.get("subscription_id").textValue(), line.get("billing_account_id").textValue(),
                     line.get("metric").textValue(), line.get("unit").textValue(), line.get("quantity").textValue(),
                     line.get("event_count").textValue()));
         }
-        assertThat(seen.stream().sorted().toList()).isEqualTo(shownLines(show(WAREHOUSE, "2026-10")));
+        assertThat(seen.stream().sorted().toList()).isEqualTo(shownLines(show(WAREHOUSE, MONTH)));
         JsonNode location = json(run(0, "sql", "SELECT DISTINCT regexp_replace(\"$path\", '/[^/]*$', '') AS dir"
                 + " FROM billing_period_lines", "--user", "admin", "--format", "json"));
         assertThat(location.get(0).get("dir").textValue()).startsWith(WAREHOUSE + "/billing_period_lines");

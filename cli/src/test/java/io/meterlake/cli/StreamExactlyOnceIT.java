@@ -3,6 +3,7 @@ package io.meterlake.cli;
 import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.config.ConfigLoader;
+import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.stack.EventProducer;
@@ -88,12 +89,14 @@ class StreamExactlyOnceIT extends SparkTestBase {
     void survivesRepeatedSigkillWithoutLossOrDuplication() throws Exception {
         Path warehouse = dir.resolve("warehouse");
         Path events = dir.resolve("events.jsonl");
-        CommandLineTest.Run generated = CommandLineTest.Run.of("generate", "--events", "6000", "--seed", "3",
+        // The broker stamps the ingest times: the workload and every time rule follow the real clock.
+        CommandLineTest.Run generated = CommandLineTest.Run.at(CommandLineTest.LIVE, "generate", "--events", "6000",
+                "--seed", "3",
                 "--conflict-rate", "0", "--out", events.toString(), "--entitlements-out",
                 dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString());
         assertThat(generated.exitCode()).as(generated.err()).isZero();
         Truth truth = TruthJson.read(dir.resolve("truth.json"));
-        assertThat(CommandLineTest.Run.of("--warehouse", warehouse.toString(), "entitlements", "load",
+        assertThat(CommandLineTest.Run.at(CommandLineTest.LIVE, "--warehouse", warehouse.toString(), "entitlements", "load",
                 dir.resolve("e.csv").toString()).exitCode()).isZero();
         try (EventProducer producer = EventProducer.open(broker.bootstrapServers(), TOPIC)) {
             Files.readAllLines(events).forEach(producer::send);
@@ -144,19 +147,26 @@ class StreamExactlyOnceIT extends SparkTestBase {
         assertThat(progress.getLong(0)).isEqualTo(6000);
 
         // The batch layer agrees with the stream window by window, and publishes the truth. (The stream's
-        // watermark trails by 60 days here, so publishing must be forced.)
+        // watermark trails by 60 days here, so publishing an ended period must be forced; one that has not
+        // ended is refused even then.)
         Path key = dir.resolve("k.pem");
-        BillingPeriodsCheck.run(warehouse.toString(), 0, "keys", "generate", "--private-key-out", key.toString(),
+        String at = warehouse.toString();
+        BillingPeriodsCheck.run(CommandLineTest.LIVE, at, 0, "keys", "generate", "--private-key-out", key.toString(),
                 "--public-key-out", dir.resolve("k.pub.pem").toString());
         for (String period : BillingPeriodsCheck.periods(truth)) {
-            JsonNode reconciled = BillingPeriodsCheck.json(BillingPeriodsCheck.run(warehouse.toString(), 0, "reconcile",
-                    "--period", period, "--format", "json"));
+            JsonNode reconciled = BillingPeriodsCheck.json(BillingPeriodsCheck.run(CommandLineTest.LIVE, at, 0,
+                    "reconcile", "--period", period, "--format", "json"));
             assertThat(reconciled.get("causes").fieldNames()).toIterable().containsExactly("MATCH");
-            BillingPeriodsCheck.run(warehouse.toString(), ExitCodes.NOT_READY, "publish", "--period", period,
+            if (Period.parse(period).end().isAfter(CommandLineTest.LIVE.instant())) {
+                assertThat(BillingPeriodsCheck.run(CommandLineTest.LIVE, at, ExitCodes.USAGE, "publish", "--period",
+                        period, "--signing-key", key.toString(), "--force").err()).contains("has not ended");
+                continue;
+            }
+            BillingPeriodsCheck.run(CommandLineTest.LIVE, at, ExitCodes.NOT_READY, "publish", "--period", period,
                     "--signing-key", key.toString());
-            BillingPeriodsCheck.run(warehouse.toString(), 0, "publish", "--period", period, "--signing-key",
+            BillingPeriodsCheck.run(CommandLineTest.LIVE, at, 0, "publish", "--period", period, "--signing-key",
                     key.toString(), "--force");
-            assertThat(BillingPeriodsCheck.shownLines(BillingPeriodsCheck.show(warehouse.toString(), period)))
+            assertThat(BillingPeriodsCheck.shownLines(BillingPeriodsCheck.show(at, period)))
                     .isEqualTo(BillingPeriodsCheck.truthLines(truth, period));
         }
     }

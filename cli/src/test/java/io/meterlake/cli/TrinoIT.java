@@ -2,6 +2,7 @@ package io.meterlake.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meterlake.error.ExitCodes;
+import io.meterlake.period.Period;
 import io.meterlake.stack.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,6 +11,9 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +28,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * over trino-jdbc by {@code meterlake sql}) after generate → ingest → reconcile → publish.
  */
 class TrinoIT {
+    /** The broker stamps ingest times, so every command runs on the real clock, on a month it makes ready. */
+    private static final Clock CLOCK = CommandLineTest.LIVE;
+    private static final Period MONTH = BillingPeriodsCheck.readyMonth(CLOCK);
+    private static final Period BEFORE = BillingPeriodsCheck.previous(MONTH);
+    /** Day 20 of the month, 10:00 UTC. */
+    private static final Instant VERY_LATE = MONTH.start().plus(Duration.ofDays(19)).plus(Duration.ofHours(10));
     private static Path dir;
     private static String warehouse;
     private static List<String> settings;
@@ -39,27 +49,27 @@ class TrinoIT {
         assertThat(run(0, "stack", "start", "--with-trino").out()).contains("trino started on jdbc:trino://127.0.0.1:")
                 .contains("0 tables and 0 views");
 
-        run(0, "generate", "--events", "2000", "--seed", "9", "--bootstrap-servers", "127.0.0.1:" + kafkaPort,
+        run(0, "generate", "--events", "2000", "--seed", "9", "--period", MONTH.toString(), "--bootstrap-servers", "127.0.0.1:" + kafkaPort,
                 "--entitlements-out", dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString());
         run(0, "entitlements", "load", dir.resolve("e.csv").toString());
         run(0, "stream", "--available-now");
         run(0, "keys", "generate", "--private-key-out", dir.resolve("k.pem").toString(), "--public-key-out",
                 dir.resolve("k.pub.pem").toString());
-        run(0, "reconcile", "--period", "2026-10");
-        run(0, "publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pem").toString());
-        // September holds only the generator's boundary event two hours before October: tenant-001's.
-        run(0, "reconcile", "--period", "2026-09");
-        run(0, "publish", "--period", "2026-09", "--signing-key", dir.resolve("k.pem").toString());
+        run(0, "reconcile", "--period", MONTH.toString());
+        run(0, "publish", "--period", MONTH.toString(), "--signing-key", dir.resolve("k.pem").toString());
+        // The month before holds only the generator's boundary event two hours before the month: tenant-001's.
+        run(0, "reconcile", "--period", BEFORE.toString());
+        run(0, "publish", "--period", BEFORE.toString(), "--signing-key", dir.resolve("k.pem").toString());
         // A very late event, ingested from a file, makes revision 2.
         Path late = Files.writeString(dir.resolve("late.jsonl"), """
                 {"schema_version":1,"event_id":"evt-very-late","source":"forge-functions","tenant_id":"tenant-002",\
                 "app_id":"forge-app-d","metric":"functions.invocations","quantity":5,"unit":"count",\
-                "event_time":"2026-10-20T10:00:00Z"}
-                """);
+                "event_time":"%s"}
+                """.formatted(VERY_LATE));
         run(0, "ingest", late.toString());
-        run(0, "reconcile", "--period", "2026-10");
-        assertThat(run(0, "publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pem").toString()).out())
-                .startsWith("published 2026-10 revision 2");
+        run(0, "reconcile", "--period", MONTH.toString());
+        assertThat(run(0, "publish", "--period", MONTH.toString(), "--signing-key", dir.resolve("k.pem").toString())
+                .out()).startsWith("published " + MONTH + " revision 2");
 
         assertThat(run(0, "trino", "register").out()).contains("9 tables and 4 views in meterlake.billing")
                 .contains("5 tenants");
@@ -73,7 +83,7 @@ class TrinoIT {
     private static CommandLineTest.Run run(int exitCode, String... args) {
         List<String> all = new ArrayList<>(settings == null ? List.of() : settings);
         all.addAll(List.of(args));
-        return BillingPeriodsCheck.run(warehouse, exitCode, all.toArray(String[]::new));
+        return BillingPeriodsCheck.run(CLOCK, warehouse, exitCode, all.toArray(String[]::new));
     }
 
     private static JsonNode sql(String user, String query) {
@@ -87,7 +97,7 @@ class TrinoIT {
     @Test
     void financeSeesThePublishedLinesAndTheStackShowsTrino() {
         JsonNode lines = sql("finance", "SELECT subscription_id, billing_account_id, metric, unit, quantity, event_count"
-                + " FROM invoice_lines WHERE period = '2026-10'");
+                + " FROM invoice_lines WHERE period = '" + MONTH + "'");
         List<String> seen = new ArrayList<>();
         for (JsonNode line : lines) {
             seen.add(String.join(" ", line.get("subscription_id").textValue(), line.get("billing_account_id").textValue(),
@@ -95,13 +105,13 @@ class TrinoIT {
                     line.get("event_count").textValue()));
         }
 
-        assertThat(seen.stream().sorted().toList()).isEqualTo(shownLines(show(warehouse, "2026-10"))).isNotEmpty();
+        assertThat(seen.stream().sorted().toList()).isEqualTo(shownLines(show(warehouse, MONTH.toString()))).isNotEmpty();
         JsonNode period = sql("finance", "SELECT period, revision, content_sha256 FROM current_periods"
-                + " WHERE period = '2026-10'");
+                + " WHERE period = '" + MONTH + "'");
         assertThat(period).hasSize(1);
         assertThat(period.get(0).get("revision").textValue()).isEqualTo("2");
         assertThat(period.get(0).get("content_sha256").textValue())
-                .isEqualTo(show(warehouse, "2026-10").get("content_sha256").textValue());
+                .isEqualTo(show(warehouse, MONTH.toString()).get("content_sha256").textValue());
         assertThat(run(0, "stack", "status").out()).containsPattern("trino +running");
     }
 
@@ -115,7 +125,8 @@ class TrinoIT {
                 + " event_time_utc) <> CAST(event_time AT TIME ZONE 'UTC' AS timestamp(6))")).isZero();
         JsonNode late = sql("finance", "SELECT CAST(event_time_utc AS varchar) AS t FROM raw_usage_events"
                 + " WHERE event_id = 'evt-very-late'");
-        assertThat(late.get(0).get("t").textValue()).isEqualTo("2026-10-20 10:00:00.000000");
+        assertThat(late.get(0).get("t").textValue()).isEqualTo(VERY_LATE.toString().replace('T', ' ')
+                .replace("Z", ".000000"));
     }
 
     @Test
@@ -133,11 +144,11 @@ class TrinoIT {
         assertThat(count(tenant, "SELECT count(*) AS n FROM raw_usage_events WHERE tenant_id <> 'tenant-002'")).isZero();
         // Period headers: only those of periods the tenant has lines in.
         assertThat(sql("finance", "SELECT period FROM current_periods ORDER BY period").findValuesAsText("period"))
-                .containsExactly("2026-09", "2026-10");
+                .containsExactly(BEFORE.toString(), MONTH.toString());
         assertThat(sql(tenant, "SELECT period FROM current_periods ORDER BY period").findValuesAsText("period"))
-                .containsExactly("2026-10");
+                .containsExactly(MONTH.toString());
         assertThat(sql("tenant_tenant-001", "SELECT period FROM current_periods ORDER BY period")
-                .findValuesAsText("period")).containsExactly("2026-09", "2026-10");
+                .findValuesAsText("period")).containsExactly(BEFORE.toString(), MONTH.toString());
         JsonNode lines = sql(tenant, "SELECT DISTINCT subscription_id FROM invoice_lines");
         assertThat(lines).isNotEmpty().allSatisfy(line ->
                 assertThat(line.get("subscription_id").textValue()).startsWith("sub-tenant-002-"));
@@ -194,9 +205,10 @@ class TrinoIT {
             Map<String, String> values = new java.util.HashMap<>(notebook.parameters());
             values.put("WAREHOUSE", warehouse);
             values.put("PUBLIC_KEY", dir.resolve("k.pub.pem").toString());
+            values.put("PERIOD", MONTH.toString());
             for (String command : notebook.commands()) {
                 List<String> arguments = NotebookCells.arguments(command, values);
-                CommandLineTest.Run result = CommandLineTest.Run.of(arguments.toArray(String[]::new));
+                CommandLineTest.Run result = CommandLineTest.Run.at(CLOCK, arguments.toArray(String[]::new));
                 assertThat(result.exitCode()).as(command + "\n" + result.out() + result.err()).isZero();
             }
         }

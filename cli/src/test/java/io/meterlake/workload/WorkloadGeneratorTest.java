@@ -98,8 +98,32 @@ class WorkloadGeneratorTest {
                 .isInstanceOf(MeterlakeException.class).hasMessageContaining("EVENT_TOO_OLD");
         assertThatThrownBy(() -> new WorkloadGenerator(new WorkloadSpec(10, 1, 1,
                 Instant.parse("2026-11-20T00:00:00Z"), 10, 0, 0, 0, 0), CONFIG, NOW))
-                .isInstanceOf(MeterlakeException.class).hasMessageContaining("ends after");
+                .isInstanceOf(MeterlakeException.class).hasMessageContaining("would lie after now");
         assertThatThrownBy(() -> new WorkloadSpec(10, 1, 1, START, 1, 0.5, 0.3, 0, 0.2))
                 .isInstanceOf(MeterlakeException.class).hasMessageContaining("more than 0.9");
+    }
+
+    @Test
+    void theDefaultMonthIsValidAtEveryInstantIncludingTheFirstOfAMonth() {
+        Map<String, String> cases = Map.of(
+                "2026-12-01T00:30:00Z", "2026-10",
+                "2026-12-01T01:59:59Z", "2026-10",
+                "2026-12-01T02:00:00Z", "2026-11",
+                "2026-12-31T23:59:59Z", "2026-11",
+                "2027-01-01T00:30:00Z", "2026-11",
+                "2027-01-01T02:00:00Z", "2026-12",
+                "2028-02-29T12:00:00Z", "2028-01",
+                "2028-03-01T02:00:00Z", "2028-02");
+        cases.forEach((now, month) -> {
+            Instant instant = Instant.parse(now);
+            assertThat(WorkloadGenerator.defaultMonth(instant)).as(now).hasToString(month);
+            WorkloadSpec spec = new WorkloadSpec(100, 1, 2, WorkloadGenerator.defaultStart(instant),
+                    WorkloadGenerator.defaultDays(instant), 0.05, 0.01, 0.02, 0.2);
+            assertThat(new WorkloadGenerator(spec, CONFIG, instant).generate(line -> { }).records()).isEqualTo(100);
+        });
+        // The month that just ended is refused while its last event (2 h after its end) lies ahead.
+        assertThatThrownBy(() -> new WorkloadGenerator(new WorkloadSpec(10, 1, 1,
+                Instant.parse("2026-11-01T00:00:00Z"), 30, 0, 0, 0, 0), CONFIG, Instant.parse("2026-12-01T00:30:00Z")))
+                .isInstanceOf(MeterlakeException.class).hasMessageContaining("e.g. --period 2026-10");
     }
 }

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -196,16 +195,15 @@ public final class ConfigLoader {
 
     private static Duration duration(Map<String, String> values, String key, List<String> errors) {
         String text = values.get(key).trim();
-        try {
-            Duration duration = Duration.parse(text);
-            if (duration.isNegative() || duration.isZero()) {
-                errors.add(key + " must be positive, got " + text);
-            }
-            return duration;
-        } catch (DateTimeParseException e) {
-            errors.add(key + " must be an ISO-8601 duration such as PT5M or P90D, got '" + text + "'");
+        Optional<Duration> duration = Durations.tryParse(text);
+        if (duration.isEmpty()) {
+            errors.add(key + " '" + text + "' is not a duration: " + Durations.SYNTAX);
             return null;
         }
+        if (duration.get().isNegative() || duration.get().isZero()) {
+            errors.add(key + " must be positive, got " + text);
+        }
+        return duration.get();
     }
 
     private static int positiveInt(Map<String, String> values, String key, List<String> errors) {

@@ -54,6 +54,16 @@ public final class Period {
         return parse(YearMonth.from(instant.atOffset(ZoneOffset.UTC)).toString());
     }
 
+    /** Whether this is a calendar month (not a day). */
+    public boolean isMonth() {
+        return MONTH.matcher(text).matches();
+    }
+
+    /** The period's length in whole days (28 to 31 for a month, 1 for a day). */
+    public int days() {
+        return (int) java.time.Duration.between(start, end).toDays();
+    }
+
     /** Inclusive start, UTC midnight. */
     public Instant start() {
         return start;

@@ -2,6 +2,7 @@ package io.meterlake.pipeline;
 
 import io.meterlake.catalog.Metric;
 import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.config.Durations;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.validation.EventParser;
@@ -122,12 +123,12 @@ public final class EventPipeline implements java.io.Serializable {
                 new Rule(ReasonCode.EVENT_TIME_IN_FUTURE,
                         eventMicros.gt(ingestMicros.plus(lit(micros(maxClockSkew)))),
                         concat(lit("event_time "), col(Columns.EVENT_TIME).cast("string"),
-                                lit(" UTC is more than " + maxClockSkew + " after ingest time "),
+                                lit(" UTC is more than " + Durations.render(maxClockSkew) + " after ingest time "),
                                 col(Columns.INGESTED_AT).cast("string"))),
                 new Rule(ReasonCode.EVENT_TOO_OLD,
                         eventMicros.lt(ingestMicros.minus(lit(micros(maxEventAge)))),
                         concat(lit("event_time "), col(Columns.EVENT_TIME).cast("string"),
-                                lit(" UTC is more than " + maxEventAge + " before ingest time "),
+                                lit(" UTC is more than " + Durations.render(maxEventAge) + " before ingest time "),
                                 col(Columns.INGESTED_AT).cast("string"))));
         return Rule.apply(parsed, rules);
     }

@@ -104,7 +104,7 @@ class ConfigLoaderTest {
                 .isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("unknown key 'warehose'")
                 .hasMessageContaining("absent does not exist")
-                .hasMessageContaining("validation.max-event-age must be an ISO-8601 duration")
+                .hasMessageContaining("validation.max-event-age '90 days' is not a duration")
                 .hasMessageContaining("spark.shuffle-partitions must be a positive whole number")
                 .hasMessageContaining("kafka.bootstrap-servers must be host:port")
                 .hasMessageContaining("stack.kafka-port must be a port number")

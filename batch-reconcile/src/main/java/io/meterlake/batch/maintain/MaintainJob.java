@@ -1,6 +1,7 @@
 package io.meterlake.batch.maintain;
 
 import io.delta.tables.DeltaTable;
+import io.meterlake.config.Durations;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
@@ -81,10 +82,10 @@ public final class MaintainJob {
         Duration minimum = RetentionRule.minimum(oldest, now);
         if (retention.compareTo(minimum) < 0) {
             RetentionRule.SignedVersion signed = oldest.orElseThrow();
-            throw MeterlakeException.badInput("--retain " + retention + " would let VACUUM delete raw_usage_events"
+            throw MeterlakeException.badInput("--retain " + Durations.render(retention) + " would let VACUUM delete raw_usage_events"
                     + " files that period " + signed.period() + " revision " + signed.revision() + " needs for verify"
                     + " (signed over raw version " + signed.rawVersion() + ", committed " + signed.committedAt() + ")",
-                    "use --retain " + minimum + " or longer (raw must keep removed files as long as the oldest"
+                    "use --retain " + Durations.render(roundUpToMinutes(minimum)) + " or longer (raw must keep removed files as long as the oldest"
                             + " signed period; see 'meterlake maintain --help')");
         }
         String checkSetting = "spark.databricks.delta.retentionDurationCheck.enabled";
@@ -140,5 +141,10 @@ public final class MaintainJob {
         }
         scala.collection.Map<String, String> metrics = end.get(0).getMap(0);
         return metrics.contains("numDeletedFiles") ? Long.parseLong(metrics.apply("numDeletedFiles")) : 0;
+    }
+
+    private static Duration roundUpToMinutes(Duration duration) {
+        Duration minutes = duration.truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+        return minutes.equals(duration) ? minutes : minutes.plusMinutes(1);
     }
 }

@@ -1,8 +1,7 @@
 package io.meterlake.batch.publish;
 
-import io.meterlake.batch.recompute.RankedRaw;
-import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.batch.reconcile.ReconcileJob;
+import io.meterlake.batch.reconcile.ReconcileResult;
 import io.meterlake.batch.reconcile.StreamWatermark;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
@@ -19,6 +18,7 @@ import org.apache.spark.sql.SparkSession;
 import java.security.PrivateKey;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +27,16 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * {@code publish}: signs a period's authoritative lines, recomputed from raw at its current version,
- * as a new revision of {@code billing_periods} and {@code billing_period_lines} (both append-only),
- * unless they equal the latest revision's lines.
+ * {@code publish}: reconciles the period (at a given raw version, or the current one) and signs
+ * exactly the lines that run wrote to {@code usage_aggregates_authoritative}, as a new revision of
+ * {@code billing_periods} and {@code billing_period_lines} (both append-only), unless they equal the
+ * latest revision's lines. So the authoritative table, the reconciliation report and the signed
+ * lines always come from one run, at one raw version; reconciling again at that version writes
+ * nothing.
+ *
+ * <p>A period that has not ended is never published, whatever the mode: its lines would be signed
+ * and kept forever in append-only tables while usage still arrives. {@link PublishMode#FORCE}
+ * skips only the wait for the grace period and the stream's watermark.
  *
  * <p>Order of writes: the lines, then the header; a revision exists once its header does. Each append
  * is idempotent (Delta transaction ids per period and revision), so a publish repeated after a crash
@@ -60,26 +67,35 @@ public final class PublishJob {
     }
 
     /**
-     * Publishes {@code period} if it is ready (or {@code force} says not to wait, which the header
-     * records) and its lines changed since the latest revision.
+     * Publishes {@code period} if it has ended and is ready (or {@code mode} says not to wait for the
+     * grace and the stream, which the header records) and its lines changed since the latest revision.
+     *
+     * @param asOfVersion the raw version to reconcile and sign at (the nightly job passes the version
+     *                    its reconcile step read); empty for the current one
      */
-    public PublishResult publish(Period period, PrivateKey key, Duration grace, PublishMode mode) {
+    public PublishResult publish(Period period, PrivateKey key, Duration grace, PublishMode mode,
+            OptionalLong asOfVersion) {
+        Instant now = clock.instant();
+        if (now.isBefore(period.end())) {
+            throw MeterlakeException.badInput("period " + period + " has not ended: it ends at " + period.end()
+                    + " (now " + now + "), and a signed revision is kept forever",
+                    "publish it after its end plus the grace; --force only skips the wait for the grace and the stream");
+        }
         Readiness readiness = readiness(period, grace);
         if (!readiness.ready() && mode != PublishMode.FORCE) {
             throw MeterlakeException.notReady("period " + period + " waits for " + String.join("; and for ",
                     readiness.waitingFor()) + " (publish --force overrides, and says so in the period header)");
         }
         String keyId = Signing.keyId(key);
-        long rawVersion = ReconcileJob.pinRaw(warehouse, OptionalLong.empty());
-        warehouse.ensureBatchTables();
-        List<BillingLine> lines = Recompute.collect(new Recompute(config.catalog())
-                .lines(RankedRaw.of(warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, rawVersion)), period));
+        ReconcileResult reconciled = new ReconcileJob(spark, config).run(period, asOfVersion);
+        long rawVersion = reconciled.rawTableVersion();
+        List<BillingLine> lines = reconciled.lines();
         byte[] content = CanonicalRendering.render(period.toString(), lines);
         String contentSha256 = Signing.sha256Hex(content);
 
         Optional<BillingPeriod> latest = periods.latest(period);
         if (latest.isPresent() && latest.get().contentSha256().equals(contentSha256)) {
-            return new PublishResult(latest.get(), false, lines);
+            return new PublishResult(latest.get(), false, lines, reconciled.runId());
         }
         int revision = latest.map(r -> r.revision() + 1).orElse(1);
         BillingPeriod header = new BillingPeriod(period.toString(), revision, rawVersion, lines.size(), contentSha256,
@@ -101,6 +117,6 @@ public final class PublishJob {
             throw MeterlakeException.checkFailed("another publish wrote revision " + revision + " of " + period
                     + " at the same time, with other content: run publish again to compare with it");
         }
-        return new PublishResult(stored, true, lines);
+        return new PublishResult(stored, true, lines, reconciled.runId());
     }
 }

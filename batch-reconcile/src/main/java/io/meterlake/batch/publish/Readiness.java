@@ -29,7 +29,7 @@ public record Readiness(List<String> waitingFor) {
         List<String> waits = new ArrayList<>();
         Instant readyAt = period.end().plus(grace);
         if (now.isBefore(readyAt)) {
-            waits.add("the grace period: " + period + " ends at " + period.end() + " and, with a grace of " + grace
+            waits.add("the grace period: " + period + " ends at " + period.end() + " and, with a grace of " + io.meterlake.config.Durations.render(grace)
                     + ", can be published from " + readyAt + " (now " + now + ")");
         }
         if (watermark.isPresent() && watermark.get().isBefore(period.end())) {

@@ -9,6 +9,7 @@ import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
 import io.meterlake.pipeline.EventPipeline;
+import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.signing.Signing;
 import io.meterlake.table.Warehouse;
@@ -35,6 +36,7 @@ import static io.meterlake.testing.Fixtures.entitlement;
 import static io.meterlake.testing.Fixtures.entitlements;
 import static io.meterlake.testing.Fixtures.fileRecords;
 import static io.meterlake.testing.UsageEvents.event;
+import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -76,7 +78,8 @@ class PublishAndVerifyTest extends SparkTestBase {
     }
 
     private PublishResult publish(Clock clock, PublishMode mode) {
-        return new PublishJob(spark(), config, clock).publish(OCTOBER, KEY.getPrivate(), GRACE, mode);
+        return new PublishJob(spark(), config, clock).publish(OCTOBER, KEY.getPrivate(), GRACE, mode,
+                java.util.OptionalLong.empty());
     }
 
     private Verification verify(OptionalInt revision) {
@@ -169,6 +172,56 @@ class PublishAndVerifyTest extends SparkTestBase {
         PublishResult forced = publish(early, PublishMode.FORCE);
         assertThat(forced.header().forced()).isTrue();
         assertThat(new BillingPeriods(warehouse).latest(OCTOBER).orElseThrow().forced()).isTrue();
+    }
+
+    @Test
+    void refusesAPeriodThatHasNotEndedEvenWhenForced() {
+        Clock during = Clock.fixed(Instant.parse("2026-10-31T23:59:59Z"), ZoneOffset.UTC);
+
+        for (PublishMode mode : PublishMode.values()) {
+            assertThatThrownBy(() -> publish(during, mode))
+                    .isInstanceOfSatisfying(MeterlakeException.class,
+                            e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
+                    .hasMessageContaining("period 2026-10 has not ended: it ends at 2026-11-01T00:00:00Z");
+        }
+        assertThat(warehouse.exists(Tables.BILLING_PERIODS)).isFalse();
+    }
+
+    @Test
+    void signsExactlyWhatItsReconcileRunWroteToTheAuthoritativeTable() {
+        long firstVersion = warehouse.version(Tables.RAW_USAGE_EVENTS);
+        PublishResult first = publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        assertThat(authoritative()).containsExactlyElementsOf(first.lines());
+        assertThat(authoritativeRunIds()).containsExactly(first.runId());
+
+        append(event().id("late").quantity("10").at("2026-10-15T00:00:00Z").json());
+        PublishResult second = publish(AFTER_GRACE, PublishMode.WHEN_READY);
+
+        // No reconcile ran in between: publish reconciled itself, so the table holds revision 2's lines.
+        assertThat(second.header().revision()).isEqualTo(2);
+        assertThat(authoritative()).containsExactlyElementsOf(second.lines()).containsExactly(invocations("17", 3));
+        assertThat(authoritativeRunIds()).containsExactly(second.runId());
+        assertThat(second.runId()).contains("raw-v" + second.header().rawTableVersion());
+
+        // Pinned at the first version, the lines are revision 1's again: a new revision 3, equal to 1.
+        PublishResult pinned = new PublishJob(spark(), config, AFTER_GRACE).publish(OCTOBER, KEY.getPrivate(), GRACE,
+                PublishMode.WHEN_READY, java.util.OptionalLong.of(firstVersion));
+        assertThat(pinned.header().rawTableVersion()).isEqualTo(firstVersion);
+        assertThat(pinned.header().contentSha256()).isEqualTo(first.header().contentSha256());
+        assertThat(authoritative()).containsExactlyElementsOf(first.lines());
+    }
+
+    private List<BillingLine> authoritative() {
+        return warehouse.read(Tables.USAGE_AGGREGATES_AUTHORITATIVE).where(col(Columns.PERIOD).equalTo("2026-10"))
+                .collectAsList().stream().map(row -> new BillingLine(row.getAs(Columns.SUBSCRIPTION_ID),
+                        row.getAs(Columns.BILLING_ACCOUNT_ID), row.getAs(Columns.METRIC), row.getAs(Columns.UNIT),
+                        row.getAs(Columns.QUANTITY), row.<Long>getAs(Columns.EVENT_COUNT)))
+                .sorted(BillingLine.CANONICAL_ORDER).toList();
+    }
+
+    private List<String> authoritativeRunIds() {
+        return warehouse.read(Tables.USAGE_AGGREGATES_AUTHORITATIVE).select(col(Columns.RUN_ID)).distinct()
+                .collectAsList().stream().map(row -> row.getString(0)).toList();
     }
 
     @Test
