@@ -98,7 +98,7 @@ public final class PeriodsCommand implements Runnable {
     @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Print a published revision of a billing period (default: the latest) with its lines.",
                 "json: one object with period, revision, raw_table_version, content_sha256, signature, key_id,",
-                "published_at and lines [{subscription_id, billing_account_id, metric, unit, quantity, event_count}],",
+                "published_at and lines [{subscription_id, billing_account_id, plan, metric, unit, quantity, event_count}],",
                 "quantities as decimal strings with 9 fraction digits. csv: one row per line, with a header row."})
     public static final class Show extends BatchCommand {
         enum Format { table, json, csv }
@@ -128,7 +128,7 @@ public final class PeriodsCommand implements Runnable {
             switch (format) {
                 case json -> Output.json(out(), json(header, lines));
                 case csv -> Output.csv(out(), List.of("period", "revision", "subscription_id", "billing_account_id",
-                        "metric", "unit", "quantity", "event_count"), rows(header, lines, true));
+                        "plan", "metric", "unit", "quantity", "event_count"), rows(header, lines, true));
                 default -> table(out(), header, lines);
             }
             return ExitCodes.OK;
@@ -142,6 +142,7 @@ public final class PeriodsCommand implements Runnable {
                 Map<String, Object> item = new LinkedHashMap<>();
                 item.put("subscription_id", line.subscriptionId());
                 item.put("billing_account_id", line.billingAccountId());
+                item.put("plan", line.plan());
                 item.put("metric", line.metric());
                 item.put("unit", line.unit());
                 item.put("quantity", Quantities.render(line.quantity()));
@@ -160,7 +161,7 @@ public final class PeriodsCommand implements Runnable {
                     + (header.forced() ? " (FORCED before the period was ready)" : ""));
             out.println("content sha256 " + header.contentSha256() + ", signed by key " + header.keyId());
             out.println();
-            Output.table(out, List.of("subscription", "billing account", "metric", "unit", "quantity", "events"),
+            Output.table(out, List.of("subscription", "billing account", "plan", "metric", "unit", "quantity", "events"),
                     rows(header, lines, false));
         }
 
@@ -172,7 +173,7 @@ public final class PeriodsCommand implements Runnable {
                     row.add(header.period());
                     row.add(Integer.toString(header.revision()));
                 }
-                row.addAll(List.of(line.subscriptionId(), line.billingAccountId(), line.metric(), line.unit(),
+                row.addAll(List.of(line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(), line.unit(),
                         Quantities.render(line.quantity()), Long.toString(line.eventCount())));
                 rows.add(row);
             }

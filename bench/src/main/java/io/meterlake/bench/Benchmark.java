@@ -66,7 +66,7 @@ abstract class Benchmark implements Callable<Integer> {
 
     /** A billing line as one comparable string, quantity rendered with its 9 fraction digits. */
     static String key(BillingLine line) {
-        return String.join(" ", line.subscriptionId(), line.billingAccountId(), line.metric(), line.unit(),
+        return String.join(" ", line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(), line.unit(),
                 Quantities.render(line.quantity()), Long.toString(line.eventCount()));
     }
 

@@ -3,7 +3,6 @@ package io.meterlake.bench;
 import io.meterlake.batch.ingest.FileIngestJob;
 import io.meterlake.batch.reconcile.ReconcileJob;
 import io.meterlake.batch.reconcile.ReconcileResult;
-import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.Metric;
 import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
@@ -186,19 +185,24 @@ final class RecomputeBench extends Benchmark {
         String fileList = files.stream().map(file -> "'" + file.replace("'", "''") + "'").collect(Collectors.joining(", "));
         StringBuilder quantity = new StringBuilder("CASE metric");
         for (Metric metric : config.catalog().metrics()) {
-            String aggregate = metric.aggregation() == Aggregation.MAX ? "max(quantity)"
-                    : metric.aggregation() == Aggregation.LATEST ? "arg_max(quantity, event_time)" : "sum(quantity)";
+            String aggregate = switch (metric.aggregation()) {
+                case SUM -> "sum(quantity)";
+                case MAX -> "max(quantity)";
+                case LATEST -> "arg_max(quantity, (event_time, ingested_at, coalesce(kafka_partition, 2147483647),"
+                        + " coalesce(kafka_offset, 9223372036854775807), coalesce(file_sha256, 'g'),"
+                        + " coalesce(line_number, 9223372036854775807), payload_sha256))";
+            };
             quantity.append(" WHEN '").append(metric.name()).append("' THEN ").append(aggregate);
         }
         quantity.append(" END");
         String sql = "WITH ranked AS (SELECT *, row_number() OVER (PARTITION BY source, event_id ORDER BY ingested_at,"
                 + " kafka_partition NULLS LAST, kafka_offset NULLS LAST, file_sha256 NULLS LAST, line_number NULLS LAST,"
                 + " payload_sha256) AS rank_in_identity FROM read_parquet([" + fileList + "], hive_partitioning = true))"
-                + " SELECT subscription_id, billing_account_id, metric, unit, CAST(" + quantity + " AS DECIMAL(38, 9)),"
+                + " SELECT subscription_id, billing_account_id, plan, metric, unit, CAST(" + quantity + " AS DECIMAL(38, 9)),"
                 + " count(*) FROM ranked WHERE rank_in_identity = 1"
                 + " AND event_time >= TIMESTAMP '" + timestamp(period.start()) + "'"
                 + " AND event_time < TIMESTAMP '" + timestamp(period.end()) + "'"
-                + " GROUP BY subscription_id, billing_account_id, metric, unit";
+                + " GROUP BY subscription_id, billing_account_id, plan, metric, unit";
         List<String> lines = new ArrayList<>();
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
                 Statement statement = connection.createStatement()) {
@@ -207,7 +211,7 @@ final class RecomputeBench extends Benchmark {
             try (ResultSet result = statement.executeQuery(sql)) {
                 while (result.next()) {
                     lines.add(key(new BillingLine(result.getString(1), result.getString(2), result.getString(3),
-                            result.getString(4), result.getBigDecimal(5), result.getLong(6))));
+                            result.getString(4), result.getString(5), result.getBigDecimal(6), result.getLong(7))));
                 }
             }
         }

@@ -8,6 +8,7 @@ import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import io.meterlake.pipeline.EventPipeline;
+import io.meterlake.pipeline.IngestOrder;
 import io.meterlake.pipeline.UsageAggregation;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
@@ -167,6 +168,7 @@ final class StreamBench extends Benchmark {
                         warehouse.read(Tables.ENTITLEMENTS));
         Dataset<Row> accepted = EventPipeline.accepted(processed);
         Dataset<Row> windows = new UsageAggregation(config.catalog()).aggregate(accepted
+                .withColumn(Columns.INGEST_ORDER, IngestOrder.key())
                 .withWatermark(Columns.EVENT_TIME, config.stream().watermarkDelay().toSeconds() + " seconds")
                 .dropDuplicatesWithinWatermark(Columns.SOURCE, Columns.EVENT_ID)
                 .groupBy(window(col(Columns.EVENT_TIME), config.stream().window().toSeconds() + " seconds")
@@ -186,7 +188,7 @@ final class StreamBench extends Benchmark {
         RankedRaw raw = RankedRaw.of(warehouse.read(Tables.RAW_USAGE_EVENTS));
         for (String period : new TreeSet<>(truth.lines().stream().map(Truth.Line::period).toList())) {
             List<String> expected = truth.lines().stream().filter(line -> line.period().equals(period))
-                    .map(line -> key(new BillingLine(line.subscriptionId(), line.billingAccountId(), line.metric(),
+                    .map(line -> key(new BillingLine(line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(),
                             line.unit(), line.quantity(), line.eventCount()))).sorted().toList();
             List<String> actual = Recompute.collect(new Recompute(config.catalog()).lines(raw, Period.parse(period)))
                     .stream().map(Benchmark::key).sorted().toList();

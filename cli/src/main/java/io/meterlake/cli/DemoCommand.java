@@ -1,5 +1,7 @@
 package io.meterlake.cli;
 
+import io.meterlake.config.ConfigOptions;
+
 
 import io.meterlake.config.FormatOption;
 
@@ -76,6 +78,9 @@ import static org.apache.spark.sql.functions.sum;
 final class DemoCommand implements Callable<Integer> {
     @ParentCommand
     MeterlakeCommand root;
+
+    @Mixin
+    ConfigOptions options;
 
     @Option(names = "--events", defaultValue = "10000", description = "Records to generate (default: ${DEFAULT-VALUE}).")
     long events;
@@ -207,7 +212,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private static boolean sameLines(List<Truth.Line> expected, List<BillingLine> actual) {
         List<BillingLine> truth = expected.stream().map(line -> new BillingLine(line.subscriptionId(),
-                line.billingAccountId(), line.metric(), line.unit(), line.quantity(), line.eventCount()))
+                line.billingAccountId(), line.plan(), line.metric(), line.unit(), line.quantity(), line.eventCount()))
                 .sorted(BillingLine.CANONICAL_ORDER).toList();
         return truth.equals(actual);
     }

@@ -1,5 +1,7 @@
 package io.meterlake.cli;
 
+import io.meterlake.config.ConfigOptions;
+
 import io.meterlake.error.CommandLineErrors;
 import io.meterlake.attribution.EntitlementsCsv;
 import io.meterlake.error.ExitCodes;
@@ -9,6 +11,7 @@ import io.meterlake.table.Warehouse;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
@@ -34,12 +37,16 @@ final class EntitlementsCommand implements Runnable {
     }
 
     @Command(name = "load", mixinStandardHelpOptions = true,
-            description = {"Load or replace the entitlements table from a CSV file with the header",
+            description = {"Load or replace the entitlements table from a CSV file.", "",
+                "The CSV has the header",
                 "entitlement_id,subscription_id,billing_account_id,tenant_id,app_id,plan,valid_from,valid_to",
                 "(ISO-8601 times with offset; empty valid_to = open-ended). Earlier contents stay readable by time travel."})
     static final class Load implements Callable<Integer> {
         @ParentCommand
         EntitlementsCommand entitlements;
+
+        @Mixin
+        ConfigOptions options;
 
         @Parameters(paramLabel = "<csv>", description = "The entitlements CSV file.")
         Path csv;

@@ -1,5 +1,7 @@
 package io.meterlake.cli;
 
+import io.meterlake.config.ConfigOptions;
+
 import io.meterlake.output.Output;
 
 import io.meterlake.config.FormatOption;
@@ -43,6 +45,9 @@ import java.util.function.Consumer;
 final class GenerateCommand implements Callable<Integer> {
     @ParentCommand
     MeterlakeCommand root;
+
+    @Mixin
+    ConfigOptions options;
 
     @Option(names = "--events", defaultValue = "10000", description = "Records to write (default: ${DEFAULT-VALUE}).")
     long events;

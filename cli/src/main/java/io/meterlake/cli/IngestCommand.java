@@ -1,5 +1,7 @@
 package io.meterlake.cli;
 
+import io.meterlake.config.ConfigOptions;
+
 import io.meterlake.output.Output;
 
 import io.meterlake.config.FormatOption;
@@ -31,6 +33,9 @@ import java.util.concurrent.Callable;
 final class IngestCommand implements Callable<Integer> {
     @ParentCommand
     MeterlakeCommand root;
+
+    @Mixin
+    ConfigOptions options;
 
     @Parameters(arity = "1..*", paramLabel = "<file.jsonl>", description = "Files to ingest (local paths or URIs).")
     List<String> files;
@@ -73,13 +78,17 @@ final class IngestCommand implements Callable<Integer> {
         }
         List<List<String>> rows = new ArrayList<>();
         for (IngestReport report : reports) {
+            // A file ingested before adds nothing; what the tables hold for it is shown in parentheses.
             rows.add(List.of(report.file(), report.alreadyIngested() ? "already ingested" : "ingested",
-                    Long.toString(report.records()), Long.toString(report.accepted()),
-                    Long.toString(report.quarantinedTotal())));
+                    Long.toString(report.records()),
+                    report.alreadyIngested() ? "0 (" + report.accepted() + " stored)" : Long.toString(report.accepted()),
+                    report.alreadyIngested() ? "0 (" + report.quarantinedTotal() + " stored)"
+                            : Long.toString(report.quarantinedTotal())));
         }
         Output.table(root.out(), List.of("file", "status", "records", "accepted", "quarantined"), rows);
         if (!total.quarantined().isEmpty()) {
             root.out().println();
+            root.out().println("stored for these files:");
             List<List<String>> reasons = new ArrayList<>();
             total.quarantined().forEach((reason, n) -> reasons.add(List.of(reason, Long.toString(n))));
             Output.table(root.out(), List.of("quarantine reason", "records"), reasons);
@@ -87,25 +96,46 @@ final class IngestCommand implements Callable<Integer> {
         root.out().flush();
     }
 
-    /** The {@code --format json} object: totals (the contract) and one entry per file. */
+    /**
+     * The {@code --format json} object: {@code records} (the files' records), {@code accepted} and
+     * {@code quarantined} (what this run added: nothing for a file ingested before), {@code stored}
+     * (what the tables hold for these files), and the same per file under {@code files}.
+     */
     static Map<String, Object> json(List<IngestReport> reports) {
-        IngestReport total = IngestReport.total(reports);
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("records", total.records());
-        result.put("accepted", total.accepted());
-        result.put("quarantined", total.quarantined());
+        Map<String, Object> result = counts(IngestReport.total(reports.stream().map(IngestCommand::added).toList()));
+        result.put("stored", stored(IngestReport.total(reports)));
         List<Map<String, Object>> perFile = new ArrayList<>();
         for (IngestReport report : reports) {
             Map<String, Object> file = new LinkedHashMap<>();
             file.put("file", report.file());
             file.put("sha256", report.sha256());
             file.put("status", report.alreadyIngested() ? "already-ingested" : "ingested");
-            file.put("records", report.records());
-            file.put("accepted", report.accepted());
-            file.put("quarantined", report.quarantined());
+            file.putAll(counts(added(report)));
+            file.put("stored", stored(report));
             perFile.add(file);
         }
         result.put("files", perFile);
         return result;
+    }
+
+    /** What this run wrote for {@code report}'s file: nothing if it had been ingested before. */
+    private static IngestReport added(IngestReport report) {
+        return report.alreadyIngested() ? new IngestReport(report.file(), report.sha256(), true, report.records(), 0,
+                new java.util.TreeMap<>()) : report;
+    }
+
+    private static Map<String, Object> counts(IngestReport report) {
+        Map<String, Object> counts = new LinkedHashMap<>();
+        counts.put("records", report.records());
+        counts.put("accepted", report.accepted());
+        counts.put("quarantined", report.quarantined());
+        return counts;
+    }
+
+    private static Map<String, Object> stored(IngestReport report) {
+        Map<String, Object> stored = new LinkedHashMap<>();
+        stored.put("accepted", report.accepted());
+        stored.put("quarantined", report.quarantined());
+        return stored;
     }
 }

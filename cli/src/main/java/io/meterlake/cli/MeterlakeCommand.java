@@ -20,7 +20,7 @@ import java.time.Clock;
  *
  * @see ConfigOptions
  */
-@Command(name = "meterlake", mixinStandardHelpOptions = true, versionProvider = MeterlakeCommand.Version.class,
+@Command(name = "meterlake", mixinStandardHelpOptions = true,
         description = "Finance-grade usage metering on Spark and Delta Lake.",
         subcommands = {KeysCommand.class, EntitlementsCommand.class, GenerateCommand.class, IngestCommand.class,
             StackCommand.class, ProduceCommand.class, DemoCommand.class, TrinoCommand.class, SqlCommand.class},
@@ -48,10 +48,24 @@ public final class MeterlakeCommand implements Runnable {
         return clock;
     }
 
-    /** The configuration, resolved with this invocation's overrides (see {@link ConfigLoader}). */
+    /**
+     * The configuration, resolved with this invocation's overrides (see {@link ConfigLoader}). The
+     * global options may come before the command or after it (every command mixes them in); the later
+     * win, as they do for the batch commands.
+     */
     public MeterlakeConfig config() {
         if (config == null) {
-            config = global.resolve();
+            ConfigOptions options = global;
+            CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+            while (parsed != null && parsed.hasSubcommand()) {
+                parsed = parsed.subcommand();
+                for (CommandSpec mixin : parsed.commandSpec().mixins().values()) {
+                    if (mixin.userObject() instanceof ConfigOptions more) {
+                        options = options.andThen(more);
+                    }
+                }
+            }
+            config = options.resolve();
         }
         return config;
     }
@@ -66,13 +80,5 @@ public final class MeterlakeCommand implements Runnable {
 
     public PrintWriter err() {
         return spec.commandLine().getErr();
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String version = MeterlakeCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"meterlake " + (version == null ? "(development build)" : version)};
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.meterlake.cli;
 
+import io.meterlake.config.ConfigOptions;
+
 import io.meterlake.output.Output;
 
 import io.meterlake.config.FormatOption;
@@ -30,6 +32,9 @@ import java.util.concurrent.Callable;
 final class ProduceCommand implements Callable<Integer> {
     @ParentCommand
     MeterlakeCommand root;
+
+    @Mixin
+    ConfigOptions options;
 
     @Parameters(paramLabel = "<file.jsonl>", description = "The events to send.")
     Path file;

@@ -1,11 +1,14 @@
 package io.meterlake.cli;
 
+import io.meterlake.config.ConfigOptions;
+
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.output.Output;
 import io.meterlake.stack.LocalTrino;
 import io.meterlake.stack.TrinoAccessRules;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -25,12 +28,17 @@ import java.util.concurrent.Callable;
 /** {@code meterlake sql}: one query through Trino's JDBC driver, the way finance reads the tables. */
 @Command(name = "sql", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run one SQL query on the local Trino (catalog meterlake, schema billing) and print the rows.",
-            "Users: finance reads everything in billing; tenant_<tenant_id> only its own rows; admin writes."})
+            "Users: finance reads everything in billing; tenant_<tenant_id> only its own rows; admin writes.",
+            "--format json: an array of objects; integers, floating-point numbers and booleans as JSON values,",
+            "decimals as exact strings (plain notation, scale kept), times and text as strings, null as null."})
 final class SqlCommand implements Callable<Integer> {
     enum Format { table, json, csv }
 
     @ParentCommand
     MeterlakeCommand root;
+
+    @Mixin
+    ConfigOptions options;
 
     @Parameters(index = "0", paramLabel = "<query>", description = "The query, e.g. \"select * from current_periods\".")
     String query;
@@ -51,7 +59,7 @@ final class SqlCommand implements Callable<Integer> {
                     "start it with 'meterlake stack start --with-trino'");
         }
         List<String> header = new ArrayList<>();
-        List<List<String>> rows = new ArrayList<>();
+        List<List<Object>> values = new ArrayList<>();
         try (Connection connection = trino.connect(user); Statement statement = connection.createStatement();
              ResultSet result = statement.executeQuery(query)) {
             ResultSetMetaData meta = result.getMetaData();
@@ -59,22 +67,29 @@ final class SqlCommand implements Callable<Integer> {
                 header.add(meta.getColumnLabel(i));
             }
             while (result.next()) {
-                List<String> row = new ArrayList<>();
+                List<Object> row = new ArrayList<>();
                 for (int i = 1; i <= meta.getColumnCount(); i++) {
-                    row.add(text(result.getObject(i)));
+                    row.add(result.getObject(i));
                 }
-                rows.add(row);
+                values.add(row);
             }
-        } catch (SQLException e) {
-            throw MeterlakeException.checkFailed("the query failed for user " + user + ": " + firstLine(e.getMessage()));
+        } catch (SQLException | RuntimeException e) {
+            if (reachable(e)) {
+                throw MeterlakeException.checkFailed("the query failed for user " + user + ": "
+                        + firstLine(e.getMessage()));
+            }
+            throw MeterlakeException.checkFailed("cannot reach Trino at 127.0.0.1:" + trino.port() + " ("
+                    + firstLine(String.valueOf(rootCause(e).getMessage())) + "): see 'meterlake stack status', and"
+                    + " restart it with 'meterlake stack stop' then 'meterlake stack start --with-trino'");
         }
+        List<List<String>> rows = values.stream().map(row -> row.stream().map(SqlCommand::text).toList()).toList();
         switch (format) {
             case json -> {
-                List<Map<String, String>> objects = new ArrayList<>();
-                for (List<String> row : rows) {
-                    Map<String, String> object = new LinkedHashMap<>();
+                List<Map<String, Object>> objects = new ArrayList<>();
+                for (List<Object> row : values) {
+                    Map<String, Object> object = new LinkedHashMap<>();
                     for (int i = 0; i < header.size(); i++) {
-                        object.put(header.get(i), row.get(i));
+                        object.put(header.get(i), json(row.get(i)));
                     }
                     objects.add(object);
                 }
@@ -88,6 +103,39 @@ final class SqlCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * A value for {@code --format json}: integers, floating-point numbers and booleans as JSON numbers
+     * and booleans; decimals as exact strings in plain notation (their scale kept, as {@code periods show}
+     * renders quantities); everything else (times, text) as its text; null as null.
+     */
+    private static Object json(Object value) {
+        if (value == null || value instanceof Boolean || value instanceof Byte || value instanceof Short
+                || value instanceof Integer || value instanceof Long || value instanceof Float
+                || value instanceof Double) {
+            return value;
+        }
+        return text(value);
+    }
+
+    /** False when the failure is that no connection to Trino could be made. */
+    private static boolean reachable(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.ConnectException || cause instanceof java.net.NoRouteToHostException
+                    || cause instanceof java.net.UnknownHostException) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root;
     }
 
     /** Exact text: decimals in plain notation, nulls as empty. */

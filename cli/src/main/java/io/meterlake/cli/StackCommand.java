@@ -1,5 +1,7 @@
 package io.meterlake.cli;
 
+import io.meterlake.config.ConfigOptions;
+
 import io.meterlake.error.CommandLineErrors;
 import io.meterlake.output.Output;
 
@@ -98,6 +100,9 @@ final class StackCommand implements Runnable {
         @ParentCommand
         StackCommand stack;
 
+        @Mixin
+        ConfigOptions options;
+
         @picocli.CommandLine.Option(names = "--with-trino", description = "Also start Trino and register the tables.")
         boolean withTrino;
 
@@ -152,6 +157,9 @@ final class StackCommand implements Runnable {
         @ParentCommand
         StackCommand stack;
 
+        @Mixin
+        ConfigOptions options;
+
         @Override
         public Integer call() {
             boolean trinoStopped = stack.trino().stop();
@@ -174,6 +182,9 @@ final class StackCommand implements Runnable {
     static final class Status implements Callable<Integer> {
         @ParentCommand
         StackCommand stack;
+
+        @Mixin
+        ConfigOptions options;
 
         @Mixin
         FormatOption format;

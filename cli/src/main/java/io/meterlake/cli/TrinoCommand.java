@@ -1,5 +1,7 @@
 package io.meterlake.cli;
 
+import io.meterlake.config.ConfigOptions;
+
 import io.meterlake.error.CommandLineErrors;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
@@ -7,6 +9,7 @@ import io.meterlake.stack.LocalTrino;
 import io.meterlake.storage.Storage;
 import io.meterlake.stack.TrinoRegistry;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -36,13 +39,17 @@ final class TrinoCommand implements Runnable {
     }
 
     @Command(name = "register", mixinStandardHelpOptions = true,
-            description = {"Register every Meterlake table of the warehouse in schema billing, (re)create the views",
+            description = {"Register the warehouse's tables and views in Trino and rewrite its access rules.", "",
+                "Register every Meterlake table of the warehouse in schema billing, (re)create the views",
                 "current_periods, invoice_lines, usage_hourly and reconciliation, and rewrite the access rules",
                 "from the entitlements (a user tenant_<tenant_id> per tenant). Idempotent; run it again after",
                 "new tables appear or the entitlements change."})
     static final class Register implements Callable<Integer> {
         @ParentCommand
         TrinoCommand trino;
+
+        @Mixin
+        ConfigOptions options;
 
         @Override
         public Integer call() throws Exception {

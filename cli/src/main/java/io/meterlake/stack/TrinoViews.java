@@ -13,7 +13,7 @@ import java.util.Map;
 public final class TrinoViews {
     /** The latest revision of each published period (header only). */
     public static final String CURRENT_PERIODS = "current_periods";
-    /** The lines of each period's current revision, with the subscription's plan and the signature's key. */
+    /** The lines of each period's current revision (one per plan a subscription was billed under), with the key. */
     public static final String INVOICE_LINES = "invoice_lines";
     /** The stream's provisional hourly usage. */
     public static final String USAGE_HOURLY = "usage_hourly";
@@ -31,15 +31,12 @@ public final class TrinoViews {
                        p.key_id, p.published_at, p.supersedes, p.forced
                 FROM billing_periods p
                 WHERE p.revision = (SELECT max(q.revision) FROM billing_periods q WHERE q.period = p.period)"""));
-        views.put(INVOICE_LINES, new View(List.of(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES,
-                Tables.ENTITLEMENTS), """
-                SELECT l.period, l.revision, l.subscription_id, l.billing_account_id, e.plan, l.metric, l.unit,
+        views.put(INVOICE_LINES, new View(List.of(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES), """
+                SELECT l.period, l.revision, l.subscription_id, l.billing_account_id, l.plan, l.metric, l.unit,
                        l.quantity, l.event_count, c.published_at, c.key_id, c.content_sha256
                 FROM billing_period_lines l
                 JOIN current_periods c
-                  ON l.period = c.period AND l.revision = c.revision AND l.content_sha256 = c.content_sha256
-                LEFT JOIN (SELECT subscription_id, max(plan) AS plan FROM entitlements GROUP BY subscription_id) e
-                  ON e.subscription_id = l.subscription_id"""));
+                  ON l.period = c.period AND l.revision = c.revision AND l.content_sha256 = c.content_sha256"""));
         views.put(USAGE_HOURLY, new View(List.of(Tables.USAGE_AGGREGATES_PROVISIONAL), """
                 SELECT subscription_id, entitlement_id, billing_account_id, metric, unit, window_start, window_end,
                        quantity, event_count, updated_at

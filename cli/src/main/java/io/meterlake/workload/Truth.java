@@ -12,13 +12,13 @@ import java.util.SortedMap;
  * @param quarantined records that must be quarantined, per reason code
  * @param duplicates  exact re-sends of an accepted event
  * @param conflicts   re-sends of an accepted event's identity with other content (the first wins)
- * @param lines       expected billing lines per (period, subscription, metric) after deduplication
+ * @param lines       expected billing lines per (period, subscription, plan, metric) after deduplication
  */
 public record Truth(long records, long accepted, SortedMap<String, Long> quarantined, long duplicates,
         long conflicts, List<Line> lines) {
 
     /** One expected billing line; {@code period} is the UTC calendar month {@code YYYY-MM}. */
-    public record Line(String period, String subscriptionId, String billingAccountId, String metric, String unit,
-            BigDecimal quantity, long eventCount) {
+    public record Line(String period, String subscriptionId, String billingAccountId, String plan, String metric,
+            String unit, BigDecimal quantity, long eventCount) {
     }
 }

@@ -41,6 +41,7 @@ public final class TruthJson {
                     .put("period", line.period())
                     .put("subscription_id", line.subscriptionId())
                     .put("billing_account_id", line.billingAccountId())
+                    .put("plan", line.plan())
                     .put("metric", line.metric())
                     .put("unit", line.unit())
                     .put("quantity", Quantities.render(line.quantity()))
@@ -68,7 +69,8 @@ public final class TruthJson {
             List<Truth.Line> lines = new ArrayList<>();
             for (JsonNode line : root.get("lines")) {
                 lines.add(new Truth.Line(line.get("period").textValue(), line.get("subscription_id").textValue(),
-                        line.get("billing_account_id").textValue(), line.get("metric").textValue(),
+                        line.get("billing_account_id").textValue(), line.get("plan").textValue(),
+                        line.get("metric").textValue(),
                         line.get("unit").textValue(), new BigDecimal(line.get("quantity").textValue()),
                         line.get("event_count").longValue()));
             }

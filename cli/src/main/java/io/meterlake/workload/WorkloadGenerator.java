@@ -179,9 +179,10 @@ public final class WorkloadGenerator {
             Metric metric = config.catalog().metric(event.metric()).orElseThrow();
             BigDecimal canonical = event.quantity().multiply(metric.factor(event.unit()).orElseThrow());
             String period = YearMonth.from(event.time().atOffset(ZoneOffset.UTC)).toString();
-            String key = String.join("\u0000", period, entitlement.subscriptionId(), metric.name());
+            String key = String.join("\u0000", period, entitlement.subscriptionId(), entitlement.plan(), metric.name());
             lines.computeIfAbsent(key, k -> new Accumulator(period, entitlement.subscriptionId(),
-                    entitlement.billingAccountId(), metric.name(), metric.canonicalUnit(), metric.aggregation()))
+                    entitlement.billingAccountId(), entitlement.plan(), metric.name(), metric.canonicalUnit(),
+                    metric.aggregation()))
                     .add(canonical, event.time());
         }
         if (recent.size() < RECENT) {
@@ -196,7 +197,7 @@ public final class WorkloadGenerator {
         List<Truth.Line> result = new ArrayList<>();
         for (Accumulator accumulator : lines.values()) {
             result.add(new Truth.Line(accumulator.period, accumulator.subscription, accumulator.account,
-                    accumulator.metric, accumulator.unit, accumulator.value.setScale(9), accumulator.count));
+                    accumulator.plan, accumulator.metric, accumulator.unit, accumulator.value.setScale(9), accumulator.count));
         }
         return new Truth(records, accepted, quarantined, duplicates, conflicts, result);
     }
@@ -212,9 +213,10 @@ public final class WorkloadGenerator {
                 String id = tenant + "-" + app;
                 billablePairs.add(new String[] {tenant, app});
                 if (t == 1 && a == 1) {
-                    entitlements.add(new Entitlement("ent-" + id + "-standard", "sub-" + id + "-standard", account,
+                    // An upgrade: one subscription, two entitlements; its usage is billed per plan.
+                    entitlements.add(new Entitlement("ent-" + id + "-standard", "sub-" + id, account,
                             tenant, app, "standard", from, planChange));
-                    entitlements.add(new Entitlement("ent-" + id + "-premium", "sub-" + id + "-premium", account,
+                    entitlements.add(new Entitlement("ent-" + id + "-premium", "sub-" + id, account,
                             tenant, app, "premium", planChange, null));
                 } else {
                     entitlements.add(new Entitlement("ent-" + id, "sub-" + id, account, tenant, app,
@@ -401,6 +403,7 @@ public final class WorkloadGenerator {
         final String period;
         final String subscription;
         final String account;
+        final String plan;
         final String metric;
         final String unit;
         final Aggregation aggregation;
@@ -408,11 +411,12 @@ public final class WorkloadGenerator {
         Instant latest;
         long count;
 
-        Accumulator(String period, String subscription, String account, String metric, String unit,
+        Accumulator(String period, String subscription, String account, String plan, String metric, String unit,
                 Aggregation aggregation) {
             this.period = period;
             this.subscription = subscription;
             this.account = account;
+            this.plan = plan;
             this.metric = metric;
             this.unit = unit;
             this.aggregation = aggregation;
@@ -425,16 +429,15 @@ public final class WorkloadGenerator {
                 latest = time;
                 return;
             }
-            switch (aggregation) {
-                case SUM -> value = value.add(quantity);
-                case MAX -> value = value.max(quantity);
-                case LATEST -> {
-                    if (time.isAfter(latest)) {
-                        value = quantity;
-                        latest = time;
-                    }
-                }
-                default -> throw new IllegalStateException(aggregation.name());
+            // Exhaustive: a new Aggregation does not compile until the truth knows it.
+            value = switch (aggregation) {
+                case SUM -> value.add(quantity);
+                case MAX -> value.max(quantity);
+                // Equal times: the later sent (the later by ingest order) replaces the earlier.
+                case LATEST -> time.isBefore(latest) ? value : quantity;
+            };
+            if (!time.isBefore(latest)) {
+                latest = time;
             }
         }
     }

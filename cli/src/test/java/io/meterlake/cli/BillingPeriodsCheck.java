@@ -59,10 +59,10 @@ final class BillingPeriodsCheck {
         return json(run(warehouse, 0, "periods", "show", "--period", period, "--format", "json"));
     }
 
-    /** The truth's lines of {@code period}, as "subscription account metric unit quantity events", sorted. */
+    /** The truth's lines of {@code period}, as "subscription account plan metric unit quantity events", sorted. */
     static List<String> truthLines(Truth truth, String period) {
         return truth.lines().stream().filter(line -> line.period().equals(period))
-                .map(line -> String.join(" ", line.subscriptionId(), line.billingAccountId(), line.metric(),
+                .map(line -> String.join(" ", line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(),
                         line.unit(), Quantities.render(line.quantity()), Long.toString(line.eventCount())))
                 .sorted().toList();
     }
@@ -72,7 +72,7 @@ final class BillingPeriodsCheck {
         List<String> lines = new ArrayList<>();
         for (JsonNode line : shown.get("lines")) {
             lines.add(String.join(" ", line.get("subscription_id").textValue(), line.get("billing_account_id").textValue(),
-                    line.get("metric").textValue(), line.get("unit").textValue(), line.get("quantity").textValue(),
+                    line.get("plan").textValue(), line.get("metric").textValue(), line.get("unit").textValue(), line.get("quantity").textValue(),
                     Long.toString(line.get("event_count").longValue())));
         }
         return lines.stream().sorted().toList();

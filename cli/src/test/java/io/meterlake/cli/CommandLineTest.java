@@ -125,7 +125,7 @@ class CommandLineTest {
     }
 
     @Test
-    void generatesKeysOnceAndNeverOverwrites(@TempDir Path dir) {
+    void generatesKeysOnceAndNeverOverwrites(@TempDir Path dir) throws IOException {
         String[] args = {"keys", "generate", "--private-key-out", dir.resolve("k.pem").toString(),
             "--public-key-out", dir.resolve("k.pub.pem").toString()};
 
@@ -135,6 +135,8 @@ class CommandLineTest {
         assertThat(first.exitCode()).isZero();
         assertThat(first.out()).matches("key id [0-9a-f]{16}: .*\\R");
         assertThat(dir.resolve("k.pem")).content().startsWith("-----BEGIN PRIVATE KEY-----");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                dir.resolve("k.pem")))).isEqualTo("rw-------");
         assertThat(second.exitCode()).isEqualTo(2);
         assertThat(second.err()).contains("already exists");
     }
@@ -149,5 +151,90 @@ class CommandLineTest {
         assertThat(Files.readAllLines(dir.resolve("e.jsonl"))).hasSize(500);
         assertThat(run.out()).contains("\"records\" : 500");
         assertThat(io.meterlake.workload.TruthJson.read(dir.resolve("t.json")).records()).isEqualTo(500);
+    }
+
+    @Test
+    void everyCommandSummarizesItselfInOneSentenceAndPrintsItsVersion() {
+        List<List<String>> paths = new java.util.ArrayList<>();
+        collect(Main.createCommandLine(CLOCK), List.of(), paths);
+        assertThat(paths).hasSizeGreaterThan(20);
+        for (List<String> path : paths) {
+            CommandLine command = Main.createCommandLine(CLOCK);
+            for (String name : path) {
+                command = command.getSubcommands().get(name);
+            }
+            String[] description = command.getCommandSpec().usageMessage().description();
+            assertThat(description).as(String.join(" ", path)).isNotEmpty();
+            assertThat(description[0]).as(String.join(" ", path)).endsWith(".");
+            List<String> args = new java.util.ArrayList<>(path);
+            args.add("-V");
+            Run version = Run.of(args.toArray(String[]::new));
+            assertThat(version.exitCode()).isZero();
+            assertThat(version.out()).as(String.join(" ", args)).startsWith("meterlake ").hasLineCount(1);
+        }
+    }
+
+    private static void collect(CommandLine command, List<String> path, List<List<String>> paths) {
+        paths.add(path);
+        command.getSubcommands().forEach((name, sub) -> {
+            List<String> longer = new java.util.ArrayList<>(path);
+            longer.add(name);
+            collect(sub, longer, paths);
+        });
+    }
+
+    @Test
+    void anUnknownCommandIsNamedWithTheKnownOnes() {
+        Run run = Run.of("--warehouse", "W", "frobnicate");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).startsWith("meterlake: unknown command 'frobnicate' for 'meterlake': the commands are keys,")
+                .contains("ingest", "publish").doesNotContain("index").hasLineCount(1);
+        assertThat(Run.of("periods", "shwo").err()).contains("unknown command 'shwo' for 'meterlake periods'")
+                .contains("show, ready");
+    }
+
+    @Test
+    void globalOptionsWorkAfterEveryCommandAndBadSettingsStopBeforeSpark(@TempDir Path dir) throws IOException {
+        Path events = Files.writeString(dir.resolve("e.jsonl"), "{}\n");
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
+        Map<List<String>, String> cases = new LinkedHashMap<>();
+        cases.put(List.of("ingest", events.toString(), "--set", "spark.master=bogus"),
+                "spark.master 'bogus' is not a Spark master URL: use local[*]");
+        cases.put(List.of("ingest", "--warehouse", file.toString(), events.toString()),
+                "the warehouse " + file + " is a file, not a directory");
+        cases.put(List.of("--warehouse", file.toString(), "periods", "show", "--period", "2026-10"),
+                "is a file, not a directory");
+        cases.put(List.of("entitlements", "load", events.toString(), "--set", "nope=1"), "unknown key 'nope'");
+        cases.put(List.of("generate", "--set", "publish.grace=two days", "--out", dir.resolve("a").toString(),
+                "--entitlements-out", dir.resolve("b").toString(), "--truth-out", dir.resolve("c").toString()),
+                "publish.grace 'two days' is not a duration: write it like 10s");
+        cases.forEach((args, message) -> {
+            Run run = Run.of(args.toArray(String[]::new));
+
+            assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(run.err()).as(String.join(" ", args)).startsWith("meterlake: ").contains(message)
+                    .doesNotContain("\tat ").hasLineCount(1);
+        });
+        // The options after the command take effect: a duration in the one syntax, a later warehouse.
+        Run generated = Run.of("generate", "--events", "20", "--set", "publish.grace=48h", "--out",
+                dir.resolve("g.jsonl").toString(), "--entitlements-out", dir.resolve("g.csv").toString(),
+                "--truth-out", dir.resolve("g.json").toString());
+        assertThat(generated.exitCode()).as(generated.err()).isZero();
+    }
+
+    @Test
+    void periodsThatHaveNotEndedAreRefusedBeforeSpark(@TempDir Path dir) {
+        Path key = dir.resolve("k.pem");
+        Signing.writeKeyPair(Signing.generateKeyPair(), key, dir.resolve("k.pub.pem"));
+
+        Run run = Run.of("--warehouse", dir.resolve("w").toString(), "publish", "--period", "2026-11",
+                "--signing-key", key.toString(), "--force");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).isEqualTo("meterlake: period 2026-11 has not ended: it ends at 2026-12-01T00:00:00Z"
+                + " (now 2026-11-23T10:00:00Z), and a signed revision is kept forever: publish it after its end plus"
+                + " the grace; --force only skips the wait for the grace and the stream" + System.lineSeparator());
+        assertThat(dir.resolve("w")).doesNotExist();
     }
 }

@@ -79,6 +79,7 @@ class IngestEndToEndIT extends SparkTestBase {
         assertThat(first.get("accepted").longValue()).isEqualTo(truth.accepted());
         assertThat(reasons(first.get("quarantined"))).isEqualTo(truth.quarantined());
         assertThat(first.get("files").get(0).get("status").textValue()).isEqualTo("ingested");
+        assertThat(first.get("stored").get("accepted").longValue()).isEqualTo(truth.accepted());
 
         // The tables agree: every line of the file exactly once across raw and quarantine.
         Warehouse tables = new Warehouse(spark(), warehouse);
@@ -108,7 +109,11 @@ class IngestEndToEndIT extends SparkTestBase {
         for (JsonNode repeat : List.of(again, renamed)) {
             assertThat(repeat.get("files").get(0).get("status").textValue()).isEqualTo("already-ingested");
             assertThat(repeat.get("records").longValue()).isEqualTo(4000);
-            assertThat(reasons(repeat.get("quarantined"))).isEqualTo(truth.quarantined());
+            // Nothing added by this run; what the tables hold for the file, separately.
+            assertThat(repeat.get("accepted").longValue()).isZero();
+            assertThat(repeat.get("quarantined")).isEmpty();
+            assertThat(repeat.get("stored").get("accepted").longValue()).isEqualTo(truth.accepted());
+            assertThat(reasons(repeat.get("stored").get("quarantined"))).isEqualTo(truth.quarantined());
         }
         assertThat(tables.version(Tables.RAW_USAGE_EVENTS)).isEqualTo(rawVersion);
         assertThat(tables.version(Tables.QUARANTINED_EVENTS)).isEqualTo(quarantineVersion);
@@ -181,6 +186,7 @@ class IngestEndToEndIT extends SparkTestBase {
             .add("period", DataTypes.StringType)
             .add(Columns.SUBSCRIPTION_ID, DataTypes.StringType)
             .add(Columns.BILLING_ACCOUNT_ID, DataTypes.StringType)
+            .add(Columns.PLAN, DataTypes.StringType)
             .add(Columns.METRIC, DataTypes.StringType)
             .add(Columns.UNIT, DataTypes.StringType)
             .add(Columns.QUANTITY, DataTypes.StringType)
@@ -189,8 +195,8 @@ class IngestEndToEndIT extends SparkTestBase {
     private Dataset<Row> truthLines(Truth truth) {
         List<Row> rows = new ArrayList<>();
         for (Truth.Line line : truth.lines()) {
-            rows.add(RowFactory.create(line.period(), line.subscriptionId(), line.billingAccountId(), line.metric(),
-                    line.unit(), Quantities.render(line.quantity()), line.eventCount()));
+            rows.add(RowFactory.create(line.period(), line.subscriptionId(), line.billingAccountId(), line.plan(),
+                    line.metric(), line.unit(), Quantities.render(line.quantity()), line.eventCount()));
         }
         return spark().createDataFrame(rows, LINE);
     }
@@ -202,7 +208,7 @@ class IngestEndToEndIT extends SparkTestBase {
         for (String period : truth.lines().stream().map(Truth.Line::period).distinct().toList()) {
             for (Row row : recompute.lines(RankedRaw.of(raw), Period.parse(period)).collectAsList()) {
                 rows.add(RowFactory.create(period, row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID),
-                        row.getAs(Columns.METRIC), row.getAs(Columns.UNIT), Quantities.render(row.getAs(Columns.QUANTITY)),
+                        row.getAs(Columns.PLAN), row.getAs(Columns.METRIC), row.getAs(Columns.UNIT), Quantities.render(row.getAs(Columns.QUANTITY)),
                         row.getAs(Columns.EVENT_COUNT)));
             }
         }
@@ -217,15 +223,15 @@ class IngestEndToEndIT extends SparkTestBase {
                 .where(col("rank").equalTo(1));
         List<Row> sums = first
                 .groupBy(date_format(col(Columns.EVENT_TIME), "yyyy-MM").as("period"), col(Columns.SUBSCRIPTION_ID),
-                        col(Columns.BILLING_ACCOUNT_ID), col(Columns.METRIC), col(Columns.UNIT))
+                        col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT))
                 .agg(sum(col(Columns.QUANTITY)), max(col(Columns.QUANTITY)), count(col(Columns.EVENT_ID)))
                 .collectAsList();
         List<Row> rows = new ArrayList<>();
         for (Row row : sums) {
-            Aggregation aggregation = CATALOG.metric(row.getString(3)).orElseThrow().aggregation();
-            BigDecimal value = aggregation == Aggregation.MAX ? row.getDecimal(6) : row.getDecimal(5);
+            Aggregation aggregation = CATALOG.metric(row.getString(4)).orElseThrow().aggregation();
+            BigDecimal value = aggregation == Aggregation.MAX ? row.getDecimal(7) : row.getDecimal(6);
             rows.add(RowFactory.create(row.getString(0), row.getString(1), row.getString(2), row.getString(3),
-                    row.getString(4), Quantities.render(value), row.getLong(7)));
+                    row.getString(4), row.getString(5), Quantities.render(value), row.getLong(8)));
         }
         return spark().createDataFrame(rows, LINE);
     }

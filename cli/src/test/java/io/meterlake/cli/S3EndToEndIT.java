@@ -125,13 +125,13 @@ class S3EndToEndIT {
         assertThat(period).hasSize(1);
         assertThat(period.get(0).get("content_sha256").textValue())
                 .isEqualTo(show(WAREHOUSE, MONTH).get("content_sha256").textValue());
-        JsonNode lines = json(run(0, "sql", "SELECT subscription_id, billing_account_id, metric, unit, quantity,"
+        JsonNode lines = json(run(0, "sql", "SELECT subscription_id, billing_account_id, plan, metric, unit, quantity,"
                 + " event_count FROM invoice_lines WHERE period = '" + MONTH + "'", "--user", "finance", "--format", "json"));
         List<String> seen = new ArrayList<>();
         for (JsonNode line : lines) {
             seen.add(String.join(" ", line.get("subscription_id").textValue(), line.get("billing_account_id").textValue(),
-                    line.get("metric").textValue(), line.get("unit").textValue(), line.get("quantity").textValue(),
-                    line.get("event_count").textValue()));
+                    line.get("plan").textValue(), line.get("metric").textValue(), line.get("unit").textValue(), line.get("quantity").textValue(),
+                    line.get("event_count").asText()));
         }
         assertThat(seen.stream().sorted().toList()).isEqualTo(shownLines(show(WAREHOUSE, MONTH)));
         JsonNode location = json(run(0, "sql", "SELECT DISTINCT regexp_replace(\"$path\", '/[^/]*$', '') AS dir"

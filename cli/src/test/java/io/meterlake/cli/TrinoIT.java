@@ -91,25 +91,31 @@ class TrinoIT {
     }
 
     private static long count(String user, String query) {
-        return Long.parseLong(sql(user, query).get(0).get("n").textValue());
+        return sql(user, query).get(0).get("n").asLong();
     }
 
     @Test
     void financeSeesThePublishedLinesAndTheStackShowsTrino() {
-        JsonNode lines = sql("finance", "SELECT subscription_id, billing_account_id, metric, unit, quantity, event_count"
+        JsonNode lines = sql("finance", "SELECT subscription_id, billing_account_id, plan, metric, unit, quantity, event_count"
                 + " FROM invoice_lines WHERE period = '" + MONTH + "'");
         List<String> seen = new ArrayList<>();
         for (JsonNode line : lines) {
             seen.add(String.join(" ", line.get("subscription_id").textValue(), line.get("billing_account_id").textValue(),
-                    line.get("metric").textValue(), line.get("unit").textValue(), line.get("quantity").textValue(),
-                    line.get("event_count").textValue()));
+                    line.get("plan").textValue(), line.get("metric").textValue(), line.get("unit").textValue(), line.get("quantity").textValue(),
+                    line.get("event_count").asText()));
         }
 
         assertThat(seen.stream().sorted().toList()).isEqualTo(shownLines(show(warehouse, MONTH.toString()))).isNotEmpty();
+        // The subscription that upgraded mid-month shows a line per plan it was billed under.
+        JsonNode plans = sql("finance", "SELECT DISTINCT plan FROM invoice_lines WHERE period = '" + MONTH
+                + "' AND subscription_id = 'sub-tenant-001-forge-app-c' ORDER BY plan");
+        assertThat(plans.findValuesAsText("plan")).containsExactly("premium", "standard");
         JsonNode period = sql("finance", "SELECT period, revision, content_sha256 FROM current_periods"
                 + " WHERE period = '" + MONTH + "'");
         assertThat(period).hasSize(1);
-        assertThat(period.get(0).get("revision").textValue()).isEqualTo("2");
+        // Integers are JSON numbers; decimals exact strings.
+        assertThat(period.get(0).get("revision").isInt()).isTrue();
+        assertThat(period.get(0).get("revision").intValue()).isEqualTo(2);
         assertThat(period.get(0).get("content_sha256").textValue())
                 .isEqualTo(show(warehouse, MONTH.toString()).get("content_sha256").textValue());
         assertThat(run(0, "stack", "status").out()).containsPattern("trino +running");

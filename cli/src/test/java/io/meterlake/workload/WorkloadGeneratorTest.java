@@ -65,9 +65,12 @@ class WorkloadGeneratorTest {
         generate(spec(3_000, 3), truth);
         List<Truth.Line> lines = truth[0].lines();
 
-        // The plan change splits tenant-001's first app into two subscriptions within October.
-        assertThat(lines).anySatisfy(line -> assertThat(line.subscriptionId()).endsWith("-standard"))
-                .anySatisfy(line -> assertThat(line.subscriptionId()).endsWith("-premium"));
+        // The plan change splits tenant-001's first app's subscription into a line per plan within October.
+        String upgraded = "sub-tenant-001-forge-app-c";
+        assertThat(lines).filteredOn(line -> line.period().equals("2026-10") && line.subscriptionId().equals(upgraded))
+                .extracting(Truth.Line::plan).contains("standard", "premium");
+        assertThat(lines).filteredOn(line -> !line.subscriptionId().equals(upgraded)).extracting(Truth.Line::plan)
+                .doesNotContain("premium");
         // The boundary event sent exactly at the span's end belongs to November, the one just before to October.
         assertThat(lines).filteredOn(line -> line.period().equals("2026-11") && line.metric().equals("kvs.writes"))
                 .singleElement().satisfies(line -> {

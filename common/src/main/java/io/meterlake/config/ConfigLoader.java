@@ -31,6 +31,10 @@ import java.util.TreeSet;
  * job under spark-submit starts from the same defaults.
  */
 public final class ConfigLoader {
+    /** The master URLs Spark accepts (its SparkMasterRegex, plus yarn, k8s:// and mesos://). */
+    private static final java.util.regex.Pattern SPARK_MASTER = java.util.regex.Pattern.compile(
+            "local|local\\[(\\*|[0-9]+)(,[0-9]+)?\\]|local-cluster\\[[0-9]+, *[0-9]+, *[0-9]+\\]"
+                    + "|spark://[^\\s]+|yarn|k8s://[^\\s]+|mesos://[^\\s]+");
     static final String DEFAULTS_FILE = "meterlake.properties";
     static final String CATALOG_FILE = "metrics.json";
     static final String PACKAGED_CONF = "meterlake/conf/";
@@ -76,13 +80,17 @@ public final class ConfigLoader {
         String warehouse = stripTrailingSlash(values.get(ConfigKeys.WAREHOUSE).trim());
         if (warehouse.isEmpty()) {
             errors.add(ConfigKeys.WAREHOUSE + " must not be empty");
+        } else if (!warehouse.contains("://") && !warehouse.startsWith("file:") && Files.isRegularFile(Path.of(warehouse))) {
+            errors.add("the warehouse " + warehouse + " is a file, not a directory: pass a directory with --warehouse"
+                    + " (it is created if missing)");
         }
         Duration skew = duration(values, ConfigKeys.MAX_CLOCK_SKEW, errors);
         Duration age = duration(values, ConfigKeys.MAX_EVENT_AGE, errors);
         int partitions = positiveInt(values, ConfigKeys.SPARK_SHUFFLE_PARTITIONS, errors);
         String master = values.get(ConfigKeys.SPARK_MASTER).trim();
-        if (master.isEmpty()) {
-            errors.add(ConfigKeys.SPARK_MASTER + " must not be empty");
+        if (!SPARK_MASTER.matcher(master).matches()) {
+            errors.add(ConfigKeys.SPARK_MASTER + " '" + master + "' is not a Spark master URL: use local[*], local[N],"
+                    + " spark://host:port, yarn or k8s://https://host:port");
         }
         String bootstrap = values.get(ConfigKeys.KAFKA_BOOTSTRAP_SERVERS).trim();
         if (!bootstrap.matches("[^,\\s]+:[0-9]+(,[^,\\s]+:[0-9]+)*")) {

@@ -3,6 +3,7 @@ package io.meterlake.error;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.util.List;
 
 /**
  * Meterlake's error handling for any picocli entry point: a {@link MeterlakeException} prints its
@@ -15,13 +16,14 @@ public final class CommandLineErrors {
     }
 
     public static CommandLine install(CommandLine commandLine) {
+        versionEverywhere(commandLine);
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         // Help as wide as the terminal, else 120 columns: descriptions are written for that width.
         commandLine.setUsageHelpWidth(120);
         commandLine.setUsageHelpAutoWidth(true);
         commandLine.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
-            err.println("meterlake: " + e.getMessage() + " (see '"
+            err.println("meterlake: " + problem(e) + " (see '"
                     + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             err.flush();
             return ExitCodes.USAGE;
@@ -49,6 +51,34 @@ public final class CommandLineErrors {
         return new CommandLine.ParameterException(command.commandLine(),
                 "'" + command.qualifiedName() + "' needs a command: "
                         + String.join(", ", command.subcommands().keySet()));
+    }
+
+    /** {@code -V} of every command, not only the root's, prints Meterlake's version. */
+    private static void versionEverywhere(CommandLine commandLine) {
+        commandLine.getCommandSpec().versionProvider(() -> new String[] {"meterlake " + version()});
+        commandLine.getSubcommands().values().forEach(CommandLineErrors::versionEverywhere);
+    }
+
+    /** The build's version, from the jar manifest; "(development build)" when run from classes. */
+    public static String version() {
+        String version = CommandLineErrors.class.getPackage().getImplementationVersion();
+        return version == null ? "(development build)" : version;
+    }
+
+    /** What went wrong with the command line, in the user's terms. */
+    private static String problem(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            CommandLine.Model.CommandSpec command = e.getCommandLine().getCommandSpec();
+            String first = unmatched.getUnmatched().get(0);
+            if (!command.subcommands().isEmpty() && !first.startsWith("-")) {
+                return "unknown command '" + first + "' for '" + command.qualifiedName() + "': the commands are "
+                        + String.join(", ", command.subcommands().keySet());
+            }
+            List<String> suggestions = unmatched.getSuggestions();
+            return (first.startsWith("-") ? "unknown option '" : "unexpected argument '") + first + "'"
+                    + (suggestions.isEmpty() ? "" : ": did you mean " + String.join(" or ", suggestions) + "?");
+        }
+        return e.getMessage();
     }
 
     /** The user-facing error in a cause chain, if any (Spark wraps exceptions thrown in jobs). */

@@ -1,5 +1,6 @@
 package io.meterlake.model;
 
+import io.meterlake.schema.Columns;
 import io.meterlake.validation.Quantities;
 
 import java.math.BigDecimal;
@@ -7,26 +8,37 @@ import java.util.Comparator;
 import java.util.Objects;
 
 /**
- * One line of a billing period: the usage of one metric by one subscription.
+ * One line of a billing period: the usage of one metric by one subscription under one plan (a
+ * subscription that changed plan within the period has a line per plan, priced by each).
  *
+ * @param plan       the plan of the entitlements its events were attributed to (from raw's attribution)
  * @param quantity   in the metric's canonical unit; at most 9 fraction digits
  * @param eventCount distinct events (after deduplication) the quantity was computed from
  */
-public record BillingLine(String subscriptionId, String billingAccountId, String metric, String unit,
+public record BillingLine(String subscriptionId, String billingAccountId, String plan, String metric, String unit,
         BigDecimal quantity, long eventCount) {
 
-    /** The canonical order of lines: by subscription, account, metric, unit, then value. */
+    /** The canonical order of lines: by subscription, account, plan, metric, unit, then value. */
     public static final Comparator<BillingLine> CANONICAL_ORDER = Comparator
             .comparing(BillingLine::subscriptionId)
             .thenComparing(BillingLine::billingAccountId)
+            .thenComparing(BillingLine::plan)
             .thenComparing(BillingLine::metric)
             .thenComparing(BillingLine::unit)
             .thenComparing(BillingLine::quantity)
             .thenComparingLong(BillingLine::eventCount);
 
+    /** The line a row of lines holds (columns named as in {@link io.meterlake.schema.Columns}). */
+    public static BillingLine of(org.apache.spark.sql.Row row) {
+        return new BillingLine(row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID),
+                row.getAs(Columns.PLAN), row.getAs(Columns.METRIC), row.getAs(Columns.UNIT),
+                row.getAs(Columns.QUANTITY), row.<Long>getAs(Columns.EVENT_COUNT));
+    }
+
     public BillingLine {
         Objects.requireNonNull(subscriptionId, "subscriptionId");
         Objects.requireNonNull(billingAccountId, "billingAccountId");
+        Objects.requireNonNull(plan, "plan");
         Objects.requireNonNull(metric, "metric");
         Objects.requireNonNull(unit, "unit");
         Objects.requireNonNull(quantity, "quantity");

@@ -1,6 +1,5 @@
 package io.meterlake.pipeline;
 
-import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.Metric;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.schema.Columns;
@@ -14,13 +13,15 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 /**
  * How deduplicated events become quantities, per the metric catalog: {@code SUM} for counters,
- * {@code MAX} for gauges, {@code LATEST} (the quantity of the latest event) for running totals,
- * plus the number of distinct events. The stream's windows and the nightly recompute both use it,
+ * {@code MAX} for gauges, {@code LATEST} (the quantity of the latest event by event time, and of the
+ * last received among equal event times, see {@link IngestOrder}) for running totals, plus the number
+ * of distinct events. The stream's windows and the nightly recompute both use it,
  * so provisional and authoritative numbers differ only in input, never in meaning.
  *
  * <p>All three aggregates are kept and the metric picks one afterwards: a grouping holds one metric,
@@ -36,14 +37,15 @@ public final class UsageAggregation implements java.io.Serializable {
     }
 
     /**
-     * Aggregates {@code grouped} (whose keys include {@link Columns#METRIC}) into
+     * Aggregates {@code grouped} (whose keys include {@link Columns#METRIC}, and whose rows carry
+     * {@link Columns#INGEST_ORDER}) into
      * {@link Columns#QUANTITY} and {@link Columns#EVENT_COUNT}, next to the grouping keys.
      */
     public Dataset<Row> aggregate(RelationalGroupedDataset grouped) {
         Dataset<Row> partial = grouped.agg(
                 sum(col(Columns.QUANTITY)).as(Columns.SUM_QUANTITY),
                 max(col(Columns.QUANTITY)).as(Columns.MAX_QUANTITY),
-                max_by(col(Columns.QUANTITY), col(Columns.EVENT_TIME)).as(Columns.LATEST_QUANTITY),
+                max_by(col(Columns.QUANTITY), struct(col(Columns.EVENT_TIME), col(Columns.INGEST_ORDER))).as(Columns.LATEST_QUANTITY),
                 count(lit(1)).as(Columns.EVENT_COUNT));
         return partial.withColumn(Columns.QUANTITY, quantity())
                 .drop(Columns.SUM_QUANTITY, Columns.MAX_QUANTITY, Columns.LATEST_QUANTITY);
@@ -52,9 +54,12 @@ public final class UsageAggregation implements java.io.Serializable {
     private Column quantity() {
         Column choice = when(lit(false), lit(null));
         for (Metric metric : catalog.metrics()) {
-            Column picked = metric.aggregation() == Aggregation.MAX ? col(Columns.MAX_QUANTITY)
-                    : metric.aggregation() == Aggregation.LATEST ? col(Columns.LATEST_QUANTITY)
-                    : col(Columns.SUM_QUANTITY);
+            // Exhaustive: a new Aggregation does not compile until it is given its column here.
+            Column picked = switch (metric.aggregation()) {
+                case SUM -> col(Columns.SUM_QUANTITY);
+                case MAX -> col(Columns.MAX_QUANTITY);
+                case LATEST -> col(Columns.LATEST_QUANTITY);
+            };
             choice = choice.when(col(Columns.METRIC).equalTo(metric.name()), picked);
         }
         return choice.cast(io.meterlake.schema.Tables.QUANTITY_TYPE);

@@ -146,6 +146,8 @@ public final class Columns {
     public static final String SUM_QUANTITY = "_sum_quantity";
     public static final String MAX_QUANTITY = "_max_quantity";
     public static final String LATEST_QUANTITY = "_latest_quantity";
+    /** A record's place in ingest order as one comparable value ({@code IngestOrder.key()}); never stored. */
+    public static final String INGEST_ORDER = "_ingest_order";
 
     // Working columns of the attribution stage; never stored.
     public static final String SEGMENT_START = "_segment_start";

@@ -9,14 +9,15 @@ import java.util.List;
 /**
  * The byte-stable text that a billing period's signature and content hash cover.
  *
- * <p>Format (UTF-8, {@code \n} line ends): a header line {@code meterlake-billing-period v1},
+ * <p>Format (UTF-8, {@code \n} line ends): a header line {@code meterlake-billing-period v2},
  * then {@code period=<P>}, then one line per billing line in {@link BillingLine#CANONICAL_ORDER}:
- * subscription, billing account, metric, unit, quantity with exactly 9 fraction digits and event
+ * subscription, billing account, plan, metric, unit, quantity with exactly 9 fraction digits and event
  * count, separated by tabs. Backslash, tab, CR and LF inside values are escaped, so distinct line
  * sets always render differently, and the order lines arrive in never matters.
  */
 public final class CanonicalRendering {
-    public static final String HEADER = "meterlake-billing-period v1";
+    /** v2: lines carry their plan (v1 had none). */
+    public static final String HEADER = "meterlake-billing-period v2";
 
     private CanonicalRendering() {
     }
@@ -28,6 +29,7 @@ public final class CanonicalRendering {
         lines.stream().sorted(BillingLine.CANONICAL_ORDER).forEach(line -> out
                 .append(escape(line.subscriptionId())).append('\t')
                 .append(escape(line.billingAccountId())).append('\t')
+                .append(escape(line.plan())).append('\t')
                 .append(escape(line.metric())).append('\t')
                 .append(escape(line.unit())).append('\t')
                 .append(Quantities.render(line.quantity())).append('\t')

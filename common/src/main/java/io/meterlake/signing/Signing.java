@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.KeyFactory;
@@ -21,7 +23,11 @@ import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Ed25519 signatures and SHA-256 hashes over canonical renderings, with the JDK's own providers.
@@ -29,11 +35,19 @@ import java.util.HexFormat;
  * <p>Keys are stored as PEM: private keys as PKCS#8 ({@code PRIVATE KEY}), public keys as X.509
  * SubjectPublicKeyInfo ({@code PUBLIC KEY}), the forms {@code openssl} reads. A key id is the
  * first 16 hex digits of the SHA-256 of the public key's DER encoding.
+ *
+ * <p>A private key file is written with mode 0600 and, like ssh, never read for signing while its
+ * group or others have any permission on it.
  */
 public final class Signing {
     public static final String ALGORITHM = "Ed25519";
     private static final String PRIVATE_LABEL = "PRIVATE KEY";
     private static final String PUBLIC_LABEL = "PUBLIC KEY";
+    private static final Set<PosixFilePermission> OWNER_ONLY =
+            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
     private Signing() {
     }
@@ -96,12 +110,19 @@ public final class Signing {
     }
 
     public static void writeKeyPair(KeyPair pair, Path privateKeyOut, Path publicKeyOut) {
-        writePem(privateKeyOut, PRIVATE_LABEL, pair.getPrivate().getEncoded());
-        writePem(publicKeyOut, PUBLIC_LABEL, pair.getPublic().getEncoded());
+        writePem(privateKeyOut, PRIVATE_LABEL, pair.getPrivate().getEncoded(), true);
+        writePem(publicKeyOut, PUBLIC_LABEL, pair.getPublic().getEncoded(), false);
     }
 
+    /** Reads a private key; refuses (exit 2) a file that its group or others may access. */
     public static PrivateKey readPrivateKey(Path file) {
         byte[] der = readPem(file, PRIVATE_LABEL);
+        Optional<Set<PosixFilePermission>> permissions = posixPermissions(file);
+        if (permissions.isPresent() && !Collections.disjoint(permissions.get(), NOT_OWNER)) {
+            throw MeterlakeException.badInput("private key file '" + file + "' is accessible by group or others (mode "
+                    + PosixFilePermissions.toString(permissions.get()) + "): a signing key must be private",
+                    "run chmod 600 " + file);
+        }
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (InvalidKeySpecException e) {
@@ -124,7 +145,7 @@ public final class Signing {
         }
     }
 
-    private static void writePem(Path file, String label, byte[] der) {
+    private static void writePem(Path file, String label, byte[] der, boolean secret) {
         String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
         String pem = "-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n";
         try {
@@ -132,10 +153,26 @@ public final class Signing {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
+            boolean posix = Files.getFileStore(parent != null ? parent : file).supportsFileAttributeView("posix");
+            if (secret && posix) {
+                // Owner-only before a byte of the key is written, whether the file is new or not.
+                if (!Files.exists(file)) {
+                    Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+                }
+                Files.setPosixFilePermissions(file, OWNER_ONLY);
+            }
             Files.writeString(file, pem, StandardCharsets.US_ASCII);
         } catch (IOException e) {
             throw MeterlakeException.badInput("cannot write key file '" + file + "' (" + e.getMessage() + ")",
                     "choose a writable path");
+        }
+    }
+
+    private static Optional<Set<PosixFilePermission>> posixPermissions(Path file) {
+        try {
+            return Optional.of(Files.getPosixFilePermissions(file));
+        } catch (UnsupportedOperationException | IOException e) {
+            return Optional.empty(); // not a POSIX file system: nothing to check
         }
     }
 

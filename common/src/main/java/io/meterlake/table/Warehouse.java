@@ -1,5 +1,6 @@
 package io.meterlake.table;
 
+import io.meterlake.error.MeterlakeException;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.delta.tables.DeltaTable;
@@ -22,12 +23,38 @@ import java.util.OptionalLong;
 public final class Warehouse {
     private final SparkSession spark;
     private final String root;
+    private boolean checkedWritable;
 
     /** {@code root} may be relative (to the working directory) or a URI such as {@code s3a://bucket/prefix}. */
     public Warehouse(SparkSession spark, String root) {
         this.spark = spark;
         this.root = root.contains("://") || root.startsWith("file:") ? root
                 : java.nio.file.Path.of(root).toAbsolutePath().normalize().toString();
+    }
+
+    /** The root as a local path, when it is one. */
+    private java.util.Optional<java.nio.file.Path> localRoot() {
+        if (root.startsWith("file:")) {
+            return java.util.Optional.of(java.nio.file.Path.of(java.net.URI.create(root)));
+        }
+        return root.contains("://") ? java.util.Optional.empty() : java.util.Optional.of(java.nio.file.Path.of(root));
+    }
+
+    /** Before the first write to a local warehouse: it exists (created if missing) and takes a file. */
+    private void requireWritable() {
+        if (checkedWritable || localRoot().isEmpty()) {
+            return;
+        }
+        java.nio.file.Path directory = localRoot().get();
+        try {
+            java.nio.file.Files.createDirectories(directory);
+            java.nio.file.Files.delete(java.nio.file.Files.createTempFile(directory, ".meterlake-write-check", ""));
+        } catch (java.io.IOException | SecurityException e) {
+            throw MeterlakeException.badInput("cannot write to the warehouse " + directory + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")",
+                    "pass a writable directory with --warehouse, or fix its permissions");
+        }
+        checkedWritable = true;
     }
 
     public String root() {
@@ -182,6 +209,24 @@ public final class Warehouse {
     }
 
     /**
+     * Whether {@code failure} (or a cause of it) says that a table version can no longer be read: its
+     * log or data files are gone (vacuumed, log retention). Any other failure is not that.
+     */
+    public static boolean isVersionUnreadable(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            String name = cause.getClass().getSimpleName();
+            String message = String.valueOf(cause.getMessage());
+            if (cause instanceof java.io.FileNotFoundException || name.equals("VersionNotFoundException")
+                    || name.equals("DeltaFileNotFoundException") || message.contains("DELTA_VERSIONS_NOT_CONTIGUOUS")
+                    || message.contains("DELTA_FILE_NOT_FOUND") || message.contains("DELTA_LOG_FILE_NOT_FOUND")
+                    || message.contains("Cannot time travel Delta table to version")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * The last {@code txnVersion} committed to {@code table} under the idempotent-writer id
      * {@code appId}, if any. Delta skips a write whose (appId, version) is not newer than this.
      */
@@ -227,6 +272,7 @@ public final class Warehouse {
     }
 
     void create(String table, StructType schema, boolean appendOnly, String partitionColumn) {
+        requireWritable();
         DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).location(path(table)).addColumns(schema);
         if (table.equals(Tables.RAW_USAGE_EVENTS)) {
             builder = builder.property(LOG_RETENTION, RAW_LOG_RETENTION);

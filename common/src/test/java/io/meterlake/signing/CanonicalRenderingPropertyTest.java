@@ -32,7 +32,7 @@ class CanonicalRenderingPropertyTest {
 
     @Property
     void differsWhenAnyLineDiffers(@ForAll("lineSets") @Size(min = 1) List<BillingLine> lines,
-            @ForAll @IntRange(min = 0, max = 1000) int pick, @ForAll @IntRange(min = 0, max = 5) int field,
+            @ForAll @IntRange(min = 0, max = 1000) int pick, @ForAll @IntRange(min = 0, max = 6) int field,
             @ForAll("texts") String replacement) {
         int index = pick % lines.size();
         BillingLine changed = change(lines.get(index), field, replacement);
@@ -56,18 +56,20 @@ class CanonicalRenderingPropertyTest {
     /** One field of a line changed to a value it did not have. */
     private static BillingLine change(BillingLine line, int field, String text) {
         return switch (field) {
-            case 0 -> new BillingLine(line.subscriptionId() + text + "x", line.billingAccountId(), line.metric(),
-                    line.unit(), line.quantity(), line.eventCount());
-            case 1 -> new BillingLine(line.subscriptionId(), text + "\t" + line.billingAccountId(), line.metric(),
-                    line.unit(), line.quantity(), line.eventCount());
-            case 2 -> new BillingLine(line.subscriptionId(), line.billingAccountId(), line.metric() + "\n" + text,
-                    line.unit(), line.quantity(), line.eventCount());
-            case 3 -> new BillingLine(line.subscriptionId(), line.billingAccountId(), line.metric(),
+            case 0 -> new BillingLine(line.subscriptionId() + text + "x", line.billingAccountId(), line.plan(),
+                    line.metric(), line.unit(), line.quantity(), line.eventCount());
+            case 1 -> new BillingLine(line.subscriptionId(), text + "\t" + line.billingAccountId(), line.plan(),
+                    line.metric(), line.unit(), line.quantity(), line.eventCount());
+            case 2 -> new BillingLine(line.subscriptionId(), line.billingAccountId(), line.plan(),
+                    line.metric() + "\n" + text, line.unit(), line.quantity(), line.eventCount());
+            case 3 -> new BillingLine(line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(),
                     line.unit() + "\\" + text, line.quantity(), line.eventCount());
-            case 4 -> new BillingLine(line.subscriptionId(), line.billingAccountId(), line.metric(), line.unit(),
-                    line.quantity().add(new BigDecimal("0.000000001")), line.eventCount());
-            default -> new BillingLine(line.subscriptionId(), line.billingAccountId(), line.metric(), line.unit(),
-                    line.quantity(), line.eventCount() + 1);
+            case 4 -> new BillingLine(line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(),
+                    line.unit(), line.quantity().add(new BigDecimal("0.000000001")), line.eventCount());
+            case 5 -> new BillingLine(line.subscriptionId(), line.billingAccountId(), line.plan() + "\r" + text,
+                    line.metric(), line.unit(), line.quantity(), line.eventCount());
+            default -> new BillingLine(line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(),
+                    line.unit(), line.quantity(), line.eventCount() + 1);
         };
     }
 
@@ -87,8 +89,8 @@ class CanonicalRenderingPropertyTest {
         Arbitrary<String> ids = Arbitraries.strings().withChars("abc-1\t\\\n").ofMinLength(1).ofMaxLength(8);
         Arbitrary<BigDecimal> quantities = Arbitraries.bigDecimals()
                 .between(BigDecimal.ZERO, new BigDecimal("1000000")).ofScale(9);
-        return Combinators.combine(ids, ids, Arbitraries.of("functions.invocations", "storage.stored"),
-                Arbitraries.of("count", "GB"), quantities, Arbitraries.longs().between(0, 1_000_000))
-                .as(BillingLine::new);
+        return Combinators.combine(ids, ids, Arbitraries.of("standard", "premium", "a\tb"),
+                Arbitraries.of("functions.invocations", "storage.stored"), Arbitraries.of("count", "GB"), quantities,
+                Arbitraries.longs().between(0, 1_000_000)).as(BillingLine::new);
     }
 }

@@ -9,6 +9,8 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -19,18 +21,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SigningTest {
     private static final List<BillingLine> LINES = List.of(
-            new BillingLine("sub-2", "acct-1", "storage.stored", "GB", new BigDecimal("1.5"), 3),
-            new BillingLine("sub-1", "acct-1", "functions.invocations", "count", new BigDecimal("12"), 12));
+            new BillingLine("sub-2", "acct-1", "standard", "storage.stored", "GB", new BigDecimal("1.5"), 3),
+            new BillingLine("sub-1", "acct-1", "standard", "functions.invocations", "count", new BigDecimal("12"), 12),
+            new BillingLine("sub-1", "acct-1", "premium", "functions.invocations", "count", new BigDecimal("3"), 2));
 
     @Test
     void rendersAStableDocumentedForm() {
         String text = new String(CanonicalRendering.render("2026-10", LINES), StandardCharsets.UTF_8);
 
         assertThat(text).isEqualTo("""
-                meterlake-billing-period v1
+                meterlake-billing-period v2
                 period=2026-10
-                sub-1\tacct-1\tfunctions.invocations\tcount\t12.000000000\t12
-                sub-2\tacct-1\tstorage.stored\tGB\t1.500000000\t3
+                sub-1\tacct-1\tpremium\tfunctions.invocations\tcount\t3.000000000\t2
+                sub-1\tacct-1\tstandard\tfunctions.invocations\tcount\t12.000000000\t12
+                sub-2\tacct-1\tstandard\tstorage.stored\tGB\t1.500000000\t3
                 """);
     }
 
@@ -87,5 +91,28 @@ class SigningTest {
         assertThatThrownBy(() -> Signing.readPublicKey(dir.resolve("missing.pem")))
                 .isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void writesThePrivateKeyOwnerOnlyAndRefusesOneOthersCanRead(@TempDir Path dir) throws Exception {
+        Path privateKey = dir.resolve("k.pem");
+        Path publicKey = dir.resolve("k.pub.pem");
+        Signing.writeKeyPair(Signing.generateKeyPair(), privateKey, publicKey);
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(privateKey))).isEqualTo("rw-------");
+        assertThat(Files.getPosixFilePermissions(publicKey)).contains(PosixFilePermission.OTHERS_READ);
+        assertThat(Signing.readPrivateKey(privateKey)).isNotNull();
+
+        for (String mode : new String[] {"rw-r--r--", "rw-r-----", "rw----r--", "rw--w----"}) {
+            Files.setPosixFilePermissions(privateKey, PosixFilePermissions.fromString(mode));
+            assertThatThrownBy(() -> Signing.readPrivateKey(privateKey)).as(mode)
+                    .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+                    .hasMessageContaining("is accessible by group or others (mode " + mode + ")")
+                    .hasMessageContaining("chmod 600 " + privateKey);
+        }
+
+        // Rewriting an existing key file makes it owner-only again.
+        Signing.writeKeyPair(Signing.generateKeyPair(), privateKey, publicKey);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(privateKey))).isEqualTo("rw-------");
     }
 }

@@ -1,6 +1,7 @@
 package io.meterlake.streaming;
 
 import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.pipeline.IngestOrder;
 import io.meterlake.pipeline.UsageAggregation;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
@@ -134,7 +135,8 @@ public final class StreamJob {
         Dataset<Row> accepted = spark.readStream().format("delta").load(warehouse.path(Tables.RAW_USAGE_EVENTS))
                 .select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
                         col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-                        col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY));
+                        col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
+                        IngestOrder.key().as(Columns.INGEST_ORDER));
         Dataset<Row> windows = new UsageAggregation(config.catalog()).aggregate(accepted
                 .withWatermark(Columns.EVENT_TIME, seconds(config.stream().watermarkDelay()))
                 .dropDuplicatesWithinWatermark(Columns.SOURCE, Columns.EVENT_ID)

@@ -69,9 +69,7 @@ public final class BillingPeriods {
                         .and(col(Columns.REVISION).equalTo(lit(header.revision())))
                         .and(col(Columns.CONTENT_SHA256).equalTo(lit(header.contentSha256()))))
                 .collectAsList()) {
-            lines.add(new BillingLine(row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID),
-                    row.getAs(Columns.METRIC), row.getAs(Columns.UNIT), row.getAs(Columns.QUANTITY),
-                    row.<Long>getAs(Columns.EVENT_COUNT)));
+            lines.add(BillingLine.of(row));
         }
         lines.sort(BillingLine.CANONICAL_ORDER);
         return List.copyOf(lines);

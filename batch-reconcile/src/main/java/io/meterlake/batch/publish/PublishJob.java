@@ -61,6 +61,15 @@ public final class PublishJob {
         this.periods = new BillingPeriods(warehouse);
     }
 
+    /** Refuses (exit 2) a period that has not ended at {@code now}, whatever the mode. */
+    public static void requireEnded(Period period, Instant now) {
+        if (now.isBefore(period.end())) {
+            throw MeterlakeException.badInput("period " + period + " has not ended: it ends at " + period.end()
+                    + " (now " + now + "), and a signed revision is kept forever",
+                    "publish it after its end plus the grace; --force only skips the wait for the grace and the stream");
+        }
+    }
+
     /** Whether {@code period} may be published now. */
     public Readiness readiness(Period period, Duration grace) {
         return Readiness.of(period, grace, clock.instant(), StreamWatermark.read(warehouse).watermark());
@@ -75,12 +84,7 @@ public final class PublishJob {
      */
     public PublishResult publish(Period period, PrivateKey key, Duration grace, PublishMode mode,
             OptionalLong asOfVersion) {
-        Instant now = clock.instant();
-        if (now.isBefore(period.end())) {
-            throw MeterlakeException.badInput("period " + period + " has not ended: it ends at " + period.end()
-                    + " (now " + now + "), and a signed revision is kept forever",
-                    "publish it after its end plus the grace; --force only skips the wait for the grace and the stream");
-        }
+        requireEnded(period, clock.instant());
         Readiness readiness = readiness(period, grace);
         if (!readiness.ready() && mode != PublishMode.FORCE) {
             throw MeterlakeException.notReady("period " + period + " waits for " + String.join("; and for ",
@@ -105,7 +109,7 @@ public final class PublishJob {
         List<Row> rows = new ArrayList<>();
         for (BillingLine line : lines) {
             rows.add(RowFactory.create(period.toString(), revision, contentSha256, line.subscriptionId(),
-                    line.billingAccountId(), line.metric(), line.unit(), line.quantity(), line.eventCount()));
+                    line.billingAccountId(), line.plan(), line.metric(), line.unit(), line.quantity(), line.eventCount()));
         }
         warehouse.appendIdempotent(spark.createDataFrame(rows, Tables.BILLING_PERIOD_LINE), Tables.BILLING_PERIOD_LINES,
                 "meterlake-publish-lines-" + period + "-" + contentSha256, revision);

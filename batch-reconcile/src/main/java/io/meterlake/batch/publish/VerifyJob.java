@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 
 /**
  * {@code verify}: a published revision holds when (1) its stored lines render to the content hash
@@ -32,12 +33,19 @@ public final class VerifyJob {
     private final MeterlakeConfig config;
     private final Warehouse warehouse;
     private final BillingPeriods periods;
+    private final BiFunction<Warehouse, Long, List<String>> storageCheck;
 
     public VerifyJob(SparkSession spark, MeterlakeConfig config) {
+        this(spark, config, (warehouse, version) -> warehouse.filesNotAsCommitted(Tables.RAW_USAGE_EVENTS, version));
+    }
+
+    /** {@code storageCheck}: the raw data files of a version that are not as committed (tests pass a fake). */
+    VerifyJob(SparkSession spark, MeterlakeConfig config, BiFunction<Warehouse, Long, List<String>> storageCheck) {
         this.spark = spark;
         this.config = config;
         this.warehouse = new Warehouse(spark, config.warehouse());
         this.periods = new BillingPeriods(warehouse);
+        this.storageCheck = storageCheck;
     }
 
     public Verification verify(Period period, OptionalInt revision, PublicKey key) {
@@ -64,9 +72,15 @@ public final class VerifyJob {
 
         mismatches.addAll(nonAppendChanges());
         try {
-            mismatches.addAll(warehouse.filesNotAsCommitted(Tables.RAW_USAGE_EVENTS, header.rawTableVersion()));
+            mismatches.addAll(storageCheck.apply(warehouse, header.rawTableVersion()));
         } catch (RuntimeException e) {
-            // The version is gone from the log; the recompute below names it.
+            // Only a version gone from the log may pass as such (the recompute below names it too); any
+            // other failure means the check did not run, and what did not run cannot hold.
+            mismatches.add(Warehouse.isVersionUnreadable(e)
+                    ? "raw_usage_events version " + header.rawTableVersion() + ", which " + name
+                            + " was computed from, is no longer readable (" + firstLine(e) + ")"
+                    : "the storage check of raw_usage_events at version " + header.rawTableVersion()
+                            + " could not run (" + firstLine(e) + "), so its data files are unchecked");
         }
         String recomputedSha256 = null;
         try {
@@ -138,7 +152,8 @@ public final class VerifyJob {
     private static Map<String, BillingLine> byKey(List<BillingLine> lines) {
         Map<String, BillingLine> byKey = new TreeMap<>();
         for (BillingLine line : lines) {
-            byKey.put(line.subscriptionId() + " / " + line.billingAccountId() + " / " + line.metric() + " ["
+            byKey.put(line.subscriptionId() + " / " + line.billingAccountId() + " / " + line.plan() + " / "
+                    + line.metric() + " ["
                     + line.unit() + "]", line);
         }
         return byKey;

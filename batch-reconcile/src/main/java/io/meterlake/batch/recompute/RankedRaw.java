@@ -1,6 +1,7 @@
 package io.meterlake.batch.recompute;
 
 import io.meterlake.period.Period;
+import io.meterlake.pipeline.IngestOrder;
 import io.meterlake.schema.Columns;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -24,9 +25,8 @@ import static org.apache.spark.sql.functions.xxhash64;
  * window pass over each identity (source, event_id) in ingest order gives every record its rank
  * (1 is the event) and whether its identity arrived with more than one content.
  *
- * <p>Ingest order is the ingest time, then the Kafka partition and offset, then the file and line;
- * the payload hash breaks any remaining tie so the choice never depends on Spark's partitioning.
- * Pure: no clock, no reads beyond the snapshot the caller pinned.
+ * <p>Ingest order is {@link IngestOrder}'s (each event keeps its place in it as
+ * {@link Columns#INGEST_ORDER}, for {@code LATEST}). Pure: no clock, no reads beyond the snapshot the caller pinned.
  */
 public final class RankedRaw implements AutoCloseable {
     private static final String RANK = "_rank";
@@ -42,18 +42,14 @@ public final class RankedRaw implements AutoCloseable {
     public static RankedRaw of(Dataset<Row> raw) {
         // The identity's 64-bit hash leads the partitioning so that the sort compares longs, not shared
         // string prefixes ("forge-", "evt-"); it refines nothing, as it is a function of the identity.
-        // The SHA-256 hashes go through the shuffle as their 32 bytes, not 64 hex characters: lowercase
-        // hex and its bytes sort alike.
         WindowSpec identity = Window.partitionBy(xxhash64(col(Columns.SOURCE), col(Columns.EVENT_ID)),
-                col(Columns.SOURCE), col(Columns.EVENT_ID)).orderBy(
-                col(Columns.INGESTED_AT).asc(), col(Columns.KAFKA_PARTITION).asc_nulls_last(),
-                col(Columns.KAFKA_OFFSET).asc_nulls_last(), unhex(col(Columns.FILE_SHA256)).asc_nulls_last(),
-                col(Columns.LINE_NUMBER).asc_nulls_last(), unhex(col(Columns.PAYLOAD_SHA256)).asc());
+                col(Columns.SOURCE), col(Columns.EVENT_ID)).orderBy(IngestOrder.ascending().toArray(Column[]::new));
         WindowSpec wholeIdentity = identity.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
         Column content = unhex(col(Columns.CONTENT_SHA256));
         return new RankedRaw(raw.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
                 col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-                col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
+                col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
+                IngestOrder.key().as(Columns.INGEST_ORDER),
                 row_number().over(identity).as(RANK),
                 min(content).over(wholeIdentity).notEqual(max(content).over(wholeIdentity)).as(CONFLICTED)));
     }

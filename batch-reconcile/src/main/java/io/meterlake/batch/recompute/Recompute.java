@@ -20,7 +20,7 @@ import static org.apache.spark.sql.functions.col;
  * <p>Deduplication is global ({@link RankedRaw}): of all raw rows with one (source, event_id), the
  * first by ingest order is the event, wherever the others' event times fall. The period then keeps
  * the events whose UTC event time lies in {@code [start, end)} and aggregates them per
- * (subscription, billing account, metric, unit) with the catalog's aggregation, shared with the
+ * (subscription, billing account, plan, metric, unit) with the catalog's aggregation, shared with the
  * stream.
  */
 public final class Recompute {
@@ -30,19 +30,17 @@ public final class Recompute {
         this.aggregation = new UsageAggregation(catalog);
     }
 
-    /** The period's lines: quantity and distinct event count per (subscription, account, metric, unit). */
+    /** The period's lines: quantity and distinct event count per (subscription, account, plan, metric, unit). */
     public Dataset<Row> lines(RankedRaw raw, Period period) {
         return aggregation.aggregate(raw.events(period).groupBy(col(Columns.SUBSCRIPTION_ID),
-                col(Columns.BILLING_ACCOUNT_ID), col(Columns.METRIC), col(Columns.UNIT)));
+                col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT)));
     }
 
     /** Collects {@link #lines} (a few rows per subscription) in the canonical order. */
     public static List<BillingLine> collect(Dataset<Row> lines) {
         List<BillingLine> result = new ArrayList<>();
         for (Row row : lines.collectAsList()) {
-            result.add(new BillingLine(row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID),
-                    row.getAs(Columns.METRIC), row.getAs(Columns.UNIT), row.getAs(Columns.QUANTITY),
-                    row.<Long>getAs(Columns.EVENT_COUNT)));
+            result.add(BillingLine.of(row));
         }
         result.sort(BillingLine.CANONICAL_ORDER);
         return List.copyOf(result);

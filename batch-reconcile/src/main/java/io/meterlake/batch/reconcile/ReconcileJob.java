@@ -127,7 +127,7 @@ public final class ReconcileJob {
         List<Row> rows = new ArrayList<>();
         for (BillingLine line : lines) {
             rows.add(RowFactory.create(period.toString(), runId, rawVersion, line.subscriptionId(),
-                    line.billingAccountId(), line.metric(), line.unit(), line.quantity(), line.eventCount()));
+                    line.billingAccountId(), line.plan(), line.metric(), line.unit(), line.quantity(), line.eventCount()));
         }
         return spark.createDataFrame(rows, Tables.AUTHORITATIVE);
     }

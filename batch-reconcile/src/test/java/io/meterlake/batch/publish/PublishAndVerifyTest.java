@@ -87,7 +87,8 @@ class PublishAndVerifyTest extends SparkTestBase {
     }
 
     private static BillingLine invocations(String quantity, long events) {
-        return new BillingLine("sub-std", "acct-1", "functions.invocations", "count", new BigDecimal(quantity), events);
+        return new BillingLine("sub-std", "acct-1", "standard", "functions.invocations", "count", new BigDecimal(quantity),
+                events);
     }
 
     @Test
@@ -213,15 +214,36 @@ class PublishAndVerifyTest extends SparkTestBase {
 
     private List<BillingLine> authoritative() {
         return warehouse.read(Tables.USAGE_AGGREGATES_AUTHORITATIVE).where(col(Columns.PERIOD).equalTo("2026-10"))
-                .collectAsList().stream().map(row -> new BillingLine(row.getAs(Columns.SUBSCRIPTION_ID),
-                        row.getAs(Columns.BILLING_ACCOUNT_ID), row.getAs(Columns.METRIC), row.getAs(Columns.UNIT),
-                        row.getAs(Columns.QUANTITY), row.<Long>getAs(Columns.EVENT_COUNT)))
+                .collectAsList().stream().map(BillingLine::of)
                 .sorted(BillingLine.CANONICAL_ORDER).toList();
     }
 
     private List<String> authoritativeRunIds() {
         return warehouse.read(Tables.USAGE_AGGREGATES_AUTHORITATIVE).select(col(Columns.RUN_ID)).distinct()
                 .collectAsList().stream().map(row -> row.getString(0)).toList();
+    }
+
+    @Test
+    void aStorageCheckThatCouldNotRunNeverHolds() {
+        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        VerifyJob broken = new VerifyJob(spark(), config, (tables, version) -> {
+            throw new IllegalStateException("listing failed: connection reset");
+        });
+        VerifyJob gone = new VerifyJob(spark(), config, (tables, version) -> {
+            throw new IllegalStateException("check failed", new java.io.FileNotFoundException("00000.json"));
+        });
+
+        Verification unchecked = broken.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic());
+        Verification unreadable = gone.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic());
+
+        // Everything else holds (the recompute reads the version fine), and still verify does not.
+        assertThat(unchecked.holds()).isFalse();
+        assertThat(unchecked.mismatches()).singleElement().asString()
+                .contains("storage check of raw_usage_events at version").contains("could not run")
+                .contains("IllegalStateException: listing failed: connection reset");
+        assertThat(unreadable.holds()).isFalse();
+        assertThat(unreadable.mismatches()).singleElement().asString().contains("is no longer readable");
+        assertThat(verify(OptionalInt.empty()).holds()).isTrue();
     }
 
     @Test
@@ -237,7 +259,7 @@ class PublishAndVerifyTest extends SparkTestBase {
         assertThat(verification.holds()).isFalse();
         assertThat(verification.mismatches()).anySatisfy(m -> assertThat(m).contains("hash to").contains("changed"))
                 .anySatisfy(m -> assertThat(m).contains("signature").contains("does not verify"))
-                .anySatisfy(m -> assertThat(m).contains("sub-std / acct-1 / functions.invocations")
+                .anySatisfy(m -> assertThat(m).contains("sub-std / acct-1 / standard / functions.invocations")
                         .contains("stored 6.000000000 (2 events)").contains("7.000000000 (2 events)"));
     }
 

@@ -1,5 +1,6 @@
 package io.meterlake.batch.recompute;
 
+import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.period.Period;
@@ -32,6 +33,7 @@ class RecomputeTest extends SparkTestBase {
     private static final StructType LINE = new StructType()
             .add(Columns.SUBSCRIPTION_ID, DataTypes.StringType, false)
             .add(Columns.BILLING_ACCOUNT_ID, DataTypes.StringType, false)
+            .add(Columns.PLAN, DataTypes.StringType, false)
             .add(Columns.METRIC, DataTypes.StringType, false)
             .add(Columns.UNIT, DataTypes.StringType, false)
             .add(Columns.EVENT_COUNT, DataTypes.LongType, false)
@@ -67,13 +69,15 @@ class RecomputeTest extends SparkTestBase {
         Dataset<Row> november = new Recompute(CONFIG.catalog()).lines(RankedRaw.of(raw), Period.parse("2026-11"));
 
         assertDataFrameNoOrderEquals(lines(
-                RowFactory.create("sub-std", "acct-1", "functions.invocations", "count", 2L, new BigDecimal("5.000000000")),
-                RowFactory.create("sub-std", "acct-1", "storage.stored", "GB", 2L, new BigDecimal("2.500000000")),
-                RowFactory.create("sub-prem", "acct-1", "functions.invocations", "count", 2L,
+                RowFactory.create("sub-std", "acct-1", "standard", "functions.invocations", "count", 2L,
+                        new BigDecimal("5.000000000")),
+                RowFactory.create("sub-std", "acct-1", "standard", "storage.stored", "GB", 2L,
+                        new BigDecimal("2.500000000")),
+                RowFactory.create("sub-prem", "acct-1", "premium", "functions.invocations", "count", 2L,
                         new BigDecimal("11.000000000"))), shaped(october));
         // Only d: e's November record is a duplicate of its October event, globally.
         assertDataFrameNoOrderEquals(lines(
-                RowFactory.create("sub-prem", "acct-1", "functions.invocations", "count", 1L,
+                RowFactory.create("sub-prem", "acct-1", "premium", "functions.invocations", "count", 1L,
                         new BigDecimal("9.000000000"))), shaped(november));
     }
 
@@ -94,6 +98,28 @@ class RecomputeTest extends SparkTestBase {
         assertThat(ranked.conflictedIdentities(Period.parse("2026-11"))).isZero();
         assertThat(ranked.events(Period.parse("2026-10")).where(col(Columns.EVENT_ID).equalTo("a"))
                 .select(Columns.QUANTITY).first().getDecimal(0)).isEqualByComparingTo("3");
+    }
+
+    @Test
+    void latestBreaksTiesOfEventTimeByIngestOrderWhateverThePartitioning() throws Exception {
+        MetricCatalog catalog = MetricCatalog.read(new java.io.ByteArrayInputStream(("{\"metrics\":[{\"name\":"
+                + "\"functions.invocations\",\"canonical_unit\":\"count\",\"aggregation\":\"LATEST\","
+                + "\"units\":{\"count\":\"1\"}}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8)), "test");
+        // Three running totals at one instant, then an earlier one received last: by event time, then
+        // by ingest order (here the file line), the last received at the latest time wins: 30.
+        Dataset<Row> raw = raw(
+                event().id("t1").quantity("10").at("2026-10-10T00:00:00Z").json(),
+                event().id("t2").quantity("20").at("2026-10-10T00:00:00Z").json(),
+                event().id("t3").quantity("30").at("2026-10-10T00:00:00Z").json(),
+                event().id("t0").quantity("99").at("2026-10-09T00:00:00Z").json());
+
+        for (int partitions : new int[] {1, 3, 7}) {
+            Row line = new Recompute(catalog).lines(RankedRaw.of(raw.repartition(partitions)), Period.parse("2026-10"))
+                    .first();
+            assertThat(line.<BigDecimal>getAs(Columns.QUANTITY)).as(partitions + " partitions")
+                    .isEqualByComparingTo("30");
+            assertThat(line.<Long>getAs(Columns.EVENT_COUNT)).isEqualTo(4L);
+        }
     }
 
     /** The computed lines in the expected row shape (column order and nullability). */

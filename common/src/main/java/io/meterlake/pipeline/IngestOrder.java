@@ -1,0 +1,51 @@
+package io.meterlake.pipeline;
+
+import io.meterlake.schema.Columns;
+import org.apache.spark.sql.Column;
+
+import java.util.Arrays;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.unhex;
+
+/**
+ * The order in which records were received, one definition for both uses: the global deduplication
+ * keeps the first record of an identity, and {@code LATEST} takes, among equal event times, the last.
+ *
+ * <p>Ingest order is the ingest time, then the Kafka partition and offset, then the file (its
+ * SHA-256) and line, each missing part sorting last; the payload hash breaks any remaining tie, so
+ * no choice ever depends on Spark's partitioning. The SHA-256 columns compare as their 32 bytes
+ * (lowercase hex and its bytes sort alike, and bytes are half the size).
+ */
+public final class IngestOrder {
+    /** 33 bytes of 0xFF: after every 32-byte hash, as a missing file hash sorts. */
+    private static final byte[] AFTER_EVERY_HASH = new byte[33];
+
+    static {
+        Arrays.fill(AFTER_EVERY_HASH, (byte) 0xFF);
+    }
+
+    private IngestOrder() {
+    }
+
+    /** Sort columns in ingest order, first received first. */
+    public static List<Column> ascending() {
+        return List.of(col(Columns.INGESTED_AT).asc(), col(Columns.KAFKA_PARTITION).asc_nulls_last(),
+                col(Columns.KAFKA_OFFSET).asc_nulls_last(), unhex(col(Columns.FILE_SHA256)).asc_nulls_last(),
+                col(Columns.LINE_NUMBER).asc_nulls_last(), unhex(col(Columns.PAYLOAD_SHA256)).asc());
+    }
+
+    /** The same order as one comparable value ({@link Columns#INGEST_ORDER}): a struct without nulls. */
+    public static Column key() {
+        return struct(col(Columns.INGESTED_AT),
+                coalesce(col(Columns.KAFKA_PARTITION), lit(Integer.MAX_VALUE)),
+                coalesce(col(Columns.KAFKA_OFFSET), lit(Long.MAX_VALUE)),
+                coalesce(unhex(col(Columns.FILE_SHA256)), lit(AFTER_EVERY_HASH)),
+                coalesce(col(Columns.LINE_NUMBER), lit(Long.MAX_VALUE)),
+                unhex(col(Columns.PAYLOAD_SHA256)));
+    }
+}
