@@ -2,6 +2,7 @@ package io.meterlake.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meterlake.config.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
@@ -61,11 +62,11 @@ final class FreshnessBench extends Benchmark {
             description = "Events per second to send (default: half the events/s of the latest 'bench stream').")
     Long rate;
 
-    @Option(names = "--duration", defaultValue = "PT5M", paramLabel = "<ISO-8601>",
+    @Option(names = "--duration", defaultValue = "5m", paramLabel = "<duration>",
             description = "How long to measure, after the warm-up (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
-    @Option(names = "--warmup", defaultValue = "PT1M", paramLabel = "<ISO-8601>",
+    @Option(names = "--warmup", defaultValue = "1m", paramLabel = "<duration>",
             description = "Sending before the measurement starts, not counted (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
@@ -96,8 +97,9 @@ final class FreshnessBench extends Benchmark {
                 Tables.ENTITLEMENT));
         warehouse.ensureStreamTables();
 
-        progress("stream running (trigger " + trigger + "); sending " + eventsPerSecond + " events/s for " + warmup
-                + " of warm-up and " + duration + " measured");
+        progress("stream running (trigger " + Durations.render(trigger) + "); sending " + eventsPerSecond
+                + " events/s for " + Durations.render(warmup) + " of warm-up and " + Durations.render(duration)
+                + " measured");
         Sent sent;
         List<StreamingQueryProgress> rawBatches;
         List<StreamingQueryProgress> provisionalBatches;
@@ -159,7 +161,8 @@ final class FreshnessBench extends Benchmark {
         PrintWriter out = spec.commandLine().getOut();
         if (!report(parameters, rows, extra, out)) {
             out.println("freshness benchmark: " + sent.count + " events at " + eventsPerSecond + " events/s, trigger "
-                    + trigger + ", " + duration + " measured after " + warmup + " of warm-up, " + BenchResults.machine());
+                    + Durations.render(trigger) + ", " + Durations.render(duration) + " measured after "
+                    + Durations.render(warmup) + " of warm-up, " + BenchResults.machine());
             List<List<String>> table = new ArrayList<>();
             for (Map<String, Object> row : rows) {
                 table.add(List.of(row.get("percentile").toString(),

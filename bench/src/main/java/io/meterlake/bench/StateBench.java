@@ -1,5 +1,6 @@
 package io.meterlake.bench;
 
+import io.meterlake.config.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;
@@ -158,7 +159,7 @@ final class StateBench extends Benchmark {
         if (!report(parameters, rows, extra, out)) {
             out.println("state benchmark: " + sentRecords + " records (" + size + " events, UUID ids) over 24 h of event time ("
                     + parameters.get("keys_per_event_time_second") + " new keys per event-time second), watermark delay "
-                    + config.stream().watermarkDelay() + ", " + BenchResults.machine());
+                    + Durations.render(config.stream().watermarkDelay()) + ", " + BenchResults.machine());
             List<List<String>> table = new ArrayList<>();
             for (Map<String, Object> row : rows) {
                 table.add(List.of(row.get("operator").toString(), row.get("keys").toString(),

@@ -32,6 +32,7 @@ import io.meterlake.streaming.StreamJob;
 import io.meterlake.table.Warehouse;
 import io.meterlake.validation.Quantities;
 import io.meterlake.workload.Truth;
+import io.meterlake.workload.WorkloadGenerator;
 import io.meterlake.workload.WorkloadSpec;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -95,6 +96,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MeterlakeConfig config = root.config();
+        // The month and its workload are checked before anything starts.
+        Period month = GenerateCommand.span(period, root.clock().instant());
+        WorkloadGenerator.requireValid(spec(month), config, root.clock().instant());
         LocalKafka kafka = new LocalKafka(Path.of(config.stack().dir()), MeterlakeHome.kafkaLib(),
                 config.stack().kafkaPort(), config.stack().kafkaControllerPort());
         boolean wasRunning = kafka.process().isPresent();
@@ -105,7 +109,7 @@ final class DemoCommand implements Callable<Integer> {
         }, "meterlake-demo-stop-stack");
         Runtime.getRuntime().addShutdownHook(stopOnExit);
         try {
-            return run(config, kafka);
+            return run(config, kafka, month);
         } finally {
             Runtime.getRuntime().removeShutdownHook(stopOnExit);
             if (!wasRunning) {
@@ -115,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int run(MeterlakeConfig config, LocalKafka kafka) throws Exception {
+    private int run(MeterlakeConfig config, LocalKafka kafka, Period period) throws Exception {
         Path dir = Path.of("demo");
         Path entitlements = dir.resolve("entitlements.csv");
         String topic = config.kafka().topic();
@@ -125,8 +129,7 @@ final class DemoCommand implements Callable<Integer> {
         // Records of this run carry broker timestamps from here on (LogAppendTime).
         Timestamp since = new Timestamp(Instant.now(root.clock()).toEpochMilli() - 1);
 
-        Period period = GenerateCommand.span(this.period, root.clock().instant());
-        WorkloadSpec spec = new WorkloadSpec(events, 42, 5, period.start(), period.days(), 0.05, 0.01, 0.02, 0.03);
+        WorkloadSpec spec = spec(period);
         step("2/7 generate " + events + " events to topic " + topic + " (entitlements and truth in "
                 + dir.toAbsolutePath() + ")");
         Truth truth = GenerateCommand.generate(spec, root, kafka.bootstrapServers(), topic, entitlements,
@@ -208,6 +211,10 @@ final class DemoCommand implements Callable<Integer> {
         root.out().flush();
         root.err().flush();
         return problems.isEmpty() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    private WorkloadSpec spec(Period month) {
+        return new WorkloadSpec(events, 42, 5, month.start(), month.days(), 0.05, 0.01, 0.02, 0.03);
     }
 
     private static boolean sameLines(List<Truth.Line> expected, List<BillingLine> actual) {

@@ -84,6 +84,12 @@ public final class WorkloadGenerator {
         this.spec = spec;
         this.config = config;
         this.now = now;
+        requireValid(spec, config, now);
+        buildEntitlements();
+    }
+
+    /** Refuses (exit 2) a span whose events the time rules would reject at an ingest from {@code now}. */
+    public static void requireValid(WorkloadSpec spec, MeterlakeConfig config, Instant now) {
         Instant earliest = now.plus(INGEST_WITHIN).minus(config.maxEventAge());
         if (spec.start().minus(OUTSIDE).isBefore(earliest)) {
             throw MeterlakeException.badInput("--start " + spec.start() + " is too far in the past: events before "
@@ -96,7 +102,6 @@ public final class WorkloadGenerator {
                     "choose a span that ends at least 2h before now, e.g. --period " + defaultMonth(now)
                             + " (the default)");
         }
-        buildEntitlements();
     }
 
     /**

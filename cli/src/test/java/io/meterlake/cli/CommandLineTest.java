@@ -205,7 +205,7 @@ class CommandLineTest {
                 "the warehouse " + file + " is a file, not a directory");
         cases.put(List.of("--warehouse", file.toString(), "periods", "show", "--period", "2026-10"),
                 "is a file, not a directory");
-        cases.put(List.of("entitlements", "load", events.toString(), "--set", "nope=1"), "unknown key 'nope'");
+        cases.put(List.of("stack", "status", "--set", "nope=1"), "unknown key 'nope'");
         cases.put(List.of("generate", "--set", "publish.grace=two days", "--out", dir.resolve("a").toString(),
                 "--entitlements-out", dir.resolve("b").toString(), "--truth-out", dir.resolve("c").toString()),
                 "publish.grace 'two days' is not a duration: write it like 10s");

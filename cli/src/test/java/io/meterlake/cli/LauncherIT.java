@@ -136,8 +136,16 @@ class LauncherIT {
     void badInputGetsOneReadableLineAndExit2() throws Exception {
         Files.writeString(dir.resolve("bad.csv"), "entitlement_id,tenant_id\n1,2\n");
 
+        Files.writeString(dir.resolve("e.jsonl"), "{}\n");
+        Files.writeString(dir.resolve("good.csv"), "entitlement_id,subscription_id,billing_account_id,tenant_id,app_id,"
+                + "plan,valid_from,valid_to\ne-1,s-1,a-1,acme,app-1,standard,2026-01-01T00:00:00Z,\n");
+        Files.writeString(dir.resolve("a-file"), "x");
         for (Result result : List.of(run("ingest", "missing.jsonl"), run("entitlements", "load", "bad.csv"),
-                run("--set", "validation.max-event-age=ninety", "ingest", "missing.jsonl"), run("frobnicate"))) {
+                run("--set", "validation.max-event-age=ninety", "ingest", "missing.jsonl"), run("frobnicate"),
+                run("--set", "spark.master=bogus", "ingest", "e.jsonl"),
+                run("--warehouse", "a-file/warehouse", "entitlements", "load", "good.csv"),
+                run("--warehouse", "a-file", "periods", "show", "--period", "2026-10"),
+                run("demo", "--period", "2026-13"), run("ingest", "e.jsonl", "--set", "publish.grace=soon"))) {
             assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
             assertThat(result.err()).startsWith("meterlake: ").doesNotContain("\tat ").doesNotContain("Exception");
             assertThat(result.err().lines().count()).as(result.err()).isEqualTo(1);
@@ -157,6 +165,8 @@ class LauncherIT {
                 "the stream's ingest and the signed period", "match the generator's truth: 2000 records");
         assertThat(demo.err()).contains("demo: 1/7 stack start", "demo: 7/7 verify", "demo: stack stop");
         assertThat(dir.resolve("demo").resolve("signing-key.pub.pem")).isRegularFile();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                dir.resolve("demo").resolve("signing-key.pem")))).isEqualTo("rw-------");
         assertThat(dir.resolve("warehouse").resolve("billing_periods")).isDirectory();
         assertThat(dir.resolve("warehouse").resolve("usage_aggregates_provisional")).isDirectory();
         assertThat(dir.resolve("demo").resolve("truth.json")).isRegularFile();

@@ -10,6 +10,7 @@ import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
 import io.meterlake.stack.FreePorts;
 import org.apache.spark.sql.Row;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -63,11 +63,8 @@ class SparkSubmitIT extends SparkTestBase {
                 "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(masterUiPort));
         worker = spark("worker", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "2",
                 "--memory", "3g", "--webui-port", Integer.toString(FreePorts.next()), masterUrl());
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
-        while (!masterState().contains("\"aliveworkers\" : 1")) {
-            assertThat(Instant.now()).as("the worker did not register: " + log("worker")).isBefore(deadline);
-            Thread.sleep(500);
-        }
+        Awaitility.await("the worker registers with the master").atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(500)).until(() -> masterState().contains("\"aliveworkers\" : 1"));
     }
 
     @AfterAll

@@ -24,6 +24,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,6 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -174,12 +174,13 @@ class StreamExactlyOnceIT extends SparkTestBase {
     /** Starts the stream, waits for {@code condition}, kills it with SIGKILL. */
     private void killWhen(Path warehouse, BooleanSupplier condition) throws Exception {
         Process stream = start(warehouse, "--trigger", "1s");
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
-        while (!condition.getAsBoolean()) {
-            assertThat(stream.isAlive()).as("the stream exited: " + Files.readString(dir.resolve("stream.err"))).isTrue();
-            assertThat(Instant.now()).as("the stream made no progress in 5 minutes").isBefore(deadline);
-            Thread.sleep(20);
-        }
+        // A short poll: the kill must land right after the commit it waits for.
+        Awaitility.await("the stream's progress").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(20))
+                .until(() -> {
+                    assertThat(stream.isAlive()).as("the stream exited: " + Files.readString(dir.resolve("stream.err")))
+                            .isTrue();
+                    return condition.getAsBoolean();
+                });
         stream.destroyForcibly(); // SIGKILL: no shutdown hooks, no cleanup
         stream.waitFor();
     }

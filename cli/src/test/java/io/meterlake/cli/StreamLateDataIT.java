@@ -10,6 +10,7 @@ import io.meterlake.streaming.StreamJob;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
 import org.apache.spark.sql.Row;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -125,12 +126,11 @@ class StreamLateDataIT extends SparkTestBase {
         return row.isNullAt(0) ? 0 : row.getLong(0);
     }
 
-    private static void await(BooleanSupplier condition, CompletableFuture<Void> running) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
-        while (!condition.getAsBoolean()) {
-            assertThat(running).as("the stream stopped early").isNotDone();
-            assertThat(Instant.now()).as("condition not reached in 3 minutes").isBefore(deadline);
-            Thread.sleep(500);
-        }
+    private static void await(BooleanSupplier condition, CompletableFuture<Void> running) {
+        Awaitility.await("the stream reaches the condition").atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(500)).until(() -> {
+                    assertThat(running).as("the stream stopped early").isNotDone();
+                    return condition.getAsBoolean();
+                });
     }
 }

@@ -179,6 +179,16 @@ class TrinoIT {
     }
 
     @Test
+    void anUnreachableTrinoIsOneLineNamingWhereItWasLookedFor() {
+        int nobody = FreePorts.next();
+
+        CommandLineTest.Run unreachable = run(ExitCodes.FAILED, "--set", "stack.trino-port=" + nobody, "sql", "SELECT 1");
+
+        assertThat(unreachable.err()).startsWith("meterlake: cannot reach Trino at 127.0.0.1:" + nobody + " (")
+                .contains("meterlake stack status").doesNotContain("Exception").hasLineCount(1);
+    }
+
+    @Test
     void aSparkCommitAfterRegistrationIsVisibleToTheNextQuery() throws IOException {
         long before = count("finance", "SELECT count(*) AS n FROM raw_usage_events");
         Path late = Files.writeString(dir.resolve("after.jsonl"), Files.readString(dir.resolve("late.jsonl"))

@@ -17,6 +17,10 @@ public final class CommandLineErrors {
 
     public static CommandLine install(CommandLine commandLine) {
         versionEverywhere(commandLine);
+        // One duration syntax for every option typed Duration (the others parse with Durations themselves).
+        commandLine.registerConverter(java.time.Duration.class, text -> io.meterlake.config.Durations.tryParse(text)
+                .orElseThrow(() -> new CommandLine.TypeConversionException("'" + text + "' is not a duration: "
+                        + io.meterlake.config.Durations.SYNTAX)));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         // Help as wide as the terminal, else 120 columns: descriptions are written for that width.
         commandLine.setUsageHelpWidth(120);

@@ -91,7 +91,14 @@ public final class PublishJob {
                     readiness.waitingFor()) + " (publish --force overrides, and says so in the period header)");
         }
         String keyId = Signing.keyId(key);
-        ReconcileResult reconciled = new ReconcileJob(spark, config).run(period, asOfVersion);
+        // What reconcile wrote at this raw version, or a reconcile now: either way the authoritative table
+        // holds exactly the lines signed below.
+        long pinned = ReconcileJob.pinRaw(warehouse, asOfVersion);
+        ReconcileJob reconcile = new ReconcileJob(spark, config);
+        ReconcileJob.RecordedLines reconciled = reconcile.recorded(period, pinned).orElseGet(() -> {
+            ReconcileResult run = reconcile.run(period, OptionalLong.of(pinned));
+            return new ReconcileJob.RecordedLines(run.runId(), run.rawTableVersion(), run.lines());
+        });
         long rawVersion = reconciled.rawTableVersion();
         List<BillingLine> lines = reconciled.lines();
         byte[] content = CanonicalRendering.render(period.toString(), lines);

@@ -115,6 +115,29 @@ public final class ReconcileJob {
         return asOfVersion.orElse(current);
     }
 
+    /** Lines a reconcile run wrote to {@code usage_aggregates_authoritative}, in canonical order. */
+    public record RecordedLines(String runId, long rawTableVersion, List<BillingLine> lines) {
+    }
+
+    /**
+     * The period's authoritative rows, if one run computed them from raw at {@code rawVersion} (its
+     * report is then recorded too: the report is written first). Nothing is computed.
+     */
+    public java.util.Optional<RecordedLines> recorded(Period period, long rawVersion) {
+        if (!warehouse.exists(Tables.USAGE_AGGREGATES_AUTHORITATIVE)) {
+            return java.util.Optional.empty();
+        }
+        List<Row> rows = warehouse.read(Tables.USAGE_AGGREGATES_AUTHORITATIVE)
+                .where(col(Columns.PERIOD).equalTo(lit(period.toString()))).collectAsList();
+        List<String> runs = rows.stream().map(row -> row.<String>getAs(Columns.RUN_ID)).distinct().toList();
+        if (runs.size() != 1 || rows.stream().anyMatch(row -> row.<Long>getAs(Columns.RAW_TABLE_VERSION) != rawVersion)) {
+            return java.util.Optional.empty();
+        }
+        List<BillingLine> lines = new ArrayList<>(rows.stream().map(BillingLine::of).toList());
+        lines.sort(BillingLine.CANONICAL_ORDER);
+        return java.util.Optional.of(new RecordedLines(runs.get(0), rawVersion, List.copyOf(lines)));
+    }
+
     /** Whether the period's authoritative rows are those of {@code runId}. */
     private boolean isCurrentRun(Period period, String runId) {
         List<Row> runs = warehouse.read(Tables.USAGE_AGGREGATES_AUTHORITATIVE)

@@ -136,7 +136,7 @@ class PublishAndVerifyTest extends SparkTestBase {
         assertThatThrownBy(() -> maintain.run(Duration.ZERO, Instant.now(), progress -> { }))
                 .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
                 .hasMessageContaining("period 2026-10 revision 1 needs for verify")
-                .hasMessageContaining("use --retain PT25H or longer");
+                .hasMessageContaining("use --retain 1d1h or longer");
         List<TableMaintenance> done = maintain.run(Duration.ofDays(2), Instant.now(), progress -> { });
 
         TableMaintenance raw = done.get(0);
