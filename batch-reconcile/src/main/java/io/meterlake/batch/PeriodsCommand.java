@@ -98,7 +98,8 @@ public final class PeriodsCommand implements Runnable {
     @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Print a published revision of a billing period (default: the latest) with its lines.",
                 "json: one object with period, revision, raw_table_version, content_sha256, signature, key_id,",
-                "published_at and lines [{subscription_id, billing_account_id, plan, metric, unit, quantity, event_count}],",
+                "published_at and lines [{subscription_id, billing_account_id, plan, metric, unit, quantity,",
+                "event_count}] (a line per plan a subscription was billed under),",
                 "quantities as decimal strings with 9 fraction digits. csv: one row per line, with a header row."})
     public static final class Show extends BatchCommand {
         enum Format { table, json, csv }
@@ -161,8 +162,8 @@ public final class PeriodsCommand implements Runnable {
                     + (header.forced() ? " (FORCED before the period was ready)" : ""));
             out.println("content sha256 " + header.contentSha256() + ", signed by key " + header.keyId());
             out.println();
-            Output.table(out, List.of("subscription", "billing account", "plan", "metric", "unit", "quantity", "events"),
-                    rows(header, lines, false));
+            Output.table(out, List.of("subscription", "billing account", "plan", "metric", "unit", "quantity",
+                    "events"), rows(header, lines, false));
         }
 
         private static List<List<String>> rows(BillingPeriod header, List<BillingLine> lines, boolean withPeriod) {
@@ -173,8 +174,8 @@ public final class PeriodsCommand implements Runnable {
                     row.add(header.period());
                     row.add(Integer.toString(header.revision()));
                 }
-                row.addAll(List.of(line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(), line.unit(),
-                        Quantities.render(line.quantity()), Long.toString(line.eventCount())));
+                row.addAll(List.of(line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(),
+                        line.unit(), Quantities.render(line.quantity()), Long.toString(line.eventCount())));
                 rows.add(row);
             }
             return rows;

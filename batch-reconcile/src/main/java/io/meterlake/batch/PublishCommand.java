@@ -66,7 +66,7 @@ public final class PublishCommand extends BatchCommand {
         Duration wait = grace.value(config);
         PrivateKey key = Signing.readPrivateKey(signingKey);
         PublishJob.requireEnded(billingPeriod, clock().instant());
-        progress("recomputing " + billingPeriod + " from raw_usage_events in " + config.warehouse());
+        progress("reconciling " + billingPeriod + " from raw_usage_events in " + config.warehouse());
         PublishResult result = new PublishJob(spark(config), config, clock())
                 .publish(billingPeriod, key, wait, force ? PublishMode.FORCE : PublishMode.WHEN_READY,
                         asOfVersion.value());

@@ -50,8 +50,11 @@ public final class Warehouse {
             java.nio.file.Files.createDirectories(directory);
             java.nio.file.Files.delete(java.nio.file.Files.createTempFile(directory, ".meterlake-write-check", ""));
         } catch (java.io.IOException | SecurityException e) {
-            throw MeterlakeException.badInput("cannot write to the warehouse " + directory + " ("
-                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")",
+            String reason = e instanceof java.nio.file.AccessDeniedException || e instanceof SecurityException
+                    ? "permission denied"
+                    : e instanceof java.nio.file.FileSystemException failed && failed.getReason() != null
+                            ? failed.getReason() : String.valueOf(e.getMessage());
+            throw MeterlakeException.badInput("cannot write to the warehouse " + directory + " (" + reason + ")",
                     "pass a writable directory with --warehouse, or fix its permissions");
         }
         checkedWritable = true;

@@ -82,11 +82,11 @@ public final class MaintainJob {
         Duration minimum = RetentionRule.minimum(oldest, now);
         if (retention.compareTo(minimum) < 0) {
             RetentionRule.SignedVersion signed = oldest.orElseThrow();
-            throw MeterlakeException.badInput("--retain " + Durations.render(retention) + " would let VACUUM delete raw_usage_events"
-                    + " files that period " + signed.period() + " revision " + signed.revision() + " needs for verify"
+            throw MeterlakeException.badInput("--retain " + Durations.render(retention)
+                    + " would let VACUUM delete raw_usage_events files that period " + signed.period() + " revision " + signed.revision() + " needs for verify"
                     + " (signed over raw version " + signed.rawVersion() + ", committed " + signed.committedAt() + ")",
-                    "use --retain " + Durations.render(roundUpToMinutes(minimum)) + " or longer (raw must keep removed files as long as the oldest"
-                            + " signed period; see 'meterlake maintain --help')");
+                    "use --retain " + Durations.render(roundUpToMinutes(minimum)) + " or longer (raw must keep"
+                            + " removed files as long as the oldest signed period; see 'meterlake maintain --help')");
         }
         String checkSetting = "spark.databricks.delta.retentionDurationCheck.enabled";
         String loggingSetting = "spark.databricks.delta.vacuum.logging.enabled";

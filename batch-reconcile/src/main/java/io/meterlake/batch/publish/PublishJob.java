@@ -116,7 +116,8 @@ public final class PublishJob {
         List<Row> rows = new ArrayList<>();
         for (BillingLine line : lines) {
             rows.add(RowFactory.create(period.toString(), revision, contentSha256, line.subscriptionId(),
-                    line.billingAccountId(), line.plan(), line.metric(), line.unit(), line.quantity(), line.eventCount()));
+                    line.billingAccountId(), line.plan(), line.metric(), line.unit(), line.quantity(),
+                    line.eventCount()));
         }
         warehouse.appendIdempotent(spark.createDataFrame(rows, Tables.BILLING_PERIOD_LINE), Tables.BILLING_PERIOD_LINES,
                 "meterlake-publish-lines-" + period + "-" + contentSha256, revision);

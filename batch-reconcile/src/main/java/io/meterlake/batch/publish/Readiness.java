@@ -1,5 +1,6 @@
 package io.meterlake.batch.publish;
 
+import io.meterlake.config.Durations;
 import io.meterlake.period.Period;
 
 import java.time.Duration;
@@ -29,8 +30,8 @@ public record Readiness(List<String> waitingFor) {
         List<String> waits = new ArrayList<>();
         Instant readyAt = period.end().plus(grace);
         if (now.isBefore(readyAt)) {
-            waits.add("the grace period: " + period + " ends at " + period.end() + " and, with a grace of " + io.meterlake.config.Durations.render(grace)
-                    + ", can be published from " + readyAt + " (now " + now + ")");
+            waits.add("the grace period: " + period + " ends at " + period.end() + " and, with a grace of "
+                    + Durations.render(grace) + ", can be published from " + readyAt + " (now " + now + ")");
         }
         if (watermark.isPresent() && watermark.get().isBefore(period.end())) {
             waits.add("the stream: its watermark " + watermark.get() + " has not passed the period end "
