@@ -112,11 +112,12 @@ class BatchEndToEndIT {
         assertThat(replaced).hasSize(1);
         String[] before = replaced.get(0).split(" ");
         String[] after = changed.get(0).split(" ");
-        assertThat(after[2]).isEqualTo("functions.invocations");
-        assertThat(List.of(after).subList(0, 4)).isEqualTo(List.of(before).subList(0, 4));
-        assertThat(new java.math.BigDecimal(after[4])).isEqualTo(new java.math.BigDecimal(before[4]).add(
+        // subscription account plan metric unit quantity events
+        assertThat(after[3]).isEqualTo("functions.invocations");
+        assertThat(List.of(after).subList(0, 5)).isEqualTo(List.of(before).subList(0, 5));
+        assertThat(new java.math.BigDecimal(after[5])).isEqualTo(new java.math.BigDecimal(before[5]).add(
                 java.math.BigDecimal.ONE).setScale(9));
-        assertThat(Long.parseLong(after[5])).isEqualTo(Long.parseLong(before[5]) + 1);
+        assertThat(Long.parseLong(after[6])).isEqualTo(Long.parseLong(before[6]) + 1);
 
         // Revision 1 is kept and still verifies against raw at its own version; so does revision 2.
         JsonNode revision1 = json(run(warehouse, 0, "periods", "show", "--period", "2026-10", "--revision", "1",
