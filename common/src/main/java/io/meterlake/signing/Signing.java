@@ -168,11 +168,24 @@ public final class Signing {
         }
     }
 
+    /** Empty only on a file system without POSIX permissions; unreadable permissions refuse the key. */
     private static Optional<Set<PosixFilePermission>> posixPermissions(Path file) {
+        if (!supportsPosix(file)) {
+            return Optional.empty(); // e.g. Windows: no group or other bits to check
+        }
         try {
             return Optional.of(Files.getPosixFilePermissions(file));
-        } catch (UnsupportedOperationException | IOException e) {
-            return Optional.empty(); // not a POSIX file system: nothing to check
+        } catch (IOException e) {
+            throw MeterlakeException.badInput("cannot read the permissions of private key file '" + file + "' ("
+                    + e.getMessage() + "), so its privacy cannot be checked", "check the path and run chmod 600 " + file);
+        }
+    }
+
+    private static boolean supportsPosix(Path file) {
+        try {
+            return Files.getFileStore(file).supportsFileAttributeView("posix");
+        } catch (IOException e) {
+            return true; // then reading the permissions fails below, with the path
         }
     }
 
