@@ -36,21 +36,21 @@ class AttributionReplayTest extends SparkTestBase {
         warehouse.replaceEntitlements(entitlements(spark(),
                 entitlement("ent-1", "sub-1", "acct-1", "someone-else", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
         long first = warehouse.version(Tables.ENTITLEMENTS);
-        assertThat(warehouse.entitlementsVersionFor("app", 0)).isEqualTo(first);
+        assertThat(warehouse.pinFor("app", 0, null).entitlementsVersion()).isEqualTo(first);
 
         Dataset<Row> processed = new EventPipeline(CONFIG.catalog(), CONFIG.maxClockSkew(), CONFIG.maxEventAge())
                 .process(fileRecords(spark(), Instant.parse("2026-11-02T00:00:00Z"), List.of(event().json())),
                         warehouse.readAsOf(Tables.ENTITLEMENTS, first));
-        warehouse.writeProcessed(processed, "app", 0, first);
+        warehouse.writeProcessed(processed, "app", 0, new WritePin(first, null));
         // The entitlement that would attribute the event arrives after the first attempt.
         warehouse.replaceEntitlements(entitlements(spark(),
                 entitlement("ent-2", "sub-2", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
         long second = warehouse.version(Tables.ENTITLEMENTS);
 
         assertThat(second).isGreaterThan(first);
-        assertThat(warehouse.entitlementsVersionFor("app", 0)).isEqualTo(first);
-        assertThat(warehouse.entitlementsVersionFor("app", 1)).isEqualTo(second);
-        assertThat(warehouse.entitlementsVersionFor("other-app", 0)).isEqualTo(second);
+        assertThat(warehouse.pinFor("app", 0, null).entitlementsVersion()).isEqualTo(first);
+        assertThat(warehouse.pinFor("app", 1, null).entitlementsVersion()).isEqualTo(second);
+        assertThat(warehouse.pinFor("other-app", 0, null).entitlementsVersion()).isEqualTo(second);
         assertThat(warehouse.read(Tables.QUARANTINED_EVENTS).count()).isEqualTo(1);
         assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).count()).isZero();
     }

@@ -15,7 +15,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-import java.io.BufferedReader;
+import java.io.InputStream;
+import io.meterlake.pipeline.JsonLines;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +29,8 @@ import java.util.concurrent.Callable;
 /** {@code meterlake produce}: send a JSONL file to Kafka, one record per line. */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = {"Send each line of a JSONL file to Kafka as one record, keyed by tenant_id.", "",
-            "A line that is not JSON is sent as it is, without a key, so the stream quarantines it."})
+            "Lines are separated by LF (a CR before it is dropped) and sent as the bytes they are:",
+            "a line that is not JSON, or not UTF-8, is sent without a key, so the stream quarantines it."})
 final class ProduceCommand implements Callable<Integer> {
     @ParentCommand
     MeterlakeCommand root;
@@ -53,15 +55,16 @@ final class ProduceCommand implements Callable<Integer> {
         String servers = kafka.bootstrapServers(root.config());
         String target = kafka.topic(root.config());
         try (EventProducer producer = EventProducer.open(servers, target);
-                BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                InputStream in = Files.newInputStream(file)) {
             Progress progress = new Progress(root, "produce");
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                producer.send(line);
+            long[] line = {0};
+            JsonLines.read(in, record -> {
+                producer.send(record, ++line[0]);
                 progress.tick();
-            }
+            });
             producer.flush();
             print(root, format.json(), servers, target, producer.sent(), producer.perPartition());
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw MeterlakeException.badInput("cannot read " + file + " (" + e.getMessage() + ")", "check the file");
         }
         return ExitCodes.OK;

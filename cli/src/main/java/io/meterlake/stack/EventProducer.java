@@ -61,15 +61,24 @@ public final class EventProducer implements AutoCloseable {
 
     /** Sends one line; asynchronous, failures surface in {@link #flush()}. */
     public void send(String line) {
+        send(line.getBytes(StandardCharsets.UTF_8), 0);
+    }
+
+    /**
+     * Sends one record as the bytes it is, whatever they hold (the stream quarantines what is not
+     * an event); {@code lineNumber} (from 1, 0 if none) names it should sending fail.
+     */
+    public void send(byte[] record, long lineNumber) {
         Exception earlier = failure.get();
         if (earlier != null) {
             throw sendFailed(earlier);
         }
-        String key = tenantId(line);
+        String key = tenantId(new String(record, StandardCharsets.UTF_8));
         producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                line.getBytes(StandardCharsets.UTF_8)), (metadata, exception) -> {
+                record), (metadata, exception) -> {
                     if (exception != null) {
-                        failure.compareAndSet(null, exception);
+                        failure.compareAndSet(null, lineNumber > 0
+                                ? new SendFailure("line " + lineNumber + ": " + exception.getMessage()) : exception);
                     } else {
                         sent.increment();
                         perPartition.computeIfAbsent(metadata.partition(), p -> new LongAdder()).increment();
@@ -105,6 +114,15 @@ public final class EventProducer implements AutoCloseable {
     private MeterlakeException sendFailed(Exception exception) {
         return MeterlakeException.checkFailed("sending to topic '" + topic + "' failed after " + sent()
                 + " acknowledged records: " + exception.getMessage());
+    }
+
+    /** Why sending stopped, naming the line that failed. */
+    private static final class SendFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        SendFailure(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** The top-level string {@code tenant_id} of a JSON object, or null. */

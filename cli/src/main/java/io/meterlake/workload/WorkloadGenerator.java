@@ -50,7 +50,9 @@ public final class WorkloadGenerator {
     private static final ZoneOffset[] OFFSETS = {ZoneOffset.UTC, ZoneOffset.ofHours(2), ZoneOffset.ofHours(-4),
         ZoneOffset.ofHoursMinutes(5, 30), ZoneOffset.ofHours(-10), ZoneOffset.ofHours(14)};
     private static final String[] REGIONS = {"us-east-1", "eu-west-1", "ap-southeast-2"};
-    private static final ReasonCode[] INVALID = ReasonCode.values();
+    /** Every reason a record can earn; UNPROCESSABLE is what a stage's own failure would give, none here. */
+    private static final ReasonCode[] INVALID = java.util.Arrays.stream(ReasonCode.values())
+            .filter(reason -> reason != ReasonCode.UNPROCESSABLE).toArray(ReasonCode[]::new);
     private static final int RECENT = 4096;
     /** How far outside the span the boundary events lie (start − 2 h, end + 2 h). */
     public static final Duration OUTSIDE = Duration.ofHours(2);
@@ -307,6 +309,10 @@ public final class WorkloadGenerator {
                 "count", BigDecimal.TEN, true, inSpan, ZoneOffset.UTC, Map.of()));
         switch (reason) {
             case OVERSIZED -> node.putObject("attributes").put("blob", "x".repeat(70_000));
+            case INVALID_ENCODING -> {
+                // A lone surrogate, escaped: the line is ASCII, its event_id no Unicode text.
+                return node.toString().replace("\"" + id + "\"", "\"" + id + "\\ud800\"");
+            }
             case MALFORMED_JSON -> {
                 return node.toString().substring(0, 40);
             }
@@ -322,6 +328,8 @@ public final class WorkloadGenerator {
             case EVENT_TOO_OLD -> node.put("event_time", ISO.format(now.minus(config.maxEventAge())
                     .minus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC)));
             case PRECISION_OVERFLOW -> node.put("metric", "logs.ingested").put("unit", "B").put("quantity", "1.5");
+            case QUANTITY_ABOVE_MAXIMUM -> node.put("quantity", config.catalog().metric("functions.invocations")
+                    .orElseThrow().maxQuantity().stripTrailingZeros().add(java.math.BigDecimal.ONE).toPlainString());
             case UNATTRIBUTED -> node.put("tenant_id", "tenant-unknown");
             case AMBIGUOUS_ATTRIBUTION -> node.put("tenant_id", overlapTenant).put("app_id", overlapApp);
             default -> throw new IllegalStateException("no generator for " + reason);

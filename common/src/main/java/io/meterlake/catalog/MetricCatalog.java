@@ -128,10 +128,24 @@ public final class MetricCatalog implements Serializable {
                 errors.add(where + ": the canonical unit " + canonical + " must be among the accepted units");
             }
         }
+        BigDecimal maxQuantity = Metric.DEFAULT_MAX_QUANTITY;
+        JsonNode max = node.get("max_quantity");
+        if (max != null && !max.isNull()) {
+            try {
+                maxQuantity = new BigDecimal(max.isTextual() ? max.textValue() : "not a string");
+                if (maxQuantity.signum() <= 0 || maxQuantity.compareTo(Metric.LARGEST_MAX_QUANTITY) > 0
+                        || maxQuantity.stripTrailingZeros().scale() > io.meterlake.validation.Quantities.SCALE) {
+                    errors.add(where + ".max_quantity must be positive, at most "
+                            + Metric.LARGEST_MAX_QUANTITY.toPlainString() + " and have at most 9 fraction digits");
+                }
+            } catch (NumberFormatException e) {
+                errors.add(where + ".max_quantity must be a decimal string such as \"1000000000000\"");
+            }
+        }
         if (errors.size() > before) {
             return Optional.empty();
         }
-        return Optional.of(new Metric(name, canonical, factors, agg));
+        return Optional.of(new Metric(name, canonical, factors, agg, maxQuantity));
     }
 
     private static String text(JsonNode node, String field) {

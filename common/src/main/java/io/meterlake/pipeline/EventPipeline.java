@@ -37,6 +37,8 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.encode;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.lead;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map;
@@ -84,11 +86,12 @@ public final class EventPipeline implements java.io.Serializable {
     }
 
     /**
-     * Reads each payload as a schema-v1 event. Adds {@link Tables#PARSED_FIELDS}; rejects with
-     * OVERSIZED, MALFORMED_JSON, UNSUPPORTED_SCHEMA_VERSION, MISSING_FIELD or BAD_TYPE.
+     * Reads each record's bytes as a schema-v1 event. Adds {@link Tables#PARSED_FIELDS} (the payload
+     * as text among them); rejects with OVERSIZED, INVALID_ENCODING, MALFORMED_JSON,
+     * UNSUPPORTED_SCHEMA_VERSION, MISSING_FIELD, BAD_TYPE, or UNPROCESSABLE should the parser fail.
      */
     public Dataset<Row> parse(Dataset<Row> records) {
-        UserDefinedFunction parse = udf((UDF1<String, Row>) EventPipeline::parseToRow, Tables.PARSED_FIELDS);
+        UserDefinedFunction parse = udf((UDF1<byte[], Row>) EventPipeline::parseToRow, Tables.PARSED_FIELDS);
         List<Column> columns = new ArrayList<>();
         for (String name : records.columns()) {
             columns.add(col(name));
@@ -96,7 +99,7 @@ public final class EventPipeline implements java.io.Serializable {
         for (String name : Tables.PARSED_FIELDS.fieldNames()) {
             columns.add(col(Columns.PARSED + "." + name).as(name));
         }
-        return records.withColumn(Columns.PARSED, parse.apply(col(Columns.PAYLOAD)))
+        return records.withColumn(Columns.PARSED, parse.apply(col(Columns.PAYLOAD_BYTES)))
                 .select(columns.toArray(Column[]::new));
     }
 
@@ -136,19 +139,28 @@ public final class EventPipeline implements java.io.Serializable {
     /**
      * Converts quantities to the metric's canonical unit, exactly: adds {@link Columns#QUANTITY}
      * ({@code decimal(38,9)}) and {@link Columns#UNIT}; rejects PRECISION_OVERFLOW when the result
-     * would need rounding.
+     * would need rounding, and QUANTITY_ABOVE_MAXIMUM above the metric's {@code max_quantity}.
      */
     public Dataset<Row> normalize(Dataset<Row> validated) {
-        UserDefinedFunction convert = udf((UDF2<String, String, BigDecimal>) EventPipeline::toCanonical,
-                Tables.QUANTITY_TYPE);
+        UserDefinedFunction convert = udf((UDF2<String, String, Row>) EventPipeline::toCanonical, CONVERTED);
         Column pending = col(Columns.REASON).isNull();
+        Column canonicalUnit = element_at(canonicalUnits(), col(Columns.METRIC));
         Dataset<Row> converted = validated
-                .withColumn(Columns.QUANTITY, when(pending, convert.apply(col(Columns.INPUT_QUANTITY), factor())))
-                .withColumn(Columns.UNIT, when(pending, element_at(canonicalUnits(), col(Columns.METRIC))));
-        return Rule.apply(converted, List.of(new Rule(ReasonCode.PRECISION_OVERFLOW,
-                col(Columns.QUANTITY).isNull(),
-                concat(lit("quantity "), col(Columns.INPUT_QUANTITY), lit(" "), col(Columns.INPUT_UNIT),
-                        lit(" is not exact in decimal(38,9) "), element_at(canonicalUnits(), col(Columns.METRIC))))));
+                .withColumn(Columns.CONVERTED, when(pending, convert.apply(col(Columns.INPUT_QUANTITY), factor())))
+                .withColumn(Columns.QUANTITY, col(Columns.CONVERTED + "." + Columns.QUANTITY))
+                .withColumn(Columns.UNIT, when(pending, canonicalUnit));
+        Column maximum = element_at(maxQuantities(), col(Columns.METRIC));
+        return Rule.apply(converted, List.of(
+                new Rule(ReasonCode.UNPROCESSABLE, col(Columns.CONVERTED + "." + Columns.FAILURE).isNotNull(),
+                        col(Columns.CONVERTED + "." + Columns.FAILURE)),
+                new Rule(ReasonCode.PRECISION_OVERFLOW, col(Columns.QUANTITY).isNull(),
+                        concat(lit("quantity "), col(Columns.INPUT_QUANTITY), lit(" "), col(Columns.INPUT_UNIT),
+                                lit(" is not exact in decimal(38,9) "), canonicalUnit)),
+                new Rule(ReasonCode.QUANTITY_ABOVE_MAXIMUM, col(Columns.QUANTITY).gt(maximum),
+                        concat(lit("quantity "), col(Columns.QUANTITY).cast("string"), lit(" "), canonicalUnit,
+                                lit(" is above the most one event of '"), col(Columns.METRIC), lit("' may carry, "),
+                                maximum.cast("string"), lit(" (max_quantity in the metric catalog)")))))
+                .drop(Columns.CONVERTED);
     }
 
     /**
@@ -197,15 +209,25 @@ public final class EventPipeline implements java.io.Serializable {
         Dataset<Row> accepted = processed.where(col(Columns.REASON).isNull())
                 .withColumn(Columns.EVENT_DATE, to_date(col(Columns.EVENT_TIME)))
                 .withColumn(Columns.CONTENT_SHA256, sha2(content, 256))
-                .withColumn(Columns.PAYLOAD_SHA256, sha2(col(Columns.PAYLOAD), 256));
+                .withColumn(Columns.PAYLOAD_SHA256, payloadSha256());
         return project(withUtcWallTimes(accepted), Tables.RAW.fieldNames());
     }
 
-    /** Rejected records in {@link Tables#QUARANTINE} form. */
+    /**
+     * Rejected records in {@link Tables#QUARANTINE} form: the payload as text, and its bytes too when
+     * the text is not exactly what was received.
+     */
     public static Dataset<Row> quarantined(Dataset<Row> processed) {
+        Column textIsExact = encode(col(Columns.PAYLOAD), "UTF-8").eqNullSafe(col(Columns.PAYLOAD_BYTES));
         Dataset<Row> rejected = processed.where(col(Columns.REASON).isNotNull())
-                .withColumn(Columns.PAYLOAD_SHA256, sha2(coalesce(col(Columns.PAYLOAD), lit("")), 256));
+                .withColumn(Columns.PAYLOAD_SHA256, payloadSha256())
+                .withColumn(Columns.PAYLOAD_BYTES, when(not(textIsExact), col(Columns.PAYLOAD_BYTES)));
         return project(withUtcWallTimes(rejected), Tables.QUARANTINE.fieldNames());
+    }
+
+    /** SHA-256 of the bytes as received (for UTF-8 records the same as of the text); of nothing for none. */
+    private static Column payloadSha256() {
+        return sha2(coalesce(col(Columns.PAYLOAD_BYTES), lit(new byte[0])), 256);
     }
 
     /** The UTC wall-time copies of the event and ingest times (the session time zone is UTC). */
@@ -265,6 +287,13 @@ public final class EventPipeline implements java.io.Serializable {
         return map(entries.toArray(Column[]::new));
     }
 
+    /** metric -> max_quantity, in the canonical unit. */
+    private Column maxQuantities() {
+        return map(catalog.metrics().stream()
+                .flatMap(metric -> Stream.of(lit(metric.name()), lit(metric.maxQuantity()).cast(Tables.QUANTITY_TYPE)))
+                .toArray(Column[]::new));
+    }
+
     private Column canonicalUnits() {
         return map(catalog.metrics().stream()
                 .flatMap(metric -> Stream.of(lit(metric.name()), lit(metric.canonicalUnit())))
@@ -281,23 +310,35 @@ public final class EventPipeline implements java.io.Serializable {
 
     private static final EventParser PARSER = new EventParser();
 
-    static Row parseToRow(String payload) {
-        ParseResult result = PARSER.parse(payload);
+    /** What the conversion UDF returns: the canonical quantity, or why the conversion failed. */
+    private static final org.apache.spark.sql.types.StructType CONVERTED = new org.apache.spark.sql.types.StructType()
+            .add(Columns.QUANTITY, Tables.QUANTITY_TYPE, true)
+            .add(Columns.FAILURE, DataTypes.StringType, true);
+
+    static Row parseToRow(byte[] bytes) {
+        EventParser.Decoded decoded = EventParser.decode(bytes);
+        ParseResult result = PARSER.parse(decoded, bytes);
         if (!result.accepted()) {
-            return RowFactory.create(null, null, null, null, null, null, null, null, null, null,
+            return RowFactory.create(decoded.text(), null, null, null, null, null, null, null, null, null, null,
                     result.reason().name(), result.detail());
         }
         ParsedEvent event = result.event();
-        return RowFactory.create(event.schemaVersion(), event.eventId(), event.source(), event.tenantId(),
-                event.appId(), event.metric(), event.inputUnit(), event.inputQuantity(), event.eventTime(),
-                event.attributes(), null, null);
+        return RowFactory.create(decoded.text(), event.schemaVersion(), event.eventId(), event.source(),
+                event.tenantId(), event.appId(), event.metric(), event.inputUnit(), event.inputQuantity(),
+                event.eventTime(), event.attributes(), null, null);
     }
 
-    static BigDecimal toCanonical(String inputQuantity, String factor) {
+    /** Never raises: a failure becomes the row's {@code failure}, which quarantines it as UNPROCESSABLE. */
+    static Row toCanonical(String inputQuantity, String factor) {
         if (inputQuantity == null || factor == null || Quantities.NON_FINITE.contains(inputQuantity)) {
-            return null;
+            return RowFactory.create(null, null);
         }
-        return Quantities.toCanonical(new BigDecimal(inputQuantity), new BigDecimal(factor)).orElse(null);
+        try {
+            return RowFactory.create(Quantities.toCanonical(inputQuantity, new BigDecimal(factor)).orElse(null), null);
+        } catch (RuntimeException e) {
+            return RowFactory.create(null, "the unit conversion failed on quantity " + inputQuantity + " ("
+                    + e.getClass().getName() + ")");
+        }
     }
 
     /** One validation rule: records still accepted for which {@code fails} holds get {@code reason}. */

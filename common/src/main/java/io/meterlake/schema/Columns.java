@@ -8,6 +8,11 @@ public final class Columns {
     // One record as a source delivers it, before parsing.
     /** The record's original text (UTF-8), kept byte for byte in raw and quarantine. */
     public static final String PAYLOAD = "payload";
+    /**
+     * A record's bytes as received: the pipeline's input. Quarantine keeps them when they are not
+     * exactly {@link #PAYLOAD}'s UTF-8 (an INVALID_ENCODING record), so nothing received is lost.
+     */
+    public static final String PAYLOAD_BYTES = "payload_bytes";
     /** {@code file} or {@code kafka}: which position columns are set. */
     public static final String INGEST_KIND = "ingest_kind";
     public static final String SOURCE_FILE = "source_file";
@@ -158,6 +163,8 @@ public final class Columns {
     public static final String SEGMENT_ENTITLEMENTS = "_segment_entitlements";
     public static final String SEGMENT_BOUNDARY = "_segment_boundary";
     public static final String PARSED = "_parsed";
+    public static final String CONVERTED = "_converted";
+    public static final String FAILURE = "failure";
     public static final String NEXT_REASON = "_next_reason";
     public static final String NEXT_DETAIL = "_next_detail";
 

@@ -24,9 +24,9 @@ public final class Tables {
     public static final DataType QUANTITY_TYPE = DataTypes.createDecimalType(38, 9);
     public static final DataType ATTRIBUTES_TYPE = DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType);
 
-    /** One record as any source hands it to the pipeline: payload, position, ingest time. */
+    /** One record as any source hands it to the pipeline: its bytes, position, ingest time. */
     public static final StructType RECORD = new StructType(new StructField[] {
-        nullable(PAYLOAD, DataTypes.StringType),
+        nullable(PAYLOAD_BYTES, DataTypes.BinaryType),
         required(INGEST_KIND, DataTypes.StringType),
         nullable(SOURCE_FILE, DataTypes.StringType),
         nullable(FILE_SHA256, DataTypes.StringType),
@@ -37,8 +37,9 @@ public final class Tables {
         required(INGESTED_AT, DataTypes.TimestampType),
     });
 
-    /** What the parse stage adds to a record. */
+    /** What the parse stage adds to a record: the payload as text, the event's fields, or a reason. */
     public static final StructType PARSED_FIELDS = new StructType(new StructField[] {
+        nullable(PAYLOAD, DataTypes.StringType),
         nullable(SCHEMA_VERSION, DataTypes.IntegerType),
         nullable(EVENT_ID, DataTypes.StringType),
         nullable(SOURCE, DataTypes.StringType),
@@ -113,6 +114,7 @@ public final class Tables {
         nullable(PAYLOAD, DataTypes.StringType),
         required(INGESTED_AT_UTC, DataTypes.TimestampNTZType),
         nullable(EVENT_TIME_UTC, DataTypes.TimestampNTZType),
+        nullable(PAYLOAD_BYTES, DataTypes.BinaryType),
     });
 
     /** Maps usage to money: half-open validity {@code [valid_from, valid_to)}, null valid_to is open. */

@@ -26,6 +26,7 @@ public final class SparkSessions {
         // Delta reads its log with this many partitions; the default (50) costs seconds on small machines.
         settings.put("spark.databricks.delta.snapshotPartitions", Integer.toString(Math.max(1, shufflePartitions)));
         settings.put("spark.sql.sources.partitionOverwriteMode", "static");
+        settings.putAll(semantics());
         // Cached datasets here live for one job (a micro-batch, a reconcile); compressing their columns
         // costs more CPU than the memory it saves (reconcile's ranking: 40% faster without).
         settings.put("spark.sql.inMemoryColumnarStorage.compressed", "false");
@@ -33,6 +34,21 @@ public final class SparkSessions {
         // on two cores for a table of a few files.
         settings.put("spark.sql.sources.parallelPartitionDiscovery.parallelism",
                 Integer.toString(Math.max(1, shufflePartitions) * 4));
+        return settings;
+    }
+
+    /** The settings that change what a query means; set on every session a job runs in. */
+    private static Map<String, String> semantics() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        // Times are proleptic Gregorian everywhere (java.time, Trino): write and read them as they are,
+        // so an event of year 1 or 1582 is stored (in quarantine) instead of failing the write.
+        for (String mode : new String[] {"datetimeRebaseModeInWrite", "datetimeRebaseModeInRead",
+            "int96RebaseModeInWrite", "int96RebaseModeInRead"}) {
+            settings.put("spark.sql.parquet." + mode, "CORRECTED");
+        }
+        // Non-ANSI arithmetic: an overflowing decimal sum is null, which the batch layer reports by
+        // line (Recompute) instead of an exception without one.
+        settings.put("spark.sql.ansi.enabled", "false");
         return settings;
     }
 
@@ -59,6 +75,7 @@ public final class SparkSessions {
     /** The session-level settings a job relies on, set even on a session someone else created. */
     private static SparkSession withRuntimeSettings(SparkSession session, MeterlakeConfig config) {
         session.conf().set("spark.sql.session.timeZone", "UTC");
+        semantics().forEach(session.conf()::set);
         session.conf().set("spark.sql.shuffle.partitions", Integer.toString(config.shufflePartitions()));
         // The driver's Hadoop configuration travels with every read and write to the executors.
         Storage.hadoopSettings(config).forEach(session.sparkContext().hadoopConfiguration()::set);

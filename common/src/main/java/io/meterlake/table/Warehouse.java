@@ -100,40 +100,44 @@ public final class Warehouse {
      * Writes the outcome of {@link io.meterlake.pipeline.EventPipeline#process} exactly once per
      * (appId, version): quarantined records first, then accepted ones, each an idempotent append, so
      * a repeat after a crash between the two skips whichever committed. Both commits record the
-     * entitlements version the records were attributed with (see {@link #entitlementsVersionFor}).
+     * {@link WritePin} the records were processed with (see {@link #pinFor}).
      */
-    public void writeProcessed(Dataset<Row> processed, String appId, long version, long entitlementsVersion) {
-        String marker = attributionMarker(appId, version, entitlementsVersion);
+    public void writeProcessed(Dataset<Row> processed, String appId, long version, WritePin pin) {
+        writeProcessed(processed, appId, version, pin, () -> { });
+    }
+
+    /** As {@link #writeProcessed(Dataset, String, long, WritePin)}; {@code betweenCommits} runs between the two (crash tests). */
+    public void writeProcessed(Dataset<Row> processed, String appId, long version, WritePin pin,
+            Runnable betweenCommits) {
+        String marker = pin.marker(appId, version);
         appendIdempotent(io.meterlake.pipeline.EventPipeline.quarantined(processed), Tables.QUARANTINED_EVENTS, appId,
                 version, marker);
+        betweenCommits.run();
         appendIdempotent(io.meterlake.pipeline.EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, appId,
                 version, marker);
     }
 
     /**
-     * The entitlements version to attribute the records of (appId, version) with: the one an earlier
-     * attempt recorded in its quarantine commit, if that commit exists, else the current one. A write
-     * replayed after a crash thus attributes exactly as the attempt whose quarantine append
-     * committed, even if the entitlements changed in between, and no record ends in both tables.
+     * What to process the records of (appId, version) with: the pin an earlier attempt recorded in
+     * its quarantine commit, if that commit exists, else the current entitlements version and
+     * {@code proposedIngestedAt} (null when the records carry their own ingest times). A write
+     * replayed after a crash thus classifies and attributes exactly as the attempt whose quarantine
+     * append committed, even if the entitlements or the clock moved in between, and no record ends in
+     * both tables or in neither.
      */
-    public long entitlementsVersionFor(String appId, long version) {
+    public WritePin pinFor(String appId, long version, java.time.Instant proposedIngestedAt) {
         java.util.OptionalLong committed = committedTransaction(Tables.QUARANTINED_EVENTS, appId);
         if (committed.isPresent() && committed.getAsLong() >= version) {
-            String prefix = attributionMarker(appId, version, 0);
-            prefix = prefix.substring(0, prefix.lastIndexOf('=') + 1);
             List<Row> commits = DeltaTable.forPath(spark, path(Tables.QUARANTINED_EVENTS)).history()
-                    .where(org.apache.spark.sql.functions.col("userMetadata").startsWith(prefix))
+                    .where(org.apache.spark.sql.functions.col("userMetadata").startsWith(WritePin.prefix(appId, version)))
                     .select("userMetadata").collectAsList();
             if (!commits.isEmpty()) {
-                String marker = commits.get(0).getString(0);
-                return Long.parseLong(marker.substring(prefix.length()));
+                WritePin pin = WritePin.parse(commits.get(0).getString(0), appId, version).orElseThrow();
+                return pin.ingestedAt() == null && proposedIngestedAt != null
+                        ? new WritePin(pin.entitlementsVersion(), proposedIngestedAt) : pin;
             }
         }
-        return version(Tables.ENTITLEMENTS);
-    }
-
-    private static String attributionMarker(String appId, long version, long entitlementsVersion) {
-        return "meterlake " + appId + "/" + version + " entitlements_version=" + entitlementsVersion;
+        return new WritePin(version(Tables.ENTITLEMENTS), proposedIngestedAt);
     }
 
     /**
@@ -287,6 +291,26 @@ public final class Warehouse {
             builder = builder.property("delta.appendOnly", "true");
         }
         builder.execute();
+        addMissingColumns(table, schema);
+    }
+
+    /**
+     * Adds the nullable columns a table made by an earlier version lacks (e.g. quarantine's
+     * {@code payload_bytes}), so an existing warehouse takes the current writes. Rows written before
+     * read them as null.
+     */
+    private void addMissingColumns(String table, StructType schema) {
+        java.util.Set<String> present = new java.util.HashSet<>(
+                java.util.Arrays.asList(snapshot(table).schema().fieldNames()));
+        List<String> missing = new java.util.ArrayList<>();
+        for (org.apache.spark.sql.types.StructField field : schema.fields()) {
+            if (!present.contains(field.name()) && field.nullable()) {
+                missing.add("`" + field.name() + "` " + field.dataType().sql());
+            }
+        }
+        if (!missing.isEmpty()) {
+            spark.sql("ALTER TABLE delta.`" + path(table) + "` ADD COLUMNS (" + String.join(", ", missing) + ")");
+        }
     }
 
     /** Replaces the entitlements table with {@code rows} (history stays readable by time travel). */

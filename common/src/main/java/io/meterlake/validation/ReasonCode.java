@@ -7,11 +7,19 @@ package io.meterlake.validation;
  * rules come first (size, JSON, schema version, fields, types), then catalog and value rules,
  * then time, then exactness of the unit conversion, then attribution. {@code schema_version} is
  * read before any other field: absent is {@code MISSING_FIELD}, not an integer {@code BAD_TYPE},
- * any value but 1 {@code UNSUPPORTED_SCHEMA_VERSION}.
+ * any value but 1 {@code UNSUPPORTED_SCHEMA_VERSION}. {@code UNPROCESSABLE} stands outside the
+ * order: it is what a stage records when it fails on a record in a way no rule describes, so that no
+ * input can stop a pipeline.
  */
 public enum ReasonCode {
     /** The record is larger than 64 KiB of UTF-8. */
     OVERSIZED,
+    /**
+     * The bytes are not UTF-8 (invalid, overlong or surrogate sequences), or a JSON string escapes a
+     * lone surrogate ({@code "\ud800"}): text that would be stored altered, so two different events
+     * could share one identity. The original bytes are kept in {@code payload_bytes}.
+     */
+    INVALID_ENCODING,
     /** Not a single JSON object (syntax error, trailing data, duplicate keys, empty line). */
     MALFORMED_JSON,
     /** {@code schema_version} is not 1; nothing else of the record is interpreted. */
@@ -34,8 +42,12 @@ public enum ReasonCode {
     EVENT_TOO_OLD,
     /** In the canonical unit the quantity needs more than 9 fraction digits or 38 digits in all. */
     PRECISION_OVERFLOW,
+    /** In the canonical unit the quantity is above the metric's {@code max_quantity} (see the catalog). */
+    QUANTITY_ABOVE_MAXIMUM,
     /** No entitlement covers (tenant_id, app_id) at event_time. */
     UNATTRIBUTED,
     /** More than one entitlement covers (tenant_id, app_id) at event_time. */
-    AMBIGUOUS_ATTRIBUTION
+    AMBIGUOUS_ATTRIBUTION,
+    /** A stage failed on the record in a way no rule above describes; the detail names the failure. */
+    UNPROCESSABLE
 }

@@ -25,14 +25,31 @@ class MetricCatalogTest {
         }
 
         assertThat(catalog.metrics()).containsExactly(
-                metric("functions.compute", "GB-s", Aggregation.SUM, Map.of("GB-s", "1", "GB-ms", "0.001")),
-                metric("functions.invocations", "count", Aggregation.SUM, Map.of("count", "1")),
-                metric("kvs.reads", "count", Aggregation.SUM, Map.of("count", "1")),
-                metric("kvs.writes", "count", Aggregation.SUM, Map.of("count", "1")),
+                metric("functions.compute", "GB-s", Aggregation.SUM, Map.of("GB-s", "1", "GB-ms", "0.001"), "1E+12"),
+                metric("functions.invocations", "count", Aggregation.SUM, Map.of("count", "1"), "1E+12"),
+                metric("kvs.reads", "count", Aggregation.SUM, Map.of("count", "1"), "1E+12"),
+                metric("kvs.writes", "count", Aggregation.SUM, Map.of("count", "1"), "1E+12"),
                 metric("logs.ingested", "GB", Aggregation.SUM,
-                        Map.of("B", "0.000000001", "KB", "0.000001", "MB", "0.001", "GB", "1")),
+                        Map.of("B", "0.000000001", "KB", "0.000001", "MB", "0.001", "GB", "1"), "1E+9"),
                 metric("storage.stored", "GB", Aggregation.MAX,
-                        Map.of("B", "0.000000001", "KB", "0.000001", "MB", "0.001", "GB", "1")));
+                        Map.of("B", "0.000000001", "KB", "0.000001", "MB", "0.001", "GB", "1"), "1E+9"));
+    }
+
+    @Test
+    void maxQuantityDefaultsAndIsBounded() {
+        String base = "{\"metrics\":[{\"name\":\"m\",\"canonical_unit\":\"u\",\"aggregation\":\"SUM\","
+                + "\"units\":{\"u\":\"1\"}%s}]}";
+        MetricCatalog defaulted = MetricCatalog.read(stream(String.format(base, "")), "t");
+        assertThat(defaulted.metric("m").orElseThrow().maxQuantity()).isEqualByComparingTo(Metric.DEFAULT_MAX_QUANTITY);
+
+        for (String bad : new String[] {"\"0\"", "\"-1\"", "\"1E+19\"", "\"0.0000000001\"", "5", "\"lots\""}) {
+            assertThatThrownBy(() -> MetricCatalog.read(stream(String.format(base, ",\"max_quantity\":" + bad)), "t"))
+                    .as(bad).isInstanceOf(MeterlakeException.class).hasMessageContaining("metrics[0].max_quantity must be");
+        }
+    }
+
+    private static InputStream stream(String json) {
+        return new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -46,9 +63,10 @@ class MetricCatalogTest {
                 .hasMessageContaining("units.k must be a decimal string");
     }
 
-    private static Metric metric(String name, String unit, Aggregation aggregation, Map<String, String> factors) {
+    private static Metric metric(String name, String unit, Aggregation aggregation, Map<String, String> factors,
+            String maxQuantity) {
         Map<String, BigDecimal> exact = new java.util.HashMap<>();
         factors.forEach((k, v) -> exact.put(k, new BigDecimal(v)));
-        return new Metric(name, unit, exact, aggregation);
+        return new Metric(name, unit, exact, aggregation, new BigDecimal(maxQuantity));
     }
 }

@@ -171,4 +171,108 @@ class EventPipelineTest extends SparkTestBase {
                 RowFactory.create(Timestamp.from(Instant.parse("2026-10-10T00:00:00Z")), null, 2L)), shape);
         assertDataFrameNoOrderEquals(expected, segments);
     }
+
+    @Test
+    void poisonPillsAreQuarantinedAndStoredNeverRaised(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Map<String, ReasonCode> cases = new LinkedHashMap<>();
+        for (String huge : new String[] {"1e2147483647", "1e9999999999", "1e-9999999999", "1E+400"}) {
+            cases.put(event().id("s" + huge).quantity(huge).json(), ReasonCode.PRECISION_OVERFLOW);
+            cases.put(event().id("n" + huge).set("quantity", huge).json(), ReasonCode.PRECISION_OVERFLOW);
+        }
+        cases.put(event().id("neg").set("quantity", "-1e9999999999").json(), ReasonCode.NEGATIVE_QUANTITY);
+        cases.put(event().id("big").quantity("99999999999999999999999999999").json(), ReasonCode.QUANTITY_ABOVE_MAXIMUM);
+        cases.put(event().id("cap+1").quantity("1000000000001").json(), ReasonCode.QUANTITY_ABOVE_MAXIMUM);
+        cases.put(event().id("cap+1-in-ms").metric("functions.compute", "GB-ms").quantity("1000000000001000").json(),
+                ReasonCode.QUANTITY_ABOVE_MAXIMUM);
+        for (String ancient : new String[] {"0001-01-01T00:00:00Z", "1582-10-10T00:00:00Z", "1899-12-31T23:59:59Z"}) {
+            cases.put(event().id(ancient).at(ancient).json(), ReasonCode.EVENT_TOO_OLD);
+        }
+        List<String> payloads = new ArrayList<>(cases.keySet());
+        payloads.add(event().id("at-cap").quantity("1000000000000").json());
+
+        Dataset<Row> processed = PIPELINE.process(fileRecords(spark(), INGESTED_AT, payloads), acmeEntitlements());
+        String table = dir.resolve("quarantine").toString();
+        EventPipeline.quarantined(processed).write().format("delta").save(table);
+        List<Row> stored = spark().read().format("delta").load(table).orderBy(Columns.LINE_NUMBER).collectAsList();
+
+        assertThat(stored).hasSize(cases.size());
+        for (Row row : stored) {
+            String payload = payloads.get((int) row.getLong(row.fieldIndex(Columns.LINE_NUMBER)) - 1);
+            assertThat(row.getString(row.fieldIndex(Columns.REASON))).as(payload).isEqualTo(cases.get(payload).name());
+        }
+        // Stored as sent, in the proleptic Gregorian calendar (java.sql.Timestamp would show them Julian).
+        assertThat(spark().read().format("delta").load(table).select(col(Columns.EVENT_TIME).cast("string"))
+                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+                .contains("0001-01-01 00:00:00", "1582-10-10 00:00:00", "1899-12-31 23:59:59");
+        assertThat(EventPipeline.accepted(processed).select(Columns.EVENT_ID).as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList()).containsExactly("at-cap");
+    }
+
+    @Test
+    void bytesThatAreNotUtf8KeepTheirOriginalAndTheirOwnHash() {
+        byte[] ff = event().id("inv-X").json().replace("X", "\u0000").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] fe = ff.clone();
+        int at = new String(ff, java.nio.charset.StandardCharsets.UTF_8).indexOf('\u0000');
+        ff[at] = (byte) 0xff;
+        fe[at] = (byte) 0xfe;
+
+        Dataset<Row> processed = PIPELINE.process(
+                io.meterlake.testing.Fixtures.fileRecordsOfBytes(spark(), INGESTED_AT, List.of(ff, fe)), acmeEntitlements());
+        List<Row> quarantined = EventPipeline.quarantined(processed).orderBy(Columns.LINE_NUMBER).collectAsList();
+
+        assertThat(EventPipeline.accepted(processed).count()).isZero();
+        assertThat(quarantined).extracting(row -> row.getString(row.fieldIndex(Columns.REASON)))
+                .containsExactly("INVALID_ENCODING", "INVALID_ENCODING");
+        assertThat((byte[]) quarantined.get(0).getAs(Columns.PAYLOAD_BYTES)).isEqualTo(ff);
+        assertThat((byte[]) quarantined.get(1).getAs(Columns.PAYLOAD_BYTES)).isEqualTo(fe);
+        assertThat(quarantined.get(0).<String>getAs(Columns.PAYLOAD_SHA256))
+                .isNotEqualTo(quarantined.get(1).<String>getAs(Columns.PAYLOAD_SHA256));
+    }
+
+    @Test
+    void randomBytesAndMutationsNeverRaiseAndEveryRecordLandsOnce() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(20261201L);
+        byte[] valid = event().json().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<byte[]> inputs = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            byte[] bytes;
+            switch (i % 4) {
+                case 0 -> {
+                    bytes = new byte[random.nextInt(0, 200)];
+                    for (int b = 0; b < bytes.length; b++) {
+                        bytes[b] = (byte) random.nextInt(256);
+                    }
+                }
+                case 1 -> {
+                    bytes = valid.clone();
+                    for (int k = random.nextInt(1, 4); k > 0; k--) {
+                        bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+                    }
+                }
+                case 2 -> {
+                    // Splice a fragment of JSON syntax or a hostile literal into a valid event.
+                    String[] fragments = {"1e9999999999", "\\ud800", "\"", "{", "]", "null", "NaN", "-0",
+                        "1e-2147483648", "\u0000", "0001-01-01T00:00:00Z", ",\"quantity\":1", "99999999999999999999999999999999999999"};
+                    String text = new String(valid, java.nio.charset.StandardCharsets.UTF_8);
+                    int cut = random.nextInt(text.length());
+                    bytes = (text.substring(0, cut) + fragments[random.nextInt(fragments.length)] + text.substring(cut))
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
+                default -> bytes = i % 8 == 3 ? null : java.util.Arrays.copyOf(valid, random.nextInt(valid.length));
+            }
+            inputs.add(bytes);
+        }
+
+        Dataset<Row> processed = PIPELINE.process(
+                io.meterlake.testing.Fixtures.fileRecordsOfBytes(spark(), INGESTED_AT, inputs), acmeEntitlements())
+                .cache();
+        List<Long> lines = EventPipeline.accepted(processed).select(Columns.LINE_NUMBER)
+                .union(EventPipeline.quarantined(processed).select(Columns.LINE_NUMBER))
+                .as(org.apache.spark.sql.Encoders.LONG()).collectAsList();
+
+        assertThat(lines).hasSize(inputs.size()).doesNotHaveDuplicates();
+        assertThat(EventPipeline.quarantined(processed).where(col(Columns.REASON).equalTo("UNPROCESSABLE")).count())
+                .as("no input makes a stage fail").isZero();
+        processed.unpersist();
+    }
 }

@@ -6,6 +6,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +19,17 @@ public final class Fixtures {
 
     /** Payloads as file records of one file, lines numbered from 1, all ingested at {@code ingestedAt}. */
     public static Dataset<Row> fileRecords(SparkSession spark, Instant ingestedAt, List<String> payloads) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < payloads.size(); i++) {
+            String payload = payloads.get(i);
+            rows.add(RowFactory.create(payload == null ? null : payload.getBytes(StandardCharsets.UTF_8), "file", "test.jsonl", "sha", (long) i + 1, null, null, null,
+                    Timestamp.from(ingestedAt)));
+        }
+        return spark.createDataFrame(rows, Tables.RECORD);
+    }
+
+    /** Records of one file given as bytes, lines numbered from 1, all ingested at {@code ingestedAt}. */
+    public static Dataset<Row> fileRecordsOfBytes(SparkSession spark, Instant ingestedAt, List<byte[]> payloads) {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < payloads.size(); i++) {
             rows.add(RowFactory.create(payloads.get(i), "file", "test.jsonl", "sha", (long) i + 1, null, null, null,

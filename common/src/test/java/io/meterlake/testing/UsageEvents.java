@@ -91,13 +91,13 @@ public final class UsageEvents {
         return this;
     }
 
-    /** Sets any field to a raw JSON value, e.g. {@code set("quantity", "true")}. */
+    /**
+     * Sets any field to a raw JSON value, written exactly as given (not re-read, so {@code 1e400}
+     * or an escape such as {@code "\\ud800"} reaches the reader as it is), e.g.
+     * {@code set("quantity", "true")}.
+     */
     public UsageEvents set(String field, String rawJson) {
-        try {
-            node.set(field, MAPPER.readTree(rawJson));
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException(rawJson, e);
-        }
+        node.putRawValue(field, new com.fasterxml.jackson.databind.util.RawValue(rawJson));
         return this;
     }
 

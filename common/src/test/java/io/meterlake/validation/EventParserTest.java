@@ -32,6 +32,21 @@ class EventParserTest {
                 Arguments.of("version as float", event().set("schema_version", "1.0").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("event_id missing", event().without("event_id").json(), ReasonCode.MISSING_FIELD),
                 Arguments.of("event_id empty", event().id("").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("event_id blank", event().id("   ").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("source a tab", event().set("source", "\"\\t \"").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of("lone high surrogate", event().set("event_id", "\"inv\\ud800\"").json(), ReasonCode.INVALID_ENCODING),
+                Arguments.of("lone low surrogate", event().set("event_id", "\"inv\\udc00\"").json(), ReasonCode.INVALID_ENCODING),
+                Arguments.of("reversed pair", event().set("tenant_id", "\"t\\udc00\\ud800\"").json(), ReasonCode.INVALID_ENCODING),
+                Arguments.of("lone surrogate in a key", event().set("attributes", "{\"x\\ud800\":\"1\"}").json(), ReasonCode.INVALID_ENCODING),
+                Arguments.of("lone surrogate in an attribute",
+                        event().set("attributes", "{\"fn\":\"\\udbff\"}").json(), ReasonCode.INVALID_ENCODING),
+                Arguments.of("version of huge exponent", event().set("schema_version", "1e9999999999").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("version of tiny exponent", event().set("schema_version", "1e-9999999999").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("version beyond int", event().set("schema_version", "4294967297").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("nested 10000 deep", "[".repeat(10_000) + "]".repeat(10_000), ReasonCode.MALFORMED_JSON),
+                Arguments.of("year 10000", event().at("+10000-01-01T00:00:00Z").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("year 0", event().at("0000-12-31T00:00:00Z").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("year 9999 east of UTC", event().at("10000-01-01T01:00:00+02:00").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("source null", event().set("source", "null").json(), ReasonCode.MISSING_FIELD),
                 Arguments.of("tenant missing", event().without("tenant_id").json(), ReasonCode.MISSING_FIELD),
                 Arguments.of("app missing", event().without("app_id").json(), ReasonCode.MISSING_FIELD),
@@ -75,7 +90,77 @@ class EventParserTest {
                 Arguments.of("\"NaN\"", "NaN"),
                 Arguments.of("\"Infinity\"", "Infinity"),
                 Arguments.of("-Infinity", "-Infinity"),
-                Arguments.of("\"-inf\"", "-Infinity"));
+                Arguments.of("\"-inf\"", "-Infinity"),
+                // Beyond any canonical value: kept as written (normalize quarantines them), never raised on.
+                Arguments.of("1e400", "1E+400"),
+                Arguments.of("\"1e400\"", "1E+400"),
+                Arguments.of("1e2147483647", "1e2147483647"),
+                Arguments.of("\"1e2147483647\"", "1e2147483647"),
+                Arguments.of("1e9999999999", "1e9999999999"),
+                Arguments.of("\"1e-9999999999\"", "1e-9999999999"),
+                Arguments.of("1e-9999999999", "1e-9999999999"),
+                Arguments.of("-1e9999999999", "-1e9999999999"),
+                Arguments.of("1" + "0".repeat(5_000), "1" + "0".repeat(5_000)));
+    }
+
+    static Stream<Arguments> notUtf8() {
+        byte[] valid = event().id("inv-X").json().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int at = new String(valid, java.nio.charset.StandardCharsets.UTF_8).indexOf('X');
+        return Stream.of(
+                Arguments.of("0xff", replace(valid, at, new byte[] {(byte) 0xff}), at),
+                Arguments.of("0xfe", replace(valid, at, new byte[] {(byte) 0xfe}), at),
+                Arguments.of("overlong slash", replace(valid, at, new byte[] {(byte) 0xc0, (byte) 0xaf}), at),
+                Arguments.of("CESU surrogate", replace(valid, at, new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}), at),
+                Arguments.of("truncated sequence", replace(valid, at, new byte[] {(byte) 0xe2, (byte) 0x82}), at),
+                Arguments.of("beyond U+10FFFF", replace(valid, at, new byte[] {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}), at),
+                Arguments.of("latin-1 e acute", replace(valid, at, new byte[] {(byte) 0xe9}), at));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("notUtf8")
+    void bytesThatAreNotUtf8AreInvalidEncodingAndNamed(String name, byte[] bytes, int at) {
+        ParseResult result = parser.parse(bytes);
+
+        assertThat(result.reason()).isEqualTo(ReasonCode.INVALID_ENCODING);
+        assertThat(result.detail()).startsWith("byte " + (at + 1) + " ");
+        assertThat(EventParser.decode(bytes).exact()).isFalse();
+    }
+
+    @Test
+    void differentInvalidBytesNeverDecodeToOneIdentity() {
+        byte[] ff = replace("{\"event_id\":\"X\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 13, new byte[] {(byte) 0xff});
+        byte[] fe = replace("{\"event_id\":\"X\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 13, new byte[] {(byte) 0xfe});
+
+        // Decoded, both would read as U+FFFD; neither is accepted, so no two events share an identity.
+        assertThat(EventParser.decode(ff).text()).isEqualTo(EventParser.decode(fe).text());
+        assertThat(parser.parse(ff).reason()).isEqualTo(ReasonCode.INVALID_ENCODING);
+        assertThat(parser.parse(fe).reason()).isEqualTo(ReasonCode.INVALID_ENCODING);
+    }
+
+    @Test
+    void readsEveryYearOfTheContractIncludingAncientOnes() {
+        for (String time : new String[] {"0001-01-01T00:00:00Z", "1582-10-10T00:00:00Z", "1899-12-31T23:59:59Z",
+            "9999-12-31T23:59:59.999999Z"}) {
+            ParseResult result = parser.parse(event().at(time).json());
+            assertThat(result.accepted()).as(time).isTrue();
+            assertThat(result.event().eventTime()).isEqualTo(Instant.parse(time));
+        }
+    }
+
+    @Test
+    void aSurrogatePairIsText() {
+        ParseResult result = parser.parse(event().set("event_id", "\"emoji-\\ud83d\\ude00\"").json());
+
+        assertThat(result.accepted()).as(result.detail()).isTrue();
+        assertThat(result.event().eventId()).isEqualTo("emoji-\ud83d\ude00");
+    }
+
+    private static byte[] replace(byte[] bytes, int at, byte[] with) {
+        byte[] result = new byte[bytes.length - 1 + with.length];
+        System.arraycopy(bytes, 0, result, 0, at);
+        System.arraycopy(with, 0, result, at, with.length);
+        System.arraycopy(bytes, at + 1, result, at + with.length, bytes.length - at - 1);
+        return result;
     }
 
     @ParameterizedTest(name = "quantity {0} reads as {1}")

@@ -6,11 +6,16 @@ import io.meterlake.pipeline.EventPipeline;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
+import io.meterlake.table.WritePin;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
+import io.meterlake.pipeline.JsonLines;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -37,7 +42,8 @@ import static org.apache.spark.sql.functions.col;
  * Backfill: ingests a JSONL file of contract events through the same stages as the stream into
  * {@code raw_usage_events} and {@code quarantined_events}.
  *
- * <p>Every line ends in exactly one of the two tables, carrying its file name, the file's SHA-256
+ * <p>Lines are cut as {@link JsonLines} says (LF only) and handed to the stages as bytes. Every line
+ * ends in exactly one of the two tables, carrying its file name, the file's SHA-256
  * and its line number. A file is identified by its content: both appends are idempotent Delta
  * writes keyed by the file's hash ({@code txnAppId = meterlake-ingest-<sha256>}), so ingesting the
  * same bytes again, under any name, writes nothing, and a run that died between the two appends
@@ -45,7 +51,8 @@ import static org.apache.spark.sql.functions.col;
  * it repeats are removed by the (source, event_id) deduplication of the aggregates, not here.
  *
  * <p>The ingest time recorded on each row, which the clock-skew and age rules measure against,
- * comes from the injected clock.
+ * comes from the injected clock, once per file: a repeat after a crash reuses the time (and the
+ * entitlements version) the first attempt recorded ({@link WritePin}).
  */
 public final class FileIngestJob {
     private static final String APP_ID_PREFIX = "meterlake-ingest-";
@@ -55,12 +62,19 @@ public final class FileIngestJob {
     private final MeterlakeConfig config;
     private final Clock clock;
     private final Warehouse warehouse;
+    private final Runnable betweenCommits;
 
     public FileIngestJob(SparkSession spark, MeterlakeConfig config, Clock clock) {
+        this(spark, config, clock, () -> { });
+    }
+
+    /** {@code betweenCommits} runs after the quarantine commit, before the raw one: crash tests. */
+    FileIngestJob(SparkSession spark, MeterlakeConfig config, Clock clock, Runnable betweenCommits) {
         this.spark = spark;
         this.config = config;
         this.clock = clock;
         this.warehouse = new Warehouse(spark, config.warehouse());
+        this.betweenCommits = betweenCommits;
     }
 
     /** Ingests one file (a local path or a Hadoop URI such as s3a://…). */
@@ -82,21 +96,25 @@ public final class FileIngestJob {
     }
 
     private void write(Path path, String sha256, String appId) {
-        Timestamp ingestedAt = Timestamp.from(Instant.now(clock));
+        // One entitlements version and one ingest time for the whole file, the same on a repeat after
+        // a crash: the rules that compare event and ingest time then decide every line as before.
+        WritePin pin = warehouse.pinFor(appId, TXN_VERSION, Instant.now(clock));
+        Timestamp ingestedAt = Timestamp.from(pin.ingestedAt());
         String name = path.getName();
+        Configuration lineConf = new Configuration(hadoopConf());
+        lineConf.set("textinputformat.record.delimiter", JsonLines.DELIMITER);
         JavaRDD<Row> lines = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .textFile(path.toString())
+                .newAPIHadoopFile(path.toString(), TextInputFormat.class, LongWritable.class, Text.class, lineConf)
+                .map(line -> JsonLines.record(line._2().getBytes(), line._2().getLength()))
                 .zipWithIndex()
                 .map(line -> RowFactory.create(line._1(), "file", name, sha256, line._2() + 1, null, null, null,
                         ingestedAt));
         Dataset<Row> records = spark.createDataFrame(lines, Tables.RECORD);
         EventPipeline pipeline = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge());
-        // One entitlements version for the whole file, the same on a repeat after a crash.
-        long entitlementsVersion = warehouse.entitlementsVersionFor(appId, TXN_VERSION);
-        Dataset<Row> processed = pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, entitlementsVersion))
+        Dataset<Row> processed = pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, pin.entitlementsVersion()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            warehouse.writeProcessed(processed, appId, TXN_VERSION, entitlementsVersion);
+            warehouse.writeProcessed(processed, appId, TXN_VERSION, pin, betweenCommits);
         } finally {
             processed.unpersist();
         }

@@ -1,6 +1,7 @@
 package io.meterlake.batch.recompute;
 
 import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
 import io.meterlake.pipeline.UsageAggregation;
@@ -36,11 +37,29 @@ public final class Recompute {
                 col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT)));
     }
 
-    /** Collects {@link #lines} (a few rows per subscription) in the canonical order. */
+    /**
+     * Collects {@link #lines} (a few rows per subscription) in the canonical order. A line whose sum
+     * overflowed {@code decimal(38,9)} (its quantity is null: Spark's sum of decimals yields null on
+     * overflow) fails the whole computation with the lines named: a period is billed right or not at
+     * all. The catalog's {@code max_quantity} makes this need 10^11 events in one line or more.
+     */
     public static List<BillingLine> collect(Dataset<Row> lines) {
         List<BillingLine> result = new ArrayList<>();
+        List<String> overflowed = new ArrayList<>();
         for (Row row : lines.collectAsList()) {
+            if (row.isNullAt(row.fieldIndex(Columns.QUANTITY))) {
+                overflowed.add("subscription " + row.getAs(Columns.SUBSCRIPTION_ID) + ", account "
+                        + row.getAs(Columns.BILLING_ACCOUNT_ID) + ", plan " + row.getAs(Columns.PLAN) + ", "
+                        + row.getAs(Columns.METRIC) + " in " + row.getAs(Columns.UNIT) + " ("
+                        + row.getAs(Columns.EVENT_COUNT) + " events)");
+                continue;
+            }
             result.add(BillingLine.of(row));
+        }
+        if (!overflowed.isEmpty()) {
+            throw MeterlakeException.checkFailed("the quantity of " + (overflowed.size() == 1 ? "the line " : "the lines ")
+                    + String.join("; ", overflowed) + " exceeds decimal(38,9) (29 integer digits): nothing was"
+                    + " written; find the events above the metric's max_quantity in raw_usage_events and correct them");
         }
         result.sort(BillingLine.CANONICAL_ORDER);
         return List.copyOf(result);

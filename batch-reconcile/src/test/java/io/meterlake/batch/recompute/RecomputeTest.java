@@ -130,4 +130,24 @@ class RecomputeTest extends SparkTestBase {
     private Dataset<Row> lines(Row... rows) {
         return spark().createDataFrame(List.of(rows), LINE);
     }
+
+    @Test
+    void aLineWhoseSumOverflowsFailsNamingTheLineNeverNullOrWrong() {
+        // Rows as an earlier version without max_quantity could have stored them.
+        Dataset<Row> raw = raw(event().id("x").at("2026-10-20T00:00:00Z").json(),
+                event().id("y").at("2026-10-21T00:00:00Z").json(),
+                event().id("small").metric("kvs.reads", "count").at("2026-10-21T00:00:00Z").json())
+                .withColumn(Columns.QUANTITY, org.apache.spark.sql.functions.when(
+                        col(Columns.METRIC).equalTo("functions.invocations"),
+                        org.apache.spark.sql.functions.lit(new BigDecimal("90000000000000000000000000000")).cast(Tables.QUANTITY_TYPE))
+                        .otherwise(col(Columns.QUANTITY)));
+
+        Dataset<Row> october = new Recompute(CONFIG.catalog()).lines(RankedRaw.of(raw), Period.parse("2026-10"));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Recompute.collect(october))
+                .isInstanceOf(io.meterlake.error.MeterlakeException.class)
+                .hasMessageContaining("the line subscription sub-prem, account acct-1, plan premium, functions.invocations"
+                        + " in count (2 events) exceeds decimal(38,9)")
+                .hasMessageNotContaining("kvs.reads");
+    }
 }

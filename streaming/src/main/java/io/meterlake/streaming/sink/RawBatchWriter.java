@@ -5,6 +5,7 @@ import io.meterlake.pipeline.EventPipeline;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
+import io.meterlake.table.WritePin;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -53,12 +54,13 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
         String appId = StreamIds.appId(spark, QUERY);
         EventPipeline pipeline = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge());
-        // A replayed batch attributes with the entitlements its first attempt used.
-        long entitlementsVersion = warehouse.entitlementsVersionFor(appId, batchId);
-        Dataset<Row> processed = pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, entitlementsVersion))
+        // A replayed batch attributes with the entitlements its first attempt used; its records carry
+        // their own ingest times (the broker's LogAppendTime), fixed per record.
+        WritePin pin = warehouse.pinFor(appId, batchId, null);
+        Dataset<Row> processed = pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, pin.entitlementsVersion()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            warehouse.writeProcessed(processed, appId, batchId, entitlementsVersion);
+            warehouse.writeProcessed(processed, appId, batchId, pin);
             Row counts = processed.agg(count(lit(1)), count(when(col(Columns.REASON).isNull(), lit(1))),
                     count(when(col(Columns.REASON).isNotNull(), lit(1))),
                     min(when(col(Columns.REASON).isNull(), col(Columns.EVENT_TIME))),

@@ -21,7 +21,7 @@ import static org.apache.spark.sql.functions.lit;
 
 /**
  * The Kafka topic of usage events as pipeline input ({@link io.meterlake.schema.Tables#RECORD}):
- * the record's bytes as payload, its topic/partition/offset as position and its Kafka timestamp as
+ * the record's bytes, as received (the parse stage decodes them strictly), its topic/partition/offset as position and its Kafka timestamp as
  * ingest time. The timestamp is fixed per record (the topic is created with {@code LogAppendTime}),
  * so a micro-batch replayed after a crash classifies every record exactly as the first attempt did.
  */
@@ -39,7 +39,7 @@ public final class KafkaSource {
                 .option("failOnDataLoss", "true")
                 .option("maxOffsetsPerTrigger", maxOffsetsPerTrigger)
                 .load()
-                .select(col("value").cast(DataTypes.StringType).as(Columns.PAYLOAD),
+                .select(col("value").as(Columns.PAYLOAD_BYTES),
                         lit("kafka").as(Columns.INGEST_KIND),
                         lit(null).cast(DataTypes.StringType).as(Columns.SOURCE_FILE),
                         lit(null).cast(DataTypes.StringType).as(Columns.FILE_SHA256),

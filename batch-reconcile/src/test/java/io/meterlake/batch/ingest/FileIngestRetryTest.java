@@ -1,0 +1,78 @@
+package io.meterlake.batch.ingest;
+
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.table.Warehouse;
+import io.meterlake.testing.SparkTestBase;
+import org.apache.spark.sql.Encoders;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A file ingest that died between its two commits and is repeated later decides every line as before. */
+class FileIngestRetryTest extends SparkTestBase {
+    private static final Instant FIRST_ATTEMPT = Instant.parse("2026-11-02T00:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRetryMinutesLaterPutsEveryLineInExactlyOneTable() throws IOException {
+        MeterlakeConfig config = ConfigLoader.load(Optional.empty(), List.of(), Map.of())
+                .withWarehouse(dir.resolve("w").toString());
+        Warehouse warehouse = new Warehouse(spark(), config.warehouse());
+        warehouse.replaceEntitlements(entitlements(spark(),
+                entitlement("ent-1", "sub-1", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
+        Duration later = Duration.ofMinutes(4);
+        Instant nearFuture = FIRST_ATTEMPT.plus(config.maxClockSkew()).plus(Duration.ofMinutes(2));
+        Instant nearAge = FIRST_ATTEMPT.minus(config.maxEventAge()).plus(Duration.ofMinutes(2));
+        Path file = Files.writeString(dir.resolve("usage.jsonl"), String.join("\n",
+                event().id("near-future").at(nearFuture.toString()).json(),
+                event().id("near-age").at(nearAge.toString()).json(),
+                event().id("plain").at(FIRST_ATTEMPT.minus(Duration.ofHours(1)).toString()).json()) + "\n");
+
+        FileIngestJob crashing = new FileIngestJob(spark(), config, Clock.fixed(FIRST_ATTEMPT, ZoneOffset.UTC), () -> {
+            throw new IllegalStateException("killed between the quarantine and the raw commit");
+        });
+        assertThatThrownBy(() -> crashing.ingest(file.toString())).hasMessageContaining("killed between");
+        assertThat(ids(warehouse, Tables.QUARANTINED_EVENTS)).containsExactly("near-future");
+        assertThat(ids(warehouse, Tables.RAW_USAGE_EVENTS)).isEmpty();
+
+        IngestReport report = new FileIngestJob(spark(), config,
+                Clock.fixed(FIRST_ATTEMPT.plus(later), ZoneOffset.UTC)).ingest(file.toString());
+
+        // Measured at the retry's own time, near-future would now be accepted (in both tables) and
+        // near-age too old (in neither): the first attempt's ingest time decides both.
+        assertThat(ids(warehouse, Tables.QUARANTINED_EVENTS)).containsExactly("near-future");
+        assertThat(ids(warehouse, Tables.RAW_USAGE_EVENTS)).containsExactlyInAnyOrder("near-age", "plain");
+        assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).select(Columns.INGESTED_AT).distinct()
+                .as(Encoders.TIMESTAMP()).collectAsList()).containsExactly(Timestamp.from(FIRST_ATTEMPT));
+        assertThat(report.records()).isEqualTo(3);
+        assertThat(report.accepted()).isEqualTo(2);
+    }
+
+    private List<String> ids(Warehouse warehouse, String table) {
+        return warehouse.read(table).orderBy(col(Columns.EVENT_ID)).select(Columns.EVENT_ID).as(Encoders.STRING())
+                .collectAsList();
+    }
+}
