@@ -133,6 +133,43 @@ class LauncherIT {
     }
 
     @Test
+    void aFullDiskIsOneLineAndFreeingSpaceCompletesTheIngestExactlyOnce() throws Exception {
+        Result generated = run("generate", "--events", "5000", "--seed", "9", "--out", "events.jsonl",
+                "--entitlements-out", "e.csv", "--truth-out", "truth.json");
+        assertThat(generated.exitCode()).as(generated.err()).isZero();
+        Truth truth = TruthJson.read(dir.resolve("truth.json"));
+        // A real file system that fills up: a 4 MiB tmpfs (the tests run as root, as CI does).
+        Path disk = Files.createDirectories(dir.resolve("small-disk"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk.toString())
+                .redirectErrorStream(true).start();
+        assertThat(mount.waitFor(30, TimeUnit.SECONDS) && mount.exitValue() == 0)
+                .as("mounting a tmpfs needs root: " + new String(mount.getInputStream().readAllBytes())).isTrue();
+        try {
+            String warehouse = disk.resolve("W").toString();
+            assertThat(run("--warehouse", warehouse, "entitlements", "load", "e.csv").exitCode()).isZero();
+            Path filler = Files.write(disk.resolve("filler"), new byte[3 * 1024 * 1024]);
+
+            Result full = run("--warehouse", warehouse, "ingest", "events.jsonl");
+
+            assertThat(full.exitCode()).as(full.err()).isEqualTo(1);
+            List<String> problems = full.err().lines().filter(line -> !line.startsWith("ingest ")).toList();
+            assertThat(problems).as(full.err()).hasSize(1);
+            assertThat(problems.get(0)).startsWith("meterlake: No space left on device while writing file:" + disk)
+                    .contains("free space there and run the same command again");
+
+            Files.delete(filler);
+            Result again = run("--warehouse", warehouse, "ingest", "events.jsonl", "--format", "json");
+
+            assertThat(again.exitCode()).as(again.err()).isZero();
+            JsonNode report = new ObjectMapper().readTree(again.out());
+            assertThat(report.get("records").longValue()).isEqualTo(5000);
+            assertThat(report.get("accepted").longValue()).isEqualTo(truth.accepted());
+        } finally {
+            new ProcessBuilder("umount", "-l", disk.toString()).start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void badInputGetsOneReadableLineAndExit2() throws Exception {
         Files.writeString(dir.resolve("bad.csv"), "entitlement_id,tenant_id\n1,2\n");
 

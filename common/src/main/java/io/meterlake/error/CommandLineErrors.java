@@ -40,6 +40,12 @@ public final class CommandLineErrors {
                 err.flush();
                 return known.exitCode();
             }
+            String diskFull = diskFull(e);
+            if (diskFull != null) {
+                err.println("meterlake: " + diskFull);
+                err.flush();
+                return ExitCodes.FAILED;
+            }
             err.println("meterlake: unexpected error: " + firstLine(e) + " (set METERLAKE_DEBUG=1 to see the stack trace)");
             if (System.getenv("METERLAKE_DEBUG") != null) {
                 e.printStackTrace(err);
@@ -93,6 +99,31 @@ public final class CommandLineErrors {
             }
         }
         return null;
+    }
+
+    private static final java.util.regex.Pattern WRITING_TO = java.util.regex.Pattern.compile("writing rows to (\\S+?)\\.?(\\s|$)");
+
+    /**
+     * The one line for a write that found its disk full, naming where it wrote (Spark names the
+     * table in the task failure), or null when {@code e} is not that.
+     */
+    static String diskFull(Throwable e) {
+        boolean full = false;
+        String path = null;
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            String message = String.valueOf(cause.getMessage());
+            full |= message.contains("No space left on device");
+            java.util.regex.Matcher writing = WRITING_TO.matcher(message);
+            if (path == null && writing.find()) {
+                path = writing.group(1);
+            }
+        }
+        if (!full) {
+            return null;
+        }
+        return "No space left on device" + (path == null ? "" : " while writing " + path)
+                + ": free space there and run the same command again (what committed stays; the repeat completes"
+                + " the rest, exactly once)";
     }
 
     private static String firstLine(Throwable e) {

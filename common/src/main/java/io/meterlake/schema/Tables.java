@@ -92,7 +92,10 @@ public final class Tables {
         required(INGESTED_AT_UTC, DataTypes.TimestampNTZType),
     });
 
-    /** Every rejected record exactly once: its original text, reason code and position. Append-only. */
+    /**
+     * Every rejected record exactly once: its text, reason code and position, and its bytes when the
+     * text is not exactly what was received ({@code payload_bytes}, INVALID_ENCODING). Append-only.
+     */
     public static final StructType QUARANTINE = new StructType(new StructField[] {
         required(INGESTED_AT, DataTypes.TimestampType),
         required(REASON, DataTypes.StringType),

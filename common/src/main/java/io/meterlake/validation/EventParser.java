@@ -157,13 +157,13 @@ public final class EventParser implements java.io.Serializable {
         if (isAbsent(version)) {
             return ParseResult.rejected(ReasonCode.MISSING_FIELD, "schema_version is missing");
         }
-        Integer versionNumber = version instanceof Json.Num number ? number.intValue() : null;
-        if (versionNumber == null) {
+        if (!(version instanceof Json.Num number) || !number.integral()) {
             return ParseResult.rejected(ReasonCode.BAD_TYPE, "schema_version must be an integer, got " + describe(version));
         }
-        if (versionNumber != SUPPORTED_SCHEMA_VERSION) {
+        Integer versionNumber = number.intValue();
+        if (versionNumber == null || versionNumber != SUPPORTED_SCHEMA_VERSION) {
             return ParseResult.rejected(ReasonCode.UNSUPPORTED_SCHEMA_VERSION,
-                    "schema_version " + versionNumber + " is not supported; this reader knows version "
+                    "schema_version " + abbreviate(number.literal()) + " is not supported; this reader knows version "
                             + SUPPORTED_SCHEMA_VERSION);
         }
 

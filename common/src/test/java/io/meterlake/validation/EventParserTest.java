@@ -42,7 +42,7 @@ class EventParserTest {
                         event().set("attributes", "{\"fn\":\"\\udbff\"}").json(), ReasonCode.INVALID_ENCODING),
                 Arguments.of("version of huge exponent", event().set("schema_version", "1e9999999999").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("version of tiny exponent", event().set("schema_version", "1e-9999999999").json(), ReasonCode.BAD_TYPE),
-                Arguments.of("version beyond int", event().set("schema_version", "4294967297").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("version beyond int", event().set("schema_version", "4294967297").json(), ReasonCode.UNSUPPORTED_SCHEMA_VERSION),
                 Arguments.of("nested 10000 deep", "[".repeat(10_000) + "]".repeat(10_000), ReasonCode.MALFORMED_JSON),
                 Arguments.of("year 10000", event().at("+10000-01-01T00:00:00Z").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("year 0", event().at("0000-12-31T00:00:00Z").json(), ReasonCode.BAD_TYPE),

@@ -1,0 +1,244 @@
+package io.meterlake.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meterlake.batch.ingest.FileIngestJob;
+import io.meterlake.batch.ingest.IngestReport;
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.stack.EventProducer;
+import io.meterlake.stack.TestBroker;
+import io.meterlake.streaming.StreamJob;
+import io.meterlake.table.Warehouse;
+import io.meterlake.testing.SparkTestBase;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The bad-input corpus ({@code corpus/bad-input.json}): every class gets its reason through file
+ * ingest (LF and CRLF files alike) and through Kafka and the stream, and the stream keeps running.
+ */
+class BadInputCorpusIT extends SparkTestBase {
+    private static final String TOPIC = "usage-events";
+    private static final String ACCEPTED = "ACCEPTED";
+
+    @TempDir
+    static Path dir;
+
+    private static TestBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = TestBroker.start(dir.resolve("stack"), TOPIC, 1);
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    /** One class of the corpus: its name, the reason it must get, its bytes with time placeholders. */
+    record Case(String name, String reason, byte[] template) {
+        /** The bytes with the placeholders replaced by times around {@code now}. */
+        byte[] render(Instant now, MeterlakeConfig config) {
+            String text = new String(template, StandardCharsets.ISO_8859_1);
+            Instant hourAgo = now.minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+            text = text.replace("@NOW-1h@", hourAgo.toString())
+                    .replace("@NOW-1h-t@", hourAgo.toString().replace('T', 't'))
+                    .replace("@NOW-1h+02:00@", hourAgo.atOffset(ZoneOffset.ofHours(2)).toString())
+                    .replace("@NOW+365d@", now.plus(Duration.ofDays(365)).truncatedTo(ChronoUnit.SECONDS).toString())
+                    .replace("@FUTURE@", now.plus(config.maxClockSkew()).plus(Duration.ofHours(1))
+                            .truncatedTo(ChronoUnit.SECONDS).toString())
+                    .replace("@TOO_OLD@", now.minus(config.maxEventAge()).minus(Duration.ofDays(1))
+                            .truncatedTo(ChronoUnit.SECONDS).toString());
+            return text.getBytes(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    static List<Case> corpus() throws IOException {
+        JsonNode root;
+        try (InputStream in = BadInputCorpusIT.class.getResourceAsStream("/corpus/bad-input.json")) {
+            root = new ObjectMapper().readTree(in);
+        }
+        List<Case> cases = new ArrayList<>();
+        for (JsonNode entry : root.get("classes")) {
+            byte[] bytes = entry.has("hex") ? HexFormat.of().parseHex(entry.get("hex").textValue())
+                    : entry.get("payload").textValue().getBytes(StandardCharsets.UTF_8);
+            cases.add(new Case(entry.get("class").textValue(), entry.get("reason").textValue(), bytes));
+        }
+        return cases;
+    }
+
+    @Test
+    void theCorpusHasAtLeast150BadClassesAndEveryReason() throws IOException {
+        List<Case> cases = corpus();
+
+        assertThat(cases.stream().filter(c -> !c.reason().equals(ACCEPTED)).count()).isGreaterThanOrEqualTo(150);
+        assertThat(cases.stream().map(Case::name).distinct().count()).isEqualTo(cases.size());
+        assertThat(cases.stream().map(Case::reason).distinct())
+                .containsAll(java.util.Arrays.stream(io.meterlake.validation.ReasonCode.values())
+                        .filter(r -> r != io.meterlake.validation.ReasonCode.UNPROCESSABLE).map(Enum::name).toList());
+    }
+
+    @Test
+    void everyClassGetsItsReasonThroughFileIngestWithLfAndCrlf() throws IOException {
+        Instant now = CommandLineTest.CLOCK.instant();
+        MeterlakeConfig config = config("file-warehouse");
+        Warehouse warehouse = loadEntitlements(config, now);
+        List<Case> cases = corpus();
+
+        for (String separator : new String[] {"\n", "\r\n"}) {
+            ByteArrayOutputStream file = new ByteArrayOutputStream();
+            for (Case c : cases) {
+                file.writeBytes(c.render(now, config));
+                file.writeBytes(separator.getBytes(StandardCharsets.US_ASCII));
+            }
+            Path path = Files.write(dir.resolve("corpus" + separator.length() + ".jsonl"), file.toByteArray());
+
+            IngestReport report = new FileIngestJob(spark(), config, CommandLineTest.CLOCK).ingest(path.toString());
+
+            assertThat(report.records()).as("one record per line, a CR inside a line splits nothing")
+                    .isEqualTo(cases.size());
+            Map<Long, String> outcome = outcomes(warehouse, col(Columns.FILE_SHA256).equalTo(report.sha256()),
+                    Columns.LINE_NUMBER);
+            assertReasons(cases, outcome, 1);
+        }
+    }
+
+    @Test
+    void everyClassGetsItsReasonThroughKafkaAndTheStreamKeepsRunning() throws Exception {
+        MeterlakeConfig config = config("stream-warehouse");
+        // The broker stamps the ingest time (LogAppendTime): the cases are rendered on the same, real clock.
+        Instant now = Instant.now();
+        Warehouse warehouse = loadEntitlements(config, now);
+        List<Case> cases = corpus();
+        StreamJob job = new StreamJob(spark(), config, Clock.systemUTC(), new PrintWriter(new StringWriter()));
+        CompletableFuture<Void> running = CompletableFuture.runAsync(() -> {
+            try {
+                job.runContinuously(Duration.ofSeconds(1));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            try (EventProducer producer = EventProducer.open(broker.bootstrapServers(), TOPIC)) {
+                for (int i = 0; i < cases.size(); i++) {
+                    producer.send(cases.get(i).render(now, config), i + 1);
+                }
+                producer.flush();
+            }
+            await(() -> landed(warehouse) >= cases.size(), running);
+            // Still running after all of it: a valid event sent afterwards is billed.
+            try (EventProducer producer = EventProducer.open(broker.bootstrapServers(), TOPIC)) {
+                producer.send(event().id("after-the-corpus").at(now.minus(Duration.ofHours(1)).toString()).json());
+                producer.flush();
+            }
+            await(() -> warehouse.read(Tables.RAW_USAGE_EVENTS)
+                    .where(col(Columns.EVENT_ID).equalTo("after-the-corpus")).count() == 1, running);
+            assertThat(running).isNotDone();
+        } finally {
+            for (var query : spark().streams().active()) {
+                query.stop();
+            }
+            running.handle((ok, e) -> null).get();
+        }
+
+        Map<Long, String> outcome = outcomes(warehouse, col(Columns.KAFKA_OFFSET).lt(cases.size()), Columns.KAFKA_OFFSET);
+        assertReasons(cases, outcome, 0);
+    }
+
+    private static void assertReasons(List<Case> cases, Map<Long, String> outcome, long firstPosition) {
+        List<String> wrong = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            String actual = outcome.get(i + firstPosition);
+            if (!cases.get(i).reason().equals(actual)) {
+                wrong.add(cases.get(i).name() + ": expected " + cases.get(i).reason() + ", got " + actual);
+            }
+        }
+        assertThat(wrong).as("classes with another outcome").isEmpty();
+        assertThat(outcome).hasSize(cases.size());
+    }
+
+    /** Position (line or offset) -> reason, ACCEPTED for raw; fails if a position is in both tables. */
+    private static Map<Long, String> outcomes(Warehouse warehouse, org.apache.spark.sql.Column which, String position) {
+        Dataset<Row> rows = warehouse.read(Tables.RAW_USAGE_EVENTS).where(which)
+                .select(col(position), lit(ACCEPTED))
+                .union(warehouse.read(Tables.QUARANTINED_EVENTS).where(which).select(col(position), col(Columns.REASON)));
+        Map<Long, String> result = new TreeMap<>();
+        for (Row row : rows.collectAsList()) {
+            String earlier = result.put(row.getLong(0), row.getString(1));
+            assertThat(earlier).as("position " + row.getLong(0) + " landed twice").isNull();
+        }
+        return result;
+    }
+
+    private static long landed(Warehouse warehouse) {
+        if (!warehouse.exists(Tables.QUARANTINED_EVENTS) || !warehouse.exists(Tables.RAW_USAGE_EVENTS)) {
+            return 0;
+        }
+        return warehouse.read(Tables.RAW_USAGE_EVENTS).count() + warehouse.read(Tables.QUARANTINED_EVENTS).count();
+    }
+
+    private MeterlakeConfig config(String warehouse) {
+        return ConfigLoader.load(Optional.empty(), List.of(), Map.of(
+                "warehouse", dir.resolve(warehouse).toString(),
+                "kafka.bootstrap-servers", broker.bootstrapServers()));
+    }
+
+    /** acme/app-1 since 2020, acme/app-twice covered twice, acme/app-late from a day after {@code now}. */
+    private Warehouse loadEntitlements(MeterlakeConfig config, Instant now) {
+        Warehouse warehouse = new Warehouse(spark(), config.warehouse());
+        String tomorrow = now.plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS).toString();
+        warehouse.replaceEntitlements(entitlements(spark(),
+                entitlement("ent-1", "sub-1", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null),
+                entitlement("ent-2a", "sub-2", "acct-1", "acme", "app-twice", "standard", "2020-01-01T00:00:00Z", null),
+                entitlement("ent-2b", "sub-2", "acct-1", "acme", "app-twice", "standard", "2020-01-01T00:00:00Z", null),
+                entitlement("ent-3", "sub-3", "acct-1", "acme", "app-late", "standard", tomorrow, null)));
+        return warehouse;
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, CompletableFuture<Void> running) {
+        Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            if (running.isDone()) {
+                running.join(); // the stream stopped: fail with its cause
+                throw new AssertionError("the stream stopped");
+            }
+            return condition.getAsBoolean();
+        });
+    }
+}
