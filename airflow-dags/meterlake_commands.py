@@ -33,6 +33,9 @@ DEFAULTS = {
     "options": ["--conf-file", "/opt/meterlake/conf/production.properties"],
     "signing_key": "/run/secrets/meterlake/signing-key.pem",
     "public_key": "/opt/meterlake/keys/signing-key.pub.pem",
+    # Where publish writes each period's signed receipt (<period>.json) and verify checks it: the
+    # witness, outside the warehouse, that the latest revision existed (keep it on other storage).
+    "receipts": "/var/lib/meterlake/receipts",
     # Alert when more than this fraction of the period's events differ between stream and batch
     # for reasons other than the expected ones (see drift()).
     "drift_threshold": 0.001,
@@ -86,11 +89,17 @@ def publish(config, period, reconciled=None):
     version publish reconciles at again (which writes nothing) and signs. Without it, the current version."""
     pinned = [] if reconciled is None else ["--as-of-version", str(int(reconciled["raw_table_version"]))]
     return _batch(config, "publish", "--period", period, *pinned, "--signing-key", config["signing_key"],
-                  "--format", "json")
+                  "--receipt", receipt(config, period), "--format", "json")
+
+
+def receipt(config, period):
+    """The receipt file of a period: publish writes it, verify proves the table still holds what it proves."""
+    return "%s/%s.json" % (config["receipts"].rstrip("/"), period)
 
 
 def verify(config, period):
-    return _batch(config, "verify", "--period", period, "--public-key", config["public_key"], "--format", "json")
+    return _batch(config, "verify", "--period", period, "--public-key", config["public_key"],
+                  "--receipt", receipt(config, period), "--format", "json")
 
 
 def refresh_trino(config, period):

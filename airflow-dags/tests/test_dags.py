@@ -277,6 +277,7 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
             "options": cls.options,
             "signing_key": str(cls.dir / "signing-key.pem"),
             "public_key": str(cls.dir / "signing-key.pub.pem"),
+            "receipts": str(cls.dir / "receipts"),
             "retain": "3d",
         })
         cls.log = []
@@ -328,6 +329,8 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         self.assertGreater(report["conflicts"], 0, "the workload has conflicting identities")
         self.assertTrue(published["published"])
         self.assertEqual(published["revision"], 1)
+        self.assertEqual(published["receipt"], commands.receipt(self.settings, month))
+        self.assertEqual(json.loads(Path(published["receipt"]).read_text())["header_sha256"], published["header_sha256"])
         self.assertTrue(verified["verified"], verified["mismatches"])
         self.assertEqual(verified["content_sha256"], published["content_sha256"])
 

@@ -46,6 +46,8 @@ public final class PeriodsCommand implements Runnable {
         json.put("supersedes", header.supersedes().isPresent() ? header.supersedes().getAsInt() : null);
         json.put("forced", header.forced());
         json.put("line_count", header.lineCount());
+        json.put("sequence", header.chain().map(c -> (Object) c.sequence()).orElse(null));
+        json.put("header_sha256", header.chain().map(BillingPeriod.Chain::headerSha256).orElse(null));
         return json;
     }
 

@@ -2,6 +2,7 @@ package io.meterlake.batch;
 
 import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.PublishJob;
+import io.meterlake.batch.publish.Receipt;
 import io.meterlake.batch.publish.PublishMode;
 import io.meterlake.batch.publish.PublishResult;
 import io.meterlake.config.ConfigOptions;
@@ -33,7 +34,10 @@ import java.util.function.Supplier;
             "which names the revision it supersedes.", "",
             "A period is ready when it has ended plus the grace period and the stream's watermark (if a stream",
             "runs) has passed its end; before that publish exits 75 (retry later) unless --force is given.",
-            "A period that has not ended is refused (exit 2), with or without --force."})
+            "A period that has not ended is refused (exit 2), with or without --force.",
+            "One publish at a time per warehouse: a second one exits 75 naming the first.",
+            "Every header is linked into one signed chain of all publishes; --receipt writes the latest",
+            "revision's header as a signed receipt for 'verify --receipt', which no change to the table can undo."})
 public final class PublishCommand extends BatchCommand {
     @Mixin
     PeriodOption period;
@@ -47,6 +51,10 @@ public final class PublishCommand extends BatchCommand {
 
     @Mixin
     AsOfVersionOption asOfVersion;
+
+    @Option(names = "--receipt", paramLabel = "<file.json>",
+            description = "Write the signed receipt of the period's latest revision (new or unchanged) here.")
+    Path receipt;
 
     @Option(names = "--force", description = "Publish an ended period before its grace has passed or the stream's"
             + " watermark has reached its end; the header records it.")
@@ -71,9 +79,14 @@ public final class PublishCommand extends BatchCommand {
                 .publish(billingPeriod, key, wait, force ? PublishMode.FORCE : PublishMode.WHEN_READY,
                         asOfVersion.value());
         BillingPeriod header = result.header();
+        boolean receiptWritten = receipt != null && header.chain().isPresent();
+        if (receiptWritten) {
+            Receipt.write(receipt, header);
+        }
         if (format.json()) {
             Map<String, Object> json = PeriodsCommand.headerJson(header, result.published());
             json.put("reconcile_run_id", result.runId());
+            json.put("receipt", receiptWritten ? receipt.toString() : null);
             Output.json(out(), json);
             return ExitCodes.OK;
         }
@@ -88,6 +101,10 @@ public final class PublishCommand extends BatchCommand {
         out().println(header.lineCount() + " lines from raw_usage_events v" + header.rawTableVersion()
                 + ", content sha256 " + header.contentSha256() + ", signed by key " + header.keyId());
         out().println("usage_aggregates_authoritative holds these lines: reconcile run " + result.runId());
+        if (receipt != null) {
+            out().println(receiptWritten ? "receipt: " + receipt + " (sequence " + header.chain().get().sequence() + ")"
+                    : "no receipt: revision " + header.revision() + " was published before headers were chained");
+        }
         out().flush();
         return ExitCodes.OK;
     }

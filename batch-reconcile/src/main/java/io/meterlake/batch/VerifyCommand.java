@@ -26,7 +26,9 @@ import java.util.function.Supplier;
         description = {"Check a published period: hash, signature, append-only raw, and a recompute.", "",
             "Check a published revision: its stored lines hash to the signed content hash, the signature",
             "verifies with the public key, and recomputing the period from raw_usage_events at the recorded",
-            "version gives the same lines. Exit 0 when all hold; exit 1 naming every mismatch otherwise."})
+            "version gives the same lines; the chain of every publish has no gap and every link verifies;",
+            "with --receipt, the table still holds the revision the receipt proves (the latest one has no",
+            "other witness). Exit 0 when all hold; exit 1 naming every mismatch otherwise."})
 public final class VerifyCommand extends BatchCommand {
     @Mixin
     PeriodOption period;
@@ -37,6 +39,10 @@ public final class VerifyCommand extends BatchCommand {
     @Option(names = "--public-key", required = true, paramLabel = "<file>",
             description = "Ed25519 public key (PEM), e.g. from 'meterlake keys generate'.")
     Path publicKey;
+
+    @Option(names = "--receipt", paramLabel = "<file.json>",
+            description = "Also prove the table holds at least what this receipt (from 'publish --receipt') proves.")
+    Path receipt;
 
     @Mixin
     FormatOption format;
@@ -50,9 +56,11 @@ public final class VerifyCommand extends BatchCommand {
         Period billingPeriod = period.value();
         MeterlakeConfig config = config();
         var key = Signing.readPublicKey(publicKey);
+        java.util.Optional<io.meterlake.batch.publish.BillingPeriod> proof = receipt == null ? java.util.Optional.empty()
+                : java.util.Optional.of(io.meterlake.batch.publish.Receipt.read(receipt, key));
         progress("checking " + billingPeriod + " and recomputing it from raw_usage_events in " + config.warehouse());
         Verification result = new VerifyJob(spark(config), config).verify(billingPeriod,
-                revision == null ? OptionalInt.empty() : OptionalInt.of(revision), key);
+                revision == null ? OptionalInt.empty() : OptionalInt.of(revision), key, proof);
         if (format.json()) {
             Output.json(out(), json(result));
         } else {

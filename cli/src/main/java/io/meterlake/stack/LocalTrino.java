@@ -196,9 +196,12 @@ public final class LocalTrino {
         Path metastore = dir.resolve("metastore");
         Files.createDirectories(metastore);
         Map<String, String> values = Map.of("port", Integer.toString(port), "metastore_dir", metastore.toString(),
-                "rules_file", rulesFile().toString());
+                "rules_file", rulesFile().toString(),
+                "resource_groups_file", etc.resolve("resource-groups.json").toString());
+        // Tenant users run no EXPLAIN and no SHOW/DESCRIBE (query types EXPLAIN, DESCRIBE): plans and
+        // statistics are computed over every tenant's rows, which row filters do not reach.
         for (String name : List.of("config.properties", "jvm.config", "node.properties", "log.properties",
-                "access-control.properties")) {
+                "access-control.properties", "resource-groups.properties", "resource-groups.json")) {
             Files.writeString(etc.resolve(name), fill(template(name), values), StandardCharsets.UTF_8);
         }
         StringBuilder catalog = new StringBuilder(fill(template(CATALOG + ".properties"), values));

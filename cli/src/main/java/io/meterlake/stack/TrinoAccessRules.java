@@ -21,7 +21,10 @@ import java.util.stream.Collectors;
  *   <li>{@code tenant_<tenant_id>}: reads only its own rows of the usage and billing tables and views
  *       (row filters on {@code tenant_id}, or on its subscriptions; period headers of the periods it has
  *       lines in), also under {@code FOR VERSION AS OF}; no {@code stream_progress}, no
- *       {@code table_changes} (row filters do not reach it), no other users' queries;</li>
+ *       {@code table_changes} (row filters do not reach it), no other users' queries; header fields
+ *       computed over every tenant's lines read as NULL; and no EXPLAIN, SHOW or DESCRIBE (the resource
+ *       groups of {@code conf/trino/resource-groups.json} reject those query types), since statistics
+ *       and plans are computed over all rows;</li>
  *   <li>anyone else: nothing.</li>
  * </ul>
  *
@@ -45,6 +48,14 @@ public final class TrinoAccessRules {
      * (the subquery runs as the tenant, under its own filter on the lines).
      */
     static final List<String> BY_PERIOD = List.of(Tables.BILLING_PERIODS, TrinoViews.CURRENT_PERIODS);
+
+    /**
+     * Header fields computed over every tenant's lines (how many, their hash, the signatures over
+     * them, the chain): a tenant user reads them as NULL. Column name to SQL type.
+     */
+    static final Map<String, String> ALL_TENANT_HEADER_FIELDS = new java.util.TreeMap<>(Map.of(
+            "line_count", "bigint", "content_sha256", "varchar", "signature", "varchar",
+            "previous_header_sha256", "varchar", "header_sha256", "varchar", "header_signature", "varchar"));
 
     /** One tenant and the subscriptions its entitlements name. */
     public record Tenant(String tenantId, SortedSet<String> subscriptionIds) {
@@ -82,8 +93,13 @@ public final class TrinoAccessRules {
                         : "subscription_id IN (" + subscriptions + ")"));
             }
             for (String table : BY_PERIOD) {
-                tables.add(tenantTable(tenant, table, "period IN (SELECT l.period FROM " + LocalTrino.CATALOG + "."
-                        + LocalTrino.SCHEMA + "." + Tables.BILLING_PERIOD_LINES + " l)"));
+                Map<String, Object> rule = tenantTable(tenant, table, "period IN (SELECT l.period FROM "
+                        + LocalTrino.CATALOG + "." + LocalTrino.SCHEMA + "." + Tables.BILLING_PERIOD_LINES + " l)");
+                rule.put("columns", ALL_TENANT_HEADER_FIELDS.entrySet().stream()
+                        .filter(field -> table.equals(Tables.BILLING_PERIODS) || !field.getKey().contains("header"))
+                        .map(field -> Map.of("name", field.getKey(), "mask", "CAST(NULL AS " + field.getValue() + ")"))
+                        .toList());
+                tables.add(rule);
             }
         }
         tables.add(Map.of("privileges", List.of()));

@@ -82,6 +82,14 @@ class StreamLateDataIT extends SparkTestBase {
             send(10, "on-time", onTime, "1");
             await(() -> watermark(warehouse).isAfter(onTime.minus(Duration.ofHours(1))), running);
 
+            // A second stream on the same warehouse is refused at start, naming the running one.
+            StreamJob second = new StreamJob(spark(), config, Clock.systemUTC(), new PrintWriter(new StringWriter()));
+            org.assertj.core.api.Assertions.assertThatThrownBy(second::runAvailableNow)
+                    .isInstanceOf(io.meterlake.error.MeterlakeException.class)
+                    .hasMessageStartingWith("another stream (host ")
+                    .hasMessageContaining("pid " + ProcessHandle.current().pid())
+                    .hasMessageContaining("holds this warehouse's stream lease");
+
             // Three hours behind the newest event: behind the watermark.
             send(4, "late", onTime.minus(Duration.ofHours(3)), "100");
             await(() -> lateDropped(warehouse) >= 4, running);

@@ -178,6 +178,61 @@ class TrinoIT {
                 .contains("Access Denied: Cannot delete from table meterlake.billing.billing_periods");
     }
 
+    /**
+     * The probes of an adversarial run: statistics, plans, hidden tables, system tables, change feeds,
+     * writes and user-name tricks give a tenant user nothing about another tenant, and the period
+     * headers show it no figure computed over other tenants' lines.
+     */
+    @Test
+    void aTenantLearnsNothingAboutAnotherTenant() {
+        String tenant = "tenant_tenant-002";
+        for (String probe : List.of("SHOW STATS FOR billing_period_lines", "SHOW STATS FOR raw_usage_events",
+                "SHOW STATS FOR (SELECT * FROM raw_usage_events WHERE tenant_id = 'tenant-001')",
+                "EXPLAIN ANALYZE SELECT count(*) FROM raw_usage_events", "EXPLAIN SELECT count(*) FROM raw_usage_events",
+                "EXPLAIN (TYPE IO) SELECT * FROM billing_period_lines", "SHOW CREATE TABLE raw_usage_events",
+                "DESCRIBE raw_usage_events", "SHOW COLUMNS FROM billing_periods")) {
+            CommandLineTest.Run refused = run(ExitCodes.FAILED, "sql", probe, "--user", tenant);
+            assertThat(refused.err()).as(probe).contains("statistics-and-plans-are-not-for-tenant-users").hasLineCount(1);
+        }
+        for (String probe : List.of("SELECT * FROM \"raw_usage_events$history\"",
+                "SELECT * FROM \"raw_usage_events$properties\"", "SELECT * FROM \"raw_usage_events$partitions\"",
+                "SELECT * FROM \"billing_period_lines$partitions\"", "SELECT * FROM system.runtime.queries",
+                "SELECT * FROM system.runtime.tasks", "SELECT * FROM system.metadata.table_comments",
+                "SELECT count(*) FROM TABLE(meterlake.system.table_changes('billing', 'billing_period_lines', 0))",
+                "INSERT INTO billing_periods SELECT * FROM billing_periods", "DELETE FROM raw_usage_events",
+                "SELECT * FROM stream_progress")) {
+            CommandLineTest.Run denied = run(ExitCodes.FAILED, "sql", probe, "--user", tenant);
+            assertThat(denied.err()).as(probe).containsAnyOf("Access Denied", "statistics-and-plans").hasLineCount(1);
+        }
+        for (String trick : List.of("tenant_tenant-002' OR '1'='1", "tenant_.*", "TENANT_tenant-002", "tenant_",
+                "tenant_tenant-002 ")) {
+            CommandLineTest.Run denied = run(ExitCodes.FAILED, "sql", "SELECT count(*) FROM raw_usage_events", "--user",
+                    trick);
+            assertThat(denied.err()).as(trick).contains("Access Denied").hasLineCount(1);
+        }
+        // Headers: finance sees every figure, a tenant none computed over other tenants' lines.
+        String fields = "line_count, content_sha256, signature, header_sha256, header_signature";
+        JsonNode financeHeaders = sql("finance", "SELECT " + fields + " FROM billing_periods");
+        assertThat(financeHeaders).isNotEmpty().allSatisfy(header -> {
+            assertThat(header.get("line_count").asLong()).isPositive();
+            assertThat(header.get("content_sha256").textValue()).hasSize(64);
+            assertThat(header.get("header_sha256").textValue()).hasSize(64);
+        });
+        JsonNode tenantHeaders = sql(tenant, "SELECT period, " + fields + " FROM billing_periods");
+        assertThat(tenantHeaders).isNotEmpty().allSatisfy(header -> {
+            assertThat(header.get("period").textValue()).isEqualTo(MONTH.toString());
+            for (String field : fields.split(", ")) {
+                assertThat(header.get(field).isNull()).as(field).isTrue();
+            }
+        });
+        assertThat(sql(tenant, "SELECT line_count, content_sha256, signature FROM current_periods"))
+                .isNotEmpty().allSatisfy(header -> assertThat(header.get("line_count").isNull()
+                        && header.get("content_sha256").isNull() && header.get("signature").isNull()).isTrue());
+        // What it may read about the schema: names, not figures.
+        assertThat(sql(tenant, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'billing'")
+                .findValuesAsText("table_name")).contains("raw_usage_events", "billing_periods");
+    }
+
     @Test
     void anUnreachableTrinoIsOneLineNamingWhereItWasLookedFor() {
         int nobody = FreePorts.next();

@@ -40,6 +40,11 @@ public class MeterlakeException extends RuntimeException {
         return new MeterlakeException("not ready: " + waitingFor, ExitCodes.NOT_READY, null);
     }
 
+    /** Someone else is doing this right now (exit 75): {@code message} names who; retry later. */
+    public static MeterlakeException busy(String message) {
+        return new MeterlakeException(message, ExitCodes.NOT_READY, null);
+    }
+
     /** The job ran but a check it performs failed (exit 1). */
     public static MeterlakeException checkFailed(String message) {
         return new MeterlakeException(message, ExitCodes.FAILED, null);

@@ -145,6 +145,10 @@ public final class Columns {
     public static final String SUPERSEDES = "supersedes";
     /** Published with --force before the period was ready. */
     public static final String FORCED = "forced";
+    public static final String SEQUENCE = "sequence";
+    public static final String PREVIOUS_HEADER_SHA256 = "previous_header_sha256";
+    public static final String HEADER_SHA256 = "header_sha256";
+    public static final String HEADER_SIGNATURE = "header_signature";
 
     // Working columns of the aggregation; never stored.
     public static final String WINDOW = "_window";

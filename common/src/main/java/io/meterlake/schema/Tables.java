@@ -223,6 +223,11 @@ public final class Tables {
         required(PUBLISHED_AT, DataTypes.TimestampType),
         nullable(SUPERSEDES, DataTypes.IntegerType),
         required(FORCED, DataTypes.BooleanType),
+        // The chain (null in revisions published before it): see BillingPeriod.
+        nullable(SEQUENCE, DataTypes.LongType),
+        nullable(PREVIOUS_HEADER_SHA256, DataTypes.StringType),
+        nullable(HEADER_SHA256, DataTypes.StringType),
+        nullable(HEADER_SIGNATURE, DataTypes.StringType),
     });
 
     /**

@@ -169,6 +169,15 @@ public final class Warehouse {
         }
     }
 
+    /** How long a lease lives without renewal (holders renew every quarter of it). */
+    public static final java.time.Duration LEASE_TTL = java.time.Duration.ofSeconds(60);
+
+    /** Takes the role {@code name} on this warehouse (see {@link Lease}), or refuses naming who has it (exit 75). */
+    public Lease lease(String name, String purpose, java.time.Clock clock) {
+        requireWritable();
+        return Lease.acquire(spark.sessionState().newHadoopConf(), root, name, purpose, clock, LEASE_TTL);
+    }
+
     public boolean exists(String table) {
         return DeltaTable.isDeltaTable(spark, path(table));
     }
@@ -231,6 +240,34 @@ public final class Warehouse {
             }
         }
         return false;
+    }
+
+    /**
+     * When {@code failure} says a table's Delta log has a gap (a commit file was deleted), which
+     * versions are missing, e.g. "version 3 is missing"; empty for any other failure.
+     */
+    public static java.util.Optional<String> logGap(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            String message = String.valueOf(cause.getMessage());
+            if (!message.contains("DELTA_VERSIONS_NOT_CONTIGUOUS")) {
+                continue;
+            }
+            java.util.regex.Matcher versions = java.util.regex.Pattern.compile("\\(([0-9, ]+)\\)").matcher(message);
+            List<String> missing = new java.util.ArrayList<>();
+            if (versions.find()) {
+                long[] present = java.util.Arrays.stream(versions.group(1).split(",")).map(String::trim)
+                        .mapToLong(Long::parseLong).sorted().toArray();
+                for (int i = 1; i < present.length; i++) {
+                    for (long v = present[i - 1] + 1; v < present[i]; v++) {
+                        missing.add(Long.toString(v));
+                    }
+                }
+            }
+            return java.util.Optional.of(missing.isEmpty() ? "versions are missing"
+                    : (missing.size() == 1 ? "version " : "versions ") + String.join(", ", missing)
+                            + (missing.size() == 1 ? " is" : " are") + " missing");
+        }
+        return java.util.Optional.empty();
     }
 
     /**

@@ -10,6 +10,7 @@ import io.meterlake.streaming.sink.ProvisionalWriter;
 import io.meterlake.streaming.sink.RawBatchWriter;
 import io.meterlake.streaming.sink.StreamJobNames;
 import io.meterlake.streaming.source.KafkaSource;
+import io.meterlake.table.Lease;
 import io.meterlake.table.Warehouse;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -66,13 +67,23 @@ public final class StreamJob {
 
     /** Processes everything available now (both queries, in order), then returns. */
     public void runAvailableNow() throws StreamingQueryException, TimeoutException {
-        ProgressRecorder recorder = prepare();
-        try {
-            startRaw(Trigger.AvailableNow()).awaitTermination();
-            startProvisional(Trigger.AvailableNow()).awaitTermination();
-        } finally {
-            stopRecording(recorder);
+        try (Lease lease = singleWriter()) {
+            ProgressRecorder recorder = prepare();
+            try {
+                startRaw(Trigger.AvailableNow()).awaitTermination();
+                startProvisional(Trigger.AvailableNow()).awaitTermination();
+            } finally {
+                stopRecording(recorder);
+            }
         }
+    }
+
+    /**
+     * One stream per warehouse: a second one would race the first for every commit and crash one of
+     * them (Delta's ConcurrentTransactionException). It is refused at start instead, naming the first.
+     */
+    private Lease singleWriter() {
+        return warehouse.lease("stream", "stream", clock).keepRenewed();
     }
 
     /**
@@ -81,6 +92,12 @@ public final class StreamJob {
      * batch reaches the provisional aggregates right after it commits rather than one trigger later.
      */
     public void runContinuously(Duration trigger) throws StreamingQueryException, TimeoutException {
+        try (Lease lease = singleWriter()) {
+            follow(trigger);
+        }
+    }
+
+    private void follow(Duration trigger) throws StreamingQueryException, TimeoutException {
         ProgressRecorder recorder = prepare();
         // awaitAnyTermination returns at once if any query of this session ended before: forget those.
         spark.streams().resetTerminated();

@@ -27,9 +27,22 @@ import static io.meterlake.schema.Columns.SUPERSEDES;
  * @param supersedes    the revision this one replaces; empty for revision 1
  * @param publishedAt   when it was published, to the millisecond (what Trino's Delta reader keeps of a timestamp)
  * @param forced        published with {@code --force} before the period was ready
+ * @param chain         where the header stands in the warehouse's one sequence of publishes; empty
+ *                      for revisions published before headers were chained
  */
 public record BillingPeriod(String period, int revision, long rawTableVersion, long lineCount, String contentSha256,
-        String signature, String keyId, Instant publishedAt, OptionalInt supersedes, boolean forced) {
+        String signature, String keyId, Instant publishedAt, OptionalInt supersedes, boolean forced,
+        java.util.Optional<Chain> chain) {
+
+    /**
+     * A header's link in the chain of every publish of the warehouse, of any period: its
+     * {@code sequence} (1, 2, 3, ... with no gaps), the {@code header_sha256} of the publish before
+     * it (null for the first), its own {@code header_sha256} (over {@link #chainRendering}) and a
+     * signature over that rendering. No revision can vanish from the middle unnoticed: the next one
+     * names its hash, and the sequence has a gap. The latest needs an outside witness: the receipt.
+     */
+    public record Chain(long sequence, String previousHeaderSha256, String headerSha256, String headerSignature) {
+    }
 
     public BillingPeriod {
         Objects.requireNonNull(period, "period");
@@ -38,12 +51,47 @@ public record BillingPeriod(String period, int revision, long rawTableVersion, l
         Objects.requireNonNull(keyId, "keyId");
         Objects.requireNonNull(publishedAt, "publishedAt");
         Objects.requireNonNull(supersedes, "supersedes");
+        Objects.requireNonNull(chain, "chain");
     }
 
     /** A row of {@link io.meterlake.schema.Tables#BILLING_PERIOD}. */
     public Row toRow() {
         return RowFactory.create(period, revision, rawTableVersion, lineCount, contentSha256, signature, keyId,
-                Timestamp.from(publishedAt), supersedes.isPresent() ? supersedes.getAsInt() : null, forced);
+                Timestamp.from(publishedAt), supersedes.isPresent() ? supersedes.getAsInt() : null, forced,
+                chain.map(c -> (Object) c.sequence()).orElse(null), chain.map(Chain::previousHeaderSha256).orElse(null),
+                chain.map(Chain::headerSha256).orElse(null), chain.map(Chain::headerSignature).orElse(null));
+    }
+
+    /**
+     * The byte-stable text a header's hash and header signature cover: every field of the header
+     * but those two, one {@code name=value} line each (UTF-8, LF), under the line
+     * {@code meterlake-billing-period-header v1}.
+     */
+    public static byte[] chainRendering(String period, int revision, long rawTableVersion, long lineCount,
+            String contentSha256, String signature, String keyId, Instant publishedAt, OptionalInt supersedes,
+            boolean forced, long sequence, String previousHeaderSha256) {
+        String text = "meterlake-billing-period-header v1\n"
+                + "period=" + period + "\n"
+                + "revision=" + revision + "\n"
+                + "sequence=" + sequence + "\n"
+                + "previous_header_sha256=" + (previousHeaderSha256 == null ? "" : previousHeaderSha256) + "\n"
+                + "raw_table_version=" + rawTableVersion + "\n"
+                + "line_count=" + lineCount + "\n"
+                + "content_sha256=" + contentSha256 + "\n"
+                + "signature=" + signature + "\n"
+                + "key_id=" + keyId + "\n"
+                + "published_at=" + publishedAt + "\n"
+                + "supersedes=" + (supersedes.isPresent() ? Integer.toString(supersedes.getAsInt()) : "") + "\n"
+                + "forced=" + forced + "\n";
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** This header's {@link #chainRendering}; only for a chained header. */
+    public byte[] chainRendering() {
+        Chain link = chain.orElseThrow(() -> new IllegalStateException("revision " + revision + " of " + period
+                + " is not chained"));
+        return chainRendering(period, revision, rawTableVersion, lineCount, contentSha256, signature, keyId,
+                publishedAt, supersedes, forced, link.sequence(), link.previousHeaderSha256());
     }
 
     public static BillingPeriod fromRow(Row row) {
@@ -52,6 +100,17 @@ public record BillingPeriod(String period, int revision, long rawTableVersion, l
                 row.<Timestamp>getAs(PUBLISHED_AT).toInstant(),
                 row.isNullAt(row.fieldIndex(SUPERSEDES)) ? OptionalInt.empty()
                         : OptionalInt.of(row.<Integer>getAs(SUPERSEDES)),
-                row.<Boolean>getAs(FORCED));
+                row.<Boolean>getAs(FORCED), chain(row));
+    }
+
+    private static java.util.Optional<Chain> chain(Row row) {
+        if (!java.util.Arrays.asList(row.schema().fieldNames()).contains(io.meterlake.schema.Columns.SEQUENCE)
+                || row.isNullAt(row.fieldIndex(io.meterlake.schema.Columns.SEQUENCE))) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Chain(row.<Long>getAs(io.meterlake.schema.Columns.SEQUENCE),
+                row.getAs(io.meterlake.schema.Columns.PREVIOUS_HEADER_SHA256),
+                row.getAs(io.meterlake.schema.Columns.HEADER_SHA256),
+                row.getAs(io.meterlake.schema.Columns.HEADER_SIGNATURE)));
     }
 }

@@ -41,6 +41,19 @@ public final class BillingPeriods {
         return revisions;
     }
 
+    /** Every chained header of the warehouse, of any period, in sequence order. */
+    public List<BillingPeriod> chain() {
+        if (!warehouse.exists(Tables.BILLING_PERIODS)) {
+            return List.of();
+        }
+        List<BillingPeriod> chained = new ArrayList<>();
+        for (Row row : warehouse.read(Tables.BILLING_PERIODS).where(col(Columns.SEQUENCE).isNotNull())
+                .orderBy(col(Columns.SEQUENCE)).collectAsList()) {
+            chained.add(BillingPeriod.fromRow(row));
+        }
+        return chained;
+    }
+
     public Optional<BillingPeriod> latest(Period period) {
         List<BillingPeriod> revisions = revisions(period);
         return revisions.isEmpty() ? Optional.empty() : Optional.of(revisions.get(revisions.size() - 1));

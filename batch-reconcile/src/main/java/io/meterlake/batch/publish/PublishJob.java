@@ -10,6 +10,7 @@ import io.meterlake.period.Period;
 import io.meterlake.schema.Tables;
 import io.meterlake.signing.CanonicalRendering;
 import io.meterlake.signing.Signing;
+import io.meterlake.table.Lease;
 import io.meterlake.table.Warehouse;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -42,8 +43,9 @@ import java.util.OptionalLong;
  * is idempotent (Delta transaction ids per period and revision), so a publish repeated after a crash
  * completes the revision instead of writing it twice; lines an interrupted attempt left under another
  * content hash are never read (see {@link BillingPeriods#lines}). Two publishers racing for one
- * revision cannot both write it: the second header append is skipped, and this job then fails with
- * a message to re-run.
+ * revision cannot both write it: a publish holds the warehouse's {@code publish} {@link Lease}, so a
+ * second one is refused at once (exit 75, naming the first), and should two ever race anyway, the
+ * loser's header append is skipped or conflicts and it exits 75 saying which revision the other wrote.
  */
 public final class PublishJob {
     private final SparkSession spark;
@@ -90,6 +92,44 @@ public final class PublishJob {
             throw MeterlakeException.notReady("period " + period + " waits for " + String.join("; and for ",
                     readiness.waitingFor()) + " (publish --force overrides, and says so in the period header)");
         }
+        // One publisher per warehouse at a time: revisions of every period form one signed sequence.
+        try (Lease lease = warehouse.lease("publish", "publish of " + period, clock).keepRenewed()) {
+            return publishHolding(period, key, readiness, asOfVersion);
+        } catch (RuntimeException e) {
+            if (isConcurrentCommit(e)) {
+                throw MeterlakeException.busy("another publish committed to " + period + " at the same time"
+                        + periods.latest(period).map(r -> " (the latest revision is now " + r.revision() + ")").orElse("")
+                        + ": run publish again to compare with it");
+            }
+            throw e;
+        }
+    }
+
+    /** A header linked after the warehouse's latest publish (of any period), its link signed with {@code key}. */
+    private BillingPeriod chained(String period, int revision, long rawVersion, long lineCount, String contentSha256,
+            String signature, String keyId, Instant publishedAt, OptionalInt supersedes, boolean forced,
+            PrivateKey key) {
+        List<BillingPeriod> chain = periods.chain();
+        long sequence = chain.isEmpty() ? 1 : chain.get(chain.size() - 1).chain().orElseThrow().sequence() + 1;
+        String previous = chain.isEmpty() ? null : chain.get(chain.size() - 1).chain().orElseThrow().headerSha256();
+        byte[] rendering = BillingPeriod.chainRendering(period, revision, rawVersion, lineCount, contentSha256,
+                signature, keyId, publishedAt, supersedes, forced, sequence, previous);
+        return new BillingPeriod(period, revision, rawVersion, lineCount, contentSha256, signature, keyId, publishedAt,
+                supersedes, forced, Optional.of(new BillingPeriod.Chain(sequence, previous, Signing.sha256Hex(rendering),
+                        Signing.sign(key, rendering))));
+    }
+
+    /** A Delta optimistic-concurrency conflict anywhere in the cause chain. */
+    private static boolean isConcurrentCommit(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof io.delta.exceptions.DeltaConcurrentModificationException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private PublishResult publishHolding(Period period, PrivateKey key, Readiness readiness, OptionalLong asOfVersion) {
         String keyId = Signing.keyId(key);
         // What reconcile wrote at this raw version, or a reconcile now: either way the authoritative table
         // holds exactly the lines signed below.
@@ -109,9 +149,9 @@ public final class PublishJob {
             return new PublishResult(latest.get(), false, lines, reconciled.runId());
         }
         int revision = latest.map(r -> r.revision() + 1).orElse(1);
-        BillingPeriod header = new BillingPeriod(period.toString(), revision, rawVersion, lines.size(), contentSha256,
+        BillingPeriod header = chained(period.toString(), revision, rawVersion, lines.size(), contentSha256,
                 Signing.sign(key, content), keyId, clock.instant().truncatedTo(ChronoUnit.MILLIS),
-                latest.map(r -> OptionalInt.of(r.revision())).orElse(OptionalInt.empty()), !readiness.ready());
+                latest.map(r -> OptionalInt.of(r.revision())).orElse(OptionalInt.empty()), !readiness.ready(), key);
 
         List<Row> rows = new ArrayList<>();
         for (BillingLine line : lines) {
@@ -126,7 +166,7 @@ public final class PublishJob {
 
         BillingPeriod stored = periods.require(period, OptionalInt.of(revision));
         if (!stored.contentSha256().equals(contentSha256)) {
-            throw MeterlakeException.checkFailed("another publish wrote revision " + revision + " of " + period
+            throw MeterlakeException.busy("another publish wrote revision " + revision + " of " + period
                     + " at the same time, with other content: run publish again to compare with it");
         }
         return new PublishResult(stored, true, lines, reconciled.runId());

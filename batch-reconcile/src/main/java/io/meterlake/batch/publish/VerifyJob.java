@@ -49,6 +49,29 @@ public final class VerifyJob {
     }
 
     public Verification verify(Period period, OptionalInt revision, PublicKey key) {
+        return verify(period, revision, key, java.util.Optional.empty());
+    }
+
+    /**
+     * As {@link #verify(Period, OptionalInt, PublicKey)}, and (7) the table holds at least what
+     * {@code receipt} (from {@code publish --receipt}, already checked against the key) proves.
+     */
+    public Verification verify(Period period, OptionalInt revision, PublicKey key,
+            java.util.Optional<BillingPeriod> receipt) {
+        try {
+            return verifyReadable(period, revision, key, receipt);
+        } catch (RuntimeException e) {
+            java.util.Optional<String> gap = Warehouse.logGap(e);
+            if (gap.isPresent()) {
+                throw io.meterlake.error.MeterlakeException.checkFailed("verification FAILED: the Delta log of "
+                        + "billing_periods or billing_period_lines has a gap (" + gap.get() + "): a commit was removed");
+            }
+            throw e;
+        }
+    }
+
+    private Verification verifyReadable(Period period, OptionalInt revision, PublicKey key,
+            java.util.Optional<BillingPeriod> receipt) {
         BillingPeriod header = periods.require(period, revision);
         String name = "revision " + header.revision() + " of " + period;
         List<String> mismatches = new ArrayList<>();
@@ -70,7 +93,15 @@ public final class VerifyJob {
             mismatches.add("the signature of " + name + " does not verify over its stored lines");
         }
 
-        mismatches.addAll(nonAppendChanges());
+        mismatches.addAll(chainProblems(key));
+        receipt.ifPresent(proof -> mismatches.addAll(lessThan(proof)));
+        try {
+            mismatches.addAll(nonAppendChanges());
+        } catch (RuntimeException e) {
+            mismatches.add("the history of raw_usage_events cannot be read: "
+                    + Warehouse.logGap(e).map(gap -> "its Delta log has a gap (" + gap + "): a commit was removed")
+                            .orElse(firstLine(e)));
+        }
         try {
             mismatches.addAll(storageCheck.apply(warehouse, header.rawTableVersion()));
         } catch (RuntimeException e) {
@@ -94,6 +125,63 @@ public final class VerifyJob {
                     + "): the raw table was changed, or vacuumed below what verification needs");
         }
         return new Verification(header, stored.size(), storedSha256, recomputedSha256, mismatches);
+    }
+
+    /**
+     * (6) The chain of every publish of the warehouse: sequences 1, 2, ... without gaps or repeats,
+     * each header naming the hash of the one before, hashing to its own recorded hash, and (for headers
+     * signed with {@code key}) its header signature verifying.
+     */
+    private List<String> chainProblems(PublicKey key) {
+        List<String> problems = new ArrayList<>();
+        String keyId = Signing.keyId(key);
+        long expected = 1;
+        String previous = null;
+        for (BillingPeriod header : periods.chain()) {
+            BillingPeriod.Chain link = header.chain().orElseThrow();
+            String name = "revision " + header.revision() + " of " + header.period() + " (sequence " + link.sequence() + ")";
+            if (link.sequence() < expected) {
+                problems.add("sequence " + link.sequence() + " appears more than once in billing_periods: " + name);
+            } else if (link.sequence() > expected) {
+                problems.add("billing_periods has no publish at sequence " + expected
+                        + (link.sequence() - 1 > expected ? " to " + (link.sequence() - 1) : "")
+                        + ": a published revision was removed");
+            } else if (!java.util.Objects.equals(link.previousHeaderSha256(), previous)) {
+                problems.add(name + " follows the header with sha256 " + link.previousHeaderSha256()
+                        + ", but the publish before it has " + previous + ": the chain was altered");
+            }
+            byte[] rendering = header.chainRendering();
+            String sha256 = Signing.sha256Hex(rendering);
+            if (!sha256.equals(link.headerSha256())) {
+                problems.add("the header of " + name + " hashes to " + sha256 + ", it records " + link.headerSha256()
+                        + ": a header field was changed");
+            } else if (header.keyId().equals(keyId) && !Signing.verify(key, rendering, link.headerSignature())) {
+                problems.add("the header signature of " + name + " does not verify");
+            }
+            expected = Math.max(expected, link.sequence() + 1);
+            previous = link.headerSha256();
+        }
+        return problems;
+    }
+
+    /** (7) What a receipt proves and the table no longer holds. */
+    private List<String> lessThan(BillingPeriod receipt) {
+        BillingPeriod.Chain proof = receipt.chain().orElseThrow();
+        String proven = "revision " + receipt.revision() + " of " + receipt.period() + " at sequence " + proof.sequence()
+                + " (header sha256 " + proof.headerSha256() + ")";
+        List<BillingPeriod> chain = periods.chain();
+        java.util.Optional<BillingPeriod> held = chain.stream()
+                .filter(h -> h.chain().orElseThrow().sequence() == proof.sequence()).findFirst();
+        if (held.isEmpty()) {
+            long last = chain.isEmpty() ? 0 : chain.get(chain.size() - 1).chain().orElseThrow().sequence();
+            return List.of("the table holds less than the receipt proves: the receipt proves " + proven
+                    + ", billing_periods' chain ends at sequence " + last + ": published revisions were removed");
+        }
+        if (!held.get().chain().orElseThrow().headerSha256().equals(proof.headerSha256())) {
+            return List.of("sequence " + proof.sequence() + " of billing_periods is another header than the receipt's "
+                    + proven + ": the table was rewritten");
+        }
+        return List.of();
     }
 
     /**

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
@@ -342,5 +343,104 @@ class PublishAndVerifyTest extends SparkTestBase {
         publish(AFTER_GRACE, PublishMode.WHEN_READY);
         assertThatThrownBy(() -> verify(OptionalInt.of(3))).isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("no revision 3").hasMessageContaining("1 to 1");
+    }
+
+    @Test
+    void oneRevisionWhenPublishesRaceAndASecondIsRefusedNamingTheFirst() throws Exception {
+        try (var held = warehouse.lease("publish", "publish of 2026-09", AFTER_GRACE)) {
+            assertThatThrownBy(() -> publish(AFTER_GRACE, PublishMode.WHEN_READY))
+                    .isInstanceOf(MeterlakeException.class)
+                    .satisfies(e -> assertThat(((MeterlakeException) e).exitCode()).isEqualTo(ExitCodes.NOT_READY))
+                    .hasMessageStartingWith("another publish of 2026-09 (host ")
+                    .hasMessageContaining("holds this warehouse's publish lease");
+        }
+        assertThat(warehouse.exists(Tables.BILLING_PERIODS) ? warehouse.read(Tables.BILLING_PERIODS).count() : 0).isZero();
+
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<String>> outcomes = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            outcomes.add(pool.submit(() -> {
+                start.await();
+                try {
+                    PublishResult result = publish(AFTER_GRACE, PublishMode.WHEN_READY);
+                    return (result.published() ? "published " : "unchanged ") + result.header().revision();
+                } catch (MeterlakeException e) {
+                    return "exit " + e.exitCode() + ": " + e.getMessage();
+                }
+            }));
+        }
+        start.countDown();
+        List<String> results = new java.util.ArrayList<>();
+        for (var outcome : outcomes) {
+            results.add(outcome.get());
+        }
+        pool.shutdown();
+
+        assertThat(results).as("outcomes").filteredOn(r -> r.equals("published 1")).hasSize(1);
+        assertThat(results).allSatisfy(r -> assertThat(r).matches("published 1|unchanged 1|exit 75: another publish.*"));
+        assertThat(warehouse.read(Tables.BILLING_PERIODS).count()).isEqualTo(1);
+    }
+
+    @Test
+    void theChainShowsARemovedRevisionAndTheReceiptTheRemovedLatest() throws Exception {
+        PublishResult first = publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        append(event().id("late").quantity("10").at("2026-10-15T00:00:00Z").json());
+        PublishResult second = publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        Path receiptFile = dir.resolve("receipts").resolve("2026-10.json");
+        Receipt.write(receiptFile, second.header());
+        BillingPeriod proof = Receipt.read(receiptFile, KEY.getPublic());
+
+        assertThat(first.header().chain().orElseThrow().sequence()).isEqualTo(1);
+        assertThat(first.header().chain().orElseThrow().previousHeaderSha256()).isNull();
+        assertThat(second.header().chain().orElseThrow().sequence()).isEqualTo(2);
+        assertThat(second.header().chain().orElseThrow().previousHeaderSha256())
+                .isEqualTo(first.header().chain().orElseThrow().headerSha256());
+        assertThat(proof).isEqualTo(second.header());
+        VerifyJob verifier = new VerifyJob(spark(), config);
+        assertThat(verifier.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic(), Optional.of(proof)).mismatches()).isEmpty();
+
+        // A receipt that was edited, or is checked with another key, is refused.
+        Path edited = Files.writeString(dir.resolve("edited.json"), Files.readString(receiptFile).replace(
+                "\"raw_table_version\" : " + second.header().rawTableVersion(), "\"raw_table_version\" : 0"));
+        assertThatThrownBy(() -> Receipt.read(edited, KEY.getPublic())).hasMessageContaining("does not verify");
+        assertThatThrownBy(() -> Receipt.read(receiptFile, Signing.generateKeyPair().getPublic()))
+                .hasMessageContaining("does not verify");
+
+        // The latest commit of billing_periods is deleted: revision 2 is gone, and the table alone shows nothing.
+        Path log = Path.of(warehouse.path(Tables.BILLING_PERIODS), "_delta_log");
+        long latest = warehouse.version(Tables.BILLING_PERIODS);
+        deleteCommit(log, latest);
+        assertThat(verify(OptionalInt.empty()).holds()).as("without a receipt").isTrue();
+        assertThat(verifier.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic(), Optional.of(proof)).mismatches())
+                .singleElement().asString().startsWith("the table holds less than the receipt proves: the receipt proves"
+                        + " revision 2 of 2026-10 at sequence 2").contains("chain ends at sequence 1");
+
+        // A header appended out of the sequence: the chain names the gap.
+        BillingPeriod forged = new BillingPeriod("2026-11", 1, first.header().rawTableVersion(), 0,
+                first.header().contentSha256(), first.header().signature(), first.header().keyId(),
+                first.header().publishedAt(), OptionalInt.empty(), false,
+                Optional.of(new BillingPeriod.Chain(4, "0".repeat(64), "1".repeat(64), "AA==")));
+        warehouse.appendIdempotent(spark().createDataFrame(List.of(forged.toRow()), Tables.BILLING_PERIOD),
+                Tables.BILLING_PERIODS, "forger", 0);
+        assertThat(verify(OptionalInt.empty()).mismatches())
+                .anySatisfy(m -> assertThat(m).isEqualTo("billing_periods has no publish at sequence 2 to 3: a published"
+                        + " revision was removed"))
+                .anySatisfy(m -> assertThat(m).contains("revision 1 of 2026-11 (sequence 4)").contains("a header field was changed"));
+
+        // A commit of raw deleted from the middle of its log: named as a verification failure.
+        deleteCommit(Path.of(warehouse.path(Tables.RAW_USAGE_EVENTS), "_delta_log"), 1);
+        assertThat(verify(OptionalInt.empty()).mismatches()).anySatisfy(m -> assertThat(m)
+                .isEqualTo("the history of raw_usage_events cannot be read: its Delta log has a gap (version 1 is"
+                        + " missing): a commit was removed"));
+    }
+
+    /** Deletes one commit file (and its checksum) of a Delta log, as someone with storage access could. */
+    private static void deleteCommit(Path log, long version) throws java.io.IOException {
+        String name = String.format("%020d.json", version);
+        Files.delete(log.resolve(name));
+        Files.deleteIfExists(log.resolve("." + name + ".crc"));
+        Files.deleteIfExists(log.resolve(String.format("%020d.crc", version)));
+        org.apache.spark.sql.delta.DeltaLog.clearCache();
     }
 }

@@ -1,0 +1,216 @@
+package io.meterlake.table;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meterlake.error.MeterlakeException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * One holder at a time of a named role on a warehouse (the stream, the publisher), on any Hadoop
+ * file system, S3 included, without a lock service.
+ *
+ * <p>Each contender writes its own claim file under {@code <warehouse>/_meterlake/leases/<name>/}
+ * (unique names, written aside and renamed: no two writers touch one file, no reader sees half of
+ * one), then lists the directory, and holds the role only if it finds no other live claim. Listing
+ * is strongly consistent (local disks, HDFS, S3 since 2020): of two contenders, the one that lists
+ * last sees the other's claim, so two can never both hold the role (if both write before either
+ * lists, both refuse, and a retry settles it). Whoever refuses deletes its claim and names the one
+ * it found. A claim is live while it was renewed within its TTL; on the contender's
+ * own host, a claim of a process that no longer exists is stale at once, so a restart after a crash
+ * on the same machine need not wait. The holder renews its claim ({@link #renew}) and deletes it when
+ * done ({@link #close}).
+ */
+public final class Lease implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a claim file says about its holder. */
+    public record Holder(String id, String host, long pid, String purpose, Instant acquiredAt, Instant renewedAt,
+            Duration ttl) {
+        boolean liveAt(Instant now, String localHost) {
+            if (host.equals(localHost) && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
+                return false;
+            }
+            return !renewedAt.plus(ttl).isBefore(now);
+        }
+
+        String describe() {
+            return purpose + " (host " + host + ", pid " + pid + ", since " + acquiredAt + ", last renewed " + renewedAt
+                    + "; if it is gone, its lease expires " + ttl.toSeconds() + " s after that)";
+        }
+    }
+
+    private final FileSystem fs;
+    private final Path dir;
+    private final Clock clock;
+    private Holder holder;
+    private Path file;
+    private java.util.concurrent.ScheduledExecutorService renewer;
+
+    private Lease(FileSystem fs, Path dir, Clock clock, Holder holder, Path file) {
+        this.fs = fs;
+        this.dir = dir;
+        this.clock = clock;
+        this.holder = holder;
+        this.file = file;
+    }
+
+    /**
+     * Takes the role {@code name} on the warehouse at {@code root}, or refuses (exit 75) naming the
+     * current holder. {@code purpose} says who this is, e.g. "stream" or "publish of 2026-10".
+     */
+    public static Lease acquire(Configuration conf, String root, String name, String purpose, Clock clock,
+            Duration ttl) {
+        try {
+            Path dir = new Path(new Path(root, "_meterlake/leases"), name);
+            FileSystem fs = dir.getFileSystem(conf);
+            fs.mkdirs(dir);
+            Instant now = clock.instant();
+            Holder mine = new Holder(UUID.randomUUID().toString(), localHost(), ProcessHandle.current().pid(), purpose,
+                    now, now, ttl);
+            Lease lease = new Lease(fs, dir, clock, mine, write(fs, dir, mine));
+            Optional<Holder> other = live(fs, dir, clock.instant()).stream()
+                    .filter(holder -> !holder.id().equals(mine.id())).findFirst();
+            if (other.isPresent()) {
+                lease.close();
+                throw MeterlakeException.busy("another " + other.get().describe() + " holds this warehouse's "
+                        + name + " lease: run this again once it has finished");
+            }
+            return lease;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot take the " + name + " lease under " + root, e);
+        }
+    }
+
+    /**
+     * Records a fresh renewal time: a new claim file first, then the old one deleted, so a reader
+     * always sees at least one claim of this holder.
+     */
+    public synchronized void renew() {
+        holder = new Holder(holder.id(), holder.host(), holder.pid(), holder.purpose(), holder.acquiredAt(),
+                clock.instant(), holder.ttl());
+        try {
+            Path previous = file;
+            file = write(fs, dir, holder);
+            if (!previous.equals(file)) {
+                fs.delete(previous, false);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot renew the lease in " + dir, e);
+        }
+    }
+
+    public Holder holder() {
+        return holder;
+    }
+
+    /** Renews the claim every quarter of its TTL on a daemon thread until {@link #close}. */
+    public synchronized Lease keepRenewed() {
+        if (renewer == null) {
+            renewer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "meterlake-lease-" + dir.getName());
+                thread.setDaemon(true);
+                return thread;
+            });
+            long every = Math.max(1, holder.ttl().toMillis() / 4);
+            renewer.scheduleAtFixedRate(() -> {
+                try {
+                    renew();
+                } catch (RuntimeException e) {
+                    // Retried at the next tick; the claim lives for its TTL meanwhile.
+                }
+            }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        return this;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (renewer != null) {
+            renewer.shutdownNow();
+        }
+        try {
+            fs.delete(file, false);
+        } catch (IOException e) {
+            // It expires on its own.
+        }
+    }
+
+    /** The live claims in the directory (the latest renewal of each), holder first; stale files are removed. */
+    static List<Holder> live(FileSystem fs, Path dir, Instant now) throws IOException {
+        String host = localHost();
+        java.util.Map<String, Holder> latest = new java.util.HashMap<>();
+        for (FileStatus status : fs.listStatus(dir)) {
+            if (!status.getPath().getName().endsWith(".json")) {
+                continue;
+            }
+            Optional<Holder> holder = read(fs, status.getPath());
+            if (holder.isPresent() && holder.get().liveAt(now, host)) {
+                latest.merge(holder.get().id(), holder.get(),
+                        (a, b) -> a.renewedAt().isAfter(b.renewedAt()) ? a : b);
+            } else if (holder.isPresent()) {
+                fs.delete(status.getPath(), false);
+            }
+        }
+        List<Holder> live = new ArrayList<>(latest.values());
+        live.sort(Comparator.comparing(Holder::acquiredAt).thenComparing(Holder::id));
+        return live;
+    }
+
+    private static Optional<Holder> read(FileSystem fs, Path file) {
+        try (InputStream in = fs.open(file)) {
+            JsonNode node = JSON.readTree(in);
+            return Optional.of(new Holder(node.get("id").textValue(), node.get("host").textValue(),
+                    node.get("pid").longValue(), node.get("purpose").textValue(),
+                    Instant.parse(node.get("acquired_at").textValue()), Instant.parse(node.get("renewed_at").textValue()),
+                    Duration.ofMillis(node.get("ttl_ms").longValue())));
+        } catch (IOException | RuntimeException e) {
+            // Gone meanwhile (released), or being written: not a holder this time.
+            return Optional.empty();
+        }
+    }
+
+    /** Writes a claim under a name of its own, complete or not at all (written aside, then renamed). */
+    static Path write(FileSystem fs, Path dir, Holder holder) throws IOException {
+        ObjectNode node = JSON.createObjectNode().put("id", holder.id()).put("host", holder.host())
+                .put("pid", holder.pid()).put("purpose", holder.purpose())
+                .put("acquired_at", holder.acquiredAt().toString()).put("renewed_at", holder.renewedAt().toString())
+                .put("ttl_ms", holder.ttl().toMillis());
+        String name = holder.id() + "." + holder.renewedAt().toEpochMilli() + "." + UUID.randomUUID();
+        Path aside = new Path(dir, "." + name + ".tmp");
+        Path file = new Path(dir, name + ".json");
+        try (FSDataOutputStream out = fs.create(aside, true)) {
+            out.write(JSON.writeValueAsString(node).getBytes(StandardCharsets.UTF_8));
+        }
+        if (!fs.rename(aside, file)) {
+            throw new IOException("cannot rename " + aside + " to " + file);
+        }
+        return file;
+    }
+
+    private static String localHost() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

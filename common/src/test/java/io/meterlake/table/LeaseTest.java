@@ -1,0 +1,120 @@
+package io.meterlake.table;
+
+import io.meterlake.error.ExitCodes;
+import io.meterlake.error.MeterlakeException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LeaseTest {
+    private static final Duration TTL = Duration.ofSeconds(60);
+    private static final Configuration CONF = new Configuration();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aSecondHolderIsRefusedNamingTheFirstUntilItIsReleased() {
+        Lease first = Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL);
+
+        assertThatThrownBy(() -> Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL))
+                .isInstanceOf(MeterlakeException.class)
+                .satisfies(e -> assertThat(((MeterlakeException) e).exitCode()).isEqualTo(ExitCodes.NOT_READY))
+                .hasMessageStartingWith("another stream (host ")
+                .hasMessageContaining("pid " + ProcessHandle.current().pid())
+                .hasMessageContaining("holds this warehouse's stream lease");
+        first.renew();
+        assertThatThrownBy(() -> Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL))
+                .isInstanceOf(MeterlakeException.class);
+
+        first.close();
+        Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL).close();
+        // Another role is another lease.
+        Lease publish = Lease.acquire(CONF, dir.toString(), "publish", "publish", Clock.systemUTC(), TTL);
+        Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL).close();
+        publish.close();
+    }
+
+    @Test
+    void aClaimNotRenewedWithinItsTtlExpires() {
+        Instant now = Instant.now();
+        Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.fixed(now.minus(TTL).minusSeconds(1),
+                ZoneOffset.UTC), TTL);
+
+        Lease taken = Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.fixed(now, ZoneOffset.UTC), TTL);
+
+        assertThat(taken.holder().acquiredAt()).isEqualTo(now);
+        taken.close();
+    }
+
+    @Test
+    void onTheSameHostAClaimOfAProcessThatIsGoneIsStaleAtOnce() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        org.apache.hadoop.fs.Path leases = new org.apache.hadoop.fs.Path(dir.toString(), "_meterlake/leases/stream");
+        FileSystem fs = leases.getFileSystem(CONF);
+        fs.mkdirs(leases);
+        Instant now = Instant.now();
+        Lease.write(fs, leases, new Lease.Holder("crashed", InetAddress.getLocalHost().getHostName(), gone.pid(),
+                "stream", now.minusSeconds(5), now, TTL));
+
+        Lease taken = Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL);
+
+        assertThat(taken.holder().pid()).isEqualTo(ProcessHandle.current().pid());
+        taken.close();
+        // A live claim of another host is respected, whatever its pid.
+        Lease.write(fs, leases, new Lease.Holder("elsewhere", "another-host", gone.pid(), "stream", now.minusSeconds(5),
+                now, TTL));
+        assertThatThrownBy(() -> Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL))
+                .hasMessageContaining("host another-host");
+    }
+
+    @Test
+    void contendersStartingTogetherNeverBothHold() throws Exception {
+        int contenders = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(contenders);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Lease>> results = new ArrayList<>();
+        for (int i = 0; i < contenders; i++) {
+            results.add(pool.submit(() -> {
+                start.await();
+                try {
+                    return Lease.acquire(CONF, dir.toString(), "publish", "publish", Clock.systemUTC(), TTL);
+                } catch (MeterlakeException refused) {
+                    return null;
+                }
+            }));
+        }
+        start.countDown();
+        List<Lease> held = new ArrayList<>();
+        for (Future<Lease> result : results) {
+            Lease lease = result.get();
+            if (lease != null) {
+                held.add(lease);
+            }
+        }
+        pool.shutdown();
+
+        // Never two; if all wrote their claims before any listed, none (each saw another): a retry settles it.
+        assertThat(held).hasSizeLessThanOrEqualTo(1);
+        held.forEach(Lease::close);
+        Lease.acquire(CONF, dir.toString(), "publish", "publish", Clock.systemUTC(), TTL).close();
+    }
+}
