@@ -51,7 +51,8 @@ public final class TrinoAccessRules {
 
     /**
      * Header fields computed over every tenant's lines (how many, their hash, the signatures over
-     * them, the chain): a tenant user reads them as NULL. Column name to SQL type.
+     * them, the chain): a tenant user reads them as NULL, in the headers and in {@code invoice_lines}.
+     * Column name to SQL type.
      */
     static final Map<String, String> ALL_TENANT_HEADER_FIELDS = new java.util.TreeMap<>(Map.of(
             "line_count", "bigint", "content_sha256", "varchar", "signature", "varchar",
@@ -89,8 +90,12 @@ public final class TrinoAccessRules {
             String subscriptions = tenant.subscriptionIds().stream().map(TrinoAccessRules::literal)
                     .collect(Collectors.joining(", "));
             for (String table : BY_SUBSCRIPTION) {
-                tables.add(tenantTable(tenant, table, subscriptions.isEmpty() ? "false"
-                        : "subscription_id IN (" + subscriptions + ")"));
+                Map<String, Object> rule = tenantTable(tenant, table, subscriptions.isEmpty() ? "false"
+                        : "subscription_id IN (" + subscriptions + ")");
+                if (table.equals(TrinoViews.INVOICE_LINES)) {
+                    rule.put("columns", List.of(Map.of("name", "content_sha256", "mask", "CAST(NULL AS varchar)")));
+                }
+                tables.add(rule);
             }
             for (String table : BY_PERIOD) {
                 Map<String, Object> rule = tenantTable(tenant, table, "period IN (SELECT l.period FROM "

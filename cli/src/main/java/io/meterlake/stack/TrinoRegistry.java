@@ -73,7 +73,7 @@ public final class TrinoRegistry {
             }
             for (Map.Entry<String, TrinoViews.View> view : TrinoViews.all().entrySet()) {
                 if (tables.containsAll(view.getValue().tables())) {
-                    statement.execute("CREATE OR REPLACE VIEW " + view.getKey() + " SECURITY INVOKER AS "
+                    statement.execute("CREATE OR REPLACE VIEW " + view.getKey() + " SECURITY DEFINER AS "
                             + view.getValue().sql());
                     views.add(view.getKey());
                 }

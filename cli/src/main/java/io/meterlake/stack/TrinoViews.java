@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The views finance queries in schema {@code billing}. They run with the querying user's rights
- * ({@code SECURITY INVOKER}), so a tenant's row filters on the tables apply through them too.
+ * The views finance queries in schema {@code billing}. They run with their owner's rights
+ * ({@code SECURITY DEFINER}, the admin who registers them), and every view carries a tenant user's
+ * row filter and column masks of its own ({@link TrinoAccessRules}): a view may join on a figure a
+ * tenant may not see (a period's content hash) without showing it.
  */
 public final class TrinoViews {
     /** The latest revision of each published period (header only). */

@@ -10,12 +10,10 @@ import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.stack.EventProducer;
 import io.meterlake.stack.TestBroker;
-import io.meterlake.streaming.StreamJob;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,12 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -40,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 
 import static io.meterlake.testing.Fixtures.entitlement;
 import static io.meterlake.testing.Fixtures.entitlements;
@@ -147,35 +141,28 @@ class BadInputCorpusIT extends SparkTestBase {
         Instant now = Instant.now();
         Warehouse warehouse = loadEntitlements(config, now);
         List<Case> cases = corpus();
-        StreamJob job = new StreamJob(spark(), config, Clock.systemUTC(), new PrintWriter(new StringWriter()));
-        CompletableFuture<Void> running = CompletableFuture.runAsync(() -> {
-            try {
-                job.runContinuously(Duration.ofSeconds(1));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+        try (ContinuousStream stream = ContinuousStream.start(spark(), config)) {
+            // Through 'meterlake produce', as a user sends a file: every line as its exact bytes.
+            Path file = dir.resolve("corpus-for-kafka.jsonl");
+            ByteArrayOutputStream lines = new ByteArrayOutputStream();
+            for (Case c : cases) {
+                lines.writeBytes(c.render(now, config));
+                lines.write('\n');
             }
-        });
-        try {
-            try (EventProducer producer = EventProducer.open(broker.bootstrapServers(), TOPIC)) {
-                for (int i = 0; i < cases.size(); i++) {
-                    producer.send(cases.get(i).render(now, config), i + 1);
-                }
-                producer.flush();
-            }
-            await(() -> landed(warehouse) >= cases.size(), running);
+            Files.write(file, lines.toByteArray());
+            CommandLineTest.Run produced = CommandLineTest.Run.at(CommandLineTest.LIVE, "produce", file.toString(),
+                    "--bootstrap-servers", broker.bootstrapServers(), "--topic", TOPIC, "--format", "json");
+            assertThat(produced.exitCode()).as(produced.err()).isZero();
+            assertThat(new ObjectMapper().readTree(produced.out()).get("records").longValue()).isEqualTo(cases.size());
+            stream.await(() -> landed(warehouse) >= cases.size());
             // Still running after all of it: a valid event sent afterwards is billed.
             try (EventProducer producer = EventProducer.open(broker.bootstrapServers(), TOPIC)) {
                 producer.send(event().id("after-the-corpus").at(now.minus(Duration.ofHours(1)).toString()).json());
                 producer.flush();
             }
-            await(() -> warehouse.read(Tables.RAW_USAGE_EVENTS)
-                    .where(col(Columns.EVENT_ID).equalTo("after-the-corpus")).count() == 1, running);
-            assertThat(running).isNotDone();
-        } finally {
-            for (var query : spark().streams().active()) {
-                query.stop();
-            }
-            running.handle((ok, e) -> null).get();
+            stream.await(() -> warehouse.read(Tables.RAW_USAGE_EVENTS)
+                    .where(col(Columns.EVENT_ID).equalTo("after-the-corpus")).count() == 1);
+            assertThat(stream.isRunning()).isTrue();
         }
 
         Map<Long, String> outcome = outcomes(warehouse, col(Columns.KAFKA_OFFSET).lt(cases.size()), Columns.KAFKA_OFFSET);
@@ -230,15 +217,5 @@ class BadInputCorpusIT extends SparkTestBase {
                 entitlement("ent-2b", "sub-2", "acct-1", "acme", "app-twice", "standard", "2020-01-01T00:00:00Z", null),
                 entitlement("ent-3", "sub-3", "acct-1", "acme", "app-late", "standard", tomorrow, null)));
         return warehouse;
-    }
-
-    private static void await(java.util.function.BooleanSupplier condition, CompletableFuture<Void> running) {
-        Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            if (running.isDone()) {
-                running.join(); // the stream stopped: fail with its cause
-                throw new AssertionError("the stream stopped");
-            }
-            return condition.getAsBoolean();
-        });
     }
 }

@@ -1,5 +1,7 @@
 package io.meterlake.cli;
 
+import io.meterlake.error.ExitCodes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meterlake.stack.FreePorts;
 import io.meterlake.stack.LocalS3;
@@ -81,6 +83,23 @@ class S3EndToEndIT {
         assertThat(Files.readString(dir.resolve("stack/trino/etc/catalog/meterlake.properties")))
                 .contains("fs.native-s3.enabled=true").doesNotContain(credentials.secretKey());
         assertThat(run(0, "stack", "status").out()).containsPattern("s3 +running");
+    }
+
+    @Test
+    void aSecondStreamIsRefusedAlsoOnS3AndAReceiptVerifies() {
+        io.meterlake.table.Warehouse warehouse = new io.meterlake.table.Warehouse(
+                org.apache.spark.sql.SparkSession.getDefaultSession().get(), WAREHOUSE);
+        try (io.meterlake.table.Lease first = warehouse.lease("stream", "stream", CLOCK)) {
+            CommandLineTest.Run second = run(ExitCodes.NOT_READY, "stream", "--available-now");
+            assertThat(second.err().lines().filter(line -> line.startsWith("meterlake:")).toList()).singleElement()
+                    .asString().startsWith("meterlake: another stream (host ").contains("holds this warehouse's stream lease");
+            assertThat(dir.resolve("stack/s3/data").resolve(BUCKET).resolve("prod/warehouse/_meterlake/leases/stream"))
+                    .isDirectoryContaining(path -> path.getFileName().toString().endsWith(".json"));
+        }
+        String receipt = dir.resolve("receipt.json").toString();
+        run(0, "publish", "--period", MONTH, "--signing-key", dir.resolve("k.pem").toString(), "--receipt", receipt);
+        assertThat(run(0, "verify", "--period", MONTH, "--public-key", dir.resolve("k.pub.pem").toString(),
+                "--receipt", receipt).out()).startsWith("verified " + MONTH);
     }
 
     @Test

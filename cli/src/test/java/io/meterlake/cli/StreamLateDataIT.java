@@ -10,7 +10,6 @@ import io.meterlake.streaming.StreamJob;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
 import org.apache.spark.sql.Row;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,8 +26,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 
 import static io.meterlake.testing.Fixtures.entitlement;
 import static io.meterlake.testing.Fixtures.entitlements;
@@ -69,18 +66,10 @@ class StreamLateDataIT extends SparkTestBase {
         warehouse.replaceEntitlements(entitlements(spark(), entitlement("ent-1", "sub-1", "acct-1", "acme", "app-1",
                 "standard", "2020-01-01T00:00:00Z", null)));
         Instant onTime = Instant.now().minus(Duration.ofDays(2)).truncatedTo(ChronoUnit.HOURS);
-        StreamJob job = new StreamJob(spark(), config, Clock.systemUTC(), new PrintWriter(new StringWriter()));
-        CompletableFuture<Void> running = CompletableFuture.runAsync(() -> {
-            try {
-                job.runContinuously(Duration.ofSeconds(1));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        try {
+        try (ContinuousStream stream = ContinuousStream.start(spark(), config)) {
             // Watermark: newest event time (onTime + 30 min) minus 1 h, once a batch has seen them.
             send(10, "on-time", onTime, "1");
-            await(() -> watermark(warehouse).isAfter(onTime.minus(Duration.ofHours(1))), running);
+            stream.await(() -> watermark(warehouse).isAfter(onTime.minus(Duration.ofHours(1))));
 
             // A second stream on the same warehouse is refused at start, naming the running one.
             StreamJob second = new StreamJob(spark(), config, Clock.systemUTC(), new PrintWriter(new StringWriter()));
@@ -92,12 +81,7 @@ class StreamLateDataIT extends SparkTestBase {
 
             // Three hours behind the newest event: behind the watermark.
             send(4, "late", onTime.minus(Duration.ofHours(3)), "100");
-            await(() -> lateDropped(warehouse) >= 4, running);
-        } finally {
-            for (var query : spark().streams().active()) {
-                query.stop();
-            }
-            running.handle((ok, e) -> null).get();
+            stream.await(() -> lateDropped(warehouse) >= 4);
         }
 
         assertThat(lateDropped(warehouse)).isEqualTo(4);
@@ -132,13 +116,5 @@ class StreamLateDataIT extends SparkTestBase {
     private static long lateDropped(Warehouse warehouse) {
         Row row = warehouse.read(Tables.STREAM_PROGRESS).agg(sum(col(Columns.LATE_DROPPED))).first();
         return row.isNullAt(0) ? 0 : row.getLong(0);
-    }
-
-    private static void await(BooleanSupplier condition, CompletableFuture<Void> running) {
-        Awaitility.await("the stream reaches the condition").atMost(Duration.ofMinutes(3))
-                .pollInterval(Duration.ofMillis(500)).until(() -> {
-                    assertThat(running).as("the stream stopped early").isNotDone();
-                    return condition.getAsBoolean();
-                });
     }
 }

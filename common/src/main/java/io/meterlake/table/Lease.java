@@ -30,17 +30,23 @@ import java.util.UUID;
  *
  * <p>Each contender writes its own claim file under {@code <warehouse>/_meterlake/leases/<name>/}
  * (unique names, written aside and renamed: no two writers touch one file, no reader sees half of
- * one), then lists the directory, and holds the role only if it finds no other live claim. Listing
- * is strongly consistent (local disks, HDFS, S3 since 2020): of two contenders, the one that lists
- * last sees the other's claim, so two can never both hold the role (if both write before either
- * lists, both refuse, and a retry settles it). Whoever refuses deletes its claim and names the one
- * it found. A claim is live while it was renewed within its TTL; on the contender's
+ * one), then lists the directory, and holds the role only once a listing shows no other live claim.
+ * Listing is strongly consistent (local disks, HDFS, S3 since 2020): of two contenders, the one
+ * whose deciding listing comes last sees the other's claim, so two can never both hold the role. A
+ * contender that sees an earlier claim (acquired before, then by id) withdraws at once; one that sees
+ * only later claims waits a moment for them to withdraw, so of contenders starting together one wins
+ * (up to {@code CONTENTION_ROUNDS} waits, then it withdraws too). Whoever withdraws deletes its claim
+ * and names the one it found. A claim is live while it was renewed within its TTL; on the contender's
  * own host, a claim of a process that no longer exists is stale at once, so a restart after a crash
  * on the same machine need not wait. The holder renews its claim ({@link #renew}) and deletes it when
  * done ({@link #close}).
  */
 public final class Lease implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Claims in the order they yield to each other: the earlier acquisition first, then the id. */
+    private static final Comparator<Holder> RANK = Comparator.comparing(Holder::acquiredAt).thenComparing(Holder::id);
+    private static final Duration CONTENTION_WAIT = Duration.ofMillis(200);
+    private static final int CONTENTION_ROUNDS = 10;
 
     /** What a claim file says about its holder. */
     public record Holder(String id, String host, long pid, String purpose, Instant acquiredAt, Instant renewedAt,
@@ -87,16 +93,26 @@ public final class Lease implements AutoCloseable {
             Holder mine = new Holder(UUID.randomUUID().toString(), localHost(), ProcessHandle.current().pid(), purpose,
                     now, now, ttl);
             Lease lease = new Lease(fs, dir, clock, mine, write(fs, dir, mine));
-            Optional<Holder> other = live(fs, dir, clock.instant()).stream()
-                    .filter(holder -> !holder.id().equals(mine.id())).findFirst();
-            if (other.isPresent()) {
-                lease.close();
-                throw MeterlakeException.busy("another " + other.get().describe() + " holds this warehouse's "
-                        + name + " lease: run this again once it has finished");
+            for (int round = 0; ; round++) {
+                List<Holder> others = live(fs, dir, clock.instant()).stream()
+                        .filter(holder -> !holder.id().equals(mine.id())).toList();
+                if (others.isEmpty()) {
+                    return lease;
+                }
+                Optional<Holder> before = others.stream().filter(other -> RANK.compare(other, mine) < 0).findFirst();
+                if (before.isPresent() || round == CONTENTION_ROUNDS) {
+                    lease.close();
+                    throw MeterlakeException.busy("another " + before.orElse(others.get(0)).describe()
+                            + " holds this warehouse's " + name + " lease: run this again once it has finished");
+                }
+                // Only later contenders in sight: they see this claim and withdraw, unless one already holds.
+                Thread.sleep(CONTENTION_WAIT.toMillis());
             }
-            return lease;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot take the " + name + " lease under " + root, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while taking the " + name + " lease", e);
         }
     }
 
@@ -171,7 +187,7 @@ public final class Lease implements AutoCloseable {
             }
         }
         List<Holder> live = new ArrayList<>(latest.values());
-        live.sort(Comparator.comparing(Holder::acquiredAt).thenComparing(Holder::id));
+        live.sort(RANK);
         return live;
     }
 
