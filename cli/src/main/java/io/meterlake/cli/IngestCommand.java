@@ -29,7 +29,9 @@ import java.util.concurrent.Callable;
         description = {"Ingest JSONL files of usage events (backfill).", "",
             "Valid records go to raw_usage_events, invalid ones to quarantined_events with a reason code, through",
             "the same parse, validate, normalize and attribute stages as the stream. A file is identified by its",
-            "content: ingesting the same bytes again writes nothing."})
+            "content: ingesting the same bytes again writes nothing; a run repeated after a crash completes it with",
+            "the ingest time and entitlements of the first attempt. Records end at LF (a CR before it is dropped)",
+            "and are read as bytes: a line that is not UTF-8 is quarantined as INVALID_ENCODING with its bytes."})
 final class IngestCommand implements Callable<Integer> {
     @ParentCommand
     MeterlakeCommand root;

@@ -48,7 +48,8 @@ import static org.apache.spark.sql.functions.sum;
         description = {"Run the speed layer: Kafka to raw, quarantine and provisional aggregates.", "",
             "Kafka to raw_usage_events and quarantined_events exactly once,",
             "and hourly provisional aggregates (deduplicated within the watermark) by MERGE.", "",
-            "With --available-now it processes what the topic holds and exits; otherwise it runs until stopped."})
+            "With --available-now it processes what the topic holds and exits; otherwise it runs until stopped.",
+            "One stream per warehouse: a second one exits 75 naming the running one (host, pid, since when)."})
 public final class StreamCommand implements Callable<Integer> {
     private final Supplier<ConfigOptions> outerOptions;
 
