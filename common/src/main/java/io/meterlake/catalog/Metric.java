@@ -32,10 +32,6 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
         unitFactors = Map.copyOf(unitFactors);
     }
 
-    public Metric(String name, String canonicalUnit, Map<String, BigDecimal> unitFactors, Aggregation aggregation) {
-        this(name, canonicalUnit, unitFactors, aggregation, DEFAULT_MAX_QUANTITY);
-    }
-
     /** The factor from {@code unit} to the canonical unit, if the unit is accepted. */
     public Optional<BigDecimal> factor(String unit) {
         return Optional.ofNullable(unitFactors.get(unit));
