@@ -265,7 +265,8 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         cls.dir = Path(tempfile.mkdtemp(prefix="meterlake-dags-"))
         warehouse = cls.dir / "warehouse"
         cls.options = ["--warehouse", str(warehouse), "--set", "stack.dir=%s" % (cls.dir / "stack"),
-                       "--set", "stack.trino-port=%d" % _free_port()]
+                       "--set", "stack.trino-port=%d" % _free_port(),
+                       "--set", "stack.tenant-sql-port=%d" % _free_port()]
         java = str(Path(os.environ["JAVA_HOME"]) / "bin" / "java") if os.environ.get("JAVA_HOME") else "java"
         cls.settings = commands.settings({
             "submit": [java, *OPENS, "-Duser.timezone=UTC", "-cp", str(SPARK_HOME / "jars") + "/*",

@@ -5,7 +5,9 @@ import io.meterlake.config.ConfigOptions;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.output.Output;
+import io.meterlake.stack.LocalTenantGateway;
 import io.meterlake.stack.LocalTrino;
+import io.meterlake.stack.TenantSqlGateway;
 import io.meterlake.stack.TrinoAccessRules;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,6 +31,7 @@ import java.util.concurrent.Callable;
 @Command(name = "sql", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run one SQL query on the local Trino (catalog meterlake, schema billing) and print the rows.",
             "Users: finance reads everything in billing; tenant_<tenant_id> only its own rows; admin writes.",
+            "Tenant users go through the tenant front door (stack.tenant-sql-port), which runs plain queries only.",
             "--format json: an array of objects; integers, floating-point numbers and booleans as JSON values,",
             "decimals as exact strings (plain notation, scale kept), times and text as strings, null as null."})
 final class SqlCommand implements Callable<Integer> {
@@ -58,9 +61,17 @@ final class SqlCommand implements Callable<Integer> {
             throw MeterlakeException.badInput("Trino is not running on 127.0.0.1:" + trino.port(),
                     "start it with 'meterlake stack start --with-trino'");
         }
+        // Tenant users come through their front door, which runs plain queries only.
+        boolean tenant = TenantSqlGateway.isTenant(user);
+        LocalTenantGateway gateway = StackCommand.tenantGateway(root.config());
+        if (tenant && gateway.process().isEmpty()) {
+            throw MeterlakeException.badInput("the tenant front door is not running on 127.0.0.1:" + gateway.port(),
+                    "start it with 'meterlake stack start --with-trino' (tenant users connect there, not to Trino)");
+        }
+        int port = tenant ? gateway.port() : trino.port();
         List<String> header = new ArrayList<>();
         List<List<Object>> values = new ArrayList<>();
-        try (Connection connection = trino.connect(user); Statement statement = connection.createStatement();
+        try (Connection connection = tenant ? gateway.connect(user) : trino.connect(user); Statement statement = connection.createStatement();
              ResultSet result = statement.executeQuery(query)) {
             ResultSetMetaData meta = result.getMetaData();
             for (int i = 1; i <= meta.getColumnCount(); i++) {
@@ -78,7 +89,8 @@ final class SqlCommand implements Callable<Integer> {
                 throw MeterlakeException.checkFailed("the query failed for user " + user + ": "
                         + firstLine(e.getMessage()));
             }
-            throw MeterlakeException.checkFailed("cannot reach Trino at 127.0.0.1:" + trino.port() + " ("
+            throw MeterlakeException.checkFailed("cannot reach " + (tenant ? "the tenant front door" : "Trino")
+                    + " at 127.0.0.1:" + port + " ("
                     + firstLine(String.valueOf(rootCause(e).getMessage())) + "): see 'meterlake stack status', and"
                     + " restart it with 'meterlake stack stop' then 'meterlake stack start --with-trino'");
         }

@@ -11,6 +11,7 @@ import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.stack.LocalKafka;
 import io.meterlake.stack.LocalS3;
+import io.meterlake.stack.LocalTenantGateway;
 import io.meterlake.storage.Storage;
 import org.apache.hadoop.conf.Configuration;
 import io.meterlake.stack.LocalTrino;
@@ -34,7 +35,7 @@ import java.util.concurrent.Callable;
         description = {"Start, stop and inspect the local services (Kafka; Trino, S3 on request).", "",
             "All on 127.0.0.1: a single-node Kafka broker (KRaft); with 'start --with-s3' an S3-compatible server",
             "(S3Proxy) for s3a:// warehouses; with 'start --with-trino' a Trino server over the warehouse's Delta",
-            "tables."},
+            "tables, and the tenant users' front door to it (plain queries only)."},
         subcommands = {StackCommand.Start.class, StackCommand.Stop.class, StackCommand.Status.class})
 final class StackCommand implements Runnable {
     /** The bucket 'start --with-s3' creates when the warehouse is not in S3. */
@@ -58,6 +59,12 @@ final class StackCommand implements Runnable {
     static LocalTrino trino(MeterlakeConfig config) {
         return new LocalTrino(Path.of(config.stack().dir()), MeterlakeHome.trinoServer(),
                 MeterlakeHome.trinoTemplates(), config.stack().trinoPort());
+    }
+
+    /** The tenant users' front door to that Trino ({@code stack.tenant-sql-port}). */
+    static LocalTenantGateway tenantGateway(MeterlakeConfig config) {
+        return new LocalTenantGateway(Path.of(config.stack().dir()), config.stack().tenantSqlPort(),
+                config.stack().trinoPort());
     }
 
     static LocalS3 s3(MeterlakeConfig config) {
@@ -95,7 +102,9 @@ final class StackCommand implements Runnable {
                 "With --with-s3 also start the S3 server and create the warehouse's bucket (or 'meterlake'), its keys",
                 "generated into a Hadoop credential store under stack.dir; S3 starts before Trino.",
                 "With --with-trino also start Trino (Java 24+: TRINO_JAVA_HOME, or found under /usr/lib/jvm) and",
-                "register the warehouse's tables and views in schema billing ('meterlake trino register')."})
+                "register the warehouse's tables and views in schema billing ('meterlake trino register'), then",
+                "start the tenant front door on stack.tenant-sql-port: tenant users send SQL there, which runs only",
+                "plain queries (no EXPLAIN ANALYZE, EXPLAIN, SHOW, DESCRIBE: their figures cover every tenant)."})
     static final class Start implements Callable<Integer> {
         @ParentCommand
         StackCommand stack;
@@ -146,6 +155,10 @@ final class StackCommand implements Runnable {
                         .register(config.warehouse(), Storage.hadoopConfiguration(config));
                 stack.root.out().println("trino " + (trinoStarted ? "started" : "already running") + " on "
                         + trino.jdbcUrl() + ": " + TrinoCommand.describe(registration));
+                LocalTenantGateway gateway = tenantGateway(config);
+                boolean gatewayStarted = gateway.start();
+                stack.root.out().println("tenant front door " + (gatewayStarted ? "started" : "already running")
+                        + " on " + gateway.jdbcUrl() + " (tenant users connect here: plain queries only)");
                 stack.root.out().flush();
             }
             return ExitCodes.OK;
@@ -162,9 +175,13 @@ final class StackCommand implements Runnable {
 
         @Override
         public Integer call() {
+            boolean gatewayStopped = tenantGateway(stack.root.config()).stop();
             boolean trinoStopped = stack.trino().stop();
             boolean s3Stopped = s3(stack.root.config()).stop();
             boolean stopped = stack.kafka().stop();
+            if (gatewayStopped) {
+                stack.root.out().println("tenant front door stopped");
+            }
             if (trinoStopped) {
                 stack.root.out().println("trino stopped");
             }
@@ -199,6 +216,10 @@ final class StackCommand implements Runnable {
             String trinoPid = trino.process().map(p -> Long.toString(p.pid())).orElse("-");
             String trinoState = trino.process().isPresent() ? "running" : "stopped";
             String trinoAddress = "127.0.0.1:" + trino.port();
+            LocalTenantGateway gateway = tenantGateway(stack.root.config());
+            String gatewayPid = gateway.process().map(p -> Long.toString(p.pid())).orElse("-");
+            String gatewayState = gateway.process().isPresent() ? "running" : "stopped";
+            String gatewayAddress = "127.0.0.1:" + gateway.port();
             LocalS3 s3 = s3(stack.root.config());
             String s3Pid = s3.process().map(p -> Long.toString(p.pid())).orElse("-");
             String s3State = s3.process().isPresent() ? "running" : "stopped";
@@ -208,6 +229,8 @@ final class StackCommand implements Runnable {
                         "data", kafka.dir().toString()));
                 services.put("trino", Map.of("status", trinoState, "address", trinoAddress, "pid", trinoPid,
                         "data", trino.dir().toString()));
+                services.put("tenant-sql", Map.of("status", gatewayState, "address", gatewayAddress, "pid", gatewayPid,
+                        "data", trino.dir().toString()));
                 services.put("s3", Map.of("status", s3State, "address", s3.endpoint(), "pid", s3Pid,
                         "data", s3.dir().toString()));
                 Output.json(stack.root.out(), services);
@@ -215,6 +238,7 @@ final class StackCommand implements Runnable {
                 Output.table(stack.root.out(), List.of("service", "status", "address", "pid", "data"),
                         List.of(List.of("kafka", state, kafka.bootstrapServers(), pid, kafka.dir().toString()),
                                 List.of("trino", trinoState, trinoAddress, trinoPid, trino.dir().toString()),
+                                List.of("tenant-sql", gatewayState, gatewayAddress, gatewayPid, trino.dir().toString()),
                                 List.of("s3", s3State, s3.endpoint(), s3Pid, s3.dir().toString())));
             }
             // Trino and S3 are optional ('start --with-trino', '--with-s3'); Kafka is the stack.

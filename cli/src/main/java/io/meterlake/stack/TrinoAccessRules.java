@@ -25,6 +25,8 @@ import java.util.stream.Collectors;
  *       computed over every tenant's lines read as NULL; and no EXPLAIN, SHOW or DESCRIBE (the resource
  *       groups of {@code conf/trino/resource-groups.json} reject those query types), since statistics
  *       and plans are computed over all rows;</li>
+ *   <li>{@value #TENANT_GATEWAY}: may run queries as a tenant user (impersonation, where Trino requires
+ *       passwords), and nothing else; no other user may act as another;</li>
  *   <li>anyone else: nothing.</li>
  * </ul>
  *
@@ -34,6 +36,11 @@ import java.util.stream.Collectors;
 public final class TrinoAccessRules {
     public static final String FINANCE = "finance";
     public static final String TENANT_PREFIX = "tenant_";
+    /**
+     * The tenant front door's own Trino user ({@link TenantSqlGateway}) where Trino requires passwords:
+     * it may run queries as tenant users (impersonation), and nothing else.
+     */
+    public static final String TENANT_GATEWAY = "tenant-gateway";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Tables and views whose rows carry {@code tenant_id}. */
@@ -118,6 +125,11 @@ public final class TrinoAccessRules {
         rules.put("queries", List.of(
                 Map.of("user", LocalTrino.ADMIN, "allow", List.of("execute", "kill", "view")),
                 Map.of("allow", List.of("execute"))));
+        // Only the front door's service user may act as another user, and only as a tenant user.
+        rules.put("impersonation", List.of(
+                Map.of("original_user", java.util.regex.Pattern.quote(TENANT_GATEWAY), "new_user", TENANT_PREFIX + ".*",
+                        "allow", true),
+                Map.of("original_user", ".*", "new_user", ".*", "allow", false)));
         rules.put("system_information", List.of(Map.of("user", LocalTrino.ADMIN, "allow", List.of("read", "write"))));
         try {
             return JSON.writeValueAsString(rules);

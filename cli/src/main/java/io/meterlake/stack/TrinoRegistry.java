@@ -122,7 +122,12 @@ public final class TrinoRegistry {
     private void awaitRules(TrinoAccessRules.Tenant tenant) throws SQLException {
         java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
         while (true) {
-            try (Connection connection = trino.connect(tenant.user()); Statement statement = connection.createStatement()) {
+            // As the tenant, with the source of the tenant front door (Trino admits tenant users with no other).
+            java.util.Properties properties = new java.util.Properties();
+            properties.setProperty("user", tenant.user());
+            properties.setProperty("source", TenantSqlGateway.SOURCE);
+            try (Connection connection = java.sql.DriverManager.getConnection(trino.jdbcUrl(), properties);
+                 Statement statement = connection.createStatement()) {
                 statement.executeQuery("SELECT 1 FROM " + Tables.ENTITLEMENTS + " WHERE false").close();
                 return;
             } catch (SQLException e) {

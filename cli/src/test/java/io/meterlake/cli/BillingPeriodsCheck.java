@@ -28,6 +28,7 @@ final class BillingPeriodsCheck {
     /** {@code --set} options for a private local stack under {@code stackDir}: Kafka on {@code kafkaPort}, free ports else. */
     static List<String> localStack(java.nio.file.Path stackDir, int kafkaPort) {
         return List.of("--set", "stack.dir=" + stackDir, "--set", "stack.trino-port=" + io.meterlake.stack.FreePorts.next(),
+                "--set", "stack.tenant-sql-port=" + io.meterlake.stack.FreePorts.next(),
                 "--set", "stack.kafka-port=" + kafkaPort, "--set", "stack.kafka-controller-port="
                         + io.meterlake.stack.FreePorts.next(), "--set", "kafka.bootstrap-servers=127.0.0.1:" + kafkaPort);
     }

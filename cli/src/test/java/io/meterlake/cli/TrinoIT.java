@@ -22,6 +22,7 @@ import static io.meterlake.cli.BillingPeriodsCheck.json;
 import static io.meterlake.cli.BillingPeriodsCheck.show;
 import static io.meterlake.cli.BillingPeriodsCheck.shownLines;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Finance access through a real Trino 476 server (started by {@code stack start --with-trino}, queried
@@ -34,6 +35,7 @@ class TrinoIT {
     private static final Period BEFORE = BillingPeriodsCheck.previous(MONTH);
     /** Day 20 of the month, 10:00 UTC. */
     private static final Instant VERY_LATE = MONTH.start().plus(Duration.ofDays(19)).plus(Duration.ofHours(10));
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static Path dir;
     private static String warehouse;
     private static List<String> settings;
@@ -190,11 +192,17 @@ class TrinoIT {
                 "SHOW STATS FOR (SELECT * FROM raw_usage_events WHERE tenant_id = 'tenant-001')",
                 "EXPLAIN SELECT count(*) FROM raw_usage_events",
                 "EXPLAIN (TYPE IO) SELECT * FROM billing_period_lines", "SHOW CREATE TABLE raw_usage_events",
-                "DESCRIBE raw_usage_events", "SHOW COLUMNS FROM billing_periods")) {
+                "DESCRIBE raw_usage_events", "SHOW COLUMNS FROM billing_periods",
+                "EXPLAIN ANALYZE SELECT count(*) FROM raw_usage_events",
+                "EXPLAIN ANALYZE VERBOSE SELECT count(*) FROM billing_period_lines",
+                "/* a query */ EXPLAIN ANALYZE SELECT count(*) FROM raw_usage_events",
+                "PREPARE p FROM EXPLAIN ANALYZE SELECT count(*) FROM raw_usage_events",
+                "EXECUTE IMMEDIATE 'EXPLAIN ANALYZE SELECT count(*) FROM raw_usage_events'",
+                "WITH SESSION query_max_run_time = '1h' SELECT count(*) FROM raw_usage_events")) {
             CommandLineTest.Run refused = run(ExitCodes.FAILED, "sql", probe, "--user", tenant);
-            // Refused by the resource groups, or for some statements already by the access rules.
+            // Refused by the tenant front door before Trino sees it.
             assertThat(refused.err()).as(probe)
-                    .containsAnyOf("statistics-and-plans-are-not-for-tenant-users", "Access Denied").hasLineCount(1);
+                    .contains("Access Denied: a tenant user runs plain queries only").hasLineCount(1);
         }
         for (String probe : List.of("SELECT * FROM \"raw_usage_events$history\"",
                 "SELECT * FROM \"raw_usage_events$properties\"", "SELECT * FROM \"raw_usage_events$partitions\"",
@@ -237,6 +245,81 @@ class TrinoIT {
         // What it may read about the schema: names, not figures.
         assertThat(sql(tenant, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'billing'")
                 .findValuesAsText("table_name")).contains("raw_usage_events", "billing_periods");
+    }
+
+    /**
+     * The front door is the tenants' only way in: Trino refuses a tenant user's query that does not come
+     * through it, the door forwards none of the client's session settings or source, and a query's
+     * results are for the user that started it.
+     */
+    @Test
+    void tenantsComeInThroughTheFrontDoorOnly() throws Exception {
+        int trinoPort = port("stack.trino-port");
+        int doorPort = port("stack.tenant-sql-port");
+        for (String query : List.of("SELECT count(*) FROM raw_usage_events",
+                "EXPLAIN ANALYZE SELECT count(*) FROM raw_usage_events")) {
+            java.util.Properties properties = new java.util.Properties();
+            properties.setProperty("user", "tenant_tenant-002");
+            try (java.sql.Connection direct = java.sql.DriverManager.getConnection("jdbc:trino://127.0.0.1:"
+                    + trinoPort + "/meterlake/billing", properties)) {
+                assertThatThrownBy(() -> direct.createStatement().executeQuery(query)).as(query)
+                        .hasMessageContaining("tenant-users-connect-through-the-tenant-front-door");
+            }
+        }
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String door = "http://127.0.0.1:" + doorPort;
+        java.net.http.HttpResponse<String> refused = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(door + "/v1/statement")).header("X-Trino-User", "tenant_tenant-002")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("EXPLAIN ANALYZE SELECT count(*) FROM"
+                        + " meterlake.billing.raw_usage_events")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(refused.body()).at("/error/message").textValue())
+                .startsWith("Access Denied: a tenant user runs plain queries only").contains("not EXPLAIN ANALYZE");
+
+        java.net.http.HttpResponse<String> started = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(door + "/v1/statement")).header("X-Trino-User", "tenant_tenant-002")
+                .header("X-Trino-Source", "claimed-source").header("X-Trino-Session", "query_max_run_time=1h")
+                .header("X-Trino-Catalog", "meterlake").header("X-Trino-Schema", "billing")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("SELECT count(*) FROM raw_usage_events"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        JsonNode first = JSON.readTree(started.body());
+        String next = first.get("nextUri").textValue();
+        assertThat(next).startsWith(door + "/v1/statement/");
+        assertThat(first.get("infoUri").textValue()).startsWith(door + "/");
+        // Another tenant cannot poll this query's results.
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(next))
+                .header("X-Trino-User", "tenant_tenant-001").GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+        long rows = 0;
+        while (next != null) {
+            JsonNode page = JSON.readTree(http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(next)).header("X-Trino-User", "tenant_tenant-002").GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(page.has("error")).as(page.toString()).isFalse();
+            if (page.has("data")) {
+                rows = page.get("data").get(0).get(0).asLong();
+            }
+            next = page.hasNonNull("nextUri") ? page.get("nextUri").textValue() : null;
+            if (next != null) {
+                assertThat(next).startsWith(door + "/");
+            }
+        }
+        assertThat(rows).isEqualTo(count("finance", "SELECT count(*) AS n FROM raw_usage_events"
+                + " WHERE tenant_id = 'tenant-002'")).isPositive();
+        // Every tenant query Trino ran came through the door with its source; the client's did not pass.
+        JsonNode sources = sql(io.meterlake.stack.LocalTrino.ADMIN, "SELECT DISTINCT source FROM system.runtime.queries"
+                + " WHERE \"user\" LIKE 'tenant%' AND state = 'FINISHED'");
+        assertThat(sources.findValuesAsText("source")).containsExactly("meterlake-tenant-gateway");
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(door + "/v1/query"))
+                .header("X-Trino-User", "tenant_tenant-002").GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+        assertThat(run(0, "stack", "status").out()).containsPattern("tenant-sql +running +127.0.0.1:" + doorPort);
+    }
+
+    /** The port a setting of this test's stack names. */
+    private static int port(String key) {
+        return settings.stream().filter(setting -> setting.startsWith(key + "=")).findFirst()
+                .map(setting -> Integer.parseInt(setting.substring(key.length() + 1))).orElseThrow();
     }
 
     @Test

@@ -3,6 +3,15 @@ package io.meterlake.cli;
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import io.meterlake.stack.LocalTrino;
 import io.meterlake.stack.FreePorts;
+import io.meterlake.stack.TenantSqlGateway;
+import io.meterlake.stack.TrinoAccessRules;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.security.KeyStore;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Password authentication over HTTPS in front of the local Trino, as production should run it: a
  * right password gets in, a wrong one does not, and a client merely claiming a user name over plain
- * HTTP is refused.
+ * HTTP is refused. Tenant users have no password: the tenant front door logs in as its own user,
+ * which may act as tenant users only.
  */
 class TrinoPasswordIT {
     private static final String KEYSTORE_PASSWORD = "meterlake-test";
@@ -43,7 +53,9 @@ class TrinoPasswordIT {
         assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(keytool.exitValue()).isZero();
         Path passwords = Files.writeString(dir.resolve("password.db"), "finance:"
-                + BCrypt.with(BCrypt.Version.VERSION_2Y).hashToString(10, "s3cret-finance".toCharArray()) + "\n");
+                + BCrypt.with(BCrypt.Version.VERSION_2Y).hashToString(10, "s3cret-finance".toCharArray()) + "\n"
+                + TrinoAccessRules.TENANT_GATEWAY + ":"
+                + BCrypt.with(BCrypt.Version.VERSION_2Y).hashToString(10, "s3cret-door".toCharArray()) + "\n");
         int httpsPort = FreePorts.next();
         LocalTrino trino = new LocalTrino(dir.resolve("stack"), Path.of("..", "services", "trino", "target",
                 "trino-server-476").toAbsolutePath(), Path.of("..", "conf", "trino").toAbsolutePath(), FreePorts.next())
@@ -60,16 +72,48 @@ class TrinoPasswordIT {
             // Plain HTTP: a claimed user name is no longer enough.
             assertThatThrownBy(() -> trino.connect("finance").createStatement().executeQuery("SELECT 1"))
                     .isInstanceOf(SQLException.class).hasMessageContaining("Authentication over HTTP is not enabled");
+
+            // Tenants have no Trino password: the front door logs in as its own user and acts as them.
+            assertThatThrownBy(() -> firstValue(https, "tenant_tenant-002", "s3cret-door", "SELECT 1"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("Invalid credentials");
+            assertThatThrownBy(() -> firstValue(https + "&sessionUser=finance", TrinoAccessRules.TENANT_GATEWAY,
+                    "s3cret-door", "SELECT 1")).hasMessageContaining("cannot impersonate user finance");
+            try (TenantSqlGateway door = TenantSqlGateway.start(FreePorts.next(), URI.create("https://127.0.0.1:"
+                    + httpsPort), HttpClient.newBuilder().sslContext(trusting(keystore)).build(),
+                    Optional.of(new TenantSqlGateway.TrinoLogin(TrinoAccessRules.TENANT_GATEWAY, "s3cret-door")))) {
+                String url = "jdbc:trino://127.0.0.1:" + door.port() + "/meterlake";
+                assertThat(firstValue(url, "tenant_tenant-002", null, "SELECT current_user"))
+                        .isEqualTo("tenant_tenant-002");
+                assertThatThrownBy(() -> firstValue(url, "tenant_tenant-002", null,
+                        "EXPLAIN ANALYZE SELECT current_user")).hasMessageContaining("not EXPLAIN ANALYZE");
+                assertThatThrownBy(() -> firstValue(url, "finance", null, "SELECT 1"))
+                        .hasMessageContaining("serves tenant users (tenant_<tenant_id>) only");
+            }
         } finally {
             trino.stop();
         }
+    }
+
+    /** TLS trusting the server's own certificate in {@code keystore}. */
+    private static SSLContext trusting(Path keystore) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keystore)) {
+            store.load(in, KEYSTORE_PASSWORD.toCharArray());
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(store);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
     }
 
     /** The first column of the first row, retrying while the node announces itself. */
     private static String firstValue(String url, String user, String password, String sql) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", user);
-        properties.setProperty("password", password);
+        if (password != null) {
+            properties.setProperty("password", password);
+        }
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (true) {
             try (Connection connection = DriverManager.getConnection(url, properties);

@@ -38,6 +38,8 @@ public final class ConfigKeys {
     public static final String STACK_KAFKA_CONTROLLER_PORT = "stack.kafka-controller-port";
     /** HTTP port of the local Trino server ('stack start --with-trino'). */
     public static final String STACK_TRINO_PORT = "stack.trino-port";
+    /** HTTP port of the local tenant front door to Trino ('stack start --with-trino'). */
+    public static final String STACK_TENANT_SQL_PORT = "stack.tenant-sql-port";
     /** Port of the local S3-compatible server ('stack start --with-s3'). */
     public static final String STACK_S3_PORT = "stack.s3-port";
 
@@ -87,6 +89,7 @@ public final class ConfigKeys {
         defaults.put(STACK_KAFKA_PORT, "19092");
         defaults.put(STACK_KAFKA_CONTROLLER_PORT, "19093");
         defaults.put(STACK_TRINO_PORT, "18080");
+        defaults.put(STACK_TENANT_SQL_PORT, "18081");
         defaults.put(STACK_S3_PORT, "19000");
         defaults.put(S3_ENDPOINT, "http://127.0.0.1:19000");
         defaults.put(S3_REGION, "us-east-1");

@@ -108,6 +108,7 @@ public final class ConfigLoader {
         int kafkaPort = port(values, ConfigKeys.STACK_KAFKA_PORT, errors);
         int controllerPort = port(values, ConfigKeys.STACK_KAFKA_CONTROLLER_PORT, errors);
         int trinoPort = port(values, ConfigKeys.STACK_TRINO_PORT, errors);
+        int tenantSqlPort = port(values, ConfigKeys.STACK_TENANT_SQL_PORT, errors);
         int s3Port = port(values, ConfigKeys.STACK_S3_PORT, errors);
         String s3Endpoint = stripTrailingSlash(values.get(ConfigKeys.S3_ENDPOINT).trim());
         if (!s3Endpoint.isEmpty() && !s3Endpoint.matches("https?://[^/\\s]+")) {
@@ -135,7 +136,7 @@ public final class ConfigLoader {
         }
         return new MeterlakeConfig(warehouse, catalog, skew, age, master, partitions,
                 new MeterlakeConfig.Kafka(bootstrap, topic, topicPartitions),
-                new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort, trinoPort, s3Port),
+                new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort, trinoPort, tenantSqlPort, s3Port),
                 new MeterlakeConfig.Stream(trigger, watermarkDelay, window, maxOffsets, checkpoint), grace,
                 new MeterlakeConfig.S3(s3Endpoint, values.get(ConfigKeys.S3_REGION).trim(), pathStyle.equals("true"),
                         values.get(ConfigKeys.S3_CREDENTIAL_PROVIDERS).trim()));

@@ -39,7 +39,7 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
     }
 
     /** The local services {@code meterlake stack start} runs, and where they keep their state. */
-    public record Stack(String dir, int kafkaPort, int kafkaControllerPort, int trinoPort, int s3Port)
+    public record Stack(String dir, int kafkaPort, int kafkaControllerPort, int trinoPort, int tenantSqlPort, int s3Port)
             implements Serializable {
     }
 

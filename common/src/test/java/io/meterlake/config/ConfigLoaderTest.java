@@ -36,6 +36,7 @@ class ConfigLoaderTest {
         expected.put("stack.kafka-port", "19092");
         expected.put("stack.kafka-controller-port", "19093");
         expected.put("stack.trino-port", "18080");
+        expected.put("stack.tenant-sql-port", "18081");
         expected.put("stack.s3-port", "19000");
         expected.put("s3.endpoint", "http://127.0.0.1:19000");
         expected.put("s3.region", "us-east-1");
@@ -72,7 +73,7 @@ class ConfigLoaderTest {
         assertThat(config.shufflePartitions()).isEqualTo(4);
         assertThat(config.catalog().metrics()).hasSize(6);
         assertThat(config.kafka()).isEqualTo(new MeterlakeConfig.Kafka("127.0.0.1:19092", "usage-events", 3));
-        assertThat(config.stack()).isEqualTo(new MeterlakeConfig.Stack("./.meterlake/stack", 19092, 19093, 18080, 19000));
+        assertThat(config.stack()).isEqualTo(new MeterlakeConfig.Stack("./.meterlake/stack", 19092, 19093, 18080, 18081, 19000));
         assertThat(config.stream()).isEqualTo(new MeterlakeConfig.Stream(Duration.ofSeconds(10), Duration.ofHours(1),
                 Duration.ofHours(1), 500_000, ""));
         assertThat(config.checkpointRoot()).isEqualTo("./warehouse/_checkpoints");
