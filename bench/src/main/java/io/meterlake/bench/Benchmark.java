@@ -70,6 +70,38 @@ abstract class Benchmark implements Callable<Integer> {
                 Quantities.render(line.quantity()), Long.toString(line.eventCount()));
     }
 
+    /** Writes the generator's lines into JSONL files {@code <prefix>-0000.jsonl}, ... of {@code perFile} lines each. */
+    static List<Path> generate(io.meterlake.workload.WorkloadGenerator generator, Path work, String prefix, int perFile)
+            throws java.io.IOException {
+        List<Path> files = new java.util.ArrayList<>();
+        java.io.BufferedWriter[] writer = {null};
+        long[] written = {0};
+        try {
+            generator.generate(line -> {
+                try {
+                    if (written[0] % perFile == 0) {
+                        if (writer[0] != null) {
+                            writer[0].close();
+                        }
+                        Path file = work.resolve(String.format("%s-%04d.jsonl", prefix, files.size()));
+                        files.add(file);
+                        writer[0] = java.nio.file.Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8);
+                    }
+                    writer[0].write(line);
+                    writer[0].write('\n');
+                    written[0]++;
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } finally {
+            if (writer[0] != null) {
+                writer[0].close();
+            }
+        }
+        return files;
+    }
+
     /** How fast Meterlake is relative to a pipeline that took {@code other}: other's time ÷ Meterlake's. */
     static double ratio(Duration other, Duration ours) {
         return Math.round(seconds(other) / seconds(ours) * 1000) / 1000.0;

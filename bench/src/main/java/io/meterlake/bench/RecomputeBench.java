@@ -21,12 +21,8 @@ import org.apache.spark.sql.delta.DeltaLog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedWriter;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -46,9 +42,9 @@ import java.util.stream.Collectors;
 
 /**
  * {@code bench recompute}: {@code reconcile} of one period over a raw table of {@code --size} events,
- * against DuckDB computing the same global dedup (first record per (source, event_id) in ingest order)
- * and per-period aggregation over the same Parquet files (the raw table's live files at the same
- * version). The two results must be equal to the last digit.
+ * against DuckDB computing the same dedup (first record per (source, event_id) in ingest order, over
+ * the period and its dedup horizon) and per-period aggregation over the same Parquet files (the raw
+ * table's live files at the same version). The two results must be equal to the last digit.
  */
 @Command(name = "recompute", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Nightly recompute: 'reconcile' vs DuckDB over the same raw Parquet files.", "",
@@ -82,7 +78,7 @@ final class RecomputeBench extends Benchmark {
         Period period = Period.parse(workload.start().toString().substring(0, 7));
         WorkloadGenerator generator = new WorkloadGenerator(workload, config, now);
         progress("generating " + size + " events into " + work);
-        List<Path> files = generate(generator, work);
+        List<Path> files = generate(generator, work, "events", EVENTS_PER_FILE);
 
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-recompute");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
@@ -142,36 +138,6 @@ final class RecomputeBench extends Benchmark {
         return equal ? 0 : 1;
     }
 
-    private List<Path> generate(WorkloadGenerator generator, Path work) throws IOException {
-        List<Path> files = new ArrayList<>();
-        BufferedWriter[] writer = {null};
-        long[] written = {0};
-        try {
-            generator.generate(line -> {
-                try {
-                    if (written[0] % EVENTS_PER_FILE == 0) {
-                        if (writer[0] != null) {
-                            writer[0].close();
-                        }
-                        Path file = work.resolve(String.format("events-%04d.jsonl", files.size()));
-                        files.add(file);
-                        writer[0] = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-                    }
-                    writer[0].write(line);
-                    writer[0].write('\n');
-                    written[0]++;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } finally {
-            if (writer[0] != null) {
-                writer[0].close();
-            }
-        }
-        return files;
-    }
-
     /** The Parquet files of {@code table} at {@code version}, as local paths. */
     private static List<String> liveFiles(SparkSession spark, String table, long version) {
         List<String> relative = DeltaLog.forTable(spark, table).getSnapshotAt(version, scala.Option.empty(), scala.Option.empty())
@@ -195,9 +161,16 @@ final class RecomputeBench extends Benchmark {
             quantity.append(" WHEN '").append(metric.name()).append("' THEN ").append(aggregate);
         }
         quantity.append(" END");
-        String sql = "WITH ranked AS (SELECT *, row_number() OVER (PARTITION BY source, event_id ORDER BY ingested_at,"
+        // The same bounded work as RankedRaw.forPeriod: the span of the period and its dedup horizon.
+        Instant from = period.start().minus(config.dedupHorizon());
+        Instant to = period.end().plus(config.dedupHorizon());
+        java.time.LocalDate[] dates = io.meterlake.batch.recompute.RankedRaw.partitionsRead(period, config.dedupHorizon());
+        String sql = "WITH span AS (SELECT * FROM read_parquet([" + fileList + "], hive_partitioning = true)"
+                + " WHERE event_date BETWEEN DATE '" + dates[0] + "' AND DATE '" + dates[1] + "'"
+                + " AND event_time >= TIMESTAMP '" + timestamp(from) + "' AND event_time < TIMESTAMP '" + timestamp(to) + "'),"
+                + " ranked AS (SELECT *, row_number() OVER (PARTITION BY source, event_id ORDER BY ingested_at,"
                 + " kafka_partition NULLS LAST, kafka_offset NULLS LAST, file_sha256 NULLS LAST, line_number NULLS LAST,"
-                + " payload_sha256) AS rank_in_identity FROM read_parquet([" + fileList + "], hive_partitioning = true))"
+                + " payload_sha256) AS rank_in_identity FROM span)"
                 + " SELECT subscription_id, billing_account_id, plan, metric, unit, CAST(" + quantity + " AS DECIMAL(38, 9)),"
                 + " count(*) FROM ranked WHERE rank_in_identity = 1"
                 + " AND event_time >= TIMESTAMP '" + timestamp(period.start()) + "'"

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.IOException;
+import java.util.List;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -65,6 +66,32 @@ class BenchSmokeIT {
         assertThat(result.get("raw_rows").asLong()).isBetween(2800L, 3000L);
         assertThat(result.get("results")).hasSize(2);
         assertThat(results.resolve(result.get("file").asText()).getFileName().toString()).startsWith("recompute-");
+    }
+
+    /**
+     * Growth at a tiny volume: a fourth month beside three (outside the 90-day horizon) adds nothing
+     * to what reconcile and verify read, and the bounded lines equal a ranking of the whole table.
+     */
+    @Test
+    void scaleBenchmarkReadsTheSameWhateverLiesBeyondTheHorizon() throws IOException {
+        JsonNode result = run("scale", "--events-per-month", "1000", "--history", "0,3,4", "--results-dir",
+                results.toString(), "--format", "json");
+
+        assertThat(result.get("bounded_equals_whole_table").booleanValue()).as(result.toString()).isTrue();
+        assertThat(result.get("results")).hasSize(9);
+        assertThat(result.get("targets_compare_months")).extracting(JsonNode::asInt).containsExactly(3, 4);
+        for (String command : List.of("reconcile", "verify")) {
+            assertThat(result.get("targets").get(command).get("records_ratio").asDouble()).as(command)
+                    .isLessThanOrEqualTo(1.1);
+            assertThat(result.get("targets").get(command).get("bytes_ratio").asDouble()).as(command)
+                    .isLessThanOrEqualTo(1.1);
+        }
+        for (JsonNode row : result.get("results")) {
+            if (!row.get("command").asText().equals("publish")) {
+                assertThat(row.get("records_read").asLong()).as(row.toString()).isPositive();
+            }
+        }
+        assertThat(results.resolve(result.get("file").asText()).getFileName().toString()).startsWith("scale-");
     }
 
     @Test

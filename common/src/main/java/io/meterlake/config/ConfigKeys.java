@@ -72,6 +72,13 @@ public final class ConfigKeys {
      */
     public static final String PUBLISH_GRACE = "publish.grace";
 
+    /**
+     * How far apart in event time two copies of one identity may lie and still be compared by the
+     * recompute of a period (which reads the period and this much on either side); empty means
+     * {@code validation.max-event-age + validation.max-clock-skew}.
+     */
+    public static final String DEDUP_HORIZON = "reconcile.dedup-horizon";
+
     private static final Map<String, String> DEFAULTS;
 
     static {
@@ -101,6 +108,7 @@ public final class ConfigKeys {
         defaults.put(STREAM_MAX_OFFSETS_PER_TRIGGER, "500000");
         defaults.put(STREAM_CHECKPOINT, "");
         defaults.put(PUBLISH_GRACE, "PT48H");
+        defaults.put(DEDUP_HORIZON, "");
         DEFAULTS = java.util.Collections.unmodifiableMap(defaults);
     }
 

@@ -124,6 +124,13 @@ public final class ConfigLoader {
         int maxOffsets = positiveInt(values, ConfigKeys.STREAM_MAX_OFFSETS_PER_TRIGGER, errors);
         String checkpoint = stripTrailingSlash(values.get(ConfigKeys.STREAM_CHECKPOINT).trim());
         Duration grace = duration(values, ConfigKeys.PUBLISH_GRACE, errors);
+        Duration horizon = values.get(ConfigKeys.DEDUP_HORIZON).isBlank()
+                ? (age == null || skew == null ? null : age.plus(skew))
+                : duration(values, ConfigKeys.DEDUP_HORIZON, errors);
+        if (horizon != null && horizon.getNano() != 0) {
+            errors.add(ConfigKeys.DEDUP_HORIZON + " must be whole seconds (headers record it in seconds), got "
+                    + values.get(ConfigKeys.DEDUP_HORIZON).trim());
+        }
         MetricCatalog catalog = null;
         try {
             catalog = loadCatalog(values.get(ConfigKeys.CATALOG_FILE).trim(), confDir);
@@ -139,7 +146,7 @@ public final class ConfigLoader {
                 new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort, trinoPort, tenantSqlPort, s3Port),
                 new MeterlakeConfig.Stream(trigger, watermarkDelay, window, maxOffsets, checkpoint), grace,
                 new MeterlakeConfig.S3(s3Endpoint, values.get(ConfigKeys.S3_REGION).trim(), pathStyle.equals("true"),
-                        values.get(ConfigKeys.S3_CREDENTIAL_PROVIDERS).trim()));
+                        values.get(ConfigKeys.S3_CREDENTIAL_PROVIDERS).trim()), horizon);
     }
 
     /** The installation's {@code conf/} directory, if the launcher or the user named one. */

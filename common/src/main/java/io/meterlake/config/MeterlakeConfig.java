@@ -20,10 +20,12 @@ import java.util.Objects;
  * @param stream          the speed layer
  * @param publishGrace    how long after a period's end late events may still arrive before it is published
  * @param s3              how s3a:// warehouses are reached
+ * @param dedupHorizon    how far apart in event time two copies of one identity are still compared
+ *                        (the recompute of a period reads this much on either side of it)
  */
 public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration maxClockSkew,
         Duration maxEventAge, String sparkMaster, int shufflePartitions, Kafka kafka, Stack stack, Stream stream,
-        Duration publishGrace, S3 s3) implements Serializable {
+        Duration publishGrace, S3 s3, Duration dedupHorizon) implements Serializable {
 
     /**
      * The speed layer's settings.
@@ -68,6 +70,7 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
         Objects.requireNonNull(stream, "stream");
         Objects.requireNonNull(publishGrace, "publishGrace");
         Objects.requireNonNull(s3, "s3");
+        Objects.requireNonNull(dedupHorizon, "dedupHorizon");
     }
 
     /** Where the streaming queries keep their checkpoints. */
@@ -78,12 +81,12 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
     /** The same configuration with other Kafka settings. */
     public MeterlakeConfig withKafka(Kafka other) {
         return new MeterlakeConfig(warehouse, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions,
-                other, stack, stream, publishGrace, s3);
+                other, stack, stream, publishGrace, s3, dedupHorizon);
     }
 
     /** The same configuration over another warehouse root. */
     public MeterlakeConfig withWarehouse(String root) {
         return new MeterlakeConfig(root, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions, kafka,
-                stack, stream, publishGrace, s3);
+                stack, stream, publishGrace, s3, dedupHorizon);
     }
 }

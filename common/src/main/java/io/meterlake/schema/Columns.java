@@ -149,6 +149,8 @@ public final class Columns {
     public static final String PREVIOUS_HEADER_SHA256 = "previous_header_sha256";
     public static final String HEADER_SHA256 = "header_sha256";
     public static final String HEADER_SIGNATURE = "header_signature";
+    /** The dedup horizon a revision was computed with, in seconds (null: the whole raw table, before horizons). */
+    public static final String DEDUP_HORIZON_SECONDS = "dedup_horizon_seconds";
 
     // Working columns of the aggregation; never stored.
     public static final String WINDOW = "_window";

@@ -228,6 +228,8 @@ public final class Tables {
         nullable(PREVIOUS_HEADER_SHA256, DataTypes.StringType),
         nullable(HEADER_SHA256, DataTypes.StringType),
         nullable(HEADER_SIGNATURE, DataTypes.StringType),
+        // The dedup horizon the lines were computed with (null in revisions computed over all of raw).
+        nullable(DEDUP_HORIZON_SECONDS, DataTypes.LongType),
     });
 
     /**

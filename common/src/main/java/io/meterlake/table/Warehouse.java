@@ -5,6 +5,7 @@ import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.delta.tables.DeltaTable;
 import io.delta.tables.DeltaTableBuilder;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -202,12 +203,26 @@ public final class Warehouse {
      * is as committed.
      */
     public List<String> filesNotAsCommitted(String table, long version) {
+        return filesNotAsCommitted(table, version, java.util.Optional.empty());
+    }
+
+    /**
+     * The same for the files of the {@code event_date} partitions {@code dates} (first and last,
+     * inclusive) only, when given: what one period's verification reads.
+     */
+    public List<String> filesNotAsCommitted(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
         org.apache.hadoop.fs.Path tablePath = new org.apache.hadoop.fs.Path(path(table));
         List<String> problems = new java.util.ArrayList<>();
         try {
             org.apache.hadoop.fs.FileSystem fs = tablePath.getFileSystem(spark.sessionState().newHadoopConf());
             Snapshot snapshot = DeltaLog.forTable(spark, path(table)).getSnapshotAt(version, Option.empty(), Option.empty());
-            for (Row file : snapshot.allFiles().toDF().select("path", "size").collectAsList()) {
+            Dataset<Row> files = snapshot.allFiles().toDF();
+            if (dates.isPresent()) {
+                // ISO dates compare as text; partition values are stored as text.
+                Column date = org.apache.spark.sql.functions.col("partitionValues").getItem(Columns.EVENT_DATE);
+                files = files.where(date.geq(dates.get()[0].toString()).and(date.leq(dates.get()[1].toString())));
+            }
+            for (Row file : files.select("path", "size").collectAsList()) {
                 String relative = file.getString(0);
                 org.apache.hadoop.fs.Path child = new org.apache.hadoop.fs.Path(new java.net.URI(relative));
                 org.apache.hadoop.fs.Path absolute = child.isAbsolute() ? child : new org.apache.hadoop.fs.Path(tablePath, child);

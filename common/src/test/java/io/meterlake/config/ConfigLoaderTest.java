@@ -48,6 +48,7 @@ class ConfigLoaderTest {
         expected.put("stream.max-offsets-per-trigger", "500000");
         expected.put("stream.checkpoint", "");
         expected.put("publish.grace", "PT48H");
+        expected.put("reconcile.dedup-horizon", "");
 
         assertThat(ConfigKeys.defaults()).containsExactlyEntriesOf(expected);
     }
@@ -78,6 +79,8 @@ class ConfigLoaderTest {
                 Duration.ofHours(1), 500_000, ""));
         assertThat(config.checkpointRoot()).isEqualTo("./warehouse/_checkpoints");
         assertThat(config.publishGrace()).isEqualTo(Duration.ofHours(48));
+        // The dedup horizon follows the acceptance rules unless set.
+        assertThat(config.dedupHorizon()).isEqualTo(Duration.ofDays(90).plusMinutes(5));
     }
 
     @Test
@@ -87,9 +90,10 @@ class ConfigLoaderTest {
         Path second = Files.writeString(dir.resolve("second.properties"), "warehouse=/from/second/\n");
 
         MeterlakeConfig config = ConfigLoader.load(Optional.of(CONF_DIR), List.of(first, second),
-                Map.of("spark.shuffle-partitions", "3"));
+                Map.of("spark.shuffle-partitions", "3", "reconcile.dedup-horizon", "7d"));
 
         assertThat(config.warehouse()).isEqualTo("/from/second");
+        assertThat(config.dedupHorizon()).isEqualTo(Duration.ofDays(7));
         assertThat(config.maxClockSkew()).isEqualTo(Duration.ofMinutes(1));
         assertThat(config.shufflePartitions()).isEqualTo(3);
     }

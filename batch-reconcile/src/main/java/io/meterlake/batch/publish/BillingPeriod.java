@@ -29,10 +29,12 @@ import static io.meterlake.schema.Columns.SUPERSEDES;
  * @param forced        published with {@code --force} before the period was ready
  * @param chain         where the header stands in the warehouse's one sequence of publishes; empty
  *                      for revisions published before headers were chained
+ * @param dedupHorizon  the horizon the lines were computed with (verify recomputes with it); empty for
+ *                      revisions computed over the whole raw table, before horizons
  */
 public record BillingPeriod(String period, int revision, long rawTableVersion, long lineCount, String contentSha256,
         String signature, String keyId, Instant publishedAt, OptionalInt supersedes, boolean forced,
-        java.util.Optional<Chain> chain) {
+        java.util.Optional<Chain> chain, java.util.Optional<java.time.Duration> dedupHorizon) {
 
     /**
      * A header's link in the chain of every publish of the warehouse, of any period: its
@@ -52,6 +54,7 @@ public record BillingPeriod(String period, int revision, long rawTableVersion, l
         Objects.requireNonNull(publishedAt, "publishedAt");
         Objects.requireNonNull(supersedes, "supersedes");
         Objects.requireNonNull(chain, "chain");
+        Objects.requireNonNull(dedupHorizon, "dedupHorizon");
     }
 
     /** A row of {@link io.meterlake.schema.Tables#BILLING_PERIOD}. */
@@ -59,18 +62,20 @@ public record BillingPeriod(String period, int revision, long rawTableVersion, l
         return RowFactory.create(period, revision, rawTableVersion, lineCount, contentSha256, signature, keyId,
                 Timestamp.from(publishedAt), supersedes.isPresent() ? supersedes.getAsInt() : null, forced,
                 chain.map(c -> (Object) c.sequence()).orElse(null), chain.map(Chain::previousHeaderSha256).orElse(null),
-                chain.map(Chain::headerSha256).orElse(null), chain.map(Chain::headerSignature).orElse(null));
+                chain.map(Chain::headerSha256).orElse(null), chain.map(Chain::headerSignature).orElse(null),
+                dedupHorizon.map(h -> (Object) h.toSeconds()).orElse(null));
     }
 
     /**
      * The byte-stable text a header's hash and header signature cover: every field of the header
      * but those two, one {@code name=value} line each (UTF-8, LF), under the line
-     * {@code meterlake-billing-period-header v1}.
+     * {@code meterlake-billing-period-header v1}; a header with a dedup horizon renders it as one more
+     * line, under {@code v2} (so the headers before horizons keep their hashes).
      */
     public static byte[] chainRendering(String period, int revision, long rawTableVersion, long lineCount,
             String contentSha256, String signature, String keyId, Instant publishedAt, OptionalInt supersedes,
-            boolean forced, long sequence, String previousHeaderSha256) {
-        String text = "meterlake-billing-period-header v1\n"
+            boolean forced, long sequence, String previousHeaderSha256, java.util.Optional<java.time.Duration> dedupHorizon) {
+        String text = "meterlake-billing-period-header " + (dedupHorizon.isPresent() ? "v2" : "v1") + "\n"
                 + "period=" + period + "\n"
                 + "revision=" + revision + "\n"
                 + "sequence=" + sequence + "\n"
@@ -82,7 +87,8 @@ public record BillingPeriod(String period, int revision, long rawTableVersion, l
                 + "key_id=" + keyId + "\n"
                 + "published_at=" + publishedAt + "\n"
                 + "supersedes=" + (supersedes.isPresent() ? Integer.toString(supersedes.getAsInt()) : "") + "\n"
-                + "forced=" + forced + "\n";
+                + "forced=" + forced + "\n"
+                + dedupHorizon.map(h -> "dedup_horizon_seconds=" + h.toSeconds() + "\n").orElse("");
         return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
@@ -91,7 +97,7 @@ public record BillingPeriod(String period, int revision, long rawTableVersion, l
         Chain link = chain.orElseThrow(() -> new IllegalStateException("revision " + revision + " of " + period
                 + " is not chained"));
         return chainRendering(period, revision, rawTableVersion, lineCount, contentSha256, signature, keyId,
-                publishedAt, supersedes, forced, link.sequence(), link.previousHeaderSha256());
+                publishedAt, supersedes, forced, link.sequence(), link.previousHeaderSha256(), dedupHorizon);
     }
 
     public static BillingPeriod fromRow(Row row) {
@@ -100,7 +106,15 @@ public record BillingPeriod(String period, int revision, long rawTableVersion, l
                 row.<Timestamp>getAs(PUBLISHED_AT).toInstant(),
                 row.isNullAt(row.fieldIndex(SUPERSEDES)) ? OptionalInt.empty()
                         : OptionalInt.of(row.<Integer>getAs(SUPERSEDES)),
-                row.<Boolean>getAs(FORCED), chain(row));
+                row.<Boolean>getAs(FORCED), chain(row), dedupHorizon(row));
+    }
+
+    private static java.util.Optional<java.time.Duration> dedupHorizon(Row row) {
+        String column = io.meterlake.schema.Columns.DEDUP_HORIZON_SECONDS;
+        if (!java.util.Arrays.asList(row.schema().fieldNames()).contains(column) || row.isNullAt(row.fieldIndex(column))) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(java.time.Duration.ofSeconds(row.<Long>getAs(column)));
     }
 
     private static java.util.Optional<Chain> chain(Row row) {

@@ -109,14 +109,15 @@ public final class PublishJob {
     private BillingPeriod chained(String period, int revision, long rawVersion, long lineCount, String contentSha256,
             String signature, String keyId, Instant publishedAt, OptionalInt supersedes, boolean forced,
             PrivateKey key) {
+        Optional<java.time.Duration> horizon = Optional.of(config.dedupHorizon());
         List<BillingPeriod> chain = periods.chain();
         long sequence = chain.isEmpty() ? 1 : chain.get(chain.size() - 1).chain().orElseThrow().sequence() + 1;
         String previous = chain.isEmpty() ? null : chain.get(chain.size() - 1).chain().orElseThrow().headerSha256();
         byte[] rendering = BillingPeriod.chainRendering(period, revision, rawVersion, lineCount, contentSha256,
-                signature, keyId, publishedAt, supersedes, forced, sequence, previous);
+                signature, keyId, publishedAt, supersedes, forced, sequence, previous, horizon);
         return new BillingPeriod(period, revision, rawVersion, lineCount, contentSha256, signature, keyId, publishedAt,
                 supersedes, forced, Optional.of(new BillingPeriod.Chain(sequence, previous, Signing.sha256Hex(rendering),
-                        Signing.sign(key, rendering))));
+                        Signing.sign(key, rendering))), horizon);
     }
 
     /** A Delta optimistic-concurrency conflict anywhere in the cause chain. */

@@ -39,6 +39,7 @@ public final class Receipt {
                 .put("key_id", header.keyId()).put("published_at", header.publishedAt().toString())
                 .put("forced", header.forced())
                 .put("header_sha256", link.headerSha256()).put("header_signature", link.headerSignature());
+        header.dedupHorizon().ifPresent(horizon -> node.put("dedup_horizon_seconds", horizon.toSeconds()));
         if (header.supersedes().isPresent()) {
             node.put("supersedes", header.supersedes().getAsInt());
         } else {
@@ -74,7 +75,10 @@ public final class Receipt {
                     node.get("supersedes").isNull() ? OptionalInt.empty() : OptionalInt.of(node.get("supersedes").intValue()),
                     node.get("forced").booleanValue(), Optional.of(new BillingPeriod.Chain(
                             node.get("sequence").longValue(), node.get("previous_header_sha256").textValue(),
-                            node.get("header_sha256").textValue(), node.get("header_signature").textValue())));
+                            node.get("header_sha256").textValue(), node.get("header_signature").textValue())),
+                    node.hasNonNull("dedup_horizon_seconds")
+                            ? Optional.of(java.time.Duration.ofSeconds(node.get("dedup_horizon_seconds").longValue()))
+                            : Optional.empty());
         } catch (RuntimeException e) {
             throw MeterlakeException.badInput("the receipt " + file + " is not one publish wrote (a field is missing"
                     + " or of the wrong type)", "pass the file publish --receipt wrote");

@@ -10,6 +10,7 @@ import io.meterlake.signing.CanonicalRendering;
 import io.meterlake.signing.Signing;
 import io.meterlake.table.Warehouse;
 import io.meterlake.validation.Quantities;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -33,14 +34,17 @@ public final class VerifyJob {
     private final MeterlakeConfig config;
     private final Warehouse warehouse;
     private final BillingPeriods periods;
-    private final BiFunction<Warehouse, Long, List<String>> storageCheck;
+    private final BiFunction<Warehouse, BillingPeriod, List<String>> storageCheck;
 
     public VerifyJob(SparkSession spark, MeterlakeConfig config) {
-        this(spark, config, (warehouse, version) -> warehouse.filesNotAsCommitted(Tables.RAW_USAGE_EVENTS, version));
+        // The raw files the revision's recompute reads: its period and horizon (all, before horizons).
+        this(spark, config, (warehouse, header) -> warehouse.filesNotAsCommitted(Tables.RAW_USAGE_EVENTS,
+                header.rawTableVersion(), header.dedupHorizon().map(horizon ->
+                        RankedRaw.partitionsRead(Period.parse(header.period()), horizon))));
     }
 
-    /** {@code storageCheck}: the raw data files of a version that are not as committed (tests pass a fake). */
-    VerifyJob(SparkSession spark, MeterlakeConfig config, BiFunction<Warehouse, Long, List<String>> storageCheck) {
+    /** {@code storageCheck}: the raw data files a revision reads that are not as committed (tests pass a fake). */
+    VerifyJob(SparkSession spark, MeterlakeConfig config, BiFunction<Warehouse, BillingPeriod, List<String>> storageCheck) {
         this.spark = spark;
         this.config = config;
         this.warehouse = new Warehouse(spark, config.warehouse());
@@ -103,7 +107,7 @@ public final class VerifyJob {
                             .orElse(firstLine(e)));
         }
         try {
-            mismatches.addAll(storageCheck.apply(warehouse, header.rawTableVersion()));
+            mismatches.addAll(storageCheck.apply(warehouse, header));
         } catch (RuntimeException e) {
             // Only a version gone from the log may pass as such (the recompute below names it too); any
             // other failure means the check did not run, and what did not run cannot hold.
@@ -115,8 +119,11 @@ public final class VerifyJob {
         }
         String recomputedSha256 = null;
         try {
-            List<BillingLine> recomputed = Recompute.collect(new Recompute(config.catalog()).lines(
-                    RankedRaw.of(warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, header.rawTableVersion())), period));
+            // With the horizon the revision was computed with: the same bounded read, the same bytes.
+            Dataset<Row> raw = warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, header.rawTableVersion());
+            RankedRaw ranked = header.dedupHorizon().map(horizon -> RankedRaw.forPeriod(raw, period, horizon))
+                    .orElseGet(() -> RankedRaw.of(raw));
+            List<BillingLine> recomputed = Recompute.collect(new Recompute(config.catalog()).lines(ranked, period));
             recomputedSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), recomputed));
             mismatches.addAll(differences(stored, recomputed, header.rawTableVersion()));
         } catch (Exception e) { // Spark rethrows a missing file as a checked SparkException

@@ -11,6 +11,8 @@ import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.storage.StorageLevel;
 
 import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -31,6 +33,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 public final class RankedRaw implements AutoCloseable {
     private static final String RANK = "_rank";
     private static final String CONFLICTED = "_conflicted";
+    private static final String IN_PERIOD = "_in_period";
 
     private final Dataset<Row> rows;
 
@@ -38,20 +41,87 @@ public final class RankedRaw implements AutoCloseable {
         this.rows = rows;
     }
 
-    /** Every record of {@code raw}, ranked; lazy. */
+    /**
+     * Every record of {@code raw}, ranked over the whole table; lazy. Only for revisions published
+     * before the dedup horizon (their headers record none), and for tests that compare the bounded
+     * ranking with this one.
+     */
     public static RankedRaw of(Dataset<Row> raw) {
+        return new RankedRaw(rank(raw.select(billed()), false));
+    }
+
+    /**
+     * The records {@code period} depends on, ranked: every record whose event time lies in the period,
+     * and the records within {@code horizon} of it (event time in {@code [start - horizon, start)} or
+     * {@code [end, end + horizon)}) whose identity also has a record in the period. Reads only the
+     * {@code event_date} partitions of that span, in one scan; lazy.
+     *
+     * <p>Every copy of one event carries the same event time, so exact duplicates always lie in one
+     * partition; only a conflicting copy (same identity, other content) can carry another time, and
+     * within the acceptance rules two copies ingested together lie at most
+     * {@code max-event-age + max-clock-skew} apart (the default horizon). A copy beyond the horizon is
+     * not compared: see the README ("The dedup horizon").
+     */
+    public static RankedRaw forPeriod(Dataset<Row> raw, Period period, Duration horizon) {
+        Instant from = period.start().minus(horizon);
+        Instant to = period.end().plus(horizon);
+        // One scan: the filter on event_date alone comes first, so that Delta prunes to the span's partitions.
+        return new RankedRaw(rank(raw.where(dates(from, to)).where(between(from, to)).select(billed())
+                .withColumn(IN_PERIOD, inPeriod(period)), true));
+    }
+
+    /**
+     * The first and last {@code event_date} partition {@link #forPeriod} reads for {@code period}
+     * with {@code horizon}: what verifying the period needs of raw's files.
+     */
+    public static java.time.LocalDate[] partitionsRead(Period period, Duration horizon) {
+        return new java.time.LocalDate[] {utcDate(period.start().minus(horizon)),
+            utcDate(period.end().plus(horizon).minusNanos(1000))};
+    }
+
+    /** The columns billing reads of a record in the period. */
+    private static Column[] billed() {
+        return new Column[] {col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
+            col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
+            col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
+            col(Columns.CONTENT_SHA256), col(Columns.INGESTED_AT), col(Columns.KAFKA_PARTITION),
+            col(Columns.KAFKA_OFFSET), col(Columns.FILE_SHA256), col(Columns.LINE_NUMBER),
+            col(Columns.PAYLOAD_SHA256)};
+    }
+
+    /**
+     * One window pass per identity in ingest order: rank and whether its contents differ. With
+     * {@code bounded}, identities without a record in the period ({@link #IN_PERIOD}) are dropped.
+     */
+    private static Dataset<Row> rank(Dataset<Row> rows, boolean bounded) {
         // The identity's 64-bit hash leads the partitioning so that the sort compares longs, not shared
         // string prefixes ("forge-", "evt-"); it refines nothing, as it is a function of the identity.
         WindowSpec identity = Window.partitionBy(xxhash64(col(Columns.SOURCE), col(Columns.EVENT_ID)),
                 col(Columns.SOURCE), col(Columns.EVENT_ID)).orderBy(IngestOrder.ascending().toArray(Column[]::new));
         WindowSpec wholeIdentity = identity.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
         Column content = unhex(col(Columns.CONTENT_SHA256));
-        return new RankedRaw(raw.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
+        Dataset<Row> ranked = rows.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
                 col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
                 col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
                 IngestOrder.key().as(Columns.INGEST_ORDER),
                 row_number().over(identity).as(RANK),
-                min(content).over(wholeIdentity).notEqual(max(content).over(wholeIdentity)).as(CONFLICTED)));
+                min(content).over(wholeIdentity).notEqual(max(content).over(wholeIdentity)).as(CONFLICTED),
+                bounded ? max(col(IN_PERIOD)).over(wholeIdentity).as(IN_PERIOD) : lit(true).as(IN_PERIOD));
+        return ranked.where(col(IN_PERIOD)).drop(IN_PERIOD);
+    }
+
+    /** The {@code event_date} partitions that can hold event times in {@code [from, to)}. */
+    private static Column dates(Instant from, Instant to) {
+        return col(Columns.EVENT_DATE).geq(lit(java.sql.Date.valueOf(utcDate(from))))
+                .and(col(Columns.EVENT_DATE).leq(lit(java.sql.Date.valueOf(utcDate(to.minusNanos(1000))))));
+    }
+
+    private static java.time.LocalDate utcDate(Instant instant) {
+        return instant.atOffset(java.time.ZoneOffset.UTC).toLocalDate();
+    }
+
+    private static Column between(Instant from, Instant to) {
+        return col(Columns.EVENT_TIME).geq(lit(Timestamp.from(from))).and(col(Columns.EVENT_TIME).lt(lit(Timestamp.from(to))));
     }
 
     /**
@@ -81,8 +151,7 @@ public final class RankedRaw implements AutoCloseable {
 
     /** Events whose UTC event time lies in the period. */
     public static Column inPeriod(Period period) {
-        return col(Columns.EVENT_TIME).geq(lit(Timestamp.from(period.start())))
-                .and(col(Columns.EVENT_TIME).lt(lit(Timestamp.from(period.end()))));
+        return between(period.start(), period.end());
     }
 
     /** Releases what {@link #persistFor} kept. */

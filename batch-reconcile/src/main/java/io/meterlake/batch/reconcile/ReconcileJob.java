@@ -64,11 +64,11 @@ public final class ReconcileJob {
                 : spark.createDataFrame(List.of(), Tables.PROVISIONAL);
         StreamWatermark stream = StreamWatermark.read(warehouse);
         Instant watermark = stream.watermark().orElse(null);
-        String runId = period + "/raw-v" + rawVersion + version("/provisional-v", provisionalVersion)
+        String runId = computation(period, rawVersion) + version("/provisional-v", provisionalVersion)
                 + version("/progress-v", stream.progressTableVersion());
 
-        // One ranking of raw feeds the lines, the report and the conflict count.
-        try (RankedRaw ranked = RankedRaw.of(raw).persistFor(period)) {
+        // One bounded ranking of raw feeds the lines, the report and the conflict count.
+        try (RankedRaw ranked = RankedRaw.forPeriod(raw, period, config.dedupHorizon()).persistFor(period)) {
             List<BillingLine> lines = Recompute.collect(new Recompute(config.catalog()).lines(ranked, period));
             String contentSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), lines));
             Dataset<Row> report = new Reconciliation(config.catalog(), config.stream().window())
@@ -115,6 +115,14 @@ public final class ReconcileJob {
         return asOfVersion.orElse(current);
     }
 
+    /**
+     * What names the computation of a period's lines: the period, the raw version and the dedup horizon
+     * (the leading part of the run id, e.g. {@code 2026-10/raw-v17/horizon-90d5m}).
+     */
+    private String computation(Period period, long rawVersion) {
+        return period + "/raw-v" + rawVersion + "/horizon-" + io.meterlake.config.Durations.render(config.dedupHorizon());
+    }
+
     /** Lines a reconcile run wrote to {@code usage_aggregates_authoritative}, in canonical order. */
     public record RecordedLines(String runId, long rawTableVersion, List<BillingLine> lines) {
     }
@@ -130,7 +138,9 @@ public final class ReconcileJob {
         List<Row> rows = warehouse.read(Tables.USAGE_AGGREGATES_AUTHORITATIVE)
                 .where(col(Columns.PERIOD).equalTo(lit(period.toString()))).collectAsList();
         List<String> runs = rows.stream().map(row -> row.<String>getAs(Columns.RUN_ID)).distinct().toList();
-        if (runs.size() != 1 || rows.stream().anyMatch(row -> row.<Long>getAs(Columns.RAW_TABLE_VERSION) != rawVersion)) {
+        // The same raw version and the same horizon (a run id begins with what names the computation).
+        if (runs.size() != 1 || !(runs.get(0) + "/").startsWith(computation(period, rawVersion) + "/")
+                || rows.stream().anyMatch(row -> row.<Long>getAs(Columns.RAW_TABLE_VERSION) != rawVersion)) {
             return java.util.Optional.empty();
         }
         List<BillingLine> lines = new ArrayList<>(rows.stream().map(BillingLine::of).toList());

@@ -420,7 +420,7 @@ class PublishAndVerifyTest extends SparkTestBase {
         BillingPeriod forged = new BillingPeriod("2026-11", 1, first.header().rawTableVersion(), 0,
                 first.header().contentSha256(), first.header().signature(), first.header().keyId(),
                 first.header().publishedAt(), OptionalInt.empty(), false,
-                Optional.of(new BillingPeriod.Chain(4, "0".repeat(64), "1".repeat(64), "AA==")));
+                Optional.of(new BillingPeriod.Chain(4, "0".repeat(64), "1".repeat(64), "AA==")), Optional.empty());
         warehouse.appendIdempotent(spark().createDataFrame(List.of(forged.toRow()), Tables.BILLING_PERIOD),
                 Tables.BILLING_PERIODS, "forger", 0);
         assertThat(verify(OptionalInt.empty()).mismatches())

@@ -41,8 +41,13 @@ class RecomputeTest extends SparkTestBase {
 
     /** Raw rows of these payloads, in file order, attributed across a plan change on 2026-10-16. */
     private Dataset<Row> raw(String... payloads) {
+        return raw(Instant.parse("2026-11-20T00:00:00Z"), payloads);
+    }
+
+    /** The same, ingested at {@code ingestedAt}. */
+    private Dataset<Row> raw(Instant ingestedAt, String... payloads) {
         Dataset<Row> processed = new EventPipeline(CONFIG.catalog(), CONFIG.maxClockSkew(), CONFIG.maxEventAge())
-                .process(fileRecords(spark(), Instant.parse("2026-11-20T00:00:00Z"), List.of(payloads)),
+                .process(fileRecords(spark(), ingestedAt, List.of(payloads)),
                         entitlements(spark(),
                                 entitlement("e-std", "sub-std", "acct-1", "acme", "app-1", "standard",
                                         "2026-01-01T00:00:00Z", "2026-10-16T00:00:00Z"),
@@ -79,6 +84,78 @@ class RecomputeTest extends SparkTestBase {
         assertDataFrameNoOrderEquals(lines(
                 RowFactory.create("sub-prem", "acct-1", "premium", "functions.invocations", "count", 1L,
                         new BigDecimal("9.000000000"))), shaped(november));
+    }
+
+    /**
+     * The bounded ranking reads a period and its horizon; on every identity whose copies lie within
+     * the horizon of each other it bills exactly what the ranking of the whole table bills: conflicts
+     * across a period boundary (either copy first), and duplicates of one event received on both sides
+     * of a period boundary in ingest time.
+     */
+    @Test
+    void withinTheHorizonTheBoundedRecomputeBillsWhatTheWholeTableDoes() {
+        Dataset<Row> raw = raw(Instant.parse("2026-10-31T23:59:00Z"),
+                event().id("dup").quantity("2").at("2026-10-31T23:58:00Z").json(),      // received in October ...
+                event().id("x").quantity("3").at("2026-09-29T12:00:00Z").json(),        // first: September
+                event().id("plain").quantity("1").at("2026-10-10T00:00:00Z").json())
+                .unionByName(raw(Instant.parse("2026-11-01T00:30:00Z"),
+                        event().id("dup").quantity("2").at("2026-10-31T23:58:00Z").json(), // ... and again in November
+                        event().id("x").quantity("30").at("2026-10-02T12:00:00Z").json(),  // conflicting copy in October
+                        event().id("z").quantity("5").at("2026-11-01T00:00:00Z").json()))
+                .unionByName(raw(Instant.parse("2026-11-02T00:01:00Z"),
+                        event().id("y").quantity("4").at("2026-11-02T00:00:00Z").json()))  // first: November
+                .unionByName(raw(Instant.parse("2026-11-03T00:00:00Z"),
+                        event().id("y").quantity("40").at("2026-10-30T00:00:00Z").json())) // conflicting copy in October
+                .localCheckpoint();
+        Recompute recompute = new Recompute(CONFIG.catalog());
+
+        for (String month : List.of("2026-09", "2026-10", "2026-11")) {
+            Period period = Period.parse(month);
+            Dataset<Row> whole = shaped(recompute.lines(RankedRaw.of(raw), period)).localCheckpoint();
+            long conflicts = RankedRaw.of(raw).conflictedIdentities(period);
+            for (java.time.Duration horizon : List.of(CONFIG.dedupHorizon(), java.time.Duration.ofDays(4))) {
+                RankedRaw bounded = RankedRaw.forPeriod(raw, period, horizon);
+                assertDataFrameNoOrderEquals(whole, shaped(recompute.lines(bounded, period)));
+                assertThat(bounded.conflictedIdentities(period)).as(month + " within " + horizon).isEqualTo(conflicts);
+            }
+        }
+        // October bills plain and dup once; x and y were first received outside it, and count as conflicts.
+        RankedRaw october = RankedRaw.forPeriod(raw, Period.parse("2026-10"), java.time.Duration.ofDays(4));
+        assertThat(october.events(Period.parse("2026-10")).select(Columns.EVENT_ID).as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList()).containsExactlyInAnyOrder("plain", "dup");
+        assertThat(october.conflictedIdentities(Period.parse("2026-10"))).isEqualTo(2);
+    }
+
+    /**
+     * Beyond the horizon, copies are not compared: a conflicting copy whose event time lies further
+     * than the horizon from the first copy's is an event of its own, billed in its own period (the
+     * README's "The dedup horizon" says so). With a horizon covering both, it is not.
+     */
+    @Test
+    void beyondTheHorizonAConflictingCopyIsAnEventOfItsOwn() {
+        Dataset<Row> raw = raw(Instant.parse("2026-09-21T00:00:00Z"),
+                event().id("x").quantity("3").at("2026-09-20T00:00:00Z").json())
+                .unionByName(raw(Instant.parse("2026-11-20T00:00:00Z"),
+                        event().id("x").quantity("30").at("2026-10-20T00:00:00Z").json()))
+                .localCheckpoint();
+        Recompute recompute = new Recompute(CONFIG.catalog());
+        Period september = Period.parse("2026-09");
+        Period october = Period.parse("2026-10");
+        java.time.Duration week = java.time.Duration.ofDays(7);
+
+        assertThat(quantities(recompute.lines(RankedRaw.forPeriod(raw, september, week), september))).containsExactly("3");
+        assertThat(quantities(recompute.lines(RankedRaw.forPeriod(raw, october, week), october))).containsExactly("30");
+        assertThat(RankedRaw.forPeriod(raw, october, week).conflictedIdentities(october)).isZero();
+        // The default horizon (90 days and 5 minutes) compares them: September bills the first, October nothing.
+        assertThat(quantities(recompute.lines(RankedRaw.forPeriod(raw, october, CONFIG.dedupHorizon()), october))).isEmpty();
+        assertThat(RankedRaw.forPeriod(raw, october, CONFIG.dedupHorizon()).conflictedIdentities(october)).isEqualTo(1);
+        assertThat(quantities(recompute.lines(RankedRaw.forPeriod(raw, september, CONFIG.dedupHorizon()), september)))
+                .containsExactly("3");
+    }
+
+    private static List<String> quantities(Dataset<Row> lines) {
+        return lines.select(Columns.QUANTITY).collectAsList().stream()
+                .map(row -> row.getDecimal(0).stripTrailingZeros().toPlainString()).toList();
     }
 
     @Test
