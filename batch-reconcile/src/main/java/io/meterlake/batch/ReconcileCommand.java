@@ -26,7 +26,9 @@ import java.util.function.Supplier;
             "Recompute a period's authoritative totals from raw_usage_events pinned at one Delta version,",
             "replace the period's rows of usage_aggregates_authoritative, and append the comparison with",
             "usage_aggregates_provisional, per key and window with the cause of each difference, to",
-            "reconciliation_report. The same table versions give the same output; a repeated run writes nothing.", "",
+            "reconciliation_report. The same table versions give the same output; a repeated run writes nothing.",
+            "It reads only the period and the dedup horizon on either side (reconcile.dedup-horizon, default",
+            "validation.max-event-age + validation.max-clock-skew): copies of one identity further apart are not compared.", "",
             "Causes: MATCH, CONFLICT (an identity received with different contents), DUPLICATE_ONLY_IN_BATCH,",
             "LATE_BEYOND_WATERMARK (arrived after the stream closed the window), NOT_YET_STREAMED."})
 public final class ReconcileCommand extends BatchCommand {

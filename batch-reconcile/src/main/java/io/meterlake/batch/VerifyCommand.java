@@ -26,7 +26,7 @@ import java.util.function.Supplier;
         description = {"Check a published period: hash, signature, append-only raw, and a recompute.", "",
             "Check a published revision: its stored lines hash to the signed content hash, the signature",
             "verifies with the public key, and recomputing the period from raw_usage_events at the recorded",
-            "version gives the same lines; the chain of every publish has no gap and every link verifies;",
+            "version with the recorded dedup horizon gives the same lines; the chain of every publish has no gap and every link verifies;",
             "with --receipt, the table still holds the revision the receipt proves (the latest one has no",
             "other witness). Exit 0 when all hold; exit 1 naming every mismatch otherwise."})
 public final class VerifyCommand extends BatchCommand {

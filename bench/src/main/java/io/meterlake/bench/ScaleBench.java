@@ -140,7 +140,7 @@ final class ScaleBench extends Benchmark {
             ingestedBack = size;
             long rawRows = warehouse.read(Tables.RAW_USAGE_EVENTS).count();
             if (!warm) {
-                progress("warming up the JVM: reconcile and verify once, unmeasured");
+                progress("warming up the JVM: one reconcile, unmeasured");
                 new ReconcileJob(spark, config).run(period, OptionalLong.empty());
                 warm = true;
             }

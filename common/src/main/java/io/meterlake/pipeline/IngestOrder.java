@@ -4,7 +4,6 @@ import io.meterlake.schema.Columns;
 import org.apache.spark.sql.Column;
 
 import java.util.Arrays;
-import java.util.List;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -13,8 +12,8 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.unhex;
 
 /**
- * The order in which records were received, one definition for both uses: the global deduplication
- * keeps the first record of an identity, and {@code LATEST} takes, among equal event times, the last.
+ * The order in which records were received, one definition for both uses: the deduplication keeps
+ * the first record of an identity, and {@code LATEST} takes, among equal event times, the last.
  *
  * <p>Ingest order is the ingest time, then the Kafka partition and offset, then the file (its
  * SHA-256) and line, each missing part sorting last; the payload hash breaks any remaining tie, so
@@ -32,14 +31,11 @@ public final class IngestOrder {
     private IngestOrder() {
     }
 
-    /** Sort columns in ingest order, first received first. */
-    public static List<Column> ascending() {
-        return List.of(col(Columns.INGESTED_AT).asc(), col(Columns.KAFKA_PARTITION).asc_nulls_last(),
-                col(Columns.KAFKA_OFFSET).asc_nulls_last(), unhex(col(Columns.FILE_SHA256)).asc_nulls_last(),
-                col(Columns.LINE_NUMBER).asc_nulls_last(), unhex(col(Columns.PAYLOAD_SHA256)).asc());
-    }
-
-    /** The same order as one comparable value ({@link Columns#INGEST_ORDER}): a struct without nulls. */
+    /**
+     * Ingest order as one comparable value ({@link Columns#INGEST_ORDER}): a struct without nulls,
+     * missing parts replaced by values that sort last. The dedup's window orders by it, first
+     * received first; {@code LATEST} takes the maximum.
+     */
     public static Column key() {
         return struct(col(Columns.INGESTED_AT),
                 coalesce(col(Columns.KAFKA_PARTITION), lit(Integer.MAX_VALUE)),

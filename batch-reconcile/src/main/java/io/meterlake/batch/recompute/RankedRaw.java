@@ -34,6 +34,7 @@ public final class RankedRaw implements AutoCloseable {
     private static final String RANK = "_rank";
     private static final String CONFLICTED = "_conflicted";
     private static final String IN_PERIOD = "_in_period";
+    private static final String CONTENT = "_content";
 
     private final Dataset<Row> rows;
 
@@ -94,18 +95,24 @@ public final class RankedRaw implements AutoCloseable {
      * {@code bounded}, identities without a record in the period ({@link #IN_PERIOD}) are dropped.
      */
     private static Dataset<Row> rank(Dataset<Row> rows, boolean bounded) {
+        // What the window shuffles and sorts, made small first: the ingest order as one struct (its
+        // hashes as 32 bytes, not 64 hex characters) and the content hash as bytes.
+        Dataset<Row> keyed = rows.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
+                col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
+                col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
+                IngestOrder.key().as(Columns.INGEST_ORDER), unhex(col(Columns.CONTENT_SHA256)).as(CONTENT),
+                bounded ? col(IN_PERIOD) : lit(true).as(IN_PERIOD));
         // The identity's 64-bit hash leads the partitioning so that the sort compares longs, not shared
         // string prefixes ("forge-", "evt-"); it refines nothing, as it is a function of the identity.
         WindowSpec identity = Window.partitionBy(xxhash64(col(Columns.SOURCE), col(Columns.EVENT_ID)),
-                col(Columns.SOURCE), col(Columns.EVENT_ID)).orderBy(IngestOrder.ascending().toArray(Column[]::new));
+                col(Columns.SOURCE), col(Columns.EVENT_ID)).orderBy(col(Columns.INGEST_ORDER));
         WindowSpec wholeIdentity = identity.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
-        Column content = unhex(col(Columns.CONTENT_SHA256));
-        Dataset<Row> ranked = rows.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
+        Dataset<Row> ranked = keyed.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
                 col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
                 col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
-                IngestOrder.key().as(Columns.INGEST_ORDER),
+                col(Columns.INGEST_ORDER),
                 row_number().over(identity).as(RANK),
-                min(content).over(wholeIdentity).notEqual(max(content).over(wholeIdentity)).as(CONFLICTED),
+                min(col(CONTENT)).over(wholeIdentity).notEqual(max(col(CONTENT)).over(wholeIdentity)).as(CONFLICTED),
                 bounded ? max(col(IN_PERIOD)).over(wholeIdentity).as(IN_PERIOD) : lit(true).as(IN_PERIOD));
         return ranked.where(col(IN_PERIOD)).drop(IN_PERIOD);
     }

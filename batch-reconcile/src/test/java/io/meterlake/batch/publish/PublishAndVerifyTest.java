@@ -92,6 +92,37 @@ class PublishAndVerifyTest extends SparkTestBase {
                 events);
     }
 
+    /**
+     * The header records the dedup horizon, and verify recomputes with it, not with today's setting:
+     * a conflicting first copy 10 days before October is compared under the default horizon, and a
+     * verifier configured with a 1-day horizon (which would bill the October copy) still agrees.
+     */
+    @Test
+    void verifyRecomputesWithTheHorizonTheHeaderRecords() {
+        append(event().id("x").quantity("100").at("2026-09-21T00:00:00Z").json());
+        append(event().id("x").quantity("1000").at("2026-10-05T00:00:00Z").json());
+
+        PublishResult published = publish(AFTER_GRACE, PublishMode.WHEN_READY);
+
+        assertThat(published.header().dedupHorizon()).hasValue(config.dedupHorizon());
+        assertThat(new String(published.header().chainRendering(), java.nio.charset.StandardCharsets.UTF_8))
+                .startsWith("meterlake-billing-period-header v2\n")
+                .contains("dedup_horizon_seconds=" + config.dedupHorizon().toSeconds() + "\n");
+        assertThat(published.lines()).containsExactly(invocations("7", 2));
+        MeterlakeConfig narrow = ConfigLoader.load(Optional.empty(), List.of(), Map.of("reconcile.dedup-horizon", "1d"))
+                .withWarehouse(config.warehouse());
+        assertThat(new VerifyJob(spark(), narrow).verify(OCTOBER, OptionalInt.empty(), KEY.getPublic()).mismatches())
+                .isEmpty();
+        // With a 1-day horizon the September copy is not compared, and October bills the other one.
+        MeterlakeConfig saved = config;
+        config = narrow;
+        try {
+            assertThat(publish(AFTER_GRACE, PublishMode.WHEN_READY).lines()).containsExactly(invocations("1007", 3));
+        } finally {
+            config = saved;
+        }
+    }
+
     @Test
     void publishesOnceAndAgainOnlyWhenRawChanges() {
         PublishResult first = publish(AFTER_GRACE, PublishMode.WHEN_READY);
