@@ -5,13 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 
 /**
  * The local stack's tenant front door ({@link TenantSqlGateway}) on 127.0.0.1, in a small JVM of its
@@ -36,14 +34,12 @@ public final class LocalTenantGateway {
     }
 
     public String jdbcUrl() {
-        return "jdbc:trino://" + HOST + ":" + port + "/" + LocalTrino.CATALOG + "/" + LocalTrino.SCHEMA;
+        return LocalTrino.jdbcUrl(port);
     }
 
     /** A JDBC connection through the front door as tenant user {@code user} (the local stack believes the name). */
     public Connection connect(String user) throws SQLException {
-        Properties properties = new Properties();
-        properties.setProperty("user", user);
-        return DriverManager.getConnection(jdbcUrl(), properties);
+        return LocalTrino.connect(port, user);
     }
 
     public Optional<ProcessHandle> process() {

@@ -88,14 +88,24 @@ public final class LocalTrino {
     }
 
     public String jdbcUrl() {
+        return jdbcUrl(port);
+    }
+
+    /** The JDBC URL of catalog {@value #CATALOG}, schema {@value #SCHEMA} on 127.0.0.1:{@code port} (Trino or the tenant front door). */
+    static String jdbcUrl(int port) {
         return "jdbc:trino://" + HOST + ":" + port + "/" + CATALOG + "/" + SCHEMA;
     }
 
     /** A JDBC connection as {@code user} (plain HTTP: the server trusts the name). */
     public Connection connect(String user) throws SQLException {
+        return connect(port, user);
+    }
+
+    /** A JDBC connection to {@link #jdbcUrl(int)} as {@code user}. */
+    static Connection connect(int port, String user) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", user);
-        return DriverManager.getConnection(jdbcUrl(), properties);
+        return DriverManager.getConnection(jdbcUrl(port), properties);
     }
 
     /** The server's process, if its pid file names a live one. */
