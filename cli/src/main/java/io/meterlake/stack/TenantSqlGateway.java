@@ -155,6 +155,9 @@ public final class TenantSqlGateway implements AutoCloseable {
             if ((method.equals("GET") || method.equals("DELETE")) && query.matches()
                     && user.equals(owners.get(query.group(1)))) {
                 forward(exchange, method, path, body, user);
+                if (method.equals("DELETE")) {
+                    owners.remove(query.group(1)); // a cancelled query is forgotten, as a finished one
+                }
                 return;
             }
             plain(exchange, 404, "not found");

@@ -67,7 +67,9 @@ public final class RankedRaw implements AutoCloseable {
         Instant from = period.start().minus(horizon);
         Instant to = period.end().plus(horizon);
         // One scan: the filter on event_date alone comes first, so that Delta prunes to the span's partitions.
-        return new RankedRaw(rank(raw.where(dates(from, to)).where(between(from, to)).select(billed())
+        java.time.LocalDate[] dates = partitionsRead(period, horizon);
+        return new RankedRaw(rank(raw.where(col(Columns.EVENT_DATE).between(java.sql.Date.valueOf(dates[0]),
+                        java.sql.Date.valueOf(dates[1]))).where(between(from, to)).select(billed())
                 .withColumn(IN_PERIOD, inPeriod(period)), true));
     }
 
@@ -115,12 +117,6 @@ public final class RankedRaw implements AutoCloseable {
                 min(col(CONTENT)).over(wholeIdentity).notEqual(max(col(CONTENT)).over(wholeIdentity)).as(CONFLICTED),
                 bounded ? max(col(IN_PERIOD)).over(wholeIdentity).as(IN_PERIOD) : lit(true).as(IN_PERIOD));
         return ranked.where(col(IN_PERIOD)).drop(IN_PERIOD);
-    }
-
-    /** The {@code event_date} partitions that can hold event times in {@code [from, to)}. */
-    private static Column dates(Instant from, Instant to) {
-        return col(Columns.EVENT_DATE).geq(lit(java.sql.Date.valueOf(utcDate(from))))
-                .and(col(Columns.EVENT_DATE).leq(lit(java.sql.Date.valueOf(utcDate(to.minusNanos(1000))))));
     }
 
     private static java.time.LocalDate utcDate(Instant instant) {
