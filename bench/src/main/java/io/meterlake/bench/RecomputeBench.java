@@ -42,17 +42,23 @@ import java.util.stream.Collectors;
 
 /**
  * {@code bench recompute}: {@code reconcile} of one period over a raw table of {@code --size} events,
- * against DuckDB computing the same dedup (first record per (source, event_id) in ingest order, over
- * the period and its dedup horizon) and per-period aggregation over the same Parquet files (the raw
- * table's live files at the same version). The two results must be equal to the last digit.
+ * against DuckDB doing the same work over the same Parquet files (the raw table's live files at the
+ * same version): the dedup over the period and its dedup horizon (first record per (source, event_id)
+ * in ingest order, and whether the identity came with more than one content), then the period's
+ * lines, its conflicted identities and its events per stream window (the report's authoritative
+ * side). The lines must be equal to the last digit, and the counts equal.
  */
 @Command(name = "recompute", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Nightly recompute: 'reconcile' vs DuckDB over the same raw Parquet files.", "",
             "Generates --size events into JSONL files, ingests them with the real file ingest, then times",
-            "reconcile of the main month and DuckDB's equivalent SQL over the table's live Parquet files;",
-            "their lines must match exactly."})
+            "reconcile of the main month and DuckDB's equivalent SQL over the table's live Parquet files",
+            "(the same dedup, lines, conflicted identities and windows); the lines must match exactly."})
 final class RecomputeBench extends Benchmark {
     private static final int EVENTS_PER_FILE = 1_000_000;
+    /** The columns reconcile reads of raw (RankedRaw's), which DuckDB reads and keeps too. */
+    private static final String COLUMNS = "source, event_id, event_time, subscription_id, entitlement_id,"
+            + " billing_account_id, plan, metric, unit, quantity, content_sha256, ingested_at, kafka_partition,"
+            + " kafka_offset, file_sha256, line_number, payload_sha256";
 
     @Option(names = "--size", defaultValue = "20000000", paramLabel = "<events>",
             description = "Events in the raw table (default: ${DEFAULT-VALUE}).")
@@ -101,14 +107,15 @@ final class RecomputeBench extends Benchmark {
         progress("DuckDB over the same Parquet files");
         List<String> parquet = liveFiles(spark, warehouse.path(Tables.RAW_USAGE_EVENTS), reconciled.rawTableVersion());
         started = System.nanoTime();
-        List<String> duck = duckDb(parquet, period, config);
+        DuckResult duck = duckDb(parquet, period, config);
         Duration duckTime = Duration.ofNanos(System.nanoTime() - started);
 
         List<String> ours = reconciled.lines().stream().map(Benchmark::key).sorted().toList();
-        boolean equal = ours.equals(duck);
+        long ourWindows = reconciled.causes().values().stream().mapToLong(ReconcileResult.CauseSummary::windows).sum();
+        boolean equal = ours.equals(duck.lines()) && reconciled.conflicts() == duck.conflicts() && ourWindows == duck.windows();
         List<Map<String, Object>> rows = new ArrayList<>();
         rows.add(row("Meterlake reconcile (Spark, local[*])", rawRows, reconcile, reconcile));
-        rows.add(row("DuckDB, same dedup + aggregation", rawRows, duckTime, reconcile));
+        rows.add(row("DuckDB, same dedup, lines, conflicts, windows", rawRows, duckTime, reconcile));
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("events_generated", size);
         parameters.put("raw_rows", rawRows);
@@ -118,6 +125,8 @@ final class RecomputeBench extends Benchmark {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("ratio_reconcile_to_duckdb", ratio(duckTime, reconcile));
         extra.put("lines", ours.size());
+        extra.put("conflicted_identities", reconciled.conflicts());
+        extra.put("report_windows", ourWindows);
         extra.put("totals_match", equal);
         PrintWriter out = spec.commandLine().getOut();
         if (!report(parameters, rows, extra, out)) {
@@ -130,8 +139,11 @@ final class RecomputeBench extends Benchmark {
                         String.format("%.2f", (Double) row.get("reconcile_ratio"))));
             }
             Output.table(out, List.of("engine", "raw rows", "seconds", "rows/s", "reconcile ÷ this"), table);
-            out.println("totals: " + (equal ? "identical, " + ours.size() + " lines" : "DIFFERENT: Meterlake " + ours.size()
-                    + " lines, DuckDB " + duck.size()));
+            out.println("totals: " + (equal ? "identical, " + ours.size() + " lines, " + duck.conflicts()
+                    + " conflicted identities, " + duck.windows() + " report windows"
+                    : "DIFFERENT: Meterlake " + ours.size() + " lines, " + reconciled.conflicts() + " conflicted identities, "
+                    + ourWindows + " report windows; DuckDB " + duck.lines().size() + ", " + duck.conflicts() + ", "
+                    + duck.windows()));
             out.println("results: " + file);
             out.flush();
         }
@@ -146,8 +158,17 @@ final class RecomputeBench extends Benchmark {
         return relative.stream().map(path -> root + "/" + URI.create(path).getPath()).toList();
     }
 
-    /** DuckDB's lines of {@code period}: the same dedup and aggregation as Recompute, in SQL. */
-    private static List<String> duckDb(List<String> files, Period period, MeterlakeConfig config) throws SQLException {
+    /** What DuckDB computed of a period: reconcile's outputs (the report's provisional side is empty here). */
+    private record DuckResult(List<String> lines, long conflicts, long windows) {
+    }
+
+    /**
+     * DuckDB's computation of {@code period}, the same work as reconcile's: the dedup over the same
+     * span (first record per identity in ingest order, and whether the identity came with more than
+     * one content), then the period's lines, its conflicted identities, and its events aggregated in
+     * the stream's windows (the authoritative side of the reconciliation report).
+     */
+    private static DuckResult duckDb(List<String> files, Period period, MeterlakeConfig config) throws SQLException {
         String fileList = files.stream().map(file -> "'" + file.replace("'", "''") + "'").collect(Collectors.joining(", "));
         StringBuilder quantity = new StringBuilder("CASE metric");
         for (Metric metric : config.catalog().metrics()) {
@@ -165,30 +186,47 @@ final class RecomputeBench extends Benchmark {
         Instant from = period.start().minus(config.dedupHorizon());
         Instant to = period.end().plus(config.dedupHorizon());
         java.time.LocalDate[] dates = io.meterlake.batch.recompute.RankedRaw.partitionsRead(period, config.dedupHorizon());
-        String sql = "WITH span AS (SELECT * FROM read_parquet([" + fileList + "], hive_partitioning = true)"
+        String inPeriod = "event_time >= TIMESTAMP '" + timestamp(period.start()) + "' AND event_time < TIMESTAMP '"
+                + timestamp(period.end()) + "'";
+        String records = "CREATE TEMP TABLE period_records AS"
+                + " WITH span AS (SELECT " + COLUMNS + " FROM read_parquet([" + fileList + "], hive_partitioning = true)"
                 + " WHERE event_date BETWEEN DATE '" + dates[0] + "' AND DATE '" + dates[1] + "'"
                 + " AND event_time >= TIMESTAMP '" + timestamp(from) + "' AND event_time < TIMESTAMP '" + timestamp(to) + "'),"
                 + " ranked AS (SELECT *, row_number() OVER (PARTITION BY source, event_id ORDER BY ingested_at,"
                 + " kafka_partition NULLS LAST, kafka_offset NULLS LAST, file_sha256 NULLS LAST, line_number NULLS LAST,"
-                + " payload_sha256) AS rank_in_identity FROM span)"
-                + " SELECT subscription_id, billing_account_id, plan, metric, unit, CAST(" + quantity + " AS DECIMAL(38, 9)),"
-                + " count(*) FROM ranked WHERE rank_in_identity = 1"
-                + " AND event_time >= TIMESTAMP '" + timestamp(period.start()) + "'"
-                + " AND event_time < TIMESTAMP '" + timestamp(period.end()) + "'"
+                + " payload_sha256) AS rank_in_identity, min(content_sha256) OVER identity <> max(content_sha256)"
+                + " OVER identity AS conflicted FROM span WINDOW identity AS (PARTITION BY source, event_id))"
+                + " SELECT " + COLUMNS + ", rank_in_identity, conflicted FROM ranked WHERE " + inPeriod + " AND (rank_in_identity = 1 OR conflicted)";
+        String lines = "SELECT subscription_id, billing_account_id, plan, metric, unit, CAST(" + quantity
+                + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1"
                 + " GROUP BY subscription_id, billing_account_id, plan, metric, unit";
-        List<String> lines = new ArrayList<>();
+        String conflicts = "SELECT count(*) FROM (SELECT DISTINCT source, event_id FROM period_records WHERE conflicted)";
+        long window = config.stream().window().toSeconds() * 1_000_000L;
+        String windows = "SELECT count(*) FROM (SELECT make_timestamp(epoch_us(event_time) // " + window + " * " + window
+                + ") AS window_start, subscription_id, entitlement_id, billing_account_id, metric, unit, CAST(" + quantity
+                + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1"
+                + " GROUP BY window_start, subscription_id, entitlement_id, billing_account_id, metric, unit)";
+        List<String> result = new ArrayList<>();
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
                 Statement statement = connection.createStatement()) {
             statement.execute("SET threads = " + Runtime.getRuntime().availableProcessors());
             statement.execute("SET TimeZone = 'UTC'");
-            try (ResultSet result = statement.executeQuery(sql)) {
-                while (result.next()) {
-                    lines.add(key(new BillingLine(result.getString(1), result.getString(2), result.getString(3),
-                            result.getString(4), result.getString(5), result.getBigDecimal(6), result.getLong(7))));
+            statement.execute(records);
+            try (ResultSet rows = statement.executeQuery(lines)) {
+                while (rows.next()) {
+                    result.add(key(new BillingLine(rows.getString(1), rows.getString(2), rows.getString(3),
+                            rows.getString(4), rows.getString(5), rows.getBigDecimal(6), rows.getLong(7))));
                 }
             }
+            return new DuckResult(result.stream().sorted().toList(), single(statement, conflicts), single(statement, windows));
         }
-        return lines.stream().sorted().toList();
+    }
+
+    private static long single(Statement statement, String sql) throws SQLException {
+        try (ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            return rows.getLong(1);
+        }
     }
 
     private static String timestamp(Instant instant) {

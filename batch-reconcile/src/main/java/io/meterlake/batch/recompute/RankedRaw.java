@@ -8,7 +8,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
-import org.apache.spark.storage.StorageLevel;
 
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -20,42 +19,52 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.unhex;
+import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 /**
- * A raw snapshot reduced to what billing reads, with the global deduplication computed once: one
- * window pass over each identity (source, event_id) in ingest order gives every record its rank
- * (1 is the event) and whether its identity arrived with more than one content.
+ * A raw snapshot reduced to what billing reads, with the global deduplication: of each identity
+ * (source, event_id), the first record in ingest order is the event, and an identity received with
+ * more than one content is conflicted. One window pass over each identity in ingest order gives every
+ * record of a period its flags; a period's results ({@link PeriodUsage}) read that pass once.
  *
  * <p>Ingest order is {@link IngestOrder}'s (each event keeps its place in it as
- * {@link Columns#INGEST_ORDER}, for {@code LATEST}). Pure: no clock, no reads beyond the snapshot the caller pinned.
+ * {@link Columns#INGEST_ORDER}, for {@code LATEST}). Pure: no clock, no reads beyond the snapshot the
+ * caller pinned. Lazy: nothing is computed until a result is collected.
  */
-public final class RankedRaw implements AutoCloseable {
-    private static final String RANK = "_rank";
-    private static final String CONFLICTED = "_conflicted";
-    private static final String IN_PERIOD = "_in_period";
+public final class RankedRaw {
+    /** The record is its identity's first in ingest order: an event. */
+    static final String EVENT = "_event";
+    /** The record's identity was received with more than one content. */
+    static final String CONFLICTED = "_conflicted";
+    /** The first record of a conflicted identity in the period: counts the identity once. */
+    static final String COUNTS_CONFLICT = "_counts_conflict";
     private static final String CONTENT = "_content";
 
-    private final Dataset<Row> rows;
+    private final Dataset<Row> input;
+    /** The only period {@link #forPeriod}'s span can answer for; null for the whole table. */
+    private final Period bound;
 
-    private RankedRaw(Dataset<Row> rows) {
-        this.rows = rows;
+    private RankedRaw(Dataset<Row> input, Period bound) {
+        this.input = input;
+        this.bound = bound;
     }
 
     /**
-     * Every record of {@code raw}, ranked over the whole table; lazy. Only for revisions published
-     * before the dedup horizon (their headers record none), and for tests that compare the bounded
-     * ranking with this one.
+     * Every record of {@code raw}, ranked over the whole table. Only for revisions published before
+     * the dedup horizon (their headers record none), and for tests that compare the bounded ranking
+     * with this one.
      */
     public static RankedRaw of(Dataset<Row> raw) {
-        return new RankedRaw(rank(raw.select(billed()), false));
+        return new RankedRaw(raw.select(billed()), null);
     }
 
     /**
      * The records {@code period} depends on, ranked: every record whose event time lies in the period,
      * and the records within {@code horizon} of it (event time in {@code [start - horizon, start)} or
-     * {@code [end, end + horizon)}) whose identity also has a record in the period. Reads only the
-     * {@code event_date} partitions of that span, in one scan; lazy.
+     * {@code [end, end + horizon)}): an earlier copy there decides which in-period copy is an event,
+     * and a conflicting one makes the identity conflicted. Reads only the {@code event_date} partitions
+     * of that span, in one scan.
      *
      * <p>Every copy of one event carries the same event time, so exact duplicates always lie in one
      * partition; only a conflicting copy (same identity, other content) can carry another time, and
@@ -68,9 +77,8 @@ public final class RankedRaw implements AutoCloseable {
         Instant to = period.end().plus(horizon);
         // One scan: the filter on event_date alone comes first, so that Delta prunes to the span's partitions.
         java.time.LocalDate[] dates = partitionsRead(period, horizon);
-        return new RankedRaw(rank(raw.where(col(Columns.EVENT_DATE).between(java.sql.Date.valueOf(dates[0]),
-                        java.sql.Date.valueOf(dates[1]))).where(between(from, to)).select(billed())
-                .withColumn(IN_PERIOD, inPeriod(period)), true));
+        return new RankedRaw(raw.where(col(Columns.EVENT_DATE).between(java.sql.Date.valueOf(dates[0]),
+                java.sql.Date.valueOf(dates[1]))).where(between(from, to)).select(billed()), period);
     }
 
     /**
@@ -93,30 +101,47 @@ public final class RankedRaw implements AutoCloseable {
     }
 
     /**
-     * One window pass per identity in ingest order: rank and whether its contents differ. With
-     * {@code bounded}, identities without a record in the period ({@link #IN_PERIOD}) are dropped.
+     * The records of {@code period} that its results read (its events, and its records of conflicted
+     * identities), each with {@link #EVENT}, {@link #CONFLICTED} and {@link #COUNTS_CONFLICT}; with a
+     * null period, every record, without {@link #COUNTS_CONFLICT}. One window pass per identity in
+     * ingest order, over every record of the snapshot (a first copy outside the period still decides).
      */
-    private static Dataset<Row> rank(Dataset<Row> rows, boolean bounded) {
+    Dataset<Row> records(Period period) {
+        if (bound != null && !bound.equals(period)) {
+            throw new IllegalArgumentException("ranked for " + bound + ", asked for " + period);
+        }
         // What the window shuffles and sorts, made small first: the ingest order as one struct (its
         // hashes as 32 bytes, not 64 hex characters) and the content hash as bytes.
-        Dataset<Row> keyed = rows.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
+        Dataset<Row> keyed = input.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
                 col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
                 col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
-                IngestOrder.key().as(Columns.INGEST_ORDER), unhex(col(Columns.CONTENT_SHA256)).as(CONTENT),
-                bounded ? col(IN_PERIOD) : lit(true).as(IN_PERIOD));
+                IngestOrder.key().as(Columns.INGEST_ORDER), unhex(col(Columns.CONTENT_SHA256)).as(CONTENT));
         // The identity's 64-bit hash leads the partitioning so that the sort compares longs, not shared
         // string prefixes ("forge-", "evt-"); it refines nothing, as it is a function of the identity.
         WindowSpec identity = Window.partitionBy(xxhash64(col(Columns.SOURCE), col(Columns.EVENT_ID)),
                 col(Columns.SOURCE), col(Columns.EVENT_ID)).orderBy(col(Columns.INGEST_ORDER));
         WindowSpec wholeIdentity = identity.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
-        Dataset<Row> ranked = keyed.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
-                col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-                col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
-                col(Columns.INGEST_ORDER),
-                row_number().over(identity).as(RANK),
-                min(col(CONTENT)).over(wholeIdentity).notEqual(max(col(CONTENT)).over(wholeIdentity)).as(CONFLICTED),
-                bounded ? max(col(IN_PERIOD)).over(wholeIdentity).as(IN_PERIOD) : lit(true).as(IN_PERIOD));
-        return ranked.where(col(IN_PERIOD)).drop(IN_PERIOD);
+        Column conflicted = min(col(CONTENT)).over(wholeIdentity).notEqual(max(col(CONTENT)).over(wholeIdentity));
+        Column event = row_number().over(identity).equalTo(1);
+        if (period == null) {
+            return keyed.select(columns(event.as(EVENT), conflicted.as(CONFLICTED)));
+        }
+        Column inPeriod = inPeriod(period);
+        Column firstInPeriod = min(when(inPeriod, col(Columns.INGEST_ORDER))).over(wholeIdentity);
+        return keyed.select(columns(event.as(EVENT), conflicted.as(CONFLICTED),
+                        firstInPeriod.equalTo(col(Columns.INGEST_ORDER)).as(COUNTS_CONFLICT)))
+                .where(inPeriod.and(col(EVENT).or(col(CONFLICTED))))
+                .withColumn(COUNTS_CONFLICT, col(CONFLICTED).and(col(COUNTS_CONFLICT)));
+    }
+
+    /** What a ranked record keeps, then {@code flags}. */
+    private static Column[] columns(Column... flags) {
+        java.util.List<Column> columns = new java.util.ArrayList<>(java.util.List.of(col(Columns.SOURCE),
+                col(Columns.EVENT_ID), col(Columns.EVENT_TIME), col(Columns.SUBSCRIPTION_ID),
+                col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC),
+                col(Columns.UNIT), col(Columns.QUANTITY), col(Columns.INGEST_ORDER)));
+        columns.addAll(java.util.List.of(flags));
+        return columns.toArray(Column[]::new);
     }
 
     private static java.time.LocalDate utcDate(Instant instant) {
@@ -127,39 +152,23 @@ public final class RankedRaw implements AutoCloseable {
         return col(Columns.EVENT_TIME).geq(lit(Timestamp.from(from))).and(col(Columns.EVENT_TIME).lt(lit(Timestamp.from(to))));
     }
 
-    /**
-     * Only the records {@code period}'s results read (its events, and every record of a conflicted
-     * identity), kept in memory and on disk for the several results computed from them.
-     */
-    public RankedRaw persistFor(Period period) {
-        return new RankedRaw(rows.where(col(RANK).equalTo(1).and(inPeriod(period)).or(col(CONFLICTED)))
-                .persist(StorageLevel.MEMORY_AND_DISK()));
-    }
-
     /** The events (first record of each identity) whose UTC event time lies in {@code period}. */
     public Dataset<Row> events(Period period) {
-        return rows.where(col(RANK).equalTo(1).and(inPeriod(period))).drop(RANK, CONFLICTED);
+        return records(period).where(col(EVENT)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT);
     }
 
-    /** Every record (first or not) of an identity received with different contents. */
+    /** Every record (first or not) of an identity received with different contents, of every period. */
     public Dataset<Row> conflictedRecords() {
-        return rows.where(col(CONFLICTED)).drop(RANK, CONFLICTED);
+        return records(bound).where(col(CONFLICTED)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT);
     }
 
     /** Conflicted identities with at least one record in {@code period}. */
     public long conflictedIdentities(Period period) {
-        return conflictedRecords().where(inPeriod(period)).select(col(Columns.SOURCE), col(Columns.EVENT_ID))
-                .distinct().count();
+        return records(period).where(col(COUNTS_CONFLICT)).count();
     }
 
     /** Events whose UTC event time lies in the period. */
     public static Column inPeriod(Period period) {
         return between(period.start(), period.end());
-    }
-
-    /** Releases what {@link #persistFor} kept. */
-    @Override
-    public void close() {
-        rows.unpersist();
     }
 }

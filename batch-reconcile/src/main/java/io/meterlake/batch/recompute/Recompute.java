@@ -12,7 +12,8 @@ import org.apache.spark.sql.Row;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
 
 /**
  * The authoritative computation of a billing period from the raw table, as a pure function of a raw
@@ -33,8 +34,8 @@ public final class Recompute {
 
     /** The period's lines: quantity and distinct event count per (subscription, account, plan, metric, unit). */
     public Dataset<Row> lines(RankedRaw raw, Period period) {
-        return aggregation.aggregate(raw.events(period).groupBy(col(Columns.SUBSCRIPTION_ID),
-                col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT)));
+        return aggregation.finish(PeriodUsage.aggregate(raw.events(period).groupBy(PeriodUsage.columns(PeriodUsage.LINE)),
+                aggregation.partials(lit(true))));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.meterlake.batch.reconcile;
 
+import io.meterlake.batch.recompute.PeriodUsage;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.config.MeterlakeConfig;
@@ -67,12 +68,12 @@ public final class ReconcileJob {
         String runId = computation(period, rawVersion) + version("/provisional-v", provisionalVersion)
                 + version("/progress-v", stream.progressTableVersion());
 
-        // One bounded ranking of raw feeds the lines, the report and the conflict count.
-        try (RankedRaw ranked = RankedRaw.forPeriod(raw, period, config.dedupHorizon()).persistFor(period)) {
-            List<BillingLine> lines = Recompute.collect(new Recompute(config.catalog()).lines(ranked, period));
+        // One bounded ranking of raw, aggregated once per window, feeds the lines, the report and the conflict count.
+        try (PeriodUsage usage = PeriodUsage.of(RankedRaw.forPeriod(raw, period, config.dedupHorizon()), period,
+                config.stream().window(), config.catalog())) {
+            List<BillingLine> lines = Recompute.collect(usage.lines());
             String contentSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), lines));
-            Dataset<Row> report = new Reconciliation(config.catalog(), config.stream().window())
-                    .compare(ranked, provisional, period, watermark)
+            Dataset<Row> report = Reconciliation.compare(usage, provisional, period, watermark)
                     .withColumn(Columns.PERIOD, lit(period.toString()))
                     .withColumn(Columns.RUN_ID, lit(runId))
                     .withColumn(Columns.RAW_TABLE_VERSION, lit(rawVersion))
@@ -94,7 +95,7 @@ public final class ReconcileJob {
                             Tables.USAGE_AGGREGATES_AUTHORITATIVE, Columns.PERIOD, period.toString());
                 }
                 return new ReconcileResult(period.toString(), runId, rawVersion, provisionalVersion, watermark, lines,
-                        contentSha256, summarize(report), ranked.conflictedIdentities(period), recorded);
+                        contentSha256, summarize(report), usage.conflictedIdentities(), recorded);
             } finally {
                 report.unpersist();
             }

@@ -1,9 +1,7 @@
 package io.meterlake.batch.reconcile;
 
-import io.meterlake.batch.recompute.RankedRaw;
-import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.batch.recompute.PeriodUsage;
 import io.meterlake.period.Period;
-import io.meterlake.pipeline.UsageAggregation;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import org.apache.spark.sql.Column;
@@ -11,20 +9,18 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 import java.sql.Timestamp;
-import java.time.Duration;
 import java.time.Instant;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
-import static org.apache.spark.sql.functions.window;
 
 /**
  * Provisional against authoritative, per (subscription, entitlement, metric, window) of a period, as
- * pure functions of pinned snapshots: the authoritative side is {@link RankedRaw}'s global
- * deduplication aggregated in the stream's own windows with the stream's own aggregation, so the two
- * sides differ only in input. Each row gets a {@link Cause}.
+ * pure functions of pinned snapshots: the authoritative side is {@link PeriodUsage}'s windows (the
+ * global deduplication aggregated in the stream's own windows with the stream's own aggregation), so
+ * the two sides differ only in input. Each row gets a {@link Cause}.
  */
 public final class Reconciliation {
     private static final String CONFLICTED = "_conflicted";
@@ -33,27 +29,15 @@ public final class Reconciliation {
     private static final String[] KEY = {Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC,
         Columns.WINDOW_START};
 
-    private final UsageAggregation aggregation;
-    private final String windowDuration;
-
-    /** {@code window}: the stream's window size ({@code stream.window}). */
-    public Reconciliation(MetricCatalog catalog, Duration window) {
-        this.aggregation = new UsageAggregation(catalog);
-        this.windowDuration = window.toSeconds() + " seconds";
-    }
-
-    /** Authoritative quantity and event count per key and window of the period. */
-    public Dataset<Row> authoritativeWindows(RankedRaw raw, Period period) {
-        return withWindowBounds(aggregation.aggregate(raw.events(period).groupBy(windowOf(), col(Columns.SUBSCRIPTION_ID),
-                col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.METRIC), col(Columns.UNIT))));
+    private Reconciliation() {
     }
 
     /**
-     * The report rows (without run columns) of {@code provisional} against {@code raw}'s period;
+     * The report rows (without run columns) of {@code provisional} against {@code usage}'s period;
      * {@code watermark} is the stream's, or null when no stream has run.
      */
-    public Dataset<Row> compare(RankedRaw raw, Dataset<Row> provisional, Period period, Instant watermark) {
-        Dataset<Row> authoritative = authoritativeWindows(raw, period);
+    public static Dataset<Row> compare(PeriodUsage usage, Dataset<Row> provisional, Period period, Instant watermark) {
+        Dataset<Row> authoritative = usage.windows();
         Dataset<Row> streamed = provisional.where(col(Columns.WINDOW_START).geq(lit(Timestamp.from(period.start())))
                 .and(col(Columns.WINDOW_START).lt(lit(Timestamp.from(period.end())))));
         Column joinKey = null;
@@ -70,7 +54,8 @@ public final class Reconciliation {
                         coalesce(col(PROVISIONAL + "." + Columns.EVENT_COUNT), lit(0L)).as(Columns.PROVISIONAL_EVENT_COUNT),
                         coalesce(col(AUTHORITATIVE + "." + Columns.EVENT_COUNT), lit(0L))
                                 .as(Columns.AUTHORITATIVE_EVENT_COUNT));
-        Dataset<Row> flagged = joined.join(conflictedWindows(raw), names(KEY), "left_outer");
+        Dataset<Row> flagged = joined.join(usage.conflictedWindows().withColumn(CONFLICTED, lit(true)), names(KEY),
+                "left_outer");
         Column zero = lit(java.math.BigDecimal.ZERO).cast(Tables.QUANTITY_TYPE);
         Column provisionalQuantity = coalesce(col(Columns.PROVISIONAL_QUANTITY), zero);
         Column authoritativeQuantity = coalesce(col(Columns.AUTHORITATIVE_QUANTITY), zero);
@@ -88,26 +73,6 @@ public final class Reconciliation {
                 .withColumn(Columns.DIFFERENCE, authoritativeQuantity.minus(provisionalQuantity).cast(Tables.QUANTITY_TYPE))
                 .withColumn(Columns.CAUSE, cause)
                 .drop(CONFLICTED);
-    }
-
-    /** Keys and windows holding any record (first or not) of an identity received with different contents. */
-    private Dataset<Row> conflictedWindows(RankedRaw raw) {
-        return withWindowBounds(raw.conflictedRecords()
-                .select(windowOf(), col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC)))
-                .select(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC),
-                        col(Columns.WINDOW_START))
-                .distinct()
-                .withColumn(CONFLICTED, lit(true));
-    }
-
-    private Column windowOf() {
-        return window(col(Columns.EVENT_TIME), windowDuration).as(Columns.WINDOW);
-    }
-
-    private static Dataset<Row> withWindowBounds(Dataset<Row> rows) {
-        return rows.withColumn(Columns.WINDOW_START, col(Columns.WINDOW + ".start"))
-                .withColumn(Columns.WINDOW_END, col(Columns.WINDOW + ".end"))
-                .drop(Columns.WINDOW);
     }
 
     /** Column names as the Scala sequence {@code Dataset.join} takes. */

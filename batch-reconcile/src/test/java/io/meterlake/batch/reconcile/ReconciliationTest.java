@@ -1,5 +1,6 @@
 package io.meterlake.batch.reconcile;
 
+import io.meterlake.batch.recompute.PeriodUsage;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
@@ -88,8 +89,7 @@ class ReconciliationTest extends SparkTestBase {
         // The stream's watermark has passed 2026-10-05 but not 2026-10-06T11:00.
         Instant watermark = Instant.parse("2026-10-06T00:00:00Z");
 
-        Dataset<Row> report = new Reconciliation(CONFIG.catalog(), Duration.ofHours(1))
-                .compare(RankedRaw.of(workload()), provisional, OCTOBER, watermark);
+        Dataset<Row> report = Reconciliation.compare(usage(), provisional, OCTOBER, watermark);
 
         assertThat(byWindow(report)).containsExactlyEntriesOf(new TreeMap<>(Map.of(
                 Instant.parse("2026-10-05T10:00:00Z"), List.of("MATCH", "3.000000000", "3.000000000", "0.000000000"),
@@ -105,8 +105,7 @@ class ReconciliationTest extends SparkTestBase {
 
     @Test
     void withoutAStreamNothingIsLateOnlyNotYetStreamed() {
-        Dataset<Row> report = new Reconciliation(CONFIG.catalog(), Duration.ofHours(1))
-                .compare(RankedRaw.of(workload()), provisional(), OCTOBER, null);
+        Dataset<Row> report = Reconciliation.compare(usage(), provisional(), OCTOBER, null);
 
         assertThat(byWindow(report).values()).extracting(cells -> cells.get(0))
                 .containsExactly("NOT_YET_STREAMED", "CONFLICT", "NOT_YET_STREAMED", "NOT_YET_STREAMED",
@@ -115,13 +114,16 @@ class ReconciliationTest extends SparkTestBase {
 
     @Test
     void authoritativeWindowsUseTheStreamsWindowsAndAggregation() {
-        Dataset<Row> windows = new Reconciliation(CONFIG.catalog(), Duration.ofHours(1))
-                .authoritativeWindows(RankedRaw.of(workload()), OCTOBER);
+        Dataset<Row> windows = usage().windows();
 
         assertThat(windows.count()).isEqualTo(5);
         Row late = windows.where(org.apache.spark.sql.functions.col(Columns.WINDOW_START)
                 .equalTo(Timestamp.from(Instant.parse("2026-10-05T13:00:00Z")))).first();
         assertThat(late.<BigDecimal>getAs(Columns.QUANTITY)).isEqualByComparingTo("7");
         assertThat(late.<Long>getAs(Columns.EVENT_COUNT)).isEqualTo(2L);
+    }
+
+    private PeriodUsage usage() {
+        return PeriodUsage.of(RankedRaw.of(workload()), OCTOBER, Duration.ofHours(1), CONFIG.catalog());
     }
 }

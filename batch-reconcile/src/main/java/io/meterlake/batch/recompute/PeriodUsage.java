@@ -1,0 +1,118 @@
+package io.meterlake.batch.recompute;
+
+import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.period.Period;
+import io.meterlake.pipeline.UsageAggregation;
+import io.meterlake.schema.Columns;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.RelationalGroupedDataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.window;
+
+/**
+ * A period's ranked records ({@link RankedRaw#records}) aggregated in one pass, at the finest grain
+ * the nightly results read: per stream window and (subscription, entitlement, billing account, plan,
+ * metric, unit), the events' parts ({@link UsageAggregation#partials}), whether a record of a
+ * conflicted identity lies there, and how many conflicted identities it counts. The period's lines,
+ * the reconciliation's windows and the conflict count all combine these parts (exactly: sums, maxima,
+ * counts), so the records are ranked and read once, and what is kept is a few rows per line and
+ * window instead of every event.
+ */
+public final class PeriodUsage implements AutoCloseable {
+    /** What a billing line is, per period. */
+    static final String[] LINE = {Columns.SUBSCRIPTION_ID, Columns.BILLING_ACCOUNT_ID, Columns.PLAN, Columns.METRIC,
+        Columns.UNIT};
+    /** What a reconciliation window is (the stream's provisional grain). */
+    private static final String[] WINDOW = {Columns.WINDOW_START, Columns.WINDOW_END, Columns.SUBSCRIPTION_ID,
+        Columns.ENTITLEMENT_ID, Columns.BILLING_ACCOUNT_ID, Columns.METRIC, Columns.UNIT};
+    private static final String CONFLICTED = "_conflicted";
+    private static final String CONFLICTS = "_conflicts";
+
+    private final UsageAggregation aggregation;
+    private final Dataset<Row> parts;
+
+    private PeriodUsage(UsageAggregation aggregation, Dataset<Row> parts) {
+        this.aggregation = aggregation;
+        this.parts = parts;
+    }
+
+    /**
+     * {@code raw}'s records of {@code period} in windows of {@code window} (the stream's
+     * {@code stream.window}), aggregated and kept in memory and on disk until {@link #close}.
+     */
+    public static PeriodUsage of(RankedRaw raw, Period period, Duration window, MetricCatalog catalog) {
+        UsageAggregation aggregation = new UsageAggregation(catalog);
+        Dataset<Row> records = raw.records(period)
+                .withColumn(Columns.WINDOW, window(col(Columns.EVENT_TIME), window.toSeconds() + " seconds"));
+        List<Column> parts = new ArrayList<>(aggregation.partials(col(RankedRaw.EVENT)));
+        parts.add(max(col(RankedRaw.CONFLICTED)).as(CONFLICTED));
+        parts.add(count(when(col(RankedRaw.COUNTS_CONFLICT), lit(1))).as(CONFLICTS));
+        return new PeriodUsage(aggregation, aggregate(records.groupBy(col(Columns.WINDOW + ".start").as(Columns.WINDOW_START),
+                        col(Columns.WINDOW + ".end").as(Columns.WINDOW_END), col(Columns.SUBSCRIPTION_ID),
+                        col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC),
+                        col(Columns.UNIT)), parts)
+                .persist(StorageLevel.MEMORY_AND_DISK()));
+    }
+
+    /** The period's lines: quantity and event count per (subscription, account, plan, metric, unit). */
+    public Dataset<Row> lines() {
+        return combined(LINE);
+    }
+
+    /**
+     * Quantity and event count per window and (subscription, entitlement, billing account, metric, unit),
+     * with {@link Columns#WINDOW_START} and {@link Columns#WINDOW_END}: what the stream aggregates.
+     */
+    public Dataset<Row> windows() {
+        return combined(WINDOW);
+    }
+
+    /**
+     * (subscription, entitlement, metric, window start) of every window holding a record (first or
+     * not) of an identity received with different contents; distinct.
+     */
+    public Dataset<Row> conflictedWindows() {
+        return parts.where(col(CONFLICTED)).select(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID),
+                col(Columns.METRIC), col(Columns.WINDOW_START)).distinct();
+    }
+
+    /** Conflicted identities with at least one record in the period. */
+    public long conflictedIdentities() {
+        Row total = parts.agg(sum(col(CONFLICTS))).first();
+        return total.isNullAt(0) ? 0 : total.getLong(0);
+    }
+
+    /** The parts of groups with events, combined per {@code keys} and finished. */
+    private Dataset<Row> combined(String... keys) {
+        return aggregation.finish(aggregate(parts.where(col(Columns.EVENT_COUNT).gt(0)).groupBy(columns(keys)),
+                aggregation.combine()));
+    }
+
+    static Dataset<Row> aggregate(RelationalGroupedDataset grouped, List<Column> aggregates) {
+        return grouped.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new));
+    }
+
+    static Column[] columns(String... names) {
+        return Arrays.stream(names).map(name -> col(name)).toArray(Column[]::new);
+    }
+
+    /** Releases the kept parts. */
+    @Override
+    public void close() {
+        parts.unpersist();
+    }
+}
