@@ -106,12 +106,18 @@ def refresh_trino(config, period):
     return _cli(config, "trino", "register")
 
 
+def dedup_audit(config, period):
+    """The whole raw table, not the period: identities whose copies the bounded recompute does not compare."""
+    return _batch(config, "dedup-audit", "--format", "json")
+
+
 NIGHTLY = {
     "wait_until_ready": wait_until_ready,
     "reconcile": reconcile,
     "publish": publish,
     "verify": verify,
     "refresh_trino": refresh_trino,
+    "dedup_audit": dedup_audit,
 }
 
 # --- meterlake_open_month_statements: daily, the month the day falls in -----------------------------

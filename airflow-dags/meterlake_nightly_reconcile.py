@@ -3,7 +3,7 @@
 One run per data interval of one UTC month (schedule @monthly; the run for October starts at
 November's first midnight). Tasks:
 
-    wait_until_ready >> reconcile >> [publish >> verify >> refresh_trino, check_drift]
+    wait_until_ready >> reconcile >> [publish >> verify >> refresh_trino, check_drift, dedup_audit]
 
 - wait_until_ready: a sensor polling ``periods ready --period P`` (exit 75 = not yet: the grace after
   the period's end and the stream's watermark), rescheduling itself every 30 min for up to 4 days.
@@ -16,6 +16,9 @@ November's first midnight). Tasks:
 - check_drift: fails (and so alerts through Airflow's failure notifications) when stream and batch
   disagree on more than ``drift_threshold`` of the period's events for causes that mean the stream
   counted wrong (meterlake_commands.drift). It does not block publishing: the batch is the authority.
+- dedup_audit: ``dedup-audit`` fails (and so alerts) when an identity's copies lie further apart in
+  event time than the dedup horizon, which no period's bounded recompute compares. It reads the whole
+  raw table (three columns), once a month, and does not block publishing either. Not retried.
 
 Settings come from the JSON Variable ``meterlake`` (defaults in meterlake_commands.DEFAULTS); no
 Variable or connection is read at parse time.
@@ -109,6 +112,8 @@ with DAG(
     verify = PythonOperator(task_id="verify", python_callable=_run_json, op_kwargs={"task": "verify"})
     refresh_trino = PythonOperator(task_id="refresh_trino", python_callable=_run, op_kwargs={"task": "refresh_trino"})
     check_drift = PythonOperator(task_id="check_drift", python_callable=_check_drift, retries=0)
+    dedup_audit = PythonOperator(task_id="dedup_audit", python_callable=_run_json, op_kwargs={"task": "dedup_audit"},
+                                 retries=0)
 
-    wait_until_ready >> reconcile >> [publish, check_drift]
+    wait_until_ready >> reconcile >> [publish, check_drift, dedup_audit]
     publish >> verify >> refresh_trino

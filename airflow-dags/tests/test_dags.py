@@ -150,7 +150,8 @@ class DagStructureTest(unittest.TestCase):
         self.assertEqual(dag["default_args"]["retry_delay"], timedelta(minutes=10))
         self.assertEqual(dag["default_args"]["execution_timeout"], timedelta(hours=2))
         self.assertEqual(NIGHTLY.edges, {("wait_until_ready", "reconcile"), ("reconcile", "publish"),
-                                         ("reconcile", "check_drift"), ("publish", "verify"),
+                                         ("reconcile", "check_drift"), ("reconcile", "dedup_audit"),
+                                         ("publish", "verify"),
                                          ("verify", "refresh_trino")})
         self.assertEqual(NIGHTLY.documented_edges(), NIGHTLY.edges)
 
@@ -160,6 +161,7 @@ class DagStructureTest(unittest.TestCase):
         self.assertEqual(NIGHTLY.task_argument("wait_until_ready", "poke_interval"), 1800)
         self.assertEqual(NIGHTLY.task_argument("wait_until_ready", "timeout"), 4 * 86400)
         self.assertEqual(NIGHTLY.task_argument("check_drift", "retries"), 0, "a drift alert is not retried")
+        self.assertEqual(NIGHTLY.task_argument("dedup_audit", "retries"), 0, "an audit finding is not retried")
 
     def test_statements_dag_is_as_documented(self):
         dag = STATEMENTS.dag
@@ -318,6 +320,9 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         self.assertEqual(published["reconcile_run_id"], report["run_id"], "publish signs what reconcile computed")
         verified = commands.run_json(argv["verify"], log=self.log.append)
         commands.run(argv["refresh_trino"], log=self.log.append)
+        audit = commands.run_json(argv["dedup_audit"], log=self.log.append)
+        self.assertEqual(audit["identities_beyond_horizon"], 0, audit["findings"])
+        self.assertEqual(audit["raw_table_version"], report["raw_table_version"])
         return report, drift, published, verified
 
     def test_the_dags_commands_run_reconcile_publish_verify_and_are_idempotent(self):

@@ -151,6 +151,11 @@ class RecomputeTest extends SparkTestBase {
         assertThat(RankedRaw.forPeriod(raw, october, CONFIG.dedupHorizon()).conflictedIdentities(october)).isEqualTo(1);
         assertThat(quantities(recompute.lines(RankedRaw.forPeriod(raw, september, CONFIG.dedupHorizon()), september)))
                 .containsExactly("3");
+        // Never silently: the audit of the whole table names the identity beyond a week, and nothing within 90 days.
+        assertThat(DedupAudit.beyondHorizon(raw, week)).containsExactly(new DedupAudit.Finding("forge-functions", "x", 2,
+                Instant.parse("2026-09-20T00:00:00Z"), Instant.parse("2026-10-20T00:00:00Z")));
+        assertThat(DedupAudit.beyondHorizon(raw, week).get(0).periods()).containsExactly("2026-09", "2026-10");
+        assertThat(DedupAudit.beyondHorizon(raw, CONFIG.dedupHorizon())).isEmpty();
     }
 
     private static List<String> quantities(Dataset<Row> lines) {
