@@ -132,5 +132,27 @@ class BatchEndToEndIT {
         assertThat(csv.get(0)).isEqualTo("period,revision,subscription_id,billing_account_id,plan,metric,unit,quantity,event_count");
         assertThat(csv).hasSize(revision2.size() + 1);
         assertThat(csv.subList(1, csv.size())).allSatisfy(line -> assertThat(line).startsWith("2026-10,2,"));
+
+        // A producer re-uses the first event's id for a new event in November. Within the default
+        // horizon (90 days) the copies are compared and the audit is clean; with a week's horizon no
+        // recompute compares them, and dedup-audit names the identity and the periods it may bill.
+        String id = first.replaceFirst("^.*\"event_id\":\"([^\"]+)\".*$", "$1");
+        String firstTime = first.replaceFirst("^.*\"event_time\":\"([^\"]+)\".*$", "$1");
+        Path reused = Files.writeString(dir.resolve("reused.jsonl"), first.replaceFirst("\"event_time\":\"[^\"]+\"",
+                "\"event_time\":\"2026-11-22T00:00:00Z\"") + "\n");
+        run(warehouse, 0, "ingest", reused.toString());
+        assertThat(run(warehouse, 0, "dedup-audit").out()).contains("every identity's copies lie within the horizon (90d5m)");
+        CommandLineTest.Run audit = run(warehouse, ExitCodes.FAILED, "--set", "reconcile.dedup-horizon=7d", "dedup-audit");
+        assertThat(audit.out()).contains("copies further apart than the horizon (7d)").contains(id);
+        JsonNode findings = json(run(warehouse, ExitCodes.FAILED, "--set", "reconcile.dedup-horizon=7d", "dedup-audit",
+                "--format", "json"));
+        JsonNode finding = java.util.stream.StreamSupport.stream(findings.get("findings").spliterator(), false)
+                .filter(node -> node.get("event_id").asText().equals(id)).findFirst().orElseThrow();
+        assertThat(finding.get("records").asLong()).isEqualTo(2);
+        assertThat(java.time.Instant.parse(finding.get("first_event_time").asText())).isEqualTo(java.time.Instant.parse(firstTime));
+        assertThat(finding.get("last_event_time").asText()).isEqualTo("2026-11-22T00:00:00Z");
+        assertThat(finding.get("periods").toString()).isEqualTo(firstTime.startsWith("2026-11") ? "[\"2026-11\"]"
+                : "[\"" + firstTime.substring(0, 7) + "\",\"2026-11\"]");
+        assertThat(findings.get("identities_beyond_horizon").asInt()).isEqualTo(findings.get("findings").size());
     }
 }
