@@ -332,6 +332,11 @@ public final class Warehouse {
 
     void create(String table, StructType schema, boolean appendOnly, String partitionColumn) {
         requireWritable();
+        if (exists(table)) {
+            // A read of its log, instead of Delta's create-if-not-exists (a transaction that checks and writes nothing).
+            addMissingColumns(table, schema);
+            return;
+        }
         DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).location(path(table)).addColumns(schema);
         if (table.equals(Tables.RAW_USAGE_EVENTS)) {
             builder = builder.property(LOG_RETENTION, RAW_LOG_RETENTION);
