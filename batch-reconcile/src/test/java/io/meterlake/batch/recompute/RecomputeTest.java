@@ -201,6 +201,17 @@ class RecomputeTest extends SparkTestBase {
             assertThat(line.<BigDecimal>getAs(Columns.QUANTITY)).as(partitions + " partitions")
                     .isEqualByComparingTo("30");
             assertThat(line.<Long>getAs(Columns.EVENT_COUNT)).isEqualTo(4L);
+            // Reconcile's path: parts per hourly window, combined into the line and into the windows.
+            try (PeriodUsage usage = PeriodUsage.of(RankedRaw.of(raw.repartition(partitions)), Period.parse("2026-10"),
+                    java.time.Duration.ofHours(1), catalog)) {
+                Row combined = usage.lines().first();
+                assertThat(combined.<BigDecimal>getAs(Columns.QUANTITY)).isEqualByComparingTo("30");
+                assertThat(combined.<Long>getAs(Columns.EVENT_COUNT)).isEqualTo(4L);
+                assertThat(usage.windows().orderBy(Columns.WINDOW_START).collectAsList())
+                        .extracting(row -> row.<BigDecimal>getAs(Columns.QUANTITY).stripTrailingZeros().toPlainString()
+                                + "/" + row.<Long>getAs(Columns.EVENT_COUNT))
+                        .containsExactly("99/1", "30/3");
+            }
         }
     }
 
@@ -231,5 +242,12 @@ class RecomputeTest extends SparkTestBase {
                 .hasMessageContaining("the line subscription sub-prem, account acct-1, plan premium, functions.invocations"
                         + " in count (2 events) exceeds decimal(38,9)")
                 .hasMessageNotContaining("kvs.reads");
+        // Reconcile's path: each day's part fits, their sum does not; the combined line is null too, never a part.
+        try (PeriodUsage usage = PeriodUsage.of(RankedRaw.of(raw), Period.parse("2026-10"), java.time.Duration.ofHours(1),
+                CONFIG.catalog())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Recompute.collect(usage.lines()))
+                    .hasMessageContaining("the line subscription sub-prem, account acct-1, plan premium, functions.invocations"
+                            + " in count (2 events) exceeds decimal(38,9)");
+        }
     }
 }
