@@ -74,11 +74,12 @@ class BenchSmokeIT {
      */
     @Test
     void scaleBenchmarkReadsTheSameWhateverLiesBeyondTheHorizon() throws IOException {
-        JsonNode result = run("scale", "--events-per-month", "1000", "--history", "0,3,4", "--results-dir",
+        // 3 and 4 only: the fresh table (0) shows nothing the ratio of 4 to 3 does not, and costs a round.
+        JsonNode result = run("scale", "--events-per-month", "1000", "--history", "3,4", "--results-dir",
                 results.toString(), "--format", "json");
 
         assertThat(result.get("bounded_equals_whole_table").booleanValue()).as(result.toString()).isTrue();
-        assertThat(result.get("results")).hasSize(9);
+        assertThat(result.get("results")).hasSize(6);
         assertThat(result.get("targets_compare_months")).extracting(JsonNode::asInt).containsExactly(3, 4);
         for (String command : List.of("reconcile", "verify")) {
             assertThat(result.get("targets").get(command).get("records_ratio").asDouble()).as(command)
