@@ -157,7 +157,10 @@ public final class RankedRaw {
         return records(period).where(col(EVENT)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT);
     }
 
-    /** Every record (first or not) of an identity received with different contents, of every period. */
+    /**
+     * Every record (first or not) of an identity received with different contents: of every period
+     * for {@link #of}, of its period for {@link #forPeriod}.
+     */
     public Dataset<Row> conflictedRecords() {
         return records(bound).where(col(CONFLICTED)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT);
     }
