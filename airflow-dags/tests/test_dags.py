@@ -270,8 +270,10 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
                        "--set", "stack.trino-port=%d" % _free_port(),
                        "--set", "stack.tenant-sql-port=%d" % _free_port()]
         java = str(Path(os.environ["JAVA_HOME"]) / "bin" / "java") if os.environ.get("JAVA_HOME") else "java"
+        # Short-lived JVMs on small data: the build's test options (METERLAKE_JAVA_OPTS, set by the pom for
+        # bin/meterlake too) go to the spark-submit driver as well.
         cls.settings = commands.settings({
-            "submit": [java, *OPENS, "-Duser.timezone=UTC", "-cp", str(SPARK_HOME / "jars") + "/*",
+            "submit": [java, *OPENS, *os.environ.get("METERLAKE_JAVA_OPTS", "").split(), "-Duser.timezone=UTC", "-cp", str(SPARK_HOME / "jars") + "/*",
                        "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]",
                        "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
                        "--properties-file", str(HOME / "conf" / "spark" / "nightly.conf"),

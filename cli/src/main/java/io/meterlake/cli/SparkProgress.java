@@ -13,8 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Reports the progress of long Spark stages on stderr: a line per running stage with more than one
- * task, at most every few seconds, so a large ingest never looks hung. Short jobs print nothing.
+ * Reports the progress of long Spark stages on stderr, at most every few seconds, so a large ingest
+ * never looks hung: the step (the job description the command set, e.g. "writing raw_usage_events"),
+ * how many parts of it are done, and the time since the command started. Short jobs print nothing.
  */
 final class SparkProgress extends SparkListener implements AutoCloseable {
     private static final long INTERVAL_MILLIS = 5_000;
@@ -24,6 +25,8 @@ final class SparkProgress extends SparkListener implements AutoCloseable {
     private final String label;
     private final Clock clock;
     private final Map<Integer, int[]> stages = new ConcurrentHashMap<>();
+    private final Map<Integer, String> steps = new ConcurrentHashMap<>();
+    private final long started;
     private final AtomicInteger reported = new AtomicInteger();
     private volatile long lastReport;
 
@@ -32,7 +35,8 @@ final class SparkProgress extends SparkListener implements AutoCloseable {
         this.err = err;
         this.label = label;
         this.clock = clock;
-        this.lastReport = clock.millis();
+        this.started = clock.millis();
+        this.lastReport = started;
     }
 
     /** Starts reporting for {@code label} until closed. */
@@ -45,6 +49,11 @@ final class SparkProgress extends SparkListener implements AutoCloseable {
     @Override
     public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
         stages.put(submitted.stageInfo().stageId(), new int[] {submitted.stageInfo().numTasks(), 0});
+        String description = submitted.properties() == null ? null
+                : submitted.properties().getProperty("spark.job.description");
+        // Delta describes its own jobs ("Delta: Compute snapshot for version: 0"): table bookkeeping.
+        steps.put(submitted.stageInfo().stageId(), description == null ? "working"
+                : description.startsWith("Delta:") ? "reading table state" : description);
     }
 
     @Override
@@ -60,7 +69,8 @@ final class SparkProgress extends SparkListener implements AutoCloseable {
         if (stage[0] > 1 && now - lastReport >= INTERVAL_MILLIS) {
             lastReport = now;
             reported.incrementAndGet();
-            err.println(label + ": stage " + taskEnd.stageId() + ", " + stage[1] + " of " + stage[0] + " tasks done");
+            err.println(label + ": " + steps.getOrDefault(taskEnd.stageId(), "working") + ", " + stage[1] + " of "
+                    + stage[0] + " parts done (" + (now - started) / 1000 + " s)");
             err.flush();
         }
     }
@@ -68,6 +78,7 @@ final class SparkProgress extends SparkListener implements AutoCloseable {
     @Override
     public void onStageCompleted(SparkListenerStageCompleted completed) {
         stages.remove(completed.stageInfo().stageId());
+        steps.remove(completed.stageInfo().stageId());
     }
 
     @Override

@@ -111,11 +111,19 @@ public final class Warehouse {
     public void writeProcessed(Dataset<Row> processed, String appId, long version, WritePin pin,
             Runnable betweenCommits) {
         String marker = pin.marker(appId, version);
-        appendIdempotent(io.meterlake.pipeline.EventPipeline.quarantined(processed), Tables.QUARANTINED_EVENTS, appId,
-                version, marker);
-        betweenCommits.run();
-        appendIdempotent(io.meterlake.pipeline.EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, appId,
-                version, marker);
+        // What progress reports (and the Spark UI shows) for the jobs of each step.
+        org.apache.spark.SparkContext context = spark.sparkContext();
+        try {
+            context.setJobDescription("validating, writing " + Tables.QUARANTINED_EVENTS);
+            appendIdempotent(io.meterlake.pipeline.EventPipeline.quarantined(processed), Tables.QUARANTINED_EVENTS,
+                    appId, version, marker);
+            betweenCommits.run();
+            context.setJobDescription("writing " + Tables.RAW_USAGE_EVENTS);
+            appendIdempotent(io.meterlake.pipeline.EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, appId,
+                    version, marker);
+        } finally {
+            context.setJobDescription(null);
+        }
     }
 
     /**
