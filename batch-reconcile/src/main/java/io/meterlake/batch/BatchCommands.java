@@ -10,12 +10,12 @@ import java.util.function.Supplier;
 
 /**
  * The batch layer's commands ({@code reconcile}, {@code publish}, {@code verify}, {@code periods},
- * {@code maintain}, {@code dedup-audit}),
+ * {@code maintain}, {@code dedup-audit}, {@code quarantine}),
  * added to {@code meterlake} and, under {@code spark-submit}, run by this class's {@code main}:
  * {@code --class io.meterlake.batch.BatchCommands app.jar reconcile --period 2026-10}.
  */
 @Command(name = "meterlake-batch", mixinStandardHelpOptions = true,
-        description = "The batch layer of Meterlake: reconcile, publish, verify, periods, maintain, dedup-audit.",
+        description = "The batch layer of Meterlake: reconcile, publish, verify, periods, maintain, dedup-audit, quarantine.",
         footer = {"", "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."})
 public final class BatchCommands implements Runnable {
     @CommandLine.Spec
@@ -38,6 +38,10 @@ public final class BatchCommands implements Runnable {
         commandLine.addSubcommand("periods", periods);
         commandLine.addSubcommand("maintain", new MaintainCommand(outerOptions, clock));
         commandLine.addSubcommand("dedup-audit", new DedupAuditCommand(outerOptions, clock));
+        CommandLine quarantine = new CommandLine(new QuarantineCommand());
+        quarantine.addSubcommand("list", new QuarantineCommand.ListRecords(outerOptions, clock));
+        quarantine.addSubcommand("replay", new QuarantineCommand.Replay(outerOptions, clock));
+        commandLine.addSubcommand("quarantine", quarantine);
     }
 
     @Override

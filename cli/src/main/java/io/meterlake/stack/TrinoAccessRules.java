@@ -45,7 +45,7 @@ public final class TrinoAccessRules {
 
     /** Tables and views whose rows carry {@code tenant_id}. */
     static final List<String> BY_TENANT = List.of(Tables.RAW_USAGE_EVENTS, Tables.QUARANTINED_EVENTS,
-            Tables.ENTITLEMENTS);
+            Tables.ENTITLEMENTS, Tables.QUARANTINE_RESOLUTIONS);
     /** Tables and views whose rows carry {@code subscription_id}. */
     static final List<String> BY_SUBSCRIPTION = List.of(Tables.USAGE_AGGREGATES_PROVISIONAL,
             Tables.USAGE_AGGREGATES_AUTHORITATIVE, Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIOD_LINES,

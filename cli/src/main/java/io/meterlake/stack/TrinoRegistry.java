@@ -29,7 +29,8 @@ public final class TrinoRegistry {
     /** Every Meterlake table, in the order they are registered. */
     static final List<String> TABLES = List.of(Tables.RAW_USAGE_EVENTS, Tables.QUARANTINED_EVENTS, Tables.ENTITLEMENTS,
             Tables.USAGE_AGGREGATES_PROVISIONAL, Tables.STREAM_PROGRESS, Tables.USAGE_AGGREGATES_AUTHORITATIVE,
-            Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES);
+            Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES,
+            Tables.QUARANTINE_RESOLUTIONS);
 
     private final LocalTrino trino;
 

@@ -206,7 +206,14 @@ public final class EventPipeline implements java.io.Serializable {
         Column content = to_json(struct(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.TENANT_ID),
                 col(Columns.APP_ID), col(Columns.METRIC), col(Columns.QUANTITY).cast("string"), col(Columns.UNIT),
                 unix_micros(col(Columns.EVENT_TIME)), coalesce(attributesInOrder, lit("[]"))));
-        Dataset<Row> accepted = processed.where(col(Columns.REASON).isNull())
+        // Records accepted on receipt have no lineage; a quarantine replay sets it before this.
+        Dataset<Row> lineage = processed;
+        for (String column : new String[] {Columns.REPLAYED_FROM, Columns.REPLAY_RUN_ID}) {
+            if (!Arrays.asList(lineage.columns()).contains(column)) {
+                lineage = lineage.withColumn(column, lit(null).cast(DataTypes.StringType));
+            }
+        }
+        Dataset<Row> accepted = lineage.where(col(Columns.REASON).isNull())
                 .withColumn(Columns.EVENT_DATE, to_date(col(Columns.EVENT_TIME)))
                 .withColumn(Columns.CONTENT_SHA256, sha2(content, 256))
                 .withColumn(Columns.PAYLOAD_SHA256, payloadSha256());

@@ -79,6 +79,24 @@ public final class Columns {
     /** Human explanation of the reason. */
     public static final String DETAIL = "detail";
 
+    // Quarantine replay (quarantine_resolutions, and the lineage of a replayed raw row).
+    /**
+     * A received record's position as one string, {@code file:<file_sha256>:<line>} or
+     * {@code kafka:<topic>:<partition>:<offset>}: the id of its quarantine row (see
+     * {@link io.meterlake.pipeline.RecordPosition}).
+     */
+    public static final String QUARANTINE_ID = "quarantine_id";
+    /** In raw: the {@link #QUARANTINE_ID} a replay accepted this row from; null for a row accepted on receipt. */
+    public static final String REPLAYED_FROM = "replayed_from";
+    /** The replay run that wrote a raw row or a resolution, {@code replay-<n>}. */
+    public static final String REPLAY_RUN_ID = "replay_run_id";
+    /** What a replay did with a quarantined record: {@code ACCEPTED} (now in raw) or {@code STILL_QUARANTINED}. */
+    public static final String OUTCOME = "outcome";
+    /** The reason a record was quarantined with on receipt. */
+    public static final String ORIGINAL_REASON = "original_reason";
+    /** When a replay run decided (its clock). */
+    public static final String RESOLVED_AT = "resolved_at";
+
     // Provisional aggregates.
     /** Inclusive start of an aggregation window, UTC. */
     public static final String WINDOW_START = "window_start";

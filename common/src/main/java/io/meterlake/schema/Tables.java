@@ -19,6 +19,7 @@ public final class Tables {
     public static final String RECONCILIATION_REPORT = "reconciliation_report";
     public static final String BILLING_PERIODS = "billing_periods";
     public static final String BILLING_PERIOD_LINES = "billing_period_lines";
+    public static final String QUARANTINE_RESOLUTIONS = "quarantine_resolutions";
 
     /** Quantities everywhere: exact, 9 fraction digits. */
     public static final DataType QUANTITY_TYPE = DataTypes.createDecimalType(38, 9);
@@ -90,6 +91,9 @@ public final class Tables {
         required(PAYLOAD, DataTypes.StringType),
         required(EVENT_TIME_UTC, DataTypes.TimestampNTZType),
         required(INGESTED_AT_UTC, DataTypes.TimestampNTZType),
+        // Lineage of a record a quarantine replay accepted (null for one accepted on receipt).
+        nullable(REPLAYED_FROM, DataTypes.StringType),
+        nullable(REPLAY_RUN_ID, DataTypes.StringType),
     });
 
     /**
@@ -118,6 +122,25 @@ public final class Tables {
         required(INGESTED_AT_UTC, DataTypes.TimestampNTZType),
         nullable(EVENT_TIME_UTC, DataTypes.TimestampNTZType),
         nullable(PAYLOAD_BYTES, DataTypes.BinaryType),
+    });
+
+    /**
+     * What each quarantine replay did with each record it re-ran: accepted into raw (the raw row's
+     * {@link Columns#REPLAYED_FROM} names the same quarantine row), or still quarantined, with the
+     * reason it has now. Append-only; the quarantine table itself is never rewritten.
+     */
+    public static final StructType RESOLUTION = new StructType(new StructField[] {
+        required(REPLAY_RUN_ID, DataTypes.StringType),
+        required(RESOLVED_AT, DataTypes.TimestampType),
+        required(QUARANTINE_ID, DataTypes.StringType),
+        required(ORIGINAL_REASON, DataTypes.StringType),
+        required(OUTCOME, DataTypes.StringType),
+        nullable(REASON, DataTypes.StringType),
+        nullable(DETAIL, DataTypes.StringType),
+        nullable(SOURCE, DataTypes.StringType),
+        nullable(EVENT_ID, DataTypes.StringType),
+        nullable(TENANT_ID, DataTypes.StringType),
+        required(INGESTED_AT, DataTypes.TimestampType),
     });
 
     /** Maps usage to money: half-open validity {@code [valid_from, valid_to)}, null valid_to is open. */

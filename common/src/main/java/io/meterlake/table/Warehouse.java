@@ -90,6 +90,12 @@ public final class Warehouse {
         create(Tables.BILLING_PERIOD_LINES, Tables.BILLING_PERIOD_LINE, true, null);
     }
 
+    /** Creates the table quarantine replays record their outcomes in, if absent. */
+    public void ensureReplayTables() {
+        ensureIngestTables();
+        create(Tables.QUARANTINE_RESOLUTIONS, Tables.RESOLUTION, true, null);
+    }
+
     /** Replaces the rows of {@code table} whose {@code column} equals {@code value} with {@code rows}, in one commit. */
     public void replaceWhere(Dataset<Row> rows, String table, String column, String value) {
         rows.write().format("delta").mode("overwrite")

@@ -121,7 +121,9 @@ public final class FileIngestJob {
     }
 
     private IngestReport report(String name, String sha256, boolean alreadyIngested) {
-        long accepted = warehouse.read(Tables.RAW_USAGE_EVENTS).where(col(Columns.FILE_SHA256).equalTo(sha256)).count();
+        // As the file's ingest left it: records a quarantine replay accepted later stay counted as quarantined.
+        long accepted = warehouse.read(Tables.RAW_USAGE_EVENTS).where(col(Columns.FILE_SHA256).equalTo(sha256)
+                .and(col(Columns.REPLAYED_FROM).isNull())).count();
         List<Row> reasons = warehouse.read(Tables.QUARANTINED_EVENTS).where(col(Columns.FILE_SHA256).equalTo(sha256))
                 .groupBy(col(Columns.REASON)).count().collectAsList();
         SortedMap<String, Long> quarantined = new TreeMap<>();

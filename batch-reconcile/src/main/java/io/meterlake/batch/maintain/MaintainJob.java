@@ -32,7 +32,8 @@ public final class MaintainJob {
     /** Tables in the order they are maintained: the evidence first. */
     static final List<String> TABLES = List.of(Tables.RAW_USAGE_EVENTS, Tables.QUARANTINED_EVENTS,
             Tables.USAGE_AGGREGATES_PROVISIONAL, Tables.STREAM_PROGRESS, Tables.USAGE_AGGREGATES_AUTHORITATIVE,
-            Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES, Tables.ENTITLEMENTS);
+            Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES, Tables.ENTITLEMENTS,
+            Tables.QUARANTINE_RESOLUTIONS);
 
     private final SparkSession spark;
     private final Warehouse warehouse;

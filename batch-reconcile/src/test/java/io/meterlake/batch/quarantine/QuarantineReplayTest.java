@@ -1,0 +1,169 @@
+package io.meterlake.batch.quarantine;
+
+import io.meterlake.batch.ingest.FileIngestJob;
+import io.meterlake.batch.ingest.IngestReport;
+import io.meterlake.batch.recompute.RankedRaw;
+import io.meterlake.batch.recompute.Recompute;
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.model.BillingLine;
+import io.meterlake.period.Period;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.table.Warehouse;
+import io.meterlake.testing.SparkTestBase;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+/**
+ * A new tenant's events arrive before its entitlement: quarantined UNATTRIBUTED, then replayed once it
+ * is loaded. Exactly once through a replay killed between its two appends; the time rules measure
+ * against the original ingest time; a record that is still invalid stays open.
+ */
+class QuarantineReplayTest extends SparkTestBase {
+    private static final Instant RECEIVED = Instant.parse("2026-11-02T00:00:00Z");
+    /** Replays happen weeks later: an event near the age limit on receipt is far beyond it by then. */
+    private static final Clock LATER = Clock.fixed(RECEIVED.plus(Duration.ofDays(30)), ZoneOffset.UTC);
+    private static final Period OCTOBER = Period.parse("2026-10");
+
+    @TempDir
+    Path dir;
+
+    private MeterlakeConfig config;
+    private Warehouse warehouse;
+    private String fileSha;
+
+    @BeforeEach
+    void ingestBeforeTheEntitlement() throws IOException {
+        config = ConfigLoader.load(Optional.empty(), List.of(), Map.of()).withWarehouse(dir.resolve("w").toString());
+        warehouse = new Warehouse(spark(), config.warehouse());
+        warehouse.replaceEntitlements(entitlements(spark(),
+                entitlement("e-acme", "sub-acme", "acct-1", "acme", "app-1", "standard", "2026-01-01T00:00:00Z", null)));
+        Instant nearAge = RECEIVED.minus(config.maxEventAge()).plus(Duration.ofHours(1));
+        Path file = Files.writeString(dir.resolve("usage.jsonl"), String.join("\n",
+                event().id("a1").tenant("acme").quantity("1").at("2026-10-10T00:00:00Z").json(),
+                event().id("n1").tenant("newco").quantity("10").at("2026-10-11T00:00:00Z").json(),
+                event().id("n2").tenant("newco").quantity("20").at("2026-10-12T00:00:00Z").json(),
+                event().id("n-old").tenant("newco").quantity("300").at(nearAge.toString()).json(),
+                event().id("n-bad").tenant("newco").quantity("-5").at("2026-10-13T00:00:00Z").json()) + "\n");
+        IngestReport report = new FileIngestJob(spark(), config, Clock.fixed(RECEIVED, ZoneOffset.UTC)).ingest(file.toString());
+        fileSha = report.sha256();
+        assertThat(report.accepted()).isEqualTo(1);
+        assertThat(report.quarantined()).containsEntry("UNATTRIBUTED", 3L).containsEntry("NEGATIVE_QUANTITY", 1L);
+    }
+
+    private QuarantineReplay replay(Runnable betweenCommits) {
+        return new QuarantineReplay(spark(), config, LATER, betweenCommits);
+    }
+
+    private QuarantineStatus.Conservation conservation() {
+        return QuarantineStatus.conservation(warehouse);
+    }
+
+    private List<String> replayedIds() {
+        return warehouse.read(Tables.RAW_USAGE_EVENTS).where(col(Columns.REPLAYED_FROM).isNotNull())
+                .orderBy(Columns.EVENT_ID).select(Columns.EVENT_ID).as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    }
+
+    @Test
+    void replaysOnceTheEntitlementIsLoadedAndNeverTwiceEvenIfKilledBetweenItsAppends() throws IOException {
+        // Before the entitlement: every record stays, and says why.
+        QuarantineReplay.Result early = replay(() -> { }).replay(QuarantineSelection.ALL, false, line -> { });
+        assertThat(early.runId()).isEqualTo("replay-0");
+        assertThat(early.accepted()).isZero();
+        assertThat(early.decisions()).extracting(QuarantineReplay.Decision::originalReason,
+                        QuarantineReplay.Decision::outcome, QuarantineReplay.Decision::reason, QuarantineReplay.Decision::records)
+                .containsExactly(tuple("NEGATIVE_QUANTITY", "STILL_QUARANTINED", "NEGATIVE_QUANTITY", 1L),
+                        tuple("UNATTRIBUTED", "STILL_QUARANTINED", "UNATTRIBUTED", 3L));
+        assertThat(conservation()).isEqualTo(new QuarantineStatus.Conservation(1, 4, 0, 0));
+
+        warehouse.replaceEntitlements(entitlements(spark(),
+                entitlement("e-acme", "sub-acme", "acct-1", "acme", "app-1", "standard", "2026-01-01T00:00:00Z", null),
+                entitlement("e-new", "sub-new", "acct-2", "newco", "app-1", "standard", "2026-01-01T00:00:00Z", null)));
+
+        // A dry run says what would happen and writes nothing.
+        long rawVersion = warehouse.version(Tables.RAW_USAGE_EVENTS);
+        QuarantineReplay.Result dry = replay(() -> { }).replay(
+                new QuarantineSelection(List.of("UNATTRIBUTED"), Optional.empty(), Optional.of("newco"), Optional.empty()),
+                true, line -> { });
+        assertThat(dry.dryRun()).isTrue();
+        assertThat(dry.accepted()).isEqualTo(3);
+        assertThat(warehouse.version(Tables.RAW_USAGE_EVENTS)).isEqualTo(rawVersion);
+
+        // Killed after its raw append: the records are in raw and no longer open, at once.
+        assertThatThrownBy(() -> replay(() -> {
+            throw new IllegalStateException("killed between the raw and the resolutions append");
+        }).replay(QuarantineSelection.ALL, false, line -> { })).hasMessageContaining("killed between");
+        assertThat(replayedIds()).containsExactly("n-old", "n1", "n2");
+        assertThat(conservation()).isEqualTo(new QuarantineStatus.Conservation(1, 4, 3, 3));
+        assertThat(conservation().holds()).isTrue();
+        assertThat(QuarantineStatus.select(warehouse, QuarantineSelection.ALL, QuarantineStatus.Status.open)
+                .select(Columns.EVENT_ID).as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+                .containsExactly("n-bad");
+
+        // The re-run records the stopped run's outcomes, then replays only what is still open.
+        QuarantineReplay.Result rerun = replay(() -> { }).replay(QuarantineSelection.ALL, false, line -> { });
+        assertThat(rerun.recovered()).isEqualTo(3);
+        assertThat(rerun.runId()).isEqualTo("replay-2");
+        assertThat(rerun.selected()).isEqualTo(1);
+        assertThat(rerun.accepted()).isZero();
+        assertThat(replayedIds()).containsExactly("n-old", "n1", "n2");
+        assertThat(conservation()).isEqualTo(new QuarantineStatus.Conservation(1, 4, 3, 3));
+        assertThat(warehouse.read(Tables.QUARANTINE_RESOLUTIONS).where(col(Columns.OUTCOME).equalTo("ACCEPTED"))
+                .select(Columns.REPLAY_RUN_ID, Columns.EVENT_ID).orderBy(Columns.EVENT_ID).collectAsList())
+                .extracting(row -> row.getString(0) + "/" + row.getString(1))
+                .containsExactly("replay-1/n-old", "replay-1/n1", "replay-1/n2");
+
+        // Replaying again adds nothing.
+        QuarantineReplay.Result again = replay(() -> { }).replay(QuarantineSelection.ALL, false, line -> { });
+        assertThat(again.accepted()).isZero();
+        assertThat(again.recovered()).isZero();
+        assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).count()).isEqualTo(4);
+
+        // Lineage: the original position and ingest time (so the age rule held: 'n-old' was on time then).
+        List<Row> lineage = warehouse.read(Tables.RAW_USAGE_EVENTS).where(col(Columns.EVENT_ID).equalTo("n1"))
+                .select(Columns.REPLAYED_FROM, Columns.REPLAY_RUN_ID, Columns.INGESTED_AT, Columns.SUBSCRIPTION_ID,
+                        Columns.LINE_NUMBER).collectAsList();
+        assertThat(lineage).hasSize(1);
+        assertThat(lineage.get(0).getString(0)).isEqualTo("file:" + fileSha + ":2");
+        assertThat(lineage.get(0).getString(1)).isEqualTo("replay-1");
+        assertThat(lineage.get(0).getTimestamp(2).toInstant()).isEqualTo(RECEIVED);
+        assertThat(lineage.get(0).getString(3)).isEqualTo("sub-new");
+
+        // Billed: the recompute counts the replayed events like any other.
+        long version = warehouse.version(Tables.RAW_USAGE_EVENTS);
+        List<BillingLine> lines = Recompute.collect(new Recompute(config.catalog()).lines(RankedRaw.forPeriod(
+                warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, version), OCTOBER, config.dedupHorizon()), OCTOBER));
+        assertThat(lines).extracting(BillingLine::subscriptionId, BillingLine::quantity, BillingLine::eventCount)
+                .contains(tuple("sub-new", new BigDecimal("30.000000000"), 2L));
+
+        // The file's ingest report is as it was: one accepted on receipt, the rest quarantined then.
+        Path file = dir.resolve("usage.jsonl");
+        IngestReport repeated = new FileIngestJob(spark(), config, LATER).ingest(file.toString());
+        assertThat(repeated.alreadyIngested()).isTrue();
+        assertThat(repeated.accepted()).isEqualTo(1);
+        assertThat(repeated.records()).isEqualTo(5);
+    }
+}
