@@ -101,6 +101,17 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--truth-out", required = true, paramLabel = "<F.json>", description = "Expected counts and totals.")
     Path truthOut;
 
+    @Option(names = "--late-entitlements", defaultValue = "0", paramLabel = "<K>",
+            description = {"The last K tenants' entitlements arrive after their events (default: ${DEFAULT-VALUE}):",
+                "load --early-entitlements-out first and their events are quarantined UNATTRIBUTED; load",
+                "--entitlements-out and 'quarantine replay' bills them. The truth's lines are the state after the",
+                "replay; its before_late_entitlements says what the ingest against the early ones gives."})
+    int lateEntitlements;
+
+    @Option(names = "--early-entitlements-out", paramLabel = "<F.csv>",
+            description = "With --late-entitlements: the entitlements known when the events arrive.")
+    Path earlyEntitlementsOut;
+
     @Mixin
     FormatOption format;
 
@@ -117,12 +128,16 @@ final class GenerateCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "give the span either as --period or as --start and --days, not both");
         }
+        if ((lateEntitlements > 0) != (earlyEntitlementsOut != null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--late-entitlements K (K > 0) and --early-entitlements-out <F.csv> go together");
+        }
         Period month = span(period, root.clock().instant());
         WorkloadSpec spec = new WorkloadSpec(events, seed, tenants, start == null ? month.start() : parseStart(start),
-                days == null ? month.days() : days, duplicateRate, conflictRate, lateRate, invalidRate);
-        Truth truth = out != null ? generate(spec, root, out, entitlementsOut, truthOut)
+                days == null ? month.days() : days, duplicateRate, conflictRate, lateRate, invalidRate, lateEntitlements);
+        Truth truth = out != null ? generate(spec, root, out, entitlementsOut, truthOut, earlyEntitlementsOut)
                 : generate(spec, root, bootstrapServers, topic != null ? topic : root.config().kafka().topic(),
-                        entitlementsOut, truthOut);
+                        entitlementsOut, truthOut, earlyEntitlementsOut);
         if (format.json()) {
             Output.json(root.out(), TruthJson.toJson(truth));
         } else {
@@ -133,6 +148,11 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** Writes the events to {@code out}, plus the entitlements and the truth. */
     static Truth generate(WorkloadSpec spec, MeterlakeCommand root, Path out, Path entitlementsOut, Path truthOut) {
+        return generate(spec, root, out, entitlementsOut, truthOut, null);
+    }
+
+    private static Truth generate(WorkloadSpec spec, MeterlakeCommand root, Path out, Path entitlementsOut,
+            Path truthOut, Path earlyEntitlementsOut) {
         createParents(out);
         try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             return generate(spec, root, line -> {
@@ -142,7 +162,7 @@ final class GenerateCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-            }, entitlementsOut, truthOut);
+            }, entitlementsOut, truthOut, earlyEntitlementsOut);
         } catch (IOException | UncheckedIOException e) {
             throw MeterlakeException.badInput("cannot write " + out + " (" + e.getMessage() + ")",
                     "check that the path is writable");
@@ -152,15 +172,20 @@ final class GenerateCommand implements Callable<Integer> {
     /** Sends the events to Kafka (fails within seconds if it is unreachable), plus the entitlements and the truth. */
     static Truth generate(WorkloadSpec spec, MeterlakeCommand root, String bootstrapServers, String topic,
             Path entitlementsOut, Path truthOut) {
+        return generate(spec, root, bootstrapServers, topic, entitlementsOut, truthOut, null);
+    }
+
+    private static Truth generate(WorkloadSpec spec, MeterlakeCommand root, String bootstrapServers, String topic,
+            Path entitlementsOut, Path truthOut, Path earlyEntitlementsOut) {
         try (EventProducer producer = EventProducer.open(bootstrapServers, topic)) {
-            Truth truth = generate(spec, root, producer::send, entitlementsOut, truthOut);
+            Truth truth = generate(spec, root, producer::send, entitlementsOut, truthOut, earlyEntitlementsOut);
             producer.flush();
             return truth;
         }
     }
 
     private static Truth generate(WorkloadSpec spec, MeterlakeCommand root, Consumer<String> events,
-            Path entitlementsOut, Path truthOut) {
+            Path entitlementsOut, Path truthOut, Path earlyEntitlementsOut) {
         WorkloadGenerator generator = new WorkloadGenerator(spec, root.config(), root.clock().instant());
         createParents(entitlementsOut, truthOut);
         ProduceCommand.Progress progress = new ProduceCommand.Progress(root, "generate");
@@ -168,17 +193,25 @@ final class GenerateCommand implements Callable<Integer> {
             events.accept(line);
             progress.tick();
         });
-        List<String> csv = new ArrayList<>();
-        csv.add(String.join(",", EntitlementsCsv.HEADER));
-        generator.entitlements().stream().map(Entitlement::toCsv).forEach(csv::add);
-        try {
-            Files.write(entitlementsOut, csv, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot write " + entitlementsOut + " (" + e.getMessage() + ")",
-                    "check that the path is writable");
+        writeEntitlements(generator.entitlements(), entitlementsOut);
+        if (earlyEntitlementsOut != null) {
+            createParents(earlyEntitlementsOut);
+            writeEntitlements(generator.earlyEntitlements(), earlyEntitlementsOut);
         }
         TruthJson.write(truth, truthOut);
         return truth;
+    }
+
+    private static void writeEntitlements(List<Entitlement> entitlements, Path file) {
+        List<String> csv = new ArrayList<>();
+        csv.add(String.join(",", EntitlementsCsv.HEADER));
+        entitlements.stream().map(Entitlement::toCsv).forEach(csv::add);
+        try {
+            Files.write(file, csv, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw MeterlakeException.badInput("cannot write " + file + " (" + e.getMessage() + ")",
+                    "check that the path is writable");
+        }
     }
 
     private static void printSummary(MeterlakeCommand root, WorkloadSpec spec, Truth truth) {
@@ -189,6 +222,11 @@ final class GenerateCommand implements Callable<Integer> {
         rows.put("exact duplicates", Long.toString(truth.duplicates()));
         rows.put("conflicting duplicates", Long.toString(truth.conflicts()));
         truth.quarantined().forEach((reason, n) -> rows.put("quarantined " + reason, Long.toString(n)));
+        if (truth.beforeLateEntitlements() != null) {
+            rows.put("accepted before the late entitlements", Long.toString(truth.beforeLateEntitlements().accepted()));
+            rows.put("UNATTRIBUTED before the late entitlements",
+                    Long.toString(truth.beforeLateEntitlements().quarantined().getOrDefault("UNATTRIBUTED", 0L)));
+        }
         rows.put("expected billing lines", Long.toString(truth.lines().size()));
         Output.table(root.out(), List.of("generated", "value"),
                 rows.entrySet().stream().map(e -> List.of(e.getKey(), e.getValue())).toList());

@@ -13,9 +13,21 @@ import java.util.SortedMap;
  * @param duplicates  exact re-sends of an accepted event
  * @param conflicts   re-sends of an accepted event's identity with other content (the first wins)
  * @param lines       expected billing lines per (period, subscription, plan, metric) after deduplication
+ * @param beforeLateEntitlements with late-entitlement tenants: what an ingest against the early
+ *                    entitlements gives (their events UNATTRIBUTED); null without. The other fields
+ *                    are the state with every entitlement loaded (after a replay).
  */
 public record Truth(long records, long accepted, SortedMap<String, Long> quarantined, long duplicates,
-        long conflicts, List<Line> lines) {
+        long conflicts, List<Line> lines, Early beforeLateEntitlements) {
+
+    public Truth(long records, long accepted, SortedMap<String, Long> quarantined, long duplicates, long conflicts,
+            List<Line> lines) {
+        this(records, accepted, quarantined, duplicates, conflicts, lines, null);
+    }
+
+    /** Accepted and quarantined records of an ingest against the early entitlements. */
+    public record Early(long accepted, SortedMap<String, Long> quarantined) {
+    }
 
     /** One expected billing line; {@code period} is the UTC calendar month {@code YYYY-MM}. */
     public record Line(String period, String subscriptionId, String billingAccountId, String plan, String metric,

@@ -35,6 +35,12 @@ public final class TruthJson {
         truth.quarantined().forEach(quarantined::put);
         root.put("duplicates", truth.duplicates());
         root.put("conflicts", truth.conflicts());
+        if (truth.beforeLateEntitlements() != null) {
+            ObjectNode early = root.putObject("before_late_entitlements");
+            early.put("accepted", truth.beforeLateEntitlements().accepted());
+            ObjectNode earlyQuarantined = early.putObject("quarantined");
+            truth.beforeLateEntitlements().quarantined().forEach(earlyQuarantined::put);
+        }
         ArrayNode lines = root.putArray("lines");
         for (Truth.Line line : truth.lines()) {
             lines.addObject()
@@ -61,11 +67,10 @@ public final class TruthJson {
     public static Truth read(Path file) {
         try {
             JsonNode root = MAPPER.readTree(file.toFile());
-            TreeMap<String, Long> quarantined = new TreeMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.get("quarantined").fields(); it.hasNext();) {
-                Map.Entry<String, JsonNode> entry = it.next();
-                quarantined.put(entry.getKey(), entry.getValue().longValue());
-            }
+            TreeMap<String, Long> quarantined = counts(root.get("quarantined"));
+            JsonNode before = root.get("before_late_entitlements");
+            Truth.Early early = before == null ? null
+                    : new Truth.Early(before.get("accepted").longValue(), counts(before.get("quarantined")));
             List<Truth.Line> lines = new ArrayList<>();
             for (JsonNode line : root.get("lines")) {
                 lines.add(new Truth.Line(line.get("period").textValue(), line.get("subscription_id").textValue(),
@@ -75,9 +80,18 @@ public final class TruthJson {
                         line.get("event_count").longValue()));
             }
             return new Truth(root.get("records").longValue(), root.get("accepted").longValue(), quarantined,
-                    root.get("duplicates").longValue(), root.get("conflicts").longValue(), lines);
+                    root.get("duplicates").longValue(), root.get("conflicts").longValue(), lines, early);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static TreeMap<String, Long> counts(JsonNode node) {
+        TreeMap<String, Long> counts = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            counts.put(entry.getKey(), entry.getValue().longValue());
+        }
+        return counts;
     }
 }

@@ -77,6 +77,8 @@ public final class WorkloadGenerator {
     private long accepted;
     private long duplicates;
     private long conflicts;
+    /** Accepted records (duplicates included) of the late-entitlement tenants. */
+    private long lateTenantRecords;
 
     /**
      * @param now the earliest ingest time, on the clock that will stamp the workload's ingest time
@@ -132,6 +134,30 @@ public final class WorkloadGenerator {
         return List.copyOf(entitlements);
     }
 
+    /** The entitlements loaded before the events arrive: all but the late-entitlement tenants'. */
+    public List<Entitlement> earlyEntitlements() {
+        return entitlements.stream().filter(e -> !lateTenant(e.tenantId())).toList();
+    }
+
+    /** The last {@code lateEntitlementTenants} tenants (never tenant-001, whose plan change and overlap stay). */
+    private boolean lateTenant(String tenant) {
+        if (!tenant.startsWith("tenant-") || tenant.equals(overlapTenant)) {
+            return false;
+        }
+        try {
+            return Integer.parseInt(tenant.substring("tenant-".length())) > spec.tenants() - spec.lateEntitlementTenants();
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private void counted(ValidEvent event) {
+        accepted++;
+        if (lateTenant(event.tenantId())) {
+            lateTenantRecords++;
+        }
+    }
+
     /** Writes every record to {@code sink}, in send order, and returns the truth. Call once. */
     public Truth generate(Consumer<String> sink) {
         SplittableRandom random = new SplittableRandom(spec.seed());
@@ -154,13 +180,13 @@ public final class WorkloadGenerator {
                 ValidEvent original = recent.get(random.nextInt(recent.size()));
                 line = original.json();
                 duplicates++;
-                accepted++;
+                counted(original);
             } else if (draw < spec.invalidRate() + spec.duplicateRate() + spec.conflictRate() && !recent.isEmpty()) {
                 ValidEvent original = recent.get(random.nextInt(recent.size()));
                 ValidEvent conflicting = original.withQuantity(original.quantity().add(BigDecimal.ONE));
                 line = conflicting.json();
                 conflicts++;
-                accepted++;
+                counted(conflicting);
             } else {
                 // Event times advance with the record index, as a live stream's would; late ones fall days behind.
                 long position = (long) ((double) records / spec.events() * span);
@@ -178,7 +204,7 @@ public final class WorkloadGenerator {
     }
 
     private String accept(ValidEvent event, SplittableRandom random, List<ValidEvent> recent) {
-        accepted++;
+        counted(event);
         if (seenIdentities.add(event.source() + "\u0000" + event.eventId())) {
             Entitlement entitlement = entitlements.stream()
                     .filter(e -> e.covers(event.tenantId(), event.appId(), event.time()))
@@ -206,7 +232,15 @@ public final class WorkloadGenerator {
             result.add(new Truth.Line(accumulator.period, accumulator.subscription, accumulator.account,
                     accumulator.plan, accumulator.metric, accumulator.unit, accumulator.value.setScale(9), accumulator.count));
         }
-        return new Truth(records, accepted, quarantined, duplicates, conflicts, result);
+        Truth.Early early = null;
+        if (spec.lateEntitlementTenants() > 0) {
+            TreeMap<String, Long> before = new TreeMap<>(quarantined);
+            if (lateTenantRecords > 0) {
+                before.merge(ReasonCode.UNATTRIBUTED.name(), lateTenantRecords, Long::sum);
+            }
+            early = new Truth.Early(accepted - lateTenantRecords, before);
+        }
+        return new Truth(records, accepted, quarantined, duplicates, conflicts, result, early);
     }
 
     private void buildEntitlements() {

@@ -9,11 +9,25 @@ import java.time.Instant;
  * What to generate: {@code events} records over {@code days} days from {@code start}, for
  * {@code tenants} tenants, with the given shares of duplicates, conflicting duplicates, late
  * (out-of-order) events and invalid records. The same spec and reference day give the same bytes.
+ *
+ * <p>{@code lateEntitlementTenants}: how many tenants (the last ones) have their entitlements loaded
+ * only after their events arrived, as a new customer's often are: their events are quarantined
+ * UNATTRIBUTED until a replay (see {@link WorkloadGenerator#earlyEntitlements}).
  */
 public record WorkloadSpec(long events, long seed, int tenants, Instant start, int days, double duplicateRate,
-        double conflictRate, double lateRate, double invalidRate) {
+        double conflictRate, double lateRate, double invalidRate, int lateEntitlementTenants) {
+
+    public WorkloadSpec(long events, long seed, int tenants, Instant start, int days, double duplicateRate,
+            double conflictRate, double lateRate, double invalidRate) {
+        this(events, seed, tenants, start, days, duplicateRate, conflictRate, lateRate, invalidRate, 0);
+    }
 
     public WorkloadSpec {
+        if (lateEntitlementTenants < 0 || lateEntitlementTenants >= tenants) {
+            throw MeterlakeException.badInput("--late-entitlements must be between 0 and the tenants less one ("
+                    + (tenants - 1) + "), got " + lateEntitlementTenants,
+                    "pass fewer late tenants or more --tenants (the first tenant's entitlements are always loaded)");
+        }
         if (events < 1) {
             throw MeterlakeException.badInput("--events must be at least 1, got " + events, "pass a positive count");
         }

@@ -50,6 +50,46 @@ class WorkloadGeneratorTest {
     }
 
     @Test
+    void lateEntitlementTenantsAreUnattributedUntilTheirEntitlementsArrive() {
+        WorkloadSpec late = new WorkloadSpec(3_000, 7, 4, START, 31, 0.05, 0.01, 0.02, 0.03, 2);
+        WorkloadGenerator generator = new WorkloadGenerator(late, CONFIG, NOW);
+        List<String> lines = new ArrayList<>();
+        Truth truth = generator.generate(lines::add);
+        Truth[] onTime = new Truth[1];
+        generate(spec(3_000, 7), onTime);
+
+        assertThat(generator.entitlements()).extracting(Entitlement::tenantId).contains("tenant-003", "tenant-004");
+        assertThat(generator.earlyEntitlements()).extracting(Entitlement::tenantId)
+                .doesNotContain("tenant-003", "tenant-004").contains("tenant-001", "tenant-002");
+        // Counted from the records themselves: every line of a late tenant is a valid event or a re-send.
+        long lateRecords = lines.stream().filter(line -> line.contains("\"tenant_id\":\"tenant-003\"")
+                || line.contains("\"tenant_id\":\"tenant-004\"")).count();
+        assertThat(lateRecords).isPositive();
+        // After the replay: as if every entitlement had been there (the same workload, the same truth).
+        assertThat(truth.lines()).isEqualTo(onTime[0].lines());
+        assertThat(truth.accepted()).isEqualTo(onTime[0].accepted());
+        assertThat(onTime[0].beforeLateEntitlements()).isNull();
+        // Before: the late tenants' records are UNATTRIBUTED, everything else as it will be.
+        Truth.Early early = truth.beforeLateEntitlements();
+        assertThat(early.accepted()).isEqualTo(truth.accepted() - lateRecords);
+        assertThat(early.quarantined().get("UNATTRIBUTED")).isEqualTo(truth.quarantined().get("UNATTRIBUTED") + lateRecords);
+        assertThat(TruthJson.read(writeAndReturn(truth))).isEqualTo(truth);
+        assertThatThrownBy(() -> new WorkloadSpec(10, 1, 2, START, 31, 0, 0, 0, 0, 2))
+                .hasMessageContaining("--late-entitlements must be between 0 and the tenants less one (1), got 2");
+    }
+
+    private static java.nio.file.Path writeAndReturn(Truth truth) {
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("truth", ".json");
+            file.toFile().deleteOnExit();
+            TruthJson.write(truth, file);
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void sameSpecAndDayGiveTheSameBytes() {
         Truth[] first = new Truth[1];
         Truth[] second = new Truth[1];
