@@ -172,9 +172,10 @@ def ready(argv, log=print):
 # Causes that are not the stream's error: it agrees; the event was too late for it by design (the
 # batch picks it up); it has not reached the event yet; or a producer sent one event id with two
 # contents (CONFLICT: the batch bills the first received, the stream whichever its batch held; the
-# report counts them as 'conflicts'). What remains, DUPLICATE_ONLY_IN_BATCH and any cause added
+# report counts them as 'conflicts'); or a quarantine replay accepted it after the stream had
+# quarantined it (REPLAYED). What remains, DUPLICATE_ONLY_IN_BATCH and any cause added
 # later, means the stream counted wrong.
-EXPECTED_CAUSES = ("MATCH", "LATE_BEYOND_WATERMARK", "NOT_YET_STREAMED", "CONFLICT")
+EXPECTED_CAUSES = ("MATCH", "LATE_BEYOND_WATERMARK", "NOT_YET_STREAMED", "CONFLICT", "REPLAYED")
 
 
 def drift(report):

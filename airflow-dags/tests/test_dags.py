@@ -228,6 +228,7 @@ class CommandsTest(unittest.TestCase):
             "MATCH": {"windows": 90, "event_difference": 0},
             "LATE_BEYOND_WATERMARK": {"windows": 4, "event_difference": 40},
             "CONFLICT": {"windows": 3, "event_difference": 2},
+            "REPLAYED": {"windows": 5, "event_difference": 70},
             "DUPLICATE_ONLY_IN_BATCH": {"windows": 2, "event_difference": -25}}}
         self.assertAlmostEqual(commands.drift(report), 0.0025)
         self.assertAlmostEqual(commands.check_drift(report, 0.01), 0.0025)

@@ -226,48 +226,57 @@ public final class QuarantineCommand implements Runnable {
             QuarantineReplay.Result result = new QuarantineReplay(spark, config, clock())
                     .replay(filters.selection(Optional.empty()), dryRun, this::progress);
             QuarantineStatus.Conservation conservation = QuarantineStatus.conservation(new Warehouse(spark, config.warehouse()));
-            PrintWriter out = out();
             if (format.json()) {
-                Map<String, Object> json = new LinkedHashMap<>();
-                json.put("run_id", result.runId());
-                json.put("dry_run", result.dryRun());
-                json.put("selected", result.selected());
-                json.put("accepted", result.accepted());
-                json.put("still_quarantined", result.selected() - result.accepted());
-                json.put("recovered", result.recovered());
-                List<Map<String, Object>> decisions = new ArrayList<>();
-                for (QuarantineReplay.Decision decision : result.decisions()) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("original_reason", decision.originalReason());
-                    row.put("outcome", decision.outcome());
-                    row.put("reason", decision.reason());
-                    row.put("records", decision.records());
-                    decisions.add(row);
-                }
-                json.put("decisions", decisions);
-                json.put("conservation", conservationJson(conservation));
-                Output.json(out, json);
+                Output.json(out(), json(result, conservation));
             } else {
-                if (result.recovered() > 0) {
-                    out.println("completed the stopped replay first: " + result.recovered() + " accepted records recorded");
-                }
-                out.println((result.dryRun() ? "dry run (nothing written), " : "") + result.runId() + ": "
-                        + result.selected() + " open records selected, " + result.accepted()
-                        + (result.dryRun() ? " would be" : "") + " accepted, " + (result.selected() - result.accepted())
-                        + (result.dryRun() ? " would stay" : " still") + " quarantined");
-                List<List<String>> rows = new ArrayList<>();
-                for (QuarantineReplay.Decision decision : result.decisions()) {
-                    rows.add(List.of(decision.originalReason(), decision.outcome(),
-                            decision.reason() == null ? "" : decision.reason(), Long.toString(decision.records())));
-                }
-                if (!rows.isEmpty()) {
-                    Output.table(out, List.of("quarantined as", "outcome", "reason now", "records"), rows);
-                }
-                out.println("received " + conservation.received() + " = accepted on receipt " + conservation.acceptedOnReceipt()
-                        + " + replayed into raw " + conservation.replayedIntoRaw() + " + open in quarantine " + conservation.open());
+                table(out(), result, conservation);
             }
-            out.flush();
+            out().flush();
             return 0;
+        }
+
+        /** {@code --format json}: the run, its counts, the decisions per original reason, the conservation. */
+        public static Map<String, Object> json(QuarantineReplay.Result result, QuarantineStatus.Conservation conservation) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("run_id", result.runId());
+            json.put("dry_run", result.dryRun());
+            json.put("selected", result.selected());
+            json.put("accepted", result.accepted());
+            json.put("still_quarantined", result.selected() - result.accepted());
+            json.put("recovered", result.recovered());
+            List<Map<String, Object>> decisions = new ArrayList<>();
+            for (QuarantineReplay.Decision decision : result.decisions()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("original_reason", decision.originalReason());
+                row.put("outcome", decision.outcome());
+                row.put("reason", decision.reason());
+                row.put("records", decision.records());
+                decisions.add(row);
+            }
+            json.put("decisions", decisions);
+            json.put("conservation", conservationJson(conservation));
+            return json;
+        }
+
+        public static void table(PrintWriter out, QuarantineReplay.Result result, QuarantineStatus.Conservation conservation) {
+            if (result.recovered() > 0) {
+                out.println("completed the stopped replay first: " + result.recovered() + " accepted records recorded");
+            }
+            out.println((result.dryRun() ? "dry run (nothing written), " : "") + result.runId() + ": "
+                    + result.selected() + " open records selected, " + result.accepted()
+                    + (result.dryRun() ? " would be" : "") + " accepted, " + (result.selected() - result.accepted())
+                    + (result.dryRun() ? " would stay" : " still") + " quarantined");
+            List<List<String>> rows = new ArrayList<>();
+            for (QuarantineReplay.Decision decision : result.decisions()) {
+                rows.add(List.of(decision.originalReason(), decision.outcome(),
+                        decision.reason() == null ? "" : decision.reason(), Long.toString(decision.records())));
+            }
+            if (!rows.isEmpty()) {
+                Output.table(out, List.of("quarantined as", "outcome", "reason now", "records"), rows);
+            }
+            out.println("received " + conservation.received() + " = accepted on receipt " + conservation.acceptedOnReceipt()
+                    + " + replayed into raw " + conservation.replayedIntoRaw() + " + open in quarantine " + conservation.open());
+            out.flush();
         }
     }
 }

@@ -6,7 +6,11 @@ import io.meterlake.config.ConfigOptions;
 import io.meterlake.config.FormatOption;
 
 import io.meterlake.batch.PeriodsCommand;
+import io.meterlake.batch.QuarantineCommand;
 import io.meterlake.batch.ReconcileCommand;
+import io.meterlake.batch.quarantine.QuarantineReplay;
+import io.meterlake.batch.quarantine.QuarantineSelection;
+import io.meterlake.batch.quarantine.QuarantineStatus;
 import io.meterlake.batch.VerifyCommand;
 import io.meterlake.batch.ingest.IngestReport;
 import io.meterlake.batch.publish.PublishJob;
@@ -122,23 +126,24 @@ final class DemoCommand implements Callable<Integer> {
     private int run(MeterlakeConfig config, LocalKafka kafka, Period period) throws Exception {
         Path dir = Path.of("demo");
         Path entitlements = dir.resolve("entitlements.csv");
+        Path earlyEntitlements = dir.resolve("entitlements-early.csv");
         String topic = config.kafka().topic();
 
-        step("1/7 stack start: Kafka on " + kafka.bootstrapServers());
+        step("1/8 stack start: Kafka on " + kafka.bootstrapServers());
         kafka.start(topic, config.kafka().partitions());
         // Records of this run carry broker timestamps from here on (LogAppendTime).
         Timestamp since = new Timestamp(Instant.now(root.clock()).toEpochMilli() - 1);
 
         WorkloadSpec spec = spec(period);
-        step("2/7 generate " + events + " events to topic " + topic + " (entitlements and truth in "
-                + dir.toAbsolutePath() + ")");
+        step("2/8 generate " + events + " events to topic " + topic + ", one tenant's entitlements arriving late"
+                + " (entitlements and truth in " + dir.toAbsolutePath() + ")");
         Truth truth = GenerateCommand.generate(spec, root, kafka.bootstrapServers(), topic, entitlements,
-                dir.resolve("truth.json"));
+                dir.resolve("truth.json"), earlyEntitlements);
 
-        step("3/7 entitlements load " + entitlements);
-        EntitlementsCommand.load(root, entitlements);
+        step("3/8 entitlements load " + earlyEntitlements + " (all but the late tenant's)");
+        EntitlementsCommand.load(root, earlyEntitlements);
 
-        step("4/7 stream --available-now into " + config.warehouse());
+        step("4/8 stream --available-now into " + config.warehouse());
         SparkSession spark = root.spark("meterlake-demo");
         new StreamJob(spark, config.withKafka(new MeterlakeConfig.Kafka(kafka.bootstrapServers(), topic,
                 config.kafka().partitions())), root.clock(), root.err())
@@ -148,7 +153,25 @@ final class DemoCommand implements Callable<Integer> {
         IngestReport report = ingested(warehouse, topic, since);
         List<String> problems = mismatches(truth, report);
 
-        step("5/7 reconcile --period " + period);
+        step("5/8 entitlements load " + entitlements + " (the late tenant's too), then quarantine replay");
+        EntitlementsCommand.load(root, entitlements);
+        QuarantineReplay.Result replayed = new QuarantineReplay(spark, config, root.clock())
+                .replay(QuarantineSelection.ALL, false, text -> step("    " + text));
+        long expectedReplayed = truth.accepted() - truth.beforeLateEntitlements().accepted();
+        if (replayed.accepted() != expectedReplayed) {
+            problems.add("the replay accepted " + replayed.accepted() + " != expected " + expectedReplayed);
+        }
+        QuarantineReplay.Result again = new QuarantineReplay(spark, config, root.clock())
+                .replay(QuarantineSelection.ALL, false, text -> { });
+        if (again.accepted() != 0) {
+            problems.add("replaying again accepted " + again.accepted() + " more");
+        }
+        QuarantineStatus.Conservation conservation = QuarantineStatus.conservation(warehouse);
+        if (!conservation.holds()) {
+            problems.add("the quarantine's conservation does not hold: " + conservation);
+        }
+
+        step("6/8 reconcile --period " + period);
         ReconcileResult reconciled = new ReconcileJob(spark, config).run(period, OptionalLong.empty());
 
         Path privateKey = dir.resolve("signing-key.pem");
@@ -158,13 +181,13 @@ final class DemoCommand implements Callable<Integer> {
         }
         PublishJob publisher = new PublishJob(spark, config, root.clock());
         Readiness readiness = publisher.readiness(period, config.publishGrace());
-        step("6/7 publish --period " + period + " --signing-key " + privateKey + (readiness.ready() ? ""
+        step("7/8 publish --period " + period + " --signing-key " + privateKey + (readiness.ready() ? ""
                 : " --force (not ready: waits for " + String.join("; and for ", readiness.waitingFor()) + ")"));
         PublishResult published = publisher.publish(period, Signing.readPrivateKey(privateKey),
                 config.publishGrace(), readiness.ready() ? PublishMode.WHEN_READY : PublishMode.FORCE,
                 OptionalLong.of(reconciled.rawTableVersion()));
 
-        step("7/7 verify --period " + period + " --revision " + published.header().revision() + " --public-key "
+        step("8/8 verify --period " + period + " --revision " + published.header().revision() + " --public-key "
                 + publicKey);
         Verification verification = new VerifyJob(spark, config).verify(period,
                 OptionalInt.of(published.header().revision()), Signing.readPublicKey(publicKey));
@@ -178,6 +201,7 @@ final class DemoCommand implements Callable<Integer> {
         if (format.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("ingest", IngestCommand.json(List.of(report)));
+            json.put("replay", QuarantineCommand.Replay.json(replayed, conservation));
             json.put("reconcile", ReconcileCommand.json(reconciled));
             json.put("published", published.published());
             json.put("billing_period", PeriodsCommand.Show.json(published.header(), published.lines()));
@@ -186,6 +210,9 @@ final class DemoCommand implements Callable<Integer> {
             Output.json(root.out(), json);
         } else {
             IngestCommand.print(root, List.of(report), false);
+            root.out().println();
+            root.out().println("quarantine replay, once the late tenant's entitlements were loaded:");
+            QuarantineCommand.Replay.table(root.out(), replayed, conservation);
             printProvisional(warehouse, config);
             printProgress(warehouse, since);
             root.out().println();
@@ -201,7 +228,8 @@ final class DemoCommand implements Callable<Integer> {
             if (problems.isEmpty()) {
                 root.out().println("demo: the stream's ingest and the signed period " + period
                         + " match the generator's truth: " + truth.records() + " records, " + truth.accepted()
-                        + " accepted, " + (truth.records() - truth.accepted()) + " quarantined across "
+                        + " accepted (" + replayed.accepted() + " of them replayed from quarantine once their"
+                        + " entitlements arrived), " + (truth.records() - truth.accepted()) + " quarantined across "
                         + truth.quarantined().size() + " reasons, " + expected.size() + " billing lines.");
             }
         }
@@ -214,7 +242,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private WorkloadSpec spec(Period month) {
-        return new WorkloadSpec(events, 42, 5, month.start(), month.days(), 0.05, 0.01, 0.02, 0.03);
+        return new WorkloadSpec(events, 42, 5, month.start(), month.days(), 0.05, 0.01, 0.02, 0.03, 1);
     }
 
     private static boolean sameLines(List<Truth.Line> expected, List<BillingLine> actual) {
@@ -281,16 +309,20 @@ final class DemoCommand implements Callable<Integer> {
         root.err().flush();
     }
 
+    /** The stream's ingest against the truth before the late entitlements arrived. */
     static List<String> mismatches(Truth truth, IngestReport report) {
         List<String> problems = new ArrayList<>();
+        Truth.Early before = truth.beforeLateEntitlements();
+        long accepted = before == null ? truth.accepted() : before.accepted();
+        java.util.SortedMap<String, Long> quarantined = before == null ? truth.quarantined() : before.quarantined();
         if (report.records() != truth.records()) {
             problems.add("records " + report.records() + " != expected " + truth.records());
         }
-        if (report.accepted() != truth.accepted()) {
-            problems.add("accepted " + report.accepted() + " != expected " + truth.accepted());
+        if (report.accepted() != accepted) {
+            problems.add("accepted " + report.accepted() + " != expected " + accepted);
         }
-        if (!report.quarantined().equals(truth.quarantined())) {
-            problems.add("quarantined " + report.quarantined() + " != expected " + truth.quarantined());
+        if (!report.quarantined().equals(quarantined)) {
+            problems.add("quarantined " + report.quarantined() + " != expected " + quarantined);
         }
         return problems;
     }

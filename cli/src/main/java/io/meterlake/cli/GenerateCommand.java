@@ -175,7 +175,8 @@ final class GenerateCommand implements Callable<Integer> {
         return generate(spec, root, bootstrapServers, topic, entitlementsOut, truthOut, null);
     }
 
-    private static Truth generate(WorkloadSpec spec, MeterlakeCommand root, String bootstrapServers, String topic,
+    /** As above; with {@code earlyEntitlementsOut} (non-null) also the entitlements known before the late ones. */
+    static Truth generate(WorkloadSpec spec, MeterlakeCommand root, String bootstrapServers, String topic,
             Path entitlementsOut, Path truthOut, Path earlyEntitlementsOut) {
         try (EventProducer producer = EventProducer.open(bootstrapServers, topic)) {
             Truth truth = generate(spec, root, producer::send, entitlementsOut, truthOut, earlyEntitlementsOut);

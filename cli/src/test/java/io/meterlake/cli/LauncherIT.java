@@ -199,8 +199,10 @@ class LauncherIT {
         assertThat(demo.out()).contains("records", "accepted", "quarantine reason", "provisional usage",
                 "stream progress", "reconciliation of", "MATCH", "signed billing period, published now",
                 "revision 1", "signed by key", "verified ", "recomputed from raw_usage_events",
-                "the stream's ingest and the signed period", "match the generator's truth: 2000 records");
-        assertThat(demo.err()).contains("demo: 1/7 stack start", "demo: 7/7 verify", "demo: stack stop");
+                "the stream's ingest and the signed period", "match the generator's truth: 2000 records",
+                "quarantine replay, once the late tenant's entitlements were loaded", "replayed from quarantine");
+        assertThat(demo.err()).contains("demo: 1/8 stack start", "demo: 5/8 entitlements load", "demo: 8/8 verify",
+                "demo: stack stop");
         assertThat(dir.resolve("demo").resolve("signing-key.pub.pem")).isRegularFile();
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
                 dir.resolve("demo").resolve("signing-key.pem")))).isEqualTo("rw-------");

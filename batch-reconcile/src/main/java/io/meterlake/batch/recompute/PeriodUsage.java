@@ -41,6 +41,7 @@ public final class PeriodUsage implements AutoCloseable {
         Columns.ENTITLEMENT_ID, Columns.BILLING_ACCOUNT_ID, Columns.METRIC, Columns.UNIT};
     private static final String CONFLICTED = "_conflicted";
     private static final String CONFLICTS = "_conflicts";
+    private static final String REPLAYED = "_replayed";
 
     private final UsageAggregation aggregation;
     private final Dataset<Row> parts;
@@ -61,6 +62,7 @@ public final class PeriodUsage implements AutoCloseable {
         List<Column> parts = new ArrayList<>(aggregation.partials(col(RankedRaw.EVENT)));
         parts.add(max(col(RankedRaw.CONFLICTED)).as(CONFLICTED));
         parts.add(count(when(col(RankedRaw.COUNTS_CONFLICT), lit(1))).as(CONFLICTS));
+        parts.add(max(col(RankedRaw.EVENT).and(col(RankedRaw.REPLAYED))).as(REPLAYED));
         return new PeriodUsage(aggregation, aggregate(records.groupBy(col(Columns.WINDOW + ".start").as(Columns.WINDOW_START),
                         col(Columns.WINDOW + ".end").as(Columns.WINDOW_END), col(Columns.SUBSCRIPTION_ID),
                         col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC),
@@ -87,6 +89,15 @@ public final class PeriodUsage implements AutoCloseable {
      */
     public Dataset<Row> conflictedWindows() {
         return parts.where(col(CONFLICTED)).select(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID),
+                col(Columns.METRIC), col(Columns.WINDOW_START)).distinct();
+    }
+
+    /**
+     * (subscription, entitlement, metric, window start) of every window holding an event a quarantine
+     * replay accepted (the stream never aggregates those); distinct.
+     */
+    public Dataset<Row> replayedWindows() {
+        return parts.where(col(REPLAYED)).select(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID),
                 col(Columns.METRIC), col(Columns.WINDOW_START)).distinct();
     }
 

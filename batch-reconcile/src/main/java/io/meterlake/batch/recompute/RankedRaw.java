@@ -39,6 +39,8 @@ public final class RankedRaw {
     static final String CONFLICTED = "_conflicted";
     /** The first record of a conflicted identity in the period: counts the identity once. */
     static final String COUNTS_CONFLICT = "_counts_conflict";
+    /** True on a record a quarantine replay accepted (raw's replayed_from is set). */
+    static final String REPLAYED = "_replayed";
     private static final String CONTENT = "_content";
 
     private final Dataset<Row> input;
@@ -56,7 +58,7 @@ public final class RankedRaw {
      * with this one.
      */
     public static RankedRaw of(Dataset<Row> raw) {
-        return new RankedRaw(raw.select(billed()), null);
+        return new RankedRaw(raw.select(billed(raw)), null);
     }
 
     /**
@@ -78,7 +80,7 @@ public final class RankedRaw {
         // One scan: the filter on event_date alone comes first, so that Delta prunes to the span's partitions.
         java.time.LocalDate[] dates = partitionsRead(period, horizon);
         return new RankedRaw(raw.where(col(Columns.EVENT_DATE).between(java.sql.Date.valueOf(dates[0]),
-                java.sql.Date.valueOf(dates[1]))).where(between(from, to)).select(billed()), period);
+                java.sql.Date.valueOf(dates[1]))).where(between(from, to)).select(billed(raw)), period);
     }
 
     /**
@@ -90,14 +92,21 @@ public final class RankedRaw {
             utcDate(period.end().plus(horizon).minusNanos(1000))};
     }
 
-    /** The columns billing reads of a record in the period. */
-    private static Column[] billed() {
-        return new Column[] {col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
-            col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-            col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
-            col(Columns.CONTENT_SHA256), col(Columns.INGESTED_AT), col(Columns.KAFKA_PARTITION),
-            col(Columns.KAFKA_OFFSET), col(Columns.FILE_SHA256), col(Columns.LINE_NUMBER),
-            col(Columns.PAYLOAD_SHA256)};
+    /**
+     * The columns billing reads of a record in the period, and its replay lineage (the reconciliation's
+     * REPLAYED cause) where {@code raw} has it: raw versions from before quarantine replay do not.
+     */
+    private static Column[] billed(Dataset<Row> raw) {
+        java.util.List<Column> columns = new java.util.ArrayList<>(java.util.List.of(col(Columns.SOURCE),
+                col(Columns.EVENT_ID), col(Columns.EVENT_TIME), col(Columns.SUBSCRIPTION_ID),
+                col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC),
+                col(Columns.UNIT), col(Columns.QUANTITY), col(Columns.CONTENT_SHA256), col(Columns.INGESTED_AT),
+                col(Columns.KAFKA_PARTITION), col(Columns.KAFKA_OFFSET), col(Columns.FILE_SHA256),
+                col(Columns.LINE_NUMBER), col(Columns.PAYLOAD_SHA256)));
+        if (java.util.Arrays.asList(raw.columns()).contains(Columns.REPLAYED_FROM)) {
+            columns.add(col(Columns.REPLAYED_FROM));
+        }
+        return columns.toArray(Column[]::new);
     }
 
     /**
@@ -115,7 +124,10 @@ public final class RankedRaw {
         Dataset<Row> keyed = input.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
                 col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
                 col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
-                IngestOrder.key().as(Columns.INGEST_ORDER), unhex(col(Columns.CONTENT_SHA256)).as(CONTENT));
+                IngestOrder.key().as(Columns.INGEST_ORDER), unhex(col(Columns.CONTENT_SHA256)).as(CONTENT),
+                // Raw versions written before quarantine replay existed have no lineage column.
+                (java.util.Arrays.asList(input.columns()).contains(Columns.REPLAYED_FROM)
+                        ? col(Columns.REPLAYED_FROM).isNotNull() : lit(false)).as(REPLAYED));
         // The identity's 64-bit hash leads the partitioning so that the sort compares longs, not shared
         // string prefixes ("forge-", "evt-"); it refines nothing, as it is a function of the identity.
         WindowSpec identity = Window.partitionBy(xxhash64(col(Columns.SOURCE), col(Columns.EVENT_ID)),
@@ -139,7 +151,7 @@ public final class RankedRaw {
         java.util.List<Column> columns = new java.util.ArrayList<>(java.util.List.of(col(Columns.SOURCE),
                 col(Columns.EVENT_ID), col(Columns.EVENT_TIME), col(Columns.SUBSCRIPTION_ID),
                 col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC),
-                col(Columns.UNIT), col(Columns.QUANTITY), col(Columns.INGEST_ORDER)));
+                col(Columns.UNIT), col(Columns.QUANTITY), col(Columns.INGEST_ORDER), col(REPLAYED)));
         columns.addAll(java.util.List.of(flags));
         return columns.toArray(Column[]::new);
     }
@@ -154,7 +166,7 @@ public final class RankedRaw {
 
     /** The events (first record of each identity) whose UTC event time lies in {@code period}. */
     public Dataset<Row> events(Period period) {
-        return records(period).where(col(EVENT)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT);
+        return records(period).where(col(EVENT)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED);
     }
 
     /**
@@ -162,7 +174,7 @@ public final class RankedRaw {
      * for {@link #of}, of its period for {@link #forPeriod}.
      */
     public Dataset<Row> conflictedRecords() {
-        return records(bound).where(col(CONFLICTED)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT);
+        return records(bound).where(col(CONFLICTED)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED);
     }
 
     /** Conflicted identities with at least one record in {@code period}. */

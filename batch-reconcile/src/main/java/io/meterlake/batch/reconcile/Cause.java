@@ -8,6 +8,8 @@ package io.meterlake.batch.reconcile;
  *   <li>{@link #MATCH}: same quantity and same number of events.</li>
  *   <li>{@link #CONFLICT}: the window holds a record of an identity received with different content;
  *       the batch bills the first by ingest order, the stream may have kept another.</li>
+ *   <li>{@link #REPLAYED}: the window holds an event a quarantine replay accepted; the stream
+ *       quarantined it on receipt and never aggregates it, the batch bills it.</li>
  *   <li>{@link #DUPLICATE_ONLY_IN_BATCH}: the stream counted more events than the batch: a re-sent
  *       event the stream's deduplication no longer remembered, caught by the batch's global one.</li>
  *   <li>{@link #LATE_BEYOND_WATERMARK}: the stream's watermark has passed the window's end, so events
@@ -19,6 +21,7 @@ package io.meterlake.batch.reconcile;
 public enum Cause {
     MATCH,
     CONFLICT,
+    REPLAYED,
     DUPLICATE_ONLY_IN_BATCH,
     LATE_BEYOND_WATERMARK,
     NOT_YET_STREAMED

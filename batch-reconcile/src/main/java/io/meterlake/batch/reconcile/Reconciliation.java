@@ -24,6 +24,7 @@ import static org.apache.spark.sql.functions.when;
  */
 public final class Reconciliation {
     private static final String CONFLICTED = "_conflicted";
+    private static final String REPLAYED = "_replayed";
     private static final String PROVISIONAL = "p";
     private static final String AUTHORITATIVE = "a";
     private static final String[] KEY = {Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC,
@@ -55,7 +56,7 @@ public final class Reconciliation {
                         coalesce(col(AUTHORITATIVE + "." + Columns.EVENT_COUNT), lit(0L))
                                 .as(Columns.AUTHORITATIVE_EVENT_COUNT));
         Dataset<Row> flagged = joined.join(usage.conflictedWindows().withColumn(CONFLICTED, lit(true)), names(KEY),
-                "left_outer");
+                "left_outer").join(usage.replayedWindows().withColumn(REPLAYED, lit(true)), names(KEY), "left_outer");
         Column zero = lit(java.math.BigDecimal.ZERO).cast(Tables.QUANTITY_TYPE);
         Column provisionalQuantity = coalesce(col(Columns.PROVISIONAL_QUANTITY), zero);
         Column authoritativeQuantity = coalesce(col(Columns.AUTHORITATIVE_QUANTITY), zero);
@@ -65,6 +66,7 @@ public final class Reconciliation {
                         .and(col(Columns.PROVISIONAL_EVENT_COUNT).equalTo(col(Columns.AUTHORITATIVE_EVENT_COUNT))),
                         lit(Cause.MATCH.name()))
                 .when(col(CONFLICTED).isNotNull(), lit(Cause.CONFLICT.name()))
+                .when(col(REPLAYED).isNotNull(), lit(Cause.REPLAYED.name()))
                 .when(col(Columns.PROVISIONAL_EVENT_COUNT).gt(col(Columns.AUTHORITATIVE_EVENT_COUNT)),
                         lit(Cause.DUPLICATE_ONLY_IN_BATCH.name()))
                 .when(windowClosed, lit(Cause.LATE_BEYOND_WATERMARK.name()))
@@ -72,7 +74,7 @@ public final class Reconciliation {
         return flagged
                 .withColumn(Columns.DIFFERENCE, authoritativeQuantity.minus(provisionalQuantity).cast(Tables.QUANTITY_TYPE))
                 .withColumn(Columns.CAUSE, cause)
-                .drop(CONFLICTED);
+                .drop(CONFLICTED, REPLAYED);
     }
 
     /** Column names as the Scala sequence {@code Dataset.join} takes. */

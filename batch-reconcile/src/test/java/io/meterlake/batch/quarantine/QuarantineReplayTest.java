@@ -2,6 +2,7 @@ package io.meterlake.batch.quarantine;
 
 import io.meterlake.batch.ingest.FileIngestJob;
 import io.meterlake.batch.ingest.IngestReport;
+import io.meterlake.batch.recompute.PeriodUsage;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.config.ConfigLoader;
@@ -158,6 +159,12 @@ class QuarantineReplayTest extends SparkTestBase {
                 warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, version), OCTOBER, config.dedupHorizon()), OCTOBER));
         assertThat(lines).extracting(BillingLine::subscriptionId, BillingLine::quantity, BillingLine::eventCount)
                 .contains(tuple("sub-new", new BigDecimal("30.000000000"), 2L));
+        // The reconciliation's REPLAYED cause: the windows of n1 and n2, which the stream never aggregates.
+        try (PeriodUsage usage = PeriodUsage.of(RankedRaw.forPeriod(warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, version),
+                OCTOBER, config.dedupHorizon()), OCTOBER, config.stream().window(), config.catalog())) {
+            assertThat(usage.replayedWindows().collectAsList()).extracting(row -> row.getString(0))
+                    .containsExactly("sub-new", "sub-new");
+        }
 
         // The file's ingest report is as it was: one accepted on receipt, the rest quarantined then.
         Path file = dir.resolve("usage.jsonl");
