@@ -101,7 +101,9 @@ public final class QuarantineCommand implements Runnable {
             }
             var selected = QuarantineStatus.select(warehouse, filters.selection(since), status).cache();
             try {
-                var reasons = QuarantineStatus.reasons(selected);
+                // Per reason, open and resolved alike, whatever --status shows of the records.
+                var reasons = QuarantineStatus.reasons(QuarantineStatus.select(warehouse, filters.selection(since),
+                        QuarantineStatus.Status.all));
                 var ordered = selected.orderBy(col(Columns.INGESTED_AT), col(Columns.QUARANTINE_ID));
                 List<Row> records = format == Format.csv ? ordered.collectAsList() : ordered.limit(limit).collectAsList();
                 List<List<String>> rows = new ArrayList<>();
@@ -115,7 +117,11 @@ public final class QuarantineCommand implements Runnable {
                                     : row.getAs(Columns.REPLAY_RUN_ID) + " " + row.getAs(Columns.OUTCOME),
                             format == Format.csv || payload == null ? payload : excerpt(payload)));
                 }
-                long total = reasons.stream().mapToLong(r -> r.open() + r.resolved()).sum();
+                long total = reasons.stream().mapToLong(r -> switch (status) {
+                    case open -> r.open();
+                    case resolved -> r.resolved();
+                    case all -> r.open() + r.resolved();
+                }).sum();
                 return print(header, reasons, rows, QuarantineStatus.conservation(warehouse), total > rows.size());
             } finally {
                 selected.unpersist();
@@ -157,23 +163,20 @@ public final class QuarantineCommand implements Runnable {
                     Output.json(out, json);
                 }
                 default -> {
-                    out.println("quarantined records (" + status.name() + "), per reason:");
+                    out.println("quarantined records per reason:");
                     List<List<String>> counts = new ArrayList<>();
                     for (QuarantineStatus.ReasonCount reason : reasons) {
                         counts.add(List.of(reason.reason(), Long.toString(reason.open()), Long.toString(reason.resolved())));
                     }
                     Output.table(out, List.of("reason", "open", "resolved"), counts);
                     out.println();
+                    out.println(status.name() + " records:");
                     Output.table(out, header, text);
                     if (limited) {
                         out.println("(the first " + rows.size() + "; --limit N shows more, --format csv all)");
                     }
                     out.println();
-                    out.println("received " + conservation.received() + " = accepted on receipt " + conservation.acceptedOnReceipt()
-                            + " + replayed into raw " + conservation.replayedIntoRaw() + " + open in quarantine "
-                            + conservation.open() + (conservation.holds() ? "" : "  (DOES NOT HOLD: raw has "
-                            + conservation.replayedIntoRaw() + " replayed rows for " + conservation.resolved()
-                            + " resolved records; a table was changed outside Meterlake)"));
+                    out.println(conservationLine(conservation));
                 }
             }
             out.flush();
@@ -190,6 +193,15 @@ public final class QuarantineCommand implements Runnable {
         json.put("resolved", conservation.resolved());
         json.put("holds", conservation.holds());
         return json;
+    }
+
+    /** Where every received record is now, in one line; says so when the two counts of replayed records disagree. */
+    static String conservationLine(QuarantineStatus.Conservation conservation) {
+        return "received " + conservation.received() + " = accepted on receipt " + conservation.acceptedOnReceipt()
+                + " + replayed into raw " + conservation.replayedIntoRaw() + " + open in quarantine " + conservation.open()
+                + (conservation.holds() ? "" : "  (DOES NOT HOLD: raw has " + conservation.replayedIntoRaw()
+                        + " replayed rows for " + conservation.resolved() + " resolved records; a table was changed"
+                        + " outside Meterlake)");
     }
 
     private static String excerpt(String payload) {
@@ -274,8 +286,7 @@ public final class QuarantineCommand implements Runnable {
             if (!rows.isEmpty()) {
                 Output.table(out, List.of("quarantined as", "outcome", "reason now", "records"), rows);
             }
-            out.println("received " + conservation.received() + " = accepted on receipt " + conservation.acceptedOnReceipt()
-                    + " + replayed into raw " + conservation.replayedIntoRaw() + " + open in quarantine " + conservation.open());
+            out.println(conservationLine(conservation));
             out.flush();
         }
     }
