@@ -93,6 +93,11 @@ public final class QuarantineReplay {
         if (!warehouse.exists(Tables.QUARANTINED_EVENTS)) {
             return new Result(runId(0), dryRun, 0, List.of());
         }
+        if (!warehouse.exists(Tables.ENTITLEMENTS)) {
+            throw io.meterlake.error.MeterlakeException.badInput("the warehouse " + config.warehouse()
+                    + " has no entitlements table to attribute the replayed records with",
+                    "load one first with 'meterlake entitlements load <file.csv>'");
+        }
         if (dryRun) {
             return run(selection, true, 0, progress);
         }
