@@ -173,9 +173,11 @@ def ready(argv, log=print):
 # batch picks it up); it has not reached the event yet; or a producer sent one event id with two
 # contents (CONFLICT: the batch bills the first received, the stream whichever its batch held; the
 # report counts them as 'conflicts'); or a quarantine replay accepted it after the stream had
-# quarantined it (REPLAYED). What remains, DUPLICATE_ONLY_IN_BATCH and any cause added
-# later, means the stream counted wrong.
-EXPECTED_CAUSES = ("MATCH", "LATE_BEYOND_WATERMARK", "NOT_YET_STREAMED", "CONFLICT", "REPLAYED")
+# quarantined it (REPLAYED); or a void or amend changed it, which the stream never applies
+# (CORRECTED). A correction the batch could not apply (CORRECTION_*) is a row without quantities:
+# no drift; reconcile lists it. What remains, DUPLICATE_ONLY_IN_BATCH and any cause added later,
+# means the stream counted wrong.
+EXPECTED_CAUSES = ("MATCH", "LATE_BEYOND_WATERMARK", "NOT_YET_STREAMED", "CONFLICT", "REPLAYED", "CORRECTED")
 
 
 def drift(report):

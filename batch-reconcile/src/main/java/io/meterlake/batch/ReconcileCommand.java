@@ -1,5 +1,6 @@
 package io.meterlake.batch;
 
+import io.meterlake.batch.recompute.Correction;
 import io.meterlake.batch.reconcile.Cause;
 import io.meterlake.batch.reconcile.ReconcileJob;
 import io.meterlake.batch.reconcile.ReconcileResult;
@@ -29,8 +30,11 @@ import java.util.function.Supplier;
             "reconciliation_report. The same table versions give the same output; a repeated run writes nothing.",
             "It reads only the period and the dedup horizon on either side (reconcile.dedup-horizon, default",
             "validation.max-event-age + validation.max-clock-skew): copies of one identity further apart are not compared.", "",
-            "Causes: MATCH, CONFLICT (an identity received with different contents), DUPLICATE_ONLY_IN_BATCH,",
-            "LATE_BEYOND_WATERMARK (arrived after the stream closed the window), NOT_YET_STREAMED."})
+            "Causes: MATCH, CONFLICT (an identity received with different contents), REPLAYED (a quarantine",
+            "replay billed it), CORRECTED (a void or amend changed it; the stream applies none),",
+            "DUPLICATE_ONLY_IN_BATCH, LATE_BEYOND_WATERMARK (arrived after the stream closed the window),",
+            "NOT_YET_STREAMED; and a row per correction not applied: CORRECTION_TARGET_MISSING,",
+            "CORRECTION_FIELDS_DIFFER, CORRECTION_OF_A_CORRECTION."})
 public final class ReconcileCommand extends BatchCommand {
     @Mixin
     PeriodOption period;
@@ -77,6 +81,21 @@ public final class ReconcileCommand extends BatchCommand {
                 "event_difference", summary.eventDifference())));
         json.put("causes", causes);
         json.put("conflicts", result.conflicts());
+        Map<String, Object> outcomes = new LinkedHashMap<>();
+        for (Correction.Outcome outcome : Correction.Outcome.values()) {
+            outcomes.put(outcome.name(), result.corrections().stream().filter(c -> c.outcome() == outcome).count());
+        }
+        json.put("corrections", outcomes);
+        json.put("corrections_not_applied", result.corrections().stream().filter(c -> c.outcome().rejected())
+                .map(c -> {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("source", c.source());
+                    row.put("event_id", c.eventId());
+                    row.put("action", c.action());
+                    row.put("target_event_id", c.targetEventId());
+                    row.put("cause", Cause.of(c.outcome()).name());
+                    return row;
+                }).toList());
         json.put("already_recorded", result.alreadyRecorded());
         return json;
     }
@@ -91,6 +110,16 @@ public final class ReconcileCommand extends BatchCommand {
         out.println("authoritative: " + result.lines().size() + " lines, " + result.events() + " events, content sha256 "
                 + result.contentSha256());
         out.println("conflicting identities (first by ingest order billed): " + result.conflicts());
+        if (!result.corrections().isEmpty()) {
+            List<String> counts = new ArrayList<>();
+            for (Correction.Outcome outcome : Correction.Outcome.values()) {
+                long n = result.corrections().stream().filter(c -> c.outcome() == outcome).count();
+                if (n > 0) {
+                    counts.add(n + " " + outcome.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
+                }
+            }
+            out.println("corrections: " + String.join(", ", counts));
+        }
         out.println();
         List<List<String>> rows = new ArrayList<>();
         for (Cause cause : Cause.values()) {
@@ -100,5 +129,13 @@ public final class ReconcileCommand extends BatchCommand {
             }
         }
         Output.table(out, List.of("cause", "windows", "events (authoritative - provisional)"), rows);
+        List<List<String>> rejected = result.corrections().stream().filter(c -> c.outcome().rejected())
+                .map(c -> List.of(c.source(), c.eventId(), c.action(), c.targetEventId(), Cause.of(c.outcome()).name()))
+                .toList();
+        if (!rejected.isEmpty()) {
+            out.println();
+            out.println("corrections not applied:");
+            Output.table(out, List.of("source", "event_id", "action", "target_event_id", "cause"), rejected);
+        }
     }
 }

@@ -88,7 +88,8 @@ public final class EventPipeline implements java.io.Serializable {
     /**
      * Reads each record's bytes as a schema-v1 event. Adds {@link Tables#PARSED_FIELDS} (the payload
      * as text among them); rejects with OVERSIZED, INVALID_ENCODING, MALFORMED_JSON,
-     * UNSUPPORTED_SCHEMA_VERSION, MISSING_FIELD, BAD_TYPE, or UNPROCESSABLE should the parser fail.
+     * UNSUPPORTED_SCHEMA_VERSION, MISSING_FIELD, BAD_TYPE, UNKNOWN_ACTION, INVALID_TARGET, or
+     * UNPROCESSABLE should the parser fail.
      */
     public Dataset<Row> parse(Dataset<Row> records) {
         UserDefinedFunction parse = udf((UDF1<byte[], Row>) EventPipeline::parseToRow, Tables.PARSED_FIELDS);
@@ -111,6 +112,9 @@ public final class EventPipeline implements java.io.Serializable {
     public Dataset<Row> validate(Dataset<Row> parsed) {
         Column metric = col(Columns.METRIC);
         Column quantity = col(Columns.INPUT_QUANTITY);
+        // A void that names no unit is in the metric's canonical one.
+        parsed = parsed.withColumn(Columns.INPUT_UNIT, coalesce(col(Columns.INPUT_UNIT),
+                element_at(canonicalUnits(), metric)));
         Column eventMicros = unix_micros(col(Columns.EVENT_TIME));
         Column ingestMicros = unix_micros(col(Columns.INGESTED_AT));
         List<Rule> rules = List.of(
@@ -203,9 +207,15 @@ public final class EventPipeline implements java.io.Serializable {
     /** Accepted records in {@link Tables#RAW} form. */
     public static Dataset<Row> accepted(Dataset<Row> processed) {
         Column attributesInOrder = to_json(array_sort(map_entries(col(Columns.ATTRIBUTES))));
-        Column content = to_json(struct(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.TENANT_ID),
-                col(Columns.APP_ID), col(Columns.METRIC), col(Columns.QUANTITY).cast("string"), col(Columns.UNIT),
-                unix_micros(col(Columns.EVENT_TIME)), coalesce(attributesInOrder, lit("[]"))));
+        Column[] fields = {col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.TENANT_ID),
+            col(Columns.APP_ID), col(Columns.METRIC), col(Columns.QUANTITY).cast("string"), col(Columns.UNIT),
+            unix_micros(col(Columns.EVENT_TIME)), coalesce(attributesInOrder, lit("[]"))};
+        // A correction's content adds its kind and target; a usage event's is what it always was.
+        Column[] correction = java.util.Arrays.copyOf(fields, fields.length + 2);
+        correction[fields.length] = col(Columns.ACTION);
+        correction[fields.length + 1] = col(Columns.TARGET_EVENT_ID);
+        Column content = when(col(Columns.ACTION).isNull(), to_json(struct(fields)))
+                .otherwise(to_json(struct(correction)));
         // Records accepted on receipt have no lineage; a quarantine replay sets it before this.
         Dataset<Row> lineage = processed;
         for (String column : new String[] {Columns.REPLAYED_FROM, Columns.REPLAY_RUN_ID}) {
@@ -327,12 +337,12 @@ public final class EventPipeline implements java.io.Serializable {
         ParseResult result = PARSER.parse(decoded, bytes);
         if (!result.accepted()) {
             return RowFactory.create(decoded.text(), null, null, null, null, null, null, null, null, null, null,
-                    result.reason().name(), result.detail());
+                    null, null, result.reason().name(), result.detail());
         }
         ParsedEvent event = result.event();
         return RowFactory.create(decoded.text(), event.schemaVersion(), event.eventId(), event.source(),
                 event.tenantId(), event.appId(), event.metric(), event.inputUnit(), event.inputQuantity(),
-                event.eventTime(), event.attributes(), null, null);
+                event.eventTime(), event.attributes(), event.action(), event.targetEventId(), null, null);
     }
 
     /** Never raises: a failure becomes the row's {@code failure}, which quarantines it as UNPROCESSABLE. */

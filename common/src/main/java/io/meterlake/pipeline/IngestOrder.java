@@ -36,6 +36,27 @@ public final class IngestOrder {
      * missing parts replaced by values that sort last. The dedup's window orders by it, first
      * received first; {@code LATEST} takes the maximum.
      */
+    /**
+     * The order of {@link #key()} values as collected ({@code Row}s of the struct): Spark's own order
+     * of that struct (times, then numbers, then bytes unsigned), for choices made on the driver.
+     */
+    public static final java.util.Comparator<org.apache.spark.sql.Row> ORDER = (a, b) -> {
+        int c = a.getTimestamp(0).compareTo(b.getTimestamp(0));
+        if (c == 0) {
+            c = Integer.compare(a.getInt(1), b.getInt(1));
+        }
+        if (c == 0) {
+            c = Long.compare(a.getLong(2), b.getLong(2));
+        }
+        if (c == 0) {
+            c = Arrays.compareUnsigned((byte[]) a.get(3), (byte[]) b.get(3));
+        }
+        if (c == 0) {
+            c = Long.compare(a.getLong(4), b.getLong(4));
+        }
+        return c != 0 ? c : Arrays.compareUnsigned((byte[]) a.get(5), (byte[]) b.get(5));
+    };
+
     public static Column key() {
         return struct(col(Columns.INGESTED_AT),
                 coalesce(col(Columns.KAFKA_PARTITION), lit(Integer.MAX_VALUE)),

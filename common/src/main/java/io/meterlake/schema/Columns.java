@@ -97,6 +97,12 @@ public final class Columns {
     /** When a replay run decided (its clock). */
     public static final String RESOLVED_AT = "resolved_at";
 
+    // Corrections (an event that voids or amends an earlier one of its source).
+    /** In raw: {@code void} or {@code amend} for a correction; null for a usage event. */
+    public static final String ACTION = "action";
+    /** In raw: the event_id (same source) a correction voids or amends; null for a usage event. */
+    public static final String TARGET_EVENT_ID = "target_event_id";
+
     // Provisional aggregates.
     /** Inclusive start of an aggregation window, UTC. */
     public static final String WINDOW_START = "window_start";

@@ -51,6 +51,8 @@ public final class Tables {
         nullable(INPUT_QUANTITY, DataTypes.StringType),
         nullable(EVENT_TIME, DataTypes.TimestampType),
         nullable(ATTRIBUTES, ATTRIBUTES_TYPE),
+        nullable(ACTION, DataTypes.StringType),
+        nullable(TARGET_EVENT_ID, DataTypes.StringType),
         nullable(REASON, DataTypes.StringType),
         nullable(DETAIL, DataTypes.StringType),
     });
@@ -94,6 +96,9 @@ public final class Tables {
         // Lineage of a record a quarantine replay accepted (null for one accepted on receipt).
         nullable(REPLAYED_FROM, DataTypes.StringType),
         nullable(REPLAY_RUN_ID, DataTypes.StringType),
+        // A correction's kind and target (null for a usage event): see RankedRaw for what it does.
+        nullable(ACTION, DataTypes.StringType),
+        nullable(TARGET_EVENT_ID, DataTypes.StringType),
     });
 
     /**
@@ -229,6 +234,10 @@ public final class Tables {
         required(PROVISIONAL_EVENT_COUNT, DataTypes.LongType),
         required(AUTHORITATIVE_EVENT_COUNT, DataTypes.LongType),
         required(CAUSE, DataTypes.StringType),
+        // A row of a correction that was not applied names it (null on a window's row).
+        nullable(SOURCE, DataTypes.StringType),
+        nullable(EVENT_ID, DataTypes.StringType),
+        nullable(TARGET_EVENT_ID, DataTypes.StringType),
     });
 
     /**

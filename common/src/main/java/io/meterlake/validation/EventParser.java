@@ -35,7 +35,8 @@ import java.util.stream.Collectors;
  * <p>It applies the parse rules in {@link ReasonCode} order: {@code OVERSIZED},
  * {@code INVALID_ENCODING} (the bytes are not UTF-8, or a JSON string escapes a lone surrogate),
  * {@code MALFORMED_JSON}, {@code UNSUPPORTED_SCHEMA_VERSION}, {@code MISSING_FIELD},
- * {@code BAD_TYPE}. A failure nothing more specific describes is {@code UNPROCESSABLE}.
+ * {@code BAD_TYPE}, then a correction's shape ({@code UNKNOWN_ACTION}, {@code INVALID_TARGET}). A
+ * failure nothing more specific describes is {@code UNPROCESSABLE}.
  *
  * <p>Numbers are never converted by the JSON reader: a number token is kept as its literal text
  * and read exactly like the same text inside a string ({@link Quantities#exact}), so {@code 1e400}
@@ -167,20 +168,29 @@ public final class EventParser implements java.io.Serializable {
                             + SUPPORTED_SCHEMA_VERSION);
         }
 
+        // A void takes back an event whole: it may leave out quantity and unit (read as 0 in the
+        // metric's canonical unit); every other record carries both.
+        boolean isVoid = fields.get("action") instanceof Json.Text action && action.value().equals(VOID);
         for (String field : REQUIRED_TEXT) {
             Json node = fields.get(field);
+            if (isVoid && field.equals("unit") && isAbsent(node)) {
+                continue;
+            }
             if (isAbsent(node) || (node instanceof Json.Text text && text.value().isBlank())) {
                 return ParseResult.rejected(ReasonCode.MISSING_FIELD, field + " is missing, empty or blank");
             }
         }
         for (String field : new String[] {"quantity", "event_time"}) {
-            if (isAbsent(fields.get(field))) {
+            if (isAbsent(fields.get(field)) && !(isVoid && field.equals("quantity"))) {
                 return ParseResult.rejected(ReasonCode.MISSING_FIELD, field + " is missing");
             }
         }
 
         for (String field : REQUIRED_TEXT) {
             Json node = fields.get(field);
+            if (isVoid && field.equals("unit") && isAbsent(node)) {
+                continue;
+            }
             if (!(node instanceof Json.Text)) {
                 return ParseResult.rejected(ReasonCode.BAD_TYPE, field + " must be a string, got " + describe(node));
             }
@@ -191,7 +201,7 @@ public final class EventParser implements java.io.Serializable {
                     "event_id is " + eventId.length() + " characters; at most " + MAX_EVENT_ID_LENGTH + " are allowed");
         }
 
-        String quantity = readQuantity(fields.get("quantity"));
+        String quantity = isVoid && isAbsent(fields.get("quantity")) ? "0" : readQuantity(fields.get("quantity"));
         if (quantity == null) {
             return ParseResult.rejected(ReasonCode.BAD_TYPE,
                     "quantity must be a JSON number or a decimal string, got " + describe(fields.get("quantity")));
@@ -224,10 +234,50 @@ public final class EventParser implements java.io.Serializable {
             }
         }
 
+        Json actionNode = fields.get("action");
+        Json targetNode = fields.get("target_event_id");
+        String action = null;
+        String target = null;
+        if (!isAbsent(actionNode)) {
+            if (!(actionNode instanceof Json.Text actionText)
+                    || !(actionText.value().equals(VOID) || actionText.value().equals(AMEND))) {
+                return ParseResult.rejected(ReasonCode.UNKNOWN_ACTION, "action must be \"" + VOID + "\" or \"" + AMEND
+                        + "\" (or absent for a usage event), got " + describe(actionNode));
+            }
+            action = actionText.value();
+            if (isAbsent(targetNode) || (targetNode instanceof Json.Text blank && blank.value().isBlank())) {
+                return ParseResult.rejected(ReasonCode.INVALID_TARGET, "a correction (action " + action
+                        + ") needs target_event_id, the event_id of the event it corrects");
+            }
+            if (!(targetNode instanceof Json.Text targetText)) {
+                return ParseResult.rejected(ReasonCode.INVALID_TARGET,
+                        "target_event_id must be a string, got " + describe(targetNode));
+            }
+            target = targetText.value();
+            if (target.length() > MAX_EVENT_ID_LENGTH) {
+                return ParseResult.rejected(ReasonCode.INVALID_TARGET, "target_event_id is " + target.length()
+                        + " characters; at most " + MAX_EVENT_ID_LENGTH + " are allowed");
+            }
+            if (target.equals(eventId)) {
+                return ParseResult.rejected(ReasonCode.INVALID_TARGET,
+                        "target_event_id is the correction's own event_id; a correction has an id of its own");
+            }
+        } else if (!isAbsent(targetNode)) {
+            return ParseResult.rejected(ReasonCode.INVALID_TARGET,
+                    "target_event_id is only for corrections: add \"action\": \"void\" or \"amend\", or remove it");
+        }
+
+        Json unitNode = fields.get("unit");
         return ParseResult.ok(new ParsedEvent(SUPPORTED_SCHEMA_VERSION, eventId, text(fields, "source"),
-                text(fields, "tenant_id"), text(fields, "app_id"), text(fields, "metric"), text(fields, "unit"),
-                quantity, eventTime, attributes));
+                text(fields, "tenant_id"), text(fields, "app_id"), text(fields, "metric"),
+                isAbsent(unitNode) ? null : ((Json.Text) unitNode).value(), quantity, eventTime, attributes,
+                action, target));
     }
+
+    /** A correction that takes an event back: it is not billed. */
+    public static final String VOID = "void";
+    /** A correction that replaces an event's quantity, unit and attributes. */
+    public static final String AMEND = "amend";
 
     /**
      * The quantity's text as {@link Quantities#exact} reads it, a {@link Quantities#NON_FINITE}

@@ -4,7 +4,7 @@ package io.meterlake.validation;
  * Why a record was quarantined. Shared by every layer; stored as the enum name.
  *
  * <p>A record gets exactly one code: the first rule that fails, in the order of this enum. Parse
- * rules come first (size, JSON, schema version, fields, types), then catalog and value rules,
+ * rules come first (size, JSON, schema version, fields, types, the correction's shape), then catalog and value rules,
  * then time, then exactness of the unit conversion, then attribution. {@code schema_version} is
  * read before any other field: absent is {@code MISSING_FIELD}, not an integer {@code BAD_TYPE},
  * any value but 1 {@code UNSUPPORTED_SCHEMA_VERSION}. {@code UNPROCESSABLE} stands outside the
@@ -28,6 +28,13 @@ public enum ReasonCode {
     MISSING_FIELD,
     /** A field has the wrong JSON type or form (e.g. event_time without an offset). */
     BAD_TYPE,
+    /** {@code action} is present but not {@code "void"} or {@code "amend"} (a correction's two kinds). */
+    UNKNOWN_ACTION,
+    /**
+     * A correction's {@code target_event_id} is missing, not a string, blank, longer than an event id
+     * may be, or its own {@code event_id}; or a record that is not a correction carries one.
+     */
+    INVALID_TARGET,
     /** {@code metric} is not in the catalog. */
     UNKNOWN_METRIC,
     /** {@code unit} is not one the catalog accepts for the metric. */

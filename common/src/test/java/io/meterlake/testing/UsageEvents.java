@@ -101,6 +101,20 @@ public final class UsageEvents {
         return this;
     }
 
+    /** Makes this a void of {@code targetEventId} (the event's other fields stay: they must match the target's). */
+    public UsageEvents voids(String targetEventId) {
+        node.put("action", "void");
+        node.put("target_event_id", targetEventId);
+        return this;
+    }
+
+    /** Makes this an amend of {@code targetEventId}: its quantity, unit and attributes replace the target's. */
+    public UsageEvents amends(String targetEventId) {
+        node.put("action", "amend");
+        node.put("target_event_id", targetEventId);
+        return this;
+    }
+
     public UsageEvents without(String field) {
         node.remove(field);
         return this;

@@ -58,6 +58,22 @@ class EventParserTest {
                 Arguments.of("event_id too long", event().id("e".repeat(129)).json(), ReasonCode.BAD_TYPE),
                 Arguments.of("quantity boolean", event().set("quantity", "true").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("quantity words", event().quantity("three").json(), ReasonCode.BAD_TYPE),
+                Arguments.of("action unknown", event().set("action", "\"delete\"").set("target_event_id", "\"e\"").json(),
+                        ReasonCode.UNKNOWN_ACTION),
+                Arguments.of("action in capitals", event().set("action", "\"VOID\"").set("target_event_id", "\"e\"").json(),
+                        ReasonCode.UNKNOWN_ACTION),
+                Arguments.of("action a number", event().set("action", "1").json(), ReasonCode.UNKNOWN_ACTION),
+                Arguments.of("void without target", event().set("action", "\"void\"").json(), ReasonCode.INVALID_TARGET),
+                Arguments.of("amend with blank target", event().amends(" ").json(), ReasonCode.INVALID_TARGET),
+                Arguments.of("target a number", event().set("action", "\"void\"").set("target_event_id", "7").json(),
+                        ReasonCode.INVALID_TARGET),
+                Arguments.of("target too long", event().voids("e".repeat(129)).json(), ReasonCode.INVALID_TARGET),
+                Arguments.of("void of itself", event().id("v-1").voids("v-1").json(), ReasonCode.INVALID_TARGET),
+                Arguments.of("target without action", event().set("target_event_id", "\"e\"").json(),
+                        ReasonCode.INVALID_TARGET),
+                Arguments.of("amend without quantity", event().amends("e").without("quantity").json(),
+                        ReasonCode.MISSING_FIELD),
+                Arguments.of("void with a bad quantity", event().voids("e").quantity("many").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("quantity with plus", event().quantity("+3").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("time without offset", event().at("2026-10-15T12:00:00").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("time as date", event().at("2026-10-15").json(), ReasonCode.BAD_TYPE),
@@ -187,6 +203,24 @@ class EventParserTest {
 
         assertThat(event).isEqualTo(new ParsedEvent(1, "e-9", "kvs", "t", "a", "kvs.reads", "count", "7",
                 Instant.parse("2026-10-01T00:00:00Z"), Map.of("fn", "f", "region", "eu")));
+    }
+
+    @Test
+    void readsCorrections() {
+        ParsedEvent amend = parser.parse(event().id("fix-1").amends("e-9").quantity("4").json()).event();
+        ParsedEvent voided = parser.parse(event().id("void-1").voids("e-9").without("quantity").without("unit").json())
+                .event();
+
+        assertThat(amend.action()).isEqualTo("amend");
+        assertThat(amend.targetEventId()).isEqualTo("e-9");
+        assertThat(amend.inputQuantity()).isEqualTo("4");
+        // A void may leave out quantity and unit: 0 in the metric's canonical unit (the pipeline names it).
+        assertThat(voided.action()).isEqualTo("void");
+        assertThat(voided.inputQuantity()).isEqualTo("0");
+        assertThat(voided.inputUnit()).isNull();
+        assertThat(parser.parse(event().json()).event().action()).isNull();
+        assertThat(parser.parse(event().set("action", "null").set("target_event_id", "null").json()).event().action())
+                .isNull();
     }
 
     @Test

@@ -21,7 +21,6 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
-import static org.apache.spark.sql.functions.window;
 
 /**
  * A period's ranked records ({@link RankedRaw#records}) aggregated in one pass, at the finest grain
@@ -42,13 +41,24 @@ public final class PeriodUsage implements AutoCloseable {
     private static final String CONFLICTED = "_conflicted";
     private static final String CONFLICTS = "_conflicts";
     private static final String REPLAYED = "_replayed";
+    private static final String CORRECTED = "_corrected";
 
     private final UsageAggregation aggregation;
     private final Dataset<Row> parts;
+    private final List<Correction> corrections;
+    private final Duration window;
 
-    private PeriodUsage(UsageAggregation aggregation, Dataset<Row> parts) {
+    private PeriodUsage(UsageAggregation aggregation, Dataset<Row> parts, List<Correction> corrections,
+            Duration window) {
         this.aggregation = aggregation;
         this.parts = parts;
+        this.corrections = corrections;
+        this.window = window;
+    }
+
+    /** The window length the parts are aggregated in (the stream's {@code stream.window}). */
+    public Duration window() {
+        return window;
     }
 
     /**
@@ -57,17 +67,31 @@ public final class PeriodUsage implements AutoCloseable {
      */
     public static PeriodUsage of(RankedRaw raw, Period period, Duration window, MetricCatalog catalog) {
         UsageAggregation aggregation = new UsageAggregation(catalog);
-        Dataset<Row> records = raw.records(period)
-                .withColumn(Columns.WINDOW, window(col(Columns.EVENT_TIME), window.toSeconds() + " seconds"));
+        Dataset<Row> records = raw.records(period).withColumn(Columns.WINDOW, window(window));
         List<Column> parts = new ArrayList<>(aggregation.partials(col(RankedRaw.EVENT)));
         parts.add(max(col(RankedRaw.CONFLICTED)).as(CONFLICTED));
         parts.add(count(when(col(RankedRaw.COUNTS_CONFLICT), lit(1))).as(CONFLICTS));
         parts.add(max(col(RankedRaw.EVENT).and(col(RankedRaw.REPLAYED))).as(REPLAYED));
+        parts.add(max(col(RankedRaw.CORRECTED)).as(CORRECTED));
         return new PeriodUsage(aggregation, aggregate(records.groupBy(col(Columns.WINDOW + ".start").as(Columns.WINDOW_START),
                         col(Columns.WINDOW + ".end").as(Columns.WINDOW_END), col(Columns.SUBSCRIPTION_ID),
                         col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC),
                         col(Columns.UNIT)), parts)
-                .persist(StorageLevel.MEMORY_AND_DISK()));
+                .persist(StorageLevel.MEMORY_AND_DISK()), raw.corrections(period), window);
+    }
+
+    /** The tumbling window of length {@code length} each record's event time lies in (Spark's {@code window}). */
+    public static Column window(Duration length) {
+        return org.apache.spark.sql.functions.window(col(Columns.EVENT_TIME), length.toSeconds() + " seconds");
+    }
+
+    public org.apache.spark.sql.SparkSession sparkSession() {
+        return parts.sparkSession();
+    }
+
+    /** The period's corrections and what became of each ({@link RankedRaw#corrections}). */
+    public List<Correction> corrections() {
+        return corrections;
     }
 
     /** The period's lines: quantity and event count per (subscription, account, plan, metric, unit). */
@@ -98,6 +122,15 @@ public final class PeriodUsage implements AutoCloseable {
      */
     public Dataset<Row> replayedWindows() {
         return parts.where(col(REPLAYED)).select(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID),
+                col(Columns.METRIC), col(Columns.WINDOW_START)).distinct();
+    }
+
+    /**
+     * (subscription, entitlement, metric, window start) of every window holding an event an applied
+     * correction voided or amended (the stream aggregates no correction); distinct.
+     */
+    public Dataset<Row> correctedWindows() {
+        return parts.where(col(CORRECTED)).select(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID),
                 col(Columns.METRIC), col(Columns.WINDOW_START)).distinct();
     }
 

@@ -13,6 +13,8 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
@@ -28,9 +30,17 @@ import static org.apache.spark.sql.functions.xxhash64;
  * more than one content is conflicted. One window pass over each identity in ingest order gives every
  * record of a period its flags; a period's results ({@link PeriodUsage}) read that pass once.
  *
+ * <p>Corrections ({@link Columns#ACTION} {@code void} or {@code amend}) are events of their own
+ * identity that are never billed; each is resolved against its target ({@link #corrections}), and the
+ * one applied per target voids it or replaces its quantity and unit in {@link #records}. A correction
+ * and its target share their event time (else the correction does not apply), so both lie in the
+ * period's span. Only a snapshot with corrections in the period pays for them: a scan of the
+ * {@code action} column finds none otherwise.
+ *
  * <p>Ingest order is {@link IngestOrder}'s (each event keeps its place in it as
  * {@link Columns#INGEST_ORDER}, for {@code LATEST}). Pure: no clock, no reads beyond the snapshot the
- * caller pinned. Lazy: nothing is computed until a result is collected.
+ * caller pinned. Lazy: nothing is computed until a result is collected, except the corrections, which
+ * are resolved (and kept) when first needed.
  */
 public final class RankedRaw {
     /** The record is its identity's first in ingest order: an event. */
@@ -41,11 +51,18 @@ public final class RankedRaw {
     static final String COUNTS_CONFLICT = "_counts_conflict";
     /** True on a record a quarantine replay accepted (raw's replayed_from is set). */
     static final String REPLAYED = "_replayed";
+    /** True on an event an applied correction voided or amended. */
+    static final String CORRECTED = "_corrected";
     private static final String CONTENT = "_content";
+    private static final String IN_PERIOD = "_in_period";
+    private static final String WINNER = "_w_";
 
     private final Dataset<Row> input;
     /** The only period {@link #forPeriod}'s span can answer for; null for the whole table. */
     private final Period bound;
+
+    /** Resolved corrections per period (key: the period, or "" for the whole table). */
+    private final java.util.Map<String, java.util.List<Correction>> corrections = new java.util.HashMap<>();
 
     private RankedRaw(Dataset<Row> input, Period bound) {
         this.input = input;
@@ -93,18 +110,22 @@ public final class RankedRaw {
     }
 
     /**
-     * The columns billing reads of a record in the period, and its replay lineage (the reconciliation's
-     * REPLAYED cause) where {@code raw} has it: raw versions from before quarantine replay do not.
+     * The columns billing reads of a record in the period, with its replay lineage (the reconciliation's
+     * REPLAYED cause) and its correction fields; null where {@code raw} lacks them (raw versions written
+     * before quarantine replay or corrections existed).
      */
     private static Column[] billed(Dataset<Row> raw) {
         java.util.List<Column> columns = new java.util.ArrayList<>(java.util.List.of(col(Columns.SOURCE),
-                col(Columns.EVENT_ID), col(Columns.EVENT_TIME), col(Columns.SUBSCRIPTION_ID),
-                col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC),
-                col(Columns.UNIT), col(Columns.QUANTITY), col(Columns.CONTENT_SHA256), col(Columns.INGESTED_AT),
-                col(Columns.KAFKA_PARTITION), col(Columns.KAFKA_OFFSET), col(Columns.FILE_SHA256),
-                col(Columns.LINE_NUMBER), col(Columns.PAYLOAD_SHA256)));
-        if (java.util.Arrays.asList(raw.columns()).contains(Columns.REPLAYED_FROM)) {
-            columns.add(col(Columns.REPLAYED_FROM));
+                col(Columns.EVENT_ID), col(Columns.EVENT_TIME), col(Columns.TENANT_ID), col(Columns.APP_ID),
+                col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
+                col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
+                col(Columns.CONTENT_SHA256), col(Columns.INGESTED_AT), col(Columns.KAFKA_PARTITION),
+                col(Columns.KAFKA_OFFSET), col(Columns.FILE_SHA256), col(Columns.LINE_NUMBER),
+                col(Columns.PAYLOAD_SHA256)));
+        java.util.List<String> present = java.util.Arrays.asList(raw.columns());
+        for (String optional : new String[] {Columns.REPLAYED_FROM, Columns.ACTION, Columns.TARGET_EVENT_ID}) {
+            columns.add(present.contains(optional) ? col(optional)
+                    : lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType).as(optional));
         }
         return columns.toArray(Column[]::new);
     }
@@ -116,18 +137,149 @@ public final class RankedRaw {
      * ingest order, over every record of the snapshot (a first copy outside the period still decides).
      */
     Dataset<Row> records(Period period) {
+        checkBound(period);
+        Dataset<Row> ranked = ranked(period, false);
+        java.util.List<Correction> applied = corrections(period).stream()
+                .filter(correction -> correction.outcome() == Correction.Outcome.APPLIED).toList();
+        // A correction is an event of its own identity, never billed.
+        Column usage = col(EVENT).and(col(Columns.ACTION).isNull());
+        if (applied.isEmpty()) {
+            return ranked.withColumn(EVENT, usage).withColumn(CORRECTED, lit(false));
+        }
+        Column winner = col(WINNER + Columns.ACTION);
+        Column amended = usage.and(winner.equalTo(lit(io.meterlake.validation.EventParser.AMEND)));
+        Column[] kept = java.util.Arrays.stream(ranked.columns()).map(name -> switch (name) {
+            case EVENT -> usage.and(coalesce(winner.notEqual(lit(io.meterlake.validation.EventParser.VOID)), lit(true)))
+                    .as(EVENT);
+            case Columns.QUANTITY -> when(amended, col(WINNER + Columns.QUANTITY)).otherwise(col(Columns.QUANTITY))
+                    .as(Columns.QUANTITY);
+            case Columns.UNIT -> when(amended, col(WINNER + Columns.UNIT)).otherwise(col(Columns.UNIT)).as(Columns.UNIT);
+            default -> col(name);
+        }).toArray(Column[]::new);
+        java.util.List<Column> columns = new java.util.ArrayList<>(java.util.Arrays.asList(kept));
+        columns.add(usage.and(winner.isNotNull()).as(CORRECTED));
+        // The applied corrections are few beside the events: broadcast, so the events are not shuffled again.
+        return ranked.join(broadcast(winners(input.sparkSession(), applied)), col(Columns.SOURCE).equalTo(
+                        col(WINNER + Columns.SOURCE)).and(col(Columns.EVENT_ID).equalTo(col(WINNER + Columns.EVENT_ID)))
+                        .and(usage), "left_outer")
+                .select(columns.toArray(Column[]::new));
+    }
+
+    private void checkBound(Period period) {
         if (bound != null && !bound.equals(period)) {
             throw new IllegalArgumentException("ranked for " + bound + ", asked for " + period);
         }
+    }
+
+    private static final org.apache.spark.sql.types.StructType WINNERS = new org.apache.spark.sql.types.StructType()
+            .add(WINNER + Columns.SOURCE, org.apache.spark.sql.types.DataTypes.StringType, false)
+            .add(WINNER + Columns.EVENT_ID, org.apache.spark.sql.types.DataTypes.StringType, false)
+            .add(WINNER + Columns.ACTION, org.apache.spark.sql.types.DataTypes.StringType, false)
+            .add(WINNER + Columns.QUANTITY, io.meterlake.schema.Tables.QUANTITY_TYPE, true)
+            .add(WINNER + Columns.UNIT, org.apache.spark.sql.types.DataTypes.StringType, true);
+
+    /** The applied corrections as rows keyed by their target. */
+    private static Dataset<Row> winners(org.apache.spark.sql.SparkSession spark, java.util.List<Correction> applied) {
+        java.util.List<Row> rows = new java.util.ArrayList<>();
+        for (Correction correction : applied) {
+            rows.add(org.apache.spark.sql.RowFactory.create(correction.source(), correction.targetEventId(),
+                    correction.action(), correction.quantity(), correction.unit()));
+        }
+        return spark.createDataFrame(rows, WINNERS);
+    }
+
+    /**
+     * The corrections whose event time lies in {@code period} (every correction for a null period), each
+     * with its outcome, ordered by source and event id. Resolved at the first call (a scan of the
+     * {@code action} column; when it finds any, one ranking pass over the corrections and their
+     * targets) and kept.
+     */
+    public java.util.List<Correction> corrections(Period period) {
+        checkBound(period);
+        return corrections.computeIfAbsent(String.valueOf(period == null ? "" : period), key -> resolve(period));
+    }
+
+    private java.util.List<Correction> resolve(Period period) {
+        Column scope = period == null ? lit(true) : inPeriod(period);
+        java.util.List<Row> keys = input.where(col(Columns.ACTION).isNotNull().and(scope))
+                .select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.TARGET_EVENT_ID)).distinct()
+                .collectAsList();
+        if (keys.isEmpty()) {
+            return java.util.List.of();
+        }
+        java.util.Set<Row> wanted = new java.util.HashSet<>();
+        for (Row key : keys) {
+            wanted.add(org.apache.spark.sql.RowFactory.create(key.getString(0), key.getString(1)));
+            wanted.add(org.apache.spark.sql.RowFactory.create(key.getString(0), key.getString(2)));
+        }
+        org.apache.spark.sql.types.StructType identity = new org.apache.spark.sql.types.StructType()
+                .add(Columns.SOURCE, org.apache.spark.sql.types.DataTypes.StringType, false)
+                .add(Columns.EVENT_ID, org.apache.spark.sql.types.DataTypes.StringType, false);
+        Dataset<Row> identities = input.sparkSession().createDataFrame(new java.util.ArrayList<>(wanted), identity);
+        // The first record of each identity involved: the corrections and their targets, few rows.
+        java.util.List<Row> rows = ranked(period, true).where(col(EVENT))
+                .join(broadcast(identities), scala.collection.JavaConverters.asScalaBuffer(
+                        java.util.List.of(Columns.SOURCE, Columns.EVENT_ID)).toSeq(), "left_semi")
+                .withColumn(IN_PERIOD, period == null ? lit(true) : inPeriod(period))
+                .collectAsList();
+        java.util.Map<java.util.List<String>, Row> events = new java.util.HashMap<>();
+        for (Row row : rows) {
+            events.put(java.util.List.of(row.getAs(Columns.SOURCE), row.getAs(Columns.EVENT_ID)), row);
+        }
+        // Per target, the applicable corrections latest first; the first of each is applied.
+        java.util.List<Row> inScope = rows.stream()
+                .filter(row -> row.getAs(Columns.ACTION) != null && row.<Boolean>getAs(IN_PERIOD))
+                .sorted(java.util.Comparator.comparing((Row row) -> row.<Row>getAs(Columns.INGEST_ORDER),
+                        IngestOrder.ORDER).reversed())
+                .toList();
+        java.util.Set<java.util.List<String>> taken = new java.util.HashSet<>();
+        java.util.List<Correction> result = new java.util.ArrayList<>();
+        for (Row correction : inScope) {
+            java.util.List<String> targetKey = java.util.List.of(correction.getAs(Columns.SOURCE),
+                    correction.getAs(Columns.TARGET_EVENT_ID));
+            Row target = events.get(targetKey);
+            Correction.Outcome outcome;
+            if (target == null) {
+                outcome = Correction.Outcome.TARGET_MISSING;
+            } else if (target.getAs(Columns.ACTION) != null) {
+                outcome = Correction.Outcome.TARGETS_A_CORRECTION;
+            } else if (!java.util.stream.Stream.of(Columns.TENANT_ID, Columns.APP_ID, Columns.METRIC, Columns.EVENT_TIME)
+                    .allMatch(field -> java.util.Objects.equals(target.getAs(field), correction.getAs(field)))) {
+                outcome = Correction.Outcome.FIELDS_DIFFER;
+            } else {
+                outcome = taken.add(targetKey) ? Correction.Outcome.APPLIED : Correction.Outcome.SUPERSEDED;
+            }
+            result.add(new Correction(correction.getAs(Columns.SOURCE), correction.getAs(Columns.EVENT_ID),
+                    correction.getAs(Columns.ACTION), correction.getAs(Columns.TARGET_EVENT_ID), outcome,
+                    correction.<java.sql.Timestamp>getAs(Columns.EVENT_TIME).toInstant(), correction.getAs(Columns.METRIC),
+                    correction.getAs(Columns.QUANTITY), correction.getAs(Columns.UNIT),
+                    correction.getAs(Columns.SUBSCRIPTION_ID), correction.getAs(Columns.ENTITLEMENT_ID),
+                    correction.getAs(Columns.BILLING_ACCOUNT_ID),
+                    target == null ? null : target.getAs(Columns.QUANTITY)));
+        }
+        result.sort(java.util.Comparator.comparing(Correction::source).thenComparing(Correction::eventId));
+        return java.util.List.copyOf(result);
+    }
+
+    /**
+     * The window pass: the records of the span, each with {@link #EVENT} and {@link #CONFLICTED}; for a
+     * period, only its records that its results read (its events and its records of conflicted
+     * identities) with {@link #COUNTS_CONFLICT}, unless {@code everyRecord}.
+     */
+    private Dataset<Row> ranked(Period period, boolean everyRecord) {
         // What the window shuffles and sorts, made small first: the ingest order as one struct (its
         // hashes as 32 bytes, not 64 hex characters) and the content hash as bytes.
-        Dataset<Row> keyed = input.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
-                col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-                col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
-                IngestOrder.key().as(Columns.INGEST_ORDER), unhex(col(Columns.CONTENT_SHA256)).as(CONTENT),
-                // Raw versions written before quarantine replay existed have no lineage column.
-                (java.util.Arrays.asList(input.columns()).contains(Columns.REPLAYED_FROM)
-                        ? col(Columns.REPLAYED_FROM).isNotNull() : lit(false)).as(REPLAYED));
+        java.util.List<String> names = kept(everyRecord);
+        java.util.List<Column> keyedColumns = new java.util.ArrayList<>();
+        for (String name : names) {
+            keyedColumns.add(switch (name) {
+                case Columns.INGEST_ORDER -> IngestOrder.key().as(Columns.INGEST_ORDER);
+                case REPLAYED -> col(Columns.REPLAYED_FROM).isNotNull().as(REPLAYED);
+                default -> col(name);
+            });
+        }
+        keyedColumns.add(unhex(col(Columns.CONTENT_SHA256)).as(CONTENT));
+        Dataset<Row> keyed = input.select(keyedColumns.toArray(Column[]::new));
         // The identity's 64-bit hash leads the partitioning so that the sort compares longs, not shared
         // string prefixes ("forge-", "evt-"); it refines nothing, as it is a function of the identity.
         WindowSpec identity = Window.partitionBy(xxhash64(col(Columns.SOURCE), col(Columns.EVENT_ID)),
@@ -135,23 +287,35 @@ public final class RankedRaw {
         WindowSpec wholeIdentity = identity.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
         Column conflicted = min(col(CONTENT)).over(wholeIdentity).notEqual(max(col(CONTENT)).over(wholeIdentity));
         Column event = row_number().over(identity).equalTo(1);
-        if (period == null) {
-            return keyed.select(columns(event.as(EVENT), conflicted.as(CONFLICTED)));
+        if (period == null || everyRecord) {
+            return keyed.select(columns(names, event.as(EVENT), conflicted.as(CONFLICTED)));
         }
         Column inPeriod = inPeriod(period);
         Column firstInPeriod = min(when(inPeriod, col(Columns.INGEST_ORDER))).over(wholeIdentity);
-        return keyed.select(columns(event.as(EVENT), conflicted.as(CONFLICTED),
+        return keyed.select(columns(names, event.as(EVENT), conflicted.as(CONFLICTED),
                         firstInPeriod.equalTo(col(Columns.INGEST_ORDER)).as(COUNTS_CONFLICT)))
                 .where(inPeriod.and(col(EVENT).or(col(CONFLICTED))))
                 .withColumn(COUNTS_CONFLICT, col(CONFLICTED).and(col(COUNTS_CONFLICT)));
     }
 
-    /** What a ranked record keeps, then {@code flags}. */
-    private static Column[] columns(Column... flags) {
-        java.util.List<Column> columns = new java.util.ArrayList<>(java.util.List.of(col(Columns.SOURCE),
-                col(Columns.EVENT_ID), col(Columns.EVENT_TIME), col(Columns.SUBSCRIPTION_ID),
-                col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC),
-                col(Columns.UNIT), col(Columns.QUANTITY), col(Columns.INGEST_ORDER), col(REPLAYED)));
+    /**
+     * What a ranked record keeps (what the window shuffles, so no more than needed): the fields a
+     * correction is checked against its target with only in the corrections' pass ({@code full}).
+     */
+    private static java.util.List<String> kept(boolean full) {
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(Columns.SOURCE, Columns.EVENT_ID,
+                Columns.EVENT_TIME, Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.BILLING_ACCOUNT_ID,
+                Columns.PLAN, Columns.METRIC, Columns.UNIT, Columns.QUANTITY, Columns.ACTION, Columns.INGEST_ORDER,
+                REPLAYED));
+        if (full) {
+            names.addAll(java.util.List.of(Columns.TENANT_ID, Columns.APP_ID, Columns.TARGET_EVENT_ID));
+        }
+        return names;
+    }
+
+    /** {@code names}, then {@code flags}. */
+    private static Column[] columns(java.util.List<String> names, Column... flags) {
+        java.util.List<Column> columns = new java.util.ArrayList<>(names.stream().map(name -> col(name)).toList());
         columns.addAll(java.util.List.of(flags));
         return columns.toArray(Column[]::new);
     }
@@ -166,7 +330,7 @@ public final class RankedRaw {
 
     /** The events (first record of each identity) whose UTC event time lies in {@code period}. */
     public Dataset<Row> events(Period period) {
-        return records(period).where(col(EVENT)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED);
+        return records(period).where(col(EVENT)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED);
     }
 
     /**
@@ -174,7 +338,7 @@ public final class RankedRaw {
      * for {@link #of}, of its period for {@link #forPeriod}.
      */
     public Dataset<Row> conflictedRecords() {
-        return records(bound).where(col(CONFLICTED)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED);
+        return records(bound).where(col(CONFLICTED)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED);
     }
 
     /** Conflicted identities with at least one record in {@code period}. */

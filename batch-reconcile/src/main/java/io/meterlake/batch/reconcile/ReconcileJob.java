@@ -95,7 +95,7 @@ public final class ReconcileJob {
                             Tables.USAGE_AGGREGATES_AUTHORITATIVE, Columns.PERIOD, period.toString());
                 }
                 return new ReconcileResult(period.toString(), runId, rawVersion, provisionalVersion, watermark, lines,
-                        contentSha256, summarize(report), usage.conflictedIdentities(), recorded);
+                        contentSha256, summarize(report), usage.conflictedIdentities(), usage.corrections(), recorded);
             } finally {
                 report.unpersist();
             }

@@ -16,11 +16,12 @@ import java.util.SortedMap;
  * @param contentSha256     SHA-256 of the lines' canonical rendering (what {@code publish} would sign)
  * @param causes            windows and event-count difference per cause
  * @param conflicts         identities of the period received with different contents
+ * @param corrections       the period's corrections, each with what the recompute did with it
  * @param alreadyRecorded   an earlier run with the same run id had written everything already
  */
 public record ReconcileResult(String period, String runId, long rawTableVersion, OptionalLong provisionalTableVersion,
         Instant watermark, List<BillingLine> lines, String contentSha256, SortedMap<Cause, CauseSummary> causes,
-        long conflicts, boolean alreadyRecorded) {
+        long conflicts, List<io.meterlake.batch.recompute.Correction> corrections, boolean alreadyRecorded) {
 
     /**
      * Windows of one cause and their summed event-count difference (authoritative minus provisional;

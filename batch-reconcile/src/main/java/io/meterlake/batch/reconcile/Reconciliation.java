@@ -25,6 +25,7 @@ import static org.apache.spark.sql.functions.when;
 public final class Reconciliation {
     private static final String CONFLICTED = "_conflicted";
     private static final String REPLAYED = "_replayed";
+    private static final String CORRECTED = "_corrected";
     private static final String PROVISIONAL = "p";
     private static final String AUTHORITATIVE = "a";
     private static final String[] KEY = {Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC,
@@ -56,7 +57,8 @@ public final class Reconciliation {
                         coalesce(col(AUTHORITATIVE + "." + Columns.EVENT_COUNT), lit(0L))
                                 .as(Columns.AUTHORITATIVE_EVENT_COUNT));
         Dataset<Row> flagged = joined.join(usage.conflictedWindows().withColumn(CONFLICTED, lit(true)), names(KEY),
-                "left_outer").join(usage.replayedWindows().withColumn(REPLAYED, lit(true)), names(KEY), "left_outer");
+                "left_outer").join(usage.replayedWindows().withColumn(REPLAYED, lit(true)), names(KEY), "left_outer")
+                .join(usage.correctedWindows().withColumn(CORRECTED, lit(true)), names(KEY), "left_outer");
         Column zero = lit(java.math.BigDecimal.ZERO).cast(Tables.QUANTITY_TYPE);
         Column provisionalQuantity = coalesce(col(Columns.PROVISIONAL_QUANTITY), zero);
         Column authoritativeQuantity = coalesce(col(Columns.AUTHORITATIVE_QUANTITY), zero);
@@ -67,14 +69,58 @@ public final class Reconciliation {
                         lit(Cause.MATCH.name()))
                 .when(col(CONFLICTED).isNotNull(), lit(Cause.CONFLICT.name()))
                 .when(col(REPLAYED).isNotNull(), lit(Cause.REPLAYED.name()))
+                .when(col(CORRECTED).isNotNull(), lit(Cause.CORRECTED.name()))
                 .when(col(Columns.PROVISIONAL_EVENT_COUNT).gt(col(Columns.AUTHORITATIVE_EVENT_COUNT)),
                         lit(Cause.DUPLICATE_ONLY_IN_BATCH.name()))
                 .when(windowClosed, lit(Cause.LATE_BEYOND_WATERMARK.name()))
                 .otherwise(lit(Cause.NOT_YET_STREAMED.name()));
-        return flagged
+        Column none = lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType);
+        Dataset<Row> windows = flagged
                 .withColumn(Columns.DIFFERENCE, authoritativeQuantity.minus(provisionalQuantity).cast(Tables.QUANTITY_TYPE))
                 .withColumn(Columns.CAUSE, cause)
-                .drop(CONFLICTED, REPLAYED);
+                .withColumn(Columns.SOURCE, none).withColumn(Columns.EVENT_ID, none)
+                .withColumn(Columns.TARGET_EVENT_ID, none)
+                .drop(CONFLICTED, REPLAYED, CORRECTED);
+        return windows.unionByName(rejectedCorrections(usage, windows.schema()));
+    }
+
+    /**
+     * A row per correction the recompute could not apply, in the correction's window, with the reason as
+     * its cause: no quantities (it changed none), its identity and target.
+     */
+    private static Dataset<Row> rejectedCorrections(PeriodUsage usage, org.apache.spark.sql.types.StructType schema) {
+        org.apache.spark.sql.types.StructType fields = new org.apache.spark.sql.types.StructType()
+                .add(Columns.SUBSCRIPTION_ID, org.apache.spark.sql.types.DataTypes.StringType)
+                .add(Columns.ENTITLEMENT_ID, org.apache.spark.sql.types.DataTypes.StringType)
+                .add(Columns.BILLING_ACCOUNT_ID, org.apache.spark.sql.types.DataTypes.StringType)
+                .add(Columns.METRIC, org.apache.spark.sql.types.DataTypes.StringType)
+                .add(Columns.UNIT, org.apache.spark.sql.types.DataTypes.StringType)
+                .add(Columns.EVENT_TIME, org.apache.spark.sql.types.DataTypes.TimestampType)
+                .add(Columns.CAUSE, org.apache.spark.sql.types.DataTypes.StringType)
+                .add(Columns.SOURCE, org.apache.spark.sql.types.DataTypes.StringType)
+                .add(Columns.EVENT_ID, org.apache.spark.sql.types.DataTypes.StringType)
+                .add(Columns.TARGET_EVENT_ID, org.apache.spark.sql.types.DataTypes.StringType);
+        java.util.List<Row> rows = new java.util.ArrayList<>();
+        for (io.meterlake.batch.recompute.Correction correction : usage.corrections()) {
+            Cause cause = Cause.of(correction.outcome());
+            if (cause != null) {
+                rows.add(org.apache.spark.sql.RowFactory.create(correction.subscriptionId(), correction.entitlementId(),
+                        correction.billingAccountId(), correction.metric(), correction.unit(),
+                        Timestamp.from(correction.eventTime()), cause.name(), correction.source(), correction.eventId(),
+                        correction.targetEventId()));
+            }
+        }
+        Column zero = lit(java.math.BigDecimal.ZERO).cast(Tables.QUANTITY_TYPE);
+        Dataset<Row> rejected = usage.sparkSession().createDataFrame(rows, fields)
+                .withColumn(Columns.WINDOW, PeriodUsage.window(usage.window()))
+                .withColumn(Columns.WINDOW_START, col(Columns.WINDOW + ".start"))
+                .withColumn(Columns.WINDOW_END, col(Columns.WINDOW + ".end"))
+                .withColumn(Columns.PROVISIONAL_QUANTITY, lit(null).cast(Tables.QUANTITY_TYPE))
+                .withColumn(Columns.AUTHORITATIVE_QUANTITY, lit(null).cast(Tables.QUANTITY_TYPE))
+                .withColumn(Columns.PROVISIONAL_EVENT_COUNT, lit(0L))
+                .withColumn(Columns.AUTHORITATIVE_EVENT_COUNT, lit(0L))
+                .withColumn(Columns.DIFFERENCE, zero);
+        return rejected.select(java.util.Arrays.stream(schema.fieldNames()).map(name -> col(name)).toArray(Column[]::new));
     }
 
     /** Column names as the Scala sequence {@code Dataset.join} takes. */
