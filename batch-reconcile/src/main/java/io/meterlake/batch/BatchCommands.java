@@ -10,12 +10,12 @@ import java.util.function.Supplier;
 
 /**
  * The batch layer's commands ({@code reconcile}, {@code publish}, {@code verify}, {@code periods},
- * {@code maintain}, {@code dedup-audit}, {@code quarantine}),
+ * {@code maintain}, {@code dedup-audit}, {@code quarantine}, {@code corrections}),
  * added to {@code meterlake} and, under {@code spark-submit}, run by this class's {@code main}:
  * {@code --class io.meterlake.batch.BatchCommands app.jar reconcile --period 2026-10}.
  */
 @Command(name = "meterlake-batch", mixinStandardHelpOptions = true,
-        description = "The batch layer of Meterlake: reconcile, publish, verify, periods, maintain, dedup-audit, quarantine.",
+        description = "The batch layer of Meterlake: reconcile, publish, verify, periods, maintain, dedup-audit, quarantine, corrections.",
         footer = {"", "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."})
 public final class BatchCommands implements Runnable {
     @CommandLine.Spec
@@ -42,6 +42,9 @@ public final class BatchCommands implements Runnable {
         quarantine.addSubcommand("list", new QuarantineCommand.ListRecords(outerOptions, clock));
         quarantine.addSubcommand("replay", new QuarantineCommand.Replay(outerOptions, clock));
         commandLine.addSubcommand("quarantine", quarantine);
+        CommandLine corrections = new CommandLine(new CorrectionsCommand());
+        corrections.addSubcommand("void", new CorrectionsCommand.Void(outerOptions, clock));
+        commandLine.addSubcommand("corrections", corrections);
     }
 
     @Override

@@ -353,6 +353,8 @@ public final class WorkloadGenerator {
             case UNSUPPORTED_SCHEMA_VERSION -> node.put("schema_version", 2);
             case MISSING_FIELD -> node.remove("tenant_id");
             case BAD_TYPE -> node.put("quantity", true);
+            case UNKNOWN_ACTION -> node.put("action", "delete").put("target_event_id", id + "-target");
+            case INVALID_TARGET -> node.put("action", "void").put("target_event_id", id);
             case UNKNOWN_METRIC -> node.put("metric", "functions.gpu");
             case UNIT_NOT_ACCEPTED -> node.put("unit", "ms").put("metric", "functions.compute");
             case NON_FINITE_QUANTITY -> node.put("quantity", "NaN");

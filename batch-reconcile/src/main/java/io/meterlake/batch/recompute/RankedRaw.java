@@ -137,8 +137,15 @@ public final class RankedRaw {
      * ingest order, over every record of the snapshot (a first copy outside the period still decides).
      */
     Dataset<Row> records(Period period) {
+        return records(period, false);
+    }
+
+    private Dataset<Row> records(Period period, boolean full) {
         checkBound(period);
-        Dataset<Row> ranked = ranked(period, false);
+        Dataset<Row> ranked = ranked(period, full);
+        if (full && period != null) {
+            ranked = ranked.where(inPeriod(period).and(col(EVENT)));
+        }
         java.util.List<Correction> applied = corrections(period).stream()
                 .filter(correction -> correction.outcome() == Correction.Outcome.APPLIED).toList();
         // A correction is an event of its own identity, never billed.
@@ -331,6 +338,11 @@ public final class RankedRaw {
     /** The events (first record of each identity) whose UTC event time lies in {@code period}. */
     public Dataset<Row> events(Period period) {
         return records(period).where(col(EVENT)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED);
+    }
+
+    /** As {@link #events}, with each event's tenant_id and app_id (what a correction of it must repeat). */
+    public Dataset<Row> eventsWithTenant(Period period) {
+        return records(period, true).where(col(EVENT)).drop(EVENT, CONFLICTED, REPLAYED, CORRECTED);
     }
 
     /**

@@ -34,7 +34,12 @@ public final class Recompute {
 
     /** The period's lines: quantity and distinct event count per (subscription, account, plan, metric, unit). */
     public Dataset<Row> lines(RankedRaw raw, Period period) {
-        return aggregation.finish(PeriodUsage.aggregate(raw.events(period).groupBy(PeriodUsage.columns(PeriodUsage.LINE)),
+        return lines(raw.events(period));
+    }
+
+    /** The lines of some of a period's events ({@link RankedRaw#events} or a part of them). */
+    public Dataset<Row> lines(Dataset<Row> events) {
+        return aggregation.finish(PeriodUsage.aggregate(events.groupBy(PeriodUsage.columns(PeriodUsage.LINE)),
                 aggregation.partials(lit(true))));
     }
 
