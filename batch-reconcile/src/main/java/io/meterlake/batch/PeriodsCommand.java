@@ -4,6 +4,7 @@ import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.BillingPeriods;
 import io.meterlake.batch.publish.PublishJob;
 import io.meterlake.batch.publish.Readiness;
+import io.meterlake.batch.publish.RevisionChanges;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.config.ConfigOptions;
 import io.meterlake.error.CommandLineErrors;
@@ -102,7 +103,12 @@ public final class PeriodsCommand implements Runnable {
                 "json: one object with period, revision, raw_table_version, content_sha256, signature, key_id,",
                 "published_at and lines [{subscription_id, billing_account_id, plan, metric, unit, quantity,",
                 "event_count}] (a line per plan a subscription was billed under),",
-                "quantities as decimal strings with 9 fraction digits. csv: one row per line, with a header row."})
+                "quantities as decimal strings with 9 fraction digits. csv: one row per line, with a header row.", "",
+                "--changes: instead of the lines, the events that changed since the revision it supersedes (ADDED,",
+                "VOIDED, AMENDED, REMOVED, each with its quantity before and after and the correction that caused",
+                "it), both revisions recomputed from raw as they were computed; json: {period, revision, supersedes,",
+                "counts, changes [{kind, source, event_id, subscription_id, metric, unit, quantity_before,",
+                "quantity_after, correction_id}]}."})
     public static final class Show extends BatchCommand {
         enum Format { table, json, csv }
 
@@ -116,6 +122,9 @@ public final class PeriodsCommand implements Runnable {
                 description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
         Format format;
 
+        @Option(names = "--changes", description = "The events that changed since the superseded revision, not the lines.")
+        boolean changes;
+
         public Show(Supplier<ConfigOptions> outerOptions, Clock clock) {
             super(outerOptions, clock);
         }
@@ -127,6 +136,19 @@ public final class PeriodsCommand implements Runnable {
             BillingPeriods periods = new BillingPeriods(new Warehouse(spark(config), config.warehouse()));
             BillingPeriod header = periods.require(billingPeriod,
                     revision == null ? OptionalInt.empty() : OptionalInt.of(revision));
+            if (changes) {
+                BillingPeriod superseded = header.supersedes().isPresent()
+                        ? periods.require(billingPeriod, header.supersedes()) : null;
+                progress("recomputing revision " + header.revision() + (superseded == null ? ""
+                        : " and revision " + superseded.revision()) + " of " + billingPeriod + " from raw_usage_events");
+                List<RevisionChanges.Change> list = RevisionChanges.between(periods, superseded, header);
+                switch (format) {
+                    case json -> Output.json(out(), changesJson(header, list));
+                    case csv -> Output.csv(out(), CHANGE_COLUMNS, changeRows(list));
+                    default -> changesTable(out(), header, list);
+                }
+                return ExitCodes.OK;
+            }
             List<BillingLine> lines = periods.lines(header);
             switch (format) {
                 case json -> Output.json(out(), json(header, lines));
@@ -154,6 +176,60 @@ public final class PeriodsCommand implements Runnable {
             }
             json.put("lines", array);
             return json;
+        }
+
+        private static final List<String> CHANGE_COLUMNS = List.of("kind", "source", "event_id", "subscription_id",
+                "metric", "unit", "quantity_before", "quantity_after", "correction_id");
+
+        private static List<List<String>> changeRows(List<RevisionChanges.Change> changes) {
+            List<List<String>> rows = new ArrayList<>();
+            for (RevisionChanges.Change change : changes) {
+                rows.add(List.of(change.kind().name(), change.source(), change.eventId(), change.subscriptionId(),
+                        change.metric(), change.unit(), change.before() == null ? "" : Quantities.render(change.before()),
+                        change.after() == null ? "" : Quantities.render(change.after()),
+                        change.correctionId() == null ? "" : change.correctionId()));
+            }
+            return rows;
+        }
+
+        /** {@code --changes --format json}: quantities as decimal strings with 9 fraction digits, null when absent. */
+        public static Map<String, Object> changesJson(BillingPeriod header, List<RevisionChanges.Change> changes) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("period", header.period());
+            json.put("revision", header.revision());
+            json.put("supersedes", header.supersedes().isPresent() ? header.supersedes().getAsInt() : null);
+            Map<String, Object> counts = new LinkedHashMap<>();
+            RevisionChanges.counts(changes).forEach((kind, n) -> counts.put(kind.name(), n));
+            json.put("counts", counts);
+            List<Map<String, Object>> array = new ArrayList<>();
+            for (RevisionChanges.Change change : changes) {
+                Map<String, Object> item = new LinkedHashMap<>();
+                item.put("kind", change.kind().name());
+                item.put("source", change.source());
+                item.put("event_id", change.eventId());
+                item.put("subscription_id", change.subscriptionId());
+                item.put("metric", change.metric());
+                item.put("unit", change.unit());
+                item.put("quantity_before", change.before() == null ? null : Quantities.render(change.before()));
+                item.put("quantity_after", change.after() == null ? null : Quantities.render(change.after()));
+                item.put("correction_id", change.correctionId());
+                array.add(item);
+            }
+            json.put("changes", array);
+            return json;
+        }
+
+        static void changesTable(PrintWriter out, BillingPeriod header, List<RevisionChanges.Change> changes) {
+            List<String> counts = new ArrayList<>();
+            RevisionChanges.counts(changes).forEach((kind, n) -> counts.add(n + " " + kind.name().toLowerCase(java.util.Locale.ROOT)));
+            out.println("period " + header.period() + ", revision " + header.revision() + (header.supersedes().isPresent()
+                    ? ", since revision " + header.supersedes().getAsInt() : " (supersedes none: every event is new)")
+                    + ": " + (changes.isEmpty() ? "no event changed" : String.join(", ", counts)));
+            if (!changes.isEmpty()) {
+                out.println();
+                Output.table(out, List.of("kind", "source", "event id", "subscription", "metric", "unit",
+                        "quantity before", "quantity after", "by correction"), changeRows(changes));
+            }
         }
 
         /** The readable form: the header, then the lines as a table. */

@@ -135,7 +135,8 @@ final class DemoCommand implements Callable<Integer> {
         Timestamp since = new Timestamp(Instant.now(root.clock()).toEpochMilli() - 1);
 
         WorkloadSpec spec = spec(period);
-        step("2/8 generate " + events + " events to topic " + topic + ", one tenant's entitlements arriving late"
+        step("2/8 generate " + events + " events to topic " + topic + ", corrections among them (voids, amends),"
+                + " one tenant's entitlements arriving late"
                 + " (entitlements and truth in " + dir.toAbsolutePath() + ")");
         Truth truth = GenerateCommand.generate(spec, root, kafka.bootstrapServers(), topic, entitlements,
                 dir.resolve("truth.json"), earlyEntitlements);
@@ -173,6 +174,15 @@ final class DemoCommand implements Callable<Integer> {
 
         step("6/8 reconcile --period " + period);
         ReconcileResult reconciled = new ReconcileJob(spark, config).run(period, OptionalLong.empty());
+        Truth.Corrections expectedCorrections = truth.corrections().getOrDefault(period.toString(),
+                new Truth.Corrections(0, 0, 0));
+        Truth.Corrections resolved = new Truth.Corrections(
+                count(reconciled, io.meterlake.batch.recompute.Correction.Outcome.APPLIED),
+                count(reconciled, io.meterlake.batch.recompute.Correction.Outcome.SUPERSEDED),
+                reconciled.corrections().stream().filter(c -> c.outcome().rejected()).count());
+        if (!resolved.equals(expectedCorrections)) {
+            problems.add("the recompute resolved the corrections as " + resolved + ", expected " + expectedCorrections);
+        }
 
         Path privateKey = dir.resolve("signing-key.pem");
         Path publicKey = dir.resolve("signing-key.pub.pem");
@@ -230,7 +240,8 @@ final class DemoCommand implements Callable<Integer> {
                         + " match the generator's truth: " + truth.records() + " records, " + truth.accepted()
                         + " accepted (" + replayed.accepted() + " of them replayed from quarantine once their"
                         + " entitlements arrived), " + (truth.records() - truth.accepted()) + " quarantined across "
-                        + truth.quarantined().size() + " reasons, " + expected.size() + " billing lines.");
+                        + truth.quarantined().size() + " reasons, " + expected.size() + " billing lines, "
+                        + resolved.applied() + " corrections applied and " + resolved.rejected() + " refused.");
             }
         }
         if (!problems.isEmpty()) {
@@ -241,8 +252,12 @@ final class DemoCommand implements Callable<Integer> {
         return problems.isEmpty() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
+    private static long count(ReconcileResult result, io.meterlake.batch.recompute.Correction.Outcome outcome) {
+        return result.corrections().stream().filter(c -> c.outcome() == outcome).count();
+    }
+
     private WorkloadSpec spec(Period month) {
-        return new WorkloadSpec(events, 42, 5, month.start(), month.days(), 0.05, 0.01, 0.02, 0.03, 1);
+        return new WorkloadSpec(events, 42, 5, month.start(), month.days(), 0.05, 0.01, 0.02, 0.03, 1, 0.02);
     }
 
     private static boolean sameLines(List<Truth.Line> expected, List<BillingLine> actual) {

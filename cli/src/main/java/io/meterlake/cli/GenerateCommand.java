@@ -83,6 +83,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--invalid-rate", defaultValue = "0.03", description = "Share of invalid records (default: ${DEFAULT-VALUE}).")
     double invalidRate;
 
+    @Option(names = "--correction-rate", defaultValue = "0",
+            description = "Share of corrections of earlier events: voids (some before their target), amends, and"
+                    + " ones that cannot apply (default: ${DEFAULT-VALUE}).")
+    double correctionRate;
+
     @Option(names = "--out", paramLabel = "<F.jsonl>",
             description = "Write the events to this file, one JSON object per line.")
     Path out;
@@ -134,7 +139,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Period month = span(period, root.clock().instant());
         WorkloadSpec spec = new WorkloadSpec(events, seed, tenants, start == null ? month.start() : parseStart(start),
-                days == null ? month.days() : days, duplicateRate, conflictRate, lateRate, invalidRate, lateEntitlements);
+                days == null ? month.days() : days, duplicateRate, conflictRate, lateRate, invalidRate, lateEntitlements,
+                correctionRate);
         Truth truth = out != null ? generate(spec, root, out, entitlementsOut, truthOut, earlyEntitlementsOut)
                 : generate(spec, root, bootstrapServers, topic != null ? topic : root.config().kafka().topic(),
                         entitlementsOut, truthOut, earlyEntitlementsOut);

@@ -18,11 +18,25 @@ import java.util.SortedMap;
  *                    are the state with every entitlement loaded (after a replay).
  */
 public record Truth(long records, long accepted, SortedMap<String, Long> quarantined, long duplicates,
-        long conflicts, List<Line> lines, Early beforeLateEntitlements) {
+        long conflicts, List<Line> lines, Early beforeLateEntitlements, SortedMap<String, Corrections> corrections) {
 
     public Truth(long records, long accepted, SortedMap<String, Long> quarantined, long duplicates, long conflicts,
             List<Line> lines) {
         this(records, accepted, quarantined, duplicates, conflicts, lines, null);
+    }
+
+    public Truth(long records, long accepted, SortedMap<String, Long> quarantined, long duplicates, long conflicts,
+            List<Line> lines, Early beforeLateEntitlements) {
+        this(records, accepted, quarantined, duplicates, conflicts, lines, beforeLateEntitlements,
+                new java.util.TreeMap<>());
+    }
+
+    /**
+     * The corrections of one period (by their event time) as the recompute must resolve them: applied
+     * (one per corrected event, the latest), superseded by a later one of the same event, and not
+     * applicable (a changed metric, a target never sent).
+     */
+    public record Corrections(long applied, long superseded, long rejected) {
     }
 
     /** Accepted and quarantined records of an ingest against the early entitlements. */

@@ -41,6 +41,12 @@ public final class TruthJson {
             ObjectNode earlyQuarantined = early.putObject("quarantined");
             truth.beforeLateEntitlements().quarantined().forEach(earlyQuarantined::put);
         }
+        if (!truth.corrections().isEmpty()) {
+            ObjectNode corrections = root.putObject("corrections");
+            truth.corrections().forEach((period, counts) -> corrections.putObject(period)
+                    .put("applied", counts.applied()).put("superseded", counts.superseded())
+                    .put("rejected", counts.rejected()));
+        }
         ArrayNode lines = root.putArray("lines");
         for (Truth.Line line : truth.lines()) {
             lines.addObject()
@@ -79,8 +85,14 @@ public final class TruthJson {
                         line.get("unit").textValue(), new BigDecimal(line.get("quantity").textValue()),
                         line.get("event_count").longValue()));
             }
+            TreeMap<String, Truth.Corrections> corrections = new TreeMap<>();
+            if (root.has("corrections")) {
+                root.get("corrections").fields().forEachRemaining(entry -> corrections.put(entry.getKey(),
+                        new Truth.Corrections(entry.getValue().get("applied").longValue(),
+                                entry.getValue().get("superseded").longValue(), entry.getValue().get("rejected").longValue())));
+            }
             return new Truth(root.get("records").longValue(), root.get("accepted").longValue(), quarantined,
-                    root.get("duplicates").longValue(), root.get("conflicts").longValue(), lines, early);
+                    root.get("duplicates").longValue(), root.get("conflicts").longValue(), lines, early, corrections);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -18,10 +18,8 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -69,9 +67,9 @@ public final class WorkloadGenerator {
     private String overlapTenant;
     private String overlapApp;
 
-    // Truth state.
-    private final Map<String, Accumulator> lines = new TreeMap<>();
-    private final Set<String> seenIdentities = new HashSet<>();
+    // Truth state: the billed events by identity (first copies, in ingest order), then the corrections.
+    private final Map<String, Billed> billed = new java.util.LinkedHashMap<>();
+    private final List<Fix> fixes = new ArrayList<>();
     private final TreeMap<String, Long> quarantined = new TreeMap<>();
     private long records;
     private long accepted;
@@ -187,6 +185,20 @@ public final class WorkloadGenerator {
                 line = conflicting.json();
                 conflicts++;
                 counted(conflicting);
+            } else if (draw < spec.invalidRate() + spec.duplicateRate() + spec.conflictRate() + spec.correctionRate()
+                    && !recent.isEmpty()) {
+                String id = "evt-" + spec.seed() + "-fix-" + serial++;
+                double kind = random.nextDouble();
+                if (kind >= 0.92 && records + 2 <= spec.events()) {
+                    // A void sent before its target: it applies once both are in raw.
+                    ValidEvent target = randomEvent(random, "evt-" + spec.seed() + "-" + serial++,
+                            recent.get(random.nextInt(recent.size())).time());
+                    sink.accept(correction(id, target, "void", target.eventId(), null, true));
+                    records++;
+                    line = accept(target, random, recent);
+                } else {
+                    line = correction(id, recent.get(random.nextInt(recent.size())), kind, random, serial++);
+                }
             } else {
                 // Event times advance with the record index, as a live stream's would; late ones fall days behind.
                 long position = (long) ((double) records / spec.events() * span);
@@ -203,20 +215,71 @@ public final class WorkloadGenerator {
         return truth();
     }
 
+    /**
+     * A correction of {@code target} by {@code kind}: under 0.4 a void, under 0.7 an amend (another
+     * quantity, maybe in another unit), under 0.85 an amend that changes the metric (not applicable),
+     * else a void of an event never sent (not applicable).
+     */
+    private String correction(String id, ValidEvent target, double kind, SplittableRandom random, long serial) {
+        if (kind < 0.4) {
+            return correction(id, target, "void", target.eventId(), null, random.nextBoolean());
+        }
+        if (kind < 0.7) {
+            Metric metric = config.catalog().metric(target.metric()).orElseThrow();
+            String[] unitAndQuantity = quantity(metric, random);
+            return correction(id, new ValidEvent(id, target.source(), target.tenantId(), target.appId(), target.metric(),
+                    unitAndQuantity[0], new BigDecimal(unitAndQuantity[1]), random.nextBoolean(), target.time(),
+                    OFFSETS[random.nextInt(OFFSETS.length)], target.attributes()), "amend", target.eventId(), null, false);
+        }
+        if (kind < 0.85) {
+            Metric other = config.catalog().metrics().stream().filter(m -> !m.name().equals(target.metric()))
+                    .findFirst().orElseThrow();
+            String[] unitAndQuantity = quantity(other, random);
+            return correction(id, new ValidEvent(id, target.source(), target.tenantId(), target.appId(), other.name(),
+                    unitAndQuantity[0], new BigDecimal(unitAndQuantity[1]), false, target.time(), ZoneOffset.UTC,
+                    Map.of()), "amend", target.eventId(), false, false);
+        }
+        return correction(id, target, "void", "evt-" + spec.seed() + "-never-sent-" + serial, false, false);
+    }
+
+    /**
+     * A correction record with {@code fields}' tenant, app, metric, time (and, for an amend, quantity
+     * and unit), counted as accepted; {@code applicable} false marks one the recompute must refuse (null:
+     * decided by its target when the truth is computed). A bare void leaves out quantity and unit.
+     */
+    private String correction(String id, ValidEvent fields, String action, String targetId, Boolean applicable,
+            boolean bare) {
+        counted(fields);
+        ObjectNode node = node(fields);
+        node.put("event_id", id);
+        node.put("action", action);
+        node.put("target_event_id", targetId);
+        if (bare) {
+            node.remove("quantity");
+            node.remove("unit");
+        }
+        BigDecimal canonical = action.equals("amend") && !Boolean.FALSE.equals(applicable)
+                ? canonical(fields) : null;
+        fixes.add(new Fix(fields.source() + "\u0000" + targetId, action, canonical,
+                !Boolean.FALSE.equals(applicable), YearMonth.from(fields.time().atOffset(ZoneOffset.UTC)).toString()));
+        return node.toString();
+    }
+
+    private BigDecimal canonical(ValidEvent event) {
+        Metric metric = config.catalog().metric(event.metric()).orElseThrow();
+        return event.quantity().multiply(metric.factor(event.unit()).orElseThrow());
+    }
+
     private String accept(ValidEvent event, SplittableRandom random, List<ValidEvent> recent) {
         counted(event);
-        if (seenIdentities.add(event.source() + "\u0000" + event.eventId())) {
+        String identity = event.source() + "\u0000" + event.eventId();
+        if (!billed.containsKey(identity)) {
             Entitlement entitlement = entitlements.stream()
                     .filter(e -> e.covers(event.tenantId(), event.appId(), event.time()))
                     .findFirst().orElseThrow();
             Metric metric = config.catalog().metric(event.metric()).orElseThrow();
-            BigDecimal canonical = event.quantity().multiply(metric.factor(event.unit()).orElseThrow());
             String period = YearMonth.from(event.time().atOffset(ZoneOffset.UTC)).toString();
-            String key = String.join("\u0000", period, entitlement.subscriptionId(), entitlement.plan(), metric.name());
-            lines.computeIfAbsent(key, k -> new Accumulator(period, entitlement.subscriptionId(),
-                    entitlement.billingAccountId(), entitlement.plan(), metric.name(), metric.canonicalUnit(),
-                    metric.aggregation()))
-                    .add(canonical, event.time());
+            billed.put(identity, new Billed(period, entitlement, metric, canonical(event), event.time()));
         }
         if (recent.size() < RECENT) {
             recent.add(event);
@@ -227,6 +290,34 @@ public final class WorkloadGenerator {
     }
 
     private Truth truth() {
+        // Per target, the latest applicable correction wins: a void drops the event, an amend replaces it.
+        Map<String, Fix> winners = new java.util.HashMap<>();
+        TreeMap<String, long[]> counts = new TreeMap<>();
+        for (Fix fix : fixes) {
+            long[] period = counts.computeIfAbsent(fix.period(), p -> new long[3]);
+            if (!fix.applicable() || !billed.containsKey(fix.target())) {
+                period[2]++;
+            } else if (winners.put(fix.target(), fix) != null) {
+                period[1]++;
+            }
+        }
+        winners.values().forEach(fix -> counts.get(fix.period())[0]++);
+        java.util.SortedMap<String, Truth.Corrections> corrections = new TreeMap<>();
+        counts.forEach((period, n) -> corrections.put(period, new Truth.Corrections(n[0], n[1], n[2])));
+        Map<String, Accumulator> lines = new TreeMap<>();
+        for (Map.Entry<String, Billed> entry : billed.entrySet()) {
+            Fix fix = winners.get(entry.getKey());
+            if (fix != null && fix.action().equals("void")) {
+                continue;
+            }
+            Billed event = entry.getValue();
+            String key = String.join("\u0000", event.period(), event.entitlement().subscriptionId(),
+                    event.entitlement().plan(), event.metric().name());
+            lines.computeIfAbsent(key, k -> new Accumulator(event.period(), event.entitlement().subscriptionId(),
+                    event.entitlement().billingAccountId(), event.entitlement().plan(), event.metric().name(),
+                    event.metric().canonicalUnit(), event.metric().aggregation()))
+                    .add(fix != null ? fix.canonical() : event.canonical(), event.time());
+        }
         List<Truth.Line> result = new ArrayList<>();
         for (Accumulator accumulator : lines.values()) {
             result.add(new Truth.Line(accumulator.period, accumulator.subscription, accumulator.account,
@@ -240,7 +331,7 @@ public final class WorkloadGenerator {
             }
             early = new Truth.Early(accepted - lateTenantRecords, before);
         }
-        return new Truth(records, accepted, quarantined, duplicates, conflicts, result, early);
+        return new Truth(records, accepted, quarantined, duplicates, conflicts, result, early, corrections);
     }
 
     private void buildEntitlements() {
@@ -393,6 +484,14 @@ public final class WorkloadGenerator {
             event.attributes().forEach(attributes::put);
         }
         return node;
+    }
+
+    /** A billed event: its line's parts, its quantity in the canonical unit, its time. */
+    private record Billed(String period, Entitlement entitlement, Metric metric, BigDecimal canonical, Instant time) {
+    }
+
+    /** A correction as sent: its target's identity, whether it can apply, an amend's canonical quantity. */
+    private record Fix(String target, String action, BigDecimal canonical, boolean applicable, String period) {
     }
 
     /** A valid event as generated; its JSON is rendered on demand. */

@@ -13,13 +13,23 @@ import java.time.Instant;
  * <p>{@code lateEntitlementTenants}: how many tenants (the last ones) have their entitlements loaded
  * only after their events arrived, as a new customer's often are: their events are quarantined
  * UNATTRIBUTED until a replay (see {@link WorkloadGenerator#earlyEntitlements}).
+ *
+ * <p>{@code correctionRate}: the share of records that are corrections of earlier events: voids (some
+ * sent before their target), amends, and corrections that cannot apply (an amend that changes the
+ * metric, a void of an event never sent).
  */
 public record WorkloadSpec(long events, long seed, int tenants, Instant start, int days, double duplicateRate,
-        double conflictRate, double lateRate, double invalidRate, int lateEntitlementTenants) {
+        double conflictRate, double lateRate, double invalidRate, int lateEntitlementTenants, double correctionRate) {
 
     public WorkloadSpec(long events, long seed, int tenants, Instant start, int days, double duplicateRate,
             double conflictRate, double lateRate, double invalidRate) {
         this(events, seed, tenants, start, days, duplicateRate, conflictRate, lateRate, invalidRate, 0);
+    }
+
+    public WorkloadSpec(long events, long seed, int tenants, Instant start, int days, double duplicateRate,
+            double conflictRate, double lateRate, double invalidRate, int lateEntitlementTenants) {
+        this(events, seed, tenants, start, days, duplicateRate, conflictRate, lateRate, invalidRate,
+                lateEntitlementTenants, 0);
     }
 
     public WorkloadSpec {
@@ -41,8 +51,9 @@ public record WorkloadSpec(long events, long seed, int tenants, Instant start, i
         rate("--conflict-rate", conflictRate);
         rate("--late-rate", lateRate);
         rate("--invalid-rate", invalidRate);
-        if (duplicateRate + conflictRate + invalidRate > 0.9) {
-            throw MeterlakeException.badInput("duplicate, conflict and invalid rates add up to more than 0.9",
+        rate("--correction-rate", correctionRate);
+        if (duplicateRate + conflictRate + invalidRate + correctionRate > 0.9) {
+            throw MeterlakeException.badInput("duplicate, conflict, invalid and correction rates add up to more than 0.9",
                     "lower them so that most records are new valid events");
         }
     }

@@ -200,7 +200,9 @@ class LauncherIT {
                 "stream progress", "reconciliation of", "MATCH", "signed billing period, published now",
                 "revision 1", "signed by key", "verified ", "recomputed from raw_usage_events",
                 "the stream's ingest and the signed period", "match the generator's truth: 2000 records",
-                "quarantine replay, once the late tenant's entitlements were loaded", "replayed from quarantine");
+                "quarantine replay, once the late tenant's entitlements were loaded", "replayed from quarantine",
+                // The workload's voids and amends: applied by the recompute, never by the stream.
+                "CORRECTED", "corrections applied and", "corrections not applied:", "CORRECTION_FIELDS_DIFFER");
         assertThat(demo.err()).contains("demo: 1/8 stack start", "demo: 5/8 entitlements load", "demo: 8/8 verify",
                 "demo: stack stop");
         assertThat(dir.resolve("demo").resolve("signing-key.pub.pem")).isRegularFile();

@@ -50,6 +50,37 @@ class WorkloadGeneratorTest {
     }
 
     @Test
+    void correctionsAreRecordsOfTheirOwnAndTheTruthAppliesTheApplicableOnes() {
+        WorkloadSpec corrected = new WorkloadSpec(4_000, 9, 4, START, 31, 0.05, 0.01, 0.02, 0.03, 0, 0.1);
+        Truth[] truth = new Truth[1];
+        List<String> lines = generate(corrected, truth);
+        Truth[] plain = new Truth[1];
+        generate(spec(4_000, 9), plain);
+
+        // (The invalid records include corrections of a bad shape: INVALID_TARGET, UNKNOWN_ACTION.)
+        long voids = lines.stream().filter(line -> line.contains("\"action\":\"void\"") && line.contains("-fix-")).count();
+        long amends = lines.stream().filter(line -> line.contains("\"action\":\"amend\"") && line.contains("-fix-")).count();
+        assertThat(voids).isPositive();
+        assertThat(amends).isPositive();
+        // A void sent before its target, and a bare void (no quantity, no unit).
+        assertThat(lines.stream().filter(line -> line.contains("\"action\":\"void\"") && !line.contains("\"unit\"")))
+                .isNotEmpty();
+        long resolved = truth[0].corrections().values().stream()
+                .mapToLong(c -> c.applied() + c.superseded() + c.rejected()).sum();
+        assertThat(resolved).isEqualTo(voids + amends);
+        assertThat(truth[0].corrections().values()).allSatisfy(c -> assertThat(c.applied()).isPositive());
+        assertThat(truth[0].corrections().values().stream().mapToLong(Truth.Corrections::rejected).sum()).isPositive();
+        // Corrections are accepted records, billed as nothing: fewer events billed than without them.
+        long billed = truth[0].lines().stream().mapToLong(Truth.Line::eventCount).sum();
+        assertThat(truth[0].accepted()).isEqualTo(lines.size() - truth[0].quarantined().values().stream()
+                .mapToLong(Long::longValue).sum());
+        assertThat(billed).isLessThan(plain[0].lines().stream().mapToLong(Truth.Line::eventCount).sum());
+        assertThat(TruthJson.read(writeAndReturn(truth[0]))).isEqualTo(truth[0]);
+        // The same spec, the same bytes.
+        assertThat(generate(corrected, new Truth[1])).isEqualTo(lines);
+    }
+
+    @Test
     void lateEntitlementTenantsAreUnattributedUntilTheirEntitlementsArrive() {
         WorkloadSpec late = new WorkloadSpec(3_000, 7, 4, START, 31, 0.05, 0.01, 0.02, 0.03, 2);
         WorkloadGenerator generator = new WorkloadGenerator(late, CONFIG, NOW);

@@ -74,6 +74,17 @@ public final class BillingPeriods {
                         + revision.getAsInt(), "its revisions are 1 to " + revisions.size()));
     }
 
+    /**
+     * Raw as the revision's lines were computed from it: at its raw version, ranked with the dedup
+     * horizon it records (over the whole table for revisions from before horizons).
+     */
+    public io.meterlake.batch.recompute.RankedRaw ranked(BillingPeriod header) {
+        org.apache.spark.sql.Dataset<Row> raw = warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, header.rawTableVersion());
+        return header.dedupHorizon()
+                .map(horizon -> io.meterlake.batch.recompute.RankedRaw.forPeriod(raw, Period.parse(header.period()), horizon))
+                .orElseGet(() -> io.meterlake.batch.recompute.RankedRaw.of(raw));
+    }
+
     /** The stored lines of a revision, in canonical order. */
     public List<BillingLine> lines(BillingPeriod header) {
         List<BillingLine> lines = new ArrayList<>();

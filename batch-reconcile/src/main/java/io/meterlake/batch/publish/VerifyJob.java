@@ -120,9 +120,7 @@ public final class VerifyJob {
         String recomputedSha256 = null;
         try {
             // With the horizon the revision was computed with: the same bounded read, the same bytes.
-            Dataset<Row> raw = warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, header.rawTableVersion());
-            RankedRaw ranked = header.dedupHorizon().map(horizon -> RankedRaw.forPeriod(raw, period, horizon))
-                    .orElseGet(() -> RankedRaw.of(raw));
+            RankedRaw ranked = new BillingPeriods(warehouse).ranked(header);
             List<BillingLine> recomputed = Recompute.collect(new Recompute(config.catalog()).lines(ranked, period));
             recomputedSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), recomputed));
             mismatches.addAll(differences(stored, recomputed, header.rawTableVersion()));
