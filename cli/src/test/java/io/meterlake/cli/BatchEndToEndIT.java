@@ -28,11 +28,80 @@ import static org.assertj.core.api.Assertions.assertThat;
  * boundaries, non-UTC offsets, duplicates, conflicting duplicates and MAX metrics); then a very late
  * event makes revision 2. The CLI's clock is fixed at 2026-11-23T10:00Z: September and October are
  * ready, November has not ended (so it is refused, even forced); a week later it has ended but not
- * its grace (so it waits, unless forced).
+ * its grace (so it waits, unless forced). The workload has corrections too (voids, amends, refused ones);
+ * then a void, an amend and a bulk void of the published October make revision 3, which lists them.
  */
 class BatchEndToEndIT {
     @TempDir
     Path dir;
+
+    /**
+     * Corrections of the published October: a void and an amend sent as events, and a bulk void of one
+     * tenant's key-value writes for a day; revision 3 lists exactly those, and every revision verifies.
+     */
+    private void corrects(String warehouse, Path events, String privateKey, String publicKey) throws IOException {
+        List<String> lines = Files.readAllLines(events);
+        // Two October invocations sent once, corrected by nothing in the workload.
+        List<String> targeted = lines.stream().filter(line -> line.contains("\"target_event_id\""))
+                .map(line -> line.replaceFirst("^.*\"target_event_id\":\"([^\"]+)\".*$", "$1")).toList();
+        List<String> candidates = lines.stream()
+                .filter(line -> line.contains("\"metric\":\"functions.invocations\"") && line.contains("\"event_time\":\"2026-10-1")
+                        && !line.contains("\"action\"") && line.contains("\"source\":\"forge-functions\""))
+                .filter(line -> {
+                    String id = line.replaceFirst("^.*\"event_id\":\"([^\"]+)\".*$", "$1");
+                    return !targeted.contains(id) && lines.stream().filter(other -> other.contains("\"" + id + "\"")).count() == 1;
+                })
+                .limit(2).toList();
+        assertThat(candidates).hasSize(2);
+        String voidedId = candidates.get(0).replaceFirst("^.*\"event_id\":\"([^\"]+)\".*$", "$1");
+        String amendedId = candidates.get(1).replaceFirst("^.*\"event_id\":\"([^\"]+)\".*$", "$1");
+        String voidLine = candidates.get(0).replaceFirst("\"event_id\":\"[^\"]+\"",
+                "\"event_id\":\"fix-void-1\",\"action\":\"void\",\"target_event_id\":\"" + voidedId + "\"");
+        String amendLine = candidates.get(1).replaceFirst("\"event_id\":\"[^\"]+\"",
+                        "\"event_id\":\"fix-amend-1\",\"action\":\"amend\",\"target_event_id\":\"" + amendedId + "\"")
+                .replaceFirst("\"quantity\":(\"[^\"]*\"|[0-9.]+)", "\"quantity\":\"123456\"");
+        run(warehouse, 0, "ingest", Files.writeString(dir.resolve("fixes.jsonl"), voidLine + "\n" + amendLine + "\n").toString());
+
+        String[] bulk = {"corrections", "void", "--source", "forge-kvs", "--tenant", "tenant-002",
+            "--from", "2026-10-10T00:00:00Z", "--to", "2026-10-12T00:00:00Z", "--reason", "kvs deploy double-sent"};
+        JsonNode dry = json(run(warehouse, 0, concat(bulk, "--dry-run", "--format", "json")));
+        long bulkVoided = dry.get("selected").asLong();
+        assertThat(bulkVoided).isPositive();
+        assertThat(dry.get("lines").get(0).get("events_voided").asLong()).isPositive();
+        JsonNode voided = json(run(warehouse, 0, concat(bulk, "--format", "json")));
+        assertThat(voided.get("accepted").asLong()).isEqualTo(bulkVoided);
+        assertThat(voided.get("lines")).isEqualTo(dry.get("lines"));
+        assertThat(json(run(warehouse, 0, concat(bulk, "--format", "json"))).get("selected").asLong())
+                .as("running it again voids nothing more").isZero();
+
+        run(warehouse, 0, "reconcile", "--period", "2026-10");
+        assertThat(run(warehouse, 0, "publish", "--period", "2026-10", "--signing-key", privateKey).out())
+                .startsWith("published 2026-10 revision 3 (supersedes revision 2)");
+        JsonNode changes = json(run(warehouse, 0, "periods", "show", "--period", "2026-10", "--changes", "--format", "json"));
+        assertThat(changes.get("counts").toString()).isEqualTo("{\"VOIDED\":" + (bulkVoided + 1) + ",\"AMENDED\":1}");
+        List<String> changed = new ArrayList<>();
+        changes.get("changes").forEach(change -> changed.add(change.get("kind").asText() + " " + change.get("event_id").asText()
+                + " by " + change.get("correction_id").asText()));
+        assertThat(changed).contains("VOIDED " + voidedId + " by fix-void-1", "AMENDED " + amendedId + " by fix-amend-1");
+        changes.get("changes").forEach(change -> {
+            if (change.get("kind").asText().equals("AMENDED")) {
+                assertThat(change.get("quantity_after").asText()).isEqualTo("123456.000000000");
+            } else if (!change.get("event_id").asText().equals(voidedId)) {
+                assertThat(change.get("source").asText()).isEqualTo("forge-kvs");
+                assertThat(change.get("correction_id").asText()).startsWith("void-");
+            }
+        });
+        for (String revision : List.of("1", "2", "3")) {
+            assertThat(run(warehouse, 0, "verify", "--period", "2026-10", "--revision", revision, "--public-key",
+                    publicKey).out()).startsWith("verified 2026-10 revision " + revision);
+        }
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
 
     @Test
     void publishesTheGeneratorsTruthAndRevisesItForAVeryLateEvent() throws IOException {
@@ -41,7 +110,8 @@ class BatchEndToEndIT {
         String privateKey = dir.resolve("k.pem").toString();
         String publicKey = dir.resolve("k.pub.pem").toString();
         run(warehouse, 0, "generate", "--events", "4000", "--seed", "5", "--out", events.toString(),
-                "--entitlements-out", dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString());
+                "--entitlements-out", dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString(),
+                "--correction-rate", "0.02");
         Truth truth = TruthJson.read(dir.resolve("truth.json"));
         assertThat(truth.conflicts()).isPositive();
         run(warehouse, 0, "entitlements", "load", dir.resolve("e.csv").toString());
@@ -56,9 +126,18 @@ class BatchEndToEndIT {
             assertThat(again.get("content_sha256")).isEqualTo(reconciled.get("content_sha256"));
             assertThat(again.get("run_id")).isEqualTo(reconciled.get("run_id"));
             assertThat(again.get("already_recorded").booleanValue()).isTrue();
-            // No stream has run: every window is not yet streamed, or holds a conflict.
+            // No stream has run: every window is not yet streamed, holds a conflict or a corrected event;
+            // and a row per correction the recompute refused.
             assertThat(reconciled.get("causes").fieldNames()).toIterable().contains("NOT_YET_STREAMED")
-                    .isSubsetOf("NOT_YET_STREAMED", "CONFLICT");
+                    .isSubsetOf("NOT_YET_STREAMED", "CONFLICT", "CORRECTED", "CORRECTION_FIELDS_DIFFER",
+                            "CORRECTION_TARGET_MISSING");
+            Truth.Corrections corrections = truth.corrections().get(period);
+            JsonNode resolved = reconciled.get("corrections");
+            assertThat(resolved.get("APPLIED").asLong()).as(period).isEqualTo(corrections.applied()).isPositive();
+            assertThat(resolved.get("SUPERSEDED").asLong()).as(period).isEqualTo(corrections.superseded());
+            assertThat(reconciled.get("corrections_not_applied").size()).as(period).isEqualTo(corrections.rejected());
+            assertThat(resolved.get("FIELDS_DIFFER").asLong() + resolved.get("TARGET_MISSING").asLong()
+                    + resolved.get("TARGETS_A_CORRECTION").asLong()).isEqualTo(corrections.rejected());
 
             run(warehouse, 0, "publish", "--period", period, "--signing-key", privateKey);
             CommandLineTest.Run unchanged = run(warehouse, 0, "publish", "--period", period, "--signing-key", privateKey);
@@ -126,12 +205,21 @@ class BatchEndToEndIT {
         run(warehouse, 0, "verify", "--period", "2026-10", "--revision", "1", "--public-key", publicKey);
         run(warehouse, 0, "verify", "--period", "2026-10", "--public-key", publicKey);
 
+        // Revision 2's changes since revision 1: exactly the very late event.
+        JsonNode changes2 = json(run(warehouse, 0, "periods", "show", "--period", "2026-10", "--changes", "--format", "json"));
+        assertThat(changes2.get("supersedes").intValue()).isEqualTo(1);
+        assertThat(changes2.get("changes").toString()).isEqualTo("[{\"kind\":\"ADDED\",\"source\":\"forge-functions\","
+                + "\"event_id\":\"evt-very-late\",\"subscription_id\":\"" + after[0] + "\",\"metric\":\"functions.invocations\","
+                + "\"unit\":\"count\",\"quantity_before\":null,\"quantity_after\":\"1.000000000\",\"correction_id\":null}]");
+
         // The CSV has a header and one row per line.
         List<String> csv = run(warehouse, 0, "periods", "show", "--period", "2026-10", "--format", "csv").out().lines()
                 .toList();
         assertThat(csv.get(0)).isEqualTo("period,revision,subscription_id,billing_account_id,plan,metric,unit,quantity,event_count");
         assertThat(csv).hasSize(revision2.size() + 1);
         assertThat(csv.subList(1, csv.size())).allSatisfy(line -> assertThat(line).startsWith("2026-10,2,"));
+
+        corrects(warehouse, events, privateKey, publicKey);
 
         // A producer re-uses the first event's id for a new event in November. Within the default
         // horizon (90 days) the copies are compared and the audit is clean; with a week's horizon no
