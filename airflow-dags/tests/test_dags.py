@@ -229,6 +229,8 @@ class CommandsTest(unittest.TestCase):
             "LATE_BEYOND_WATERMARK": {"windows": 4, "event_difference": 40},
             "CONFLICT": {"windows": 3, "event_difference": 2},
             "REPLAYED": {"windows": 5, "event_difference": 70},
+            "CORRECTED": {"windows": 6, "event_difference": -30},
+            "CORRECTION_TARGET_MISSING": {"windows": 1, "event_difference": 0},
             "DUPLICATE_ONLY_IN_BATCH": {"windows": 2, "event_difference": -25}}}
         self.assertAlmostEqual(commands.drift(report), 0.0025)
         self.assertAlmostEqual(commands.check_drift(report, 0.01), 0.0025)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
+import io.meterlake.period.Period;
 import io.meterlake.stack.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -187,6 +188,86 @@ class LauncherIT {
             assertThat(result.err()).startsWith("meterlake: ").doesNotContain("\tat ").doesNotContain("Exception");
             assertThat(result.err().lines().count()).as(result.err()).isEqualTo(1);
         }
+    }
+
+    /** bin/meterlake with {@code args}, killed (SIGKILL) as soon as {@code killWhen} holds; true if it was. */
+    private boolean killed(java.util.function.BooleanSupplier killWhen, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(LAUNCHER.toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectOutput(dir.resolve("killed.out").toFile()).redirectError(dir.resolve("killed.err").toFile()).start();
+        org.awaitility.Awaitility.await(String.join(" ", args)).atMost(java.time.Duration.ofMinutes(5))
+                .pollInterval(java.time.Duration.ofMillis(20))
+                .until(() -> killWhen.getAsBoolean() || !process.isAlive());
+        boolean alive = process.isAlive();
+        process.destroyForcibly(); // SIGKILL: no shutdown hooks
+        process.waitFor();
+        return alive;
+    }
+
+    private boolean newCommit(String table, long after) {
+        return Files.exists(dir.resolve("W").resolve(table).resolve("_delta_log")
+                .resolve(String.format("%020d.json", after + 1)));
+    }
+
+    private long version(String table) throws IOException {
+        try (var files = Files.list(dir.resolve("W").resolve(table).resolve("_delta_log"))) {
+            return files.map(f -> f.getFileName().toString()).filter(name -> name.matches("[0-9]{20}\\.json"))
+                    .mapToLong(name -> Long.parseLong(name.substring(0, 20))).max().orElse(-1);
+        }
+    }
+
+    private static JsonNode live(String... args) throws IOException {
+        CommandLineTest.Run run = CommandLineTest.Run.at(CommandLineTest.LIVE, args);
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        return new ObjectMapper().readTree(run.out());
+    }
+
+    @Test
+    void aReplayAndABulkVoidKilledMidWayCompleteOnceWhenRunAgain() throws Exception {
+        // Set up in process, on the real clock (bin/meterlake runs on it): a tenant's entitlements arrive late.
+        String w = dir.resolve("W").toString();
+        assertThat(CommandLineTest.Run.at(CommandLineTest.LIVE, "generate", "--events", "1500", "--seed", "21",
+                "--late-entitlements", "1", "--early-entitlements-out", dir.resolve("early.csv").toString(),
+                "--out", dir.resolve("events.jsonl").toString(), "--entitlements-out", dir.resolve("e.csv").toString(),
+                "--truth-out", dir.resolve("truth.json").toString()).exitCode()).isZero();
+        Truth truth = TruthJson.read(dir.resolve("truth.json"));
+        String period = truth.lines().stream().collect(java.util.stream.Collectors.groupingBy(Truth.Line::period,
+                java.util.stream.Collectors.counting())).entrySet().stream().max(java.util.Map.Entry.comparingByValue())
+                .orElseThrow().getKey();
+        CommandLineTest.Run.at(CommandLineTest.LIVE, "--warehouse", w, "entitlements", "load", dir.resolve("early.csv").toString());
+        live("--warehouse", w, "ingest", dir.resolve("events.jsonl").toString(), "--format", "json");
+        CommandLineTest.Run.at(CommandLineTest.LIVE, "--warehouse", w, "entitlements", "load", dir.resolve("e.csv").toString());
+        long expected = truth.accepted() - truth.beforeLateEntitlements().accepted();
+        assertThat(expected).isPositive();
+
+        // The replay, killed the moment its raw append commits (before its resolutions), then run again.
+        long raw = version("raw_usage_events");
+        boolean wasKilled = killed(() -> newCommit("raw_usage_events", raw), "--warehouse", w, "quarantine", "replay");
+        JsonNode again = live("--warehouse", w, "quarantine", "replay", "--format", "json");
+        JsonNode conservation = again.get("conservation");
+        assertThat(conservation.get("replayed_into_raw").asLong()).as("killed: " + wasKilled).isEqualTo(expected);
+        assertThat(conservation.get("holds").asBoolean()).isTrue();
+        assertThat(conservation.get("received").asLong()).isEqualTo(truth.records());
+        assertThat(conservation.get("open").asLong()).isEqualTo(truth.records() - truth.accepted());
+        assertThat(live("--warehouse", w, "quarantine", "replay", "--format", "json").get("accepted").asLong())
+                .as("again: nothing").isZero();
+
+        // A bulk void, killed the moment its file's first append commits, then run again, then once more.
+        String[] bulk = {"--warehouse", w, "corrections", "void", "--source", "forge-kvs", "--tenant", "tenant-002",
+            "--from", Period.parse(period).start().toString(), "--to", Period.parse(period).end().toString(),
+            "--reason", "double-sent"};
+        JsonNode dry = live(concat(bulk, "--dry-run", "--format", "json"));
+        long selected = dry.get("selected").asLong();
+        assertThat(selected).isPositive();
+        long quarantine = version("quarantined_events");
+        boolean voidKilled = killed(() -> newCommit("quarantined_events", quarantine), bulk);
+        live(concat(bulk, "--format", "json"));
+        assertThat(live(concat(bulk, "--dry-run", "--format", "json")).get("selected").asLong())
+                .as("killed: " + voidKilled + "; everything selected is void").isZero();
+        JsonNode reconciled = live("--warehouse", w, "reconcile", "--period", period, "--format", "json");
+        assertThat(reconciled.get("corrections").get("APPLIED").asLong()).as("each void once").isEqualTo(selected);
+        assertThat(reconciled.get("corrections").get("SUPERSEDED").asLong()).isZero();
     }
 
     @Test

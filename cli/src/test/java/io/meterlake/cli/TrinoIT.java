@@ -51,10 +51,15 @@ class TrinoIT {
         assertThat(run(0, "stack", "start", "--with-trino").out()).contains("trino started on jdbc:trino://127.0.0.1:")
                 .contains("0 tables and 0 views");
 
+        // With corrections, and the last tenant's entitlements loaded only after its events: replayed.
         run(0, "generate", "--events", "2000", "--seed", "9", "--period", MONTH.toString(), "--bootstrap-servers", "127.0.0.1:" + kafkaPort,
-                "--entitlements-out", dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString());
-        run(0, "entitlements", "load", dir.resolve("e.csv").toString());
+                "--entitlements-out", dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString(),
+                "--correction-rate", "0.03", "--late-entitlements", "1",
+                "--early-entitlements-out", dir.resolve("early.csv").toString());
+        run(0, "entitlements", "load", dir.resolve("early.csv").toString());
         run(0, "stream", "--available-now");
+        run(0, "entitlements", "load", dir.resolve("e.csv").toString());
+        run(0, "quarantine", "replay");
         run(0, "keys", "generate", "--private-key-out", dir.resolve("k.pem").toString(), "--public-key-out",
                 dir.resolve("k.pub.pem").toString());
         run(0, "reconcile", "--period", MONTH.toString());
@@ -73,7 +78,7 @@ class TrinoIT {
         assertThat(run(0, "publish", "--period", MONTH.toString(), "--signing-key", dir.resolve("k.pem").toString())
                 .out()).startsWith("published " + MONTH + " revision 2");
 
-        assertThat(run(0, "trino", "register").out()).contains("9 tables and 4 views in meterlake.billing")
+        assertThat(run(0, "trino", "register").out()).contains("10 tables and 4 views in meterlake.billing")
                 .contains("5 tenants");
     }
 
@@ -162,6 +167,22 @@ class TrinoIT {
                 assertThat(line.get("subscription_id").textValue()).startsWith("sub-tenant-002-"));
         assertThat(count(tenant, "SELECT count(*) AS n FROM billing_period_lines WHERE subscription_id NOT LIKE"
                 + " 'sub-tenant-002-%'")).isZero();
+    }
+
+    @Test
+    void aTenantSeesOnlyItsOwnCorrectionsAndQuarantineResolutions() {
+        String late = "tenant-005";
+        long resolutions = count("finance", "SELECT count(*) AS n FROM quarantine_resolutions WHERE tenant_id = '" + late + "'");
+        assertThat(resolutions).as("the late tenant's records, replayed").isPositive()
+                .isLessThan(count("finance", "SELECT count(*) AS n FROM quarantine_resolutions"));
+        assertThat(count("tenant_" + late, "SELECT count(*) AS n FROM quarantine_resolutions")).isEqualTo(resolutions);
+        assertThat(count("tenant_tenant-002", "SELECT count(*) AS n FROM quarantine_resolutions")).isZero();
+
+        String corrections = "SELECT count(*) AS n FROM raw_usage_events WHERE action IS NOT NULL";
+        long own = count("finance", corrections + " AND tenant_id = 'tenant-002'");
+        assertThat(own).isPositive().isLessThan(count("finance", corrections));
+        assertThat(count("tenant_tenant-002", corrections)).isEqualTo(own);
+        assertThat(count("tenant_tenant-002", corrections + " AND tenant_id <> 'tenant-002'")).isZero();
     }
 
     @Test
