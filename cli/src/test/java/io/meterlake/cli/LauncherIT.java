@@ -227,7 +227,7 @@ class LauncherIT {
     void aReplayAndABulkVoidKilledMidWayCompleteOnceWhenRunAgain() throws Exception {
         // Set up in process, on the real clock (bin/meterlake runs on it): a tenant's entitlements arrive late.
         String w = dir.resolve("W").toString();
-        assertThat(CommandLineTest.Run.at(CommandLineTest.LIVE, "generate", "--events", "1500", "--seed", "21",
+        assertThat(CommandLineTest.Run.at(CommandLineTest.LIVE, "generate", "--events", "800", "--seed", "21",
                 "--late-entitlements", "1", "--early-entitlements-out", dir.resolve("early.csv").toString(),
                 "--out", dir.resolve("events.jsonl").toString(), "--entitlements-out", dir.resolve("e.csv").toString(),
                 "--truth-out", dir.resolve("truth.json").toString()).exitCode()).isZero();

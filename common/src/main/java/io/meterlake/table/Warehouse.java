@@ -353,7 +353,10 @@ public final class Warehouse {
         }
         DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).location(path(table)).addColumns(schema);
         if (table.equals(Tables.RAW_USAGE_EVENTS)) {
-            builder = builder.property(LOG_RETENTION, RAW_LOG_RETENTION);
+            builder = builder.property(LOG_RETENTION, RAW_LOG_RETENTION)
+                    // Statistics on every column (Delta's default stops at 32), so that the recompute's look
+                    // for corrections (action IS NOT NULL) skips every file that holds none.
+                    .property("delta.dataSkippingNumIndexedCols", Integer.toString(Tables.RAW.fields().length));
         }
         if (partitionColumn != null) {
             builder = builder.partitionedBy(partitionColumn);

@@ -207,13 +207,13 @@ public final class RankedRaw {
     }
 
     private java.util.List<Correction> resolve(Period period) {
-        Column scope = period == null ? lit(true) : inPeriod(period);
-        java.util.List<Row> keys = input.where(col(Columns.ACTION).isNotNull().and(scope))
-                .select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.TARGET_EVENT_ID)).distinct()
-                .collectAsList();
-        if (keys.isEmpty()) {
+        Dataset<Row> any = input.where(col(Columns.ACTION).isNotNull().and(period == null ? lit(true) : inPeriod(period)));
+        // Usually none: one look that reads no file (raw keeps statistics on action) and stops at the first.
+        if (any.isEmpty()) {
             return java.util.List.of();
         }
+        java.util.List<Row> keys = any.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.TARGET_EVENT_ID))
+                .collectAsList();
         java.util.Set<Row> wanted = new java.util.HashSet<>();
         for (Row key : keys) {
             wanted.add(org.apache.spark.sql.RowFactory.create(key.getString(0), key.getString(1)));
