@@ -16,7 +16,7 @@ public abstract class SparkTestBase extends JavaDataFrameSuiteBase {
     public static final int SHUFFLE_PARTITIONS = 2;
 
     @BeforeEach
-    void startSharedSession() {
+    protected void startSharedSession() {
         runBefore();
     }
 

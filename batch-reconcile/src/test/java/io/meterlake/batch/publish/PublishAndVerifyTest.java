@@ -16,6 +16,7 @@ import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +52,12 @@ class PublishAndVerifyTest extends SparkTestBase {
     private static final Clock AFTER_GRACE = Clock.fixed(Instant.parse("2026-11-20T00:00:00Z"), ZoneOffset.UTC);
     private static final KeyPair KEY = Signing.generateKeyPair();
 
+    /** The warehouse every test starts from, built once: {@link #unpublished} and, published once, {@link #published}. */
+    @TempDir
+    static Path templates;
+    private static Path unpublished;
+    private static Path published;
+
     @TempDir
     Path dir;
 
@@ -58,15 +65,52 @@ class PublishAndVerifyTest extends SparkTestBase {
     private Warehouse warehouse;
     private long batch;
 
-    @BeforeEach
-    void warehouse() {
-        config = ConfigLoader.load(Optional.empty(), List.of(), Map.of()).withWarehouse(dir.resolve("w").toString());
-        warehouse = new Warehouse(spark(), config.warehouse());
-        warehouse.ensureIngestTables();
-        append(event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json(),
+    @BeforeAll
+    static void templates() {
+        unpublished = templates.resolve("unpublished");
+        published = templates.resolve("published");
+        PublishAndVerifyTest builder = new PublishAndVerifyTest();
+        builder.startSharedSession();
+        builder.open(unpublished);
+        builder.warehouse.ensureIngestTables();
+        builder.append(event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json(),
                 event().id("b").quantity("4").at("2026-10-31T23:59:59.999999Z").json(),
                 event().id("b").quantity("4").at("2026-10-31T23:59:59.999999Z").json(),
                 event().id("c").quantity("5").at("2026-11-01T00:00:00Z").json());
+        copy(unpublished, published);
+        builder.open(published);
+        builder.publish(AFTER_GRACE, PublishMode.WHEN_READY);
+    }
+
+    /** Each test has a copy of its own (Delta tables hold relative paths, so a copied table is the same table). */
+    @BeforeEach
+    void warehouse() {
+        copy(unpublished, dir.resolve("w"));
+        open(dir.resolve("w"));
+        batch = 1;
+    }
+
+    private void open(Path path) {
+        config = ConfigLoader.load(Optional.empty(), List.of(), Map.of()).withWarehouse(path.toString());
+        warehouse = new Warehouse(spark(), config.warehouse());
+    }
+
+    /** Starts from the warehouse with October published once (revision 1 of the four events). */
+    private BillingPeriod publishedOnce() {
+        Path copy = dir.resolve("published");
+        copy(published, copy);
+        open(copy);
+        return new BillingPeriods(warehouse).require(OCTOBER, OptionalInt.of(1));
+    }
+
+    private static void copy(Path from, Path to) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(from)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                Files.copy(path, to.resolve(from.relativize(path).toString()));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Appends the accepted records of these payloads to raw, as one ingest would. */
@@ -75,7 +119,8 @@ class PublishAndVerifyTest extends SparkTestBase {
                 .process(fileRecords(spark(), Instant.parse("2026-11-19T00:00:00Z").plusSeconds(batch), List.of(payloads)),
                         entitlements(spark(), entitlement("e-std", "sub-std", "acct-1", "acme", "app-1", "standard",
                                 "2026-01-01T00:00:00Z", null)));
-        warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, "test-" + dir, batch++);
+        warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, "test-" + config.warehouse(),
+                batch++);
     }
 
     private PublishResult publish(Clock clock, PublishMode mode) {
@@ -158,7 +203,7 @@ class PublishAndVerifyTest extends SparkTestBase {
 
     @Test
     void verifyStillPassesAfterMaintenanceAndMaintenanceRefusesARetentionThatWouldBreakIt() {
-        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        publishedOnce();
         for (int i = 0; i < 3; i++) {
             append(event().id("late-" + i).quantity("1").at("2026-10-0" + (i + 2) + "T00:00:00Z").json());
         }
@@ -257,7 +302,7 @@ class PublishAndVerifyTest extends SparkTestBase {
 
     @Test
     void aStorageCheckThatCouldNotRunNeverHolds() {
-        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        publishedOnce();
         VerifyJob broken = new VerifyJob(spark(), config, (tables, version) -> {
             throw new IllegalStateException("listing failed: connection reset");
         });
@@ -280,7 +325,7 @@ class PublishAndVerifyTest extends SparkTestBase {
 
     @Test
     void catchesALineRewrittenInTheTable() {
-        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        publishedOnce();
 
         // What someone with write access to the storage could do: lift appendOnly and rewrite a quantity.
         spark().sql("ALTER TABLE delta.`" + warehouse.path(Tables.BILLING_PERIOD_LINES)
@@ -297,7 +342,7 @@ class PublishAndVerifyTest extends SparkTestBase {
 
     @Test
     void catchesADeletedRawRowAndAVacuumedVersion() {
-        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        publishedOnce();
         assertThat(verify(OptionalInt.empty()).holds()).isTrue();
 
         spark().sql("ALTER TABLE delta.`" + warehouse.path(Tables.RAW_USAGE_EVENTS)
@@ -323,7 +368,7 @@ class PublishAndVerifyTest extends SparkTestBase {
 
     @Test
     void catchesARawFileRewrittenBehindDeltasBack() throws Exception {
-        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        publishedOnce();
         // Someone with storage access rewrites the data file holding event a, with a larger quantity,
         // in place (and drops the local checksum file that would give it away).
         String file = warehouse.read(Tables.RAW_USAGE_EVENTS).where("event_id = 'a'")
@@ -357,7 +402,7 @@ class PublishAndVerifyTest extends SparkTestBase {
 
     @Test
     void namesTheKeyWhenAnotherKeySigned() {
-        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        publishedOnce();
         KeyPair other = Signing.generateKeyPair();
 
         Verification verification = new VerifyJob(spark(), config).verify(OCTOBER, OptionalInt.empty(), other.getPublic());
@@ -371,7 +416,7 @@ class PublishAndVerifyTest extends SparkTestBase {
     void refusesARevisionThatDoesNotExist() {
         assertThatThrownBy(() -> verify(OptionalInt.empty())).isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("has not been published");
-        publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        publishedOnce();
         assertThatThrownBy(() -> verify(OptionalInt.of(3))).isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("no revision 3").hasMessageContaining("1 to 1");
     }
@@ -415,18 +460,18 @@ class PublishAndVerifyTest extends SparkTestBase {
 
     @Test
     void theChainShowsARemovedRevisionAndTheReceiptTheRemovedLatest() throws Exception {
-        PublishResult first = publish(AFTER_GRACE, PublishMode.WHEN_READY);
+        BillingPeriod first = publishedOnce();
         append(event().id("late").quantity("10").at("2026-10-15T00:00:00Z").json());
         PublishResult second = publish(AFTER_GRACE, PublishMode.WHEN_READY);
         Path receiptFile = dir.resolve("receipts").resolve("2026-10.json");
         Receipt.write(receiptFile, second.header());
         BillingPeriod proof = Receipt.read(receiptFile, KEY.getPublic());
 
-        assertThat(first.header().chain().orElseThrow().sequence()).isEqualTo(1);
-        assertThat(first.header().chain().orElseThrow().previousHeaderSha256()).isNull();
+        assertThat(first.chain().orElseThrow().sequence()).isEqualTo(1);
+        assertThat(first.chain().orElseThrow().previousHeaderSha256()).isNull();
         assertThat(second.header().chain().orElseThrow().sequence()).isEqualTo(2);
         assertThat(second.header().chain().orElseThrow().previousHeaderSha256())
-                .isEqualTo(first.header().chain().orElseThrow().headerSha256());
+                .isEqualTo(first.chain().orElseThrow().headerSha256());
         assertThat(proof).isEqualTo(second.header());
         VerifyJob verifier = new VerifyJob(spark(), config);
         assertThat(verifier.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic(), Optional.of(proof)).mismatches()).isEmpty();
@@ -448,9 +493,9 @@ class PublishAndVerifyTest extends SparkTestBase {
                         + " revision 2 of 2026-10 at sequence 2").contains("chain ends at sequence 1");
 
         // A header appended out of the sequence: the chain names the gap.
-        BillingPeriod forged = new BillingPeriod("2026-11", 1, first.header().rawTableVersion(), 0,
-                first.header().contentSha256(), first.header().signature(), first.header().keyId(),
-                first.header().publishedAt(), OptionalInt.empty(), false,
+        BillingPeriod forged = new BillingPeriod("2026-11", 1, first.rawTableVersion(), 0,
+                first.contentSha256(), first.signature(), first.keyId(),
+                first.publishedAt(), OptionalInt.empty(), false,
                 Optional.of(new BillingPeriod.Chain(4, "0".repeat(64), "1".repeat(64), "AA==")), Optional.empty());
         warehouse.appendIdempotent(spark().createDataFrame(List.of(forged.toRow()), Tables.BILLING_PERIOD),
                 Tables.BILLING_PERIODS, "forger", 0);
