@@ -62,23 +62,35 @@ public final class UsageAggregation implements java.io.Serializable {
      * turns parts into {@link Columns#QUANTITY} (the part of the metric's aggregation), next to
      * {@link Columns#EVENT_COUNT}. Only the parts the catalog's aggregations use are computed (without a
      * {@code LATEST} metric, every part is a fixed-width number and Spark aggregates by hashing instead
-     * of sorting). The latest part is the maximum of (event time, ingest order, quantity): (event time,
-     * ingest order) is unique per record, so its quantity is {@code max_by}'s.
+     * of sorting), and a row updates only the part its metric finishes with. The latest part is the
+     * maximum of (event time, ingest order, quantity): (event time, ingest order) is unique per record,
+     * so its quantity is {@code max_by}'s.
      */
     public List<Column> partials(Column counted) {
         List<Column> parts = new ArrayList<>();
         parts.add(count(when(counted, lit(1))).as(Columns.EVENT_COUNT));
         if (uses(Aggregation.SUM)) {
-            parts.add(sum(when(counted, col(Columns.QUANTITY))).as(Columns.SUM_QUANTITY));
+            parts.add(sum(when(counted.and(usedBy(Aggregation.SUM)), col(Columns.QUANTITY))).as(Columns.SUM_QUANTITY));
         }
         if (uses(Aggregation.MAX)) {
-            parts.add(max(when(counted, col(Columns.QUANTITY))).as(Columns.MAX_QUANTITY));
+            parts.add(max(when(counted.and(usedBy(Aggregation.MAX)), col(Columns.QUANTITY))).as(Columns.MAX_QUANTITY));
         }
         if (uses(Aggregation.LATEST)) {
-            parts.add(max(when(counted, struct(col(Columns.EVENT_TIME), col(Columns.INGEST_ORDER),
-                    col(Columns.QUANTITY)))).as(Columns.LATEST_QUANTITY));
+            parts.add(max(when(counted.and(usedBy(Aggregation.LATEST)), struct(col(Columns.EVENT_TIME),
+                    col(Columns.INGEST_ORDER), col(Columns.QUANTITY)))).as(Columns.LATEST_QUANTITY));
         }
         return parts;
+    }
+
+    /**
+     * Whether a row's metric is one {@code aggregation} finishes (true when every metric is): a row
+     * updates only the part its metric reads, as decimal arithmetic is most of an aggregation's cost.
+     */
+    private Column usedBy(Aggregation aggregation) {
+        List<String> names = catalog.metrics().stream().filter(metric -> metric.aggregation() == aggregation)
+                .map(Metric::name).toList();
+        return names.size() == catalog.metrics().size() ? lit(true)
+                : col(Columns.METRIC).isin(names.toArray(Object[]::new));
     }
 
     /**

@@ -38,10 +38,13 @@ public final class PeriodUsage implements AutoCloseable {
     /** What a reconciliation window is (the stream's provisional grain). */
     private static final String[] WINDOW = {Columns.WINDOW_START, Columns.WINDOW_END, Columns.SUBSCRIPTION_ID,
         Columns.ENTITLEMENT_ID, Columns.BILLING_ACCOUNT_ID, Columns.METRIC, Columns.UNIT};
-    private static final String CONFLICTED = "_conflicted";
+    /** {@link #flaggedWindows}: the window holds a record of a conflicted identity. */
+    public static final String CONFLICTED = "_conflicted";
+    /** {@link #flaggedWindows}: the window holds an event a quarantine replay accepted. */
+    public static final String REPLAYED = "_replayed";
+    /** {@link #flaggedWindows}: the window holds an event an applied correction voided or amended. */
+    public static final String CORRECTED = "_corrected";
     private static final String CONFLICTS = "_conflicts";
-    private static final String REPLAYED = "_replayed";
-    private static final String CORRECTED = "_corrected";
 
     private final UsageAggregation aggregation;
     private final Dataset<Row> parts;
@@ -73,10 +76,12 @@ public final class PeriodUsage implements AutoCloseable {
         parts.add(count(when(col(RankedRaw.COUNTS_CONFLICT), lit(1))).as(CONFLICTS));
         parts.add(max(col(RankedRaw.EVENT).and(col(RankedRaw.REPLAYED))).as(REPLAYED));
         parts.add(max(col(RankedRaw.CORRECTED)).as(CORRECTED));
+        // Grouped by the window's start only (its end is start + length): a shorter key to hash and compare.
         return new PeriodUsage(aggregation, aggregate(records.groupBy(col(Columns.WINDOW + ".start").as(Columns.WINDOW_START),
-                        col(Columns.WINDOW + ".end").as(Columns.WINDOW_END), col(Columns.SUBSCRIPTION_ID),
-                        col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC),
-                        col(Columns.UNIT)), parts)
+                        col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
+                        col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT)), parts)
+                .withColumn(Columns.WINDOW_END, col(Columns.WINDOW_START).plus(
+                        org.apache.spark.sql.functions.expr("INTERVAL " + window.toSeconds() + " SECONDS")))
                 .persist(StorageLevel.MEMORY_AND_DISK()), raw.corrections(period), window);
     }
 
@@ -108,30 +113,18 @@ public final class PeriodUsage implements AutoCloseable {
     }
 
     /**
-     * (subscription, entitlement, metric, window start) of every window holding a record (first or
-     * not) of an identity received with different contents; distinct.
+     * (subscription, entitlement, metric, window start) of every window that holds a record (first or
+     * not) of an identity received with different contents, an event a quarantine replay accepted (the
+     * stream never aggregates those) or an event an applied correction voided or amended (the stream
+     * aggregates no correction), with {@link #CONFLICTED}, {@link #REPLAYED} and {@link #CORRECTED}
+     * saying which: one row per window, from one aggregation of the parts.
      */
-    public Dataset<Row> conflictedWindows() {
-        return parts.where(col(CONFLICTED)).select(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID),
-                col(Columns.METRIC), col(Columns.WINDOW_START)).distinct();
-    }
-
-    /**
-     * (subscription, entitlement, metric, window start) of every window holding an event a quarantine
-     * replay accepted (the stream never aggregates those); distinct.
-     */
-    public Dataset<Row> replayedWindows() {
-        return parts.where(col(REPLAYED)).select(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID),
-                col(Columns.METRIC), col(Columns.WINDOW_START)).distinct();
-    }
-
-    /**
-     * (subscription, entitlement, metric, window start) of every window holding an event an applied
-     * correction voided or amended (the stream aggregates no correction); distinct.
-     */
-    public Dataset<Row> correctedWindows() {
-        return parts.where(col(CORRECTED)).select(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID),
-                col(Columns.METRIC), col(Columns.WINDOW_START)).distinct();
+    public Dataset<Row> flaggedWindows() {
+        return parts.where(col(CONFLICTED).or(col(REPLAYED)).or(col(CORRECTED)))
+                .groupBy(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC),
+                        col(Columns.WINDOW_START))
+                .agg(max(col(CONFLICTED)).as(CONFLICTED), max(col(REPLAYED)).as(REPLAYED),
+                        max(col(CORRECTED)).as(CORRECTED));
     }
 
     /** Conflicted identities with at least one record in the period. */

@@ -16,6 +16,7 @@ import java.time.Instant;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
@@ -64,10 +65,17 @@ public final class RankedRaw {
     /** Resolved corrections per period (key: the period, or "" for the whole table). */
     private final java.util.Map<String, java.util.List<Correction>> corrections = new java.util.HashMap<>();
 
-    private RankedRaw(Dataset<Row> input, Period bound) {
+    /** How many partitions the window pass shuffles into; 0 for {@code spark.sql.shuffle.partitions}. */
+    private final int partitions;
+
+    private RankedRaw(Dataset<Row> input, Period bound, int partitions) {
         this.input = input;
         this.bound = bound;
+        this.partitions = partitions;
     }
+
+    /** Parquet bytes of the span per partition of the window pass: its sort then stays in memory. */
+    static final long BYTES_PER_PARTITION = 128L << 20;
 
     /**
      * Every record of {@code raw}, ranked over the whole table. Only for revisions published before
@@ -75,7 +83,7 @@ public final class RankedRaw {
      * with this one.
      */
     public static RankedRaw of(Dataset<Row> raw) {
-        return new RankedRaw(raw.select(billed(raw)), null);
+        return new RankedRaw(raw.select(billed(raw)), null, 0);
     }
 
     /**
@@ -96,8 +104,21 @@ public final class RankedRaw {
         Instant to = period.end().plus(horizon);
         // One scan: the filter on event_date alone comes first, so that Delta prunes to the span's partitions.
         java.time.LocalDate[] dates = partitionsRead(period, horizon);
-        return new RankedRaw(raw.where(col(Columns.EVENT_DATE).between(java.sql.Date.valueOf(dates[0]),
-                java.sql.Date.valueOf(dates[1]))).where(between(from, to)).select(billed(raw)), period);
+        Dataset<Row> span = raw.where(col(Columns.EVENT_DATE).between(java.sql.Date.valueOf(dates[0]),
+                java.sql.Date.valueOf(dates[1])));
+        return new RankedRaw(span.where(between(from, to)).select(billed(raw)), period, partitionsFor(span));
+    }
+
+    /**
+     * Partitions for the window pass over {@code span}: one per {@link #BYTES_PER_PARTITION} of its
+     * files (the size Delta's log records for the partitions read, no file is opened), at least
+     * {@code spark.sql.shuffle.partitions}. A month of a busy system sorts in many small partitions
+     * instead of spilling a few large ones to disk.
+     */
+    private static int partitionsFor(Dataset<Row> span) {
+        long bytes = span.queryExecution().optimizedPlan().stats().sizeInBytes().longValue();
+        int configured = span.sparkSession().sessionState().conf().numShufflePartitions();
+        return (int) Math.max(configured, Math.min(10_000, (bytes + BYTES_PER_PARTITION - 1) / BYTES_PER_PARTITION));
     }
 
     /**
@@ -289,8 +310,13 @@ public final class RankedRaw {
         Dataset<Row> keyed = input.select(keyedColumns.toArray(Column[]::new));
         // The identity's 64-bit hash leads the partitioning so that the sort compares longs, not shared
         // string prefixes ("forge-", "evt-"); it refines nothing, as it is a function of the identity.
-        WindowSpec identity = Window.partitionBy(xxhash64(col(Columns.SOURCE), col(Columns.EVENT_ID)),
-                col(Columns.SOURCE), col(Columns.EVENT_ID)).orderBy(col(Columns.INGEST_ORDER));
+        Column[] identityKey = {xxhash64(col(Columns.SOURCE), col(Columns.EVENT_ID)), col(Columns.SOURCE),
+            col(Columns.EVENT_ID)};
+        if (partitions > 0) {
+            // The window's own shuffle, into as many partitions as the span needs (the same keys: no second one).
+            keyed = keyed.repartition(partitions, identityKey);
+        }
+        WindowSpec identity = Window.partitionBy(identityKey).orderBy(col(Columns.INGEST_ORDER));
         WindowSpec wholeIdentity = identity.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
         Column conflicted = min(col(CONTENT)).over(wholeIdentity).notEqual(max(col(CONTENT)).over(wholeIdentity));
         Column event = row_number().over(identity).equalTo(1);
@@ -298,9 +324,11 @@ public final class RankedRaw {
             return keyed.select(columns(names, event.as(EVENT), conflicted.as(CONFLICTED)));
         }
         Column inPeriod = inPeriod(period);
-        Column firstInPeriod = min(when(inPeriod, col(Columns.INGEST_ORDER))).over(wholeIdentity);
-        return keyed.select(columns(names, event.as(EVENT), conflicted.as(CONFLICTED),
-                        firstInPeriod.equalTo(col(Columns.INGEST_ORDER)).as(COUNTS_CONFLICT)))
+        // The identity's first record in the period: the only one with one in-period record up to it
+        // (a count in the running frame row_number uses, cheaper than a minimum over the whole identity).
+        Column firstInPeriod = inPeriod.and(count(when(inPeriod, lit(1)))
+                .over(identity.rowsBetween(Window.unboundedPreceding(), Window.currentRow())).equalTo(1));
+        return keyed.select(columns(names, event.as(EVENT), conflicted.as(CONFLICTED), firstInPeriod.as(COUNTS_CONFLICT)))
                 .where(inPeriod.and(col(EVENT).or(col(CONFLICTED))))
                 .withColumn(COUNTS_CONFLICT, col(CONFLICTED).and(col(COUNTS_CONFLICT)));
     }

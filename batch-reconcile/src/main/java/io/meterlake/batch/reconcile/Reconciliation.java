@@ -23,9 +23,9 @@ import static org.apache.spark.sql.functions.when;
  * the two sides differ only in input. Each row gets a {@link Cause}.
  */
 public final class Reconciliation {
-    private static final String CONFLICTED = "_conflicted";
-    private static final String REPLAYED = "_replayed";
-    private static final String CORRECTED = "_corrected";
+    private static final String CONFLICTED = PeriodUsage.CONFLICTED;
+    private static final String REPLAYED = PeriodUsage.REPLAYED;
+    private static final String CORRECTED = PeriodUsage.CORRECTED;
     private static final String PROVISIONAL = "p";
     private static final String AUTHORITATIVE = "a";
     private static final String[] KEY = {Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC,
@@ -56,9 +56,7 @@ public final class Reconciliation {
                         coalesce(col(PROVISIONAL + "." + Columns.EVENT_COUNT), lit(0L)).as(Columns.PROVISIONAL_EVENT_COUNT),
                         coalesce(col(AUTHORITATIVE + "." + Columns.EVENT_COUNT), lit(0L))
                                 .as(Columns.AUTHORITATIVE_EVENT_COUNT));
-        Dataset<Row> flagged = joined.join(usage.conflictedWindows().withColumn(CONFLICTED, lit(true)), names(KEY),
-                "left_outer").join(usage.replayedWindows().withColumn(REPLAYED, lit(true)), names(KEY), "left_outer")
-                .join(usage.correctedWindows().withColumn(CORRECTED, lit(true)), names(KEY), "left_outer");
+        Dataset<Row> flagged = joined.join(usage.flaggedWindows(), names(KEY), "left_outer");
         Column zero = lit(java.math.BigDecimal.ZERO).cast(Tables.QUANTITY_TYPE);
         Column provisionalQuantity = coalesce(col(Columns.PROVISIONAL_QUANTITY), zero);
         Column authoritativeQuantity = coalesce(col(Columns.AUTHORITATIVE_QUANTITY), zero);
@@ -67,9 +65,9 @@ public final class Reconciliation {
         Column cause = when(provisionalQuantity.equalTo(authoritativeQuantity)
                         .and(col(Columns.PROVISIONAL_EVENT_COUNT).equalTo(col(Columns.AUTHORITATIVE_EVENT_COUNT))),
                         lit(Cause.MATCH.name()))
-                .when(col(CONFLICTED).isNotNull(), lit(Cause.CONFLICT.name()))
-                .when(col(REPLAYED).isNotNull(), lit(Cause.REPLAYED.name()))
-                .when(col(CORRECTED).isNotNull(), lit(Cause.CORRECTED.name()))
+                .when(col(CONFLICTED), lit(Cause.CONFLICT.name()))
+                .when(col(REPLAYED), lit(Cause.REPLAYED.name()))
+                .when(col(CORRECTED), lit(Cause.CORRECTED.name()))
                 .when(col(Columns.PROVISIONAL_EVENT_COUNT).gt(col(Columns.AUTHORITATIVE_EVENT_COUNT)),
                         lit(Cause.DUPLICATE_ONLY_IN_BATCH.name()))
                 .when(windowClosed, lit(Cause.LATE_BEYOND_WATERMARK.name()))
