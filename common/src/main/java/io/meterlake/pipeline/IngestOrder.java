@@ -32,11 +32,6 @@ public final class IngestOrder {
     }
 
     /**
-     * Ingest order as one comparable value ({@link Columns#INGEST_ORDER}): a struct without nulls,
-     * missing parts replaced by values that sort last. The dedup's window orders by it, first
-     * received first; {@code LATEST} takes the maximum.
-     */
-    /**
      * The order of {@link #key()} values as collected ({@code Row}s of the struct): Spark's own order
      * of that struct (times, then numbers, then bytes unsigned), for choices made on the driver.
      */
@@ -57,6 +52,11 @@ public final class IngestOrder {
         return c != 0 ? c : Arrays.compareUnsigned((byte[]) a.get(5), (byte[]) b.get(5));
     };
 
+    /**
+     * Ingest order as one comparable value ({@link Columns#INGEST_ORDER}): a struct without nulls,
+     * missing parts replaced by values that sort last. The dedup's window orders by it, first
+     * received first; {@code LATEST} takes the maximum.
+     */
     public static Column key() {
         return struct(col(Columns.INGESTED_AT),
                 coalesce(col(Columns.KAFKA_PARTITION), lit(Integer.MAX_VALUE)),
