@@ -64,6 +64,9 @@ final class RecomputeBench extends Benchmark {
             description = "Events in the raw table (default: ${DEFAULT-VALUE}).")
     long size;
 
+    @picocli.CommandLine.Mixin
+    WorkloadClock workloadClock;
+
     @Override
     public Integer call() throws Exception {
         Path work = Files.createTempDirectory("meterlake-bench-recompute");
@@ -78,7 +81,8 @@ final class RecomputeBench extends Benchmark {
         Map<String, String> settings = Map.of("warehouse", work.resolve("warehouse").toString(),
                 "spark.master", "local[*]");
         MeterlakeConfig config = ConfigLoader.load(ConfigLoader.defaultConfDir(), List.of(), settings);
-        Instant now = Instant.now();
+        Clock clock = workloadClock.clock();
+        Instant now = clock.instant();
         WorkloadSpec workload = new WorkloadSpec(size, 42, 20, WorkloadGenerator.defaultStart(now),
                 WorkloadGenerator.defaultDays(now), 0.05, 0.01, 0.02, 0.03);
         Period period = Period.parse(workload.start().toString().substring(0, 7));
@@ -92,7 +96,7 @@ final class RecomputeBench extends Benchmark {
                 generator.entitlements().stream().map(Entitlement::toRow).toList(), Tables.ENTITLEMENT));
         progress("ingesting " + files.size() + " files");
         long ingestStarted = System.nanoTime();
-        FileIngestJob ingest = new FileIngestJob(spark, config, Clock.systemUTC());
+        FileIngestJob ingest = new FileIngestJob(spark, config, clock);
         for (Path file : files) {
             ingest.ingest(file.toString());
         }

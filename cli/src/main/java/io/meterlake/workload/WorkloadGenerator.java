@@ -67,9 +67,15 @@ public final class WorkloadGenerator {
     private String overlapTenant;
     private String overlapApp;
 
-    // Truth state: the billed events by identity (first copies, in ingest order), then the corrections.
-    private final Map<String, Billed> billed = new java.util.LinkedHashMap<>();
+    // Truth state, in memory bounded by the recent events and the corrections, not by the workload:
+    // an event is open (by identity) while a copy or a correction can still name it, i.e. while it is
+    // among the recent events or a correction targets it; once neither holds it is settled into its
+    // line. The open ones settle when the truth is computed, after the corrections decided them.
+    private final Map<String, Billed> open = new java.util.HashMap<>();
+    private final java.util.Set<String> targeted = new java.util.HashSet<>();
+    private final Map<String, Accumulator> lines = new TreeMap<>();
     private final List<Fix> fixes = new ArrayList<>();
+    private int peakOpen;
     private final TreeMap<String, Long> quarantined = new TreeMap<>();
     private long records;
     private long accepted;
@@ -260,6 +266,7 @@ public final class WorkloadGenerator {
         }
         BigDecimal canonical = action.equals("amend") && !Boolean.FALSE.equals(applicable)
                 ? canonical(fields) : null;
+        targeted.add(fields.source() + "\u0000" + targetId);
         fixes.add(new Fix(fields.source() + "\u0000" + targetId, action, canonical,
                 !Boolean.FALSE.equals(applicable), YearMonth.from(fields.time().atOffset(ZoneOffset.UTC)).toString()));
         return node.toString();
@@ -270,23 +277,50 @@ public final class WorkloadGenerator {
         return event.quantity().multiply(metric.factor(event.unit()).orElseThrow());
     }
 
+    /** A new event (each identity is accepted once; copies and conflicts re-send recent ones). */
     private String accept(ValidEvent event, SplittableRandom random, List<ValidEvent> recent) {
         counted(event);
-        String identity = event.source() + "\u0000" + event.eventId();
-        if (!billed.containsKey(identity)) {
-            Entitlement entitlement = entitlements.stream()
-                    .filter(e -> e.covers(event.tenantId(), event.appId(), event.time()))
-                    .findFirst().orElseThrow();
-            Metric metric = config.catalog().metric(event.metric()).orElseThrow();
-            String period = YearMonth.from(event.time().atOffset(ZoneOffset.UTC)).toString();
-            billed.put(identity, new Billed(period, entitlement, metric, canonical(event), event.time()));
-        }
+        Entitlement entitlement = entitlements.stream()
+                .filter(e -> e.covers(event.tenantId(), event.appId(), event.time()))
+                .findFirst().orElseThrow();
+        Metric metric = config.catalog().metric(event.metric()).orElseThrow();
+        String period = YearMonth.from(event.time().atOffset(ZoneOffset.UTC)).toString();
+        open.put(identity(event), new Billed(period, entitlement, metric, canonical(event), event.time(), records));
+        peakOpen = Math.max(peakOpen, open.size());
         if (recent.size() < RECENT) {
             recent.add(event);
         } else {
-            recent.set(random.nextInt(RECENT), event);
+            int slot = random.nextInt(RECENT);
+            String evicted = identity(recent.set(slot, event));
+            if (!targeted.contains(evicted)) {
+                settle(open.remove(evicted), null);
+            }
         }
         return event.json();
+    }
+
+    /** The most events the truth held open at once (a bound on its memory: the recent ones and the targeted). */
+    int peakOpenEvents() {
+        return peakOpen;
+    }
+
+    /** How many recent events copies, conflicts and corrections are drawn from. */
+    static int recentEvents() {
+        return RECENT;
+    }
+
+    private static String identity(ValidEvent event) {
+        return event.source() + "\u0000" + event.eventId();
+    }
+
+    /** Adds a billed event to its line, as {@code fix} (an amend's quantity) leaves it when not null. */
+    private void settle(Billed event, Fix fix) {
+        String key = String.join("\u0000", event.period(), event.entitlement().subscriptionId(),
+                event.entitlement().plan(), event.metric().name());
+        lines.computeIfAbsent(key, k -> new Accumulator(event.period(), event.entitlement().subscriptionId(),
+                event.entitlement().billingAccountId(), event.entitlement().plan(), event.metric().name(),
+                event.metric().canonicalUnit(), event.metric().aggregation()))
+                .add(fix != null ? fix.canonical() : event.canonical(), event.time(), event.sequence());
     }
 
     private Truth truth() {
@@ -295,7 +329,7 @@ public final class WorkloadGenerator {
         TreeMap<String, long[]> counts = new TreeMap<>();
         for (Fix fix : fixes) {
             long[] period = counts.computeIfAbsent(fix.period(), p -> new long[3]);
-            if (!fix.applicable() || !billed.containsKey(fix.target())) {
+            if (!fix.applicable() || !open.containsKey(fix.target())) {
                 period[2]++;
             } else if (winners.put(fix.target(), fix) != null) {
                 period[1]++;
@@ -304,20 +338,13 @@ public final class WorkloadGenerator {
         winners.values().forEach(fix -> counts.get(fix.period())[0]++);
         java.util.SortedMap<String, Truth.Corrections> corrections = new TreeMap<>();
         counts.forEach((period, n) -> corrections.put(period, new Truth.Corrections(n[0], n[1], n[2])));
-        Map<String, Accumulator> lines = new TreeMap<>();
-        for (Map.Entry<String, Billed> entry : billed.entrySet()) {
+        for (Map.Entry<String, Billed> entry : open.entrySet()) {
             Fix fix = winners.get(entry.getKey());
-            if (fix != null && fix.action().equals("void")) {
-                continue;
+            if (fix == null || !fix.action().equals("void")) {
+                settle(entry.getValue(), fix);
             }
-            Billed event = entry.getValue();
-            String key = String.join("\u0000", event.period(), event.entitlement().subscriptionId(),
-                    event.entitlement().plan(), event.metric().name());
-            lines.computeIfAbsent(key, k -> new Accumulator(event.period(), event.entitlement().subscriptionId(),
-                    event.entitlement().billingAccountId(), event.entitlement().plan(), event.metric().name(),
-                    event.metric().canonicalUnit(), event.metric().aggregation()))
-                    .add(fix != null ? fix.canonical() : event.canonical(), event.time());
         }
+        open.clear();
         List<Truth.Line> result = new ArrayList<>();
         for (Accumulator accumulator : lines.values()) {
             result.add(new Truth.Line(accumulator.period, accumulator.subscription, accumulator.account,
@@ -486,8 +513,9 @@ public final class WorkloadGenerator {
         return node;
     }
 
-    /** A billed event: its line's parts, its quantity in the canonical unit, its time. */
-    private record Billed(String period, Entitlement entitlement, Metric metric, BigDecimal canonical, Instant time) {
+    /** A billed event: its line's parts, its quantity in the canonical unit, its time, its send order. */
+    private record Billed(String period, Entitlement entitlement, Metric metric, BigDecimal canonical, Instant time,
+            long sequence) {
     }
 
     /** A correction as sent: its target's identity, whether it can apply, an amend's canonical quantity. */
@@ -557,6 +585,7 @@ public final class WorkloadGenerator {
         final Aggregation aggregation;
         BigDecimal value;
         Instant latest;
+        long latestSequence;
         long count;
 
         Accumulator(String period, String subscription, String account, String plan, String metric, String unit,
@@ -570,22 +599,23 @@ public final class WorkloadGenerator {
             this.aggregation = aggregation;
         }
 
-        void add(BigDecimal quantity, Instant time) {
+        /** Events arrive in any order: LATEST keeps the latest time, equal times the later sent. */
+        void add(BigDecimal quantity, Instant time, long sequence) {
             count++;
+            boolean later = value == null || time.isAfter(latest) || (time.equals(latest) && sequence > latestSequence);
             if (value == null) {
                 value = quantity;
-                latest = time;
-                return;
+            } else {
+                // Exhaustive: a new Aggregation does not compile until the truth knows it.
+                value = switch (aggregation) {
+                    case SUM -> value.add(quantity);
+                    case MAX -> value.max(quantity);
+                    case LATEST -> later ? quantity : value;
+                };
             }
-            // Exhaustive: a new Aggregation does not compile until the truth knows it.
-            value = switch (aggregation) {
-                case SUM -> value.add(quantity);
-                case MAX -> value.max(quantity);
-                // Equal times: the later sent (the later by ingest order) replaces the earlier.
-                case LATEST -> time.isBefore(latest) ? value : quantity;
-            };
-            if (!time.isBefore(latest)) {
+            if (later) {
                 latest = time;
+                latestSequence = sequence;
             }
         }
     }

@@ -49,6 +49,23 @@ class WorkloadGeneratorTest {
                         .filter(reason -> reason != ReasonCode.UNPROCESSABLE).map(Enum::name).toList());
     }
 
+    /**
+     * The truth holds an event only while a copy or a correction can still name it: at 20M events,
+     * keeping every identity took 5 GB of heap and starved the benchmark's Spark of memory.
+     */
+    @Test
+    void theTruthsMemoryIsBoundedByTheRecentEventsAndTheCorrectionsNotTheWorkload() {
+        WorkloadSpec corrected = new WorkloadSpec(60_000, 11, 4, START, 31, 0.05, 0.01, 0.02, 0.03, 0, 0.01);
+        WorkloadGenerator generator = new WorkloadGenerator(corrected, CONFIG, NOW);
+        long[] corrections = {0};
+        Truth truth = generator.generate(line -> corrections[0] += line.contains("-fix-") ? 1 : 0);
+
+        assertThat(truth.lines().stream().mapToLong(Truth.Line::eventCount).sum()).isGreaterThan(40_000);
+        assertThat(corrections[0]).isPositive();
+        assertThat((long) generator.peakOpenEvents()).isGreaterThanOrEqualTo((long) WorkloadGenerator.recentEvents())
+                .isLessThanOrEqualTo(WorkloadGenerator.recentEvents() + corrections[0]);
+    }
+
     @Test
     void correctionsAreRecordsOfTheirOwnAndTheTruthAppliesTheApplicableOnes() {
         WorkloadSpec corrected = new WorkloadSpec(4_000, 9, 4, START, 31, 0.05, 0.01, 0.02, 0.03, 0, 0.1);
