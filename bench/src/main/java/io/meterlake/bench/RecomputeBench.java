@@ -182,6 +182,7 @@ final class RecomputeBench extends Benchmark {
                 case LATEST -> "arg_max(quantity, (event_time, ingested_at, coalesce(kafka_partition, 2147483647),"
                         + " coalesce(kafka_offset, 9223372036854775807), coalesce(file_sha256, 'g'),"
                         + " coalesce(line_number, 9223372036854775807), payload_sha256))";
+                case COUNT -> "count(*)";
             };
             quantity.append(" WHEN '").append(metric.name()).append("' THEN ").append(aggregate);
         }

@@ -9,6 +9,7 @@ import io.meterlake.config.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
+import io.meterlake.pipeline.aggregation.MetricAggregation;
 import io.meterlake.validation.ReasonCode;
 
 import java.math.BigDecimal;
@@ -348,7 +349,7 @@ public final class WorkloadGenerator {
         List<Truth.Line> result = new ArrayList<>();
         for (Accumulator accumulator : lines.values()) {
             result.add(new Truth.Line(accumulator.period, accumulator.subscription, accumulator.account,
-                    accumulator.plan, accumulator.metric, accumulator.unit, accumulator.value.setScale(9), accumulator.count));
+                    accumulator.plan, accumulator.metric, accumulator.unit, accumulator.value.value().setScale(9), accumulator.count));
         }
         Truth.Early early = null;
         if (spec.lateEntitlementTenants() > 0) {
@@ -575,6 +576,7 @@ public final class WorkloadGenerator {
     }
 
     /** A truth line being accumulated with the catalog's aggregation. */
+    /** One line of the truth: its keys, the metric's own accumulator (one meaning, shared with Spark's), its events. */
     private static final class Accumulator {
         final String period;
         final String subscription;
@@ -582,10 +584,7 @@ public final class WorkloadGenerator {
         final String plan;
         final String metric;
         final String unit;
-        final Aggregation aggregation;
-        BigDecimal value;
-        Instant latest;
-        long latestSequence;
+        final MetricAggregation.Accumulator value;
         long count;
 
         Accumulator(String period, String subscription, String account, String plan, String metric, String unit,
@@ -596,27 +595,13 @@ public final class WorkloadGenerator {
             this.plan = plan;
             this.metric = metric;
             this.unit = unit;
-            this.aggregation = aggregation;
+            this.value = MetricAggregation.of(aggregation).accumulator();
         }
 
-        /** Events arrive in any order: LATEST keeps the latest time, equal times the later sent. */
+        /** Events arrive in any order (see {@link MetricAggregation.Accumulator}). */
         void add(BigDecimal quantity, Instant time, long sequence) {
             count++;
-            boolean later = value == null || time.isAfter(latest) || (time.equals(latest) && sequence > latestSequence);
-            if (value == null) {
-                value = quantity;
-            } else {
-                // Exhaustive: a new Aggregation does not compile until the truth knows it.
-                value = switch (aggregation) {
-                    case SUM -> value.add(quantity);
-                    case MAX -> value.max(quantity);
-                    case LATEST -> later ? quantity : value;
-                };
-            }
-            if (later) {
-                latest = time;
-                latestSequence = sequence;
-            }
+            value.add(quantity, time, sequence);
         }
     }
 }

@@ -98,7 +98,8 @@ public final class MetricCatalog implements Serializable {
             // reported below
         }
         if (agg == null) {
-            errors.add(where + ".aggregation must be one of SUM, MAX, LATEST");
+            errors.add(where + ".aggregation must be one of " + java.util.Arrays.stream(Aggregation.values())
+                    .map(Enum::name).collect(java.util.stream.Collectors.joining(", ")));
         }
         Map<String, BigDecimal> factors = new LinkedHashMap<>();
         if (units == null || !units.isObject() || units.isEmpty()) {

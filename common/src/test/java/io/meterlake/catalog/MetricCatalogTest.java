@@ -59,7 +59,7 @@ class MetricCatalogTest {
 
         assertThatThrownBy(() -> MetricCatalog.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t"))
                 .isInstanceOf(MeterlakeException.class)
-                .hasMessageContaining("aggregation must be one of SUM, MAX, LATEST")
+                .hasMessageContaining("aggregation must be one of SUM, MAX, LATEST, COUNT")
                 .hasMessageContaining("units.k must be a decimal string");
     }
 

@@ -215,6 +215,61 @@ class RecomputeTest extends SparkTestBase {
         }
     }
 
+    /**
+     * COUNT bills the number of events, never their quantities, in every form that must agree: the
+     * direct recompute, reconcile's parts per window combined into the line, the stream's aggregate
+     * per window, and the plain-Java accumulator the generator's truth uses. Beside a SUM metric, so
+     * each part is updated only by its own metric's rows.
+     */
+    @Test
+    void countBillsTheNumberOfEventsNotTheirQuantitiesInEveryForm() throws Exception {
+        MetricCatalog catalog = MetricCatalog.read(new java.io.ByteArrayInputStream(("{\"metrics\":["
+                + "{\"name\":\"functions.invocations\",\"canonical_unit\":\"count\",\"aggregation\":\"COUNT\","
+                + "\"units\":{\"count\":\"1\"}},{\"name\":\"kvs.reads\",\"canonical_unit\":\"count\","
+                + "\"aggregation\":\"SUM\",\"units\":{\"count\":\"1\"}}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                "test");
+        Dataset<Row> raw = raw(
+                event().id("c1").quantity("5").at("2026-10-10T00:10:00Z").json(),
+                event().id("c2").quantity("7").at("2026-10-10T00:50:00Z").json(),
+                event().id("c2").quantity("7").at("2026-10-10T00:50:00Z").json(),          // a copy: not counted
+                event().id("c3").quantity("11").at("2026-10-10T01:05:00Z").json(),
+                event().id("r1").metric("kvs.reads", "count").quantity("4").at("2026-10-10T00:20:00Z").json(),
+                event().id("r2").metric("kvs.reads", "count").quantity("6").at("2026-10-10T01:20:00Z").json());
+        Period october = Period.parse("2026-10");
+
+        Map<String, String> direct = new java.util.TreeMap<>();
+        for (Row line : new Recompute(catalog).lines(RankedRaw.of(raw), october).collectAsList()) {
+            direct.put(line.getAs(Columns.METRIC), line.<BigDecimal>getAs(Columns.QUANTITY).stripTrailingZeros()
+                    .toPlainString() + "/" + line.<Long>getAs(Columns.EVENT_COUNT));
+        }
+        assertThat(direct).containsExactly(Map.entry("functions.invocations", "3/3"), Map.entry("kvs.reads", "10/2"));
+        try (PeriodUsage usage = PeriodUsage.of(RankedRaw.of(raw), october, java.time.Duration.ofHours(1), catalog)) {
+            assertThat(usage.lines().collectAsList()).extracting(line -> line.getAs(Columns.METRIC) + " "
+                    + line.<BigDecimal>getAs(Columns.QUANTITY).stripTrailingZeros().toPlainString() + "/"
+                    + line.<Long>getAs(Columns.EVENT_COUNT))
+                    .containsExactlyInAnyOrder("functions.invocations 3/3", "kvs.reads 10/2");
+            assertThat(usage.windows().where(col(Columns.METRIC).equalTo("functions.invocations"))
+                    .orderBy(Columns.WINDOW_START).collectAsList())
+                    .extracting(row -> row.<BigDecimal>getAs(Columns.QUANTITY).stripTrailingZeros().toPlainString())
+                    .containsExactly("2", "1");
+        }
+        // The stream's form, over the same events per hourly window.
+        Dataset<Row> events = RankedRaw.of(raw).events(october);
+        assertThat(new io.meterlake.pipeline.UsageAggregation(catalog).aggregate(events.groupBy(
+                org.apache.spark.sql.functions.window(col(Columns.EVENT_TIME), "1 hour").as(Columns.WINDOW),
+                col(Columns.METRIC))).orderBy(Columns.METRIC, Columns.WINDOW).collectAsList())
+                .extracting(row -> row.getAs(Columns.METRIC) + " " + row.<BigDecimal>getAs(Columns.QUANTITY)
+                        .stripTrailingZeros().toPlainString())
+                .containsExactly("functions.invocations 2", "functions.invocations 1", "kvs.reads 4", "kvs.reads 6");
+        // The truth's form.
+        io.meterlake.pipeline.aggregation.MetricAggregation.Accumulator truth = io.meterlake.pipeline.aggregation
+                .MetricAggregation.of(io.meterlake.catalog.Aggregation.COUNT).accumulator();
+        for (String quantity : List.of("5", "7", "11")) {
+            truth.add(new BigDecimal(quantity), Instant.parse("2026-10-10T00:00:00Z"), 0);
+        }
+        assertThat(truth.value()).isEqualByComparingTo("3");
+    }
+
     /** The computed lines in the expected row shape (column order and nullability). */
     private Dataset<Row> shaped(Dataset<Row> lines) {
         return spark().createDataFrame(lines.selectExpr(LINE.fieldNames()).collectAsList(), LINE);

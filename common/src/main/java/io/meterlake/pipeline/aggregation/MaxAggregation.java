@@ -1,0 +1,62 @@
+package io.meterlake.pipeline.aggregation;
+
+import io.meterlake.schema.Columns;
+import org.apache.spark.sql.Column;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.when;
+
+/** {@code MAX}, for gauges: the highest canonical quantity among the events. */
+final class MaxAggregation implements MetricAggregation {
+    static final MaxAggregation INSTANCE = new MaxAggregation();
+    private static final long serialVersionUID = 1L;
+
+    private MaxAggregation() {
+    }
+
+    @Override
+    public List<Column> partials(Column counted) {
+        return List.of(max(when(counted, col(Columns.QUANTITY))).as(Columns.MAX_QUANTITY));
+    }
+
+    @Override
+    public List<String> parts() {
+        return List.of(Columns.MAX_QUANTITY);
+    }
+
+    @Override
+    public List<Column> combine() {
+        return List.of(max(col(Columns.MAX_QUANTITY)).as(Columns.MAX_QUANTITY));
+    }
+
+    @Override
+    public Column finish() {
+        return col(Columns.MAX_QUANTITY);
+    }
+
+    @Override
+    public Accumulator accumulator() {
+        return new Accumulator() {
+            private BigDecimal value;
+
+            @Override
+            public void add(BigDecimal quantity, Instant time, long sequence) {
+                value = value == null ? quantity : value.max(quantity);
+            }
+
+            @Override
+            public BigDecimal value() {
+                return value;
+            }
+        };
+    }
+
+    private Object readResolve() {
+        return INSTANCE;
+    }
+}
