@@ -4,7 +4,6 @@ import io.meterlake.schema.Columns;
 import org.apache.spark.sql.Column;
 
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
@@ -41,19 +40,7 @@ final class MaxAggregation implements MetricAggregation {
 
     @Override
     public Accumulator accumulator() {
-        return new Accumulator() {
-            private BigDecimal value;
-
-            @Override
-            public void add(BigDecimal quantity, Instant time, long sequence) {
-                value = value == null ? quantity : value.max(quantity);
-            }
-
-            @Override
-            public BigDecimal value() {
-                return value;
-            }
-        };
+        return Accumulator.folding(BigDecimal::max);
     }
 
     private Object readResolve() {

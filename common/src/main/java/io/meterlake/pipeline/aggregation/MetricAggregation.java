@@ -57,5 +57,22 @@ public sealed interface MetricAggregation extends Serializable
 
         /** The quantity so far; null before the first event. */
         BigDecimal value();
+
+        /** Folds the quantities with {@code combine}, associative and commutative (so order-free). */
+        static Accumulator folding(java.util.function.BinaryOperator<BigDecimal> combine) {
+            return new Accumulator() {
+                private BigDecimal value;
+
+                @Override
+                public void add(BigDecimal quantity, Instant time, long sequence) {
+                    value = value == null ? quantity : combine.apply(value, quantity);
+                }
+
+                @Override
+                public BigDecimal value() {
+                    return value;
+                }
+            };
+        }
     }
 }

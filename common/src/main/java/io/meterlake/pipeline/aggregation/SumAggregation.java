@@ -5,7 +5,6 @@ import io.meterlake.schema.Tables;
 import org.apache.spark.sql.Column;
 
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
@@ -49,19 +48,7 @@ final class SumAggregation implements MetricAggregation {
 
     @Override
     public Accumulator accumulator() {
-        return new Accumulator() {
-            private BigDecimal value;
-
-            @Override
-            public void add(BigDecimal quantity, Instant time, long sequence) {
-                value = value == null ? quantity : value.add(quantity);
-            }
-
-            @Override
-            public BigDecimal value() {
-                return value;
-            }
-        };
+        return Accumulator.folding(BigDecimal::add);
     }
 
     private Object readResolve() {
