@@ -183,10 +183,15 @@ final class RecomputeBench extends Benchmark {
                         + " coalesce(kafka_offset, 9223372036854775807), coalesce(file_sha256, 'g'),"
                         + " coalesce(line_number, 9223372036854775807), payload_sha256))";
                 case COUNT -> "count(*)";
+                case UNIQUE_COUNT -> "count(DISTINCT map_extract_value(attributes, '" + metric.property().replace("'", "''")
+                        + "'))";
             };
             quantity.append(" WHEN '").append(metric.name()).append("' THEN ").append(aggregate);
         }
         quantity.append(" END");
+        // The attributes only when a metric counts one of them (a map column costs to read).
+        String columns = COLUMNS + (config.catalog().metrics().stream()
+                .anyMatch(metric -> metric.property() != null) ? ", attributes" : "");
         // The same bounded work as RankedRaw.forPeriod: the span of the period and its dedup horizon.
         Instant from = period.start().minus(config.dedupHorizon());
         Instant to = period.end().plus(config.dedupHorizon());
@@ -194,14 +199,14 @@ final class RecomputeBench extends Benchmark {
         String inPeriod = "event_time >= TIMESTAMP '" + timestamp(period.start()) + "' AND event_time < TIMESTAMP '"
                 + timestamp(period.end()) + "'";
         String records = "CREATE TEMP TABLE period_records AS"
-                + " WITH span AS (SELECT " + COLUMNS + " FROM read_parquet([" + fileList + "], hive_partitioning = true)"
+                + " WITH span AS (SELECT " + columns + " FROM read_parquet([" + fileList + "], hive_partitioning = true)"
                 + " WHERE event_date BETWEEN DATE '" + dates[0] + "' AND DATE '" + dates[1] + "'"
                 + " AND event_time >= TIMESTAMP '" + timestamp(from) + "' AND event_time < TIMESTAMP '" + timestamp(to) + "'),"
                 + " ranked AS (SELECT *, row_number() OVER (PARTITION BY source, event_id ORDER BY ingested_at,"
                 + " kafka_partition NULLS LAST, kafka_offset NULLS LAST, file_sha256 NULLS LAST, line_number NULLS LAST,"
                 + " payload_sha256) AS rank_in_identity, min(content_sha256) OVER identity <> max(content_sha256)"
                 + " OVER identity AS conflicted FROM span WINDOW identity AS (PARTITION BY source, event_id))"
-                + " SELECT " + COLUMNS + ", rank_in_identity, conflicted FROM ranked WHERE " + inPeriod + " AND (rank_in_identity = 1 OR conflicted)";
+                + " SELECT " + columns + ", rank_in_identity, conflicted FROM ranked WHERE " + inPeriod + " AND (rank_in_identity = 1 OR conflicted)";
         String lines = "SELECT subscription_id, billing_account_id, plan, metric, unit, CAST(" + quantity
                 + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1"
                 + " GROUP BY subscription_id, billing_account_id, plan, metric, unit";

@@ -167,8 +167,10 @@ final class StreamBench extends Benchmark {
                 .process(KafkaSource.records(spark, config.kafka(), config.stream().maxOffsetsPerTrigger()),
                         warehouse.read(Tables.ENTITLEMENTS));
         Dataset<Row> accepted = EventPipeline.accepted(processed);
-        Dataset<Row> windows = new UsageAggregation(config.catalog()).aggregate(accepted
+        UsageAggregation aggregation = new UsageAggregation(config.catalog());
+        Dataset<Row> windows = aggregation.aggregate(accepted
                 .withColumn(Columns.INGEST_ORDER, IngestOrder.key())
+                .withColumn(Columns.DISTINCT_VALUE, aggregation.distinctValue(col(Columns.ATTRIBUTES)))
                 .withWatermark(Columns.EVENT_TIME, config.stream().watermarkDelay().toSeconds() + " seconds")
                 .dropDuplicatesWithinWatermark(Columns.SOURCE, Columns.EVENT_ID)
                 .groupBy(window(col(Columns.EVENT_TIME), config.stream().window().toSeconds() + " seconds")

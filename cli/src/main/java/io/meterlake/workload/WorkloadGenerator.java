@@ -286,7 +286,8 @@ public final class WorkloadGenerator {
                 .findFirst().orElseThrow();
         Metric metric = config.catalog().metric(event.metric()).orElseThrow();
         String period = YearMonth.from(event.time().atOffset(ZoneOffset.UTC)).toString();
-        open.put(identity(event), new Billed(period, entitlement, metric, canonical(event), event.time(), records));
+        open.put(identity(event), new Billed(period, entitlement, metric, canonical(event), event.time(), records,
+                metric.property() == null ? null : event.attributes().get(metric.property())));
         peakOpen = Math.max(peakOpen, open.size());
         if (recent.size() < RECENT) {
             recent.add(event);
@@ -321,7 +322,7 @@ public final class WorkloadGenerator {
         lines.computeIfAbsent(key, k -> new Accumulator(event.period(), event.entitlement().subscriptionId(),
                 event.entitlement().billingAccountId(), event.entitlement().plan(), event.metric().name(),
                 event.metric().canonicalUnit(), event.metric().aggregation()))
-                .add(fix != null ? fix.canonical() : event.canonical(), event.time(), event.sequence());
+                .add(fix != null ? fix.canonical() : event.canonical(), event.time(), event.sequence(), event.distinct());
     }
 
     private Truth truth() {
@@ -432,6 +433,10 @@ public final class WorkloadGenerator {
         Map<String, String> attributes = new TreeMap<>();
         attributes.put("region", REGIONS[random.nextInt(REGIONS.length)]);
         attributes.put("function", "fn-" + random.nextInt(20));
+        if (metric.property() != null) {
+            // Few values, so that users repeat within a window and across windows.
+            attributes.put(metric.property(), "user-" + random.nextInt(40));
+        }
         return new ValidEvent(id, source(metric.name()), pair[0], pair[1], metric.name(), unitAndQuantity[0],
                 new BigDecimal(unitAndQuantity[1]), random.nextBoolean(), time, OFFSETS[random.nextInt(OFFSETS.length)],
                 attributes);
@@ -515,8 +520,9 @@ public final class WorkloadGenerator {
     }
 
     /** A billed event: its line's parts, its quantity in the canonical unit, its time, its send order. */
+    /** {@code distinct}: a UNIQUE_COUNT metric's property value (amends keep the target's attributes). */
     private record Billed(String period, Entitlement entitlement, Metric metric, BigDecimal canonical, Instant time,
-            long sequence) {
+            long sequence, String distinct) {
     }
 
     /** A correction as sent: its target's identity, whether it can apply, an amend's canonical quantity. */
@@ -599,9 +605,9 @@ public final class WorkloadGenerator {
         }
 
         /** Events arrive in any order (see {@link MetricAggregation.Accumulator}). */
-        void add(BigDecimal quantity, Instant time, long sequence) {
+        void add(BigDecimal quantity, Instant time, long sequence, String distinct) {
             count++;
-            value.add(quantity, time, sequence);
+            value.add(quantity, time, sequence, distinct);
         }
     }
 }

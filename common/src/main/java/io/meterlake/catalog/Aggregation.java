@@ -12,5 +12,10 @@ public enum Aggregation {
     /** Running totals reported by the producer: the value of the latest event. */
     LATEST,
     /** Occurrences: the number of events (calls, requests), whatever their quantities. */
-    COUNT
+    COUNT,
+    /**
+     * Distinct values: the number of distinct values of one attribute ({@code property}) over the
+     * period's events of a line, e.g. active users. Not the sum of its windows.
+     */
+    UNIQUE_COUNT
 }

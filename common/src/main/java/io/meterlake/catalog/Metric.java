@@ -7,11 +7,12 @@ import java.util.Optional;
 
 /**
  * One billable metric: its canonical unit, the units producers may report in with the exact
- * factor that converts each to the canonical unit, how quantities aggregate, and the most one event
- * may carry (in the canonical unit).
+ * factor that converts each to the canonical unit, how quantities aggregate, the most one event
+ * may carry (in the canonical unit), and for {@link Aggregation#UNIQUE_COUNT} the attribute whose
+ * distinct values it counts ({@code property}; null for every other aggregation).
  */
 public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> unitFactors,
-        Aggregation aggregation, BigDecimal maxQuantity) {
+        Aggregation aggregation, BigDecimal maxQuantity, String property) {
 
     /**
      * The default {@code max_quantity}: 10^15 canonical units per event. A billing line of
@@ -30,6 +31,15 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
         // As exact as a canonical quantity: 9 fraction digits (throws on more).
         maxQuantity = maxQuantity.setScale(io.meterlake.validation.Quantities.SCALE);
         unitFactors = Map.copyOf(unitFactors);
+        if ((aggregation == Aggregation.UNIQUE_COUNT) != (property != null)) {
+            throw new IllegalArgumentException("a property is for UNIQUE_COUNT, and UNIQUE_COUNT needs one: " + name);
+        }
+    }
+
+    /** A metric of an aggregation without parameters. */
+    public Metric(String name, String canonicalUnit, Map<String, BigDecimal> unitFactors, Aggregation aggregation,
+            BigDecimal maxQuantity) {
+        this(name, canonicalUnit, unitFactors, aggregation, maxQuantity, null);
     }
 
     /** The factor from {@code unit} to the canonical unit, if the unit is accepted. */

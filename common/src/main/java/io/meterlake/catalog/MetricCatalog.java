@@ -143,10 +143,21 @@ public final class MetricCatalog implements Serializable {
                 errors.add(where + ".max_quantity must be a decimal string such as \"1000000000000\"");
             }
         }
+        JsonNode propertyNode = node.get("property");
+        String property = null;
+        if (agg == Aggregation.UNIQUE_COUNT) {
+            property = text(node, "property");
+            if (property == null || property.isBlank()) {
+                errors.add(where + ": UNIQUE_COUNT needs \"property\", the attribute whose distinct values it counts"
+                        + " (e.g. \"user_id\")");
+            }
+        } else if (propertyNode != null && agg != null) {
+            errors.add(where + ".property is only for UNIQUE_COUNT; remove it or change the aggregation");
+        }
         if (errors.size() > before) {
             return Optional.empty();
         }
-        return Optional.of(new Metric(name, canonical, factors, agg, maxQuantity));
+        return Optional.of(new Metric(name, canonical, factors, agg, maxQuantity, property));
     }
 
     private static String text(JsonNode node, String field) {

@@ -105,8 +105,9 @@ public final class EventPipeline implements java.io.Serializable {
     }
 
     /**
-     * Checks parsed events against the catalog and the ingest time: UNKNOWN_METRIC,
-     * UNIT_NOT_ACCEPTED, NON_FINITE_QUANTITY, NEGATIVE_QUANTITY, EVENT_TIME_IN_FUTURE,
+     * Checks parsed events against the catalog and the ingest time: UNKNOWN_METRIC, MISSING_FIELD (an
+     * event of a UNIQUE_COUNT metric, or an amend of one, without the attribute the metric counts; a
+     * void needs none), UNIT_NOT_ACCEPTED, NON_FINITE_QUANTITY, NEGATIVE_QUANTITY, EVENT_TIME_IN_FUTURE,
      * EVENT_TOO_OLD, in that order.
      */
     public Dataset<Row> validate(Dataset<Row> parsed) {
@@ -120,6 +121,9 @@ public final class EventPipeline implements java.io.Serializable {
         List<Rule> rules = List.of(
                 new Rule(ReasonCode.UNKNOWN_METRIC, element_at(unitFactors(), metric).isNull(),
                         concat(lit("metric '"), metric, lit("' is not in the metric catalog"))),
+                new Rule(ReasonCode.MISSING_FIELD, missingProperty(), concat(lit("attributes."), propertyOf(metric),
+                        lit(" is missing: metric '"), metric, lit("' counts the distinct values of "), propertyOf(metric),
+                        lit(" (UNIQUE_COUNT)"))),
                 new Rule(ReasonCode.UNIT_NOT_ACCEPTED, factor().isNull(),
                         concat(lit("unit '"), col(Columns.INPUT_UNIT), lit("' is not accepted for metric '"), metric,
                                 lit("'"))),
@@ -302,6 +306,24 @@ public final class EventPipeline implements java.io.Serializable {
             entries.add(map(units.toArray(Column[]::new)));
         }
         return map(entries.toArray(Column[]::new));
+    }
+
+    /** The attribute a UNIQUE_COUNT metric counts, for the row's metric; null for other metrics. */
+    private Column propertyOf(Column metric) {
+        Column property = lit(null).cast(DataTypes.StringType);
+        for (Metric each : catalog.metrics()) {
+            if (each.property() != null) {
+                property = when(metric.equalTo(each.name()), lit(each.property())).otherwise(property);
+            }
+        }
+        return property;
+    }
+
+    /** A record of a UNIQUE_COUNT metric, not a void, whose attributes lack the metric's property. */
+    private Column missingProperty() {
+        Column property = propertyOf(col(Columns.METRIC));
+        return property.isNotNull().and(coalesce(col(Columns.ACTION).notEqual(lit(EventParser.VOID)), lit(true)))
+                .and(element_at(coalesce(col(Columns.ATTRIBUTES), map().cast(Tables.ATTRIBUTES_TYPE)), property).isNull());
     }
 
     /** metric -> max_quantity, in the canonical unit. */

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
@@ -24,7 +25,8 @@ import static org.apache.spark.sql.functions.when;
 
 /**
  * How deduplicated events become quantities, per the metric catalog: each metric's aggregation
- * ({@link MetricAggregation}: {@code SUM}, {@code MAX}, {@code LATEST}, {@code COUNT}), plus the number
+ * ({@link MetricAggregation}: {@code SUM}, {@code MAX}, {@code LATEST}, {@code COUNT},
+ * {@code UNIQUE_COUNT}), plus the number
  * of distinct events. The stream's windows and the nightly recompute both use it, so provisional and
  * authoritative numbers differ only in input, never in meaning.
  *
@@ -42,16 +44,19 @@ public final class UsageAggregation implements java.io.Serializable {
 
     /**
      * The stream's form: aggregates {@code grouped} (whose keys include {@link Columns#METRIC}, and
-     * whose rows carry {@link Columns#INGEST_ORDER}) into {@link Columns#QUANTITY} and
-     * {@link Columns#EVENT_COUNT}, next to the grouping keys. Its aggregates are fixed (sum, max, the
-     * latest quantity, count) whatever the catalog holds, so that the stream's state keeps its schema
-     * from one catalog to the next; they are the parts {@link #finish} reads.
+     * whose rows carry {@link Columns#INGEST_ORDER} and {@link Columns#DISTINCT_VALUE}) into
+     * {@link Columns#QUANTITY} and {@link Columns#EVENT_COUNT}, next to the grouping keys. Its aggregates
+     * are fixed (sum, max, the latest quantity, the distinct values, count) whatever the catalog holds,
+     * so that the stream's state keeps its schema from one catalog to the next; they are the parts
+     * {@link #finish} reads. (The distinct values of a metric that is not {@code UNIQUE_COUNT} are null,
+     * and its set stays empty.)
      */
     public Dataset<Row> aggregate(RelationalGroupedDataset grouped) {
         Dataset<Row> partial = grouped.agg(
                 sum(col(Columns.QUANTITY)).as(Columns.SUM_QUANTITY),
                 max(col(Columns.QUANTITY)).as(Columns.MAX_QUANTITY),
                 max_by(col(Columns.QUANTITY), struct(col(Columns.EVENT_TIME), col(Columns.INGEST_ORDER))).as(Columns.LATEST_QUANTITY),
+                collect_set(col(Columns.DISTINCT_VALUE)).as(Columns.DISTINCT_VALUES),
                 count(lit(1)).as(Columns.EVENT_COUNT));
         return finish(partial.withColumn(Columns.LATEST_QUANTITY,
                 struct(col(Columns.LATEST_QUANTITY).as(Columns.QUANTITY))));
@@ -73,6 +78,22 @@ public final class UsageAggregation implements java.io.Serializable {
             parts.addAll(MetricAggregation.of(aggregation).partials(counted.and(usedBy(aggregation))));
         }
         return parts;
+    }
+
+    /**
+     * The value a {@code UNIQUE_COUNT} metric counts, of the row's {@code attributes} (a map column):
+     * the metric's {@code property}; null for every other metric (and for all, without such a metric).
+     * Rows aggregated by {@link #partials} or {@link #aggregate} carry it as {@link Columns#DISTINCT_VALUE}.
+     */
+    public Column distinctValue(Column attributes) {
+        Column value = lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType);
+        for (Metric metric : catalog.metrics()) {
+            if (metric.aggregation() == Aggregation.UNIQUE_COUNT) {
+                value = when(col(Columns.METRIC).equalTo(metric.name()), attributes.getItem(metric.property()))
+                        .otherwise(value);
+            }
+        }
+        return value;
     }
 
     /** Whether a row's metric is one {@code aggregation} finishes (true when every metric is). */

@@ -181,6 +181,10 @@ public final class Columns {
     public static final String SUM_QUANTITY = "_sum_quantity";
     public static final String MAX_QUANTITY = "_max_quantity";
     public static final String LATEST_QUANTITY = "_latest_quantity";
+    /** A UNIQUE_COUNT metric's property value of an event (null for other metrics). */
+    public static final String DISTINCT_VALUE = "_distinct_value";
+    /** A UNIQUE_COUNT part: the distinct property values of a group's events. */
+    public static final String DISTINCT_VALUES = "_distinct_values";
     /** A record's place in ingest order as one comparable value ({@code IngestOrder.key()}); never stored. */
     public static final String INGEST_ORDER = "_ingest_order";
 

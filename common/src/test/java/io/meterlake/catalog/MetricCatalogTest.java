@@ -48,6 +48,24 @@ class MetricCatalogTest {
         }
     }
 
+    @Test
+    void uniqueCountNeedsItsPropertyAndNoOtherAggregationTakesOne() {
+        String metric = "{\"name\":\"%s\",\"canonical_unit\":\"users\",\"aggregation\":\"%s\","
+                + "\"units\":{\"users\":\"1\"}%s}";
+        MetricCatalog catalog = MetricCatalog.read(stream("{\"metrics\":[" + String.format(metric, "app.active_users",
+                "UNIQUE_COUNT", ",\"property\":\"user_id\"") + "]}"), "t");
+        assertThat(catalog.metric("app.active_users").orElseThrow().property()).isEqualTo("user_id");
+
+        // Every problem at once.
+        assertThatThrownBy(() -> MetricCatalog.read(stream("{\"metrics\":[" + String.format(metric, "a", "UNIQUE_COUNT", "")
+                + "," + String.format(metric, "b", "UNIQUE_COUNT", ",\"property\":\" \"") + ","
+                + String.format(metric, "c", "SUM", ",\"property\":\"user_id\"") + "]}"), "t"))
+                .isInstanceOf(MeterlakeException.class)
+                .hasMessageContaining("metrics[0]: UNIQUE_COUNT needs \"property\", the attribute whose distinct values it counts")
+                .hasMessageContaining("metrics[1]: UNIQUE_COUNT needs \"property\"")
+                .hasMessageContaining("metrics[2].property is only for UNIQUE_COUNT");
+    }
+
     private static InputStream stream(String json) {
         return new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8));
     }
@@ -59,7 +77,7 @@ class MetricCatalogTest {
 
         assertThatThrownBy(() -> MetricCatalog.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t"))
                 .isInstanceOf(MeterlakeException.class)
-                .hasMessageContaining("aggregation must be one of SUM, MAX, LATEST, COUNT")
+                .hasMessageContaining("aggregation must be one of SUM, MAX, LATEST, COUNT, UNIQUE_COUNT")
                 .hasMessageContaining("units.k must be a decimal string");
     }
 

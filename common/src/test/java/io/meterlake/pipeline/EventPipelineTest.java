@@ -87,6 +87,37 @@ class EventPipelineTest extends SparkTestBase {
     }
 
     @Test
+    void aUniqueCountEventWithoutItsPropertyIsMissingAFieldAndAVoidNeedsNone() throws Exception {
+        io.meterlake.catalog.MetricCatalog catalog = io.meterlake.catalog.MetricCatalog.read(
+                new java.io.ByteArrayInputStream(("{\"metrics\":[{\"name\":\"app.active_users\",\"canonical_unit\":"
+                        + "\"users\",\"aggregation\":\"UNIQUE_COUNT\",\"property\":\"user_id\",\"units\":"
+                        + "{\"users\":\"1\"}},{\"name\":\"kvs.reads\",\"canonical_unit\":\"count\",\"aggregation\":"
+                        + "\"SUM\",\"units\":{\"count\":\"1\"}}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8)), "t");
+        EventPipeline pipeline = new EventPipeline(catalog, CONFIG.maxClockSkew(), CONFIG.maxEventAge());
+        List<String> payloads = List.of(
+                event().id("with").metric("app.active_users", "users").attributes(Map.of("user_id", "u1")).json(),
+                event().id("without").metric("app.active_users", "users").attributes(Map.of("region", "eu")).json(),
+                event().id("no-attributes").metric("app.active_users", "users").json(),
+                event().id("other-metric").metric("kvs.reads", "count").json(),
+                event().id("void").metric("app.active_users", "users").voids("with").json(),
+                event().id("amend").metric("app.active_users", "users").amends("with").json());
+
+        Dataset<Row> processed = pipeline.process(fileRecords(spark(), INGESTED_AT, payloads), acmeEntitlements());
+
+        assertThat(EventPipeline.accepted(processed).orderBy(Columns.EVENT_ID).collectAsList())
+                .extracting(row -> row.<String>getAs(Columns.EVENT_ID)).containsExactly("other-metric", "void", "with");
+        assertThat(EventPipeline.quarantined(processed).orderBy(Columns.LINE_NUMBER).collectAsList())
+                .extracting(row -> row.<String>getAs(Columns.REASON) + ": " + row.<String>getAs(Columns.DETAIL))
+                .containsExactly(
+                        "MISSING_FIELD: attributes.user_id is missing: metric 'app.active_users' counts the distinct"
+                                + " values of user_id (UNIQUE_COUNT)",
+                        "MISSING_FIELD: attributes.user_id is missing: metric 'app.active_users' counts the distinct"
+                                + " values of user_id (UNIQUE_COUNT)",
+                        "MISSING_FIELD: attributes.user_id is missing: metric 'app.active_users' counts the distinct"
+                                + " values of user_id (UNIQUE_COUNT)");
+    }
+
+    @Test
     void acceptsAtTheEdgesOfEveryRule() {
         List<String> payloads = List.of(
                 event().id("skew-edge").at("2026-11-02T00:05:00Z").json(),

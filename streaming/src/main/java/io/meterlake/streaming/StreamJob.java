@@ -151,13 +151,15 @@ public final class StreamJob {
     StreamingQuery startProvisional(Trigger trigger) throws TimeoutException {
         // Corrections (void, amend) are not aggregated here: the stream keeps no state of past events to
         // apply them to; the nightly recompute applies them, and reconcile marks their windows CORRECTED.
+        UsageAggregation aggregation = new UsageAggregation(config.catalog());
         Dataset<Row> accepted = spark.readStream().format("delta").load(warehouse.path(Tables.RAW_USAGE_EVENTS))
                 .where(col(Columns.ACTION).isNull())
                 .select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
                         col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
                         col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
-                        IngestOrder.key().as(Columns.INGEST_ORDER));
-        Dataset<Row> windows = new UsageAggregation(config.catalog()).aggregate(accepted
+                        IngestOrder.key().as(Columns.INGEST_ORDER),
+                        aggregation.distinctValue(col(Columns.ATTRIBUTES)).as(Columns.DISTINCT_VALUE));
+        Dataset<Row> windows = aggregation.aggregate(accepted
                 .withWatermark(Columns.EVENT_TIME, seconds(config.stream().watermarkDelay()))
                 .dropDuplicatesWithinWatermark(Columns.SOURCE, Columns.EVENT_ID)
                 .groupBy(window(col(Columns.EVENT_TIME), seconds(config.stream().window())).as(Columns.WINDOW),

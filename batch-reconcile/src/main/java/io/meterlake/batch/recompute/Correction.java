@@ -12,10 +12,13 @@ import java.time.Instant;
  *
  * @param subscriptionId   the correction's own attribution (its target keeps its own)
  * @param targetQuantity the target's own quantity (null when absent), for the impact of the correction
+ * @param attributes     the correction's attributes: an amend's replace the target's (a UNIQUE_COUNT
+ *                       metric's property among them)
  */
 public record Correction(String source, String eventId, String action, String targetEventId, Outcome outcome,
         Instant eventTime, String metric, BigDecimal quantity, String unit, String subscriptionId,
-        String entitlementId, String billingAccountId, BigDecimal targetQuantity) {
+        String entitlementId, String billingAccountId, BigDecimal targetQuantity,
+        java.util.Map<String, String> attributes) {
 
     public enum Outcome {
         /** Applied: the latest applicable correction of its target. */

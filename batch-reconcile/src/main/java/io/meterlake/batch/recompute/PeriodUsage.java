@@ -70,7 +70,7 @@ public final class PeriodUsage implements AutoCloseable {
      */
     public static PeriodUsage of(RankedRaw raw, Period period, Duration window, MetricCatalog catalog) {
         UsageAggregation aggregation = new UsageAggregation(catalog);
-        Dataset<Row> records = raw.records(period).withColumn(Columns.WINDOW, window(window));
+        Dataset<Row> records = raw.records(period, aggregation).withColumn(Columns.WINDOW, window(window));
         List<Column> parts = new ArrayList<>(aggregation.partials(col(RankedRaw.EVENT)));
         parts.add(max(col(RankedRaw.CONFLICTED)).as(CONFLICTED));
         parts.add(count(when(col(RankedRaw.COUNTS_CONFLICT), lit(1))).as(CONFLICTS));

@@ -2,6 +2,7 @@ package io.meterlake.batch.recompute;
 
 import io.meterlake.period.Period;
 import io.meterlake.pipeline.IngestOrder;
+import io.meterlake.pipeline.UsageAggregation;
 import io.meterlake.schema.Columns;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -144,6 +145,8 @@ public final class RankedRaw {
                 col(Columns.KAFKA_OFFSET), col(Columns.FILE_SHA256), col(Columns.LINE_NUMBER),
                 col(Columns.PAYLOAD_SHA256)));
         java.util.List<String> present = java.util.Arrays.asList(raw.columns());
+        columns.add(present.contains(Columns.ATTRIBUTES) ? col(Columns.ATTRIBUTES)
+                : lit(null).cast(io.meterlake.schema.Tables.ATTRIBUTES_TYPE).as(Columns.ATTRIBUTES));
         for (String optional : new String[] {Columns.REPLAYED_FROM, Columns.ACTION, Columns.TARGET_EVENT_ID}) {
             columns.add(present.contains(optional) ? col(optional)
                     : lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType).as(optional));
@@ -158,12 +161,20 @@ public final class RankedRaw {
      * ingest order, over every record of the snapshot (a first copy outside the period still decides).
      */
     Dataset<Row> records(Period period) {
-        return records(period, false);
+        return records(period, null);
     }
 
-    private Dataset<Row> records(Period period, boolean full) {
+    /**
+     * As {@link #records(Period)}, each with {@link Columns#DISTINCT_VALUE} per {@code aggregation}'s
+     * catalog (an amended event's from its amend's attributes); null values without one.
+     */
+    Dataset<Row> records(Period period, UsageAggregation aggregation) {
+        return records(period, false, aggregation);
+    }
+
+    private Dataset<Row> records(Period period, boolean full, UsageAggregation aggregation) {
         checkBound(period);
-        Dataset<Row> ranked = ranked(period, full);
+        Dataset<Row> ranked = ranked(period, full, distinctValue(aggregation, col(Columns.ATTRIBUTES)));
         if (full && period != null) {
             ranked = ranked.where(inPeriod(period).and(col(EVENT)));
         }
@@ -182,6 +193,8 @@ public final class RankedRaw {
             case Columns.QUANTITY -> when(amended, col(WINNER + Columns.QUANTITY)).otherwise(col(Columns.QUANTITY))
                     .as(Columns.QUANTITY);
             case Columns.UNIT -> when(amended, col(WINNER + Columns.UNIT)).otherwise(col(Columns.UNIT)).as(Columns.UNIT);
+            case Columns.DISTINCT_VALUE -> when(amended, distinctValue(aggregation, col(WINNER + Columns.ATTRIBUTES)))
+                    .otherwise(col(Columns.DISTINCT_VALUE)).as(Columns.DISTINCT_VALUE);
             default -> col(name);
         }).toArray(Column[]::new);
         java.util.List<Column> columns = new java.util.ArrayList<>(java.util.Arrays.asList(kept));
@@ -204,14 +217,17 @@ public final class RankedRaw {
             .add(WINNER + Columns.EVENT_ID, org.apache.spark.sql.types.DataTypes.StringType, false)
             .add(WINNER + Columns.ACTION, org.apache.spark.sql.types.DataTypes.StringType, false)
             .add(WINNER + Columns.QUANTITY, io.meterlake.schema.Tables.QUANTITY_TYPE, true)
-            .add(WINNER + Columns.UNIT, org.apache.spark.sql.types.DataTypes.StringType, true);
+            .add(WINNER + Columns.UNIT, org.apache.spark.sql.types.DataTypes.StringType, true)
+            .add(WINNER + Columns.ATTRIBUTES, io.meterlake.schema.Tables.ATTRIBUTES_TYPE, true);
 
     /** The applied corrections as rows keyed by their target. */
     private static Dataset<Row> winners(org.apache.spark.sql.SparkSession spark, java.util.List<Correction> applied) {
         java.util.List<Row> rows = new java.util.ArrayList<>();
         for (Correction correction : applied) {
             rows.add(org.apache.spark.sql.RowFactory.create(correction.source(), correction.targetEventId(),
-                    correction.action(), correction.quantity(), correction.unit()));
+                    correction.action(), correction.quantity(), correction.unit(),
+                    correction.attributes() == null ? null : scala.collection.JavaConverters.mapAsScalaMap(
+                            correction.attributes())));
         }
         return spark.createDataFrame(rows, WINNERS);
     }
@@ -245,7 +261,7 @@ public final class RankedRaw {
                 .add(Columns.EVENT_ID, org.apache.spark.sql.types.DataTypes.StringType, false);
         Dataset<Row> identities = input.sparkSession().createDataFrame(new java.util.ArrayList<>(wanted), identity);
         // The first record of each identity involved: the corrections and their targets, few rows.
-        java.util.List<Row> rows = ranked(period, true).where(col(EVENT))
+        java.util.List<Row> rows = ranked(period, true, distinctValue(null, null)).where(col(EVENT))
                 .join(broadcast(identities), scala.collection.JavaConverters.asScalaBuffer(
                         java.util.List.of(Columns.SOURCE, Columns.EVENT_ID)).toSeq(), "left_semi")
                 .withColumn(IN_PERIOD, period == null ? lit(true) : inPeriod(period))
@@ -283,7 +299,10 @@ public final class RankedRaw {
                     correction.getAs(Columns.QUANTITY), correction.getAs(Columns.UNIT),
                     correction.getAs(Columns.SUBSCRIPTION_ID), correction.getAs(Columns.ENTITLEMENT_ID),
                     correction.getAs(Columns.BILLING_ACCOUNT_ID),
-                    target == null ? null : target.getAs(Columns.QUANTITY)));
+                    target == null ? null : target.getAs(Columns.QUANTITY),
+                    correction.isNullAt(correction.fieldIndex(Columns.ATTRIBUTES)) ? null
+                            : scala.collection.JavaConverters.mapAsJavaMap(correction.<scala.collection.Map<String, String>>getAs(
+                                    Columns.ATTRIBUTES))));
         }
         result.sort(java.util.Comparator.comparing(Correction::source).thenComparing(Correction::eventId));
         return java.util.List.copyOf(result);
@@ -294,7 +313,7 @@ public final class RankedRaw {
      * period, only its records that its results read (its events and its records of conflicted
      * identities) with {@link #COUNTS_CONFLICT}, unless {@code everyRecord}.
      */
-    private Dataset<Row> ranked(Period period, boolean everyRecord) {
+    private Dataset<Row> ranked(Period period, boolean everyRecord, Column distinctValue) {
         // What the window shuffles and sorts, made small first: the ingest order as one struct (its
         // hashes as 32 bytes, not 64 hex characters) and the content hash as bytes.
         java.util.List<String> names = kept(everyRecord);
@@ -303,6 +322,7 @@ public final class RankedRaw {
             keyedColumns.add(switch (name) {
                 case Columns.INGEST_ORDER -> IngestOrder.key().as(Columns.INGEST_ORDER);
                 case REPLAYED -> col(Columns.REPLAYED_FROM).isNotNull().as(REPLAYED);
+                case Columns.DISTINCT_VALUE -> distinctValue.as(Columns.DISTINCT_VALUE);
                 default -> col(name);
             });
         }
@@ -341,9 +361,9 @@ public final class RankedRaw {
         java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(Columns.SOURCE, Columns.EVENT_ID,
                 Columns.EVENT_TIME, Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.BILLING_ACCOUNT_ID,
                 Columns.PLAN, Columns.METRIC, Columns.UNIT, Columns.QUANTITY, Columns.ACTION, Columns.INGEST_ORDER,
-                REPLAYED));
+                REPLAYED, Columns.DISTINCT_VALUE));
         if (full) {
-            names.addAll(java.util.List.of(Columns.TENANT_ID, Columns.APP_ID, Columns.TARGET_EVENT_ID));
+            names.addAll(java.util.List.of(Columns.TENANT_ID, Columns.APP_ID, Columns.TARGET_EVENT_ID, Columns.ATTRIBUTES));
         }
         return names;
     }
@@ -365,12 +385,24 @@ public final class RankedRaw {
 
     /** The events (first record of each identity) whose UTC event time lies in {@code period}. */
     public Dataset<Row> events(Period period) {
-        return records(period).where(col(EVENT)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED);
+        return events(period, null);
+    }
+
+    /** As {@link #events(Period)}, with {@link Columns#DISTINCT_VALUE} per {@code aggregation}'s catalog. */
+    public Dataset<Row> events(Period period, UsageAggregation aggregation) {
+        return records(period, aggregation).where(col(EVENT)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED);
     }
 
     /** As {@link #events}, with each event's tenant_id and app_id (what a correction of it must repeat). */
     public Dataset<Row> eventsWithTenant(Period period) {
-        return records(period, true).where(col(EVENT)).drop(EVENT, CONFLICTED, REPLAYED, CORRECTED);
+        return records(period, true, null).where(col(EVENT)).drop(EVENT, CONFLICTED, REPLAYED, CORRECTED,
+                Columns.ATTRIBUTES, Columns.DISTINCT_VALUE);
+    }
+
+    /** {@link UsageAggregation#distinctValue} of {@code attributes}, or a null value without an aggregation. */
+    private static Column distinctValue(UsageAggregation aggregation, Column attributes) {
+        return aggregation == null ? lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType)
+                : aggregation.distinctValue(attributes);
     }
 
     /**
@@ -378,7 +410,8 @@ public final class RankedRaw {
      * for {@link #of}, of its period for {@link #forPeriod}.
      */
     public Dataset<Row> conflictedRecords() {
-        return records(bound).where(col(CONFLICTED)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED);
+        return records(bound).where(col(CONFLICTED)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED,
+                Columns.DISTINCT_VALUE);
     }
 
     /** Conflicted identities with at least one record in {@code period}. */

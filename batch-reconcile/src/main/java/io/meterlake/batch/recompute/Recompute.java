@@ -34,10 +34,13 @@ public final class Recompute {
 
     /** The period's lines: quantity and distinct event count per (subscription, account, plan, metric, unit). */
     public Dataset<Row> lines(RankedRaw raw, Period period) {
-        return lines(raw.events(period));
+        return lines(raw.events(period, aggregation));
     }
 
-    /** The lines of some of a period's events ({@link RankedRaw#events} or a part of them). */
+    /**
+     * The lines of some of a period's events ({@link RankedRaw#events} or a part of them; with
+     * {@link Columns#DISTINCT_VALUE} when the catalog has a {@code UNIQUE_COUNT} metric).
+     */
     public Dataset<Row> lines(Dataset<Row> events) {
         return aggregation.finish(PeriodUsage.aggregate(events.groupBy(PeriodUsage.columns(PeriodUsage.LINE)),
                 aggregation.partials(lit(true))));

@@ -265,9 +265,76 @@ class RecomputeTest extends SparkTestBase {
         io.meterlake.pipeline.aggregation.MetricAggregation.Accumulator truth = io.meterlake.pipeline.aggregation
                 .MetricAggregation.of(io.meterlake.catalog.Aggregation.COUNT).accumulator();
         for (String quantity : List.of("5", "7", "11")) {
-            truth.add(new BigDecimal(quantity), Instant.parse("2026-10-10T00:00:00Z"), 0);
+            truth.add(new BigDecimal(quantity), Instant.parse("2026-10-10T00:00:00Z"), 0, null);
         }
         assertThat(truth.value()).isEqualByComparingTo("3");
+    }
+
+    @Test
+    void uniqueCountCountsEachValueOncePerLineAcrossWindowsAndAPlanChangeInEveryForm() throws Exception {
+        MetricCatalog catalog = MetricCatalog.read(new java.io.ByteArrayInputStream(("{\"metrics\":["
+                + "{\"name\":\"functions.invocations\",\"canonical_unit\":\"count\",\"aggregation\":\"UNIQUE_COUNT\","
+                + "\"property\":\"user_id\",\"units\":{\"count\":\"1\"}},{\"name\":\"kvs.reads\",\"canonical_unit\":"
+                + "\"count\",\"aggregation\":\"SUM\",\"units\":{\"count\":\"1\"}}]}").getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8)), "test");
+        java.util.function.BiFunction<String, String, Map<String, String>> user = (id, region) -> Map.of("user_id", id,
+                "region", region);
+        Dataset<Row> raw = raw(
+                // Standard plan (before 2026-10-16): u1 twice in one window, u1 and u2 in the next: 2 users.
+                event().id("s1").attributes(user.apply("u1", "eu")).at("2026-10-10T00:10:00Z").json(),
+                event().id("s2").attributes(user.apply("u1", "us")).at("2026-10-10T00:40:00Z").json(),
+                event().id("s3").attributes(user.apply("u1", "eu")).at("2026-10-10T01:05:00Z").json(),
+                event().id("s4").attributes(user.apply("u2", "eu")).at("2026-10-10T01:30:00Z").json(),
+                event().id("s4").attributes(user.apply("u2", "eu")).at("2026-10-10T01:30:00Z").json(), // a copy
+                // Premium plan: u1 again (a line of its own), u3, and u4 amended into u3: 2 users.
+                event().id("p1").attributes(user.apply("u1", "eu")).at("2026-10-20T00:10:00Z").json(),
+                event().id("p2").attributes(user.apply("u3", "eu")).at("2026-10-20T00:20:00Z").json(),
+                event().id("p3").attributes(user.apply("u4", "eu")).at("2026-10-20T00:30:00Z").json(),
+                event().id("p3-fix").amends("p3").attributes(user.apply("u3", "eu")).at("2026-10-20T00:30:00Z").json(),
+                event().id("r1").metric("kvs.reads", "count").quantity("4").at("2026-10-10T00:20:00Z").json());
+        Period october = Period.parse("2026-10");
+
+        Map<String, String> direct = new java.util.TreeMap<>();
+        for (Row line : new Recompute(catalog).lines(RankedRaw.of(raw), october).collectAsList()) {
+            direct.put(line.getAs(Columns.PLAN) + " " + line.getAs(Columns.METRIC), line.<BigDecimal>getAs(Columns.QUANTITY)
+                    .stripTrailingZeros().toPlainString() + "/" + line.<Long>getAs(Columns.EVENT_COUNT));
+        }
+        assertThat(direct).containsExactly(Map.entry("premium functions.invocations", "2/3"),
+                Map.entry("standard functions.invocations", "2/4"), Map.entry("standard kvs.reads", "4/1"));
+        try (PeriodUsage usage = PeriodUsage.of(RankedRaw.forPeriod(raw, october, CONFIG.dedupHorizon()), october,
+                java.time.Duration.ofHours(1), catalog)) {
+            assertThat(usage.lines().collectAsList()).extracting(line -> line.getAs(Columns.PLAN) + " "
+                    + line.getAs(Columns.METRIC) + " " + line.<BigDecimal>getAs(Columns.QUANTITY).stripTrailingZeros()
+                    .toPlainString() + "/" + line.<Long>getAs(Columns.EVENT_COUNT))
+                    .containsExactlyInAnyOrder("premium functions.invocations 2/3", "standard functions.invocations 2/4",
+                            "standard kvs.reads 4/1");
+            // Per window its own distinct users: the standard line's windows say 1 and 2, the period 2, not 3.
+            assertThat(usage.windows().where(col(Columns.METRIC).equalTo("functions.invocations"))
+                    .orderBy(Columns.WINDOW_START).collectAsList())
+                    .extracting(row -> row.<BigDecimal>getAs(Columns.QUANTITY).stripTrailingZeros().toPlainString())
+                    .containsExactly("1", "2", "2");
+        }
+        // The stream's form, per hourly window (it applies no correction: p3 counts as u4 there).
+        Dataset<Row> events = RankedRaw.of(raw).events(october).where(col(Columns.ACTION).isNull());
+        io.meterlake.pipeline.UsageAggregation aggregation = new io.meterlake.pipeline.UsageAggregation(catalog);
+        Dataset<Row> streamed = raw.where(col(Columns.ACTION).isNull()).dropDuplicates(Columns.SOURCE, Columns.EVENT_ID)
+                .withColumn(Columns.INGEST_ORDER, io.meterlake.pipeline.IngestOrder.key())
+                .withColumn(Columns.DISTINCT_VALUE, aggregation.distinctValue(col(Columns.ATTRIBUTES)));
+        assertThat(aggregation.aggregate(streamed.groupBy(
+                org.apache.spark.sql.functions.window(col(Columns.EVENT_TIME), "1 hour").as(Columns.WINDOW),
+                col(Columns.METRIC))).orderBy(Columns.METRIC, Columns.WINDOW).collectAsList())
+                .extracting(row -> row.getAs(Columns.METRIC) + " " + row.<BigDecimal>getAs(Columns.QUANTITY)
+                        .stripTrailingZeros().toPlainString())
+                .containsExactly("functions.invocations 1", "functions.invocations 2", "functions.invocations 3",
+                        "kvs.reads 4");
+        assertThat(events.count()).isEqualTo(8);
+        // The truth's form: the standard line's values.
+        io.meterlake.pipeline.aggregation.MetricAggregation.Accumulator truth = io.meterlake.pipeline.aggregation
+                .MetricAggregation.of(io.meterlake.catalog.Aggregation.UNIQUE_COUNT).accumulator();
+        for (String value : List.of("u1", "u1", "u1", "u2")) {
+            truth.add(BigDecimal.ONE, Instant.parse("2026-10-10T00:00:00Z"), 0, value);
+        }
+        assertThat(truth.value()).isEqualByComparingTo("2");
     }
 
     /** The computed lines in the expected row shape (column order and nullability). */

@@ -48,7 +48,7 @@ final class CountAggregation implements MetricAggregation {
             private long count;
 
             @Override
-            public void add(BigDecimal quantity, Instant time, long sequence) {
+            public void add(BigDecimal quantity, Instant time, long sequence, String distinctValue) {
                 count++;
             }
 

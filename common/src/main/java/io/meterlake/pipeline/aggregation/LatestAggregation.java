@@ -54,7 +54,7 @@ final class LatestAggregation implements MetricAggregation {
             private long latestSequence;
 
             @Override
-            public void add(BigDecimal quantity, Instant time, long sequence) {
+            public void add(BigDecimal quantity, Instant time, long sequence, String distinctValue) {
                 if (value == null || time.isAfter(latest) || (time.equals(latest) && sequence > latestSequence)) {
                     value = quantity;
                     latest = time;

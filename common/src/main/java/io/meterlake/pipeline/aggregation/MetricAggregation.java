@@ -21,7 +21,7 @@ import java.util.List;
  * from.
  */
 public sealed interface MetricAggregation extends Serializable
-        permits SumAggregation, MaxAggregation, LatestAggregation, CountAggregation {
+        permits SumAggregation, MaxAggregation, LatestAggregation, CountAggregation, UniqueCountAggregation {
 
     /** The class of {@code aggregation}. */
     static MetricAggregation of(Aggregation aggregation) {
@@ -30,6 +30,7 @@ public sealed interface MetricAggregation extends Serializable
             case MAX -> MaxAggregation.INSTANCE;
             case LATEST -> LatestAggregation.INSTANCE;
             case COUNT -> CountAggregation.INSTANCE;
+            case UNIQUE_COUNT -> UniqueCountAggregation.INSTANCE;
         };
     }
 
@@ -53,7 +54,11 @@ public sealed interface MetricAggregation extends Serializable
 
     /** One line's quantity in plain Java: events in any order; {@code sequence} is the send order. */
     interface Accumulator {
-        void add(BigDecimal quantity, Instant time, long sequence);
+        /**
+         * One event: its canonical quantity, event time, send order, and for {@code UNIQUE_COUNT} the
+         * value of the metric's property (null for the others).
+         */
+        void add(BigDecimal quantity, Instant time, long sequence, String distinctValue);
 
         /** The quantity so far; null before the first event. */
         BigDecimal value();
@@ -64,7 +69,7 @@ public sealed interface MetricAggregation extends Serializable
                 private BigDecimal value;
 
                 @Override
-                public void add(BigDecimal quantity, Instant time, long sequence) {
+                public void add(BigDecimal quantity, Instant time, long sequence, String distinctValue) {
                     value = value == null ? quantity : combine.apply(value, quantity);
                 }
 

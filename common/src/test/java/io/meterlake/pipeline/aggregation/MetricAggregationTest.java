@@ -21,15 +21,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MetricAggregationTest {
     private static final Instant T = Instant.parse("2026-10-10T00:00:00Z");
 
-    /** (quantity, time offset in seconds, send order) */
+    /** (quantity, time offset in seconds, send order, the counted property's value) */
     private static final List<Object[]> SAMPLES = List.of(
-            new Object[] {"10", 0, 0L}, new Object[] {"2.5", 60, 1L}, new Object[] {"7", 60, 2L},
-            new Object[] {"4", 30, 3L});
+            new Object[] {"10", 0, 0L, "u1"}, new Object[] {"2.5", 60, 1L, "u2"}, new Object[] {"7", 60, 2L, "u1"},
+            new Object[] {"4", 30, 3L, "u3"});
 
     private static BigDecimal run(Aggregation aggregation, List<Object[]> samples) {
         MetricAggregation.Accumulator accumulator = MetricAggregation.of(aggregation).accumulator();
         for (Object[] sample : samples) {
-            accumulator.add(new BigDecimal((String) sample[0]), T.plusSeconds((Integer) sample[1]), (Long) sample[2]);
+            accumulator.add(new BigDecimal((String) sample[0]), T.plusSeconds((Integer) sample[1]), (Long) sample[2], (String) sample[3]);
         }
         return accumulator.value();
     }
@@ -42,6 +42,8 @@ class MetricAggregationTest {
         assertThat(run(Aggregation.LATEST, SAMPLES)).isEqualByComparingTo("7");
         // The number of events, not their quantities.
         assertThat(run(Aggregation.COUNT, SAMPLES)).isEqualByComparingTo("4");
+        // Distinct values: u1 twice counts once.
+        assertThat(run(Aggregation.UNIQUE_COUNT, SAMPLES)).isEqualByComparingTo("3");
     }
 
     @ParameterizedTest
