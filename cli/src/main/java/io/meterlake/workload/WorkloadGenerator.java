@@ -239,8 +239,9 @@ public final class WorkloadGenerator {
                     OFFSETS[random.nextInt(OFFSETS.length)], target.attributes()), "amend", target.eventId(), null, false);
         }
         if (kind < 0.85) {
-            Metric other = config.catalog().metrics().stream().filter(m -> !m.name().equals(target.metric()))
-                    .findFirst().orElseThrow();
+            // An amend naming another metric (one that needs no attribute, so that only the metric differs).
+            Metric other = config.catalog().metrics().stream().filter(m -> !m.name().equals(target.metric())
+                    && m.property() == null).findFirst().orElseThrow();
             String[] unitAndQuantity = quantity(other, random);
             return correction(id, new ValidEvent(id, target.source(), target.tenantId(), target.appId(), other.name(),
                     unitAndQuantity[0], new BigDecimal(unitAndQuantity[1]), false, target.time(), ZoneOffset.UTC,
@@ -447,6 +448,10 @@ public final class WorkloadGenerator {
         List<String> units = new ArrayList<>(new TreeMap<>(metric.unitFactors()).keySet());
         String unit = units.get(random.nextInt(units.size()));
         int factorScale = Math.max(0, metric.factor(unit).orElseThrow().stripTrailingZeros().scale());
+        if (metric.property() != null) {
+            // One sighting of a value: what a distinct count's events carry (their quantities are not added).
+            return new String[] {unit, "1"};
+        }
         if (metric.canonicalUnit().equals("count")) {
             return new String[] {unit, Long.toString(random.nextLong(1, 1_000))};
         }

@@ -25,6 +25,8 @@ class MetricCatalogTest {
         }
 
         assertThat(catalog.metrics()).containsExactly(
+                new Metric("app.active_users", "users", Map.of("users", BigDecimal.ONE), Aggregation.UNIQUE_COUNT,
+                        BigDecimal.ONE, "user_id"),
                 metric("functions.compute", "GB-s", Aggregation.SUM, Map.of("GB-s", "1", "GB-ms", "0.001"), "1E+12"),
                 metric("functions.invocations", "count", Aggregation.SUM, Map.of("count", "1"), "1E+12"),
                 metric("kvs.reads", "count", Aggregation.SUM, Map.of("count", "1"), "1E+12"),
