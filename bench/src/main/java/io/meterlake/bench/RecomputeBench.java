@@ -185,6 +185,8 @@ final class RecomputeBench extends Benchmark {
                 case COUNT -> "count(*)";
                 case UNIQUE_COUNT -> "count(DISTINCT map_extract_value(attributes, '" + metric.property().replace("'", "''")
                         + "'))";
+                // A window's total; the period's percentile is its own query below.
+                case PERCENTILE -> "sum(quantity)";
             };
             quantity.append(" WHEN '").append(metric.name()).append("' THEN ").append(aggregate);
         }
@@ -207,9 +209,32 @@ final class RecomputeBench extends Benchmark {
                 + " payload_sha256) AS rank_in_identity, min(content_sha256) OVER identity <> max(content_sha256)"
                 + " OVER identity AS conflicted FROM span WINDOW identity AS (PARTITION BY source, event_id))"
                 + " SELECT " + columns + ", rank_in_identity, conflicted FROM ranked WHERE " + inPeriod + " AND (rank_in_identity = 1 OR conflicted)";
-        String lines = "SELECT subscription_id, billing_account_id, plan, metric, unit, CAST(" + quantity
-                + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1"
-                + " GROUP BY subscription_id, billing_account_id, plan, metric, unit";
+        String line = "subscription_id, billing_account_id, plan, metric, unit";
+        StringBuilder lines = new StringBuilder("SELECT " + line + ", CAST(" + quantity
+                + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1");
+        for (Metric metric : config.catalog().metrics()) {
+            if (metric.aggregation() == io.meterlake.catalog.Aggregation.PERCENTILE) {
+                lines.append(" AND metric <> '").append(metric.name()).append("'");
+            }
+        }
+        lines.append(" GROUP BY ").append(line);
+        for (Metric metric : config.catalog().metrics()) {
+            if (metric.aggregation() != io.meterlake.catalog.Aggregation.PERCENTILE) {
+                continue;
+            }
+            // The bucket sums per line; of N buckets the k highest dropped: the (k + 1)-th highest, or an
+            // empty bucket's 0 when no more than k are busy (quantities are never negative).
+            long bucket = metric.parameters().bucket().getSeconds();
+            long buckets = Duration.between(period.start(), period.end()).getSeconds() / bucket;
+            long dropped = buckets * (100 - metric.parameters().percentile()) / 100;
+            lines.append(" UNION ALL SELECT ").append(line).append(", CAST(CASE WHEN len(sums) > ").append(dropped)
+                    .append(" THEN list_sort(sums, 'DESC')[").append(dropped + 1).append("] ELSE 0 END AS DECIMAL(38, 9)),")
+                    .append(" events FROM (SELECT ").append(line).append(", list(bucket_sum) AS sums, CAST(sum(events) AS BIGINT) AS events")
+                    .append(" FROM (SELECT ").append(line).append(", epoch_us(event_time) // ").append(bucket * 1_000_000L)
+                    .append(" AS bucket, sum(quantity) AS bucket_sum, count(*) AS events FROM period_records")
+                    .append(" WHERE rank_in_identity = 1 AND metric = '").append(metric.name()).append("' GROUP BY ")
+                    .append(line).append(", bucket) GROUP BY ").append(line).append(")");
+        }
         String conflicts = "SELECT count(*) FROM (SELECT DISTINCT source, event_id FROM period_records WHERE conflicted)";
         long window = config.stream().window().toSeconds() * 1_000_000L;
         String windows = "SELECT count(*) FROM (SELECT make_timestamp(epoch_us(event_time) // " + window + " * " + window
@@ -222,7 +247,7 @@ final class RecomputeBench extends Benchmark {
             statement.execute("SET threads = " + Runtime.getRuntime().availableProcessors());
             statement.execute("SET TimeZone = 'UTC'");
             statement.execute(records);
-            try (ResultSet rows = statement.executeQuery(lines)) {
+            try (ResultSet rows = statement.executeQuery(lines.toString())) {
                 while (rows.next()) {
                     result.add(key(new BillingLine(rows.getString(1), rows.getString(2), rows.getString(3),
                             rows.getString(4), rows.getString(5), rows.getBigDecimal(6), rows.getLong(7))));

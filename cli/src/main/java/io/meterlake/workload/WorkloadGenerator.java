@@ -3,7 +3,6 @@ package io.meterlake.workload;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.Metric;
 import io.meterlake.config.Durations;
 import io.meterlake.config.MeterlakeConfig;
@@ -322,7 +321,7 @@ public final class WorkloadGenerator {
                 event.entitlement().plan(), event.metric().name());
         lines.computeIfAbsent(key, k -> new Accumulator(event.period(), event.entitlement().subscriptionId(),
                 event.entitlement().billingAccountId(), event.entitlement().plan(), event.metric().name(),
-                event.metric().canonicalUnit(), event.metric().aggregation()))
+                event.metric().canonicalUnit(), event.metric()))
                 .add(fix != null ? fix.canonical() : event.canonical(), event.time(), event.sequence(), event.distinct());
     }
 
@@ -599,14 +598,14 @@ public final class WorkloadGenerator {
         long count;
 
         Accumulator(String period, String subscription, String account, String plan, String metric, String unit,
-                Aggregation aggregation) {
+                Metric of) {
             this.period = period;
             this.subscription = subscription;
             this.account = account;
             this.plan = plan;
             this.metric = metric;
             this.unit = unit;
-            this.value = MetricAggregation.of(aggregation).accumulator();
+            this.value = MetricAggregation.of(of.aggregation()).accumulator(of, io.meterlake.period.Period.parse(period));
         }
 
         /** Events arrive in any order (see {@link MetricAggregation.Accumulator}). */

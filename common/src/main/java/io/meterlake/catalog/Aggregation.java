@@ -17,5 +17,11 @@ public enum Aggregation {
      * Distinct values: the number of distinct values of one attribute ({@code property}) over the
      * period's events of a line, e.g. active users. Not the sum of its windows.
      */
-    UNIQUE_COUNT
+    UNIQUE_COUNT,
+    /**
+     * Burstable: the period cut into buckets ({@code bucket}, e.g. 5 minutes) from its start, each the
+     * sum of its events (an empty one 0); of the N bucket sums, the k = floor(N × (100 − percentile) / 100)
+     * highest are dropped and the next is billed (95th percentile bandwidth).
+     */
+    PERCENTILE
 }

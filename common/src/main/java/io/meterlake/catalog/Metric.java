@@ -8,11 +8,29 @@ import java.util.Optional;
 /**
  * One billable metric: its canonical unit, the units producers may report in with the exact
  * factor that converts each to the canonical unit, how quantities aggregate, the most one event
- * may carry (in the canonical unit), and for {@link Aggregation#UNIQUE_COUNT} the attribute whose
- * distinct values it counts ({@code property}; null for every other aggregation).
+ * may carry (in the canonical unit), and the parameters its aggregation takes.
  */
 public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> unitFactors,
-        Aggregation aggregation, BigDecimal maxQuantity, String property) {
+        Aggregation aggregation, BigDecimal maxQuantity, Parameters parameters) {
+
+    /**
+     * An aggregation's parameters, null where it takes none: {@code property} for
+     * {@link Aggregation#UNIQUE_COUNT} (the attribute whose distinct values it counts), {@code percentile}
+     * and {@code bucket} for {@link Aggregation#PERCENTILE} (bucket: whole seconds that divide a day, so
+     * that buckets counted from the epoch start every period).
+     */
+    public record Parameters(String property, Integer percentile, java.time.Duration bucket)
+            implements java.io.Serializable {
+        public static final Parameters NONE = new Parameters(null, null, null);
+
+        public static Parameters uniqueCount(String property) {
+            return new Parameters(Objects.requireNonNull(property, "property"), null, null);
+        }
+
+        public static Parameters percentile(int percentile, java.time.Duration bucket) {
+            return new Parameters(null, percentile, Objects.requireNonNull(bucket, "bucket"));
+        }
+    }
 
     /**
      * The default {@code max_quantity}: 10^15 canonical units per event. A billing line of
@@ -31,15 +49,24 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
         // As exact as a canonical quantity: 9 fraction digits (throws on more).
         maxQuantity = maxQuantity.setScale(io.meterlake.validation.Quantities.SCALE);
         unitFactors = Map.copyOf(unitFactors);
-        if ((aggregation == Aggregation.UNIQUE_COUNT) != (property != null)) {
+        Objects.requireNonNull(parameters, "parameters (Parameters.NONE for none)");
+        if ((aggregation == Aggregation.UNIQUE_COUNT) != (parameters.property() != null)) {
             throw new IllegalArgumentException("a property is for UNIQUE_COUNT, and UNIQUE_COUNT needs one: " + name);
+        }
+        if ((aggregation == Aggregation.PERCENTILE) != (parameters.percentile() != null && parameters.bucket() != null)) {
+            throw new IllegalArgumentException("percentile and bucket are for PERCENTILE, and PERCENTILE needs both: " + name);
         }
     }
 
     /** A metric of an aggregation without parameters. */
     public Metric(String name, String canonicalUnit, Map<String, BigDecimal> unitFactors, Aggregation aggregation,
             BigDecimal maxQuantity) {
-        this(name, canonicalUnit, unitFactors, aggregation, maxQuantity, null);
+        this(name, canonicalUnit, unitFactors, aggregation, maxQuantity, Parameters.NONE);
+    }
+
+    /** The attribute a {@code UNIQUE_COUNT} metric counts the distinct values of; null for the others. */
+    public String property() {
+        return parameters.property();
     }
 
     /** The factor from {@code unit} to the canonical unit, if the unit is accepted. */

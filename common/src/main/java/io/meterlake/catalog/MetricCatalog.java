@@ -143,21 +143,63 @@ public final class MetricCatalog implements Serializable {
                 errors.add(where + ".max_quantity must be a decimal string such as \"1000000000000\"");
             }
         }
-        JsonNode propertyNode = node.get("property");
-        String property = null;
-        if (agg == Aggregation.UNIQUE_COUNT) {
-            property = text(node, "property");
-            if (property == null || property.isBlank()) {
-                errors.add(where + ": UNIQUE_COUNT needs \"property\", the attribute whose distinct values it counts"
-                        + " (e.g. \"user_id\")");
-            }
-        } else if (propertyNode != null && agg != null) {
-            errors.add(where + ".property is only for UNIQUE_COUNT; remove it or change the aggregation");
-        }
+        Metric.Parameters parameters = parameters(node, where, agg, errors);
         if (errors.size() > before) {
             return Optional.empty();
         }
-        return Optional.of(new Metric(name, canonical, factors, agg, maxQuantity, property));
+        return Optional.of(new Metric(name, canonical, factors, agg, maxQuantity, parameters));
+    }
+
+    /** The parameters {@code aggregation} takes, each checked; a parameter of another aggregation is an error. */
+    private static Metric.Parameters parameters(JsonNode node, String where, Aggregation aggregation,
+            List<String> errors) {
+        if (aggregation == null) {
+            return Metric.Parameters.NONE;
+        }
+        List<String> taken = switch (aggregation) {
+            case UNIQUE_COUNT -> List.of("property");
+            case PERCENTILE -> List.of("percentile", "bucket");
+            case SUM, MAX, LATEST, COUNT -> List.of();
+        };
+        for (String parameter : List.of("property", "percentile", "bucket")) {
+            if (node.has(parameter) && !taken.contains(parameter)) {
+                errors.add(where + "." + parameter + " is not a parameter of " + aggregation + "; remove it or change"
+                        + " the aggregation");
+            }
+        }
+        switch (aggregation) {
+            case UNIQUE_COUNT -> {
+                String property = text(node, "property");
+                if (property == null || property.isBlank()) {
+                    errors.add(where + ": UNIQUE_COUNT needs \"property\", the attribute whose distinct values it"
+                            + " counts (e.g. \"user_id\")");
+                    return Metric.Parameters.NONE;
+                }
+                return Metric.Parameters.uniqueCount(property);
+            }
+            case PERCENTILE -> {
+                JsonNode percentile = node.get("percentile");
+                boolean percentileOk = percentile != null && percentile.isInt() && percentile.intValue() >= 1
+                        && percentile.intValue() <= 100;
+                if (!percentileOk) {
+                    errors.add(where + ": PERCENTILE needs \"percentile\", a whole number from 1 to 100 (e.g. 95)");
+                }
+                String bucketText = text(node, "bucket");
+                java.time.Duration bucket = bucketText == null ? null
+                        : io.meterlake.config.Durations.tryParse(bucketText).orElse(null);
+                boolean bucketOk = bucket != null && !bucket.isNegative() && !bucket.isZero() && bucket.getNano() == 0
+                        && 86_400 % bucket.getSeconds() == 0;
+                if (!bucketOk) {
+                    errors.add(where + ": PERCENTILE needs \"bucket\", whole seconds that divide a day (e.g. \"PT5M\"),"
+                            + " so that buckets start at every period's start");
+                }
+                return percentileOk && bucketOk ? Metric.Parameters.percentile(percentile.intValue(), bucket)
+                        : Metric.Parameters.NONE;
+            }
+            default -> {
+                return Metric.Parameters.NONE;
+            }
+        }
     }
 
     private static String text(JsonNode node, String field) {

@@ -59,7 +59,9 @@ public final class UsageAggregation implements java.io.Serializable {
                 collect_set(col(Columns.DISTINCT_VALUE)).as(Columns.DISTINCT_VALUES),
                 count(lit(1)).as(Columns.EVENT_COUNT));
         return finish(partial.withColumn(Columns.LATEST_QUANTITY,
-                struct(col(Columns.LATEST_QUANTITY).as(Columns.QUANTITY))));
+                        struct(col(Columns.LATEST_QUANTITY).as(Columns.QUANTITY)))
+                // A percentile's window is its total (see PercentileAggregation): the same sum.
+                .withColumn(Columns.PERCENTILE_SUM, col(Columns.SUM_QUANTITY)));
     }
 
     /**
@@ -114,12 +116,45 @@ public final class UsageAggregation implements java.io.Serializable {
         return parts;
     }
 
-    /** {@link Columns#QUANTITY} from the parts (the metric's own), then the parts dropped. */
+    /**
+     * {@link Columns#QUANTITY} of windows (the stream's provisional grain) from the parts (the metric's
+     * own), then the parts dropped.
+     */
     public Dataset<Row> finish(Dataset<Row> partials) {
+        return finish(partials, null);
+    }
+
+    /**
+     * {@link Columns#QUANTITY} of {@code period}'s lines from the parts combined over the period (a
+     * percentile's is not its windows'), then the parts dropped.
+     */
+    public Dataset<Row> finishLines(Dataset<Row> partials, io.meterlake.period.Period period) {
+        return finish(partials, java.util.Objects.requireNonNull(period, "period"));
+    }
+
+    /**
+     * The bucket a {@code PERCENTILE} metric's event lies in, as its start in epoch seconds (buckets
+     * divide a day, so they start at every period's start); null for every other metric. Rows aggregated by
+     * {@link #partials} carry it as {@link Columns#BUCKET}, grouped by it below any coarser grain.
+     */
+    public Column bucket() {
+        Column bucket = lit(null).cast(org.apache.spark.sql.types.DataTypes.LongType);
+        for (Metric metric : catalog.metrics()) {
+            if (metric.aggregation() == Aggregation.PERCENTILE) {
+                Column seconds = org.apache.spark.sql.functions.unix_seconds(col(Columns.EVENT_TIME));
+                bucket = when(col(Columns.METRIC).equalTo(metric.name()), seconds.minus(org.apache.spark.sql.functions
+                        .pmod(seconds, lit(metric.parameters().bucket().getSeconds())))).otherwise(bucket);
+            }
+        }
+        return bucket;
+    }
+
+    private Dataset<Row> finish(Dataset<Row> partials, io.meterlake.period.Period period) {
         Column choice = when(lit(false), lit(null));
         for (Metric metric : catalog.metrics()) {
+            MetricAggregation aggregation = MetricAggregation.of(metric.aggregation());
             choice = choice.when(col(Columns.METRIC).equalTo(metric.name()),
-                    MetricAggregation.of(metric.aggregation()).finish());
+                    period == null ? aggregation.finish() : aggregation.finish(metric, period));
         }
         Dataset<Row> finished = partials.withColumn(Columns.QUANTITY, choice.cast(io.meterlake.schema.Tables.QUANTITY_TYPE));
         return finished.drop(java.util.Arrays.stream(Aggregation.values())

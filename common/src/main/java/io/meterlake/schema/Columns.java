@@ -185,6 +185,12 @@ public final class Columns {
     public static final String DISTINCT_VALUE = "_distinct_value";
     /** A UNIQUE_COUNT part: the distinct property values of a group's events. */
     public static final String DISTINCT_VALUES = "_distinct_values";
+    /** A PERCENTILE metric's bucket of an event: its start in epoch seconds (null for other metrics). */
+    public static final String BUCKET = "_bucket";
+    /** A PERCENTILE part: the sum of a group's quantities (a window's provisional form). */
+    public static final String PERCENTILE_SUM = "_percentile_sum";
+    /** A PERCENTILE part: one sum per bucket of the group's events. */
+    public static final String BUCKET_SUMS = "_bucket_sums";
     /** A record's place in ingest order as one comparable value ({@code IngestOrder.key()}); never stored. */
     public static final String INGEST_ORDER = "_ingest_order";
 

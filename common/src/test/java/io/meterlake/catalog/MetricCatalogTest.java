@@ -26,7 +26,7 @@ class MetricCatalogTest {
 
         assertThat(catalog.metrics()).containsExactly(
                 new Metric("app.active_users", "users", Map.of("users", BigDecimal.ONE), Aggregation.UNIQUE_COUNT,
-                        BigDecimal.ONE, "user_id"),
+                        BigDecimal.ONE, Metric.Parameters.uniqueCount("user_id")),
                 metric("functions.compute", "GB-s", Aggregation.SUM, Map.of("GB-s", "1", "GB-ms", "0.001"), "1E+12"),
                 metric("functions.invocations", "count", Aggregation.SUM, Map.of("count", "1"), "1E+12"),
                 metric("kvs.reads", "count", Aggregation.SUM, Map.of("count", "1"), "1E+12"),
@@ -65,7 +65,7 @@ class MetricCatalogTest {
                 .isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("metrics[0]: UNIQUE_COUNT needs \"property\", the attribute whose distinct values it counts")
                 .hasMessageContaining("metrics[1]: UNIQUE_COUNT needs \"property\"")
-                .hasMessageContaining("metrics[2].property is only for UNIQUE_COUNT");
+                .hasMessageContaining("metrics[2].property is not a parameter of SUM");
     }
 
     private static InputStream stream(String json) {
@@ -79,7 +79,7 @@ class MetricCatalogTest {
 
         assertThatThrownBy(() -> MetricCatalog.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t"))
                 .isInstanceOf(MeterlakeException.class)
-                .hasMessageContaining("aggregation must be one of SUM, MAX, LATEST, COUNT, UNIQUE_COUNT")
+                .hasMessageContaining("aggregation must be one of SUM, MAX, LATEST, COUNT, UNIQUE_COUNT, PERCENTILE")
                 .hasMessageContaining("units.k must be a decimal string");
     }
 

@@ -130,7 +130,8 @@ public final class BulkVoid {
         for (Period period = Period.monthOf(selection.from()); period.start().isBefore(selection.to());
                 period = Period.monthOf(period.end())) {
             progress.accept("selecting the events of " + period + " (raw_usage_events v" + version + ")");
-            Dataset<Row> events = RankedRaw.forPeriod(raw, period, config.dedupHorizon()).eventsWithTenant(period)
+            Dataset<Row> events = RankedRaw.forPeriod(raw, period, config.dedupHorizon()).eventsWithTenant(period,
+                    new io.meterlake.pipeline.UsageAggregation(config.catalog()))
                     .persist(StorageLevel.MEMORY_AND_DISK());
             try {
                 Dataset<Row> selected = events.where(selection.filter());
@@ -142,10 +143,10 @@ public final class BulkVoid {
                     continue;
                 }
                 targets.addAll(rows);
-                List<BillingLine> before = Recompute.collect(recompute.lines(events));
+                List<BillingLine> before = Recompute.collect(recompute.lines(events, period));
                 List<BillingLine> after = Recompute.collect(recompute.lines(events.join(voidable.select(
                         col(Columns.SOURCE), col(Columns.EVENT_ID)), scala.collection.JavaConverters.asScalaBuffer(
-                        List.of(Columns.SOURCE, Columns.EVENT_ID)).toSeq(), "left_anti")));
+                        List.of(Columns.SOURCE, Columns.EVENT_ID)).toSeq(), "left_anti"), period));
                 lines.addAll(impact(period.toString(), before, after));
             } finally {
                 events.unpersist();

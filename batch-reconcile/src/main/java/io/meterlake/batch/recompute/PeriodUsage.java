@@ -50,13 +50,15 @@ public final class PeriodUsage implements AutoCloseable {
     private final Dataset<Row> parts;
     private final List<Correction> corrections;
     private final Duration window;
+    private final Period period;
 
     private PeriodUsage(UsageAggregation aggregation, Dataset<Row> parts, List<Correction> corrections,
-            Duration window) {
+            Duration window, Period period) {
         this.aggregation = aggregation;
         this.parts = parts;
         this.corrections = corrections;
         this.window = window;
+        this.period = period;
     }
 
     /** The window length the parts are aggregated in (the stream's {@code stream.window}). */
@@ -70,19 +72,21 @@ public final class PeriodUsage implements AutoCloseable {
      */
     public static PeriodUsage of(RankedRaw raw, Period period, Duration window, MetricCatalog catalog) {
         UsageAggregation aggregation = new UsageAggregation(catalog);
-        Dataset<Row> records = raw.records(period, aggregation).withColumn(Columns.WINDOW, window(window));
+        Dataset<Row> records = raw.records(period, aggregation).withColumn(Columns.WINDOW, window(window))
+                .withColumn(Columns.BUCKET, aggregation.bucket());
         List<Column> parts = new ArrayList<>(aggregation.partials(col(RankedRaw.EVENT)));
         parts.add(max(col(RankedRaw.CONFLICTED)).as(CONFLICTED));
         parts.add(count(when(col(RankedRaw.COUNTS_CONFLICT), lit(1))).as(CONFLICTS));
         parts.add(max(col(RankedRaw.EVENT).and(col(RankedRaw.REPLAYED))).as(REPLAYED));
         parts.add(max(col(RankedRaw.CORRECTED)).as(CORRECTED));
-        // Grouped by the window's start only (its end is start + length): a shorter key to hash and compare.
+        // Grouped by the window's start only (its end is start + length): a shorter key to hash and compare;
+        // and by a percentile's bucket (null for the other metrics), which its part needs.
         return new PeriodUsage(aggregation, aggregate(records.groupBy(col(Columns.WINDOW + ".start").as(Columns.WINDOW_START),
                         col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-                        col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT)), parts)
+                        col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.BUCKET)), parts)
                 .withColumn(Columns.WINDOW_END, col(Columns.WINDOW_START).plus(
                         org.apache.spark.sql.functions.expr("INTERVAL " + window.toSeconds() + " SECONDS")))
-                .persist(StorageLevel.MEMORY_AND_DISK()), raw.corrections(period), window);
+                .persist(StorageLevel.MEMORY_AND_DISK()), raw.corrections(period), window, period);
     }
 
     /** The tumbling window of length {@code length} each record's event time lies in (Spark's {@code window}). */
@@ -101,7 +105,7 @@ public final class PeriodUsage implements AutoCloseable {
 
     /** The period's lines: quantity and event count per (subscription, account, plan, metric, unit). */
     public Dataset<Row> lines() {
-        return combined(LINE);
+        return aggregation.finishLines(combine(LINE), period);
     }
 
     /**
@@ -109,7 +113,7 @@ public final class PeriodUsage implements AutoCloseable {
      * with {@link Columns#WINDOW_START} and {@link Columns#WINDOW_END}: what the stream aggregates.
      */
     public Dataset<Row> windows() {
-        return combined(WINDOW);
+        return aggregation.finish(combine(WINDOW));
     }
 
     /**
@@ -133,10 +137,9 @@ public final class PeriodUsage implements AutoCloseable {
         return total.isNullAt(0) ? 0 : total.getLong(0);
     }
 
-    /** The parts of groups with events, combined per {@code keys} and finished. */
-    private Dataset<Row> combined(String... keys) {
-        return aggregation.finish(aggregate(parts.where(col(Columns.EVENT_COUNT).gt(0)).groupBy(columns(keys)),
-                aggregation.combine()));
+    /** The parts of groups with events, combined per {@code keys}. */
+    private Dataset<Row> combine(String... keys) {
+        return aggregate(parts.where(col(Columns.EVENT_COUNT).gt(0)).groupBy(columns(keys)), aggregation.combine());
     }
 
     static Dataset<Row> aggregate(RelationalGroupedDataset grouped, List<Column> aggregates) {

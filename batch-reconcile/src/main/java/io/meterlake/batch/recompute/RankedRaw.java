@@ -393,10 +393,13 @@ public final class RankedRaw {
         return records(period, aggregation).where(col(EVENT)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED);
     }
 
-    /** As {@link #events}, with each event's tenant_id and app_id (what a correction of it must repeat). */
-    public Dataset<Row> eventsWithTenant(Period period) {
-        return records(period, true, null).where(col(EVENT)).drop(EVENT, CONFLICTED, REPLAYED, CORRECTED,
-                Columns.ATTRIBUTES, Columns.DISTINCT_VALUE);
+    /**
+     * As {@link #events(Period, UsageAggregation)}, with each event's tenant_id and app_id (what a
+     * correction of it must repeat).
+     */
+    public Dataset<Row> eventsWithTenant(Period period, UsageAggregation aggregation) {
+        return records(period, true, aggregation).where(col(EVENT)).drop(EVENT, CONFLICTED, REPLAYED, CORRECTED,
+                Columns.ATTRIBUTES);
     }
 
     /** {@link UsageAggregation#distinctValue} of {@code attributes}, or a null value without an aggregation. */

@@ -34,16 +34,22 @@ public final class Recompute {
 
     /** The period's lines: quantity and distinct event count per (subscription, account, plan, metric, unit). */
     public Dataset<Row> lines(RankedRaw raw, Period period) {
-        return lines(raw.events(period, aggregation));
+        return lines(raw.events(period, aggregation), period);
     }
 
     /**
      * The lines of some of a period's events ({@link RankedRaw#events} or a part of them; with
      * {@link Columns#DISTINCT_VALUE} when the catalog has a {@code UNIQUE_COUNT} metric).
      */
-    public Dataset<Row> lines(Dataset<Row> events) {
-        return aggregation.finish(PeriodUsage.aggregate(events.groupBy(PeriodUsage.columns(PeriodUsage.LINE)),
-                aggregation.partials(lit(true))));
+    public Dataset<Row> lines(Dataset<Row> events, Period period) {
+        // Per line and a percentile's bucket (null for the other metrics), then per line.
+        java.util.List<org.apache.spark.sql.Column> keys = new java.util.ArrayList<>(
+                java.util.Arrays.asList(PeriodUsage.columns(PeriodUsage.LINE)));
+        keys.add(org.apache.spark.sql.functions.col(Columns.BUCKET));
+        Dataset<Row> parts = PeriodUsage.aggregate(events.withColumn(Columns.BUCKET, aggregation.bucket())
+                .groupBy(keys.toArray(org.apache.spark.sql.Column[]::new)), aggregation.partials(lit(true)));
+        return aggregation.finishLines(PeriodUsage.aggregate(parts.groupBy(PeriodUsage.columns(PeriodUsage.LINE)),
+                aggregation.combine()), period);
     }
 
     /**

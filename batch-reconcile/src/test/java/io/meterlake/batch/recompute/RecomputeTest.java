@@ -263,7 +263,7 @@ class RecomputeTest extends SparkTestBase {
                 .containsExactly("functions.invocations 2", "functions.invocations 1", "kvs.reads 4", "kvs.reads 6");
         // The truth's form.
         io.meterlake.pipeline.aggregation.MetricAggregation.Accumulator truth = io.meterlake.pipeline.aggregation
-                .MetricAggregation.of(io.meterlake.catalog.Aggregation.COUNT).accumulator();
+                .MetricAggregation.of(io.meterlake.catalog.Aggregation.COUNT).accumulator(null, october);
         for (String quantity : List.of("5", "7", "11")) {
             truth.add(new BigDecimal(quantity), Instant.parse("2026-10-10T00:00:00Z"), 0, null);
         }
@@ -330,11 +330,61 @@ class RecomputeTest extends SparkTestBase {
         assertThat(events.count()).isEqualTo(8);
         // The truth's form: the standard line's values.
         io.meterlake.pipeline.aggregation.MetricAggregation.Accumulator truth = io.meterlake.pipeline.aggregation
-                .MetricAggregation.of(io.meterlake.catalog.Aggregation.UNIQUE_COUNT).accumulator();
+                .MetricAggregation.of(io.meterlake.catalog.Aggregation.UNIQUE_COUNT).accumulator(null, october);
         for (String value : List.of("u1", "u1", "u1", "u2")) {
             truth.add(BigDecimal.ONE, Instant.parse("2026-10-10T00:00:00Z"), 0, value);
         }
         assertThat(truth.value()).isEqualByComparingTo("2");
+    }
+
+    @Test
+    void percentileBillsOneBucketOfThePeriodAndShowsEachWindowsTotalInEveryForm() throws Exception {
+        MetricCatalog catalog = MetricCatalog.read(new java.io.ByteArrayInputStream(("{\"metrics\":["
+                + "{\"name\":\"kvs.writes\",\"canonical_unit\":\"count\",\"aggregation\":\"PERCENTILE\","
+                + "\"percentile\":95,\"bucket\":\"PT5M\",\"units\":{\"count\":\"1\"}}]}").getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8)), "test");
+        // February 2026 (28 days: N = 8064, k = 403): buckets 1..410, bucket 7 as 3 + 4 (its last microsecond).
+        Period february = Period.parse("2026-02");
+        List<String> payloads = new java.util.ArrayList<>();
+        io.meterlake.pipeline.aggregation.MetricAggregation.Accumulator truth = io.meterlake.pipeline.aggregation
+                .MetricAggregation.of(io.meterlake.catalog.Aggregation.PERCENTILE)
+                .accumulator(catalog.metric("kvs.writes").orElseThrow(), february);
+        for (int value = 1; value <= 410; value++) {
+            Instant bucket = february.start().plus(java.time.Duration.ofMinutes(5L * (value - 1)));
+            List<Object[]> events = value == 7
+                    ? List.of(new Object[] {"3", bucket}, new Object[] {"4", bucket.plusSeconds(300).minusNanos(1000)})
+                    : List.<Object[]>of(new Object[] {Integer.toString(value), bucket});
+            for (Object[] event : events) {
+                payloads.add(event().id("w" + payloads.size()).metric("kvs.writes", "count").quantity((String) event[0])
+                        .at(event[1].toString()).json());
+                truth.add(new BigDecimal((String) event[0]), (Instant) event[1], payloads.size(), null);
+            }
+        }
+        payloads.add(payloads.get(0));                                   // a copy changes nothing
+        Dataset<Row> raw = raw(Instant.parse("2026-03-02T00:00:00Z"), payloads.toArray(String[]::new));
+        assertThat(truth.value()).isEqualByComparingTo("7");
+
+        assertThat(quantities(new Recompute(catalog).lines(RankedRaw.of(raw), february))).containsExactly("7");
+        try (PeriodUsage usage = PeriodUsage.of(RankedRaw.forPeriod(raw, february, CONFIG.dedupHorizon()), february,
+                java.time.Duration.ofHours(1), catalog)) {
+            assertThat(usage.lines().collectAsList()).extracting(line -> line.<BigDecimal>getAs(Columns.QUANTITY)
+                    .stripTrailingZeros().toPlainString() + "/" + line.<Long>getAs(Columns.EVENT_COUNT))
+                    .containsExactly("7/411");
+            // Per hourly window its total: 1 + ... + 12 = 78 in the first (bucket 7 counted once, as 3 + 4).
+            List<String> windows = usage.windows().orderBy(Columns.WINDOW_START).collectAsList().stream()
+                    .map(row -> row.<BigDecimal>getAs(Columns.QUANTITY).stripTrailingZeros().toPlainString()).toList();
+            assertThat(windows).hasSize(35).startsWith("78", "222");
+        }
+        // The stream's form per hourly window: the same totals.
+        io.meterlake.pipeline.UsageAggregation aggregation = new io.meterlake.pipeline.UsageAggregation(catalog);
+        Dataset<Row> streamed = raw.dropDuplicates(Columns.SOURCE, Columns.EVENT_ID)
+                .withColumn(Columns.INGEST_ORDER, io.meterlake.pipeline.IngestOrder.key())
+                .withColumn(Columns.DISTINCT_VALUE, aggregation.distinctValue(col(Columns.ATTRIBUTES)));
+        assertThat(aggregation.aggregate(streamed.groupBy(
+                org.apache.spark.sql.functions.window(col(Columns.EVENT_TIME), "1 hour").as(Columns.WINDOW),
+                col(Columns.METRIC))).orderBy(Columns.WINDOW).limit(2).collectAsList())
+                .extracting(row -> row.<BigDecimal>getAs(Columns.QUANTITY).stripTrailingZeros().toPlainString())
+                .containsExactly("78", "222");
     }
 
     /** The computed lines in the expected row shape (column order and nullability). */

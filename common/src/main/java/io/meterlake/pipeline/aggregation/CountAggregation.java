@@ -43,7 +43,7 @@ final class CountAggregation implements MetricAggregation {
     }
 
     @Override
-    public Accumulator accumulator() {
+    public Accumulator accumulator(io.meterlake.catalog.Metric metric, io.meterlake.period.Period period) {
         return new Accumulator() {
             private long count;
 

@@ -47,7 +47,7 @@ final class LatestAggregation implements MetricAggregation {
     }
 
     @Override
-    public Accumulator accumulator() {
+    public Accumulator accumulator(io.meterlake.catalog.Metric metric, io.meterlake.period.Period period) {
         return new Accumulator() {
             private BigDecimal value;
             private Instant latest;

@@ -39,7 +39,7 @@ final class MaxAggregation implements MetricAggregation {
     }
 
     @Override
-    public Accumulator accumulator() {
+    public Accumulator accumulator(io.meterlake.catalog.Metric metric, io.meterlake.period.Period period) {
         return Accumulator.folding(BigDecimal::max);
     }
 

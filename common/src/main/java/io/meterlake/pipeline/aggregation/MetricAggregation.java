@@ -21,7 +21,8 @@ import java.util.List;
  * from.
  */
 public sealed interface MetricAggregation extends Serializable
-        permits SumAggregation, MaxAggregation, LatestAggregation, CountAggregation, UniqueCountAggregation {
+        permits SumAggregation, MaxAggregation, LatestAggregation, CountAggregation, UniqueCountAggregation,
+        PercentileAggregation {
 
     /** The class of {@code aggregation}. */
     static MetricAggregation of(Aggregation aggregation) {
@@ -31,6 +32,7 @@ public sealed interface MetricAggregation extends Serializable
             case LATEST -> LatestAggregation.INSTANCE;
             case COUNT -> CountAggregation.INSTANCE;
             case UNIQUE_COUNT -> UniqueCountAggregation.INSTANCE;
+            case PERCENTILE -> PercentileAggregation.INSTANCE;
         };
     }
 
@@ -46,11 +48,22 @@ public sealed interface MetricAggregation extends Serializable
     /** The aggregates that merge parts (each group with events) into a coarser group's. */
     List<Column> combine();
 
-    /** The quantity, unrounded, from the parts and the event count. */
+    /** The quantity of a window (the stream's provisional grain), unrounded, from the parts and the event count. */
     Column finish();
 
-    /** A fresh accumulator of the same meaning, for one line of a truth computed without Spark. */
-    Accumulator accumulator();
+    /**
+     * The quantity of a line of {@code metric} in {@code period} from the combined parts (what
+     * {@link #finish()} gives, unless the period's value is not its windows', as a percentile's).
+     */
+    default Column finish(io.meterlake.catalog.Metric metric, io.meterlake.period.Period period) {
+        return finish();
+    }
+
+    /**
+     * A fresh accumulator of the same meaning, for one line of {@code metric} in {@code period} of a
+     * truth computed without Spark.
+     */
+    Accumulator accumulator(io.meterlake.catalog.Metric metric, io.meterlake.period.Period period);
 
     /** One line's quantity in plain Java: events in any order; {@code sequence} is the send order. */
     interface Accumulator {

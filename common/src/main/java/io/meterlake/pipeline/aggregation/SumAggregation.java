@@ -47,7 +47,7 @@ final class SumAggregation implements MetricAggregation {
     }
 
     @Override
-    public Accumulator accumulator() {
+    public Accumulator accumulator(io.meterlake.catalog.Metric metric, io.meterlake.period.Period period) {
         return Accumulator.folding(BigDecimal::add);
     }
 

@@ -54,7 +54,7 @@ final class UniqueCountAggregation implements MetricAggregation {
     }
 
     @Override
-    public Accumulator accumulator() {
+    public Accumulator accumulator(io.meterlake.catalog.Metric metric, io.meterlake.period.Period period) {
         return new Accumulator() {
             private final Set<String> values = new HashSet<>();
             private boolean any;

@@ -1,15 +1,19 @@
 package io.meterlake.pipeline.aggregation;
 
 import io.meterlake.catalog.Aggregation;
+import io.meterlake.catalog.Metric;
+import io.meterlake.period.Period;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,8 +30,21 @@ class MetricAggregationTest {
             new Object[] {"10", 0, 0L, "u1"}, new Object[] {"2.5", 60, 1L, "u2"}, new Object[] {"7", 60, 2L, "u1"},
             new Object[] {"4", 30, 3L, "u3"});
 
+    private static final Period OCTOBER = Period.parse("2026-10");
+
+    /** A metric of {@code aggregation}: UNIQUE_COUNT of user_id, PERCENTILE 95 of 5-minute buckets. */
+    static Metric metric(Aggregation aggregation) {
+        Metric.Parameters parameters = switch (aggregation) {
+            case UNIQUE_COUNT -> Metric.Parameters.uniqueCount("user_id");
+            case PERCENTILE -> Metric.Parameters.percentile(95, Duration.ofMinutes(5));
+            case SUM, MAX, LATEST, COUNT -> Metric.Parameters.NONE;
+        };
+        return new Metric("m", "u", Map.of("u", BigDecimal.ONE), aggregation, Metric.DEFAULT_MAX_QUANTITY, parameters);
+    }
+
     private static BigDecimal run(Aggregation aggregation, List<Object[]> samples) {
-        MetricAggregation.Accumulator accumulator = MetricAggregation.of(aggregation).accumulator();
+        MetricAggregation.Accumulator accumulator = MetricAggregation.of(aggregation).accumulator(metric(aggregation),
+                OCTOBER);
         for (Object[] sample : samples) {
             accumulator.add(new BigDecimal((String) sample[0]), T.plusSeconds((Integer) sample[1]), (Long) sample[2], (String) sample[3]);
         }
@@ -44,6 +61,40 @@ class MetricAggregationTest {
         assertThat(run(Aggregation.COUNT, SAMPLES)).isEqualByComparingTo("4");
         // Distinct values: u1 twice counts once.
         assertThat(run(Aggregation.UNIQUE_COUNT, SAMPLES)).isEqualByComparingTo("3");
+        // One busy 5-minute bucket (23.5) among 8928 in October: the 95th percentile drops it, so 0.
+        assertThat(run(Aggregation.PERCENTILE, SAMPLES)).isEqualByComparingTo("0");
+    }
+
+    /**
+     * Bucket sums 1, 2, ..., {@code busy} in the first {@code busy} 5-minute buckets of {@code period}
+     * (bucket 7's as 3 + 4, two events, the second at the bucket's last microsecond), the others empty.
+     */
+    private static BigDecimal percentile(Period period, int busy) {
+        MetricAggregation.Accumulator accumulator = MetricAggregation.of(Aggregation.PERCENTILE)
+                .accumulator(metric(Aggregation.PERCENTILE), period);
+        for (int value = 1; value <= busy; value++) {
+            Instant bucket = period.start().plus(Duration.ofMinutes(5L * (value - 1)));
+            if (value == 7) {
+                accumulator.add(new BigDecimal("3"), bucket, value, null);
+                accumulator.add(new BigDecimal("4"), bucket.plus(Duration.ofMinutes(5)).minusNanos(1000), value, null);
+            } else {
+                accumulator.add(BigDecimal.valueOf(value), bucket, value, null);
+            }
+        }
+        return accumulator.value();
+    }
+
+    @Test
+    void percentileBillsTheBucketAfterTheDroppedHighestOnes() {
+        // February 2026, 28 days: N = 8064 buckets, k = floor(8064 × 5 / 100) = 403 dropped: the 404th highest.
+        assertThat(percentile(Period.parse("2026-02"), 410)).isEqualByComparingTo("7");
+        // January 2027, 31 days: N = 8928, k = floor(446.4) = 446: the 447th highest of 1..450 is 4.
+        assertThat(percentile(Period.parse("2027-01"), 450)).isEqualByComparingTo("4");
+        // February 2028, 29 days: N = 8352, k = floor(417.6) = 417: the 418th highest of 1..450 is 33.
+        assertThat(percentile(Period.parse("2028-02"), 450)).isEqualByComparingTo("33");
+        // No more busy buckets than are dropped: an empty bucket is billed, 0.
+        assertThat(percentile(Period.parse("2026-02"), 403)).isEqualByComparingTo("0");
+        assertThat(percentile(Period.parse("2026-02"), 404)).isEqualByComparingTo("1");
     }
 
     @ParameterizedTest
@@ -61,7 +112,7 @@ class MetricAggregationTest {
     @EnumSource(Aggregation.class)
     void everyAggregationHasItsClassWithNamedParts(Aggregation aggregation) {
         MetricAggregation of = MetricAggregation.of(aggregation);
-        assertThat(of.accumulator().value()).as("nothing before the first event").isNull();
+        assertThat(of.accumulator(metric(aggregation), OCTOBER).value()).as("nothing before the first event").isNull();
         assertThat(of.partials(org.apache.spark.sql.functions.lit(true))).hasSameSizeAs(of.parts());
         assertThat(of.combine()).hasSameSizeAs(of.parts());
         assertThat(of.finish()).isNotNull();
