@@ -27,12 +27,16 @@ class MetricCatalogTest {
         assertThat(catalog.metrics()).containsExactly(
                 new Metric("app.active_users", "users", Map.of("users", BigDecimal.ONE), Aggregation.UNIQUE_COUNT,
                         BigDecimal.ONE, Metric.Parameters.uniqueCount("user_id")),
+                metric("functions.calls", "count", Aggregation.COUNT, Map.of("count", "1"), "1E+12"),
                 metric("functions.compute", "GB-s", Aggregation.SUM, Map.of("GB-s", "1", "GB-ms", "0.001"), "1E+12"),
                 metric("functions.invocations", "count", Aggregation.SUM, Map.of("count", "1"), "1E+12"),
                 metric("kvs.reads", "count", Aggregation.SUM, Map.of("count", "1"), "1E+12"),
                 metric("kvs.writes", "count", Aggregation.SUM, Map.of("count", "1"), "1E+12"),
                 metric("logs.ingested", "GB", Aggregation.SUM,
                         Map.of("B", "0.000000001", "KB", "0.000001", "MB", "0.001", "GB", "1"), "1E+9"),
+                new Metric("network.egress", "MB", Map.of("KB", new BigDecimal("0.001"), "MB", BigDecimal.ONE, "GB",
+                        new BigDecimal("1000")), Aggregation.PERCENTILE, new BigDecimal("1E+9"),
+                        Metric.Parameters.percentile(95, java.time.Duration.ofMinutes(5))),
                 metric("storage.stored", "GB", Aggregation.MAX,
                         Map.of("B", "0.000000001", "KB", "0.000001", "MB", "0.001", "GB", "1"), "1E+9"));
     }

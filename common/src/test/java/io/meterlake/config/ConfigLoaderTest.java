@@ -72,7 +72,7 @@ class ConfigLoaderTest {
         assertThat(config.maxEventAge()).isEqualTo(Duration.ofDays(90));
         assertThat(config.sparkMaster()).isEqualTo("local[*]");
         assertThat(config.shufflePartitions()).isEqualTo(4);
-        assertThat(config.catalog().metrics()).hasSize(7);
+        assertThat(config.catalog().metrics()).hasSize(9);
         assertThat(config.kafka()).isEqualTo(new MeterlakeConfig.Kafka("127.0.0.1:19092", "usage-events", 3));
         assertThat(config.stack()).isEqualTo(new MeterlakeConfig.Stack("./.meterlake/stack", 19092, 19093, 18080, 18081, 19000));
         assertThat(config.stream()).isEqualTo(new MeterlakeConfig.Stream(Duration.ofSeconds(10), Duration.ofHours(1),
