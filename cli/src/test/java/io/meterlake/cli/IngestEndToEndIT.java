@@ -7,6 +7,7 @@ import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.config.ConfigLoader;
+import io.meterlake.catalog.Metric;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
@@ -215,7 +216,10 @@ class IngestEndToEndIT extends SparkTestBase {
         return spark().createDataFrame(rows, LINE);
     }
 
-    /** First record per (source, event_id) by line, then SUM or MAX per the catalog, per UTC month. */
+    /**
+     * First record per (source, event_id) by line, then each metric's aggregation written out on its own
+     * (sum, max, count, distinct user_id, a percentile of bucket sums), per UTC month.
+     */
     private Dataset<Row> dedupAndAggregate(Dataset<Row> raw) {
         Dataset<Row> first = raw
                 .withColumn("rank", row_number().over(Window.partitionBy(col(Columns.SOURCE), col(Columns.EVENT_ID))
@@ -224,12 +228,48 @@ class IngestEndToEndIT extends SparkTestBase {
         List<Row> sums = first
                 .groupBy(date_format(col(Columns.EVENT_TIME), "yyyy-MM").as("period"), col(Columns.SUBSCRIPTION_ID),
                         col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT))
-                .agg(sum(col(Columns.QUANTITY)), max(col(Columns.QUANTITY)), count(col(Columns.EVENT_ID)))
+                .agg(sum(col(Columns.QUANTITY)), max(col(Columns.QUANTITY)), count(col(Columns.EVENT_ID)),
+                        org.apache.spark.sql.functions.countDistinct(col(Columns.ATTRIBUTES).getItem(CATALOG.metric(
+                                "app.active_users").orElseThrow().property())))
                 .collectAsList();
+        // A percentile's bucket sums per line (empty buckets count as 0 below).
+        Map<List<String>, List<BigDecimal>> bucketSums = new java.util.HashMap<>();
+        for (Metric metric : CATALOG.metrics()) {
+            if (metric.aggregation() != Aggregation.PERCENTILE) {
+                continue;
+            }
+            long seconds = metric.parameters().bucket().getSeconds();
+            for (Row row : first.where(col(Columns.METRIC).equalTo(metric.name()))
+                    .groupBy(date_format(col(Columns.EVENT_TIME), "yyyy-MM"), col(Columns.SUBSCRIPTION_ID),
+                            col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT),
+                            org.apache.spark.sql.functions.floor(org.apache.spark.sql.functions.unix_seconds(
+                                    col(Columns.EVENT_TIME)).divide(seconds)))
+                    .agg(sum(col(Columns.QUANTITY))).collectAsList()) {
+                bucketSums.computeIfAbsent(List.of(row.getString(0), row.getString(1), row.getString(2), row.getString(3),
+                        row.getString(4), row.getString(5)), k -> new ArrayList<>()).add(row.getDecimal(7));
+            }
+        }
         List<Row> rows = new ArrayList<>();
         for (Row row : sums) {
-            Aggregation aggregation = CATALOG.metric(row.getString(4)).orElseThrow().aggregation();
-            BigDecimal value = aggregation == Aggregation.MAX ? row.getDecimal(7) : row.getDecimal(6);
+            Metric metric = CATALOG.metric(row.getString(4)).orElseThrow();
+            BigDecimal value = switch (metric.aggregation()) {
+                case SUM -> row.getDecimal(6);
+                case MAX -> row.getDecimal(7);
+                case COUNT -> BigDecimal.valueOf(row.getLong(8));
+                case UNIQUE_COUNT -> BigDecimal.valueOf(row.getLong(9));
+                case PERCENTILE -> {
+                    // Of N buckets the k highest dropped: the (k + 1)-th highest sum, or 0 past the busy ones.
+                    Period period = Period.parse(row.getString(0));
+                    long n = java.time.Duration.between(period.start(), period.end()).getSeconds()
+                            / metric.parameters().bucket().getSeconds();
+                    long k = n * (100 - metric.parameters().percentile()) / 100;
+                    List<BigDecimal> descending = new ArrayList<>(bucketSums.get(List.of(row.getString(0), row.getString(1),
+                            row.getString(2), row.getString(3), row.getString(4), row.getString(5))));
+                    descending.sort(java.util.Comparator.reverseOrder());
+                    yield descending.size() > k ? descending.get((int) k) : BigDecimal.ZERO;
+                }
+                case LATEST -> throw new IllegalStateException("no LATEST metric in the default catalog");
+            };
             rows.add(RowFactory.create(row.getString(0), row.getString(1), row.getString(2), row.getString(3),
                     row.getString(4), row.getString(5), Quantities.render(value), row.getLong(8)));
         }

@@ -266,10 +266,18 @@ class StreamExactlyOnceIT extends SparkTestBase {
         for (Row row : raw.dropDuplicates(Columns.SOURCE, Columns.EVENT_ID)
                 .groupBy(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC),
                         window(col(Columns.EVENT_TIME), "1 hour").getField("start"))
-                .agg(sum(col(Columns.QUANTITY)), max(col(Columns.QUANTITY)), count(col(Columns.EVENT_ID)))
+                .agg(sum(col(Columns.QUANTITY)), max(col(Columns.QUANTITY)), count(col(Columns.EVENT_ID)),
+                        org.apache.spark.sql.functions.countDistinct(col(Columns.ATTRIBUTES).getItem(CATALOG.metric(
+                                "app.active_users").orElseThrow().property())))
                 .collectAsList()) {
-            boolean isMax = CATALOG.metric(row.getString(2)).orElseThrow().aggregation() == Aggregation.MAX;
-            BigDecimal value = isMax ? row.getDecimal(5) : row.getDecimal(4);
+            // Each aggregation's window, written out here on its own: a percentile's window is its total.
+            BigDecimal value = switch (CATALOG.metric(row.getString(2)).orElseThrow().aggregation()) {
+                case SUM, PERCENTILE -> row.getDecimal(4);
+                case MAX -> row.getDecimal(5);
+                case COUNT -> BigDecimal.valueOf(row.getLong(6));
+                case UNIQUE_COUNT -> BigDecimal.valueOf(row.getLong(7));
+                case LATEST -> throw new IllegalStateException("no LATEST metric in the default catalog");
+            };
             rows.add(RowFactory.create(row.getString(0), row.getString(1), row.getString(2), row.get(3),
                     Quantities.render(value), row.getLong(6)));
         }

@@ -26,7 +26,7 @@ class MetricCatalogTest {
 
         assertThat(catalog.metrics()).containsExactly(
                 new Metric("app.active_users", "users", Map.of("users", BigDecimal.ONE), Aggregation.UNIQUE_COUNT,
-                        BigDecimal.ONE, Metric.Parameters.uniqueCount("user_id")),
+                        new BigDecimal("1E+12"), Metric.Parameters.uniqueCount("user_id")),
                 metric("functions.calls", "count", Aggregation.COUNT, Map.of("count", "1"), "1E+12"),
                 metric("functions.compute", "GB-s", Aggregation.SUM, Map.of("GB-s", "1", "GB-ms", "0.001"), "1E+12"),
                 metric("functions.invocations", "count", Aggregation.SUM, Map.of("count", "1"), "1E+12"),
