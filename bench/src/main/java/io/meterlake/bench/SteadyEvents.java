@@ -50,7 +50,9 @@ final class SteadyEvents {
                 + metric.name().substring(0, metric.name().indexOf('.')) + "\",\"tenant_id\":\""
                 + entitlement.tenantId() + "\",\"app_id\":\"" + entitlement.appId() + "\",\"metric\":\""
                 + metric.name() + "\",\"quantity\":1,\"unit\":\"" + metric.canonicalUnit() + "\",\"event_time\":\""
-                + Instant.ofEpochMilli(millis) + "\",\"attributes\":{\"region\":\"us-east-1\"}}");
+                + Instant.ofEpochMilli(millis) + "\",\"attributes\":{\"region\":\"us-east-1\""
+                // A distinct count's events carry the attribute it counts, or ingest quarantines them.
+                + (metric.property() == null ? "" : ",\"" + metric.property() + "\":\"user-" + n % 40 + "\"") + "}}");
         return keys.computeIfAbsent(entitlement.entitlementId() + "\u0000" + metric.name() + "\u0000"
                 + windowStart(millis), k -> keys.size());
     }
