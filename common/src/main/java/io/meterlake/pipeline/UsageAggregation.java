@@ -26,7 +26,7 @@ import static org.apache.spark.sql.functions.when;
 /**
  * How deduplicated events become quantities, per the metric catalog: each metric's aggregation
  * ({@link MetricAggregation}: {@code SUM}, {@code MAX}, {@code LATEST}, {@code COUNT},
- * {@code UNIQUE_COUNT}), plus the number
+ * {@code UNIQUE_COUNT}, {@code PERCENTILE}), plus the number
  * of distinct events. The stream's windows and the nightly recompute both use it, so provisional and
  * authoritative numbers differ only in input, never in meaning.
  *
