@@ -23,5 +23,12 @@ public enum Aggregation {
      * sum of its events (an empty one 0); of the N bucket sums, the k = floor(N × (100 − percentile) / 100)
      * highest are dropped and the next is billed (95th percentile bandwidth).
      */
-    PERCENTILE
+    PERCENTILE,
+    /**
+     * Levels held over time (GB-hours): each event is an absolute level of a series (tenant, app, metric,
+     * the {@code series_by} attributes) that holds until the series' next sample or {@code max_hold},
+     * whichever is first; the line bills the integral over the period per {@code time_unit}. Not the sum
+     * of its windows.
+     */
+    TIME_WEIGHTED
 }

@@ -17,20 +17,39 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
      * An aggregation's parameters, null where it takes none: {@code property} for
      * {@link Aggregation#UNIQUE_COUNT} (the attribute whose distinct values it counts), {@code percentile}
      * and {@code bucket} for {@link Aggregation#PERCENTILE} (bucket: whole seconds that divide a day, so
-     * that buckets counted from the epoch start every period).
+     * that buckets counted from the epoch start every period), {@code timeUnit}, {@code maxHold} and
+     * {@code seriesBy} (attribute keys, empty for none) for {@link Aggregation#TIME_WEIGHTED}.
      */
-    public record Parameters(String property, Integer percentile, java.time.Duration bucket)
+    public record Parameters(String property, Integer percentile, java.time.Duration bucket,
+            java.time.Duration timeUnit, java.time.Duration maxHold, java.util.List<String> seriesBy)
             implements java.io.Serializable {
-        public static final Parameters NONE = new Parameters(null, null, null);
+        public static final Parameters NONE = new Parameters(null, null, null, null, null, null);
+
+        public Parameters {
+            seriesBy = seriesBy == null ? null : java.util.List.copyOf(seriesBy);
+        }
 
         public static Parameters uniqueCount(String property) {
-            return new Parameters(Objects.requireNonNull(property, "property"), null, null);
+            return new Parameters(Objects.requireNonNull(property, "property"), null, null, null, null, null);
         }
 
         public static Parameters percentile(int percentile, java.time.Duration bucket) {
-            return new Parameters(null, percentile, Objects.requireNonNull(bucket, "bucket"));
+            return new Parameters(null, percentile, Objects.requireNonNull(bucket, "bucket"), null, null, null);
+        }
+
+        public static Parameters timeWeighted(java.time.Duration timeUnit, java.time.Duration maxHold,
+                java.util.List<String> seriesBy) {
+            return new Parameters(null, null, null, Objects.requireNonNull(timeUnit, "timeUnit"),
+                    Objects.requireNonNull(maxHold, "maxHold"), Objects.requireNonNull(seriesBy, "seriesBy"));
         }
     }
+
+    /**
+     * The time units a {@code TIME_WEIGHTED} metric may bill per, with the suffix its line's unit takes
+     * ({@code GB} per hour: {@code GB-h}).
+     */
+    public static final Map<java.time.Duration, String> TIME_UNITS = Map.of(java.time.Duration.ofSeconds(1), "s",
+            java.time.Duration.ofMinutes(1), "min", java.time.Duration.ofHours(1), "h", java.time.Duration.ofDays(1), "d");
 
     /**
      * The default {@code max_quantity}: 10^15 canonical units per event. A billing line of
@@ -56,6 +75,14 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
         if ((aggregation == Aggregation.PERCENTILE) != (parameters.percentile() != null && parameters.bucket() != null)) {
             throw new IllegalArgumentException("percentile and bucket are for PERCENTILE, and PERCENTILE needs both: " + name);
         }
+        if ((aggregation == Aggregation.TIME_WEIGHTED) != (parameters.timeUnit() != null && parameters.maxHold() != null
+                && parameters.seriesBy() != null)) {
+            throw new IllegalArgumentException("time_unit, max_hold and series_by are for TIME_WEIGHTED, and"
+                    + " TIME_WEIGHTED needs them: " + name);
+        }
+        if (parameters.timeUnit() != null && !TIME_UNITS.containsKey(parameters.timeUnit())) {
+            throw new IllegalArgumentException("time_unit must be one of PT1S, PT1M, PT1H, P1D: " + name);
+        }
     }
 
     /** A metric of an aggregation without parameters. */
@@ -67,6 +94,14 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
     /** The attribute a {@code UNIQUE_COUNT} metric counts the distinct values of; null for the others. */
     public String property() {
         return parameters.property();
+    }
+
+    /**
+     * The unit of the metric's lines and windows: the canonical unit, and for {@code TIME_WEIGHTED} the
+     * canonical unit per time unit ({@code GB-h}).
+     */
+    public String lineUnit() {
+        return parameters.timeUnit() == null ? canonicalUnit : canonicalUnit + "-" + TIME_UNITS.get(parameters.timeUnit());
     }
 
     /** The factor from {@code unit} to the canonical unit, if the unit is accepted. */

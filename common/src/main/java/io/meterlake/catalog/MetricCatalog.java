@@ -159,9 +159,10 @@ public final class MetricCatalog implements Serializable {
         List<String> taken = switch (aggregation) {
             case UNIQUE_COUNT -> List.of("property");
             case PERCENTILE -> List.of("percentile", "bucket");
+            case TIME_WEIGHTED -> List.of("time_unit", "max_hold", "series_by");
             case SUM, MAX, LATEST, COUNT -> List.of();
         };
-        for (String parameter : List.of("property", "percentile", "bucket")) {
+        for (String parameter : List.of("property", "percentile", "bucket", "time_unit", "max_hold", "series_by")) {
             if (node.has(parameter) && !taken.contains(parameter)) {
                 errors.add(where + "." + parameter + " is not a parameter of " + aggregation + "; remove it or change"
                         + " the aggregation");
@@ -196,10 +197,48 @@ public final class MetricCatalog implements Serializable {
                 return percentileOk && bucketOk ? Metric.Parameters.percentile(percentile.intValue(), bucket)
                         : Metric.Parameters.NONE;
             }
+            case TIME_WEIGHTED -> {
+                return timeWeighted(node, where, errors);
+            }
             default -> {
                 return Metric.Parameters.NONE;
             }
         }
+    }
+
+    /** {@code time_unit} (one of {@link Metric#TIME_UNITS}), {@code max_hold}, optional {@code series_by}. */
+    private static Metric.Parameters timeWeighted(JsonNode node, String where, List<String> errors) {
+        String unitText = text(node, "time_unit");
+        java.time.Duration timeUnit = unitText == null ? null : durationOrNull(unitText);
+        boolean unitOk = timeUnit != null && Metric.TIME_UNITS.containsKey(timeUnit);
+        if (!unitOk) {
+            errors.add(where + ": TIME_WEIGHTED needs \"time_unit\", one of \"PT1S\", \"PT1M\", \"PT1H\", \"P1D\""
+                    + " (the line's unit is the canonical unit per it, e.g. GB-h)");
+        }
+        String holdText = text(node, "max_hold");
+        java.time.Duration maxHold = holdText == null ? null : durationOrNull(holdText);
+        boolean holdOk = maxHold != null && !maxHold.isNegative() && !maxHold.isZero() && maxHold.getNano() == 0;
+        if (!holdOk) {
+            errors.add(where + ": TIME_WEIGHTED needs \"max_hold\", whole seconds (e.g. \"PT2H\"): how long a level"
+                    + " holds without a newer sample");
+        }
+        List<String> seriesBy = new ArrayList<>();
+        JsonNode series = node.get("series_by");
+        if (series != null) {
+            boolean ok = series.isArray();
+            for (JsonNode key : series) {
+                ok &= key.isTextual() && !key.textValue().isBlank() && !seriesBy.contains(key.textValue());
+                seriesBy.add(key.isTextual() ? key.textValue() : "");
+            }
+            if (!ok) {
+                errors.add(where + ".series_by must be an array of distinct attribute keys (e.g. [\"bucket\"])");
+            }
+        }
+        return unitOk && holdOk ? Metric.Parameters.timeWeighted(timeUnit, maxHold, seriesBy) : Metric.Parameters.NONE;
+    }
+
+    private static java.time.Duration durationOrNull(String text) {
+        return io.meterlake.config.Durations.tryParse(text).orElse(null);
     }
 
     private static String text(JsonNode node, String field) {

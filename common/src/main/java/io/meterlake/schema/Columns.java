@@ -191,6 +191,25 @@ public final class Columns {
     public static final String PERCENTILE_SUM = "_percentile_sum";
     /** A PERCENTILE part: one sum per bucket of the group's events. */
     public static final String BUCKET_SUMS = "_bucket_sums";
+    /**
+     * A TIME_WEIGHTED metric's series of an event: tenant, app, metric and its {@code series_by} attribute
+     * values as one key (null for other metrics).
+     */
+    public static final String SERIES = "_series";
+    /**
+     * A TIME_WEIGHTED event's share of its window, level × microseconds held inside the window (the
+     * provisional form; null for other metrics).
+     */
+    public static final String WINDOW_SHARE = "_window_share";
+    /** A TIME_WEIGHTED part: the sum of a group's window shares (level × microseconds). */
+    public static final String SHARE_SUM = "_share_sum";
+    /** A TIME_WEIGHTED part: a group's samples (event time, ingest order, level), the period's lines' input. */
+    public static final String SAMPLES = "_samples";
+    /**
+     * True on a TIME_WEIGHTED sample before the period whose hold may reach into it: read for the line's
+     * integral only, never an event of the period.
+     */
+    public static final String CARRIED = "_carried";
     /** A record's place in ingest order as one comparable value ({@code IngestOrder.key()}); never stored. */
     public static final String INGEST_ORDER = "_ingest_order";
 

@@ -72,6 +72,34 @@ class MetricCatalogTest {
                 .hasMessageContaining("metrics[2].property is not a parameter of SUM");
     }
 
+    @Test
+    void timeWeightedTakesItsTimeUnitMaxHoldAndSeriesAndRejectsEveryBadOneAtOnce() {
+        String metric = "{\"name\":\"%s\",\"canonical_unit\":\"GB\",\"aggregation\":\"%s\","
+                + "\"units\":{\"GB\":\"1\",\"MB\":\"0.001\"}%s}";
+        MetricCatalog catalog = MetricCatalog.read(stream("{\"metrics\":[" + String.format(metric, "storage.held",
+                "TIME_WEIGHTED", ",\"time_unit\":\"PT1H\",\"max_hold\":\"PT2H\",\"series_by\":[\"bucket\"]")
+                + "]}"), "t");
+        Metric held = catalog.metric("storage.held").orElseThrow();
+        assertThat(held.parameters()).isEqualTo(Metric.Parameters.timeWeighted(java.time.Duration.ofHours(1),
+                java.time.Duration.ofHours(2), java.util.List.of("bucket")));
+        assertThat(held.lineUnit()).isEqualTo("GB-h");
+        assertThat(held.canonicalUnit()).isEqualTo("GB");
+
+        assertThatThrownBy(() -> MetricCatalog.read(stream("{\"metrics\":["
+                + String.format(metric, "a", "TIME_WEIGHTED", "") + ","
+                + String.format(metric, "b", "TIME_WEIGHTED", ",\"time_unit\":\"PT2H\",\"max_hold\":\"0s\"") + ","
+                + String.format(metric, "c", "TIME_WEIGHTED", ",\"time_unit\":\"PT1H\",\"max_hold\":\"PT2H\","
+                        + "\"series_by\":[\"x\",\"x\"]") + ","
+                + String.format(metric, "d", "MAX", ",\"max_hold\":\"PT2H\"") + "]}"), "t"))
+                .isInstanceOf(MeterlakeException.class)
+                .hasMessageContaining("metrics[0]: TIME_WEIGHTED needs \"time_unit\", one of \"PT1S\", \"PT1M\", \"PT1H\", \"P1D\"")
+                .hasMessageContaining("metrics[0]: TIME_WEIGHTED needs \"max_hold\"")
+                .hasMessageContaining("metrics[1]: TIME_WEIGHTED needs \"time_unit\"")
+                .hasMessageContaining("metrics[1]: TIME_WEIGHTED needs \"max_hold\"")
+                .hasMessageContaining("metrics[2].series_by must be an array of distinct attribute keys")
+                .hasMessageContaining("metrics[3].max_hold is not a parameter of MAX");
+    }
+
     private static InputStream stream(String json) {
         return new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8));
     }
@@ -83,7 +111,7 @@ class MetricCatalogTest {
 
         assertThatThrownBy(() -> MetricCatalog.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t"))
                 .isInstanceOf(MeterlakeException.class)
-                .hasMessageContaining("aggregation must be one of SUM, MAX, LATEST, COUNT, UNIQUE_COUNT, PERCENTILE")
+                .hasMessageContaining("aggregation must be one of SUM, MAX, LATEST, COUNT, UNIQUE_COUNT, PERCENTILE, TIME_WEIGHTED")
                 .hasMessageContaining("units.k must be a decimal string");
     }
 

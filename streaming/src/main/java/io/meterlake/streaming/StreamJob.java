@@ -156,7 +156,9 @@ public final class StreamJob {
                 .where(col(Columns.ACTION).isNull())
                 .select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
                         col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-                        col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
+                        col(Columns.METRIC), col(Columns.UNIT),
+                        // A time-weighted sample's share of its window: the provisional form (TimeWeightedAggregation).
+                        aggregation.provisionalQuantity(config.stream().window()).as(Columns.QUANTITY),
                         IngestOrder.key().as(Columns.INGEST_ORDER),
                         aggregation.distinctValue(col(Columns.ATTRIBUTES)).as(Columns.DISTINCT_VALUE));
         Dataset<Row> windows = aggregation.aggregate(accepted

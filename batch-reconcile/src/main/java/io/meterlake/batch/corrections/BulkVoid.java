@@ -40,6 +40,7 @@ import java.util.function.Consumer;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 
 /**
  * {@code corrections void}: voids, in bulk, the billed events of one source that a filter selects
@@ -134,7 +135,8 @@ public final class BulkVoid {
                     new io.meterlake.pipeline.UsageAggregation(config.catalog()))
                     .persist(StorageLevel.MEMORY_AND_DISK());
             try {
-                Dataset<Row> selected = events.where(selection.filter());
+                // Not the samples before the period a time-weighted line reads: they are the month before's events.
+                Dataset<Row> selected = events.where(selection.filter().and(not(col(Columns.CARRIED))));
                 tooOld += selected.where(col(Columns.EVENT_TIME).lt(lit(Timestamp.from(oldest)))).count();
                 Dataset<Row> voidable = selected.where(col(Columns.EVENT_TIME).geq(lit(Timestamp.from(oldest))));
                 List<Row> rows = voidable.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.TENANT_ID),

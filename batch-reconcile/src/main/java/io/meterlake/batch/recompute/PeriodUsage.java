@@ -74,19 +74,23 @@ public final class PeriodUsage implements AutoCloseable {
         UsageAggregation aggregation = new UsageAggregation(catalog);
         Dataset<Row> records = raw.records(period, aggregation).withColumn(Columns.WINDOW, window(window))
                 .withColumn(Columns.BUCKET, aggregation.bucket());
+        if (aggregation.timeWeighted()) {
+            records = records.withColumn(Columns.WINDOW_SHARE, aggregation.windowShare(window));
+        }
         List<Column> parts = new ArrayList<>(aggregation.partials(col(RankedRaw.EVENT)));
         parts.add(max(col(RankedRaw.CONFLICTED)).as(CONFLICTED));
         parts.add(count(when(col(RankedRaw.COUNTS_CONFLICT), lit(1))).as(CONFLICTS));
         parts.add(max(col(RankedRaw.EVENT).and(col(RankedRaw.REPLAYED))).as(REPLAYED));
         parts.add(max(col(RankedRaw.CORRECTED)).as(CORRECTED));
         // Grouped by the window's start only (its end is start + length): a shorter key to hash and compare;
-        // and by a percentile's bucket (null for the other metrics), which its part needs.
+        // and by a percentile's bucket and a time-weighted series (null for the other metrics), which their parts need.
         return new PeriodUsage(aggregation, aggregate(records.groupBy(col(Columns.WINDOW + ".start").as(Columns.WINDOW_START),
                         col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-                        col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.BUCKET)), parts)
+                        col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.BUCKET),
+                        col(Columns.SERIES)), parts)
                 .withColumn(Columns.WINDOW_END, col(Columns.WINDOW_START).plus(
                         org.apache.spark.sql.functions.expr("INTERVAL " + window.toSeconds() + " SECONDS")))
-                .persist(StorageLevel.MEMORY_AND_DISK()), raw.corrections(period), window, period);
+                .persist(StorageLevel.MEMORY_AND_DISK()), raw.corrections(period, aggregation), window, period);
     }
 
     /** The tumbling window of length {@code length} each record's event time lies in (Spark's {@code window}). */
@@ -105,8 +109,22 @@ public final class PeriodUsage implements AutoCloseable {
 
     /** The period's lines: quantity and event count per (subscription, account, plan, metric, unit). */
     public Dataset<Row> lines() {
-        return aggregation.finishLines(combine(LINE), period);
+        Dataset<Row> lines = aggregation.finishLines(combine(LINE), period);
+        if (!aggregation.timeWeighted()) {
+            return lines;
+        }
+        // A time-weighted line from its samples, the carried ones among them (in groups without events).
+        List<Column> sample = new ArrayList<>(Arrays.asList(columns(LINE)));
+        sample.add(col(Columns.SERIES));
+        sample.add(org.apache.spark.sql.functions.explode(col(Columns.SAMPLES)).as(SAMPLE));
+        List<Column> flat = new ArrayList<>(Arrays.asList(columns(LINE)));
+        flat.add(col(Columns.SERIES));
+        flat.add(col(SAMPLE + ".*"));
+        return lines.unionByName(aggregation.timeWeightedLines(parts.where(aggregation.isTimeWeighted())
+                .select(sample.toArray(Column[]::new)).select(flat.toArray(Column[]::new)), period));
     }
+
+    private static final String SAMPLE = "_sample";
 
     /**
      * Quantity and event count per window and (subscription, entitlement, billing account, metric, unit),

@@ -55,6 +55,8 @@ public final class RankedRaw {
     static final String REPLAYED = "_replayed";
     /** True on an event an applied correction voided or amended. */
     static final String CORRECTED = "_corrected";
+    /** {@link Columns#CARRIED}: a time-weighted sample before the period, read for its lines, not an event. */
+    static final String CARRIED = Columns.CARRIED;
     private static final String CONTENT = "_content";
     private static final String IN_PERIOD = "_in_period";
     private static final String WINNER = "_w_";
@@ -174,22 +176,28 @@ public final class RankedRaw {
 
     private Dataset<Row> records(Period period, boolean full, UsageAggregation aggregation) {
         checkBound(period);
-        Dataset<Row> ranked = ranked(period, full, distinctValue(aggregation, col(Columns.ATTRIBUTES)));
+        Dataset<Row> ranked = ranked(period, full, aggregation);
         if (full && period != null) {
-            ranked = ranked.where(inPeriod(period).and(col(EVENT)));
+            Column inPeriod = inPeriod(period);
+            ranked = ranked.where(col(EVENT).and(inPeriod.or(carried(period, aggregation))))
+                    .withColumn(CARRIED, org.apache.spark.sql.functions.not(inPeriod));
+        } else if (period == null) {
+            ranked = ranked.withColumn(CARRIED, lit(false));
         }
-        java.util.List<Correction> applied = corrections(period).stream()
+        java.util.List<Correction> applied = resolved(period, aggregation).stream()
                 .filter(correction -> correction.outcome() == Correction.Outcome.APPLIED).toList();
-        // A correction is an event of its own identity, never billed.
-        Column usage = col(EVENT).and(col(Columns.ACTION).isNull());
+        // A correction is an event of its own identity, never billed; a carried sample is read, not an event.
+        Column usage = col(EVENT).and(col(Columns.ACTION).isNull()).and(org.apache.spark.sql.functions.not(col(CARRIED)));
+        Column sample = col(EVENT).and(col(Columns.ACTION).isNull());
         if (applied.isEmpty()) {
             return ranked.withColumn(EVENT, usage).withColumn(CORRECTED, lit(false));
         }
         Column winner = col(WINNER + Columns.ACTION);
-        Column amended = usage.and(winner.equalTo(lit(io.meterlake.validation.EventParser.AMEND)));
+        Column amended = sample.and(winner.equalTo(lit(io.meterlake.validation.EventParser.AMEND)));
+        Column notVoided = coalesce(winner.notEqual(lit(io.meterlake.validation.EventParser.VOID)), lit(true));
         Column[] kept = java.util.Arrays.stream(ranked.columns()).map(name -> switch (name) {
-            case EVENT -> usage.and(coalesce(winner.notEqual(lit(io.meterlake.validation.EventParser.VOID)), lit(true)))
-                    .as(EVENT);
+            case EVENT -> usage.and(notVoided).as(EVENT);
+            case CARRIED -> col(CARRIED).and(notVoided).as(CARRIED);
             case Columns.QUANTITY -> when(amended, col(WINNER + Columns.QUANTITY)).otherwise(col(Columns.QUANTITY))
                     .as(Columns.QUANTITY);
             case Columns.UNIT -> when(amended, col(WINNER + Columns.UNIT)).otherwise(col(Columns.UNIT)).as(Columns.UNIT);
@@ -202,7 +210,7 @@ public final class RankedRaw {
         // The applied corrections are few beside the events: broadcast, so the events are not shuffled again.
         return ranked.join(broadcast(winners(input.sparkSession(), applied)), col(Columns.SOURCE).equalTo(
                         col(WINNER + Columns.SOURCE)).and(col(Columns.EVENT_ID).equalTo(col(WINNER + Columns.EVENT_ID)))
-                        .and(usage), "left_outer")
+                        .and(sample), "left_outer")
                 .select(columns.toArray(Column[]::new));
     }
 
@@ -239,12 +247,32 @@ public final class RankedRaw {
      * targets) and kept.
      */
     public java.util.List<Correction> corrections(Period period) {
-        checkBound(period);
-        return corrections.computeIfAbsent(String.valueOf(period == null ? "" : period), key -> resolve(period));
+        return corrections(period, null);
     }
 
-    private java.util.List<Correction> resolve(Period period) {
-        Dataset<Row> any = input.where(col(Columns.ACTION).isNotNull().and(period == null ? lit(true) : inPeriod(period)));
+    /**
+     * As {@link #corrections(Period)}, resolved with the samples before the period that {@code aggregation}'s
+     * {@code TIME_WEIGHTED} metrics carry into it (so that records(period, aggregation) resolves once).
+     */
+    public java.util.List<Correction> corrections(Period period, UsageAggregation aggregation) {
+        return period == null ? resolved(null, aggregation) : resolved(period, aggregation).stream()
+                .filter(correction -> !correction.eventTime().isBefore(period.start())).toList();
+    }
+
+    /**
+     * The corrections of {@code period} and of the samples it carries in ({@link UsageAggregation#carried}),
+     * resolved once per period and lookback.
+     */
+    private java.util.List<Correction> resolved(Period period, UsageAggregation aggregation) {
+        checkBound(period);
+        java.time.Duration lookback = aggregation == null ? java.time.Duration.ZERO : aggregation.longestHold();
+        return corrections.computeIfAbsent((period == null ? "" : period) + "|" + lookback,
+                key -> resolve(period, aggregation));
+    }
+
+    private java.util.List<Correction> resolve(Period period, UsageAggregation aggregation) {
+        Column scope = period == null ? lit(true) : inPeriod(period).or(carried(period, aggregation));
+        Dataset<Row> any = input.where(col(Columns.ACTION).isNotNull().and(scope));
         // Usually none: one look that reads no file (raw keeps statistics on action) and stops at the first.
         if (any.isEmpty()) {
             return java.util.List.of();
@@ -261,10 +289,10 @@ public final class RankedRaw {
                 .add(Columns.EVENT_ID, org.apache.spark.sql.types.DataTypes.StringType, false);
         Dataset<Row> identities = input.sparkSession().createDataFrame(new java.util.ArrayList<>(wanted), identity);
         // The first record of each identity involved: the corrections and their targets, few rows.
-        java.util.List<Row> rows = ranked(period, true, distinctValue(null, null)).where(col(EVENT))
+        java.util.List<Row> rows = ranked(period, true, null).where(col(EVENT))
                 .join(broadcast(identities), scala.collection.JavaConverters.asScalaBuffer(
                         java.util.List.of(Columns.SOURCE, Columns.EVENT_ID)).toSeq(), "left_semi")
-                .withColumn(IN_PERIOD, period == null ? lit(true) : inPeriod(period))
+                .withColumn(IN_PERIOD, scope)
                 .collectAsList();
         java.util.Map<java.util.List<String>, Row> events = new java.util.HashMap<>();
         for (Row row : rows) {
@@ -313,7 +341,7 @@ public final class RankedRaw {
      * period, only its records that its results read (its events and its records of conflicted
      * identities) with {@link #COUNTS_CONFLICT}, unless {@code everyRecord}.
      */
-    private Dataset<Row> ranked(Period period, boolean everyRecord, Column distinctValue) {
+    private Dataset<Row> ranked(Period period, boolean everyRecord, UsageAggregation aggregation) {
         // What the window shuffles and sorts, made small first: the ingest order as one struct (its
         // hashes as 32 bytes, not 64 hex characters) and the content hash as bytes.
         java.util.List<String> names = kept(everyRecord);
@@ -322,7 +350,10 @@ public final class RankedRaw {
             keyedColumns.add(switch (name) {
                 case Columns.INGEST_ORDER -> IngestOrder.key().as(Columns.INGEST_ORDER);
                 case REPLAYED -> col(Columns.REPLAYED_FROM).isNotNull().as(REPLAYED);
-                case Columns.DISTINCT_VALUE -> distinctValue.as(Columns.DISTINCT_VALUE);
+                case Columns.DISTINCT_VALUE -> distinctValue(aggregation, col(Columns.ATTRIBUTES)).as(Columns.DISTINCT_VALUE);
+                case Columns.SERIES -> (aggregation == null ? lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType)
+                        : aggregation.series(col(Columns.TENANT_ID), col(Columns.APP_ID), col(Columns.ATTRIBUTES)))
+                        .as(Columns.SERIES);
                 default -> col(name);
             });
         }
@@ -348,8 +379,11 @@ public final class RankedRaw {
         // (a count in the running frame row_number uses, cheaper than a minimum over the whole identity).
         Column firstInPeriod = inPeriod.and(count(when(inPeriod, lit(1)))
                 .over(identity.rowsBetween(Window.unboundedPreceding(), Window.currentRow())).equalTo(1));
+        // With the samples before the period that a time-weighted metric carries into it: read, never events.
         return keyed.select(columns(names, event.as(EVENT), conflicted.as(CONFLICTED), firstInPeriod.as(COUNTS_CONFLICT)))
-                .where(inPeriod.and(col(EVENT).or(col(CONFLICTED))))
+                .where(inPeriod.and(col(EVENT).or(col(CONFLICTED))).or(carried(period, aggregation).and(col(EVENT))))
+                .withColumn(CARRIED, org.apache.spark.sql.functions.not(inPeriod))
+                .withColumn(CONFLICTED, col(CONFLICTED).and(inPeriod))
                 .withColumn(COUNTS_CONFLICT, col(CONFLICTED).and(col(COUNTS_CONFLICT)));
     }
 
@@ -361,7 +395,7 @@ public final class RankedRaw {
         java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(Columns.SOURCE, Columns.EVENT_ID,
                 Columns.EVENT_TIME, Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.BILLING_ACCOUNT_ID,
                 Columns.PLAN, Columns.METRIC, Columns.UNIT, Columns.QUANTITY, Columns.ACTION, Columns.INGEST_ORDER,
-                REPLAYED, Columns.DISTINCT_VALUE));
+                REPLAYED, Columns.DISTINCT_VALUE, Columns.SERIES));
         if (full) {
             names.addAll(java.util.List.of(Columns.TENANT_ID, Columns.APP_ID, Columns.TARGET_EVENT_ID, Columns.ATTRIBUTES));
         }
@@ -390,7 +424,8 @@ public final class RankedRaw {
 
     /** As {@link #events(Period)}, with {@link Columns#DISTINCT_VALUE} per {@code aggregation}'s catalog. */
     public Dataset<Row> events(Period period, UsageAggregation aggregation) {
-        return records(period, aggregation).where(col(EVENT)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED);
+        return records(period, aggregation).where(col(EVENT).or(col(CARRIED)))
+                .drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED);
     }
 
     /**
@@ -398,8 +433,13 @@ public final class RankedRaw {
      * correction of it must repeat).
      */
     public Dataset<Row> eventsWithTenant(Period period, UsageAggregation aggregation) {
-        return records(period, true, aggregation).where(col(EVENT)).drop(EVENT, CONFLICTED, REPLAYED, CORRECTED,
-                Columns.ATTRIBUTES);
+        return records(period, true, aggregation).where(col(EVENT).or(col(CARRIED))).drop(EVENT, CONFLICTED, REPLAYED,
+                CORRECTED, Columns.ATTRIBUTES);
+    }
+
+    /** {@link UsageAggregation#carried} of {@code period}, or false without an aggregation. */
+    private static Column carried(Period period, UsageAggregation aggregation) {
+        return aggregation == null ? lit(false) : aggregation.carried(period);
     }
 
     /** {@link UsageAggregation#distinctValue} of {@code attributes}, or a null value without an aggregation. */
@@ -414,6 +454,7 @@ public final class RankedRaw {
      */
     public Dataset<Row> conflictedRecords() {
         return records(bound).where(col(CONFLICTED)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED,
+                CARRIED, Columns.SERIES,
                 Columns.DISTINCT_VALUE);
     }
 

@@ -46,10 +46,19 @@ public final class Recompute {
         java.util.List<org.apache.spark.sql.Column> keys = new java.util.ArrayList<>(
                 java.util.Arrays.asList(PeriodUsage.columns(PeriodUsage.LINE)));
         keys.add(org.apache.spark.sql.functions.col(Columns.BUCKET));
-        Dataset<Row> parts = PeriodUsage.aggregate(events.withColumn(Columns.BUCKET, aggregation.bucket())
-                .groupBy(keys.toArray(org.apache.spark.sql.Column[]::new)), aggregation.partials(lit(true)));
-        return aggregation.finishLines(PeriodUsage.aggregate(parts.groupBy(PeriodUsage.columns(PeriodUsage.LINE)),
+        org.apache.spark.sql.Column event = org.apache.spark.sql.functions.not(org.apache.spark.sql.functions.col(Columns.CARRIED));
+        Dataset<Row> rows = events.withColumn(Columns.BUCKET, aggregation.bucket());
+        if (aggregation.timeWeighted()) {
+            // No windows here: the time-weighted lines come from their samples, below.
+            rows = rows.withColumn(Columns.WINDOW_SHARE, lit(null).cast(io.meterlake.schema.Tables.QUANTITY_TYPE));
+        }
+        Dataset<Row> parts = PeriodUsage.aggregate(rows.where(event).groupBy(keys.toArray(org.apache.spark.sql.Column[]::new)),
+                aggregation.partials(lit(true)));
+        Dataset<Row> lines = aggregation.finishLines(PeriodUsage.aggregate(parts.groupBy(PeriodUsage.columns(PeriodUsage.LINE)),
                 aggregation.combine()), period);
+        return aggregation.timeWeighted()
+                ? lines.unionByName(aggregation.timeWeightedLines(events.where(aggregation.isTimeWeighted()), period))
+                : lines;
     }
 
     /**

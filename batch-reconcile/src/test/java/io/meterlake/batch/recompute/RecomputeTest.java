@@ -387,6 +387,97 @@ class RecomputeTest extends SparkTestBase {
                 .containsExactly("78", "222");
     }
 
+    @Test
+    void timeWeightedHoldsEachSampleUntilTheNextOrMaxHoldOnItsOwnLineInEveryForm() throws Exception {
+        MetricCatalog catalog = MetricCatalog.read(new java.io.ByteArrayInputStream(("{\"metrics\":["
+                + "{\"name\":\"storage.stored\",\"canonical_unit\":\"GB\",\"aggregation\":\"TIME_WEIGHTED\","
+                + "\"time_unit\":\"PT1H\",\"max_hold\":\"PT2H\",\"series_by\":[\"volume\"],"
+                + "\"units\":{\"GB\":\"1\",\"MB\":\"0.001\"}}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                "test");
+        Dataset<Row> raw = raw(
+                // September's last hour: 3 GB, amended to 6 (in September too); 1 h of it is October's (max_hold 2 h).
+                storage("s0", "3", "2026-09-30T23:00:00Z").json(),
+                storage("s0-fix", "6", "2026-09-30T23:00:00Z").amends("s0").json(),
+                // 2 GB held 30 min until the next sample of its series (1), a copy of it (nothing), 4 GB held 2 h (8).
+                storage("s1", "2", "2026-10-01T05:00:00Z").json(),
+                storage("s1", "2", "2026-10-01T05:00:00Z").json(),
+                storage("s2", "4000", "2026-10-01T05:30:00Z").metric("storage.stored", "MB").json(),
+                // Another series (volume v2) in between: its own hold, 10 GB for 2 h (20).
+                storage("v2", "10", "2026-10-01T05:15:00Z").attributes(Map.of("volume", "v2")).json(),
+                // Across the plan change (2026-10-16): 6 GB standard for 1.5 h (9), then 1 GB premium for 2 h (2).
+                storage("s3", "6", "2026-10-15T23:00:00Z").json(),
+                storage("s4", "1", "2026-10-16T00:30:00Z").json(),
+                // Equal times: the later sent replaces the earlier (0), 7 GB for 2 h (14).
+                storage("s5", "5", "2026-10-20T10:00:00Z").json(),
+                storage("s6", "7", "2026-10-20T10:00:00Z").json(),
+                // 30 minutes before the end, voided: nothing.
+                storage("s7", "2", "2026-10-31T23:30:00Z").json(),
+                storage("s7-void", "0", "2026-10-31T23:30:00Z").voids("s7").json(),
+                // November's: not read for October.
+                storage("s8", "100", "2026-11-01T00:30:00Z").json());
+        Period october = Period.parse("2026-10");
+        List<String> expected = List.of("premium GB-h 16/3", "standard GB-h 44/5");
+
+        for (RankedRaw ranked : List.of(RankedRaw.of(raw), RankedRaw.forPeriod(raw, october, CONFIG.dedupHorizon()))) {
+            assertThat(lineSummaries(new Recompute(catalog).lines(ranked, october))).isEqualTo(expected);
+        }
+        try (PeriodUsage usage = PeriodUsage.of(RankedRaw.forPeriod(raw, october, CONFIG.dedupHorizon()), october,
+                java.time.Duration.ofHours(1), catalog)) {
+            assertThat(lineSummaries(usage.lines())).isEqualTo(expected);
+            // Per hourly window the provisional form: each sample held until max_hold or the window's end.
+            assertThat(usage.windows().orderBy(Columns.WINDOW_START).collectAsList()).extracting(row ->
+                    row.getAs(Columns.WINDOW_START) + " " + row.getAs(Columns.UNIT) + " "
+                            + row.<BigDecimal>getAs(Columns.QUANTITY).stripTrailingZeros().toPlainString() + "/"
+                            + row.<Long>getAs(Columns.EVENT_COUNT))
+                    .containsExactly("2026-10-01 05:00:00.0 GB-h 11.5/3", "2026-10-15 23:00:00.0 GB-h 6/1",
+                            "2026-10-16 00:00:00.0 GB-h 0.5/1", "2026-10-20 10:00:00.0 GB-h 12/2");
+            assertThat(usage.corrections()).extracting(Correction::eventId).containsExactly("s7-void");
+        }
+        // The stream's form over the same events (it applies no correction): the same windows, and s7's.
+        io.meterlake.pipeline.UsageAggregation aggregation = new io.meterlake.pipeline.UsageAggregation(catalog);
+        Dataset<Row> streamed = raw.where(col(Columns.ACTION).isNull()).dropDuplicates(Columns.SOURCE, Columns.EVENT_ID)
+                .withColumn(Columns.INGEST_ORDER, io.meterlake.pipeline.IngestOrder.key())
+                .withColumn(Columns.DISTINCT_VALUE, aggregation.distinctValue(col(Columns.ATTRIBUTES)))
+                .withColumn(Columns.QUANTITY, aggregation.provisionalQuantity(java.time.Duration.ofHours(1)))
+                .where(RankedRaw.inPeriod(october));
+        assertThat(aggregation.aggregate(streamed.groupBy(
+                org.apache.spark.sql.functions.window(col(Columns.EVENT_TIME), "1 hour").as(Columns.WINDOW),
+                col(Columns.METRIC), col(Columns.UNIT))).orderBy(Columns.WINDOW).collectAsList())
+                .extracting(row -> row.getAs(Columns.UNIT) + " " + row.<BigDecimal>getAs(Columns.QUANTITY)
+                        .stripTrailingZeros().toPlainString())
+                .containsExactly("GB-h 11.5", "GB-h 6", "GB-h 0.5", "GB-h 12", "GB-h 1");
+        // The truth's form: the same samples, the amend and the void applied.
+        io.meterlake.pipeline.aggregation.TimeWeightedAggregation.Series truth =
+                new io.meterlake.pipeline.aggregation.TimeWeightedAggregation.Series(catalog.metric("storage.stored")
+                        .orElseThrow());
+        Object[][] samples = {{"v1", "standard", "2026-09-30T23:00:00Z", "6"}, {"v1", "standard", "2026-10-01T05:00:00Z", "2"},
+            {"v1", "standard", "2026-10-01T05:30:00Z", "4"}, {"v2", "standard", "2026-10-01T05:15:00Z", "10"},
+            {"v1", "standard", "2026-10-15T23:00:00Z", "6"}, {"v1", "premium", "2026-10-16T00:30:00Z", "1"},
+            {"v1", "premium", "2026-10-20T10:00:00Z", "5"}, {"v1", "premium", "2026-10-20T10:00:00Z", "7"},
+            {"v1", "premium", "2026-11-01T00:30:00Z", "100"}};
+        for (int i = 0; i < samples.length; i++) {
+            truth.add((String) samples[i][0], (String) samples[i][1], Instant.parse((String) samples[i][2]), i,
+                    new BigDecimal((String) samples[i][3]));
+        }
+        Map<String, io.meterlake.pipeline.aggregation.TimeWeightedAggregation.Part> lines = truth.lines(october);
+        assertThat(lines.get("standard").quantity()).isEqualByComparingTo("44");
+        assertThat(lines.get("standard").samples()).isEqualTo(5);
+        assertThat(lines.get("premium").quantity()).isEqualByComparingTo("16");
+        assertThat(lines.get("premium").samples()).isEqualTo(3);
+    }
+
+    /** A storage sample of series v1 (tenant acme, app-1, volume v1) in GB. */
+    private static io.meterlake.testing.UsageEvents storage(String id, String level, String time) {
+        return event().id(id).metric("storage.stored", "GB").quantity(level).attributes(Map.of("volume", "v1")).at(time);
+    }
+
+    /** "plan unit quantity/event count" per line, sorted. */
+    private static List<String> lineSummaries(Dataset<Row> lines) {
+        return lines.collectAsList().stream().map(line -> line.getAs(Columns.PLAN) + " " + line.getAs(Columns.UNIT) + " "
+                + line.<BigDecimal>getAs(Columns.QUANTITY).stripTrailingZeros().toPlainString() + "/"
+                + line.<Long>getAs(Columns.EVENT_COUNT)).sorted().toList();
+    }
+
     /** The computed lines in the expected row shape (column order and nullability). */
     private Dataset<Row> shaped(Dataset<Row> lines) {
         return spark().createDataFrame(lines.selectExpr(LINE.fieldNames()).collectAsList(), LINE);

@@ -22,7 +22,7 @@ import java.util.List;
  */
 public sealed interface MetricAggregation extends Serializable
         permits SumAggregation, MaxAggregation, LatestAggregation, CountAggregation, UniqueCountAggregation,
-        PercentileAggregation {
+        PercentileAggregation, TimeWeightedAggregation {
 
     /** The class of {@code aggregation}. */
     static MetricAggregation of(Aggregation aggregation) {
@@ -33,6 +33,7 @@ public sealed interface MetricAggregation extends Serializable
             case COUNT -> CountAggregation.INSTANCE;
             case UNIQUE_COUNT -> UniqueCountAggregation.INSTANCE;
             case PERCENTILE -> PercentileAggregation.INSTANCE;
+            case TIME_WEIGHTED -> TimeWeightedAggregation.INSTANCE;
         };
     }
 
@@ -50,6 +51,11 @@ public sealed interface MetricAggregation extends Serializable
 
     /** The quantity of a window (the stream's provisional grain), unrounded, from the parts and the event count. */
     Column finish();
+
+    /** The quantity of a window of {@code metric}: {@link #finish()}, unless it depends on the metric's parameters. */
+    default Column finish(io.meterlake.catalog.Metric metric) {
+        return finish();
+    }
 
     /**
      * The quantity of a line of {@code metric} in {@code period} from the combined parts (what

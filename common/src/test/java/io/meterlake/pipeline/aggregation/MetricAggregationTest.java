@@ -37,6 +37,7 @@ class MetricAggregationTest {
         Metric.Parameters parameters = switch (aggregation) {
             case UNIQUE_COUNT -> Metric.Parameters.uniqueCount("user_id");
             case PERCENTILE -> Metric.Parameters.percentile(95, Duration.ofMinutes(5));
+            case TIME_WEIGHTED -> Metric.Parameters.timeWeighted(Duration.ofHours(1), Duration.ofHours(2), List.of());
             case SUM, MAX, LATEST, COUNT -> Metric.Parameters.NONE;
         };
         return new Metric("m", "u", Map.of("u", BigDecimal.ONE), aggregation, Metric.DEFAULT_MAX_QUANTITY, parameters);
@@ -63,6 +64,56 @@ class MetricAggregationTest {
         assertThat(run(Aggregation.UNIQUE_COUNT, SAMPLES)).isEqualByComparingTo("3");
         // One busy 5-minute bucket (23.5) among 8928 in October: the 95th percentile drops it, so 0.
         assertThat(run(Aggregation.PERCENTILE, SAMPLES)).isEqualByComparingTo("0");
+        // One series: 10 for 30 s, 4 for 30 s, 2.5 replaced at once by 7 (same time, sent later), 7 for max_hold
+        // (2 h): (300 + 120 + 0 + 50400) level-seconds / 3600 = 14.11666..., rounded once.
+        assertThat(run(Aggregation.TIME_WEIGHTED, SAMPLES)).isEqualByComparingTo("14.116666667");
+    }
+
+    /** A time-weighted series of {@code metric}: (line, ISO time, send order, level) per sample. */
+    private static Map<String, TimeWeightedAggregation.Part> timeWeighted(Metric metric, Period period,
+            Object[]... samples) {
+        TimeWeightedAggregation.Series series = new TimeWeightedAggregation.Series(metric);
+        for (Object[] sample : samples) {
+            series.add("s", (String) sample[0], Instant.parse((String) sample[1]), (Long) sample[2],
+                    new BigDecimal((String) sample[3]));
+        }
+        return series.lines(period);
+    }
+
+    private static TimeWeightedAggregation.Part part(String quantity, long samples) {
+        return new TimeWeightedAggregation.Part(new BigDecimal(quantity).setScale(9), samples);
+    }
+
+    @Test
+    void timeWeightedHoldsEachLevelUntilTheNextSampleOrMaxHold() {
+        Metric held = metric(Aggregation.TIME_WEIGHTED);
+        // A sample 1 h before the period with max_hold 2 h: its last hour is October's, on its own line.
+        assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-09-30T23:00:00Z", 0L, "3"}))
+                .containsExactly(Map.entry("a", part("3", 1)));
+        // ... and one 2 h before holds nothing into October: no line.
+        assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-09-30T22:00:00Z", 0L, "3"})).isEmpty();
+        // A series with one sample, 30 minutes before the period's end: half an hour.
+        assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-10-31T23:30:00Z", 0L, "2"}))
+                .containsExactly(Map.entry("a", part("1", 1)));
+        // A gap longer than max_hold: a silent service stops being billed after 2 h (5 × 2 + 1 × 2).
+        assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 0L, "5"},
+                new Object[] {"a", "2026-10-05T14:00:00Z", 1L, "1"})).containsExactly(Map.entry("a", part("12", 2)));
+        // Equal event times: the later sent replaces the earlier, which holds for no time (but was read).
+        assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 7L, "8"},
+                new Object[] {"a", "2026-10-05T10:00:00Z", 3L, "100"})).containsExactly(Map.entry("a", part("16", 2)));
+        // A plan change between two samples: each sample's part on its own line; the hold ends at the next.
+        assertThat(timeWeighted(held, OCTOBER, new Object[] {"standard", "2026-10-16T12:00:00Z", 0L, "4"},
+                new Object[] {"premium", "2026-10-16T13:00:00Z", 1L, "6"}))
+                .containsOnly(Map.entry("standard", part("4", 1)), Map.entry("premium", part("12", 1)));
+        // One rounding, HALF_EVEN: 1 nano-GB held 2.5 h is 2.5 nano-GB-h, billed 2 (HALF_UP would say 3); 3.5 → 4.
+        Metric longer = new Metric("m", "GB", Map.of("GB", BigDecimal.ONE), Aggregation.TIME_WEIGHTED,
+                Metric.DEFAULT_MAX_QUANTITY, Metric.Parameters.timeWeighted(Duration.ofHours(1), Duration.ofHours(4),
+                        List.of()));
+        assertThat(timeWeighted(longer, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 0L, "0.000000001"},
+                new Object[] {"a", "2026-10-05T12:30:00Z", 1L, "0"})).containsExactly(Map.entry("a", part("0.000000002", 2)));
+        assertThat(timeWeighted(longer, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 0L, "0.000000001"},
+                new Object[] {"a", "2026-10-05T13:30:00Z", 1L, "0"})).containsExactly(Map.entry("a", part("0.000000004", 2)));
+        assertThat(held.lineUnit()).isEqualTo("u-h");
     }
 
     /**
