@@ -8,7 +8,9 @@ import io.meterlake.config.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
+import io.meterlake.catalog.Aggregation;
 import io.meterlake.pipeline.aggregation.MetricAggregation;
+import io.meterlake.pipeline.aggregation.TimeWeightedAggregation;
 import io.meterlake.validation.ReasonCode;
 
 import java.math.BigDecimal;
@@ -74,6 +76,14 @@ public final class WorkloadGenerator {
     private final Map<String, Billed> open = new java.util.HashMap<>();
     private final java.util.Set<String> targeted = new java.util.HashSet<>();
     private final Map<String, Accumulator> lines = new TreeMap<>();
+    /**
+     * The settled samples of each TIME_WEIGHTED metric, by name (a sample's hold depends on its series'
+     * next one, so they are kept until the truth is computed), and the months their holds touch.
+     */
+    private final Map<String, TimeWeightedAggregation.Series> levels = new TreeMap<>();
+    private final java.util.SortedSet<String> levelPeriods = new java.util.TreeSet<>();
+    /** One string per line key of the samples (a month of samples shares a few). */
+    private final Map<String, String> levelLines = new java.util.HashMap<>();
     private final List<Fix> fixes = new ArrayList<>();
     private int peakOpen;
     private final TreeMap<String, Long> quarantined = new TreeMap<>();
@@ -287,7 +297,7 @@ public final class WorkloadGenerator {
         Metric metric = config.catalog().metric(event.metric()).orElseThrow();
         String period = YearMonth.from(event.time().atOffset(ZoneOffset.UTC)).toString();
         open.put(identity(event), new Billed(period, entitlement, metric, canonical(event), event.time(), records,
-                metric.property() == null ? null : event.attributes().get(metric.property())));
+                metric.property() == null ? null : event.attributes().get(metric.property()), series(event, metric)));
         peakOpen = Math.max(peakOpen, open.size());
         if (recent.size() < RECENT) {
             recent.add(event);
@@ -315,8 +325,31 @@ public final class WorkloadGenerator {
         return event.source() + "\u0000" + event.eventId();
     }
 
+    /** A TIME_WEIGHTED metric's series of {@code event}: tenant, app, metric, the series_by values; null for others. */
+    private static String series(ValidEvent event, Metric metric) {
+        if (metric.aggregation() != Aggregation.TIME_WEIGHTED) {
+            return null;
+        }
+        StringBuilder key = new StringBuilder(event.tenantId() + "\u0000" + event.appId() + "\u0000" + metric.name());
+        for (String attribute : metric.parameters().seriesBy()) {
+            key.append('\u0000').append(event.attributes().getOrDefault(attribute, "\u0001"));
+        }
+        return key.toString();
+    }
+
     /** Adds a billed event to its line, as {@code fix} (an amend's quantity) leaves it when not null. */
     private void settle(Billed event, Fix fix) {
+        if (event.series() != null) {
+            Entitlement entitlement = event.entitlement();
+            levels.computeIfAbsent(event.metric().name(), name -> new TimeWeightedAggregation.Series(event.metric()))
+                    .add(event.series(), levelLines.computeIfAbsent(String.join("\u0000", entitlement.subscriptionId(),
+                            entitlement.billingAccountId(), entitlement.plan()), line -> line), event.time(), event.sequence(),
+                            fix != null ? fix.canonical() : event.canonical());
+            levelPeriods.add(event.period());
+            levelPeriods.add(YearMonth.from(event.time().plus(event.metric().parameters().maxHold())
+                    .atOffset(ZoneOffset.UTC)).toString());
+            return;
+        }
         String key = String.join("\u0000", event.period(), event.entitlement().subscriptionId(),
                 event.entitlement().plan(), event.metric().name());
         lines.computeIfAbsent(key, k -> new Accumulator(event.period(), event.entitlement().subscriptionId(),
@@ -352,6 +385,18 @@ public final class WorkloadGenerator {
             result.add(new Truth.Line(accumulator.period, accumulator.subscription, accumulator.account,
                     accumulator.plan, accumulator.metric, accumulator.unit, accumulator.value.value().setScale(9), accumulator.count));
         }
+        levels.forEach((name, series) -> {
+            Metric metric = config.catalog().metric(name).orElseThrow();
+            for (String period : levelPeriods) {
+                series.lines(io.meterlake.period.Period.parse(period)).forEach((line, part) -> {
+                    String[] keys = line.split("\u0000");
+                    result.add(new Truth.Line(period, keys[0], keys[1], keys[2], name, metric.lineUnit(), part.quantity(),
+                            part.samples()));
+                });
+            }
+        });
+        result.sort(java.util.Comparator.comparing(Truth.Line::period).thenComparing(Truth.Line::subscriptionId)
+                .thenComparing(Truth.Line::plan).thenComparing(Truth.Line::metric));
         Truth.Early early = null;
         if (spec.lateEntitlementTenants() > 0) {
             TreeMap<String, Long> before = new TreeMap<>(quarantined);
@@ -415,6 +460,17 @@ public final class WorkloadGenerator {
         events.add(boundary(n++, otherPair, "storage.stored", "MB", "900", end.plus(Duration.ofHours(2)), ZoneOffset.UTC));
         events.add(boundary(n++, planPair, "functions.compute", "GB-ms", "1000", planChange(), ZoneOffset.ofHours(1)));
         events.add(boundary(n++, planPair, "functions.compute", "GB-s", "2.5", planChange().minusNanos(1000),
+                ZoneOffset.UTC));
+        // Levels held: one straddling the start (its last hour is the span's), cut 30 minutes in by the
+        // next; one on each side of the plan change (each part on its own line); one 30 minutes before the end.
+        events.add(boundary(n++, otherPair, "storage.held", "GB", "2", start.minus(Duration.ofHours(1)), ZoneOffset.UTC));
+        events.add(boundary(n++, otherPair, "storage.held", "MB", "1500", start.plus(Duration.ofMinutes(30)),
+                ZoneOffset.ofHours(3)));
+        events.add(boundary(n++, planPair, "storage.held", "GB", "4", planChange().minus(Duration.ofHours(1)),
+                ZoneOffset.UTC));
+        events.add(boundary(n++, planPair, "storage.held", "GB", "6", planChange().plus(Duration.ofMinutes(30)),
+                ZoneOffset.UTC));
+        events.add(boundary(n++, otherPair, "storage.held", "KB", "2500000", end.minus(Duration.ofMinutes(30)),
                 ZoneOffset.UTC));
         return events;
     }
@@ -525,8 +581,9 @@ public final class WorkloadGenerator {
 
     /** A billed event: its line's parts, its quantity in the canonical unit, its time, its send order. */
     /** {@code distinct}: a UNIQUE_COUNT metric's property value (amends keep the target's attributes). */
+    /** {@code series}: a TIME_WEIGHTED metric's series (null for the others). */
     private record Billed(String period, Entitlement entitlement, Metric metric, BigDecimal canonical, Instant time,
-            long sequence, String distinct) {
+            long sequence, String distinct, String series) {
     }
 
     /** A correction as sent: its target's identity, whether it can apply, an amend's canonical quantity. */

@@ -218,7 +218,7 @@ class IngestEndToEndIT extends SparkTestBase {
 
     /**
      * First record per (source, event_id) by line, then each metric's aggregation written out on its own
-     * (sum, max, count, distinct user_id, a percentile of bucket sums), per UTC month.
+     * (sum, max, count, distinct user_id, a percentile of bucket sums, levels held over time), per UTC month.
      */
     private Dataset<Row> dedupAndAggregate(Dataset<Row> raw) {
         Dataset<Row> first = raw
@@ -249,9 +249,12 @@ class IngestEndToEndIT extends SparkTestBase {
                         row.getString(4), row.getString(5)), k -> new ArrayList<>()).add(row.getDecimal(7));
             }
         }
-        List<Row> rows = new ArrayList<>();
+        List<Row> rows = new ArrayList<>(heldLevels(first));
         for (Row row : sums) {
             Metric metric = CATALOG.metric(row.getString(4)).orElseThrow();
+            if (metric.aggregation() == Aggregation.TIME_WEIGHTED) {
+                continue;
+            }
             BigDecimal value = switch (metric.aggregation()) {
                 case SUM -> row.getDecimal(6);
                 case MAX -> row.getDecimal(7);
@@ -269,10 +272,64 @@ class IngestEndToEndIT extends SparkTestBase {
                     yield descending.size() > k ? descending.get((int) k) : BigDecimal.ZERO;
                 }
                 case LATEST -> throw new IllegalStateException("no LATEST metric in the default catalog");
+                case TIME_WEIGHTED -> throw new IllegalStateException("written out in heldLevels");
             };
             rows.add(RowFactory.create(row.getString(0), row.getString(1), row.getString(2), row.getString(3),
                     row.getString(4), row.getString(5), Quantities.render(value), row.getLong(8)));
         }
         return spark().createDataFrame(rows, LINE);
+    }
+
+    /**
+     * The lines of each time-weighted metric of {@code events}: per series (tenant, app) in (event time,
+     * line number) order, each level held until the next sample or max_hold, cut at month ends; a month
+     * bills level × hours of its part of every hold (rounded once, half to even) to the sample's line,
+     * and counts the samples in it and those before it whose hold reaches into it.
+     */
+    private static List<Row> heldLevels(Dataset<Row> events) {
+        List<Row> rows = new ArrayList<>();
+        for (Metric metric : CATALOG.metrics()) {
+            if (metric.aggregation() != Aggregation.TIME_WEIGHTED) {
+                continue;
+            }
+            assertThat(metric.parameters().seriesBy()).as("a series of tenant and app alone").isEmpty();
+            List<Row> samples = events.where(col(Columns.METRIC).equalTo(metric.name()))
+                    .orderBy(col(Columns.TENANT_ID), col(Columns.APP_ID), col(Columns.EVENT_TIME), col(Columns.LINE_NUMBER))
+                    .select(col(Columns.TENANT_ID), col(Columns.APP_ID), col(Columns.EVENT_TIME), col(Columns.QUANTITY),
+                            col(Columns.SUBSCRIPTION_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN))
+                    .collectAsList();
+            Map<List<String>, BigDecimal> levelSeconds = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
+            Map<List<String>, Long> counted = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
+            for (int i = 0; i < samples.size(); i++) {
+                Row sample = samples.get(i);
+                Instant from = sample.getTimestamp(2).toInstant();
+                Instant until = from.plus(metric.parameters().maxHold());
+                if (i + 1 < samples.size() && samples.get(i + 1).getString(0).equals(sample.getString(0))
+                        && samples.get(i + 1).getString(1).equals(sample.getString(1))) {
+                    Instant next = samples.get(i + 1).getTimestamp(2).toInstant();
+                    until = next.isBefore(until) ? next : until;
+                }
+                java.time.YearMonth month = java.time.YearMonth.from(from.atOffset(ZoneOffset.UTC));
+                boolean first = true;
+                while (first || month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().isBefore(until)) {
+                    Instant start = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+                    Instant end = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+                    long micros = Math.max(0, java.time.Duration.between(from.isAfter(start) ? from : start,
+                            until.isBefore(end) ? until : end).toNanos() / 1000);
+                    List<String> key = List.of(month.toString(), sample.getString(4), sample.getString(5),
+                            sample.getString(6));
+                    levelSeconds.merge(key, sample.getDecimal(3).multiply(BigDecimal.valueOf(micros))
+                            .movePointLeft(6), BigDecimal::add);
+                    counted.merge(key, 1L, Long::sum);
+                    first = false;
+                    month = month.plusMonths(1);
+                }
+            }
+            BigDecimal unit = BigDecimal.valueOf(metric.parameters().timeUnit().getSeconds());
+            levelSeconds.forEach((key, seconds) -> rows.add(RowFactory.create(key.get(0), key.get(1), key.get(2),
+                    key.get(3), metric.name(), metric.canonicalUnit() + "-h",
+                    Quantities.render(seconds.divide(unit, 9, java.math.RoundingMode.HALF_EVEN)), counted.get(key))));
+        }
+        return rows;
     }
 }

@@ -260,10 +260,28 @@ class StreamExactlyOnceIT extends SparkTestBase {
             .add(Columns.QUANTITY, DataTypes.StringType)
             .add(Columns.EVENT_COUNT, DataTypes.LongType);
 
-    /** One row per (source, event_id), then SUM or MAX per the catalog per hourly window. */
+    /** One row per (source, event_id), then each metric's provisional form per the catalog per hourly window. */
     private Dataset<Row> expectedWindows(Dataset<Row> raw) {
+        Dataset<Row> events = raw.dropDuplicates(Columns.SOURCE, Columns.EVENT_ID);
+        // A level's window: held from its time until max_hold or the window's end, in GB-hours.
+        Map<List<Object>, BigDecimal> held = new java.util.HashMap<>();
+        for (io.meterlake.catalog.Metric metric : CATALOG.metrics()) {
+            if (metric.aggregation() != Aggregation.TIME_WEIGHTED) {
+                continue;
+            }
+            for (Row row : events.where(col(Columns.METRIC).equalTo(metric.name())).select(col(Columns.SUBSCRIPTION_ID),
+                    col(Columns.ENTITLEMENT_ID), col(Columns.METRIC), window(col(Columns.EVENT_TIME), "1 hour")
+                            .getField("start"), col(Columns.EVENT_TIME), col(Columns.QUANTITY)).collectAsList()) {
+                java.time.Instant time = row.getTimestamp(4).toInstant();
+                java.time.Instant end = row.getTimestamp(3).toInstant().plus(java.time.Duration.ofHours(1));
+                java.time.Instant until = time.plus(metric.parameters().maxHold());
+                long micros = java.time.Duration.between(time, until.isBefore(end) ? until : end).toNanos() / 1000;
+                held.merge(List.of(row.getString(0), row.getString(1), row.getString(2), row.get(3)),
+                        row.getDecimal(5).multiply(BigDecimal.valueOf(micros)), BigDecimal::add);
+            }
+        }
         List<Row> rows = new ArrayList<>();
-        for (Row row : raw.dropDuplicates(Columns.SOURCE, Columns.EVENT_ID)
+        for (Row row : events
                 .groupBy(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC),
                         window(col(Columns.EVENT_TIME), "1 hour").getField("start"))
                 .agg(sum(col(Columns.QUANTITY)), max(col(Columns.QUANTITY)), count(col(Columns.EVENT_ID)),
@@ -276,6 +294,8 @@ class StreamExactlyOnceIT extends SparkTestBase {
                 case MAX -> row.getDecimal(5);
                 case COUNT -> BigDecimal.valueOf(row.getLong(6));
                 case UNIQUE_COUNT -> BigDecimal.valueOf(row.getLong(7));
+                case TIME_WEIGHTED -> held.get(List.of(row.getString(0), row.getString(1), row.getString(2), row.get(3)))
+                        .divide(BigDecimal.valueOf(3_600_000_000L), 9, java.math.RoundingMode.HALF_EVEN);
                 case LATEST -> throw new IllegalStateException("no LATEST metric in the default catalog");
             };
             rows.add(RowFactory.create(row.getString(0), row.getString(1), row.getString(2), row.get(3),

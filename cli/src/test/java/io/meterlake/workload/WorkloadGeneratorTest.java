@@ -167,7 +167,22 @@ class WorkloadGeneratorTest {
                     assertThat(line.eventCount()).isEqualTo(1);
                 });
         assertThat(lines).filteredOn(line -> line.period().equals("2026-09"))
-                .extracting(Truth.Line::metric).containsExactlyInAnyOrder("kvs.writes", "storage.stored");
+                .extracting(Truth.Line::metric).containsExactlyInAnyOrder("kvs.writes", "storage.held", "storage.stored");
+        // A level held: 2 GB from 23:00 on 30 September until the series' next sample 30 minutes into October
+        // bills September's last hour (2 GB-h); 2.5 GB from 30 minutes before the span's end, held 2 h, bills
+        // November 1.5 h (3.75 GB-h) on the same subscription, as a sample of November's line.
+        assertThat(lines).filteredOn(line -> line.period().equals("2026-09") && line.metric().equals("storage.held"))
+                .singleElement().satisfies(line -> {
+                    assertThat(line.quantity()).isEqualByComparingTo("2");
+                    assertThat(line.unit()).isEqualTo("GB-h");
+                    assertThat(line.eventCount()).isEqualTo(1);
+                });
+        assertThat(lines).filteredOn(line -> line.period().equals("2026-11") && line.metric().equals("storage.held")
+                        && line.subscriptionId().equals("sub-tenant-001-forge-app-d"))
+                .singleElement().satisfies(line -> {
+                    assertThat(line.quantity()).isEqualByComparingTo("3.75");
+                    assertThat(line.eventCount()).isEqualTo(1);
+                });
         // MAX lines hold the largest quantity, never a sum: 1.5 GB held at 22:00 on 30 September.
         assertThat(lines).filteredOn(line -> line.period().equals("2026-09") && line.metric().equals("storage.stored"))
                 .singleElement().satisfies(line -> assertThat(line.quantity()).isEqualByComparingTo(new BigDecimal("1.5")));
