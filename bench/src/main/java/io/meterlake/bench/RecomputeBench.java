@@ -187,19 +187,36 @@ final class RecomputeBench extends Benchmark {
                         + "'))";
                 // A window's total; the period's percentile is its own query below.
                 case PERCENTILE -> "sum(quantity)";
+                // A window's provisional form: each level held until max_hold or the window's end (the
+                // period's lines are their own query below).
+                case TIME_WEIGHTED -> halfEven("sum(CAST(quantity * 1000000000 AS HUGEINT) * least("
+                        + micros(metric.parameters().maxHold()) + ", " + config.stream().window().toSeconds() * 1_000_000L
+                        + " - epoch_us(event_time) % " + config.stream().window().toSeconds() * 1_000_000L + "))",
+                        micros(metric.parameters().timeUnit()));
             };
             quantity.append(" WHEN '").append(metric.name()).append("' THEN ").append(aggregate);
         }
         quantity.append(" END");
-        // The attributes only when a metric counts one of them (a map column costs to read).
-        String columns = COLUMNS + (config.catalog().metrics().stream()
-                .anyMatch(metric -> metric.property() != null) ? ", attributes" : "");
+        // The attributes only when a metric counts one of them (a map column costs to read); tenant and app
+        // only for a time-weighted metric's series.
+        List<Metric> levels = config.catalog().metrics().stream()
+                .filter(metric -> metric.aggregation() == io.meterlake.catalog.Aggregation.TIME_WEIGHTED).toList();
+        String columns = COLUMNS + (config.catalog().metrics().stream().anyMatch(metric -> metric.property() != null
+                || (metric.parameters().seriesBy() != null && !metric.parameters().seriesBy().isEmpty()))
+                ? ", attributes" : "") + (levels.isEmpty() ? "" : ", tenant_id, app_id");
         // The same bounded work as RankedRaw.forPeriod: the span of the period and its dedup horizon.
         Instant from = period.start().minus(config.dedupHorizon());
         Instant to = period.end().plus(config.dedupHorizon());
         java.time.LocalDate[] dates = io.meterlake.batch.recompute.RankedRaw.partitionsRead(period, config.dedupHorizon());
         String inPeriod = "event_time >= TIMESTAMP '" + timestamp(period.start()) + "' AND event_time < TIMESTAMP '"
                 + timestamp(period.end()) + "'";
+        // A time-weighted metric's samples within max_hold before the period: read for its lines, not events.
+        StringBuilder carried = new StringBuilder("false");
+        for (Metric metric : levels) {
+            carried.append(" OR (metric = '").append(metric.name()).append("' AND event_time >= TIMESTAMP '")
+                    .append(timestamp(period.start().minus(metric.parameters().maxHold())))
+                    .append("' AND event_time < TIMESTAMP '").append(timestamp(period.start())).append("')");
+        }
         String records = "CREATE TEMP TABLE period_records AS"
                 + " WITH span AS (SELECT " + columns + " FROM read_parquet([" + fileList + "], hive_partitioning = true)"
                 + " WHERE event_date BETWEEN DATE '" + dates[0] + "' AND DATE '" + dates[1] + "'"
@@ -208,12 +225,15 @@ final class RecomputeBench extends Benchmark {
                 + " kafka_partition NULLS LAST, kafka_offset NULLS LAST, file_sha256 NULLS LAST, line_number NULLS LAST,"
                 + " payload_sha256) AS rank_in_identity, min(content_sha256) OVER identity <> max(content_sha256)"
                 + " OVER identity AS conflicted FROM span WINDOW identity AS (PARTITION BY source, event_id))"
-                + " SELECT " + columns + ", rank_in_identity, conflicted FROM ranked WHERE " + inPeriod + " AND (rank_in_identity = 1 OR conflicted)";
+                + " SELECT " + columns + ", rank_in_identity, conflicted, NOT (" + inPeriod + ") AS carried FROM ranked"
+                + " WHERE (" + inPeriod + " AND (rank_in_identity = 1 OR conflicted)) OR ((" + carried
+                + ") AND rank_in_identity = 1)";
         String line = "subscription_id, billing_account_id, plan, metric, unit";
         StringBuilder lines = new StringBuilder("SELECT " + line + ", CAST(" + quantity
-                + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1");
+                + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1 AND NOT carried");
         for (Metric metric : config.catalog().metrics()) {
-            if (metric.aggregation() == io.meterlake.catalog.Aggregation.PERCENTILE) {
+            if (metric.aggregation() == io.meterlake.catalog.Aggregation.PERCENTILE
+                    || metric.aggregation() == io.meterlake.catalog.Aggregation.TIME_WEIGHTED) {
                 lines.append(" AND metric <> '").append(metric.name()).append("'");
             }
         }
@@ -235,11 +255,34 @@ final class RecomputeBench extends Benchmark {
                     .append(" WHERE rank_in_identity = 1 AND metric = '").append(metric.name()).append("' GROUP BY ")
                     .append(line).append(", bucket) GROUP BY ").append(line).append(")");
         }
-        String conflicts = "SELECT count(*) FROM (SELECT DISTINCT source, event_id FROM period_records WHERE conflicted)";
+        for (Metric metric : levels) {
+            // Each series in (event time, ingest order); a level holds until the next sample or max_hold,
+            // its part inside the period on its own line; the line counts its samples in the period and the
+            // carried ones that reach into it.
+            long hold = micros(metric.parameters().maxHold());
+            StringBuilder series = new StringBuilder("tenant_id, app_id");
+            for (String attribute : metric.parameters().seriesBy()) {
+                series.append(", map_extract_value(attributes, '").append(attribute.replace("'", "''")).append("')");
+            }
+            lines.append(" UNION ALL SELECT subscription_id, billing_account_id, plan, metric, '").append(metric.lineUnit())
+                    .append("', ").append(halfEven("sum(CAST(quantity * 1000000000 AS HUGEINT) * held)",
+                            micros(metric.parameters().timeUnit())))
+                    .append(", count(*) FROM (SELECT ").append(line).append(", quantity, carried, greatest(0, least(coalesce(")
+                    .append("lead(us) OVER series, us + ").append(hold).append("), us + ").append(hold).append(", ")
+                    .append(micros(period.end())).append(") - greatest(us, ").append(micros(period.start()))
+                    .append(")) AS held FROM (SELECT *, epoch_us(event_time) AS us FROM period_records")
+                    .append(" WHERE rank_in_identity = 1 AND metric = '").append(metric.name()).append("')")
+                    .append(" WINDOW series AS (PARTITION BY ").append(series).append(" ORDER BY event_time, ingested_at,")
+                    .append(" kafka_partition NULLS LAST, kafka_offset NULLS LAST, file_sha256 NULLS LAST,")
+                    .append(" line_number NULLS LAST, payload_sha256)) WHERE NOT carried OR held > 0 GROUP BY ")
+                    .append(line);
+        }
+        String conflicts = "SELECT count(*) FROM (SELECT DISTINCT source, event_id FROM period_records WHERE conflicted"
+                + " AND NOT carried)";
         long window = config.stream().window().toSeconds() * 1_000_000L;
         String windows = "SELECT count(*) FROM (SELECT make_timestamp(epoch_us(event_time) // " + window + " * " + window
                 + ") AS window_start, subscription_id, entitlement_id, billing_account_id, metric, unit, CAST(" + quantity
-                + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1"
+                + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1 AND NOT carried"
                 + " GROUP BY window_start, subscription_id, entitlement_id, billing_account_id, metric, unit)";
         List<String> result = new ArrayList<>();
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
@@ -255,6 +298,25 @@ final class RecomputeBench extends Benchmark {
             }
             return new DuckResult(result.stream().sorted().toList(), single(statement, conflicts), single(statement, windows));
         }
+    }
+
+    /**
+     * {@code integral} (a HUGEINT of 10^-9 level × microseconds) per {@code unitMicros}, rounded half to even
+     * to 9 digits, exactly: integer division and its remainder, never a DOUBLE.
+     */
+    private static String halfEven(String integral, long unitMicros) {
+        String q = "(" + integral + " // " + unitMicros + ")";
+        String r = "(" + integral + " % " + unitMicros + ")";
+        return "CAST(" + q + " + CASE WHEN 2 * " + r + " > " + unitMicros + " OR (2 * " + r + " = " + unitMicros
+                + " AND " + q + " % 2 = 1) THEN 1 ELSE 0 END AS DECIMAL(38, 0)) * CAST(0.000000001 AS DECIMAL(10, 9))";
+    }
+
+    private static long micros(Duration duration) {
+        return io.meterlake.pipeline.aggregation.TimeWeightedAggregation.micros(duration);
+    }
+
+    private static long micros(Instant instant) {
+        return io.meterlake.pipeline.aggregation.TimeWeightedAggregation.micros(instant);
     }
 
     private static long single(Statement statement, String sql) throws SQLException {
