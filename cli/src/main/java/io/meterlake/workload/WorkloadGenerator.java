@@ -54,6 +54,8 @@ public final class WorkloadGenerator {
     private static final ReasonCode[] INVALID = java.util.Arrays.stream(ReasonCode.values())
             .filter(reason -> reason != ReasonCode.UNPROCESSABLE).toArray(ReasonCode[]::new);
     private static final int RECENT = 4096;
+    /** One egress (PERCENTILE) event in this many is a burst. */
+    private static final int BURST_ONE_IN = 50;
     /** How far outside the span the boundary events lie (start − 2 h, end + 2 h). */
     public static final Duration OUTSIDE = Duration.ofHours(2);
     /** The truth holds for an ingest up to this long after {@code now}. */
@@ -512,6 +514,13 @@ public final class WorkloadGenerator {
         }
         int digits = Math.min(3, 9 - factorScale);
         BigDecimal value = BigDecimal.valueOf(random.nextLong(1, 5_000_000), digits);
+        if (metric.aggregation() == Aggregation.PERCENTILE && random.nextInt(BURST_ONE_IN) == 0) {
+            // A burst, what burstable billing is for: a hundred times the usual (the highest buckets are dropped).
+            BigDecimal burst = value.multiply(BigDecimal.valueOf(100));
+            if (burst.multiply(metric.factor(unit).orElseThrow()).compareTo(metric.maxQuantity()) <= 0) {
+                value = burst;
+            }
+        }
         return new String[] {unit, value.toPlainString()};
     }
 

@@ -190,6 +190,47 @@ class WorkloadGeneratorTest {
     }
 
     @Test
+    void egressComesInBurstsAndLevelsInSeriesWithGapsLongerThanMaxHold() throws Exception {
+        List<String> lines = generate(spec(20_000, 5), new Truth[1]);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<BigDecimal> egress = new ArrayList<>();
+        Map<String, List<Instant>> levels = new java.util.HashMap<>();
+        for (String line : lines) {
+            com.fasterxml.jackson.databind.JsonNode node;
+            try {
+                node = json.readTree(line);
+            } catch (java.io.IOException e) {
+                continue;                                            // a MALFORMED_JSON record
+            }
+            if (node == null || !node.has("metric") || node.has("action") || !node.has("quantity")
+                    || !node.has("event_time")) {
+                continue;
+            }
+            String metric = node.get("metric").asText();
+            if (metric.equals("network.egress") && node.get("unit").asText().equals("MB")) {
+                egress.add(new BigDecimal(node.get("quantity").asText()));
+            }
+            if (metric.equals("storage.held")) {
+                levels.computeIfAbsent(node.get("tenant_id").asText() + "/" + node.get("app_id").asText(),
+                        k -> new ArrayList<>()).add(java.time.OffsetDateTime.parse(node.get("event_time").asText()).toInstant());
+            }
+        }
+        egress.sort(null);
+        // Bursts: the largest egress events are far above the typical one (a hundred times the usual).
+        assertThat(egress.get(egress.size() - 1)).isGreaterThan(egress.get(egress.size() / 2).multiply(BigDecimal.valueOf(50)));
+        // Levels: series with gaps longer than max_hold (2 h) between samples, so holds end before the next.
+        long longGaps = levels.values().stream().mapToLong(times -> {
+            times.sort(null);
+            long gaps = 0;
+            for (int i = 1; i < times.size(); i++) {
+                gaps += java.time.Duration.between(times.get(i - 1), times.get(i)).compareTo(java.time.Duration.ofHours(2)) > 0 ? 1 : 0;
+            }
+            return gaps;
+        }).sum();
+        assertThat(longGaps).isPositive();
+    }
+
+    @Test
     void entitlementsCoverEveryBillableEventOnce() {
         WorkloadGenerator generator = new WorkloadGenerator(spec(10, 1), CONFIG, NOW);
         List<Entitlement> entitlements = generator.entitlements();

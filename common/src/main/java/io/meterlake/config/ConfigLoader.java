@@ -137,6 +137,18 @@ public final class ConfigLoader {
         } catch (MeterlakeException e) {
             errors.add(e.getMessage());
         }
+        if (catalog != null && horizon != null) {
+            // The recompute reads max_hold before a period only within the span it reads: the horizon.
+            for (io.meterlake.catalog.Metric metric : catalog.metrics()) {
+                Duration hold = metric.parameters().maxHold();
+                if (hold != null && hold.compareTo(horizon) > 0) {
+                    errors.add("metric " + metric.name() + " holds a level for " + Durations.render(hold) + " (max_hold),"
+                            + " longer than " + ConfigKeys.DEDUP_HORIZON + " (" + Durations.render(horizon) + "): the"
+                            + " recompute would not read the samples it carries into a period; shorten max_hold or"
+                            + " lengthen the horizon");
+                }
+            }
+        }
         if (!errors.isEmpty()) {
             throw MeterlakeException.badInput("invalid configuration: " + String.join("; ", errors),
                     "fix the values named (keys and defaults are listed in conf/meterlake.properties)");

@@ -37,6 +37,10 @@ class MetricCatalogTest {
                 new Metric("network.egress", "MB", Map.of("KB", new BigDecimal("0.001"), "MB", BigDecimal.ONE, "GB",
                         new BigDecimal("1000")), Aggregation.PERCENTILE, new BigDecimal("1E+9"),
                         Metric.Parameters.percentile(95, java.time.Duration.ofMinutes(5))),
+                new Metric("storage.held", "GB", Map.of("B", new BigDecimal("0.000000001"), "KB", new BigDecimal("0.000001"),
+                        "MB", new BigDecimal("0.001"), "GB", BigDecimal.ONE), Aggregation.TIME_WEIGHTED, new BigDecimal("1E+9"),
+                        Metric.Parameters.timeWeighted(java.time.Duration.ofHours(1), java.time.Duration.ofHours(2),
+                                java.util.List.of())),
                 metric("storage.stored", "GB", Aggregation.MAX,
                         Map.of("B", "0.000000001", "KB", "0.000001", "MB", "0.001", "GB", "1"), "1E+9"));
     }

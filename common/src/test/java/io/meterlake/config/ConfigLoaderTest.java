@@ -72,7 +72,7 @@ class ConfigLoaderTest {
         assertThat(config.maxEventAge()).isEqualTo(Duration.ofDays(90));
         assertThat(config.sparkMaster()).isEqualTo("local[*]");
         assertThat(config.shufflePartitions()).isEqualTo(4);
-        assertThat(config.catalog().metrics()).hasSize(9);
+        assertThat(config.catalog().metrics()).hasSize(10);
         assertThat(config.kafka()).isEqualTo(new MeterlakeConfig.Kafka("127.0.0.1:19092", "usage-events", 3));
         assertThat(config.stack()).isEqualTo(new MeterlakeConfig.Stack("./.meterlake/stack", 19092, 19093, 18080, 18081, 19000));
         assertThat(config.stream()).isEqualTo(new MeterlakeConfig.Stream(Duration.ofSeconds(10), Duration.ofHours(1),
@@ -116,6 +116,19 @@ class ConfigLoaderTest {
                 .hasMessageContaining("s3.endpoint must be http(s)://host[:port] or empty (AWS), got 'minio:9000'")
                 .hasMessageContaining("s3.path-style-access must be true or false, got 'yes'")
                 .satisfies(e -> assertThat(((MeterlakeException) e).exitCode()).isEqualTo(2));
+    }
+
+    @Test
+    void refusesALevelHeldLongerThanTheSpanTheRecomputeReads() {
+        // storage.held holds a level 2 h: a 1 h horizon would leave the samples it carries into a period unread.
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(CONF_DIR), List.of(),
+                Map.of("reconcile.dedup-horizon", "1h")))
+                .isInstanceOf(MeterlakeException.class)
+                .hasMessageContaining("metric storage.held holds a level for 2h (max_hold), longer than"
+                        + " reconcile.dedup-horizon (1h)")
+                .hasMessageContaining("shorten max_hold or lengthen the horizon");
+        assertThat(ConfigLoader.load(Optional.of(CONF_DIR), List.of(), Map.of("reconcile.dedup-horizon", "2h"))
+                .dedupHorizon()).isEqualTo(java.time.Duration.ofHours(2));
     }
 
     @Test
