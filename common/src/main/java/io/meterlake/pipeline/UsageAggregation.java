@@ -87,9 +87,10 @@ public final class UsageAggregation implements java.io.Serializable {
         long length = window.toSeconds() * 1_000_000L;
         Column time = org.apache.spark.sql.functions.unix_micros(col(Columns.EVENT_TIME));
         Column untilEnd = lit(length).minus(org.apache.spark.sql.functions.pmod(time, lit(length)));
-        return TimeWeightedAggregation.levelTimesMicros(col(Columns.QUANTITY),
-                org.apache.spark.sql.functions.least(untilEnd, perTimeWeighted(metric -> lit(TimeWeightedAggregation.micros(metric.parameters()
-                        .maxHold())))));
+        // Only a time-weighted row calls the function (the others' share is null, never computed).
+        return when(isTimeWeighted(), TimeWeightedAggregation.levelTimesMicros(col(Columns.QUANTITY),
+                org.apache.spark.sql.functions.least(untilEnd, perTimeWeighted(metric -> lit(TimeWeightedAggregation
+                        .micros(metric.parameters().maxHold()))))));
     }
 
     /**
@@ -188,8 +189,6 @@ public final class UsageAggregation implements java.io.Serializable {
         }
         return chosen;
     }
-
-
 
     /**
      * The batch form of {@link #aggregate}, in steps that give the same quantities: {@code partials}
