@@ -2,6 +2,7 @@ package io.meterlake.batch;
 
 import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.BillingPeriods;
+import io.meterlake.batch.publish.Closing;
 import io.meterlake.batch.publish.PublishJob;
 import io.meterlake.batch.publish.Readiness;
 import io.meterlake.batch.publish.RevisionChanges;
@@ -11,6 +12,7 @@ import io.meterlake.error.CommandLineErrors;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.model.BillingLine;
+import io.meterlake.model.CorrectionLine;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import io.meterlake.table.Warehouse;
@@ -26,6 +28,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
 
@@ -98,12 +101,100 @@ public final class PeriodsCommand implements Runnable {
         }
     }
 
+    /** {@code meterlake periods status}: draft, approved or locked; with {@code --until}, an exit code for sensors. */
+    @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Print a published period's state: draft (published, not approved), approved (by which",
+                "key ids) or locked (at which revision), and where its late usage goes.",
+                "--until approved|locked: exit 75 (retry later) while the period has not reached that state, so a",
+                "scheduler's sensor waits for an approval before it locks. json: {period, revision, status,",
+                "approved_by [key ids], locked_revision, locked_at, corrections_go_to}."})
+    public static final class Status extends BatchCommand {
+        enum Until { approved, locked }
+
+        @Mixin
+        PeriodOption period;
+
+        @Option(names = "--until", paramLabel = "approved|locked",
+                description = "Exit 75 until the period is ${COMPLETION-CANDIDATES} (locked counts as approved).")
+        Until until;
+
+        @Mixin
+        io.meterlake.config.FormatOption format;
+
+        public Status(Supplier<ConfigOptions> outerOptions, Clock clock) {
+            super(outerOptions, clock);
+        }
+
+        @Override
+        public Integer call() {
+            Period billingPeriod = period.value();
+            MeterlakeConfig config = config();
+            Closing closing = new Closing(spark(config), new Warehouse(spark(config), config.warehouse()), config.approvers());
+            Closing.Status status = closing.status(billingPeriod);
+            Period next = closing.nextOpen(billingPeriod);
+            if (format.json()) {
+                Output.json(out(), statusJson(status, next));
+            } else {
+                out().println(statusLine(status) + (status.state() == Closing.State.LOCKED
+                        ? "; late usage goes into " + next + " as correction lines" : ""));
+            }
+            out().flush();
+            boolean reached = until == null || status.state() == Closing.State.LOCKED
+                    || until == Until.approved && status.state() == Closing.State.APPROVED;
+            if (!reached) {
+                throw MeterlakeException.notReady("period " + billingPeriod + " is " + stateName(status)
+                        + ", not yet " + until + (until == Until.approved
+                                ? ": approve it with 'meterlake approve --period " + billingPeriod + " --approver-key <file>'"
+                                : ": lock it with 'meterlake lock --period " + billingPeriod + "'"));
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    static String stateName(Closing.Status status) {
+        return status.state().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** One line: the period, its latest revision and its state, with who approved it and when it was locked. */
+    public static String statusLine(Closing.Status status) {
+        return "period " + status.latest().period() + ", revision " + status.latest().revision() + ": "
+                + switch (status.state()) {
+                    case DRAFT -> "draft (published by key " + status.latest().keyId() + ", not approved)";
+                    case APPROVED -> "approved by key " + status.approvedBy() + " (published by key "
+                            + status.latest().keyId() + "), not locked";
+                    case LOCKED -> "locked at revision " + status.lock().orElseThrow().revision() + " on "
+                            + status.lock().orElseThrow().lockedAt() + " (approved by key " + status.approvedBy() + ")";
+                };
+    }
+
+    /** The state fields of {@code periods status --format json} (and of {@code periods show}'s header). */
+    static Map<String, Object> statusFields(Closing.Status status) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("status", stateName(status));
+        json.put("approved_by", status.approvals().stream().map(Closing.Approval::approverKeyId).toList());
+        json.put("locked_revision", status.lock().map(l -> (Object) l.revision()).orElse(null));
+        json.put("locked_at", status.lock().map(l -> (Object) l.lockedAt().toString()).orElse(null));
+        return json;
+    }
+
+    static Map<String, Object> statusJson(Closing.Status status, Period next) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("period", status.latest().period());
+        json.put("revision", status.latest().revision());
+        json.putAll(statusFields(status));
+        json.put("corrections_go_to", status.state() == Closing.State.LOCKED ? next.toString() : null);
+        return json;
+    }
+
     @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Print a published revision of a billing period (default: the latest) with its lines.",
                 "json: one object with period, revision, raw_table_version, content_sha256, signature, key_id,",
-                "published_at and lines [{subscription_id, billing_account_id, plan, metric, unit, quantity,",
-                "event_count}] (a line per plan a subscription was billed under),",
-                "quantities as decimal strings with 9 fraction digits. csv: one row per line, with a header row.", "",
+                "published_at, status (draft|approved|locked), approved_by [key ids], locked_revision, locked_at,",
+                "lines [{subscription_id, billing_account_id, plan, metric, unit, quantity, event_count}] (a line",
+                "per plan a subscription was billed under) and corrections [{service_period, the same fields}]",
+                "(late changes of locked periods, quantity and event_count may be negative); quantities as",
+                "decimal strings with 9 fraction digits. csv: one row per line, with a header row; its last two",
+                "columns are service_period and charge_class (usage or correction).", "",
                 "--changes: instead of the lines, the events that changed since the revision it supersedes (ADDED,",
                 "VOIDED, AMENDED, REMOVED, each with its quantity before and after and the correction that caused",
                 "it), both revisions recomputed from raw as they were computed; json: {period, revision, supersedes,",
@@ -150,18 +241,36 @@ public final class PeriodsCommand implements Runnable {
                 return ExitCodes.OK;
             }
             List<BillingLine> lines = periods.lines(header);
+            List<CorrectionLine> corrections = periods.corrections(header);
+            Closing.Status status = new Closing(spark(config), new Warehouse(spark(config), config.warehouse()),
+                    config.approvers()).status(billingPeriod);
             switch (format) {
-                case json -> Output.json(out(), json(header, lines));
+                case json -> Output.json(out(), json(header, lines, corrections, Optional.of(status)));
                 case csv -> Output.csv(out(), List.of("period", "revision", "subscription_id", "billing_account_id",
-                        "plan", "metric", "unit", "quantity", "event_count"), rows(header, lines, true));
-                default -> table(out(), header, lines);
+                        "plan", "metric", "unit", "quantity", "event_count", "service_period", "charge_class"),
+                        csvRows(header, lines, corrections));
+                default -> table(out(), header, lines, corrections, Optional.of(status));
             }
             return ExitCodes.OK;
         }
 
-        /** The {@code --format json} object, exactly as ARCHITECTURE.md's contract has it. */
         public static Map<String, Object> json(BillingPeriod header, List<BillingLine> lines) {
+            return json(header, lines, List.of(), Optional.empty());
+        }
+
+        /** The {@code --format json} object, as ARCHITECTURE.md's contract has it, with the state when known. */
+        public static Map<String, Object> json(BillingPeriod header, List<BillingLine> lines,
+                List<CorrectionLine> corrections, Optional<Closing.Status> status) {
             Map<String, Object> json = contractHeader(header);
+            status.ifPresent(known -> {
+                Map<String, Object> fields = statusFields(known);
+                if (known.latest().revision() != header.revision()) {
+                    // An earlier revision: the period's approvals and lock are of its latest one.
+                    fields.put("status", "superseded");
+                    fields.put("approved_by", List.of());
+                }
+                json.putAll(fields);
+            });
             List<Map<String, Object>> array = new ArrayList<>();
             for (BillingLine line : lines) {
                 Map<String, Object> item = new LinkedHashMap<>();
@@ -175,7 +284,38 @@ public final class PeriodsCommand implements Runnable {
                 array.add(item);
             }
             json.put("lines", array);
+            List<Map<String, Object>> correctionArray = new ArrayList<>();
+            for (CorrectionLine line : corrections) {
+                Map<String, Object> item = new LinkedHashMap<>();
+                item.put("service_period", line.servicePeriod());
+                item.put("subscription_id", line.subscriptionId());
+                item.put("billing_account_id", line.billingAccountId());
+                item.put("plan", line.plan());
+                item.put("metric", line.metric());
+                item.put("unit", line.unit());
+                item.put("quantity", Quantities.render(line.quantity()));
+                item.put("event_count", line.eventCount());
+                correctionArray.add(item);
+            }
+            json.put("corrections", correctionArray);
             return json;
+        }
+
+        private static List<List<String>> csvRows(BillingPeriod header, List<BillingLine> lines,
+                List<CorrectionLine> corrections) {
+            List<List<String>> rows = new ArrayList<>();
+            for (List<String> row : rows(header, lines, true)) {
+                List<String> usage = new ArrayList<>(row);
+                usage.add(header.period());
+                usage.add(CorrectionLine.USAGE);
+                rows.add(usage);
+            }
+            for (CorrectionLine line : corrections) {
+                rows.add(List.of(header.period(), Integer.toString(header.revision()), line.subscriptionId(),
+                        line.billingAccountId(), line.plan(), line.metric(), line.unit(), Quantities.render(line.quantity()),
+                        Long.toString(line.eventCount()), line.servicePeriod(), CorrectionLine.CORRECTION));
+            }
+            return rows;
         }
 
         private static final List<String> CHANGE_COLUMNS = List.of("kind", "source", "event_id", "subscription_id",
@@ -232,16 +372,35 @@ public final class PeriodsCommand implements Runnable {
             }
         }
 
-        /** The readable form: the header, then the lines as a table. */
         public static void table(PrintWriter out, BillingPeriod header, List<BillingLine> lines) {
+            table(out, header, lines, List.of(), Optional.empty());
+        }
+
+        /** The readable form: the header and state, the lines as a table, then the correction lines. */
+        public static void table(PrintWriter out, BillingPeriod header, List<BillingLine> lines,
+                List<CorrectionLine> corrections, Optional<Closing.Status> status) {
             out.println("period " + header.period() + ", revision " + header.revision()
                     + (header.supersedes().isPresent() ? " (supersedes " + header.supersedes().getAsInt() + ")" : "")
                     + ", from raw_usage_events v" + header.rawTableVersion() + ", published " + header.publishedAt()
                     + (header.forced() ? " (FORCED before the period was ready)" : ""));
             out.println("content sha256 " + header.contentSha256() + ", signed by key " + header.keyId());
+            status.ifPresent(known -> out.println(known.latest().revision() == header.revision() ? "status: "
+                    + statusLine(known).substring(statusLine(known).indexOf(": ") + 2)
+                    : "status: superseded by revision " + known.latest().revision()));
             out.println();
             Output.table(out, List.of("subscription", "billing account", "plan", "metric", "unit", "quantity",
                     "events"), rows(header, lines, false));
+            if (!corrections.isEmpty()) {
+                out.println();
+                out.println("correction lines (late changes of locked periods, billed in " + header.period() + "):");
+                List<List<String>> rows = new ArrayList<>();
+                for (CorrectionLine line : corrections) {
+                    rows.add(List.of(line.servicePeriod(), line.subscriptionId(), line.billingAccountId(), line.plan(),
+                            line.metric(), line.unit(), Quantities.render(line.quantity()), Long.toString(line.eventCount())));
+                }
+                Output.table(out, List.of("service period", "subscription", "billing account", "plan", "metric", "unit",
+                        "quantity", "events"), rows);
+            }
         }
 
         private static List<List<String>> rows(BillingPeriod header, List<BillingLine> lines, boolean withPeriod) {

@@ -32,6 +32,10 @@ import java.util.function.Supplier;
             "and billing_period_lines (append-only).",
             "Unchanged lines publish nothing ('unchanged, revision n'); changed lines publish revision n+1,",
             "which names the revision it supersedes.", "",
+            "A locked period ('meterlake lock') is never published again: publish prints its lock and writes",
+            "nothing. Instead, the publish of the earliest open period after locked ones adds correction lines:",
+            "per line, (the locked period recomputed now) - (as locked) - (corrections already carried), with",
+            "service_period = the locked period and charge_class = correction, inside its signed content.", "",
             "A period is ready when it has ended plus the grace period and the stream's watermark (if a stream",
             "runs) has passed its end; before that publish exits 75 (retry later) unless --force is given.",
             "A period that has not ended is refused (exit 2), with or without --force.",
@@ -85,12 +89,20 @@ public final class PublishCommand extends BatchCommand {
         }
         if (format.json()) {
             Map<String, Object> json = PeriodsCommand.headerJson(header, result.published());
+            json.put("locked", result.locked().isPresent());
+            json.put("correction_line_count", result.corrections().size());
             json.put("reconcile_run_id", result.runId());
             json.put("receipt", receiptWritten ? receipt.toString() : null);
             Output.json(out(), json);
             return ExitCodes.OK;
         }
-        if (result.published()) {
+        if (result.locked().isPresent()) {
+            out().println("locked, revision " + header.revision() + ": " + header.period() + " was locked on "
+                    + result.locked().get().lockedAt() + " and never changes; nothing written. What changed it since"
+                    + " is billed as correction lines by the next publish of "
+                    + new io.meterlake.batch.publish.Closing(spark(config), new io.meterlake.table.Warehouse(spark(config),
+                            config.warehouse()), config.approvers()).nextOpen(billingPeriod));
+        } else if (result.published()) {
             out().println("published " + header.period() + " revision " + header.revision()
                     + (header.supersedes().isPresent() ? " (supersedes revision " + header.supersedes().getAsInt() + ")" : "")
                     + (header.forced() ? ", FORCED before the period was ready" : ""));
@@ -100,7 +112,13 @@ public final class PublishCommand extends BatchCommand {
         }
         out().println(header.lineCount() + " lines from raw_usage_events v" + header.rawTableVersion()
                 + ", content sha256 " + header.contentSha256() + ", signed by key " + header.keyId());
-        out().println("usage_aggregates_authoritative holds these lines: reconcile run " + result.runId());
+        if (!result.corrections().isEmpty()) {
+            out().println("of which " + result.corrections().size() + " correction lines of locked periods ("
+                    + String.join(", ", result.corrections().stream().map(c -> c.servicePeriod()).distinct().toList()) + ")");
+        }
+        if (result.runId() != null) {
+            out().println("usage_aggregates_authoritative holds these lines: reconcile run " + result.runId());
+        }
         if (receipt != null) {
             out().println(receiptWritten ? "receipt: " + receipt + " (sequence " + header.chain().get().sequence() + ")"
                     : "no receipt: revision " + header.revision() + " was published before headers were chained");

@@ -28,7 +28,10 @@ import java.util.function.Supplier;
             "verifies with the public key, and recomputing the period from raw_usage_events at the recorded",
             "version with the recorded dedup horizon gives the same lines; the chain of every publish has no gap and every link verifies;",
             "with --receipt, the table still holds the revision the receipt proves (the latest one has no",
-            "other witness). Exit 0 when all hold; exit 1 naming every mismatch otherwise."})
+            "other witness); each correction line re-derives from raw at the revision's version against the",
+            "locked revision; every approval is signed by a key other than the publisher's (and in",
+            "approval.approvers, if set), and a lock follows an approval of the revision it locks.",
+            "Exit 0 when all hold; exit 1 naming every mismatch otherwise."})
 public final class VerifyCommand extends BatchCommand {
     @Mixin
     PeriodOption period;
@@ -80,6 +83,8 @@ public final class VerifyCommand extends BatchCommand {
         json.put("content_sha256", result.header().contentSha256());
         json.put("stored_sha256", result.storedSha256());
         json.put("recomputed_sha256", result.recomputedSha256());
+        json.put("correction_line_count", result.corrections());
+        json.putAll(PeriodsCommand.statusFields(result.status()));
         json.put("verified", result.holds());
         json.put("mismatches", result.mismatches());
         return json;
@@ -89,9 +94,12 @@ public final class VerifyCommand extends BatchCommand {
     public static void table(PrintWriter out, Verification result) {
         if (result.holds()) {
             out.println("verified " + result.header().period() + " revision " + result.header().revision() + ": "
-                    + result.storedLines() + " lines, content sha256 " + result.storedSha256() + ", signature by key "
+                    + result.storedLines() + " lines" + (result.corrections() == 0 ? ""
+                            : " and " + result.corrections() + " correction lines (each re-derived from raw)")
+                    + ", content sha256 " + result.storedSha256() + ", signature by key "
                     + result.header().keyId() + " valid, recomputed from raw_usage_events v"
                     + result.header().rawTableVersion() + ": identical");
+            out.println(PeriodsCommand.statusLine(result.status()) + "; approvals and lock checked");
         } else {
             out.println("verification FAILED for " + result.header().period() + " revision "
                     + result.header().revision() + " (" + result.mismatches().size() + " mismatches):");

@@ -219,7 +219,7 @@ class BatchEndToEndIT {
         // The CSV has a header and one row per line.
         List<String> csv = run(warehouse, 0, "periods", "show", "--period", "2026-10", "--format", "csv").out().lines()
                 .toList();
-        assertThat(csv.get(0)).isEqualTo("period,revision,subscription_id,billing_account_id,plan,metric,unit,quantity,event_count");
+        assertThat(csv.get(0)).isEqualTo("period,revision,subscription_id,billing_account_id,plan,metric,unit,quantity,event_count,service_period,charge_class");
         assertThat(csv).hasSize(revision2.size() + 1);
         assertThat(csv.subList(1, csv.size())).allSatisfy(line -> assertThat(line).startsWith("2026-10,2,"));
 

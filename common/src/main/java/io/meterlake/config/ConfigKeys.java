@@ -79,6 +79,12 @@ public final class ConfigKeys {
      */
     public static final String DEDUP_HORIZON = "reconcile.dedup-horizon";
 
+    /**
+     * The key ids (from 'meterlake keys generate') that may approve a period, comma-separated; empty
+     * means any key other than the one that published the revision (which is never allowed).
+     */
+    public static final String APPROVERS = "approval.approvers";
+
     private static final Map<String, String> DEFAULTS;
 
     static {
@@ -109,6 +115,7 @@ public final class ConfigKeys {
         defaults.put(STREAM_CHECKPOINT, "");
         defaults.put(PUBLISH_GRACE, "PT48H");
         defaults.put(DEDUP_HORIZON, "");
+        defaults.put(APPROVERS, "");
         DEFAULTS = java.util.Collections.unmodifiableMap(defaults);
     }
 

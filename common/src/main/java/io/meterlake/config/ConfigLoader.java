@@ -131,6 +131,17 @@ public final class ConfigLoader {
             errors.add(ConfigKeys.DEDUP_HORIZON + " must be whole seconds (headers record it in seconds), got "
                     + values.get(ConfigKeys.DEDUP_HORIZON).trim());
         }
+        List<String> approvers = new java.util.ArrayList<>();
+        for (String id : values.get(ConfigKeys.APPROVERS).split(",")) {
+            if (id.isBlank()) {
+                continue;
+            }
+            if (!id.trim().matches("[0-9a-f]{16}")) {
+                errors.add(ConfigKeys.APPROVERS + " must list key ids (16 lower-case hex digits, as 'meterlake keys"
+                        + " generate' prints them), got '" + id.trim() + "'");
+            }
+            approvers.add(id.trim());
+        }
         MetricCatalog catalog = null;
         try {
             catalog = loadCatalog(values.get(ConfigKeys.CATALOG_FILE).trim(), confDir);
@@ -158,7 +169,7 @@ public final class ConfigLoader {
                 new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort, trinoPort, tenantSqlPort, s3Port),
                 new MeterlakeConfig.Stream(trigger, watermarkDelay, window, maxOffsets, checkpoint), grace,
                 new MeterlakeConfig.S3(s3Endpoint, values.get(ConfigKeys.S3_REGION).trim(), pathStyle.equals("true"),
-                        values.get(ConfigKeys.S3_CREDENTIAL_PROVIDERS).trim()), horizon);
+                        values.get(ConfigKeys.S3_CREDENTIAL_PROVIDERS).trim()), horizon, List.copyOf(approvers));
     }
 
     /** The installation's {@code conf/} directory, if the launcher or the user named one. */

@@ -22,10 +22,11 @@ import java.util.Objects;
  * @param s3              how s3a:// warehouses are reached
  * @param dedupHorizon    how far apart in event time two copies of one identity are still compared
  *                        (the recompute of a period reads this much on either side of it)
+ * @param approvers       the key ids that may approve a period; empty means any key but the publisher's
  */
 public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration maxClockSkew,
         Duration maxEventAge, String sparkMaster, int shufflePartitions, Kafka kafka, Stack stack, Stream stream,
-        Duration publishGrace, S3 s3, Duration dedupHorizon) implements Serializable {
+        Duration publishGrace, S3 s3, Duration dedupHorizon, java.util.List<String> approvers) implements Serializable {
 
     /**
      * The speed layer's settings.
@@ -71,6 +72,7 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
         Objects.requireNonNull(publishGrace, "publishGrace");
         Objects.requireNonNull(s3, "s3");
         Objects.requireNonNull(dedupHorizon, "dedupHorizon");
+        approvers = java.util.List.copyOf(approvers);
     }
 
     /** Where the streaming queries keep their checkpoints. */
@@ -81,12 +83,12 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
     /** The same configuration with other Kafka settings. */
     public MeterlakeConfig withKafka(Kafka other) {
         return new MeterlakeConfig(warehouse, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions,
-                other, stack, stream, publishGrace, s3, dedupHorizon);
+                other, stack, stream, publishGrace, s3, dedupHorizon, approvers);
     }
 
     /** The same configuration over another warehouse root. */
     public MeterlakeConfig withWarehouse(String root) {
         return new MeterlakeConfig(root, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions, kafka,
-                stack, stream, publishGrace, s3, dedupHorizon);
+                stack, stream, publishGrace, s3, dedupHorizon, approvers);
     }
 }

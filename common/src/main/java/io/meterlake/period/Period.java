@@ -74,6 +74,18 @@ public final class Period {
         return end;
     }
 
+    /** The period of the same kind (month or day) that starts where this one ends. */
+    public Period next() {
+        return isMonth() ? parse(YearMonth.parse(text).plusMonths(1).toString())
+                : parse(LocalDate.parse(text).plusDays(1).toString());
+    }
+
+    /** The period of the same kind that ends where this one starts. */
+    public Period previous() {
+        return isMonth() ? parse(YearMonth.parse(text).minusMonths(1).toString())
+                : parse(LocalDate.parse(text).minusDays(1).toString());
+    }
+
     public boolean contains(Instant instant) {
         return !instant.isBefore(start) && instant.isBefore(end);
     }

@@ -173,6 +173,16 @@ public final class Columns {
     public static final String PREVIOUS_HEADER_SHA256 = "previous_header_sha256";
     public static final String HEADER_SHA256 = "header_sha256";
     public static final String HEADER_SIGNATURE = "header_signature";
+    /** The period a line's usage belongs to: its own period, or the locked period a correction line corrects. */
+    public static final String SERVICE_PERIOD = "service_period";
+    /** {@code usage} or {@code correction} (FOCUS ChargeClass "Correction"); null in lines from before corrections. */
+    public static final String CHARGE_CLASS = "charge_class";
+    public static final String PUBLISHER_KEY_ID = "publisher_key_id";
+    public static final String APPROVER_KEY_ID = "approver_key_id";
+    /** The approver's Ed25519 public key, Base64 of its X.509 DER: what its approval signature verifies with. */
+    public static final String APPROVER_PUBLIC_KEY = "approver_public_key";
+    public static final String APPROVED_AT = "approved_at";
+    public static final String LOCKED_AT = "locked_at";
     /** The dedup horizon a revision was computed with, in seconds (null: the whole raw table, before horizons). */
     public static final String DEDUP_HORIZON_SECONDS = "dedup_horizon_seconds";
 

@@ -20,6 +20,8 @@ public final class Tables {
     public static final String BILLING_PERIODS = "billing_periods";
     public static final String BILLING_PERIOD_LINES = "billing_period_lines";
     public static final String QUARANTINE_RESOLUTIONS = "quarantine_resolutions";
+    public static final String BILLING_APPROVALS = "billing_approvals";
+    public static final String BILLING_PERIOD_LOCKS = "billing_period_locks";
 
     /** Quantities everywhere: exact, 9 fraction digits. */
     public static final DataType QUANTITY_TYPE = DataTypes.createDecimalType(38, 9);
@@ -279,6 +281,40 @@ public final class Tables {
         required(UNIT, DataTypes.StringType),
         required(QUANTITY, QUANTITY_TYPE),
         required(EVENT_COUNT, DataTypes.LongType),
+        // usage (service_period = period) or a correction of a locked period; null in lines from before them.
+        nullable(SERVICE_PERIOD, DataTypes.StringType),
+        nullable(CHARGE_CLASS, DataTypes.StringType),
+    });
+
+    /**
+     * Who approved which revision of a period: an Ed25519 signature by a key other than the publisher's
+     * over the revision's period, number, content hash and header hash. Append-only.
+     */
+    public static final StructType BILLING_APPROVAL = new StructType(new StructField[] {
+        required(PERIOD, DataTypes.StringType),
+        required(REVISION, DataTypes.IntegerType),
+        required(CONTENT_SHA256, DataTypes.StringType),
+        nullable(HEADER_SHA256, DataTypes.StringType),
+        required(PUBLISHER_KEY_ID, DataTypes.StringType),
+        required(APPROVER_KEY_ID, DataTypes.StringType),
+        required(APPROVER_PUBLIC_KEY, DataTypes.StringType),
+        required(APPROVED_AT, DataTypes.TimestampType),
+        required(SIGNATURE, DataTypes.StringType),
+    });
+
+    /**
+     * The locked periods: one row each, naming the approved revision that is final. A locked period
+     * gets no other revision; what changes it later is billed in the next open period as correction
+     * lines. {@code sequence} is the publish chain's latest sequence when the lock was taken, so a
+     * publish can be placed before or after it. Append-only.
+     */
+    public static final StructType BILLING_PERIOD_LOCK = new StructType(new StructField[] {
+        required(PERIOD, DataTypes.StringType),
+        required(REVISION, DataTypes.IntegerType),
+        required(CONTENT_SHA256, DataTypes.StringType),
+        required(APPROVER_KEY_ID, DataTypes.StringType),
+        required(SEQUENCE, DataTypes.LongType),
+        required(LOCKED_AT, DataTypes.TimestampType),
     });
 
     private Tables() {

@@ -1,6 +1,7 @@
 package io.meterlake.signing;
 
 import io.meterlake.model.BillingLine;
+import io.meterlake.model.CorrectionLine;
 import io.meterlake.validation.Quantities;
 
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,12 @@ import java.util.List;
  * subscription, billing account, plan, metric, unit, quantity with exactly 9 fraction digits and event
  * count, separated by tabs. Backslash, tab, CR and LF inside values are escaped, so distinct line
  * sets always render differently, and the order lines arrive in never matters.
+ *
+ * <p>A revision that carries correction lines renders as {@code meterlake-billing-period v3}: every
+ * line starts with its charge class and service period ({@code usage\t<P>\t...} for its own usage,
+ * then {@code correction\t<locked period>\t...} in {@link CorrectionLine#CANONICAL_ORDER}, whose
+ * quantity and event count may be negative). A revision without corrections renders as v2, so every
+ * revision signed before corrections existed keeps its hash.
  */
 public final class CanonicalRendering {
     /** v2: lines carry their plan (v1 had none). */
@@ -22,11 +29,30 @@ public final class CanonicalRendering {
     private CanonicalRendering() {
     }
 
+    /** v3: lines carry their charge class and service period, and correction lines follow the usage. */
+    public static final String HEADER_WITH_CORRECTIONS = "meterlake-billing-period v3";
+
     public static byte[] render(String period, List<BillingLine> lines) {
-        StringBuilder out = new StringBuilder(64 + 96 * lines.size());
-        out.append(HEADER).append('\n');
+        return render(period, lines, List.of());
+    }
+
+    public static byte[] render(String period, List<BillingLine> lines, List<CorrectionLine> corrections) {
+        boolean v3 = !corrections.isEmpty();
+        StringBuilder out = new StringBuilder(64 + 96 * (lines.size() + corrections.size()));
+        out.append(v3 ? HEADER_WITH_CORRECTIONS : HEADER).append('\n');
         out.append("period=").append(escape(period)).append('\n');
-        lines.stream().sorted(BillingLine.CANONICAL_ORDER).forEach(line -> out
+        String usage = v3 ? CorrectionLine.USAGE + "\t" + escape(period) + "\t" : "";
+        lines.stream().sorted(BillingLine.CANONICAL_ORDER).forEach(line -> out.append(usage)
+                .append(escape(line.subscriptionId())).append('\t')
+                .append(escape(line.billingAccountId())).append('\t')
+                .append(escape(line.plan())).append('\t')
+                .append(escape(line.metric())).append('\t')
+                .append(escape(line.unit())).append('\t')
+                .append(Quantities.render(line.quantity())).append('\t')
+                .append(line.eventCount()).append('\n'));
+        corrections.stream().sorted(CorrectionLine.CANONICAL_ORDER).forEach(line -> out
+                .append(CorrectionLine.CORRECTION).append('\t')
+                .append(escape(line.servicePeriod())).append('\t')
                 .append(escape(line.subscriptionId())).append('\t')
                 .append(escape(line.billingAccountId())).append('\t')
                 .append(escape(line.plan())).append('\t')

@@ -77,6 +77,11 @@ public final class Signing {
         return keyId(Ed25519PublicKeys.of(key));
     }
 
+    /** The public half of an Ed25519 private key. */
+    public static PublicKey publicKeyOf(PrivateKey key) {
+        return Ed25519PublicKeys.of(key);
+    }
+
     /** Base64 Ed25519 signature of {@code content}. */
     public static String sign(PrivateKey key, byte[] content) {
         try {

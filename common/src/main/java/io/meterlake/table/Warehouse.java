@@ -88,6 +88,8 @@ public final class Warehouse {
         create(Tables.RECONCILIATION_REPORT, Tables.RECONCILIATION, true, null);
         create(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD, true, null);
         create(Tables.BILLING_PERIOD_LINES, Tables.BILLING_PERIOD_LINE, true, null);
+        create(Tables.BILLING_APPROVALS, Tables.BILLING_APPROVAL, true, null);
+        create(Tables.BILLING_PERIOD_LOCKS, Tables.BILLING_PERIOD_LOCK, true, null);
     }
 
     /** Creates the table quarantine replays record their outcomes in, if absent. */
@@ -229,14 +231,7 @@ public final class Warehouse {
         List<String> problems = new java.util.ArrayList<>();
         try {
             org.apache.hadoop.fs.FileSystem fs = tablePath.getFileSystem(spark.sessionState().newHadoopConf());
-            Snapshot snapshot = DeltaLog.forTable(spark, path(table)).getSnapshotAt(version, Option.empty(), Option.empty());
-            Dataset<Row> files = snapshot.allFiles().toDF();
-            if (dates.isPresent()) {
-                // ISO dates compare as text; partition values are stored as text.
-                Column date = org.apache.spark.sql.functions.col("partitionValues").getItem(Columns.EVENT_DATE);
-                files = files.where(date.geq(dates.get()[0].toString()).and(date.leq(dates.get()[1].toString())));
-            }
-            for (Row file : files.select("path", "size").collectAsList()) {
+            for (Row file : files(table, version, dates).select("path", "size").collectAsList()) {
                 String relative = file.getString(0);
                 org.apache.hadoop.fs.Path child = new org.apache.hadoop.fs.Path(new java.net.URI(relative));
                 org.apache.hadoop.fs.Path absolute = child.isAbsolute() ? child : new org.apache.hadoop.fs.Path(tablePath, child);
@@ -251,6 +246,27 @@ public final class Warehouse {
             problems.add(table + " files of version " + version + " cannot be listed: " + e.getMessage());
         }
         return problems;
+    }
+
+    /** The data files (paths as its log records them) of {@code table} at {@code version}, of the partitions {@code dates}. */
+    public java.util.Set<String> filePaths(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        for (Row file : files(table, version, dates).select("path").collectAsList()) {
+            paths.add(file.getString(0));
+        }
+        return paths;
+    }
+
+    /** The log's file actions at {@code version}, only those of the {@code event_date} partitions {@code dates} when given. */
+    private Dataset<Row> files(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
+        Snapshot snapshot = DeltaLog.forTable(spark, path(table)).getSnapshotAt(version, Option.empty(), Option.empty());
+        Dataset<Row> files = snapshot.allFiles().toDF();
+        if (dates.isPresent()) {
+            // ISO dates compare as text; partition values are stored as text.
+            Column date = org.apache.spark.sql.functions.col("partitionValues").getItem(Columns.EVENT_DATE);
+            files = files.where(date.geq(dates.get()[0].toString()).and(date.leq(dates.get()[1].toString())));
+        }
+        return files;
     }
 
     /**

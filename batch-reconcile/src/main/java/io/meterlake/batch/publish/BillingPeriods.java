@@ -79,23 +79,54 @@ public final class BillingPeriods {
      * horizon it records (over the whole table for revisions from before horizons).
      */
     public io.meterlake.batch.recompute.RankedRaw ranked(BillingPeriod header) {
-        org.apache.spark.sql.Dataset<Row> raw = warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, header.rawTableVersion());
+        return ranked(header, header.rawTableVersion());
+    }
+
+    /** Raw at {@code rawVersion}, ranked for the revision's period as the revision was (its horizon). */
+    public io.meterlake.batch.recompute.RankedRaw ranked(BillingPeriod header, long rawVersion) {
+        org.apache.spark.sql.Dataset<Row> raw = warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, rawVersion);
         return header.dedupHorizon()
                 .map(horizon -> io.meterlake.batch.recompute.RankedRaw.forPeriod(raw, Period.parse(header.period()), horizon))
                 .orElseGet(() -> io.meterlake.batch.recompute.RankedRaw.of(raw));
     }
 
-    /** The stored lines of a revision, in canonical order. */
+    /** The stored usage lines of a revision (its own period's), in canonical order. */
     public List<BillingLine> lines(BillingPeriod header) {
         List<BillingLine> lines = new ArrayList<>();
-        for (Row row : warehouse.read(Tables.BILLING_PERIOD_LINES)
-                .where(col(Columns.PERIOD).equalTo(lit(header.period()))
-                        .and(col(Columns.REVISION).equalTo(lit(header.revision())))
-                        .and(col(Columns.CONTENT_SHA256).equalTo(lit(header.contentSha256()))))
-                .collectAsList()) {
-            lines.add(BillingLine.of(row));
+        for (Row row : stored(header).collectAsList()) {
+            if (!isCorrection(row)) {
+                lines.add(BillingLine.of(row));
+            }
         }
         lines.sort(BillingLine.CANONICAL_ORDER);
         return List.copyOf(lines);
+    }
+
+    /** The stored correction lines of a revision (of locked periods before it), in canonical order. */
+    public List<io.meterlake.model.CorrectionLine> corrections(BillingPeriod header) {
+        List<io.meterlake.model.CorrectionLine> lines = new ArrayList<>();
+        for (Row row : stored(header).collectAsList()) {
+            if (isCorrection(row)) {
+                lines.add(new io.meterlake.model.CorrectionLine(row.getAs(Columns.SERVICE_PERIOD),
+                        row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID), row.getAs(Columns.PLAN),
+                        row.getAs(Columns.METRIC), row.getAs(Columns.UNIT), row.getAs(Columns.QUANTITY),
+                        row.<Long>getAs(Columns.EVENT_COUNT)));
+            }
+        }
+        lines.sort(io.meterlake.model.CorrectionLine.CANONICAL_ORDER);
+        return List.copyOf(lines);
+    }
+
+    private org.apache.spark.sql.Dataset<Row> stored(BillingPeriod header) {
+        return warehouse.read(Tables.BILLING_PERIOD_LINES)
+                .where(col(Columns.PERIOD).equalTo(lit(header.period()))
+                        .and(col(Columns.REVISION).equalTo(lit(header.revision())))
+                        .and(col(Columns.CONTENT_SHA256).equalTo(lit(header.contentSha256()))));
+    }
+
+    /** Lines stored before charge classes existed have none: they are usage. */
+    private static boolean isCorrection(Row row) {
+        return java.util.Arrays.asList(row.schema().fieldNames()).contains(Columns.CHARGE_CLASS)
+                && io.meterlake.model.CorrectionLine.CORRECTION.equals(row.getAs(Columns.CHARGE_CLASS));
     }
 }

@@ -6,6 +6,7 @@ import io.meterlake.batch.reconcile.StreamWatermark;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
+import io.meterlake.model.CorrectionLine;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Tables;
 import io.meterlake.signing.CanonicalRendering;
@@ -131,6 +132,13 @@ public final class PublishJob {
     }
 
     private PublishResult publishHolding(Period period, PrivateKey key, Readiness readiness, OptionalLong asOfVersion) {
+        Closing closing = new Closing(spark, warehouse, config.approvers());
+        Optional<Closing.Lock> lock = closing.lock(period);
+        if (lock.isPresent()) {
+            // Final: what changed it since is carried by the next open period as correction lines.
+            BillingPeriod locked = periods.require(period, OptionalInt.of(lock.get().revision()));
+            return new PublishResult(locked, false, periods.lines(locked), periods.corrections(locked), null, lock);
+        }
         String keyId = Signing.keyId(key);
         // What reconcile wrote at this raw version, or a reconcile now: either way the authoritative table
         // holds exactly the lines signed below.
@@ -142,15 +150,17 @@ public final class PublishJob {
         });
         long rawVersion = reconciled.rawTableVersion();
         List<BillingLine> lines = reconciled.lines();
-        byte[] content = CanonicalRendering.render(period.toString(), lines);
+        List<CorrectionLine> corrections = new CarriedCorrections(warehouse, periods, closing, config.catalog())
+                .derive(period, rawVersion, Long.MAX_VALUE);
+        byte[] content = CanonicalRendering.render(period.toString(), lines, corrections);
         String contentSha256 = Signing.sha256Hex(content);
 
         Optional<BillingPeriod> latest = periods.latest(period);
         if (latest.isPresent() && latest.get().contentSha256().equals(contentSha256)) {
-            return new PublishResult(latest.get(), false, lines, reconciled.runId());
+            return new PublishResult(latest.get(), false, lines, corrections, reconciled.runId(), Optional.empty());
         }
         int revision = latest.map(r -> r.revision() + 1).orElse(1);
-        BillingPeriod header = chained(period.toString(), revision, rawVersion, lines.size(), contentSha256,
+        BillingPeriod header = chained(period.toString(), revision, rawVersion, lines.size() + corrections.size(), contentSha256,
                 Signing.sign(key, content), keyId, clock.instant().truncatedTo(ChronoUnit.MILLIS),
                 latest.map(r -> OptionalInt.of(r.revision())).orElse(OptionalInt.empty()), !readiness.ready(), key);
 
@@ -158,7 +168,12 @@ public final class PublishJob {
         for (BillingLine line : lines) {
             rows.add(RowFactory.create(period.toString(), revision, contentSha256, line.subscriptionId(),
                     line.billingAccountId(), line.plan(), line.metric(), line.unit(), line.quantity(),
-                    line.eventCount()));
+                    line.eventCount(), period.toString(), CorrectionLine.USAGE));
+        }
+        for (CorrectionLine line : corrections) {
+            rows.add(RowFactory.create(period.toString(), revision, contentSha256, line.subscriptionId(),
+                    line.billingAccountId(), line.plan(), line.metric(), line.unit(), line.quantity(),
+                    line.eventCount(), line.servicePeriod(), CorrectionLine.CORRECTION));
         }
         warehouse.appendIdempotent(spark.createDataFrame(rows, Tables.BILLING_PERIOD_LINE), Tables.BILLING_PERIOD_LINES,
                 "meterlake-publish-lines-" + period + "-" + contentSha256, revision);
@@ -170,6 +185,6 @@ public final class PublishJob {
             throw MeterlakeException.busy("another publish wrote revision " + revision + " of " + period
                     + " at the same time, with other content: run publish again to compare with it");
         }
-        return new PublishResult(stored, true, lines, reconciled.runId());
+        return new PublishResult(stored, true, lines, corrections, reconciled.runId(), Optional.empty());
     }
 }

@@ -4,6 +4,7 @@ import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.BillingLine;
+import io.meterlake.model.CorrectionLine;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Tables;
 import io.meterlake.signing.CanonicalRendering;
@@ -27,7 +28,9 @@ import java.util.function.BiFunction;
  * in its header, (2) the header's signature verifies over that rendering with the given public key,
  * (3) {@code raw_usage_events} has only ever been appended to, (4) its data files at the recorded version
  * are those its log committed (present, same size), and (5) recomputing the period from it at that
- * version gives the same lines. Every mismatch is named; nothing is written.
+ * version gives the same lines. Every mismatch is named; nothing is written. Also (8) each correction
+ * line re-derives from raw at the revision's version and the locked revision's, and (9) the period's
+ * approvals and lock hold (see {@link Closing#problems}).
  */
 public final class VerifyJob {
     private final SparkSession spark;
@@ -81,10 +84,12 @@ public final class VerifyJob {
         List<String> mismatches = new ArrayList<>();
 
         List<BillingLine> stored = periods.lines(header);
-        byte[] content = CanonicalRendering.render(period.toString(), stored);
+        List<CorrectionLine> storedCorrections = periods.corrections(header);
+        byte[] content = CanonicalRendering.render(period.toString(), stored, storedCorrections);
         String storedSha256 = Signing.sha256Hex(content);
-        if (stored.size() != header.lineCount()) {
-            mismatches.add(name + " has " + stored.size() + " stored lines, its header says " + header.lineCount());
+        if (stored.size() + storedCorrections.size() != header.lineCount()) {
+            mismatches.add(name + " has " + (stored.size() + storedCorrections.size()) + " stored lines, its header says "
+                    + header.lineCount());
         }
         if (!storedSha256.equals(header.contentSha256())) {
             mismatches.add("the stored lines of " + name + " hash to " + storedSha256 + ", the signed header says "
@@ -129,7 +134,42 @@ public final class VerifyJob {
                     + ", which " + name + " was computed from (" + firstLine(e)
                     + "): the raw table was changed, or vacuumed below what verification needs");
         }
-        return new Verification(header, stored.size(), storedSha256, recomputedSha256, mismatches);
+        Closing closing = new Closing(spark, warehouse, config.approvers());
+        try {
+            // Locks taken before this revision's publish decide which locked periods it carried.
+            long sequence = header.chain().map(BillingPeriod.Chain::sequence).orElse(Long.MAX_VALUE);
+            List<CorrectionLine> derived = new CarriedCorrections(warehouse, periods, closing, config.catalog())
+                    .derive(period, header.rawTableVersion(), sequence);
+            mismatches.addAll(correctionDifferences(storedCorrections, derived, header.rawTableVersion()));
+        } catch (Exception e) {
+            mismatches.add("the correction lines of " + name + " cannot be re-derived from raw_usage_events v"
+                    + header.rawTableVersion() + " (" + firstLine(e) + ")");
+        }
+        mismatches.addAll(closing.problems(period));
+        return new Verification(header, stored.size(), storedSha256, recomputedSha256, mismatches,
+                storedCorrections.size(), closing.status(period));
+    }
+
+    /** Correction lines stored that raw does not give now, and the reverse. */
+    static List<String> correctionDifferences(List<CorrectionLine> stored, List<CorrectionLine> derived, long rawVersion) {
+        List<String> differences = new ArrayList<>();
+        for (CorrectionLine line : stored) {
+            if (!derived.contains(line)) {
+                differences.add("correction line " + line.servicePeriod() + " / " + line.key().replace('\t', '/') + ": stored "
+                        + Quantities.render(line.quantity()) + " (" + line.eventCount() + " events), but raw v" + rawVersion
+                        + " against the locked revision gives " + derived.stream().filter(d -> d.key().equals(line.key())
+                                && d.servicePeriod().equals(line.servicePeriod())).findFirst()
+                                .map(d -> Quantities.render(d.quantity()) + " (" + d.eventCount() + " events)").orElse("none"));
+            }
+        }
+        for (CorrectionLine line : derived) {
+            if (stored.stream().noneMatch(s -> s.key().equals(line.key()) && s.servicePeriod().equals(line.servicePeriod()))) {
+                differences.add("correction line " + line.servicePeriod() + " / " + line.key().replace('\t', '/')
+                        + ": not stored, but raw v" + rawVersion + " against the locked revision gives "
+                        + Quantities.render(line.quantity()) + " (" + line.eventCount() + " events)");
+            }
+        }
+        return differences;
     }
 
     /**

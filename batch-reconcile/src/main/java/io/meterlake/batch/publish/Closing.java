@@ -1,0 +1,328 @@
+package io.meterlake.batch.publish;
+
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.period.Period;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.signing.CanonicalRendering;
+import io.meterlake.signing.Signing;
+import io.meterlake.table.Lease;
+import io.meterlake.table.Warehouse;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+/**
+ * Closing the books: {@code approve} (four eyes: a key other than the publisher's signs the latest
+ * revision) and {@code lock} (the approved revision becomes final), both append-only, both under the
+ * warehouse's {@code publish} lease, so they are ordered with every publish. A locked period never
+ * gets another revision; what changes it later is carried by the next open period as correction
+ * lines (see {@link CarriedCorrections}).
+ */
+public final class Closing {
+    /** The state of a period: published (draft), approved, locked. */
+    public enum State { DRAFT, APPROVED, LOCKED }
+
+    /**
+     * One approval: {@code signature} by the approver's key over {@link #rendering()}.
+     *
+     * @param headerSha256 the approved header's chain hash; null for a revision from before the chain
+     */
+    public record Approval(String period, int revision, String contentSha256, String headerSha256,
+            String publisherKeyId, String approverKeyId, String approverPublicKey, Instant approvedAt,
+            String signature) {
+
+        /** The byte-stable text an approval signs: one {@code name=value} line per field (UTF-8, LF). */
+        public byte[] rendering() {
+            return ("meterlake-billing-period-approval v1\n"
+                    + "period=" + period + "\n"
+                    + "revision=" + revision + "\n"
+                    + "content_sha256=" + contentSha256 + "\n"
+                    + "header_sha256=" + (headerSha256 == null ? "" : headerSha256) + "\n"
+                    + "publisher_key_id=" + publisherKeyId + "\n"
+                    + "approver_key_id=" + approverKeyId + "\n"
+                    + "approved_at=" + approvedAt + "\n").getBytes(StandardCharsets.UTF_8);
+        }
+
+        Row toRow() {
+            return RowFactory.create(period, revision, contentSha256, headerSha256, publisherKeyId, approverKeyId,
+                    approverPublicKey, Timestamp.from(approvedAt), signature);
+        }
+
+        static Approval of(Row row) {
+            return new Approval(row.getAs(Columns.PERIOD), row.<Integer>getAs(Columns.REVISION),
+                    row.getAs(Columns.CONTENT_SHA256), row.getAs(Columns.HEADER_SHA256),
+                    row.getAs(Columns.PUBLISHER_KEY_ID), row.getAs(Columns.APPROVER_KEY_ID),
+                    row.getAs(Columns.APPROVER_PUBLIC_KEY), row.<Timestamp>getAs(Columns.APPROVED_AT).toInstant(),
+                    row.getAs(Columns.SIGNATURE));
+        }
+
+        /** Why this approval does not hold for {@code header} (empty when it holds). */
+        public List<String> problems(BillingPeriod header, List<String> allowedApprovers) {
+            List<String> problems = new ArrayList<>();
+            String name = "the approval of revision " + revision + " of " + period + " by key " + approverKeyId;
+            if (header.revision() != revision || !header.contentSha256().equals(contentSha256)) {
+                problems.add(name + " names content sha256 " + contentSha256 + ", revision " + header.revision()
+                        + " has " + header.contentSha256());
+            }
+            if (approverKeyId.equals(header.keyId()) || approverKeyId.equals(publisherKeyId)) {
+                problems.add(name + ": the approver is the publisher (four eyes: another key must approve)");
+            }
+            if (!allowedApprovers.isEmpty() && !allowedApprovers.contains(approverKeyId)) {
+                problems.add(name + ": the key is not among approval.approvers " + allowedApprovers);
+            }
+            Optional<PublicKey> key = publicKey(approverPublicKey);
+            if (key.isEmpty() || !Signing.keyId(key.get()).equals(approverKeyId)) {
+                problems.add(name + ": its public key is not the key " + approverKeyId);
+            } else if (!Signing.verify(key.get(), rendering(), signature)) {
+                problems.add(name + ": its signature does not verify");
+            }
+            return problems;
+        }
+    }
+
+    /** The lock of a period: {@code revision} is final. {@code sequence}: the chain's latest when it was taken. */
+    public record Lock(String period, int revision, String contentSha256, String approverKeyId, long sequence,
+            Instant lockedAt) {
+
+        static Lock of(Row row) {
+            return new Lock(row.getAs(Columns.PERIOD), row.<Integer>getAs(Columns.REVISION),
+                    row.getAs(Columns.CONTENT_SHA256), row.getAs(Columns.APPROVER_KEY_ID),
+                    row.<Long>getAs(Columns.SEQUENCE), row.<Timestamp>getAs(Columns.LOCKED_AT).toInstant());
+        }
+    }
+
+    /** A period's state, with the approvals of its latest revision and its lock. */
+    public record Status(BillingPeriod latest, State state, List<Approval> approvals, Optional<Lock> lock) {
+        /** The key ids that approved the latest revision, comma-separated; empty when none. */
+        public String approvedBy() {
+            return String.join(",", approvals.stream().map(Approval::approverKeyId).toList());
+        }
+    }
+
+    private final SparkSession spark;
+    private final Warehouse warehouse;
+    private final BillingPeriods periods;
+    private final List<String> allowedApprovers;
+
+    public Closing(SparkSession spark, Warehouse warehouse, List<String> allowedApprovers) {
+        this.spark = spark;
+        this.warehouse = warehouse;
+        this.periods = new BillingPeriods(warehouse);
+        this.allowedApprovers = List.copyOf(allowedApprovers);
+    }
+
+    /** Every approval of {@code period}, oldest first. */
+    public List<Approval> approvals(Period period) {
+        if (!warehouse.exists(Tables.BILLING_APPROVALS)) {
+            return List.of();
+        }
+        List<Approval> approvals = new ArrayList<>();
+        for (Row row : warehouse.read(Tables.BILLING_APPROVALS).where(col(Columns.PERIOD).equalTo(lit(period.toString())))
+                .orderBy(col(Columns.APPROVED_AT), col(Columns.APPROVER_KEY_ID)).collectAsList()) {
+            approvals.add(Approval.of(row));
+        }
+        return approvals;
+    }
+
+    /** Every lock row, by period (a period has at most one; should there be more, the first counts). */
+    public Map<String, Lock> locks() {
+        Map<String, Lock> locks = new TreeMap<>();
+        if (warehouse.exists(Tables.BILLING_PERIOD_LOCKS)) {
+            for (Row row : warehouse.read(Tables.BILLING_PERIOD_LOCKS).orderBy(col(Columns.SEQUENCE)).collectAsList()) {
+                locks.putIfAbsent(row.getAs(Columns.PERIOD), Lock.of(row));
+            }
+        }
+        return locks;
+    }
+
+    /** Every lock row of {@code period} (verify names a second one). */
+    public List<Lock> lockRows(Period period) {
+        if (!warehouse.exists(Tables.BILLING_PERIOD_LOCKS)) {
+            return List.of();
+        }
+        return warehouse.read(Tables.BILLING_PERIOD_LOCKS).where(col(Columns.PERIOD).equalTo(lit(period.toString())))
+                .orderBy(col(Columns.SEQUENCE)).collectAsList().stream().map(Lock::of).toList();
+    }
+
+    public Optional<Lock> lock(Period period) {
+        return Optional.ofNullable(locks().get(period.toString()));
+    }
+
+    /** The earliest period after {@code period} (of the same kind) that is not locked. */
+    public Period nextOpen(Period period) {
+        Map<String, Lock> locks = locks();
+        Period next = period.next();
+        while (locks.containsKey(next.toString())) {
+            next = next.next();
+        }
+        return next;
+    }
+
+    /** The state of {@code period}; a usage error if it was never published. */
+    public Status status(Period period) {
+        BillingPeriod latest = periods.require(period, OptionalInt.empty());
+        Optional<Lock> lock = lock(period);
+        List<Approval> approvals = approvals(period).stream()
+                .filter(a -> a.problems(latest, allowedApprovers).isEmpty()).toList();
+        State state = lock.isPresent() ? State.LOCKED : approvals.isEmpty() ? State.DRAFT : State.APPROVED;
+        return new Status(latest, state, approvals, lock);
+    }
+
+    /**
+     * Signs the period's latest revision (or {@code revision}, which must be the latest) with
+     * {@code approverKey}: refused (exit 2) for the publisher's own key, a key not in
+     * {@code approval.approvers}, a revision that is not the latest, stored lines that do not hash to
+     * the header. Approving again with the same key writes nothing and returns the approval.
+     */
+    public Approval approve(Period period, OptionalInt revision, PrivateKey approverKey, Clock clock) {
+        try (Lease lease = warehouse.lease("publish", "approve of " + period, clock).keepRenewed()) {
+            BillingPeriod latest = periods.require(period, OptionalInt.empty());
+            BillingPeriod header = periods.require(period, revision);
+            if (header.revision() != latest.revision()) {
+                throw MeterlakeException.badInput("revision " + header.revision() + " of " + period + " is not the latest ("
+                        + latest.revision() + "): only the latest revision can be approved",
+                        "check 'meterlake periods show --period " + period + "' and approve revision " + latest.revision());
+            }
+            PublicKey publicKey = io.meterlake.signing.Signing.publicKeyOf(approverKey);
+            String approverKeyId = Signing.keyId(publicKey);
+            if (approverKeyId.equals(header.keyId())) {
+                throw MeterlakeException.badInput("key " + approverKeyId + " published revision " + header.revision()
+                        + " of " + period + ", so it cannot approve it: four eyes (the preparer of a bill never approves it)",
+                        "approve with another person's key (--approver-key)");
+            }
+            if (!allowedApprovers.isEmpty() && !allowedApprovers.contains(approverKeyId)) {
+                throw MeterlakeException.badInput("key " + approverKeyId + " is not an allowed approver ("
+                        + "approval.approvers lists " + String.join(", ", allowedApprovers) + ")",
+                        "approve with one of those keys, or add its id to approval.approvers in the configuration");
+            }
+            Optional<Lock> lock = lock(period);
+            if (lock.isPresent()) {
+                throw MeterlakeException.badInput("period " + period + " is locked at revision " + lock.get().revision()
+                        + " already", "nothing to approve: 'meterlake periods status --period " + period + "' shows it");
+            }
+            String stored = Signing.sha256Hex(CanonicalRendering.render(period.toString(), periods.lines(header),
+                    periods.corrections(header)));
+            if (!stored.equals(header.contentSha256())) {
+                throw MeterlakeException.checkFailed("the stored lines of revision " + header.revision() + " of " + period
+                        + " hash to " + stored + ", its header says " + header.contentSha256()
+                        + ": run 'meterlake verify' before approving anything");
+            }
+            Optional<Approval> already = approvals(period).stream()
+                    .filter(a -> a.approverKeyId().equals(approverKeyId) && a.problems(header, allowedApprovers).isEmpty())
+                    .findFirst();
+            if (already.isPresent()) {
+                return already.get();
+            }
+            Approval unsigned = new Approval(period.toString(), header.revision(), header.contentSha256(),
+                    header.chain().map(BillingPeriod.Chain::headerSha256).orElse(null), header.keyId(), approverKeyId,
+                    Base64.getEncoder().encodeToString(publicKey.getEncoded()),
+                    clock.instant().truncatedTo(ChronoUnit.MILLIS), "");
+            Approval approval = new Approval(unsigned.period(), unsigned.revision(), unsigned.contentSha256(),
+                    unsigned.headerSha256(), unsigned.publisherKeyId(), unsigned.approverKeyId(),
+                    unsigned.approverPublicKey(), unsigned.approvedAt(), Signing.sign(approverKey, unsigned.rendering()));
+            warehouse.ensureBatchTables();
+            warehouse.appendIdempotent(spark.createDataFrame(List.of(approval.toRow()), Tables.BILLING_APPROVAL),
+                    Tables.BILLING_APPROVALS, "meterlake-approve-" + period + "-" + approverKeyId + "-"
+                            + header.contentSha256(), header.revision());
+            return approval;
+        }
+    }
+
+    /**
+     * Locks the period at its latest revision, which must carry a valid approval (exit 2 otherwise).
+     * Locking a locked period writes nothing and returns its lock.
+     */
+    public Lock lock(Period period, Clock clock) {
+        try (Lease lease = warehouse.lease("publish", "lock of " + period, clock).keepRenewed()) {
+            Status status = status(period);
+            if (status.lock().isPresent()) {
+                return status.lock().get();
+            }
+            if (status.approvals().isEmpty()) {
+                throw MeterlakeException.badInput("revision " + status.latest().revision() + " of " + period
+                        + " is not approved, so it cannot be locked",
+                        "approve it first: meterlake approve --period " + period + " --approver-key <another key>");
+            }
+            List<BillingPeriod> chain = periods.chain();
+            long sequence = chain.isEmpty() ? 0 : chain.get(chain.size() - 1).chain().orElseThrow().sequence();
+            Lock lock = new Lock(period.toString(), status.latest().revision(), status.latest().contentSha256(),
+                    status.approvals().get(0).approverKeyId(), sequence, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+            warehouse.ensureBatchTables();
+            warehouse.appendIdempotent(spark.createDataFrame(List.of(RowFactory.create(lock.period(), lock.revision(),
+                    lock.contentSha256(), lock.approverKeyId(), lock.sequence(), Timestamp.from(lock.lockedAt()))),
+                    Tables.BILLING_PERIOD_LOCK), Tables.BILLING_PERIOD_LOCKS, "meterlake-lock-" + period, 1);
+            return lock(period).orElseThrow();
+        }
+    }
+
+    /**
+     * (8) What verify checks of a period's approvals and lock: every approval signed by a key other than
+     * the publisher's (and allowed), over a revision that exists; one lock at most, of an approved
+     * revision, with no revision after it.
+     */
+    public List<String> problems(Period period) {
+        List<String> problems = new ArrayList<>();
+        List<BillingPeriod> revisions = periods.revisions(period);
+        for (Approval approval : approvals(period)) {
+            Optional<BillingPeriod> header = revisions.stream().filter(r -> r.revision() == approval.revision()).findFirst();
+            if (header.isEmpty()) {
+                problems.add("an approval by key " + approval.approverKeyId() + " names revision " + approval.revision()
+                        + " of " + period + ", which does not exist");
+            } else {
+                problems.addAll(approval.problems(header.get(), allowedApprovers));
+            }
+        }
+        List<Lock> locks = lockRows(period);
+        if (locks.size() > 1) {
+            problems.add(period + " has " + locks.size() + " lock rows: a period is locked once");
+        }
+        for (Lock lock : locks.stream().limit(1).toList()) {
+            Optional<BillingPeriod> header = revisions.stream().filter(r -> r.revision() == lock.revision()).findFirst();
+            if (header.isEmpty() || !header.get().contentSha256().equals(lock.contentSha256())) {
+                problems.add("the lock of " + period + " names revision " + lock.revision() + " with content sha256 "
+                        + lock.contentSha256() + ", which was never published");
+                continue;
+            }
+            boolean approved = approvals(period).stream().anyMatch(a -> a.approvedAt().compareTo(lock.lockedAt()) <= 0
+                    && a.problems(header.get(), allowedApprovers).isEmpty());
+            if (!approved) {
+                problems.add("the lock of revision " + lock.revision() + " of " + period
+                        + " has no valid approval before it: a period is locked only after its approval");
+            }
+            revisions.stream().filter(r -> r.revision() > lock.revision()).forEach(r -> problems.add("revision "
+                    + r.revision() + " of " + period + " was published after the period was locked at revision "
+                    + lock.revision()));
+        }
+        return problems;
+    }
+
+    private static Optional<PublicKey> publicKey(String base64) {
+        try {
+            return Optional.of(KeyFactory.getInstance(Signing.ALGORITHM)
+                    .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64))));
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException | NullPointerException e) {
+            return Optional.empty();
+        }
+    }
+}

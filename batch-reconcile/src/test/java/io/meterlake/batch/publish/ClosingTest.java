@@ -1,0 +1,219 @@
+package io.meterlake.batch.publish;
+
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.ExitCodes;
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.model.BillingLine;
+import io.meterlake.model.CorrectionLine;
+import io.meterlake.period.Period;
+import io.meterlake.pipeline.EventPipeline;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.signing.Signing;
+import io.meterlake.table.Warehouse;
+import io.meterlake.testing.SparkTestBase;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.Fixtures.fileRecords;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Closing the books over a real Delta warehouse: four-eyes approval, lock, and late usage of a locked
+ * period billed as correction lines by the next open period, exactly once, each re-derived by verify.
+ */
+class ClosingTest extends SparkTestBase {
+    private static final Period OCTOBER = Period.parse("2026-10");
+    private static final Period NOVEMBER = Period.parse("2026-11");
+    private static final Period DECEMBER = Period.parse("2026-12");
+    private static final Duration GRACE = Duration.ofHours(48);
+    private static final KeyPair PUBLISHER = Signing.generateKeyPair();
+    private static final KeyPair APPROVER = Signing.generateKeyPair();
+
+    @TempDir
+    Path dir;
+
+    private MeterlakeConfig config;
+    private Warehouse warehouse;
+    private long batch = 1;
+
+    private void open(Map<String, String> settings) {
+        config = ConfigLoader.load(Optional.empty(), List.of(), settings).withWarehouse(dir.resolve("w").toString());
+        warehouse = new Warehouse(spark(), config.warehouse());
+        warehouse.ensureIngestTables();
+    }
+
+    private static Clock at(String instant) {
+        return Clock.fixed(Instant.parse(instant), ZoneOffset.UTC);
+    }
+
+    /** Appends the accepted records of these payloads to raw, as one ingest at {@code ingestedAt} would. */
+    private void append(String ingestedAt, String... payloads) {
+        Dataset<Row> processed = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge())
+                .process(fileRecords(spark(), Instant.parse(ingestedAt), List.of(payloads)),
+                        entitlements(spark(), entitlement("e-std", "sub-std", "acct-1", "acme", "app-1", "standard",
+                                "2026-01-01T00:00:00Z", null)));
+        warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, "test", batch++);
+    }
+
+    private PublishResult publish(Period period, String now) {
+        return new PublishJob(spark(), config, at(now)).publish(period, PUBLISHER.getPrivate(), GRACE,
+                PublishMode.WHEN_READY, OptionalLong.empty());
+    }
+
+    private Closing closing() {
+        return new Closing(spark(), warehouse, config.approvers());
+    }
+
+    private Verification verify(Period period) {
+        return new VerifyJob(spark(), config).verify(period, OptionalInt.empty(), PUBLISHER.getPublic());
+    }
+
+    /** The stored rows of a period's lines, every column, as text: what "byte-identical" compares. */
+    private List<String> storedRows(Period period) {
+        return warehouse.read(Tables.BILLING_PERIOD_LINES).where(col(Columns.PERIOD).equalTo(period.toString()))
+                .collectAsList().stream().map(Row::toString).sorted().toList();
+    }
+
+    private static BillingLine line(String metric, String unit, String quantity, long events) {
+        return new BillingLine("sub-std", "acct-1", "standard", metric, unit, new BigDecimal(quantity), events);
+    }
+
+    private static CorrectionLine correction(String metric, String unit, String quantity, long events) {
+        return new CorrectionLine("2026-10", "sub-std", "acct-1", "standard", metric, unit, new BigDecimal(quantity), events);
+    }
+
+    @Test
+    void lateUsageOfALockedPeriodIsBilledOnceAsCorrectionLinesOfTheNextOpenPeriod() {
+        open(Map.of());
+        append("2026-11-02T00:00:00Z",
+                event().id("a").metric("kvs.writes", "count").quantity("3").at("2026-10-01T00:00:00Z").json(),
+                event().id("b").quantity("4").at("2026-10-31T23:59:59.999999Z").json(),
+                event().id("c").quantity("5").at("2026-11-01T00:00:00Z").json());
+        BillingPeriod october = publish(OCTOBER, "2026-11-20T00:00:00Z").header();
+        assertThat(closing().status(OCTOBER).state()).isEqualTo(Closing.State.DRAFT);
+
+        // Four eyes: the publisher's key cannot approve; nothing is locked before an approval.
+        assertThatThrownBy(() -> closing().approve(OCTOBER, OptionalInt.empty(), PUBLISHER.getPrivate(),
+                at("2026-11-21T00:00:00Z")))
+                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
+                .hasMessageContaining("four eyes");
+        assertThatThrownBy(() -> closing().lock(OCTOBER, at("2026-11-21T00:00:00Z")))
+                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
+                .hasMessageContaining("is not approved");
+
+        Closing.Approval approval = closing().approve(OCTOBER, OptionalInt.empty(), APPROVER.getPrivate(),
+                at("2026-11-21T00:00:00Z"));
+        assertThat(approval.approverKeyId()).isEqualTo(Signing.keyId(APPROVER.getPublic()));
+        assertThat(approval.publisherKeyId()).isEqualTo(october.keyId());
+        assertThat(closing().approve(OCTOBER, OptionalInt.of(1), APPROVER.getPrivate(), at("2026-11-22T00:00:00Z")))
+                .isEqualTo(approval);
+        assertThat(warehouse.read(Tables.BILLING_APPROVALS).count()).isEqualTo(1);
+        assertThat(closing().status(OCTOBER).state()).isEqualTo(Closing.State.APPROVED);
+
+        Closing.Lock lock = closing().lock(OCTOBER, at("2026-11-22T00:00:00Z"));
+        assertThat(lock.revision()).isEqualTo(1);
+        assertThat(closing().lock(OCTOBER, at("2026-11-23T00:00:00Z"))).isEqualTo(lock);
+        assertThat(closing().status(OCTOBER).state()).isEqualTo(Closing.State.LOCKED);
+        assertThat(closing().nextOpen(OCTOBER)).isEqualTo(NOVEMBER);
+        List<String> octoberRows = storedRows(OCTOBER);
+
+        // A very late October event and a void of an October event, after the lock.
+        append("2026-11-25T00:00:00Z",
+                event().id("late").quantity("10").at("2026-10-15T00:00:00Z").json(),
+                event().id("void-a").metric("kvs.writes", "count").voids("a").at("2026-10-01T00:00:00Z").json());
+
+        PublishResult lockedAgain = publish(OCTOBER, "2026-11-26T00:00:00Z");
+        assertThat(lockedAgain.published()).isFalse();
+        assertThat(lockedAgain.locked()).hasValue(lock);
+        assertThat(storedRows(OCTOBER)).isEqualTo(octoberRows);
+        assertThat(new BillingPeriods(warehouse).revisions(OCTOBER)).containsExactly(october);
+
+        PublishResult november = publish(NOVEMBER, "2026-12-04T00:00:00Z");
+        assertThat(november.lines()).containsExactly(line("functions.invocations", "count", "5", 1));
+        assertThat(november.corrections()).containsExactly(
+                correction("functions.invocations", "count", "10", 1),
+                correction("kvs.writes", "count", "-3", -1));
+        assertThat(publish(NOVEMBER, "2026-12-04T12:00:00Z").published()).isFalse();
+        assertThat(verify(OCTOBER).mismatches()).isEmpty();
+        Verification novemberVerified = verify(NOVEMBER);
+        assertThat(novemberVerified.mismatches()).isEmpty();
+        assertThat(novemberVerified.corrections()).isEqualTo(2);
+        assertThat(storedRows(OCTOBER)).isEqualTo(octoberRows);
+
+        // November closes too; a later change of October goes into December, and what November carried
+        // is never carried again.
+        closing().approve(NOVEMBER, OptionalInt.empty(), APPROVER.getPrivate(), at("2026-12-05T00:00:00Z"));
+        closing().lock(NOVEMBER, at("2026-12-05T00:00:00Z"));
+        assertThat(closing().nextOpen(OCTOBER)).isEqualTo(DECEMBER);
+        append("2026-12-10T00:00:00Z", event().id("later").quantity("2").at("2026-10-20T00:00:00Z").json());
+        PublishResult december = publish(DECEMBER, "2027-01-04T00:00:00Z");
+        assertThat(december.lines()).isEmpty();
+        assertThat(december.corrections()).containsExactly(correction("functions.invocations", "count", "2", 1));
+        assertThat(verify(DECEMBER).mismatches()).isEmpty();
+        assertThat(verify(NOVEMBER).mismatches()).isEmpty();
+
+        // verify names an approval by the publisher's own key, written around approve.
+        Closing.Approval unsigned = new Closing.Approval(DECEMBER.toString(), 1, december.header().contentSha256(),
+                december.header().chain().orElseThrow().headerSha256(), december.header().keyId(),
+                december.header().keyId(), java.util.Base64.getEncoder().encodeToString(PUBLISHER.getPublic().getEncoded()),
+                Instant.parse("2027-01-05T00:00:00Z"), "");
+        String signature = Signing.sign(PUBLISHER.getPrivate(), unsigned.rendering());
+        warehouse.appendIdempotent(spark().createDataFrame(List.of(RowFactory.create(DECEMBER.toString(), 1,
+                unsigned.contentSha256(), unsigned.headerSha256(), unsigned.publisherKeyId(), unsigned.approverKeyId(),
+                unsigned.approverPublicKey(), Timestamp.from(unsigned.approvedAt()), signature)), Tables.BILLING_APPROVAL),
+                Tables.BILLING_APPROVALS, "forged", 1);
+        assertThat(verify(DECEMBER).mismatches()).singleElement().asString()
+                .contains("the approver is the publisher (four eyes");
+        assertThat(closing().status(DECEMBER).state()).isEqualTo(Closing.State.DRAFT);
+    }
+
+    @Test
+    void onlyTheListedApproversApproveAndOnlyTheLatestRevision() {
+        KeyPair other = Signing.generateKeyPair();
+        open(Map.of("approval.approvers", Signing.keyId(APPROVER.getPublic())));
+        append("2026-11-02T00:00:00Z", event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json());
+        publish(OCTOBER, "2026-11-20T00:00:00Z");
+        append("2026-11-21T00:00:00Z", event().id("b").quantity("4").at("2026-10-02T00:00:00Z").json());
+        assertThat(publish(OCTOBER, "2026-11-21T00:00:00Z").header().revision()).isEqualTo(2);
+
+        assertThatThrownBy(() -> closing().approve(OCTOBER, OptionalInt.empty(), other.getPrivate(), at("2026-11-22T00:00:00Z")))
+                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
+                .hasMessageContaining("is not an allowed approver");
+        assertThatThrownBy(() -> closing().approve(OCTOBER, OptionalInt.of(1), APPROVER.getPrivate(), at("2026-11-22T00:00:00Z")))
+                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
+                .hasMessageContaining("revision 1 of 2026-10 is not the latest (2)");
+        assertThat(closing().approve(OCTOBER, OptionalInt.of(2), APPROVER.getPrivate(), at("2026-11-22T00:00:00Z"))
+                .revision()).isEqualTo(2);
+
+        // An approval of revision 2 does not carry over to a revision 3.
+        append("2026-11-23T00:00:00Z", event().id("c").quantity("1").at("2026-10-03T00:00:00Z").json());
+        assertThat(publish(OCTOBER, "2026-11-23T00:00:00Z").header().revision()).isEqualTo(3);
+        assertThat(closing().status(OCTOBER).state()).isEqualTo(Closing.State.DRAFT);
+        assertThatThrownBy(() -> closing().lock(OCTOBER, at("2026-11-24T00:00:00Z"))).hasMessageContaining("is not approved");
+        assertThat(verify(OCTOBER).mismatches()).isEmpty();
+    }
+}
