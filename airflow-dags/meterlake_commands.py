@@ -102,6 +102,17 @@ def verify(config, period):
                   "--receipt", receipt(config, period), "--format", "json")
 
 
+def wait_for_approval(config, period):
+    """The sensor before the lock: exit 75 while the period's latest revision is not approved (a person
+    approves it with ``meterlake approve --approver-key``, a key other than the publisher's)."""
+    return _batch(config, "periods", "status", "--period", period, "--until", "approved", "--format", "json")
+
+
+def lock(config, period):
+    """Locks the approved period: from now on its late usage is billed in the next period's publish."""
+    return _batch(config, "lock", "--period", period, "--format", "json")
+
+
 def refresh_trino(config, period):
     return _cli(config, "trino", "register")
 
@@ -117,6 +128,8 @@ NIGHTLY = {
     "publish": publish,
     "verify": verify,
     "refresh_trino": refresh_trino,
+    "wait_for_approval": wait_for_approval,
+    "lock": lock,
     "dedup_audit": dedup_audit,
 }
 
@@ -164,7 +177,7 @@ def run_json(argv, log=print):
 
 
 def ready(argv, log=print):
-    """The sensor's poke: True when the period is ready, False while the CLI says 75 (not ready)."""
+    """A sensor's poke: True when the command exits 0 (ready, approved), False while it says 75 (not yet)."""
     code, _ = run(argv, accept=(OK, NOT_READY), log=log)
     return code == OK
 

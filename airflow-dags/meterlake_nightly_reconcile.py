@@ -3,7 +3,7 @@
 One run per data interval of one UTC month (schedule @monthly; the run for October starts at
 November's first midnight). Tasks:
 
-    wait_until_ready >> reconcile >> [publish >> verify >> refresh_trino, check_drift, dedup_audit]
+    wait_until_ready >> reconcile >> [publish >> verify >> [refresh_trino, wait_for_approval >> lock], check_drift, dedup_audit]
 
 - wait_until_ready: a sensor polling ``periods ready --period P`` (exit 75 = not yet: the grace after
   the period's end and the stream's watermark), rescheduling itself every 30 min for up to 4 days.
@@ -13,6 +13,11 @@ November's first midnight). Tasks:
   ``airflow dags backfill`` over past periods are safe. publish appends a revision only if the
   recomputed lines changed.
 - refresh_trino: ``meterlake trino register`` (new tables, views, tenants' access rules).
+- wait_for_approval: a sensor polling ``periods status --period P --until approved`` (exit 75 until a
+  person approved the published revision with ``meterlake approve --approver-key``, a key other than
+  the publisher's), rescheduling itself every hour for up to 14 days. Then lock: ``lock --period P``.
+  From then on the period never changes: late usage of it is billed by the next period's publish as
+  correction lines, with no manual step. A retry of a locked period's run publishes nothing.
 - check_drift: fails (and so alerts through Airflow's failure notifications) when stream and batch
   disagree on more than ``drift_threshold`` of the period's events for causes that mean the stream
   counted wrong (meterlake_commands.drift). It does not block publishing: the batch is the authority.
@@ -52,10 +57,10 @@ def _argv(task, data_interval_start):
     return meterlake_commands.NIGHTLY[task](_settings(), meterlake_commands.period_of(data_interval_start))
 
 
-def _poke(data_interval_start, **_):
+def _poke(task, data_interval_start, **_):
     import meterlake_commands
 
-    return meterlake_commands.ready(_argv("wait_until_ready", data_interval_start))
+    return meterlake_commands.ready(_argv(task, data_interval_start))
 
 
 def _run_json(task, data_interval_start, **_):
@@ -87,7 +92,7 @@ def _check_drift(ti, **_):
 
 with DAG(
     dag_id=DAG_ID,
-    description="Reconcile, publish and verify each closed billing period; refresh Trino; alert on drift.",
+    description="Reconcile, publish and verify each closed billing period; lock it once approved; refresh Trino; alert on drift.",
     schedule="@monthly",
     start_date=datetime(2026, 1, 1),
     catchup=True,
@@ -103,6 +108,7 @@ with DAG(
     wait_until_ready = PythonSensor(
         task_id="wait_until_ready",
         python_callable=_poke,
+        op_kwargs={"task": "wait_until_ready"},
         mode="reschedule",
         poke_interval=timedelta(minutes=30).total_seconds(),
         timeout=timedelta(days=4).total_seconds(),
@@ -111,9 +117,19 @@ with DAG(
     publish = PythonOperator(task_id="publish", python_callable=_publish)
     verify = PythonOperator(task_id="verify", python_callable=_run_json, op_kwargs={"task": "verify"})
     refresh_trino = PythonOperator(task_id="refresh_trino", python_callable=_run, op_kwargs={"task": "refresh_trino"})
+    wait_for_approval = PythonSensor(
+        task_id="wait_for_approval",
+        python_callable=_poke,
+        op_kwargs={"task": "wait_for_approval"},
+        mode="reschedule",
+        poke_interval=timedelta(hours=1).total_seconds(),
+        timeout=timedelta(days=14).total_seconds(),
+    )
+    lock = PythonOperator(task_id="lock", python_callable=_run_json, op_kwargs={"task": "lock"})
     check_drift = PythonOperator(task_id="check_drift", python_callable=_check_drift, retries=0)
     dedup_audit = PythonOperator(task_id="dedup_audit", python_callable=_run_json, op_kwargs={"task": "dedup_audit"},
                                  retries=0)
 
     wait_until_ready >> reconcile >> [publish, check_drift, dedup_audit]
-    publish >> verify >> refresh_trino
+    publish >> verify >> [refresh_trino, wait_for_approval]
+    wait_for_approval >> lock

@@ -152,7 +152,8 @@ class DagStructureTest(unittest.TestCase):
         self.assertEqual(NIGHTLY.edges, {("wait_until_ready", "reconcile"), ("reconcile", "publish"),
                                          ("reconcile", "check_drift"), ("reconcile", "dedup_audit"),
                                          ("publish", "verify"),
-                                         ("verify", "refresh_trino")})
+                                         ("verify", "refresh_trino"), ("verify", "wait_for_approval"),
+                                         ("wait_for_approval", "lock")})
         self.assertEqual(NIGHTLY.documented_edges(), NIGHTLY.edges)
 
     def test_nightly_waits_with_a_rescheduling_sensor_that_times_out(self):
@@ -160,6 +161,9 @@ class DagStructureTest(unittest.TestCase):
         self.assertEqual(NIGHTLY.task_argument("wait_until_ready", "mode"), "reschedule")
         self.assertEqual(NIGHTLY.task_argument("wait_until_ready", "poke_interval"), 1800)
         self.assertEqual(NIGHTLY.task_argument("wait_until_ready", "timeout"), 4 * 86400)
+        self.assertEqual(NIGHTLY.tasks["wait_for_approval"][0], "PythonSensor")
+        self.assertEqual(NIGHTLY.task_argument("wait_for_approval", "mode"), "reschedule")
+        self.assertEqual(NIGHTLY.task_argument("wait_for_approval", "timeout"), 14 * 86400)
         self.assertEqual(NIGHTLY.task_argument("check_drift", "retries"), 0, "a drift alert is not retried")
         self.assertEqual(NIGHTLY.task_argument("dedup_audit", "retries"), 0, "an audit finding is not retried")
 
@@ -300,6 +304,9 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         cls.meterlake("ingest", str(cls.dir / "events.jsonl"))
         cls.meterlake("keys", "generate", "--private-key-out", cls.settings["signing_key"],
                       "--public-key-out", cls.settings["public_key"])
+        cls.approver_key = str(cls.dir / "approver-key.pem")
+        cls.meterlake("keys", "generate", "--private-key-out", cls.approver_key,
+                      "--public-key-out", str(cls.dir / "approver-key.pub.pem"))
         cls.meterlake("stack", "start", "--with-trino")
 
     @classmethod
@@ -345,13 +352,26 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         self.assertTrue(verified["verified"], verified["mismatches"])
         self.assertEqual(verified["content_sha256"], published["content_sha256"])
 
-        # A retry or catch-up of the same interval changes nothing.
+        # The lock waits for an approval by another key than the publisher's (four eyes, exit 2).
+        approval = commands.NIGHTLY["wait_for_approval"](self.settings, month)
+        self.assertFalse(commands.ready(approval, log=self.log.append), "a draft is not approved")
+        refused, _ = commands.run([str(METERLAKE), *self.options, "approve", "--period", month, "--approver-key",
+                                   self.settings["signing_key"]], accept=(2,), log=self.log.append)
+        self.assertEqual(refused, 2)
+        self.meterlake("approve", "--period", month, "--approver-key", self.approver_key)
+        self.assertTrue(commands.ready(approval, log=self.log.append), "approved")
+        locked = commands.run_json(commands.NIGHTLY["lock"](self.settings, month), log=self.log.append)
+        self.assertEqual((locked["period"], locked["revision"]), (month, 1))
+
+        # A retry or catch-up of the same interval changes nothing (the period is locked: nothing written).
         again, _, republished, reverified = self.nightly(self.month.isoformat())
         self.assertEqual(again["run_id"], report["run_id"])
         self.assertTrue(again["already_recorded"])
         self.assertFalse(republished["published"])
+        self.assertTrue(republished["locked"])
         self.assertEqual(republished["revision"], 1)
         self.assertTrue(reverified["verified"])
+        self.assertEqual(reverified["status"], "locked")
 
         # Backfill: an earlier period closes the same way.
         earlier, _, earlier_published, earlier_verified = self.nightly(self.before.isoformat())

@@ -49,6 +49,7 @@ class ConfigLoaderTest {
         expected.put("stream.checkpoint", "");
         expected.put("publish.grace", "PT48H");
         expected.put("reconcile.dedup-horizon", "");
+        expected.put("approval.approvers", "");
 
         assertThat(ConfigKeys.defaults()).containsExactlyEntriesOf(expected);
     }
@@ -116,6 +117,18 @@ class ConfigLoaderTest {
                 .hasMessageContaining("s3.endpoint must be http(s)://host[:port] or empty (AWS), got 'minio:9000'")
                 .hasMessageContaining("s3.path-style-access must be true or false, got 'yes'")
                 .satisfies(e -> assertThat(((MeterlakeException) e).exitCode()).isEqualTo(2));
+    }
+
+    @Test
+    void readsTheApproversAsKeyIdsAndRefusesAnythingElse() {
+        assertThat(ConfigLoader.load(Optional.of(CONF_DIR), List.of(),
+                Map.of("approval.approvers", "0123456789abcdef, fedcba9876543210")).approvers())
+                .containsExactly("0123456789abcdef", "fedcba9876543210");
+        assertThat(ConfigLoader.load(Optional.of(CONF_DIR), List.of(), Map.of()).approvers()).isEmpty();
+        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(CONF_DIR), List.of(),
+                Map.of("approval.approvers", "alice")))
+                .isInstanceOf(MeterlakeException.class)
+                .hasMessageContaining("approval.approvers must list key ids (16 lower-case hex digits");
     }
 
     @Test

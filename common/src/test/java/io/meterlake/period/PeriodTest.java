@@ -42,6 +42,16 @@ class PeriodTest {
     }
 
     @Test
+    void stepsToTheNextAndPreviousPeriodOfTheSameKindAcrossYearsAndLeapDays() {
+        assertThat(Period.parse("2026-12").next()).isEqualTo(Period.parse("2027-01"));
+        assertThat(Period.parse("2027-01").previous()).isEqualTo(Period.parse("2026-12"));
+        assertThat(Period.parse("2028-02-28").next()).isEqualTo(Period.parse("2028-02-29"));
+        assertThat(Period.parse("2028-03-01").previous()).isEqualTo(Period.parse("2028-02-29"));
+        assertThat(Period.parse("2026-12-31").next()).isEqualTo(Period.parse("2027-01-01"));
+        assertThat(Period.parse("2026-10").next().start()).isEqualTo(Period.parse("2026-10").end());
+    }
+
+    @Test
     void findsTheMonthOfAnInstant() {
         assertThat(Period.monthOf(Instant.parse("2026-10-31T23:59:59.999999Z"))).isEqualTo(Period.parse("2026-10"));
         assertThat(Period.monthOf(Instant.parse("2026-11-01T00:00:00Z"))).isEqualTo(Period.parse("2026-11"));

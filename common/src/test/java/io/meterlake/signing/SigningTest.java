@@ -39,6 +39,26 @@ class SigningTest {
     }
 
     @Test
+    void rendersCorrectionLinesAsV3AfterTheUsageAndLeavesV2AsItWas() {
+        List<io.meterlake.model.CorrectionLine> corrections = List.of(
+                new io.meterlake.model.CorrectionLine("2026-10", "sub-1", "acct-1", "standard", "kvs.writes", "count",
+                        new BigDecimal("-3"), -1),
+                new io.meterlake.model.CorrectionLine("2026-09", "sub-2", "acct-1", "standard", "storage.stored", "GB",
+                        new BigDecimal("0.25"), 1));
+        String text = new String(CanonicalRendering.render("2026-11", LINES.subList(0, 1), corrections),
+                StandardCharsets.UTF_8);
+
+        assertThat(text).isEqualTo("""
+                meterlake-billing-period v3
+                period=2026-11
+                usage	2026-11	sub-2	acct-1	standard	storage.stored	GB	1.500000000	3
+                correction	2026-09	sub-2	acct-1	standard	storage.stored	GB	0.250000000	1
+                correction	2026-10	sub-1	acct-1	standard	kvs.writes	count	-3.000000000	-1
+                """);
+        assertThat(CanonicalRendering.render("2026-10", LINES, List.of())).isEqualTo(CanonicalRendering.render("2026-10", LINES));
+    }
+
+    @Test
     void signsAndVerifiesThroughPemFiles(@TempDir Path dir) {
         Signing.writeKeyPair(Signing.generateKeyPair(), dir.resolve("k.pem"), dir.resolve("k.pub.pem"));
         PrivateKey privateKey = Signing.readPrivateKey(dir.resolve("k.pem"));
