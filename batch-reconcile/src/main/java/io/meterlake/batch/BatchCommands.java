@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * {@code --class io.meterlake.batch.BatchCommands app.jar reconcile --period 2026-10}.
  */
 @Command(name = "meterlake-batch", mixinStandardHelpOptions = true,
-        description = "The batch layer of Meterlake: reconcile, publish, verify, approve, lock, periods, maintain, dedup-audit, quarantine, corrections.",
+        description = "The batch layer of Meterlake: reconcile, publish, verify, approve, lock, statement, periods, maintain, dedup-audit, quarantine, corrections.",
         footer = {"", "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."})
 public final class BatchCommands implements Runnable {
     @CommandLine.Spec
@@ -34,6 +34,7 @@ public final class BatchCommands implements Runnable {
         commandLine.addSubcommand("verify", new VerifyCommand(outerOptions, clock));
         commandLine.addSubcommand("approve", new ApproveCommand(outerOptions, clock));
         commandLine.addSubcommand("lock", new LockCommand(outerOptions, clock));
+        commandLine.addSubcommand("statement", new StatementCommand(outerOptions, clock));
         CommandLine periods = new CommandLine(new PeriodsCommand());
         periods.addSubcommand("show", new PeriodsCommand.Show(outerOptions, clock));
         periods.addSubcommand("ready", new PeriodsCommand.Ready(outerOptions, clock));

@@ -13,9 +13,12 @@ import java.util.Map;
  * tenant may not see (a period's content hash) without showing it.
  */
 public final class TrinoViews {
-    /** The latest revision of each published period (header only). */
+    /** The latest revision of each published period (header only), with its state: draft, approved, locked. */
     public static final String CURRENT_PERIODS = "current_periods";
-    /** The lines of each period's current revision (one per plan a subscription was billed under), with the key. */
+    /**
+     * The lines of each period's current revision (one per plan a subscription was billed under, and
+     * the correction lines it carries), with the key and the period's state.
+     */
     public static final String INVOICE_LINES = "invoice_lines";
     /** The stream's provisional hourly usage. */
     public static final String USAGE_HOURLY = "usage_hourly";
@@ -28,14 +31,31 @@ public final class TrinoViews {
     /** Each view's SQL and the tables it reads, in creation order (a view may read an earlier one). */
     static Map<String, View> all() {
         Map<String, View> views = new LinkedHashMap<>();
-        views.put(CURRENT_PERIODS, new View(List.of(Tables.BILLING_PERIODS), """
+        // The state as the tables record it; 'meterlake verify' checks the approvals' signatures.
+        views.put(CURRENT_PERIODS, new View(List.of(Tables.BILLING_PERIODS, Tables.BILLING_APPROVALS,
+                Tables.BILLING_PERIOD_LOCKS), """
                 SELECT p.period, p.revision, p.raw_table_version, p.line_count, p.content_sha256, p.signature,
-                       p.key_id, p.published_at, p.supersedes, p.forced
+                       p.key_id, p.published_at, p.supersedes, p.forced,
+                       CASE WHEN k.locked_at IS NOT NULL THEN 'locked' WHEN a.approved_by IS NOT NULL THEN 'approved'
+                            ELSE 'draft' END AS status,
+                       a.approved_by, k.locked_at
                 FROM billing_periods p
+                LEFT JOIN (SELECT period, revision, content_sha256,
+                                  array_join(array_sort(array_agg(DISTINCT approver_key_id)), ',') AS approved_by
+                           FROM billing_approvals WHERE approver_key_id <> publisher_key_id
+                           GROUP BY period, revision, content_sha256) a
+                  ON a.period = p.period AND a.revision = p.revision AND a.content_sha256 = p.content_sha256
+                LEFT JOIN (SELECT period, revision, min(locked_at) AS locked_at FROM billing_period_locks
+                           GROUP BY period, revision) k
+                  ON k.period = p.period AND k.revision = p.revision
                 WHERE p.revision = (SELECT max(q.revision) FROM billing_periods q WHERE q.period = p.period)"""));
-        views.put(INVOICE_LINES, new View(List.of(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES), """
+        // Usage lines of the period and correction lines of locked periods before it (service_period).
+        views.put(INVOICE_LINES, new View(List.of(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES,
+                Tables.BILLING_APPROVALS, Tables.BILLING_PERIOD_LOCKS), """
                 SELECT l.period, l.revision, l.subscription_id, l.billing_account_id, l.plan, l.metric, l.unit,
-                       l.quantity, l.event_count, c.published_at, c.key_id, c.content_sha256
+                       l.quantity, l.event_count, coalesce(l.service_period, l.period) AS service_period,
+                       coalesce(l.charge_class, 'usage') AS charge_class, c.status,
+                       c.published_at, c.key_id, c.content_sha256
                 FROM billing_period_lines l
                 JOIN current_periods c
                   ON l.period = c.period AND l.revision = c.revision AND l.content_sha256 = c.content_sha256"""));

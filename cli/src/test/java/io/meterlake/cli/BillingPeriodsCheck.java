@@ -92,11 +92,6 @@ final class BillingPeriodsCheck {
         return Period.parse(month.toString());
     }
 
-    /** The month before {@code month}. */
-    static Period previous(Period month) {
-        return Period.parse(YearMonth.parse(month.toString()).minusMonths(1).toString());
-    }
-
     /** The periods the truth has lines for. */
     static List<String> periods(Truth truth) {
         return truth.lines().stream().map(Truth.Line::period).distinct().sorted().toList();

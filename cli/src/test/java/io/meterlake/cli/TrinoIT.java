@@ -32,7 +32,7 @@ class TrinoIT {
     /** The broker stamps ingest times, so every command runs on the real clock, on a month it makes ready. */
     private static final Clock CLOCK = CommandLineTest.LIVE;
     private static final Period MONTH = BillingPeriodsCheck.readyMonth(CLOCK);
-    private static final Period BEFORE = BillingPeriodsCheck.previous(MONTH);
+    private static final Period BEFORE = MONTH.previous();
     /** Day 20 of the month, 10:00 UTC. */
     private static final Instant VERY_LATE = MONTH.start().plus(Duration.ofDays(19)).plus(Duration.ofHours(10));
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -67,18 +67,30 @@ class TrinoIT {
         // The month before holds only the generator's boundary event two hours before the month: tenant-001's.
         run(0, "reconcile", "--period", BEFORE.toString());
         run(0, "publish", "--period", BEFORE.toString(), "--signing-key", dir.resolve("k.pem").toString());
-        // A very late event, ingested from a file, makes revision 2.
+        // The month before is approved (by a second key) and locked.
+        run(0, "keys", "generate", "--private-key-out", dir.resolve("approver.pem").toString(), "--public-key-out",
+                dir.resolve("approver.pub.pem").toString());
+        run(0, "approve", "--period", BEFORE.toString(), "--approver-key", dir.resolve("approver.pem").toString());
+        run(0, "lock", "--period", BEFORE.toString());
+        // A very late event, ingested from a file, makes revision 2; with two late events of the locked
+        // month before (tenant-002's and tenant-003's), which it carries as correction lines.
         Path late = Files.writeString(dir.resolve("late.jsonl"), """
                 {"schema_version":1,"event_id":"evt-very-late","source":"forge-functions","tenant_id":"tenant-002",\
                 "app_id":"forge-app-d","metric":"functions.invocations","quantity":5,"unit":"count",\
                 "event_time":"%s"}
-                """.formatted(VERY_LATE));
+                {"schema_version":1,"event_id":"evt-locked-late-2","source":"forge-functions","tenant_id":"tenant-002",\
+                "app_id":"forge-app-d","metric":"functions.invocations","quantity":7,"unit":"count",\
+                "event_time":"%s"}
+                {"schema_version":1,"event_id":"evt-locked-late-3","source":"forge-functions","tenant_id":"tenant-003",\
+                "app_id":"forge-app-e","metric":"functions.invocations","quantity":11,"unit":"count",\
+                "event_time":"%s"}
+                """.formatted(VERY_LATE, BEFORE.start().plus(Duration.ofDays(15)), BEFORE.start().plus(Duration.ofDays(15))));
         run(0, "ingest", late.toString());
         run(0, "reconcile", "--period", MONTH.toString());
         assertThat(run(0, "publish", "--period", MONTH.toString(), "--signing-key", dir.resolve("k.pem").toString())
                 .out()).startsWith("published " + MONTH + " revision 2");
 
-        assertThat(run(0, "trino", "register").out()).contains("10 tables and 4 views in meterlake.billing")
+        assertThat(run(0, "trino", "register").out()).contains("12 tables and 4 views in meterlake.billing")
                 .contains("5 tenants");
     }
 
@@ -104,7 +116,7 @@ class TrinoIT {
     @Test
     void financeSeesThePublishedLinesAndTheStackShowsTrino() {
         JsonNode lines = sql("finance", "SELECT subscription_id, billing_account_id, plan, metric, unit, quantity, event_count"
-                + " FROM invoice_lines WHERE period = '" + MONTH + "'");
+                + " FROM invoice_lines WHERE period = '" + MONTH + "' AND charge_class = 'usage'");
         List<String> seen = new ArrayList<>();
         for (JsonNode line : lines) {
             seen.add(String.join(" ", line.get("subscription_id").textValue(), line.get("billing_account_id").textValue(),
@@ -183,6 +195,35 @@ class TrinoIT {
         assertThat(own).isPositive().isLessThan(count("finance", corrections));
         assertThat(count("tenant_tenant-002", corrections)).isEqualTo(own);
         assertThat(count("tenant_tenant-002", corrections + " AND tenant_id <> 'tenant-002'")).isZero();
+    }
+
+    @Test
+    void everyoneSeesEachPeriodsStateAndATenantOnlyItsOwnCorrectionLines() {
+        JsonNode states = sql("finance", "SELECT period, status, approved_by, locked_at FROM current_periods ORDER BY period");
+        assertThat(states.get(0).get("period").textValue()).isEqualTo(BEFORE.toString());
+        assertThat(states.get(0).get("status").textValue()).isEqualTo("locked");
+        assertThat(states.get(0).get("approved_by").textValue()).hasSize(16);
+        assertThat(states.get(1).get("status").textValue()).isEqualTo("draft");
+        assertThat(states.get(1).get("locked_at").isNull()).isTrue();
+        assertThat(sql("tenant_tenant-001", "SELECT status FROM current_periods WHERE period = '" + BEFORE + "'")
+                .findValuesAsText("status")).containsExactly("locked");
+
+        String corrections = "SELECT subscription_id, service_period, quantity, event_count FROM invoice_lines"
+                + " WHERE charge_class = 'correction' ORDER BY subscription_id";
+        JsonNode all = sql("finance", corrections);
+        assertThat(all).hasSize(2);
+        assertThat(all.findValuesAsText("service_period")).containsOnly(BEFORE.toString());
+        assertThat(all.findValuesAsText("quantity")).containsExactly("7.000000000", "11.000000000");
+        JsonNode own = sql("tenant_tenant-002", corrections);
+        assertThat(own).hasSize(1);
+        assertThat(own.get(0).get("subscription_id").textValue()).startsWith("sub-tenant-002-");
+        assertThat(own.get(0).get("quantity").textValue()).isEqualTo("7.000000000");
+        assertThat(sql("tenant_tenant-001", corrections)).isEmpty();
+        // The same through periods show: the correction lines of the revision, beside its usage lines.
+        JsonNode shown = show(warehouse, MONTH.toString());
+        assertThat(shown.get("corrections")).hasSize(2);
+        assertThat(shown.get("status").textValue()).isEqualTo("draft");
+        assertThat(show(warehouse, BEFORE.toString()).get("status").textValue()).isEqualTo("locked");
     }
 
     @Test

@@ -12,7 +12,9 @@ import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.signing.Signing;
 import io.meterlake.table.Warehouse;
+import io.meterlake.testing.HeadlessChromium;
 import io.meterlake.testing.SparkTestBase;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.sql.Timestamp;
@@ -163,6 +166,7 @@ class ClosingTest extends SparkTestBase {
         assertThat(novemberVerified.mismatches()).isEmpty();
         assertThat(novemberVerified.corrections()).isEqualTo(2);
         assertThat(storedRows(OCTOBER)).isEqualTo(octoberRows);
+        statementInABrowser();
 
         // November closes too; a later change of October goes into December, and what November carried
         // is never carried again.
@@ -189,6 +193,93 @@ class ClosingTest extends SparkTestBase {
         assertThat(verify(DECEMBER).mismatches()).singleElement().asString()
                 .contains("the approver is the publisher (four eyes");
         assertThat(closing().status(DECEMBER).state()).isEqualTo(Closing.State.DRAFT);
+    }
+
+    /**
+     * November's statement of acct-1 (usage and October's correction lines), rendered in a real headless
+     * Chromium: what it shows equals 'periods show', its chart holds a bar per day, it fetches nothing,
+     * and the same revision gives the same bytes.
+     */
+    private void statementInABrowser() {
+        assertThat(command(75, "periods", "status", "--period", "2026-11", "--until", "approved"))
+                .contains("draft (published by key " + Signing.keyId(PUBLISHER.getPublic()));
+        Path page = dir.resolve("statement.html");
+        command(0, "statement", "--period", "2026-11", "--billing-account", "acct-1", "--out", page.toString());
+        JsonNode shown = json("periods", "show", "--period", "2026-11", "--format", "json");
+        assertThat(shown.get("status").textValue()).isEqualTo("draft");
+        List<List<String>> lines = new java.util.ArrayList<>();
+        shown.get("lines").forEach(line -> lines.add(List.of(line.get("subscription_id").textValue(),
+                line.get("plan").textValue(), line.get("metric").textValue(), line.get("unit").textValue(),
+                line.get("quantity").textValue(), line.get("event_count").asText())));
+        List<List<String>> corrections = new java.util.ArrayList<>();
+        shown.get("corrections").forEach(line -> corrections.add(List.of(line.get("service_period").textValue(),
+                line.get("subscription_id").textValue(), line.get("plan").textValue(), line.get("metric").textValue(),
+                line.get("unit").textValue(), line.get("quantity").textValue(), line.get("event_count").asText())));
+        assertThat(corrections).hasSize(2);
+
+        try (HeadlessChromium browser = HeadlessChromium.start(dir)) {
+            HeadlessChromium.Page view = browser.open(page.toUri());
+            assertThat(HeadlessChromium.tableText(view, "#lines")).isEqualTo(lines).isNotEmpty();
+            assertThat(HeadlessChromium.tableText(view, "#corrections")).isEqualTo(corrections);
+            assertThat(view.evaluate("document.getElementById('status').innerText").asText()).isEqualTo("DRAFT");
+            assertThat(view.evaluate("document.getElementById('fingerprints').innerText").asText())
+                    .contains(shown.get("content_sha256").textValue()).contains(shown.get("key_id").textValue());
+            // A bar per day of November; the days add up to the line, and the first day's bar is drawn.
+            String bars = "document.querySelectorAll('#chart-functions-invocations rect.bar')";
+            assertThat(view.evaluate(bars + ".length").intValue()).isEqualTo(30);
+            assertThat(new BigDecimal(view.evaluate("Array.from(" + bars + ").map(b => b.dataset.value)"
+                    + ".reduce((a, v) => a + Number(v), 0).toFixed(9)").asText())).isEqualByComparingTo("5");
+            assertThat(view.evaluate("document.querySelector('#chart-functions-invocations rect[data-day=\"2026-11-01\"]')"
+                    + ".getBoundingClientRect().height").doubleValue()).isGreaterThan(50);
+            assertThat(view.evaluate("performance.getEntriesByType('resource').length").intValue()).isZero();
+            Path png = Files.createDirectories(Path.of("target", "statements")).resolve("2026-11-acct-1.png");
+            view.screenshot(png);
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+            assertThat(image.getWidth()).isEqualTo(1280);
+            java.util.Set<Integer> colours = new java.util.HashSet<>();
+            for (int y = 0; y < image.getHeight(); y += 7) {
+                for (int x = 0; x < image.getWidth(); x += 7) {
+                    colours.add(image.getRGB(x, y));
+                }
+            }
+            assertThat(colours).as("a rendered page, not a blank one").hasSizeGreaterThan(5);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        Path again = dir.resolve("again");
+        command(0, "statement", "--period", "2026-11", "--out-dir", again.toString());
+        try {
+            assertThat(Files.mismatch(page, again.resolve("2026-11-acct-1.html"))).isEqualTo(-1);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Runs a batch command in this JVM against the test's warehouse; its standard output. */
+    private String command(int exitCode, String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine commandLine = new picocli.CommandLine(new io.meterlake.batch.BatchCommands());
+        io.meterlake.batch.BatchCommands.addTo(commandLine, io.meterlake.config.ConfigOptions::new,
+                at("2026-12-04T12:00:00Z"));
+        io.meterlake.error.CommandLineErrors.install(commandLine);
+        commandLine.setOut(new java.io.PrintWriter(out, true));
+        commandLine.setErr(new java.io.PrintWriter(err, true));
+        List<String> all = new java.util.ArrayList<>(List.of(args));
+        all.addAll(List.of("--warehouse", config.warehouse()));
+        assertThat(commandLine.execute(all.toArray(String[]::new))).as(err.toString()).isEqualTo(exitCode);
+        return out.toString();
+    }
+
+    private JsonNode json(String... args) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(command(0, args));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -1,0 +1,229 @@
+package io.meterlake.batch.statement;
+
+import io.meterlake.batch.publish.BillingPeriod;
+import io.meterlake.batch.publish.Closing;
+import io.meterlake.model.BillingLine;
+import io.meterlake.model.CorrectionLine;
+import io.meterlake.period.Period;
+import io.meterlake.validation.Quantities;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * One billing account's statement of one published revision: a self-contained HTML page (inline CSS
+ * and SVG, no script, a Content-Security-Policy that forbids every fetch) with the account's lines,
+ * the correction lines the revision carries for it, the period's state and the signature
+ * fingerprints, and a chart of daily usage per metric. The same revision always renders to the same
+ * bytes: nothing on the page reads a clock.
+ *
+ * @param daily one series per metric of the account, in metric order
+ */
+public record Statement(String billingAccountId, BillingPeriod header, Closing.Status status, List<BillingLine> lines,
+        List<CorrectionLine> corrections, List<Daily> daily) {
+
+    /**
+     * A metric's usage per day of the period, summed over the account's subscriptions: for a SUM or
+     * COUNT metric the days add up to its lines; for the others each day shows the metric's own
+     * aggregation over that day (the day's maximum, distinct values, percentile, level-hours).
+     *
+     * @param perDay one value per day of the period, from its first day; zero for a day without usage
+     */
+    public record Daily(String metric, String unit, List<BigDecimal> perDay) {
+    }
+
+    public Statement {
+        Objects.requireNonNull(billingAccountId, "billingAccountId");
+        lines = List.copyOf(lines);
+        corrections = List.copyOf(corrections);
+        daily = List.copyOf(daily);
+    }
+
+    /** The page, UTF-8. */
+    public byte[] html() {
+        Period period = Period.parse(header.period());
+        StringBuilder out = new StringBuilder(16_384);
+        out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<title>").append(text("Usage statement " + billingAccountId + " " + period)).append("</title>\n")
+                .append("<style>").append(STYLE).append("</style>\n</head>\n<body>\n");
+        String state = state();
+        out.append("<header>\n<h1>Usage statement</h1>\n<p class=\"subtitle\"><span id=\"account\">")
+                .append(text(billingAccountId)).append("</span> · period <span id=\"period\">").append(text(period.toString()))
+                .append("</span> (").append(text(period.start().toString())).append(" to ")
+                .append(text(period.end().toString())).append(", UTC) · revision <span id=\"revision\">")
+                .append(header.revision()).append("</span></p>\n<p><span id=\"status\" class=\"status ").append(state)
+                .append("\">").append(state.toUpperCase(Locale.ROOT)).append("</span> ").append(text(stateText()))
+                .append("</p>\n</header>\n");
+
+        out.append("<section>\n<h2>Usage</h2>\n");
+        if (lines.isEmpty()) {
+            out.append("<p id=\"no-lines\">No usage in ").append(text(period.toString())).append(".</p>\n");
+        } else {
+            out.append("<table id=\"lines\">\n<thead><tr><th>Subscription</th><th>Plan</th><th>Metric</th><th>Unit</th>")
+                    .append("<th class=\"n\">Quantity</th><th class=\"n\">Events</th></tr></thead>\n<tbody>\n");
+            for (BillingLine line : lines) {
+                out.append("<tr><td>").append(text(line.subscriptionId())).append("</td><td>").append(text(line.plan()))
+                        .append("</td><td>").append(text(line.metric())).append("</td><td>").append(text(line.unit()))
+                        .append("</td><td class=\"n\">").append(Quantities.render(line.quantity()))
+                        .append("</td><td class=\"n\">").append(line.eventCount()).append("</td></tr>\n");
+            }
+            out.append("</tbody>\n</table>\n");
+        }
+        out.append("</section>\n");
+
+        out.append("<section>\n<h2>Corrections of locked periods</h2>\n");
+        if (corrections.isEmpty()) {
+            out.append("<p id=\"no-corrections\">None: no locked period changed for this account.</p>\n");
+        } else {
+            out.append("<p>Usage that reached a period after it was locked, billed here with its own service period.</p>\n")
+                    .append("<table id=\"corrections\">\n<thead><tr><th>Service period</th><th>Subscription</th>")
+                    .append("<th>Plan</th><th>Metric</th><th>Unit</th><th class=\"n\">Quantity</th><th class=\"n\">Events</th>")
+                    .append("</tr></thead>\n<tbody>\n");
+            for (CorrectionLine line : corrections) {
+                out.append("<tr><td>").append(text(line.servicePeriod())).append("</td><td>")
+                        .append(text(line.subscriptionId())).append("</td><td>").append(text(line.plan()))
+                        .append("</td><td>").append(text(line.metric())).append("</td><td>").append(text(line.unit()))
+                        .append("</td><td class=\"n\">").append(Quantities.render(line.quantity()))
+                        .append("</td><td class=\"n\">").append(line.eventCount()).append("</td></tr>\n");
+            }
+            out.append("</tbody>\n</table>\n");
+        }
+        out.append("</section>\n");
+
+        out.append("<section id=\"daily\">\n<h2>Daily usage</h2>\n");
+        if (daily.isEmpty()) {
+            out.append("<p>No usage in ").append(text(period.toString())).append(".</p>\n");
+        }
+        LocalDate first = LocalDate.ofInstant(period.start(), ZoneOffset.UTC);
+        for (Daily series : daily) {
+            chart(out, series, first);
+        }
+        out.append("</section>\n");
+
+        out.append("<section>\n<h2>Signatures</h2>\n<dl id=\"fingerprints\">\n");
+        definition(out, "Published", header.publishedAt() + " by key " + header.keyId());
+        definition(out, "Content SHA-256", header.contentSha256());
+        definition(out, "Header SHA-256", header.chain().map(BillingPeriod.Chain::headerSha256).orElse("(not chained)"));
+        definition(out, "Approved by", status.approvals().isEmpty() || !isLatest() ? "not approved"
+                : String.join(", ", status.approvals().stream().map(a -> "key " + a.approverKeyId() + " at "
+                        + a.approvedAt()).toList()));
+        definition(out, "Locked", status.lock().filter(lock -> isLatest()).map(lock -> lock.lockedAt().toString())
+                .orElse("not locked"));
+        out.append("</dl>\n<p class=\"small\">Check this revision: <code>meterlake verify --period ")
+                .append(text(period.toString())).append(" --revision ").append(header.revision())
+                .append(" --public-key &lt;publisher's key&gt;</code> recomputes every line from the raw events.</p>\n")
+                .append("</section>\n</body>\n</html>\n");
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private boolean isLatest() {
+        return status.latest().revision() == header.revision();
+    }
+
+    /** draft, approved, locked, or superseded (an earlier revision). */
+    public String state() {
+        return isLatest() ? status.state().name().toLowerCase(Locale.ROOT) : "superseded";
+    }
+
+    private String stateText() {
+        if (!isLatest()) {
+            return "revision " + status.latest().revision() + " supersedes this one";
+        }
+        return switch (status.state()) {
+            case DRAFT -> "published, not yet approved: figures may still change";
+            case APPROVED -> "approved, not yet locked";
+            case LOCKED -> "final: later changes are billed in a later period as corrections";
+        };
+    }
+
+    private static final int WIDTH = 720;
+    private static final int HEIGHT = 160;
+    private static final int LEFT = 8;
+    private static final int BOTTOM = 20;
+    private static final int TOP = 18;
+
+    /** One metric's bars, one per day; each bar's title holds the exact value. */
+    private static void chart(StringBuilder out, Daily series, LocalDate first) {
+        BigDecimal max = series.perDay().stream().max(BigDecimal::compareTo).orElse(BigDecimal.ZERO);
+        int days = series.perDay().size();
+        double slot = (WIDTH - 2.0 * LEFT) / days;
+        String id = "chart-" + series.metric().replaceAll("[^A-Za-z0-9]", "-");
+        out.append("<figure>\n<figcaption>").append(text(series.metric())).append(" <span class=\"unit\">(")
+                .append(text(series.unit())).append(" per day; highest ").append(Quantities.render(max))
+                .append(")</span></figcaption>\n<svg id=\"").append(id).append("\" viewBox=\"0 0 ").append(WIDTH)
+                .append(' ').append(HEIGHT).append("\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
+                .append("\" role=\"img\" aria-label=\"").append(text("daily " + series.metric() + " in " + series.unit()))
+                .append("\">\n<line class=\"axis\" x1=\"").append(LEFT).append("\" y1=\"").append(HEIGHT - BOTTOM)
+                .append("\" x2=\"").append(WIDTH - LEFT).append("\" y2=\"").append(HEIGHT - BOTTOM).append("\"/>\n");
+        double plot = HEIGHT - BOTTOM - TOP;
+        for (int day = 0; day < days; day++) {
+            BigDecimal value = series.perDay().get(day);
+            double height = max.signum() <= 0 || value.signum() <= 0 ? 0
+                    : Math.max(1, value.divide(max, MathContext.DECIMAL64).doubleValue() * plot);
+            double x = LEFT + day * slot + slot * 0.15;
+            out.append(String.format(Locale.ROOT, "<rect class=\"bar\" data-day=\"%s\" data-value=\"%s\" x=\"%.2f\" y=\"%.2f\""
+                    + " width=\"%.2f\" height=\"%.2f\"><title>%s: %s %s</title></rect>\n", first.plusDays(day),
+                    Quantities.render(value), x, HEIGHT - BOTTOM - height, slot * 0.7, height, first.plusDays(day),
+                    Quantities.render(value), text(series.unit())));
+            if (day % 7 == 0) {
+                out.append(String.format(Locale.ROOT, "<text class=\"day\" x=\"%.2f\" y=\"%d\">%d</text>\n",
+                        x, HEIGHT - 5, first.plusDays(day).getDayOfMonth()));
+            }
+        }
+        out.append(String.format(Locale.ROOT, "<text class=\"max\" x=\"%d\" y=\"%d\">%s</text>\n", LEFT, TOP - 6,
+                text(short_(max) + " " + series.unit())));
+        out.append("</svg>\n</figure>\n");
+    }
+
+    /** A readable figure for the chart's scale: up to 4 significant digits. */
+    private static String short_(BigDecimal value) {
+        return value.signum() == 0 ? "0" : value.round(new MathContext(4, RoundingMode.HALF_EVEN)).stripTrailingZeros()
+                .toPlainString();
+    }
+
+    private static void definition(StringBuilder out, String term, String value) {
+        out.append("<dt>").append(text(term)).append("</dt><dd>").append(text(value)).append("</dd>\n");
+    }
+
+    /** HTML text and attribute escaping. */
+    static String text(String value) {
+        StringBuilder out = new StringBuilder(value.length());
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static final String STYLE = """
+            body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:2rem auto;\
+            max-width:60rem;padding:0 1rem;color:#1d2433;background:#fff}\
+            h1{margin:0 0 .25rem;font-size:1.6rem}h2{font-size:1.15rem;margin:2rem 0 .5rem;border-bottom:1px solid #d8dee9;\
+            padding-bottom:.25rem}.subtitle{margin:0;color:#4c566a}\
+            table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{padding:.35rem .6rem;border-bottom:1px solid #e5e9f0;\
+            text-align:left}th{background:#f3f5f9;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
+            .status{display:inline-block;padding:.1rem .55rem;border-radius:.8rem;font-weight:700;font-size:.8rem;\
+            letter-spacing:.04em}.draft{background:#fff3cd;color:#7a5b00}.approved{background:#dbeafe;color:#1e40af}\
+            .locked{background:#dcfce7;color:#166534}.superseded{background:#eceff4;color:#4c566a}\
+            figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.25rem}.unit{font-weight:400;color:#4c566a}\
+            svg .bar{fill:#3b82f6}svg .axis{stroke:#9aa5b8;stroke-width:1}svg text{font-size:11px;fill:#4c566a}\
+            dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;font-size:.85rem}dt{font-weight:600}\
+            dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}.small{font-size:.8rem;color:#4c566a}\
+            """;
+}
