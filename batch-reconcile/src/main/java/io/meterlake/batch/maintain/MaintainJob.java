@@ -33,7 +33,7 @@ public final class MaintainJob {
     static final List<String> TABLES = List.of(Tables.RAW_USAGE_EVENTS, Tables.QUARANTINED_EVENTS,
             Tables.USAGE_AGGREGATES_PROVISIONAL, Tables.STREAM_PROGRESS, Tables.USAGE_AGGREGATES_AUTHORITATIVE,
             Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES, Tables.ENTITLEMENTS,
-            Tables.QUARANTINE_RESOLUTIONS);
+            Tables.QUARANTINE_RESOLUTIONS, Tables.BILLING_APPROVALS, Tables.BILLING_PERIOD_LOCKS);
 
     private final SparkSession spark;
     private final Warehouse warehouse;
