@@ -103,8 +103,9 @@ public final class PeriodsCommand implements Runnable {
 
     /** {@code meterlake periods status}: draft, approved or locked; with {@code --until}, an exit code for sensors. */
     @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Print a published period's state: draft (published, not approved), approved (by which",
-                "key ids) or locked (at which revision), and where its late usage goes.",
+            description = {"Print a published period's state: draft, approved or locked.", "",
+                "draft: published, not approved; approved: by which key ids; locked: at which revision, and",
+                "which open period its late usage goes into.",
                 "--until approved|locked: exit 75 (retry later) while the period has not reached that state, so a",
                 "scheduler's sensor waits for an approval before it locks. json: {period, revision, status,",
                 "approved_by [key ids], locked_revision, locked_at, corrections_go_to}."})
@@ -189,12 +190,12 @@ public final class PeriodsCommand implements Runnable {
     @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Print a published revision of a billing period (default: the latest) with its lines.",
                 "json: one object with period, revision, raw_table_version, content_sha256, signature, key_id,",
-                "published_at, status (draft|approved|locked), approved_by [key ids], locked_revision, locked_at,",
-                "lines [{subscription_id, billing_account_id, plan, metric, unit, quantity, event_count}] (a line",
-                "per plan a subscription was billed under) and corrections [{service_period, the same fields}]",
+                "published_at, lines [{subscription_id, billing_account_id, plan, metric, unit, quantity,",
+                "event_count}] (a line per plan a subscription was billed under), status (draft|approved|locked),",
+                "approved_by [key ids], locked_revision, locked_at and corrections [{service_period, the same fields}]",
                 "(late changes of locked periods, quantity and event_count may be negative); quantities as",
-                "decimal strings with 9 fraction digits. csv: one row per line, with a header row; its last two",
-                "columns are service_period and charge_class (usage or correction).", "",
+                "decimal strings with 9 fraction digits. csv: one row per line, with a header row; its last",
+                "columns are service_period, charge_class (usage or correction) and status.", "",
                 "--changes: instead of the lines, the events that changed since the revision it supersedes (ADDED,",
                 "VOIDED, AMENDED, REMOVED, each with its quantity before and after and the correction that caused",
                 "it), both revisions recomputed from raw as they were computed; json: {period, revision, supersedes,",
@@ -247,8 +248,9 @@ public final class PeriodsCommand implements Runnable {
             switch (format) {
                 case json -> Output.json(out(), json(header, lines, corrections, Optional.of(status)));
                 case csv -> Output.csv(out(), List.of("period", "revision", "subscription_id", "billing_account_id",
-                        "plan", "metric", "unit", "quantity", "event_count", "service_period", "charge_class"),
-                        csvRows(header, lines, corrections));
+                        "plan", "metric", "unit", "quantity", "event_count", "service_period", "charge_class", "status"),
+                        csvRows(header, lines, corrections, json(header, List.of(), List.of(), Optional.of(status))
+                                .get("status").toString()));
                 default -> table(out(), header, lines, corrections, Optional.of(status));
             }
             return ExitCodes.OK;
@@ -258,10 +260,20 @@ public final class PeriodsCommand implements Runnable {
             return json(header, lines, List.of(), Optional.empty());
         }
 
-        /** The {@code --format json} object, as ARCHITECTURE.md's contract has it, with the state when known. */
+        /**
+         * The {@code --format json} object: ARCHITECTURE.md's contract (header fields, then lines), then the
+         * state when known, then the correction lines.
+         */
         public static Map<String, Object> json(BillingPeriod header, List<BillingLine> lines,
                 List<CorrectionLine> corrections, Optional<Closing.Status> status) {
             Map<String, Object> json = contractHeader(header);
+            List<Map<String, Object>> array = new ArrayList<>();
+            for (BillingLine line : lines) {
+                array.add(lineJson(new LinkedHashMap<>(), line.subscriptionId(), line.billingAccountId(), line.plan(),
+                        line.metric(), line.unit(), line.quantity(), line.eventCount()));
+            }
+            json.put("lines", array);
+            // After the contract's fields: the state and the correction lines.
             status.ifPresent(known -> {
                 Map<String, Object> fields = statusFields(known);
                 if (known.latest().revision() != header.revision()) {
@@ -271,49 +283,43 @@ public final class PeriodsCommand implements Runnable {
                 }
                 json.putAll(fields);
             });
-            List<Map<String, Object>> array = new ArrayList<>();
-            for (BillingLine line : lines) {
-                Map<String, Object> item = new LinkedHashMap<>();
-                item.put("subscription_id", line.subscriptionId());
-                item.put("billing_account_id", line.billingAccountId());
-                item.put("plan", line.plan());
-                item.put("metric", line.metric());
-                item.put("unit", line.unit());
-                item.put("quantity", Quantities.render(line.quantity()));
-                item.put("event_count", line.eventCount());
-                array.add(item);
-            }
-            json.put("lines", array);
             List<Map<String, Object>> correctionArray = new ArrayList<>();
             for (CorrectionLine line : corrections) {
                 Map<String, Object> item = new LinkedHashMap<>();
                 item.put("service_period", line.servicePeriod());
-                item.put("subscription_id", line.subscriptionId());
-                item.put("billing_account_id", line.billingAccountId());
-                item.put("plan", line.plan());
-                item.put("metric", line.metric());
-                item.put("unit", line.unit());
-                item.put("quantity", Quantities.render(line.quantity()));
-                item.put("event_count", line.eventCount());
-                correctionArray.add(item);
+                correctionArray.add(lineJson(item, line.subscriptionId(), line.billingAccountId(), line.plan(),
+                        line.metric(), line.unit(), line.quantity(), line.eventCount()));
             }
             json.put("corrections", correctionArray);
             return json;
         }
 
+        /** A line's fields after what {@code item} holds already; the quantity as a decimal string with 9 fraction digits. */
+        private static Map<String, Object> lineJson(Map<String, Object> item, String subscription, String account,
+                String plan, String metric, String unit, java.math.BigDecimal quantity, long events) {
+            item.put("subscription_id", subscription);
+            item.put("billing_account_id", account);
+            item.put("plan", plan);
+            item.put("metric", metric);
+            item.put("unit", unit);
+            item.put("quantity", Quantities.render(quantity));
+            item.put("event_count", events);
+            return item;
+        }
+
+        /** {@code status}: the revision's state, on every row. */
         private static List<List<String>> csvRows(BillingPeriod header, List<BillingLine> lines,
-                List<CorrectionLine> corrections) {
+                List<CorrectionLine> corrections, String status) {
             List<List<String>> rows = new ArrayList<>();
             for (List<String> row : rows(header, lines, true)) {
                 List<String> usage = new ArrayList<>(row);
-                usage.add(header.period());
-                usage.add(CorrectionLine.USAGE);
+                usage.addAll(List.of(header.period(), CorrectionLine.USAGE, status));
                 rows.add(usage);
             }
             for (CorrectionLine line : corrections) {
                 rows.add(List.of(header.period(), Integer.toString(header.revision()), line.subscriptionId(),
                         line.billingAccountId(), line.plan(), line.metric(), line.unit(), Quantities.render(line.quantity()),
-                        Long.toString(line.eventCount()), line.servicePeriod(), CorrectionLine.CORRECTION));
+                        Long.toString(line.eventCount()), line.servicePeriod(), CorrectionLine.CORRECTION, status));
             }
             return rows;
         }

@@ -152,7 +152,8 @@ class BatchEndToEndIT {
             assertThat(shown.get("revision").intValue()).isEqualTo(1);
             assertThat(shown.get("content_sha256")).isEqualTo(reconciled.get("content_sha256"));
             assertThat(shown.fieldNames()).toIterable().containsExactly("period", "revision", "raw_table_version",
-                    "content_sha256", "signature", "key_id", "published_at", "lines");
+                    "content_sha256", "signature", "key_id", "published_at", "lines", "status", "approved_by", "locked_revision",
+                    "locked_at", "corrections");
             assertThat(run(warehouse, 0, "verify", "--period", period, "--public-key", publicKey).out())
                     .startsWith("verified " + period + " revision 1");
         }
@@ -219,9 +220,9 @@ class BatchEndToEndIT {
         // The CSV has a header and one row per line.
         List<String> csv = run(warehouse, 0, "periods", "show", "--period", "2026-10", "--format", "csv").out().lines()
                 .toList();
-        assertThat(csv.get(0)).isEqualTo("period,revision,subscription_id,billing_account_id,plan,metric,unit,quantity,event_count,service_period,charge_class");
+        assertThat(csv.get(0)).isEqualTo("period,revision,subscription_id,billing_account_id,plan,metric,unit,quantity,event_count,service_period,charge_class,status");
         assertThat(csv).hasSize(revision2.size() + 1);
-        assertThat(csv.subList(1, csv.size())).allSatisfy(line -> assertThat(line).startsWith("2026-10,2,"));
+        assertThat(csv.subList(1, csv.size())).allSatisfy(line -> assertThat(line).startsWith("2026-10,2,").endsWith(",2026-10,usage,draft"));
 
         corrects(warehouse, events, privateKey, publicKey);
 

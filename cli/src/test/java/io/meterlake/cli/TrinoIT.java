@@ -397,8 +397,8 @@ class TrinoIT {
     @Test
     void aSparkCommitAfterRegistrationIsVisibleToTheNextQuery() throws IOException {
         long before = count("finance", "SELECT count(*) AS n FROM raw_usage_events");
-        Path late = Files.writeString(dir.resolve("after.jsonl"), Files.readString(dir.resolve("late.jsonl"))
-                .replace("evt-very-late", "evt-after-registration"));
+        Path late = Files.writeString(dir.resolve("after.jsonl"), Files.readAllLines(dir.resolve("late.jsonl")).get(0)
+                .replace("evt-very-late", "evt-after-registration") + "\n");
 
         run(0, "ingest", late.toString());
 

@@ -42,25 +42,21 @@ public final class CanonicalRendering {
         out.append(v3 ? HEADER_WITH_CORRECTIONS : HEADER).append('\n');
         out.append("period=").append(escape(period)).append('\n');
         String usage = v3 ? CorrectionLine.USAGE + "\t" + escape(period) + "\t" : "";
-        lines.stream().sorted(BillingLine.CANONICAL_ORDER).forEach(line -> out.append(usage)
-                .append(escape(line.subscriptionId())).append('\t')
-                .append(escape(line.billingAccountId())).append('\t')
-                .append(escape(line.plan())).append('\t')
-                .append(escape(line.metric())).append('\t')
-                .append(escape(line.unit())).append('\t')
-                .append(Quantities.render(line.quantity())).append('\t')
-                .append(line.eventCount()).append('\n'));
-        corrections.stream().sorted(CorrectionLine.CANONICAL_ORDER).forEach(line -> out
-                .append(CorrectionLine.CORRECTION).append('\t')
-                .append(escape(line.servicePeriod())).append('\t')
-                .append(escape(line.subscriptionId())).append('\t')
-                .append(escape(line.billingAccountId())).append('\t')
-                .append(escape(line.plan())).append('\t')
-                .append(escape(line.metric())).append('\t')
-                .append(escape(line.unit())).append('\t')
-                .append(Quantities.render(line.quantity())).append('\t')
-                .append(line.eventCount()).append('\n'));
+        lines.stream().sorted(BillingLine.CANONICAL_ORDER).forEach(line -> fields(out.append(usage),
+                line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(), line.unit(),
+                Quantities.render(line.quantity()), line.eventCount()));
+        corrections.stream().sorted(CorrectionLine.CANONICAL_ORDER).forEach(line -> fields(out
+                .append(CorrectionLine.CORRECTION).append('\t').append(escape(line.servicePeriod())).append('\t'),
+                line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(), line.unit(),
+                Quantities.render(line.quantity()), line.eventCount()));
         return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void fields(StringBuilder out, String subscription, String account, String plan, String metric,
+            String unit, String quantity, long events) {
+        out.append(escape(subscription)).append('\t').append(escape(account)).append('\t').append(escape(plan))
+                .append('\t').append(escape(metric)).append('\t').append(escape(unit)).append('\t').append(quantity)
+                .append('\t').append(events).append('\n');
     }
 
     static String escape(String value) {

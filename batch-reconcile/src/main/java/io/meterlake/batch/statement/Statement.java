@@ -103,6 +103,11 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
         if (daily.isEmpty()) {
             out.append("<p>No usage in ").append(text(period.toString())).append(".</p>\n");
         }
+        if (!daily.isEmpty()) {
+            out.append("<p class=\"small\">One bar per UTC day. For counted and summed metrics the days add up to the")
+                    .append(" line; for the others a bar is that day's own value (its maximum, latest value, distinct users,")
+                    .append(" percentile or level-hours), so the days do not add up to the line.</p>\n");
+        }
         LocalDate first = LocalDate.ofInstant(period.start(), ZoneOffset.UTC);
         for (Daily series : daily) {
             chart(out, series, first);
