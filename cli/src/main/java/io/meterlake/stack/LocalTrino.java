@@ -260,7 +260,7 @@ public final class LocalTrino {
         return result;
     }
 
-    /** Waits for "SERVER STARTED" in the log, then for the node to answer a query. */
+    /** Waits for "SERVER STARTED" in the log, then for the node to answer a query over the catalog. */
     private void awaitReady(Process process, Path log) {
         Instant deadline = Instant.now().plus(START_TIMEOUT);
         boolean started = false;
@@ -277,10 +277,12 @@ public final class LocalTrino {
                 }
             } else {
                 try (Connection connection = connect(ADMIN); Statement statement = connection.createStatement()) {
-                    statement.execute("SELECT 1");
+                    // A query scheduled on a node of the catalog, not one the coordinator answers alone:
+                    // "No nodes available" until the node has announced itself with the catalog.
+                    statement.executeQuery("SELECT count(*) FROM " + CATALOG + ".information_schema.schemata").close();
                     return;
                 } catch (SQLException e) {
-                    last = e; // "No nodes available" until the node has announced itself
+                    last = e;
                 }
             }
             sleep();
