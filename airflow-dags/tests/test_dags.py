@@ -272,6 +272,7 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
             if not needed.exists():
                 raise AssertionError("%s is missing: run 'mvn -DskipTests package' first" % needed)
         cls.dir = Path(tempfile.mkdtemp(prefix="meterlake-dags-"))
+        cls.addClassCleanup(shutil.rmtree, cls.dir, ignore_errors=True)
         warehouse = cls.dir / "warehouse"
         cls.options = ["--warehouse", str(warehouse), "--set", "stack.dir=%s" % (cls.dir / "stack"),
                        "--set", "stack.trino-port=%d" % _free_port(),
@@ -307,14 +308,10 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         cls.approver_key = str(cls.dir / "approver-key.pem")
         cls.meterlake("keys", "generate", "--private-key-out", cls.approver_key,
                       "--public-key-out", str(cls.dir / "approver-key.pub.pem"))
+        # Class cleanups run even when setUpClass fails after this point (tearDownClass would not):
+        # a stack that started halfway is stopped, and its ports are free for the next run.
+        cls.addClassCleanup(cls.meterlake, "stack", "stop")
         cls.meterlake("stack", "start", "--with-trino")
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.meterlake("stack", "stop")
-        finally:
-            shutil.rmtree(cls.dir, ignore_errors=True)
 
     @classmethod
     def meterlake(cls, *arguments):
