@@ -153,7 +153,7 @@ public final class PeriodsCommand implements Runnable {
     }
 
     static String stateName(Closing.Status status) {
-        return status.state().name().toLowerCase(java.util.Locale.ROOT);
+        return status.of(status.latest().revision());
     }
 
     /** One line: the period, its latest revision and its state, with who approved it and when it was locked. */
@@ -249,8 +249,7 @@ public final class PeriodsCommand implements Runnable {
                 case json -> Output.json(out(), json(header, lines, corrections, Optional.of(status)));
                 case csv -> Output.csv(out(), List.of("period", "revision", "subscription_id", "billing_account_id",
                         "plan", "metric", "unit", "quantity", "event_count", "service_period", "charge_class", "status"),
-                        csvRows(header, lines, corrections, json(header, List.of(), List.of(), Optional.of(status))
-                                .get("status").toString()));
+                        csvRows(header, lines, corrections, status.of(header.revision())));
                 default -> table(out(), header, lines, corrections, Optional.of(status));
             }
             return ExitCodes.OK;
@@ -276,10 +275,9 @@ public final class PeriodsCommand implements Runnable {
             // After the contract's fields: the state and the correction lines.
             status.ifPresent(known -> {
                 Map<String, Object> fields = statusFields(known);
+                fields.put("status", known.of(header.revision()));
                 if (known.latest().revision() != header.revision()) {
-                    // An earlier revision: the period's approvals and lock are of its latest one.
-                    fields.put("status", "superseded");
-                    fields.put("approved_by", List.of());
+                    fields.put("approved_by", List.of()); // the period's approvals are of its latest revision
                 }
                 json.putAll(fields);
             });

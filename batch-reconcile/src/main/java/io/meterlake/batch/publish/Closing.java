@@ -114,6 +114,11 @@ public final class Closing {
 
     /** A period's state, with the approvals of its latest revision and its lock. */
     public record Status(BillingPeriod latest, State state, List<Approval> approvals, Optional<Lock> lock) {
+        /** The state of {@code revision} in words: draft, approved, locked, or superseded (an earlier revision). */
+        public String of(int revision) {
+            return revision != latest.revision() ? "superseded" : state.name().toLowerCase(java.util.Locale.ROOT);
+        }
+
         /** The key ids that approved the latest revision, comma-separated; empty when none. */
         public String approvedBy() {
             return String.join(",", approvals.stream().map(Approval::approverKeyId).toList());

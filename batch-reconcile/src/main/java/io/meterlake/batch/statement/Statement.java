@@ -136,7 +136,7 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
 
     /** draft, approved, locked, or superseded (an earlier revision). */
     public String state() {
-        return isLatest() ? status.state().name().toLowerCase(Locale.ROOT) : "superseded";
+        return status.of(header.revision());
     }
 
     private String stateText() {
