@@ -103,7 +103,9 @@ final class FreshnessBench extends Benchmark {
         Sent sent;
         List<StreamingQueryProgress> rawBatches;
         List<StreamingQueryProgress> provisionalBatches;
-        try (RunningStream stream = RunningStream.start(spark, config, trigger, spec.commandLine().getErr());
+        Map<String, Map<String, Double>> profile = new LinkedHashMap<>();
+        try (BatchProfile steps = BatchProfile.register(spark);
+                RunningStream stream = RunningStream.start(spark, config, trigger, spec.commandLine().getErr());
                 EventProducer producer = EventProducer.open(kafka.bootstrapServers(), BenchKafka.TOPIC)) {
             sent = send(producer, events, eventsPerSecond, stream);
             progress("sent " + sent.count + " events; waiting for the stream to count them");
@@ -114,6 +116,9 @@ final class FreshnessBench extends Benchmark {
             }
             rawBatches = stream.progress(StreamJobNames.RAW);
             provisionalBatches = stream.progress(StreamJobNames.PROVISIONAL);
+            profile.put(StreamJobNames.RAW, steps.perBatch(rawBatches));
+            profile.put(StreamJobNames.PROVISIONAL, steps.perBatch(provisionalBatches));
+            profile.put("query phases on the driver, both queries, whole run", steps.planningSeconds());
         }
 
         progress("reading back every version of " + Tables.USAGE_AGGREGATES_PROVISIONAL);
@@ -158,6 +163,7 @@ final class FreshnessBench extends Benchmark {
         extra.put("p99_within_target", sorted.length > 0 && p99 <= target && neverVisible == 0);
         extra.put("raw_batch_seconds", batchSeconds(rawBatches));
         extra.put("provisional_batch_seconds", batchSeconds(provisionalBatches));
+        extra.put("where_the_time_goes_seconds_per_batch", profile);
         PrintWriter out = spec.commandLine().getOut();
         if (!report(parameters, rows, extra, out)) {
             out.println("freshness benchmark: " + sent.count + " events at " + eventsPerSecond + " events/s, trigger "
@@ -173,6 +179,7 @@ final class FreshnessBench extends Benchmark {
                     extra.get("p99_within_target")) ? "met" : "NOT met") + "; never visible: " + neverVisible);
             out.println("micro-batch seconds (mean, max): raw " + extra.get("raw_batch_seconds") + ", provisional "
                     + extra.get("provisional_batch_seconds"));
+            BatchProfile.print(out, profile);
             out.println("results: " + file);
             out.flush();
         }

@@ -107,10 +107,15 @@ final class StreamBench extends Benchmark {
         long started = System.nanoTime();
         double rawSeconds;
         double provisionalSeconds;
-        try (QueryProgressLog queries = QueryProgressLog.register(spark)) {
+        Map<String, Map<String, Double>> profile = new LinkedHashMap<>();
+        try (QueryProgressLog queries = QueryProgressLog.register(spark);
+                BatchProfile steps = BatchProfile.register(spark)) {
             new StreamJob(spark, config, Clock.systemUTC(), spec.commandLine().getErr()).runAvailableNow();
             rawSeconds = queries.seconds(StreamJobNames.RAW);
             provisionalSeconds = queries.seconds(StreamJobNames.PROVISIONAL);
+            profile.put(StreamJobNames.RAW, steps.perBatch(queries.of(StreamJobNames.RAW)));
+            profile.put(StreamJobNames.PROVISIONAL, steps.perBatch(queries.of(StreamJobNames.PROVISIONAL)));
+            profile.put("query phases on the driver, both queries, whole run", steps.planningSeconds());
         }
         Duration stream = Duration.ofNanos(System.nanoTime() - started);
 
@@ -136,6 +141,7 @@ final class StreamBench extends Benchmark {
         extra.put("ratio_stream_to_noop_sink", ratio(noop, stream));
         extra.put("raw_query_seconds", rawSeconds);
         extra.put("provisional_query_seconds", provisionalSeconds);
+        extra.put("where_the_time_goes_seconds_per_batch", profile);
         extra.put("truth_matches", mismatches.isEmpty());
         extra.put("truth_mismatches", mismatches);
         PrintWriter out = spec.commandLine().getOut();
@@ -152,6 +158,7 @@ final class StreamBench extends Benchmark {
             out.println("Meterlake stream: " + rawSeconds + " s in the raw query (Kafka → parse, validate, attribute →"
                     + " quarantine, raw, progress), " + provisionalSeconds + " s in the provisional query (raw → RocksDB"
                     + " dedup → windows → MERGE)");
+            BatchProfile.print(out, profile);
             out.println("truth: " + (mismatches.isEmpty() ? "the stream's raw table, recomputed, equals the generator's"
                     + " truth for every period" : "MISMATCH " + mismatches));
             out.println("results: " + file);

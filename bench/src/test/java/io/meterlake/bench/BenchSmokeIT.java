@@ -117,6 +117,28 @@ class BenchSmokeIT {
         assertThat(max).isLessThan(120);
     }
 
+    /**
+     * The MERGE of a batch reads the files of its own hours only: with a day of hourly history files
+     * beside, Delta skips all of them (the window range of the batch is in the merge condition), so
+     * its search for matches reads about as many records as over the empty table, not the history's.
+     */
+    @Test
+    void streamGrowthBenchmarkMergesWithoutReadingTheHistory() throws IOException {
+        JsonNode result = run("stream-growth", "--subscriptions", "5", "--days", "1", "--batches", "2",
+                "--batch-events", "400", "--results-dir", results.toString(), "--format", "json");
+
+        long history = result.get("history_rows").asLong();
+        assertThat(history).as(result.toString()).isEqualTo(5L * result.get("metrics").asInt() * 24);
+        JsonNode empty = result.get("results").get(0);
+        JsonNode full = result.get("results").get(1);
+        assertThat(full.get("rows_after").asLong()).isEqualTo(empty.get("rows_after").asLong() + history);
+        assertThat(empty.get("provisional_batch_median_seconds").asDouble()).isPositive();
+        long emptyRead = empty.get("merge_scan_records_read_median").asLong();
+        assertThat(emptyRead).as(result.toString()).isPositive();
+        assertThat(full.get("merge_scan_records_read_median").asLong()).isLessThan(emptyRead + history / 2);
+        assertThat(result.get("ratio_full_to_empty").asDouble()).isPositive();
+    }
+
     @Test
     void stateBenchmarkReadsTheDeduplicationStateOfTheStream() throws IOException {
         JsonNode result = run("state", "--size", "6000", "--batches", "6", "--results-dir", results.toString(),

@@ -159,17 +159,30 @@ public final class Warehouse {
 
     /**
      * Upserts provisional aggregates on (subscription, entitlement, metric, window start), at most
-     * once per (appId, version): Delta skips a MERGE whose transaction id committed already.
+     * once per (appId, version): Delta skips a MERGE whose transaction id committed already. Returns
+     * false, committing nothing, when {@code rows} is empty (a batch that only moved the watermark).
+     *
+     * <p>The condition also bounds the target's window start by the batch's earliest and latest, as
+     * literals: Delta then skips every file whose window-start statistics lie outside them, so a batch
+     * reads the files of the hours it touches, not the month beside them ({@code bench stream-growth}).
+     * The stream's files hold the windows of their batch; {@code maintain}'s compaction mixes only
+     * windows that ended before it ran, so the files of later hours stay apart.
      */
-    public void mergeProvisional(Dataset<Row> rows, String appId, long version) {
+    public boolean mergeProvisional(Dataset<Row> rows, String appId, long version) {
         String target = "target";
         String source = "source";
-        org.apache.spark.sql.Column matches = null;
+        Row range = rows.agg(org.apache.spark.sql.functions.min(Columns.WINDOW_START),
+                org.apache.spark.sql.functions.max(Columns.WINDOW_START)).first();
+        if (range.isNullAt(0)) {
+            return false;
+        }
+        org.apache.spark.sql.Column matches = org.apache.spark.sql.functions.col(target + "." + Columns.WINDOW_START)
+                .between(org.apache.spark.sql.functions.lit(range.getTimestamp(0)),
+                        org.apache.spark.sql.functions.lit(range.getTimestamp(1)));
         for (String key : new String[] {Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC,
             Columns.WINDOW_START}) {
-            org.apache.spark.sql.Column equal = org.apache.spark.sql.functions.col(target + "." + key)
-                    .equalTo(org.apache.spark.sql.functions.col(source + "." + key));
-            matches = matches == null ? equal : matches.and(equal);
+            matches = matches.and(org.apache.spark.sql.functions.col(target + "." + key)
+                    .equalTo(org.apache.spark.sql.functions.col(source + "." + key)));
         }
         // The transaction id travels as session settings around exactly this MERGE.
         spark.conf().set("spark.databricks.delta.write.txnAppId", appId);
@@ -184,6 +197,7 @@ public final class Warehouse {
             spark.conf().unset("spark.databricks.delta.write.txnAppId");
             spark.conf().unset("spark.databricks.delta.write.txnVersion");
         }
+        return true;
     }
 
     /** How long a lease lives without renewal (holders renew every quarter of it). */

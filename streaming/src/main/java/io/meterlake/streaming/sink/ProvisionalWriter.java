@@ -2,6 +2,7 @@ package io.meterlake.streaming.sink;
 
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
@@ -46,10 +47,10 @@ public final class ProvisionalWriter implements VoidFunction2<Dataset<Row>, Long
         try {
             // A batch that only moved the watermark (Spark runs one to evict state) changed no window:
             // no commit. Replaying it changes none either.
-            if (!rows.isEmpty()) {
-                new Warehouse(spark, config.warehouse()).mergeProvisional(rows, StreamIds.appId(spark, QUERY), batchId);
-            }
+            spark.sparkContext().setJobDescription("merging into " + Tables.USAGE_AGGREGATES_PROVISIONAL);
+            new Warehouse(spark, config.warehouse()).mergeProvisional(rows, StreamIds.appId(spark, QUERY), batchId);
         } finally {
+            spark.sparkContext().setJobDescription(null);
             rows.unpersist();
         }
     }

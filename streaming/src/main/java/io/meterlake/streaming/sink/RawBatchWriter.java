@@ -61,6 +61,7 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             warehouse.writeProcessed(processed, appId, batchId, pin);
+            spark.sparkContext().setJobDescription("counting for " + Tables.STREAM_PROGRESS);
             Row counts = processed.agg(count(lit(1)), count(when(col(Columns.REASON).isNull(), lit(1))),
                     count(when(col(Columns.REASON).isNotNull(), lit(1))),
                     min(when(col(Columns.REASON).isNull(), col(Columns.EVENT_TIME))),
@@ -68,9 +69,11 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
             Row progress = RowFactory.create(QUERY, batchId, new Timestamp(clock.millis()), null, counts.getLong(0),
                     counts.getLong(1), counts.getLong(2), null, counts.getLong(1), clock.millis() - started,
                     counts.get(3), counts.get(4));
+            spark.sparkContext().setJobDescription("writing " + Tables.STREAM_PROGRESS);
             warehouse.appendIdempotent(spark.createDataFrame(List.of(progress), Tables.PROGRESS),
                     Tables.STREAM_PROGRESS, appId, batchId);
         } finally {
+            spark.sparkContext().setJobDescription(null);
             processed.unpersist();
         }
     }
