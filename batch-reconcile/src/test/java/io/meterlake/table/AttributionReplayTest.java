@@ -54,4 +54,35 @@ class AttributionReplayTest extends SparkTestBase {
         assertThat(warehouse.read(Tables.QUARANTINED_EVENTS).count()).isEqualTo(1);
         assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).count()).isZero();
     }
+
+    /**
+     * A write that quarantines nothing makes no quarantine commit: raw's commit carries the pin, and a
+     * repeat (a crash after raw's commit, before the stream's checkpoint) still finds it, after the
+     * entitlements changed so that the event would now be rejected.
+     */
+    @Test
+    void aCleanWriteRecordsItsPinWithRawAlone() {
+        Warehouse warehouse = new Warehouse(spark(), dir.toString());
+        warehouse.ensureIngestTables();
+        warehouse.replaceEntitlements(entitlements(spark(),
+                entitlement("ent-2", "sub-2", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
+        long first = warehouse.version(Tables.ENTITLEMENTS);
+        long quarantineVersion = warehouse.version(Tables.QUARANTINED_EVENTS);
+        EventPipeline pipeline = new EventPipeline(CONFIG.catalog(), CONFIG.maxClockSkew(), CONFIG.maxEventAge());
+        Dataset<Row> records = fileRecords(spark(), Instant.parse("2026-11-02T00:00:00Z"), List.of(event().json()));
+
+        warehouse.writeProcessed(pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, first)), "app", 7,
+                new WritePin(first, null));
+        warehouse.replaceEntitlements(entitlements(spark(),
+                entitlement("ent-1", "sub-1", "acct-1", "someone-else", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
+
+        assertThat(warehouse.version(Tables.QUARANTINED_EVENTS)).isEqualTo(quarantineVersion);
+        WritePin replayed = warehouse.pinFor("app", 7, null);
+        assertThat(replayed.entitlementsVersion()).isEqualTo(first);
+        warehouse.writeProcessed(pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS,
+                replayed.entitlementsVersion())), "app", 7, replayed);
+        assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).count()).isEqualTo(1);
+        assertThat(warehouse.read(Tables.QUARANTINED_EVENTS).count()).isZero();
+        assertThat(warehouse.pinFor("app", 8, null).entitlementsVersion()).isGreaterThan(first);
+    }
 }

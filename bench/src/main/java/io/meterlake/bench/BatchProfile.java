@@ -99,7 +99,8 @@ final class BatchProfile extends SparkListener implements AutoCloseable {
         if (description == null || description.isBlank() || description.startsWith("\nid = ")) {
             return "Spark jobs without a step name";
         }
-        String first = description.strip().lines().findFirst().orElse(description).strip();
+        // Delta numbers some of its jobs ("Compute snapshot for version: 12"): one step for all of them.
+        String first = description.strip().lines().findFirst().orElse(description).strip().replaceAll("\\d+", "N");
         return first.length() > 80 ? first.substring(0, 80) : first;
     }
 

@@ -87,8 +87,8 @@ public final class FileIngestJob {
         }
         warehouse.ensureIngestTables();
         String appId = APP_ID_PREFIX + sha256;
-        boolean done = warehouse.committedTransaction(Tables.RAW_USAGE_EVENTS, appId).isPresent()
-                && warehouse.committedTransaction(Tables.QUARANTINED_EVENTS, appId).isPresent();
+        // Raw's commit is a write's last (quarantine's comes first, and only when something was rejected).
+        boolean done = warehouse.committedTransaction(Tables.RAW_USAGE_EVENTS, appId).isPresent();
         if (!done) {
             write(path, sha256, appId);
         }
