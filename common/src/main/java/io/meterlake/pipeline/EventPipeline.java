@@ -1,33 +1,26 @@
 package io.meterlake.pipeline;
 
-import io.meterlake.catalog.Metric;
 import io.meterlake.catalog.MetricCatalog;
-import io.meterlake.config.Durations;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
-import io.meterlake.validation.EventParser;
-import io.meterlake.validation.ParseResult;
+import io.meterlake.validation.EventRules;
 import io.meterlake.validation.ParsedEvent;
-import io.meterlake.validation.Quantities;
 import io.meterlake.validation.ReasonCode;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 
-import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.coalesce;
@@ -53,7 +46,8 @@ import static org.apache.spark.sql.functions.unix_micros;
 import static org.apache.spark.sql.functions.when;
 
 /**
- * The stages every ingestion path runs, in this order: parse, validate, normalize, attribute.
+ * The stages every ingestion path runs, in this order: check (the stateless rules of {@link EventRules}),
+ * then attribute.
  *
  * <p>Each stage is a pure {@code Dataset<Row> -> Dataset<Row>} function (no reads, writes or
  * actions), usable on batch and streaming datasets alike, so the file backfill, the stream and the
@@ -63,9 +57,9 @@ import static org.apache.spark.sql.functions.when;
  * {@link #quarantined} then split the result into the raw and quarantine table schemas: every
  * input record ends in exactly one of them.
  *
- * <p>Two steps are Java functions rather than built-ins, on purpose: JSON parsing (Spark's JSON
- * reader coerces types and reads numbers through {@code double}) and unit conversion (Spark's
- * decimal multiplication rounds). Both are exact here.
+ * <p>The stateless rules are plain Java ({@link EventRules}, one function call per record) so the HTTP
+ * gateway runs exactly the same code without Spark; they are exact too (Spark's JSON reader coerces
+ * types and reads numbers through {@code double}, its decimal multiplication rounds).
  */
 public final class EventPipeline implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -82,93 +76,29 @@ public final class EventPipeline implements java.io.Serializable {
 
     /** All stages: records in {@link Tables#RECORD} form to attributed, reasoned records. */
     public Dataset<Row> process(Dataset<Row> records, Dataset<Row> entitlements) {
-        return attribute(normalize(validate(parse(records))), entitlements);
+        return attribute(check(records), entitlements);
     }
 
     /**
-     * Reads each record's bytes as a schema-v1 event. Adds {@link Tables#PARSED_FIELDS} (the payload
-     * as text among them); rejects with OVERSIZED, INVALID_ENCODING, MALFORMED_JSON,
-     * UNSUPPORTED_SCHEMA_VERSION, MISSING_FIELD, BAD_TYPE, UNKNOWN_ACTION, INVALID_TARGET, or
-     * UNPROCESSABLE should the parser fail.
+     * Runs the contract's stateless rules ({@link EventRules}: parse, schema, catalog, units, quantity,
+     * time against {@link Columns#INGESTED_AT}, the exact conversion) on each record's bytes. Adds
+     * {@link Tables#PARSED_FIELDS} (the payload as text among them), {@link Columns#QUANTITY}
+     * ({@code decimal(38,9)}, canonical) and {@link Columns#UNIT}; a rejected record carries the first
+     * failing rule's reason and detail. The HTTP gateway calls the same {@link EventRules}.
      */
-    public Dataset<Row> parse(Dataset<Row> records) {
-        UserDefinedFunction parse = udf((UDF1<byte[], Row>) EventPipeline::parseToRow, Tables.PARSED_FIELDS);
+    public Dataset<Row> check(Dataset<Row> records) {
+        EventRules rules = new EventRules(catalog, maxClockSkew, maxEventAge);
+        UserDefinedFunction check = udf((UDF2<byte[], Object, Row>) (bytes, ingestedAt) ->
+                toRow(rules.check(bytes, instant(ingestedAt))), CHECKED);
         List<Column> columns = new ArrayList<>();
         for (String name : records.columns()) {
             columns.add(col(name));
         }
-        for (String name : Tables.PARSED_FIELDS.fieldNames()) {
+        for (String name : CHECKED.fieldNames()) {
             columns.add(col(Columns.PARSED + "." + name).as(name));
         }
-        return records.withColumn(Columns.PARSED, parse.apply(col(Columns.PAYLOAD_BYTES)))
+        return records.withColumn(Columns.PARSED, check.apply(col(Columns.PAYLOAD_BYTES), col(Columns.INGESTED_AT)))
                 .select(columns.toArray(Column[]::new));
-    }
-
-    /**
-     * Checks parsed events against the catalog and the ingest time: UNKNOWN_METRIC, MISSING_FIELD (an
-     * event of a UNIQUE_COUNT metric, or an amend of one, without the attribute the metric counts; a
-     * void needs none), UNIT_NOT_ACCEPTED, NON_FINITE_QUANTITY, NEGATIVE_QUANTITY, EVENT_TIME_IN_FUTURE,
-     * EVENT_TOO_OLD, in that order.
-     */
-    public Dataset<Row> validate(Dataset<Row> parsed) {
-        Column metric = col(Columns.METRIC);
-        Column quantity = col(Columns.INPUT_QUANTITY);
-        // A void that names no unit is in the metric's canonical one.
-        parsed = parsed.withColumn(Columns.INPUT_UNIT, coalesce(col(Columns.INPUT_UNIT),
-                element_at(canonicalUnits(), metric)));
-        Column eventMicros = unix_micros(col(Columns.EVENT_TIME));
-        Column ingestMicros = unix_micros(col(Columns.INGESTED_AT));
-        List<Rule> rules = List.of(
-                new Rule(ReasonCode.UNKNOWN_METRIC, element_at(unitFactors(), metric).isNull(),
-                        concat(lit("metric '"), metric, lit("' is not in the metric catalog"))),
-                new Rule(ReasonCode.MISSING_FIELD, missingProperty(), concat(lit("attributes."), propertyOf(metric),
-                        lit(" is missing: metric '"), metric, lit("' counts the distinct values of "), propertyOf(metric),
-                        lit(" (UNIQUE_COUNT)"))),
-                new Rule(ReasonCode.UNIT_NOT_ACCEPTED, factor().isNull(),
-                        concat(lit("unit '"), col(Columns.INPUT_UNIT), lit("' is not accepted for metric '"), metric,
-                                lit("'"))),
-                new Rule(ReasonCode.NON_FINITE_QUANTITY, quantity.isin(Quantities.NON_FINITE.toArray()),
-                        concat(lit("quantity is "), quantity)),
-                new Rule(ReasonCode.NEGATIVE_QUANTITY, quantity.startsWith("-"),
-                        concat(lit("quantity "), quantity, lit(" is negative"))),
-                new Rule(ReasonCode.EVENT_TIME_IN_FUTURE,
-                        eventMicros.gt(ingestMicros.plus(lit(micros(maxClockSkew)))),
-                        concat(lit("event_time "), col(Columns.EVENT_TIME).cast("string"),
-                                lit(" UTC is more than " + Durations.render(maxClockSkew) + " after ingest time "),
-                                col(Columns.INGESTED_AT).cast("string"))),
-                new Rule(ReasonCode.EVENT_TOO_OLD,
-                        eventMicros.lt(ingestMicros.minus(lit(micros(maxEventAge)))),
-                        concat(lit("event_time "), col(Columns.EVENT_TIME).cast("string"),
-                                lit(" UTC is more than " + Durations.render(maxEventAge) + " before ingest time "),
-                                col(Columns.INGESTED_AT).cast("string"))));
-        return Rule.apply(parsed, rules);
-    }
-
-    /**
-     * Converts quantities to the metric's canonical unit, exactly: adds {@link Columns#QUANTITY}
-     * ({@code decimal(38,9)}) and {@link Columns#UNIT}; rejects PRECISION_OVERFLOW when the result
-     * would need rounding, and QUANTITY_ABOVE_MAXIMUM above the metric's {@code max_quantity}.
-     */
-    public Dataset<Row> normalize(Dataset<Row> validated) {
-        UserDefinedFunction convert = udf((UDF2<String, String, Row>) EventPipeline::toCanonical, CONVERTED);
-        Column pending = col(Columns.REASON).isNull();
-        Column canonicalUnit = element_at(canonicalUnits(), col(Columns.METRIC));
-        Dataset<Row> converted = validated
-                .withColumn(Columns.CONVERTED, when(pending, convert.apply(col(Columns.INPUT_QUANTITY), factor())))
-                .withColumn(Columns.QUANTITY, col(Columns.CONVERTED + "." + Columns.QUANTITY))
-                .withColumn(Columns.UNIT, when(pending, canonicalUnit));
-        Column maximum = element_at(maxQuantities(), col(Columns.METRIC));
-        return Rule.apply(converted, List.of(
-                new Rule(ReasonCode.UNPROCESSABLE, col(Columns.CONVERTED + "." + Columns.FAILURE).isNotNull(),
-                        col(Columns.CONVERTED + "." + Columns.FAILURE)),
-                new Rule(ReasonCode.PRECISION_OVERFLOW, col(Columns.QUANTITY).isNull(),
-                        concat(lit("quantity "), col(Columns.INPUT_QUANTITY), lit(" "), col(Columns.INPUT_UNIT),
-                                lit(" is not exact in decimal(38,9) "), canonicalUnit)),
-                new Rule(ReasonCode.QUANTITY_ABOVE_MAXIMUM, col(Columns.QUANTITY).gt(maximum),
-                        concat(lit("quantity "), col(Columns.QUANTITY).cast("string"), lit(" "), canonicalUnit,
-                                lit(" is above the most one event of '"), col(Columns.METRIC), lit("' may carry, "),
-                                maximum.cast("string"), lit(" (max_quantity in the metric catalog)")))))
-                .drop(Columns.CONVERTED);
     }
 
     /**
@@ -293,91 +223,27 @@ public final class EventPipeline implements java.io.Serializable {
         return dataset.select(Arrays.stream(names).map(name -> col(name)).toArray(Column[]::new));
     }
 
-    /** metric -> (accepted unit -> factor as exact decimal text). */
-    private Column unitFactors() {
-        List<Column> entries = new ArrayList<>();
-        for (Metric metric : catalog.metrics()) {
-            List<Column> units = new ArrayList<>();
-            metric.unitFactors().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(unit -> {
-                units.add(lit(unit.getKey()));
-                units.add(lit(unit.getValue().toPlainString()));
-            });
-            entries.add(lit(metric.name()));
-            entries.add(map(units.toArray(Column[]::new)));
-        }
-        return map(entries.toArray(Column[]::new));
-    }
-
-    /** The attribute a UNIQUE_COUNT metric counts, for the row's metric; null for other metrics. */
-    private Column propertyOf(Column metric) {
-        Column property = lit(null).cast(DataTypes.StringType);
-        for (Metric each : catalog.metrics()) {
-            if (each.property() != null) {
-                property = when(metric.equalTo(each.name()), lit(each.property())).otherwise(property);
-            }
-        }
-        return property;
-    }
-
-    /** A record of a UNIQUE_COUNT metric, not a void, whose attributes lack the metric's property. */
-    private Column missingProperty() {
-        Column property = propertyOf(col(Columns.METRIC));
-        return property.isNotNull().and(coalesce(col(Columns.ACTION).notEqual(lit(EventParser.VOID)), lit(true)))
-                .and(element_at(coalesce(col(Columns.ATTRIBUTES), map().cast(Tables.ATTRIBUTES_TYPE)), property).isNull());
-    }
-
-    /** metric -> max_quantity, in the canonical unit. */
-    private Column maxQuantities() {
-        return map(catalog.metrics().stream()
-                .flatMap(metric -> Stream.of(lit(metric.name()), lit(metric.maxQuantity()).cast(Tables.QUANTITY_TYPE)))
-                .toArray(Column[]::new));
-    }
-
-    private Column canonicalUnits() {
-        return map(catalog.metrics().stream()
-                .flatMap(metric -> Stream.of(lit(metric.name()), lit(metric.canonicalUnit())))
-                .toArray(Column[]::new));
-    }
-
-    private Column factor() {
-        return element_at(element_at(unitFactors(), col(Columns.METRIC)), col(Columns.INPUT_UNIT));
-    }
-
-    private static long micros(Duration duration) {
-        return duration.toNanos() / 1_000;
-    }
-
-    private static final EventParser PARSER = new EventParser();
-
-    /** What the conversion UDF returns: the canonical quantity, or why the conversion failed. */
-    private static final org.apache.spark.sql.types.StructType CONVERTED = new org.apache.spark.sql.types.StructType()
+    /** What {@link #check} adds: the parsed fields, the canonical quantity and unit. */
+    private static final org.apache.spark.sql.types.StructType CHECKED = Tables.PARSED_FIELDS
             .add(Columns.QUANTITY, Tables.QUANTITY_TYPE, true)
-            .add(Columns.FAILURE, DataTypes.StringType, true);
+            .add(Columns.UNIT, DataTypes.StringType, true);
 
-    static Row parseToRow(byte[] bytes) {
-        EventParser.Decoded decoded = EventParser.decode(bytes);
-        ParseResult result = PARSER.parse(decoded, bytes);
-        if (!result.accepted()) {
-            return RowFactory.create(decoded.text(), null, null, null, null, null, null, null, null, null, null,
-                    null, null, result.reason().name(), result.detail());
-        }
-        ParsedEvent event = result.event();
-        return RowFactory.create(decoded.text(), event.schemaVersion(), event.eventId(), event.source(),
-                event.tenantId(), event.appId(), event.metric(), event.inputUnit(), event.inputQuantity(),
-                event.eventTime(), event.attributes(), event.action(), event.targetEventId(), null, null);
+    /** A timestamp as Spark hands it to a function: {@code java.sql.Timestamp}, or {@code Instant} (Java 8 API). */
+    private static Instant instant(Object timestamp) {
+        return timestamp instanceof java.sql.Timestamp sql ? sql.toInstant() : (Instant) timestamp;
     }
 
-    /** Never raises: a failure becomes the row's {@code failure}, which quarantines it as UNPROCESSABLE. */
-    static Row toCanonical(String inputQuantity, String factor) {
-        if (inputQuantity == null || factor == null || Quantities.NON_FINITE.contains(inputQuantity)) {
-            return RowFactory.create(null, null);
+    static Row toRow(EventRules.Verdict verdict) {
+        ParsedEvent event = verdict.event();
+        String reason = verdict.reason() == null ? null : verdict.reason().name();
+        if (event == null) {
+            return RowFactory.create(verdict.text(), null, null, null, null, null, null, null, null, null, null,
+                    null, null, reason, verdict.detail(), null, null);
         }
-        try {
-            return RowFactory.create(Quantities.toCanonical(inputQuantity, new BigDecimal(factor)).orElse(null), null);
-        } catch (RuntimeException e) {
-            return RowFactory.create(null, "the unit conversion failed on quantity " + inputQuantity + " ("
-                    + e.getClass().getName() + ")");
-        }
+        return RowFactory.create(verdict.text(), event.schemaVersion(), event.eventId(), event.source(),
+                event.tenantId(), event.appId(), event.metric(), verdict.inputUnit(), event.inputQuantity(),
+                event.eventTime(), event.attributes(), event.action(), event.targetEventId(), reason, verdict.detail(),
+                verdict.quantity(), verdict.unit());
     }
 
     /** One validation rule: records still accepted for which {@code fails} holds get {@code reason}. */
