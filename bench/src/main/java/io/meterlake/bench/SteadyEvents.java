@@ -3,7 +3,7 @@ package io.meterlake.bench;
 import io.meterlake.catalog.Metric;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.Entitlement;
-import io.meterlake.stack.EventProducer;
+import io.meterlake.streaming.source.EventProducer;
 
 import java.time.Instant;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import io.meterlake.output.Output;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.spark.SparkSessions;
-import io.meterlake.stack.EventProducer;
+import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.streaming.StreamJob;
 import io.meterlake.streaming.sink.StreamJobNames;
 import io.meterlake.table.Warehouse;

@@ -11,7 +11,7 @@ import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
 import io.meterlake.period.Period;
-import io.meterlake.stack.EventProducer;
+import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
 import io.meterlake.workload.WorkloadGenerator;

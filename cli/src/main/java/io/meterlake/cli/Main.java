@@ -24,6 +24,8 @@ public final class Main {
         commandLine.addSubcommand("stream", new StreamCommand(() -> root.global));
         // So do the batch commands, in the batch module.
         BatchCommands.addTo(commandLine, () -> root.global, clock);
+        // The HTTP gateway lives in the gateway module; its clock is the ingest time its rules compare.
+        commandLine.addSubcommand("gateway", new io.meterlake.gateway.GatewayCommand(() -> root.global, clock));
         return CommandLineErrors.install(commandLine);
     }
 }

@@ -55,19 +55,24 @@ public final class MeterlakeCommand implements Runnable {
      */
     public MeterlakeConfig config() {
         if (config == null) {
-            ConfigOptions options = global;
-            CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
-            while (parsed != null && parsed.hasSubcommand()) {
-                parsed = parsed.subcommand();
-                for (CommandSpec mixin : parsed.commandSpec().mixins().values()) {
-                    if (mixin.userObject() instanceof ConfigOptions more) {
-                        options = options.andThen(more);
-                    }
-                }
-            }
-            config = options.resolve();
+            config = options().resolve();
         }
         return config;
+    }
+
+    /** This invocation's configuration options, merged in command-line order (later win). */
+    public ConfigOptions options() {
+        ConfigOptions options = global;
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        while (parsed != null && parsed.hasSubcommand()) {
+            parsed = parsed.subcommand();
+            for (CommandSpec mixin : parsed.commandSpec().mixins().values()) {
+                if (mixin.userObject() instanceof ConfigOptions more) {
+                    options = options.andThen(more);
+                }
+            }
+        }
+        return options;
     }
 
     public SparkSession spark(String appName) {

@@ -9,7 +9,7 @@ import io.meterlake.config.KafkaOptions;
 
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
-import io.meterlake.stack.EventProducer;
+import io.meterlake.streaming.source.EventProducer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;

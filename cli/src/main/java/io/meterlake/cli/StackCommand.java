@@ -9,6 +9,7 @@ import io.meterlake.config.FormatOption;
 
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
+import io.meterlake.stack.LocalGateway;
 import io.meterlake.stack.LocalKafka;
 import io.meterlake.stack.LocalS3;
 import io.meterlake.stack.LocalTenantGateway;
@@ -67,6 +68,10 @@ final class StackCommand implements Runnable {
                 config.stack().trinoPort());
     }
 
+    static LocalGateway gateway(MeterlakeConfig config) {
+        return new LocalGateway(Path.of(config.stack().dir()), config.gateway());
+    }
+
     static LocalS3 s3(MeterlakeConfig config) {
         return new LocalS3(Path.of(config.stack().dir()), MeterlakeHome.s3ProxyJar(), config.stack().s3Port());
     }
@@ -104,7 +109,9 @@ final class StackCommand implements Runnable {
                 "With --with-trino also start Trino (Java 24+: TRINO_JAVA_HOME, or found under /usr/lib/jvm) and",
                 "register the warehouse's tables and views in schema billing ('meterlake trino register'), then",
                 "start the tenant front door on stack.tenant-sql-port: tenant users send SQL there, which runs only",
-                "plain queries (no EXPLAIN ANALYZE, EXPLAIN, SHOW, DESCRIBE: their figures cover every tenant)."})
+                "plain queries (no EXPLAIN ANALYZE, EXPLAIN, SHOW, DESCRIBE: their figures cover every tenant).",
+                "With --with-gateway also start the HTTP ingestion gateway on gateway.host:gateway.port ('meterlake",
+                "gateway' in the background, with the same settings; its tokens file must exist)."})
     static final class Start implements Callable<Integer> {
         @ParentCommand
         StackCommand stack;
@@ -114,6 +121,10 @@ final class StackCommand implements Runnable {
 
         @picocli.CommandLine.Option(names = "--with-trino", description = "Also start Trino and register the tables.")
         boolean withTrino;
+
+        @picocli.CommandLine.Option(names = "--with-gateway",
+                description = "Also start the HTTP ingestion gateway (POST /v1/events).")
+        boolean withGateway;
 
         @picocli.CommandLine.Option(names = "--with-s3",
                 description = "Also start the S3-compatible server and create the warehouse's bucket.")
@@ -161,6 +172,16 @@ final class StackCommand implements Runnable {
                         + " on " + gateway.jdbcUrl() + " (tenant users connect here: plain queries only)");
                 stack.root.out().flush();
             }
+            if (withGateway) {
+                // A missing or broken tokens file is this command's error, not a line in the gateway's log.
+                io.meterlake.gateway.Tokens tokens = io.meterlake.gateway.Tokens.read(Path.of(config.gateway().tokensFile()));
+                LocalGateway gateway = gateway(config);
+                boolean gatewayStarted = gateway.start(stack.root.options());
+                stack.root.out().println("gateway " + (gatewayStarted ? "started" : "already running") + " on "
+                        + gateway.url() + "/v1/events (" + tokens.size() + (tokens.size() == 1 ? " token" : " tokens")
+                        + "; log " + gateway.log() + ")");
+                stack.root.out().flush();
+            }
             return ExitCodes.OK;
         }
     }
@@ -175,10 +196,14 @@ final class StackCommand implements Runnable {
 
         @Override
         public Integer call() {
+            boolean ingestStopped = gateway(stack.root.config()).stop();
             boolean gatewayStopped = tenantGateway(stack.root.config()).stop();
             boolean trinoStopped = stack.trino().stop();
             boolean s3Stopped = s3(stack.root.config()).stop();
             boolean stopped = stack.kafka().stop();
+            if (ingestStopped) {
+                stack.root.out().println("gateway stopped");
+            }
             if (gatewayStopped) {
                 stack.root.out().println("tenant front door stopped");
             }
@@ -220,6 +245,9 @@ final class StackCommand implements Runnable {
             String gatewayPid = gateway.process().map(p -> Long.toString(p.pid())).orElse("-");
             String gatewayState = gateway.process().isPresent() ? "running" : "stopped";
             String gatewayAddress = "127.0.0.1:" + gateway.port();
+            LocalGateway ingest = gateway(stack.root.config());
+            String ingestPid = ingest.process().map(p -> Long.toString(p.pid())).orElse("-");
+            String ingestState = ingest.process().isPresent() ? "running" : "stopped";
             LocalS3 s3 = s3(stack.root.config());
             String s3Pid = s3.process().map(p -> Long.toString(p.pid())).orElse("-");
             String s3State = s3.process().isPresent() ? "running" : "stopped";
@@ -231,6 +259,8 @@ final class StackCommand implements Runnable {
                         "data", trino.dir().toString()));
                 services.put("tenant-sql", Map.of("status", gatewayState, "address", gatewayAddress, "pid", gatewayPid,
                         "data", trino.dir().toString()));
+                services.put("gateway", Map.of("status", ingestState, "address", ingest.url(), "pid", ingestPid,
+                        "data", ingest.log().getParent().toString()));
                 services.put("s3", Map.of("status", s3State, "address", s3.endpoint(), "pid", s3Pid,
                         "data", s3.dir().toString()));
                 Output.json(stack.root.out(), services);
@@ -239,6 +269,7 @@ final class StackCommand implements Runnable {
                         List.of(List.of("kafka", state, kafka.bootstrapServers(), pid, kafka.dir().toString()),
                                 List.of("trino", trinoState, trinoAddress, trinoPid, trino.dir().toString()),
                                 List.of("tenant-sql", gatewayState, gatewayAddress, gatewayPid, trino.dir().toString()),
+                                List.of("gateway", ingestState, ingest.url(), ingestPid, ingest.log().getParent().toString()),
                                 List.of("s3", s3State, s3.endpoint(), s3Pid, s3.dir().toString())));
             }
             // Trino and S3 are optional ('start --with-trino', '--with-s3'); Kafka is the stack.

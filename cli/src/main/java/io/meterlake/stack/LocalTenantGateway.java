@@ -1,13 +1,8 @@
 package io.meterlake.stack;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,7 +12,6 @@ import java.util.Optional;
  */
 public final class LocalTenantGateway {
     private static final String HOST = "127.0.0.1";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path dir;
     private final int port;
@@ -55,31 +49,10 @@ public final class LocalTenantGateway {
         if (process().isPresent()) {
             return false;
         }
-        try {
-            Files.createDirectories(dir);
-            Path log = dir.resolve("tenant-gateway.log");
-            Process process = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                            .toString(), "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-                    TenantSqlGateway.class.getName(), "--port", Integer.toString(port),
-                    "--trino", "http://" + HOST + ":" + trinoPort))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
-            pidFile().write(process);
-            Instant deadline = Instant.now().plus(START_TIMEOUT);
-            while (!PidFile.listening(HOST, port)) {
-                if (!process.isAlive() || Instant.now().isAfter(deadline)) {
-                    process.destroyForcibly();
-                    throw new IllegalStateException("the tenant front door did not start on " + HOST + ":" + port
-                            + "; see " + log + ": " + String.join(" | ", Files.readAllLines(log)));
-                }
-                Thread.sleep(100);
-            }
-            return true;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the tenant front door in " + dir, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting the tenant front door", e);
-        }
+        pidFile().startJvm("the tenant front door", dir.resolve("tenant-gateway.log"), HOST, port, List.of("-Xmx128m"),
+                TenantSqlGateway.class.getName(), List.of("--port", Integer.toString(port),
+                        "--trino", "http://" + HOST + ":" + trinoPort));
+        return true;
     }
 
     /** Stops the gateway; returns whether one was running. */

@@ -1,11 +1,14 @@
 package io.meterlake.stack;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 /** The pid file of a local service that outlives the command which started it. */
 record PidFile(Path file) {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     /** The process the file names, if it is alive. */
     Optional<ProcessHandle> process() {
@@ -34,6 +38,41 @@ record PidFile(Path file) {
             return true;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /**
+     * Starts {@code mainClass} in a JVM of its own on this process' class path (log to {@code log}),
+     * records its pid here and waits until it listens on {@code host:port}; {@code what} names it in errors.
+     */
+    void startJvm(String what, Path log, String host, int port, List<String> jvmOptions, String mainClass,
+            List<String> args) {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass);
+        command.addAll(args);
+        try {
+            Files.createDirectories(file.getParent());
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+            write(process);
+            Instant deadline = Instant.now().plus(START_TIMEOUT);
+            while (!listening(host, port)) {
+                if (!process.isAlive() || Instant.now().isAfter(deadline)) {
+                    process.destroyForcibly();
+                    throw new IllegalStateException(what + " did not start on " + host + ":" + port + "; see " + log
+                            + ": " + String.join(" | ", Files.readAllLines(log)));
+                }
+                Thread.sleep(100);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + what + " in " + file.getParent(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting " + what, e);
         }
     }
 

@@ -2,7 +2,7 @@ package io.meterlake.cli;
 
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
-import io.meterlake.stack.EventProducer;
+import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.stack.TestBroker;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;

@@ -6,7 +6,7 @@ import io.meterlake.config.ConfigLoader;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
-import io.meterlake.stack.EventProducer;
+import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.stack.TestBroker;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;

@@ -1,6 +1,7 @@
 package io.meterlake.stack;
 
 import io.meterlake.error.MeterlakeException;
+import io.meterlake.streaming.source.EventProducer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

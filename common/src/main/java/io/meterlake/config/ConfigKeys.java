@@ -85,6 +85,20 @@ public final class ConfigKeys {
      */
     public static final String APPROVERS = "approval.approvers";
 
+    /** Address the HTTP ingestion gateway listens on ('meterlake gateway'). */
+    public static final String GATEWAY_HOST = "gateway.host";
+    /** Port of the HTTP ingestion gateway. */
+    public static final String GATEWAY_PORT = "gateway.port";
+    /**
+     * The gateway's tokens: one line per token, {@code <name> <sha256 of the token, hex> <source>[,<source>...]};
+     * the tokens themselves are never stored.
+     */
+    public static final String GATEWAY_TOKENS_FILE = "gateway.tokens-file";
+    /** How long the gateway waits for the broker to acknowledge a request's events before answering 503. */
+    public static final String GATEWAY_ACK_TIMEOUT = "gateway.ack-timeout";
+    /** Requests the gateway works on at once; more are answered 429 (Retry-After). */
+    public static final String GATEWAY_MAX_CONCURRENT_REQUESTS = "gateway.max-concurrent-requests";
+
     private static final Map<String, String> DEFAULTS;
 
     static {
@@ -116,6 +130,11 @@ public final class ConfigKeys {
         defaults.put(PUBLISH_GRACE, "PT48H");
         defaults.put(DEDUP_HORIZON, "");
         defaults.put(APPROVERS, "");
+        defaults.put(GATEWAY_HOST, "127.0.0.1");
+        defaults.put(GATEWAY_PORT, "18090");
+        defaults.put(GATEWAY_TOKENS_FILE, "./.meterlake/gateway-tokens");
+        defaults.put(GATEWAY_ACK_TIMEOUT, "PT10S");
+        defaults.put(GATEWAY_MAX_CONCURRENT_REQUESTS, "64");
         DEFAULTS = java.util.Collections.unmodifiableMap(defaults);
     }
 

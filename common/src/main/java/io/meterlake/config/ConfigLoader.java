@@ -142,6 +142,17 @@ public final class ConfigLoader {
             }
             approvers.add(id.trim());
         }
+        String gatewayHost = values.get(ConfigKeys.GATEWAY_HOST).trim();
+        if (gatewayHost.isEmpty()) {
+            errors.add(ConfigKeys.GATEWAY_HOST + " must not be empty (127.0.0.1 for this machine only, 0.0.0.0 for all)");
+        }
+        int gatewayPort = port(values, ConfigKeys.GATEWAY_PORT, errors);
+        String tokensFile = values.get(ConfigKeys.GATEWAY_TOKENS_FILE).trim();
+        if (tokensFile.isEmpty()) {
+            errors.add(ConfigKeys.GATEWAY_TOKENS_FILE + " must not be empty: name the file of token hashes");
+        }
+        Duration ackTimeout = duration(values, ConfigKeys.GATEWAY_ACK_TIMEOUT, errors);
+        int concurrentRequests = positiveInt(values, ConfigKeys.GATEWAY_MAX_CONCURRENT_REQUESTS, errors);
         MetricCatalog catalog = null;
         try {
             catalog = loadCatalog(values.get(ConfigKeys.CATALOG_FILE).trim(), confDir);
@@ -169,7 +180,8 @@ public final class ConfigLoader {
                 new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort, trinoPort, tenantSqlPort, s3Port),
                 new MeterlakeConfig.Stream(trigger, watermarkDelay, window, maxOffsets, checkpoint), grace,
                 new MeterlakeConfig.S3(s3Endpoint, values.get(ConfigKeys.S3_REGION).trim(), pathStyle.equals("true"),
-                        values.get(ConfigKeys.S3_CREDENTIAL_PROVIDERS).trim()), horizon, List.copyOf(approvers));
+                        values.get(ConfigKeys.S3_CREDENTIAL_PROVIDERS).trim()), horizon, List.copyOf(approvers),
+                new MeterlakeConfig.Gateway(gatewayHost, gatewayPort, tokensFile, ackTimeout, concurrentRequests));
     }
 
     /** The installation's {@code conf/} directory, if the launcher or the user named one. */

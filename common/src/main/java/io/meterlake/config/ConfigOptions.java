@@ -37,6 +37,24 @@ public final class ConfigOptions {
         return merged;
     }
 
+    /** These options as command-line arguments (files as absolute paths), for a child process. */
+    public List<String> toArgs() {
+        List<String> args = new ArrayList<>();
+        if (warehouse != null) {
+            args.add("--warehouse");
+            args.add(warehouse);
+        }
+        for (Path file : confFiles) {
+            args.add("--conf-file");
+            args.add(file.toAbsolutePath().toString());
+        }
+        settings.forEach((key, value) -> {
+            args.add("--set");
+            args.add(key + "=" + value);
+        });
+        return args;
+    }
+
     public MeterlakeConfig resolve() {
         Map<String, String> overrides = new LinkedHashMap<>(settings);
         if (warehouse != null) {

@@ -23,10 +23,23 @@ import java.util.Objects;
  * @param dedupHorizon    how far apart in event time two copies of one identity are still compared
  *                        (the recompute of a period reads this much on either side of it)
  * @param approvers       the key ids that may approve a period; empty means any key but the publisher's
+ * @param gateway         the HTTP ingestion gateway
  */
 public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration maxClockSkew,
         Duration maxEventAge, String sparkMaster, int shufflePartitions, Kafka kafka, Stack stack, Stream stream,
-        Duration publishGrace, S3 s3, Duration dedupHorizon, java.util.List<String> approvers) implements Serializable {
+        Duration publishGrace, S3 s3, Duration dedupHorizon, java.util.List<String> approvers, Gateway gateway)
+        implements Serializable {
+
+    /**
+     * The HTTP ingestion gateway ('meterlake gateway').
+     *
+     * @param tokensFile            token hashes and the sources each token may send (see {@link ConfigKeys#GATEWAY_TOKENS_FILE})
+     * @param ackTimeout            how long a request waits for the broker's acknowledgements before 503
+     * @param maxConcurrentRequests requests worked on at once; more get 429
+     */
+    public record Gateway(String host, int port, String tokensFile, Duration ackTimeout, int maxConcurrentRequests)
+            implements Serializable {
+    }
 
     /**
      * The speed layer's settings.
@@ -73,6 +86,7 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
         Objects.requireNonNull(s3, "s3");
         Objects.requireNonNull(dedupHorizon, "dedupHorizon");
         approvers = java.util.List.copyOf(approvers);
+        Objects.requireNonNull(gateway, "gateway");
     }
 
     /** Where the streaming queries keep their checkpoints. */
@@ -83,12 +97,12 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
     /** The same configuration with other Kafka settings. */
     public MeterlakeConfig withKafka(Kafka other) {
         return new MeterlakeConfig(warehouse, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions,
-                other, stack, stream, publishGrace, s3, dedupHorizon, approvers);
+                other, stack, stream, publishGrace, s3, dedupHorizon, approvers, gateway);
     }
 
     /** The same configuration over another warehouse root. */
     public MeterlakeConfig withWarehouse(String root) {
         return new MeterlakeConfig(root, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions, kafka,
-                stack, stream, publishGrace, s3, dedupHorizon, approvers);
+                stack, stream, publishGrace, s3, dedupHorizon, approvers, gateway);
     }
 }

@@ -50,6 +50,11 @@ class ConfigLoaderTest {
         expected.put("publish.grace", "PT48H");
         expected.put("reconcile.dedup-horizon", "");
         expected.put("approval.approvers", "");
+        expected.put("gateway.host", "127.0.0.1");
+        expected.put("gateway.port", "18090");
+        expected.put("gateway.tokens-file", "./.meterlake/gateway-tokens");
+        expected.put("gateway.ack-timeout", "PT10S");
+        expected.put("gateway.max-concurrent-requests", "64");
 
         assertThat(ConfigKeys.defaults()).containsExactlyEntriesOf(expected);
     }

@@ -1,10 +1,9 @@
-package io.meterlake.stack;
+package io.meterlake.streaming.source;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.meterlake.error.MeterlakeException;
-import io.meterlake.streaming.source.KafkaSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,16 +43,27 @@ public final class EventProducer implements AutoCloseable {
 
     /** Checks that {@code topic} exists at {@code bootstrapServers}, then opens a producer to it. */
     public static EventProducer open(String bootstrapServers, String topic) {
+        return open(bootstrapServers, topic, java.time.Duration.ofSeconds(60));
+    }
+
+    /**
+     * As {@link #open(String, String)}, with every send settled (acknowledged or failed) within
+     * {@code deliveryTimeout}: the HTTP gateway answers within that bound.
+     */
+    public static EventProducer open(String bootstrapServers, String topic, java.time.Duration deliveryTimeout) {
         KafkaSource.requireTopic(bootstrapServers, topic);
+        int delivery = (int) deliveryTimeout.toMillis();
+        int request = Math.min(15_000, Math.max(1_000, delivery / 2));
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
         properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         properties.put(ProducerConfig.LINGER_MS_CONFIG, 10);
         properties.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
-        properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
-        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
+        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, request);
+        properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, request);
+        // Kafka requires delivery >= linger + request.
+        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(delivery, request + 5));
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return new EventProducer(new KafkaProducer<>(properties), topic);
@@ -73,12 +83,26 @@ public final class EventProducer implements AutoCloseable {
         if (earlier != null) {
             throw sendFailed(earlier);
         }
-        String key = tenantId(new String(record, StandardCharsets.UTF_8));
-        producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        send(tenantId(new String(record, StandardCharsets.UTF_8)), record, exception ->
+                failure.compareAndSet(null, lineNumber > 0
+                        ? new SendFailure("line " + lineNumber + ": " + exception.getMessage()) : exception));
+    }
+
+    /**
+     * Sends one record with {@code key} (a tenant id, or null); the future completes once the broker
+     * acknowledged it or sending failed. Unlike {@link #send(byte[], long)}, a failure here does not
+     * stop later sends: each caller decides (the gateway answers 503 for its request).
+     */
+    public java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(String key, byte[] record) {
+        return send(key, record, exception -> { });
+    }
+
+    private java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(String key,
+            byte[] record, java.util.function.Consumer<Exception> onFailure) {
+        return producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 record), (metadata, exception) -> {
                     if (exception != null) {
-                        failure.compareAndSet(null, lineNumber > 0
-                                ? new SendFailure("line " + lineNumber + ": " + exception.getMessage()) : exception);
+                        onFailure.accept(exception);
                     } else {
                         sent.increment();
                         perPartition.computeIfAbsent(metadata.partition(), p -> new LongAdder()).increment();
@@ -126,7 +150,15 @@ public final class EventProducer implements AutoCloseable {
     }
 
     /** The top-level string {@code tenant_id} of a JSON object, or null. */
-    static String tenantId(String line) {
+    public static String tenantId(String line) {
+        return topLevelString(line, "tenant_id");
+    }
+
+    /** The top-level string {@code field} of a JSON object, or null (not an object, absent, not a string). */
+    public static String topLevelString(String line, String field) {
+        if (line == null) {
+            return null;
+        }
         try (JsonParser parser = JSON.createParser(line)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;
@@ -134,7 +166,7 @@ public final class EventProducer implements AutoCloseable {
             for (JsonToken token = parser.nextToken(); token == JsonToken.FIELD_NAME; token = parser.nextToken()) {
                 String name = parser.currentName();
                 JsonToken value = parser.nextToken();
-                if ("tenant_id".equals(name)) {
+                if (field.equals(name)) {
                     return value == JsonToken.VALUE_STRING ? parser.getText() : null;
                 }
                 parser.skipChildren();

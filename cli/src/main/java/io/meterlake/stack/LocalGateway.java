@@ -1,0 +1,62 @@
+package io.meterlake.stack;
+
+import io.meterlake.config.ConfigOptions;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.gateway.GatewayCommand;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The local stack's HTTP ingestion gateway ({@code stack start --with-gateway}) in a JVM of its own,
+ * configured by the same options as the command that starts it; pid file and log under
+ * {@code <stack dir>/gateway}.
+ */
+public final class LocalGateway {
+    private final Path dir;
+    private final MeterlakeConfig.Gateway settings;
+
+    public LocalGateway(Path stackDir, MeterlakeConfig.Gateway settings) {
+        this.dir = stackDir.toAbsolutePath().normalize().resolve("gateway");
+        this.settings = settings;
+    }
+
+    public String url() {
+        return "http://" + settings.host() + ":" + settings.port();
+    }
+
+    public Path log() {
+        return dir.resolve("gateway.log");
+    }
+
+    public Optional<ProcessHandle> process() {
+        return pidFile().process();
+    }
+
+    private PidFile pidFile() {
+        return new PidFile(dir.resolve("gateway.pid"));
+    }
+
+    /** Starts the gateway with {@code options} unless it runs; returns whether it started it. */
+    public boolean start(ConfigOptions options) {
+        if (process().isPresent()) {
+            return false;
+        }
+        List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+        String confDir = System.getProperty("meterlake.conf.dir");
+        if (confDir != null) {
+            jvm.add("-Dmeterlake.conf.dir=" + confDir);
+        }
+        String host = settings.host().equals("0.0.0.0") ? "127.0.0.1" : settings.host();
+        pidFile().startJvm("the HTTP gateway", log(), host, settings.port(), jvm, GatewayCommand.class.getName(),
+                options.toArgs());
+        return true;
+    }
+
+    /** Stops the gateway; returns whether one was running. */
+    public boolean stop() {
+        return pidFile().stop();
+    }
+}

@@ -1,0 +1,194 @@
+package io.meterlake.gateway;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A request body cut into its events, each as the exact bytes the client sent: what is produced to
+ * the topic is what the client wrote, so the stream checks (and quarantine keeps) the original.
+ *
+ * <p>Two forms: {@code application/json}, one JSON array whose elements are the events; and
+ * {@code application/x-ndjson}, one event per line (blank lines are skipped, a trailing {@code \r}
+ * is dropped). The body must be JSON syntax throughout (each NDJSON line a JSON value), else the
+ * whole request is refused (400) and nothing is produced. What the syntax allows but the contract
+ * does not (an element that is not an object, duplicate keys, a missing field) is an event the
+ * rules reject with its reason: produced, answered per event, quarantined by the stream.
+ */
+public final class EventBatch {
+    /** The most events one request may carry. */
+    public static final int MAX_EVENTS = 1_000;
+    /** The largest body one request may carry: 1 MiB. */
+    public static final int MAX_BYTES = 1 << 20;
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** The body forms, by their media type. */
+    public enum Format {
+        JSON_ARRAY("application/json"), NDJSON("application/x-ndjson");
+
+        private final String mediaType;
+
+        Format(String mediaType) {
+            this.mediaType = mediaType;
+        }
+
+        public String mediaType() {
+            return mediaType;
+        }
+
+        /** The form a {@code Content-Type} names (parameters other than charset=utf-8 refused), or null. */
+        public static Format of(String contentType) {
+            if (contentType == null) {
+                return null;
+            }
+            String[] parts = contentType.split(";");
+            String type = parts[0].trim().toLowerCase(Locale.ROOT);
+            for (int i = 1; i < parts.length; i++) {
+                String parameter = parts[i].trim().toLowerCase(Locale.ROOT).replace("\"", "");
+                if (!parameter.isEmpty() && !parameter.equals("charset=utf-8")) {
+                    return null;
+                }
+            }
+            for (Format format : values()) {
+                if (format.mediaType.equals(type)) {
+                    return format;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Why a body was refused as a whole: the HTTP status and a sentence for the client. */
+    public static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        Refused(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    private EventBatch() {
+    }
+
+    /** The events of {@code body}, in order; at least one, at most {@link #MAX_EVENTS}. */
+    public static List<byte[]> split(byte[] body, Format format) throws Refused {
+        List<byte[]> events = format == Format.JSON_ARRAY ? array(body) : lines(body);
+        if (events.isEmpty()) {
+            throw new Refused(400, "the batch is empty: send at least one event");
+        }
+        return events;
+    }
+
+    private static List<byte[]> array(byte[] body) throws Refused {
+        List<byte[]> events = new ArrayList<>();
+        try (JsonParser parser = JSON.createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_ARRAY) {
+                throw new Refused(400, "the body is not a JSON array of events (Content-Type application/json);"
+                        + " send [{...}, {...}] or use application/x-ndjson, one event per line");
+            }
+            JsonToken token = parser.nextToken();
+            while (token != JsonToken.END_ARRAY) {
+                if (token == null) {
+                    throw new Refused(400, "the body is not JSON: the array is not closed");
+                }
+                int start = (int) parser.currentTokenLocation().getByteOffset();
+                parser.skipChildren();
+                token = parser.nextToken();
+                int end = token == null ? body.length : (int) parser.currentTokenLocation().getByteOffset();
+                events.add(trimmed(body, start, end, true));
+                if (events.size() > MAX_EVENTS) {
+                    throw tooMany();
+                }
+            }
+            if (parser.nextToken() != null) {
+                throw new Refused(400, "the body is not JSON: data after the array");
+            }
+        } catch (IOException e) {
+            throw notJson(e);
+        }
+        return events;
+    }
+
+    private static List<byte[]> lines(byte[] body) throws Refused {
+        List<byte[]> events = new ArrayList<>();
+        int start = 0;
+        int number = 0;
+        while (start < body.length) {
+            int end = start;
+            while (end < body.length && body[end] != '\n') {
+                end++;
+            }
+            number++;
+            byte[] line = trimmed(body, start, end, false);
+            if (line.length > 0) {
+                requireJson(line, number);
+                events.add(line);
+                if (events.size() > MAX_EVENTS) {
+                    throw tooMany();
+                }
+            }
+            start = end + 1;
+        }
+        return events;
+    }
+
+    /** Refuses a line that is not one JSON value. */
+    private static void requireJson(byte[] line, int number) throws Refused {
+        try (JsonParser parser = JSON.createParser(line)) {
+            parser.nextToken();
+            parser.skipChildren();
+            if (parser.nextToken() != null) {
+                throw new Refused(400, "line " + number + " is not one JSON value: send one event per line");
+            }
+        } catch (IOException e) {
+            throw new Refused(400, "line " + number + " is not JSON (" + firstLine(e) + ")");
+        }
+    }
+
+    /** {@code body[start, end)} without surrounding whitespace (and, between array elements, the comma). */
+    private static byte[] trimmed(byte[] body, int start, int end, boolean comma) {
+        while (end > start && isSpace(body[end - 1])) {
+            end--;
+        }
+        if (comma && end > start && body[end - 1] == ',') {
+            end--;
+            while (end > start && isSpace(body[end - 1])) {
+                end--;
+            }
+        }
+        while (start < end && isSpace(body[start])) {
+            start++;
+        }
+        return Arrays.copyOfRange(body, start, end);
+    }
+
+    private static boolean isSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+    }
+
+    private static Refused tooMany() {
+        return new Refused(413, "more than " + MAX_EVENTS + " events in one request: split the batch");
+    }
+
+    private static Refused notJson(IOException e) {
+        return new Refused(400, "the body is not JSON (" + firstLine(e) + ")");
+    }
+
+    private static String firstLine(IOException e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.lines().findFirst().orElse(message);
+    }
+}
