@@ -11,7 +11,7 @@ import java.util.Optional;
  * may carry (in the canonical unit), and the parameters its aggregation takes.
  */
 public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> unitFactors,
-        Aggregation aggregation, BigDecimal maxQuantity, Parameters parameters) {
+        Aggregation aggregation, BigDecimal maxQuantity, Parameters parameters) implements java.io.Serializable {
 
     /**
      * An aggregation's parameters, null where it takes none: {@code property} for

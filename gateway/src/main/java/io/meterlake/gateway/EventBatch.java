@@ -16,10 +16,12 @@ import java.util.Locale;
  *
  * <p>Two forms: {@code application/json}, one JSON array whose elements are the events; and
  * {@code application/x-ndjson}, one event per line (blank lines are skipped, a trailing {@code \r}
- * is dropped). The body must be JSON syntax throughout (each NDJSON line a JSON value), else the
- * whole request is refused (400) and nothing is produced. What the syntax allows but the contract
- * does not (an element that is not an object, duplicate keys, a missing field) is an event the
- * rules reject with its reason: produced, answered per event, quarantined by the stream.
+ * is dropped). A JSON body must be one JSON array, else the whole request is refused (400) and
+ * nothing is produced; so is an NDJSON body none of whose lines is JSON (a CSV file or an HTML page
+ * sent by mistake). Anything else is an event, even an NDJSON line that is not JSON, an element that
+ * is not an object, duplicate keys or a missing field: the rules reject it with its reason
+ * ({@code MALFORMED_JSON}, ...), it is produced, answered per event and quarantined by the stream,
+ * so one damaged line neither vanishes nor holds back the others.
  */
 public final class EventBatch {
     /** The most events one request may carry. */
@@ -125,16 +127,15 @@ public final class EventBatch {
     private static List<byte[]> lines(byte[] body) throws Refused {
         List<byte[]> events = new ArrayList<>();
         int start = 0;
-        int number = 0;
+        boolean anyJson = false;
         while (start < body.length) {
             int end = start;
             while (end < body.length && body[end] != '\n') {
                 end++;
             }
-            number++;
             byte[] line = trimmed(body, start, end, false);
             if (line.length > 0) {
-                requireJson(line, number);
+                anyJson = anyJson || isJson(line);
                 events.add(line);
                 if (events.size() > MAX_EVENTS) {
                     throw tooMany();
@@ -142,19 +143,21 @@ public final class EventBatch {
             }
             start = end + 1;
         }
+        if (!events.isEmpty() && !anyJson) {
+            throw new Refused(400, "the body is not NDJSON: none of its " + events.size() + " lines is JSON;"
+                    + " send one JSON event per line");
+        }
         return events;
     }
 
-    /** Refuses a line that is not one JSON value. */
-    private static void requireJson(byte[] line, int number) throws Refused {
+    /** Whether a line is one JSON value. */
+    private static boolean isJson(byte[] line) {
         try (JsonParser parser = JSON.createParser(line)) {
             parser.nextToken();
             parser.skipChildren();
-            if (parser.nextToken() != null) {
-                throw new Refused(400, "line " + number + " is not one JSON value: send one event per line");
-            }
+            return parser.nextToken() == null;
         } catch (IOException e) {
-            throw new Refused(400, "line " + number + " is not JSON (" + firstLine(e) + ")");
+            return false;
         }
     }
 

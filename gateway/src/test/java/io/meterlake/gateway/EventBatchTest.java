@@ -1,0 +1,79 @@
+package io.meterlake.gateway;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EventBatchTest {
+    private static List<String> split(String body, EventBatch.Format format) throws EventBatch.Refused {
+        return EventBatch.split(body.getBytes(StandardCharsets.UTF_8), format).stream()
+                .map(bytes -> new String(bytes, StandardCharsets.UTF_8)).toList();
+    }
+
+    @Test
+    void anArrayIsCutIntoTheExactBytesOfItsElements() throws Exception {
+        assertThat(split(" [ {\"a\" : 1.50, \"b\":[1,{}]} ,\n{\"c\":\"x,]\"},7, \"s\" , null ] \n", EventBatch.Format.JSON_ARRAY))
+                .containsExactly("{\"a\" : 1.50, \"b\":[1,{}]}", "{\"c\":\"x,]\"}", "7", "\"s\"", "null");
+    }
+
+    @Test
+    void ndjsonIsOneEventPerLineAndKeepsALineThatIsNotJsonAsAnEvent() throws Exception {
+        assertThat(split("{\"a\":1}\r\n\n  \n{oops\n{\"b\":2}", EventBatch.Format.NDJSON))
+                .containsExactly("{\"a\":1}", "{oops", "{\"b\":2}");
+    }
+
+    @Test
+    void refusesWhatIsNotABatch() {
+        assertStatus("{\"a\":1}", EventBatch.Format.JSON_ARRAY, 400);
+        assertStatus("[{\"a\":1}", EventBatch.Format.JSON_ARRAY, 400);
+        assertStatus("[{\"a\":1}] []", EventBatch.Format.JSON_ARRAY, 400);
+        assertStatus("[]", EventBatch.Format.JSON_ARRAY, 400);
+        assertStatus("", EventBatch.Format.NDJSON, 400);
+        assertStatus("a,b\n1,2", EventBatch.Format.NDJSON, 400);
+        assertStatus("[" + String.join(",", Collections.nCopies(EventBatch.MAX_EVENTS + 1, "{}")) + "]",
+                EventBatch.Format.JSON_ARRAY, 413);
+        assertStatus(String.join("\n", Collections.nCopies(EventBatch.MAX_EVENTS + 1, "{}")), EventBatch.Format.NDJSON, 413);
+    }
+
+    @Test
+    void knowsItsMediaTypes() {
+        assertThat(EventBatch.Format.of("application/json")).isEqualTo(EventBatch.Format.JSON_ARRAY);
+        assertThat(EventBatch.Format.of("Application/JSON; charset=UTF-8")).isEqualTo(EventBatch.Format.JSON_ARRAY);
+        assertThat(EventBatch.Format.of("application/x-ndjson")).isEqualTo(EventBatch.Format.NDJSON);
+        assertThat(EventBatch.Format.of("application/json; charset=latin1")).isNull();
+        assertThat(EventBatch.Format.of("text/plain")).isNull();
+        assertThat(EventBatch.Format.of(null)).isNull();
+    }
+
+    @Test
+    void tokensAreFoundByTheirHashAndBadFilesAreNamedLineByLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tokens");
+        Files.writeString(file, "# comment\nsvc " + Tokens.sha256("secret-1") + " a,b  # trailing\n");
+        Tokens tokens = Tokens.read(file);
+        assertThat(tokens.authenticate("secret-1")).get().extracting(Tokens.Token::name).isEqualTo("svc");
+        assertThat(tokens.authenticate("secret-1").get().owns("b")).isTrue();
+        assertThat(tokens.authenticate("secret-1").get().owns("c")).isFalse();
+        assertThat(tokens.authenticate("secret-2")).isEmpty();
+        assertThat(Gateway.bearer("Bearer  secret-1 ")).contains("secret-1");
+        assertThat(Gateway.bearer("Basic c2VjcmV0")).isEmpty();
+
+        Files.writeString(file, "svc secret-1 a\nsvc " + Tokens.sha256("x") + "\nother " + Tokens.sha256("y") + " ,\n");
+        assertThatThrownBy(() -> Tokens.read(file)).hasMessageContaining("line 1: the second field is not a SHA-256")
+                .hasMessageContaining("line 2 has 2 fields").hasMessageContaining("line 3: token 'other' owns no source")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("secret-1"));
+        assertThatThrownBy(() -> Tokens.read(dir.resolve("missing"))).hasMessageContaining("does not exist");
+    }
+
+    private static void assertStatus(String body, EventBatch.Format format, int status) {
+        assertThatThrownBy(() -> split(body, format)).isInstanceOf(EventBatch.Refused.class)
+                .satisfies(e -> assertThat(((EventBatch.Refused) e).status()).as(body).isEqualTo(status));
+    }
+}
