@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
             "Each benchmark runs its real parts on this machine (a Kafka broker, Spark, Delta), prints a table",
             "and writes bench/results/<name>-<date>.json. Not part of the unit tests; a tiny run of each in the test",
             "suite keeps it working."},
-        subcommands = {StreamBench.class, FreshnessBench.class, StreamGrowthBench.class, RecomputeBench.class, ScaleBench.class, StateBench.class})
+        subcommands = {GatewayBench.class, StreamBench.class, FreshnessBench.class, StreamGrowthBench.class, RecomputeBench.class, ScaleBench.class, StateBench.class})
 public final class BenchMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

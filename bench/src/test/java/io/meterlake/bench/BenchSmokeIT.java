@@ -58,6 +58,22 @@ class BenchSmokeIT {
     }
 
     @Test
+    void gatewayBenchmarkSendsEveryEventOverHttpAndThroughTheRawProducer() throws IOException {
+        JsonNode result = run("gateway", "--events", "3000", "--connections", "4", "--results-dir", results.toString(),
+                "--format", "json");
+
+        assertThat(result.get("results")).hasSize(2);
+        for (JsonNode row : result.get("results")) {
+            assertThat(row.get("events").asLong()).isEqualTo(3000);
+            assertThat(row.get("events_per_second").asLong()).isPositive();
+        }
+        JsonNode gateway = result.get("results").get(1);
+        assertThat(gateway.get("p50_ms").asDouble()).isPositive().isLessThanOrEqualTo(gateway.get("p99_ms").asDouble());
+        assertThat(result.get("ratio_gateway_to_raw_producer").asDouble()).isPositive();
+        assertThat(result.get("batch").asInt()).isEqualTo(100);
+    }
+
+    @Test
     void recomputeBenchmarkMatchesDuckDbToTheLastDigit() throws IOException {
         // February of a leap year: its 29th day is in the period (DuckDB and Spark must agree on it too).
         JsonNode result = run("recompute", "--now", "2028-03-02T00:00:00Z", "--size", "3000", "--results-dir",

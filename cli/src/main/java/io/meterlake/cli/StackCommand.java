@@ -33,10 +33,11 @@ import java.util.concurrent.Callable;
 
 /** {@code meterlake stack}: the real local services (a Kafka broker) that the stream and the demo use. */
 @Command(name = "stack", mixinStandardHelpOptions = true,
-        description = {"Start, stop and inspect the local services (Kafka; Trino, S3 on request).", "",
+        description = {"Start, stop and inspect the local services (Kafka; Trino, S3, the HTTP gateway on request).", "",
             "All on 127.0.0.1: a single-node Kafka broker (KRaft); with 'start --with-s3' an S3-compatible server",
             "(S3Proxy) for s3a:// warehouses; with 'start --with-trino' a Trino server over the warehouse's Delta",
-            "tables, and the tenant users' front door to it (plain queries only)."},
+            "tables, and the tenant users' front door to it (plain queries only); with 'start --with-gateway' the",
+            "HTTP ingestion gateway ('meterlake gateway')."},
         subcommands = {StackCommand.Start.class, StackCommand.Stop.class, StackCommand.Status.class})
 final class StackCommand implements Runnable {
     /** The bucket 'start --with-s3' creates when the warehouse is not in S3. */
@@ -272,7 +273,7 @@ final class StackCommand implements Runnable {
                                 List.of("gateway", ingestState, ingest.url(), ingestPid, ingest.log().getParent().toString()),
                                 List.of("s3", s3State, s3.endpoint(), s3Pid, s3.dir().toString())));
             }
-            // Trino and S3 are optional ('start --with-trino', '--with-s3'); Kafka is the stack.
+            // Trino, S3 and the gateway are optional ('start --with-trino', '--with-s3', '--with-gateway'); Kafka is the stack.
             return running ? ExitCodes.OK : ExitCodes.FAILED;
         }
     }

@@ -146,7 +146,9 @@ public final class ConfigLoader {
         if (gatewayHost.isEmpty()) {
             errors.add(ConfigKeys.GATEWAY_HOST + " must not be empty (127.0.0.1 for this machine only, 0.0.0.0 for all)");
         }
-        int gatewayPort = port(values, ConfigKeys.GATEWAY_PORT, errors);
+        // 0: any free port (the gateway prints the one it listens on).
+        int gatewayPort = "0".equals(values.get(ConfigKeys.GATEWAY_PORT).trim()) ? 0
+                : port(values, ConfigKeys.GATEWAY_PORT, errors);
         String tokensFile = values.get(ConfigKeys.GATEWAY_TOKENS_FILE).trim();
         if (tokensFile.isEmpty()) {
             errors.add(ConfigKeys.GATEWAY_TOKENS_FILE + " must not be empty: name the file of token hashes");

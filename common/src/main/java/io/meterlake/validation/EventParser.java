@@ -293,7 +293,9 @@ public final class EventParser implements java.io.Serializable {
         } else {
             return null;
         }
-        if (NON_FINITE_TEXT.matcher(literal).matches()) {
+        // A leading digit is never NaN or infinity: skip the expression for nearly every event.
+        boolean leadingDigit = !literal.isEmpty() && literal.charAt(0) >= '0' && literal.charAt(0) <= '9';
+        if (!leadingDigit && NON_FINITE_TEXT.matcher(literal).matches()) {
             if (literal.toLowerCase(Locale.ROOT).contains("nan")) {
                 return Quantities.NON_FINITE.get(0);
             }
@@ -305,9 +307,80 @@ public final class EventParser implements java.io.Serializable {
         return Quantities.exact(literal).map(java.math.BigDecimal::toString).orElse(literal);
     }
 
+    /**
+     * {@code text} read directly when it has the shape nearly every producer sends,
+     * {@code yyyy-MM-ddTHH:mm:ss[.f…](Z|±HH:MM)} with 1 to 9 fraction digits; null for any other shape
+     * or an invalid value, which {@link DateTimeFormatter#ISO_OFFSET_DATE_TIME} then reads (or refuses)
+     * as before. The same instant as the formatter's in every case it accepts (EventParserTest pins
+     * that); the formatter costs a quarter of a whole event's parse.
+     */
+    static OffsetDateTime commonTime(String text) {
+        int n = text.length();
+        if (n < 20 || !digits(text, 0, 4) || text.charAt(4) != '-' || !digits(text, 5, 7) || text.charAt(7) != '-'
+                || !digits(text, 8, 10) || text.charAt(10) != 'T' || !digits(text, 11, 13) || text.charAt(13) != ':'
+                || !digits(text, 14, 16) || text.charAt(16) != ':' || !digits(text, 17, 19)) {
+            return null;
+        }
+        int i = 19;
+        int nano = 0;
+        if (text.charAt(i) == '.') {
+            int start = ++i;
+            while (i < n && text.charAt(i) >= '0' && text.charAt(i) <= '9') {
+                i++;
+            }
+            if (i - start < 1 || i - start > 9) {
+                return null;
+            }
+            nano = number(text, start, i);
+            for (int scale = i - start; scale < 9; scale++) {
+                nano *= 10;
+            }
+        }
+        ZoneOffset offset;
+        if (i == n - 1 && text.charAt(i) == 'Z') {
+            offset = ZoneOffset.UTC;
+        } else if (i == n - 6 && (text.charAt(i) == '+' || text.charAt(i) == '-') && digits(text, i + 1, i + 3)
+                && text.charAt(i + 3) == ':' && digits(text, i + 4, i + 6)) {
+            int sign = text.charAt(i) == '-' ? -1 : 1;
+            try {
+                offset = ZoneOffset.ofHoursMinutes(sign * number(text, i + 1, i + 3), sign * number(text, i + 4, i + 6));
+            } catch (java.time.DateTimeException e) {
+                return null;
+            }
+        } else {
+            return null;
+        }
+        try {
+            return OffsetDateTime.of(number(text, 0, 4), number(text, 5, 7), number(text, 8, 10), number(text, 11, 13),
+                    number(text, 14, 16), number(text, 17, 19), nano, offset);
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+    }
+
+    private static boolean digits(String text, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int number(String text, int from, int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            value = value * 10 + (text.charAt(i) - '0');
+        }
+        return value;
+    }
+
     private static Instant readTime(String text) {
         try {
-            OffsetDateTime time = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            OffsetDateTime time = commonTime(text);
+            if (time == null) {
+                time = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            }
             int year = time.withOffsetSameInstant(ZoneOffset.UTC).getYear();
             if (year < MIN_YEAR || year > MAX_YEAR) {
                 return null;

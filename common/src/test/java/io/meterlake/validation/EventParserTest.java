@@ -230,4 +230,35 @@ class EventParserTest {
         assertThat(result.accepted()).isTrue();
         assertThat(result.event().attributes()).isEmpty();
     }
+
+    @Test
+    void theCommonTimeShapeIsReadAsTheIsoFormatterReadsIt() {
+        java.util.List<String> texts = new java.util.ArrayList<>(java.util.List.of("2026-10-15T12:00:00Z",
+                "2028-02-29T12:00:00Z", "2026-02-29T00:00:00Z", "2026-12-31T23:59:60Z", "2026-01-01T24:00:00Z",
+                "2026-12-31T23:30:00-01:00", "2026-01-01T00:00:00+18:00", "2026-01-01T00:00:00+18:01",
+                "2026-01-01T00:00:00-00:00", "2026-01-01T00:00:00.123456789Z", "2026-01-01T00:00:00.1234567891Z",
+                "2026-01-01T00:00:00.Z", "2026-01-01t00:00:00z", "0000-01-01T00:00:00Z", "2026-13-01T00:00:00Z",
+                "2026-04-31T00:00:00+05:30", "2026-01-01T00:00:00+05:3", "2026-01-01T00:00:00+05:30:00"));
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        String alphabet = "0123456789012345678901234567890123456789-+:.TZ";
+        int base = texts.size();
+        for (int i = 0; i < 20_000; i++) {
+            char[] chars = texts.get(random.nextInt(base)).toCharArray();
+            chars[random.nextInt(chars.length)] = alphabet.charAt(random.nextInt(alphabet.length()));
+            texts.add(new String(chars));
+        }
+        int read = 0;
+        for (String text : texts) {
+            java.time.OffsetDateTime common = EventParser.commonTime(text);
+            if (common == null) {
+                continue;
+            }
+            read++;
+            assertThat(java.time.OffsetDateTime.parse(text, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME))
+                    .as(text).isEqualTo(common);
+        }
+        assertThat(read).isGreaterThan(1_000);
+        assertThat(EventParser.commonTime("2028-02-29T12:00:00Z")).isNotNull();
+        assertThat(EventParser.commonTime("2026-02-29T00:00:00Z")).isNull();
+    }
 }

@@ -55,4 +55,37 @@ class QuantitiesTest {
 
         assertThat(Quantities.toCanonical(new BigDecimal(quantity), factor)).isEmpty();
     }
+
+    @org.junit.jupiter.api.Test
+    void decimalTextIsTheGrammarOfTheContract() {
+        java.util.regex.Pattern grammar = java.util.regex.Pattern.compile("-?([0-9]+)(?:\\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?");
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        String alphabet = "0123456789-+.eE x";
+        int decimals = 0;
+        for (int i = 0; i < 50_000; i++) {
+            StringBuilder text = new StringBuilder();
+            for (int length = random.nextInt(1, 9); length > 0; length--) {
+                text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            java.util.regex.Matcher matcher = grammar.matcher(text);
+            boolean matches = matcher.matches();
+            assertThat(Quantities.isDecimal(text.toString())).as(text.toString()).isEqualTo(matches);
+            if (matches) {
+                decimals++;
+                Optional<BigDecimal> exact = Quantities.exact(text.toString());
+                if (exact.isPresent()) {
+                    assertThat(exact.get()).as(text.toString()).isEqualTo(new BigDecimal(text.toString()));
+                } else {
+                    // Only a magnitude beyond 10^±MAX_EXPONENT is not read.
+                    assertThat(Math.abs(Long.parseLong(matcher.group(3)))).as(text.toString())
+                            .isGreaterThan(Quantities.MAX_EXPONENT - 10);
+                }
+            } else {
+                assertThat(Quantities.exact(text.toString())).as(text.toString()).isEmpty();
+            }
+        }
+        assertThat(decimals).isGreaterThan(1_000);
+        assertThat(Quantities.exact("1e1001")).isEmpty();
+        assertThat(Quantities.exact("-12.50e-3")).contains(new BigDecimal("-0.01250"));
+    }
 }
