@@ -53,7 +53,7 @@ class CommandLineTest {
         Run run = Run.of("--help");
 
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out().replaceAll("\\s+", " ")).contains("keys", "entitlements", "generate", "ingest", "demo",
+        assertThat(run.out().replaceAll("\\s+", " ")).contains("keys", "entitlements", "generate", "ingest", "demo", "gateway",
                 "reconcile", "publish", "verify", "periods", "maintain", "2 bad usage, config or input", "75 not ready, retry later");
     }
 

@@ -15,10 +15,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -40,7 +36,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -239,17 +234,7 @@ class StreamExactlyOnceIT extends SparkTestBase {
     }
 
     private static Map<Integer, Long> endOffsets() {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(TOPIC).stream()
-                    .map(p -> new TopicPartition(TOPIC, p.partition())).toList();
-            Map<Integer, Long> result = new TreeMap<>();
-            consumer.endOffsets(partitions).forEach((tp, end) -> result.put(tp.partition(), end));
-            return result;
-        }
+        return broker.endOffsets(TOPIC);
     }
 
     private static final StructType WINDOW_ROW = new StructType()
