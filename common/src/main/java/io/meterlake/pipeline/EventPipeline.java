@@ -64,14 +64,10 @@ import static org.apache.spark.sql.functions.when;
 public final class EventPipeline implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
-    private final MetricCatalog catalog;
-    private final Duration maxClockSkew;
-    private final Duration maxEventAge;
+    private final EventRules rules;
 
     public EventPipeline(MetricCatalog catalog, Duration maxClockSkew, Duration maxEventAge) {
-        this.catalog = catalog;
-        this.maxClockSkew = maxClockSkew;
-        this.maxEventAge = maxEventAge;
+        this.rules = new EventRules(catalog, maxClockSkew, maxEventAge);
     }
 
     /** All stages: records in {@link Tables#RECORD} form to attributed, reasoned records. */
@@ -87,7 +83,7 @@ public final class EventPipeline implements java.io.Serializable {
      * failing rule's reason and detail. The HTTP gateway calls the same {@link EventRules}.
      */
     public Dataset<Row> check(Dataset<Row> records) {
-        EventRules rules = new EventRules(catalog, maxClockSkew, maxEventAge);
+        EventRules rules = this.rules; // the function carries the rules alone, not the pipeline
         UserDefinedFunction check = udf((UDF2<byte[], Object, Row>) (bytes, ingestedAt) ->
                 toRow(rules.check(bytes, instant(ingestedAt))), CHECKED);
         List<Column> columns = new ArrayList<>();
