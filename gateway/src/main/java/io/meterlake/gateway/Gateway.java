@@ -81,6 +81,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** Every status {@code POST /v1/events} answers with. */
+    /** How much of a refused request's body is read and dropped so that its client reads the answer. */
+    static final long DISCARD_BYTES = 2L * EventBatch.MAX_BYTES;
     public static final Set<Integer> EVENTS_STATUSES = Set.of(202, 400, 401, 403, 413, 415, 429, 503);
     /** The OpenAPI document, a resource of this module. */
     public static final String OPENAPI = "meterlake/gateway-openapi.json";
@@ -255,8 +257,29 @@ public final class Gateway implements AutoCloseable {
 
     private Answer events(Request request) {
         Answer answer = ingest(request);
+        if (answer.status() != 202) {
+            discardRest(request);
+        }
         metrics.answered(answer.status());
         return answer;
+    }
+
+    /**
+     * Reads and drops what a refused request still sends, up to {@link #DISCARD_BYTES}: closing a
+     * connection with unread bytes resets it, and a client still sending its body (a body over 1 MiB
+     * refused on its Content-Length) would see the reset instead of the answer, which says why.
+     */
+    private static void discardRest(Request request) {
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] buffer = new byte[64 * 1024];
+            long left = DISCARD_BYTES;
+            int read;
+            while (left > 0 && (read = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+                left -= read;
+            }
+        } catch (IOException e) {
+            // The client went away: nobody to answer.
+        }
     }
 
     private Answer ingest(Request request) {
