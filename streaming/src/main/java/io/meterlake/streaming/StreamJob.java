@@ -55,13 +55,31 @@ public final class StreamJob {
     private final Clock clock;
     private final Warehouse warehouse;
     private final PrintWriter log;
+    private final RecordSource source;
 
-    /** {@code log} receives one line per micro-batch. */
+    /**
+     * Where the raw query reads its records: a streaming Dataset in the pipeline's input shape
+     * ({@link io.meterlake.schema.Tables#RECORD}). Production reads the Kafka topic ({@link KafkaSource});
+     * the stream's own tests read files, so they need no broker.
+     */
+    @FunctionalInterface
+    public interface RecordSource {
+        Dataset<Row> records(SparkSession spark);
+    }
+
+    /** The stream of the configured Kafka topic; {@code log} receives one line per micro-batch. */
     public StreamJob(SparkSession spark, MeterlakeConfig config, Clock clock, PrintWriter log) {
+        this(spark, config, clock, log,
+                session -> KafkaSource.records(session, config.kafka(), config.stream().maxOffsetsPerTrigger()));
+    }
+
+    /** The stream of {@code source}; {@code log} receives one line per micro-batch. */
+    public StreamJob(SparkSession spark, MeterlakeConfig config, Clock clock, PrintWriter log, RecordSource source) {
         this.spark = spark;
         this.config = config;
         this.clock = clock;
         this.log = log;
+        this.source = source;
         this.warehouse = new Warehouse(spark, config.warehouse());
     }
 
@@ -142,7 +160,7 @@ public final class StreamJob {
     }
 
     StreamingQuery startRaw(Trigger trigger) throws TimeoutException {
-        return KafkaSource.records(spark, config.kafka(), config.stream().maxOffsetsPerTrigger())
+        return source.records(spark)
                 .writeStream()
                 .queryName(StreamJobNames.RAW)
                 .option("checkpointLocation", config.checkpointRoot() + "/raw")
