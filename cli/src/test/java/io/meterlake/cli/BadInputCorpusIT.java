@@ -1,6 +1,5 @@
 package io.meterlake.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.batch.ingest.FileIngestJob;
 import io.meterlake.batch.ingest.IngestReport;
@@ -11,26 +10,24 @@ import io.meterlake.schema.Tables;
 import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.stack.TestBroker;
 import io.meterlake.table.Warehouse;
+import io.meterlake.testing.BadInputCorpus;
+import io.meterlake.testing.BadInputCorpus.Case;
 import io.meterlake.testing.SparkTestBase;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,12 +41,14 @@ import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The bad-input corpus ({@code corpus/bad-input.json}): every class gets its reason through file
+ * The bad-input corpus ({@link BadInputCorpus}) end to end: every class gets its reason through file
  * ingest (LF and CRLF files alike) and through Kafka and the stream, and the stream keeps running.
+ * The corpus itself and the stateless rules' reason for each class at awkward instants are checked
+ * without Spark ({@code EventRulesCorpusTest}).
  */
 class BadInputCorpusIT extends SparkTestBase {
-    private static final String TOPIC = "usage-events";
-    private static final String ACCEPTED = "ACCEPTED";
+    private static final String TOPIC = "bad-input-corpus-it";
+    private static final String ACCEPTED = BadInputCorpus.ACCEPTED;
 
     @TempDir
     static Path dir;
@@ -58,55 +57,8 @@ class BadInputCorpusIT extends SparkTestBase {
 
     @BeforeAll
     static void startBroker() {
-        broker = TestBroker.start(dir.resolve("stack"), TOPIC, 1);
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    /** One class of the corpus: its name, the reason it must get, its bytes with time placeholders. */
-    record Case(String name, String reason, byte[] template) {
-        /** The bytes with the placeholders replaced by times around {@code now}. */
-        byte[] render(Instant now, MeterlakeConfig config) {
-            String text = new String(template, StandardCharsets.ISO_8859_1);
-            Instant hourAgo = now.minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
-            text = text.replace("@NOW-1h@", hourAgo.toString())
-                    .replace("@NOW-1h-t@", hourAgo.toString().replace('T', 't'))
-                    .replace("@NOW-1h+02:00@", hourAgo.atOffset(ZoneOffset.ofHours(2)).toString())
-                    .replace("@NOW+365d@", now.plus(Duration.ofDays(365)).truncatedTo(ChronoUnit.SECONDS).toString())
-                    .replace("@FUTURE@", now.plus(config.maxClockSkew()).plus(Duration.ofHours(1))
-                            .truncatedTo(ChronoUnit.SECONDS).toString())
-                    .replace("@TOO_OLD@", now.minus(config.maxEventAge()).minus(Duration.ofDays(1))
-                            .truncatedTo(ChronoUnit.SECONDS).toString());
-            return text.getBytes(StandardCharsets.ISO_8859_1);
-        }
-    }
-
-    static List<Case> corpus() throws IOException {
-        JsonNode root;
-        try (InputStream in = BadInputCorpusIT.class.getResourceAsStream("/corpus/bad-input.json")) {
-            root = new ObjectMapper().readTree(in);
-        }
-        List<Case> cases = new ArrayList<>();
-        for (JsonNode entry : root.get("classes")) {
-            byte[] bytes = entry.has("hex") ? HexFormat.of().parseHex(entry.get("hex").textValue())
-                    : entry.get("payload").textValue().getBytes(StandardCharsets.UTF_8);
-            cases.add(new Case(entry.get("class").textValue(), entry.get("reason").textValue(), bytes));
-        }
-        return cases;
-    }
-
-    @Test
-    void theCorpusHasAtLeast150BadClassesAndEveryReason() throws IOException {
-        List<Case> cases = corpus();
-
-        assertThat(cases.stream().filter(c -> !c.reason().equals(ACCEPTED)).count()).isGreaterThanOrEqualTo(150);
-        assertThat(cases.stream().map(Case::name).distinct().count()).isEqualTo(cases.size());
-        assertThat(cases.stream().map(Case::reason).distinct())
-                .containsAll(java.util.Arrays.stream(io.meterlake.validation.ReasonCode.values())
-                        .filter(r -> r != io.meterlake.validation.ReasonCode.UNPROCESSABLE).map(Enum::name).toList());
+        broker = TestBroker.shared();
+        broker.topic(TOPIC, 1);
     }
 
     @Test
@@ -114,12 +66,12 @@ class BadInputCorpusIT extends SparkTestBase {
         Instant now = CommandLineTest.CLOCK.instant();
         MeterlakeConfig config = config("file-warehouse");
         Warehouse warehouse = loadEntitlements(config, now);
-        List<Case> cases = corpus();
+        List<Case> cases = BadInputCorpus.cases();
 
         for (String separator : new String[] {"\n", "\r\n"}) {
             ByteArrayOutputStream file = new ByteArrayOutputStream();
             for (Case c : cases) {
-                file.writeBytes(c.render(now, config));
+                file.writeBytes(c.render(now, config.maxClockSkew(), config.maxEventAge()));
                 file.writeBytes(separator.getBytes(StandardCharsets.US_ASCII));
             }
             Path path = Files.write(dir.resolve("corpus" + separator.length() + ".jsonl"), file.toByteArray());
@@ -140,13 +92,13 @@ class BadInputCorpusIT extends SparkTestBase {
         // The broker stamps the ingest time (LogAppendTime): the cases are rendered on the same, real clock.
         Instant now = Instant.now();
         Warehouse warehouse = loadEntitlements(config, now);
-        List<Case> cases = corpus();
+        List<Case> cases = BadInputCorpus.cases();
         try (ContinuousStream stream = ContinuousStream.start(spark(), config)) {
             // Through 'meterlake produce', as a user sends a file: every line as its exact bytes.
             Path file = dir.resolve("corpus-for-kafka.jsonl");
             ByteArrayOutputStream lines = new ByteArrayOutputStream();
             for (Case c : cases) {
-                lines.writeBytes(c.render(now, config));
+                lines.writeBytes(c.render(now, config.maxClockSkew(), config.maxEventAge()));
                 lines.write('\n');
             }
             Files.write(file, lines.toByteArray());
@@ -204,7 +156,7 @@ class BadInputCorpusIT extends SparkTestBase {
     private MeterlakeConfig config(String warehouse) {
         return ConfigLoader.load(Optional.empty(), List.of(), Map.of(
                 "warehouse", dir.resolve(warehouse).toString(),
-                "kafka.bootstrap-servers", broker.bootstrapServers()));
+                "kafka.bootstrap-servers", broker.bootstrapServers(), "kafka.topic", TOPIC));
     }
 
     /** acme/app-1 since 2020, acme/app-twice covered twice, acme/app-late from a day after {@code now}. */
