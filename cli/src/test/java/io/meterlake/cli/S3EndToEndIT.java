@@ -3,11 +3,9 @@ package io.meterlake.cli;
 import io.meterlake.error.ExitCodes;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.meterlake.stack.FreePorts;
 import io.meterlake.stack.LocalS3;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,12 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The production path on object storage: warehouse and checkpoints on s3a:// in a real S3-compatible
- * server (S3Proxy, started by {@code stack start --with-s3}), generate → produce → stream → reconcile
+ * server (S3Proxy, the JVM's {@link SharedStack}), generate → produce → stream → reconcile
  * → publish → verify (also after maintenance), and Trino reading the published period from the same
  * S3 location.
  */
 class S3EndToEndIT {
-    private static final String BUCKET = "meterlake-it";
+    private static final String BUCKET = SharedStack.BUCKET;
     private static final String WAREHOUSE = "s3a://" + BUCKET + "/prod/warehouse";
     /** The broker stamps ingest times, so every command runs on the real clock, on a month it makes ready. */
     private static final Clock CLOCK = CommandLineTest.LIVE;
@@ -45,10 +43,9 @@ class S3EndToEndIT {
     static void runTheNightOnS3() throws IOException {
         System.setProperty("meterlake.home", Path.of("..").toAbsolutePath().normalize().toString());
         dir = Files.createTempDirectory("meterlake-s3-it");
-        int kafkaPort = FreePorts.next();
-        int s3Port = FreePorts.next();
-        settings = new ArrayList<>(BillingPeriodsCheck.localStack(dir.resolve("stack"), kafkaPort));
-        settings.addAll(List.of("--set", "stack.s3-port=" + s3Port, "--set", "s3.endpoint=http://127.0.0.1:" + s3Port));
+        settings = SharedStack.settings("s3-end-to-end-it");
+        String kafkaPort = setting("stack.kafka-port");
+        // The JVM's shared stack runs: this start makes the bucket and registers this warehouse.
         started = run(0, "stack", "start", "--with-s3", "--with-trino");
 
         run(0, "generate", "--events", "3000", "--seed", "21", "--period", MONTH, "--bootstrap-servers", "127.0.0.1:" + kafkaPort,
@@ -62,11 +59,9 @@ class S3EndToEndIT {
         run(0, "trino", "register");
     }
 
-    @AfterAll
-    static void stopStack() {
-        if (settings != null) {
-            run(0, "stack", "stop");
-        }
+    private static String setting(String key) {
+        return settings.stream().filter(setting -> setting.startsWith(key + "=")).findFirst()
+                .map(setting -> setting.substring(key.length() + 1)).orElseThrow();
     }
 
     private static CommandLineTest.Run run(int exitCode, String... args) {
@@ -77,10 +72,14 @@ class S3EndToEndIT {
 
     @Test
     void theStackStartsS3WithTheBucketAndKeepsItsKeysOutOfTheOutput() throws IOException {
-        assertThat(started.out()).contains("s3 started on http://127.0.0.1:").contains("bucket " + BUCKET + " ready");
-        LocalS3.Credentials credentials = new LocalS3(dir.resolve("stack"), Path.of("unused"), 0).credentials();
-        assertThat(started.out() + started.err()).doesNotContain(credentials.secretKey());
-        assertThat(Files.readString(dir.resolve("stack/trino/etc/catalog/meterlake.properties")))
+        // The first start of the stack started S3 (SharedStack asserts it); this one made this class's bucket.
+        assertThat(started.out()).contains("s3 already running on " + setting("s3.endpoint"))
+                .contains("bucket " + BUCKET + " ready");
+        LocalS3.Credentials credentials = new LocalS3(SharedStack.dir(), Path.of("unused"), 0).credentials();
+        assertThat(credentials.secretKey()).isNotBlank();
+        assertThat(started.out() + started.err() + SharedStack.started().out() + SharedStack.started().err())
+                .doesNotContain(credentials.secretKey());
+        assertThat(Files.readString(SharedStack.dir().resolve("trino/etc/catalog/meterlake.properties")))
                 .contains("fs.native-s3.enabled=true").doesNotContain(credentials.secretKey());
         assertThat(run(0, "stack", "status").out()).containsPattern("s3 +running");
     }
@@ -93,7 +92,7 @@ class S3EndToEndIT {
             CommandLineTest.Run second = run(ExitCodes.NOT_READY, "stream", "--available-now");
             assertThat(second.err().lines().filter(line -> line.startsWith("meterlake:")).toList()).singleElement()
                     .asString().startsWith("meterlake: another stream (host ").contains("holds this warehouse's stream lease");
-            assertThat(dir.resolve("stack/s3/data").resolve(BUCKET).resolve("prod/warehouse/_meterlake/leases/stream"))
+            assertThat(SharedStack.dir().resolve("s3/data").resolve(BUCKET).resolve("prod/warehouse/_meterlake/leases/stream"))
                     .isDirectoryContaining(path -> path.getFileName().toString().endsWith(".json"));
         }
         String receipt = dir.resolve("receipt.json").toString();
@@ -104,7 +103,7 @@ class S3EndToEndIT {
 
     @Test
     void tablesAndCheckpointsAreObjectsInTheBucket() throws IOException {
-        Path root = dir.resolve("stack/s3/data").resolve(BUCKET).resolve("prod/warehouse");
+        Path root = SharedStack.dir().resolve("s3/data").resolve(BUCKET).resolve("prod/warehouse");
         for (String table : List.of("raw_usage_events", "usage_aggregates_provisional", "stream_progress",
                 "usage_aggregates_authoritative", "reconciliation_report", "billing_periods", "billing_period_lines")) {
             assertThat(root.resolve(table).resolve("_delta_log")).as(table).isDirectory();

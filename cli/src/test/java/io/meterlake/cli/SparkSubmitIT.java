@@ -43,7 +43,7 @@ class SparkSubmitIT extends SparkTestBase {
     private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
     private static final Path SPARK_HOME = HOME.resolve("services/spark/target/spark-home");
     private static final Path APP_JAR = HOME.resolve("streaming/target/meterlake-streaming-0.1.0-SNAPSHOT-app.jar");
-    private static final String TOPIC = "usage-events";
+    private static final String TOPIC = "spark-submit-it";
 
     @TempDir
     static Path dir;
@@ -56,7 +56,8 @@ class SparkSubmitIT extends SparkTestBase {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        broker = TestBroker.start(dir.resolve("stack"), TOPIC, 3);
+        broker = TestBroker.shared();
+        broker.topic(TOPIC, 3);
         masterPort = FreePorts.next();
         masterUiPort = FreePorts.next();
         master = spark("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
@@ -73,9 +74,6 @@ class SparkSubmitIT extends SparkTestBase {
             if (process != null) {
                 process.destroy();
             }
-        }
-        if (broker != null) {
-            broker.close();
         }
     }
 
@@ -106,7 +104,7 @@ class SparkSubmitIT extends SparkTestBase {
                 "--conf", "spark.sql.shuffle.partitions=2",
                 APP_JAR.toString(),
                 "--warehouse", warehouse.toString(),
-                "--set", "kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                "--set", "kafka.bootstrap-servers=" + broker.bootstrapServers(), "--set", "kafka.topic=" + TOPIC,
                 "--available-now"));
         Process driver = new ProcessBuilder(submit).directory(dir.toFile())
                 .redirectOutput(dir.resolve("driver.out").toFile()).redirectError(dir.resolve("driver.err").toFile())

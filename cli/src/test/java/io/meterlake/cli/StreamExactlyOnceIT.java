@@ -21,7 +21,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,7 +62,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StreamExactlyOnceIT extends SparkTestBase {
     private static final MetricCatalog CATALOG = ConfigLoader.load(Optional.empty(), List.of(), Map.of()).catalog();
     private static final Path LAUNCHER = Path.of("..", "bin", "meterlake").toAbsolutePath().normalize();
-    private static final String TOPIC = "usage-events";
+    private static final String TOPIC = "stream-exactly-once-it";
 
     @TempDir
     static Path dir;
@@ -72,12 +71,8 @@ class StreamExactlyOnceIT extends SparkTestBase {
 
     @BeforeAll
     static void startBroker() {
-        broker = TestBroker.start(dir.resolve("stack"), TOPIC, 3);
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
+        broker = TestBroker.shared();
+        broker.topic(TOPIC, 3);
     }
 
     @Test
@@ -182,7 +177,7 @@ class StreamExactlyOnceIT extends SparkTestBase {
 
     private Process start(Path warehouse, String... mode) throws IOException {
         List<String> command = new ArrayList<>(List.of(LAUNCHER.toString(), "--warehouse", warehouse.toString(),
-                "--set", "kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                "--set", "kafka.bootstrap-servers=" + broker.bootstrapServers(), "--set", "kafka.topic=" + TOPIC,
                 "--set", "stream.max-offsets-per-trigger=800",
                 "--set", "stream.watermark-delay=P60D",
                 "--set", "spark.master=local[2]",

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.period.Period;
 import io.meterlake.stack.FreePorts;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,8 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Finance access through a real Trino 476 server (started by {@code stack start --with-trino}, queried
- * over trino-jdbc by {@code meterlake sql}) after generate → ingest → reconcile → publish.
+ * Finance access through a real Trino 476 server (the JVM's {@link SharedStack}, this class's warehouse
+ * registered by {@code stack start --with-trino}, queried over trino-jdbc by {@code meterlake sql}) after
+ * generate → ingest → reconcile → publish.
  */
 class TrinoIT {
     /** The broker stamps ingest times, so every command runs on the real clock, on a month it makes ready. */
@@ -45,10 +45,11 @@ class TrinoIT {
         System.setProperty("meterlake.home", Path.of("..").toAbsolutePath().normalize().toString());
         dir = Files.createTempDirectory("meterlake-trino-it");
         warehouse = dir.resolve("warehouse").toString();
-        int kafkaPort = FreePorts.next();
-        settings = BillingPeriodsCheck.localStack(dir.resolve("stack"), kafkaPort);
-        // Trino first, over an empty warehouse: registration finds nothing yet.
-        assertThat(run(0, "stack", "start", "--with-trino").out()).contains("trino started on jdbc:trino://127.0.0.1:")
+        settings = SharedStack.settings("trino-it");
+        String kafkaPort = port("stack.kafka-port") + "";
+        // Trino first, over an empty warehouse: registration finds nothing yet (it forgets what another
+        // class of this JVM registered in the shared stack's Trino).
+        assertThat(run(0, "stack", "start", "--with-trino").out()).contains("trino already running on jdbc:trino://127.0.0.1:")
                 .contains("0 tables and 0 views");
 
         // With corrections, and the last tenant's entitlements loaded only after its events: replayed.
@@ -92,11 +93,6 @@ class TrinoIT {
 
         assertThat(run(0, "trino", "register").out()).contains("12 tables and 4 views in meterlake.billing")
                 .contains("5 tenants");
-    }
-
-    @AfterAll
-    static void stopStack() {
-        run(0, "stack", "stop");
     }
 
     private static CommandLineTest.Run run(int exitCode, String... args) {

@@ -2,8 +2,13 @@ package io.meterlake.stack;
 
 import java.nio.file.Path;
 
-/** A real local broker on free ports in a scratch directory, for one test class. */
+/**
+ * A real local broker on free ports in a scratch directory: {@link #shared()} for every test class of a
+ * test JVM (each class on topics of its own), {@link #start} for a class that stops or kills its broker.
+ */
 public final class TestBroker implements AutoCloseable {
+    private static TestBroker shared;
+
     private final LocalKafka kafka;
 
     private TestBroker(Path dir) {
@@ -15,6 +20,32 @@ public final class TestBroker implements AutoCloseable {
         TestBroker broker = new TestBroker(dir);
         broker.kafka.start(topic, partitions);
         return broker;
+    }
+
+    /**
+     * The broker of this test JVM, started by the first class that asks and stopped when the JVM exits
+     * (the integration tests of a module share one JVM). Classes must not stop it: they create their own
+     * topics with {@link #topic}, so no class reads another's records.
+     */
+    public static synchronized TestBroker shared() {
+        if (shared == null) {
+            try {
+                Path dir = java.nio.file.Files.createTempDirectory("meterlake-shared-broker");
+                TestBroker broker = new TestBroker(dir);
+                broker.kafka.start("shared", 1);
+                Runtime.getRuntime().addShutdownHook(new Thread(broker.kafka::stop, "stop-shared-broker"));
+                shared = broker;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return shared;
+    }
+
+    /** Creates {@code topic} with {@code partitions} partitions (LogAppendTime) unless it exists; returns its name. */
+    public String topic(String topic, int partitions) {
+        kafka.start(topic, partitions);
+        return topic;
     }
 
     public LocalKafka kafka() {
