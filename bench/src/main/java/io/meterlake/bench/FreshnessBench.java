@@ -106,7 +106,7 @@ final class FreshnessBench extends Benchmark {
         Map<String, Map<String, Double>> profile = new LinkedHashMap<>();
         try (BatchProfile steps = BatchProfile.register(spark);
                 RunningStream stream = RunningStream.start(spark, config, trigger, spec.commandLine().getErr());
-                EventProducer producer = EventProducer.open(kafka.bootstrapServers(), BenchKafka.TOPIC)) {
+                EventProducer producer = EventProducer.open(kafka.bootstrapServers(), kafka.topic())) {
             sent = send(producer, events, eventsPerSecond, stream);
             progress("sent " + sent.count + " events; waiting for the stream to count them");
             boolean drained = stream.awaitUntil(() -> stream.inputRows(StreamJobNames.PROVISIONAL) >= sent.count,

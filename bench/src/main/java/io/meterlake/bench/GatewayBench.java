@@ -80,7 +80,7 @@ final class GatewayBench extends Benchmark {
         String bootstrap = config.kafka().bootstrapServers();
 
         Duration raw;
-        try (EventProducer producer = EventProducer.open(bootstrap, BenchKafka.TOPIC)) {
+        try (EventProducer producer = EventProducer.open(bootstrap, config.kafka().topic())) {
             // Warm as the gateway will be: the first requests' worth of events once more, untimed.
             progress("raw producer: warming up");
             lines.subList(0, Math.min(lines.size(), WARMUP_REQUESTS * batch)).forEach(producer::send);

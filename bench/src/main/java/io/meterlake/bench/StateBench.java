@@ -69,7 +69,7 @@ final class StateBench extends Benchmark {
         progress("preloading " + size + " events in event-time order over one day, plus 5% duplicates");
         long records = 0;
         long spanMillis = Duration.between(start, end).toMillis();
-        try (EventProducer producer = EventProducer.open(kafka.bootstrapServers(), BenchKafka.TOPIC)) {
+        try (EventProducer producer = EventProducer.open(kafka.bootstrapServers(), kafka.topic())) {
             for (long n = 0; n < size; n++) {
                 events.send(producer, n, start.toEpochMilli() + n * spanMillis / size);
                 records++;

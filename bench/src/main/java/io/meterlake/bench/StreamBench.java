@@ -75,11 +75,11 @@ final class StreamBench extends Benchmark {
         WorkloadSpec workload = new WorkloadSpec(size, 42, 20, WorkloadGenerator.defaultStart(now),
                 WorkloadGenerator.defaultDays(now), 0.05, 0.01, 0.02, 0.0);
         WorkloadGenerator generator = new WorkloadGenerator(workload, config, now);
-        progress("preloading " + size + " events into topic " + BenchKafka.TOPIC);
+        progress("preloading " + size + " events into topic " + config.kafka().topic());
         AtomicLong bytes = new AtomicLong();
         long produceStarted = System.nanoTime();
         Truth truth;
-        try (EventProducer producer = EventProducer.open(bootstrapServers, BenchKafka.TOPIC)) {
+        try (EventProducer producer = EventProducer.open(bootstrapServers, config.kafka().topic())) {
             truth = generator.generate(line -> {
                 bytes.addAndGet(line.length());
                 producer.send(line);
@@ -89,10 +89,10 @@ final class StreamBench extends Benchmark {
         Duration produce = Duration.ofNanos(System.nanoTime() - produceStarted);
 
         progress("plain loop (machine limit)");
-        PlainLoop.Result loop = PlainLoop.run(bootstrapServers, BenchKafka.TOPIC, Runtime.getRuntime().availableProcessors());
+        PlainLoop.Result loop = PlainLoop.run(bootstrapServers, config.kafka().topic(), Runtime.getRuntime().availableProcessors());
 
         progress("Flink 2.2.1 SQL (own JVM)");
-        Duration flink = FlinkPeerProcess.run(bootstrapServers, BenchKafka.TOPIC, work.resolve("flink"));
+        Duration flink = FlinkPeerProcess.run(bootstrapServers, config.kafka().topic(), work.resolve("flink"));
 
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-stream");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());

@@ -114,7 +114,7 @@ final class StreamGrowthBench extends Benchmark {
         List<Double> fullScanned = new ArrayList<>();
         long total = (long) batches * batchEvents;
         long span = Duration.between(from, now).toMillis();
-        try (EventProducer producer = EventProducer.open(kafka.bootstrapServers(), BenchKafka.TOPIC)) {
+        try (EventProducer producer = EventProducer.open(kafka.bootstrapServers(), kafka.topic())) {
             for (int batch = 0; batch < batches; batch++) {
                 for (long n = (long) batch * batchEvents; n < (long) (batch + 1) * batchEvents; n++) {
                     events.send(producer, n, from.toEpochMilli() + n * span / total);
