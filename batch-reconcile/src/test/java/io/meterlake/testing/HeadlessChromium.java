@@ -44,6 +44,26 @@ public final class HeadlessChromium implements AutoCloseable {
         this.port = port;
     }
 
+    /**
+     * Starts {@link #ensureInstalled} on a thread of its own, so that a fresh machine downloads the
+     * browser while the tests before the first browser test run; {@link #start} then waits for it (and
+     * reports its failure, if it failed).
+     */
+    public static void installInBackground() {
+        if (Files.isExecutable(BINARY) || !"root".equals(System.getProperty("user.name"))) {
+            return;
+        }
+        Thread install = new Thread(() -> {
+            try {
+                ensureInstalled();
+            } catch (RuntimeException e) {
+                // start() tries again and reports it.
+            }
+        }, "install-chromium");
+        install.setDaemon(true);
+        install.start();
+    }
+
     /** Installs Debian's chromium if it is absent (apt-get, as root); fails naming the fix otherwise. */
     public static synchronized void ensureInstalled() {
         if (Files.isExecutable(BINARY)) {
