@@ -1,23 +1,52 @@
 package io.meterlake.testing;
 
 import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
+import com.holdenkarau.spark.testing.SharedJavaSparkContext;
 import io.meterlake.spark.SparkSessions;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeEach;
+
+import java.lang.reflect.Field;
 
 /**
  * One shared {@code local[2]} Spark session per test JVM, configured like a Meterlake job (Delta,
  * UTC, small shuffles), with spark-testing-base's DataFrame assertions.
  *
  * <p>spark-testing-base's Java bases use JUnit 4 lifecycle annotations that Jupiter ignores, so
- * the session is started here; it starts once and is shared by every test class in the JVM.
+ * the session is started here; it starts once and is shared by every test class in the JVM. The
+ * integration tests of a module share one JVM: when a class that runs commands in process came first
+ * and started Spark (one context per JVM), that context is the shared one.
  */
 public abstract class SparkTestBase extends JavaDataFrameSuiteBase {
     public static final int SHUFFLE_PARTITIONS = 2;
 
     @BeforeEach
     protected void startSharedSession() {
+        adoptRunningContext();
         runBefore();
+    }
+
+    private static synchronized void adoptRunningContext() {
+        if (!SparkSession.getDefaultSession().isDefined()) {
+            return;
+        }
+        SparkContext running = SparkSession.getDefaultSession().get().sparkContext();
+        try {
+            Field context = SharedJavaSparkContext.class.getDeclaredField("_sc");
+            context.setAccessible(true);
+            if (context.get(null) == running || running.isStopped()) {
+                return;
+            }
+            Field javaContext = SharedJavaSparkContext.class.getDeclaredField("_jsc");
+            javaContext.setAccessible(true);
+            context.set(null, running);
+            javaContext.set(null, new JavaSparkContext(running));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("spark-testing-base changed: cannot share the running SparkContext", e);
+        }
     }
 
     @Override
