@@ -7,6 +7,8 @@ import io.meterlake.workload.TruthJson;
 import io.meterlake.period.Period;
 import io.meterlake.stack.FreePorts;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -21,9 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The real {@code bin/meterlake}, as a user runs it, each command in its own JVM. The tests are
  * independent (each its own directory, warehouse and ports) and mostly wait for the JVMs they start,
- * so two run at a time.
+ * so two run at a time ({@code @Execution(CONCURRENT)} on each test, not on the class: on the class it
+ * would also run beside the other classes of this JVM).
  */
-@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
 class LauncherIT {
     private static final Path LAUNCHER = Path.of("..", "bin", "meterlake").toAbsolutePath().normalize();
 
@@ -50,6 +52,7 @@ class LauncherIT {
 
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void streamsAProducedFileExactlyOnceAndASecondRunChangesNothing() throws Exception {
         int port = FreePorts.next();
         String[] stack = {"--set", "stack.dir=" + dir.resolve("stack"), "--set", "stack.kafka-port=" + port,
@@ -118,6 +121,7 @@ class LauncherIT {
      * command ingests the contract file with every record accounted for, reason by reason, as the truth says.
      */
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aFullDiskIsOneLineAndFreeingSpaceCompletesTheIngestExactlyOnce() throws Exception {
         Result generated = run("generate", "--events", "5000", "--seed", "9", "--out", "events.jsonl",
                 "--entitlements-out", "e.csv", "--truth-out", "truth.json");
@@ -166,6 +170,7 @@ class LauncherIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void badInputGetsOneReadableLineAndExit2() throws Exception {
         Files.writeString(dir.resolve("bad.csv"), "entitlement_id,tenant_id\n1,2\n");
 
@@ -219,6 +224,7 @@ class LauncherIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aReplayAndABulkVoidKilledMidWayCompleteOnceWhenRunAgain() throws Exception {
         // Set up in process, on the real clock (bin/meterlake runs on it): a tenant's entitlements arrive late.
         String w = dir.resolve("W").toString();
@@ -266,6 +272,7 @@ class LauncherIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void demoRunsToTheEndOnTheEmbeddedDefault() throws Exception {
         int port = FreePorts.next();
         Result demo = run("--set", "stack.kafka-port=" + port, "--set", "stack.kafka-controller-port=" + FreePorts.next(),

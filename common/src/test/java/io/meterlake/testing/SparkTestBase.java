@@ -25,25 +25,29 @@ public abstract class SparkTestBase extends JavaDataFrameSuiteBase {
 
     @BeforeEach
     protected void startSharedSession() {
-        adoptRunningContext();
+        if (adoptRunningContext()) {
+            sqlBeforeAllTestCases(); // what runBefore does for a context it starts: the shared session
+        }
         runBefore();
     }
 
-    private static synchronized void adoptRunningContext() {
+    /** Makes a context another part of this JVM started the suite's shared one; true if it did. */
+    private static synchronized boolean adoptRunningContext() {
         if (!SparkSession.getDefaultSession().isDefined()) {
-            return;
+            return false;
         }
         SparkContext running = SparkSession.getDefaultSession().get().sparkContext();
         try {
             Field context = SharedJavaSparkContext.class.getDeclaredField("_sc");
             context.setAccessible(true);
             if (context.get(null) == running || running.isStopped()) {
-                return;
+                return false;
             }
             Field javaContext = SharedJavaSparkContext.class.getDeclaredField("_jsc");
             javaContext.setAccessible(true);
             context.set(null, running);
             javaContext.set(null, new JavaSparkContext(running));
+            return true;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("spark-testing-base changed: cannot share the running SparkContext", e);
         }
