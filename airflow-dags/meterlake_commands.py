@@ -173,7 +173,12 @@ def run(argv, accept=(OK,), log=print):
 
 def run_json(argv, log=print):
     """Runs a ``--format json`` command; returns its parsed output."""
-    return json.loads(run(argv, log=log)[1])
+    output = run(argv, log=log)[1]
+    try:
+        return json.loads(output)
+    except ValueError as e:
+        first = (output.splitlines() or ["(no output)"])[0]
+        raise CommandFailed(argv, 0, "its output is not JSON (%s); it begins: %s" % (e, first[:200])) from None
 
 
 def ready(argv, log=print):

@@ -279,13 +279,20 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
                        "--set", "stack.tenant-sql-port=%d" % _free_port()]
         java = str(Path(os.environ["JAVA_HOME"]) / "bin" / "java") if os.environ.get("JAVA_HOME") else "java"
         # Short-lived JVMs on small data: the build's test options (METERLAKE_JAVA_OPTS, set by the pom for
-        # bin/meterlake too) go to the spark-submit driver as well.
+        # bin/meterlake too) go to the spark-submit driver as well, and so does a class-data archive
+        # (AppCDS, as bin/meterlake keeps one): recorded once by a read-only spark-submit below, mapped by
+        # every later one (about 3.5 s less per cold driver; a JVM ignores an archive that does not match).
+        cls.archive = cls.dir / "spark-submit.jsa"
+        # The JVM's own warnings (the archive's among them) go to stderr: stdout is the command's JSON.
+        cls.jvm = [java, *OPENS, *os.environ.get("METERLAKE_JAVA_OPTS", "").split(), "-Xlog:disable",
+                   "-Xlog:all=warning:stderr"]
+        cls.spark_submit = ["-Duser.timezone=UTC", "-cp", str(SPARK_HOME / "jars") + "/*",
+                            "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]",
+                            "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
+                            "--properties-file", str(HOME / "conf" / "spark" / "nightly.conf"),
+                            "--class", "io.meterlake.batch.BatchCommands", str(APP_JAR)]
         cls.settings = commands.settings({
-            "submit": [java, *OPENS, *os.environ.get("METERLAKE_JAVA_OPTS", "").split(), "-Duser.timezone=UTC", "-cp", str(SPARK_HOME / "jars") + "/*",
-                       "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]",
-                       "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
-                       "--properties-file", str(HOME / "conf" / "spark" / "nightly.conf"),
-                       "--class", "io.meterlake.batch.BatchCommands", str(APP_JAR)],
+            "submit": [*cls.jvm, "-XX:SharedArchiveFile=%s" % cls.archive, *cls.spark_submit],
             "cli": [str(METERLAKE)],
             "options": cls.options,
             "signing_key": str(cls.dir / "signing-key.pem"),
@@ -303,6 +310,12 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
                       "--truth-out", str(cls.dir / "truth.json"))
         cls.meterlake("entitlements", "load", str(cls.dir / "entitlements.csv"))
         cls.meterlake("ingest", str(cls.dir / "events.jsonl"))
+        # The class archive: a spark-submit that only reads (the audit of the whole raw table) records
+        # the classes a batch driver loads (Spark, Delta, Meterlake).
+        commands.run([*cls.jvm, "-XX:ArchiveClassesAtExit=%s" % cls.archive, *cls.spark_submit, "dedup-audit",
+                      *cls.options], log=cls.log.append)
+        if cls.archive.stat().st_size < 64 << 20:
+            raise AssertionError("no class archive of the batch driver at %s" % cls.archive)
         cls.meterlake("keys", "generate", "--private-key-out", cls.settings["signing_key"],
                       "--public-key-out", cls.settings["public_key"])
         cls.approver_key = str(cls.dir / "approver-key.pem")
