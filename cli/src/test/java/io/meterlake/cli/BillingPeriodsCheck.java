@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Runs the batch commands through the CLI and compares published periods with a generator's truth. */
 final class BillingPeriodsCheck {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
 
     private BillingPeriodsCheck() {
     }

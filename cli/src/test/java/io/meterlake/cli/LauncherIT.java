@@ -51,63 +51,32 @@ class LauncherIT {
     }
 
 
+    /**
+     * The local stack through the launcher: start, status with the broker's port, stop; and a stream that
+     * cannot reach Kafka says so in one line, in bounded time (exit 1). What the stream does with what it
+     * reads, {@code produce} and a second run that writes nothing are in {@code StreamExactlyOnceIT}.
+     */
     @Test
     @Execution(ExecutionMode.CONCURRENT)
-    void streamsAProducedFileExactlyOnceAndASecondRunChangesNothing() throws Exception {
+    void theStackStartsReportsAndStopsAndAnUnreachableBrokerIsOneLine() throws Exception {
         int port = FreePorts.next();
         String[] stack = {"--set", "stack.dir=" + dir.resolve("stack"), "--set", "stack.kafka-port=" + port,
             "--set", "stack.kafka-controller-port=" + FreePorts.next(), "--set", "kafka.bootstrap-servers=127.0.0.1:" + port,
             "--warehouse", "W"};
-        assertThat(run("generate", "--events", "3000", "--seed", "8", "--out", "events.jsonl",
-                "--entitlements-out", "e.csv", "--truth-out", "truth.json").exitCode()).isZero();
-        Truth truth = TruthJson.read(dir.resolve("truth.json"));
         Result started = run(concat(stack, "stack", "start"));
         assertThat(started.exitCode()).as(started.err()).isZero();
         try {
             assertThat(run(concat(stack, "stack", "status")).out()).contains("running", "127.0.0.1:" + port);
-            assertThat(run(concat(stack, "entitlements", "load", "e.csv")).exitCode()).isZero();
-            Result produced = run(concat(stack, "produce", "events.jsonl", "--format", "json"));
-            assertThat(produced.exitCode()).as(produced.err()).isZero();
-            assertThat(new ObjectMapper().readTree(produced.out()).get("records").longValue()).isEqualTo(3000);
-
-            Result first = run(concat(stack, "stream", "--available-now", "--format", "json"));
-            assertThat(first.exitCode()).as(first.err()).isZero();
-            JsonNode raw = query(first, "raw");
-            assertThat(raw.get("records").longValue()).isEqualTo(3000);
-            assertThat(raw.get("accepted").longValue() + raw.get("quarantined").longValue()).isEqualTo(3000);
-            assertThat(raw.get("accepted").longValue()).isEqualTo(truth.accepted());
-            long commits = commits("raw_usage_events") + commits("quarantined_events")
-                    + commits("usage_aggregates_provisional");
-
-            Result second = run(concat(stack, "stream", "--available-now", "--format", "json"));
-            assertThat(second.exitCode()).as(second.err()).isZero();
-            assertThat(new ObjectMapper().readTree(second.out()).get("queries")).isEmpty();
-            assertThat(commits("raw_usage_events") + commits("quarantined_events")
-                    + commits("usage_aggregates_provisional")).isEqualTo(commits);
-
-            long before = System.nanoTime();
-            Result unreachable = run(concat(stack, "stream", "--available-now", "--bootstrap-servers", "127.0.0.1:1"));
-            assertThat(unreachable.exitCode()).isEqualTo(1);
-            assertThat(unreachable.err()).startsWith("meterlake: cannot reach Kafka at 127.0.0.1:1").hasLineCount(1);
-            assertThat(java.time.Duration.ofNanos(System.nanoTime() - before)).isLessThan(java.time.Duration.ofSeconds(60));
         } finally {
             assertThat(run(concat(stack, "stack", "stop")).out()).contains("kafka stopped");
         }
-    }
+        assertThat(run(concat(stack, "stack", "status")).exitCode()).isEqualTo(1);
 
-    private static JsonNode query(Result result, String name) throws IOException {
-        for (JsonNode query : new ObjectMapper().readTree(result.out()).get("queries")) {
-            if (query.get("query").textValue().equals(name)) {
-                return query;
-            }
-        }
-        throw new AssertionError("no " + name + " query in " + result.out());
-    }
-
-    private long commits(String table) throws IOException {
-        try (var files = Files.list(dir.resolve("W").resolve(table).resolve("_delta_log"))) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".json")).count();
-        }
+        long before = System.nanoTime();
+        Result unreachable = run(concat(stack, "stream", "--available-now", "--bootstrap-servers", "127.0.0.1:1"));
+        assertThat(unreachable.exitCode()).isEqualTo(1);
+        assertThat(unreachable.err()).startsWith("meterlake: cannot reach Kafka at 127.0.0.1:1").hasLineCount(1);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - before)).isLessThan(java.time.Duration.ofSeconds(60));
     }
 
     private static String[] concat(String[] first, String... more) {

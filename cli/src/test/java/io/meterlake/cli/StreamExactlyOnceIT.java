@@ -6,7 +6,6 @@ import io.meterlake.config.ConfigLoader;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
-import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.stack.TestBroker;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
@@ -52,8 +51,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The stream is exactly once whatever crashes: the real {@code bin/meterlake stream} process is
  * killed with SIGKILL three times at different points (after a batch, between the quarantine and raw
  * appends of a batch, right after a provisional MERGE), restarted from its checkpoint each time, and
- * finished with {@code --available-now}. Then every produced Kafka record is in raw or quarantine
- * exactly once, and the provisional windows equal an independent dedup + aggregate of raw.
+ * finished with {@code --available-now}. Then every record {@code produce} sent is in raw or quarantine
+ * exactly once, the provisional windows equal an independent dedup + aggregate of raw, and another
+ * {@code --available-now} run finds nothing and writes nothing.
  *
  * <p>The watermark delay is longer than the workload's span, so every event is on time and the
  * provisional path must account for all of them; there are no conflicting duplicates, whose provisional
@@ -88,10 +88,10 @@ class StreamExactlyOnceIT extends SparkTestBase {
         Truth truth = TruthJson.read(dir.resolve("truth.json"));
         assertThat(CommandLineTest.Run.at(CommandLineTest.LIVE, "--warehouse", warehouse.toString(), "entitlements", "load",
                 dir.resolve("e.csv").toString()).exitCode()).isZero();
-        try (EventProducer producer = EventProducer.open(broker.bootstrapServers(), TOPIC)) {
-            Files.readAllLines(events).forEach(producer::send);
-            producer.flush();
-        }
+        CommandLineTest.Run produced = CommandLineTest.Run.at(CommandLineTest.LIVE, "--set", "kafka.bootstrap-servers="
+                + broker.bootstrapServers(), "--set", "kafka.topic=" + TOPIC, "produce", events.toString(), "--format", "json");
+        assertThat(produced.exitCode()).as(produced.err()).isZero();
+        assertThat(BillingPeriodsCheck.json(produced).get("records").longValue()).isEqualTo(6000);
         Map<Integer, Long> endOffsets = endOffsets();
         assertThat(endOffsets.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(6000);
 
@@ -108,9 +108,15 @@ class StreamExactlyOnceIT extends SparkTestBase {
         long provisionalCommits = commits(provisional);
         killWhen(warehouse, () -> commits(provisional) > provisionalCommits);
 
-        Process last = start(warehouse, "--available-now");
-        assertThat(last.waitFor(10, TimeUnit.MINUTES)).isTrue();
-        assertThat(last.exitValue()).as(Files.readString(dir.resolve("stream.err"))).isZero();
+        JsonNode last = finish(warehouse);
+        // What the last run read, it accounted for: each record accepted or quarantined.
+        JsonNode lastRaw = query(last, "raw");
+        assertThat(lastRaw.get("records").longValue()).isPositive().isEqualTo(lastRaw.get("accepted").longValue()
+                + lastRaw.get("quarantined").longValue());
+        // A further run finds nothing new and writes nothing.
+        long commits = commits(raw) + commits(quarantine) + commits(provisional);
+        assertThat(finish(warehouse).get("queries")).isEmpty();
+        assertThat(commits(raw) + commits(quarantine) + commits(provisional)).isEqualTo(commits);
 
         Warehouse tables = new Warehouse(spark(), warehouse.toString());
         Dataset<Row> rawRows = tables.read(Tables.RAW_USAGE_EVENTS);
@@ -175,10 +181,33 @@ class StreamExactlyOnceIT extends SparkTestBase {
         stream.waitFor();
     }
 
+    /** {@code stream --available-now --format json} to its end; its report. */
+    private JsonNode finish(Path warehouse) throws Exception {
+        Path out = dir.resolve("finish.json");
+        Files.deleteIfExists(out);
+        Process last = start(warehouse, out, "--available-now", "--format", "json");
+        assertThat(last.waitFor(10, TimeUnit.MINUTES)).isTrue();
+        assertThat(last.exitValue()).as(Files.readString(dir.resolve("stream.err"))).isZero();
+        return BillingPeriodsCheck.JSON.readTree(out.toFile());
+    }
+
+    private static JsonNode query(JsonNode report, String name) {
+        for (JsonNode query : report.get("queries")) {
+            if (query.get("query").textValue().equals(name)) {
+                return query;
+            }
+        }
+        throw new AssertionError("no " + name + " query in " + report);
+    }
+
     private Process start(Path warehouse, String... mode) throws IOException {
+        return start(warehouse, dir.resolve("stream.out"), mode);
+    }
+
+    private Process start(Path warehouse, Path out, String... mode) throws IOException {
         List<String> command = new ArrayList<>(List.of(LAUNCHER.toString(), "--warehouse", warehouse.toString(),
                 "--set", "kafka.bootstrap-servers=" + broker.bootstrapServers(), "--set", "kafka.topic=" + TOPIC,
-                "--set", "stream.max-offsets-per-trigger=800",
+                "--set", "stream.max-offsets-per-trigger=1500",
                 "--set", "stream.watermark-delay=P60D",
                 "--set", "spark.master=local[2]",
                 "stream"));
@@ -187,7 +216,7 @@ class StreamExactlyOnceIT extends SparkTestBase {
         // The build's short-lived-JVM options (C1 only) would slow this long, busy stream: the JVM's defaults.
         builder.environment().remove("METERLAKE_JAVA_OPTS");
         return builder.directory(dir.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stream.out").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
                 .redirectError(dir.resolve("stream.err").toFile())
                 .start();
     }
