@@ -15,6 +15,7 @@ import io.meterlake.model.BillingLine;
 import io.meterlake.model.CorrectionLine;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
+import io.meterlake.period.PeriodState;
 import io.meterlake.table.Warehouse;
 import io.meterlake.validation.Quantities;
 import picocli.CommandLine;
@@ -136,12 +137,12 @@ public final class PeriodsCommand implements Runnable {
             if (format.json()) {
                 Output.json(out(), statusJson(status, next));
             } else {
-                out().println(statusLine(status) + (status.state() == Closing.State.LOCKED
+                out().println(statusLine(status) + (status.state() == PeriodState.LOCKED
                         ? "; late usage goes into " + next + " as correction lines" : ""));
             }
             out().flush();
-            boolean reached = until == null || status.state() == Closing.State.LOCKED
-                    || until == Until.approved && status.state() == Closing.State.APPROVED;
+            boolean reached = until == null || status.state() == PeriodState.LOCKED
+                    || until == Until.approved && status.state() == PeriodState.APPROVED;
             if (!reached) {
                 throw MeterlakeException.notReady("period " + billingPeriod + " is " + stateName(status)
                         + ", not yet " + until + (until == Until.approved
@@ -183,7 +184,7 @@ public final class PeriodsCommand implements Runnable {
         json.put("period", status.latest().period());
         json.put("revision", status.latest().revision());
         json.putAll(statusFields(status));
-        json.put("corrections_go_to", status.state() == Closing.State.LOCKED ? next.toString() : null);
+        json.put("corrections_go_to", status.state() == PeriodState.LOCKED ? next.toString() : null);
         return json;
     }
 

@@ -164,7 +164,7 @@ final class StackCommand implements Runnable {
                 stack.root.err().flush();
                 boolean trinoStarted = startTrino(trino, config);
                 TrinoRegistry.Registration registration = new TrinoRegistry(trino)
-                        .register(config.warehouse(), Storage.hadoopConfiguration(config));
+                        .register(config.warehouse(), Storage.hadoopConfiguration(config), config.approvers());
                 stack.root.out().println("trino " + (trinoStarted ? "started" : "already running") + " on "
                         + trino.jdbcUrl() + ": " + TrinoCommand.describe(registration));
                 LocalTenantGateway gateway = tenantGateway(config);

@@ -60,7 +60,7 @@ final class TrinoCommand implements Runnable {
                         "start it with 'meterlake stack start --with-trino'");
             }
             TrinoRegistry.Registration registration = new TrinoRegistry(server)
-                    .register(root.config().warehouse(), Storage.hadoopConfiguration(root.config()));
+                    .register(root.config().warehouse(), Storage.hadoopConfiguration(root.config()), root.config().approvers());
             root.out().println("registered " + describe(registration) + " (" + server.jdbcUrl() + ")");
             root.out().flush();
             return ExitCodes.OK;

@@ -44,9 +44,11 @@ public final class TrinoRegistry {
 
     /**
      * Registers what exists under {@code warehouse} (a local directory or an s3a:// location, read
-     * with {@code hadoop}).
+     * with {@code hadoop}); {@code approvers} ({@code approval.approvers}) go into the state the views show.
      */
-    public Registration register(String warehouse, Configuration hadoop) throws SQLException, IOException {
+    public Registration register(String warehouse, Configuration hadoop, List<String> approvers)
+            throws SQLException, IOException {
+        Map<String, TrinoViews.View> all = TrinoViews.all(approvers);
         List<String> tables = new ArrayList<>();
         List<String> views = new ArrayList<>();
         String uri = Storage.isS3(warehouse) ? warehouse : Path.of(warehouse).toAbsolutePath().normalize().toUri().toString();
@@ -55,7 +57,7 @@ public final class TrinoRegistry {
         try (Connection connection = trino.connect(LocalTrino.ADMIN); Statement statement = connection.createStatement()) {
             statement.execute("CREATE SCHEMA IF NOT EXISTS " + LocalTrino.CATALOG + "." + LocalTrino.SCHEMA);
             List<String> registered = names(statement, "SHOW TABLES FROM " + LocalTrino.CATALOG + "." + LocalTrino.SCHEMA);
-            for (String view : TrinoViews.all().keySet()) {
+            for (String view : all.keySet()) {
                 if (registered.contains(view)) {
                     statement.execute("DROP VIEW " + view);
                 }
@@ -72,7 +74,7 @@ public final class TrinoRegistry {
                     tables.add(table);
                 }
             }
-            for (Map.Entry<String, TrinoViews.View> view : TrinoViews.all().entrySet()) {
+            for (Map.Entry<String, TrinoViews.View> view : all.entrySet()) {
                 if (tables.containsAll(view.getValue().tables())) {
                     statement.execute("CREATE OR REPLACE VIEW " + view.getKey() + " SECURITY DEFINER AS "
                             + view.getValue().sql());

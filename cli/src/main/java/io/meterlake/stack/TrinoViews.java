@@ -1,5 +1,6 @@
 package io.meterlake.stack;
 
+import io.meterlake.period.PeriodState;
 import io.meterlake.schema.Tables;
 
 import java.util.LinkedHashMap;
@@ -28,27 +29,16 @@ public final class TrinoViews {
     private TrinoViews() {
     }
 
-    /** Each view's SQL and the tables it reads, in creation order (a view may read an earlier one). */
-    static Map<String, View> all() {
+    /**
+     * Each view's SQL and the tables it reads, in creation order (a view may read an earlier one);
+     * {@code approvers}: {@code approval.approvers}, which decide a period's state.
+     */
+    static Map<String, View> all(List<String> approvers) {
         Map<String, View> views = new LinkedHashMap<>();
-        // The state as the tables record it; 'meterlake verify' checks the approvals' signatures.
+        // The state as the tables record it under the configured approvers (PeriodState defines it for
+        // the CLI too); 'meterlake verify' checks the approvals' signatures.
         views.put(CURRENT_PERIODS, new View(List.of(Tables.BILLING_PERIODS, Tables.BILLING_APPROVALS,
-                Tables.BILLING_PERIOD_LOCKS), """
-                SELECT p.period, p.revision, p.raw_table_version, p.line_count, p.content_sha256, p.signature,
-                       p.key_id, p.published_at, p.supersedes, p.forced,
-                       CASE WHEN k.locked_at IS NOT NULL THEN 'locked' WHEN a.approved_by IS NOT NULL THEN 'approved'
-                            ELSE 'draft' END AS status,
-                       a.approved_by, k.locked_at
-                FROM billing_periods p
-                LEFT JOIN (SELECT period, revision, content_sha256,
-                                  array_join(array_sort(array_agg(DISTINCT approver_key_id)), ',') AS approved_by
-                           FROM billing_approvals WHERE approver_key_id <> publisher_key_id
-                           GROUP BY period, revision, content_sha256) a
-                  ON a.period = p.period AND a.revision = p.revision AND a.content_sha256 = p.content_sha256
-                LEFT JOIN (SELECT period, revision, min(locked_at) AS locked_at FROM billing_period_locks
-                           GROUP BY period, revision) k
-                  ON k.period = p.period AND k.revision = p.revision
-                WHERE p.revision = (SELECT max(q.revision) FROM billing_periods q WHERE q.period = p.period)"""));
+                Tables.BILLING_PERIOD_LOCKS), PeriodState.currentPeriodsSql(approvers)));
         // Usage lines of the period and correction lines of locked periods before it (service_period).
         views.put(INVOICE_LINES, new View(List.of(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES,
                 Tables.BILLING_APPROVALS, Tables.BILLING_PERIOD_LOCKS), """

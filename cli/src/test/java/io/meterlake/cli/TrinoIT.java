@@ -222,6 +222,85 @@ class TrinoIT {
         assertThat(show(warehouse, BEFORE.toString()).get("status").textValue()).isEqualTo("locked");
     }
 
+    /**
+     * A period's state has one definition ({@code PeriodState}): {@code periods status} and Trino's
+     * {@code current_periods} agree on a copy of the warehouse as approvals, {@code approval.approvers}
+     * and a lock row of an earlier revision change it. (The view counted any approver but the publisher
+     * and only a lock of the latest revision; the CLI only listed approvers and any lock.)
+     */
+    @Test
+    void theCliAndTrinoAgreeOnEachPeriodsStateWhateverTheApproversAndLocks() throws IOException {
+        Path copy = dir.resolve("state-warehouse");
+        copyTree(Path.of(warehouse), copy);
+        run(0, "keys", "generate", "--private-key-out", dir.resolve("third.pem").toString(), "--public-key-out",
+                dir.resolve("third.pub.pem").toString());
+        String approver = io.meterlake.signing.Signing.keyId(io.meterlake.signing.Signing.readPublicKey(
+                dir.resolve("approver.pub.pem")));
+        String third = io.meterlake.signing.Signing.keyId(io.meterlake.signing.Signing.readPublicKey(
+                dir.resolve("third.pub.pem")));
+        try {
+            runOn(copy, "approve", "--period", MONTH.toString(), "--approver-key", dir.resolve("approver.pem").toString());
+            assertThat(agreedStates(copy, List.of())).containsEntry(MONTH.toString(), "approved " + approver)
+                    .containsEntry(BEFORE.toString(), "locked " + approver);
+            // Only the third key may approve: the approver's approvals no longer count, locked stays locked.
+            assertThat(agreedStates(copy, List.of(third))).containsEntry(MONTH.toString(), "draft ")
+                    .containsEntry(BEFORE.toString(), "locked ");
+            // A lock row of revision 1 written around 'lock' (revision 2 is the latest): the period is locked.
+            org.apache.spark.sql.SparkSession.active().sql("INSERT INTO delta.`" + copy.resolve("billing_period_locks")
+                    + "` VALUES ('" + MONTH + "', 1, 'tampered', '" + approver + "', 99, TIMESTAMP '2030-01-01 00:00:00')");
+            assertThat(agreedStates(copy, List.of())).containsEntry(MONTH.toString(), "locked " + approver);
+        } finally {
+            run(0, "trino", "register");
+        }
+    }
+
+    /**
+     * Each period's "state approvers" by {@code periods status} and by {@code current_periods} (the copy
+     * registered with {@code approvers}), asserted equal.
+     */
+    private static Map<String, String> agreedStates(Path copy, List<String> approvers) {
+        String setting = "approval.approvers=" + String.join(",", approvers);
+        runOn(copy, "--set", setting, "trino", "register");
+        Map<String, String> cli = new java.util.TreeMap<>();
+        Map<String, String> trino = new java.util.TreeMap<>();
+        for (Period period : List.of(BEFORE, MONTH)) {
+            JsonNode status = json(runOn(copy, "--set", setting, "periods", "status", "--period", period.toString(),
+                    "--format", "json"));
+            List<String> by = new ArrayList<>();
+            status.get("approved_by").forEach(id -> by.add(id.textValue()));
+            cli.put(period.toString(), status.get("status").textValue() + " " + String.join(",", by.stream().sorted().toList())
+                    + " " + status.get("locked_at").asText(""));
+        }
+        for (JsonNode row : json(runOn(copy, "--set", setting, "sql", "SELECT period, status, approved_by,"
+                + " to_iso8601(locked_at) AS locked_at FROM current_periods", "--user", "finance", "--format", "json"))) {
+            trino.put(row.get("period").textValue(), row.get("status").textValue() + " " + row.get("approved_by").asText("")
+                    + " " + (row.get("locked_at").isNull() ? "" : java.time.Instant.parse(row.get("locked_at").textValue())));
+        }
+        assertThat(trino).as("current_periods with approval.approvers=%s", approvers).isEqualTo(cli);
+        Map<String, String> states = new java.util.TreeMap<>();
+        cli.forEach((period, state) -> states.put(period, state.substring(0, state.lastIndexOf(' '))));
+        return states;
+    }
+
+    private static CommandLineTest.Run runOn(Path copy, String... args) {
+        List<String> all = new ArrayList<>(settings);
+        all.addAll(List.of(args));
+        return BillingPeriodsCheck.run(CLOCK, copy.toString(), 0, all.toArray(String[]::new));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (Path file : files.toList()) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+        }
+    }
+
     @Test
     void tenantsAndFinanceAreDeniedWhatIsNotTheirs() {
         String tenant = "tenant_tenant-002";

@@ -57,6 +57,11 @@ public record BillingPeriod(String period, int revision, long rawTableVersion, l
         Objects.requireNonNull(dedupHorizon, "dedupHorizon");
     }
 
+    /** What the period's state reads of this header ({@link io.meterlake.period.PeriodState}). */
+    public io.meterlake.period.PeriodState.Revision forState() {
+        return new io.meterlake.period.PeriodState.Revision(revision, contentSha256, keyId);
+    }
+
     /** A row of {@link io.meterlake.schema.Tables#BILLING_PERIOD}. */
     public Row toRow() {
         return RowFactory.create(period, revision, rawTableVersion, lineCount, contentSha256, signature, keyId,

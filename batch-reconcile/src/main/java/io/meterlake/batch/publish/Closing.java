@@ -2,6 +2,7 @@ package io.meterlake.batch.publish;
 
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.period.Period;
+import io.meterlake.period.PeriodState;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.signing.CanonicalRendering;
@@ -40,9 +41,6 @@ import static org.apache.spark.sql.functions.lit;
  * lines (see {@link CarriedCorrections}).
  */
 public final class Closing {
-    /** The state of a period: published (draft), approved, locked. */
-    public enum State { DRAFT, APPROVED, LOCKED }
-
     /**
      * One approval: {@code signature} by the approver's key over {@link #rendering()}.
      *
@@ -77,27 +75,38 @@ public final class Closing {
                     row.getAs(Columns.SIGNATURE));
         }
 
-        /** Why this approval does not hold for {@code header} (empty when it holds). */
+        /** What the period's state reads of this approval ({@link PeriodState}). */
+        PeriodState.RecordedApproval recorded() {
+            return new PeriodState.RecordedApproval(revision, contentSha256, publisherKeyId, approverKeyId);
+        }
+
+        /**
+         * Why this approval does not hold for {@code header} (empty when it holds): the state's policy
+         * ({@link PeriodState#policyProblems}) and its integrity ({@link #integrityProblems}).
+         */
         public List<String> problems(BillingPeriod header, List<String> allowedApprovers) {
             List<String> problems = new ArrayList<>();
-            String name = "the approval of revision " + revision + " of " + period + " by key " + approverKeyId;
-            if (header.revision() != revision || !header.contentSha256().equals(contentSha256)) {
-                problems.add(name + " names content sha256 " + contentSha256 + ", revision " + header.revision()
-                        + " has " + header.contentSha256());
+            for (String problem : PeriodState.policyProblems(recorded(), header.forState(), allowedApprovers)) {
+                problems.add(name() + ": " + problem);
             }
-            if (approverKeyId.equals(header.keyId()) || approverKeyId.equals(publisherKeyId)) {
-                problems.add(name + ": the approver is the publisher (four eyes: another key must approve)");
-            }
-            if (!allowedApprovers.isEmpty() && !allowedApprovers.contains(approverKeyId)) {
-                problems.add(name + ": the key is not among approval.approvers " + allowedApprovers);
-            }
+            problems.addAll(integrityProblems());
+            return problems;
+        }
+
+        /** Whether its public key is the key it names and its signature verifies (empty when both hold). */
+        public List<String> integrityProblems() {
             Optional<PublicKey> key = publicKey(approverPublicKey);
             if (key.isEmpty() || !Signing.keyId(key.get()).equals(approverKeyId)) {
-                problems.add(name + ": its public key is not the key " + approverKeyId);
-            } else if (!Signing.verify(key.get(), rendering(), signature)) {
-                problems.add(name + ": its signature does not verify");
+                return List.of(name() + ": its public key is not the key " + approverKeyId);
             }
-            return problems;
+            if (!Signing.verify(key.get(), rendering(), signature)) {
+                return List.of(name() + ": its signature does not verify");
+            }
+            return List.of();
+        }
+
+        private String name() {
+            return "the approval of revision " + revision + " of " + period + " by key " + approverKeyId;
         }
     }
 
@@ -112,11 +121,14 @@ public final class Closing {
         }
     }
 
-    /** A period's state, with the approvals of its latest revision and its lock. */
-    public record Status(BillingPeriod latest, State state, List<Approval> approvals, Optional<Lock> lock) {
+    /**
+     * A period's state ({@link PeriodState}, the one definition the finance views share), with the
+     * approvals that approve its latest revision and its lock.
+     */
+    public record Status(BillingPeriod latest, PeriodState state, List<Approval> approvals, Optional<Lock> lock) {
         /** The state of {@code revision} in words: draft, approved, locked, or superseded (an earlier revision). */
         public String of(int revision) {
-            return revision != latest.revision() ? "superseded" : state.name().toLowerCase(java.util.Locale.ROOT);
+            return revision != latest.revision() ? "superseded" : state.word();
         }
 
         /** The key ids that approved the latest revision, comma-separated; empty when none. */
@@ -189,9 +201,8 @@ public final class Closing {
         BillingPeriod latest = periods.require(period, OptionalInt.empty());
         Optional<Lock> lock = lock(period);
         List<Approval> approvals = approvals(period).stream()
-                .filter(a -> a.problems(latest, allowedApprovers).isEmpty()).toList();
-        State state = lock.isPresent() ? State.LOCKED : approvals.isEmpty() ? State.DRAFT : State.APPROVED;
-        return new Status(latest, state, approvals, lock);
+                .filter(a -> PeriodState.approves(a.recorded(), latest.forState(), allowedApprovers)).toList();
+        return new Status(latest, PeriodState.of(lock.isPresent(), !approvals.isEmpty()), approvals, lock);
     }
 
     /**
@@ -269,10 +280,15 @@ public final class Closing {
                         + " is not approved, so it cannot be locked",
                         "approve it first: meterlake approve --period " + period + " --approver-key <another key>");
             }
+            Optional<Approval> signed = status.approvals().stream().filter(a -> a.integrityProblems().isEmpty()).findFirst();
+            if (signed.isEmpty()) {
+                throw MeterlakeException.checkFailed(status.approvals().get(0).integrityProblems().get(0)
+                        + ", so " + period + " is not locked: run 'meterlake verify --period " + period + "'");
+            }
             List<BillingPeriod> chain = periods.chain();
             long sequence = chain.isEmpty() ? 0 : chain.get(chain.size() - 1).chain().orElseThrow().sequence();
             Lock lock = new Lock(period.toString(), status.latest().revision(), status.latest().contentSha256(),
-                    status.approvals().get(0).approverKeyId(), sequence, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+                    signed.get().approverKeyId(), sequence, clock.instant().truncatedTo(ChronoUnit.MILLIS));
             warehouse.ensureBatchTables();
             warehouse.appendIdempotent(spark.createDataFrame(List.of(RowFactory.create(lock.period(), lock.revision(),
                     lock.contentSha256(), lock.approverKeyId(), lock.sequence(), Timestamp.from(lock.lockedAt()))),

@@ -7,6 +7,7 @@ import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.model.CorrectionLine;
 import io.meterlake.period.Period;
+import io.meterlake.period.PeriodState;
 import io.meterlake.pipeline.EventPipeline;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
@@ -117,7 +118,7 @@ class ClosingTest extends SparkTestBase {
                 event().id("b").quantity("4").at("2026-10-31T23:59:59.999999Z").json(),
                 event().id("c").quantity("5").at("2026-11-01T00:00:00Z").json());
         BillingPeriod october = publish(OCTOBER, "2026-11-20T00:00:00Z").header();
-        assertThat(closing().status(OCTOBER).state()).isEqualTo(Closing.State.DRAFT);
+        assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.DRAFT);
 
         // Four eyes: the publisher's key cannot approve; nothing is locked before an approval.
         assertThatThrownBy(() -> closing().approve(OCTOBER, OptionalInt.empty(), PUBLISHER.getPrivate(),
@@ -135,12 +136,12 @@ class ClosingTest extends SparkTestBase {
         assertThat(closing().approve(OCTOBER, OptionalInt.of(1), APPROVER.getPrivate(), at("2026-11-22T00:00:00Z")))
                 .isEqualTo(approval);
         assertThat(warehouse.read(Tables.BILLING_APPROVALS).count()).isEqualTo(1);
-        assertThat(closing().status(OCTOBER).state()).isEqualTo(Closing.State.APPROVED);
+        assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.APPROVED);
 
         Closing.Lock lock = closing().lock(OCTOBER, at("2026-11-22T00:00:00Z"));
         assertThat(lock.revision()).isEqualTo(1);
         assertThat(closing().lock(OCTOBER, at("2026-11-23T00:00:00Z"))).isEqualTo(lock);
-        assertThat(closing().status(OCTOBER).state()).isEqualTo(Closing.State.LOCKED);
+        assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.LOCKED);
         assertThat(closing().nextOpen(OCTOBER)).isEqualTo(NOVEMBER);
         List<String> octoberRows = storedRows(OCTOBER);
 
@@ -192,7 +193,25 @@ class ClosingTest extends SparkTestBase {
                 Tables.BILLING_APPROVALS, "forged", 1);
         assertThat(verify(DECEMBER).mismatches()).singleElement().asString()
                 .contains("the approver is the publisher (four eyes");
-        assertThat(closing().status(DECEMBER).state()).isEqualTo(Closing.State.DRAFT);
+        assertThat(closing().status(DECEMBER).state()).isEqualTo(PeriodState.DRAFT);
+
+        // An approval by another key whose signature does not verify: the tables record December as
+        // approved (the one definition Trino shares), but lock refuses to build on it and verify names it.
+        Closing.Approval claimed = new Closing.Approval(DECEMBER.toString(), 1, december.header().contentSha256(),
+                unsigned.headerSha256(), december.header().keyId(), Signing.keyId(APPROVER.getPublic()),
+                java.util.Base64.getEncoder().encodeToString(APPROVER.getPublic().getEncoded()),
+                Instant.parse("2027-01-05T00:00:01Z"), "");
+        warehouse.appendIdempotent(spark().createDataFrame(List.of(RowFactory.create(DECEMBER.toString(), 1,
+                claimed.contentSha256(), claimed.headerSha256(), claimed.publisherKeyId(), claimed.approverKeyId(),
+                claimed.approverPublicKey(), Timestamp.from(claimed.approvedAt()),
+                Signing.sign(PUBLISHER.getPrivate(), claimed.rendering()))), Tables.BILLING_APPROVAL),
+                Tables.BILLING_APPROVALS, "forged-signature", 1);
+        assertThat(closing().status(DECEMBER).state()).isEqualTo(PeriodState.APPROVED);
+        assertThatThrownBy(() -> closing().lock(DECEMBER, at("2027-01-06T00:00:00Z")))
+                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.FAILED))
+                .hasMessageContaining("its signature does not verify, so 2026-12 is not locked");
+        assertThat(closing().lock(DECEMBER)).isEmpty();
+        assertThat(verify(DECEMBER).mismatches()).anySatisfy(m -> assertThat(m).contains("its signature does not verify"));
     }
 
     /**
@@ -303,7 +322,7 @@ class ClosingTest extends SparkTestBase {
         // An approval of revision 2 does not carry over to a revision 3.
         append("2026-11-23T00:00:00Z", event().id("c").quantity("1").at("2026-10-03T00:00:00Z").json());
         assertThat(publish(OCTOBER, "2026-11-23T00:00:00Z").header().revision()).isEqualTo(3);
-        assertThat(closing().status(OCTOBER).state()).isEqualTo(Closing.State.DRAFT);
+        assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.DRAFT);
         assertThatThrownBy(() -> closing().lock(OCTOBER, at("2026-11-24T00:00:00Z"))).hasMessageContaining("is not approved");
         assertThat(verify(OCTOBER).mismatches()).isEmpty();
     }
