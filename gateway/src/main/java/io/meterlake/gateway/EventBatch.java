@@ -3,6 +3,7 @@ package io.meterlake.gateway;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.meterlake.pipeline.JsonLines;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -15,8 +16,9 @@ import java.util.Locale;
  * the topic is what the client wrote, so the stream checks (and quarantine keeps) the original.
  *
  * <p>Two forms: {@code application/json}, one JSON array whose elements are the events; and
- * {@code application/x-ndjson}, one event per line (blank lines are skipped, a trailing {@code \r}
- * is dropped). A JSON body must be one JSON array, else the whole request is refused (400) and
+ * {@code application/x-ndjson}, one event per line, cut exactly as a file is ({@link JsonLines}: a
+ * trailing {@code \r} and a leading byte-order mark dropped, a blank line an event like any other).
+ * A JSON body must be one JSON array, else the whole request is refused (400) and
  * nothing is produced; so is an NDJSON body none of whose lines is JSON (a CSV file or an HTML page
  * sent by mistake). Anything else is an event, even an NDJSON line that is not JSON, an element that
  * is not an object, duplicate keys or a missing field: the rules reject it with its reason
@@ -110,7 +112,7 @@ public final class EventBatch {
                 parser.skipChildren();
                 token = parser.nextToken();
                 int end = token == null ? body.length : (int) parser.currentTokenLocation().getByteOffset();
-                events.add(trimmed(body, start, end, true));
+                events.add(trimmed(body, start, end));
                 if (events.size() > MAX_EVENTS) {
                     throw tooMany();
                 }
@@ -125,25 +127,11 @@ public final class EventBatch {
     }
 
     private static List<byte[]> lines(byte[] body) throws Refused {
-        List<byte[]> events = new ArrayList<>();
-        int start = 0;
-        boolean anyJson = false;
-        while (start < body.length) {
-            int end = start;
-            while (end < body.length && body[end] != '\n') {
-                end++;
-            }
-            byte[] line = trimmed(body, start, end, false);
-            if (line.length > 0) {
-                anyJson = anyJson || isJson(line);
-                events.add(line);
-                if (events.size() > MAX_EVENTS) {
-                    throw tooMany();
-                }
-            }
-            start = end + 1;
+        List<byte[]> events = JsonLines.split(body);
+        if (events.size() > MAX_EVENTS) {
+            throw tooMany();
         }
-        if (!events.isEmpty() && !anyJson) {
+        if (!events.isEmpty() && events.stream().noneMatch(EventBatch::isJson)) {
             throw new Refused(400, "the body is not NDJSON: none of its " + events.size() + " lines is JSON;"
                     + " send one JSON event per line");
         }
@@ -153,7 +141,9 @@ public final class EventBatch {
     /** Whether a line is one JSON value. */
     private static boolean isJson(byte[] line) {
         try (JsonParser parser = JSON.createParser(line)) {
-            parser.nextToken();
+            if (parser.nextToken() == null) {
+                return false;
+            }
             parser.skipChildren();
             return parser.nextToken() == null;
         } catch (IOException e) {
@@ -161,12 +151,12 @@ public final class EventBatch {
         }
     }
 
-    /** {@code body[start, end)} without surrounding whitespace (and, between array elements, the comma). */
-    private static byte[] trimmed(byte[] body, int start, int end, boolean comma) {
+    /** An array element: {@code body[start, end)} without surrounding whitespace and the comma after it. */
+    private static byte[] trimmed(byte[] body, int start, int end) {
         while (end > start && isSpace(body[end - 1])) {
             end--;
         }
-        if (comma && end > start && body[end - 1] == ',') {
+        if (end > start && body[end - 1] == ',') {
             end--;
             while (end > start && isSpace(body[end - 1])) {
                 end--;

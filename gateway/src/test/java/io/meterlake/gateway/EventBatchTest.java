@@ -27,7 +27,20 @@ class EventBatchTest {
     @Test
     void ndjsonIsOneEventPerLineAndKeepsALineThatIsNotJsonAsAnEvent() throws Exception {
         assertThat(split("{\"a\":1}\r\n\n  \n{oops\n{\"b\":2}", EventBatch.Format.NDJSON))
-                .containsExactly("{\"a\":1}", "{oops", "{\"b\":2}");
+                .containsExactly("{\"a\":1}", "", "  ", "{oops", "{\"b\":2}");
+    }
+
+    /** An NDJSON body is cut exactly as a file is: the one definition of a record (JsonLines). */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("io.meterlake.testing.RecordSplittingCases#all")
+    void ndjsonIsCutAsAFileIs(io.meterlake.testing.RecordSplittingCases.Case c) throws Exception {
+        if (c.records().stream().noneMatch(r -> r.startsWith("{"))) {
+            assertThatThrownBy(() -> EventBatch.split(c.body(), EventBatch.Format.NDJSON))
+                    .isInstanceOfSatisfying(EventBatch.Refused.class, e -> assertThat(e.status()).isEqualTo(400));
+            return;
+        }
+        assertThat(EventBatch.split(c.body(), EventBatch.Format.NDJSON).stream()
+                .map(bytes -> new String(bytes, StandardCharsets.UTF_8)).toList()).isEqualTo(c.records());
     }
 
     @Test
@@ -37,6 +50,7 @@ class EventBatchTest {
         assertStatus("[{\"a\":1}] []", EventBatch.Format.JSON_ARRAY, 400);
         assertStatus("[]", EventBatch.Format.JSON_ARRAY, 400);
         assertStatus("", EventBatch.Format.NDJSON, 400);
+        assertStatus("\n\n", EventBatch.Format.NDJSON, 400);
         assertStatus("a,b\n1,2", EventBatch.Format.NDJSON, 400);
         assertStatus("[" + String.join(",", Collections.nCopies(EventBatch.MAX_EVENTS + 1, "{}")) + "]",
                 EventBatch.Format.JSON_ARRAY, 413);

@@ -101,12 +101,7 @@ public final class FileIngestJob {
         WritePin pin = warehouse.pinFor(appId, TXN_VERSION, Instant.now(clock));
         Timestamp ingestedAt = Timestamp.from(pin.ingestedAt());
         String name = path.getName();
-        Configuration lineConf = new Configuration(hadoopConf());
-        lineConf.set("textinputformat.record.delimiter", JsonLines.DELIMITER);
-        JavaRDD<Row> lines = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .newAPIHadoopFile(path.toString(), TextInputFormat.class, LongWritable.class, Text.class, lineConf)
-                .map(line -> JsonLines.record(line._2().getBytes(), line._2().getLength()))
-                .zipWithIndex()
+        JavaRDD<Row> lines = records(spark, path, hadoopConf())
                 .map(line -> RowFactory.create(line._1(), "file", name, sha256, line._2() + 1, null, null, null,
                         ingestedAt));
         Dataset<Row> records = spark.createDataFrame(lines, Tables.RECORD);
@@ -118,6 +113,19 @@ public final class FileIngestJob {
         } finally {
             processed.unpersist();
         }
+    }
+
+    /**
+     * The file's records as {@link JsonLines} defines them, each with its index (0, 1, …): read with
+     * Hadoop's line reader, so a large file is read in parallel splits.
+     */
+    static org.apache.spark.api.java.JavaPairRDD<byte[], Long> records(SparkSession spark, Path path, Configuration hadoop) {
+        Configuration lineConf = new Configuration(hadoop);
+        lineConf.set("textinputformat.record.delimiter", JsonLines.DELIMITER);
+        return JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .newAPIHadoopFile(path.toString(), TextInputFormat.class, LongWritable.class, Text.class, lineConf)
+                .map(line -> JsonLines.record(line._2().getBytes(), line._2().getLength()))
+                .zipWithIndex();
     }
 
     private IngestReport report(String name, String sha256, boolean alreadyIngested) {

@@ -36,6 +36,21 @@ class FileIngestRetryTest extends SparkTestBase {
     @TempDir
     Path dir;
 
+    /**
+     * File ingest reads with Hadoop's line reader, produce and the gateway with {@code JsonLines}: both
+     * cut every case alike (a byte-order mark, CRLF, blank lines and lines of spaces are records).
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("io.meterlake.testing.RecordSplittingCases#all")
+    void aFileIsCutIntoRecordsAsEveryOtherReaderCutsIt(io.meterlake.testing.RecordSplittingCases.Case c) throws IOException {
+        Path file = Files.write(dir.resolve("case.jsonl"), c.body());
+        List<String> records = FileIngestJob.records(spark(), new org.apache.hadoop.fs.Path(file.toUri()),
+                spark().sparkContext().hadoopConfiguration()).collect().stream()
+                .map(record -> new String(record._1(), java.nio.charset.StandardCharsets.UTF_8)).toList();
+        assertThat(records).isEqualTo(c.records());
+        assertThat(io.meterlake.pipeline.JsonLines.split(c.body())).hasSameSizeAs(records);
+    }
+
     @Test
     void aRetryMinutesLaterPutsEveryLineInExactlyOneTable() throws IOException {
         MeterlakeConfig config = ConfigLoader.load(Optional.empty(), List.of(), Map.of())
