@@ -1,7 +1,7 @@
 package io.meterlake.batch;
 
 import io.meterlake.config.ConfigOptions;
-import io.meterlake.error.CommandLineErrors;
+import io.meterlake.config.CommandLineErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -4,7 +4,7 @@ import io.meterlake.batch.corrections.BulkVoid;
 import io.meterlake.config.ConfigOptions;
 import io.meterlake.config.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.CommandLineErrors;
+import io.meterlake.config.CommandLineErrors;
 import io.meterlake.output.Output;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -3,7 +3,7 @@ package io.meterlake.batch;
 import io.meterlake.batch.recompute.DedupAudit;
 import io.meterlake.batch.reconcile.ReconcileJob;
 import io.meterlake.config.ConfigOptions;
-import io.meterlake.config.Durations;
+import io.meterlake.period.Durations;
 import io.meterlake.config.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;

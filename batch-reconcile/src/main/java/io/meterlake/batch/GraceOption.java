@@ -1,6 +1,6 @@
 package io.meterlake.batch;
 
-import io.meterlake.config.Durations;
+import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import picocli.CommandLine.Option;
 

@@ -8,7 +8,7 @@ import io.meterlake.batch.publish.Readiness;
 import io.meterlake.batch.publish.RevisionChanges;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.config.ConfigOptions;
-import io.meterlake.error.CommandLineErrors;
+import io.meterlake.config.CommandLineErrors;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.model.BillingLine;

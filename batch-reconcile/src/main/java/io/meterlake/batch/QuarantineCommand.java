@@ -6,7 +6,7 @@ import io.meterlake.batch.quarantine.QuarantineStatus;
 import io.meterlake.config.ConfigOptions;
 import io.meterlake.config.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.CommandLineErrors;
+import io.meterlake.config.CommandLineErrors;
 import io.meterlake.output.Output;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;

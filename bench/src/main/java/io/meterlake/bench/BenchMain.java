@@ -1,6 +1,6 @@
 package io.meterlake.bench;
 
-import io.meterlake.error.CommandLineErrors;
+import io.meterlake.config.CommandLineErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -10,7 +10,7 @@ import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.batch.reconcile.ReconcileJob;
 import io.meterlake.batch.reconcile.ReconcileResult;
 import io.meterlake.config.ConfigLoader;
-import io.meterlake.config.Durations;
+import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.BillingLine;
 import io.meterlake.model.Entitlement;

@@ -1,6 +1,6 @@
 package io.meterlake.bench;
 
-import io.meterlake.config.Durations;
+import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;

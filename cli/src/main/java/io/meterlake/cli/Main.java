@@ -1,7 +1,7 @@
 package io.meterlake.cli;
 
 import io.meterlake.batch.BatchCommands;
-import io.meterlake.error.CommandLineErrors;
+import io.meterlake.config.CommandLineErrors;
 import io.meterlake.streaming.StreamCommand;
 import picocli.CommandLine;
 

@@ -2,7 +2,7 @@ package io.meterlake.cli;
 
 import io.meterlake.config.ConfigOptions;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.CommandLineErrors;
+import io.meterlake.config.CommandLineErrors;
 import io.meterlake.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;

@@ -2,7 +2,7 @@ package io.meterlake.cli;
 
 import io.meterlake.config.ConfigOptions;
 
-import io.meterlake.error.CommandLineErrors;
+import io.meterlake.config.CommandLineErrors;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.stack.LocalTrino;

@@ -187,7 +187,7 @@ public final class MetricCatalog implements Serializable {
                 }
                 String bucketText = text(node, "bucket");
                 java.time.Duration bucket = bucketText == null ? null
-                        : io.meterlake.config.Durations.tryParse(bucketText).orElse(null);
+                        : io.meterlake.period.Durations.tryParse(bucketText).orElse(null);
                 boolean bucketOk = bucket != null && !bucket.isNegative() && !bucket.isZero() && bucket.getNano() == 0
                         && 86_400 % bucket.getSeconds() == 0;
                 if (!bucketOk) {
@@ -238,7 +238,7 @@ public final class MetricCatalog implements Serializable {
     }
 
     private static java.time.Duration durationOrNull(String text) {
-        return io.meterlake.config.Durations.tryParse(text).orElse(null);
+        return io.meterlake.period.Durations.tryParse(text).orElse(null);
     }
 
     private static String text(JsonNode node, String field) {

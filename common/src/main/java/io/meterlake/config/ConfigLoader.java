@@ -1,5 +1,6 @@
 package io.meterlake.config;
 
+import io.meterlake.period.Durations;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.error.MeterlakeException;
 

@@ -2,7 +2,7 @@ package io.meterlake.validation;
 
 import io.meterlake.catalog.Metric;
 import io.meterlake.catalog.MetricCatalog;
-import io.meterlake.config.Durations;
+import io.meterlake.period.Durations;
 
 import java.math.BigDecimal;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package io.meterlake.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meterlake.config.Durations;
+import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.validation.EventRules;

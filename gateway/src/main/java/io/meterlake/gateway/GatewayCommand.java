@@ -1,10 +1,10 @@
 package io.meterlake.gateway;
 
 import io.meterlake.config.ConfigOptions;
-import io.meterlake.config.Durations;
+import io.meterlake.period.Durations;
 import io.meterlake.config.KafkaOptions;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.CommandLineErrors;
+import io.meterlake.config.CommandLineErrors;
 import io.meterlake.error.ExitCodes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

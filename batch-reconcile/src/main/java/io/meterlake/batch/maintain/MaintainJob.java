@@ -1,7 +1,7 @@
 package io.meterlake.batch.maintain;
 
 import io.delta.tables.DeltaTable;
-import io.meterlake.config.Durations;
+import io.meterlake.period.Durations;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;

@@ -1,6 +1,6 @@
 package io.meterlake.batch.publish;
 
-import io.meterlake.config.Durations;
+import io.meterlake.period.Durations;
 import io.meterlake.period.Period;
 
 import java.time.Duration;

@@ -121,7 +121,7 @@ public final class ReconcileJob {
      * (the leading part of the run id, e.g. {@code 2026-10/raw-v17/horizon-90d5m}).
      */
     private String computation(Period period, long rawVersion) {
-        return period + "/raw-v" + rawVersion + "/horizon-" + io.meterlake.config.Durations.render(config.dedupHorizon());
+        return period + "/raw-v" + rawVersion + "/horizon-" + io.meterlake.period.Durations.render(config.dedupHorizon());
     }
 
     /** Lines a reconcile run wrote to {@code usage_aggregates_authoritative}, in canonical order. */

@@ -284,7 +284,7 @@ class ClosingTest extends SparkTestBase {
         picocli.CommandLine commandLine = new picocli.CommandLine(new io.meterlake.batch.BatchCommands());
         io.meterlake.batch.BatchCommands.addTo(commandLine, io.meterlake.config.ConfigOptions::new,
                 at("2026-12-04T12:00:00Z"));
-        io.meterlake.error.CommandLineErrors.install(commandLine);
+        io.meterlake.config.CommandLineErrors.install(commandLine);
         commandLine.setOut(new java.io.PrintWriter(out, true));
         commandLine.setErr(new java.io.PrintWriter(err, true));
         List<String> all = new java.util.ArrayList<>(List.of(args));

@@ -199,7 +199,7 @@ class QuarantineReplayTest extends SparkTestBase {
         java.io.StringWriter err = new java.io.StringWriter();
         picocli.CommandLine commandLine = new picocli.CommandLine(new io.meterlake.batch.BatchCommands());
         io.meterlake.batch.BatchCommands.addTo(commandLine, io.meterlake.config.ConfigOptions::new, LATER);
-        io.meterlake.error.CommandLineErrors.install(commandLine);
+        io.meterlake.config.CommandLineErrors.install(commandLine);
         commandLine.setOut(new java.io.PrintWriter(out, true));
         commandLine.setErr(new java.io.PrintWriter(err, true));
         List<String> all = new java.util.ArrayList<>(List.of(args));

@@ -1,5 +1,8 @@
-package io.meterlake.error;
+package io.meterlake.config;
 
+import io.meterlake.error.ExitCodes;
+import io.meterlake.error.MeterlakeException;
+import io.meterlake.period.Durations;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -18,9 +21,9 @@ public final class CommandLineErrors {
     public static CommandLine install(CommandLine commandLine) {
         versionEverywhere(commandLine);
         // One duration syntax for every option typed Duration (the others parse with Durations themselves).
-        commandLine.registerConverter(java.time.Duration.class, text -> io.meterlake.config.Durations.tryParse(text)
+        commandLine.registerConverter(java.time.Duration.class, text -> io.meterlake.period.Durations.tryParse(text)
                 .orElseThrow(() -> new CommandLine.TypeConversionException("'" + text + "' is not a duration: "
-                        + io.meterlake.config.Durations.SYNTAX)));
+                        + io.meterlake.period.Durations.SYNTAX)));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         // Help as wide as the terminal, else 120 columns: descriptions are written for that width.
         commandLine.setUsageHelpWidth(120);

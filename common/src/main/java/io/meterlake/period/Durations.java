@@ -1,4 +1,4 @@
-package io.meterlake.config;
+package io.meterlake.period;
 
 import io.meterlake.error.MeterlakeException;
 
