@@ -1,5 +1,6 @@
 package io.meterlake.bench;
 
+import io.meterlake.schema.Rows;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.period.Durations;
@@ -93,7 +94,7 @@ final class FreshnessBench extends Benchmark {
 
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-freshness");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
-        warehouse.replaceEntitlements(spark.createDataFrame(entitlements.stream().map(Entitlement::toRow).toList(),
+        warehouse.replaceEntitlements(spark.createDataFrame(entitlements.stream().map(Rows::entitlement).toList(),
                 Tables.ENTITLEMENT));
         warehouse.ensureStreamTables();
 

@@ -1,5 +1,6 @@
 package io.meterlake.bench;
 
+import io.meterlake.schema.Rows;
 import io.meterlake.batch.ingest.FileIngestJob;
 import io.meterlake.batch.reconcile.ReconcileJob;
 import io.meterlake.batch.reconcile.ReconcileResult;
@@ -93,7 +94,7 @@ final class RecomputeBench extends Benchmark {
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-recompute");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
         warehouse.replaceEntitlements(spark.createDataFrame(
-                generator.entitlements().stream().map(Entitlement::toRow).toList(), Tables.ENTITLEMENT));
+                generator.entitlements().stream().map(Rows::entitlement).toList(), Tables.ENTITLEMENT));
         progress("ingesting " + files.size() + " files");
         long ingestStarted = System.nanoTime();
         FileIngestJob ingest = new FileIngestJob(spark, config, clock);

@@ -1,5 +1,6 @@
 package io.meterlake.bench;
 
+import io.meterlake.schema.Rows;
 import io.meterlake.batch.ingest.FileIngestJob;
 import io.meterlake.batch.publish.PublishJob;
 import io.meterlake.batch.publish.PublishMode;
@@ -125,7 +126,7 @@ final class ScaleBench extends Benchmark {
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-scale");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
         warehouse.replaceEntitlements(spark.createDataFrame(
-                span.entitlements().stream().map(Entitlement::toRow).toList(), Tables.ENTITLEMENT));
+                span.entitlements().stream().map(Rows::entitlement).toList(), Tables.ENTITLEMENT));
         InputMetrics metrics = new InputMetrics(spark);
         FileIngestJob ingest = new FileIngestJob(spark, ingestConfig, clock);
         KeyPair key = Signing.generateKeyPair();

@@ -1,5 +1,6 @@
 package io.meterlake.bench;
 
+import io.meterlake.schema.Rows;
 import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.Entitlement;
@@ -86,7 +87,7 @@ final class StateBench extends Benchmark {
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-state");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
         warehouse.replaceEntitlements(spark.createDataFrame(
-                entitlements.stream().map(Entitlement::toRow).toList(), Tables.ENTITLEMENT));
+                entitlements.stream().map(Rows::entitlement).toList(), Tables.ENTITLEMENT));
         warehouse.ensureStreamTables();
         Duration trigger = Duration.ofSeconds(1);
         progress("stream running (trigger " + trigger + ", " + size / batches + " records per batch)");

@@ -1,5 +1,6 @@
 package io.meterlake.bench;
 
+import io.meterlake.schema.Rows;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.config.MeterlakeConfig;
@@ -97,7 +98,7 @@ final class StreamBench extends Benchmark {
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-stream");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
         warehouse.replaceEntitlements(spark.createDataFrame(
-                generator.entitlements().stream().map(Entitlement::toRow).toList(), Tables.ENTITLEMENT));
+                generator.entitlements().stream().map(Rows::entitlement).toList(), Tables.ENTITLEMENT));
         warehouse.ensureStreamTables();
 
         progress("Spark, the stream's pipeline into a no-op sink");

@@ -1,5 +1,6 @@
 package io.meterlake.bench;
 
+import io.meterlake.schema.Rows;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
@@ -94,7 +95,7 @@ final class StreamGrowthBench extends Benchmark {
         MeterlakeConfig full = kafka.config.withWarehouse(kafka.work.resolve("full").toString());
         for (MeterlakeConfig config : List.of(empty, full)) {
             Warehouse warehouse = new Warehouse(spark, config.warehouse());
-            warehouse.replaceEntitlements(spark.createDataFrame(entitlements.stream().map(Entitlement::toRow).toList(),
+            warehouse.replaceEntitlements(spark.createDataFrame(entitlements.stream().map(Rows::entitlement).toList(),
                     Tables.ENTITLEMENT));
             warehouse.ensureStreamTables();
         }

@@ -1,5 +1,6 @@
 package io.meterlake.cli;
 
+import io.meterlake.schema.Rows;
 import io.meterlake.config.ConfigOptions;
 
 import io.meterlake.config.CommandLineErrors;
@@ -63,7 +64,7 @@ final class EntitlementsCommand implements Runnable {
         List<Entitlement> rows = EntitlementsCsv.read(csv);
         SparkSession spark = root.spark("meterlake-entitlements-load");
         Warehouse warehouse = new Warehouse(spark, root.config().warehouse());
-        List<Row> sparkRows = rows.stream().map(Entitlement::toRow).toList();
+        List<Row> sparkRows = rows.stream().map(Rows::entitlement).toList();
         warehouse.replaceEntitlements(spark.createDataFrame(sparkRows, Tables.ENTITLEMENT));
         root.out().println("loaded " + rows.size() + " entitlements into " + warehouse.path(Tables.ENTITLEMENTS)
                 + " (version " + warehouse.version(Tables.ENTITLEMENTS) + ")");

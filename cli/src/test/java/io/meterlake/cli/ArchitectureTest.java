@@ -11,22 +11,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The floor plan as rules (ArchUnit, over the main classes of every module this one depends on):
- * no package cycles, the Spark-free contract free of Spark, Delta, Hadoop and picocli, and no module
- * reaching one above it.
+ * no package cycles, {@code common} (the contract) free of Spark, Delta and Hadoop, and no module reaching
+ * one above it. (Maven's module graph enforces the last at compile time as well: {@code common} has no
+ * Spark on its class path.)
  */
 class ArchitectureTest {
     static final JavaClasses MAIN = new ClassFileImporter()
             .withImportOption(location -> !location.contains("/test-classes/") && !location.contains("-tests.jar"))
             .importPackages("io.meterlake");
 
-    /** The packages of {@code common} that are the contract: rules, catalog, periods, signing, errors. */
-    private static final String[] CONTRACT = {"io.meterlake.attribution..", "io.meterlake.catalog..",
-        "io.meterlake.error..", "io.meterlake.output..", "io.meterlake.period..", "io.meterlake.signing..",
-        "io.meterlake.validation.."};
+    /** The packages of {@code common}: the contract (rules, catalog, periods, signing, errors, configuration). */
+    private static final String[] COMMON = {"io.meterlake.attribution..", "io.meterlake.catalog..",
+        "io.meterlake.config..", "io.meterlake.error..", "io.meterlake.model..", "io.meterlake.output..",
+        "io.meterlake.period..", "io.meterlake.signing..", "io.meterlake.validation.."};
+    /** The packages of {@code stages}: the Spark stages, the tables and the warehouse's storage. */
+    private static final String[] STAGES = {"io.meterlake.pipeline..", "io.meterlake.schema..", "io.meterlake.spark..",
+        "io.meterlake.storage..", "io.meterlake.table.."};
 
     @Test
     void theRulesSeeEveryModule() {
-        for (String module : new String[] {"io.meterlake.validation.EventRules", "io.meterlake.streaming.StreamJob",
+        for (String module : new String[] {"io.meterlake.validation.EventRules", "io.meterlake.table.Warehouse",
+            "io.meterlake.streaming.StreamJob",
             "io.meterlake.batch.publish.Closing", "io.meterlake.gateway.Gateway", "io.meterlake.cli.Main"}) {
             assertThat(MAIN.contain(module)).as(module).isTrue();
         }
@@ -39,10 +44,13 @@ class ArchitectureTest {
     }
 
     @Test
-    void theContractNeedsNoSparkDeltaHadoopOrPicocli() {
-        noClasses().that().resideInAnyPackage(CONTRACT).should().dependOnClassesThat()
-                .resideInAnyPackage("org.apache.spark..", "io.delta..", "org.apache.hadoop..", "picocli..", "scala..")
+    void commonNeedsNoSparkDeltaOrHadoopAndOnlyItsCommandLinePlumbingPicocli() {
+        noClasses().that().resideInAnyPackage(COMMON).should().dependOnClassesThat()
+                .resideInAnyPackage("org.apache.spark..", "io.delta..", "org.apache.hadoop..", "scala..")
                 .check(MAIN);
+        // The options every command shares; they move with the commands into cli.
+        noClasses().that().resideInAnyPackage(COMMON).and().resideOutsideOfPackage("io.meterlake.config")
+                .should().dependOnClassesThat().resideInAnyPackage("picocli..").check(MAIN);
     }
 
     @Test
@@ -52,14 +60,13 @@ class ArchitectureTest {
                 .layer("gateway").definedBy("io.meterlake.gateway..")
                 .layer("batch").definedBy("io.meterlake.batch..")
                 .layer("streaming").definedBy("io.meterlake.streaming..")
-                .layer("common").definedBy("io.meterlake.attribution..", "io.meterlake.catalog..", "io.meterlake.config..",
-                        "io.meterlake.error..", "io.meterlake.model..", "io.meterlake.output..", "io.meterlake.period..",
-                        "io.meterlake.pipeline..", "io.meterlake.schema..", "io.meterlake.signing..", "io.meterlake.spark..",
-                        "io.meterlake.storage..", "io.meterlake.table..", "io.meterlake.validation..")
+                .layer("stages").definedBy(STAGES)
+                .layer("common").definedBy(COMMON)
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("gateway").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("batch").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("streaming").mayOnlyBeAccessedByLayers("gateway", "cli")
+                .whereLayer("stages").mayOnlyBeAccessedByLayers("streaming", "batch", "gateway", "cli")
                 .check(MAIN);
     }
 }

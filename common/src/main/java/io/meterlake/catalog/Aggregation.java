@@ -2,7 +2,7 @@ package io.meterlake.catalog;
 
 /**
  * How a metric's canonical quantities combine within a window or billing period; what each means is
- * its class behind {@link io.meterlake.pipeline.aggregation.MetricAggregation}.
+ * its class behind {@code io.meterlake.pipeline.aggregation.MetricAggregation} (module stages).
  */
 public enum Aggregation {
     /** Counters: invocations, compute seconds, bytes written. */

@@ -1,6 +1,5 @@
 package io.meterlake.model;
 
-import io.meterlake.schema.Columns;
 import io.meterlake.validation.Quantities;
 
 import java.math.BigDecimal;
@@ -27,13 +26,6 @@ public record BillingLine(String subscriptionId, String billingAccountId, String
             .thenComparing(BillingLine::unit)
             .thenComparing(BillingLine::quantity)
             .thenComparingLong(BillingLine::eventCount);
-
-    /** The line a row of lines holds (columns named as in {@link io.meterlake.schema.Columns}). */
-    public static BillingLine of(org.apache.spark.sql.Row row) {
-        return new BillingLine(row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID),
-                row.getAs(Columns.PLAN), row.getAs(Columns.METRIC), row.getAs(Columns.UNIT),
-                row.getAs(Columns.QUANTITY), row.<Long>getAs(Columns.EVENT_COUNT));
-    }
 
     public BillingLine {
         Objects.requireNonNull(subscriptionId, "subscriptionId");

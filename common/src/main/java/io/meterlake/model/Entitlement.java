@@ -1,9 +1,5 @@
 package io.meterlake.model;
 
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -27,12 +23,6 @@ public record Entitlement(String entitlementId, String subscriptionId, String bi
     public boolean covers(String tenant, String app, Instant time) {
         return tenantId.equals(tenant) && appId.equals(app) && !time.isBefore(validFrom)
                 && (validTo == null || time.isBefore(validTo));
-    }
-
-    /** This entitlement as a row of {@link io.meterlake.schema.Tables#ENTITLEMENT}. */
-    public Row toRow() {
-        return RowFactory.create(entitlementId, subscriptionId, billingAccountId, tenantId, appId, plan,
-                Timestamp.from(validFrom), validTo == null ? null : Timestamp.from(validTo));
     }
 
     /** A CSV line in the {@code entitlements load} format. */

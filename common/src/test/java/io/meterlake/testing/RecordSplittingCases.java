@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Bodies that every reader of lines of events must cut alike ({@link io.meterlake.pipeline.JsonLines}):
+ * Bodies that every reader of lines of events must cut alike ({@link io.meterlake.validation.JsonLines}):
  * file ingest (Hadoop's reader), {@code produce} and the gateway's NDJSON. Each case names the records
  * it must give; the tests of those readers run every case.
  */

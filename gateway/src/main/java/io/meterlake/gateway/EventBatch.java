@@ -3,7 +3,7 @@ package io.meterlake.gateway;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.meterlake.pipeline.JsonLines;
+import io.meterlake.validation.JsonLines;
 
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.meterlake.batch.publish;
 
+import io.meterlake.schema.Rows;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
@@ -95,7 +96,7 @@ public final class BillingPeriods {
         List<BillingLine> lines = new ArrayList<>();
         for (Row row : stored(header).collectAsList()) {
             if (!isCorrection(row)) {
-                lines.add(BillingLine.of(row));
+                lines.add(Rows.billingLine(row));
             }
         }
         lines.sort(BillingLine.CANONICAL_ORDER);

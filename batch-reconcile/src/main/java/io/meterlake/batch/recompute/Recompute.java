@@ -1,5 +1,6 @@
 package io.meterlake.batch.recompute;
 
+import io.meterlake.schema.Rows;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
@@ -78,7 +79,7 @@ public final class Recompute {
                         + row.getAs(Columns.EVENT_COUNT) + " events)");
                 continue;
             }
-            result.add(BillingLine.of(row));
+            result.add(Rows.billingLine(row));
         }
         if (!overflowed.isEmpty()) {
             throw MeterlakeException.checkFailed("the quantity of " + (overflowed.size() == 1 ? "the line " : "the lines ")

@@ -1,5 +1,6 @@
 package io.meterlake.batch.reconcile;
 
+import io.meterlake.schema.Rows;
 import io.meterlake.batch.recompute.PeriodUsage;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
@@ -144,7 +145,7 @@ public final class ReconcileJob {
                 || rows.stream().anyMatch(row -> row.<Long>getAs(Columns.RAW_TABLE_VERSION) != rawVersion)) {
             return java.util.Optional.empty();
         }
-        List<BillingLine> lines = new ArrayList<>(rows.stream().map(BillingLine::of).toList());
+        List<BillingLine> lines = new ArrayList<>(rows.stream().map(Rows::billingLine).toList());
         lines.sort(BillingLine.CANONICAL_ORDER);
         return java.util.Optional.of(new RecordedLines(runs.get(0), rawVersion, List.copyOf(lines)));
     }

@@ -48,7 +48,7 @@ class FileIngestRetryTest extends SparkTestBase {
                 spark().sparkContext().hadoopConfiguration()).collect().stream()
                 .map(record -> new String(record._1(), java.nio.charset.StandardCharsets.UTF_8)).toList();
         assertThat(records).isEqualTo(c.records());
-        assertThat(io.meterlake.pipeline.JsonLines.split(c.body())).hasSameSizeAs(records);
+        assertThat(io.meterlake.validation.JsonLines.split(c.body())).hasSameSizeAs(records);
     }
 
     @Test

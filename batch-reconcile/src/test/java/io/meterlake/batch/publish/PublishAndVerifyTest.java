@@ -1,5 +1,6 @@
 package io.meterlake.batch.publish;
 
+import io.meterlake.schema.Rows;
 import io.meterlake.batch.maintain.MaintainJob;
 import io.meterlake.batch.maintain.TableMaintenance;
 import io.meterlake.config.ConfigLoader;
@@ -291,7 +292,7 @@ class PublishAndVerifyTest extends SparkTestBase {
 
     private List<BillingLine> authoritative() {
         return warehouse.read(Tables.USAGE_AGGREGATES_AUTHORITATIVE).where(col(Columns.PERIOD).equalTo("2026-10"))
-                .collectAsList().stream().map(BillingLine::of)
+                .collectAsList().stream().map(Rows::billingLine)
                 .sorted(BillingLine.CANONICAL_ORDER).toList();
     }
 

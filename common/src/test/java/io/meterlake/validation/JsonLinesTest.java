@@ -1,4 +1,4 @@
-package io.meterlake.pipeline;
+package io.meterlake.validation;
 
 import io.meterlake.testing.RecordSplittingCases;
 import org.junit.jupiter.params.ParameterizedTest;

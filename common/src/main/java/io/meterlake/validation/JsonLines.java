@@ -1,4 +1,4 @@
-package io.meterlake.pipeline;
+package io.meterlake.validation;
 
 import java.io.IOException;
 import java.io.InputStream;
