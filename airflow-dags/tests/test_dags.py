@@ -283,9 +283,10 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         # (AppCDS, as bin/meterlake keeps one): recorded once by a read-only spark-submit below, mapped by
         # every later one (about 3.5 s less per cold driver; a JVM ignores an archive that does not match).
         cls.archive = cls.dir / "spark-submit.jsa"
-        # The JVM's own warnings (the archive's among them) go to stderr: stdout is the command's JSON.
+        # The JVM's own output (warnings, the archive's among them, and a full code cache's report) goes to
+        # stderr: stdout is the command's JSON.
         cls.jvm = [java, *OPENS, *os.environ.get("METERLAKE_JAVA_OPTS", "").split(), "-Xlog:disable",
-                   "-Xlog:all=warning:stderr"]
+                   "-Xlog:all=warning:stderr", "-XX:+DisplayVMOutputToStderr"]
         cls.spark_submit = ["-Duser.timezone=UTC", "-cp", str(SPARK_HOME / "jars") + "/*",
                             "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]",
                             "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",

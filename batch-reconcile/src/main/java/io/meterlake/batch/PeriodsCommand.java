@@ -1,5 +1,6 @@
 package io.meterlake.batch;
 
+import io.meterlake.config.FormatOption;
 import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.BillingPeriods;
 import io.meterlake.batch.publish.Closing;
@@ -203,17 +204,14 @@ public final class PeriodsCommand implements Runnable {
                 "counts, changes [{kind, source, event_id, subscription_id, metric, unit, quantity_before,",
                 "quantity_after, correction_id}]}."})
     public static final class Show extends BatchCommand {
-        enum Format { table, json, csv }
-
         @Mixin
         PeriodOption period;
 
         @Option(names = "--revision", paramLabel = "<n>", description = "The revision (default: the latest).")
         Integer revision;
 
-        @Option(names = "--format", defaultValue = "table", paramLabel = "table|json|csv",
-                description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-        Format format;
+        @Mixin
+        FormatOption.WithCsv output;
 
         @Option(names = "--changes", description = "The events that changed since the superseded revision, not the lines.")
         boolean changes;
@@ -235,7 +233,7 @@ public final class PeriodsCommand implements Runnable {
                 progress("recomputing revision " + header.revision() + (superseded == null ? ""
                         : " and revision " + superseded.revision()) + " of " + billingPeriod + " from raw_usage_events");
                 List<RevisionChanges.Change> list = RevisionChanges.between(periods, superseded, header);
-                switch (format) {
+                switch (output.format()) {
                     case json -> Output.json(out(), changesJson(header, list));
                     case csv -> Output.csv(out(), CHANGE_COLUMNS, changeRows(list));
                     default -> changesTable(out(), header, list);
@@ -246,7 +244,7 @@ public final class PeriodsCommand implements Runnable {
             List<CorrectionLine> corrections = periods.corrections(header);
             Closing.Status status = new Closing(spark(config), new Warehouse(spark(config), config.warehouse()),
                     config.approvers()).status(billingPeriod);
-            switch (format) {
+            switch (output.format()) {
                 case json -> Output.json(out(), json(header, lines, corrections, Optional.of(status)));
                 case csv -> Output.csv(out(), List.of("period", "revision", "subscription_id", "billing_account_id",
                         "plan", "metric", "unit", "quantity", "event_count", "service_period", "charge_class", "status"),

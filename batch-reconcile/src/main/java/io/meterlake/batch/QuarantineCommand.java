@@ -66,8 +66,6 @@ public final class QuarantineCommand implements Runnable {
                 "Ends with the conservation of every record received: accepted on receipt + replayed into raw +",
                 "still open in quarantine. --format csv prints the records only, every column whole."})
     public static final class ListRecords extends BatchCommand {
-        enum Format { table, json, csv }
-
         @Mixin
         Filters filters;
 
@@ -82,9 +80,8 @@ public final class QuarantineCommand implements Runnable {
                 description = "At most N records in the table and JSON outputs (default: ${DEFAULT-VALUE}); csv prints all.")
         int limit;
 
-        @Option(names = "--format", defaultValue = "table", paramLabel = "table|json|csv",
-                description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-        Format format;
+        @Mixin
+        FormatOption.WithCsv output;
 
         public ListRecords(Supplier<ConfigOptions> outerOptions, Clock clock) {
             super(outerOptions, clock);
@@ -105,7 +102,7 @@ public final class QuarantineCommand implements Runnable {
                 var reasons = QuarantineStatus.reasons(QuarantineStatus.select(warehouse, filters.selection(since),
                         QuarantineStatus.Status.all));
                 var ordered = selected.orderBy(col(Columns.INGESTED_AT), col(Columns.QUARANTINE_ID));
-                List<Row> records = format == Format.csv ? ordered.collectAsList() : ordered.limit(limit).collectAsList();
+                List<Row> records = output.format() == FormatOption.Format.csv ? ordered.collectAsList() : ordered.limit(limit).collectAsList();
                 List<List<String>> rows = new ArrayList<>();
                 for (Row row : records) {
                     String payload = row.getAs(Columns.PAYLOAD);
@@ -115,7 +112,7 @@ public final class QuarantineCommand implements Runnable {
                             row.getAs(Columns.REASON), row.getAs(Columns.DETAIL), row.getAs("status"),
                             row.getAs(Columns.REPLAY_RUN_ID) == null ? null
                                     : row.getAs(Columns.REPLAY_RUN_ID) + " " + row.getAs(Columns.OUTCOME),
-                            format == Format.csv || payload == null ? payload : excerpt(payload)));
+                            output.format() == FormatOption.Format.csv || payload == null ? payload : excerpt(payload)));
                 }
                 long total = reasons.stream().mapToLong(r -> switch (status) {
                     case open -> r.open();
@@ -133,7 +130,7 @@ public final class QuarantineCommand implements Runnable {
             PrintWriter out = out();
             List<List<String>> text = rows.stream().map(row -> row.stream().map(cell -> cell == null ? "" : cell).toList())
                     .toList();
-            switch (format) {
+            switch (output.format()) {
                 case csv -> Output.csv(out, header, text);
                 case json -> {
                     Map<String, Object> json = new LinkedHashMap<>();

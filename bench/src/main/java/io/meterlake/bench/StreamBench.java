@@ -1,5 +1,6 @@
 package io.meterlake.bench;
 
+import io.meterlake.schema.UsageWindow;
 import io.meterlake.schema.Rows;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
@@ -42,7 +43,6 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.window;
 
 /**
  * {@code bench stream}: events per second of {@code stream --available-now} with all its sinks, over a
@@ -181,9 +181,7 @@ final class StreamBench extends Benchmark {
                 .withColumn(Columns.DISTINCT_VALUE, aggregation.distinctValue(col(Columns.ATTRIBUTES)))
                 .withWatermark(Columns.EVENT_TIME, config.stream().watermarkDelay().toSeconds() + " seconds")
                 .dropDuplicatesWithinWatermark(Columns.SOURCE, Columns.EVENT_ID)
-                .groupBy(window(col(Columns.EVENT_TIME), config.stream().window().toSeconds() + " seconds")
-                                .as(Columns.WINDOW), col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID),
-                        col(Columns.BILLING_ACCOUNT_ID), col(Columns.METRIC), col(Columns.UNIT)));
+                .groupBy(UsageWindow.grouping(config.stream().window())));
         long started = System.nanoTime();
         windows.writeStream().format("noop").outputMode("update")
                 .option("checkpointLocation", work.resolve("noop-checkpoint").toString())

@@ -1,5 +1,6 @@
 package io.meterlake.cli;
 
+import io.meterlake.config.FormatOption;
 import io.meterlake.config.ConfigOptions;
 
 import io.meterlake.error.ExitCodes;
@@ -35,8 +36,6 @@ import java.util.concurrent.Callable;
             "--format json: an array of objects; integers, floating-point numbers and booleans as JSON values,",
             "decimals as exact strings (plain notation, scale kept), times and text as strings, null as null."})
 final class SqlCommand implements Callable<Integer> {
-    enum Format { table, json, csv }
-
     @ParentCommand
     MeterlakeCommand root;
 
@@ -50,9 +49,8 @@ final class SqlCommand implements Callable<Integer> {
             description = "Who asks (default: ${DEFAULT-VALUE}).")
     String user;
 
-    @Option(names = "--format", defaultValue = "table", paramLabel = "table|json|csv",
-            description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Mixin
+    FormatOption.WithCsv output;
 
     @Override
     public Integer call() {
@@ -95,7 +93,7 @@ final class SqlCommand implements Callable<Integer> {
                     + " restart it with 'meterlake stack stop' then 'meterlake stack start --with-trino'");
         }
         List<List<String>> rows = values.stream().map(row -> row.stream().map(SqlCommand::text).toList()).toList();
-        switch (format) {
+        switch (output.format()) {
             case json -> {
                 List<Map<String, Object>> objects = new ArrayList<>();
                 for (List<Object> row : values) {

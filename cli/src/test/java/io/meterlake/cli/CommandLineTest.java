@@ -75,6 +75,9 @@ class CommandLineTest {
         cases.put(List.of("maintain", "--retain", "a week"), "--retain 'a week' is not a duration");
         cases.put(List.of("maintain", "--retain", "-PT1H"), "--retain -PT1H is negative");
         cases.put(List.of("periods", "show", "--period", "2026-10", "--format", "xml"), "Invalid value for option '--format'");
+        // One --format: every command takes table and json, the listing ones csv too; csv elsewhere is named.
+        cases.put(List.of("periods", "status", "--period", "2026-10", "--format", "csv"),
+                "expected one of [table, json] but was 'csv' (this command prints no csv)");
         cases.forEach((args, message) -> {
             Run run = Run.of(args.toArray(String[]::new));
 

@@ -62,4 +62,25 @@ class OneMeaningTest {
         assertThat(filesMatching(Pattern.compile("\\bDRAFT\\s*,\\s*APPROVED\\b")))
                 .containsExactly("common/src/main/java/io/meterlake/period/PeriodState.java");
     }
+
+    @Test
+    void theWindowIsDefinedOnlyByUsageWindow() {
+        String usageWindow = "stages/src/main/java/io/meterlake/schema/UsageWindow.java";
+        // Spark's window function (the grain) and the window struct's fields (the key's start and end).
+        assertThat(filesMatching(Pattern.compile("functions\\.window\\(|sql\\.functions\\.window;")))
+                .containsExactly(usageWindow);
+        assertThat(filesMatching(Pattern.compile("WINDOW \\+ \"\\.(start|end)\"")))
+                .containsExactly(usageWindow);
+    }
+
+    @Test
+    void aProgressRowIsMadeOnlyByProgressRow() {
+        // Both queries' writers build their row through ProgressRow, in the one column order.
+        assertThat(filesMatching(Pattern.compile("createDataFrame\\([^;]*Tables\\.PROGRESS\\)")))
+                .containsExactlyInAnyOrder("streaming/src/main/java/io/meterlake/streaming/sink/RawBatchWriter.java",
+                        "streaming/src/main/java/io/meterlake/streaming/sink/ProgressRecorder.java");
+        assertThat(filesMatching(Pattern.compile("ProgressRow\\.(raw|provisional)\\(")))
+                .containsExactlyInAnyOrder("streaming/src/main/java/io/meterlake/streaming/sink/RawBatchWriter.java",
+                        "streaming/src/main/java/io/meterlake/streaming/sink/ProgressRecorder.java");
+    }
 }

@@ -204,8 +204,7 @@ public final class Warehouse {
         org.apache.spark.sql.Column matches = org.apache.spark.sql.functions.col(target + "." + Columns.WINDOW_START)
                 .between(org.apache.spark.sql.functions.lit(range.getTimestamp(0)),
                         org.apache.spark.sql.functions.lit(range.getTimestamp(1)));
-        for (String key : new String[] {Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC,
-            Columns.WINDOW_START}) {
+        for (String key : io.meterlake.schema.UsageWindow.KEY) {
             matches = matches.and(org.apache.spark.sql.functions.col(target + "." + key)
                     .equalTo(org.apache.spark.sql.functions.col(source + "." + key)));
         }

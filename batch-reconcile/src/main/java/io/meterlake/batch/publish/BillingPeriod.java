@@ -71,30 +71,13 @@ public record BillingPeriod(String period, int revision, long rawTableVersion, l
                 dedupHorizon.map(h -> (Object) h.toSeconds()).orElse(null));
     }
 
-    /**
-     * The byte-stable text a header's hash and header signature cover: every field of the header
-     * but those two, one {@code name=value} line each (UTF-8, LF), under the line
-     * {@code meterlake-billing-period-header v1}; a header with a dedup horizon renders it as one more
-     * line, under {@code v2} (so the headers before horizons keep their hashes).
-     */
+    /** The byte-stable text a header's hash and header signature cover ({@link io.meterlake.signing.FieldRendering#header}). */
     public static byte[] chainRendering(String period, int revision, long rawTableVersion, long lineCount,
             String contentSha256, String signature, String keyId, Instant publishedAt, OptionalInt supersedes,
             boolean forced, long sequence, String previousHeaderSha256, java.util.Optional<java.time.Duration> dedupHorizon) {
-        String text = "meterlake-billing-period-header " + (dedupHorizon.isPresent() ? "v2" : "v1") + "\n"
-                + "period=" + period + "\n"
-                + "revision=" + revision + "\n"
-                + "sequence=" + sequence + "\n"
-                + "previous_header_sha256=" + (previousHeaderSha256 == null ? "" : previousHeaderSha256) + "\n"
-                + "raw_table_version=" + rawTableVersion + "\n"
-                + "line_count=" + lineCount + "\n"
-                + "content_sha256=" + contentSha256 + "\n"
-                + "signature=" + signature + "\n"
-                + "key_id=" + keyId + "\n"
-                + "published_at=" + publishedAt + "\n"
-                + "supersedes=" + (supersedes.isPresent() ? Integer.toString(supersedes.getAsInt()) : "") + "\n"
-                + "forced=" + forced + "\n"
-                + dedupHorizon.map(h -> "dedup_horizon_seconds=" + h.toSeconds() + "\n").orElse("");
-        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return io.meterlake.signing.FieldRendering.header(period, revision, sequence, previousHeaderSha256,
+                rawTableVersion, lineCount, contentSha256, signature, keyId, publishedAt,
+                supersedes.isPresent() ? supersedes.getAsInt() : null, forced, dedupHorizon.orElse(null));
     }
 
     /** This header's {@link #chainRendering}; only for a chained header. */

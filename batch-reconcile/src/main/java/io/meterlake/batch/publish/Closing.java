@@ -13,7 +13,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 
-import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -50,16 +49,10 @@ public final class Closing {
             String publisherKeyId, String approverKeyId, String approverPublicKey, Instant approvedAt,
             String signature) {
 
-        /** The byte-stable text an approval signs: one {@code name=value} line per field (UTF-8, LF). */
+        /** The byte-stable text an approval signs ({@link io.meterlake.signing.FieldRendering#approval}). */
         public byte[] rendering() {
-            return ("meterlake-billing-period-approval v1\n"
-                    + "period=" + period + "\n"
-                    + "revision=" + revision + "\n"
-                    + "content_sha256=" + contentSha256 + "\n"
-                    + "header_sha256=" + (headerSha256 == null ? "" : headerSha256) + "\n"
-                    + "publisher_key_id=" + publisherKeyId + "\n"
-                    + "approver_key_id=" + approverKeyId + "\n"
-                    + "approved_at=" + approvedAt + "\n").getBytes(StandardCharsets.UTF_8);
+            return io.meterlake.signing.FieldRendering.approval(period, revision, contentSha256, headerSha256,
+                    publisherKeyId, approverKeyId, approvedAt);
         }
 
         Row toRow() {

@@ -1,5 +1,6 @@
 package io.meterlake.batch.recompute;
 
+import io.meterlake.schema.UsageWindow;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.period.Period;
 import io.meterlake.pipeline.UsageAggregation;
@@ -35,9 +36,10 @@ public final class PeriodUsage implements AutoCloseable {
     /** What a billing line is, per period. */
     static final String[] LINE = {Columns.SUBSCRIPTION_ID, Columns.BILLING_ACCOUNT_ID, Columns.PLAN, Columns.METRIC,
         Columns.UNIT};
-    /** What a reconciliation window is (the stream's provisional grain). */
-    private static final String[] WINDOW = {Columns.WINDOW_START, Columns.WINDOW_END, Columns.SUBSCRIPTION_ID,
-        Columns.ENTITLEMENT_ID, Columns.BILLING_ACCOUNT_ID, Columns.METRIC, Columns.UNIT};
+    /** What a reconciliation window is: the stream's ({@link UsageWindow}), with its start and end. */
+    private static final String[] WINDOW = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(Columns.WINDOW_START, Columns.WINDOW_END), UsageWindow.DIMENSIONS.stream())
+            .toArray(String[]::new);
     /** {@link #flaggedWindows}: the window holds a record of a conflicted identity. */
     public static final String CONFLICTED = "_conflicted";
     /** {@link #flaggedWindows}: the window holds an event a quarantine replay accepted. */
@@ -72,7 +74,7 @@ public final class PeriodUsage implements AutoCloseable {
      */
     public static PeriodUsage of(RankedRaw raw, Period period, Duration window, MetricCatalog catalog) {
         UsageAggregation aggregation = new UsageAggregation(catalog);
-        Dataset<Row> records = raw.records(period, aggregation).withColumn(Columns.WINDOW, window(window))
+        Dataset<Row> records = raw.records(period, aggregation).withColumn(Columns.WINDOW, UsageWindow.of(window))
                 .withColumn(Columns.BUCKET, aggregation.bucket());
         if (aggregation.timeWeighted()) {
             records = records.withColumn(Columns.WINDOW_SHARE, aggregation.windowShare(window));
@@ -84,18 +86,13 @@ public final class PeriodUsage implements AutoCloseable {
         parts.add(max(col(RankedRaw.CORRECTED)).as(CORRECTED));
         // Grouped by the window's start only (its end is start + length): a shorter key to hash and compare;
         // and by a percentile's bucket and a time-weighted series (null for the other metrics), which their parts need.
-        return new PeriodUsage(aggregation, aggregate(records.groupBy(col(Columns.WINDOW + ".start").as(Columns.WINDOW_START),
+        return new PeriodUsage(aggregation, aggregate(records.groupBy(UsageWindow.start(),
                         col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
                         col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.BUCKET),
                         col(Columns.SERIES)), parts)
                 .withColumn(Columns.WINDOW_END, col(Columns.WINDOW_START).plus(
                         org.apache.spark.sql.functions.expr("INTERVAL " + window.toSeconds() + " SECONDS")))
                 .persist(StorageLevel.MEMORY_AND_DISK()), raw.corrections(period, aggregation), window, period);
-    }
-
-    /** The tumbling window of length {@code length} each record's event time lies in (Spark's {@code window}). */
-    public static Column window(Duration length) {
-        return org.apache.spark.sql.functions.window(col(Columns.EVENT_TIME), length.toSeconds() + " seconds");
     }
 
     public org.apache.spark.sql.SparkSession sparkSession() {
@@ -143,8 +140,7 @@ public final class PeriodUsage implements AutoCloseable {
      */
     public Dataset<Row> flaggedWindows() {
         return parts.where(col(CONFLICTED).or(col(REPLAYED)).or(col(CORRECTED)))
-                .groupBy(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC),
-                        col(Columns.WINDOW_START))
+                .groupBy(columns(UsageWindow.KEY.toArray(String[]::new)))
                 .agg(max(col(CONFLICTED)).as(CONFLICTED), max(col(REPLAYED)).as(REPLAYED),
                         max(col(CORRECTED)).as(CORRECTED));
     }

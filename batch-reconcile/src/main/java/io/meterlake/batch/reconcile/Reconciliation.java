@@ -1,5 +1,6 @@
 package io.meterlake.batch.reconcile;
 
+import io.meterlake.schema.UsageWindow;
 import io.meterlake.batch.recompute.PeriodUsage;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
@@ -28,8 +29,7 @@ public final class Reconciliation {
     private static final String CORRECTED = PeriodUsage.CORRECTED;
     private static final String PROVISIONAL = "p";
     private static final String AUTHORITATIVE = "a";
-    private static final String[] KEY = {Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC,
-        Columns.WINDOW_START};
+    private static final String[] KEY = UsageWindow.KEY.toArray(String[]::new);
 
     private Reconciliation() {
     }
@@ -110,9 +110,9 @@ public final class Reconciliation {
         }
         Column zero = lit(java.math.BigDecimal.ZERO).cast(Tables.QUANTITY_TYPE);
         Dataset<Row> rejected = usage.sparkSession().createDataFrame(rows, fields)
-                .withColumn(Columns.WINDOW, PeriodUsage.window(usage.window()))
-                .withColumn(Columns.WINDOW_START, col(Columns.WINDOW + ".start"))
-                .withColumn(Columns.WINDOW_END, col(Columns.WINDOW + ".end"))
+                .withColumn(Columns.WINDOW, UsageWindow.of(usage.window()))
+                .withColumn(Columns.WINDOW_START, UsageWindow.start())
+                .withColumn(Columns.WINDOW_END, UsageWindow.end())
                 .withColumn(Columns.PROVISIONAL_QUANTITY, lit(null).cast(Tables.QUANTITY_TYPE))
                 .withColumn(Columns.AUTHORITATIVE_QUANTITY, lit(null).cast(Tables.QUANTITY_TYPE))
                 .withColumn(Columns.PROVISIONAL_EVENT_COUNT, lit(0L))

@@ -1,5 +1,6 @@
 package io.meterlake.batch.recompute;
 
+import io.meterlake.schema.UsageWindow;
 import io.meterlake.batch.reconcile.Reconciliation;
 import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
@@ -97,14 +98,12 @@ class CorrectionsTest extends SparkTestBase {
         try (PeriodUsage usage = PeriodUsage.of(RankedRaw.forPeriod(raw, OCTOBER, CONFIG.dedupHorizon()), OCTOBER,
                 Duration.ofHours(1), CONFIG.catalog())) {
             Dataset<Row> provisional = raw.where(col(Columns.ACTION).isNull())
-                    .groupBy(PeriodUsage.window(Duration.ofHours(1)).as(Columns.WINDOW), col(Columns.SUBSCRIPTION_ID),
-                            col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.METRIC),
-                            col(Columns.UNIT))
+                    .groupBy(UsageWindow.grouping(Duration.ofHours(1)))
                     .agg(org.apache.spark.sql.functions.sum(col(Columns.QUANTITY)).cast(Tables.QUANTITY_TYPE)
                                     .as(Columns.QUANTITY),
                             org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)).as(Columns.EVENT_COUNT))
-                    .withColumn(Columns.WINDOW_START, col(Columns.WINDOW + ".start"))
-                    .withColumn(Columns.WINDOW_END, col(Columns.WINDOW + ".end"));
+                    .withColumn(Columns.WINDOW_START, UsageWindow.start())
+                    .withColumn(Columns.WINDOW_END, UsageWindow.end());
 
             List<Row> report = Reconciliation.compare(usage, provisional, OCTOBER, Instant.parse("2026-11-01T00:00:00Z"))
                     .collectAsList();

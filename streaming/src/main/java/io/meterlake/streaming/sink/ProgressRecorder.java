@@ -1,17 +1,16 @@
 package io.meterlake.streaming.sink;
 
+import io.meterlake.schema.ProgressRow;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StateOperatorProgress;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
 import java.io.PrintWriter;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
 
@@ -27,11 +26,13 @@ public final class ProgressRecorder extends StreamingQueryListener {
     private final SparkSession spark;
     private final MeterlakeConfig config;
     private final PrintWriter log;
+    private final java.time.Clock clock;
 
-    public ProgressRecorder(SparkSession spark, MeterlakeConfig config, PrintWriter log) {
+    public ProgressRecorder(SparkSession spark, MeterlakeConfig config, PrintWriter log, java.time.Clock clock) {
         this.spark = spark;
         this.config = config;
         this.log = log;
+        this.clock = clock;
     }
 
     @Override
@@ -59,9 +60,9 @@ public final class ProgressRecorder extends StreamingQueryListener {
         if (!StreamJobNames.PROVISIONAL.equals(progress.name())) {
             return;
         }
-        Row row = RowFactory.create(ProvisionalWriter.QUERY, progress.batchId(), Timestamp.from(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)),
-                time(watermark), progress.numInputRows(), null, null, late, updated,
-                progress.batchDuration(), time(progress.eventTime().get("min")), time(progress.eventTime().get("max")));
+        Row row = ProgressRow.provisional(progress.batchId(), clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
+                time(watermark), progress.numInputRows(), late, updated, progress.batchDuration(),
+                time(progress.eventTime().get("min")), time(progress.eventTime().get("max"))).toRow();
         new Warehouse(spark, config.warehouse()).appendIdempotent(spark.createDataFrame(List.of(row), Tables.PROGRESS),
                 Tables.STREAM_PROGRESS, StreamIds.appId(ProvisionalWriter.QUERY + "-progress", progress.id().toString()),
                 progress.batchId());
@@ -71,7 +72,7 @@ public final class ProgressRecorder extends StreamingQueryListener {
     public void onQueryTerminated(QueryTerminatedEvent event) {
     }
 
-    private static Timestamp time(String iso) {
-        return iso == null ? null : Timestamp.from(Instant.parse(iso));
+    private static Instant time(String iso) {
+        return iso == null ? null : Instant.parse(iso);
     }
 }

@@ -1,5 +1,6 @@
 package io.meterlake.streaming.sink;
 
+import io.meterlake.schema.UsageWindow;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
@@ -38,8 +39,7 @@ public final class ProvisionalWriter implements VoidFunction2<Dataset<Row>, Long
         Dataset<Row> rows = windows.select(
                 col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
                 col(Columns.METRIC), col(Columns.UNIT),
-                col(Columns.WINDOW + ".start").as(Columns.WINDOW_START),
-                col(Columns.WINDOW + ".end").as(Columns.WINDOW_END),
+                UsageWindow.start(), UsageWindow.end(),
                 col(Columns.QUANTITY), col(Columns.EVENT_COUNT),
                 lit(batchId).as(Columns.UPDATED_BATCH_ID),
                 date_trunc("millisecond", current_timestamp()).as(Columns.UPDATED_AT))

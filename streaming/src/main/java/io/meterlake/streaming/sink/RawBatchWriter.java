@@ -1,5 +1,6 @@
 package io.meterlake.streaming.sink;
 
+import io.meterlake.schema.ProgressRow;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.pipeline.EventPipeline;
 import io.meterlake.schema.Columns;
@@ -66,9 +67,9 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
                     count(when(col(Columns.REASON).isNotNull(), lit(1))),
                     min(when(col(Columns.REASON).isNull(), col(Columns.EVENT_TIME))),
                     max(when(col(Columns.REASON).isNull(), col(Columns.EVENT_TIME)))).first();
-            Row progress = RowFactory.create(QUERY, batchId, new Timestamp(clock.millis()), null, counts.getLong(0),
-                    counts.getLong(1), counts.getLong(2), null, counts.getLong(1), clock.millis() - started,
-                    counts.get(3), counts.get(4));
+            Row progress = ProgressRow.raw(batchId, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
+                    counts.getLong(0), counts.getLong(1), counts.getLong(2), clock.millis() - started,
+                    instant(counts.getTimestamp(3)), instant(counts.getTimestamp(4))).toRow();
             spark.sparkContext().setJobDescription("writing " + Tables.STREAM_PROGRESS);
             warehouse.appendIdempotent(spark.createDataFrame(List.of(progress), Tables.PROGRESS),
                     Tables.STREAM_PROGRESS, appId, batchId);
@@ -76,5 +77,9 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
             spark.sparkContext().setJobDescription(null);
             processed.unpersist();
         }
+    }
+
+    private static java.time.Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
     }
 }
