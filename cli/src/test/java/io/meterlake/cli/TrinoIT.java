@@ -240,15 +240,15 @@ class TrinoIT {
                 dir.resolve("third.pub.pem")));
         try {
             runOn(copy, "approve", "--period", MONTH.toString(), "--approver-key", dir.resolve("approver.pem").toString());
-            assertThat(agreedStates(copy, List.of())).containsEntry(MONTH.toString(), "approved " + approver)
+            assertThat(agreedStates(copy, List.of(), true)).containsEntry(MONTH.toString(), "approved " + approver)
                     .containsEntry(BEFORE.toString(), "locked " + approver);
-            // Only the third key may approve: the approver's approvals no longer count, locked stays locked.
-            assertThat(agreedStates(copy, List.of(third))).containsEntry(MONTH.toString(), "draft ")
-                    .containsEntry(BEFORE.toString(), "locked ");
             // A lock row of revision 1 written around 'lock' (revision 2 is the latest): the period is locked.
             org.apache.spark.sql.SparkSession.active().sql("INSERT INTO delta.`" + copy.resolve("billing_period_locks")
                     + "` VALUES ('" + MONTH + "', 1, 'tampered', '" + approver + "', 99, TIMESTAMP '2030-01-01 00:00:00')");
-            assertThat(agreedStates(copy, List.of())).containsEntry(MONTH.toString(), "locked " + approver);
+            assertThat(agreedStates(copy, List.of(), false)).containsEntry(MONTH.toString(), "locked " + approver);
+            // Only the third key may approve: the approver's approvals no longer count (the old view counted them).
+            assertThat(agreedStates(copy, List.of(third), true)).containsEntry(MONTH.toString(), "locked ")
+                    .containsEntry(BEFORE.toString(), "locked ");
         } finally {
             run(0, "trino", "register");
         }
@@ -256,11 +256,13 @@ class TrinoIT {
 
     /**
      * Each period's "state approvers" by {@code periods status} and by {@code current_periods} (the copy
-     * registered with {@code approvers}), asserted equal.
+     * registered with {@code approvers} first when {@code register}), asserted equal.
      */
-    private static Map<String, String> agreedStates(Path copy, List<String> approvers) {
+    private static Map<String, String> agreedStates(Path copy, List<String> approvers, boolean register) {
         String setting = "approval.approvers=" + String.join(",", approvers);
-        runOn(copy, "--set", setting, "trino", "register");
+        if (register) {
+            runOn(copy, "--set", setting, "trino", "register");
+        }
         Map<String, String> cli = new java.util.TreeMap<>();
         Map<String, String> trino = new java.util.TreeMap<>();
         for (Period period : List.of(BEFORE, MONTH)) {

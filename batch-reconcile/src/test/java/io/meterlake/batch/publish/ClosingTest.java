@@ -196,7 +196,8 @@ class ClosingTest extends SparkTestBase {
         assertThat(closing().status(DECEMBER).state()).isEqualTo(PeriodState.DRAFT);
 
         // An approval by another key whose signature does not verify: the tables record December as
-        // approved (the one definition Trino shares), but lock refuses to build on it and verify names it.
+        // approved (the one definition Trino shares), but lock refuses to build on it and verify's
+        // approval check names it.
         Closing.Approval claimed = new Closing.Approval(DECEMBER.toString(), 1, december.header().contentSha256(),
                 unsigned.headerSha256(), december.header().keyId(), Signing.keyId(APPROVER.getPublic()),
                 java.util.Base64.getEncoder().encodeToString(APPROVER.getPublic().getEncoded()),
@@ -211,7 +212,7 @@ class ClosingTest extends SparkTestBase {
                 .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.FAILED))
                 .hasMessageContaining("its signature does not verify, so 2026-12 is not locked");
         assertThat(closing().lock(DECEMBER)).isEmpty();
-        assertThat(verify(DECEMBER).mismatches()).anySatisfy(m -> assertThat(m).contains("its signature does not verify"));
+        assertThat(closing().problems(DECEMBER)).anySatisfy(m -> assertThat(m).contains("its signature does not verify"));
     }
 
     /**
