@@ -36,21 +36,21 @@ class AttributionReplayTest extends SparkTestBase {
         warehouse.replaceEntitlements(entitlements(spark(),
                 entitlement("ent-1", "sub-1", "acct-1", "someone-else", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
         long first = warehouse.version(Tables.ENTITLEMENTS);
-        assertThat(warehouse.pinFor("app", 0, null).entitlementsVersion()).isEqualTo(first);
+        assertThat(new ExactlyOnceWrite(warehouse).pin("app", 0, null).entitlementsVersion()).isEqualTo(first);
 
         Dataset<Row> processed = new EventPipeline(CONFIG.catalog(), CONFIG.maxClockSkew(), CONFIG.maxEventAge())
                 .process(fileRecords(spark(), Instant.parse("2026-11-02T00:00:00Z"), List.of(event().json())),
                         warehouse.readAsOf(Tables.ENTITLEMENTS, first));
-        warehouse.writeProcessed(processed, "app", 0, new WritePin(first, null));
+        new ExactlyOnceWrite(warehouse).write(processed, "app", 0, new WritePin(first, null));
         // The entitlement that would attribute the event arrives after the first attempt.
         warehouse.replaceEntitlements(entitlements(spark(),
                 entitlement("ent-2", "sub-2", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
         long second = warehouse.version(Tables.ENTITLEMENTS);
 
         assertThat(second).isGreaterThan(first);
-        assertThat(warehouse.pinFor("app", 0, null).entitlementsVersion()).isEqualTo(first);
-        assertThat(warehouse.pinFor("app", 1, null).entitlementsVersion()).isEqualTo(second);
-        assertThat(warehouse.pinFor("other-app", 0, null).entitlementsVersion()).isEqualTo(second);
+        assertThat(new ExactlyOnceWrite(warehouse).pin("app", 0, null).entitlementsVersion()).isEqualTo(first);
+        assertThat(new ExactlyOnceWrite(warehouse).pin("app", 1, null).entitlementsVersion()).isEqualTo(second);
+        assertThat(new ExactlyOnceWrite(warehouse).pin("other-app", 0, null).entitlementsVersion()).isEqualTo(second);
         assertThat(warehouse.read(Tables.QUARANTINED_EVENTS).count()).isEqualTo(1);
         assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).count()).isZero();
     }
@@ -71,18 +71,18 @@ class AttributionReplayTest extends SparkTestBase {
         EventPipeline pipeline = new EventPipeline(CONFIG.catalog(), CONFIG.maxClockSkew(), CONFIG.maxEventAge());
         Dataset<Row> records = fileRecords(spark(), Instant.parse("2026-11-02T00:00:00Z"), List.of(event().json()));
 
-        warehouse.writeProcessed(pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, first)), "app", 7,
+        new ExactlyOnceWrite(warehouse).write(pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, first)), "app", 7,
                 new WritePin(first, null));
         warehouse.replaceEntitlements(entitlements(spark(),
                 entitlement("ent-1", "sub-1", "acct-1", "someone-else", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
 
         assertThat(warehouse.version(Tables.QUARANTINED_EVENTS)).isEqualTo(quarantineVersion);
-        WritePin replayed = warehouse.pinFor("app", 7, null);
+        WritePin replayed = new ExactlyOnceWrite(warehouse).pin("app", 7, null);
         assertThat(replayed.entitlementsVersion()).isEqualTo(first);
-        warehouse.writeProcessed(pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS,
+        new ExactlyOnceWrite(warehouse).write(pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS,
                 replayed.entitlementsVersion())), "app", 7, replayed);
         assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).count()).isEqualTo(1);
         assertThat(warehouse.read(Tables.QUARANTINED_EVENTS).count()).isZero();
-        assertThat(warehouse.pinFor("app", 8, null).entitlementsVersion()).isGreaterThan(first);
+        assertThat(new ExactlyOnceWrite(warehouse).pin("app", 8, null).entitlementsVersion()).isGreaterThan(first);
     }
 }

@@ -61,6 +61,10 @@ public final class Warehouse {
         checkedWritable = true;
     }
 
+    SparkSession spark() {
+        return spark;
+    }
+
     public String root() {
         return root;
     }
@@ -105,125 +109,6 @@ public final class Warehouse {
                 .save(path(table));
     }
 
-    /**
-     * Writes the outcome of {@link io.meterlake.pipeline.EventPipeline#process} exactly once per
-     * (appId, version): quarantined records first, then accepted ones, each an idempotent append, so
-     * a repeat after a crash between the two skips whichever committed. Both commits record the
-     * {@link WritePin} the records were processed with (see {@link #pinFor}). When no record is
-     * quarantined there is no quarantine commit: raw's commit, always the last, carries the pin alone
-     * (one Delta commit less for a clean micro-batch). {@code processed} should be persisted: it is read
-     * once to see whether any record was rejected, and once per table.
-     */
-    public void writeProcessed(Dataset<Row> processed, String appId, long version, WritePin pin) {
-        writeProcessed(processed, appId, version, pin, () -> { });
-    }
-
-    /** As {@link #writeProcessed(Dataset, String, long, WritePin)}; {@code betweenCommits} runs between the two (crash tests). */
-    public void writeProcessed(Dataset<Row> processed, String appId, long version, WritePin pin,
-            Runnable betweenCommits) {
-        String marker = pin.marker(appId, version);
-        // What progress reports (and the Spark UI shows) for the jobs of each step.
-        org.apache.spark.SparkContext context = spark.sparkContext();
-        try {
-            context.setJobDescription("validating, writing " + Tables.QUARANTINED_EVENTS);
-            Dataset<Row> quarantined = io.meterlake.pipeline.EventPipeline.quarantined(processed);
-            if (!quarantined.isEmpty()) {
-                appendIdempotent(quarantined, Tables.QUARANTINED_EVENTS, appId, version, marker);
-            }
-            betweenCommits.run();
-            context.setJobDescription("writing " + Tables.RAW_USAGE_EVENTS);
-            appendIdempotent(io.meterlake.pipeline.EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, appId,
-                    version, marker);
-        } finally {
-            context.setJobDescription(null);
-        }
-    }
-
-    /**
-     * What to process the records of (appId, version) with: the pin an earlier attempt recorded in
-     * its first commit (quarantine's, or raw's when it quarantined nothing), if that commit exists,
-     * else the current entitlements version and {@code proposedIngestedAt} (null when the records
-     * carry their own ingest times). A write replayed after a crash thus classifies and attributes
-     * exactly as the attempt that committed first, even if the entitlements or the clock moved in
-     * between, and no record ends in both tables or in neither.
-     */
-    public WritePin pinFor(String appId, long version, java.time.Instant proposedIngestedAt) {
-        for (String table : List.of(Tables.QUARANTINED_EVENTS, Tables.RAW_USAGE_EVENTS)) {
-            java.util.OptionalLong committed = committedTransaction(table, appId);
-            if (committed.isPresent() && committed.getAsLong() >= version) {
-                java.util.Optional<WritePin> pin = recordedPin(table, appId, version);
-                if (pin.isPresent()) {
-                    return pin.get().ingestedAt() == null && proposedIngestedAt != null
-                            ? new WritePin(pin.get().entitlementsVersion(), proposedIngestedAt) : pin.get();
-                }
-            }
-        }
-        return new WritePin(version(Tables.ENTITLEMENTS), proposedIngestedAt);
-    }
-
-    /**
-     * The pin recorded by (appId, version)'s commit to {@code table}: looked for in the latest
-     * {@value #RECENT_COMMITS} commits (a replay follows its own commit closely), then in the whole history.
-     */
-    private java.util.Optional<WritePin> recordedPin(String table, String appId, long version) {
-        DeltaTable delta = DeltaTable.forPath(spark, path(table));
-        for (int limit : new int[] {RECENT_COMMITS, Integer.MAX_VALUE}) {
-            // Delta reads the commits' metadata when the history is asked for: the whole log only if needed.
-            Dataset<Row> history = limit == Integer.MAX_VALUE ? delta.history() : delta.history(limit);
-            List<Row> commits = history
-                    .where(org.apache.spark.sql.functions.col("userMetadata").startsWith(WritePin.prefix(appId, version)))
-                    .select("userMetadata").collectAsList();
-            if (!commits.isEmpty()) {
-                return WritePin.parse(commits.get(0).getString(0), appId, version);
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
-    private static final int RECENT_COMMITS = 100;
-
-    /**
-     * Upserts provisional aggregates on (subscription, entitlement, metric, window start), at most
-     * once per (appId, version): Delta skips a MERGE whose transaction id committed already. Returns
-     * false, committing nothing, when {@code rows} is empty (a batch that only moved the watermark).
-     *
-     * <p>The condition also bounds the target's window start by the batch's earliest and latest, as
-     * literals: Delta then skips every file whose window-start statistics lie outside them, so a batch
-     * reads the files of the hours it touches, not the month beside them ({@code bench stream-growth}).
-     * The stream's files hold the windows of their batch; {@code maintain}'s compaction mixes only
-     * windows that ended before it ran, so the files of later hours stay apart.
-     */
-    public boolean mergeProvisional(Dataset<Row> rows, String appId, long version) {
-        String target = "target";
-        String source = "source";
-        Row range = rows.agg(org.apache.spark.sql.functions.min(Columns.WINDOW_START),
-                org.apache.spark.sql.functions.max(Columns.WINDOW_START)).first();
-        if (range.isNullAt(0)) {
-            return false;
-        }
-        org.apache.spark.sql.Column matches = org.apache.spark.sql.functions.col(target + "." + Columns.WINDOW_START)
-                .between(org.apache.spark.sql.functions.lit(range.getTimestamp(0)),
-                        org.apache.spark.sql.functions.lit(range.getTimestamp(1)));
-        for (String key : io.meterlake.schema.UsageWindow.KEY) {
-            matches = matches.and(org.apache.spark.sql.functions.col(target + "." + key)
-                    .equalTo(org.apache.spark.sql.functions.col(source + "." + key)));
-        }
-        // The transaction id travels as session settings around exactly this MERGE.
-        spark.conf().set("spark.databricks.delta.write.txnAppId", appId);
-        spark.conf().set("spark.databricks.delta.write.txnVersion", Long.toString(version));
-        try {
-            DeltaTable.forPath(spark, path(Tables.USAGE_AGGREGATES_PROVISIONAL)).as(target)
-                    .merge(rows.as(source), matches)
-                    .whenMatched().updateAll()
-                    .whenNotMatched().insertAll()
-                    .execute();
-        } finally {
-            spark.conf().unset("spark.databricks.delta.write.txnAppId");
-            spark.conf().unset("spark.databricks.delta.write.txnVersion");
-        }
-        return true;
-    }
-
     /** How long a lease lives without renewal (holders renew every quarter of it). */
     public static final java.time.Duration LEASE_TTL = java.time.Duration.ofSeconds(60);
 
@@ -252,108 +137,6 @@ public final class Warehouse {
     }
 
     /**
-     * Data files of {@code table} at {@code version} that are missing or whose size differs from what
-     * the Delta log recorded: a change made to the storage behind Delta's back. Empty when every file
-     * is as committed.
-     */
-    public List<String> filesNotAsCommitted(String table, long version) {
-        return filesNotAsCommitted(table, version, java.util.Optional.empty());
-    }
-
-    /**
-     * The same for the files of the {@code event_date} partitions {@code dates} (first and last,
-     * inclusive) only, when given: what one period's verification reads.
-     */
-    public List<String> filesNotAsCommitted(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
-        org.apache.hadoop.fs.Path tablePath = new org.apache.hadoop.fs.Path(path(table));
-        List<String> problems = new java.util.ArrayList<>();
-        try {
-            org.apache.hadoop.fs.FileSystem fs = tablePath.getFileSystem(spark.sessionState().newHadoopConf());
-            for (Row file : files(table, version, dates).select("path", "size").collectAsList()) {
-                String relative = file.getString(0);
-                org.apache.hadoop.fs.Path child = new org.apache.hadoop.fs.Path(new java.net.URI(relative));
-                org.apache.hadoop.fs.Path absolute = child.isAbsolute() ? child : new org.apache.hadoop.fs.Path(tablePath, child);
-                if (!fs.exists(absolute)) {
-                    problems.add(table + " file " + relative + " of version " + version + " is missing");
-                } else if (fs.getFileStatus(absolute).getLen() != file.getLong(1)) {
-                    problems.add(table + " file " + relative + " has " + fs.getFileStatus(absolute).getLen()
-                            + " bytes, but version " + version + " committed it with " + file.getLong(1));
-                }
-            }
-        } catch (java.io.IOException | java.net.URISyntaxException e) {
-            problems.add(table + " files of version " + version + " cannot be listed: " + e.getMessage());
-        }
-        return problems;
-    }
-
-    /** The data files (paths as its log records them) of {@code table} at {@code version}, of the partitions {@code dates}. */
-    public java.util.Set<String> filePaths(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
-        java.util.Set<String> paths = new java.util.HashSet<>();
-        for (Row file : files(table, version, dates).select("path").collectAsList()) {
-            paths.add(file.getString(0));
-        }
-        return paths;
-    }
-
-    /** The log's file actions at {@code version}, only those of the {@code event_date} partitions {@code dates} when given. */
-    private Dataset<Row> files(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
-        Snapshot snapshot = DeltaLog.forTable(spark, path(table)).getSnapshotAt(version, Option.empty(), Option.empty());
-        Dataset<Row> files = snapshot.allFiles().toDF();
-        if (dates.isPresent()) {
-            // ISO dates compare as text; partition values are stored as text.
-            Column date = org.apache.spark.sql.functions.col("partitionValues").getItem(Columns.EVENT_DATE);
-            files = files.where(date.geq(dates.get()[0].toString()).and(date.leq(dates.get()[1].toString())));
-        }
-        return files;
-    }
-
-    /**
-     * Whether {@code failure} (or a cause of it) says that a table version can no longer be read: its
-     * log or data files are gone (vacuumed, log retention). Any other failure is not that.
-     */
-    public static boolean isVersionUnreadable(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            String name = cause.getClass().getSimpleName();
-            String message = String.valueOf(cause.getMessage());
-            if (cause instanceof java.io.FileNotFoundException || name.equals("VersionNotFoundException")
-                    || name.equals("DeltaFileNotFoundException") || message.contains("DELTA_VERSIONS_NOT_CONTIGUOUS")
-                    || message.contains("DELTA_FILE_NOT_FOUND") || message.contains("DELTA_LOG_FILE_NOT_FOUND")
-                    || message.contains("Cannot time travel Delta table to version")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * When {@code failure} says a table's Delta log has a gap (a commit file was deleted), which
-     * versions are missing, e.g. "version 3 is missing"; empty for any other failure.
-     */
-    public static java.util.Optional<String> logGap(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            String message = String.valueOf(cause.getMessage());
-            if (!message.contains("DELTA_VERSIONS_NOT_CONTIGUOUS")) {
-                continue;
-            }
-            java.util.regex.Matcher versions = java.util.regex.Pattern.compile("\\(([0-9, ]+)\\)").matcher(message);
-            List<String> missing = new java.util.ArrayList<>();
-            if (versions.find()) {
-                long[] present = java.util.Arrays.stream(versions.group(1).split(",")).map(String::trim)
-                        .mapToLong(Long::parseLong).sorted().toArray();
-                for (int i = 1; i < present.length; i++) {
-                    for (long v = present[i - 1] + 1; v < present[i]; v++) {
-                        missing.add(Long.toString(v));
-                    }
-                }
-            }
-            return java.util.Optional.of(missing.isEmpty() ? "versions are missing"
-                    : (missing.size() == 1 ? "version " : "versions ") + String.join(", ", missing)
-                            + (missing.size() == 1 ? " is" : " are") + " missing");
-        }
-        return java.util.Optional.empty();
-    }
-
-    /**
      * The last {@code txnVersion} committed to {@code table} under the idempotent-writer id
      * {@code appId}, if any. Delta skips a write whose (appId, version) is not newer than this.
      */
@@ -367,7 +150,8 @@ public final class Warehouse {
         appendIdempotent(rows, table, appId, version, null);
     }
 
-    private void appendIdempotent(Dataset<Row> rows, String table, String appId, long version, String userMetadata) {
+    /** As {@link #appendIdempotent(Dataset, String, String, long)}, the commit carrying {@code userMetadata}. */
+    void appendIdempotent(Dataset<Row> rows, String table, String appId, long version, String userMetadata) {
         org.apache.spark.sql.DataFrameWriter<Row> writer = rows.write().format("delta").mode("append")
                 .option("txnAppId", appId)
                 .option("txnVersion", version);

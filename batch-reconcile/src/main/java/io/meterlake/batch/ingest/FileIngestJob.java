@@ -5,6 +5,7 @@ import io.meterlake.error.MeterlakeException;
 import io.meterlake.pipeline.EventPipeline;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
+import io.meterlake.table.ExactlyOnceWrite;
 import io.meterlake.table.Warehouse;
 import io.meterlake.table.WritePin;
 import org.apache.hadoop.conf.Configuration;
@@ -98,7 +99,7 @@ public final class FileIngestJob {
     private void write(Path path, String sha256, String appId) {
         // One entitlements version and one ingest time for the whole file, the same on a repeat after
         // a crash: the rules that compare event and ingest time then decide every line as before.
-        WritePin pin = warehouse.pinFor(appId, TXN_VERSION, Instant.now(clock));
+        WritePin pin = new ExactlyOnceWrite(warehouse).pin(appId, TXN_VERSION, Instant.now(clock));
         Timestamp ingestedAt = Timestamp.from(pin.ingestedAt());
         String name = path.getName();
         JavaRDD<Row> lines = records(spark, path, hadoopConf())
@@ -109,7 +110,7 @@ public final class FileIngestJob {
         Dataset<Row> processed = pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, pin.entitlementsVersion()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            warehouse.writeProcessed(processed, appId, TXN_VERSION, pin, betweenCommits);
+            new ExactlyOnceWrite(warehouse).write(processed, appId, TXN_VERSION, pin, betweenCommits);
         } finally {
             processed.unpersist();
         }

@@ -7,6 +7,7 @@ import io.meterlake.model.BillingLine;
 import io.meterlake.model.CorrectionLine;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Tables;
+import io.meterlake.table.StorageAudit;
 import io.meterlake.table.Warehouse;
 
 import java.math.BigDecimal;
@@ -99,8 +100,8 @@ final class CarriedCorrections {
     private boolean unchangedSince(BillingPeriod header, long rawVersion) {
         Optional<java.time.LocalDate[]> dates = header.dedupHorizon()
                 .map(horizon -> RankedRaw.partitionsRead(Period.parse(header.period()), horizon));
-        return warehouse.filePaths(Tables.RAW_USAGE_EVENTS, header.rawTableVersion(), dates)
-                .equals(warehouse.filePaths(Tables.RAW_USAGE_EVENTS, rawVersion, dates));
+        return new StorageAudit(warehouse).filePaths(Tables.RAW_USAGE_EVENTS, header.rawTableVersion(), dates)
+                .equals(new StorageAudit(warehouse).filePaths(Tables.RAW_USAGE_EVENTS, rawVersion, dates));
     }
 
     private static void add(Map<String, BigDecimal> quantity, Map<String, Long> events, String key, BigDecimal q, long n) {

@@ -9,6 +9,8 @@ import io.meterlake.period.Period;
 import io.meterlake.schema.Tables;
 import io.meterlake.signing.CanonicalRendering;
 import io.meterlake.signing.Signing;
+import io.meterlake.table.DeltaFailures;
+import io.meterlake.table.StorageAudit;
 import io.meterlake.table.Warehouse;
 import io.meterlake.validation.Quantities;
 import org.apache.spark.sql.Dataset;
@@ -41,7 +43,7 @@ public final class VerifyJob {
 
     public VerifyJob(SparkSession spark, MeterlakeConfig config) {
         // The raw files the revision's recompute reads: its period and horizon (all, before horizons).
-        this(spark, config, (warehouse, header) -> warehouse.filesNotAsCommitted(Tables.RAW_USAGE_EVENTS,
+        this(spark, config, (warehouse, header) -> new StorageAudit(warehouse).filesNotAsCommitted(Tables.RAW_USAGE_EVENTS,
                 header.rawTableVersion(), header.dedupHorizon().map(horizon ->
                         RankedRaw.partitionsRead(Period.parse(header.period()), horizon))));
     }
@@ -68,7 +70,7 @@ public final class VerifyJob {
         try {
             return verifyReadable(period, revision, key, receipt);
         } catch (RuntimeException e) {
-            java.util.Optional<String> gap = Warehouse.logGap(e);
+            java.util.Optional<String> gap = DeltaFailures.logGap(e);
             if (gap.isPresent()) {
                 throw io.meterlake.error.MeterlakeException.checkFailed("verification FAILED: the Delta log of "
                         + "billing_periods or billing_period_lines has a gap (" + gap.get() + "): a commit was removed");
@@ -108,7 +110,7 @@ public final class VerifyJob {
             mismatches.addAll(nonAppendChanges());
         } catch (RuntimeException e) {
             mismatches.add("the history of raw_usage_events cannot be read: "
-                    + Warehouse.logGap(e).map(gap -> "its Delta log has a gap (" + gap + "): a commit was removed")
+                    + DeltaFailures.logGap(e).map(gap -> "its Delta log has a gap (" + gap + "): a commit was removed")
                             .orElse(firstLine(e)));
         }
         try {
@@ -116,7 +118,7 @@ public final class VerifyJob {
         } catch (RuntimeException e) {
             // Only a version gone from the log may pass as such (the recompute below names it too); any
             // other failure means the check did not run, and what did not run cannot hold.
-            mismatches.add(Warehouse.isVersionUnreadable(e)
+            mismatches.add(DeltaFailures.isVersionUnreadable(e)
                     ? "raw_usage_events version " + header.rawTableVersion() + ", which " + name
                             + " was computed from, is no longer readable (" + firstLine(e) + ")"
                     : "the storage check of raw_usage_events at version " + header.rawTableVersion()

@@ -5,6 +5,7 @@ import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.pipeline.EventPipeline;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
+import io.meterlake.table.ExactlyOnceWrite;
 import io.meterlake.table.Warehouse;
 import io.meterlake.table.WritePin;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -57,11 +58,11 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         EventPipeline pipeline = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge());
         // A replayed batch attributes with the entitlements its first attempt used; its records carry
         // their own ingest times (the broker's LogAppendTime), fixed per record.
-        WritePin pin = warehouse.pinFor(appId, batchId, null);
+        WritePin pin = new ExactlyOnceWrite(warehouse).pin(appId, batchId, null);
         Dataset<Row> processed = pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, pin.entitlementsVersion()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            warehouse.writeProcessed(processed, appId, batchId, pin);
+            new ExactlyOnceWrite(warehouse).write(processed, appId, batchId, pin);
             spark.sparkContext().setJobDescription("counting for " + Tables.STREAM_PROGRESS);
             Row counts = processed.agg(count(lit(1)), count(when(col(Columns.REASON).isNull(), lit(1))),
                     count(when(col(Columns.REASON).isNotNull(), lit(1))),

@@ -1,0 +1,79 @@
+package io.meterlake.table;
+
+import io.meterlake.schema.Columns;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.Snapshot;
+import scala.Option;
+
+import java.util.List;
+
+/**
+ * The storage behind a table's Delta log, checked against it: the data files a version committed, and those
+ * missing or changed since (what {@code verify} reports as tampering below Delta).
+ */
+public final class StorageAudit {
+    private final Warehouse warehouse;
+
+    public StorageAudit(Warehouse warehouse) {
+        this.warehouse = warehouse;
+    }
+
+    /**
+     * Data files of {@code table} at {@code version} that are missing or whose size differs from what
+     * the Delta log recorded: a change made to the storage behind Delta's back. Empty when every file
+     * is as committed.
+     */
+    public List<String> filesNotAsCommitted(String table, long version) {
+        return filesNotAsCommitted(table, version, java.util.Optional.empty());
+    }
+
+    /**
+     * The same for the files of the {@code event_date} partitions {@code dates} (first and last,
+     * inclusive) only, when given: what one period's verification reads.
+     */
+    public List<String> filesNotAsCommitted(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
+        org.apache.hadoop.fs.Path tablePath = new org.apache.hadoop.fs.Path(warehouse.path(table));
+        List<String> problems = new java.util.ArrayList<>();
+        try {
+            org.apache.hadoop.fs.FileSystem fs = tablePath.getFileSystem(warehouse.spark().sessionState().newHadoopConf());
+            for (Row file : files(table, version, dates).select("path", "size").collectAsList()) {
+                String relative = file.getString(0);
+                org.apache.hadoop.fs.Path child = new org.apache.hadoop.fs.Path(new java.net.URI(relative));
+                org.apache.hadoop.fs.Path absolute = child.isAbsolute() ? child : new org.apache.hadoop.fs.Path(tablePath, child);
+                if (!fs.exists(absolute)) {
+                    problems.add(table + " file " + relative + " of version " + version + " is missing");
+                } else if (fs.getFileStatus(absolute).getLen() != file.getLong(1)) {
+                    problems.add(table + " file " + relative + " has " + fs.getFileStatus(absolute).getLen()
+                            + " bytes, but version " + version + " committed it with " + file.getLong(1));
+                }
+            }
+        } catch (java.io.IOException | java.net.URISyntaxException e) {
+            problems.add(table + " files of version " + version + " cannot be listed: " + e.getMessage());
+        }
+        return problems;
+    }
+
+    /** The data files (paths as its log records them) of {@code table} at {@code version}, of the partitions {@code dates}. */
+    public java.util.Set<String> filePaths(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        for (Row file : files(table, version, dates).select("path").collectAsList()) {
+            paths.add(file.getString(0));
+        }
+        return paths;
+    }
+
+    /** The log's file actions at {@code version}, only those of the {@code event_date} partitions {@code dates} when given. */
+    private Dataset<Row> files(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
+        Snapshot snapshot = DeltaLog.forTable(warehouse.spark(), warehouse.path(table)).getSnapshotAt(version, Option.empty(), Option.empty());
+        Dataset<Row> files = snapshot.allFiles().toDF();
+        if (dates.isPresent()) {
+            // ISO dates compare as text; partition values are stored as text.
+            Column date = org.apache.spark.sql.functions.col("partitionValues").getItem(Columns.EVENT_DATE);
+            files = files.where(date.geq(dates.get()[0].toString()).and(date.leq(dates.get()[1].toString())));
+        }
+        return files;
+    }
+}
