@@ -49,8 +49,40 @@ public final class ConfigLoader {
 
     public static MeterlakeConfig load(Optional<Path> confDir, List<Path> confFiles, Map<String, String> overrides) {
         List<String> errors = new ArrayList<>();
-        Map<String, String> values = new LinkedHashMap<>(ConfigKeys.defaults());
+        Map<String, String> values = layered(confDir, confFiles, overrides, errors);
+        String warehouse = warehouse(values, errors);
+        Duration skew = duration(values, ConfigKeys.MAX_CLOCK_SKEW, errors);
+        Duration age = duration(values, ConfigKeys.MAX_EVENT_AGE, errors);
+        int partitions = positiveInt(values, ConfigKeys.SPARK_SHUFFLE_PARTITIONS, errors);
+        String master = values.get(ConfigKeys.SPARK_MASTER).trim();
+        if (!SPARK_MASTER.matcher(master).matches()) {
+            errors.add(ConfigKeys.SPARK_MASTER + " '" + master + "' is not a Spark master URL: use local[*], local[N],"
+                    + " spark://host:port, yarn or k8s://https://host:port");
+        }
+        MeterlakeConfig.Kafka kafka = kafka(values, errors);
+        MeterlakeConfig.Stack stack = stack(values, errors);
+        MeterlakeConfig.S3 s3 = s3(values, errors);
+        MeterlakeConfig.Stream stream = new MeterlakeConfig.Stream(duration(values, ConfigKeys.STREAM_TRIGGER, errors),
+                duration(values, ConfigKeys.STREAM_WATERMARK_DELAY, errors), duration(values, ConfigKeys.STREAM_WINDOW, errors),
+                positiveInt(values, ConfigKeys.STREAM_MAX_OFFSETS_PER_TRIGGER, errors),
+                stripTrailingSlash(values.get(ConfigKeys.STREAM_CHECKPOINT).trim()));
+        Duration grace = duration(values, ConfigKeys.PUBLISH_GRACE, errors);
+        Duration horizon = horizon(values, age, skew, errors);
+        List<String> approvers = approvers(values, errors);
+        MeterlakeConfig.Gateway gateway = gateway(values, errors);
+        MetricCatalog catalog = catalog(values, confDir, horizon, errors);
+        if (!errors.isEmpty()) {
+            throw MeterlakeException.badInput("invalid configuration: " + String.join("; ", errors),
+                    "fix the values named (keys and defaults are listed in conf/meterlake.properties)");
+        }
+        return new MeterlakeConfig(warehouse, catalog, skew, age, master, partitions, kafka, stack, stream, grace, s3,
+                horizon, approvers, gateway);
+    }
 
+    /** The defaults, then the installation's {@code meterlake.properties} (or the packaged one), the files, the --set values. */
+    private static Map<String, String> layered(Optional<Path> confDir, List<Path> confFiles, Map<String, String> overrides,
+            List<String> errors) {
+        Map<String, String> values = new LinkedHashMap<>(ConfigKeys.defaults());
         if (confDir.isPresent()) {
             Path defaults = confDir.get().resolve(DEFAULTS_FILE);
             if (Files.isRegularFile(defaults)) {
@@ -77,7 +109,10 @@ public final class ConfigLoader {
         Properties sets = new Properties();
         sets.putAll(overrides);
         merge(values, sets, "--set", errors);
+        return values;
+    }
 
+    private static String warehouse(Map<String, String> values, List<String> errors) {
         String warehouse = stripTrailingSlash(values.get(ConfigKeys.WAREHOUSE).trim());
         if (warehouse.isEmpty()) {
             errors.add(ConfigKeys.WAREHOUSE + " must not be empty");
@@ -85,14 +120,10 @@ public final class ConfigLoader {
             errors.add("the warehouse " + warehouse + " is a file, not a directory: pass a directory with --warehouse"
                     + " (it is created if missing)");
         }
-        Duration skew = duration(values, ConfigKeys.MAX_CLOCK_SKEW, errors);
-        Duration age = duration(values, ConfigKeys.MAX_EVENT_AGE, errors);
-        int partitions = positiveInt(values, ConfigKeys.SPARK_SHUFFLE_PARTITIONS, errors);
-        String master = values.get(ConfigKeys.SPARK_MASTER).trim();
-        if (!SPARK_MASTER.matcher(master).matches()) {
-            errors.add(ConfigKeys.SPARK_MASTER + " '" + master + "' is not a Spark master URL: use local[*], local[N],"
-                    + " spark://host:port, yarn or k8s://https://host:port");
-        }
+        return warehouse;
+    }
+
+    private static MeterlakeConfig.Kafka kafka(Map<String, String> values, List<String> errors) {
         String bootstrap = values.get(ConfigKeys.KAFKA_BOOTSTRAP_SERVERS).trim();
         if (!bootstrap.matches("[^,\\s]+:[0-9]+(,[^,\\s]+:[0-9]+)*")) {
             errors.add(ConfigKeys.KAFKA_BOOTSTRAP_SERVERS + " must be host:port[,host:port...], got '" + bootstrap + "'");
@@ -101,16 +132,20 @@ public final class ConfigLoader {
         if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
             errors.add(ConfigKeys.KAFKA_TOPIC + " must be a Kafka topic name (letters, digits, . _ -), got '" + topic + "'");
         }
-        int topicPartitions = positiveInt(values, ConfigKeys.KAFKA_PARTITIONS, errors);
+        return new MeterlakeConfig.Kafka(bootstrap, topic, positiveInt(values, ConfigKeys.KAFKA_PARTITIONS, errors));
+    }
+
+    private static MeterlakeConfig.Stack stack(Map<String, String> values, List<String> errors) {
         String stackDir = values.get(ConfigKeys.STACK_DIR).trim();
         if (stackDir.isEmpty()) {
             errors.add(ConfigKeys.STACK_DIR + " must not be empty");
         }
-        int kafkaPort = port(values, ConfigKeys.STACK_KAFKA_PORT, errors);
-        int controllerPort = port(values, ConfigKeys.STACK_KAFKA_CONTROLLER_PORT, errors);
-        int trinoPort = port(values, ConfigKeys.STACK_TRINO_PORT, errors);
-        int tenantSqlPort = port(values, ConfigKeys.STACK_TENANT_SQL_PORT, errors);
-        int s3Port = port(values, ConfigKeys.STACK_S3_PORT, errors);
+        return new MeterlakeConfig.Stack(stackDir, port(values, ConfigKeys.STACK_KAFKA_PORT, errors),
+                port(values, ConfigKeys.STACK_KAFKA_CONTROLLER_PORT, errors), port(values, ConfigKeys.STACK_TRINO_PORT, errors),
+                port(values, ConfigKeys.STACK_TENANT_SQL_PORT, errors), port(values, ConfigKeys.STACK_S3_PORT, errors));
+    }
+
+    private static MeterlakeConfig.S3 s3(Map<String, String> values, List<String> errors) {
         String s3Endpoint = stripTrailingSlash(values.get(ConfigKeys.S3_ENDPOINT).trim());
         if (!s3Endpoint.isEmpty() && !s3Endpoint.matches("https?://[^/\\s]+")) {
             errors.add(ConfigKeys.S3_ENDPOINT + " must be http(s)://host[:port] or empty (AWS), got '" + s3Endpoint + "'");
@@ -119,12 +154,12 @@ public final class ConfigLoader {
         if (!pathStyle.equals("true") && !pathStyle.equals("false")) {
             errors.add(ConfigKeys.S3_PATH_STYLE_ACCESS + " must be true or false, got '" + pathStyle + "'");
         }
-        Duration trigger = duration(values, ConfigKeys.STREAM_TRIGGER, errors);
-        Duration watermarkDelay = duration(values, ConfigKeys.STREAM_WATERMARK_DELAY, errors);
-        Duration window = duration(values, ConfigKeys.STREAM_WINDOW, errors);
-        int maxOffsets = positiveInt(values, ConfigKeys.STREAM_MAX_OFFSETS_PER_TRIGGER, errors);
-        String checkpoint = stripTrailingSlash(values.get(ConfigKeys.STREAM_CHECKPOINT).trim());
-        Duration grace = duration(values, ConfigKeys.PUBLISH_GRACE, errors);
+        return new MeterlakeConfig.S3(s3Endpoint, values.get(ConfigKeys.S3_REGION).trim(), pathStyle.equals("true"),
+                values.get(ConfigKeys.S3_CREDENTIAL_PROVIDERS).trim());
+    }
+
+    /** The dedup horizon: as set, else max event age plus max clock skew; whole seconds. */
+    private static Duration horizon(Map<String, String> values, Duration age, Duration skew, List<String> errors) {
         Duration horizon = values.get(ConfigKeys.DEDUP_HORIZON).isBlank()
                 ? (age == null || skew == null ? null : age.plus(skew))
                 : duration(values, ConfigKeys.DEDUP_HORIZON, errors);
@@ -132,7 +167,11 @@ public final class ConfigLoader {
             errors.add(ConfigKeys.DEDUP_HORIZON + " must be whole seconds (headers record it in seconds), got "
                     + values.get(ConfigKeys.DEDUP_HORIZON).trim());
         }
-        List<String> approvers = new java.util.ArrayList<>();
+        return horizon;
+    }
+
+    private static List<String> approvers(Map<String, String> values, List<String> errors) {
+        List<String> approvers = new ArrayList<>();
         for (String id : values.get(ConfigKeys.APPROVERS).split(",")) {
             if (id.isBlank()) {
                 continue;
@@ -143,6 +182,10 @@ public final class ConfigLoader {
             }
             approvers.add(id.trim());
         }
+        return List.copyOf(approvers);
+    }
+
+    private static MeterlakeConfig.Gateway gateway(Map<String, String> values, List<String> errors) {
         String gatewayHost = values.get(ConfigKeys.GATEWAY_HOST).trim();
         if (gatewayHost.isEmpty()) {
             errors.add(ConfigKeys.GATEWAY_HOST + " must not be empty (127.0.0.1 for this machine only, 0.0.0.0 for all)");
@@ -154,8 +197,14 @@ public final class ConfigLoader {
         if (tokensFile.isEmpty()) {
             errors.add(ConfigKeys.GATEWAY_TOKENS_FILE + " must not be empty: name the file of token hashes");
         }
-        Duration ackTimeout = duration(values, ConfigKeys.GATEWAY_ACK_TIMEOUT, errors);
-        int concurrentRequests = positiveInt(values, ConfigKeys.GATEWAY_MAX_CONCURRENT_REQUESTS, errors);
+        return new MeterlakeConfig.Gateway(gatewayHost, gatewayPort, tokensFile,
+                duration(values, ConfigKeys.GATEWAY_ACK_TIMEOUT, errors),
+                positiveInt(values, ConfigKeys.GATEWAY_MAX_CONCURRENT_REQUESTS, errors));
+    }
+
+    /** The metric catalog; no metric may hold a level longer than the horizon the recompute reads. */
+    private static MetricCatalog catalog(Map<String, String> values, Optional<Path> confDir, Duration horizon,
+            List<String> errors) {
         MetricCatalog catalog = null;
         try {
             catalog = loadCatalog(values.get(ConfigKeys.CATALOG_FILE).trim(), confDir);
@@ -174,17 +223,7 @@ public final class ConfigLoader {
                 }
             }
         }
-        if (!errors.isEmpty()) {
-            throw MeterlakeException.badInput("invalid configuration: " + String.join("; ", errors),
-                    "fix the values named (keys and defaults are listed in conf/meterlake.properties)");
-        }
-        return new MeterlakeConfig(warehouse, catalog, skew, age, master, partitions,
-                new MeterlakeConfig.Kafka(bootstrap, topic, topicPartitions),
-                new MeterlakeConfig.Stack(stackDir, kafkaPort, controllerPort, trinoPort, tenantSqlPort, s3Port),
-                new MeterlakeConfig.Stream(trigger, watermarkDelay, window, maxOffsets, checkpoint), grace,
-                new MeterlakeConfig.S3(s3Endpoint, values.get(ConfigKeys.S3_REGION).trim(), pathStyle.equals("true"),
-                        values.get(ConfigKeys.S3_CREDENTIAL_PROVIDERS).trim()), horizon, List.copyOf(approvers),
-                new MeterlakeConfig.Gateway(gatewayHost, gatewayPort, tokensFile, ackTimeout, concurrentRequests));
+        return catalog;
     }
 
     /** The installation's {@code conf/} directory, if the launcher or the user named one. */

@@ -113,165 +113,201 @@ public final class EventParser implements java.io.Serializable {
         }
     }
 
+    /** A record's rejection, thrown by the steps of {@link #read} and returned by it (no stack trace). */
+    private static final class Rejected extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient ParseResult result;
+
+        Rejected(ReasonCode reason, String detail) {
+            super(null, null, false, false);
+            this.result = ParseResult.rejected(reason, detail);
+        }
+    }
+
+    /** The record's checks in the contract's order; the first that fails names the reason. */
     private ParseResult read(Decoded decoded, byte[] bytes) {
+        try {
+            Map<String, Json> fields = object(decoded, bytes);
+            requireSupportedVersion(fields);
+            // A void takes back an event whole: it may leave out quantity and unit (read as 0 in the
+            // metric's canonical unit); every other record carries both.
+            boolean isVoid = fields.get("action") instanceof Json.Text action && action.value().equals(VOID);
+            requirePresent(fields, isVoid);
+            String eventId = text(fields, "event_id");
+            if (eventId.length() > MAX_EVENT_ID_LENGTH) {
+                throw new Rejected(ReasonCode.BAD_TYPE,
+                        "event_id is " + eventId.length() + " characters; at most " + MAX_EVENT_ID_LENGTH + " are allowed");
+            }
+            String quantity = isVoid && isAbsent(fields.get("quantity")) ? "0" : readQuantity(fields.get("quantity"));
+            if (quantity == null) {
+                throw new Rejected(ReasonCode.BAD_TYPE,
+                        "quantity must be a JSON number or a decimal string, got " + describe(fields.get("quantity")));
+            }
+            Instant eventTime = eventTime(fields.get("event_time"));
+            Map<String, String> attributes = attributes(fields.get("attributes"));
+            String[] correction = correction(fields, eventId);
+            Json unitNode = fields.get("unit");
+            return ParseResult.ok(new ParsedEvent(SUPPORTED_SCHEMA_VERSION, eventId, text(fields, "source"),
+                    text(fields, "tenant_id"), text(fields, "app_id"), text(fields, "metric"),
+                    isAbsent(unitNode) ? null : ((Json.Text) unitNode).value(), quantity, eventTime, attributes,
+                    correction[0], correction[1]));
+        } catch (Rejected rejected) {
+            return rejected.result;
+        }
+    }
+
+    /** The record as a JSON object's fields: within the size limit, valid UTF-8, one object and nothing after it. */
+    private static Map<String, Json> object(Decoded decoded, byte[] bytes) {
         if (decoded.text() == null) {
-            return ParseResult.rejected(ReasonCode.MALFORMED_JSON, "the record is empty");
+            throw new Rejected(ReasonCode.MALFORMED_JSON, "the record is empty");
         }
         if (decoded.byteLength() > MAX_RECORD_BYTES) {
-            return ParseResult.rejected(ReasonCode.OVERSIZED,
+            throw new Rejected(ReasonCode.OVERSIZED,
                     "record is " + decoded.byteLength() + " bytes; the limit is " + MAX_RECORD_BYTES);
         }
         if (!decoded.exact()) {
             int at = decoded.invalidAt();
-            return ParseResult.rejected(ReasonCode.INVALID_ENCODING, String.format(Locale.ROOT,
+            throw new Rejected(ReasonCode.INVALID_ENCODING, String.format(Locale.ROOT,
                     "byte %d (0x%02x) is not valid UTF-8; the original bytes are kept in payload_bytes",
                     at + 1, bytes[at] & 0xff));
         }
         String payload = decoded.text();
         if (payload.isBlank()) {
-            return ParseResult.rejected(ReasonCode.MALFORMED_JSON, "the record is empty");
+            throw new Rejected(ReasonCode.MALFORMED_JSON, "the record is empty");
         }
         Json root;
         try (JsonParser parser = FACTORY.createParser(payload)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
-                return ParseResult.rejected(ReasonCode.MALFORMED_JSON, "the record is empty");
+                throw new Rejected(ReasonCode.MALFORMED_JSON, "the record is empty");
             }
             root = Json.read(parser);
             if (parser.nextToken() != null) {
-                return ParseResult.rejected(ReasonCode.MALFORMED_JSON,
-                        "not valid JSON: data after the end of the object");
+                throw new Rejected(ReasonCode.MALFORMED_JSON, "not valid JSON: data after the end of the object");
             }
         } catch (LoneSurrogate e) {
-            return ParseResult.rejected(ReasonCode.INVALID_ENCODING, e.getMessage());
+            throw new Rejected(ReasonCode.INVALID_ENCODING, e.getMessage());
         } catch (JsonProcessingException e) {
-            return ParseResult.rejected(ReasonCode.MALFORMED_JSON, firstLine(e.getOriginalMessage()));
+            throw new Rejected(ReasonCode.MALFORMED_JSON, firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
-            return ParseResult.rejected(ReasonCode.MALFORMED_JSON, firstLine(e.getMessage()));
+            throw new Rejected(ReasonCode.MALFORMED_JSON, firstLine(e.getMessage()));
         }
         if (!(root instanceof Json.Obj object)) {
-            return ParseResult.rejected(ReasonCode.MALFORMED_JSON, "the record is not a JSON object");
+            throw new Rejected(ReasonCode.MALFORMED_JSON, "the record is not a JSON object");
         }
-        Map<String, Json> fields = object.fields();
+        return object.fields();
+    }
 
+    private static void requireSupportedVersion(Map<String, Json> fields) {
         Json version = fields.get("schema_version");
         if (isAbsent(version)) {
-            return ParseResult.rejected(ReasonCode.MISSING_FIELD, "schema_version is missing");
+            throw new Rejected(ReasonCode.MISSING_FIELD, "schema_version is missing");
         }
         if (!(version instanceof Json.Num number) || !number.integral()) {
-            return ParseResult.rejected(ReasonCode.BAD_TYPE, "schema_version must be an integer, got " + describe(version));
+            throw new Rejected(ReasonCode.BAD_TYPE, "schema_version must be an integer, got " + describe(version));
         }
         Integer versionNumber = number.intValue();
         if (versionNumber == null || versionNumber != SUPPORTED_SCHEMA_VERSION) {
-            return ParseResult.rejected(ReasonCode.UNSUPPORTED_SCHEMA_VERSION,
+            throw new Rejected(ReasonCode.UNSUPPORTED_SCHEMA_VERSION,
                     "schema_version " + abbreviate(number.literal()) + " is not supported; this reader knows version "
                             + SUPPORTED_SCHEMA_VERSION);
         }
+    }
 
-        // A void takes back an event whole: it may leave out quantity and unit (read as 0 in the
-        // metric's canonical unit); every other record carries both.
-        boolean isVoid = fields.get("action") instanceof Json.Text action && action.value().equals(VOID);
+    /** Every required field present and non-blank (a void may leave out unit and quantity), then of its type. */
+    private static void requirePresent(Map<String, Json> fields, boolean isVoid) {
         for (String field : REQUIRED_TEXT) {
             Json node = fields.get(field);
             if (isVoid && field.equals("unit") && isAbsent(node)) {
                 continue;
             }
             if (isAbsent(node) || (node instanceof Json.Text text && text.value().isBlank())) {
-                return ParseResult.rejected(ReasonCode.MISSING_FIELD, field + " is missing, empty or blank");
+                throw new Rejected(ReasonCode.MISSING_FIELD, field + " is missing, empty or blank");
             }
         }
         for (String field : new String[] {"quantity", "event_time"}) {
             if (isAbsent(fields.get(field)) && !(isVoid && field.equals("quantity"))) {
-                return ParseResult.rejected(ReasonCode.MISSING_FIELD, field + " is missing");
+                throw new Rejected(ReasonCode.MISSING_FIELD, field + " is missing");
             }
         }
-
         for (String field : REQUIRED_TEXT) {
             Json node = fields.get(field);
             if (isVoid && field.equals("unit") && isAbsent(node)) {
                 continue;
             }
             if (!(node instanceof Json.Text)) {
-                return ParseResult.rejected(ReasonCode.BAD_TYPE, field + " must be a string, got " + describe(node));
+                throw new Rejected(ReasonCode.BAD_TYPE, field + " must be a string, got " + describe(node));
             }
         }
-        String eventId = text(fields, "event_id");
-        if (eventId.length() > MAX_EVENT_ID_LENGTH) {
-            return ParseResult.rejected(ReasonCode.BAD_TYPE,
-                    "event_id is " + eventId.length() + " characters; at most " + MAX_EVENT_ID_LENGTH + " are allowed");
-        }
+    }
 
-        String quantity = isVoid && isAbsent(fields.get("quantity")) ? "0" : readQuantity(fields.get("quantity"));
-        if (quantity == null) {
-            return ParseResult.rejected(ReasonCode.BAD_TYPE,
-                    "quantity must be a JSON number or a decimal string, got " + describe(fields.get("quantity")));
-        }
-
-        Json timeNode = fields.get("event_time");
+    private static Instant eventTime(Json timeNode) {
         if (!(timeNode instanceof Json.Text time)) {
-            return ParseResult.rejected(ReasonCode.BAD_TYPE, "event_time must be a string, got " + describe(timeNode));
+            throw new Rejected(ReasonCode.BAD_TYPE, "event_time must be a string, got " + describe(timeNode));
         }
-        Instant eventTime = readTime(time.value());
+        Instant eventTime = EventTimes.read(time.value());
         if (eventTime == null) {
-            return ParseResult.rejected(ReasonCode.BAD_TYPE, "event_time '" + abbreviate(time.value())
+            throw new Rejected(ReasonCode.BAD_TYPE, "event_time '" + abbreviate(time.value())
                     + "' is not ISO-8601 with an offset in the years " + MIN_YEAR + " to " + MAX_YEAR
                     + " (e.g. 2026-10-01T12:00:00Z or 2026-10-01T14:00:00+02:00)");
         }
+        return eventTime;
+    }
 
+    /** The attributes, an object of strings (empty when absent), sorted by name. */
+    private static Map<String, String> attributes(Json attributesNode) {
         Map<String, String> attributes = new TreeMap<>();
-        Json attributesNode = fields.get("attributes");
-        if (!isAbsent(attributesNode)) {
-            if (!(attributesNode instanceof Json.Obj attributesObject)) {
-                return ParseResult.rejected(ReasonCode.BAD_TYPE,
-                        "attributes must be an object of strings, got " + describe(attributesNode));
-            }
-            for (Map.Entry<String, Json> entry : attributesObject.fields().entrySet()) {
-                if (!(entry.getValue() instanceof Json.Text value)) {
-                    return ParseResult.rejected(ReasonCode.BAD_TYPE, "attributes." + entry.getKey()
-                            + " must be a string, got " + describe(entry.getValue()));
-                }
-                attributes.put(entry.getKey(), value.value());
-            }
+        if (isAbsent(attributesNode)) {
+            return attributes;
         }
+        if (!(attributesNode instanceof Json.Obj attributesObject)) {
+            throw new Rejected(ReasonCode.BAD_TYPE,
+                    "attributes must be an object of strings, got " + describe(attributesNode));
+        }
+        for (Map.Entry<String, Json> entry : attributesObject.fields().entrySet()) {
+            if (!(entry.getValue() instanceof Json.Text value)) {
+                throw new Rejected(ReasonCode.BAD_TYPE, "attributes." + entry.getKey()
+                        + " must be a string, got " + describe(entry.getValue()));
+            }
+            attributes.put(entry.getKey(), value.value());
+        }
+        return attributes;
+    }
 
+    /** {action, target_event_id}: both null for a usage event. */
+    private static String[] correction(Map<String, Json> fields, String eventId) {
         Json actionNode = fields.get("action");
         Json targetNode = fields.get("target_event_id");
-        String action = null;
-        String target = null;
-        if (!isAbsent(actionNode)) {
-            if (!(actionNode instanceof Json.Text actionText)
-                    || !(actionText.value().equals(VOID) || actionText.value().equals(AMEND))) {
-                return ParseResult.rejected(ReasonCode.UNKNOWN_ACTION, "action must be \"" + VOID + "\" or \"" + AMEND
-                        + "\" (or absent for a usage event), got " + describe(actionNode));
+        if (isAbsent(actionNode)) {
+            if (!isAbsent(targetNode)) {
+                throw new Rejected(ReasonCode.INVALID_TARGET,
+                        "target_event_id is only for corrections: add \"action\": \"void\" or \"amend\", or remove it");
             }
-            action = actionText.value();
-            if (isAbsent(targetNode) || (targetNode instanceof Json.Text blank && blank.value().isBlank())) {
-                return ParseResult.rejected(ReasonCode.INVALID_TARGET, "a correction (action " + action
-                        + ") needs target_event_id, the event_id of the event it corrects");
-            }
-            if (!(targetNode instanceof Json.Text targetText)) {
-                return ParseResult.rejected(ReasonCode.INVALID_TARGET,
-                        "target_event_id must be a string, got " + describe(targetNode));
-            }
-            target = targetText.value();
-            if (target.length() > MAX_EVENT_ID_LENGTH) {
-                return ParseResult.rejected(ReasonCode.INVALID_TARGET, "target_event_id is " + target.length()
-                        + " characters; at most " + MAX_EVENT_ID_LENGTH + " are allowed");
-            }
-            if (target.equals(eventId)) {
-                return ParseResult.rejected(ReasonCode.INVALID_TARGET,
-                        "target_event_id is the correction's own event_id; a correction has an id of its own");
-            }
-        } else if (!isAbsent(targetNode)) {
-            return ParseResult.rejected(ReasonCode.INVALID_TARGET,
-                    "target_event_id is only for corrections: add \"action\": \"void\" or \"amend\", or remove it");
+            return new String[2];
         }
-
-        Json unitNode = fields.get("unit");
-        return ParseResult.ok(new ParsedEvent(SUPPORTED_SCHEMA_VERSION, eventId, text(fields, "source"),
-                text(fields, "tenant_id"), text(fields, "app_id"), text(fields, "metric"),
-                isAbsent(unitNode) ? null : ((Json.Text) unitNode).value(), quantity, eventTime, attributes,
-                action, target));
+        if (!(actionNode instanceof Json.Text actionText)
+                || !(actionText.value().equals(VOID) || actionText.value().equals(AMEND))) {
+            throw new Rejected(ReasonCode.UNKNOWN_ACTION, "action must be \"" + VOID + "\" or \"" + AMEND
+                    + "\" (or absent for a usage event), got " + describe(actionNode));
+        }
+        String action = actionText.value();
+        if (isAbsent(targetNode) || (targetNode instanceof Json.Text blank && blank.value().isBlank())) {
+            throw new Rejected(ReasonCode.INVALID_TARGET, "a correction (action " + action
+                    + ") needs target_event_id, the event_id of the event it corrects");
+        }
+        if (!(targetNode instanceof Json.Text targetText)) {
+            throw new Rejected(ReasonCode.INVALID_TARGET, "target_event_id must be a string, got " + describe(targetNode));
+        }
+        String target = targetText.value();
+        if (target.length() > MAX_EVENT_ID_LENGTH) {
+            throw new Rejected(ReasonCode.INVALID_TARGET, "target_event_id is " + target.length()
+                    + " characters; at most " + MAX_EVENT_ID_LENGTH + " are allowed");
+        }
+        if (target.equals(eventId)) {
+            throw new Rejected(ReasonCode.INVALID_TARGET,
+                    "target_event_id is the correction's own event_id; a correction has an id of its own");
+        }
+        return new String[] {action, target};
     }
 
     /** A correction that takes an event back: it is not billed. */
@@ -307,90 +343,6 @@ public final class EventParser implements java.io.Serializable {
         return Quantities.exact(literal).map(java.math.BigDecimal::toString).orElse(literal);
     }
 
-    /**
-     * {@code text} read directly when it has the shape nearly every producer sends,
-     * {@code yyyy-MM-ddTHH:mm:ss[.f…](Z|±HH:MM)} with 1 to 9 fraction digits; null for any other shape
-     * or an invalid value, which {@link DateTimeFormatter#ISO_OFFSET_DATE_TIME} then reads (or refuses)
-     * as before. The same instant as the formatter's in every case it accepts (EventParserTest pins
-     * that); the formatter costs a quarter of a whole event's parse.
-     */
-    static OffsetDateTime commonTime(String text) {
-        int n = text.length();
-        if (n < 20 || !digits(text, 0, 4) || text.charAt(4) != '-' || !digits(text, 5, 7) || text.charAt(7) != '-'
-                || !digits(text, 8, 10) || text.charAt(10) != 'T' || !digits(text, 11, 13) || text.charAt(13) != ':'
-                || !digits(text, 14, 16) || text.charAt(16) != ':' || !digits(text, 17, 19)) {
-            return null;
-        }
-        int i = 19;
-        int nano = 0;
-        if (text.charAt(i) == '.') {
-            int start = ++i;
-            while (i < n && text.charAt(i) >= '0' && text.charAt(i) <= '9') {
-                i++;
-            }
-            if (i - start < 1 || i - start > 9) {
-                return null;
-            }
-            nano = number(text, start, i);
-            for (int scale = i - start; scale < 9; scale++) {
-                nano *= 10;
-            }
-        }
-        ZoneOffset offset;
-        if (i == n - 1 && text.charAt(i) == 'Z') {
-            offset = ZoneOffset.UTC;
-        } else if (i == n - 6 && (text.charAt(i) == '+' || text.charAt(i) == '-') && digits(text, i + 1, i + 3)
-                && text.charAt(i + 3) == ':' && digits(text, i + 4, i + 6)) {
-            int sign = text.charAt(i) == '-' ? -1 : 1;
-            try {
-                offset = ZoneOffset.ofHoursMinutes(sign * number(text, i + 1, i + 3), sign * number(text, i + 4, i + 6));
-            } catch (java.time.DateTimeException e) {
-                return null;
-            }
-        } else {
-            return null;
-        }
-        try {
-            return OffsetDateTime.of(number(text, 0, 4), number(text, 5, 7), number(text, 8, 10), number(text, 11, 13),
-                    number(text, 14, 16), number(text, 17, 19), nano, offset);
-        } catch (java.time.DateTimeException e) {
-            return null;
-        }
-    }
-
-    private static boolean digits(String text, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int number(String text, int from, int to) {
-        int value = 0;
-        for (int i = from; i < to; i++) {
-            value = value * 10 + (text.charAt(i) - '0');
-        }
-        return value;
-    }
-
-    private static Instant readTime(String text) {
-        try {
-            OffsetDateTime time = commonTime(text);
-            if (time == null) {
-                time = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-            }
-            int year = time.withOffsetSameInstant(ZoneOffset.UTC).getYear();
-            if (year < MIN_YEAR || year > MAX_YEAR) {
-                return null;
-            }
-            return time.toInstant().truncatedTo(ChronoUnit.MICROS);
-        } catch (java.time.DateTimeException e) {
-            return null;
-        }
-    }
-
     private static String text(Map<String, Json> fields, String name) {
         return ((Json.Text) fields.get(name)).value();
     }
@@ -411,153 +363,5 @@ public final class EventParser implements java.io.Serializable {
         String text = message == null ? "not valid JSON" : message;
         int newline = text.indexOf('\n');
         return "not valid JSON: " + (newline < 0 ? text : text.substring(0, newline));
-    }
-
-    /** A JSON string escaped half of a surrogate pair: it has no UTF-8 form and would be stored as '?'. */
-    private static final class LoneSurrogate extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        LoneSurrogate(String where, int index, char unit) {
-            super(String.format(Locale.ROOT, "%s escapes a lone surrogate (\\u%04x at character %d), which is not"
-                    + " Unicode text", where, (int) unit, index + 1), null, false, false);
-        }
-
-        static String check(String value, String where) {
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
-                    i++;
-                } else if (Character.isSurrogate(c)) {
-                    throw new LoneSurrogate(where, i, c);
-                }
-            }
-            return value;
-        }
-    }
-
-    /**
-     * The JSON values of one record, read from Jackson's token stream without converting numbers.
-     */
-    private sealed interface Json {
-        String type();
-
-        String render();
-
-        static Json read(JsonParser parser) throws IOException {
-            JsonToken token = parser.currentToken();
-            switch (token) {
-                case START_OBJECT -> {
-                    Map<String, Json> fields = new LinkedHashMap<>();
-                    for (JsonToken next = parser.nextToken(); next != JsonToken.END_OBJECT; next = parser.nextToken()) {
-                        String name = LoneSurrogate.check(parser.currentName(), "a field name");
-                        parser.nextToken();
-                        fields.put(name, read(parser));
-                    }
-                    return new Obj(fields);
-                }
-                case START_ARRAY -> {
-                    List<Json> values = new ArrayList<>();
-                    for (JsonToken next = parser.nextToken(); next != JsonToken.END_ARRAY; next = parser.nextToken()) {
-                        values.add(read(parser));
-                    }
-                    return new Arr(values);
-                }
-                case VALUE_STRING -> {
-                    String name = parser.currentName();
-                    return new Text(LoneSurrogate.check(parser.getText(), name == null ? "a string" : name));
-                }
-                case VALUE_NUMBER_INT -> {
-                    return new Num(parser.getText(), true);
-                }
-                case VALUE_NUMBER_FLOAT -> {
-                    return new Num(parser.getText(), false);
-                }
-                case VALUE_TRUE, VALUE_FALSE -> {
-                    return new Bool(token == JsonToken.VALUE_TRUE);
-                }
-                case VALUE_NULL -> {
-                    return new Null();
-                }
-                default -> throw new com.fasterxml.jackson.core.JsonParseException(parser, "unexpected " + token);
-            }
-        }
-
-        record Obj(Map<String, Json> fields) implements Json {
-            public String type() {
-                return "object";
-            }
-
-            public String render() {
-                return fields.entrySet().stream().map(e -> quote(e.getKey()) + ":" + e.getValue().render())
-                        .collect(Collectors.joining(",", "{", "}"));
-            }
-        }
-
-        record Arr(List<Json> values) implements Json {
-            public String type() {
-                return "array";
-            }
-
-            public String render() {
-                return values.stream().map(Json::render).collect(Collectors.joining(",", "[", "]"));
-            }
-        }
-
-        record Text(String value) implements Json {
-            public String type() {
-                return "string";
-            }
-
-            public String render() {
-                return quote(value);
-            }
-        }
-
-        /** A number token as written; {@code integral} when it has no fraction and no exponent. */
-        record Num(String literal, boolean integral) implements Json {
-            public String type() {
-                return "number";
-            }
-
-            public String render() {
-                return literal;
-            }
-
-            /** The value when the token is an integer that fits an int, else null. */
-            Integer intValue() {
-                if (!integral || literal.length() > 11) {
-                    return null;
-                }
-                try {
-                    return Integer.parseInt(literal);
-                } catch (NumberFormatException e) {
-                    return null;
-                }
-            }
-        }
-
-        record Bool(boolean value) implements Json {
-            public String type() {
-                return "boolean";
-            }
-
-            public String render() {
-                return Boolean.toString(value);
-            }
-        }
-
-        record Null() implements Json {
-            public String type() {
-                return "null";
-            }
-
-            public String render() {
-                return "null";
-            }
-        }
-
-        private static String quote(String text) {
-            return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + "\"";
-        }
     }
 }

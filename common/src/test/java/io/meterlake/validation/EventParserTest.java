@@ -249,7 +249,7 @@ class EventParserTest {
         }
         int read = 0;
         for (String text : texts) {
-            java.time.OffsetDateTime common = EventParser.commonTime(text);
+            java.time.OffsetDateTime common = EventTimes.commonTime(text);
             if (common == null) {
                 continue;
             }
@@ -258,7 +258,7 @@ class EventParserTest {
                     .as(text).isEqualTo(common);
         }
         assertThat(read).isGreaterThan(1_000);
-        assertThat(EventParser.commonTime("2028-02-29T12:00:00Z")).isNotNull();
-        assertThat(EventParser.commonTime("2026-02-29T00:00:00Z")).isNull();
+        assertThat(EventTimes.commonTime("2028-02-29T12:00:00Z")).isNotNull();
+        assertThat(EventTimes.commonTime("2026-02-29T00:00:00Z")).isNull();
     }
 }

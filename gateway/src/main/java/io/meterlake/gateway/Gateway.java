@@ -1,7 +1,5 @@
 package io.meterlake.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.streaming.source.EventProducer;
@@ -90,7 +88,6 @@ public final class Gateway implements AutoCloseable {
     static final int RETRY_AFTER_UNAVAILABLE = 5;
     static final int RETRY_AFTER_BUSY = 1;
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(3);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Server server;
     private final EventRules rules;
@@ -187,32 +184,6 @@ public final class Gateway implements AutoCloseable {
         }
         producer.close();
         admin.close(Duration.ofSeconds(5));
-    }
-
-    /** A response: status, media type, body and extra headers. */
-    record Answer(int status, String contentType, byte[] body, Map<String, String> headers) {
-        static Answer json(int status, Object body) {
-            return json(status, body, Map.of());
-        }
-
-        static Answer json(int status, Object body, Map<String, String> headers) {
-            try {
-                return new Answer(status, "application/json", JSON.writeValueAsBytes(body), headers);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        static Answer error(int status, String message) {
-            return error(status, message, Map.of());
-        }
-
-        static Answer error(int status, String message, Map<String, String> headers) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", status);
-            body.put("error", message);
-            return json(status, body, headers);
-        }
     }
 
     private Answer route(Request request) {

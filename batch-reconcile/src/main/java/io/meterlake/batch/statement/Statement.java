@@ -80,6 +80,29 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
         }
         out.append("</section>\n");
 
+        correctionSection(out);
+
+        out.append("<section id=\"daily\">\n<h2>Daily usage</h2>\n");
+        if (daily.isEmpty()) {
+            out.append("<p>No usage in ").append(text(period.toString())).append(".</p>\n");
+        }
+        if (!daily.isEmpty()) {
+            out.append("<p class=\"small\">One bar per UTC day. For counted and summed metrics the days add up to the")
+                    .append(" line; for the others a bar is that day's own value (its maximum, latest value, distinct users,")
+                    .append(" percentile or level-hours), so the days do not add up to the line.</p>\n");
+        }
+        LocalDate first = LocalDate.ofInstant(period.start(), ZoneOffset.UTC);
+        for (Daily series : daily) {
+            chart(out, series, first);
+        }
+        out.append("</section>\n");
+
+        signatures(out, period);
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The correction lines billed in this period, each with its service period. */
+    private void correctionSection(StringBuilder out) {
         out.append("<section>\n<h2>Corrections of locked periods</h2>\n");
         if (corrections.isEmpty()) {
             out.append("<p id=\"no-corrections\">None: no locked period changed for this account.</p>\n");
@@ -98,22 +121,10 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
             out.append("</tbody>\n</table>\n");
         }
         out.append("</section>\n");
+    }
 
-        out.append("<section id=\"daily\">\n<h2>Daily usage</h2>\n");
-        if (daily.isEmpty()) {
-            out.append("<p>No usage in ").append(text(period.toString())).append(".</p>\n");
-        }
-        if (!daily.isEmpty()) {
-            out.append("<p class=\"small\">One bar per UTC day. For counted and summed metrics the days add up to the")
-                    .append(" line; for the others a bar is that day's own value (its maximum, latest value, distinct users,")
-                    .append(" percentile or level-hours), so the days do not add up to the line.</p>\n");
-        }
-        LocalDate first = LocalDate.ofInstant(period.start(), ZoneOffset.UTC);
-        for (Daily series : daily) {
-            chart(out, series, first);
-        }
-        out.append("</section>\n");
-
+    /** Who published, approved and locked this revision, its fingerprints, and how to check it. */
+    private void signatures(StringBuilder out, Period period) {
         out.append("<section>\n<h2>Signatures</h2>\n<dl id=\"fingerprints\">\n");
         definition(out, "Published", header.publishedAt() + " by key " + header.keyId());
         definition(out, "Content SHA-256", header.contentSha256());
@@ -127,7 +138,6 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
                 .append(text(period.toString())).append(" --revision ").append(header.revision())
                 .append(" --public-key &lt;publisher's key&gt;</code> recomputes every line from the raw events.</p>\n")
                 .append("</section>\n</body>\n</html>\n");
-        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private boolean isLatest() {
