@@ -15,17 +15,17 @@ from datetime import datetime
 
 VARIABLE = "meterlake"
 
-# Exit codes of the CLI and of BatchCommands under spark-submit.
+# Exit codes of the CLI and of its Spark jobs (Jobs) under spark-submit.
 OK = 0
 NOT_READY = 75
 
 DEFAULTS = {
-    # How batch commands are launched: spark-submit of the batch application jar. Arguments follow.
+    # How batch commands are launched: spark-submit of the application jar. Arguments follow.
     "submit": [
         "spark-submit",
         "--properties-file", "/opt/meterlake/conf/spark/nightly.conf",
-        "--class", "io.meterlake.batch.BatchCommands",
-        "/opt/meterlake/jars/meterlake-batch-reconcile-app.jar",
+        "--class", "io.meterlake.cli.jobs.Jobs",
+        "/opt/meterlake/jars/meterlake-cli-app.jar",
     ],
     # The Meterlake CLI, for commands that are not Spark jobs (the Trino registration).
     "cli": ["/opt/meterlake/bin/meterlake"],

@@ -6,7 +6,7 @@
   time (no Variable, connection or command outside task callables).
 - Commands: every task's argument list, built by the same meterlake_commands function the task
   calls, is executed against the real build in a scratch warehouse: the batch commands through
-  Spark's own SparkSubmit with the batch application jar and conf/spark/nightly.conf, the CLI ones
+  Spark's own SparkSubmit with the application jar and conf/spark/nightly.conf, the CLI ones
   through bin/meterlake (a real Trino for refresh_trino). Exit codes and outputs are asserted,
   including a second run of the same interval (idempotence) and a backfill of an earlier period.
 
@@ -32,7 +32,7 @@ sys.path.insert(0, str(DAGS))
 import meterlake_commands as commands  # noqa: E402
 
 SPARK_HOME = HOME / "services" / "spark" / "target" / "spark-home"
-APP_JAR = HOME / "batch-reconcile" / "target" / "meterlake-batch-reconcile-0.1.0-SNAPSHOT-app.jar"
+APP_JAR = HOME / "cli" / "target" / "meterlake-cli-app.jar"
 METERLAKE = HOME / "bin" / "meterlake"
 OPENS = """-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED
 --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
@@ -222,8 +222,8 @@ class CommandsTest(unittest.TestCase):
     def test_the_default_submit_line_runs_the_batch_jar_with_the_nightly_conf(self):
         argv = commands.reconcile(commands.settings(), "2026-10")
         self.assertEqual(argv[:6], ["spark-submit", "--properties-file", "/opt/meterlake/conf/spark/nightly.conf",
-                                    "--class", "io.meterlake.batch.BatchCommands",
-                                    "/opt/meterlake/jars/meterlake-batch-reconcile-app.jar"])
+                                    "--class", "io.meterlake.cli.jobs.Jobs",
+                                    "/opt/meterlake/jars/meterlake-cli-app.jar"])
         self.assertEqual(argv[6:], ["reconcile", "--period", "2026-10", "--format", "json", "--conf-file",
                                     "/opt/meterlake/conf/production.properties"])
 
@@ -291,7 +291,7 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
                             "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]",
                             "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false",
                             "--properties-file", str(HOME / "conf" / "spark" / "nightly.conf"),
-                            "--class", "io.meterlake.batch.BatchCommands", str(APP_JAR)]
+                            "--class", "io.meterlake.cli.jobs.Jobs", str(APP_JAR)]
         cls.settings = commands.settings({
             "submit": [*cls.jvm, "-XX:SharedArchiveFile=%s" % cls.archive, *cls.spark_submit],
             "cli": [str(METERLAKE)],

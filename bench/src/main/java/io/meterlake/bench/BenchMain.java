@@ -1,6 +1,6 @@
 package io.meterlake.bench;
 
-import io.meterlake.config.CommandLineErrors;
+import io.meterlake.cli.options.CommandLineErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,6 +1,6 @@
 package io.meterlake.bench;
 
-import io.meterlake.config.FormatOption;
+import io.meterlake.cli.options.FormatOption;
 import io.meterlake.model.BillingLine;
 import io.meterlake.stack.MeterlakeHome;
 import io.meterlake.validation.Quantities;

@@ -2,7 +2,7 @@ package io.meterlake.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meterlake.config.CommandLineErrors;
+import io.meterlake.cli.options.CommandLineErrors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,17 +1,17 @@
 package io.meterlake.cli;
 
-import io.meterlake.config.ConfigOptions;
+import io.meterlake.batch.quarantine.QuarantineReport;
+import io.meterlake.batch.publish.PeriodReport;
+import io.meterlake.cli.options.ConfigOptions;
 
 
-import io.meterlake.config.FormatOption;
+import io.meterlake.cli.jobs.ReconcileCommand;
+import io.meterlake.cli.jobs.VerifyCommand;
+import io.meterlake.cli.options.FormatOption;
 
-import io.meterlake.batch.PeriodsCommand;
-import io.meterlake.batch.QuarantineCommand;
-import io.meterlake.batch.ReconcileCommand;
 import io.meterlake.batch.quarantine.QuarantineReplay;
 import io.meterlake.batch.quarantine.QuarantineSelection;
 import io.meterlake.batch.quarantine.QuarantineStatus;
-import io.meterlake.batch.VerifyCommand;
 import io.meterlake.batch.ingest.IngestReport;
 import io.meterlake.batch.publish.PublishJob;
 import io.meterlake.batch.publish.PublishMode;
@@ -123,6 +123,13 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** What the demo's steps produced, for the report and the comparison with the generator's truth. */
+    private record Run(Truth truth, Timestamp since, Warehouse warehouse, IngestReport report,
+            QuarantineReplay.Result replayed, QuarantineStatus.Conservation conservation, ReconcileResult reconciled,
+            Truth.Corrections resolved, PublishResult published, Verification verification, List<Truth.Line> expected,
+            List<String> problems) {
+    }
+
     private int run(MeterlakeConfig config, LocalKafka kafka, Period period) throws Exception {
         Path dir = Path.of("demo");
         Path entitlements = dir.resolve("entitlements.csv");
@@ -156,17 +163,7 @@ final class DemoCommand implements Callable<Integer> {
 
         step("5/8 entitlements load " + entitlements + " (the late tenant's too), then quarantine replay");
         EntitlementsCommand.load(root, entitlements);
-        QuarantineReplay.Result replayed = new QuarantineReplay(spark, config, root.clock())
-                .replay(QuarantineSelection.ALL, false, text -> step("    " + text));
-        long expectedReplayed = truth.accepted() - truth.beforeLateEntitlements().accepted();
-        if (replayed.accepted() != expectedReplayed) {
-            problems.add("the replay accepted " + replayed.accepted() + " != expected " + expectedReplayed);
-        }
-        QuarantineReplay.Result again = new QuarantineReplay(spark, config, root.clock())
-                .replay(QuarantineSelection.ALL, false, text -> { });
-        if (again.accepted() != 0) {
-            problems.add("replaying again accepted " + again.accepted() + " more");
-        }
+        QuarantineReplay.Result replayed = replay(spark, config, truth, problems);
         QuarantineStatus.Conservation conservation = QuarantineStatus.conservation(warehouse);
         if (!conservation.holds()) {
             problems.add("the quarantine's conservation does not hold: " + conservation);
@@ -184,6 +181,40 @@ final class DemoCommand implements Callable<Integer> {
             problems.add("the recompute resolved the corrections as " + resolved + ", expected " + expectedCorrections);
         }
 
+        Run run = publishAndVerify(spark, config, period, dir, new Run(truth, since, warehouse, report, replayed,
+                conservation, reconciled, resolved, null, null, null, problems));
+        if (format.json()) {
+            printJson(run);
+        } else {
+            printTables(run, config, period);
+        }
+        if (!problems.isEmpty()) {
+            root.err().println("demo: the run does not match the generator's truth: " + String.join("; ", problems));
+        }
+        root.out().flush();
+        root.err().flush();
+        return problems.isEmpty() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    /** Replays the quarantine once the late entitlements are in; a second replay accepts nothing. */
+    private QuarantineReplay.Result replay(SparkSession spark, MeterlakeConfig config, Truth truth, List<String> problems) {
+        QuarantineReplay.Result replayed = new QuarantineReplay(spark, config, root.clock())
+                .replay(QuarantineSelection.ALL, false, text -> step("    " + text));
+        long expectedReplayed = truth.accepted() - truth.beforeLateEntitlements().accepted();
+        if (replayed.accepted() != expectedReplayed) {
+            problems.add("the replay accepted " + replayed.accepted() + " != expected " + expectedReplayed);
+        }
+        QuarantineReplay.Result again = new QuarantineReplay(spark, config, root.clock())
+                .replay(QuarantineSelection.ALL, false, text -> { });
+        if (again.accepted() != 0) {
+            problems.add("replaying again accepted " + again.accepted() + " more");
+        }
+        return replayed;
+    }
+
+    /** Steps 7 and 8: publish the period signed with the demo's key, verify it, compare its lines with the truth. */
+    private Run publishAndVerify(SparkSession spark, MeterlakeConfig config, Period period, Path dir, Run run)
+            throws java.io.IOException {
         Path privateKey = dir.resolve("signing-key.pem");
         Path publicKey = dir.resolve("signing-key.pub.pem");
         if (!Files.isRegularFile(privateKey) || !Files.isRegularFile(publicKey)) {
@@ -195,61 +226,60 @@ final class DemoCommand implements Callable<Integer> {
                 : " --force (not ready: waits for " + String.join("; and for ", readiness.waitingFor()) + ")"));
         PublishResult published = publisher.publish(period, Signing.readPrivateKey(privateKey),
                 config.publishGrace(), readiness.ready() ? PublishMode.WHEN_READY : PublishMode.FORCE,
-                OptionalLong.of(reconciled.rawTableVersion()));
+                OptionalLong.of(run.reconciled().rawTableVersion()));
 
         step("8/8 verify --period " + period + " --revision " + published.header().revision() + " --public-key "
                 + publicKey);
         Verification verification = new VerifyJob(spark, config).verify(period,
                 OptionalInt.of(published.header().revision()), Signing.readPublicKey(publicKey));
-        problems.addAll(verification.mismatches());
-        List<Truth.Line> expected = truth.lines().stream().filter(line -> line.period().equals(period.toString()))
+        run.problems().addAll(verification.mismatches());
+        List<Truth.Line> expected = run.truth().lines().stream().filter(line -> line.period().equals(period.toString()))
                 .toList();
         if (!sameLines(expected, published.lines())) {
-            problems.add("the published lines of " + period + " differ from the generator's truth");
+            run.problems().add("the published lines of " + period + " differ from the generator's truth");
         }
+        return new Run(run.truth(), run.since(), run.warehouse(), run.report(), run.replayed(), run.conservation(),
+                run.reconciled(), run.resolved(), published, verification, expected, run.problems());
+    }
 
-        if (format.json()) {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("ingest", IngestCommand.json(List.of(report)));
-            json.put("replay", QuarantineCommand.Replay.json(replayed, conservation));
-            json.put("reconcile", ReconcileCommand.json(reconciled));
-            json.put("published", published.published());
-            json.put("billing_period", PeriodsCommand.Show.json(published.header(), published.lines()));
-            json.put("verification", VerifyCommand.json(verification));
-            json.put("matches_truth", problems.isEmpty());
-            Output.json(root.out(), json);
-        } else {
-            IngestCommand.print(root, List.of(report), false);
-            root.out().println();
-            root.out().println("quarantine replay, once the late tenant's entitlements were loaded:");
-            QuarantineCommand.Replay.table(root.out(), replayed, conservation);
-            printProvisional(warehouse, config);
-            printProgress(warehouse, since);
-            root.out().println();
-            root.out().println("reconciliation of " + period + " (reconciliation_report):");
-            ReconcileCommand.table(root.out(), reconciled);
-            root.out().println();
-            root.out().println((published.published() ? "signed billing period, published now"
-                    : "signed billing period, unchanged since it was published") + " (billing_periods):");
-            PeriodsCommand.Show.table(root.out(), published.header(), published.lines());
-            root.out().println();
-            VerifyCommand.table(root.out(), verification);
-            root.out().println();
-            if (problems.isEmpty()) {
-                root.out().println("demo: the stream's ingest and the signed period " + period
-                        + " match the generator's truth: " + truth.records() + " records, " + truth.accepted()
-                        + " accepted (" + replayed.accepted() + " of them replayed from quarantine once their"
-                        + " entitlements arrived), " + (truth.records() - truth.accepted()) + " quarantined across "
-                        + truth.quarantined().size() + " reasons, " + expected.size() + " billing lines, "
-                        + resolved.applied() + " corrections applied and " + resolved.rejected() + " refused.");
-            }
+    private void printJson(Run run) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("ingest", IngestCommand.json(List.of(run.report())));
+        json.put("replay", QuarantineReport.replayJson(run.replayed(), run.conservation()));
+        json.put("reconcile", ReconcileCommand.json(run.reconciled()));
+        json.put("published", run.published().published());
+        json.put("billing_period", PeriodReport.json(run.published().header(), run.published().lines()));
+        json.put("verification", VerifyCommand.json(run.verification()));
+        json.put("matches_truth", run.problems().isEmpty());
+        Output.json(root.out(), json);
+    }
+
+    private void printTables(Run run, MeterlakeConfig config, Period period) {
+        IngestCommand.print(root, List.of(run.report()), false);
+        root.out().println();
+        root.out().println("quarantine replay, once the late tenant's entitlements were loaded:");
+        QuarantineReport.replayTable(root.out(), run.replayed(), run.conservation());
+        printProvisional(run.warehouse(), config);
+        printProgress(run.warehouse(), run.since());
+        root.out().println();
+        root.out().println("reconciliation of " + period + " (reconciliation_report):");
+        ReconcileCommand.table(root.out(), run.reconciled());
+        root.out().println();
+        root.out().println((run.published().published() ? "signed billing period, published now"
+                : "signed billing period, unchanged since it was published") + " (billing_periods):");
+        PeriodReport.table(root.out(), run.published().header(), run.published().lines());
+        root.out().println();
+        VerifyCommand.table(root.out(), run.verification());
+        root.out().println();
+        if (run.problems().isEmpty()) {
+            Truth truth = run.truth();
+            root.out().println("demo: the stream's ingest and the signed period " + period
+                    + " match the generator's truth: " + truth.records() + " records, " + truth.accepted()
+                    + " accepted (" + run.replayed().accepted() + " of them replayed from quarantine once their"
+                    + " entitlements arrived), " + (truth.records() - truth.accepted()) + " quarantined across "
+                    + truth.quarantined().size() + " reasons, " + run.expected().size() + " billing lines, "
+                    + run.resolved().applied() + " corrections applied and " + run.resolved().rejected() + " refused.");
         }
-        if (!problems.isEmpty()) {
-            root.err().println("demo: the run does not match the generator's truth: " + String.join("; ", problems));
-        }
-        root.out().flush();
-        root.err().flush();
-        return problems.isEmpty() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     private static long count(ReconcileResult result, io.meterlake.batch.recompute.Correction.Outcome outcome) {

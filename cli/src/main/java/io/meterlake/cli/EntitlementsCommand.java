@@ -1,9 +1,9 @@
 package io.meterlake.cli;
 
 import io.meterlake.schema.Rows;
-import io.meterlake.config.ConfigOptions;
+import io.meterlake.cli.options.ConfigOptions;
 
-import io.meterlake.config.CommandLineErrors;
+import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.attribution.EntitlementsCsv;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.model.Entitlement;

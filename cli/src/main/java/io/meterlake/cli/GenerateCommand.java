@@ -1,10 +1,10 @@
 package io.meterlake.cli;
 
-import io.meterlake.config.ConfigOptions;
+import io.meterlake.cli.options.ConfigOptions;
 
 import io.meterlake.output.Output;
 
-import io.meterlake.config.FormatOption;
+import io.meterlake.cli.options.FormatOption;
 
 import io.meterlake.attribution.EntitlementsCsv;
 import io.meterlake.error.ExitCodes;

@@ -1,6 +1,6 @@
 package io.meterlake.cli;
 
-import io.meterlake.config.CommandLineErrors;
+import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.signing.Signing;

@@ -1,8 +1,7 @@
 package io.meterlake.cli;
 
-import io.meterlake.batch.BatchCommands;
-import io.meterlake.config.CommandLineErrors;
-import io.meterlake.streaming.StreamCommand;
+import io.meterlake.cli.jobs.Jobs;
+import io.meterlake.cli.options.CommandLineErrors;
 import picocli.CommandLine;
 
 import java.time.Clock;
@@ -20,12 +19,10 @@ public final class Main {
     public static CommandLine createCommandLine(Clock clock) {
         MeterlakeCommand root = new MeterlakeCommand(clock);
         CommandLine commandLine = new CommandLine(root);
-        // The stream command lives in the streaming module, where spark-submit runs it as a main class.
-        commandLine.addSubcommand("stream", new StreamCommand(() -> root.global));
-        // So do the batch commands, in the batch module.
-        BatchCommands.addTo(commandLine, () -> root.global, clock);
-        // The HTTP gateway lives in the gateway module; its clock is the ingest time its rules compare.
-        commandLine.addSubcommand("gateway", new io.meterlake.gateway.GatewayCommand(() -> root.global, clock));
+        // The commands spark-submit also runs (the application jar's main class is Jobs).
+        Jobs.addTo(commandLine, () -> root.global, clock);
+        // The HTTP gateway; its clock is the ingest time its rules compare.
+        commandLine.addSubcommand("gateway", new GatewayCommand(() -> root.global, clock));
         return CommandLineErrors.install(commandLine);
     }
 }

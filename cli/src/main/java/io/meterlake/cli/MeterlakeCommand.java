@@ -1,8 +1,8 @@
 package io.meterlake.cli;
 
-import io.meterlake.config.ConfigOptions;
+import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.config.CommandLineErrors;
+import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;

@@ -1,11 +1,11 @@
 package io.meterlake.cli;
 
-import io.meterlake.config.ConfigOptions;
+import io.meterlake.cli.options.ConfigOptions;
 
 import io.meterlake.output.Output;
 
-import io.meterlake.config.FormatOption;
-import io.meterlake.config.KafkaOptions;
+import io.meterlake.cli.options.FormatOption;
+import io.meterlake.cli.options.KafkaOptions;
 
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;

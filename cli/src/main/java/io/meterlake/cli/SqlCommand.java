@@ -1,15 +1,15 @@
 package io.meterlake.cli;
 
-import io.meterlake.config.FormatOption;
-import io.meterlake.config.ConfigOptions;
+import io.meterlake.cli.options.FormatOption;
+import io.meterlake.cli.options.ConfigOptions;
 
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.output.Output;
 import io.meterlake.stack.LocalTenantGateway;
 import io.meterlake.stack.LocalTrino;
-import io.meterlake.stack.TenantSqlGateway;
-import io.meterlake.stack.TrinoAccessRules;
+import io.meterlake.access.TenantSqlGateway;
+import io.meterlake.access.TrinoAccessRules;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,11 +1,11 @@
 package io.meterlake.cli;
 
-import io.meterlake.config.ConfigOptions;
+import io.meterlake.cli.options.ConfigOptions;
 
-import io.meterlake.config.CommandLineErrors;
+import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.output.Output;
 
-import io.meterlake.config.FormatOption;
+import io.meterlake.cli.options.FormatOption;
 
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
@@ -16,7 +16,7 @@ import io.meterlake.stack.LocalTenantGateway;
 import io.meterlake.storage.Storage;
 import org.apache.hadoop.conf.Configuration;
 import io.meterlake.stack.LocalTrino;
-import io.meterlake.stack.TrinoRegistry;
+import io.meterlake.access.TrinoRegistry;
 import io.meterlake.stack.MeterlakeHome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -177,7 +177,7 @@ final class StackCommand implements Runnable {
                 // A missing or broken tokens file is this command's error, not a line in the gateway's log.
                 io.meterlake.gateway.Tokens tokens = io.meterlake.gateway.Tokens.read(Path.of(config.gateway().tokensFile()));
                 LocalGateway gateway = gateway(config);
-                boolean gatewayStarted = gateway.start(stack.root.options());
+                boolean gatewayStarted = gateway.start(GatewayCommand.class.getName(), stack.root.options().toArgs());
                 stack.root.out().println("gateway " + (gatewayStarted ? "started" : "already running") + " on "
                         + gateway.url() + "/v1/events (" + tokens.size() + (tokens.size() == 1 ? " token" : " tokens")
                         + "; log " + gateway.log() + ")");

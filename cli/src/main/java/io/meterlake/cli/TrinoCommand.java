@@ -1,13 +1,13 @@
 package io.meterlake.cli;
 
-import io.meterlake.config.ConfigOptions;
+import io.meterlake.cli.options.ConfigOptions;
 
-import io.meterlake.config.CommandLineErrors;
+import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.stack.LocalTrino;
 import io.meterlake.storage.Storage;
-import io.meterlake.stack.TrinoRegistry;
+import io.meterlake.access.TrinoRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -3,7 +3,9 @@ package io.meterlake.cli;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -11,8 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The floor plan as rules (ArchUnit, over the main classes of every module this one depends on):
- * no package cycles, {@code common} (the contract) free of Spark, Delta and Hadoop, and no module reaching
- * one above it. (Maven's module graph enforces the last at compile time as well: {@code common} has no
+ * no package cycles, {@code common} (the contract) free of Spark, Delta, Hadoop and picocli, every command
+ * in {@code cli} (the benchmarks' in {@code bench}, the program above it), and no module reaching one above
+ * it. (Maven's module graph enforces the last at compile time as well: {@code common} has no
  * Spark on its class path.)
  */
 class ArchitectureTest {
@@ -31,8 +34,9 @@ class ArchitectureTest {
     @Test
     void theRulesSeeEveryModule() {
         for (String module : new String[] {"io.meterlake.validation.EventRules", "io.meterlake.table.Warehouse",
-            "io.meterlake.streaming.StreamJob",
-            "io.meterlake.batch.publish.Closing", "io.meterlake.gateway.Gateway", "io.meterlake.cli.Main"}) {
+            "io.meterlake.streaming.StreamJob", "io.meterlake.batch.publish.Closing", "io.meterlake.access.TrinoViews",
+            "io.meterlake.gateway.Gateway", "io.meterlake.stack.LocalKafka", "io.meterlake.workload.WorkloadGenerator",
+            "io.meterlake.cli.Main"}) {
             assertThat(MAIN.contain(module)).as(module).isTrue();
         }
         assertThat(MAIN.contain("io.meterlake.cli.ArchitectureTest")).as("test classes are not checked").isFalse();
@@ -44,29 +48,41 @@ class ArchitectureTest {
     }
 
     @Test
-    void commonNeedsNoSparkDeltaOrHadoopAndOnlyItsCommandLinePlumbingPicocli() {
+    void commonNeedsNoSparkDeltaHadoopOrPicocli() {
         noClasses().that().resideInAnyPackage(COMMON).should().dependOnClassesThat()
-                .resideInAnyPackage("org.apache.spark..", "io.delta..", "org.apache.hadoop..", "scala..")
+                .resideInAnyPackage("org.apache.spark..", "io.delta..", "org.apache.hadoop..", "scala..", "picocli..")
                 .check(MAIN);
-        // The options every command shares; they move with the commands into cli.
-        noClasses().that().resideInAnyPackage(COMMON).and().resideOutsideOfPackage("io.meterlake.config")
+    }
+
+    @Test
+    void commandsAndTheirOptionsLiveOnlyInCli() {
+        classes().that().areAnnotatedWith(CommandLine.Command.class)
+                .should().resideInAnyPackage("io.meterlake.cli..", "io.meterlake.bench..").check(MAIN);
+        noClasses().that().resideOutsideOfPackages("io.meterlake.cli..", "io.meterlake.bench..")
                 .should().dependOnClassesThat().resideInAnyPackage("picocli..").check(MAIN);
     }
 
     @Test
     void noModuleReachesOneAboveIt() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("cli").definedBy("io.meterlake.cli..", "io.meterlake.stack..", "io.meterlake.workload..")
+                .layer("cli").definedBy("io.meterlake.cli..")
+                .layer("stack").definedBy("io.meterlake.stack..")
+                .layer("workload").definedBy("io.meterlake.workload..")
+                .layer("access").definedBy("io.meterlake.access..")
                 .layer("gateway").definedBy("io.meterlake.gateway..")
                 .layer("batch").definedBy("io.meterlake.batch..")
                 .layer("streaming").definedBy("io.meterlake.streaming..")
                 .layer("stages").definedBy(STAGES)
                 .layer("common").definedBy(COMMON)
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("stack").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("workload").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("access").mayOnlyBeAccessedByLayers("stack", "cli")
                 .whereLayer("gateway").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("batch").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("streaming").mayOnlyBeAccessedByLayers("gateway", "cli")
-                .whereLayer("stages").mayOnlyBeAccessedByLayers("streaming", "batch", "gateway", "cli")
+                .whereLayer("stages").mayOnlyBeAccessedByLayers("streaming", "batch", "access", "gateway", "stack",
+                        "workload", "cli")
                 .check(MAIN);
     }
 }

@@ -42,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SparkSubmitIT extends SparkTestBase {
     private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
     private static final Path SPARK_HOME = HOME.resolve("services/spark/target/spark-home");
-    private static final Path APP_JAR = HOME.resolve("streaming/target/meterlake-streaming-0.1.0-SNAPSHOT-app.jar");
+    private static final Path APP_JAR = HOME.resolve("cli/target/meterlake-cli-app.jar");
     private static final String TOPIC = "spark-submit-it";
 
     @TempDir
@@ -98,11 +98,11 @@ class SparkSubmitIT extends SparkTestBase {
         submit.addAll(List.of("-cp", SPARK_HOME.resolve("jars") + "/*", "org.apache.spark.deploy.SparkSubmit",
                 "--master", masterUrl(),
                 "--deploy-mode", "client",
-                "--class", "io.meterlake.streaming.StreamCommand",
+                "--class", "io.meterlake.cli.jobs.Jobs",
                 "--conf", "spark.driver.host=127.0.0.1",
                 "--conf", "spark.executor.memory=1g",
                 "--conf", "spark.sql.shuffle.partitions=2",
-                APP_JAR.toString(),
+                APP_JAR.toString(), "stream",
                 "--warehouse", warehouse.toString(),
                 "--set", "kafka.bootstrap-servers=" + broker.bootstrapServers(), "--set", "kafka.topic=" + TOPIC,
                 "--available-now"));

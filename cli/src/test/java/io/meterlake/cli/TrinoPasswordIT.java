@@ -3,8 +3,8 @@ package io.meterlake.cli;
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import io.meterlake.stack.LocalTrino;
 import io.meterlake.stack.FreePorts;
-import io.meterlake.stack.TenantSqlGateway;
-import io.meterlake.stack.TrinoAccessRules;
+import io.meterlake.access.TenantSqlGateway;
+import io.meterlake.access.TrinoAccessRules;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;

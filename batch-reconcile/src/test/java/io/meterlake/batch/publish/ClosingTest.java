@@ -221,11 +221,17 @@ class ClosingTest extends SparkTestBase {
      * and the same revision gives the same bytes.
      */
     private void statementInABrowser() {
-        assertThat(command(75, "periods", "status", "--period", "2026-11", "--until", "approved"))
+        Closing.Status status = closing().status(NOVEMBER);
+        assertThat(PeriodReport.statusLine(status))
                 .contains("draft (published by key " + Signing.keyId(PUBLISHER.getPublic()));
         Path page = dir.resolve("statement.html");
-        command(0, "statement", "--period", "2026-11", "--billing-account", "acct-1", "--out", page.toString());
-        JsonNode shown = json("periods", "show", "--period", "2026-11", "--format", "json");
+        byte[] html = statement();
+        write(page, html);
+        BillingPeriods periods = new BillingPeriods(warehouse);
+        BillingPeriod header = periods.require(NOVEMBER, OptionalInt.empty());
+        // What 'periods show --period 2026-11 --format json' prints.
+        JsonNode shown = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(PeriodReport.json(header,
+                periods.lines(header), periods.corrections(header), Optional.of(status)));
         assertThat(shown.get("status").textValue()).isEqualTo("draft");
         List<List<String>> lines = new java.util.ArrayList<>();
         shown.get("lines").forEach(line -> lines.add(List.of(line.get("subscription_id").textValue(),
@@ -269,34 +275,20 @@ class ClosingTest extends SparkTestBase {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        Path again = dir.resolve("again");
-        command(0, "statement", "--period", "2026-11", "--out-dir", again.toString());
-        try {
-            assertThat(Files.mismatch(page, again.resolve("2026-11-acct-1.html"))).isEqualTo(-1);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        assertThat(statement()).isEqualTo(html);
     }
 
-    /** Runs a batch command in this JVM against the test's warehouse; its standard output. */
-    private String command(int exitCode, String... args) {
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        picocli.CommandLine commandLine = new picocli.CommandLine(new io.meterlake.batch.BatchCommands());
-        io.meterlake.batch.BatchCommands.addTo(commandLine, io.meterlake.config.ConfigOptions::new,
-                at("2026-12-04T12:00:00Z"));
-        io.meterlake.config.CommandLineErrors.install(commandLine);
-        commandLine.setOut(new java.io.PrintWriter(out, true));
-        commandLine.setErr(new java.io.PrintWriter(err, true));
-        List<String> all = new java.util.ArrayList<>(List.of(args));
-        all.addAll(List.of("--warehouse", config.warehouse()));
-        assertThat(commandLine.execute(all.toArray(String[]::new))).as(err.toString()).isEqualTo(exitCode);
-        return out.toString();
+    /** acct-1's statement of November's latest revision: the page's bytes. */
+    private byte[] statement() {
+        List<io.meterlake.batch.statement.Statement> statements = new io.meterlake.batch.statement.StatementJob(
+                spark(), config).statements(NOVEMBER, OptionalInt.empty(), Optional.of("acct-1"));
+        assertThat(statements).hasSize(1);
+        return statements.get(0).html();
     }
 
-    private JsonNode json(String... args) {
+    private static void write(Path file, byte[] bytes) {
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(command(0, args));
+            Files.write(file, bytes);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -174,8 +174,9 @@ class QuarantineReplayTest extends SparkTestBase {
         assertThat(repeated.accepted()).isEqualTo(1);
         assertThat(repeated.records()).isEqualTo(5);
 
-        // The commands: list (json, csv) and a dry-run replay, as a user runs them.
-        com.fasterxml.jackson.databind.JsonNode listed = json("quarantine", "list", "--format", "json");
+        // What the commands print: list (json, csv) and a dry-run replay.
+        com.fasterxml.jackson.databind.JsonNode listed = json(QuarantineReport.json(QuarantineReport.list(warehouse,
+                QuarantineSelection.ALL, QuarantineStatus.Status.open, 50, false)));
         assertThat(listed.get("reasons").toString()).isEqualTo(
                 "[{\"reason\":\"NEGATIVE_QUANTITY\",\"open\":1,\"resolved\":0},"
                         + "{\"reason\":\"UNATTRIBUTED\",\"open\":0,\"resolved\":3}]");
@@ -184,35 +185,21 @@ class QuarantineReplayTest extends SparkTestBase {
         assertThat(listed.get("records").get(0).get("last_replay").textValue()).isEqualTo("replay-3 STILL_QUARANTINED");
         assertThat(listed.get("conservation").toString()).isEqualTo("{\"received\":5,\"accepted_on_receipt\":1,"
                 + "\"replayed_into_raw\":3,\"open\":1,\"resolved\":3,\"holds\":true}");
-        String csv = command("quarantine", "list", "--status", "resolved", "--format", "csv");
+        java.io.StringWriter csvText = new java.io.StringWriter();
+        io.meterlake.output.Output.csv(new java.io.PrintWriter(csvText), QuarantineReport.COLUMNS, QuarantineReport.text(
+                QuarantineReport.list(warehouse, QuarantineSelection.ALL, QuarantineStatus.Status.resolved, 50, true)));
+        String csv = csvText.toString();
         assertThat(csv.lines().toList()).hasSize(4).first().asString().startsWith("position,received,source,event id");
         assertThat(csv).contains("replay-1 ACCEPTED").doesNotContain("n-bad");
-        com.fasterxml.jackson.databind.JsonNode dryCommand = json("quarantine", "replay", "--dry-run", "--reason",
-                "NEGATIVE_QUANTITY", "--format", "json");
+        com.fasterxml.jackson.databind.JsonNode dryCommand = json(QuarantineReport.replayJson(new QuarantineReplay(
+                spark(), config, LATER).replay(new QuarantineSelection(List.of("NEGATIVE_QUANTITY"), Optional.empty(),
+                Optional.empty(), Optional.empty()), true, progress -> { }), QuarantineStatus.conservation(warehouse)));
         assertThat(dryCommand.get("selected").longValue()).isEqualTo(1);
         assertThat(dryCommand.get("accepted").longValue()).isZero();
         assertThat(dryCommand.get("dry_run").booleanValue()).isTrue();
     }
 
-    private String command(String... args) {
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        picocli.CommandLine commandLine = new picocli.CommandLine(new io.meterlake.batch.BatchCommands());
-        io.meterlake.batch.BatchCommands.addTo(commandLine, io.meterlake.config.ConfigOptions::new, LATER);
-        io.meterlake.config.CommandLineErrors.install(commandLine);
-        commandLine.setOut(new java.io.PrintWriter(out, true));
-        commandLine.setErr(new java.io.PrintWriter(err, true));
-        List<String> all = new java.util.ArrayList<>(List.of(args));
-        all.addAll(List.of("--warehouse", config.warehouse()));
-        assertThat(commandLine.execute(all.toArray(String[]::new))).as(err.toString()).isZero();
-        return out.toString();
-    }
-
-    private com.fasterxml.jackson.databind.JsonNode json(String... args) {
-        try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(command(args));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    private static com.fasterxml.jackson.databind.JsonNode json(java.util.Map<String, Object> printed) {
+        return new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(printed);
     }
 }

@@ -1,0 +1,75 @@
+package io.meterlake.cli.jobs;
+
+import io.meterlake.batch.publish.Closing;
+import io.meterlake.cli.options.ConfigOptions;
+import io.meterlake.cli.options.FormatOption;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.ExitCodes;
+import io.meterlake.output.Output;
+import io.meterlake.period.Period;
+import io.meterlake.signing.Signing;
+import io.meterlake.table.Warehouse;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
+
+/** {@code meterlake approve}: see {@link Closing#approve}. */
+@Command(name = "approve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Approve the latest published revision of a period (four eyes).", "",
+            "Signs the revision's period, number, content hash and header hash with the approver's Ed25519 key",
+            "into billing_approvals (append-only). Refused (exit 2): the key that published the revision (the",
+            "preparer of a bill never approves it), a key not in approval.approvers when that lists any, a",
+            "revision that is not the latest, a locked period. Approving again with the same key writes nothing.",
+            "Then 'meterlake lock --period P' makes the approved revision final."})
+public final class ApproveCommand extends BatchCommand {
+    @Mixin
+    PeriodOption period;
+
+    @Option(names = "--revision", paramLabel = "<n>", description = "The revision (default: the latest; only the latest can be approved).")
+    Integer revision;
+
+    @Option(names = "--approver-key", required = true, paramLabel = "<file>",
+            description = "The approver's Ed25519 private key (PEM, PKCS#8, mode 600): not the publisher's.")
+    Path approverKey;
+
+    @Mixin
+    FormatOption format;
+
+    public ApproveCommand(Supplier<ConfigOptions> outerOptions, Clock clock) {
+        super(outerOptions, clock);
+    }
+
+    @Override
+    public Integer call() {
+        Period billingPeriod = period.value();
+        MeterlakeConfig config = config();
+        var key = Signing.readPrivateKey(approverKey);
+        Closing closing = new Closing(spark(config), new Warehouse(spark(config), config.warehouse()), config.approvers());
+        Closing.Approval approval = closing.approve(billingPeriod, revision == null ? OptionalInt.empty()
+                : OptionalInt.of(revision), key, clock());
+        if (format.json()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("period", approval.period());
+            json.put("revision", approval.revision());
+            json.put("content_sha256", approval.contentSha256());
+            json.put("publisher_key_id", approval.publisherKeyId());
+            json.put("approver_key_id", approval.approverKeyId());
+            json.put("approved_at", approval.approvedAt().toString());
+            Output.json(out(), json);
+        } else {
+            out().println("approved " + approval.period() + " revision " + approval.revision() + " by key "
+                    + approval.approverKeyId() + " (published by key " + approval.publisherKeyId() + "), at "
+                    + approval.approvedAt() + "; content sha256 " + approval.contentSha256());
+            out().println("next: meterlake lock --period " + approval.period());
+        }
+        out().flush();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,59 @@
+package io.meterlake.cli.jobs;
+
+import io.meterlake.cli.options.ConfigOptions;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.spark.SparkSessions;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+/**
+ * What the batch commands share: the configuration options (given before the command under
+ * {@code meterlake}, or after it), the clock, and the output streams.
+ */
+abstract class BatchCommand implements Callable<Integer> {
+    private final Supplier<ConfigOptions> outerOptions;
+    private final Clock clock;
+
+    @Mixin
+    ConfigOptions options;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    BatchCommand(Supplier<ConfigOptions> outerOptions, Clock clock) {
+        this.outerOptions = outerOptions;
+        this.clock = clock;
+    }
+
+    MeterlakeConfig config() {
+        return outerOptions.get().andThen(options).resolve();
+    }
+
+    SparkSession spark(MeterlakeConfig config) {
+        return SparkSessions.getOrCreate(config, "meterlake-" + spec.name());
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    void progress(String text) {
+        err().println(spec.name() + ": " + text);
+        err().flush();
+    }
+}

@@ -1,0 +1,137 @@
+package io.meterlake.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * No god classes: in the main code of every module, a source file holds at most {@value #CLASS_LINES} lines of
+ * code (blank lines, comments, package and imports not counted) and a method or constructor at most
+ * {@value #METHOD_LINES} lines, its signature and closing brace included. {@link #LONG_METHODS} lists the
+ * methods still longer, each with its length today: the list may only shrink (a listed method that grew, or
+ * one that is now short enough and still listed, fails too).
+ */
+class CodeSizeTest {
+    static final int CLASS_LINES = 300;
+    static final int METHOD_LINES = 80;
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    /** The benchmarks' run methods: one scenario each, step by step; to be split into phases. */
+    private static final Map<String, Integer> LONG_METHODS = Map.of(
+            "bench/src/main/java/io/meterlake/bench/ScaleBench.java:run", 153,
+            "bench/src/main/java/io/meterlake/bench/RecomputeBench.java:duckDb", 127,
+            "bench/src/main/java/io/meterlake/bench/StateBench.java:run", 119,
+            "bench/src/main/java/io/meterlake/bench/FreshnessBench.java:run", 103,
+            "bench/src/main/java/io/meterlake/bench/StreamBench.java:run", 98,
+            "bench/src/main/java/io/meterlake/bench/StreamGrowthBench.java:run", 95);
+    private static final Pattern METHOD = Pattern.compile(
+            "^\\s+(?:(?:public|protected|private|static|final|synchronized|abstract|default)\\s+)*"
+                    + "(?:<[^>]+>\\s+)?(?:[\\w.<>\\[\\], ?]+\\s+)?(\\w+)\\s*\\([^;]*\\)\\s*(?:throws [\\w., ]+)?\\{\\s*$");
+    private static final Pattern NOT_A_METHOD = Pattern.compile(
+            "^\\s*(?:if|for|while|switch|catch|try|else|return|new|do|synchronized)\\b.*|.*\\b(?:class|record|interface|enum)\\b.*"
+                    + "|.*[=>]\\s*\\{\\s*$|.*->.*");
+
+    static List<Path> mainSources() {
+        try (Stream<Path> files = Files.walk(ROOT)) {
+            return files.filter(p -> p.toString().endsWith(".java"))
+                    .filter(p -> ROOT.relativize(p).toString().replace('\\', '/').matches("([\\w-]+/)+src/main/java/.*"))
+                    .filter(p -> !p.toString().contains("/target/"))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Lines of code: not blank, not a comment line, not the package or an import. */
+    static long codeLines(List<String> lines) {
+        return lines.stream().map(String::strip)
+                .filter(line -> !line.isEmpty() && !line.startsWith("//") && !line.startsWith("/*")
+                        && !line.startsWith("*") && !line.startsWith("import ") && !line.startsWith("package "))
+                .count();
+    }
+
+    /** Each method's name (file:name) and length, from its signature line to its closing brace. */
+    static Map<String, Integer> methodLengths(String file, List<String> lines) {
+        Map<String, Integer> lengths = new TreeMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            var signature = METHOD.matcher(lines.get(i));
+            if (!signature.matches() || NOT_A_METHOD.matcher(lines.get(i)).matches()) {
+                continue;
+            }
+            int depth = 0;
+            int end = i;
+            for (int j = i; j < lines.size(); j++) {
+                String code = lines.get(j).replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)'", "\"\"");
+                depth += code.chars().filter(c -> c == '{').count() - code.chars().filter(c -> c == '}').count();
+                if (depth <= 0) {
+                    end = j;
+                    break;
+                }
+            }
+            lengths.merge(file + ":" + signature.group(1), end - i + 1, Math::max);
+        }
+        return lengths;
+    }
+
+    @Test
+    void noClassOverThreeHundredLinesOfCode() throws IOException {
+        List<String> tooLong = new ArrayList<>();
+        for (Path source : mainSources()) {
+            long code = codeLines(Files.readAllLines(source));
+            if (code > CLASS_LINES) {
+                tooLong.add(ROOT.relativize(source) + " (" + code + " lines of code)");
+            }
+        }
+        assertThat(mainSources()).hasSizeGreaterThan(150);
+        assertThat(tooLong).as("split these by concern").isEmpty();
+    }
+
+    @Test
+    void noMethodOverEightyLinesButTheListedOnesWhichOnlyShrink() throws IOException {
+        Map<String, Integer> long_ = new TreeMap<>();
+        for (Path source : mainSources()) {
+            String file = ROOT.relativize(source).toString().replace('\\', '/');
+            methodLengths(file, Files.readAllLines(source)).forEach((method, length) -> {
+                if (length > METHOD_LINES) {
+                    long_.put(method, length);
+                }
+            });
+        }
+        assertThat(long_.keySet()).as("methods over " + METHOD_LINES + " lines: split them")
+                .isSubsetOf(LONG_METHODS.keySet());
+        LONG_METHODS.forEach((method, length) -> assertThat(long_.getOrDefault(method, 0))
+                .as(method + " is listed as " + length + " lines: it may shrink (then lower or drop its entry), not grow")
+                .isLessThanOrEqualTo(length).isGreaterThan(METHOD_LINES));
+    }
+
+    @Test
+    void theScannerFindsMethodsAndTheirEnds() {
+        List<String> lines = List.of(
+                "final class A {",
+                "    private static int run(String a, List<String> b) throws Exception {",
+                "        if (a.equals(\"}\")) {",
+                "            return 1;",
+                "        }",
+                "        Runnable r = () -> {",
+                "        };",
+                "        return 0;",
+                "    }",
+                "",
+                "    A() {",
+                "    }",
+                "}");
+        assertThat(methodLengths("A.java", lines)).containsExactlyInAnyOrderEntriesOf(Map.of("A.java:run", 8, "A.java:A", 2));
+        assertThat(codeLines(lines)).isEqualTo(12);
+        assertThat(codeLines(List.of("package a;", "import b;", "// c", " * d", "/** e */", "int f;"))).isEqualTo(1);
+    }
+}
