@@ -43,7 +43,7 @@ public final class Tokens {
         if (!Files.isRegularFile(file)) {
             throw MeterlakeException.badInput("the gateway's tokens file " + file + " does not exist",
                     "create it with one line per token, '<name> <sha256 hex of the token> <source>[,<source>...]'"
-                            + " (README, 'HTTP gateway'), or point " + ConfigKeys.GATEWAY_TOKENS_FILE + " at yours");
+                            + " (docs/gateway.md), or point " + ConfigKeys.GATEWAY_TOKENS_FILE + " at yours");
         }
         List<String> lines;
         try {
