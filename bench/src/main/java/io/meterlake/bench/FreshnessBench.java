@@ -148,15 +148,7 @@ final class FreshnessBench extends Benchmark {
         }
         double p99 = sorted.length == 0 ? Double.NaN : percentile(sorted, 0.99) / 1000.0;
         double target = trigger.toMillis() / 1000.0 + 2;
-        Map<String, Object> parameters = new LinkedHashMap<>();
-        parameters.put("rate_events_per_second", eventsPerSecond);
-        parameters.put("rate_source", rate != null ? "--rate" : "half of the latest bench stream");
-        parameters.put("trigger_seconds", trigger.toMillis() / 1000.0);
-        parameters.put("warmup_seconds", warmup.toSeconds());
-        parameters.put("measured_seconds", duration.toSeconds());
-        parameters.put("events_sent", sent.count);
-        parameters.put("achieved_rate_events_per_second", Math.round(sent.count
-                / Math.max(0.001, (sent.endedMillis - sent.startedMillis) / 1000.0)));
+        Map<String, Object> parameters = parameters(eventsPerSecond, trigger, sent);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("events_measured", sorted.length + neverVisible);
         extra.put("events_never_visible", neverVisible);
@@ -167,24 +159,43 @@ final class FreshnessBench extends Benchmark {
         extra.put("where_the_time_goes_seconds_per_batch", profile);
         PrintWriter out = spec.commandLine().getOut();
         if (!report(parameters, rows, extra, out)) {
-            out.println("freshness benchmark: " + sent.count + " events at " + eventsPerSecond + " events/s, trigger "
-                    + Durations.render(trigger) + ", " + Durations.render(duration) + " measured after "
-                    + Durations.render(warmup) + " of warm-up, " + BenchResults.machine());
-            List<List<String>> table = new ArrayList<>();
-            for (Map<String, Object> row : rows) {
-                table.add(List.of(row.get("percentile").toString(),
-                        row.get("seconds") == null ? "-" : String.format("%.2f", (Double) row.get("seconds"))));
-            }
-            Output.table(out, List.of("send → visible in provisional", "seconds"), table);
-            out.println("target: p99 ≤ trigger + 2 s = " + target + " s: " + (Boolean.TRUE.equals(
-                    extra.get("p99_within_target")) ? "met" : "NOT met") + "; never visible: " + neverVisible);
-            out.println("micro-batch seconds (mean, max): raw " + extra.get("raw_batch_seconds") + ", provisional "
-                    + extra.get("provisional_batch_seconds"));
-            BatchProfile.print(out, profile);
-            out.println("results: " + file);
-            out.flush();
+            print(out, rows, parameters, extra, trigger);
         }
         return neverVisible == 0 && sorted.length > 0 ? 0 : 1;
+    }
+
+    private Map<String, Object> parameters(long eventsPerSecond, Duration trigger, Sent sent) {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("rate_events_per_second", eventsPerSecond);
+        parameters.put("rate_source", rate != null ? "--rate" : "half of the latest bench stream");
+        parameters.put("trigger_seconds", trigger.toMillis() / 1000.0);
+        parameters.put("warmup_seconds", warmup.toSeconds());
+        parameters.put("measured_seconds", duration.toSeconds());
+        parameters.put("events_sent", sent.count);
+        parameters.put("achieved_rate_events_per_second", Math.round(sent.count
+                / Math.max(0.001, (sent.endedMillis - sent.startedMillis) / 1000.0)));
+        return parameters;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void print(PrintWriter out, List<Map<String, Object>> rows, Map<String, Object> parameters,
+            Map<String, Object> extra, Duration trigger) {
+        out.println("freshness benchmark: " + parameters.get("events_sent") + " events at " + parameters.get("rate_events_per_second") + " events/s, trigger "
+                + Durations.render(trigger) + ", " + Durations.render(duration) + " measured after "
+                + Durations.render(warmup) + " of warm-up, " + BenchResults.machine());
+        List<List<String>> table = new ArrayList<>();
+        for (Map<String, Object> row : rows) {
+            table.add(List.of(row.get("percentile").toString(),
+                    row.get("seconds") == null ? "-" : String.format("%.2f", (Double) row.get("seconds"))));
+        }
+        Output.table(out, List.of("send → visible in provisional", "seconds"), table);
+        out.println("target: p99 ≤ trigger + 2 s = " + extra.get("target_p99_seconds") + " s: " + (Boolean.TRUE.equals(
+                extra.get("p99_within_target")) ? "met" : "NOT met") + "; never visible: " + extra.get("events_never_visible"));
+        out.println("micro-batch seconds (mean, max): raw " + extra.get("raw_batch_seconds") + ", provisional "
+                + extra.get("provisional_batch_seconds"));
+        BatchProfile.print(out, (Map<String, Map<String, Double>>) extra.get("where_the_time_goes_seconds_per_batch"));
+        out.println("results: " + file);
+        out.flush();
     }
 
     /** Sends at {@code eventsPerSecond}, in 10 ms steps, for the warm-up plus the measured duration. */

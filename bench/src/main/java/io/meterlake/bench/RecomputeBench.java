@@ -175,29 +175,7 @@ final class RecomputeBench extends Benchmark {
      */
     private static DuckResult duckDb(List<String> files, Period period, MeterlakeConfig config) throws SQLException {
         String fileList = files.stream().map(file -> "'" + file.replace("'", "''") + "'").collect(Collectors.joining(", "));
-        StringBuilder quantity = new StringBuilder("CASE metric");
-        for (Metric metric : config.catalog().metrics()) {
-            String aggregate = switch (metric.aggregation()) {
-                case SUM -> "sum(quantity)";
-                case MAX -> "max(quantity)";
-                case LATEST -> "arg_max(quantity, (event_time, ingested_at, coalesce(kafka_partition, 2147483647),"
-                        + " coalesce(kafka_offset, 9223372036854775807), coalesce(file_sha256, 'g'),"
-                        + " coalesce(line_number, 9223372036854775807), payload_sha256))";
-                case COUNT -> "count(*)";
-                case UNIQUE_COUNT -> "count(DISTINCT map_extract_value(attributes, '" + metric.property().replace("'", "''")
-                        + "'))";
-                // A window's total; the period's percentile is its own query below.
-                case PERCENTILE -> "sum(quantity)";
-                // A window's provisional form: each level held until max_hold or the window's end (the
-                // period's lines are their own query below).
-                case TIME_WEIGHTED -> halfEven("sum(CAST(quantity * 1000000000 AS HUGEINT) * least("
-                        + micros(metric.parameters().maxHold()) + ", " + config.stream().window().toSeconds() * 1_000_000L
-                        + " - epoch_us(event_time) % " + config.stream().window().toSeconds() * 1_000_000L + "))",
-                        micros(metric.parameters().timeUnit()));
-            };
-            quantity.append(" WHEN '").append(metric.name()).append("' THEN ").append(aggregate);
-        }
-        quantity.append(" END");
+        String quantity = quantityCase(config);
         // The attributes only when a metric counts one of them (a map column costs to read); tenant and app
         // only for a time-weighted metric's series.
         List<Metric> levels = config.catalog().metrics().stream()
@@ -239,6 +217,64 @@ final class RecomputeBench extends Benchmark {
             }
         }
         lines.append(" GROUP BY ").append(line);
+        appendPercentileLines(lines, line, period, config);
+        appendLevelLines(lines, line, period, levels);
+        String conflicts = "SELECT count(*) FROM (SELECT DISTINCT source, event_id FROM period_records WHERE conflicted"
+                + " AND NOT carried)";
+        long window = config.stream().window().toSeconds() * 1_000_000L;
+        String windows = "SELECT count(*) FROM (SELECT make_timestamp(epoch_us(event_time) // " + window + " * " + window
+                + ") AS window_start, subscription_id, entitlement_id, billing_account_id, metric, unit, CAST(" + quantity
+                + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1 AND NOT carried"
+                + " GROUP BY window_start, subscription_id, entitlement_id, billing_account_id, metric, unit)";
+        List<String> result = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+                Statement statement = connection.createStatement()) {
+            statement.execute("SET threads = " + Runtime.getRuntime().availableProcessors());
+            statement.execute("SET TimeZone = 'UTC'");
+            statement.execute(records);
+            try (ResultSet rows = statement.executeQuery(lines.toString())) {
+                while (rows.next()) {
+                    result.add(key(new BillingLine(rows.getString(1), rows.getString(2), rows.getString(3),
+                            rows.getString(4), rows.getString(5), rows.getBigDecimal(6), rows.getLong(7))));
+                }
+            }
+            return new DuckResult(result.stream().sorted().toList(), single(statement, conflicts), single(statement, windows));
+        }
+    }
+
+    /** A line's quantity in DuckDB SQL: per metric, its aggregation over the rows of a group. */
+    private static String quantityCase(MeterlakeConfig config) {
+        StringBuilder quantity = new StringBuilder("CASE metric");
+        for (Metric metric : config.catalog().metrics()) {
+            String aggregate = switch (metric.aggregation()) {
+                case SUM -> "sum(quantity)";
+                case MAX -> "max(quantity)";
+                case LATEST -> "arg_max(quantity, (event_time, ingested_at, coalesce(kafka_partition, 2147483647),"
+                        + " coalesce(kafka_offset, 9223372036854775807), coalesce(file_sha256, 'g'),"
+                        + " coalesce(line_number, 9223372036854775807), payload_sha256))";
+                case COUNT -> "count(*)";
+                case UNIQUE_COUNT -> "count(DISTINCT map_extract_value(attributes, '" + metric.property().replace("'", "''")
+                        + "'))";
+                // A window's total; the period's percentile is its own query below.
+                case PERCENTILE -> "sum(quantity)";
+                // A window's provisional form: each level held until max_hold or the window's end (the
+                // period's lines are their own query below).
+                case TIME_WEIGHTED -> halfEven("sum(CAST(quantity * 1000000000 AS HUGEINT) * least("
+                        + micros(metric.parameters().maxHold()) + ", " + config.stream().window().toSeconds() * 1_000_000L
+                        + " - epoch_us(event_time) % " + config.stream().window().toSeconds() * 1_000_000L + "))",
+                        micros(metric.parameters().timeUnit()));
+            };
+            quantity.append(" WHEN '").append(metric.name()).append("' THEN ").append(aggregate);
+        }
+        quantity.append(" END");
+        return quantity.toString();
+    }
+
+    /**
+     * A PERCENTILE metric's lines: the bucket sums per line; of N buckets the k highest dropped: the (k + 1)-th
+     * highest, or an empty bucket's 0 when no more than k are busy (quantities are never negative).
+     */
+    private static void appendPercentileLines(StringBuilder lines, String line, Period period, MeterlakeConfig config) {
         for (Metric metric : config.catalog().metrics()) {
             if (metric.aggregation() != io.meterlake.catalog.Aggregation.PERCENTILE) {
                 continue;
@@ -256,6 +292,14 @@ final class RecomputeBench extends Benchmark {
                     .append(" WHERE rank_in_identity = 1 AND metric = '").append(metric.name()).append("' GROUP BY ")
                     .append(line).append(", bucket) GROUP BY ").append(line).append(")");
         }
+    }
+
+    /**
+     * A TIME_WEIGHTED metric's lines: each series in (event time, ingest order); a level holds until the next
+     * sample or max_hold, its part inside the period on its own line; the line counts its samples in the period
+     * and the carried ones that reach into it.
+     */
+    private static void appendLevelLines(StringBuilder lines, String line, Period period, List<Metric> levels) {
         for (Metric metric : levels) {
             // Each series in (event time, ingest order); a level holds until the next sample or max_hold,
             // its part inside the period on its own line; the line counts its samples in the period and the
@@ -277,27 +321,6 @@ final class RecomputeBench extends Benchmark {
                     .append(" kafka_partition NULLS LAST, kafka_offset NULLS LAST, file_sha256 NULLS LAST,")
                     .append(" line_number NULLS LAST, payload_sha256)) WHERE NOT carried OR held > 0 GROUP BY ")
                     .append(line);
-        }
-        String conflicts = "SELECT count(*) FROM (SELECT DISTINCT source, event_id FROM period_records WHERE conflicted"
-                + " AND NOT carried)";
-        long window = config.stream().window().toSeconds() * 1_000_000L;
-        String windows = "SELECT count(*) FROM (SELECT make_timestamp(epoch_us(event_time) // " + window + " * " + window
-                + ") AS window_start, subscription_id, entitlement_id, billing_account_id, metric, unit, CAST(" + quantity
-                + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1 AND NOT carried"
-                + " GROUP BY window_start, subscription_id, entitlement_id, billing_account_id, metric, unit)";
-        List<String> result = new ArrayList<>();
-        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
-                Statement statement = connection.createStatement()) {
-            statement.execute("SET threads = " + Runtime.getRuntime().availableProcessors());
-            statement.execute("SET TimeZone = 'UTC'");
-            statement.execute(records);
-            try (ResultSet rows = statement.executeQuery(lines.toString())) {
-                while (rows.next()) {
-                    result.add(key(new BillingLine(rows.getString(1), rows.getString(2), rows.getString(3),
-                            rows.getString(4), rows.getString(5), rows.getBigDecimal(6), rows.getLong(7))));
-                }
-            }
-            return new DuckResult(result.stream().sorted().toList(), single(statement, conflicts), single(statement, windows));
         }
     }
 

@@ -114,14 +114,7 @@ final class ScaleBench extends Benchmark {
         // One set of entitlements for the whole span; each month its own events (seed = month index).
         WorkloadGenerator span = new WorkloadGenerator(new WorkloadSpec(1, 1, 20, start(first),
                 (int) Duration.between(start(first), start(last.plusMonths(1))).toDays(), 0, 0, 0, 0), ingestConfig, now);
-        Map<YearMonth, List<Path>> files = new LinkedHashMap<>();
-        for (YearMonth month = first; !month.isAfter(last); month = month.plusMonths(1)) {
-            progress("generating " + perMonth + " events of " + month);
-            WorkloadGenerator generator = new WorkloadGenerator(new WorkloadSpec(perMonth, 1000 + month.getYear() * 12L
-                    + month.getMonthValue(), 20, start(month), month.lengthOfMonth(), 0.05, 0.01, 0.02, 0.03),
-                    ingestConfig, now);
-            files.put(month, generate(generator, work, "events-" + month, EVENTS_PER_FILE));
-        }
+        Map<YearMonth, List<Path>> files = generate(work, first, last, ingestConfig, now);
 
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-scale");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
@@ -152,41 +145,19 @@ final class ScaleBench extends Benchmark {
                 warm = true;
             }
             progress(size + " months of history (" + rawRows + " raw rows): reconcile, publish, verify " + period);
-            Map<String, Measure> commands = new LinkedHashMap<>();
-            commands.put("reconcile", metrics.measure(() -> new ReconcileJob(spark, config).run(period, OptionalLong.empty())));
-            commands.put("publish", metrics.measure(() -> new PublishJob(spark, config, clock)
-                    .publish(period, key.getPrivate(), config.publishGrace(), PublishMode.FORCE, OptionalLong.empty())));
-            Measure verify = metrics.measure(() -> new VerifyJob(spark, config).verify(period, OptionalInt.empty(),
-                    key.getPublic()));
-            if (!((Verification) verify.result()).holds()) {
-                throw new IllegalStateException("verify failed: " + ((Verification) verify.result()).mismatches());
-            }
-            commands.put("verify", verify);
+            Map<String, Measure> commands = commands(spark, config, clock, key, period, metrics);
             measured.put(size, commands);
             for (Map.Entry<String, Measure> command : commands.entrySet()) {
-                Measure base = measured.get(sizes.get(0)).get(command.getKey());
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("history_months", size);
-                row.put("raw_rows", rawRows);
-                row.put("command", command.getKey());
-                row.put("records_read", command.getValue().records());
-                row.put("bytes_read", command.getValue().bytes());
-                row.put("seconds", seconds(command.getValue().elapsed()));
-                row.put("records_ratio", share(command.getValue().records(), base.records()));
-                row.put("bytes_ratio", share(command.getValue().bytes(), base.bytes()));
-                row.put("seconds_ratio", share(command.getValue().elapsed().toNanos(), base.elapsed().toNanos()));
-                rows.add(row);
+                rows.add(row(size, rawRows, command.getKey(), command.getValue(),
+                        measured.get(sizes.get(0)).get(command.getKey())));
             }
         }
 
         // The bounded lines at the largest history are those of a ranking of the whole table.
         progress("checking the last reconcile against a ranking of the whole table");
         ReconcileResult reconciled = (ReconcileResult) measured.get(oldest).get("reconcile").result();
-        List<String> whole = Recompute.collect(new Recompute(config.catalog()).lines(RankedRaw.of(
-                warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, reconciled.rawTableVersion())), period))
-                .stream().map(Benchmark::key).sorted().toList();
         List<String> bounded = reconciled.lines().stream().map(Benchmark::key).sorted().toList();
-        boolean equal = whole.equals(bounded);
+        boolean equal = wholeTableLines(config, warehouse, reconciled, period).equals(bounded);
 
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("events_per_month", perMonth);
@@ -195,8 +166,77 @@ final class ScaleBench extends Benchmark {
         parameters.put("dedup_horizon", Durations.render(config.dedupHorizon()));
         Map<String, Object> extra = new LinkedHashMap<>();
         Map<String, Object> targets = new LinkedHashMap<>();
+        String compared = targets(sizes, measured, extra, targets);
+        extra.put("lines", bounded.size());
+        extra.put("bounded_equals_whole_table", equal);
+        PrintWriter out = spec.commandLine().getOut();
+        if (!report(parameters, rows, extra, out)) {
+            printTable(out, rows, extra, targets, compared, period, config, oldest, equal, bounded.size());
+        }
+        return equal ? 0 : 1;
+    }
+
+    /** reconcile, publish and verify of {@code period}, each measured; verify must hold. */
+    private static Map<String, Measure> commands(SparkSession spark, MeterlakeConfig config, Clock clock, KeyPair key,
+            Period period, InputMetrics metrics) throws Exception {
+        Map<String, Measure> commands = new LinkedHashMap<>();
+        commands.put("reconcile", metrics.measure(() -> new ReconcileJob(spark, config).run(period, OptionalLong.empty())));
+        commands.put("publish", metrics.measure(() -> new PublishJob(spark, config, clock)
+                .publish(period, key.getPrivate(), config.publishGrace(), PublishMode.FORCE, OptionalLong.empty())));
+        Measure verify = metrics.measure(() -> new VerifyJob(spark, config).verify(period, OptionalInt.empty(),
+                key.getPublic()));
+        if (!((Verification) verify.result()).holds()) {
+            throw new IllegalStateException("verify failed: " + ((Verification) verify.result()).mismatches());
+        }
+        commands.put("verify", verify);
+        return commands;
+    }
+
+    /** A row of the results: one command at one history, with its ratios to the first history's. */
+    private static Map<String, Object> row(int size, long rawRows, String command, Measure measure, Measure base) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("history_months", size);
+        row.put("raw_rows", rawRows);
+        row.put("command", command);
+        row.put("records_read", measure.records());
+        row.put("bytes_read", measure.bytes());
+        row.put("seconds", seconds(measure.elapsed()));
+        row.put("records_ratio", share(measure.records(), base.records()));
+        row.put("bytes_ratio", share(measure.bytes(), base.bytes()));
+        row.put("seconds_ratio", share(measure.elapsed().toNanos(), base.elapsed().toNanos()));
+        return row;
+    }
+
+    /** The lines of {@code period} from a ranking of the whole raw table at the reconcile's version, as keys. */
+    private static List<String> wholeTableLines(MeterlakeConfig config, Warehouse warehouse, ReconcileResult reconciled,
+            Period period) {
+        return Recompute.collect(new Recompute(config.catalog()).lines(RankedRaw.of(
+                warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, reconciled.rawTableVersion())), period))
+                .stream().map(Benchmark::key).sorted().toList();
+    }
+
+    /** Each month's events, generated (seed: the month), in JSONL files. */
+    private Map<YearMonth, List<Path>> generate(Path work, YearMonth first, YearMonth last, MeterlakeConfig ingestConfig,
+            Instant now) throws java.io.IOException {
+        Map<YearMonth, List<Path>> files = new LinkedHashMap<>();
+        for (YearMonth month = first; !month.isAfter(last); month = month.plusMonths(1)) {
+            progress("generating " + perMonth + " events of " + month);
+            WorkloadGenerator generator = new WorkloadGenerator(new WorkloadSpec(perMonth, 1000 + month.getYear() * 12L
+                    + month.getMonthValue(), 20, start(month), month.lengthOfMonth(), 0.05, 0.01, 0.02, 0.03),
+                    ingestConfig, now);
+            files.put(month, generate(generator, work, "events-" + month, EVENTS_PER_FILE));
+        }
+        return files;
+    }
+
+    /**
+     * The targets: the largest history against the one before it (6 months with 3 by default), into
+     * {@code targets} and {@code extra}; what was compared, as text.
+     */
+    private static String targets(List<Integer> sizes, Map<Integer, Map<String, Measure>> measured,
+            Map<String, Object> extra, Map<String, Object> targets) {
+        int oldest = sizes.get(sizes.size() - 1);
         boolean met = true;
-        // The targets compare the largest history with the one before it (6 months with 3 by default).
         String compared = "";
         if (sizes.size() >= 2) {
             int previous = sizes.get(sizes.size() - 2);
@@ -220,33 +260,33 @@ final class ScaleBench extends Benchmark {
             extra.put("targets", targets);
             extra.put("targets_met", met);
         }
-        extra.put("lines", bounded.size());
-        extra.put("bounded_equals_whole_table", equal);
-        PrintWriter out = spec.commandLine().getOut();
-        if (!report(parameters, rows, extra, out)) {
-            out.println("scale benchmark: " + perMonth + " events a month, period " + period + ", dedup horizon "
-                    + Durations.render(config.dedupHorizon()) + ", " + BenchResults.machine());
-            List<List<String>> table = new ArrayList<>();
-            for (Map<String, Object> row : rows) {
-                table.add(List.of(row.get("history_months").toString(), row.get("raw_rows").toString(),
-                        row.get("command").toString(), row.get("records_read").toString(), row.get("bytes_read").toString(),
-                        String.format("%.1f", (Double) row.get("seconds")), String.format("%.2f", (Double) row.get("records_ratio")),
-                        String.format("%.2f", (Double) row.get("bytes_ratio")), String.format("%.2f", (Double) row.get("seconds_ratio"))));
-            }
-            Output.table(out, List.of("history (months)", "raw rows", "command", "records read", "bytes read", "seconds",
-                    "records ÷ first", "bytes ÷ first", "seconds ÷ first"), table);
-            String comparedText = compared;
-            targets.forEach((command, figures) -> out.println(command + " at " + comparedText + ": " + figures));
-            if (extra.containsKey("targets_met")) {
-                out.println("targets (records, bytes ≤ " + READ_TARGET + "x, seconds ≤ " + SECONDS_TARGET + "x): "
-                        + ((Boolean) extra.get("targets_met") ? "met" : "NOT met"));
-            }
-            out.println("bounded lines at " + oldest + " months " + (equal ? "equal" : "DIFFER FROM")
-                    + " a ranking of the whole table (" + bounded.size() + " lines)");
-            out.println("results: " + file);
-            out.flush();
+        return compared;
+    }
+
+    private void printTable(PrintWriter out, List<Map<String, Object>> rows, Map<String, Object> extra,
+            Map<String, Object> targets, String compared, Period period, MeterlakeConfig config, int oldest,
+            boolean equal, int lines) {
+        out.println("scale benchmark: " + perMonth + " events a month, period " + period + ", dedup horizon "
+                + Durations.render(config.dedupHorizon()) + ", " + BenchResults.machine());
+        List<List<String>> table = new ArrayList<>();
+        for (Map<String, Object> row : rows) {
+            table.add(List.of(row.get("history_months").toString(), row.get("raw_rows").toString(),
+                    row.get("command").toString(), row.get("records_read").toString(), row.get("bytes_read").toString(),
+                    String.format("%.1f", (Double) row.get("seconds")), String.format("%.2f", (Double) row.get("records_ratio")),
+                    String.format("%.2f", (Double) row.get("bytes_ratio")), String.format("%.2f", (Double) row.get("seconds_ratio"))));
         }
-        return equal ? 0 : 1;
+        Output.table(out, List.of("history (months)", "raw rows", "command", "records read", "bytes read", "seconds",
+                "records ÷ first", "bytes ÷ first", "seconds ÷ first"), table);
+        String comparedText = compared;
+        targets.forEach((command, figures) -> out.println(command + " at " + comparedText + ": " + figures));
+        if (extra.containsKey("targets_met")) {
+            out.println("targets (records, bytes ≤ " + READ_TARGET + "x, seconds ≤ " + SECONDS_TARGET + "x): "
+                    + ((Boolean) extra.get("targets_met") ? "met" : "NOT met"));
+        }
+        out.println("bounded lines at " + oldest + " months " + (equal ? "equal" : "DIFFER FROM")
+                + " a ranking of the whole table (" + lines + " lines)");
+        out.println("results: " + file);
+        out.flush();
     }
 
     private static Instant start(YearMonth month) {

@@ -118,26 +118,10 @@ final class StateBench extends Benchmark {
                 .mapToLong(p -> Instant.parse(p.eventTime().get("max")).getEpochSecond()).max().orElse(watermark);
         long modelAtWatermark = Math.round(keysPerSecond * (newest - watermark + delay));
 
-        List<Map<String, Object>> rows = new ArrayList<>();
-        Map<String, Object> dedup = null;
-        for (StateOperatorProgress operator : last.stateOperators()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("operator", operator.operatorName());
-            row.put("keys", operator.numRowsTotal());
-            long sst = sstBytes(operator);
-            row.put("sst_bytes", sst);
-            row.put("memory_bytes", operator.memoryUsedBytes());
-            row.put("sst_bytes_per_key", operator.numRowsTotal() == 0 ? null
-                    : Math.round(sst / (double) operator.numRowsTotal() * 10) / 10.0);
-            rows.add(row);
-            if (operator.operatorName().startsWith("dedupe")) {
-                dedup = row;
-            }
-        }
-        if (dedup == null) {
-            throw new IllegalStateException("the provisional query reported no deduplication operator: "
-                    + last.prettyJson());
-        }
+        List<Map<String, Object>> rows = operatorRows(last);
+        Map<String, Object> dedup = rows.stream().filter(row -> row.get("operator").toString().startsWith("dedupe"))
+                .findFirst().orElseThrow(() -> new IllegalStateException(
+                        "the provisional query reported no deduplication operator: " + last.prettyJson()));
         long retained = (Long) dedup.get("keys");
         Double perKey = (Double) dedup.get("sst_bytes_per_key");
         Map<String, Object> parameters = new LinkedHashMap<>();
@@ -148,6 +132,15 @@ final class StateBench extends Benchmark {
         parameters.put("watermark_delay_seconds", delay);
         parameters.put("records_per_batch", size / batches);
         parameters.put("shuffle_partitions", config.shufflePartitions());
+        Map<String, Object> extra = extra(retained, model, modelAtWatermark, perKey);
+        PrintWriter out = spec.commandLine().getOut();
+        if (!report(parameters, rows, extra, out)) {
+            print(out, rows, parameters, extra, config);
+        }
+        return 0;
+    }
+
+    private static Map<String, Object> extra(long retained, long model, long modelAtWatermark, Double perKey) {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("retained_keys", retained);
         extra.put("model_rate_x_2_x_delay", model);
@@ -156,27 +149,46 @@ final class StateBench extends Benchmark {
         extra.put("bytes_per_key", perKey);
         extra.put("target_bytes_per_key", TARGET_BYTES_PER_KEY);
         extra.put("bytes_per_key_within_target", perKey != null && perKey <= TARGET_BYTES_PER_KEY);
-        PrintWriter out = spec.commandLine().getOut();
-        if (!report(parameters, rows, extra, out)) {
-            out.println("state benchmark: " + sentRecords + " records (" + size + " events, UUID ids) over 24 h of event time ("
-                    + parameters.get("keys_per_event_time_second") + " new keys per event-time second), watermark delay "
-                    + Durations.render(config.stream().watermarkDelay()) + ", " + BenchResults.machine());
-            List<List<String>> table = new ArrayList<>();
-            for (Map<String, Object> row : rows) {
-                table.add(List.of(row.get("operator").toString(), row.get("keys").toString(),
-                        row.get("sst_bytes").toString(), row.get("memory_bytes").toString(),
-                        String.valueOf(row.get("sst_bytes_per_key"))));
-            }
-            Output.table(out, List.of("state operator", "keys", "RocksDB SST bytes", "memory bytes", "SST bytes/key"),
-                    table);
-            out.println("dedup keys retained: " + retained + "; model rate × 2 × delay: " + model + " (ratio "
-                    + extra.get("ratio_retained_to_model") + "); at the last batch's watermark: " + modelAtWatermark);
-            out.println("target ≤ " + TARGET_BYTES_PER_KEY + " bytes per key: "
-                    + (Boolean.TRUE.equals(extra.get("bytes_per_key_within_target")) ? "met" : "NOT met"));
-            out.println("results: " + file);
-            out.flush();
+        return extra;
+    }
+
+    /** Per state operator of the last batch: its keys, RocksDB SST bytes, memory and SST bytes per key. */
+    private static List<Map<String, Object>> operatorRows(StreamingQueryProgress last) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (StateOperatorProgress operator : last.stateOperators()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("operator", operator.operatorName());
+            row.put("keys", operator.numRowsTotal());
+            long sst = sstBytes(operator);
+            row.put("sst_bytes", sst);
+            row.put("memory_bytes", operator.memoryUsedBytes());
+            row.put("sst_bytes_per_key", operator.numRowsTotal() == 0 ? null
+                    : Math.round(sst / (double) operator.numRowsTotal() * 10) / 10.0);
+            rows.add(row);
         }
-        return 0;
+        return rows;
+    }
+
+    private void print(PrintWriter out, List<Map<String, Object>> rows, Map<String, Object> parameters,
+            Map<String, Object> extra, MeterlakeConfig config) {
+        out.println("state benchmark: " + parameters.get("records") + " records (" + size + " events, UUID ids) over 24 h of event time ("
+                + parameters.get("keys_per_event_time_second") + " new keys per event-time second), watermark delay "
+                + Durations.render(config.stream().watermarkDelay()) + ", " + BenchResults.machine());
+        List<List<String>> table = new ArrayList<>();
+        for (Map<String, Object> row : rows) {
+            table.add(List.of(row.get("operator").toString(), row.get("keys").toString(),
+                    row.get("sst_bytes").toString(), row.get("memory_bytes").toString(),
+                    String.valueOf(row.get("sst_bytes_per_key"))));
+        }
+        Output.table(out, List.of("state operator", "keys", "RocksDB SST bytes", "memory bytes", "SST bytes/key"),
+                table);
+        out.println("dedup keys retained: " + extra.get("retained_keys") + "; model rate × 2 × delay: "
+                + extra.get("model_rate_x_2_x_delay") + " (ratio "
+                + extra.get("ratio_retained_to_model") + "); at the last batch's watermark: " + extra.get("model_at_last_watermark"));
+        out.println("target ≤ " + TARGET_BYTES_PER_KEY + " bytes per key: "
+                + (Boolean.TRUE.equals(extra.get("bytes_per_key_within_target")) ? "met" : "NOT met"));
+        out.println("results: " + file);
+        out.flush();
     }
 
     /** The operator's RocksDB SST files, summed over its partitions. */

@@ -158,24 +158,29 @@ final class StreamGrowthBench extends Benchmark {
         extra.put("within_target", ratio <= TARGET_RATIO);
         PrintWriter out = spec.commandLine().getOut();
         if (!report(parameters, rows, extra, out)) {
-            out.println("stream growth benchmark: " + (batches - 1) + " measured batches of " + batchEvents
-                    + " events per warehouse, " + historyRows + " rows of history beside, " + BenchResults.machine());
-            List<List<String>> table = new ArrayList<>();
-            for (Map<String, Object> row : rows) {
-                table.add(List.of(row.get("table").toString(), row.get("rows_after").toString(),
-                        format(row.get("provisional_batch_median_seconds")), format(row.get("provisional_batch_max_seconds")),
-                        format(row.get("raw_batch_median_seconds")), row.get("merge_scan_records_read_median").toString(),
-                        merge(row, "scanTimeMs"),
-                        merge(row, "rewriteTimeMs"), merge(row, "numTargetFilesRemoved"), merge(row, "numTargetRowsCopied")));
-            }
-            Output.table(out, List.of("provisional table", "rows after", "provisional batch s (median)", "max",
-                    "raw batch s (median)", "MERGE scan records read", "MERGE scan ms", "MERGE rewrite ms", "files rewritten", "rows copied"), table);
-            out.println("growth: full ÷ empty provisional batch = " + ratio + " (target ≤ " + TARGET_RATIO + "): "
-                    + (ratio <= TARGET_RATIO ? "met" : "NOT met"));
-            out.println("results: " + file);
-            out.flush();
+            print(out, rows, historyRows, ratio);
         }
         return 0;
+    }
+
+    private void print(PrintWriter out, List<Map<String, Object>> rows, long historyRows,
+            double ratio) {
+        out.println("stream growth benchmark: " + (batches - 1) + " measured batches of " + batchEvents
+                + " events per warehouse, " + historyRows + " rows of history beside, " + BenchResults.machine());
+        List<List<String>> table = new ArrayList<>();
+        for (Map<String, Object> row : rows) {
+            table.add(List.of(row.get("table").toString(), row.get("rows_after").toString(),
+                    format(row.get("provisional_batch_median_seconds")), format(row.get("provisional_batch_max_seconds")),
+                    format(row.get("raw_batch_median_seconds")), row.get("merge_scan_records_read_median").toString(),
+                    merge(row, "scanTimeMs"),
+                    merge(row, "rewriteTimeMs"), merge(row, "numTargetFilesRemoved"), merge(row, "numTargetRowsCopied")));
+        }
+        Output.table(out, List.of("provisional table", "rows after", "provisional batch s (median)", "max",
+                "raw batch s (median)", "MERGE scan records read", "MERGE scan ms", "MERGE rewrite ms", "files rewritten", "rows copied"), table);
+        out.println("growth: full ÷ empty provisional batch = " + ratio + " (target ≤ " + TARGET_RATIO + "): "
+                + (ratio <= TARGET_RATIO ? "met" : "NOT met"));
+        out.println("results: " + file);
+        out.flush();
     }
 
     /**
