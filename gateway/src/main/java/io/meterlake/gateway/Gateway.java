@@ -1,5 +1,7 @@
 package io.meterlake.gateway;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.streaming.source.EventProducer;
@@ -56,6 +58,7 @@ import java.util.concurrent.TimeoutException;
  * ({@link GatewayMetrics}) and {@code GET /v1/openapi.json} (this API, {@link #OPENAPI}).
  */
 public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     /** Every route the gateway serves; {@code /v1/openapi.json} documents exactly these. */
     public enum Route {
         EVENTS("POST", "/v1/events"), HEALTH("GET", "/v1/health"), METRICS("GET", "/metrics"),
@@ -158,6 +161,8 @@ public final class Gateway implements AutoCloseable {
                     + config.gateway().host() + ":" + config.gateway().port() + " (" + e.getMessage() + ")",
                     "free the port or set gateway.port to another one");
         }
+        LOG.info("gateway listening on {}:{}, producing to {} at {}", config.gateway().host(), gateway.port(),
+                config.kafka().topic(), config.kafka().bootstrapServers());
         return gateway;
     }
 
@@ -177,6 +182,7 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
+        LOG.info("gateway stopping on port {}", port());
         try {
             server.stop();
         } catch (Exception e) {
@@ -301,6 +307,7 @@ public final class Gateway implements AutoCloseable {
             if (source != null && !token.owns(source)) {
                 log.println("gateway: refused a request of token '" + token.name() + "' (403): event " + i
                         + " is of source '" + source + "'");
+                LOG.info("403 to token {}: event {} is of source {}", token.name(), i, source);
                 log.flush();
                 return Answer.error(403, "event " + i + " is of source '" + source + "', which token '" + token.name()
                         + "' may not send (it may send " + String.join(", ", new java.util.TreeSet<>(token.sources()))
@@ -325,6 +332,7 @@ public final class Gateway implements AutoCloseable {
             String why = e instanceof TimeoutException ? "not acknowledged within " + Durations.render(ackTimeout)
                     : String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
             log.println("gateway: " + events.size() + " events of token '" + token.name() + "' answered 503: " + why);
+            LOG.info("503 to token {}: {} events not acknowledged ({})", token.name(), events.size(), why);
             log.flush();
             return Answer.error(503, "the event broker did not acknowledge every event of this request (" + why
                     + "): resend the same events after the Retry-After seconds; an event already stored is"

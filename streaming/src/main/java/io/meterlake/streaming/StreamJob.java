@@ -1,5 +1,7 @@
 package io.meterlake.streaming;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.meterlake.schema.UsageWindow;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.pipeline.IngestOrder;
@@ -46,6 +48,7 @@ import static org.apache.spark.sql.functions.col;
  * state store; checkpoints under {@link MeterlakeConfig#checkpointRoot()}.
  */
 public final class StreamJob {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamJob.class);
     /** How often the provisional query looks for new raw commits when running continuously. */
     public static final Duration FOLLOW = Duration.ofSeconds(1);
     private static final String ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider";
@@ -101,7 +104,10 @@ public final class StreamJob {
      * them (Delta's ConcurrentTransactionException). It is refused at start instead, naming the first.
      */
     private Lease singleWriter() {
-        return warehouse.lease("stream", "stream", clock).keepRenewed();
+        Lease lease = warehouse.lease("stream", "stream", clock).keepRenewed();
+        LOG.info("stream started on {}: topic {} ({} partitions) at {}", config.warehouse(), config.kafka().topic(),
+                config.kafka().partitions(), config.kafka().bootstrapServers());
+        return lease;
     }
 
     /**
@@ -146,6 +152,7 @@ public final class StreamJob {
             log.flush();
         }
         spark.streams().removeListener(recorder);
+        LOG.info("stream stopped on {}", config.warehouse());
     }
 
     private ProgressRecorder prepare() {

@@ -7,6 +7,9 @@ import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Lease;
 import io.meterlake.table.Warehouse;
+import io.meterlake.streaming.sink.ProgressRecorder;
+import io.meterlake.streaming.sink.RawBatchWriter;
+import io.meterlake.testing.LogCapture;
 import io.meterlake.testing.SparkTestBase;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -130,7 +133,16 @@ class StreamJobTest extends SparkTestBase {
         // A restart from the checkpoint: another copy, and a new event of the first window.
         arrive(INGESTED, event().id("a").quantity("3").at("2026-11-02T10:05:00Z").json(),
                 event().id("d").quantity("6").at("2026-11-02T10:30:00Z").json());
-        run();
+        // What an operator reads at INFO (METERLAKE_LOG_LEVEL=info, or a cluster's driver log).
+        try (LogCapture job = LogCapture.of(StreamJob.class); LogCapture raw = LogCapture.of(RawBatchWriter.class);
+                LogCapture provisional = LogCapture.of(ProgressRecorder.class)) {
+            run();
+            assertThat(job.lines()).hasSize(2).first().asString().startsWith("INFO stream started on ");
+            assertThat(raw.lines()).singleElement().asString()
+                    .matches("INFO raw batch \\d+: 2 records, 2 accepted, 0 quarantined, entitlements v\\d+, \\d+ ms");
+            assertThat(provisional.lines()).anySatisfy(line -> assertThat(line)
+                    .matches("INFO provisional batch \\d+: 2 records, \\d+ windows updated, watermark .*"));
+        }
 
         assertThat(rawRows()).isEqualTo(6);
         assertThat(windows()).containsExactly("2026-11-02T10:00:00Z 13 3", "2026-11-02T11:00:00Z 5 1");

@@ -1,5 +1,7 @@
 package io.meterlake.batch.ingest;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.pipeline.EventPipeline;
@@ -56,6 +58,7 @@ import static org.apache.spark.sql.functions.col;
  * entitlements version) the first attempt recorded ({@link WritePin}).
  */
 public final class FileIngestJob {
+    private static final Logger LOG = LoggerFactory.getLogger(FileIngestJob.class);
     private static final String APP_ID_PREFIX = "meterlake-ingest-";
     private static final long TXN_VERSION = 0L;
 
@@ -140,6 +143,8 @@ public final class FileIngestJob {
             quarantined.put(row.getString(0), row.getLong(1));
         }
         long total = accepted + quarantined.values().stream().mapToLong(Long::longValue).sum();
+        LOG.info("ingested {} (sha256 {}){}: {} records, {} accepted, {} quarantined", name, sha256,
+                alreadyIngested ? " again, nothing added" : "", total, accepted, total - accepted);
         return new IngestReport(name, sha256, alreadyIngested, total, accepted, quarantined);
     }
 

@@ -32,7 +32,7 @@ import static io.meterlake.schema.Columns.SUPERSEDES;
  * @param dedupHorizon  the horizon the lines were computed with (verify recomputes with it); empty for
  *                      revisions computed over the whole raw table, before horizons
  */
-public record BillingPeriod(String period, int revision, long rawTableVersion, long lineCount, String contentSha256,
+public record BillingPeriod(io.meterlake.period.Period period, int revision, long rawTableVersion, long lineCount, String contentSha256,
         String signature, String keyId, Instant publishedAt, OptionalInt supersedes, boolean forced,
         java.util.Optional<Chain> chain, java.util.Optional<java.time.Duration> dedupHorizon) {
 
@@ -64,7 +64,7 @@ public record BillingPeriod(String period, int revision, long rawTableVersion, l
 
     /** A row of {@link io.meterlake.schema.Tables#BILLING_PERIOD}. */
     public Row toRow() {
-        return RowFactory.create(period, revision, rawTableVersion, lineCount, contentSha256, signature, keyId,
+        return RowFactory.create(period.toString(), revision, rawTableVersion, lineCount, contentSha256, signature, keyId,
                 Timestamp.from(publishedAt), supersedes.isPresent() ? supersedes.getAsInt() : null, forced,
                 chain.map(c -> (Object) c.sequence()).orElse(null), chain.map(Chain::previousHeaderSha256).orElse(null),
                 chain.map(Chain::headerSha256).orElse(null), chain.map(Chain::headerSignature).orElse(null),
@@ -84,12 +84,12 @@ public record BillingPeriod(String period, int revision, long rawTableVersion, l
     public byte[] chainRendering() {
         Chain link = chain.orElseThrow(() -> new IllegalStateException("revision " + revision + " of " + period
                 + " is not chained"));
-        return chainRendering(period, revision, rawTableVersion, lineCount, contentSha256, signature, keyId,
+        return chainRendering(period.toString(), revision, rawTableVersion, lineCount, contentSha256, signature, keyId,
                 publishedAt, supersedes, forced, link.sequence(), link.previousHeaderSha256(), dedupHorizon);
     }
 
     public static BillingPeriod fromRow(Row row) {
-        return new BillingPeriod(row.getAs(PERIOD), row.<Integer>getAs(REVISION), row.<Long>getAs(RAW_TABLE_VERSION),
+        return new BillingPeriod(io.meterlake.period.Period.parse(row.getAs(PERIOD)), row.<Integer>getAs(REVISION), row.<Long>getAs(RAW_TABLE_VERSION),
                 row.<Long>getAs(LINE_COUNT), row.getAs(CONTENT_SHA256), row.getAs(SIGNATURE), row.getAs(KEY_ID),
                 row.<Timestamp>getAs(PUBLISHED_AT).toInstant(),
                 row.isNullAt(row.fieldIndex(SUPERSEDES)) ? OptionalInt.empty()

@@ -87,7 +87,7 @@ public final class BillingPeriods {
     public io.meterlake.batch.recompute.RankedRaw ranked(BillingPeriod header, long rawVersion) {
         org.apache.spark.sql.Dataset<Row> raw = warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, rawVersion);
         return header.dedupHorizon()
-                .map(horizon -> io.meterlake.batch.recompute.RankedRaw.forPeriod(raw, Period.parse(header.period()), horizon))
+                .map(horizon -> io.meterlake.batch.recompute.RankedRaw.forPeriod(raw, header.period(), horizon))
                 .orElseGet(() -> io.meterlake.batch.recompute.RankedRaw.of(raw));
     }
 
@@ -120,7 +120,7 @@ public final class BillingPeriods {
 
     private org.apache.spark.sql.Dataset<Row> stored(BillingPeriod header) {
         return warehouse.read(Tables.BILLING_PERIOD_LINES)
-                .where(col(Columns.PERIOD).equalTo(lit(header.period()))
+                .where(col(Columns.PERIOD).equalTo(lit(header.period().toString()))
                         .and(col(Columns.REVISION).equalTo(lit(header.revision())))
                         .and(col(Columns.CONTENT_SHA256).equalTo(lit(header.contentSha256()))));
     }

@@ -99,7 +99,7 @@ final class CarriedCorrections {
     /** Whether the raw files the revision's recompute reads are the same at {@code rawVersion} as when it was computed. */
     private boolean unchangedSince(BillingPeriod header, long rawVersion) {
         Optional<java.time.LocalDate[]> dates = header.dedupHorizon()
-                .map(horizon -> RankedRaw.partitionsRead(Period.parse(header.period()), horizon));
+                .map(horizon -> RankedRaw.partitionsRead(header.period(), horizon));
         return new StorageAudit(warehouse).filePaths(Tables.RAW_USAGE_EVENTS, header.rawTableVersion(), dates)
                 .equals(new StorageAudit(warehouse).filePaths(Tables.RAW_USAGE_EVENTS, rawVersion, dates));
     }

@@ -1,5 +1,7 @@
 package io.meterlake.batch.publish;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.period.Period;
 import io.meterlake.period.PeriodState;
@@ -40,6 +42,7 @@ import static org.apache.spark.sql.functions.lit;
  * lines (see {@link CarriedCorrections}).
  */
 public final class Closing {
+    private static final Logger LOG = LoggerFactory.getLogger(Closing.class);
     /**
      * One approval: {@code signature} by the approver's key over {@link #rendering()}.
      *
@@ -254,6 +257,7 @@ public final class Closing {
             warehouse.appendIdempotent(spark.createDataFrame(List.of(approval.toRow()), Tables.BILLING_APPROVAL),
                     Tables.BILLING_APPROVALS, "meterlake-approve-" + period + "-" + approverKeyId + "-"
                             + header.contentSha256(), header.revision());
+            LOG.info("approved {} revision {} by key {}", period, header.revision(), approverKeyId);
             return approval;
         }
     }
@@ -286,6 +290,7 @@ public final class Closing {
             warehouse.appendIdempotent(spark.createDataFrame(List.of(RowFactory.create(lock.period(), lock.revision(),
                     lock.contentSha256(), lock.approverKeyId(), lock.sequence(), Timestamp.from(lock.lockedAt()))),
                     Tables.BILLING_PERIOD_LOCK), Tables.BILLING_PERIOD_LOCKS, "meterlake-lock-" + period, 1);
+            LOG.info("locked {} at revision {} (approved by key {})", period, lock.revision(), lock.approverKeyId());
             return lock(period).orElseThrow();
         }
     }

@@ -43,7 +43,7 @@ public final class PeriodReport {
     /** The header fields of {@code periods show --format json} (the contract in ARCHITECTURE.md), in order. */
     private static Map<String, Object> contractHeader(BillingPeriod header) {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("period", header.period());
+        json.put("period", header.period().toString());
         json.put("revision", header.revision());
         json.put("raw_table_version", header.rawTableVersion());
         json.put("content_sha256", header.contentSha256());
@@ -81,7 +81,7 @@ public final class PeriodReport {
 
     public static Map<String, Object> statusJson(Closing.Status status, Period next) {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("period", status.latest().period());
+        json.put("period", status.latest().period().toString());
         json.put("revision", status.latest().revision());
         json.putAll(statusFields(status));
         json.put("corrections_go_to", status.state() == PeriodState.LOCKED ? next.toString() : null);
@@ -144,11 +144,11 @@ public final class PeriodReport {
         List<List<String>> rows = new ArrayList<>();
         for (List<String> row : rows(header, lines, true)) {
             List<String> usage = new ArrayList<>(row);
-            usage.addAll(List.of(header.period(), CorrectionLine.USAGE, status));
+            usage.addAll(List.of(header.period().toString(), CorrectionLine.USAGE, status));
             rows.add(usage);
         }
         for (CorrectionLine line : corrections) {
-            rows.add(List.of(header.period(), Integer.toString(header.revision()), line.subscriptionId(),
+            rows.add(List.of(header.period().toString(), Integer.toString(header.revision()), line.subscriptionId(),
                     line.billingAccountId(), line.plan(), line.metric(), line.unit(), Quantities.render(line.quantity()),
                     Long.toString(line.eventCount()), line.servicePeriod(), CorrectionLine.CORRECTION, status));
         }
@@ -172,7 +172,7 @@ public final class PeriodReport {
     /** {@code --changes --format json}: quantities as decimal strings with 9 fraction digits, null when absent. */
     public static Map<String, Object> changesJson(BillingPeriod header, List<RevisionChanges.Change> changes) {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("period", header.period());
+        json.put("period", header.period().toString());
         json.put("revision", header.revision());
         json.put("supersedes", header.supersedes().isPresent() ? header.supersedes().getAsInt() : null);
         Map<String, Object> counts = new LinkedHashMap<>();
@@ -245,7 +245,7 @@ public final class PeriodReport {
         for (BillingLine line : lines) {
             List<String> row = new ArrayList<>();
             if (withPeriod) {
-                row.add(header.period());
+                row.add(header.period().toString());
                 row.add(Integer.toString(header.revision()));
             }
             row.addAll(List.of(line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(),

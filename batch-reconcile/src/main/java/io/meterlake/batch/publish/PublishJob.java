@@ -1,5 +1,7 @@
 package io.meterlake.batch.publish;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.meterlake.batch.reconcile.ReconcileJob;
 import io.meterlake.batch.reconcile.ReconcileResult;
 import io.meterlake.batch.reconcile.StreamWatermark;
@@ -49,6 +51,7 @@ import java.util.OptionalLong;
  * loser's header append is skipped or conflicts and it exits 75 saying which revision the other wrote.
  */
 public final class PublishJob {
+    private static final Logger LOG = LoggerFactory.getLogger(PublishJob.class);
     private final SparkSession spark;
     private final MeterlakeConfig config;
     private final Clock clock;
@@ -107,14 +110,14 @@ public final class PublishJob {
     }
 
     /** A header linked after the warehouse's latest publish (of any period), its link signed with {@code key}. */
-    private BillingPeriod chained(String period, int revision, long rawVersion, long lineCount, String contentSha256,
+    private BillingPeriod chained(Period period, int revision, long rawVersion, long lineCount, String contentSha256,
             String signature, String keyId, Instant publishedAt, OptionalInt supersedes, boolean forced,
             PrivateKey key) {
         Optional<java.time.Duration> horizon = Optional.of(config.dedupHorizon());
         List<BillingPeriod> chain = periods.chain();
         long sequence = chain.isEmpty() ? 1 : chain.get(chain.size() - 1).chain().orElseThrow().sequence() + 1;
         String previous = chain.isEmpty() ? null : chain.get(chain.size() - 1).chain().orElseThrow().headerSha256();
-        byte[] rendering = BillingPeriod.chainRendering(period, revision, rawVersion, lineCount, contentSha256,
+        byte[] rendering = BillingPeriod.chainRendering(period.toString(), revision, rawVersion, lineCount, contentSha256,
                 signature, keyId, publishedAt, supersedes, forced, sequence, previous, horizon);
         return new BillingPeriod(period, revision, rawVersion, lineCount, contentSha256, signature, keyId, publishedAt,
                 supersedes, forced, Optional.of(new BillingPeriod.Chain(sequence, previous, Signing.sha256Hex(rendering),
@@ -160,7 +163,7 @@ public final class PublishJob {
             return new PublishResult(latest.get(), false, lines, corrections, reconciled.runId(), Optional.empty());
         }
         int revision = latest.map(r -> r.revision() + 1).orElse(1);
-        BillingPeriod header = chained(period.toString(), revision, rawVersion, lines.size() + corrections.size(), contentSha256,
+        BillingPeriod header = chained(period, revision, rawVersion, lines.size() + corrections.size(), contentSha256,
                 Signing.sign(key, content), keyId, clock.instant().truncatedTo(ChronoUnit.MILLIS),
                 latest.map(r -> OptionalInt.of(r.revision())).orElse(OptionalInt.empty()), !readiness.ready(), key);
 
@@ -185,6 +188,9 @@ public final class PublishJob {
             throw MeterlakeException.busy("another publish wrote revision " + revision + " of " + period
                     + " at the same time, with other content: run publish again to compare with it");
         }
+        LOG.info("published {} revision {} over raw_usage_events v{}: {} lines, {} correction lines, content sha256 {},"
+                + " signed by key {}", period, revision, stored.rawTableVersion(), lines.size(), corrections.size(),
+                stored.contentSha256(), stored.keyId());
         return new PublishResult(stored, true, lines, corrections, reconciled.runId(), Optional.empty());
     }
 }

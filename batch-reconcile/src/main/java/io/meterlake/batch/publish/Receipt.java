@@ -32,7 +32,7 @@ public final class Receipt {
         BillingPeriod.Chain link = header.chain().orElseThrow();
         ObjectNode node = JSON.createObjectNode()
                 .put("receipt", "meterlake-billing-period-receipt v1")
-                .put("period", header.period()).put("revision", header.revision()).put("sequence", link.sequence())
+                .put("period", header.period().toString()).put("revision", header.revision()).put("sequence", link.sequence())
                 .put("previous_header_sha256", link.previousHeaderSha256())
                 .put("raw_table_version", header.rawTableVersion()).put("line_count", header.lineCount())
                 .put("content_sha256", header.contentSha256()).put("signature", header.signature())
@@ -68,7 +68,8 @@ public final class Receipt {
         }
         BillingPeriod header;
         try {
-            header = new BillingPeriod(node.get("period").textValue(), node.get("revision").intValue(),
+            header = new BillingPeriod(io.meterlake.period.Period.parse(node.get("period").textValue()),
+                    node.get("revision").intValue(),
                     node.get("raw_table_version").longValue(), node.get("line_count").longValue(),
                     node.get("content_sha256").textValue(), node.get("signature").textValue(),
                     node.get("key_id").textValue(), Instant.parse(node.get("published_at").textValue()),

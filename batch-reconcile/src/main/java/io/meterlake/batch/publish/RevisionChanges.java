@@ -42,7 +42,7 @@ public final class RevisionChanges {
 
     /** The changes of {@code revision} since {@code superseded} (null: since nothing), by kind, source and event id. */
     public static List<Change> between(BillingPeriods periods, BillingPeriod superseded, BillingPeriod revision) {
-        Period period = Period.parse(revision.period());
+        Period period = revision.period();
         RankedRaw now = periods.ranked(revision);
         Map<List<String>, String> appliedBy = new HashMap<>();
         for (Correction correction : now.corrections(period)) {

@@ -1,5 +1,7 @@
 package io.meterlake.batch.publish;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.config.MeterlakeConfig;
@@ -35,6 +37,7 @@ import java.util.function.BiFunction;
  * approvals and lock hold (see {@link Closing#problems}).
  */
 public final class VerifyJob {
+    private static final Logger LOG = LoggerFactory.getLogger(VerifyJob.class);
     private final SparkSession spark;
     private final MeterlakeConfig config;
     private final Warehouse warehouse;
@@ -45,7 +48,7 @@ public final class VerifyJob {
         // The raw files the revision's recompute reads: its period and horizon (all, before horizons).
         this(spark, config, (warehouse, header) -> new StorageAudit(warehouse).filesNotAsCommitted(Tables.RAW_USAGE_EVENTS,
                 header.rawTableVersion(), header.dedupHorizon().map(horizon ->
-                        RankedRaw.partitionsRead(Period.parse(header.period()), horizon))));
+                        RankedRaw.partitionsRead(header.period(), horizon))));
     }
 
     /** {@code storageCheck}: the raw data files a revision reads that are not as committed (tests pass a fake). */
@@ -148,6 +151,12 @@ public final class VerifyJob {
                     + header.rawTableVersion() + " (" + firstLine(e) + ")");
         }
         mismatches.addAll(closing.problems(period));
+        if (mismatches.isEmpty()) {
+            LOG.info("verified {} revision {}: {} lines as signed", period, header.revision(), stored.size());
+        } else {
+            LOG.warn("verify of {} revision {} found {} mismatches, the first: {}", period, header.revision(),
+                    mismatches.size(), mismatches.get(0));
+        }
         return new Verification(header, stored.size(), storedSha256, recomputedSha256, mismatches,
                 storedCorrections.size(), closing.status(period));
     }

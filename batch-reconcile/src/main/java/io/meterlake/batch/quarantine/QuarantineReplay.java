@@ -1,5 +1,7 @@
 package io.meterlake.batch.quarantine;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.pipeline.EventPipeline;
 import io.meterlake.pipeline.RecordPosition;
@@ -46,6 +48,7 @@ import static org.apache.spark.sql.functions.when;
  * (the warehouse's {@code quarantine-replay} lease).
  */
 public final class QuarantineReplay {
+    private static final Logger LOG = LoggerFactory.getLogger(QuarantineReplay.class);
     /** The idempotent-writer id of every replay's appends; the run number is the transaction version. */
     public static final String APP_ID = "quarantine-replay";
     public static final String ACCEPTED = "ACCEPTED";
@@ -136,7 +139,10 @@ public final class QuarantineReplay {
                 betweenCommits.run();
                 warehouse.appendIdempotent(resolutions(processed), Tables.QUARANTINE_RESOLUTIONS, APP_ID, run);
             }
-            return new Result(runId, dryRun, recovered, decisions);
+            Result result = new Result(runId, dryRun, recovered, decisions);
+            LOG.info("{}{}: {} records selected, {} accepted", dryRun ? "dry run of " : "", runId, result.selected(),
+                    result.accepted());
+            return result;
         } finally {
             processed.unpersist();
         }

@@ -1,5 +1,7 @@
 package io.meterlake.batch.reconcile;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.meterlake.schema.Rows;
 import io.meterlake.batch.recompute.PeriodUsage;
 import io.meterlake.batch.recompute.RankedRaw;
@@ -44,6 +46,7 @@ import static org.apache.spark.sql.functions.sum;
  * authoritative rows are replaced only when the period's current rows come from another run.
  */
 public final class ReconcileJob {
+    private static final Logger LOG = LoggerFactory.getLogger(ReconcileJob.class);
     private final SparkSession spark;
     private final MeterlakeConfig config;
     private final Warehouse warehouse;
@@ -95,8 +98,13 @@ public final class ReconcileJob {
                     warehouse.replaceWhere(authoritativeRows(period, runId, rawVersion, lines),
                             Tables.USAGE_AGGREGATES_AUTHORITATIVE, Columns.PERIOD, period.toString());
                 }
-                return new ReconcileResult(period.toString(), runId, rawVersion, provisionalVersion, watermark, lines,
-                        contentSha256, summarize(report), usage.conflictedIdentities(), usage.corrections(), recorded);
+                ReconcileResult result = new ReconcileResult(period.toString(), runId, rawVersion, provisionalVersion,
+                        watermark, lines, contentSha256, summarize(report), usage.conflictedIdentities(),
+                        usage.corrections(), recorded);
+                LOG.info("reconciled {} at raw_usage_events v{} ({}): {} lines, {} corrections, {} conflicted identities",
+                        period, rawVersion, runId, lines.size(), usage.corrections().size(),
+                        usage.conflictedIdentities());
+                return result;
             } finally {
                 report.unpersist();
             }

@@ -48,7 +48,7 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
 
     /** The page, UTF-8. */
     public byte[] html() {
-        Period period = Period.parse(header.period());
+        Period period = header.period();
         StringBuilder out = new StringBuilder(16_384);
         out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n")

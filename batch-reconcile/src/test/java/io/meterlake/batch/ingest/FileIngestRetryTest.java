@@ -73,8 +73,14 @@ class FileIngestRetryTest extends SparkTestBase {
         assertThat(ids(warehouse, Tables.QUARANTINED_EVENTS)).containsExactly("near-future");
         assertThat(ids(warehouse, Tables.RAW_USAGE_EVENTS)).isEmpty();
 
-        IngestReport report = new FileIngestJob(spark(), config,
-                Clock.fixed(FIRST_ATTEMPT.plus(later), ZoneOffset.UTC)).ingest(file.toString());
+        IngestReport report;
+        try (io.meterlake.testing.LogCapture log = io.meterlake.testing.LogCapture.of(FileIngestJob.class)) {
+            report = new FileIngestJob(spark(), config, Clock.fixed(FIRST_ATTEMPT.plus(later), ZoneOffset.UTC))
+                    .ingest(file.toString());
+            // The operator's line (INFO): the file, its hash and its counts.
+            assertThat(log.lines()).singleElement().asString().startsWith("INFO ingested ")
+                    .endsWith(": 3 records, 2 accepted, 1 quarantined");
+        }
 
         // Measured at the retry's own time, near-future would now be accepted (in both tables) and
         // near-age too old (in neither): the first attempt's ingest time decides both.

@@ -494,7 +494,7 @@ class PublishAndVerifyTest extends SparkTestBase {
                         + " revision 2 of 2026-10 at sequence 2").contains("chain ends at sequence 1");
 
         // A header appended out of the sequence: the chain names the gap.
-        BillingPeriod forged = new BillingPeriod("2026-11", 1, first.rawTableVersion(), 0,
+        BillingPeriod forged = new BillingPeriod(Period.parse("2026-11"), 1, first.rawTableVersion(), 0,
                 first.contentSha256(), first.signature(), first.keyId(),
                 first.publishedAt(), OptionalInt.empty(), false,
                 Optional.of(new BillingPeriod.Chain(4, "0".repeat(64), "1".repeat(64), "AA==")), Optional.empty());

@@ -8,7 +8,6 @@ import io.meterlake.error.ExitCodes;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import io.meterlake.signing.Signing;
-import io.meterlake.table.Warehouse;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,7 +50,7 @@ public final class ApproveCommand extends BatchCommand {
         Period billingPeriod = period.value();
         MeterlakeConfig config = config();
         var key = Signing.readPrivateKey(approverKey);
-        Closing closing = new Closing(spark(config), new Warehouse(spark(config), config.warehouse()), config.approvers());
+        Closing closing = closing(config);
         Closing.Approval approval = closing.approve(billingPeriod, revision == null ? OptionalInt.empty()
                 : OptionalInt.of(revision), key, clock());
         if (format.json()) {

@@ -40,6 +40,12 @@ abstract class BatchCommand implements Callable<Integer> {
         return SparkSessions.getOrCreate(config, "meterlake-" + spec.name());
     }
 
+    /** The closing of the books over the configuration's warehouse and approvers. */
+    io.meterlake.batch.publish.Closing closing(MeterlakeConfig config) {
+        return new io.meterlake.batch.publish.Closing(spark(config), new io.meterlake.table.Warehouse(spark(config),
+                config.warehouse()), config.approvers());
+    }
+
     Clock clock() {
         return clock;
     }

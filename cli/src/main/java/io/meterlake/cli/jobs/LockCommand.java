@@ -7,7 +7,6 @@ import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
-import io.meterlake.table.Warehouse;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -39,7 +38,7 @@ public final class LockCommand extends BatchCommand {
     public Integer call() {
         Period billingPeriod = period.value();
         MeterlakeConfig config = config();
-        Closing closing = new Closing(spark(config), new Warehouse(spark(config), config.warehouse()), config.approvers());
+        Closing closing = closing(config);
         Closing.Lock lock = closing.lock(billingPeriod, clock());
         Period next = closing.nextOpen(billingPeriod);
         if (format.json()) {

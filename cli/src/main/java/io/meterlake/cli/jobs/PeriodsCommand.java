@@ -108,7 +108,7 @@ public final class PeriodsCommand implements Runnable {
         public Integer call() {
             Period billingPeriod = period.value();
             MeterlakeConfig config = config();
-            Closing closing = new Closing(spark(config), new Warehouse(spark(config), config.warehouse()), config.approvers());
+            Closing closing = closing(config);
             Closing.Status status = closing.status(billingPeriod);
             Period next = closing.nextOpen(billingPeriod);
             if (format.json()) {
@@ -183,8 +183,7 @@ public final class PeriodsCommand implements Runnable {
             }
             List<BillingLine> lines = periods.lines(header);
             List<CorrectionLine> corrections = periods.corrections(header);
-            Closing.Status status = new Closing(spark(config), new Warehouse(spark(config), config.warehouse()),
-                    config.approvers()).status(billingPeriod);
+            Closing.Status status = closing(config).status(billingPeriod);
             switch (output.format()) {
                 case json -> Output.json(out(), PeriodReport.json(header, lines, corrections, Optional.of(status)));
                 case csv -> Output.csv(out(), PeriodReport.CSV_COLUMNS,

@@ -82,7 +82,7 @@ public final class StatementCommand extends BatchCommand {
             write(file, statement.html());
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("billing_account_id", statement.billingAccountId());
-            row.put("period", statement.header().period());
+            row.put("period", statement.header().period().toString());
             row.put("revision", statement.header().revision());
             row.put("status", statement.state());
             row.put("lines", statement.lines().size());

@@ -77,7 +77,7 @@ public final class VerifyCommand extends BatchCommand {
     /** The {@code --format json} object of a verification. */
     public static Map<String, Object> json(Verification result) {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("period", result.header().period());
+        json.put("period", result.header().period().toString());
         json.put("revision", result.header().revision());
         json.put("raw_table_version", result.header().rawTableVersion());
         json.put("key_id", result.header().keyId());

@@ -1,5 +1,7 @@
 package io.meterlake.streaming.sink;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.meterlake.schema.ProgressRow;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.schema.Tables;
@@ -23,6 +25,7 @@ import java.util.List;
  * <p>It also prints one line per batch of either query to {@code log}, for people watching.
  */
 public final class ProgressRecorder extends StreamingQueryListener {
+    private static final Logger LOG = LoggerFactory.getLogger(ProgressRecorder.class);
     private final SparkSession spark;
     private final MeterlakeConfig config;
     private final PrintWriter log;
@@ -60,6 +63,8 @@ public final class ProgressRecorder extends StreamingQueryListener {
         if (!StreamJobNames.PROVISIONAL.equals(progress.name())) {
             return;
         }
+        LOG.info("provisional batch {}: {} records, {} windows updated, watermark {}, {} late, {} ms",
+                progress.batchId(), progress.numInputRows(), updated, watermark, late, progress.batchDuration());
         Row row = ProgressRow.provisional(progress.batchId(), clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
                 time(watermark), progress.numInputRows(), late, updated, progress.batchDuration(),
                 time(progress.eventTime().get("min")), time(progress.eventTime().get("max"))).toRow();

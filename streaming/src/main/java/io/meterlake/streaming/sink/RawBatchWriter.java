@@ -1,5 +1,7 @@
 package io.meterlake.streaming.sink;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.meterlake.schema.ProgressRow;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.pipeline.EventPipeline;
@@ -38,6 +40,7 @@ import static org.apache.spark.sql.functions.when;
  * describes data that is stored.
  */
 public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
+    private static final Logger LOG = LoggerFactory.getLogger(RawBatchWriter.class);
     private static final long serialVersionUID = 1L;
     public static final String QUERY = Columns.RAW_QUERY;
 
@@ -74,6 +77,9 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
             spark.sparkContext().setJobDescription("writing " + Tables.STREAM_PROGRESS);
             warehouse.appendIdempotent(spark.createDataFrame(List.of(progress), Tables.PROGRESS),
                     Tables.STREAM_PROGRESS, appId, batchId);
+            LOG.info("raw batch {}: {} records, {} accepted, {} quarantined, entitlements v{}, {} ms", batchId,
+                    counts.getLong(0), counts.getLong(1), counts.getLong(2), pin.entitlementsVersion(),
+                    clock.millis() - started);
         } finally {
             spark.sparkContext().setJobDescription(null);
             processed.unpersist();
