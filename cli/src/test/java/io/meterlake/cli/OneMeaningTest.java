@@ -53,6 +53,18 @@ class OneMeaningTest {
     }
 
     @Test
+    void aMissingTablesErrorIsWrittenOnceWithItsFix() {
+        // The fix hints of "no entitlements" and "no raw events": only WarehouseErrors words them.
+        assertThat(filesMatching(Pattern.compile("load one first with 'meterlake entitlements load")))
+                .containsExactly("stages/src/main/java/io/meterlake/table/WarehouseErrors.java");
+        assertThat(filesMatching(Pattern.compile("ingest events first \\('meterlake ingest")))
+                .containsExactly("stages/src/main/java/io/meterlake/table/WarehouseErrors.java");
+        assertThat(io.meterlake.table.WarehouseErrors.noEntitlements("w", "").getMessage())
+                .isEqualTo("the warehouse w has no entitlements table: load one first with 'meterlake entitlements load <file.csv>'");
+        assertThat(io.meterlake.table.WarehouseErrors.noRawEvents("w").exitCode()).isEqualTo(2);
+    }
+
+    @Test
     void aPeriodsStateIsDecidedOnlyByPeriodState() {
         assertThat(shipped()).hasSizeGreaterThan(100);
         // SQL that reads approvals or locks decides a state: only PeriodState's view does.

@@ -1,5 +1,6 @@
 package io.meterlake.batch.corrections;
 
+import io.meterlake.table.WarehouseErrors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meterlake.batch.ingest.FileIngestJob;
@@ -116,8 +117,7 @@ public final class BulkVoid {
 
     public Result run(Selection selection, boolean dryRun, Consumer<String> progress) {
         if (!warehouse.exists(Tables.RAW_USAGE_EVENTS)) {
-            throw MeterlakeException.badInput("the warehouse " + warehouse.root() + " has no raw_usage_events table",
-                    "ingest events first ('meterlake ingest <file>') or run the stream");
+            throw WarehouseErrors.noRawEvents(warehouse.root());
         }
         // One instant for the age rule here and for the ingest of the voids, which would apply it again.
         Instant now = Instant.now(clock);

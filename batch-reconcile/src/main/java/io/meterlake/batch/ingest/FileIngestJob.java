@@ -1,5 +1,6 @@
 package io.meterlake.batch.ingest;
 
+import io.meterlake.table.WarehouseErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.meterlake.config.MeterlakeConfig;
@@ -86,8 +87,7 @@ public final class FileIngestJob {
         Path path = qualified(file);
         String sha256 = sha256(path);
         if (!warehouse.exists(Tables.ENTITLEMENTS)) {
-            throw MeterlakeException.badInput("the warehouse " + config.warehouse() + " has no entitlements table",
-                    "load one first with 'meterlake entitlements load <file.csv>'");
+            throw WarehouseErrors.noEntitlements(config.warehouse(), "");
         }
         warehouse.ensureIngestTables();
         String appId = APP_ID_PREFIX + sha256;

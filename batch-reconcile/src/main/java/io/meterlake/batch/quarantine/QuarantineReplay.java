@@ -1,5 +1,6 @@
 package io.meterlake.batch.quarantine;
 
+import io.meterlake.table.WarehouseErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.meterlake.config.MeterlakeConfig;
@@ -97,9 +98,7 @@ public final class QuarantineReplay {
             return new Result(runId(0), dryRun, 0, List.of());
         }
         if (!warehouse.exists(Tables.ENTITLEMENTS)) {
-            throw io.meterlake.error.MeterlakeException.badInput("the warehouse " + config.warehouse()
-                    + " has no entitlements table to attribute the replayed records with",
-                    "load one first with 'meterlake entitlements load <file.csv>'");
+            throw WarehouseErrors.noEntitlements(config.warehouse(), "to attribute the replayed records with");
         }
         if (dryRun) {
             return run(selection, true, 0, progress);

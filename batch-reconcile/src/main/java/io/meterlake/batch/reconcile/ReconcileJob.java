@@ -1,5 +1,6 @@
 package io.meterlake.batch.reconcile;
 
+import io.meterlake.table.WarehouseErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.meterlake.schema.Rows;
@@ -114,8 +115,7 @@ public final class ReconcileJob {
     /** The raw version to read: {@code asOfVersion} if given and existing, else the current one. */
     public static long pinRaw(Warehouse warehouse, OptionalLong asOfVersion) {
         if (!warehouse.exists(Tables.RAW_USAGE_EVENTS)) {
-            throw MeterlakeException.badInput("the warehouse " + warehouse.root() + " has no raw_usage_events table",
-                    "ingest events first ('meterlake ingest <file>') or run the stream");
+            throw WarehouseErrors.noRawEvents(warehouse.root());
         }
         long current = warehouse.version(Tables.RAW_USAGE_EVENTS);
         if (asOfVersion.isPresent() && (asOfVersion.getAsLong() < 0 || asOfVersion.getAsLong() > current)) {

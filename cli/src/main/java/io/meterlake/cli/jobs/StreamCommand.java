@@ -1,5 +1,6 @@
 package io.meterlake.cli.jobs;
 
+import io.meterlake.table.WarehouseErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.period.Durations;
 import io.meterlake.cli.options.FormatOption;
@@ -7,7 +8,6 @@ import io.meterlake.cli.options.KafkaOptions;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.error.ExitCodes;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.schema.Tables;
 import io.meterlake.spark.SparkSessions;
 import io.meterlake.streaming.StreamJob;
@@ -92,8 +92,7 @@ public final class StreamCommand implements Callable<Integer> {
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-stream");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
         if (!warehouse.exists(Tables.ENTITLEMENTS)) {
-            throw MeterlakeException.badInput("the warehouse " + config.warehouse() + " has no entitlements table",
-                    "load one first with 'meterlake entitlements load <file.csv>'");
+            throw WarehouseErrors.noEntitlements(config.warehouse(), "");
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
