@@ -59,8 +59,8 @@ class OneMeaningTest {
                 .containsExactly("stages/src/main/java/io/meterlake/table/WarehouseErrors.java");
         assertThat(filesMatching(Pattern.compile("ingest events first \\('meterlake ingest")))
                 .containsExactly("stages/src/main/java/io/meterlake/table/WarehouseErrors.java");
-        assertThat(io.meterlake.table.WarehouseErrors.noEntitlements("w", "").getMessage())
-                .isEqualTo("the warehouse w has no entitlements table: load one first with 'meterlake entitlements load <file.csv>'");
+        assertThat(io.meterlake.table.WarehouseErrors.noEntitlements("w", "the file's records").getMessage())
+                .isEqualTo("the warehouse w has no entitlements table to attribute the file's records with: load one first with 'meterlake entitlements load <file.csv>'");
         assertThat(io.meterlake.table.WarehouseErrors.noRawEvents("w").exitCode()).isEqualTo(2);
     }
 

@@ -11,10 +11,10 @@ public final class WarehouseErrors {
     private WarehouseErrors() {
     }
 
-    /** No entitlements table in {@code root}; {@code toDo}: what they were needed for (may be empty). */
-    public static MeterlakeException noEntitlements(String root, String toDo) {
-        return MeterlakeException.badInput("the warehouse " + root + " has no " + Tables.ENTITLEMENTS + " table"
-                + (toDo.isEmpty() ? "" : " " + toDo), "load one first with 'meterlake entitlements load <file.csv>'");
+    /** No entitlements table in {@code root} to attribute {@code records} with (e.g. "the file's records"). */
+    public static MeterlakeException noEntitlements(String root, String records) {
+        return MeterlakeException.badInput("the warehouse " + root + " has no " + Tables.ENTITLEMENTS
+                + " table to attribute " + records + " with", "load one first with 'meterlake entitlements load <file.csv>'");
     }
 
     /** No raw events table in {@code root}: nothing was ingested into it. */

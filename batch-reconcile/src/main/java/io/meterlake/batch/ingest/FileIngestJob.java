@@ -87,7 +87,7 @@ public final class FileIngestJob {
         Path path = qualified(file);
         String sha256 = sha256(path);
         if (!warehouse.exists(Tables.ENTITLEMENTS)) {
-            throw WarehouseErrors.noEntitlements(config.warehouse(), "");
+            throw WarehouseErrors.noEntitlements(config.warehouse(), "the file's records");
         }
         warehouse.ensureIngestTables();
         String appId = APP_ID_PREFIX + sha256;

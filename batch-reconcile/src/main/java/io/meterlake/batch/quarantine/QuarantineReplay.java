@@ -98,7 +98,7 @@ public final class QuarantineReplay {
             return new Result(runId(0), dryRun, 0, List.of());
         }
         if (!warehouse.exists(Tables.ENTITLEMENTS)) {
-            throw WarehouseErrors.noEntitlements(config.warehouse(), "to attribute the replayed records with");
+            throw WarehouseErrors.noEntitlements(config.warehouse(), "the replayed records");
         }
         if (dryRun) {
             return run(selection, true, 0, progress);

@@ -92,7 +92,7 @@ public final class StreamCommand implements Callable<Integer> {
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-stream");
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
         if (!warehouse.exists(Tables.ENTITLEMENTS)) {
-            throw WarehouseErrors.noEntitlements(config.warehouse(), "");
+            throw WarehouseErrors.noEntitlements(config.warehouse(), "the stream's records");
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
