@@ -81,14 +81,14 @@ def wait_until_ready(config, period):
 
 
 def reconcile(config, period):
-    return _batch(config, "reconcile", "--period", period, "--format", "json")
+    return _batch(config, "periods", "reconcile", "--period", period, "--format", "json")
 
 
 def publish(config, period, reconciled=None):
     """Signs what the reconcile task computed: ``reconciled`` is its ``--format json`` report, whose raw
     version publish reconciles at again (which writes nothing) and signs. Without it, the current version."""
     pinned = [] if reconciled is None else ["--as-of-version", str(int(reconciled["raw_table_version"]))]
-    return _batch(config, "publish", "--period", period, *pinned, "--signing-key", config["signing_key"],
+    return _batch(config, "periods", "publish", "--period", period, *pinned, "--signing-key", config["signing_key"],
                   "--receipt", receipt(config, period), "--format", "json")
 
 
@@ -98,19 +98,19 @@ def receipt(config, period):
 
 
 def verify(config, period):
-    return _batch(config, "verify", "--period", period, "--public-key", config["public_key"],
+    return _batch(config, "periods", "verify", "--period", period, "--public-key", config["public_key"],
                   "--receipt", receipt(config, period), "--format", "json")
 
 
 def wait_for_approval(config, period):
     """The sensor before the lock: exit 75 while the period's latest revision is not approved (a person
-    approves it with ``meterlake approve --approver-key``, a key other than the publisher's)."""
+    approves it with ``meterlake periods approve --approver-key``, a key other than the publisher's)."""
     return _batch(config, "periods", "status", "--period", period, "--until", "approved", "--format", "json")
 
 
 def lock(config, period):
     """Locks the approved period: from now on its late usage is billed in the next period's publish."""
-    return _batch(config, "lock", "--period", period, "--format", "json")
+    return _batch(config, "periods", "lock", "--period", period, "--format", "json")
 
 
 def refresh_trino(config, period):
@@ -119,7 +119,7 @@ def refresh_trino(config, period):
 
 def dedup_audit(config, period):
     """The whole raw table, not the period: identities whose copies the bounded recompute does not compare."""
-    return _batch(config, "dedup-audit", "--format", "json")
+    return _batch(config, "events", "dedup-audit", "--format", "json")
 
 
 NIGHTLY = {
@@ -136,7 +136,7 @@ NIGHTLY = {
 # --- meterlake_open_month_statements: daily, the month the day falls in -----------------------------
 
 def statement(config, period):
-    return _batch(config, "reconcile", "--period", period, "--format", "json")
+    return _batch(config, "periods", "reconcile", "--period", period, "--format", "json")
 
 
 def maintain(config, period):

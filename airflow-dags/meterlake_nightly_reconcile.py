@@ -14,14 +14,14 @@ November's first midnight). Tasks:
   recomputed lines changed.
 - refresh_trino: ``meterlake trino register`` (new tables, views, tenants' access rules).
 - wait_for_approval: a sensor polling ``periods status --period P --until approved`` (exit 75 until a
-  person approved the published revision with ``meterlake approve --approver-key``, a key other than
-  the publisher's), rescheduling itself every hour for up to 14 days. Then lock: ``lock --period P``.
+  person approved the published revision with ``meterlake periods approve --approver-key``, a key other than
+  the publisher's), rescheduling itself every hour for up to 14 days. Then lock: ``periods lock --period P``.
   From then on the period never changes: late usage of it is billed by the next period's publish as
   correction lines, with no manual step. A retry of a locked period's run publishes nothing.
 - check_drift: fails (and so alerts through Airflow's failure notifications) when stream and batch
   disagree on more than ``drift_threshold`` of the period's events for causes that mean the stream
   counted wrong (meterlake_commands.drift). It does not block publishing: the batch is the authority.
-- dedup_audit: ``dedup-audit`` fails (and so alerts) when an identity's copies lie further apart in
+- dedup_audit: ``events dedup-audit`` fails (and so alerts) when an identity's copies lie further apart in
   event time than the dedup horizon, which no period's bounded recompute compares. It reads the whole
   raw table (three columns), once a month, and does not block publishing either. Not retried.
 

@@ -4,7 +4,7 @@ One run per UTC day (schedule @daily). Tasks:
 
     reconcile_open_month >> maintain >> refresh_trino
 
-- reconcile_open_month: ``reconcile --period P`` for the month the data interval starts in, so
+- reconcile_open_month: ``periods reconcile --period P`` for the month the data interval starts in, so
   usage_aggregates_authoritative (and Trino's views over it) carry month-to-date totals that finance
   and tenants can read before the period is signed. Nothing is published or signed.
 - maintain: OPTIMIZE + VACUUM of every table with the configured retention (``maintain`` refuses a

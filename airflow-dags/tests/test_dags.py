@@ -224,7 +224,7 @@ class CommandsTest(unittest.TestCase):
         self.assertEqual(argv[:6], ["spark-submit", "--properties-file", "/opt/meterlake/conf/spark/nightly.conf",
                                     "--class", "io.meterlake.cli.jobs.Jobs",
                                     "/opt/meterlake/jars/meterlake-cli-app.jar"])
-        self.assertEqual(argv[6:], ["reconcile", "--period", "2026-10", "--format", "json", "--conf-file",
+        self.assertEqual(argv[6:], ["periods", "reconcile", "--period", "2026-10", "--format", "json", "--conf-file",
                                     "/opt/meterlake/conf/production.properties"])
 
     def test_drift_counts_only_unexpected_causes(self):
@@ -305,15 +305,15 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         cls.month = ready_month(datetime.now(timezone.utc))
         cls.before = _month_start(cls.month.year, cls.month.month - 1)
         cls.after = _month_start(cls.month.year, cls.month.month + 1)
-        cls.meterlake("generate", "--events", "2000", "--seed", "5", "--period", commands.period_of(cls.month),
+        cls.meterlake("events", "generate", "--events", "2000", "--seed", "5", "--period", commands.period_of(cls.month),
                       "--out", str(cls.dir / "events.jsonl"),
                       "--entitlements-out", str(cls.dir / "entitlements.csv"),
                       "--truth-out", str(cls.dir / "truth.json"))
         cls.meterlake("entitlements", "load", str(cls.dir / "entitlements.csv"))
-        cls.meterlake("ingest", str(cls.dir / "events.jsonl"))
+        cls.meterlake("events", "ingest", str(cls.dir / "events.jsonl"))
         # The class archive: a spark-submit that only reads (the audit of the whole raw table) records
         # the classes a batch driver loads (Spark, Delta, Meterlake).
-        commands.run([*cls.jvm, "-XX:ArchiveClassesAtExit=%s" % cls.archive, *cls.spark_submit, "dedup-audit",
+        commands.run([*cls.jvm, "-XX:ArchiveClassesAtExit=%s" % cls.archive, *cls.spark_submit, "events", "dedup-audit",
                       *cls.options], log=cls.log.append)
         if cls.archive.stat().st_size < 64 << 20:
             raise AssertionError("no class archive of the batch driver at %s" % cls.archive)
@@ -369,10 +369,10 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         # The lock waits for an approval by another key than the publisher's (four eyes, exit 2).
         approval = commands.NIGHTLY["wait_for_approval"](self.settings, month)
         self.assertFalse(commands.ready(approval, log=self.log.append), "a draft is not approved")
-        refused, _ = commands.run([str(METERLAKE), *self.options, "approve", "--period", month, "--approver-key",
+        refused, _ = commands.run([str(METERLAKE), *self.options, "periods", "approve", "--period", month, "--approver-key",
                                    self.settings["signing_key"]], accept=(2,), log=self.log.append)
         self.assertEqual(refused, 2)
-        self.meterlake("approve", "--period", month, "--approver-key", self.approver_key)
+        self.meterlake("periods", "approve", "--period", month, "--approver-key", self.approver_key)
         self.assertTrue(commands.ready(approval, log=self.log.append), "approved")
         locked = commands.run_json(commands.NIGHTLY["lock"](self.settings, month), log=self.log.append)
         self.assertEqual((locked["period"], locked["revision"]), (month, 1))
@@ -398,7 +398,7 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         self.assertFalse(commands.ready(waiting, log=self.log.append))
 
         # Finance reads what the DAG published through the refreshed Trino registration.
-        rows = json.loads(self.meterlake("sql", "SELECT period, revision FROM current_periods ORDER BY period",
+        rows = json.loads(self.meterlake("trino", "sql", "SELECT period, revision FROM current_periods ORDER BY period",
                                          "--user", "finance", "--format", "json"))
         self.assertEqual([(row["period"], int(row["revision"])) for row in rows], [(before, 1), (month, 1)])
 

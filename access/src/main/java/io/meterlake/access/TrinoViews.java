@@ -36,7 +36,7 @@ public final class TrinoViews {
     static Map<String, View> all(List<String> approvers) {
         Map<String, View> views = new LinkedHashMap<>();
         // The state as the tables record it under the configured approvers (PeriodState defines it for
-        // the CLI too); 'meterlake verify' checks the approvals' signatures.
+        // the CLI too); 'meterlake periods verify' checks the approvals' signatures.
         views.put(CURRENT_PERIODS, new View(List.of(Tables.BILLING_PERIODS, Tables.BILLING_APPROVALS,
                 Tables.BILLING_PERIOD_LOCKS), PeriodState.currentPeriodsSql(approvers)));
         // Usage lines of the period and correction lines of locked periods before it (service_period).

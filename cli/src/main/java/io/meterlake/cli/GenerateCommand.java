@@ -19,7 +19,6 @@ import io.meterlake.workload.WorkloadSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -37,13 +36,13 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
-/** {@code meterlake generate}: a synthetic workload with its independently computed truth. */
+/** {@code meterlake events generate}: a synthetic workload with its independently computed truth. */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a synthetic workload with its entitlements and expected totals.", "",
             "The expected totals are computed without Spark. The workload has duplicates, conflicting duplicates,",
             "late events, period and plan-change boundaries, non-UTC offsets and every invalid class."})
 final class GenerateCommand implements Callable<Integer> {
-    @ParentCommand
+    /** The root command, wherever this one sits (under {@code events}/{@code trino}, or its old top-level alias). */
     MeterlakeCommand root;
 
     @Mixin
@@ -125,6 +124,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        root = MeterlakeCommand.of(spec);
         if ((out == null) == (bootstrapServers == null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "give exactly one destination for the events: --out <file> or --bootstrap-servers <host:port>");

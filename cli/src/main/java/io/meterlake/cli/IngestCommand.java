@@ -14,7 +14,6 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code meterlake ingest}: backfill JSONL files through the stream's stages. */
+/** {@code meterlake events ingest}: backfill JSONL files through the stream's stages. */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = {"Ingest JSONL files of usage events (backfill).", "",
             "Valid records go to raw_usage_events, invalid ones to quarantined_events with a reason code, through",
@@ -33,8 +32,11 @@ import java.util.concurrent.Callable;
             "the ingest time and entitlements of the first attempt. Records end at LF (a CR before it is dropped)",
             "and are read as bytes: a line that is not UTF-8 is quarantined as INVALID_ENCODING with its bytes."})
 final class IngestCommand implements Callable<Integer> {
-    @ParentCommand
+    /** The root command, wherever this one sits (under {@code events}/{@code trino}, or its old top-level alias). */
     MeterlakeCommand root;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Mixin
     ConfigOptions options;
@@ -47,6 +49,7 @@ final class IngestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        root = MeterlakeCommand.of(spec);
         for (String file : files) {
             if (!file.contains("://") && !Files.isRegularFile(Path.of(file))) {
                 throw MeterlakeException.missingFile("input file", file);

@@ -22,8 +22,6 @@ import java.time.Clock;
  */
 @Command(name = "meterlake", mixinStandardHelpOptions = true,
         description = "Finance-grade usage metering on Spark and Delta Lake.",
-        subcommands = {KeysCommand.class, EntitlementsCommand.class, GenerateCommand.class, IngestCommand.class,
-            StackCommand.class, ProduceCommand.class, DemoCommand.class, TrinoCommand.class, SqlCommand.class},
         footer = {"", "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."})
 public final class MeterlakeCommand implements Runnable {
     private final Clock clock;
@@ -42,6 +40,16 @@ public final class MeterlakeCommand implements Runnable {
     @Override
     public void run() {
         throw CommandLineErrors.subcommandRequired(spec);
+    }
+
+    /** The root of the command line {@code command} belongs to, at whatever depth it is (grouped or an alias). */
+    static MeterlakeCommand of(CommandSpec command) {
+        for (CommandSpec at = command; at != null; at = at.parent()) {
+            if (at.userObject() instanceof MeterlakeCommand root) {
+                return root;
+            }
+        }
+        throw new IllegalStateException("'" + command.qualifiedName() + "' runs under meterlake only");
     }
 
     public Clock clock() {

@@ -13,7 +13,6 @@ import io.meterlake.streaming.source.EventProducer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.io.InputStream;
 import io.meterlake.validation.JsonLines;
@@ -26,14 +25,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code meterlake produce}: send a JSONL file to Kafka, one record per line. */
+/** {@code meterlake events produce}: send a JSONL file to Kafka, one record per line. */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = {"Send each line of a JSONL file to Kafka as one record, keyed by tenant_id.", "",
             "Lines are separated by LF (a CR before it is dropped) and sent as the bytes they are:",
             "a line that is not JSON, or not UTF-8, is sent without a key, so the stream quarantines it."})
 final class ProduceCommand implements Callable<Integer> {
-    @ParentCommand
+    /** The root command, wherever this one sits (under {@code events}/{@code trino}, or its old top-level alias). */
     MeterlakeCommand root;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Mixin
     ConfigOptions options;
@@ -49,6 +51,7 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        root = MeterlakeCommand.of(spec);
         if (!Files.isRegularFile(file)) {
             throw MeterlakeException.missingFile("input file", file.toString());
         }

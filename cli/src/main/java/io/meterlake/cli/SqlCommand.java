@@ -14,7 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -28,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code meterlake sql}: one query through Trino's JDBC driver, the way finance reads the tables. */
+/** {@code meterlake trino sql}: one query through Trino's JDBC driver, the way finance reads the tables. */
 @Command(name = "sql", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run one SQL query on the local Trino (catalog meterlake, schema billing) and print the rows.",
             "Users: finance reads everything in billing; tenant_<tenant_id> only its own rows; admin writes.",
@@ -36,8 +35,11 @@ import java.util.concurrent.Callable;
             "--format json: an array of objects; integers, floating-point numbers and booleans as JSON values,",
             "decimals as exact strings (plain notation, scale kept), times and text as strings, null as null."})
 final class SqlCommand implements Callable<Integer> {
-    @ParentCommand
+    /** The root command, wherever this one sits (under {@code events}/{@code trino}, or its old top-level alias). */
     MeterlakeCommand root;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Mixin
     ConfigOptions options;
@@ -54,6 +56,7 @@ final class SqlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        root = MeterlakeCommand.of(spec);
         LocalTrino trino = StackCommand.trino(root.config());
         if (trino.process().isEmpty()) {
             throw MeterlakeException.badInput("Trino is not running on 127.0.0.1:" + trino.port(),

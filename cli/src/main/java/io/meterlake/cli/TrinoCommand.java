@@ -18,7 +18,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code meterlake trino register}: the warehouse's tables and views in the local Trino. */
-@Command(name = "trino", mixinStandardHelpOptions = true, description = "The local Trino server's catalog.",
+@Command(name = "trino", mixinStandardHelpOptions = true, description = "The local Trino: register the warehouse in its catalog, run SQL as finance or a tenant.",
         subcommands = {TrinoCommand.Register.class})
 final class TrinoCommand implements Runnable {
     @ParentCommand

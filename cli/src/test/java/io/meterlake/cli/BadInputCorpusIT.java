@@ -94,7 +94,7 @@ class BadInputCorpusIT extends SparkTestBase {
         Warehouse warehouse = loadEntitlements(config, now);
         List<Case> cases = BadInputCorpus.cases();
         try (ContinuousStream stream = ContinuousStream.start(spark(), config)) {
-            // Through 'meterlake produce', as a user sends a file: every line as its exact bytes.
+            // Through 'meterlake events produce', as a user sends a file: every line as its exact bytes.
             Path file = dir.resolve("corpus-for-kafka.jsonl");
             ByteArrayOutputStream lines = new ByteArrayOutputStream();
             for (Case c : cases) {

@@ -53,8 +53,56 @@ class CommandLineTest {
         Run run = Run.of("--help");
 
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out().replaceAll("\\s+", " ")).contains("keys", "entitlements", "generate", "ingest", "demo", "gateway",
-                "reconcile", "publish", "verify", "periods", "maintain", "2 bad usage, config or input", "75 not ready, retry later");
+        assertThat(run.out().replaceAll("\\s+", " ")).contains("keys", "entitlements", "events", "demo", "gateway",
+                "periods", "quarantine", "maintain", "2 bad usage, config or input", "75 not ready, retry later");
+    }
+
+    /** The commands grouped by what they act on; no more than a dozen at the top, none left behind. */
+    @Test
+    void theTopLevelListsTheGroupsAndTheGroupsTheirCommands() {
+        String top = Run.of("--help").out();
+        String commands = top.substring(top.indexOf("Commands:"));
+        assertThat(commands.lines().filter(line -> line.matches("  \\S.*")).map(line -> line.trim().split(" ")[0]))
+                .containsExactly("demo", "stack", "stream", "events", "periods", "quarantine", "corrections",
+                        "maintain", "gateway", "entitlements", "keys", "trino");
+        assertThat(Run.of("events", "--help").out()).contains("ingest", "produce", "generate", "dedup-audit");
+        assertThat(Run.of("periods", "--help").out()).contains("reconcile", "publish", "verify", "approve", "lock",
+                "statement", "show", "ready", "status");
+        assertThat(Run.of("trino", "--help").out()).contains("register", "sql");
+    }
+
+    /**
+     * Scripts written for the flat names keep working: each old name is the same command, hidden from the
+     * help, with the same options (the DAG and the docs use the grouped names).
+     */
+    @Test
+    void theOldFlatNamesAreHiddenAliasesOfTheGroupedCommands() {
+        Map<String, String> moved = Map.of("ingest", "events", "produce", "events", "generate", "events",
+                "dedup-audit", "events", "reconcile", "periods", "publish", "periods", "verify", "periods",
+                "approve", "periods", "lock", "periods", "statement", "periods");
+        CommandLine root = Main.createCommandLine(CLOCK);
+        java.util.Set<String> hidden = new java.util.TreeSet<>();
+        root.getSubcommands().forEach((name, sub) -> {
+            if (sub.getCommandSpec().usageMessage().hidden()) {
+                hidden.add(name);
+            }
+        });
+        assertThat(hidden).containsExactlyInAnyOrderElementsOf(
+                java.util.stream.Stream.concat(moved.keySet().stream(), java.util.stream.Stream.of("sql")).toList());
+        Map<String, String> all = new LinkedHashMap<>(moved);
+        all.put("sql", "trino");
+        all.forEach((name, group) -> {
+            CommandLine alias = root.getSubcommands().get(name);
+            CommandLine grouped = root.getSubcommands().get(group).getSubcommands().get(name);
+            Object aliasCommand = alias.getCommand();
+            Object groupedCommand = grouped.getCommand();
+            assertThat(aliasCommand.getClass()).as(name).isEqualTo(groupedCommand.getClass());
+            assertThat(aliasCommand == groupedCommand).as(name + ": its own instance").isFalse();
+            assertThat(alias.getCommandSpec().options().stream().map(o -> o.longestName()).toList()).as(name)
+                    .isEqualTo(grouped.getCommandSpec().options().stream().map(o -> o.longestName()).toList());
+        });
+        assertThat(Run.of("publish", "--period", "2026-13").err().replace("meterlake publish", "meterlake periods publish"))
+                .isEqualTo(Run.of("periods", "publish", "--period", "2026-13").err());
     }
 
     @Test
@@ -62,15 +110,15 @@ class CommandLineTest {
         Path key = dir.resolve("k.pem");
         Signing.writeKeyPair(Signing.generateKeyPair(), key, dir.resolve("k.pub.pem"));
         Map<List<String>, String> cases = new LinkedHashMap<>();
-        cases.put(List.of("reconcile", "--period", "2026-13"), "'2026-13' is not a period: write a UTC month as YYYY-MM");
-        cases.put(List.of("reconcile", "--period", "October"), "'October' is not a period");
-        cases.put(List.of("publish", "--period", "2026-10"), "Missing required option: '--signing-key=<file>'");
-        cases.put(List.of("publish", "--period", "2026-10", "--signing-key", key.toString(), "--grace", "two days"),
+        cases.put(List.of("periods", "reconcile", "--period", "2026-13"), "'2026-13' is not a period: write a UTC month as YYYY-MM");
+        cases.put(List.of("periods", "reconcile", "--period", "October"), "'October' is not a period");
+        cases.put(List.of("periods", "publish", "--period", "2026-10"), "Missing required option: '--signing-key=<file>'");
+        cases.put(List.of("periods", "publish", "--period", "2026-10", "--signing-key", key.toString(), "--grace", "two days"),
                 "--grace 'two days' is not a duration: write it like 10s, 500ms, 2m, 48h, 3d or PT48H");
-        cases.put(List.of("publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pub.pem").toString()),
+        cases.put(List.of("periods", "publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pub.pem").toString()),
                 "holds no PEM block 'PRIVATE KEY'");
-        cases.put(List.of("verify", "--period", "2026-10", "--public-key", "missing.pem"), "key file 'missing.pem' does not exist");
-        cases.put(List.of("periods"), "'meterlake periods' needs a command: show, ready");
+        cases.put(List.of("periods", "verify", "--period", "2026-10", "--public-key", "missing.pem"), "key file 'missing.pem' does not exist");
+        cases.put(List.of("periods"), "'meterlake periods' needs a command: reconcile, publish, verify, approve, lock, statement, show");
         cases.put(List.of("periods", "ready"), "Missing required option: '--period=YYYY-MM|YYYY-MM-DD'");
         cases.put(List.of("maintain", "--retain", "a week"), "--retain 'a week' is not a duration");
         cases.put(List.of("maintain", "--retain", "-PT1H"), "--retain -PT1H is negative");
@@ -191,8 +239,8 @@ class CommandLineTest {
         Run run = Run.of("--warehouse", "W", "frobnicate");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).startsWith("meterlake: unknown command 'frobnicate' for 'meterlake': the commands are keys,")
-                .contains("ingest", "publish").doesNotContain("index").hasLineCount(1);
+        assertThat(run.err()).startsWith("meterlake: unknown command 'frobnicate' for 'meterlake': the commands are demo,")
+                .contains("events", "periods").doesNotContain("index").doesNotContain("publish").hasLineCount(1);
         assertThat(Run.of("periods", "shwo").err()).contains("unknown command 'shwo' for 'meterlake periods'")
                 .contains("show, ready");
     }

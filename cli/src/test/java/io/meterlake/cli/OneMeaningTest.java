@@ -57,7 +57,7 @@ class OneMeaningTest {
         // The fix hints of "no entitlements" and "no raw events": only WarehouseErrors words them.
         assertThat(filesMatching(Pattern.compile("load one first with 'meterlake entitlements load")))
                 .containsExactly("stages/src/main/java/io/meterlake/table/WarehouseErrors.java");
-        assertThat(filesMatching(Pattern.compile("ingest events first \\('meterlake ingest")))
+        assertThat(filesMatching(Pattern.compile("ingest events first \\('meterlake events ingest")))
                 .containsExactly("stages/src/main/java/io/meterlake/table/WarehouseErrors.java");
         assertThat(io.meterlake.table.WarehouseErrors.noEntitlements("w", "the file's records").getMessage())
                 .isEqualTo("the warehouse w has no entitlements table to attribute the file's records with: load one first with 'meterlake entitlements load <file.csv>'");

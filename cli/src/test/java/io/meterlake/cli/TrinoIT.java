@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Finance access through a real Trino 476 server (the JVM's {@link SharedStack}, this class's warehouse
- * registered by {@code stack start --with-trino}, queried over trino-jdbc by {@code meterlake sql}) after
+ * registered by {@code stack start --with-trino}, queried over trino-jdbc by {@code meterlake trino sql}) after
  * generate → ingest → reconcile → publish.
  */
 class TrinoIT {

@@ -20,6 +20,6 @@ public final class WarehouseErrors {
     /** No raw events table in {@code root}: nothing was ingested into it. */
     public static MeterlakeException noRawEvents(String root) {
         return MeterlakeException.badInput("the warehouse " + root + " has no " + Tables.RAW_USAGE_EVENTS + " table",
-                "ingest events first ('meterlake ingest <file>') or run the stream");
+                "ingest events first ('meterlake events ingest <file>') or run the stream");
     }
 }

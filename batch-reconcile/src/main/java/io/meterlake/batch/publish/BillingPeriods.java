@@ -65,7 +65,7 @@ public final class BillingPeriods {
         List<BillingPeriod> revisions = revisions(period);
         if (revisions.isEmpty()) {
             throw MeterlakeException.badInput("period " + period + " has not been published in " + warehouse.root(),
-                    "publish it first with 'meterlake publish --period " + period + " --signing-key <file>'");
+                    "publish it first with 'meterlake periods publish --period " + period + " --signing-key <file>'");
         }
         if (revision.isEmpty()) {
             return revisions.get(revisions.size() - 1);

@@ -238,7 +238,7 @@ public final class Closing {
             if (!stored.equals(header.contentSha256())) {
                 throw MeterlakeException.checkFailed("the stored lines of revision " + header.revision() + " of " + period
                         + " hash to " + stored + ", its header says " + header.contentSha256()
-                        + ": run 'meterlake verify' before approving anything");
+                        + ": run 'meterlake periods verify' before approving anything");
             }
             Optional<Approval> already = approvals(period).stream()
                     .filter(a -> a.approverKeyId().equals(approverKeyId) && a.problems(header, allowedApprovers).isEmpty())
@@ -275,12 +275,12 @@ public final class Closing {
             if (status.approvals().isEmpty()) {
                 throw MeterlakeException.badInput("revision " + status.latest().revision() + " of " + period
                         + " is not approved, so it cannot be locked",
-                        "approve it first: meterlake approve --period " + period + " --approver-key <another key>");
+                        "approve it first: meterlake periods approve --period " + period + " --approver-key <another key>");
             }
             Optional<Approval> signed = status.approvals().stream().filter(a -> a.integrityProblems().isEmpty()).findFirst();
             if (signed.isEmpty()) {
                 throw MeterlakeException.checkFailed(status.approvals().get(0).integrityProblems().get(0)
-                        + ", so " + period + " is not locked: run 'meterlake verify --period " + period + "'");
+                        + ", so " + period + " is not locked: run 'meterlake periods verify --period " + period + "'");
             }
             List<BillingPeriod> chain = periods.chain();
             long sequence = chain.isEmpty() ? 0 : chain.get(chain.size() - 1).chain().orElseThrow().sequence();

@@ -134,7 +134,7 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
                         + a.approvedAt()).toList()));
         definition(out, "Locked", status.lock().filter(lock -> isLatest()).map(lock -> lock.lockedAt().toString())
                 .orElse("not locked"));
-        out.append("</dl>\n<p class=\"small\">Check this revision: <code>meterlake verify --period ")
+        out.append("</dl>\n<p class=\"small\">Check this revision: <code>meterlake periods verify --period ")
                 .append(text(period.toString())).append(" --revision ").append(header.revision())
                 .append(" --public-key &lt;publisher's key&gt;</code> recomputes every line from the raw events.</p>\n")
                 .append("</section>\n</body>\n</html>\n");

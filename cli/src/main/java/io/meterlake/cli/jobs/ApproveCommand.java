@@ -19,14 +19,14 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
 
-/** {@code meterlake approve}: see {@link Closing#approve}. */
+/** {@code meterlake periods approve}: see {@link Closing#approve}. */
 @Command(name = "approve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Approve the latest published revision of a period (four eyes).", "",
             "Signs the revision's period, number, content hash and header hash with the approver's Ed25519 key",
             "into billing_approvals (append-only). Refused (exit 2): the key that published the revision (the",
             "preparer of a bill never approves it), a key not in approval.approvers when that lists any, a",
             "revision that is not the latest, a locked period. Approving again with the same key writes nothing.",
-            "Then 'meterlake lock --period P' makes the approved revision final."})
+            "Then 'meterlake periods lock --period P' makes the approved revision final."})
 public final class ApproveCommand extends BatchCommand {
     @Mixin
     PeriodOption period;
@@ -66,7 +66,7 @@ public final class ApproveCommand extends BatchCommand {
             out().println("approved " + approval.period() + " revision " + approval.revision() + " by key "
                     + approval.approverKeyId() + " (published by key " + approval.publisherKeyId() + "), at "
                     + approval.approvedAt() + "; content sha256 " + approval.contentSha256());
-            out().println("next: meterlake lock --period " + approval.period());
+            out().println("next: meterlake periods lock --period " + approval.period());
         }
         out().flush();
         return ExitCodes.OK;

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** {@code meterlake dedup-audit}: see {@link DedupAudit}. */
+/** {@code meterlake events dedup-audit}: see {@link DedupAudit}. */
 @Command(name = "dedup-audit", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Find the identities whose copies lie further apart than the dedup horizon.", "",
             "A period's recompute compares the copies of an identity (source, event_id) whose event times lie",

@@ -15,7 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** {@code meterlake lock}: see {@link Closing#lock(Period, Clock)}. */
+/** {@code meterlake periods lock}: see {@link Closing#lock(Period, Clock)}. */
 @Command(name = "lock", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Lock a period at its approved latest revision: it never changes again.", "",
             "Appends to billing_period_locks (append-only); refused (exit 2) unless the latest revision is",

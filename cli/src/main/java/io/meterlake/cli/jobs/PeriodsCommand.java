@@ -35,8 +35,12 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
 
-/** {@code meterlake periods show}: the published lines of a billing period. */
-@Command(name = "periods", mixinStandardHelpOptions = true, description = "Published billing periods.")
+/**
+ * {@code meterlake periods ...}: closing the books of a billing period (reconcile, publish, verify, approve, lock,
+ * statement; added by {@link Jobs}) and reading where each period stands (show, ready, status, here).
+ */
+@Command(name = "periods", mixinStandardHelpOptions = true,
+        description = "Billing periods: reconcile, publish, verify, approve and lock them; their lines, state and statements.")
 public final class PeriodsCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -123,8 +127,8 @@ public final class PeriodsCommand implements Runnable {
             if (!reached) {
                 throw MeterlakeException.notReady("period " + billingPeriod + " is " + PeriodReport.stateName(status)
                         + ", not yet " + until + (until == Until.approved
-                                ? ": approve it with 'meterlake approve --period " + billingPeriod + " --approver-key <file>'"
-                                : ": lock it with 'meterlake lock --period " + billingPeriod + "'"));
+                                ? ": approve it with 'meterlake periods approve --period " + billingPeriod + " --approver-key <file>'"
+                                : ": lock it with 'meterlake periods lock --period " + billingPeriod + "'"));
             }
             return ExitCodes.OK;
         }

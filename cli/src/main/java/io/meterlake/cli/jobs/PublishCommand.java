@@ -24,7 +24,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** {@code meterlake publish}: see {@link PublishJob}. */
+/** {@code meterlake periods publish}: see {@link PublishJob}. */
 @Command(name = "publish", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Sign and publish a period: a new revision only if its lines changed.", "",
             "Reconcile the period at one raw_usage_events version (--as-of-version, default the current one;",
@@ -33,7 +33,7 @@ import java.util.function.Supplier;
             "and billing_period_lines (append-only).",
             "Unchanged lines publish nothing ('unchanged, revision n'); changed lines publish revision n+1,",
             "which names the revision it supersedes.", "",
-            "A locked period ('meterlake lock') is never published again: publish prints its lock and writes",
+            "A locked period ('meterlake periods lock') is never published again: publish prints its lock and writes",
             "nothing. Instead, the publish of the earliest open period after locked ones adds correction lines:",
             "per line, (the locked period recomputed now) - (as locked) - (corrections already carried), with",
             "service_period = the locked period and charge_class = correction, inside its signed content.", "",

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** {@code meterlake reconcile}: see {@link ReconcileJob}. */
+/** {@code meterlake periods reconcile}: see {@link ReconcileJob}. */
 @Command(name = "reconcile", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Recompute a period from raw at one version and reconcile it with the stream.", "",
             "Recompute a period's authoritative totals from raw_usage_events pinned at one Delta version,",

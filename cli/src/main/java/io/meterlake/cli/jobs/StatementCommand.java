@@ -26,7 +26,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
 
-/** {@code meterlake statement}: see {@link Statement}. */
+/** {@code meterlake periods statement}: see {@link Statement}. */
 @Command(name = "statement", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a billing account's statement of a published period as one HTML page.", "",
             "Self-contained (inline CSS and SVG, no script, nothing fetched): the account's lines and the",

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
 
-/** {@code meterlake verify}: see {@link VerifyJob}. */
+/** {@code meterlake periods verify}: see {@link VerifyJob}. */
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Check a published period: hash, signature, append-only raw, and a recompute.", "",
             "Check a published revision: its stored lines hash to the signed content hash, the signature",

@@ -62,8 +62,14 @@ public final class CommandLineErrors {
     /** For commands that only group subcommands: naming none is a usage error listing them. */
     public static CommandLine.ParameterException subcommandRequired(CommandLine.Model.CommandSpec command) {
         return new CommandLine.ParameterException(command.commandLine(),
-                "'" + command.qualifiedName() + "' needs a command: "
-                        + String.join(", ", command.subcommands().keySet()));
+                "'" + command.qualifiedName() + "' needs a command: " + String.join(", ", visible(command)));
+    }
+
+    /** The names of a command's subcommands that its help lists (not the hidden aliases of moved ones). */
+    private static List<String> visible(CommandLine.Model.CommandSpec command) {
+        return command.subcommands().entrySet().stream()
+                .filter(sub -> !sub.getValue().getCommandSpec().usageMessage().hidden())
+                .map(java.util.Map.Entry::getKey).toList();
     }
 
     /** {@code -V} of every command, not only the root's, prints Meterlake's version. */
@@ -85,7 +91,7 @@ public final class CommandLineErrors {
             String first = unmatched.getUnmatched().get(0);
             if (!command.subcommands().isEmpty() && !first.startsWith("-")) {
                 return "unknown command '" + first + "' for '" + command.qualifiedName() + "': the commands are "
-                        + String.join(", ", command.subcommands().keySet());
+                        + String.join(", ", visible(command));
             }
             List<String> suggestions = unmatched.getSuggestions();
             return (first.startsWith("-") ? "unknown option '" : "unexpected argument '") + first + "'"
