@@ -85,6 +85,33 @@ public final class TrinoAccessRules {
         rules.put("schemas", List.of(
                 Map.of("user", TrinoServer.ADMIN, "owner", true),
                 Map.of("owner", false)));
+        List<Map<String, Object>> tables = tableRules(tenants);
+        tables.add(Map.of("privileges", List.of()));
+        rules.put("tables", tables);
+        rules.put("functions", List.of(
+                Map.of("user", TrinoServer.ADMIN + "|" + FINANCE, "privileges", List.of("EXECUTE", "GRANT_EXECUTE")),
+                Map.of("privileges", List.of())));
+        rules.put("procedures", List.of(
+                Map.of("user", TrinoServer.ADMIN, "privileges", List.of("EXECUTE")),
+                Map.of("privileges", List.of())));
+        rules.put("queries", List.of(
+                Map.of("user", TrinoServer.ADMIN, "allow", List.of("execute", "kill", "view")),
+                Map.of("allow", List.of("execute"))));
+        // Only the front door's service user may act as another user, and only as a tenant user.
+        rules.put("impersonation", List.of(
+                Map.of("original_user", java.util.regex.Pattern.quote(TENANT_GATEWAY), "new_user", TENANT_PREFIX + ".*",
+                        "allow", true),
+                Map.of("original_user", ".*", "new_user", ".*", "allow", false)));
+        rules.put("system_information", List.of(Map.of("user", TrinoServer.ADMIN, "allow", List.of("read", "write"))));
+        try {
+            return JSON.writeValueAsString(rules);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Who may read which table: the admin all, finance every row, each tenant its own rows. */
+    private static List<Map<String, Object>> tableRules(List<Tenant> tenants) {
         List<Map<String, Object>> tables = new ArrayList<>();
         tables.add(Map.of("user", TrinoServer.ADMIN,
                 "privileges", List.of("SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP", "GRANT_SELECT")));
@@ -114,28 +141,7 @@ public final class TrinoAccessRules {
                 tables.add(rule);
             }
         }
-        tables.add(Map.of("privileges", List.of()));
-        rules.put("tables", tables);
-        rules.put("functions", List.of(
-                Map.of("user", TrinoServer.ADMIN + "|" + FINANCE, "privileges", List.of("EXECUTE", "GRANT_EXECUTE")),
-                Map.of("privileges", List.of())));
-        rules.put("procedures", List.of(
-                Map.of("user", TrinoServer.ADMIN, "privileges", List.of("EXECUTE")),
-                Map.of("privileges", List.of())));
-        rules.put("queries", List.of(
-                Map.of("user", TrinoServer.ADMIN, "allow", List.of("execute", "kill", "view")),
-                Map.of("allow", List.of("execute"))));
-        // Only the front door's service user may act as another user, and only as a tenant user.
-        rules.put("impersonation", List.of(
-                Map.of("original_user", java.util.regex.Pattern.quote(TENANT_GATEWAY), "new_user", TENANT_PREFIX + ".*",
-                        "allow", true),
-                Map.of("original_user", ".*", "new_user", ".*", "allow", false)));
-        rules.put("system_information", List.of(Map.of("user", TrinoServer.ADMIN, "allow", List.of("read", "write"))));
-        try {
-            return JSON.writeValueAsString(rules);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return tables;
     }
 
     private static Map<String, Object> tenantTable(Tenant tenant, String table, String filter) {

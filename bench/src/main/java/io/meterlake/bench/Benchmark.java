@@ -64,6 +64,25 @@ abstract class Benchmark implements Callable<Integer> {
         return true;
     }
 
+    /** The entitlements of a 20-tenant workload over the default span at {@code now} (what the stream benches bill). */
+    static List<io.meterlake.model.Entitlement> entitlements(io.meterlake.config.MeterlakeConfig config,
+            java.time.Instant now) {
+        return new io.meterlake.workload.WorkloadGenerator(new io.meterlake.workload.WorkloadSpec(1, 42, 20,
+                io.meterlake.workload.WorkloadGenerator.defaultStart(now),
+                io.meterlake.workload.WorkloadGenerator.defaultDays(now), 0, 0, 0, 0), config, now).entitlements();
+    }
+
+    /** A warehouse ready for the stream: {@code entitlements} loaded, the stream's tables created. */
+    static io.meterlake.table.Warehouse streamWarehouse(org.apache.spark.sql.SparkSession spark,
+            io.meterlake.config.MeterlakeConfig config, List<io.meterlake.model.Entitlement> entitlements) {
+        io.meterlake.table.Warehouse warehouse = new io.meterlake.table.Warehouse(spark, config.warehouse());
+        warehouse.replaceEntitlements(spark.createDataFrame(
+                entitlements.stream().map(io.meterlake.schema.Rows::entitlement).toList(),
+                io.meterlake.schema.Tables.ENTITLEMENT));
+        warehouse.ensureStreamTables();
+        return warehouse;
+    }
+
     /** A billing line as one comparable string, quantity rendered with its 9 fraction digits. */
     static String key(BillingLine line) {
         return String.join(" ", line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(), line.unit(),

@@ -87,16 +87,11 @@ final class FreshnessBench extends Benchmark {
         MeterlakeConfig config = kafka.config;
         Duration trigger = config.stream().trigger();
         Instant now = Instant.now();
-        List<Entitlement> entitlements = new WorkloadGenerator(new WorkloadSpec(1, 42, 20,
-                WorkloadGenerator.defaultStart(now), WorkloadGenerator.defaultDays(now), 0, 0, 0, 0), config, now)
-                .entitlements();
+        List<Entitlement> entitlements = Benchmark.entitlements(config, now);
         SteadyEvents events = new SteadyEvents(entitlements, config, now, now.plus(Duration.ofDays(1)));
 
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-freshness");
-        Warehouse warehouse = new Warehouse(spark, config.warehouse());
-        warehouse.replaceEntitlements(spark.createDataFrame(entitlements.stream().map(Rows::entitlement).toList(),
-                Tables.ENTITLEMENT));
-        warehouse.ensureStreamTables();
+        Warehouse warehouse = Benchmark.streamWarehouse(spark, config, entitlements);
 
         progress("stream running (trigger " + Durations.render(trigger) + "); sending " + eventsPerSecond
                 + " events/s for " + Durations.render(warmup) + " of warm-up and " + Durations.render(duration)

@@ -66,8 +66,8 @@ import java.util.function.Supplier;
             "ranking of the whole table."})
 final class ScaleBench extends Benchmark {
     private static final int EVENTS_PER_FILE = 1_000_000;
-    private static final double READ_TARGET = 1.1;
-    private static final double SECONDS_TARGET = 1.25;
+    static final double READ_TARGET = 1.1;
+    static final double SECONDS_TARGET = 1.25;
 
     @Option(names = "--events-per-month", defaultValue = "1000000", paramLabel = "<events>",
             description = "Events generated for every month (default: ${DEFAULT-VALUE}).")
@@ -106,14 +106,8 @@ final class ScaleBench extends Benchmark {
         // accepts events as old as the oldest month.
         MeterlakeConfig config = ConfigLoader.load(ConfigLoader.defaultConfDir(), List.of(),
                 Map.of("warehouse", warehouseDir, "spark.master", "local[*]"));
-        Duration age = Duration.between(first.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(), now).plusDays(40);
-        MeterlakeConfig ingestConfig = ConfigLoader.load(ConfigLoader.defaultConfDir(), List.of(),
-                Map.of("warehouse", warehouseDir, "spark.master", "local[*]",
-                        "validation.max-event-age", Durations.render(Duration.ofDays(age.toDays()))));
-
-        // One set of entitlements for the whole span; each month its own events (seed = month index).
-        WorkloadGenerator span = new WorkloadGenerator(new WorkloadSpec(1, 1, 20, start(first),
-                (int) Duration.between(start(first), start(last.plusMonths(1))).toDays(), 0, 0, 0, 0), ingestConfig, now);
+        MeterlakeConfig ingestConfig = ingestConfig(warehouseDir, first, now);
+        WorkloadGenerator span = span(first, last, ingestConfig, now);
         Map<YearMonth, List<Path>> files = generate(work, first, last, ingestConfig, now);
 
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-scale");
@@ -126,7 +120,7 @@ final class ScaleBench extends Benchmark {
         Period period = Period.parse(last.toString());
 
         List<Map<String, Object>> rows = new ArrayList<>();
-        Map<Integer, Map<String, Measure>> measured = new LinkedHashMap<>();
+        Map<Integer, Map<String, InputMetrics.Measure>> measured = new LinkedHashMap<>();
         int ingestedBack = -1;
         boolean warm = false;
         for (int size : sizes) {
@@ -145,10 +139,10 @@ final class ScaleBench extends Benchmark {
                 warm = true;
             }
             progress(size + " months of history (" + rawRows + " raw rows): reconcile, publish, verify " + period);
-            Map<String, Measure> commands = commands(spark, config, clock, key, period, metrics);
+            Map<String, InputMetrics.Measure> commands = commands(spark, config, clock, key, period, metrics);
             measured.put(size, commands);
-            for (Map.Entry<String, Measure> command : commands.entrySet()) {
-                rows.add(row(size, rawRows, command.getKey(), command.getValue(),
+            for (Map.Entry<String, InputMetrics.Measure> command : commands.entrySet()) {
+                rows.add(ScaleTargets.row(size, rawRows, command.getKey(), command.getValue(),
                         measured.get(sizes.get(0)).get(command.getKey())));
             }
         }
@@ -159,52 +153,24 @@ final class ScaleBench extends Benchmark {
         List<String> bounded = reconciled.lines().stream().map(Benchmark::key).sorted().toList();
         boolean equal = wholeTableLines(config, warehouse, reconciled, period).equals(bounded);
 
-        Map<String, Object> parameters = new LinkedHashMap<>();
-        parameters.put("events_per_month", perMonth);
-        parameters.put("history_months", sizes);
-        parameters.put("period", period.toString());
-        parameters.put("dedup_horizon", Durations.render(config.dedupHorizon()));
-        Map<String, Object> extra = new LinkedHashMap<>();
-        Map<String, Object> targets = new LinkedHashMap<>();
-        String compared = targets(sizes, measured, extra, targets);
-        extra.put("lines", bounded.size());
-        extra.put("bounded_equals_whole_table", equal);
-        PrintWriter out = spec.commandLine().getOut();
-        if (!report(parameters, rows, extra, out)) {
-            printTable(out, rows, extra, targets, compared, period, config, oldest, equal, bounded.size());
-        }
+        finish(sizes, measured, rows, period, config, oldest, equal, bounded.size());
         return equal ? 0 : 1;
     }
 
     /** reconcile, publish and verify of {@code period}, each measured; verify must hold. */
-    private static Map<String, Measure> commands(SparkSession spark, MeterlakeConfig config, Clock clock, KeyPair key,
+    private static Map<String, InputMetrics.Measure> commands(SparkSession spark, MeterlakeConfig config, Clock clock, KeyPair key,
             Period period, InputMetrics metrics) throws Exception {
-        Map<String, Measure> commands = new LinkedHashMap<>();
+        Map<String, InputMetrics.Measure> commands = new LinkedHashMap<>();
         commands.put("reconcile", metrics.measure(() -> new ReconcileJob(spark, config).run(period, OptionalLong.empty())));
         commands.put("publish", metrics.measure(() -> new PublishJob(spark, config, clock)
                 .publish(period, key.getPrivate(), config.publishGrace(), PublishMode.FORCE, OptionalLong.empty())));
-        Measure verify = metrics.measure(() -> new VerifyJob(spark, config).verify(period, OptionalInt.empty(),
+        InputMetrics.Measure verify = metrics.measure(() -> new VerifyJob(spark, config).verify(period, OptionalInt.empty(),
                 key.getPublic()));
         if (!((Verification) verify.result()).holds()) {
             throw new IllegalStateException("verify failed: " + ((Verification) verify.result()).mismatches());
         }
         commands.put("verify", verify);
         return commands;
-    }
-
-    /** A row of the results: one command at one history, with its ratios to the first history's. */
-    private static Map<String, Object> row(int size, long rawRows, String command, Measure measure, Measure base) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("history_months", size);
-        row.put("raw_rows", rawRows);
-        row.put("command", command);
-        row.put("records_read", measure.records());
-        row.put("bytes_read", measure.bytes());
-        row.put("seconds", seconds(measure.elapsed()));
-        row.put("records_ratio", share(measure.records(), base.records()));
-        row.put("bytes_ratio", share(measure.bytes(), base.bytes()));
-        row.put("seconds_ratio", share(measure.elapsed().toNanos(), base.elapsed().toNanos()));
-        return row;
     }
 
     /** The lines of {@code period} from a ranking of the whole raw table at the reconcile's version, as keys. */
@@ -227,40 +193,6 @@ final class ScaleBench extends Benchmark {
             files.put(month, generate(generator, work, "events-" + month, EVENTS_PER_FILE));
         }
         return files;
-    }
-
-    /**
-     * The targets: the largest history against the one before it (6 months with 3 by default), into
-     * {@code targets} and {@code extra}; what was compared, as text.
-     */
-    private static String targets(List<Integer> sizes, Map<Integer, Map<String, Measure>> measured,
-            Map<String, Object> extra, Map<String, Object> targets) {
-        int oldest = sizes.get(sizes.size() - 1);
-        boolean met = true;
-        String compared = "";
-        if (sizes.size() >= 2) {
-            int previous = sizes.get(sizes.size() - 2);
-            compared = oldest + " months ÷ " + previous;
-            for (String command : measured.get(oldest).keySet()) {
-                Measure before = measured.get(previous).get(command);
-                Measure now2 = measured.get(oldest).get(command);
-                double records = share(now2.records(), before.records());
-                double bytes = share(now2.bytes(), before.bytes());
-                double secs = share(now2.elapsed().toNanos(), before.elapsed().toNanos());
-                boolean commandMet = records <= READ_TARGET && bytes <= READ_TARGET && secs <= SECONDS_TARGET;
-                met &= commandMet;
-                Map<String, Object> figures = new LinkedHashMap<>();
-                figures.put("records_ratio", records);
-                figures.put("bytes_ratio", bytes);
-                figures.put("seconds_ratio", secs);
-                figures.put("met", commandMet);
-                targets.put(command, figures);
-            }
-            extra.put("targets_compare_months", List.of(previous, oldest));
-            extra.put("targets", targets);
-            extra.put("targets_met", met);
-        }
-        return compared;
     }
 
     private void printTable(PrintWriter out, List<Map<String, Object>> rows, Map<String, Object> extra,
@@ -289,61 +221,42 @@ final class ScaleBench extends Benchmark {
         out.flush();
     }
 
+    /** The ingest's configuration: events as old as the oldest month accepted (the recompute keeps the defaults). */
+    private static MeterlakeConfig ingestConfig(String warehouseDir, YearMonth first, Instant now) {
+        Duration age = Duration.between(first.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(), now).plusDays(40);
+        return ConfigLoader.load(ConfigLoader.defaultConfDir(), List.of(),
+                Map.of("warehouse", warehouseDir, "spark.master", "local[*]",
+                        "validation.max-event-age", Durations.render(Duration.ofDays(age.toDays()))));
+    }
+
+    /** One set of entitlements for the whole span; each month its own events (seed = month index). */
+    private static WorkloadGenerator span(YearMonth first, YearMonth last, MeterlakeConfig config, Instant now) {
+        return new WorkloadGenerator(new WorkloadSpec(1, 1, 20, start(first),
+                (int) Duration.between(start(first), start(last.plusMonths(1))).toDays(), 0, 0, 0, 0), config, now);
+    }
+
+    /** Reports the results: JSON, or the table with the targets. */
+    private void finish(List<Integer> sizes, Map<Integer, Map<String, InputMetrics.Measure>> measured,
+            List<Map<String, Object>> rows, Period period, MeterlakeConfig config, int oldest, boolean equal,
+            int lines) {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("events_per_month", perMonth);
+        parameters.put("history_months", sizes);
+        parameters.put("period", period.toString());
+        parameters.put("dedup_horizon", Durations.render(config.dedupHorizon()));
+        Map<String, Object> extra = new LinkedHashMap<>();
+        Map<String, Object> targets = new LinkedHashMap<>();
+        String compared = ScaleTargets.targets(sizes, measured, extra, targets);
+        extra.put("lines", lines);
+        extra.put("bounded_equals_whole_table", equal);
+        PrintWriter out = spec.commandLine().getOut();
+        if (!report(parameters, rows, extra, out)) {
+            printTable(out, rows, extra, targets, compared, period, config, oldest, equal, lines);
+        }
+    }
+
     private static Instant start(YearMonth month) {
         return month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
     }
 
-    private static double share(long value, long base) {
-        return base == 0 ? (value == 0 ? 1.0 : Double.POSITIVE_INFINITY) : Math.round(value * 1000.0 / base) / 1000.0;
-    }
-
-    /** One command's figures: what Spark's tasks read, how long it took, and what it returned. */
-    record Measure(long records, long bytes, Duration elapsed, Object result) {
-    }
-
-    /** Spark's task input metrics (records and bytes read from files), summed while a command runs. */
-    static final class InputMetrics extends SparkListener {
-        private final SparkSession spark;
-        private final AtomicLong records = new AtomicLong();
-        private final AtomicLong bytes = new AtomicLong();
-
-        InputMetrics(SparkSession spark) {
-            this.spark = spark;
-            spark.sparkContext().addSparkListener(this);
-        }
-
-        @Override
-        public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
-            if (taskEnd.taskMetrics() != null) {
-                records.addAndGet(taskEnd.taskMetrics().inputMetrics().recordsRead());
-                bytes.addAndGet(taskEnd.taskMetrics().inputMetrics().bytesRead());
-            }
-        }
-
-        /**
-         * Runs {@code command} with every table's log unread (Delta's snapshot cache cleared), as the
-         * nightly job finds it in its own JVM: each history size pays its own log reads, whatever ran
-         * before it in this JVM.
-         */
-        Measure measure(Supplier<Object> command) {
-            org.apache.spark.sql.delta.DeltaLog.clearCache();
-            drain();
-            long recordsBefore = records.get();
-            long bytesBefore = bytes.get();
-            long started = System.nanoTime();
-            Object result = command.get();
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
-            drain();
-            return new Measure(records.get() - recordsBefore, bytes.get() - bytesBefore, elapsed, result);
-        }
-
-        /** Waits until the listener has seen every task that ended so far. */
-        private void drain() {
-            try {
-                spark.sparkContext().listenerBus().waitUntilEmpty();
-            } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
-                throw new IllegalStateException("Spark's listener bus did not drain", e);
-            }
-        }
-    }
 }

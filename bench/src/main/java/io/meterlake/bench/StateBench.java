@@ -59,14 +59,8 @@ final class StateBench extends Benchmark {
         }
     }
 
-    private int run(BenchKafka kafka) throws Exception {
-        MeterlakeConfig config = kafka.config;
-        Instant now = Instant.now();
-        Instant start = WorkloadGenerator.defaultStart(now);
-        Instant end = start.plus(Duration.ofDays(1));
-        List<Entitlement> entitlements = new WorkloadGenerator(new WorkloadSpec(1, 42, 20, start, 1, 0, 0, 0, 0), config,
-                now).entitlements();
-        SteadyEvents events = new SteadyEvents(entitlements, config, start, end);
+    /** Sends {@code size} events in event-time order over [start, end), and an exact duplicate of one in 20. */
+    private long preload(BenchKafka kafka, SteadyEvents events, Instant start, Instant end) {
         progress("preloading " + size + " events in event-time order over one day, plus 5% duplicates");
         long records = 0;
         long spanMillis = Duration.between(start, end).toMillis();
@@ -82,13 +76,21 @@ final class StateBench extends Benchmark {
             }
             producer.flush();
         }
-        long sentRecords = records;
+        return records;
+    }
+
+    private int run(BenchKafka kafka) throws Exception {
+        MeterlakeConfig config = kafka.config;
+        Instant now = Instant.now();
+        Instant start = WorkloadGenerator.defaultStart(now);
+        Instant end = start.plus(Duration.ofDays(1));
+        List<Entitlement> entitlements = new WorkloadGenerator(new WorkloadSpec(1, 42, 20, start, 1, 0, 0, 0, 0), config,
+                now).entitlements();
+        SteadyEvents events = new SteadyEvents(entitlements, config, start, end);
+        long sentRecords = preload(kafka, events, start, end);
 
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-state");
-        Warehouse warehouse = new Warehouse(spark, config.warehouse());
-        warehouse.replaceEntitlements(spark.createDataFrame(
-                entitlements.stream().map(Rows::entitlement).toList(), Tables.ENTITLEMENT));
-        warehouse.ensureStreamTables();
+        Warehouse warehouse = Benchmark.streamWarehouse(spark, config, entitlements);
         Duration trigger = Duration.ofSeconds(1);
         progress("stream running (trigger " + trigger + ", " + size / batches + " records per batch)");
         List<StreamingQueryProgress> progress;

@@ -69,6 +69,27 @@ final class StreamBench extends Benchmark {
         }
     }
 
+    private static Map<String, Object> parameters(long records, long bytes, WorkloadSpec workload, Duration produce,
+            MeterlakeConfig config) {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("events", records);
+        parameters.put("average_record_bytes", bytes / Math.max(1, records));
+        parameters.put("duplicate_rate", workload.duplicateRate());
+        parameters.put("partitions", BenchKafka.PARTITIONS);
+        parameters.put("produce_events_per_second", Math.round(records / seconds(produce)));
+        parameters.put("shuffle_partitions", config.shufflePartitions());
+        return parameters;
+    }
+
+    /** The stream's time against each peer's (above 1: the stream is slower). */
+    private static Map<String, Object> ratios(Duration loop, Duration flink, Duration noop, Duration stream) {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("ratio_stream_to_plain_loop", ratio(loop, stream));
+        extra.put("ratio_stream_to_flink", ratio(flink, stream));
+        extra.put("ratio_stream_to_noop_sink", ratio(noop, stream));
+        return extra;
+    }
+
     private int run(MeterlakeConfig config, String bootstrapServers, Path work) throws Exception {
         Instant now = Instant.now();
         // No invalid records: the plain loop does not validate, and the generator's invalid records include
@@ -96,10 +117,7 @@ final class StreamBench extends Benchmark {
         Duration flink = FlinkPeerProcess.run(bootstrapServers, config.kafka().topic(), work.resolve("flink"));
 
         SparkSession spark = SparkSessions.getOrCreate(config, "meterlake-bench-stream");
-        Warehouse warehouse = new Warehouse(spark, config.warehouse());
-        warehouse.replaceEntitlements(spark.createDataFrame(
-                generator.entitlements().stream().map(Rows::entitlement).toList(), Tables.ENTITLEMENT));
-        warehouse.ensureStreamTables();
+        Warehouse warehouse = Benchmark.streamWarehouse(spark, config, generator.entitlements());
 
         progress("Spark, the stream's pipeline into a no-op sink");
         Duration noop = timeNoopSink(spark, config, warehouse, work);
@@ -127,17 +145,8 @@ final class StreamBench extends Benchmark {
         List<Map<String, Object>> rows = List.of(row("plain Java loop (machine limit)", records, loop.elapsed(), stream),
                 row("Flink 2.2.1 SQL (RocksDB, mini-batch)", records, flink, stream),
                 row("Spark, no-op sink", records, noop, stream), row("Meterlake stream, all sinks", records, stream, stream));
-        Map<String, Object> parameters = new LinkedHashMap<>();
-        parameters.put("events", records);
-        parameters.put("average_record_bytes", bytes.get() / Math.max(1, records));
-        parameters.put("duplicate_rate", workload.duplicateRate());
-        parameters.put("partitions", BenchKafka.PARTITIONS);
-        parameters.put("produce_events_per_second", Math.round(records / seconds(produce)));
-        parameters.put("shuffle_partitions", config.shufflePartitions());
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("ratio_stream_to_plain_loop", ratio(loop.elapsed(), stream));
-        extra.put("ratio_stream_to_flink", ratio(flink, stream));
-        extra.put("ratio_stream_to_noop_sink", ratio(noop, stream));
+        Map<String, Object> parameters = parameters(records, bytes.get(), workload, produce, config);
+        Map<String, Object> extra = ratios(loop.elapsed(), flink, noop, stream);
         extra.put("raw_query_seconds", rawSeconds);
         extra.put("provisional_query_seconds", provisionalSeconds);
         extra.put("where_the_time_goes_seconds_per_batch", profile);

@@ -84,9 +84,7 @@ final class StreamGrowthBench extends Benchmark {
 
     private int run(BenchKafka kafka) throws Exception {
         Instant now = Instant.now();
-        List<Entitlement> entitlements = new WorkloadGenerator(new WorkloadSpec(1, 42, 20,
-                WorkloadGenerator.defaultStart(now), WorkloadGenerator.defaultDays(now), 0, 0, 0, 0), kafka.config, now)
-                .entitlements();
+        List<Entitlement> entitlements = Benchmark.entitlements(kafka.config, now);
         // The events' times: the last 20 minutes, in order (no late data: this measures the MERGE, not the watermark).
         Instant from = now.minus(Duration.ofMinutes(20));
         SteadyEvents events = new SteadyEvents(entitlements, kafka.config, from, now);
@@ -94,18 +92,12 @@ final class StreamGrowthBench extends Benchmark {
         MeterlakeConfig empty = kafka.config.withWarehouse(kafka.work.resolve("empty").toString());
         MeterlakeConfig full = kafka.config.withWarehouse(kafka.work.resolve("full").toString());
         for (MeterlakeConfig config : List.of(empty, full)) {
-            Warehouse warehouse = new Warehouse(spark, config.warehouse());
-            warehouse.replaceEntitlements(spark.createDataFrame(entitlements.stream().map(Rows::entitlement).toList(),
-                    Tables.ENTITLEMENT));
-            warehouse.ensureStreamTables();
+            Benchmark.streamWarehouse(spark, config, entitlements);
         }
         // The month ends at the hour before the events' first window: none of its rows is a batch's.
         Instant historyEnd = from.truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
         int metrics = kafka.config.catalog().metrics().size();
-        long historyRows = (long) subscriptions * metrics * days * 24;
-        progress("writing " + historyRows + " rows of provisional history (" + subscriptions + " subscriptions × "
-                + metrics + " metrics × " + days * 24 + " hours) into the full warehouse");
-        writeHistory(spark, full, historyEnd);
+        long historyRows = writeHistory(spark, full, historyEnd);
 
         List<Double> emptyProvisional = new ArrayList<>();
         List<Double> fullProvisional = new ArrayList<>();
@@ -139,11 +131,22 @@ final class StreamGrowthBench extends Benchmark {
         long fullRows = new Warehouse(spark, full.warehouse()).read(Tables.USAGE_AGGREGATES_PROVISIONAL).count();
         double ratio = Math.round(median(fullProvisional) / median(emptyProvisional) * 1000) / 1000.0;
 
-        List<Map<String, Object>> rows = new ArrayList<>();
-        rows.add(row("empty provisional table", emptyRows, emptyProvisional, emptyRaw, emptyScanned,
-                mergeMetrics(spark, empty, batches - 1)));
-        rows.add(row("a month of windows beside", fullRows, fullProvisional, fullRaw, fullScanned,
-                mergeMetrics(spark, full, batches - 1)));
+        List<Map<String, Object>> rows = List.of(
+                row("empty provisional table", emptyRows, emptyProvisional, emptyRaw, emptyScanned,
+                        MergeMeasures.medians(spark, empty, batches - 1)),
+                row("a month of windows beside", fullRows, fullProvisional, fullRaw, fullScanned,
+                        MergeMeasures.medians(spark, full, batches - 1)));
+        Map<String, Object> parameters = parameters(historyRows, metrics, kafka.config.shufflePartitions());
+        Map<String, Object> extra = new LinkedHashMap<>(Map.of("ratio_full_to_empty", ratio, "target_ratio",
+                TARGET_RATIO, "within_target", ratio <= TARGET_RATIO));
+        PrintWriter out = spec.commandLine().getOut();
+        if (!report(parameters, rows, extra, out)) {
+            print(out, rows, historyRows, ratio);
+        }
+        return 0;
+    }
+
+    private Map<String, Object> parameters(long historyRows, int metrics, int shufflePartitions) {
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("history_rows", historyRows);
         parameters.put("subscriptions", subscriptions);
@@ -151,16 +154,8 @@ final class StreamGrowthBench extends Benchmark {
         parameters.put("days", days);
         parameters.put("batches_measured", batches - 1);
         parameters.put("batch_events", batchEvents);
-        parameters.put("shuffle_partitions", kafka.config.shufflePartitions());
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("ratio_full_to_empty", ratio);
-        extra.put("target_ratio", TARGET_RATIO);
-        extra.put("within_target", ratio <= TARGET_RATIO);
-        PrintWriter out = spec.commandLine().getOut();
-        if (!report(parameters, rows, extra, out)) {
-            print(out, rows, historyRows, ratio);
-        }
-        return 0;
+        parameters.put("shuffle_partitions", shufflePartitions);
+        return parameters;
     }
 
     private void print(PrintWriter out, List<Map<String, Object>> rows, long historyRows,
@@ -189,51 +184,27 @@ final class StreamGrowthBench extends Benchmark {
      * with the batch's own).
      */
     private double[] runOnce(SparkSession spark, MeterlakeConfig config) throws Exception {
-        MergeScan scan = new MergeScan();
+        MergeMeasures.Scan scan = new MergeMeasures.Scan();
         spark.sparkContext().addSparkListener(scan);
         try (QueryProgressLog queries = QueryProgressLog.register(spark)) {
             new StreamJob(spark, config, Clock.systemUTC(), spec.commandLine().getErr()).runAvailableNow();
             spark.sparkContext().listenerBus().waitUntilEmpty(60_000);
-            return new double[] {withInput(queries.of(StreamJobNames.RAW)), withInput(queries.of(StreamJobNames.PROVISIONAL)),
+            return new double[] {MergeMeasures.withInput(queries.of(StreamJobNames.RAW)), MergeMeasures.withInput(queries.of(StreamJobNames.PROVISIONAL)),
                 scan.records.get()};
         } finally {
             spark.sparkContext().removeSparkListener(scan);
         }
     }
 
-    /** Records read by the stages of Delta's "scanning files for matches" job of a MERGE. */
-    private static final class MergeScan extends org.apache.spark.scheduler.SparkListener {
-        final java.util.concurrent.atomic.AtomicLong records = new java.util.concurrent.atomic.AtomicLong();
-        private final java.util.Set<Integer> stages = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-        @Override
-        public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted event) {
-            String description = event.properties() == null ? null
-                    : event.properties().getProperty("spark.job.description");
-            if (description != null && description.contains("MERGE operation - scanning files for matches")) {
-                stages.add(event.stageInfo().stageId());
-            }
-        }
-
-        @Override
-        public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted event) {
-            if (stages.remove(event.stageInfo().stageId())) {
-                records.addAndGet(event.stageInfo().taskMetrics().inputMetrics().recordsRead());
-            }
-        }
-    }
-
-    /** The seconds of the batches that read something (a no-data batch only moves the watermark). */
-    private static double withInput(List<StreamingQueryProgress> batches) {
-        return batches.stream().filter(p -> p.numInputRows() > 0).mapToDouble(QueryProgressLog::triggerSeconds).sum();
-    }
-
     /**
      * A month of provisional rows as a stream leaves them after {@code maintain}: one row per subscription,
-     * metric and hour, clustered by window start (one file per hour).
+     * metric and hour, clustered by window start (one file per hour); returns how many.
      */
-    private void writeHistory(SparkSession spark, MeterlakeConfig config, Instant end) {
+    private long writeHistory(SparkSession spark, MeterlakeConfig config, Instant end) {
         int metrics = config.catalog().metrics().size();
+        long historyRows = (long) subscriptions * metrics * days * 24;
+        progress("writing " + historyRows + " rows of provisional history (" + subscriptions + " subscriptions × "
+                + metrics + " metrics × " + days * 24 + " hours) into the full warehouse");
         long perHour = (long) subscriptions * metrics;
         long hours = (long) days * 24;
         List<String> names = new ArrayList<>();
@@ -260,28 +231,7 @@ final class StreamGrowthBench extends Benchmark {
                 .repartitionByRange((int) hours, col(Columns.WINDOW_START));
         spark.createDataFrame(rows.rdd(), Tables.PROVISIONAL).write().format("delta").mode("append")
                 .save(new Warehouse(spark, config.warehouse()).path(Tables.USAGE_AGGREGATES_PROVISIONAL));
-    }
-
-    /** Delta's MERGE metrics reported, as medians over the last {@code count} MERGEs. */
-    private static final List<String> MERGE_METRICS = List.of("scanTimeMs", "rewriteTimeMs",
-            "numTargetFilesRemoved",
-            "numTargetRowsCopied", "numTargetRowsUpdated", "numTargetRowsInserted");
-
-    /** The medians of {@link #MERGE_METRICS} over the last {@code count} MERGEs (Delta's operation metrics). */
-    private static Map<String, Long> mergeMetrics(SparkSession spark, MeterlakeConfig config, int count) {
-        List<Row> merges = DeltaTable.forPath(spark, new Warehouse(spark, config.warehouse())
-                        .path(Tables.USAGE_AGGREGATES_PROVISIONAL)).history(count)
-                .where(col("operation").equalTo("MERGE")).select("operationMetrics").collectAsList();
-        Map<String, Long> medians = new LinkedHashMap<>();
-        for (String name : MERGE_METRICS) {
-            List<Double> values = new ArrayList<>();
-            for (Row merge : merges) {
-                Map<String, String> metrics = merge.getJavaMap(0);
-                values.add(Double.parseDouble(metrics.getOrDefault(name, "0")));
-            }
-            medians.put(name, Math.round(median(values)));
-        }
-        return medians;
+        return historyRows;
     }
 
     private static Map<String, Object> row(String table, long rowsAfter, List<Double> provisional, List<Double> raw,

@@ -123,13 +123,6 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** What the demo's steps produced, for the report and the comparison with the generator's truth. */
-    private record Run(Truth truth, Timestamp since, Warehouse warehouse, IngestReport report,
-            QuarantineReplay.Result replayed, QuarantineStatus.Conservation conservation, ReconcileResult reconciled,
-            Truth.Corrections resolved, PublishResult published, Verification verification, List<Truth.Line> expected,
-            List<String> problems) {
-    }
-
     private int run(MeterlakeConfig config, LocalKafka kafka, Period period) throws Exception {
         Path dir = Path.of("demo");
         Path entitlements = dir.resolve("entitlements.csv");
@@ -152,10 +145,7 @@ final class DemoCommand implements Callable<Integer> {
         EntitlementsCommand.load(root, earlyEntitlements);
 
         step("4/8 stream --available-now into " + config.warehouse());
-        SparkSession spark = root.spark("meterlake-demo");
-        new StreamJob(spark, config.withKafka(new MeterlakeConfig.Kafka(kafka.bootstrapServers(), topic,
-                config.kafka().partitions())), root.clock(), root.err())
-                .runAvailableNow();
+        SparkSession spark = stream(config, kafka.bootstrapServers(), topic);
 
         Warehouse warehouse = new Warehouse(spark, config.warehouse());
         IngestReport report = ingested(warehouse, topic, since);
@@ -171,22 +161,14 @@ final class DemoCommand implements Callable<Integer> {
 
         step("6/8 reconcile --period " + period);
         ReconcileResult reconciled = new ReconcileJob(spark, config).run(period, OptionalLong.empty());
-        Truth.Corrections expectedCorrections = truth.corrections().getOrDefault(period.toString(),
-                new Truth.Corrections(0, 0, 0));
-        Truth.Corrections resolved = new Truth.Corrections(
-                count(reconciled, io.meterlake.batch.recompute.Correction.Outcome.APPLIED),
-                count(reconciled, io.meterlake.batch.recompute.Correction.Outcome.SUPERSEDED),
-                reconciled.corrections().stream().filter(c -> c.outcome().rejected()).count());
-        if (!resolved.equals(expectedCorrections)) {
-            problems.add("the recompute resolved the corrections as " + resolved + ", expected " + expectedCorrections);
-        }
+        Truth.Corrections resolved = corrections(truth, period, reconciled, problems);
 
-        Run run = publishAndVerify(spark, config, period, dir, new Run(truth, since, warehouse, report, replayed,
+        DemoReport.Run run = publishAndVerify(spark, config, period, dir, new DemoReport.Run(truth, since, warehouse, report, replayed,
                 conservation, reconciled, resolved, null, null, null, problems));
         if (format.json()) {
-            printJson(run);
+            DemoReport.printJson(root.out(), run);
         } else {
-            printTables(run, config, period);
+            DemoReport.printTables(root, run, config, period);
         }
         if (!problems.isEmpty()) {
             root.err().println("demo: the run does not match the generator's truth: " + String.join("; ", problems));
@@ -194,6 +176,15 @@ final class DemoCommand implements Callable<Integer> {
         root.out().flush();
         root.err().flush();
         return problems.isEmpty() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    /** Runs the stream until it has caught up with the topic; returns its Spark session, the demo's. */
+    private SparkSession stream(MeterlakeConfig config, String bootstrapServers, String topic) throws Exception {
+        SparkSession spark = root.spark("meterlake-demo");
+        new StreamJob(spark, config.withKafka(new MeterlakeConfig.Kafka(bootstrapServers, topic,
+                config.kafka().partitions())), root.clock(), root.err())
+                .runAvailableNow();
+        return spark;
     }
 
     /** Replays the quarantine once the late entitlements are in; a second replay accepts nothing. */
@@ -213,7 +204,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Steps 7 and 8: publish the period signed with the demo's key, verify it, compare its lines with the truth. */
-    private Run publishAndVerify(SparkSession spark, MeterlakeConfig config, Period period, Path dir, Run run)
+    private DemoReport.Run publishAndVerify(SparkSession spark, MeterlakeConfig config, Period period, Path dir, DemoReport.Run run)
             throws java.io.IOException {
         Path privateKey = dir.resolve("signing-key.pem");
         Path publicKey = dir.resolve("signing-key.pub.pem");
@@ -238,48 +229,23 @@ final class DemoCommand implements Callable<Integer> {
         if (!sameLines(expected, published.lines())) {
             run.problems().add("the published lines of " + period + " differ from the generator's truth");
         }
-        return new Run(run.truth(), run.since(), run.warehouse(), run.report(), run.replayed(), run.conservation(),
+        return new DemoReport.Run(run.truth(), run.since(), run.warehouse(), run.report(), run.replayed(), run.conservation(),
                 run.reconciled(), run.resolved(), published, verification, expected, run.problems());
     }
 
-    private void printJson(Run run) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("ingest", IngestCommand.json(List.of(run.report())));
-        json.put("replay", QuarantineReport.replayJson(run.replayed(), run.conservation()));
-        json.put("reconcile", ReconcileCommand.json(run.reconciled()));
-        json.put("published", run.published().published());
-        json.put("billing_period", PeriodReport.json(run.published().header(), run.published().lines()));
-        json.put("verification", VerifyCommand.json(run.verification()));
-        json.put("matches_truth", run.problems().isEmpty());
-        Output.json(root.out(), json);
-    }
-
-    private void printTables(Run run, MeterlakeConfig config, Period period) {
-        IngestCommand.print(root, List.of(run.report()), false);
-        root.out().println();
-        root.out().println("quarantine replay, once the late tenant's entitlements were loaded:");
-        QuarantineReport.replayTable(root.out(), run.replayed(), run.conservation());
-        printProvisional(run.warehouse(), config);
-        printProgress(run.warehouse(), run.since());
-        root.out().println();
-        root.out().println("reconciliation of " + period + " (reconciliation_report):");
-        ReconcileCommand.table(root.out(), run.reconciled());
-        root.out().println();
-        root.out().println((run.published().published() ? "signed billing period, published now"
-                : "signed billing period, unchanged since it was published") + " (billing_periods):");
-        PeriodReport.table(root.out(), run.published().header(), run.published().lines());
-        root.out().println();
-        VerifyCommand.table(root.out(), run.verification());
-        root.out().println();
-        if (run.problems().isEmpty()) {
-            Truth truth = run.truth();
-            root.out().println("demo: the stream's ingest and the signed period " + period
-                    + " match the generator's truth: " + truth.records() + " records, " + truth.accepted()
-                    + " accepted (" + run.replayed().accepted() + " of them replayed from quarantine once their"
-                    + " entitlements arrived), " + (truth.records() - truth.accepted()) + " quarantined across "
-                    + truth.quarantined().size() + " reasons, " + run.expected().size() + " billing lines, "
-                    + run.resolved().applied() + " corrections applied and " + run.resolved().rejected() + " refused.");
+    /** How the recompute resolved the period's corrections, checked against the truth's. */
+    private static Truth.Corrections corrections(Truth truth, Period period, ReconcileResult reconciled,
+            List<String> problems) {
+        Truth.Corrections expectedCorrections = truth.corrections().getOrDefault(period.toString(),
+                new Truth.Corrections(0, 0, 0));
+        Truth.Corrections resolved = new Truth.Corrections(
+                count(reconciled, io.meterlake.batch.recompute.Correction.Outcome.APPLIED),
+                count(reconciled, io.meterlake.batch.recompute.Correction.Outcome.SUPERSEDED),
+                reconciled.corrections().stream().filter(c -> c.outcome().rejected()).count());
+        if (!resolved.equals(expectedCorrections)) {
+            problems.add("the recompute resolved the corrections as " + resolved + ", expected " + expectedCorrections);
         }
+        return resolved;
     }
 
     private static long count(ReconcileResult result, io.meterlake.batch.recompute.Correction.Outcome outcome) {
@@ -309,44 +275,6 @@ final class DemoCommand implements Callable<Integer> {
 
     private static org.apache.spark.sql.Column ofThisRun(String topic, Timestamp since) {
         return col(Columns.KAFKA_TOPIC).equalTo(topic).and(col(Columns.INGESTED_AT).geq(lit(since)));
-    }
-
-    /** Provisional usage per subscription and metric, over all windows. */
-    private void printProvisional(Warehouse warehouse, MeterlakeConfig config) {
-        Dataset<Row> totals = warehouse.read(Tables.USAGE_AGGREGATES_PROVISIONAL)
-                .groupBy(col(Columns.SUBSCRIPTION_ID), col(Columns.METRIC), col(Columns.UNIT))
-                .agg(sum(col(Columns.QUANTITY)), max(col(Columns.QUANTITY)), sum(col(Columns.EVENT_COUNT)))
-                .orderBy(col(Columns.SUBSCRIPTION_ID), col(Columns.METRIC));
-        List<List<String>> rows = new ArrayList<>();
-        for (Row row : totals.collectAsList()) {
-            boolean gauge = config.catalog().metric(row.getString(1)).map(m -> m.aggregation() == Aggregation.MAX)
-                    .orElse(false);
-            BigDecimal quantity = gauge ? row.getDecimal(4) : row.getDecimal(3);
-            rows.add(List.of(row.getString(0), row.getString(1), row.getString(2), Quantities.render(quantity),
-                    Long.toString(row.getLong(5))));
-        }
-        root.out().println();
-        root.out().println("provisional usage (usage_aggregates_provisional; SUM metrics summed, MAX metrics at their peak):");
-        Output.table(root.out(), List.of("subscription", "metric", "unit", "quantity", "events"), rows);
-    }
-
-    private void printProgress(Warehouse warehouse, Timestamp since) {
-        List<List<String>> rows = new ArrayList<>();
-        for (Row row : warehouse.read(Tables.STREAM_PROGRESS).where(col(Columns.RECORDED_AT).geq(lit(since)))
-                .orderBy(col(Columns.QUERY).desc(), col(Columns.BATCH_ID)).collectAsList()) {
-            rows.add(List.of(row.getAs(Columns.QUERY), String.valueOf((Object) row.getAs(Columns.BATCH_ID)),
-                    String.valueOf((Object) row.getAs(Columns.RECORDS_IN)), text(row.getAs(Columns.ACCEPTED)),
-                    text(row.getAs(Columns.QUARANTINED)), text(row.getAs(Columns.LATE_DROPPED)),
-                    text(row.getAs(Columns.WATERMARK)), String.valueOf((Object) row.getAs(Columns.DURATION_MS))));
-        }
-        root.out().println();
-        root.out().println("stream progress (stream_progress):");
-        Output.table(root.out(), List.of("query", "batch", "records", "accepted", "quarantined", "late", "watermark",
-                "ms"), rows);
-    }
-
-    private static String text(Object value) {
-        return value == null ? "-" : value.toString();
     }
 
     private void step(String text) {

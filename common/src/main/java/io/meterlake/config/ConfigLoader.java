@@ -86,7 +86,7 @@ public final class ConfigLoader {
         if (confDir.isPresent()) {
             Path defaults = confDir.get().resolve(DEFAULTS_FILE);
             if (Files.isRegularFile(defaults)) {
-                merge(values, readProperties(defaults), defaults.toString(), errors);
+                merge(values, ConfigFiles.properties(defaults), defaults.toString(), errors);
             }
         } else {
             try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(PACKAGED_CONF + DEFAULTS_FILE)) {
@@ -104,7 +104,7 @@ public final class ConfigLoader {
                 errors.add("--conf-file " + file + " does not exist or is not readable");
                 continue;
             }
-            merge(values, readProperties(file), file.toString(), errors);
+            merge(values, ConfigFiles.properties(file), file.toString(), errors);
         }
         Properties sets = new Properties();
         sets.putAll(overrides);
@@ -207,7 +207,7 @@ public final class ConfigLoader {
             List<String> errors) {
         MetricCatalog catalog = null;
         try {
-            catalog = loadCatalog(values.get(ConfigKeys.CATALOG_FILE).trim(), confDir);
+            catalog = ConfigFiles.catalog(values.get(ConfigKeys.CATALOG_FILE).trim(), confDir);
         } catch (MeterlakeException e) {
             errors.add(e.getMessage());
         }
@@ -233,46 +233,6 @@ public final class ConfigLoader {
             dir = System.getenv("METERLAKE_CONF_DIR");
         }
         return dir == null || dir.isBlank() ? Optional.empty() : Optional.of(Path.of(dir));
-    }
-
-    private static MetricCatalog loadCatalog(String file, Optional<Path> confDir) {
-        if (!file.isEmpty()) {
-            return readCatalog(Path.of(file));
-        }
-        if (confDir.isPresent() && Files.isRegularFile(confDir.get().resolve(CATALOG_FILE))) {
-            return readCatalog(confDir.get().resolve(CATALOG_FILE));
-        }
-        try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(PACKAGED_CONF + CATALOG_FILE)) {
-            if (in == null) {
-                throw MeterlakeException.badInput("no metric catalog found",
-                        "set " + ConfigKeys.CATALOG_FILE + " to the path of a metrics.json");
-            }
-            return MetricCatalog.read(in, "packaged " + CATALOG_FILE);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the packaged catalog", e);
-        }
-    }
-
-    private static MetricCatalog readCatalog(Path path) {
-        if (!Files.isRegularFile(path)) {
-            throw MeterlakeException.missingFile("metric catalog", path.toString());
-        }
-        try (InputStream in = Files.newInputStream(path)) {
-            return MetricCatalog.read(in, path.toString());
-        } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot read metric catalog " + path, "check its permissions", e);
-        }
-    }
-
-    private static Properties readProperties(Path file) {
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
-        } catch (IOException | IllegalArgumentException e) {
-            throw MeterlakeException.badInput("cannot read config file " + file + " (" + e.getMessage() + ")",
-                    "it must be a Java properties file of key=value lines");
-        }
-        return properties;
     }
 
     private static void merge(Map<String, String> values, Properties properties, String origin, List<String> errors) {

@@ -57,7 +57,6 @@ public final class EventParser implements java.io.Serializable {
     public static final int MIN_YEAR = 1;
     public static final int MAX_YEAR = 9999;
 
-    private static final Pattern NON_FINITE_TEXT = Pattern.compile("[+-]?(nan|inf|infinity)", Pattern.CASE_INSENSITIVE);
     private static final String[] REQUIRED_TEXT = {"event_id", "source", "tenant_id", "app_id", "metric", "unit"};
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
@@ -329,18 +328,7 @@ public final class EventParser implements java.io.Serializable {
         } else {
             return null;
         }
-        // A leading digit is never NaN or infinity: skip the expression for nearly every event.
-        boolean leadingDigit = !literal.isEmpty() && literal.charAt(0) >= '0' && literal.charAt(0) <= '9';
-        if (!leadingDigit && NON_FINITE_TEXT.matcher(literal).matches()) {
-            if (literal.toLowerCase(Locale.ROOT).contains("nan")) {
-                return Quantities.NON_FINITE.get(0);
-            }
-            return literal.startsWith("-") ? Quantities.NON_FINITE.get(2) : Quantities.NON_FINITE.get(1);
-        }
-        if (!Quantities.isDecimal(literal)) {
-            return null;
-        }
-        return Quantities.exact(literal).map(java.math.BigDecimal::toString).orElse(literal);
+        return Quantities.read(literal);
     }
 
     private static String text(Map<String, Json> fields, String name) {

@@ -71,12 +71,9 @@ public final class EventRules implements java.io.Serializable {
         Metric metric = found.get();
         // A void that names no unit is in the metric's canonical one.
         String inputUnit = event.inputUnit() == null ? metric.canonicalUnit() : event.inputUnit();
-        String property = metric.property();
-        if (property != null && !EventParser.VOID.equals(event.action())
-                && (event.attributes() == null || event.attributes().get(property) == null)) {
-            return rejected(text, event, inputUnit, ReasonCode.MISSING_FIELD, "attributes." + property
-                    + " is missing: metric '" + metric.name() + "' counts the distinct values of " + property
-                    + " (UNIQUE_COUNT)");
+        Verdict missing = missingProperty(text, event, inputUnit, metric);
+        if (missing != null) {
+            return missing;
         }
         Optional<BigDecimal> factor = metric.factor(inputUnit);
         if (factor.isEmpty()) {
@@ -91,16 +88,9 @@ public final class EventRules implements java.io.Serializable {
             return rejected(text, event, inputUnit, ReasonCode.NEGATIVE_QUANTITY,
                     "quantity " + quantity + " is negative");
         }
-        // Spark's resolution: both times in whole microseconds.
-        Instant eventTime = event.eventTime().truncatedTo(ChronoUnit.MICROS);
-        Instant ingest = ingestedAt.truncatedTo(ChronoUnit.MICROS);
-        if (eventTime.isAfter(ingest.plus(maxClockSkew))) {
-            return rejected(text, event, inputUnit, ReasonCode.EVENT_TIME_IN_FUTURE, "event_time " + eventTime
-                    + " is more than " + Durations.render(maxClockSkew) + " after ingest time " + ingest);
-        }
-        if (eventTime.isBefore(ingest.minus(maxEventAge))) {
-            return rejected(text, event, inputUnit, ReasonCode.EVENT_TOO_OLD, "event_time " + eventTime
-                    + " is more than " + Durations.render(maxEventAge) + " before ingest time " + ingest);
+        Verdict late = outOfTime(text, event, inputUnit, ingestedAt);
+        if (late != null) {
+            return late;
         }
         Optional<BigDecimal> canonical;
         try {
@@ -120,6 +110,33 @@ public final class EventRules implements java.io.Serializable {
                     + " (max_quantity in the metric catalog)");
         }
         return new Verdict(text, event, inputUnit, canonical.get(), metric.canonicalUnit(), null, null);
+    }
+
+    /** A distinct count's event without the attribute it counts (a void needs none); null when present. */
+    private static Verdict missingProperty(String text, ParsedEvent event, String inputUnit, Metric metric) {
+        String property = metric.property();
+        if (property != null && !EventParser.VOID.equals(event.action())
+                && (event.attributes() == null || event.attributes().get(property) == null)) {
+            return rejected(text, event, inputUnit, ReasonCode.MISSING_FIELD, "attributes." + property
+                    + " is missing: metric '" + metric.name() + "' counts the distinct values of " + property
+                    + " (UNIQUE_COUNT)");
+        }
+        return null;
+    }
+
+    /** The time rules, in Spark's whole microseconds: not too far ahead of ingest, not too old; null when both hold. */
+    private Verdict outOfTime(String text, ParsedEvent event, String inputUnit, Instant ingestedAt) {
+        Instant eventTime = event.eventTime().truncatedTo(ChronoUnit.MICROS);
+        Instant ingest = ingestedAt.truncatedTo(ChronoUnit.MICROS);
+        if (eventTime.isAfter(ingest.plus(maxClockSkew))) {
+            return rejected(text, event, inputUnit, ReasonCode.EVENT_TIME_IN_FUTURE, "event_time " + eventTime
+                    + " is more than " + Durations.render(maxClockSkew) + " after ingest time " + ingest);
+        }
+        if (eventTime.isBefore(ingest.minus(maxEventAge))) {
+            return rejected(text, event, inputUnit, ReasonCode.EVENT_TOO_OLD, "event_time " + eventTime
+                    + " is more than " + Durations.render(maxEventAge) + " before ingest time " + ingest);
+        }
+        return null;
     }
 
     private static Verdict rejected(String text, ParsedEvent event, String inputUnit, ReasonCode reason,

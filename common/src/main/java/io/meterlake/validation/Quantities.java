@@ -139,4 +139,26 @@ public final class Quantities {
     public static String render(BigDecimal quantity) {
         return quantity.setScale(SCALE).toPlainString();
     }
+
+    private static final java.util.regex.Pattern NON_FINITE_TEXT =
+            java.util.regex.Pattern.compile("[+-]?(nan|inf|infinity)", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /**
+     * A quantity's text (a JSON number's literal or a string) as {@link #exact} reads it, a {@link #NON_FINITE}
+     * marker, or null when it is neither a number nor a decimal string.
+     */
+    static String read(String literal) {
+        // A leading digit is never NaN or infinity: skip the expression for nearly every event.
+        boolean leadingDigit = !literal.isEmpty() && literal.charAt(0) >= '0' && literal.charAt(0) <= '9';
+        if (!leadingDigit && NON_FINITE_TEXT.matcher(literal).matches()) {
+            if (literal.toLowerCase(java.util.Locale.ROOT).contains("nan")) {
+                return NON_FINITE.get(0);
+            }
+            return literal.startsWith("-") ? NON_FINITE.get(2) : NON_FINITE.get(1);
+        }
+        if (!isDecimal(literal)) {
+            return null;
+        }
+        return exact(literal).map(java.math.BigDecimal::toString).orElse(literal);
+    }
 }

@@ -235,32 +235,14 @@ public final class Gateway implements AutoCloseable {
     private Answer events(Request request) {
         Answer answer = ingest(request);
         if (answer.status() != 202) {
-            discardRest(request);
+            Requests.discardRest(request);
         }
         metrics.answered(answer.status());
         return answer;
     }
 
-    /**
-     * Reads and drops what a refused request still sends, up to {@link #DISCARD_BYTES}: closing a
-     * connection with unread bytes resets it, and a client still sending its body (a body over 1 MiB
-     * refused on its Content-Length) would see the reset instead of the answer, which says why.
-     */
-    private static void discardRest(Request request) {
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] buffer = new byte[64 * 1024];
-            long left = DISCARD_BYTES;
-            int read;
-            while (left > 0 && (read = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
-                left -= read;
-            }
-        } catch (IOException e) {
-            // The client went away: nobody to answer.
-        }
-    }
-
     private Answer ingest(Request request) {
-        Optional<Tokens.Token> token = bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION))
+        Optional<Tokens.Token> token = Requests.bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION))
                 .flatMap(tokens::authenticate);
         if (token.isEmpty()) {
             return Answer.error(401, "a bearer token is required: send 'Authorization: Bearer <token>' with a token"
@@ -281,7 +263,7 @@ public final class Gateway implements AutoCloseable {
         }
         metrics.started();
         try {
-            byte[] body = readAtMost(request, EventBatch.MAX_BYTES);
+            byte[] body = Requests.readAtMost(request, EventBatch.MAX_BYTES);
             if (body == null) {
                 return tooLarge();
             }
@@ -368,22 +350,5 @@ public final class Gateway implements AutoCloseable {
 
     private static Answer tooLarge() {
         return Answer.error(413, "the body is larger than " + EventBatch.MAX_BYTES + " bytes (1 MiB): split the batch");
-    }
-
-    /** The token of an {@code Authorization: Bearer <token>} header. */
-    static Optional<String> bearer(String authorization) {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Optional.empty();
-        }
-        String token = authorization.substring(7).trim();
-        return token.isEmpty() ? Optional.empty() : Optional.of(token);
-    }
-
-    /** The body, or null when it is longer than {@code limit} bytes. */
-    private static byte[] readAtMost(Request request, int limit) throws IOException {
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] body = in.readNBytes(limit + 1);
-            return body.length > limit ? null : body;
-        }
     }
 }

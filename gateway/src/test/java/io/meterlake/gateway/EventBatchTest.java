@@ -76,8 +76,8 @@ class EventBatchTest {
         assertThat(tokens.authenticate("secret-1").get().owns("b")).isTrue();
         assertThat(tokens.authenticate("secret-1").get().owns("c")).isFalse();
         assertThat(tokens.authenticate("secret-2")).isEmpty();
-        assertThat(Gateway.bearer("Bearer  secret-1 ")).contains("secret-1");
-        assertThat(Gateway.bearer("Basic c2VjcmV0")).isEmpty();
+        assertThat(Requests.bearer("Bearer  secret-1 ")).contains("secret-1");
+        assertThat(Requests.bearer("Basic c2VjcmV0")).isEmpty();
 
         Files.writeString(file, "svc secret-1 a\nsvc " + Tokens.sha256("x") + "\nother " + Tokens.sha256("y") + " ,\n");
         assertThatThrownBy(() -> Tokens.read(file)).hasMessageContaining("line 1: the second field is not a SHA-256")

@@ -38,7 +38,6 @@ import java.util.stream.Stream;
 public final class LocalTrino implements TrinoServer {
     private static final String HOST = "127.0.0.1";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
-    private static final int MINIMUM_JAVA = 24;
 
     private final Path dir;
     private final Path serverDir;
@@ -156,7 +155,7 @@ public final class LocalTrino implements TrinoServer {
                     "build it with 'mvn -DskipTests package -pl services/trino' in the Meterlake directory"
                             + " (bin/meterlake does this for --with-trino; it downloads ~820 MB once)");
         }
-        Path java = java();
+        Path java = TrinoJava.find();
         try {
             writeEtc(Storage.isS3(warehouse) ? objectStore : Optional.empty());
             if (!Files.exists(rulesFile())) {
@@ -318,56 +317,5 @@ public final class LocalTrino implements TrinoServer {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for Trino", e);
         }
-    }
-
-    /**
-     * The JDK to run Trino on: {@code TRINO_JAVA_HOME}, else the newest JDK of version 24 or later
-     * under {@code /usr/lib/jvm} or {@code /opt/java}.
-     */
-    static Path java() {
-        String configured = System.getenv("TRINO_JAVA_HOME");
-        if (configured != null && !configured.isBlank()) {
-            Path java = Path.of(configured).resolve("bin").resolve("java");
-            if (!Files.isExecutable(java)) {
-                throw MeterlakeException.badInput("TRINO_JAVA_HOME=" + configured + " has no bin/java",
-                        "point it at a JDK of version " + MINIMUM_JAVA + " or later");
-            }
-            return java;
-        }
-        List<Path> candidates = new ArrayList<>();
-        for (String root : List.of("/usr/lib/jvm", "/opt/java", "/usr/java")) {
-            Path dir = Path.of(root);
-            if (Files.isDirectory(dir)) {
-                try (Stream<Path> jdks = Files.list(dir)) {
-                    jdks.filter(jdk -> featureVersion(jdk) >= MINIMUM_JAVA).forEach(candidates::add);
-                } catch (IOException e) {
-                    // not readable: not a candidate
-                }
-            }
-        }
-        return candidates.stream().max(Comparator.comparingInt(LocalTrino::featureVersion))
-                .map(jdk -> jdk.resolve("bin").resolve("java"))
-                .orElseThrow(() -> MeterlakeException.badInput("Trino 476 needs Java " + MINIMUM_JAVA
-                        + " or later, and none was found under /usr/lib/jvm or /opt/java",
-                        "install one (e.g. Temurin 25) or set TRINO_JAVA_HOME to its directory"));
-    }
-
-    /** The feature version in a JDK's {@code release} file, or 0. */
-    private static int featureVersion(Path jdk) {
-        Path release = jdk.resolve("release");
-        if (!Files.isRegularFile(release) || !Files.isExecutable(jdk.resolve("bin").resolve("java"))) {
-            return 0;
-        }
-        try {
-            for (String line : Files.readAllLines(release)) {
-                if (line.startsWith("JAVA_VERSION=")) {
-                    String version = line.substring("JAVA_VERSION=".length()).replace("\"", "");
-                    return Integer.parseInt(version.split("[.+-]")[0]);
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
     }
 }

@@ -44,15 +44,10 @@ import java.util.function.Consumer;
  * special: {@link #defaultMonth} is valid at every {@code now}.
  */
 public final class WorkloadGenerator {
-    private static final ZoneOffset[] OFFSETS = {ZoneOffset.UTC, ZoneOffset.ofHours(2), ZoneOffset.ofHours(-4),
-        ZoneOffset.ofHoursMinutes(5, 30), ZoneOffset.ofHours(-10), ZoneOffset.ofHours(14)};
-    private static final String[] REGIONS = {"us-east-1", "eu-west-1", "ap-southeast-2"};
     /** Every reason a record can earn; UNPROCESSABLE is what a stage's own failure would give, none here. */
     private static final ReasonCode[] INVALID = java.util.Arrays.stream(ReasonCode.values())
             .filter(reason -> reason != ReasonCode.UNPROCESSABLE).toArray(ReasonCode[]::new);
     private static final int RECENT = 4096;
-    /** One egress (PERCENTILE) event in this many is a burst. */
-    private static final int BURST_ONE_IN = 50;
     /** How far outside the span the boundary events lie (start − 2 h, end + 2 h). */
     public static final Duration OUTSIDE = Duration.ofHours(2);
     /** The truth holds for an ingest up to this long after {@code now}. */
@@ -63,7 +58,8 @@ public final class WorkloadGenerator {
     private final Tenants tenants;
     private final MeterlakeConfig config;
     private final Instant now;
-
+    /** The events' contents: the boundary ones, the random ones. */
+    private final EventDraws draws;
 
     /** The truth's state: the events still open, the corrections, the settled lines. */
     private final Ledger ledger = new Ledger();
@@ -84,6 +80,7 @@ public final class WorkloadGenerator {
         this.tenants = new Tenants(spec);
         this.config = config;
         this.now = now;
+        this.draws = new EventDraws(spec, tenants, config.catalog());
         requireValid(spec, config, now);
     }
 
@@ -147,7 +144,7 @@ public final class WorkloadGenerator {
         List<GeneratedEvent> recent = new ArrayList<>();
         long invalidIndex = 0;
         long serial = 0;
-        List<GeneratedEvent> fixed = boundaryEvents();
+        List<GeneratedEvent> fixed = draws.boundaryEvents();
         long span = Duration.between(spec.start(), spec.end()).toMillis();
         while (records < spec.events()) {
             String line;
@@ -177,7 +174,7 @@ public final class WorkloadGenerator {
                 double kind = random.nextDouble();
                 if (kind >= 0.92 && records + 2 <= spec.events()) {
                     // A void sent before its target: it applies once both are in raw.
-                    GeneratedEvent target = randomEvent(random, "evt-" + spec.seed() + "-" + serial++,
+                    GeneratedEvent target = draws.randomEvent(random, "evt-" + spec.seed() + "-" + serial++,
                             recent.get(random.nextInt(recent.size())).time());
                     sink.accept(correction(id, target, "void", target.eventId(), null, true));
                     records++;
@@ -193,7 +190,7 @@ public final class WorkloadGenerator {
                 }
                 position = Math.max(0, Math.min(span - 1, position + random.nextLong(-60_000, 60_000)));
                 Instant time = spec.start().plusMillis(position).plusNanos(random.nextInt(1000) * 1000L);
-                line = accept(randomEvent(random, "evt-" + spec.seed() + "-" + serial++, time), random, recent);
+                line = accept(draws.randomEvent(random, "evt-" + spec.seed() + "-" + serial++, time), random, recent);
             }
             records++;
             sink.accept(line);
@@ -212,16 +209,16 @@ public final class WorkloadGenerator {
         }
         if (kind < 0.7) {
             Metric metric = config.catalog().metric(target.metric()).orElseThrow();
-            String[] unitAndQuantity = quantity(metric, random);
+            String[] unitAndQuantity = EventDraws.quantity(metric, random);
             return correction(id, new GeneratedEvent(id, target.source(), target.tenantId(), target.appId(), target.metric(),
                     unitAndQuantity[0], new BigDecimal(unitAndQuantity[1]), random.nextBoolean(), target.time(),
-                    OFFSETS[random.nextInt(OFFSETS.length)], target.attributes()), "amend", target.eventId(), null, false);
+                    EventDraws.offset(random), target.attributes()), "amend", target.eventId(), null, false);
         }
         if (kind < 0.85) {
             // An amend naming another metric (one that needs no attribute, so that only the metric differs).
             Metric other = config.catalog().metrics().stream().filter(m -> !m.name().equals(target.metric())
                     && m.property() == null).findFirst().orElseThrow();
-            String[] unitAndQuantity = quantity(other, random);
+            String[] unitAndQuantity = EventDraws.quantity(other, random);
             return correction(id, new GeneratedEvent(id, target.source(), target.tenantId(), target.appId(), other.name(),
                     unitAndQuantity[0], new BigDecimal(unitAndQuantity[1]), false, target.time(), ZoneOffset.UTC,
                     Map.of()), "amend", target.eventId(), false, false);
@@ -313,90 +310,5 @@ public final class WorkloadGenerator {
             early = new Truth.Early(accepted - lateTenantRecords, before);
         }
         return new Truth(records, accepted, quarantined, duplicates, conflicts, result, early, closed.corrections());
-    }
-
-    /** Instants on period and entitlement boundaries and just outside the span, sent first. */
-    private List<GeneratedEvent> boundaryEvents() {
-        String[] planPair = tenants.pairs().get(0);
-        String[] otherPair = tenants.pairs().get(tenants.pairs().size() > 1 ? 1 : 0);
-        Instant start = spec.start();
-        Instant end = spec.end();
-        List<GeneratedEvent> events = new ArrayList<>();
-        int n = 0;
-        events.add(boundary(n++, otherPair, "functions.invocations", "count", "1", start, ZoneOffset.UTC));
-        events.add(boundary(n++, otherPair, "functions.invocations", "count", "2", start, ZoneOffset.ofHours(-5)));
-        events.add(boundary(n++, otherPair, "kvs.writes", "count", "3", start.minusNanos(1000), ZoneOffset.ofHours(9)));
-        events.add(boundary(n++, otherPair, "kvs.writes", "count", "4", end.minusMillis(1), ZoneOffset.ofHours(-8)));
-        events.add(boundary(n++, otherPair, "kvs.writes", "count", "5", end, ZoneOffset.ofHours(2)));
-        events.add(boundary(n++, otherPair, "storage.stored", "GB", "1.5", start.minus(Duration.ofHours(2)), ZoneOffset.UTC));
-        events.add(boundary(n++, otherPair, "storage.stored", "MB", "900", end.plus(Duration.ofHours(2)), ZoneOffset.UTC));
-        events.add(boundary(n++, planPair, "functions.compute", "GB-ms", "1000", tenants.planChange(), ZoneOffset.ofHours(1)));
-        events.add(boundary(n++, planPair, "functions.compute", "GB-s", "2.5", tenants.planChange().minusNanos(1000),
-                ZoneOffset.UTC));
-        // Levels held: one straddling the start (its last hour is the span's), cut 30 minutes in by the
-        // next; one on each side of the plan change (each part on its own line); one 30 minutes before the end.
-        events.add(boundary(n++, otherPair, "storage.held", "GB", "2", start.minus(Duration.ofHours(1)), ZoneOffset.UTC));
-        events.add(boundary(n++, otherPair, "storage.held", "MB", "1500", start.plus(Duration.ofMinutes(30)),
-                ZoneOffset.ofHours(3)));
-        events.add(boundary(n++, planPair, "storage.held", "GB", "4", tenants.planChange().minus(Duration.ofHours(1)),
-                ZoneOffset.UTC));
-        events.add(boundary(n++, planPair, "storage.held", "GB", "6", tenants.planChange().plus(Duration.ofMinutes(30)),
-                ZoneOffset.UTC));
-        events.add(boundary(n++, otherPair, "storage.held", "KB", "2500000", end.minus(Duration.ofMinutes(30)),
-                ZoneOffset.UTC));
-        // Another catalog (catalog.file) may lack some of these metrics: their boundary events are left out.
-        events.removeIf(event -> config.catalog().metric(event.metric()).isEmpty());
-        return events;
-    }
-
-    private GeneratedEvent boundary(int n, String[] pair, String metric, String unit, String quantity, Instant time,
-            ZoneOffset offset) {
-        return new GeneratedEvent("evt-" + spec.seed() + "-boundary-" + n, source(metric), pair[0], pair[1], metric, unit,
-                new BigDecimal(quantity), true, time, offset, Map.of("region", REGIONS[0]));
-    }
-
-    private GeneratedEvent randomEvent(SplittableRandom random, String id, Instant time) {
-        String[] pair = tenants.pairs().get(random.nextInt(tenants.pairs().size()));
-        List<Metric> metrics = config.catalog().metrics();
-        Metric metric = metrics.get(random.nextInt(metrics.size()));
-        String[] unitAndQuantity = quantity(metric, random);
-        Map<String, String> attributes = new TreeMap<>();
-        attributes.put("region", REGIONS[random.nextInt(REGIONS.length)]);
-        attributes.put("function", "fn-" + random.nextInt(20));
-        if (metric.property() != null) {
-            // Few values, so that users repeat within a window and across windows.
-            attributes.put(metric.property(), "user-" + random.nextInt(40));
-        }
-        return new GeneratedEvent(id, source(metric.name()), pair[0], pair[1], metric.name(), unitAndQuantity[0],
-                new BigDecimal(unitAndQuantity[1]), random.nextBoolean(), time, OFFSETS[random.nextInt(OFFSETS.length)],
-                attributes);
-    }
-
-    /** A unit the catalog accepts and a quantity that converts exactly (at most 9 fraction digits). */
-    private static String[] quantity(Metric metric, SplittableRandom random) {
-        List<String> units = new ArrayList<>(new TreeMap<>(metric.unitFactors()).keySet());
-        String unit = units.get(random.nextInt(units.size()));
-        int factorScale = Math.max(0, metric.factor(unit).orElseThrow().stripTrailingZeros().scale());
-        if (metric.property() != null) {
-            // One sighting of a value: what a distinct count's events carry (their quantities are not added).
-            return new String[] {unit, "1"};
-        }
-        if (metric.canonicalUnit().equals("count")) {
-            return new String[] {unit, Long.toString(random.nextLong(1, 1_000))};
-        }
-        int digits = Math.min(3, 9 - factorScale);
-        BigDecimal value = BigDecimal.valueOf(random.nextLong(1, 5_000_000), digits);
-        if (metric.aggregation() == Aggregation.PERCENTILE && random.nextInt(BURST_ONE_IN) == 0) {
-            // A burst, what burstable billing is for: a hundred times the usual (the highest buckets are dropped).
-            BigDecimal burst = value.multiply(BigDecimal.valueOf(100));
-            if (burst.multiply(metric.factor(unit).orElseThrow()).compareTo(metric.maxQuantity()) <= 0) {
-                value = burst;
-            }
-        }
-        return new String[] {unit, value.toPlainString()};
-    }
-
-    private static String source(String metric) {
-        return "forge-" + metric.substring(0, metric.indexOf('.'));
     }
 }

@@ -43,69 +43,6 @@ import static org.apache.spark.sql.functions.lit;
  */
 public final class Closing {
     private static final Logger LOG = LoggerFactory.getLogger(Closing.class);
-    /**
-     * One approval: {@code signature} by the approver's key over {@link #rendering()}.
-     *
-     * @param headerSha256 the approved header's chain hash; null for a revision from before the chain
-     */
-    public record Approval(String period, int revision, String contentSha256, String headerSha256,
-            String publisherKeyId, String approverKeyId, String approverPublicKey, Instant approvedAt,
-            String signature) {
-
-        /** The byte-stable text an approval signs ({@link io.meterlake.signing.FieldRendering#approval}). */
-        public byte[] rendering() {
-            return io.meterlake.signing.FieldRendering.approval(period, revision, contentSha256, headerSha256,
-                    publisherKeyId, approverKeyId, approvedAt);
-        }
-
-        Row toRow() {
-            return RowFactory.create(period, revision, contentSha256, headerSha256, publisherKeyId, approverKeyId,
-                    approverPublicKey, Timestamp.from(approvedAt), signature);
-        }
-
-        static Approval of(Row row) {
-            return new Approval(row.getAs(Columns.PERIOD), row.<Integer>getAs(Columns.REVISION),
-                    row.getAs(Columns.CONTENT_SHA256), row.getAs(Columns.HEADER_SHA256),
-                    row.getAs(Columns.PUBLISHER_KEY_ID), row.getAs(Columns.APPROVER_KEY_ID),
-                    row.getAs(Columns.APPROVER_PUBLIC_KEY), row.<Timestamp>getAs(Columns.APPROVED_AT).toInstant(),
-                    row.getAs(Columns.SIGNATURE));
-        }
-
-        /** What the period's state reads of this approval ({@link PeriodState}). */
-        PeriodState.RecordedApproval recorded() {
-            return new PeriodState.RecordedApproval(revision, contentSha256, publisherKeyId, approverKeyId);
-        }
-
-        /**
-         * Why this approval does not hold for {@code header} (empty when it holds): the state's policy
-         * ({@link PeriodState#policyProblems}) and its integrity ({@link #integrityProblems}).
-         */
-        public List<String> problems(BillingPeriod header, List<String> allowedApprovers) {
-            List<String> problems = new ArrayList<>();
-            for (String problem : PeriodState.policyProblems(recorded(), header.forState(), allowedApprovers)) {
-                problems.add(name() + ": " + problem);
-            }
-            problems.addAll(integrityProblems());
-            return problems;
-        }
-
-        /** Whether its public key is the key it names and its signature verifies (empty when both hold). */
-        public List<String> integrityProblems() {
-            Optional<PublicKey> key = publicKey(approverPublicKey);
-            if (key.isEmpty() || !Signing.keyId(key.get()).equals(approverKeyId)) {
-                return List.of(name() + ": its public key is not the key " + approverKeyId);
-            }
-            if (!Signing.verify(key.get(), rendering(), signature)) {
-                return List.of(name() + ": its signature does not verify");
-            }
-            return List.of();
-        }
-
-        private String name() {
-            return "the approval of revision " + revision + " of " + period + " by key " + approverKeyId;
-        }
-    }
-
     /** The lock of a period: {@code revision} is final. {@code sequence}: the chain's latest when it was taken. */
     public record Lock(String period, int revision, String contentSha256, String approverKeyId, long sequence,
             Instant lockedAt) {
@@ -334,14 +271,5 @@ public final class Closing {
                     + lock.revision()));
         }
         return problems;
-    }
-
-    private static Optional<PublicKey> publicKey(String base64) {
-        try {
-            return Optional.of(KeyFactory.getInstance(Signing.ALGORITHM)
-                    .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64))));
-        } catch (java.security.GeneralSecurityException | IllegalArgumentException | NullPointerException e) {
-            return Optional.empty();
-        }
     }
 }

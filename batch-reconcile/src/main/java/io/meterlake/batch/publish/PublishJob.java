@@ -167,6 +167,24 @@ public final class PublishJob {
                 Signing.sign(key, content), keyId, clock.instant().truncatedTo(ChronoUnit.MILLIS),
                 latest.map(r -> OptionalInt.of(r.revision())).orElse(OptionalInt.empty()), !readiness.ready(), key);
 
+        write(header, lines, corrections);
+
+        BillingPeriod stored = periods.require(period, OptionalInt.of(revision));
+        if (!stored.contentSha256().equals(contentSha256)) {
+            throw MeterlakeException.busy("another publish wrote revision " + revision + " of " + period
+                    + " at the same time, with other content: run publish again to compare with it");
+        }
+        LOG.info("published {} revision {} over raw_usage_events v{}: {} lines, {} correction lines, content sha256 {},"
+                + " signed by key {}", period, revision, stored.rawTableVersion(), lines.size(), corrections.size(),
+                stored.contentSha256(), stored.keyId());
+        return new PublishResult(stored, true, lines, corrections, reconciled.runId(), Optional.empty());
+    }
+
+    /** Appends the revision's lines, then its header (a retry after a crash writes each once). */
+    private void write(BillingPeriod header, List<BillingLine> lines, List<CorrectionLine> corrections) {
+        Period period = header.period();
+        int revision = header.revision();
+        String contentSha256 = header.contentSha256();
         List<Row> rows = new ArrayList<>();
         for (BillingLine line : lines) {
             rows.add(RowFactory.create(period.toString(), revision, contentSha256, line.subscriptionId(),
@@ -182,15 +200,5 @@ public final class PublishJob {
                 "meterlake-publish-lines-" + period + "-" + contentSha256, revision);
         warehouse.appendIdempotent(spark.createDataFrame(List.of(header.toRow()), Tables.BILLING_PERIOD),
                 Tables.BILLING_PERIODS, "meterlake-publish-" + period, revision);
-
-        BillingPeriod stored = periods.require(period, OptionalInt.of(revision));
-        if (!stored.contentSha256().equals(contentSha256)) {
-            throw MeterlakeException.busy("another publish wrote revision " + revision + " of " + period
-                    + " at the same time, with other content: run publish again to compare with it");
-        }
-        LOG.info("published {} revision {} over raw_usage_events v{}: {} lines, {} correction lines, content sha256 {},"
-                + " signed by key {}", period, revision, stored.rawTableVersion(), lines.size(), corrections.size(),
-                stored.contentSha256(), stored.keyId());
-        return new PublishResult(stored, true, lines, corrections, reconciled.runId(), Optional.empty());
     }
 }

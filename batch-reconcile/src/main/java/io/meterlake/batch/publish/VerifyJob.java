@@ -109,24 +109,7 @@ public final class VerifyJob {
 
         mismatches.addAll(chainProblems(key));
         receipt.ifPresent(proof -> mismatches.addAll(lessThan(proof)));
-        try {
-            mismatches.addAll(nonAppendChanges());
-        } catch (RuntimeException e) {
-            mismatches.add("the history of raw_usage_events cannot be read: "
-                    + DeltaFailures.logGap(e).map(gap -> "its Delta log has a gap (" + gap + "): a commit was removed")
-                            .orElse(firstLine(e)));
-        }
-        try {
-            mismatches.addAll(storageCheck.apply(warehouse, header));
-        } catch (RuntimeException e) {
-            // Only a version gone from the log may pass as such (the recompute below names it too); any
-            // other failure means the check did not run, and what did not run cannot hold.
-            mismatches.add(DeltaFailures.isVersionUnreadable(e)
-                    ? "raw_usage_events version " + header.rawTableVersion() + ", which " + name
-                            + " was computed from, is no longer readable (" + firstLine(e) + ")"
-                    : "the storage check of raw_usage_events at version " + header.rawTableVersion()
-                            + " could not run (" + firstLine(e) + "), so its data files are unchecked");
-        }
+        mismatches.addAll(rawProblems(header, name));
         String recomputedSha256 = null;
         try {
             // With the horizon the revision was computed with: the same bounded read, the same bytes.
@@ -159,6 +142,33 @@ public final class VerifyJob {
         }
         return new Verification(header, stored.size(), storedSha256, recomputedSha256, mismatches,
                 storedCorrections.size(), closing.status(period));
+    }
+
+    /**
+     * What is wrong with raw_usage_events for {@code header}: a change that was not an append since, a data file
+     * of its version gone or changed, or a check that could not run (which cannot hold either).
+     */
+    private List<String> rawProblems(BillingPeriod header, String name) {
+        List<String> problems = new ArrayList<>();
+        try {
+            problems.addAll(nonAppendChanges());
+        } catch (RuntimeException e) {
+            problems.add("the history of raw_usage_events cannot be read: "
+                    + DeltaFailures.logGap(e).map(gap -> "its Delta log has a gap (" + gap + "): a commit was removed")
+                            .orElse(firstLine(e)));
+        }
+        try {
+            problems.addAll(storageCheck.apply(warehouse, header));
+        } catch (RuntimeException e) {
+            // Only a version gone from the log may pass as such (the recompute below names it too); any
+            // other failure means the check did not run, and what did not run cannot hold.
+            problems.add(DeltaFailures.isVersionUnreadable(e)
+                    ? "raw_usage_events version " + header.rawTableVersion() + ", which " + name
+                            + " was computed from, is no longer readable (" + firstLine(e) + ")"
+                    : "the storage check of raw_usage_events at version " + header.rawTableVersion()
+                            + " could not run (" + firstLine(e) + "), so its data files are unchecked");
+        }
+        return problems;
     }
 
     /** Correction lines stored that raw does not give now, and the reverse. */

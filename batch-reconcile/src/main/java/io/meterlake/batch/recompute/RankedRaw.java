@@ -58,8 +58,8 @@ public final class RankedRaw {
     /** {@link Columns#CARRIED}: a time-weighted sample before the period, read for its lines, not an event. */
     static final String CARRIED = Columns.CARRIED;
     private static final String CONTENT = "_content";
-    private static final String IN_PERIOD = "_in_period";
-    private static final String WINNER = "_w_";
+    static final String IN_PERIOD = "_in_period";
+    static final String WINNER = "_w_";
 
     private final Dataset<Row> input;
     /** The only period {@link #forPeriod}'s span can answer for; null for the whole table. */
@@ -86,7 +86,7 @@ public final class RankedRaw {
      * with this one.
      */
     public static RankedRaw of(Dataset<Row> raw) {
-        return new RankedRaw(raw.select(billed(raw)), null, 0);
+        return new RankedRaw(raw.select(BilledColumns.of(raw)), null, 0);
     }
 
     /**
@@ -109,7 +109,7 @@ public final class RankedRaw {
         java.time.LocalDate[] dates = partitionsRead(period, horizon);
         Dataset<Row> span = raw.where(col(Columns.EVENT_DATE).between(java.sql.Date.valueOf(dates[0]),
                 java.sql.Date.valueOf(dates[1])));
-        return new RankedRaw(span.where(between(from, to)).select(billed(raw)), period, partitionsFor(span));
+        return new RankedRaw(span.where(between(from, to)).select(BilledColumns.of(raw)), period, partitionsFor(span));
     }
 
     /**
@@ -131,29 +131,6 @@ public final class RankedRaw {
     public static java.time.LocalDate[] partitionsRead(Period period, Duration horizon) {
         return new java.time.LocalDate[] {utcDate(period.start().minus(horizon)),
             utcDate(period.end().plus(horizon).minusNanos(1000))};
-    }
-
-    /**
-     * The columns billing reads of a record in the period, with its replay lineage (the reconciliation's
-     * REPLAYED cause) and its correction fields; null where {@code raw} lacks them (raw versions written
-     * before quarantine replay or corrections existed).
-     */
-    private static Column[] billed(Dataset<Row> raw) {
-        java.util.List<Column> columns = new java.util.ArrayList<>(java.util.List.of(col(Columns.SOURCE),
-                col(Columns.EVENT_ID), col(Columns.EVENT_TIME), col(Columns.TENANT_ID), col(Columns.APP_ID),
-                col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-                col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.QUANTITY),
-                col(Columns.CONTENT_SHA256), col(Columns.INGESTED_AT), col(Columns.KAFKA_PARTITION),
-                col(Columns.KAFKA_OFFSET), col(Columns.FILE_SHA256), col(Columns.LINE_NUMBER),
-                col(Columns.PAYLOAD_SHA256)));
-        java.util.List<String> present = java.util.Arrays.asList(raw.columns());
-        columns.add(present.contains(Columns.ATTRIBUTES) ? col(Columns.ATTRIBUTES)
-                : lit(null).cast(io.meterlake.schema.Tables.ATTRIBUTES_TYPE).as(Columns.ATTRIBUTES));
-        for (String optional : new String[] {Columns.REPLAYED_FROM, Columns.ACTION, Columns.TARGET_EVENT_ID}) {
-            columns.add(present.contains(optional) ? col(optional)
-                    : lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType).as(optional));
-        }
-        return columns.toArray(Column[]::new);
     }
 
     /**
@@ -208,7 +185,7 @@ public final class RankedRaw {
         java.util.List<Column> columns = new java.util.ArrayList<>(java.util.Arrays.asList(kept));
         columns.add(usage.and(winner.isNotNull()).as(CORRECTED));
         // The applied corrections are few beside the events: broadcast, so the events are not shuffled again.
-        return ranked.join(broadcast(winners(input.sparkSession(), applied)), col(Columns.SOURCE).equalTo(
+        return ranked.join(broadcast(CorrectionOutcomes.winners(input.sparkSession(), applied)), col(Columns.SOURCE).equalTo(
                         col(WINNER + Columns.SOURCE)).and(col(Columns.EVENT_ID).equalTo(col(WINNER + Columns.EVENT_ID)))
                         .and(sample), "left_outer")
                 .select(columns.toArray(Column[]::new));
@@ -218,26 +195,6 @@ public final class RankedRaw {
         if (bound != null && !bound.equals(period)) {
             throw new IllegalArgumentException("ranked for " + bound + ", asked for " + period);
         }
-    }
-
-    private static final org.apache.spark.sql.types.StructType WINNERS = new org.apache.spark.sql.types.StructType()
-            .add(WINNER + Columns.SOURCE, org.apache.spark.sql.types.DataTypes.StringType, false)
-            .add(WINNER + Columns.EVENT_ID, org.apache.spark.sql.types.DataTypes.StringType, false)
-            .add(WINNER + Columns.ACTION, org.apache.spark.sql.types.DataTypes.StringType, false)
-            .add(WINNER + Columns.QUANTITY, io.meterlake.schema.Tables.QUANTITY_TYPE, true)
-            .add(WINNER + Columns.UNIT, org.apache.spark.sql.types.DataTypes.StringType, true)
-            .add(WINNER + Columns.ATTRIBUTES, io.meterlake.schema.Tables.ATTRIBUTES_TYPE, true);
-
-    /** The applied corrections as rows keyed by their target. */
-    private static Dataset<Row> winners(org.apache.spark.sql.SparkSession spark, java.util.List<Correction> applied) {
-        java.util.List<Row> rows = new java.util.ArrayList<>();
-        for (Correction correction : applied) {
-            rows.add(org.apache.spark.sql.RowFactory.create(correction.source(), correction.targetEventId(),
-                    correction.action(), correction.quantity(), correction.unit(),
-                    correction.attributes() == null ? null : scala.collection.JavaConverters.mapAsScalaMap(
-                            correction.attributes())));
-        }
-        return spark.createDataFrame(rows, WINNERS);
     }
 
     /**
@@ -294,46 +251,7 @@ public final class RankedRaw {
                         java.util.List.of(Columns.SOURCE, Columns.EVENT_ID)).toSeq(), "left_semi")
                 .withColumn(IN_PERIOD, scope)
                 .collectAsList();
-        java.util.Map<java.util.List<String>, Row> events = new java.util.HashMap<>();
-        for (Row row : rows) {
-            events.put(java.util.List.of(row.getAs(Columns.SOURCE), row.getAs(Columns.EVENT_ID)), row);
-        }
-        // Per target, the applicable corrections latest first; the first of each is applied.
-        java.util.List<Row> inScope = rows.stream()
-                .filter(row -> row.getAs(Columns.ACTION) != null && row.<Boolean>getAs(IN_PERIOD))
-                .sorted(java.util.Comparator.comparing((Row row) -> row.<Row>getAs(Columns.INGEST_ORDER),
-                        IngestOrder.ORDER).reversed())
-                .toList();
-        java.util.Set<java.util.List<String>> taken = new java.util.HashSet<>();
-        java.util.List<Correction> result = new java.util.ArrayList<>();
-        for (Row correction : inScope) {
-            java.util.List<String> targetKey = java.util.List.of(correction.getAs(Columns.SOURCE),
-                    correction.getAs(Columns.TARGET_EVENT_ID));
-            Row target = events.get(targetKey);
-            Correction.Outcome outcome;
-            if (target == null) {
-                outcome = Correction.Outcome.TARGET_MISSING;
-            } else if (target.getAs(Columns.ACTION) != null) {
-                outcome = Correction.Outcome.TARGETS_A_CORRECTION;
-            } else if (!java.util.stream.Stream.of(Columns.TENANT_ID, Columns.APP_ID, Columns.METRIC, Columns.EVENT_TIME)
-                    .allMatch(field -> java.util.Objects.equals(target.getAs(field), correction.getAs(field)))) {
-                outcome = Correction.Outcome.FIELDS_DIFFER;
-            } else {
-                outcome = taken.add(targetKey) ? Correction.Outcome.APPLIED : Correction.Outcome.SUPERSEDED;
-            }
-            result.add(new Correction(correction.getAs(Columns.SOURCE), correction.getAs(Columns.EVENT_ID),
-                    correction.getAs(Columns.ACTION), correction.getAs(Columns.TARGET_EVENT_ID), outcome,
-                    correction.<java.sql.Timestamp>getAs(Columns.EVENT_TIME).toInstant(), correction.getAs(Columns.METRIC),
-                    correction.getAs(Columns.QUANTITY), correction.getAs(Columns.UNIT),
-                    correction.getAs(Columns.SUBSCRIPTION_ID), correction.getAs(Columns.ENTITLEMENT_ID),
-                    correction.getAs(Columns.BILLING_ACCOUNT_ID),
-                    target == null ? null : target.getAs(Columns.QUANTITY),
-                    correction.isNullAt(correction.fieldIndex(Columns.ATTRIBUTES)) ? null
-                            : scala.collection.JavaConverters.mapAsJavaMap(correction.<scala.collection.Map<String, String>>getAs(
-                                    Columns.ATTRIBUTES))));
-        }
-        result.sort(java.util.Comparator.comparing(Correction::source).thenComparing(Correction::eventId));
-        return java.util.List.copyOf(result);
+        return CorrectionOutcomes.decide(rows);
     }
 
     /**

@@ -78,17 +78,8 @@ public final class ReconcileJob {
                 config.stream().window(), config.catalog())) {
             List<BillingLine> lines = Recompute.collect(usage.lines());
             String contentSha256 = Signing.sha256Hex(CanonicalRendering.render(period.toString(), lines));
-            Dataset<Row> report = Reconciliation.compare(usage, provisional, period, watermark)
-                    .withColumn(Columns.PERIOD, lit(period.toString()))
-                    .withColumn(Columns.RUN_ID, lit(runId))
-                    .withColumn(Columns.RAW_TABLE_VERSION, lit(rawVersion))
-                    .withColumn(Columns.PROVISIONAL_TABLE_VERSION, provisionalVersion.isPresent()
-                            ? lit(provisionalVersion.getAsLong()) : lit(null).cast(DataTypes.LongType))
-                    .withColumn(Columns.STREAM_WATERMARK, watermark == null
-                            ? lit(null).cast(DataTypes.TimestampType) : lit(Timestamp.from(watermark)))
-                    .select(Arrays.stream(Tables.RECONCILIATION.fields()).map(StructField::name).map(name -> col(name))
-                            .toArray(org.apache.spark.sql.Column[]::new))
-                    .persist();
+            Dataset<Row> report = report(Reconciliation.compare(usage, provisional, period, watermark), period, runId,
+                    rawVersion, provisionalVersion, watermark).persist();
             try {
                 boolean current = isCurrentRun(period, runId);
                 boolean recorded = current
@@ -110,6 +101,21 @@ public final class ReconcileJob {
                 report.unpersist();
             }
         }
+    }
+
+    /** The reconciliation's rows as {@code reconciliation_report} stores them: each with the run that made it. */
+    private static Dataset<Row> report(Dataset<Row> compared, Period period, String runId, long rawVersion,
+            OptionalLong provisionalVersion, Instant watermark) {
+        return compared
+                .withColumn(Columns.PERIOD, lit(period.toString()))
+                .withColumn(Columns.RUN_ID, lit(runId))
+                .withColumn(Columns.RAW_TABLE_VERSION, lit(rawVersion))
+                .withColumn(Columns.PROVISIONAL_TABLE_VERSION, provisionalVersion.isPresent()
+                            ? lit(provisionalVersion.getAsLong()) : lit(null).cast(DataTypes.LongType))
+                .withColumn(Columns.STREAM_WATERMARK, watermark == null
+                            ? lit(null).cast(DataTypes.TimestampType) : lit(Timestamp.from(watermark)))
+                .select(Arrays.stream(Tables.RECONCILIATION.fields()).map(StructField::name).map(name -> col(name))
+                            .toArray(org.apache.spark.sql.Column[]::new));
     }
 
     /** The raw version to read: {@code asOfVersion} if given and existing, else the current one. */

@@ -64,6 +64,16 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
                 .append("\">").append(state.toUpperCase(Locale.ROOT)).append("</span> ").append(text(stateText()))
                 .append("</p>\n</header>\n");
 
+        usageSection(out, period);
+        correctionSection(out);
+
+        dailySection(out, period);
+        signatures(out, period);
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The period's usage lines. */
+    private void usageSection(StringBuilder out, Period period) {
         out.append("<section>\n<h2>Usage</h2>\n");
         if (lines.isEmpty()) {
             out.append("<p id=\"no-lines\">No usage in ").append(text(period.toString())).append(".</p>\n");
@@ -79,9 +89,10 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
             out.append("</tbody>\n</table>\n");
         }
         out.append("</section>\n");
+    }
 
-        correctionSection(out);
-
+    /** One chart per metric of its daily values. */
+    private void dailySection(StringBuilder out, Period period) {
         out.append("<section id=\"daily\">\n<h2>Daily usage</h2>\n");
         if (daily.isEmpty()) {
             out.append("<p>No usage in ").append(text(period.toString())).append(".</p>\n");
@@ -96,9 +107,6 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
             chart(out, series, first);
         }
         out.append("</section>\n");
-
-        signatures(out, period);
-        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** The correction lines billed in this period, each with its service period. */

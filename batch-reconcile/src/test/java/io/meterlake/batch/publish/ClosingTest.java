@@ -129,7 +129,7 @@ class ClosingTest extends SparkTestBase {
                 .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
                 .hasMessageContaining("is not approved");
 
-        Closing.Approval approval = closing().approve(OCTOBER, OptionalInt.empty(), APPROVER.getPrivate(),
+        Approval approval = closing().approve(OCTOBER, OptionalInt.empty(), APPROVER.getPrivate(),
                 at("2026-11-21T00:00:00Z"));
         assertThat(approval.approverKeyId()).isEqualTo(Signing.keyId(APPROVER.getPublic()));
         assertThat(approval.publisherKeyId()).isEqualTo(october.keyId());
@@ -182,7 +182,7 @@ class ClosingTest extends SparkTestBase {
         assertThat(verify(NOVEMBER).mismatches()).isEmpty();
 
         // verify names an approval by the publisher's own key, written around approve.
-        Closing.Approval unsigned = new Closing.Approval(DECEMBER.toString(), 1, december.header().contentSha256(),
+        Approval unsigned = new Approval(DECEMBER.toString(), 1, december.header().contentSha256(),
                 december.header().chain().orElseThrow().headerSha256(), december.header().keyId(),
                 december.header().keyId(), java.util.Base64.getEncoder().encodeToString(PUBLISHER.getPublic().getEncoded()),
                 Instant.parse("2027-01-05T00:00:00Z"), "");
@@ -198,7 +198,7 @@ class ClosingTest extends SparkTestBase {
         // An approval by another key whose signature does not verify: the tables record December as
         // approved (the one definition Trino shares), but lock refuses to build on it and verify's
         // approval check names it.
-        Closing.Approval claimed = new Closing.Approval(DECEMBER.toString(), 1, december.header().contentSha256(),
+        Approval claimed = new Approval(DECEMBER.toString(), 1, december.header().contentSha256(),
                 unsigned.headerSha256(), december.header().keyId(), Signing.keyId(APPROVER.getPublic()),
                 java.util.Base64.getEncoder().encodeToString(APPROVER.getPublic().getEncoded()),
                 Instant.parse("2027-01-05T00:00:01Z"), "");

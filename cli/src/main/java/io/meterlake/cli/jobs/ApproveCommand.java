@@ -1,5 +1,6 @@
 package io.meterlake.cli.jobs;
 
+import io.meterlake.batch.publish.Approval;
 import io.meterlake.batch.publish.Closing;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
@@ -51,7 +52,7 @@ public final class ApproveCommand extends BatchCommand {
         MeterlakeConfig config = config();
         var key = Signing.readPrivateKey(approverKey);
         Closing closing = closing(config);
-        Closing.Approval approval = closing.approve(billingPeriod, revision == null ? OptionalInt.empty()
+        Approval approval = closing.approve(billingPeriod, revision == null ? OptionalInt.empty()
                 : OptionalInt.of(revision), key, clock());
         if (format.json()) {
             Map<String, Object> json = new LinkedHashMap<>();

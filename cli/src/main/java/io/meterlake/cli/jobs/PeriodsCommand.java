@@ -3,6 +3,7 @@ package io.meterlake.cli.jobs;
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.BillingPeriods;
+import io.meterlake.batch.publish.ChangesReport;
 import io.meterlake.batch.publish.Closing;
 import io.meterlake.batch.publish.PeriodReport;
 import io.meterlake.batch.publish.PublishJob;
@@ -179,9 +180,9 @@ public final class PeriodsCommand implements Runnable {
                         : " and revision " + superseded.revision()) + " of " + billingPeriod + " from raw_usage_events");
                 List<RevisionChanges.Change> list = RevisionChanges.between(periods, superseded, header);
                 switch (output.format()) {
-                    case json -> Output.json(out(), PeriodReport.changesJson(header, list));
-                    case csv -> Output.csv(out(), PeriodReport.CHANGE_COLUMNS, PeriodReport.changeRows(list));
-                    default -> PeriodReport.changesTable(out(), header, list);
+                    case json -> Output.json(out(), ChangesReport.changesJson(header, list));
+                    case csv -> Output.csv(out(), ChangesReport.CHANGE_COLUMNS, ChangesReport.changeRows(list));
+                    default -> ChangesReport.changesTable(out(), header, list);
                 }
                 return ExitCodes.OK;
             }
