@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -53,11 +52,19 @@ import java.util.regex.Pattern;
 public final class TenantSqlGateway implements AutoCloseable {
     /** The source every query through the gateway carries; the resource groups admit tenant users only with it. */
     public static final String SOURCE = "meterlake-tenant-gateway";
+
     private static final String STATEMENT = "/v1/statement";
     private static final Pattern QUERY_PATH = Pattern.compile("/v1/statement/(?:queued|executing)/([^/]+)/.*");
-    private static final Set<String> PASSED_HEADERS = Set.of("x-trino-catalog", "x-trino-schema",
-            "x-trino-time-zone", "x-trino-language", "x-trino-client-info", "x-trino-client-capabilities",
-            "user-agent", "accept", "content-type");
+    private static final Set<String> PASSED_HEADERS = Set.of(
+            "x-trino-catalog",
+            "x-trino-schema",
+            "x-trino-time-zone",
+            "x-trino-language",
+            "x-trino-client-info",
+            "x-trino-client-capabilities",
+            "user-agent",
+            "accept",
+            "content-type");
     private static final List<String> URI_FIELDS = List.of("infoUri", "partialCancelUri", "nextUri");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -77,8 +84,8 @@ public final class TenantSqlGateway implements AutoCloseable {
     /** Running queries and the user that started each. */
     private final Map<String, String> owners = new ConcurrentHashMap<>();
 
-    private TenantSqlGateway(HttpServer server, ExecutorService executor, HttpClient client, String trino,
-            Optional<TrinoLogin> login) {
+    private TenantSqlGateway(
+            HttpServer server, ExecutorService executor, HttpClient client, String trino, Optional<TrinoLogin> login) {
         this.server = server;
         this.executor = executor;
         this.client = client;
@@ -108,8 +115,11 @@ public final class TenantSqlGateway implements AutoCloseable {
 
     /** A client for a Trino on plain HTTP. */
     public static HttpClient plainClient() {
-        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        return HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(10))
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     public int port() {
@@ -126,7 +136,8 @@ public final class TenantSqlGateway implements AutoCloseable {
         try (exchange) {
             String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
             String path = exchange.getRequestURI().getRawPath();
-            String user = Optional.ofNullable(exchange.getRequestHeaders().getFirst("X-Trino-User")).orElse("");
+            String user = Optional.ofNullable(exchange.getRequestHeaders().getFirst("X-Trino-User"))
+                    .orElse("");
             byte[] body = readAll(exchange.getRequestBody());
             if (method.equals("GET") && path.equals("/v1/info")) {
                 forward(exchange, "GET", path, body, null);
@@ -134,9 +145,11 @@ public final class TenantSqlGateway implements AutoCloseable {
             }
             if (!isTenant(user)) {
                 if (method.equals("POST") && path.equals(STATEMENT)) {
-                    refuse(exchange, "Access Denied: the tenant front door serves tenant users (tenant_<tenant_id>)"
-                            + " only" + (user.isEmpty() ? "; name the user" : ", not '" + user + "'")
-                            + "; finance connects to Trino itself");
+                    refuse(
+                            exchange,
+                            "Access Denied: the tenant front door serves tenant users (tenant_<tenant_id>)"
+                                    + " only" + (user.isEmpty() ? "; name the user" : ", not '" + user + "'")
+                                    + "; finance connects to Trino itself");
                 } else {
                     plain(exchange, 403, "tenant users only");
                 }
@@ -152,7 +165,8 @@ public final class TenantSqlGateway implements AutoCloseable {
                 return;
             }
             Matcher query = QUERY_PATH.matcher(path);
-            if ((method.equals("GET") || method.equals("DELETE")) && query.matches()
+            if ((method.equals("GET") || method.equals("DELETE"))
+                    && query.matches()
                     && user.equals(owners.get(query.group(1)))) {
                 forward(exchange, method, path, body, user);
                 if (method.equals("DELETE")) {
@@ -186,8 +200,8 @@ public final class TenantSqlGateway implements AutoCloseable {
             System.err.println("usage: TenantSqlGateway --port N --trino http://127.0.0.1:PORT");
             System.exit(2);
         }
-        TenantSqlGateway gateway = start(Integer.parseInt(args[1]), URI.create(args[3]), plainClient(),
-                Optional.empty());
+        TenantSqlGateway gateway =
+                start(Integer.parseInt(args[1]), URI.create(args[3]), plainClient(), Optional.empty());
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
         System.out.println("tenant SQL gateway on 127.0.0.1:" + gateway.port() + " in front of " + args[3]);
         System.out.flush();
@@ -197,11 +211,14 @@ public final class TenantSqlGateway implements AutoCloseable {
     private void forward(HttpExchange exchange, String method, String path, byte[] body, String user)
             throws IOException, InterruptedException {
         String rawQuery = exchange.getRequestURI().getRawQuery();
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(trino + path
-                        + (rawQuery == null ? "" : "?" + rawQuery)))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create(trino + path + (rawQuery == null ? "" : "?" + rawQuery)))
                 .timeout(Duration.ofMinutes(5))
-                .method(method, body.length == 0 && !method.equals("POST") ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(
+                        method,
+                        body.length == 0 && !method.equals("POST")
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         exchange.getRequestHeaders().forEach((name, values) -> {
             if (PASSED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
                 values.forEach(value -> request.header(name, value));
@@ -211,8 +228,12 @@ public final class TenantSqlGateway implements AutoCloseable {
             request.header("X-Trino-User", user);
             request.header("X-Trino-Source", SOURCE);
         }
-        login.ifPresent(service -> request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                (service.user() + ":" + service.password()).getBytes(StandardCharsets.UTF_8))));
+        login.ifPresent(service -> request.header(
+                "Authorization",
+                "Basic "
+                        + Base64.getEncoder()
+                                .encodeToString(
+                                        (service.user() + ":" + service.password()).getBytes(StandardCharsets.UTF_8))));
         HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         byte[] answer = response.body();
         String contentType = response.headers().firstValue("Content-Type").orElse("");
@@ -244,7 +265,8 @@ public final class TenantSqlGateway implements AutoCloseable {
         String self = self(exchange);
         for (String field : URI_FIELDS) {
             // Trino writes compact JSON: the top-level field is the first occurrence of its key.
-            text = text.replaceFirst(Pattern.quote("\"" + field + "\":\"" + trino),
+            text = text.replaceFirst(
+                    Pattern.quote("\"" + field + "\":\"" + trino),
                     Matcher.quoteReplacement("\"" + field + "\":\"" + self));
         }
         return text.getBytes(StandardCharsets.UTF_8);
@@ -266,9 +288,22 @@ public final class TenantSqlGateway implements AutoCloseable {
         stats.put("state", "FAILED");
         stats.put("queued", false);
         stats.put("scheduled", false);
-        for (String zero : List.of("nodes", "totalSplits", "queuedSplits", "runningSplits", "completedSplits",
-                "cpuTimeMillis", "wallTimeMillis", "queuedTimeMillis", "elapsedTimeMillis", "processedRows",
-                "processedBytes", "physicalInputBytes", "physicalWrittenBytes", "peakMemoryBytes", "spilledBytes")) {
+        for (String zero : List.of(
+                "nodes",
+                "totalSplits",
+                "queuedSplits",
+                "runningSplits",
+                "completedSplits",
+                "cpuTimeMillis",
+                "wallTimeMillis",
+                "queuedTimeMillis",
+                "elapsedTimeMillis",
+                "processedRows",
+                "processedBytes",
+                "physicalInputBytes",
+                "physicalWrittenBytes",
+                "peakMemoryBytes",
+                "spilledBytes")) {
             stats.put(zero, 0);
         }
         ObjectNode error = results.putObject("error");

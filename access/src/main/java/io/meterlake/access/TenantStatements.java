@@ -25,8 +25,7 @@ public final class TenantStatements {
     /** Characters that may follow a keyword at the start of a query (anything else is refused). */
     private static final String AFTER_KEYWORD = " \t\r\n(*\"'-/";
 
-    private TenantStatements() {
-    }
+    private TenantStatements() {}
 
     /** Why {@code sql} is refused to a tenant user, or empty when it is a plain query. */
     public static Optional<String> refusal(String sql) {
@@ -49,7 +48,8 @@ public final class TenantStatements {
             return next < 0 ? Optional.of(refused("an unterminated comment")) : check(sql, next, depth + 1);
         }
         String word = word(sql, at);
-        if (!QUERY_STARTS.contains(word) || at + word.length() >= sql.length()
+        if (!QUERY_STARTS.contains(word)
+                || at + word.length() >= sql.length()
                 || AFTER_KEYWORD.indexOf(sql.charAt(at + word.length())) < 0) {
             return Optional.of(refused(describe(sql, at)));
         }

@@ -2,9 +2,6 @@ package io.meterlake.access;
 
 import io.meterlake.schema.Tables;
 import io.meterlake.storage.Storage;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 
 /**
  * Registers the warehouse's Delta tables and the finance views in Trino's schema {@code billing}, and
@@ -27,10 +26,19 @@ import java.util.TreeSet;
  */
 public final class TrinoRegistry {
     /** Every Meterlake table, in the order they are registered. */
-    static final List<String> TABLES = List.of(Tables.RAW_USAGE_EVENTS, Tables.QUARANTINED_EVENTS, Tables.ENTITLEMENTS,
-            Tables.USAGE_AGGREGATES_PROVISIONAL, Tables.STREAM_PROGRESS, Tables.USAGE_AGGREGATES_AUTHORITATIVE,
-            Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES,
-            Tables.QUARANTINE_RESOLUTIONS, Tables.BILLING_APPROVALS, Tables.BILLING_PERIOD_LOCKS);
+    static final List<String> TABLES = List.of(
+            Tables.RAW_USAGE_EVENTS,
+            Tables.QUARANTINED_EVENTS,
+            Tables.ENTITLEMENTS,
+            Tables.USAGE_AGGREGATES_PROVISIONAL,
+            Tables.STREAM_PROGRESS,
+            Tables.USAGE_AGGREGATES_AUTHORITATIVE,
+            Tables.RECONCILIATION_REPORT,
+            Tables.BILLING_PERIODS,
+            Tables.BILLING_PERIOD_LINES,
+            Tables.QUARANTINE_RESOLUTIONS,
+            Tables.BILLING_APPROVALS,
+            Tables.BILLING_PERIOD_LOCKS);
 
     private final TrinoServer trino;
 
@@ -39,8 +47,7 @@ public final class TrinoRegistry {
     }
 
     /** What {@link #register} did. */
-    public record Registration(List<String> tables, List<String> views, List<TrinoAccessRules.Tenant> tenants) {
-    }
+    public record Registration(List<String> tables, List<String> views, List<TrinoAccessRules.Tenant> tenants) {}
 
     /**
      * Registers what exists under {@code warehouse} (a local directory or an s3a:// location, read
@@ -51,12 +58,16 @@ public final class TrinoRegistry {
         Map<String, TrinoViews.View> all = TrinoViews.all(approvers);
         List<String> tables = new ArrayList<>();
         List<String> views = new ArrayList<>();
-        String uri = Storage.isS3(warehouse) ? warehouse : Path.of(warehouse).toAbsolutePath().normalize().toUri().toString();
+        String uri = Storage.isS3(warehouse)
+                ? warehouse
+                : Path.of(warehouse).toAbsolutePath().normalize().toUri().toString();
         String root = uri.endsWith("/") ? uri : uri + "/";
         FileSystem fs = new org.apache.hadoop.fs.Path(root).getFileSystem(hadoop);
-        try (Connection connection = trino.connect(TrinoServer.ADMIN); Statement statement = connection.createStatement()) {
+        try (Connection connection = trino.connect(TrinoServer.ADMIN);
+                Statement statement = connection.createStatement()) {
             statement.execute("CREATE SCHEMA IF NOT EXISTS " + TrinoServer.CATALOG + "." + TrinoServer.SCHEMA);
-            List<String> registered = names(statement, "SHOW TABLES FROM " + TrinoServer.CATALOG + "." + TrinoServer.SCHEMA);
+            List<String> registered =
+                    names(statement, "SHOW TABLES FROM " + TrinoServer.CATALOG + "." + TrinoServer.SCHEMA);
             for (String view : all.keySet()) {
                 if (registered.contains(view)) {
                     statement.execute("DROP VIEW " + view);
@@ -81,7 +92,8 @@ public final class TrinoRegistry {
                     views.add(view.getKey());
                 }
             }
-            List<TrinoAccessRules.Tenant> tenants = tables.contains(Tables.ENTITLEMENTS) ? tenants(statement) : List.of();
+            List<TrinoAccessRules.Tenant> tenants =
+                    tables.contains(Tables.ENTITLEMENTS) ? tenants(statement) : List.of();
             if (writeRules(tenants) && !tenants.isEmpty()) {
                 awaitRules(tenants.get(tenants.size() - 1));
             }
@@ -93,7 +105,9 @@ public final class TrinoRegistry {
         Map<String, TreeSet<String>> subscriptions = new TreeMap<>();
         try (ResultSet rows = statement.executeQuery("SELECT DISTINCT tenant_id, subscription_id FROM entitlements")) {
             while (rows.next()) {
-                subscriptions.computeIfAbsent(rows.getString(1), tenant -> new TreeSet<>()).add(rows.getString(2));
+                subscriptions
+                        .computeIfAbsent(rows.getString(1), tenant -> new TreeSet<>())
+                        .add(rows.getString(2));
             }
         }
         List<TrinoAccessRules.Tenant> tenants = new ArrayList<>();
@@ -108,12 +122,16 @@ public final class TrinoRegistry {
     private boolean writeRules(List<TrinoAccessRules.Tenant> tenants) {
         String rules = TrinoAccessRules.json(tenants);
         try {
-            if (Files.exists(trino.rulesFile()) && Files.readString(trino.rulesFile()).equals(rules)) {
+            if (Files.exists(trino.rulesFile())
+                    && Files.readString(trino.rulesFile()).equals(rules)) {
                 return false;
             }
             Path next = trino.rulesFile().resolveSibling("rules.json.next");
             Files.writeString(next, rules, StandardCharsets.UTF_8);
-            Files.move(next, trino.rulesFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    next,
+                    trino.rulesFile(),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return true;
         } catch (IOException e) {
@@ -130,8 +148,10 @@ public final class TrinoRegistry {
             properties.setProperty("user", tenant.user());
             properties.setProperty("source", TenantSqlGateway.SOURCE);
             try (Connection connection = java.sql.DriverManager.getConnection(trino.jdbcUrl(), properties);
-                 Statement statement = connection.createStatement()) {
-                statement.executeQuery("SELECT 1 FROM " + Tables.ENTITLEMENTS + " WHERE false").close();
+                    Statement statement = connection.createStatement()) {
+                statement
+                        .executeQuery("SELECT 1 FROM " + Tables.ENTITLEMENTS + " WHERE false")
+                        .close();
                 return;
             } catch (SQLException e) {
                 if (java.time.Instant.now().isAfter(deadline)) {

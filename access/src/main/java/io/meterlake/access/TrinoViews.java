@@ -2,7 +2,6 @@ package io.meterlake.access;
 
 import io.meterlake.period.PeriodState;
 import io.meterlake.schema.Tables;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +25,7 @@ public final class TrinoViews {
     /** The latest reconcile run of each period, window by window, with the cause of each difference. */
     public static final String RECONCILIATION = "reconciliation";
 
-    private TrinoViews() {
-    }
+    private TrinoViews() {}
 
     /**
      * Each view's SQL and the tables it reads, in creation order (a view may read an earlier one);
@@ -37,11 +35,21 @@ public final class TrinoViews {
         Map<String, View> views = new LinkedHashMap<>();
         // The state as the tables record it under the configured approvers (PeriodState defines it for
         // the CLI too); 'meterlake periods verify' checks the approvals' signatures.
-        views.put(CURRENT_PERIODS, new View(List.of(Tables.BILLING_PERIODS, Tables.BILLING_APPROVALS,
-                Tables.BILLING_PERIOD_LOCKS), PeriodState.currentPeriodsSql(approvers)));
+        views.put(
+                CURRENT_PERIODS,
+                new View(
+                        List.of(Tables.BILLING_PERIODS, Tables.BILLING_APPROVALS, Tables.BILLING_PERIOD_LOCKS),
+                        PeriodState.currentPeriodsSql(approvers)));
         // Usage lines of the period and correction lines of locked periods before it (service_period).
-        views.put(INVOICE_LINES, new View(List.of(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES,
-                Tables.BILLING_APPROVALS, Tables.BILLING_PERIOD_LOCKS), """
+        views.put(
+                INVOICE_LINES,
+                new View(
+                        List.of(
+                                Tables.BILLING_PERIODS,
+                                Tables.BILLING_PERIOD_LINES,
+                                Tables.BILLING_APPROVALS,
+                                Tables.BILLING_PERIOD_LOCKS),
+                        """
                 SELECT l.period, l.revision, l.subscription_id, l.billing_account_id, l.plan, l.metric, l.unit,
                        l.quantity, l.event_count, coalesce(l.service_period, l.period) AS service_period,
                        coalesce(l.charge_class, 'usage') AS charge_class, c.status,
@@ -66,6 +74,5 @@ public final class TrinoViews {
     }
 
     /** A view's query and the tables that must be registered for it. */
-    record View(List<String> tables, String sql) {
-    }
+    record View(List<String> tables, String sql) {}
 }

@@ -1,21 +1,37 @@
 package io.meterlake.access;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class TenantStatementsTest {
     @Test
     void plainQueriesPassInEveryLexicalDisguise() {
-        for (String query : List.of("SELECT 1", "select count(*) from raw_usage_events", "  \t\r\nSELECT 1",
-                "-- a comment\nSELECT 1", "/* a comment */ SELECT 1", "/**/SELECT 1", "SELECT*FROM t",
-                "SELECT\"a\" FROM t", "SELECT'x'", "SELECT-1", "SELECT/* c */1", "SELECT--c\n1", "SELECT(1)",
-                "WITH t AS (SELECT 1) SELECT * FROM t", "WITH RECURSIVE t(n) AS (VALUES 1) SELECT * FROM t",
-                "WITH \"session\" AS (SELECT 1) SELECT 1", "VALUES 1, 2", "TABLE invoice_lines",
-                "(SELECT 1)", "( ( SELECT 1 ) )", "(/* c */ WITH t AS (SELECT 1) SELECT * FROM t)",
-                "-- comment ended by CR\rSELECT 1", "SeLeCt 1")) {
+        for (String query : List.of(
+                "SELECT 1",
+                "select count(*) from raw_usage_events",
+                "  \t\r\nSELECT 1",
+                "-- a comment\nSELECT 1",
+                "/* a comment */ SELECT 1",
+                "/**/SELECT 1",
+                "SELECT*FROM t",
+                "SELECT\"a\" FROM t",
+                "SELECT'x'",
+                "SELECT-1",
+                "SELECT/* c */1",
+                "SELECT--c\n1",
+                "SELECT(1)",
+                "WITH t AS (SELECT 1) SELECT * FROM t",
+                "WITH RECURSIVE t(n) AS (VALUES 1) SELECT * FROM t",
+                "WITH \"session\" AS (SELECT 1) SELECT 1",
+                "VALUES 1, 2",
+                "TABLE invoice_lines",
+                "(SELECT 1)",
+                "( ( SELECT 1 ) )",
+                "(/* c */ WITH t AS (SELECT 1) SELECT * FROM t)",
+                "-- comment ended by CR\rSELECT 1",
+                "SeLeCt 1")) {
             assertThat(TenantStatements.refusal(query)).as(query).isEmpty();
         }
     }
@@ -55,8 +71,10 @@ class TenantStatementsTest {
                 List.of("/* unterminated SELECT 1", "not an unterminated comment:"),
                 List.of("(".repeat(200) + "SELECT 1", "nested in over 100 parentheses"));
         for (List<String> probe : refused) {
-            assertThat(TenantStatements.refusal(probe.get(0))).as(probe.get(0)).hasValueSatisfying(reason ->
-                    assertThat(reason).startsWith("Access Denied: a tenant user runs plain queries only")
+            assertThat(TenantStatements.refusal(probe.get(0)))
+                    .as(probe.get(0))
+                    .hasValueSatisfying(reason -> assertThat(reason)
+                            .startsWith("Access Denied: a tenant user runs plain queries only")
                             .contains(probe.get(1)));
         }
     }

@@ -1,9 +1,10 @@
 package io.meterlake.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -22,8 +23,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * A real headless Chromium (Debian's {@code chromium} package, installed by {@link #ensureInstalled}
@@ -53,13 +52,15 @@ public final class HeadlessChromium implements AutoCloseable {
         if (Files.isExecutable(BINARY) || !"root".equals(System.getProperty("user.name"))) {
             return;
         }
-        Thread install = new Thread(() -> {
-            try {
-                ensureInstalled();
-            } catch (RuntimeException e) {
-                // start() tries again and reports it.
-            }
-        }, "install-chromium");
+        Thread install = new Thread(
+                () -> {
+                    try {
+                        ensureInstalled();
+                    } catch (RuntimeException e) {
+                        // start() tries again and reports it.
+                    }
+                },
+                "install-chromium");
         install.setDaemon(true);
         install.start();
     }
@@ -70,7 +71,8 @@ public final class HeadlessChromium implements AutoCloseable {
             return;
         }
         if (!"root".equals(System.getProperty("user.name"))) {
-            throw new IllegalStateException(BINARY + " is missing: install Debian's chromium (apt-get install chromium)");
+            throw new IllegalStateException(
+                    BINARY + " is missing: install Debian's chromium (apt-get install chromium)");
         }
         if (run("apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium") != 0) {
             run("apt-get", "update", "-q");
@@ -103,34 +105,60 @@ public final class HeadlessChromium implements AutoCloseable {
         ensureInstalled();
         Path profile = Files.createDirectories(dir.resolve("chromium-profile"));
         // The flags keep it off the network it has no business with (this machine's network is closed).
-        Process process = new ProcessBuilder(BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--window-size=1280,1800",
-                "--user-data-dir=" + profile, "--remote-debugging-port=0", "--remote-allow-origins=*", "about:blank")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("chromium.log").toFile()).start();
+        Process process = new ProcessBuilder(
+                        BINARY.toString(),
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-quic",
+                        "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--disable-extensions",
+                        "--hide-scrollbars",
+                        "--window-size=1280,1800",
+                        "--user-data-dir=" + profile,
+                        "--remote-debugging-port=0",
+                        "--remote-allow-origins=*",
+                        "about:blank")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("chromium.log").toFile())
+                .start();
         Path active = profile.resolve("DevToolsActivePort");
-        await().atMost(Duration.ofSeconds(60)).until(() -> !process.isAlive()
-                || Files.exists(active) && Files.readAllLines(active).size() >= 2);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> !process.isAlive()
+                        || Files.exists(active) && Files.readAllLines(active).size() >= 2);
         if (!process.isAlive()) {
-            throw new IllegalStateException("chromium exited with " + process.exitValue() + ": see "
-                    + dir.resolve("chromium.log"));
+            throw new IllegalStateException(
+                    "chromium exited with " + process.exitValue() + ": see " + dir.resolve("chromium.log"));
         }
-        return new HeadlessChromium(process, Integer.parseInt(Files.readAllLines(active).get(0).trim()));
+        return new HeadlessChromium(
+                process, Integer.parseInt(Files.readAllLines(active).get(0).trim()));
     }
 
     /** Opens {@code url} in a new tab and waits until it has loaded. */
     public Page open(URI url) throws IOException, InterruptedException {
-        HttpResponse<String> created = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/json/new?" + url)).PUT(HttpRequest.BodyPublishers.noBody())
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> created = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/new?" + url))
+                        .PUT(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (created.statusCode() != 200) {
-            throw new IllegalStateException("chromium would not open " + url + ": " + created.statusCode() + " "
-                    + created.body());
+            throw new IllegalStateException(
+                    "chromium would not open " + url + ": " + created.statusCode() + " " + created.body());
         }
-        String socket = JSON.readTree(created.body()).get("webSocketDebuggerUrl").textValue();
+        String socket =
+                JSON.readTree(created.body()).get("webSocketDebuggerUrl").textValue();
         Page.Listener listener = new Page.Listener();
-        Page page = new Page(http.newWebSocketBuilder().buildAsync(URI.create(socket), listener).join(), listener);
-        await().atMost(Duration.ofSeconds(30)).until(() -> "complete".equals(page.evaluate("document.readyState").asText()));
+        Page page = new Page(
+                http.newWebSocketBuilder()
+                        .buildAsync(URI.create(socket), listener)
+                        .join(),
+                listener);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        "complete".equals(page.evaluate("document.readyState").asText()));
         return page;
     }
 
@@ -161,10 +189,12 @@ public final class HeadlessChromium implements AutoCloseable {
 
         /** The value of a JavaScript expression in the page (by value: strings, numbers, arrays, objects). */
         public JsonNode evaluate(String expression) {
-            ObjectNode params = JSON.createObjectNode().put("expression", expression).put("returnByValue", true);
+            ObjectNode params =
+                    JSON.createObjectNode().put("expression", expression).put("returnByValue", true);
             JsonNode result = send("Runtime.evaluate", params);
             if (result.has("exceptionDetails")) {
-                throw new IllegalStateException("the page threw on '" + expression + "': " + result.get("exceptionDetails"));
+                throw new IllegalStateException(
+                        "the page threw on '" + expression + "': " + result.get("exceptionDetails"));
             }
             JsonNode value = result.get("result").get("value");
             return value == null ? JSON.nullNode() : value;
@@ -173,7 +203,12 @@ public final class HeadlessChromium implements AutoCloseable {
         /** A PNG of the whole page. */
         public void screenshot(Path png) throws IOException {
             ObjectNode params = JSON.createObjectNode().put("format", "png").put("captureBeyondViewport", true);
-            Files.write(png, Base64.getDecoder().decode(send("Page.captureScreenshot", params).get("data").textValue()));
+            Files.write(
+                    png,
+                    Base64.getDecoder()
+                            .decode(send("Page.captureScreenshot", params)
+                                    .get("data")
+                                    .textValue()));
         }
 
         private JsonNode send(String method, ObjectNode params) {
@@ -202,7 +237,8 @@ public final class HeadlessChromium implements AutoCloseable {
                     try {
                         JsonNode message = JSON.readTree(text.toString());
                         if (message.has("id")) {
-                            CompletableFuture<JsonNode> reply = replies.remove(message.get("id").intValue());
+                            CompletableFuture<JsonNode> reply =
+                                    replies.remove(message.get("id").intValue());
                             if (reply != null) {
                                 reply.complete(message);
                             }

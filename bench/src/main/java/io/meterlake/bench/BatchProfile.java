@@ -1,17 +1,16 @@
 package io.meterlake.bench;
 
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobEnd;
-import org.apache.spark.scheduler.SparkListenerJobStart;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StreamingQueryProgress;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
 /**
  * Where a streaming query's batches spend their time, measured: the wall time of its Spark jobs by
@@ -31,26 +30,33 @@ final class BatchProfile extends SparkListener implements AutoCloseable {
 
     /** Driver milliseconds of Spark's query phases (analysis, optimization, planning), all queries of the session. */
     private final Map<String, Long> phases = new ConcurrentHashMap<>();
-    private final org.apache.spark.sql.util.QueryExecutionListener planning = new org.apache.spark.sql.util.QueryExecutionListener() {
-        @Override
-        public void onSuccess(String funcName, org.apache.spark.sql.execution.QueryExecution qe, long durationNs) {
-            record(qe);
-        }
 
-        @Override
-        public void onFailure(String funcName, org.apache.spark.sql.execution.QueryExecution qe, Exception exception) {
-            record(qe);
-        }
+    private final org.apache.spark.sql.util.QueryExecutionListener planning =
+            new org.apache.spark.sql.util.QueryExecutionListener() {
+                @Override
+                public void onSuccess(
+                        String funcName, org.apache.spark.sql.execution.QueryExecution qe, long durationNs) {
+                    record(qe);
+                }
 
-        private void record(org.apache.spark.sql.execution.QueryExecution qe) {
-            scala.collection.Iterator<scala.Tuple2<String, org.apache.spark.sql.catalyst.QueryPlanningTracker.PhaseSummary>>
-                    it = qe.tracker().phases().iterator();
-            while (it.hasNext()) {
-                scala.Tuple2<String, org.apache.spark.sql.catalyst.QueryPlanningTracker.PhaseSummary> phase = it.next();
-                phases.merge(phase._1(), phase._2().durationMs(), Long::sum);
-            }
-        }
-    };
+                @Override
+                public void onFailure(
+                        String funcName, org.apache.spark.sql.execution.QueryExecution qe, Exception exception) {
+                    record(qe);
+                }
+
+                private void record(org.apache.spark.sql.execution.QueryExecution qe) {
+                    scala.collection.Iterator<
+                                    scala.Tuple2<
+                                            String, org.apache.spark.sql.catalyst.QueryPlanningTracker.PhaseSummary>>
+                            it = qe.tracker().phases().iterator();
+                    while (it.hasNext()) {
+                        scala.Tuple2<String, org.apache.spark.sql.catalyst.QueryPlanningTracker.PhaseSummary> phase =
+                                it.next();
+                        phases.merge(phase._1(), phase._2().durationMs(), Long::sum);
+                    }
+                }
+            };
 
     private BatchProfile(SparkSession spark) {
         this.spark = spark;
@@ -87,7 +93,8 @@ final class BatchProfile extends SparkListener implements AutoCloseable {
         String[] job = jobs.remove(event.jobId());
         Long start = started.remove(event.jobId());
         if (job != null && start != null) {
-            millis.computeIfAbsent(job[0], q -> new ConcurrentHashMap<>()).merge(job[1], event.time() - start, Long::sum);
+            millis.computeIfAbsent(job[0], q -> new ConcurrentHashMap<>())
+                    .merge(job[1], event.time() - start, Long::sum);
         }
     }
 
@@ -100,7 +107,13 @@ final class BatchProfile extends SparkListener implements AutoCloseable {
             return "Spark jobs without a step name";
         }
         // Delta numbers some of its jobs ("Compute snapshot for version: 12"): one step for all of them.
-        String first = description.strip().lines().findFirst().orElse(description).strip().replaceAll("\\d+", "N");
+        String first = description
+                .strip()
+                .lines()
+                .findFirst()
+                .orElse(description)
+                .strip()
+                .replaceAll("\\d+", "N");
         return first.length() > 80 ? first.substring(0, 80) : first;
     }
 
@@ -116,7 +129,8 @@ final class BatchProfile extends SparkListener implements AutoCloseable {
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("Spark's listener bus did not drain in a minute", e);
         }
-        List<StreamingQueryProgress> withInput = batches.stream().filter(p -> p.numInputRows() > 0).toList();
+        List<StreamingQueryProgress> withInput =
+                batches.stream().filter(p -> p.numInputRows() > 0).toList();
         Map<String, Double> steps = new TreeMap<>();
         if (withInput.isEmpty()) {
             return steps;
@@ -134,10 +148,12 @@ final class BatchProfile extends SparkListener implements AutoCloseable {
             outside += durations.getOrDefault("triggerExecution", 0L) - durations.getOrDefault("addBatch", 0L);
         }
         steps.put("driver: offsets, planning, checkpoint (outside the sink)", outside / 1000.0 / count);
-        steps.put("driver: in the sink outside Spark jobs (Delta log reads, commits)",
+        steps.put(
+                "driver: in the sink outside Spark jobs (Delta log reads, commits)",
                 Math.max(0, addBatch - inJobs) / 1000.0 / count);
         Map<String, Double> sorted = new LinkedHashMap<>();
-        steps.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        steps.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .forEach(e -> sorted.put(e.getKey(), Math.round(e.getValue() * 1000) / 1000.0));
         return sorted;
     }

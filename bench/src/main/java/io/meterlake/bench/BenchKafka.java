@@ -4,7 +4,6 @@ import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.stack.LocalKafka;
 import io.meterlake.stack.MeterlakeHome;
-
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -58,10 +57,13 @@ final class BenchKafka implements AutoCloseable {
             LocalKafka kafka = new LocalKafka(stack, MeterlakeHome.kafkaLib(), freePort(), freePort());
             benchmark.progress("starting Kafka on " + kafka.bootstrapServers());
             kafka.start("bench", 1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                kafka.stop();
-                Benchmark.deleteTree(stack);
-            }, "stop-bench-kafka"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                kafka.stop();
+                                Benchmark.deleteTree(stack);
+                            },
+                            "stop-bench-kafka"));
             broker = kafka;
         }
         return broker;

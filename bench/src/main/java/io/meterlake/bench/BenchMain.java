@@ -9,12 +9,25 @@ import picocli.CommandLine.Command;
  * and peers, in one run each. Every benchmark prints a table and writes
  * {@code bench/results/<name>-<date>.json}.
  */
-@Command(name = "meterlake bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark the pipeline against the machine's limit and its peers.", "",
+@Command(
+        name = "meterlake bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Benchmark the pipeline against the machine's limit and its peers.",
+            "",
             "Each benchmark runs its real parts on this machine (a Kafka broker, Spark, Delta), prints a table",
             "and writes bench/results/<name>-<date>.json. Not part of the unit tests; a tiny run of each in the test",
-            "suite keeps it working."},
-        subcommands = {GatewayBench.class, StreamBench.class, FreshnessBench.class, StreamGrowthBench.class, RecomputeBench.class, ScaleBench.class, StateBench.class})
+            "suite keeps it working."
+        },
+        subcommands = {
+            GatewayBench.class,
+            StreamBench.class,
+            FreshnessBench.class,
+            StreamGrowthBench.class,
+            RecomputeBench.class,
+            ScaleBench.class,
+            StateBench.class
+        })
 public final class BenchMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -2,7 +2,6 @@ package io.meterlake.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -19,8 +18,7 @@ import java.util.Map;
 final class BenchResults {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private BenchResults() {
-    }
+    private BenchResults() {}
 
     /** This machine, as the results describe it. */
     static Map<String, Object> machine() {
@@ -35,8 +33,13 @@ final class BenchResults {
     }
 
     /** Writes {@code <dir>/<name>-<date>.json} and returns its path. */
-    static Path write(Path dir, String name, Instant finished, Map<String, Object> parameters,
-            List<Map<String, Object>> rows, Map<String, Object> extra) {
+    static Path write(
+            Path dir,
+            String name,
+            Instant finished,
+            Map<String, Object> parameters,
+            List<Map<String, Object>> rows,
+            Map<String, Object> extra) {
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("benchmark", name);
         document.put("finished_at", finished.toString());

@@ -2,27 +2,27 @@ package io.meterlake.bench;
 
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.model.BillingLine;
+import io.meterlake.output.Output;
 import io.meterlake.stack.MeterlakeHome;
 import io.meterlake.validation.Quantities;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
-import io.meterlake.output.Output;
-
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** What every benchmark shares: where results go, the output format, progress lines, and the arithmetic. */
 abstract class Benchmark implements Callable<Integer> {
-    @Option(names = "--results-dir", paramLabel = "<dir>",
+    @Option(
+            names = "--results-dir",
+            paramLabel = "<dir>",
             description = "Where the JSON results go (default: bench/results of the installation).")
     Path resultsDir;
 
@@ -41,7 +41,8 @@ abstract class Benchmark implements Callable<Integer> {
     }
 
     Path resultsDir() {
-        return Optional.ofNullable(resultsDir).orElse(MeterlakeHome.path().resolve("bench").resolve("results"));
+        return Optional.ofNullable(resultsDir)
+                .orElse(MeterlakeHome.path().resolve("bench").resolve("results"));
     }
 
     /**
@@ -49,7 +50,10 @@ abstract class Benchmark implements Callable<Integer> {
      * parameters, the rows, the extras and the file) and returns true, else returns false for the
      * benchmark to print its table.
      */
-    boolean report(Map<String, Object> parameters, List<Map<String, Object>> rows, Map<String, Object> extra,
+    boolean report(
+            Map<String, Object> parameters,
+            List<Map<String, Object>> rows,
+            Map<String, Object> extra,
             PrintWriter out) {
         Path file = BenchResults.write(resultsDir(), spec.name(), Instant.now(), parameters, rows, extra);
         this.file = file;
@@ -65,16 +69,29 @@ abstract class Benchmark implements Callable<Integer> {
     }
 
     /** The entitlements of a 20-tenant workload over the default span at {@code now} (what the stream benches bill). */
-    static List<io.meterlake.model.Entitlement> entitlements(io.meterlake.config.MeterlakeConfig config,
-            java.time.Instant now) {
-        return new io.meterlake.workload.WorkloadGenerator(new io.meterlake.workload.WorkloadSpec(1, 42, 20,
-                io.meterlake.workload.WorkloadGenerator.defaultStart(now),
-                io.meterlake.workload.WorkloadGenerator.defaultDays(now), 0, 0, 0, 0), config, now).entitlements();
+    static List<io.meterlake.model.Entitlement> entitlements(
+            io.meterlake.config.MeterlakeConfig config, java.time.Instant now) {
+        return new io.meterlake.workload.WorkloadGenerator(
+                        new io.meterlake.workload.WorkloadSpec(
+                                1,
+                                42,
+                                20,
+                                io.meterlake.workload.WorkloadGenerator.defaultStart(now),
+                                io.meterlake.workload.WorkloadGenerator.defaultDays(now),
+                                0,
+                                0,
+                                0,
+                                0),
+                        config,
+                        now)
+                .entitlements();
     }
 
     /** A warehouse ready for the stream: {@code entitlements} loaded, the stream's tables created. */
-    static io.meterlake.table.Warehouse streamWarehouse(org.apache.spark.sql.SparkSession spark,
-            io.meterlake.config.MeterlakeConfig config, List<io.meterlake.model.Entitlement> entitlements) {
+    static io.meterlake.table.Warehouse streamWarehouse(
+            org.apache.spark.sql.SparkSession spark,
+            io.meterlake.config.MeterlakeConfig config,
+            List<io.meterlake.model.Entitlement> entitlements) {
         io.meterlake.table.Warehouse warehouse = new io.meterlake.table.Warehouse(spark, config.warehouse());
         warehouse.replaceEntitlements(spark.createDataFrame(
                 entitlements.stream().map(io.meterlake.schema.Rows::entitlement).toList(),
@@ -85,8 +102,15 @@ abstract class Benchmark implements Callable<Integer> {
 
     /** A billing line as one comparable string, quantity rendered with its 9 fraction digits. */
     static String key(BillingLine line) {
-        return String.join(" ", line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(), line.unit(),
-                Quantities.render(line.quantity()), Long.toString(line.eventCount()));
+        return String.join(
+                " ",
+                line.subscriptionId(),
+                line.billingAccountId(),
+                line.plan(),
+                line.metric(),
+                line.unit(),
+                Quantities.render(line.quantity()),
+                Long.toString(line.eventCount()));
     }
 
     /** Writes the generator's lines into JSONL files {@code <prefix>-0000.jsonl}, ... of {@code perFile} lines each. */
@@ -104,7 +128,8 @@ abstract class Benchmark implements Callable<Integer> {
                         }
                         Path file = work.resolve(String.format("%s-%04d.jsonl", prefix, files.size()));
                         files.add(file);
-                        writer[0] = java.nio.file.Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8);
+                        writer[0] =
+                                java.nio.file.Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8);
                     }
                     writer[0].write(line);
                     writer[0].write('\n');

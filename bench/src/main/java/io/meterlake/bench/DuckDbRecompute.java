@@ -1,44 +1,18 @@
 package io.meterlake.bench;
 
-import io.meterlake.schema.Rows;
-import io.meterlake.batch.ingest.FileIngestJob;
-import io.meterlake.batch.reconcile.ReconcileJob;
-import io.meterlake.batch.reconcile.ReconcileResult;
 import io.meterlake.catalog.Metric;
-import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.BillingLine;
-import io.meterlake.model.Entitlement;
-import io.meterlake.output.Output;
 import io.meterlake.period.Period;
-import io.meterlake.schema.Tables;
-import io.meterlake.spark.SparkSessions;
-import io.meterlake.table.Warehouse;
-import io.meterlake.workload.WorkloadGenerator;
-import io.meterlake.workload.WorkloadSpec;
-import org.apache.spark.sql.Encoders;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.delta.DeltaLog;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
-import java.io.PrintWriter;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.OptionalLong;
 import java.util.stream.Collectors;
 
 /** The recompute benchmark's peer: the same work as reconcile's, in DuckDB SQL over raw's Parquet files. */
@@ -48,12 +22,10 @@ final class DuckDbRecompute {
             + " billing_account_id, plan, metric, unit, quantity, content_sha256, ingested_at, kafka_partition,"
             + " kafka_offset, file_sha256, line_number, payload_sha256";
 
-    private DuckDbRecompute() {
-    }
+    private DuckDbRecompute() {}
 
     /** What DuckDB computed of a period: reconcile's outputs (the report's provisional side is empty here). */
-    record Result(List<String> lines, long conflicts, long windows) {
-    }
+    record Result(List<String> lines, long conflicts, long windows) {}
 
     /**
      * DuckDB's computation of {@code period}, the same work as reconcile's: the dedup over the same
@@ -62,15 +34,24 @@ final class DuckDbRecompute {
      * the stream's windows (the authoritative side of the reconciliation report).
      */
     static Result run(List<String> files, Period period, MeterlakeConfig config) throws SQLException {
-        String fileList = files.stream().map(file -> "'" + file.replace("'", "''") + "'").collect(Collectors.joining(", "));
+        String fileList =
+                files.stream().map(file -> "'" + file.replace("'", "''") + "'").collect(Collectors.joining(", "));
         String quantity = quantityCase(config);
         // The attributes only when a metric counts one of them (a map column costs to read); tenant and app
         // only for a time-weighted metric's series.
         List<Metric> levels = config.catalog().metrics().stream()
-                .filter(metric -> metric.aggregation() == io.meterlake.catalog.Aggregation.TIME_WEIGHTED).toList();
-        String columns = COLUMNS + (config.catalog().metrics().stream().anyMatch(metric -> metric.property() != null
-                || (metric.parameters().seriesBy() != null && !metric.parameters().seriesBy().isEmpty()))
-                ? ", attributes" : "") + (levels.isEmpty() ? "" : ", tenant_id, app_id");
+                .filter(metric -> metric.aggregation() == io.meterlake.catalog.Aggregation.TIME_WEIGHTED)
+                .toList();
+        String columns = COLUMNS
+                + (config.catalog().metrics().stream()
+                                .anyMatch(metric -> metric.property() != null
+                                        || (metric.parameters().seriesBy() != null
+                                                && !metric.parameters()
+                                                        .seriesBy()
+                                                        .isEmpty()))
+                        ? ", attributes"
+                        : "")
+                + (levels.isEmpty() ? "" : ", tenant_id, app_id");
         String records = periodRecords(fileList, columns, period, config, levels);
         String line = "subscription_id, billing_account_id, plan, metric, unit";
         StringBuilder lines = new StringBuilder("SELECT " + line + ", CAST(" + quantity
@@ -87,10 +68,12 @@ final class DuckDbRecompute {
         String conflicts = "SELECT count(*) FROM (SELECT DISTINCT source, event_id FROM period_records WHERE conflicted"
                 + " AND NOT carried)";
         long window = config.stream().window().toSeconds() * 1_000_000L;
-        String windows = "SELECT count(*) FROM (SELECT make_timestamp(epoch_us(event_time) // " + window + " * " + window
-                + ") AS window_start, subscription_id, entitlement_id, billing_account_id, metric, unit, CAST(" + quantity
-                + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1 AND NOT carried"
-                + " GROUP BY window_start, subscription_id, entitlement_id, billing_account_id, metric, unit)";
+        String windows =
+                "SELECT count(*) FROM (SELECT make_timestamp(epoch_us(event_time) // " + window + " * " + window
+                        + ") AS window_start, subscription_id, entitlement_id, billing_account_id, metric, unit, CAST("
+                        + quantity
+                        + " AS DECIMAL(38, 9)), count(*) FROM period_records WHERE rank_in_identity = 1 AND NOT carried"
+                        + " GROUP BY window_start, subscription_id, entitlement_id, billing_account_id, metric, unit)";
         List<String> result = new ArrayList<>();
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
                 Statement statement = connection.createStatement()) {
@@ -99,11 +82,18 @@ final class DuckDbRecompute {
             statement.execute(records);
             try (ResultSet rows = statement.executeQuery(lines.toString())) {
                 while (rows.next()) {
-                    result.add(Benchmark.key(new BillingLine(rows.getString(1), rows.getString(2), rows.getString(3),
-                            rows.getString(4), rows.getString(5), rows.getBigDecimal(6), rows.getLong(7))));
+                    result.add(Benchmark.key(new BillingLine(
+                            rows.getString(1),
+                            rows.getString(2),
+                            rows.getString(3),
+                            rows.getString(4),
+                            rows.getString(5),
+                            rows.getBigDecimal(6),
+                            rows.getLong(7))));
                 }
             }
-            return new Result(result.stream().sorted().toList(), single(statement, conflicts), single(statement, windows));
+            return new Result(
+                    result.stream().sorted().toList(), single(statement, conflicts), single(statement, windows));
         }
     }
 
@@ -111,25 +101,32 @@ final class DuckDbRecompute {
      * The records the period's results read, as a temporary table: the span's records ranked per identity in
      * ingest order, each with whether its identity conflicted and whether it is only carried into the period.
      */
-    private static String periodRecords(String fileList, String columns, Period period, MeterlakeConfig config,
-            List<Metric> levels) {
+    private static String periodRecords(
+            String fileList, String columns, Period period, MeterlakeConfig config, List<Metric> levels) {
         // The same bounded work as RankedRaw.forPeriod: the span of the period and its dedup horizon.
         Instant from = period.start().minus(config.dedupHorizon());
         Instant to = period.end().plus(config.dedupHorizon());
-        java.time.LocalDate[] dates = io.meterlake.batch.recompute.RankedRaw.partitionsRead(period, config.dedupHorizon());
+        java.time.LocalDate[] dates =
+                io.meterlake.batch.recompute.RankedRaw.partitionsRead(period, config.dedupHorizon());
         String inPeriod = "event_time >= TIMESTAMP '" + timestamp(period.start()) + "' AND event_time < TIMESTAMP '"
                 + timestamp(period.end()) + "'";
         // A time-weighted metric's samples within max_hold before the period: read for its lines, not events.
         StringBuilder carried = new StringBuilder("false");
         for (Metric metric : levels) {
-            carried.append(" OR (metric = '").append(metric.name()).append("' AND event_time >= TIMESTAMP '")
+            carried.append(" OR (metric = '")
+                    .append(metric.name())
+                    .append("' AND event_time >= TIMESTAMP '")
                     .append(timestamp(period.start().minus(metric.parameters().maxHold())))
-                    .append("' AND event_time < TIMESTAMP '").append(timestamp(period.start())).append("')");
+                    .append("' AND event_time < TIMESTAMP '")
+                    .append(timestamp(period.start()))
+                    .append("')");
         }
         return "CREATE TEMP TABLE period_records AS"
-                + " WITH span AS (SELECT " + columns + " FROM read_parquet([" + fileList + "], hive_partitioning = true)"
+                + " WITH span AS (SELECT " + columns + " FROM read_parquet([" + fileList
+                + "], hive_partitioning = true)"
                 + " WHERE event_date BETWEEN DATE '" + dates[0] + "' AND DATE '" + dates[1] + "'"
-                + " AND event_time >= TIMESTAMP '" + timestamp(from) + "' AND event_time < TIMESTAMP '" + timestamp(to) + "'),"
+                + " AND event_time >= TIMESTAMP '" + timestamp(from) + "' AND event_time < TIMESTAMP '" + timestamp(to)
+                + "'),"
                 + " ranked AS (SELECT *, row_number() OVER (PARTITION BY source, event_id ORDER BY ingested_at,"
                 + " kafka_partition NULLS LAST, kafka_offset NULLS LAST, file_sha256 NULLS LAST, line_number NULLS LAST,"
                 + " payload_sha256) AS rank_in_identity, min(content_sha256) OVER identity <> max(content_sha256)"
@@ -146,20 +143,26 @@ final class DuckDbRecompute {
             String aggregate = switch (metric.aggregation()) {
                 case SUM -> "sum(quantity)";
                 case MAX -> "max(quantity)";
-                case LATEST -> "arg_max(quantity, (event_time, ingested_at, coalesce(kafka_partition, 2147483647),"
-                        + " coalesce(kafka_offset, 9223372036854775807), coalesce(file_sha256, 'g'),"
-                        + " coalesce(line_number, 9223372036854775807), payload_sha256))";
+                case LATEST ->
+                    "arg_max(quantity, (event_time, ingested_at, coalesce(kafka_partition, 2147483647),"
+                            + " coalesce(kafka_offset, 9223372036854775807), coalesce(file_sha256, 'g'),"
+                            + " coalesce(line_number, 9223372036854775807), payload_sha256))";
                 case COUNT -> "count(*)";
-                case UNIQUE_COUNT -> "count(DISTINCT map_extract_value(attributes, '" + metric.property().replace("'", "''")
-                        + "'))";
+                case UNIQUE_COUNT ->
+                    "count(DISTINCT map_extract_value(attributes, '"
+                            + metric.property().replace("'", "''") + "'))";
                 // A window's total; the period's percentile is its own query below.
                 case PERCENTILE -> "sum(quantity)";
                 // A window's provisional form: each level held until max_hold or the window's end (the
                 // period's lines are their own query below).
-                case TIME_WEIGHTED -> halfEven("sum(CAST(quantity * 1000000000 AS HUGEINT) * least("
-                        + micros(metric.parameters().maxHold()) + ", " + config.stream().window().toSeconds() * 1_000_000L
-                        + " - epoch_us(event_time) % " + config.stream().window().toSeconds() * 1_000_000L + "))",
-                        micros(metric.parameters().timeUnit()));
+                case TIME_WEIGHTED ->
+                    halfEven(
+                            "sum(CAST(quantity * 1000000000 AS HUGEINT) * least("
+                                    + micros(metric.parameters().maxHold()) + ", "
+                                    + config.stream().window().toSeconds() * 1_000_000L
+                                    + " - epoch_us(event_time) % "
+                                    + config.stream().window().toSeconds() * 1_000_000L + "))",
+                            micros(metric.parameters().timeUnit()));
             };
             quantity.append(" WHEN '").append(metric.name()).append("' THEN ").append(aggregate);
         }
@@ -181,13 +184,28 @@ final class DuckDbRecompute {
             long bucket = metric.parameters().bucket().getSeconds();
             long buckets = Duration.between(period.start(), period.end()).getSeconds() / bucket;
             long dropped = buckets * (100 - metric.parameters().percentile()) / 100;
-            lines.append(" UNION ALL SELECT ").append(line).append(", CAST(CASE WHEN len(sums) > ").append(dropped)
-                    .append(" THEN list_sort(sums, 'DESC')[").append(dropped + 1).append("] ELSE 0 END AS DECIMAL(38, 9)),")
-                    .append(" events FROM (SELECT ").append(line).append(", list(bucket_sum) AS sums, CAST(sum(events) AS BIGINT) AS events")
-                    .append(" FROM (SELECT ").append(line).append(", epoch_us(event_time) // ").append(bucket * 1_000_000L)
+            lines.append(" UNION ALL SELECT ")
+                    .append(line)
+                    .append(", CAST(CASE WHEN len(sums) > ")
+                    .append(dropped)
+                    .append(" THEN list_sort(sums, 'DESC')[")
+                    .append(dropped + 1)
+                    .append("] ELSE 0 END AS DECIMAL(38, 9)),")
+                    .append(" events FROM (SELECT ")
+                    .append(line)
+                    .append(", list(bucket_sum) AS sums, CAST(sum(events) AS BIGINT) AS events")
+                    .append(" FROM (SELECT ")
+                    .append(line)
+                    .append(", epoch_us(event_time) // ")
+                    .append(bucket * 1_000_000L)
                     .append(" AS bucket, sum(quantity) AS bucket_sum, count(*) AS events FROM period_records")
-                    .append(" WHERE rank_in_identity = 1 AND metric = '").append(metric.name()).append("' GROUP BY ")
-                    .append(line).append(", bucket) GROUP BY ").append(line).append(")");
+                    .append(" WHERE rank_in_identity = 1 AND metric = '")
+                    .append(metric.name())
+                    .append("' GROUP BY ")
+                    .append(line)
+                    .append(", bucket) GROUP BY ")
+                    .append(line)
+                    .append(")");
         }
     }
 
@@ -204,17 +222,34 @@ final class DuckDbRecompute {
             long hold = micros(metric.parameters().maxHold());
             StringBuilder series = new StringBuilder("tenant_id, app_id");
             for (String attribute : metric.parameters().seriesBy()) {
-                series.append(", map_extract_value(attributes, '").append(attribute.replace("'", "''")).append("')");
+                series.append(", map_extract_value(attributes, '")
+                        .append(attribute.replace("'", "''"))
+                        .append("')");
             }
-            lines.append(" UNION ALL SELECT subscription_id, billing_account_id, plan, metric, '").append(metric.lineUnit())
-                    .append("', ").append(halfEven("sum(CAST(quantity * 1000000000 AS HUGEINT) * held)",
+            lines.append(" UNION ALL SELECT subscription_id, billing_account_id, plan, metric, '")
+                    .append(metric.lineUnit())
+                    .append("', ")
+                    .append(halfEven(
+                            "sum(CAST(quantity * 1000000000 AS HUGEINT) * held)",
                             micros(metric.parameters().timeUnit())))
-                    .append(", count(*) FROM (SELECT ").append(line).append(", quantity, carried, greatest(0, least(coalesce(")
-                    .append("lead(us) OVER series, us + ").append(hold).append("), us + ").append(hold).append(", ")
-                    .append(micros(period.end())).append(") - greatest(us, ").append(micros(period.start()))
+                    .append(", count(*) FROM (SELECT ")
+                    .append(line)
+                    .append(", quantity, carried, greatest(0, least(coalesce(")
+                    .append("lead(us) OVER series, us + ")
+                    .append(hold)
+                    .append("), us + ")
+                    .append(hold)
+                    .append(", ")
+                    .append(micros(period.end()))
+                    .append(") - greatest(us, ")
+                    .append(micros(period.start()))
                     .append(")) AS held FROM (SELECT *, epoch_us(event_time) AS us FROM period_records")
-                    .append(" WHERE rank_in_identity = 1 AND metric = '").append(metric.name()).append("')")
-                    .append(" WINDOW series AS (PARTITION BY ").append(series).append(" ORDER BY event_time, ingested_at,")
+                    .append(" WHERE rank_in_identity = 1 AND metric = '")
+                    .append(metric.name())
+                    .append("')")
+                    .append(" WINDOW series AS (PARTITION BY ")
+                    .append(series)
+                    .append(" ORDER BY event_time, ingested_at,")
                     .append(" kafka_partition NULLS LAST, kafka_offset NULLS LAST, file_sha256 NULLS LAST,")
                     .append(" line_number NULLS LAST, payload_sha256)) WHERE NOT carried OR held > 0 GROUP BY ")
                     .append(line);

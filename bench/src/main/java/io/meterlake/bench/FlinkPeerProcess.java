@@ -1,7 +1,6 @@
 package io.meterlake.bench;
 
 import io.meterlake.stack.MeterlakeHome;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +16,7 @@ import java.util.concurrent.TimeUnit;
 final class FlinkPeerProcess {
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
 
-    private FlinkPeerProcess() {
-    }
+    private FlinkPeerProcess() {}
 
     static Duration run(String bootstrapServers, String topic, Path work) throws IOException, InterruptedException {
         Path target = MeterlakeHome.path().resolve("bench").resolve("flink").resolve("target");
@@ -29,19 +27,30 @@ final class FlinkPeerProcess {
         }
         Files.createDirectories(work);
         Path log = work.resolve("flink.log");
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx3g", "-cp", jar + ":" + target.resolve("lib") + "/*", "io.meterlake.bench.flink.FlinkPeer",
-                bootstrapServers, topic, work.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx3g",
+                        "-cp",
+                        jar + ":" + target.resolve("lib") + "/*",
+                        "io.meterlake.bench.flink.FlinkPeer",
+                        bootstrapServers,
+                        topic,
+                        work.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         if (!process.waitFor(TIMEOUT.toMinutes(), TimeUnit.MINUTES)) {
             process.destroyForcibly();
             throw new IllegalStateException("the Flink peer did not finish within " + TIMEOUT + "; see " + log);
         }
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        String seconds = lines.stream().filter(line -> line.startsWith("seconds=")).reduce((a, b) -> b).orElse(null);
+        String seconds = lines.stream()
+                .filter(line -> line.startsWith("seconds="))
+                .reduce((a, b) -> b)
+                .orElse(null);
         if (process.exitValue() != 0 || seconds == null) {
-            throw new IllegalStateException("the Flink peer failed (exit " + process.exitValue() + "); see " + log + ": "
-                    + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
+            throw new IllegalStateException("the Flink peer failed (exit " + process.exitValue() + "); see " + log
+                    + ": " + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
         }
         return Duration.ofMillis(Math.round(Double.parseDouble(seconds.substring("seconds=".length())) * 1000));
     }

@@ -1,27 +1,21 @@
 package io.meterlake.bench;
 
-import io.meterlake.schema.Rows;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;
+import io.meterlake.period.Durations;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.spark.SparkSessions;
-import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.streaming.sink.StreamJobNames;
+import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.table.Warehouse;
-import io.meterlake.workload.WorkloadGenerator;
-import io.meterlake.workload.WorkloadSpec;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StreamingQueryProgress;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -38,9 +32,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code bench freshness}: how long after it is produced an event counts in
@@ -51,23 +47,37 @@ import static org.apache.spark.sql.functions.lit;
  * reaches it (one key's events share a tenant, hence a partition, hence their order), at that
  * version's commit time. Freshness is that commit time minus the send time.
  */
-@Command(name = "freshness", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Freshness: send time to visible in usage_aggregates_provisional, p50/p95/p99.", "",
+@Command(
+        name = "freshness",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Freshness: send time to visible in usage_aggregates_provisional, p50/p95/p99.",
+            "",
             "A steady producer (--rate, default half the stream's throughput in the latest 'bench stream'",
             "results) sends events stamped with their send time while 'meterlake stream' runs with its default",
-            "trigger. Each provisional table version is read back to find when each event became visible."})
+            "trigger. Each provisional table version is read back to find when each event became visible."
+        })
 final class FreshnessBench extends Benchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--rate", paramLabel = "<events/s>",
+    @Option(
+            names = "--rate",
+            paramLabel = "<events/s>",
             description = "Events per second to send (default: half the events/s of the latest 'bench stream').")
     Long rate;
 
-    @Option(names = "--duration", defaultValue = "5m", paramLabel = "<duration>",
+    @Option(
+            names = "--duration",
+            defaultValue = "5m",
+            paramLabel = "<duration>",
             description = "How long to measure, after the warm-up (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
-    @Option(names = "--warmup", defaultValue = "1m", paramLabel = "<duration>",
+    @Option(
+            names = "--warmup",
+            defaultValue = "1m",
+            paramLabel = "<duration>",
             description = "Sending before the measurement starts, not counted (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
@@ -75,7 +85,8 @@ final class FreshnessBench extends Benchmark {
     public Integer call() throws Exception {
         long eventsPerSecond = rate != null ? rate : halfOfLatestStreamThroughput();
         if (eventsPerSecond <= 0) {
-            throw MeterlakeException.badInput("--rate " + eventsPerSecond + " is not positive",
+            throw MeterlakeException.badInput(
+                    "--rate " + eventsPerSecond + " is not positive",
                     "pass a number of events per second, e.g. --rate 5000");
         }
         try (BenchKafka kafka = BenchKafka.start("freshness", Map.of(), this)) {
@@ -101,11 +112,13 @@ final class FreshnessBench extends Benchmark {
         List<StreamingQueryProgress> provisionalBatches;
         Map<String, Map<String, Double>> profile = new LinkedHashMap<>();
         try (BatchProfile steps = BatchProfile.register(spark);
-                RunningStream stream = RunningStream.start(spark, config, trigger, spec.commandLine().getErr());
+                RunningStream stream = RunningStream.start(
+                        spark, config, trigger, spec.commandLine().getErr());
                 EventProducer producer = EventProducer.open(kafka.bootstrapServers(), kafka.topic())) {
             sent = send(producer, events, eventsPerSecond, stream);
             progress("sent " + sent.count + " events; waiting for the stream to count them");
-            boolean drained = stream.awaitUntil(() -> stream.inputRows(StreamJobNames.PROVISIONAL) >= sent.count,
+            boolean drained = stream.awaitUntil(
+                    () -> stream.inputRows(StreamJobNames.PROVISIONAL) >= sent.count,
                     trigger.multipliedBy(6).plusMinutes(2));
             if (!drained) {
                 progress("the stream did not count every event in time; the rest are reported as never visible");
@@ -167,25 +180,33 @@ final class FreshnessBench extends Benchmark {
         parameters.put("warmup_seconds", warmup.toSeconds());
         parameters.put("measured_seconds", duration.toSeconds());
         parameters.put("events_sent", sent.count);
-        parameters.put("achieved_rate_events_per_second", Math.round(sent.count
-                / Math.max(0.001, (sent.endedMillis - sent.startedMillis) / 1000.0)));
+        parameters.put(
+                "achieved_rate_events_per_second",
+                Math.round(sent.count / Math.max(0.001, (sent.endedMillis - sent.startedMillis) / 1000.0)));
         return parameters;
     }
 
     @SuppressWarnings("unchecked")
-    private void print(PrintWriter out, List<Map<String, Object>> rows, Map<String, Object> parameters,
-            Map<String, Object> extra, Duration trigger) {
-        out.println("freshness benchmark: " + parameters.get("events_sent") + " events at " + parameters.get("rate_events_per_second") + " events/s, trigger "
+    private void print(
+            PrintWriter out,
+            List<Map<String, Object>> rows,
+            Map<String, Object> parameters,
+            Map<String, Object> extra,
+            Duration trigger) {
+        out.println("freshness benchmark: " + parameters.get("events_sent") + " events at "
+                + parameters.get("rate_events_per_second") + " events/s, trigger "
                 + Durations.render(trigger) + ", " + Durations.render(duration) + " measured after "
                 + Durations.render(warmup) + " of warm-up, " + BenchResults.machine());
         List<List<String>> table = new ArrayList<>();
         for (Map<String, Object> row : rows) {
-            table.add(List.of(row.get("percentile").toString(),
+            table.add(List.of(
+                    row.get("percentile").toString(),
                     row.get("seconds") == null ? "-" : String.format("%.2f", (Double) row.get("seconds"))));
         }
         Output.table(out, List.of("send → visible in provisional", "seconds"), table);
-        out.println("target: p99 ≤ trigger + 2 s = " + extra.get("target_p99_seconds") + " s: " + (Boolean.TRUE.equals(
-                extra.get("p99_within_target")) ? "met" : "NOT met") + "; never visible: " + extra.get("events_never_visible"));
+        out.println("target: p99 ≤ trigger + 2 s = " + extra.get("target_p99_seconds") + " s: "
+                + (Boolean.TRUE.equals(extra.get("p99_within_target")) ? "met" : "NOT met") + "; never visible: "
+                + extra.get("events_never_visible"));
         out.println("micro-batch seconds (mean, max): raw " + extra.get("raw_batch_seconds") + ", provisional "
                 + extra.get("provisional_batch_seconds"));
         BatchProfile.print(out, (Map<String, Map<String, Double>>) extra.get("where_the_time_goes_seconds_per_batch"));
@@ -231,8 +252,10 @@ final class FreshnessBench extends Benchmark {
         Path log = Path.of(warehouse.path(Tables.USAGE_AGGREGATES_PROVISIONAL)).resolve("_delta_log");
         TreeMap<Long, Long> commits = new TreeMap<>();
         try (Stream<Path> files = Files.list(log)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().matches("\\d{20}\\.json")).toList()) {
-                commits.put(Long.parseLong(file.getFileName().toString().substring(0, 20)),
+            for (Path file : files.filter(f -> f.getFileName().toString().matches("\\d{20}\\.json"))
+                    .toList()) {
+                commits.put(
+                        Long.parseLong(file.getFileName().toString().substring(0, 20)),
                         Files.getLastModifiedTime(file).toMillis());
             }
         }
@@ -248,11 +271,19 @@ final class FreshnessBench extends Benchmark {
             if (commit.getValue() < sent.startedMillis) {
                 continue;
             }
-            for (Row row : warehouse.readAsOf(Tables.USAGE_AGGREGATES_PROVISIONAL, commit.getKey())
+            for (Row row : warehouse
+                    .readAsOf(Tables.USAGE_AGGREGATES_PROVISIONAL, commit.getKey())
                     .where(col(Columns.WINDOW_START).geq(lit(firstWindow)))
-                    .select(Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC, Columns.WINDOW_START,
-                            Columns.EVENT_COUNT).collectAsList()) {
-                Integer key = events.keyOf(row.getString(1), row.getString(2),
+                    .select(
+                            Columns.SUBSCRIPTION_ID,
+                            Columns.ENTITLEMENT_ID,
+                            Columns.METRIC,
+                            Columns.WINDOW_START,
+                            Columns.EVENT_COUNT)
+                    .collectAsList()) {
+                Integer key = events.keyOf(
+                        row.getString(1),
+                        row.getString(2),
                         row.getTimestamp(3).toInstant().toEpochMilli());
                 List<Integer> ofKey = key == null ? null : eventsOfKey.get(key);
                 if (ofKey == null) {
@@ -274,12 +305,15 @@ final class FreshnessBench extends Benchmark {
     }
 
     private static List<Double> batchSeconds(List<StreamingQueryProgress> batches) {
-        double[] seconds = batches.stream().filter(p -> p.numInputRows() > 0)
-                .mapToDouble(QueryProgressLog::triggerSeconds).toArray();
+        double[] seconds = batches.stream()
+                .filter(p -> p.numInputRows() > 0)
+                .mapToDouble(QueryProgressLog::triggerSeconds)
+                .toArray();
         if (seconds.length == 0) {
             return List.of();
         }
-        return List.of(Math.round(Arrays.stream(seconds).average().orElseThrow() * 100) / 100.0,
+        return List.of(
+                Math.round(Arrays.stream(seconds).average().orElseThrow() * 100) / 100.0,
                 Arrays.stream(seconds).max().orElseThrow());
     }
 
@@ -291,7 +325,8 @@ final class FreshnessBench extends Benchmark {
                     .max(Path::compareTo);
         }
         if (latest.isEmpty()) {
-            throw MeterlakeException.badInput("no stream results in " + resultsDir() + " to take the rate from",
+            throw MeterlakeException.badInput(
+                    "no stream results in " + resultsDir() + " to take the rate from",
                     "run 'meterlake bench stream' first, or pass --rate <events/s>");
         }
         for (JsonNode row : JSON.readTree(latest.get().toFile()).path("results")) {
@@ -300,7 +335,8 @@ final class FreshnessBench extends Benchmark {
                 return row.path("events_per_second").asLong() / 2;
             }
         }
-        throw MeterlakeException.badInput(latest.get() + " has no 'Meterlake stream' row",
+        throw MeterlakeException.badInput(
+                latest.get() + " has no 'Meterlake stream' row",
                 "run 'meterlake bench stream' again, or pass --rate <events/s>");
     }
 

@@ -8,9 +8,6 @@ import io.meterlake.output.Output;
 import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.workload.WorkloadGenerator;
 import io.meterlake.workload.WorkloadSpec;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,30 +29,47 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code bench gateway}: events per second through the HTTP gateway (real HTTP over keep-alive
  * connections, batches of 100 NDJSON events, the broker on this machine), against the raw producer
  * ({@code produce}'s path: the same events straight into Kafka) in the same run.
  */
-@Command(name = "gateway", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"HTTP gateway throughput: POST /v1/events in batches vs the raw Kafka producer.", "",
+@Command(
+        name = "gateway",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "HTTP gateway throughput: POST /v1/events in batches vs the raw Kafka producer.",
+            "",
             "Generates --events valid events, sends them straight to a local topic with the producer 'produce' uses,",
             "then through the gateway (in this JVM, its own port): --connections clients each POST batches of",
             "--batch events as NDJSON over one keep-alive HTTP/1.1 connection, and wait for the 202 (the broker's",
-            "acknowledgement of every event). Prints events/s, request latency p50/p99 and gateway ÷ raw producer."})
+            "acknowledgement of every event). Prints events/s, request latency p50/p99 and gateway ÷ raw producer."
+        })
 final class GatewayBench extends Benchmark {
     private static final int WARMUP_REQUESTS = 1_000;
 
-    @Option(names = "--events", defaultValue = "1000000", paramLabel = "<n>",
+    @Option(
+            names = "--events",
+            defaultValue = "1000000",
+            paramLabel = "<n>",
             description = "Events to send each way (default: ${DEFAULT-VALUE}).")
     int events;
 
-    @Option(names = "--batch", defaultValue = "100", paramLabel = "<n>",
+    @Option(
+            names = "--batch",
+            defaultValue = "100",
+            paramLabel = "<n>",
             description = "Events per request (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--connections", defaultValue = "16", paramLabel = "<n>",
+    @Option(
+            names = "--connections",
+            defaultValue = "16",
+            paramLabel = "<n>",
             description = "Concurrent clients, one keep-alive connection each (default: ${DEFAULT-VALUE}).")
     int connections;
 
@@ -68,8 +82,16 @@ final class GatewayBench extends Benchmark {
 
     private int run(MeterlakeConfig config, Path work) throws Exception {
         Instant now = Instant.now();
-        WorkloadSpec workload = new WorkloadSpec(events, 42, 20, WorkloadGenerator.defaultStart(now),
-                WorkloadGenerator.defaultDays(now), 0.05, 0.0, 0.0, 0.0);
+        WorkloadSpec workload = new WorkloadSpec(
+                events,
+                42,
+                20,
+                WorkloadGenerator.defaultStart(now),
+                WorkloadGenerator.defaultDays(now),
+                0.05,
+                0.0,
+                0.0,
+                0.0);
         List<String> lines = new ArrayList<>(events);
         new WorkloadGenerator(workload, config, now).generate(lines::add);
         List<byte[]> bodies = new ArrayList<>();
@@ -80,7 +102,8 @@ final class GatewayBench extends Benchmark {
         String bootstrap = config.kafka().bootstrapServers();
 
         Duration raw;
-        try (EventProducer producer = EventProducer.open(bootstrap, config.kafka().topic())) {
+        try (EventProducer producer =
+                EventProducer.open(bootstrap, config.kafka().topic())) {
             // Warm as the gateway will be: the first requests' worth of events once more, untimed.
             progress("raw producer: warming up");
             lines.subList(0, Math.min(lines.size(), WARMUP_REQUESTS * batch)).forEach(producer::send);
@@ -94,12 +117,15 @@ final class GatewayBench extends Benchmark {
 
         String token = UUID.randomUUID().toString();
         Path tokens = work.resolve("gateway-tokens");
-        Files.writeString(tokens, "bench " + Tokens.sha256(token) + " forge-functions,forge-kvs,forge-logs,"
-                + "forge-storage,forge-app,forge-network\n");
+        Files.writeString(
+                tokens,
+                "bench " + Tokens.sha256(token) + " forge-functions,forge-kvs,forge-logs,"
+                        + "forge-storage,forge-app,forge-network\n");
         PrintWriter log = new PrintWriter(spec.commandLine().getErr(), true);
         try (Gateway gateway = Gateway.start(config, Tokens.read(tokens), Clock.systemUTC(), log)) {
             URI uri = URI.create("http://" + config.gateway().host() + ":" + gateway.port() + "/v1/events");
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpClient http =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             // The JIT compiles the parser and the HTTP paths first: the same events once more, untimed.
             int warmup = Math.min(bodies.size(), WARMUP_REQUESTS);
             progress("warming up: " + warmup + " requests");
@@ -130,7 +156,8 @@ final class GatewayBench extends Benchmark {
                         HttpRequest request = HttpRequest.newBuilder(uri)
                                 .header("Authorization", "Bearer " + token)
                                 .header("Content-Type", "application/x-ndjson")
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i))).build();
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i)))
+                                .build();
                         long sent = System.nanoTime();
                         HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
                         latencies[i] = System.nanoTime() - sent;
@@ -175,23 +202,27 @@ final class GatewayBench extends Benchmark {
         if (!report(parameters, rows, extra, out)) {
             List<List<String>> table = new ArrayList<>();
             for (Map<String, Object> row : rows) {
-                table.add(List.of(row.get("path").toString(), row.get("events").toString(),
-                        String.format("%.1f", (Double) row.get("seconds")), row.get("events_per_second").toString(),
+                table.add(List.of(
+                        row.get("path").toString(),
+                        row.get("events").toString(),
+                        String.format("%.1f", (Double) row.get("seconds")),
+                        row.get("events_per_second").toString(),
                         row.get("p50_ms") == null ? "-" : String.format("%.1f", (Double) row.get("p50_ms")),
                         row.get("p99_ms") == null ? "-" : String.format("%.1f", (Double) row.get("p99_ms"))));
             }
             out.println("gateway benchmark: " + count + " events each way, " + BenchResults.machine());
             Output.table(out, List.of("path", "events", "seconds", "events/s", "p50 ms", "p99 ms"), table);
-            out.printf("gateway ÷ raw producer: %.2f (target 0.4); gateway: %d events/s (target 50,000)%n", ratio,
-                    gatewayRate);
+            out.printf(
+                    "gateway ÷ raw producer: %.2f (target 0.4); gateway: %d events/s (target 50,000)%n",
+                    ratio, gatewayRate);
             out.println("results: " + file);
             out.flush();
         }
         return 0;
     }
 
-    private static Map<String, Object> row(String path, long events, Duration elapsed, long rate, Double p50,
-            Double p99) {
+    private static Map<String, Object> row(
+            String path, long events, Duration elapsed, long rate, Double p50, Double p99) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("path", path);
         row.put("events", events);

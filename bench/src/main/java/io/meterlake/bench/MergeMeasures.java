@@ -1,46 +1,22 @@
 package io.meterlake.bench;
 
-import io.meterlake.schema.Rows;
-import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.MeterlakeException;
-import io.meterlake.model.Entitlement;
-import io.meterlake.output.Output;
-import io.meterlake.schema.Columns;
-import io.meterlake.schema.Tables;
-import io.meterlake.spark.SparkSessions;
-import io.meterlake.streaming.source.EventProducer;
-import io.meterlake.streaming.StreamJob;
-import io.meterlake.streaming.sink.StreamJobNames;
-import io.meterlake.table.Warehouse;
-import io.meterlake.workload.WorkloadGenerator;
-import io.meterlake.workload.WorkloadSpec;
-import io.delta.tables.DeltaTable;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StreamingQueryProgress;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import static org.apache.spark.sql.functions.col;
 
-import java.io.PrintWriter;
-import java.sql.Timestamp;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import io.delta.tables.DeltaTable;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.schema.Tables;
+import io.meterlake.table.Warehouse;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.expr;
-import static org.apache.spark.sql.functions.lit;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
 /** What the stream growth benchmark measures of the provisional MERGE: the records its file search reads, Delta's metrics. */
 final class MergeMeasures {
-    private MergeMeasures() {
-    }
+    private MergeMeasures() {}
 
     /** Records read by the stages of Delta's "scanning files for matches" job of a MERGE. */
     static final class Scan extends org.apache.spark.scheduler.SparkListener {
@@ -49,8 +25,8 @@ final class MergeMeasures {
 
         @Override
         public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted event) {
-            String description = event.properties() == null ? null
-                    : event.properties().getProperty("spark.job.description");
+            String description =
+                    event.properties() == null ? null : event.properties().getProperty("spark.job.description");
             if (description != null && description.contains("MERGE operation - scanning files for matches")) {
                 stages.add(event.stageInfo().stageId());
             }
@@ -66,19 +42,29 @@ final class MergeMeasures {
 
     /** The seconds of the batches that read something (a no-data batch only moves the watermark). */
     static double withInput(List<StreamingQueryProgress> batches) {
-        return batches.stream().filter(p -> p.numInputRows() > 0).mapToDouble(QueryProgressLog::triggerSeconds).sum();
+        return batches.stream()
+                .filter(p -> p.numInputRows() > 0)
+                .mapToDouble(QueryProgressLog::triggerSeconds)
+                .sum();
     }
 
     /** Delta's MERGE metrics reported, as medians over the last {@code count} MERGEs. */
-    private static final List<String> MERGE_METRICS = List.of("scanTimeMs", "rewriteTimeMs",
+    private static final List<String> MERGE_METRICS = List.of(
+            "scanTimeMs",
+            "rewriteTimeMs",
             "numTargetFilesRemoved",
-            "numTargetRowsCopied", "numTargetRowsUpdated", "numTargetRowsInserted");
+            "numTargetRowsCopied",
+            "numTargetRowsUpdated",
+            "numTargetRowsInserted");
 
     /** The medians of {@link #MERGE_METRICS} over the last {@code count} MERGEs (Delta's operation metrics). */
     static Map<String, Long> medians(SparkSession spark, MeterlakeConfig config, int count) {
-        List<Row> merges = DeltaTable.forPath(spark, new Warehouse(spark, config.warehouse())
-                        .path(Tables.USAGE_AGGREGATES_PROVISIONAL)).history(count)
-                .where(col("operation").equalTo("MERGE")).select("operationMetrics").collectAsList();
+        List<Row> merges = DeltaTable.forPath(
+                        spark, new Warehouse(spark, config.warehouse()).path(Tables.USAGE_AGGREGATES_PROVISIONAL))
+                .history(count)
+                .where(col("operation").equalTo("MERGE"))
+                .select("operationMetrics")
+                .collectAsList();
         Map<String, Long> medians = new LinkedHashMap<>();
         for (String name : MERGE_METRICS) {
             List<Double> values = new ArrayList<>();

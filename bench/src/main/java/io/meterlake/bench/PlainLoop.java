@@ -2,13 +2,6 @@ package io.meterlake.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -22,6 +15,12 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The machine's limit for the stream's work: a plain Java loop, one thread per share of the topic's
@@ -36,11 +35,9 @@ final class PlainLoop {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a run read: records, distinct events kept, hourly sums. */
-    record Result(long records, long events, int sums, Duration elapsed) {
-    }
+    record Result(long records, long events, int sums, Duration elapsed) {}
 
-    private PlainLoop() {
-    }
+    private PlainLoop() {}
 
     static Result run(String bootstrapServers, String topic, int threads) throws Exception {
         List<TopicPartition> partitions = new ArrayList<>();
@@ -95,11 +92,18 @@ final class PlainLoop {
                     JsonNode id = event.get("event_id");
                     JsonNode quantity = event.get("quantity");
                     JsonNode time = event.get("event_time");
-                    if (id == null || quantity == null || !quantity.isNumber() || time == null || time.asText().length() < 13) {
+                    if (id == null
+                            || quantity == null
+                            || !quantity.isNumber()
+                            || time == null
+                            || time.asText().length() < 13) {
                         continue;
                     }
                     if (seen.add(event.path("source").asText() + '\u0000' + id.asText())) {
-                        String key = event.path("tenant_id").asText() + '|' + event.path("metric").asText() + '|'
+                        String key = event.path("tenant_id").asText()
+                                + '|'
+                                + event.path("metric").asText()
+                                + '|'
                                 + time.asText().substring(0, 13);
                         sums.merge(key, quantity.decimalValue(), BigDecimal::add);
                     }

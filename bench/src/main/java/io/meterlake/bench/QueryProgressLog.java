@@ -1,14 +1,13 @@
 package io.meterlake.bench;
 
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StreamingQueryListener;
-import org.apache.spark.sql.streaming.StreamingQueryProgress;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
 /** Every progress report of the session's streaming queries, by query name, while registered. */
 final class QueryProgressLog extends StreamingQueryListener implements AutoCloseable {
@@ -46,17 +45,16 @@ final class QueryProgressLog extends StreamingQueryListener implements AutoClose
     }
 
     @Override
-    public void onQueryStarted(QueryStartedEvent event) {
-    }
+    public void onQueryStarted(QueryStartedEvent event) {}
 
     @Override
     public void onQueryProgress(QueryProgressEvent event) {
-        progress.computeIfAbsent(event.progress().name(), name -> new CopyOnWriteArrayList<>()).add(event.progress());
+        progress.computeIfAbsent(event.progress().name(), name -> new CopyOnWriteArrayList<>())
+                .add(event.progress());
     }
 
     @Override
-    public void onQueryTerminated(QueryTerminatedEvent event) {
-    }
+    public void onQueryTerminated(QueryTerminatedEvent event) {}
 
     @Override
     public void close() {

@@ -2,16 +2,15 @@ package io.meterlake.bench;
 
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.streaming.StreamJob;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StreamingQuery;
-import org.apache.spark.sql.streaming.StreamingQueryProgress;
-
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
 /**
  * {@code meterlake stream} as it runs in production ({@link StreamJob#runContinuously}, both queries
@@ -27,13 +26,15 @@ final class RunningStream implements AutoCloseable {
         this.spark = spark;
         this.progress = QueryProgressLog.register(spark);
         StreamJob job = new StreamJob(spark, config, Clock.systemUTC(), log);
-        this.thread = new Thread(() -> {
-            try {
-                job.runContinuously(trigger);
-            } catch (Throwable e) {
-                failure = e;
-            }
-        }, "meterlake-stream");
+        this.thread = new Thread(
+                () -> {
+                    try {
+                        job.runContinuously(trigger);
+                    } catch (Throwable e) {
+                        failure = e;
+                    }
+                },
+                "meterlake-stream");
         thread.setDaemon(true);
     }
 

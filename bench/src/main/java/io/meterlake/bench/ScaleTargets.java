@@ -1,60 +1,16 @@
 package io.meterlake.bench;
 
-import io.meterlake.schema.Rows;
-import io.meterlake.batch.ingest.FileIngestJob;
-import io.meterlake.batch.publish.PublishJob;
-import io.meterlake.batch.publish.PublishMode;
-import io.meterlake.batch.publish.Verification;
-import io.meterlake.batch.publish.VerifyJob;
-import io.meterlake.batch.recompute.RankedRaw;
-import io.meterlake.batch.recompute.Recompute;
-import io.meterlake.batch.reconcile.ReconcileJob;
-import io.meterlake.batch.reconcile.ReconcileResult;
-import io.meterlake.config.ConfigLoader;
-import io.meterlake.period.Durations;
-import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.model.BillingLine;
-import io.meterlake.model.Entitlement;
-import io.meterlake.output.Output;
-import io.meterlake.period.Period;
-import io.meterlake.schema.Tables;
-import io.meterlake.signing.Signing;
-import io.meterlake.spark.SparkSessions;
-import io.meterlake.table.Warehouse;
-import io.meterlake.workload.WorkloadGenerator;
-import io.meterlake.workload.WorkloadSpec;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerTaskEnd;
-import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
-import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyPair;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.YearMonth;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /** The scale benchmark's rows and its targets: what each command read at each history size, against the smallest. */
 final class ScaleTargets {
-    private ScaleTargets() {
-    }
+    private ScaleTargets() {}
 
     /** A row of the results: one command at one history, with its ratios to the first history's. */
-    static Map<String, Object> row(int size, long rawRows, String command, InputMetrics.Measure measure, InputMetrics.Measure base) {
+    static Map<String, Object> row(
+            int size, long rawRows, String command, InputMetrics.Measure measure, InputMetrics.Measure base) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("history_months", size);
         row.put("raw_rows", rawRows);
@@ -64,7 +20,9 @@ final class ScaleTargets {
         row.put("seconds", Benchmark.seconds(measure.elapsed()));
         row.put("records_ratio", share(measure.records(), base.records()));
         row.put("bytes_ratio", share(measure.bytes(), base.bytes()));
-        row.put("seconds_ratio", share(measure.elapsed().toNanos(), base.elapsed().toNanos()));
+        row.put(
+                "seconds_ratio",
+                share(measure.elapsed().toNanos(), base.elapsed().toNanos()));
         return row;
     }
 
@@ -72,8 +30,11 @@ final class ScaleTargets {
      * The targets: the largest history against the one before it (6 months with 3 by default), into
      * {@code targets} and {@code extra}; what was compared, as text.
      */
-    static String targets(List<Integer> sizes, Map<Integer, Map<String, InputMetrics.Measure>> measured,
-            Map<String, Object> extra, Map<String, Object> targets) {
+    static String targets(
+            List<Integer> sizes,
+            Map<Integer, Map<String, InputMetrics.Measure>> measured,
+            Map<String, Object> extra,
+            Map<String, Object> targets) {
         int oldest = sizes.get(sizes.size() - 1);
         boolean met = true;
         String compared = "";
@@ -86,7 +47,9 @@ final class ScaleTargets {
                 double records = share(now2.records(), before.records());
                 double bytes = share(now2.bytes(), before.bytes());
                 double secs = share(now2.elapsed().toNanos(), before.elapsed().toNanos());
-                boolean commandMet = records <= ScaleBench.READ_TARGET && bytes <= ScaleBench.READ_TARGET && secs <= ScaleBench.SECONDS_TARGET;
+                boolean commandMet = records <= ScaleBench.READ_TARGET
+                        && bytes <= ScaleBench.READ_TARGET
+                        && secs <= ScaleBench.SECONDS_TARGET;
                 met &= commandMet;
                 Map<String, Object> figures = new LinkedHashMap<>();
                 figures.put("records_ratio", records);

@@ -1,23 +1,15 @@
 package io.meterlake.bench;
 
-import io.meterlake.schema.Rows;
-import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;
-import io.meterlake.schema.Tables;
+import io.meterlake.period.Durations;
 import io.meterlake.spark.SparkSessions;
-import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.streaming.sink.StreamJobNames;
+import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.table.Warehouse;
 import io.meterlake.workload.WorkloadGenerator;
 import io.meterlake.workload.WorkloadSpec;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StateOperatorProgress;
-import org.apache.spark.sql.streaming.StreamingQueryProgress;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +17,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StateOperatorProgress;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code bench state}: what the stream's deduplication keeps in RocksDB. A day of event time is
@@ -35,25 +32,38 @@ import java.util.Map;
  * (a key lives from its event time until the watermark, itself a delay behind the newest event
  * time, passes its event time plus the delay).
  */
-@Command(name = "state", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Streaming state: RocksDB bytes per deduplication key, retained keys vs the model.", "",
+@Command(
+        name = "state",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Streaming state: RocksDB bytes per deduplication key, retained keys vs the model.",
+            "",
             "Preloads --size events spread over one day of event time, runs 'meterlake stream' in --batches",
-            "micro-batches, and reads the state operators' metrics of the last provisional batch."})
+            "micro-batches, and reads the state operators' metrics of the last provisional batch."
+        })
 final class StateBench extends Benchmark {
     private static final long TARGET_BYTES_PER_KEY = 120;
 
-    @Option(names = "--size", defaultValue = "1000000", paramLabel = "<events>",
+    @Option(
+            names = "--size",
+            defaultValue = "1000000",
+            paramLabel = "<events>",
             description = "Events over one day of event time (default: ${DEFAULT-VALUE}).")
     long size;
 
-    @Option(names = "--batches", defaultValue = "12", paramLabel = "<n>",
-            description = "Kafka micro-batches the events arrive in (default: ${DEFAULT-VALUE}, two hours of event time each).")
+    @Option(
+            names = "--batches",
+            defaultValue = "12",
+            paramLabel = "<n>",
+            description =
+                    "Kafka micro-batches the events arrive in (default: ${DEFAULT-VALUE}, two hours of event time each).")
     int batches;
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> settings = Map.of("stream.max-offsets-per-trigger",
-                Long.toString(Math.max(100, size / batches)));
+        Map<String, String> settings =
+                Map.of("stream.max-offsets-per-trigger", Long.toString(Math.max(100, size / batches)));
         try (BenchKafka kafka = BenchKafka.start("state", settings, this)) {
             return run(kafka);
         }
@@ -84,8 +94,8 @@ final class StateBench extends Benchmark {
         Instant now = Instant.now();
         Instant start = WorkloadGenerator.defaultStart(now);
         Instant end = start.plus(Duration.ofDays(1));
-        List<Entitlement> entitlements = new WorkloadGenerator(new WorkloadSpec(1, 42, 20, start, 1, 0, 0, 0, 0), config,
-                now).entitlements();
+        List<Entitlement> entitlements =
+                new WorkloadGenerator(new WorkloadSpec(1, 42, 20, start, 1, 0, 0, 0, 0), config, now).entitlements();
         SteadyEvents events = new SteadyEvents(entitlements, config, start, end);
         long sentRecords = preload(kafka, events, start, end);
 
@@ -94,20 +104,29 @@ final class StateBench extends Benchmark {
         Duration trigger = Duration.ofSeconds(1);
         progress("stream running (trigger " + trigger + ", " + size / batches + " records per batch)");
         List<StreamingQueryProgress> progress;
-        try (RunningStream stream = RunningStream.start(spark, config, trigger, spec.commandLine().getErr())) {
-            boolean done = stream.awaitUntil(() -> stream.inputRows(StreamJobNames.PROVISIONAL) >= sentRecords,
+        try (RunningStream stream =
+                RunningStream.start(spark, config, trigger, spec.commandLine().getErr())) {
+            boolean done = stream.awaitUntil(
+                    () -> stream.inputRows(StreamJobNames.PROVISIONAL) >= sentRecords,
                     Duration.ofMinutes(5).plusSeconds(size / 2000));
             if (!done) {
-                throw new IllegalStateException("the stream counted only " + stream.inputRows(StreamJobNames.PROVISIONAL)
-                        + " of " + sentRecords + " records in time");
+                throw new IllegalStateException("the stream counted only "
+                        + stream.inputRows(StreamJobNames.PROVISIONAL) + " of " + sentRecords + " records in time");
             }
             // The batch after the last data batch evicts with the final watermark.
-            long lastData = stream.progress(StreamJobNames.PROVISIONAL).stream().filter(p -> p.numInputRows() > 0)
-                    .mapToLong(StreamingQueryProgress::batchId).max().orElseThrow();
-            stream.awaitUntil(() -> stream.progress(StreamJobNames.PROVISIONAL).stream()
-                    .anyMatch(p -> p.batchId() > lastData && p.durationMs().containsKey("addBatch")), Duration.ofMinutes(1));
+            long lastData = stream.progress(StreamJobNames.PROVISIONAL).stream()
+                    .filter(p -> p.numInputRows() > 0)
+                    .mapToLong(StreamingQueryProgress::batchId)
+                    .max()
+                    .orElseThrow();
+            stream.awaitUntil(
+                    () -> stream.progress(StreamJobNames.PROVISIONAL).stream()
+                            .anyMatch(p ->
+                                    p.batchId() > lastData && p.durationMs().containsKey("addBatch")),
+                    Duration.ofMinutes(1));
             progress = stream.progress(StreamJobNames.PROVISIONAL).stream()
-                    .filter(p -> p.durationMs().containsKey("addBatch")).toList();
+                    .filter(p -> p.durationMs().containsKey("addBatch"))
+                    .toList();
         }
         StreamingQueryProgress last = progress.get(progress.size() - 1);
 
@@ -116,13 +135,18 @@ final class StateBench extends Benchmark {
         long delay = config.stream().watermarkDelay().toSeconds();
         long model = Math.round(keysPerSecond * 2 * delay);
         long watermark = Instant.parse(last.eventTime().get("watermark")).getEpochSecond();
-        long newest = progress.stream().filter(p -> p.eventTime().containsKey("max"))
-                .mapToLong(p -> Instant.parse(p.eventTime().get("max")).getEpochSecond()).max().orElse(watermark);
+        long newest = progress.stream()
+                .filter(p -> p.eventTime().containsKey("max"))
+                .mapToLong(p -> Instant.parse(p.eventTime().get("max")).getEpochSecond())
+                .max()
+                .orElse(watermark);
         long modelAtWatermark = Math.round(keysPerSecond * (newest - watermark + delay));
 
         List<Map<String, Object>> rows = operatorRows(last);
-        Map<String, Object> dedup = rows.stream().filter(row -> row.get("operator").toString().startsWith("dedupe"))
-                .findFirst().orElseThrow(() -> new IllegalStateException(
+        Map<String, Object> dedup = rows.stream()
+                .filter(row -> row.get("operator").toString().startsWith("dedupe"))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException(
                         "the provisional query reported no deduplication operator: " + last.prettyJson()));
         long retained = (Long) dedup.get("keys");
         Double perKey = (Double) dedup.get("sst_bytes_per_key");
@@ -164,29 +188,41 @@ final class StateBench extends Benchmark {
             long sst = sstBytes(operator);
             row.put("sst_bytes", sst);
             row.put("memory_bytes", operator.memoryUsedBytes());
-            row.put("sst_bytes_per_key", operator.numRowsTotal() == 0 ? null
-                    : Math.round(sst / (double) operator.numRowsTotal() * 10) / 10.0);
+            row.put(
+                    "sst_bytes_per_key",
+                    operator.numRowsTotal() == 0
+                            ? null
+                            : Math.round(sst / (double) operator.numRowsTotal() * 10) / 10.0);
             rows.add(row);
         }
         return rows;
     }
 
-    private void print(PrintWriter out, List<Map<String, Object>> rows, Map<String, Object> parameters,
-            Map<String, Object> extra, MeterlakeConfig config) {
-        out.println("state benchmark: " + parameters.get("records") + " records (" + size + " events, UUID ids) over 24 h of event time ("
+    private void print(
+            PrintWriter out,
+            List<Map<String, Object>> rows,
+            Map<String, Object> parameters,
+            Map<String, Object> extra,
+            MeterlakeConfig config) {
+        out.println("state benchmark: " + parameters.get("records") + " records (" + size
+                + " events, UUID ids) over 24 h of event time ("
                 + parameters.get("keys_per_event_time_second") + " new keys per event-time second), watermark delay "
                 + Durations.render(config.stream().watermarkDelay()) + ", " + BenchResults.machine());
         List<List<String>> table = new ArrayList<>();
         for (Map<String, Object> row : rows) {
-            table.add(List.of(row.get("operator").toString(), row.get("keys").toString(),
-                    row.get("sst_bytes").toString(), row.get("memory_bytes").toString(),
+            table.add(List.of(
+                    row.get("operator").toString(),
+                    row.get("keys").toString(),
+                    row.get("sst_bytes").toString(),
+                    row.get("memory_bytes").toString(),
                     String.valueOf(row.get("sst_bytes_per_key"))));
         }
-        Output.table(out, List.of("state operator", "keys", "RocksDB SST bytes", "memory bytes", "SST bytes/key"),
-                table);
+        Output.table(
+                out, List.of("state operator", "keys", "RocksDB SST bytes", "memory bytes", "SST bytes/key"), table);
         out.println("dedup keys retained: " + extra.get("retained_keys") + "; model rate × 2 × delay: "
                 + extra.get("model_rate_x_2_x_delay") + " (ratio "
-                + extra.get("ratio_retained_to_model") + "); at the last batch's watermark: " + extra.get("model_at_last_watermark"));
+                + extra.get("ratio_retained_to_model") + "); at the last batch's watermark: "
+                + extra.get("model_at_last_watermark"));
         out.println("target ≤ " + TARGET_BYTES_PER_KEY + " bytes per key: "
                 + (Boolean.TRUE.equals(extra.get("bytes_per_key_within_target")) ? "met" : "NOT met"));
         out.println("results: " + file);
@@ -197,8 +233,9 @@ final class StateBench extends Benchmark {
     private static long sstBytes(StateOperatorProgress operator) {
         Long bytes = operator.customMetrics().get("rocksdbSstFileSize");
         if (bytes == null) {
-            throw new IllegalStateException("operator " + operator.operatorName()
-                    + " reports no rocksdbSstFileSize; its metrics: " + operator.customMetrics().keySet());
+            throw new IllegalStateException(
+                    "operator " + operator.operatorName() + " reports no rocksdbSstFileSize; its metrics: "
+                            + operator.customMetrics().keySet());
         }
         return bytes;
     }

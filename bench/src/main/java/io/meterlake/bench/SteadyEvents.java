@@ -4,7 +4,6 @@ import io.meterlake.catalog.Metric;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.Entitlement;
 import io.meterlake.streaming.source.EventProducer;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,9 +26,12 @@ final class SteadyEvents {
     /** Events between {@code from} and {@code to} attribute to exactly one of {@code all}. */
     SteadyEvents(List<Entitlement> all, MeterlakeConfig config, Instant from, Instant to) {
         for (Entitlement entitlement : all) {
-            long covering = all.stream().filter(e -> e.covers(entitlement.tenantId(), entitlement.appId(), from)
-                    && e.covers(entitlement.tenantId(), entitlement.appId(), to)).count();
-            if (covering == 1 && entitlement.covers(entitlement.tenantId(), entitlement.appId(), from)
+            long covering = all.stream()
+                    .filter(e -> e.covers(entitlement.tenantId(), entitlement.appId(), from)
+                            && e.covers(entitlement.tenantId(), entitlement.appId(), to))
+                    .count();
+            if (covering == 1
+                    && entitlement.covers(entitlement.tenantId(), entitlement.appId(), from)
                     && entitlement.covers(entitlement.tenantId(), entitlement.appId(), to)) {
                 entitlements.add(entitlement);
             }
@@ -53,8 +55,9 @@ final class SteadyEvents {
                 + Instant.ofEpochMilli(millis) + "\",\"attributes\":{\"region\":\"us-east-1\""
                 // A distinct count's events carry the attribute it counts, or ingest quarantines them.
                 + (metric.property() == null ? "" : ",\"" + metric.property() + "\":\"user-" + n % 40 + "\"") + "}}");
-        return keys.computeIfAbsent(entitlement.entitlementId() + "\u0000" + metric.name() + "\u0000"
-                + windowStart(millis), k -> keys.size());
+        return keys.computeIfAbsent(
+                entitlement.entitlementId() + "\u0000" + metric.name() + "\u0000" + windowStart(millis),
+                k -> keys.size());
     }
 
     /** Event {@code n}'s id: a random-looking UUID (36 characters), as producers usually choose, fixed by n. */

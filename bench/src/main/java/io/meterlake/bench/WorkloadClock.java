@@ -1,10 +1,9 @@
 package io.meterlake.bench;
 
-import picocli.CommandLine.Option;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import picocli.CommandLine.Option;
 
 /**
  * {@code --now}: the instant a file-based benchmark generates and ingests its workload at. A fixed
@@ -12,9 +11,14 @@ import java.time.Instant;
  * runs at the wall clock's pace from it (leases and ingest times move on as they would).
  */
 final class WorkloadClock {
-    @Option(names = "--now", defaultValue = "2026-12-02T00:00:00Z", paramLabel = "<instant>",
-            description = {"The instant the workload is generated and ingested at, ISO-8601 UTC (default: ${DEFAULT-VALUE},",
-                "fixed so that runs on any date measure the same months)."})
+    @Option(
+            names = "--now",
+            defaultValue = "2026-12-02T00:00:00Z",
+            paramLabel = "<instant>",
+            description = {
+                "The instant the workload is generated and ingested at, ISO-8601 UTC (default: ${DEFAULT-VALUE},",
+                "fixed so that runs on any date measure the same months)."
+            })
     Instant now;
 
     /** A clock that reads {@link #now} when called first and then advances with the wall clock. */

@@ -1,33 +1,38 @@
 package io.meterlake.cli;
 
+import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.cli.options.ConfigOptions;
-import io.meterlake.period.Durations;
 import io.meterlake.cli.options.KafkaOptions;
 import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.ExitCodes;
 import io.meterlake.gateway.Gateway;
 import io.meterlake.gateway.Tokens;
-import io.meterlake.cli.options.CommandLineErrors;
-import io.meterlake.error.ExitCodes;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
-
+import io.meterlake.period.Durations;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
 
 /** {@code meterlake gateway}: runs the HTTP ingestion gateway ({@link Gateway}) until stopped. */
-@Command(name = "gateway", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run the HTTP ingestion gateway: POST /v1/events into the event topic.", "",
+@Command(
+        name = "gateway",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Run the HTTP ingestion gateway: POST /v1/events into the event topic.",
+            "",
             "Services send JSON arrays or NDJSON of at most 1,000 events and 1 MiB with 'Authorization: Bearer",
             "<token>'; each token may send the sources the tokens file (gateway.tokens-file) gives it. Each event is",
             "checked with the stream's own rules; every event of a well-formed request is produced (the stream",
             "quarantines the rejected ones), and 202 comes only once the broker acknowledged them all (else 503).",
             "Also GET /v1/health, /metrics (Prometheus) and /v1/openapi.json. Settings: gateway.* in",
-            "conf/meterlake.properties. Runs until stopped (Ctrl-C, SIGTERM)."})
+            "conf/meterlake.properties. Runs until stopped (Ctrl-C, SIGTERM)."
+        })
 public final class GatewayCommand implements Callable<Integer> {
     private final Supplier<ConfigOptions> outerOptions;
     private final Clock clock;
@@ -56,7 +61,8 @@ public final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MeterlakeConfig config = kafka.applyTo(outerOptions.get().andThen(options).resolve());
+        MeterlakeConfig config =
+                kafka.applyTo(outerOptions.get().andThen(options).resolve());
         PrintWriter err = spec.commandLine().getErr();
         Tokens tokens = Tokens.read(Path.of(config.gateway().tokensFile()));
         Gateway gateway = Gateway.start(config, tokens, clock, err);
@@ -65,7 +71,8 @@ public final class GatewayCommand implements Callable<Integer> {
         err.println("gateway: listening on http://" + config.gateway().host() + ":" + gateway.port() + "/v1/events ("
                 + tokens.size() + (tokens.size() == 1 ? " token" : " tokens") + "), producing to "
                 + config.kafka().topic() + " at " + config.kafka().bootstrapServers() + "; 503 after "
-                + Durations.render(config.gateway().ackTimeout()) + " without the broker's acknowledgement; stop with Ctrl-C");
+                + Durations.render(config.gateway().ackTimeout())
+                + " without the broker's acknowledgement; stop with Ctrl-C");
         err.flush();
         gateway.join();
         return ExitCodes.OK;

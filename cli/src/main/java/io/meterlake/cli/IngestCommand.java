@@ -1,20 +1,12 @@
 package io.meterlake.cli;
 
-import io.meterlake.cli.options.ConfigOptions;
-
-import io.meterlake.output.Output;
-
-import io.meterlake.cli.options.FormatOption;
-
 import io.meterlake.batch.ingest.FileIngestJob;
 import io.meterlake.batch.ingest.IngestReport;
+import io.meterlake.cli.options.ConfigOptions;
+import io.meterlake.cli.options.FormatOption;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
-import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
-
+import io.meterlake.output.Output;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,15 +14,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 /** {@code meterlake events ingest}: backfill JSONL files through the stream's stages. */
-@Command(name = "ingest", mixinStandardHelpOptions = true,
-        description = {"Ingest JSONL files of usage events (backfill).", "",
+@Command(
+        name = "ingest",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Ingest JSONL files of usage events (backfill).",
+            "",
             "Valid records go to raw_usage_events, invalid ones to quarantined_events with a reason code, through",
             "the same parse, validate, normalize and attribute stages as the stream. A file is identified by its",
             "content: ingesting the same bytes again writes nothing; a run repeated after a crash completes it with",
             "the ingest time and entitlements of the first attempt. Records end at LF (a CR before it is dropped)",
-            "and are read as bytes: a line that is not UTF-8 is quarantined as INVALID_ENCODING with its bytes."})
+            "and are read as bytes: a line that is not UTF-8 is quarantined as INVALID_ENCODING with its bytes."
+        })
 final class IngestCommand implements Callable<Integer> {
     /** The root command, wherever this one sits (under {@code events}/{@code trino}, or its old top-level alias). */
     MeterlakeCommand root;
@@ -84,10 +85,15 @@ final class IngestCommand implements Callable<Integer> {
         List<List<String>> rows = new ArrayList<>();
         for (IngestReport report : reports) {
             // A file ingested before adds nothing; what the tables hold for it is shown in parentheses.
-            rows.add(List.of(report.file(), report.alreadyIngested() ? "already ingested" : "ingested",
+            rows.add(List.of(
+                    report.file(),
+                    report.alreadyIngested() ? "already ingested" : "ingested",
                     Long.toString(report.records()),
-                    report.alreadyIngested() ? "0 (" + report.accepted() + " stored)" : Long.toString(report.accepted()),
-                    report.alreadyIngested() ? "0 (" + report.quarantinedTotal() + " stored)"
+                    report.alreadyIngested()
+                            ? "0 (" + report.accepted() + " stored)"
+                            : Long.toString(report.accepted()),
+                    report.alreadyIngested()
+                            ? "0 (" + report.quarantinedTotal() + " stored)"
                             : Long.toString(report.quarantinedTotal())));
         }
         Output.table(root.out(), List.of("file", "status", "records", "accepted", "quarantined"), rows);
@@ -107,7 +113,8 @@ final class IngestCommand implements Callable<Integer> {
      * (what the tables hold for these files), and the same per file under {@code files}.
      */
     static Map<String, Object> json(List<IngestReport> reports) {
-        Map<String, Object> result = counts(IngestReport.total(reports.stream().map(IngestCommand::added).toList()));
+        Map<String, Object> result = counts(
+                IngestReport.total(reports.stream().map(IngestCommand::added).toList()));
         result.put("stored", stored(IngestReport.total(reports)));
         List<Map<String, Object>> perFile = new ArrayList<>();
         for (IngestReport report : reports) {
@@ -125,8 +132,9 @@ final class IngestCommand implements Callable<Integer> {
 
     /** What this run wrote for {@code report}'s file: nothing if it had been ingested before. */
     private static IngestReport added(IngestReport report) {
-        return report.alreadyIngested() ? new IngestReport(report.file(), report.sha256(), true, report.records(), 0,
-                new java.util.TreeMap<>()) : report;
+        return report.alreadyIngested()
+                ? new IngestReport(report.file(), report.sha256(), true, report.records(), 0, new java.util.TreeMap<>())
+                : report;
     }
 
     private static Map<String, Object> counts(IngestReport report) {

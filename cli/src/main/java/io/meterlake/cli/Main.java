@@ -2,14 +2,12 @@ package io.meterlake.cli;
 
 import io.meterlake.cli.jobs.Jobs;
 import io.meterlake.cli.options.CommandLineErrors;
-import picocli.CommandLine;
-
 import java.time.Clock;
+import picocli.CommandLine;
 
 /** Entry point of {@code bin/meterlake}. */
 public final class Main {
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         System.exit(createCommandLine(Clock.systemUTC()).execute(args));

@@ -1,9 +1,11 @@
 package io.meterlake.cli;
 
+import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.spark.SparkSessions;
+import java.io.PrintWriter;
+import java.time.Clock;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,18 +13,20 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.time.Clock;
-
 /**
  * {@code meterlake}: the root command. It holds the global options and resolves, once and only
  * when a command needs them, the configuration and the Spark session.
  *
  * @see ConfigOptions
  */
-@Command(name = "meterlake", mixinStandardHelpOptions = true,
+@Command(
+        name = "meterlake",
+        mixinStandardHelpOptions = true,
         description = "Finance-grade usage metering on Spark and Delta Lake.",
-        footer = {"", "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."})
+        footer = {
+            "",
+            "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."
+        })
 public final class MeterlakeCommand implements Runnable {
     private final Clock clock;
     private MeterlakeConfig config;

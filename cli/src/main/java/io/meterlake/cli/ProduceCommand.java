@@ -1,35 +1,35 @@
 package io.meterlake.cli;
 
 import io.meterlake.cli.options.ConfigOptions;
-
-import io.meterlake.output.Output;
-
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.cli.options.KafkaOptions;
-
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
+import io.meterlake.output.Output;
 import io.meterlake.streaming.source.EventProducer;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
-
-import java.io.InputStream;
 import io.meterlake.validation.JsonLines;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 /** {@code meterlake events produce}: send a JSONL file to Kafka, one record per line. */
-@Command(name = "produce", mixinStandardHelpOptions = true,
-        description = {"Send each line of a JSONL file to Kafka as one record, keyed by tenant_id.", "",
+@Command(
+        name = "produce",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Send each line of a JSONL file to Kafka as one record, keyed by tenant_id.",
+            "",
             "Lines are separated by LF (a CR before it is dropped) and sent as the bytes they are:",
-            "a line that is not JSON, or not UTF-8, is sent without a key, so the stream quarantines it."})
+            "a line that is not JSON, or not UTF-8, is sent without a key, so the stream quarantines it."
+        })
 final class ProduceCommand implements Callable<Integer> {
     /** The root command, wherever this one sits (under {@code events}/{@code trino}, or its old top-level alias). */
     MeterlakeCommand root;
@@ -73,7 +73,12 @@ final class ProduceCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    static void print(MeterlakeCommand root, boolean json, String servers, String topic, long sent,
+    static void print(
+            MeterlakeCommand root,
+            boolean json,
+            String servers,
+            String topic,
+            long sent,
             Map<Integer, Long> perPartition) {
         if (json) {
             Map<String, Object> result = new LinkedHashMap<>();
@@ -85,8 +90,12 @@ final class ProduceCommand implements Callable<Integer> {
             return;
         }
         root.out().println("sent " + sent + " records to topic " + topic + " at " + servers);
-        Output.table(root.out(), List.of("partition", "records"), perPartition.entrySet().stream()
-                .map(e -> List.of(Integer.toString(e.getKey()), Long.toString(e.getValue()))).toList());
+        Output.table(
+                root.out(),
+                List.of("partition", "records"),
+                perPartition.entrySet().stream()
+                        .map(e -> List.of(Integer.toString(e.getKey()), Long.toString(e.getValue())))
+                        .toList());
     }
 
     /** A line on stderr every 100,000 records, so a long run never looks hung. */

@@ -1,16 +1,15 @@
 package io.meterlake.cli;
 
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerStageCompleted;
-import org.apache.spark.scheduler.SparkListenerStageSubmitted;
-import org.apache.spark.scheduler.SparkListenerTaskEnd;
-import org.apache.spark.sql.SparkSession;
-
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Reports the progress of long Spark stages on stderr, at most every few seconds, so a large ingest
@@ -48,12 +47,17 @@ final class SparkProgress extends SparkListener implements AutoCloseable {
 
     @Override
     public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
-        stages.put(submitted.stageInfo().stageId(), new int[] {submitted.stageInfo().numTasks(), 0});
-        String description = submitted.properties() == null ? null
-                : submitted.properties().getProperty("spark.job.description");
+        stages.put(
+                submitted.stageInfo().stageId(),
+                new int[] {submitted.stageInfo().numTasks(), 0});
+        String description =
+                submitted.properties() == null ? null : submitted.properties().getProperty("spark.job.description");
         // Delta describes its own jobs ("Delta: Compute snapshot for version: 0"): table bookkeeping.
-        steps.put(submitted.stageInfo().stageId(), description == null ? "working"
-                : description.startsWith("Delta:") ? "reading table state" : description);
+        steps.put(
+                submitted.stageInfo().stageId(),
+                description == null
+                        ? "working"
+                        : description.startsWith("Delta:") ? "reading table state" : description);
     }
 
     @Override

@@ -1,20 +1,14 @@
 package io.meterlake.cli;
 
-import io.meterlake.cli.options.FormatOption;
+import io.meterlake.access.TenantSqlGateway;
+import io.meterlake.access.TrinoAccessRules;
 import io.meterlake.cli.options.ConfigOptions;
-
+import io.meterlake.cli.options.FormatOption;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.output.Output;
 import io.meterlake.stack.LocalTenantGateway;
 import io.meterlake.stack.LocalTrino;
-import io.meterlake.access.TenantSqlGateway;
-import io.meterlake.access.TrinoAccessRules;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,14 +20,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code meterlake trino sql}: one query through Trino's JDBC driver, the way finance reads the tables. */
-@Command(name = "sql", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run one SQL query on the local Trino (catalog meterlake, schema billing) and print the rows.",
+@Command(
+        name = "sql",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Run one SQL query on the local Trino (catalog meterlake, schema billing) and print the rows.",
             "Users: finance reads everything in billing; tenant_<tenant_id> only its own rows; admin writes.",
             "Tenant users go through the tenant front door (stack.tenant-sql-port), which runs plain queries only.",
             "--format json: an array of objects; integers, floating-point numbers and booleans as JSON values,",
-            "decimals as exact strings (plain notation, scale kept), times and text as strings, null as null."})
+            "decimals as exact strings (plain notation, scale kept), times and text as strings, null as null."
+        })
 final class SqlCommand implements Callable<Integer> {
     /** The root command, wherever this one sits (under {@code events}/{@code trino}, or its old top-level alias). */
     MeterlakeCommand root;
@@ -47,7 +50,10 @@ final class SqlCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<query>", description = "The query, e.g. \"select * from current_periods\".")
     String query;
 
-    @Option(names = "--user", defaultValue = TrinoAccessRules.FINANCE, paramLabel = "<user>",
+    @Option(
+            names = "--user",
+            defaultValue = TrinoAccessRules.FINANCE,
+            paramLabel = "<user>",
             description = "Who asks (default: ${DEFAULT-VALUE}).")
     String user;
 
@@ -59,21 +65,24 @@ final class SqlCommand implements Callable<Integer> {
         root = MeterlakeCommand.of(spec);
         LocalTrino trino = StackCommand.trino(root.config());
         if (trino.process().isEmpty()) {
-            throw MeterlakeException.badInput("Trino is not running on 127.0.0.1:" + trino.port(),
+            throw MeterlakeException.badInput(
+                    "Trino is not running on 127.0.0.1:" + trino.port(),
                     "start it with 'meterlake stack start --with-trino'");
         }
         // Tenant users come through their front door, which runs plain queries only.
         boolean tenant = TenantSqlGateway.isTenant(user);
         LocalTenantGateway gateway = StackCommand.tenantGateway(root.config());
         if (tenant && gateway.process().isEmpty()) {
-            throw MeterlakeException.badInput("the tenant front door is not running on 127.0.0.1:" + gateway.port(),
+            throw MeterlakeException.badInput(
+                    "the tenant front door is not running on 127.0.0.1:" + gateway.port(),
                     "start it with 'meterlake stack start --with-trino' (tenant users connect there, not to Trino)");
         }
         int port = tenant ? gateway.port() : trino.port();
         List<String> header = new ArrayList<>();
         List<List<Object>> values = new ArrayList<>();
-        try (Connection connection = tenant ? gateway.connect(user) : trino.connect(user); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery(query)) {
+        try (Connection connection = tenant ? gateway.connect(user) : trino.connect(user);
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery(query)) {
             ResultSetMetaData meta = result.getMetaData();
             for (int i = 1; i <= meta.getColumnCount(); i++) {
                 header.add(meta.getColumnLabel(i));
@@ -87,15 +96,17 @@ final class SqlCommand implements Callable<Integer> {
             }
         } catch (SQLException | RuntimeException e) {
             if (reachable(e)) {
-                throw MeterlakeException.checkFailed("the query failed for user " + user + ": "
-                        + firstLine(e.getMessage()));
+                throw MeterlakeException.checkFailed(
+                        "the query failed for user " + user + ": " + firstLine(e.getMessage()));
             }
             throw MeterlakeException.checkFailed("cannot reach " + (tenant ? "the tenant front door" : "Trino")
                     + " at 127.0.0.1:" + port + " ("
                     + firstLine(String.valueOf(rootCause(e).getMessage())) + "): see 'meterlake stack status', and"
                     + " restart it with 'meterlake stack stop' then 'meterlake stack start --with-trino'");
         }
-        List<List<String>> rows = values.stream().map(row -> row.stream().map(SqlCommand::text).toList()).toList();
+        List<List<String>> rows = values.stream()
+                .map(row -> row.stream().map(SqlCommand::text).toList())
+                .toList();
         switch (output.format()) {
             case json -> {
                 List<Map<String, Object>> objects = new ArrayList<>();
@@ -124,8 +135,13 @@ final class SqlCommand implements Callable<Integer> {
      * renders quantities); everything else (times, text) as its text; null as null.
      */
     private static Object json(Object value) {
-        if (value == null || value instanceof Boolean || value instanceof Byte || value instanceof Short
-                || value instanceof Integer || value instanceof Long || value instanceof Float
+        if (value == null
+                || value instanceof Boolean
+                || value instanceof Byte
+                || value instanceof Short
+                || value instanceof Integer
+                || value instanceof Long
+                || value instanceof Float
                 || value instanceof Double) {
             return value;
         }
@@ -135,7 +151,8 @@ final class SqlCommand implements Callable<Integer> {
     /** False when the failure is that no connection to Trino could be made. */
     private static boolean reachable(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof java.net.ConnectException || cause instanceof java.net.NoRouteToHostException
+            if (cause instanceof java.net.ConnectException
+                    || cause instanceof java.net.NoRouteToHostException
                     || cause instanceof java.net.UnknownHostException) {
                 return false;
             }

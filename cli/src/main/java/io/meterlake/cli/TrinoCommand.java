@@ -1,24 +1,24 @@
 package io.meterlake.cli;
 
-import io.meterlake.cli.options.ConfigOptions;
-
+import io.meterlake.access.TrinoRegistry;
 import io.meterlake.cli.options.CommandLineErrors;
+import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.stack.LocalTrino;
 import io.meterlake.storage.Storage;
-import io.meterlake.access.TrinoRegistry;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-
 /** {@code meterlake trino register}: the warehouse's tables and views in the local Trino. */
-@Command(name = "trino", mixinStandardHelpOptions = true, description = "The local Trino: register the warehouse in its catalog, run SQL as finance or a tenant.",
+@Command(
+        name = "trino",
+        mixinStandardHelpOptions = true,
+        description = "The local Trino: register the warehouse in its catalog, run SQL as finance or a tenant.",
         subcommands = {TrinoCommand.Register.class})
 final class TrinoCommand implements Runnable {
     @ParentCommand
@@ -33,17 +33,23 @@ final class TrinoCommand implements Runnable {
     }
 
     static String describe(TrinoRegistry.Registration registration) {
-        return registration.tables().size() + " tables and " + registration.views().size() + " views in "
+        return registration.tables().size() + " tables and "
+                + registration.views().size() + " views in "
                 + LocalTrino.CATALOG + "." + LocalTrino.SCHEMA + ", access rules for finance and "
                 + registration.tenants().size() + " tenants";
     }
 
-    @Command(name = "register", mixinStandardHelpOptions = true,
-            description = {"Register the warehouse's tables and views in Trino and rewrite its access rules.", "",
+    @Command(
+            name = "register",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Register the warehouse's tables and views in Trino and rewrite its access rules.",
+                "",
                 "Register every Meterlake table of the warehouse in schema billing, (re)create the views",
                 "current_periods, invoice_lines, usage_hourly and reconciliation, and rewrite the access rules",
                 "from the entitlements (a user tenant_<tenant_id> per tenant). Idempotent; run it again after",
-                "new tables appear or the entitlements change."})
+                "new tables appear or the entitlements change."
+            })
     static final class Register implements Callable<Integer> {
         @ParentCommand
         TrinoCommand trino;
@@ -56,11 +62,15 @@ final class TrinoCommand implements Runnable {
             MeterlakeCommand root = trino.root;
             LocalTrino server = StackCommand.trino(root.config());
             if (server.process().isEmpty()) {
-                throw MeterlakeException.badInput("Trino is not running on 127.0.0.1:" + server.port(),
+                throw MeterlakeException.badInput(
+                        "Trino is not running on 127.0.0.1:" + server.port(),
                         "start it with 'meterlake stack start --with-trino'");
             }
             TrinoRegistry.Registration registration = new TrinoRegistry(server)
-                    .register(root.config().warehouse(), Storage.hadoopConfiguration(root.config()), root.config().approvers());
+                    .register(
+                            root.config().warehouse(),
+                            Storage.hadoopConfiguration(root.config()),
+                            root.config().approvers());
             root.out().println("registered " + describe(registration) + " (" + server.jdbcUrl() + ")");
             root.out().flush();
             return ExitCodes.OK;

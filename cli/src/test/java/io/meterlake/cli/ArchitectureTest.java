@@ -1,15 +1,15 @@
 package io.meterlake.cli;
 
-import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * The floor plan as rules (ArchUnit, over the main classes of every module this one depends on):
@@ -24,22 +24,44 @@ class ArchitectureTest {
             .importPackages("io.meterlake");
 
     /** The packages of {@code common}: the contract (rules, catalog, periods, signing, errors, configuration). */
-    private static final String[] COMMON = {"io.meterlake.attribution..", "io.meterlake.catalog..",
-        "io.meterlake.config..", "io.meterlake.error..", "io.meterlake.model..", "io.meterlake.output..",
-        "io.meterlake.period..", "io.meterlake.signing..", "io.meterlake.validation.."};
+    private static final String[] COMMON = {
+        "io.meterlake.attribution..",
+        "io.meterlake.catalog..",
+        "io.meterlake.config..",
+        "io.meterlake.error..",
+        "io.meterlake.model..",
+        "io.meterlake.output..",
+        "io.meterlake.period..",
+        "io.meterlake.signing..",
+        "io.meterlake.validation.."
+    };
     /** The packages of {@code stages}: the Spark stages, the tables and the warehouse's storage. */
-    private static final String[] STAGES = {"io.meterlake.pipeline..", "io.meterlake.schema..", "io.meterlake.spark..",
-        "io.meterlake.storage..", "io.meterlake.table.."};
+    private static final String[] STAGES = {
+        "io.meterlake.pipeline..",
+        "io.meterlake.schema..",
+        "io.meterlake.spark..",
+        "io.meterlake.storage..",
+        "io.meterlake.table.."
+    };
 
     @Test
     void theRulesSeeEveryModule() {
-        for (String module : new String[] {"io.meterlake.validation.EventRules", "io.meterlake.table.Warehouse",
-            "io.meterlake.streaming.StreamJob", "io.meterlake.batch.publish.Closing", "io.meterlake.access.TrinoViews",
-            "io.meterlake.gateway.Gateway", "io.meterlake.stack.LocalKafka", "io.meterlake.workload.WorkloadGenerator",
-            "io.meterlake.cli.Main"}) {
+        for (String module : new String[] {
+            "io.meterlake.validation.EventRules",
+            "io.meterlake.table.Warehouse",
+            "io.meterlake.streaming.StreamJob",
+            "io.meterlake.batch.publish.Closing",
+            "io.meterlake.access.TrinoViews",
+            "io.meterlake.gateway.Gateway",
+            "io.meterlake.stack.LocalKafka",
+            "io.meterlake.workload.WorkloadGenerator",
+            "io.meterlake.cli.Main"
+        }) {
             assertThat(MAIN.contain(module)).as(module).isTrue();
         }
-        assertThat(MAIN.contain("io.meterlake.cli.ArchitectureTest")).as("test classes are not checked").isFalse();
+        assertThat(MAIN.contain("io.meterlake.cli.ArchitectureTest"))
+                .as("test classes are not checked")
+                .isFalse();
     }
 
     @Test
@@ -49,40 +71,70 @@ class ArchitectureTest {
 
     @Test
     void commonNeedsNoSparkDeltaHadoopOrPicocli() {
-        noClasses().that().resideInAnyPackage(COMMON).should().dependOnClassesThat()
+        noClasses()
+                .that()
+                .resideInAnyPackage(COMMON)
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage("org.apache.spark..", "io.delta..", "org.apache.hadoop..", "scala..", "picocli..")
                 .check(MAIN);
     }
 
     @Test
     void commandsAndTheirOptionsLiveOnlyInCli() {
-        classes().that().areAnnotatedWith(CommandLine.Command.class)
-                .should().resideInAnyPackage("io.meterlake.cli..", "io.meterlake.bench..").check(MAIN);
-        noClasses().that().resideOutsideOfPackages("io.meterlake.cli..", "io.meterlake.bench..")
-                .should().dependOnClassesThat().resideInAnyPackage("picocli..").check(MAIN);
+        classes()
+                .that()
+                .areAnnotatedWith(CommandLine.Command.class)
+                .should()
+                .resideInAnyPackage("io.meterlake.cli..", "io.meterlake.bench..")
+                .check(MAIN);
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("io.meterlake.cli..", "io.meterlake.bench..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("picocli..")
+                .check(MAIN);
     }
 
     @Test
     void noModuleReachesOneAboveIt() {
-        layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("cli").definedBy("io.meterlake.cli..")
-                .layer("stack").definedBy("io.meterlake.stack..")
-                .layer("workload").definedBy("io.meterlake.workload..")
-                .layer("access").definedBy("io.meterlake.access..")
-                .layer("gateway").definedBy("io.meterlake.gateway..")
-                .layer("batch").definedBy("io.meterlake.batch..")
-                .layer("streaming").definedBy("io.meterlake.streaming..")
-                .layer("stages").definedBy(STAGES)
-                .layer("common").definedBy(COMMON)
-                .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-                .whereLayer("stack").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("workload").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("access").mayOnlyBeAccessedByLayers("stack", "cli")
-                .whereLayer("gateway").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("batch").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("streaming").mayOnlyBeAccessedByLayers("gateway", "cli")
-                .whereLayer("stages").mayOnlyBeAccessedByLayers("streaming", "batch", "access", "gateway", "stack",
-                        "workload", "cli")
+        layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .layer("cli")
+                .definedBy("io.meterlake.cli..")
+                .layer("stack")
+                .definedBy("io.meterlake.stack..")
+                .layer("workload")
+                .definedBy("io.meterlake.workload..")
+                .layer("access")
+                .definedBy("io.meterlake.access..")
+                .layer("gateway")
+                .definedBy("io.meterlake.gateway..")
+                .layer("batch")
+                .definedBy("io.meterlake.batch..")
+                .layer("streaming")
+                .definedBy("io.meterlake.streaming..")
+                .layer("stages")
+                .definedBy(STAGES)
+                .layer("common")
+                .definedBy(COMMON)
+                .whereLayer("cli")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("stack")
+                .mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("workload")
+                .mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("access")
+                .mayOnlyBeAccessedByLayers("stack", "cli")
+                .whereLayer("gateway")
+                .mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("batch")
+                .mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("streaming")
+                .mayOnlyBeAccessedByLayers("gateway", "cli")
+                .whereLayer("stages")
+                .mayOnlyBeAccessedByLayers("streaming", "batch", "access", "gateway", "stack", "workload", "cli")
                 .check(MAIN);
     }
 }

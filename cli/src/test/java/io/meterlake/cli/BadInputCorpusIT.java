@@ -1,5 +1,12 @@
 package io.meterlake.cli;
 
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.batch.ingest.FileIngestJob;
 import io.meterlake.batch.ingest.IngestReport;
@@ -7,18 +14,12 @@ import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
-import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.stack.TestBroker;
+import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.BadInputCorpus;
 import io.meterlake.testing.BadInputCorpus.Case;
 import io.meterlake.testing.SparkTestBase;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,13 +33,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-
-import static io.meterlake.testing.Fixtures.entitlement;
-import static io.meterlake.testing.Fixtures.entitlements;
-import static io.meterlake.testing.UsageEvents.event;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bad-input corpus ({@link BadInputCorpus}) end to end: every class gets its reason through file
@@ -78,10 +77,11 @@ class BadInputCorpusIT extends SparkTestBase {
 
             IngestReport report = new FileIngestJob(spark(), config, CommandLineTest.CLOCK).ingest(path.toString());
 
-            assertThat(report.records()).as("one record per line, a CR inside a line splits nothing")
+            assertThat(report.records())
+                    .as("one record per line, a CR inside a line splits nothing")
                     .isEqualTo(cases.size());
-            Map<Long, String> outcome = outcomes(warehouse, col(Columns.FILE_SHA256).equalTo(report.sha256()),
-                    Columns.LINE_NUMBER);
+            Map<Long, String> outcome =
+                    outcomes(warehouse, col(Columns.FILE_SHA256).equalTo(report.sha256()), Columns.LINE_NUMBER);
             assertReasons(cases, outcome, 1);
         }
     }
@@ -102,22 +102,40 @@ class BadInputCorpusIT extends SparkTestBase {
                 lines.write('\n');
             }
             Files.write(file, lines.toByteArray());
-            CommandLineTest.Run produced = CommandLineTest.Run.at(CommandLineTest.LIVE, "produce", file.toString(),
-                    "--bootstrap-servers", broker.bootstrapServers(), "--topic", TOPIC, "--format", "json");
+            CommandLineTest.Run produced = CommandLineTest.Run.at(
+                    CommandLineTest.LIVE,
+                    "produce",
+                    file.toString(),
+                    "--bootstrap-servers",
+                    broker.bootstrapServers(),
+                    "--topic",
+                    TOPIC,
+                    "--format",
+                    "json");
             assertThat(produced.exitCode()).as(produced.err()).isZero();
-            assertThat(new ObjectMapper().readTree(produced.out()).get("records").longValue()).isEqualTo(cases.size());
+            assertThat(new ObjectMapper()
+                            .readTree(produced.out())
+                            .get("records")
+                            .longValue())
+                    .isEqualTo(cases.size());
             stream.await(() -> landed(warehouse) >= cases.size());
             // Still running after all of it: a valid event sent afterwards is billed.
             try (EventProducer producer = EventProducer.open(broker.bootstrapServers(), TOPIC)) {
-                producer.send(event().id("after-the-corpus").at(now.minus(Duration.ofHours(1)).toString()).json());
+                producer.send(event().id("after-the-corpus")
+                        .at(now.minus(Duration.ofHours(1)).toString())
+                        .json());
                 producer.flush();
             }
-            stream.await(() -> warehouse.read(Tables.RAW_USAGE_EVENTS)
-                    .where(col(Columns.EVENT_ID).equalTo("after-the-corpus")).count() == 1);
+            stream.await(() -> warehouse
+                            .read(Tables.RAW_USAGE_EVENTS)
+                            .where(col(Columns.EVENT_ID).equalTo("after-the-corpus"))
+                            .count()
+                    == 1);
             assertThat(stream.isRunning()).isTrue();
         }
 
-        Map<Long, String> outcome = outcomes(warehouse, col(Columns.KAFKA_OFFSET).lt(cases.size()), Columns.KAFKA_OFFSET);
+        Map<Long, String> outcome =
+                outcomes(warehouse, col(Columns.KAFKA_OFFSET).lt(cases.size()), Columns.KAFKA_OFFSET);
         assertReasons(cases, outcome, 0);
     }
 
@@ -135,13 +153,20 @@ class BadInputCorpusIT extends SparkTestBase {
 
     /** Position (line or offset) -> reason, ACCEPTED for raw; fails if a position is in both tables. */
     private static Map<Long, String> outcomes(Warehouse warehouse, org.apache.spark.sql.Column which, String position) {
-        Dataset<Row> rows = warehouse.read(Tables.RAW_USAGE_EVENTS).where(which)
+        Dataset<Row> rows = warehouse
+                .read(Tables.RAW_USAGE_EVENTS)
+                .where(which)
                 .select(col(position), lit(ACCEPTED))
-                .union(warehouse.read(Tables.QUARANTINED_EVENTS).where(which).select(col(position), col(Columns.REASON)));
+                .union(warehouse
+                        .read(Tables.QUARANTINED_EVENTS)
+                        .where(which)
+                        .select(col(position), col(Columns.REASON)));
         Map<Long, String> result = new TreeMap<>();
         for (Row row : rows.collectAsList()) {
             String earlier = result.put(row.getLong(0), row.getString(1));
-            assertThat(earlier).as("position " + row.getLong(0) + " landed twice").isNull();
+            assertThat(earlier)
+                    .as("position " + row.getLong(0) + " landed twice")
+                    .isNull();
         }
         return result;
     }
@@ -150,20 +175,30 @@ class BadInputCorpusIT extends SparkTestBase {
         if (!warehouse.exists(Tables.QUARANTINED_EVENTS) || !warehouse.exists(Tables.RAW_USAGE_EVENTS)) {
             return 0;
         }
-        return warehouse.read(Tables.RAW_USAGE_EVENTS).count() + warehouse.read(Tables.QUARANTINED_EVENTS).count();
+        return warehouse.read(Tables.RAW_USAGE_EVENTS).count()
+                + warehouse.read(Tables.QUARANTINED_EVENTS).count();
     }
 
     private MeterlakeConfig config(String warehouse) {
-        return ConfigLoader.load(Optional.empty(), List.of(), Map.of(
-                "warehouse", dir.resolve(warehouse).toString(),
-                "kafka.bootstrap-servers", broker.bootstrapServers(), "kafka.topic", TOPIC));
+        return ConfigLoader.load(
+                Optional.empty(),
+                List.of(),
+                Map.of(
+                        "warehouse",
+                        dir.resolve(warehouse).toString(),
+                        "kafka.bootstrap-servers",
+                        broker.bootstrapServers(),
+                        "kafka.topic",
+                        TOPIC));
     }
 
     /** acme/app-1 since 2020, acme/app-twice covered twice, acme/app-late from a day after {@code now}. */
     private Warehouse loadEntitlements(MeterlakeConfig config, Instant now) {
         Warehouse warehouse = new Warehouse(spark(), config.warehouse());
-        String tomorrow = now.plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS).toString();
-        warehouse.replaceEntitlements(entitlements(spark(),
+        String tomorrow =
+                now.plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS).toString();
+        warehouse.replaceEntitlements(entitlements(
+                spark(),
                 entitlement("ent-1", "sub-1", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null),
                 entitlement("ent-2a", "sub-2", "acct-1", "acme", "app-twice", "standard", "2020-01-01T00:00:00Z", null),
                 entitlement("ent-2b", "sub-2", "acct-1", "acme", "app-twice", "standard", "2020-01-01T00:00:00Z", null),

@@ -1,12 +1,12 @@
 package io.meterlake.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meterlake.period.Period;
 import io.meterlake.validation.Quantities;
 import io.meterlake.workload.Truth;
-
-import io.meterlake.period.Period;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -16,21 +16,27 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** Runs the batch commands through the CLI and compares published periods with a generator's truth. */
 final class BillingPeriodsCheck {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private BillingPeriodsCheck() {
-    }
+    private BillingPeriodsCheck() {}
 
     /** {@code --set} options for a private local stack under {@code stackDir}: Kafka on {@code kafkaPort}, free ports else. */
     static List<String> localStack(java.nio.file.Path stackDir, int kafkaPort) {
-        return List.of("--set", "stack.dir=" + stackDir, "--set", "stack.trino-port=" + io.meterlake.stack.FreePorts.next(),
-                "--set", "stack.tenant-sql-port=" + io.meterlake.stack.FreePorts.next(),
-                "--set", "stack.kafka-port=" + kafkaPort, "--set", "stack.kafka-controller-port="
-                        + io.meterlake.stack.FreePorts.next(), "--set", "kafka.bootstrap-servers=127.0.0.1:" + kafkaPort);
+        return List.of(
+                "--set",
+                "stack.dir=" + stackDir,
+                "--set",
+                "stack.trino-port=" + io.meterlake.stack.FreePorts.next(),
+                "--set",
+                "stack.tenant-sql-port=" + io.meterlake.stack.FreePorts.next(),
+                "--set",
+                "stack.kafka-port=" + kafkaPort,
+                "--set",
+                "stack.kafka-controller-port=" + io.meterlake.stack.FreePorts.next(),
+                "--set",
+                "kafka.bootstrap-servers=127.0.0.1:" + kafkaPort);
     }
 
     /** Runs the CLI on the fixed clock with {@code args} after {@code --warehouse}; asserts the exit code. */
@@ -62,18 +68,33 @@ final class BillingPeriodsCheck {
 
     /** The truth's lines of {@code period}, as "subscription account plan metric unit quantity events", sorted. */
     static List<String> truthLines(Truth truth, String period) {
-        return truth.lines().stream().filter(line -> line.period().equals(period))
-                .map(line -> String.join(" ", line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(),
-                        line.unit(), Quantities.render(line.quantity()), Long.toString(line.eventCount())))
-                .sorted().toList();
+        return truth.lines().stream()
+                .filter(line -> line.period().equals(period))
+                .map(line -> String.join(
+                        " ",
+                        line.subscriptionId(),
+                        line.billingAccountId(),
+                        line.plan(),
+                        line.metric(),
+                        line.unit(),
+                        Quantities.render(line.quantity()),
+                        Long.toString(line.eventCount())))
+                .sorted()
+                .toList();
     }
 
     /** The lines of a {@code periods show --format json} object, as {@link #truthLines} writes them. */
     static List<String> shownLines(JsonNode shown) {
         List<String> lines = new ArrayList<>();
         for (JsonNode line : shown.get("lines")) {
-            lines.add(String.join(" ", line.get("subscription_id").textValue(), line.get("billing_account_id").textValue(),
-                    line.get("plan").textValue(), line.get("metric").textValue(), line.get("unit").textValue(), line.get("quantity").textValue(),
+            lines.add(String.join(
+                    " ",
+                    line.get("subscription_id").textValue(),
+                    line.get("billing_account_id").textValue(),
+                    line.get("plan").textValue(),
+                    line.get("metric").textValue(),
+                    line.get("unit").textValue(),
+                    line.get("quantity").textValue(),
                     Long.toString(line.get("event_count").longValue())));
         }
         return lines.stream().sorted().toList();
@@ -94,6 +115,10 @@ final class BillingPeriodsCheck {
 
     /** The periods the truth has lines for. */
     static List<String> periods(Truth truth) {
-        return truth.lines().stream().map(Truth.Line::period).distinct().sorted().toList();
+        return truth.lines().stream()
+                .map(Truth.Line::period)
+                .distinct()
+                .sorted()
+                .toList();
     }
 }

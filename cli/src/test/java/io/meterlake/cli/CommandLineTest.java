@@ -1,10 +1,8 @@
 package io.meterlake.cli;
 
-import io.meterlake.signing.Signing;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meterlake.signing.Signing;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -16,8 +14,9 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** Parse-level behaviour of the CLI: nothing here starts Spark. */
 class CommandLineTest {
@@ -53,8 +52,18 @@ class CommandLineTest {
         Run run = Run.of("--help");
 
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out().replaceAll("\\s+", " ")).contains("keys", "entitlements", "events", "demo", "gateway",
-                "periods", "quarantine", "maintain", "2 bad usage, config or input", "75 not ready, retry later");
+        assertThat(run.out().replaceAll("\\s+", " "))
+                .contains(
+                        "keys",
+                        "entitlements",
+                        "events",
+                        "demo",
+                        "gateway",
+                        "periods",
+                        "quarantine",
+                        "maintain",
+                        "2 bad usage, config or input",
+                        "75 not ready, retry later");
     }
 
     /** The commands grouped by what they act on; no more than a dozen at the top, none left behind. */
@@ -62,12 +71,25 @@ class CommandLineTest {
     void theTopLevelListsTheGroupsAndTheGroupsTheirCommands() {
         String top = Run.of("--help").out();
         String commands = top.substring(top.indexOf("Commands:"));
-        assertThat(commands.lines().filter(line -> line.matches("  \\S.*")).map(line -> line.trim().split(" ")[0]))
-                .containsExactly("demo", "stack", "stream", "events", "periods", "quarantine", "corrections",
-                        "maintain", "gateway", "entitlements", "keys", "trino");
+        assertThat(commands.lines()
+                        .filter(line -> line.matches("  \\S.*"))
+                        .map(line -> line.trim().split(" ")[0]))
+                .containsExactly(
+                        "demo",
+                        "stack",
+                        "stream",
+                        "events",
+                        "periods",
+                        "quarantine",
+                        "corrections",
+                        "maintain",
+                        "gateway",
+                        "entitlements",
+                        "keys",
+                        "trino");
         assertThat(Run.of("events", "--help").out()).contains("ingest", "produce", "generate", "dedup-audit");
-        assertThat(Run.of("periods", "--help").out()).contains("reconcile", "publish", "verify", "approve", "lock",
-                "statement", "show", "ready", "status");
+        assertThat(Run.of("periods", "--help").out())
+                .contains("reconcile", "publish", "verify", "approve", "lock", "statement", "show", "ready", "status");
         assertThat(Run.of("trino", "--help").out()).contains("register", "sql");
     }
 
@@ -77,9 +99,27 @@ class CommandLineTest {
      */
     @Test
     void theOldFlatNamesAreHiddenAliasesOfTheGroupedCommands() {
-        Map<String, String> moved = Map.of("ingest", "events", "produce", "events", "generate", "events",
-                "dedup-audit", "events", "reconcile", "periods", "publish", "periods", "verify", "periods",
-                "approve", "periods", "lock", "periods", "statement", "periods");
+        Map<String, String> moved = Map.of(
+                "ingest",
+                "events",
+                "produce",
+                "events",
+                "generate",
+                "events",
+                "dedup-audit",
+                "events",
+                "reconcile",
+                "periods",
+                "publish",
+                "periods",
+                "verify",
+                "periods",
+                "approve",
+                "periods",
+                "lock",
+                "periods",
+                "statement",
+                "periods");
         CommandLine root = Main.createCommandLine(CLOCK);
         java.util.Set<String> hidden = new java.util.TreeSet<>();
         root.getSubcommands().forEach((name, sub) -> {
@@ -87,21 +127,33 @@ class CommandLineTest {
                 hidden.add(name);
             }
         });
-        assertThat(hidden).containsExactlyInAnyOrderElementsOf(
-                java.util.stream.Stream.concat(moved.keySet().stream(), java.util.stream.Stream.of("sql")).toList());
+        assertThat(hidden)
+                .containsExactlyInAnyOrderElementsOf(
+                        java.util.stream.Stream.concat(moved.keySet().stream(), java.util.stream.Stream.of("sql"))
+                                .toList());
         Map<String, String> all = new LinkedHashMap<>(moved);
         all.put("sql", "trino");
         all.forEach((name, group) -> {
             CommandLine alias = root.getSubcommands().get(name);
-            CommandLine grouped = root.getSubcommands().get(group).getSubcommands().get(name);
+            CommandLine grouped =
+                    root.getSubcommands().get(group).getSubcommands().get(name);
             Object aliasCommand = alias.getCommand();
             Object groupedCommand = grouped.getCommand();
             assertThat(aliasCommand.getClass()).as(name).isEqualTo(groupedCommand.getClass());
-            assertThat(aliasCommand == groupedCommand).as(name + ": its own instance").isFalse();
-            assertThat(alias.getCommandSpec().options().stream().map(o -> o.longestName()).toList()).as(name)
-                    .isEqualTo(grouped.getCommandSpec().options().stream().map(o -> o.longestName()).toList());
+            assertThat(aliasCommand == groupedCommand)
+                    .as(name + ": its own instance")
+                    .isFalse();
+            assertThat(alias.getCommandSpec().options().stream()
+                            .map(o -> o.longestName())
+                            .toList())
+                    .as(name)
+                    .isEqualTo(grouped.getCommandSpec().options().stream()
+                            .map(o -> o.longestName())
+                            .toList());
         });
-        assertThat(Run.of("publish", "--period", "2026-13").err().replace("meterlake publish", "meterlake periods publish"))
+        assertThat(Run.of("publish", "--period", "2026-13")
+                        .err()
+                        .replace("meterlake publish", "meterlake periods publish"))
                 .isEqualTo(Run.of("periods", "publish", "--period", "2026-13").err());
     }
 
@@ -110,28 +162,59 @@ class CommandLineTest {
         Path key = dir.resolve("k.pem");
         Signing.writeKeyPair(Signing.generateKeyPair(), key, dir.resolve("k.pub.pem"));
         Map<List<String>, String> cases = new LinkedHashMap<>();
-        cases.put(List.of("periods", "reconcile", "--period", "2026-13"), "'2026-13' is not a period: write a UTC month as YYYY-MM");
+        cases.put(
+                List.of("periods", "reconcile", "--period", "2026-13"),
+                "'2026-13' is not a period: write a UTC month as YYYY-MM");
         cases.put(List.of("periods", "reconcile", "--period", "October"), "'October' is not a period");
-        cases.put(List.of("periods", "publish", "--period", "2026-10"), "Missing required option: '--signing-key=<file>'");
-        cases.put(List.of("periods", "publish", "--period", "2026-10", "--signing-key", key.toString(), "--grace", "two days"),
+        cases.put(
+                List.of("periods", "publish", "--period", "2026-10"),
+                "Missing required option: '--signing-key=<file>'");
+        cases.put(
+                List.of(
+                        "periods",
+                        "publish",
+                        "--period",
+                        "2026-10",
+                        "--signing-key",
+                        key.toString(),
+                        "--grace",
+                        "two days"),
                 "--grace 'two days' is not a duration: write it like 10s, 500ms, 2m, 48h, 3d or PT48H");
-        cases.put(List.of("periods", "publish", "--period", "2026-10", "--signing-key", dir.resolve("k.pub.pem").toString()),
+        cases.put(
+                List.of(
+                        "periods",
+                        "publish",
+                        "--period",
+                        "2026-10",
+                        "--signing-key",
+                        dir.resolve("k.pub.pem").toString()),
                 "holds no PEM block 'PRIVATE KEY'");
-        cases.put(List.of("periods", "verify", "--period", "2026-10", "--public-key", "missing.pem"), "key file 'missing.pem' does not exist");
-        cases.put(List.of("periods"), "'meterlake periods' needs a command: reconcile, publish, verify, approve, lock, statement, show");
+        cases.put(
+                List.of("periods", "verify", "--period", "2026-10", "--public-key", "missing.pem"),
+                "key file 'missing.pem' does not exist");
+        cases.put(
+                List.of("periods"),
+                "'meterlake periods' needs a command: reconcile, publish, verify, approve, lock, statement, show");
         cases.put(List.of("periods", "ready"), "Missing required option: '--period=YYYY-MM|YYYY-MM-DD'");
         cases.put(List.of("maintain", "--retain", "a week"), "--retain 'a week' is not a duration");
         cases.put(List.of("maintain", "--retain", "-PT1H"), "--retain -PT1H is negative");
-        cases.put(List.of("periods", "show", "--period", "2026-10", "--format", "xml"), "Invalid value for option '--format'");
+        cases.put(
+                List.of("periods", "show", "--period", "2026-10", "--format", "xml"),
+                "Invalid value for option '--format'");
         // One --format: every command takes table and json, the listing ones csv too; csv elsewhere is named.
-        cases.put(List.of("periods", "status", "--period", "2026-10", "--format", "csv"),
+        cases.put(
+                List.of("periods", "status", "--period", "2026-10", "--format", "csv"),
                 "expected one of [table, json] but was 'csv' (this command prints no csv)");
         cases.forEach((args, message) -> {
             Run run = Run.of(args.toArray(String[]::new));
 
             assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
-            assertThat(run.err()).as(String.join(" ", args)).startsWith("meterlake: ").contains(message)
-                    .doesNotContain("\tat ").hasLineCount(1);
+            assertThat(run.err())
+                    .as(String.join(" ", args))
+                    .startsWith("meterlake: ")
+                    .contains(message)
+                    .doesNotContain("\tat ")
+                    .hasLineCount(1);
         });
     }
 
@@ -141,18 +224,32 @@ class CommandLineTest {
             Run run = Run.of(args);
 
             assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
-            assertThat(run.err()).startsWith("meterlake: ").doesNotContain("\tat ").doesNotContain("Exception")
-                    .contains("--help").hasLineCount(1);
+            assertThat(run.err())
+                    .startsWith("meterlake: ")
+                    .doesNotContain("\tat ")
+                    .doesNotContain("Exception")
+                    .contains("--help")
+                    .hasLineCount(1);
         }
     }
 
     @Test
     void unknownSettingNamesTheKeyAndTheKnownOnes(@TempDir Path dir) {
-        Run run = Run.of("--set", "warehose=x", "generate", "--out", dir.resolve("a").toString(),
-                "--entitlements-out", dir.resolve("b").toString(), "--truth-out", dir.resolve("c").toString());
+        Run run = Run.of(
+                "--set",
+                "warehose=x",
+                "generate",
+                "--out",
+                dir.resolve("a").toString(),
+                "--entitlements-out",
+                dir.resolve("b").toString(),
+                "--truth-out",
+                dir.resolve("c").toString());
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).contains("unknown key 'warehose'", "known keys: warehouse").hasLineCount(1);
+        assertThat(run.err())
+                .contains("unknown key 'warehose'", "known keys: warehouse")
+                .hasLineCount(1);
     }
 
     @Test
@@ -160,8 +257,9 @@ class CommandLineTest {
         Run run = Run.of("ingest", "no-such-file.jsonl");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).isEqualTo("meterlake: input file 'no-such-file.jsonl' does not exist or is not a"
-                + " readable file: check the path" + System.lineSeparator());
+        assertThat(run.err())
+                .isEqualTo("meterlake: input file 'no-such-file.jsonl' does not exist or is not a"
+                        + " readable file: check the path" + System.lineSeparator());
     }
 
     @Test
@@ -177,8 +275,14 @@ class CommandLineTest {
 
     @Test
     void generatesKeysOnceAndNeverOverwrites(@TempDir Path dir) throws IOException {
-        String[] args = {"keys", "generate", "--private-key-out", dir.resolve("k.pem").toString(),
-            "--public-key-out", dir.resolve("k.pub.pem").toString()};
+        String[] args = {
+            "keys",
+            "generate",
+            "--private-key-out",
+            dir.resolve("k.pem").toString(),
+            "--public-key-out",
+            dir.resolve("k.pub.pem").toString()
+        };
 
         Run first = Run.of(args);
         Run second = Run.of(args);
@@ -186,22 +290,35 @@ class CommandLineTest {
         assertThat(first.exitCode()).isZero();
         assertThat(first.out()).matches("key id [0-9a-f]{16}: .*\\R");
         assertThat(dir.resolve("k.pem")).content().startsWith("-----BEGIN PRIVATE KEY-----");
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
-                dir.resolve("k.pem")))).isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(dir.resolve("k.pem"))))
+                .isEqualTo("rw-------");
         assertThat(second.exitCode()).isEqualTo(2);
         assertThat(second.err()).contains("already exists");
     }
 
     @Test
     void generateWritesTheWorkloadAndPrintsItsTruth(@TempDir Path dir) throws IOException {
-        Run run = Run.of("generate", "--events", "500", "--seed", "9", "--out", dir.resolve("e.jsonl").toString(),
-                "--entitlements-out", dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("t.json").toString(),
-                "--format", "json");
+        Run run = Run.of(
+                "generate",
+                "--events",
+                "500",
+                "--seed",
+                "9",
+                "--out",
+                dir.resolve("e.jsonl").toString(),
+                "--entitlements-out",
+                dir.resolve("e.csv").toString(),
+                "--truth-out",
+                dir.resolve("t.json").toString(),
+                "--format",
+                "json");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(Files.readAllLines(dir.resolve("e.jsonl"))).hasSize(500);
         assertThat(run.out()).contains("\"records\" : 500");
-        assertThat(io.meterlake.workload.TruthJson.read(dir.resolve("t.json")).records()).isEqualTo(500);
+        assertThat(io.meterlake.workload.TruthJson.read(dir.resolve("t.json")).records())
+                .isEqualTo(500);
     }
 
     @Test
@@ -221,7 +338,10 @@ class CommandLineTest {
             args.add("-V");
             Run version = Run.of(args.toArray(String[]::new));
             assertThat(version.exitCode()).isZero();
-            assertThat(version.out()).as(String.join(" ", args)).startsWith("meterlake ").hasLineCount(1);
+            assertThat(version.out())
+                    .as(String.join(" ", args))
+                    .startsWith("meterlake ")
+                    .hasLineCount(1);
         }
     }
 
@@ -239,9 +359,14 @@ class CommandLineTest {
         Run run = Run.of("--warehouse", "W", "frobnicate");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).startsWith("meterlake: unknown command 'frobnicate' for 'meterlake': the commands are demo,")
-                .contains("events", "periods").doesNotContain("index").doesNotContain("publish").hasLineCount(1);
-        assertThat(Run.of("periods", "shwo").err()).contains("unknown command 'shwo' for 'meterlake periods'")
+        assertThat(run.err())
+                .startsWith("meterlake: unknown command 'frobnicate' for 'meterlake': the commands are demo,")
+                .contains("events", "periods")
+                .doesNotContain("index")
+                .doesNotContain("publish")
+                .hasLineCount(1);
+        assertThat(Run.of("periods", "shwo").err())
+                .contains("unknown command 'shwo' for 'meterlake periods'")
                 .contains("show, ready");
     }
 
@@ -250,27 +375,52 @@ class CommandLineTest {
         Path events = Files.writeString(dir.resolve("e.jsonl"), "{}\n");
         Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
         Map<List<String>, String> cases = new LinkedHashMap<>();
-        cases.put(List.of("ingest", events.toString(), "--set", "spark.master=bogus"),
+        cases.put(
+                List.of("ingest", events.toString(), "--set", "spark.master=bogus"),
                 "spark.master 'bogus' is not a Spark master URL: use local[*]");
-        cases.put(List.of("ingest", "--warehouse", file.toString(), events.toString()),
+        cases.put(
+                List.of("ingest", "--warehouse", file.toString(), events.toString()),
                 "the warehouse " + file + " is a file, not a directory");
-        cases.put(List.of("--warehouse", file.toString(), "periods", "show", "--period", "2026-10"),
+        cases.put(
+                List.of("--warehouse", file.toString(), "periods", "show", "--period", "2026-10"),
                 "is a file, not a directory");
         cases.put(List.of("stack", "status", "--set", "nope=1"), "unknown key 'nope'");
-        cases.put(List.of("generate", "--set", "publish.grace=two days", "--out", dir.resolve("a").toString(),
-                "--entitlements-out", dir.resolve("b").toString(), "--truth-out", dir.resolve("c").toString()),
+        cases.put(
+                List.of(
+                        "generate",
+                        "--set",
+                        "publish.grace=two days",
+                        "--out",
+                        dir.resolve("a").toString(),
+                        "--entitlements-out",
+                        dir.resolve("b").toString(),
+                        "--truth-out",
+                        dir.resolve("c").toString()),
                 "publish.grace 'two days' is not a duration: write it like 10s");
         cases.forEach((args, message) -> {
             Run run = Run.of(args.toArray(String[]::new));
 
             assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
-            assertThat(run.err()).as(String.join(" ", args)).startsWith("meterlake: ").contains(message)
-                    .doesNotContain("\tat ").hasLineCount(1);
+            assertThat(run.err())
+                    .as(String.join(" ", args))
+                    .startsWith("meterlake: ")
+                    .contains(message)
+                    .doesNotContain("\tat ")
+                    .hasLineCount(1);
         });
         // The options after the command take effect: a duration in the one syntax, a later warehouse.
-        Run generated = Run.of("generate", "--events", "20", "--set", "publish.grace=48h", "--out",
-                dir.resolve("g.jsonl").toString(), "--entitlements-out", dir.resolve("g.csv").toString(),
-                "--truth-out", dir.resolve("g.json").toString());
+        Run generated = Run.of(
+                "generate",
+                "--events",
+                "20",
+                "--set",
+                "publish.grace=48h",
+                "--out",
+                dir.resolve("g.jsonl").toString(),
+                "--entitlements-out",
+                dir.resolve("g.csv").toString(),
+                "--truth-out",
+                dir.resolve("g.json").toString());
         assertThat(generated.exitCode()).as(generated.err()).isZero();
     }
 
@@ -279,13 +429,22 @@ class CommandLineTest {
         Path key = dir.resolve("k.pem");
         Signing.writeKeyPair(Signing.generateKeyPair(), key, dir.resolve("k.pub.pem"));
 
-        Run run = Run.of("--warehouse", dir.resolve("w").toString(), "publish", "--period", "2026-11",
-                "--signing-key", key.toString(), "--force");
+        Run run = Run.of(
+                "--warehouse",
+                dir.resolve("w").toString(),
+                "publish",
+                "--period",
+                "2026-11",
+                "--signing-key",
+                key.toString(),
+                "--force");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).isEqualTo("meterlake: period 2026-11 has not ended: it ends at 2026-12-01T00:00:00Z"
-                + " (now 2026-11-23T10:00:00Z), and a signed revision is kept forever: publish it after its end plus"
-                + " the grace; --force only skips the wait for the grace and the stream" + System.lineSeparator());
+        assertThat(run.err())
+                .isEqualTo("meterlake: period 2026-11 has not ended: it ends at 2026-12-01T00:00:00Z"
+                        + " (now 2026-11-23T10:00:00Z), and a signed revision is kept forever: publish it after its end plus"
+                        + " the grace; --force only skips the wait for the grace and the stream"
+                        + System.lineSeparator());
         assertThat(dir.resolve("w")).doesNotExist();
     }
 }

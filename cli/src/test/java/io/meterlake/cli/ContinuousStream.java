@@ -1,18 +1,17 @@
 package io.meterlake.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.streaming.StreamJob;
-import org.apache.spark.sql.SparkSession;
-import org.awaitility.Awaitility;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.spark.sql.SparkSession;
+import org.awaitility.Awaitility;
 
 /** {@code meterlake stream} running continuously in this test JVM, on its shared session. */
 final class ContinuousStream implements AutoCloseable {
@@ -38,8 +37,10 @@ final class ContinuousStream implements AutoCloseable {
 
     /** Waits (up to 3 minutes) until {@code condition} holds; fails at once if the stream stopped. */
     void await(BooleanSupplier condition) {
-        Awaitility.await("the stream reaches the condition").atMost(Duration.ofMinutes(3))
-                .pollInterval(Duration.ofMillis(500)).until(() -> {
+        Awaitility.await("the stream reaches the condition")
+                .atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> {
                     assertThat(running).as("the stream stopped early").isNotDone();
                     return condition.getAsBoolean();
                 });

@@ -1,5 +1,9 @@
 package io.meterlake.cli;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.gateway.Gateway;
@@ -12,17 +16,6 @@ import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
 import io.meterlake.validation.ReasonCode;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -51,10 +44,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.sum;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The HTTP gateway with a real broker, a real gateway process ({@code bin/meterlake stack start
@@ -66,7 +65,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GatewayIT extends SparkTestBase {
-    private static final Path LAUNCHER = Path.of("..", "bin", "meterlake").toAbsolutePath().normalize();
+    private static final Path LAUNCHER =
+            Path.of("..", "bin", "meterlake").toAbsolutePath().normalize();
     private static final String TOPIC = "usage-events";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CONCURRENT = 3;
@@ -79,8 +79,10 @@ class GatewayIT extends SparkTestBase {
     private static TestBroker broker;
     private static List<String> settings;
     private static String url;
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     /** Every response body the tests read, for the token check at the end. */
     private static final StringBuilder ANSWERS = new StringBuilder();
     /** Every status POST /v1/events answered in this class. */
@@ -90,22 +92,40 @@ class GatewayIT extends SparkTestBase {
     static void startBrokerAndGateway() throws Exception {
         broker = TestBroker.start(dir.resolve("stack"), TOPIC, 3);
         Path tokens = dir.resolve("gateway-tokens");
-        Files.writeString(tokens, "# name, sha256 of the token, sources\n"
-                + "services " + Tokens.sha256(SERVICE_TOKEN) + " forge-functions,forge-kvs,forge-logs,forge-storage,"
-                + "forge-app,forge-network\n"
-                + "exporter " + Tokens.sha256(OTHER_TOKEN) + " billing-export\n");
+        Files.writeString(
+                tokens,
+                "# name, sha256 of the token, sources\n"
+                        + "services " + Tokens.sha256(SERVICE_TOKEN)
+                        + " forge-functions,forge-kvs,forge-logs,forge-storage,"
+                        + "forge-app,forge-network\n"
+                        + "exporter " + Tokens.sha256(OTHER_TOKEN) + " billing-export\n");
         int port = FreePorts.next();
         url = "http://127.0.0.1:" + port;
-        settings = List.of("--set", "stack.dir=" + dir.resolve("stack"),
-                "--set", "stack.kafka-port=" + broker.kafka().bootstrapServers().split(":")[1],
-                "--set", "kafka.bootstrap-servers=" + broker.bootstrapServers(),
-                "--set", "gateway.port=" + port, "--set", "gateway.tokens-file=" + tokens,
-                "--set", "gateway.ack-timeout=PT5S", "--set", "gateway.max-concurrent-requests=" + CONCURRENT);
+        settings = List.of(
+                "--set",
+                "stack.dir=" + dir.resolve("stack"),
+                "--set",
+                "stack.kafka-port=" + broker.kafka().bootstrapServers().split(":")[1],
+                "--set",
+                "kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                "--set",
+                "gateway.port=" + port,
+                "--set",
+                "gateway.tokens-file=" + tokens,
+                "--set",
+                "gateway.ack-timeout=PT5S",
+                "--set",
+                "gateway.max-concurrent-requests=" + CONCURRENT);
         List<String> command = new ArrayList<>(List.of(LAUNCHER.toString(), "stack", "start", "--with-gateway"));
         command.addAll(settings);
-        Process start = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("stack-start.out").toFile()).start();
-        assertThat(start.waitFor()).as(Files.readString(dir.resolve("stack-start.out"))).isZero();
+        Process start = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stack-start.out").toFile())
+                .start();
+        assertThat(start.waitFor())
+                .as(Files.readString(dir.resolve("stack-start.out")))
+                .isZero();
         assertThat(Files.readString(dir.resolve("stack-start.out"))).contains("gateway started on " + url);
     }
 
@@ -113,13 +133,16 @@ class GatewayIT extends SparkTestBase {
     static void stopAll() throws Exception {
         List<String> command = new ArrayList<>(List.of(LAUNCHER.toString(), "stack", "stop"));
         command.addAll(settings);
-        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("stack-stop.out").toFile()).start().waitFor();
+        new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stack-stop.out").toFile())
+                .start()
+                .waitFor();
         broker.close();
     }
 
-    private record Case(String name, String token, String contentType, byte[] body, int status) {
-    }
+    private record Case(String name, String token, String contentType, byte[] body, int status) {}
 
     @Test
     @Order(1)
@@ -139,21 +162,36 @@ class GatewayIT extends SparkTestBase {
                 new Case("NDJSON without a JSON line", SERVICE_TOKEN, "application/x-ndjson", bytes("a,b\n1,2\n"), 400),
                 new Case("no token", null, "application/json", bytes("[" + good + "]"), 401),
                 new Case("unknown token", "nope", "application/json", bytes("[" + good + "]"), 401),
-                new Case("another service's source", OTHER_TOKEN, "application/json",
-                        bytes("[" + event("x-1", "billing-export") + "," + good + "]"), 403),
-                new Case("a source hidden in a rejected event", OTHER_TOKEN, "application/x-ndjson",
-                        bytes(event("x-2", "billing-export") + "\n{\"source\":\"forge-functions\",\"event_id\":1}\n"), 403),
+                new Case(
+                        "another service's source",
+                        OTHER_TOKEN,
+                        "application/json",
+                        bytes("[" + event("x-1", "billing-export") + "," + good + "]"),
+                        403),
+                new Case(
+                        "a source hidden in a rejected event",
+                        OTHER_TOKEN,
+                        "application/x-ndjson",
+                        bytes(event("x-2", "billing-export") + "\n{\"source\":\"forge-functions\",\"event_id\":1}\n"),
+                        403),
                 new Case("over 1 MiB", SERVICE_TOKEN, "application/json", big, 413),
                 new Case("over 1,000 events", SERVICE_TOKEN, "application/json", bytes(many), 413),
                 new Case("text/plain", SERVICE_TOKEN, "text/plain", bytes("[" + good + "]"), 415),
                 new Case("no content type", SERVICE_TOKEN, null, bytes("[" + good + "]"), 415),
-                new Case("another charset", SERVICE_TOKEN, "application/json; charset=latin1", bytes("[" + good + "]"), 415));
+                new Case(
+                        "another charset",
+                        SERVICE_TOKEN,
+                        "application/json; charset=latin1",
+                        bytes("[" + good + "]"),
+                        415));
         long before = produced();
         Map<String, Integer> answered = new LinkedHashMap<>();
         for (Case each : cases) {
             HttpResponse<String> response = post(each.token(), each.contentType(), each.body());
             answered.put(each.name(), response.statusCode());
-            assertThat(JSON.readTree(response.body()).get("error").asText()).as(each.name()).isNotBlank();
+            assertThat(JSON.readTree(response.body()).get("error").asText())
+                    .as(each.name())
+                    .isNotBlank();
         }
         Map<String, Integer> expected = new LinkedHashMap<>();
         cases.forEach(each -> expected.put(each.name(), each.status()));
@@ -179,17 +217,18 @@ class GatewayIT extends SparkTestBase {
             Socket socket = new Socket("127.0.0.1", Integer.parseInt(url.substring(url.lastIndexOf(':') + 1)));
             OutputStream out = socket.getOutputStream();
             out.write(("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + SERVICE_TOKEN
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(body, 0, body.length / 2);
             out.flush();
             slow.add(socket);
         }
-        Awaitility.await("every slot taken").atMost(Duration.ofSeconds(30))
+        Awaitility.await("every slot taken")
+                .atMost(Duration.ofSeconds(30))
                 .until(() -> metric("meterlake_gateway_requests_in_flight") == CONCURRENT);
 
-        HttpResponse<String> busy = post(SERVICE_TOKEN, "application/json", bytes("[" + event("busy-1", "forge-functions")
-                + "]"));
+        HttpResponse<String> busy =
+                post(SERVICE_TOKEN, "application/json", bytes("[" + event("busy-1", "forge-functions") + "]"));
         assertThat(busy.statusCode()).isEqualTo(429);
         assertThat(busy.headers().firstValue("Retry-After")).isPresent();
 
@@ -197,8 +236,9 @@ class GatewayIT extends SparkTestBase {
             try (socket) {
                 socket.getOutputStream().write(body, body.length / 2, body.length - body.length / 2);
                 socket.getOutputStream().flush();
-                String status = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                        StandardCharsets.US_ASCII)).readLine();
+                String status = new BufferedReader(
+                                new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                        .readLine();
                 assertThat(status).isEqualTo("HTTP/1.1 202 Accepted");
             }
         }
@@ -214,10 +254,16 @@ class GatewayIT extends SparkTestBase {
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode document = JSON.readTree(response.body());
         Set<String> documented = new TreeSet<>();
-        document.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames()
-                .forEachRemaining(method -> documented.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path.getKey())));
-        assertThat(documented).isEqualTo(Arrays.stream(Gateway.Route.values())
-                .map(route -> route.method() + " " + route.path()).collect(Collectors.toCollection(TreeSet::new)));
+        document.get("paths")
+                .fields()
+                .forEachRemaining(path -> path.getValue()
+                        .fieldNames()
+                        .forEachRemaining(method ->
+                                documented.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path.getKey())));
+        assertThat(documented)
+                .isEqualTo(Arrays.stream(Gateway.Route.values())
+                        .map(route -> route.method() + " " + route.path())
+                        .collect(Collectors.toCollection(TreeSet::new)));
 
         JsonNode events = document.get("paths").get("/v1/events").get("post");
         Set<Integer> eventStatuses = new TreeSet<>();
@@ -227,9 +273,15 @@ class GatewayIT extends SparkTestBase {
         events.get("requestBody").get("content").fieldNames().forEachRemaining(mediaTypes::add);
         assertThat(mediaTypes).containsExactly("application/json", "application/x-ndjson");
         List<String> reasons = new ArrayList<>();
-        document.get("components").get("schemas").get("Rejection").get("properties").get("reason").get("enum")
+        document.get("components")
+                .get("schemas")
+                .get("Rejection")
+                .get("properties")
+                .get("reason")
+                .get("enum")
                 .forEach(reason -> reasons.add(reason.asText()));
-        assertThat(reasons).isEqualTo(Arrays.stream(ReasonCode.values()).map(Enum::name).toList());
+        assertThat(reasons)
+                .isEqualTo(Arrays.stream(ReasonCode.values()).map(Enum::name).toList());
 
         // Each GET answers as documented: a documented status and media type.
         for (Gateway.Route route : Gateway.Route.values()) {
@@ -237,13 +289,25 @@ class GatewayIT extends SparkTestBase {
                 continue;
             }
             HttpResponse<String> answer = get(route.path());
-            JsonNode documentedResponse = document.get("paths").get(route.path()).get("get").get("responses")
+            JsonNode documentedResponse = document.get("paths")
+                    .get(route.path())
+                    .get("get")
+                    .get("responses")
                     .get(Integer.toString(answer.statusCode()));
-            assertThat(documentedResponse).as(route.path() + " answered " + answer.statusCode()).isNotNull();
-            String contentType = answer.headers().firstValue("Content-Type").orElseThrow().split(";")[0].trim();
-            assertThat(documentedResponse.get("content").has(contentType)).as(route.path() + " " + contentType).isTrue();
+            assertThat(documentedResponse)
+                    .as(route.path() + " answered " + answer.statusCode())
+                    .isNotNull();
+            String contentType = answer.headers()
+                    .firstValue("Content-Type")
+                    .orElseThrow()
+                    .split(";")[0]
+                    .trim();
+            assertThat(documentedResponse.get("content").has(contentType))
+                    .as(route.path() + " " + contentType)
+                    .isTrue();
         }
-        assertThat(JSON.readTree(get("/v1/health").body()).get("status").asText()).isEqualTo("ok");
+        assertThat(JSON.readTree(get("/v1/health").body()).get("status").asText())
+                .isEqualTo("ok");
     }
 
     @Test
@@ -251,12 +315,31 @@ class GatewayIT extends SparkTestBase {
     void everyAcknowledgedEventIsStoredOnceThroughABrokerKill() throws Exception {
         Path warehouse = dir.resolve("warehouse");
         Path events = dir.resolve("events.jsonl");
-        CommandLineTest.Run generated = CommandLineTest.Run.at(CommandLineTest.LIVE, "generate", "--events", "3000",
-                "--seed", "19", "--conflict-rate", "0", "--out", events.toString(), "--entitlements-out",
-                dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString());
+        CommandLineTest.Run generated = CommandLineTest.Run.at(
+                CommandLineTest.LIVE,
+                "generate",
+                "--events",
+                "3000",
+                "--seed",
+                "19",
+                "--conflict-rate",
+                "0",
+                "--out",
+                events.toString(),
+                "--entitlements-out",
+                dir.resolve("e.csv").toString(),
+                "--truth-out",
+                dir.resolve("truth.json").toString());
         assertThat(generated.exitCode()).as(generated.err()).isZero();
-        assertThat(CommandLineTest.Run.at(CommandLineTest.LIVE, "--warehouse", warehouse.toString(), "entitlements",
-                "load", dir.resolve("e.csv").toString()).exitCode()).isZero();
+        assertThat(CommandLineTest.Run.at(
+                                CommandLineTest.LIVE,
+                                "--warehouse",
+                                warehouse.toString(),
+                                "entitlements",
+                                "load",
+                                dir.resolve("e.csv").toString())
+                        .exitCode())
+                .isZero();
         List<String> lines = Files.readAllLines(events);
         List<List<String>> batches = new ArrayList<>();
         for (int i = 0; i < lines.size(); i += 100) {
@@ -300,11 +383,13 @@ class GatewayIT extends SparkTestBase {
                 return null;
             }));
         }
-        Awaitility.await("a fifth of the batches acknowledged").atMost(Duration.ofMinutes(2))
+        Awaitility.await("a fifth of the batches acknowledged")
+                .atMost(Duration.ofMinutes(2))
                 .until(() -> acknowledged.size() >= batches.size() / 5);
         broker.kafka().process().orElseThrow().destroyForcibly(); // SIGKILL: the broker stops mid-flight
         Awaitility.await("a batch answered 503").atMost(Duration.ofMinutes(1)).until(() -> unavailable.get() > 0);
-        assertThat(JSON.readTree(get("/v1/health").body()).get("status").asText()).isEqualTo("unavailable");
+        assertThat(JSON.readTree(get("/v1/health").body()).get("status").asText())
+                .isEqualTo("unavailable");
         broker.kafka().start(TOPIC, 3);
         for (Future<?> client : running) {
             client.get(5, java.util.concurrent.TimeUnit.MINUTES);
@@ -314,9 +399,16 @@ class GatewayIT extends SparkTestBase {
         assertThat(resent.get()).isGreaterThanOrEqualTo(unavailable.get()).isPositive();
         assertThat(produced() - producedBefore).isGreaterThanOrEqualTo(lines.size());
 
-        CommandLineTest.Run stream = CommandLineTest.Run.at(CommandLineTest.LIVE, "--warehouse", warehouse.toString(),
-                "--set", "kafka.bootstrap-servers=" + broker.bootstrapServers(), "--set", "stream.watermark-delay=P60D",
-                "stream", "--available-now");
+        CommandLineTest.Run stream = CommandLineTest.Run.at(
+                CommandLineTest.LIVE,
+                "--warehouse",
+                warehouse.toString(),
+                "--set",
+                "kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                "--set",
+                "stream.watermark-delay=P60D",
+                "stream",
+                "--available-now");
         assertThat(stream.exitCode()).as(stream.err()).isZero();
 
         Warehouse tables = new Warehouse(spark(), warehouse.toString());
@@ -329,15 +421,19 @@ class GatewayIT extends SparkTestBase {
         Set<String> rawIds = ids(raw);
         Map<String, Set<String>> quarantinedReasons = new HashMap<>();
         for (Row row : quarantine.select(Columns.PAYLOAD, Columns.REASON).collectAsList()) {
-            quarantinedReasons.computeIfAbsent(identity(row.getString(0)), id -> new HashSet<>()).add(row.getString(1));
+            quarantinedReasons
+                    .computeIfAbsent(identity(row.getString(0)), id -> new HashSet<>())
+                    .add(row.getString(1));
         }
         int checked = 0;
         for (Map.Entry<Integer, JsonNode> answer : acknowledged.entrySet()) {
             List<String> batch = batches.get(answer.getKey());
             assertThat(answer.getValue().get("produced").asInt()).isEqualTo(batch.size());
             Map<Integer, String> rejected = new HashMap<>();
-            answer.getValue().get("rejected").forEach(item -> rejected.put(item.get("index").asInt(),
-                    item.get("reason").asText()));
+            answer.getValue()
+                    .get("rejected")
+                    .forEach(item -> rejected.put(
+                            item.get("index").asInt(), item.get("reason").asText()));
             assertThat(answer.getValue().get("accepted").asInt()).isEqualTo(batch.size() - rejected.size());
             for (int i = 0; i < batch.size(); i++) {
                 String id = identity(batch.get(i));
@@ -346,10 +442,11 @@ class GatewayIT extends SparkTestBase {
                     assertThat(rawIds).doesNotContain(id);
                 } else {
                     // Accepted by the stateless rules: billed, or quarantined by attribution only.
-                    assertThat(rawIds.contains(id) || Set.of(ReasonCode.UNATTRIBUTED.name(),
-                            ReasonCode.AMBIGUOUS_ATTRIBUTION.name()).containsAll(
-                            quarantinedReasons.getOrDefault(id, Set.of("missing"))))
-                            .as(batch.get(i)).isTrue();
+                    assertThat(rawIds.contains(id)
+                                    || Set.of(ReasonCode.UNATTRIBUTED.name(), ReasonCode.AMBIGUOUS_ATTRIBUTION.name())
+                                            .containsAll(quarantinedReasons.getOrDefault(id, Set.of("missing"))))
+                            .as(batch.get(i))
+                            .isTrue();
                 }
                 checked++;
             }
@@ -357,9 +454,13 @@ class GatewayIT extends SparkTestBase {
         assertThat(checked).isEqualTo(lines.size());
 
         // Counted once: the provisional windows count each identity in raw once, resent copies or not.
-        long counted = tables.read(Tables.USAGE_AGGREGATES_PROVISIONAL).agg(sum(col(Columns.EVENT_COUNT))).first()
+        long counted = tables.read(Tables.USAGE_AGGREGATES_PROVISIONAL)
+                .agg(sum(col(Columns.EVENT_COUNT)))
+                .first()
                 .getLong(0);
-        assertThat(counted).isEqualTo(raw.select(Columns.SOURCE, Columns.EVENT_ID).distinct().count());
+        assertThat(counted)
+                .isEqualTo(
+                        raw.select(Columns.SOURCE, Columns.EVENT_ID).distinct().count());
     }
 
     @Test
@@ -367,13 +468,15 @@ class GatewayIT extends SparkTestBase {
     void noTokenAppearsInAnythingTheGatewayWroteOrAnswered() throws Exception {
         StringBuilder written = new StringBuilder(ANSWERS);
         try (var files = Files.walk(dir)) {
-            for (Path file : files.filter(Files::isRegularFile).filter(f -> f.toString().endsWith(".log")
-                    || f.toString().endsWith(".out")).toList()) {
+            for (Path file : files.filter(Files::isRegularFile)
+                    .filter(f -> f.toString().endsWith(".log") || f.toString().endsWith(".out"))
+                    .toList()) {
                 written.append(Files.readString(file, StandardCharsets.ISO_8859_1));
             }
         }
         written.append(get("/metrics").body());
-        assertThat(written.toString()).contains("gateway: listening on", "token 'exporter'")
+        assertThat(written.toString())
+                .contains("gateway: listening on", "token 'exporter'")
                 .doesNotContain(SERVICE_TOKEN, OTHER_TOKEN);
         // What POST /v1/events answered in this class: every status the document lists but 503 and 429 was
         // seen here (those two in the kill and the busy test).
@@ -388,7 +491,8 @@ class GatewayIT extends SparkTestBase {
     private static String event(String id, String source) {
         return "{\"schema_version\":1,\"event_id\":\"" + id + "\",\"source\":\"" + source + "\",\"tenant_id\":\"acme\","
                 + "\"app_id\":\"app-1\",\"metric\":\"functions.invocations\",\"quantity\":\"1\",\"unit\":\"count\","
-                + "\"event_time\":\"" + CommandLineTest.LIVE.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + "\"event_time\":\""
+                + CommandLineTest.LIVE.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
                 + "\"}";
     }
 
@@ -399,7 +503,8 @@ class GatewayIT extends SparkTestBase {
     private static HttpResponse<String> post(String token, String contentType, byte[] body)
             throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + "/v1/events"))
-                .timeout(Duration.ofMinutes(1)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+                .timeout(Duration.ofMinutes(1))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
@@ -415,8 +520,12 @@ class GatewayIT extends SparkTestBase {
     }
 
     private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url + path))
-                .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(url + path))
+                        .timeout(Duration.ofSeconds(30))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         synchronized (ANSWERS) {
             ANSWERS.append(response.body()).append('\n');
         }
@@ -435,7 +544,9 @@ class GatewayIT extends SparkTestBase {
 
     /** Records on the topic: the sum of its partitions' end offsets. */
     private static long produced() {
-        return broker.endOffsets(TOPIC).values().stream().mapToLong(Long::longValue).sum();
+        return broker.endOffsets(TOPIC).values().stream()
+                .mapToLong(Long::longValue)
+                .sum();
     }
 
     /** source/event_id of a payload, or the payload itself when it has no readable identity. */

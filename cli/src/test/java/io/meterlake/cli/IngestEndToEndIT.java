@@ -1,13 +1,23 @@
 package io.meterlake.cli;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sum;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.catalog.Aggregation;
+import io.meterlake.catalog.Metric;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.config.ConfigLoader;
-import io.meterlake.catalog.Metric;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
@@ -17,17 +27,6 @@ import io.meterlake.validation.Quantities;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
 import io.meterlake.workload.WorkloadGenerator;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.expressions.Window;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -40,20 +39,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.countDistinct;
-import static org.apache.spark.sql.functions.date_format;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.sum;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** generate → entitlements load → ingest → ingest again, in process, checked against the generator's truth. */
 class IngestEndToEndIT extends SparkTestBase {
-    private static final MetricCatalog CATALOG = ConfigLoader.load(Optional.empty(), List.of(), Map.of()).catalog();
+    private static final MetricCatalog CATALOG =
+            ConfigLoader.load(Optional.empty(), List.of(), Map.of()).catalog();
 
     @TempDir
     Path dir;
@@ -62,13 +62,26 @@ class IngestEndToEndIT extends SparkTestBase {
     void ingestsAGeneratedWorkloadExactlyAndOnlyOnce() throws IOException {
         String warehouse = dir.resolve("warehouse").toString();
         Path events = dir.resolve("events.jsonl");
-        CommandLineTest.Run generated = CommandLineTest.Run.of("generate", "--events", "4000", "--seed", "11",
-                "--out", events.toString(), "--entitlements-out", dir.resolve("e.csv").toString(),
-                "--truth-out", dir.resolve("truth.json").toString());
+        CommandLineTest.Run generated = CommandLineTest.Run.of(
+                "generate",
+                "--events",
+                "4000",
+                "--seed",
+                "11",
+                "--out",
+                events.toString(),
+                "--entitlements-out",
+                dir.resolve("e.csv").toString(),
+                "--truth-out",
+                dir.resolve("truth.json").toString());
         assertThat(generated.exitCode()).as(generated.err()).isZero();
         Truth truth = TruthJson.read(dir.resolve("truth.json"));
 
-        CommandLineTest.Run load = CommandLineTest.Run.of("--warehouse", warehouse, "entitlements", "load",
+        CommandLineTest.Run load = CommandLineTest.Run.of(
+                "--warehouse",
+                warehouse,
+                "entitlements",
+                "load",
                 dir.resolve("e.csv").toString());
         assertThat(load.exitCode()).as(load.err()).isZero();
         assertThat(load.out()).startsWith("loaded 13 entitlements");
@@ -86,9 +99,13 @@ class IngestEndToEndIT extends SparkTestBase {
         Warehouse tables = new Warehouse(spark(), warehouse);
         Dataset<Row> raw = tables.read(Tables.RAW_USAGE_EVENTS);
         Dataset<Row> quarantine = tables.read(Tables.QUARANTINED_EVENTS);
-        Row lines = raw.select(col(Columns.LINE_NUMBER)).union(quarantine.select(col(Columns.LINE_NUMBER)))
-                .agg(count(col(Columns.LINE_NUMBER)), countDistinct(col(Columns.LINE_NUMBER)),
-                        min(col(Columns.LINE_NUMBER)), max(col(Columns.LINE_NUMBER)))
+        Row lines = raw.select(col(Columns.LINE_NUMBER))
+                .union(quarantine.select(col(Columns.LINE_NUMBER)))
+                .agg(
+                        count(col(Columns.LINE_NUMBER)),
+                        countDistinct(col(Columns.LINE_NUMBER)),
+                        min(col(Columns.LINE_NUMBER)),
+                        max(col(Columns.LINE_NUMBER)))
                 .first();
         assertThat(List.of(lines.getLong(0), lines.getLong(1), lines.getLong(2), lines.getLong(3)))
                 .containsExactly(4000L, 4000L, 1L, 4000L);
@@ -136,16 +153,28 @@ class IngestEndToEndIT extends SparkTestBase {
         "2027-01-01T02:00:00Z, 2026-12, P1D",
         "2027-03-01T02:30:00Z, 2027-02, PT0S",
         "2028-02-29T12:00:00Z, '',      PT0S",
-        "2028-03-01T02:00:00Z, 2028-02, PT12H"})
+        "2028-03-01T02:00:00Z, 2028-02, PT12H"
+    })
     void truthEqualsWhatTheStagesAcceptAtTrickyInstants(String now, String period, String ingestDelay)
             throws IOException {
         Clock generated = Clock.fixed(Instant.parse(now), ZoneOffset.UTC);
         Clock ingested = Clock.offset(generated, java.time.Duration.parse(ingestDelay));
         String warehouse = dir.resolve("warehouse").toString();
         Path events = dir.resolve("events.jsonl");
-        List<String> generate = new ArrayList<>(List.of("generate", "--events", "400", "--seed", "13",
-                "--invalid-rate", "0.1", "--out", events.toString(), "--entitlements-out", dir.resolve("e.csv").toString(),
-                "--truth-out", dir.resolve("truth.json").toString()));
+        List<String> generate = new ArrayList<>(List.of(
+                "generate",
+                "--events",
+                "400",
+                "--seed",
+                "13",
+                "--invalid-rate",
+                "0.1",
+                "--out",
+                events.toString(),
+                "--entitlements-out",
+                dir.resolve("e.csv").toString(),
+                "--truth-out",
+                dir.resolve("truth.json").toString()));
         if (!period.isEmpty()) {
             generate.addAll(List.of("--period", period));
         }
@@ -153,10 +182,19 @@ class IngestEndToEndIT extends SparkTestBase {
         assertThat(run.exitCode()).as(run.err()).isZero();
         Truth truth = TruthJson.read(dir.resolve("truth.json"));
         assertThat(truth.quarantined().keySet()).contains("EVENT_TIME_IN_FUTURE", "EVENT_TOO_OLD");
-        String expected = period.isEmpty() ? WorkloadGenerator.defaultMonth(Instant.parse(now)).toString() : period;
+        String expected = period.isEmpty()
+                ? WorkloadGenerator.defaultMonth(Instant.parse(now)).toString()
+                : period;
         assertThat(BillingPeriodsCheck.periods(truth)).contains(expected);
-        assertThat(CommandLineTest.Run.at(ingested, "--warehouse", warehouse, "entitlements", "load",
-                dir.resolve("e.csv").toString()).exitCode()).isZero();
+        assertThat(CommandLineTest.Run.at(
+                                ingested,
+                                "--warehouse",
+                                warehouse,
+                                "entitlements",
+                                "load",
+                                dir.resolve("e.csv").toString())
+                        .exitCode())
+                .isZero();
 
         JsonNode report = ingest(ingested, warehouse, events);
 
@@ -171,15 +209,17 @@ class IngestEndToEndIT extends SparkTestBase {
     }
 
     private JsonNode ingest(Clock clock, String warehouse, Path file) throws IOException {
-        CommandLineTest.Run run = CommandLineTest.Run.at(clock, "--warehouse", warehouse, "ingest", file.toString(),
-                "--format", "json");
+        CommandLineTest.Run run =
+                CommandLineTest.Run.at(clock, "--warehouse", warehouse, "ingest", file.toString(), "--format", "json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         return new ObjectMapper().readTree(run.out());
     }
 
     private static TreeMap<String, Long> reasons(JsonNode node) {
         TreeMap<String, Long> result = new TreeMap<>();
-        node.fields().forEachRemaining(entry -> result.put(entry.getKey(), entry.getValue().longValue()));
+        node.fields()
+                .forEachRemaining(
+                        entry -> result.put(entry.getKey(), entry.getValue().longValue()));
         return result;
     }
 
@@ -196,8 +236,15 @@ class IngestEndToEndIT extends SparkTestBase {
     private Dataset<Row> truthLines(Truth truth) {
         List<Row> rows = new ArrayList<>();
         for (Truth.Line line : truth.lines()) {
-            rows.add(RowFactory.create(line.period(), line.subscriptionId(), line.billingAccountId(), line.plan(),
-                    line.metric(), line.unit(), Quantities.render(line.quantity()), line.eventCount()));
+            rows.add(RowFactory.create(
+                    line.period(),
+                    line.subscriptionId(),
+                    line.billingAccountId(),
+                    line.plan(),
+                    line.metric(),
+                    line.unit(),
+                    Quantities.render(line.quantity()),
+                    line.eventCount()));
         }
         return spark().createDataFrame(rows, LINE);
     }
@@ -206,10 +253,18 @@ class IngestEndToEndIT extends SparkTestBase {
     private Dataset<Row> recomputed(Dataset<Row> raw, Truth truth) {
         Recompute recompute = new Recompute(CATALOG);
         List<Row> rows = new ArrayList<>();
-        for (String period : truth.lines().stream().map(Truth.Line::period).distinct().toList()) {
-            for (Row row : recompute.lines(RankedRaw.of(raw), Period.parse(period)).collectAsList()) {
-                rows.add(RowFactory.create(period, row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID),
-                        row.getAs(Columns.PLAN), row.getAs(Columns.METRIC), row.getAs(Columns.UNIT), Quantities.render(row.getAs(Columns.QUANTITY)),
+        for (String period :
+                truth.lines().stream().map(Truth.Line::period).distinct().toList()) {
+            for (Row row :
+                    recompute.lines(RankedRaw.of(raw), Period.parse(period)).collectAsList()) {
+                rows.add(RowFactory.create(
+                        period,
+                        row.getAs(Columns.SUBSCRIPTION_ID),
+                        row.getAs(Columns.BILLING_ACCOUNT_ID),
+                        row.getAs(Columns.PLAN),
+                        row.getAs(Columns.METRIC),
+                        row.getAs(Columns.UNIT),
+                        Quantities.render(row.getAs(Columns.QUANTITY)),
                         row.getAs(Columns.EVENT_COUNT)));
             }
         }
@@ -221,16 +276,27 @@ class IngestEndToEndIT extends SparkTestBase {
      * (sum, max, count, distinct user_id, a percentile of bucket sums, levels held over time), per UTC month.
      */
     private Dataset<Row> dedupAndAggregate(Dataset<Row> raw) {
-        Dataset<Row> first = raw
-                .withColumn("rank", row_number().over(Window.partitionBy(col(Columns.SOURCE), col(Columns.EVENT_ID))
-                        .orderBy(col(Columns.LINE_NUMBER))))
+        Dataset<Row> first = raw.withColumn(
+                        "rank",
+                        row_number()
+                                .over(Window.partitionBy(col(Columns.SOURCE), col(Columns.EVENT_ID))
+                                        .orderBy(col(Columns.LINE_NUMBER))))
                 .where(col("rank").equalTo(1));
-        List<Row> sums = first
-                .groupBy(date_format(col(Columns.EVENT_TIME), "yyyy-MM").as("period"), col(Columns.SUBSCRIPTION_ID),
-                        col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT))
-                .agg(sum(col(Columns.QUANTITY)), max(col(Columns.QUANTITY)), count(col(Columns.EVENT_ID)),
-                        org.apache.spark.sql.functions.countDistinct(col(Columns.ATTRIBUTES).getItem(CATALOG.metric(
-                                "app.active_users").orElseThrow().property())))
+        List<Row> sums = first.groupBy(
+                        date_format(col(Columns.EVENT_TIME), "yyyy-MM").as("period"),
+                        col(Columns.SUBSCRIPTION_ID),
+                        col(Columns.BILLING_ACCOUNT_ID),
+                        col(Columns.PLAN),
+                        col(Columns.METRIC),
+                        col(Columns.UNIT))
+                .agg(
+                        sum(col(Columns.QUANTITY)),
+                        max(col(Columns.QUANTITY)),
+                        count(col(Columns.EVENT_ID)),
+                        org.apache.spark.sql.functions.countDistinct(col(Columns.ATTRIBUTES)
+                                .getItem(CATALOG.metric("app.active_users")
+                                        .orElseThrow()
+                                        .property())))
                 .collectAsList();
         // A percentile's bucket sums per line (empty buckets count as 0 below).
         Map<List<String>, List<BigDecimal>> bucketSums = new java.util.HashMap<>();
@@ -240,13 +306,32 @@ class IngestEndToEndIT extends SparkTestBase {
             }
             long seconds = metric.parameters().bucket().getSeconds();
             for (Row row : first.where(col(Columns.METRIC).equalTo(metric.name()))
-                    .groupBy(date_format(col(Columns.EVENT_TIME), "yyyy-MM"), col(Columns.SUBSCRIPTION_ID),
-                            col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT),
-                            org.apache.spark.sql.functions.floor(org.apache.spark.sql.functions.unix_seconds(
-                                    col(Columns.EVENT_TIME)).divide(seconds)))
-                    .agg(sum(col(Columns.QUANTITY))).collectAsList()) {
-                bucketSums.computeIfAbsent(List.of(row.getString(0), row.getString(1), row.getString(2), row.getString(3),
-                        row.getString(4), row.getString(5)), k -> new ArrayList<>()).add(row.getDecimal(7));
+                    .groupBy(
+                            date_format(col(Columns.EVENT_TIME), "yyyy-MM"),
+                            col(Columns.SUBSCRIPTION_ID),
+                            col(Columns.BILLING_ACCOUNT_ID),
+                            col(Columns.PLAN),
+                            col(Columns.METRIC),
+                            col(Columns.UNIT),
+                            org.apache.spark.sql.functions.floor(org.apache
+                                    .spark
+                                    .sql
+                                    .functions
+                                    .unix_seconds(col(Columns.EVENT_TIME))
+                                    .divide(seconds)))
+                    .agg(sum(col(Columns.QUANTITY)))
+                    .collectAsList()) {
+                bucketSums
+                        .computeIfAbsent(
+                                List.of(
+                                        row.getString(0),
+                                        row.getString(1),
+                                        row.getString(2),
+                                        row.getString(3),
+                                        row.getString(4),
+                                        row.getString(5)),
+                                k -> new ArrayList<>())
+                        .add(row.getDecimal(7));
             }
         }
         List<Row> rows = new ArrayList<>(heldLevels(first));
@@ -263,19 +348,32 @@ class IngestEndToEndIT extends SparkTestBase {
                 case PERCENTILE -> {
                     // Of N buckets the k highest dropped: the (k + 1)-th highest sum, or 0 past the busy ones.
                     Period period = Period.parse(row.getString(0));
-                    long n = java.time.Duration.between(period.start(), period.end()).getSeconds()
+                    long n = java.time.Duration.between(period.start(), period.end())
+                                    .getSeconds()
                             / metric.parameters().bucket().getSeconds();
                     long k = n * (100 - metric.parameters().percentile()) / 100;
-                    List<BigDecimal> descending = new ArrayList<>(bucketSums.get(List.of(row.getString(0), row.getString(1),
-                            row.getString(2), row.getString(3), row.getString(4), row.getString(5))));
+                    List<BigDecimal> descending = new ArrayList<>(bucketSums.get(List.of(
+                            row.getString(0),
+                            row.getString(1),
+                            row.getString(2),
+                            row.getString(3),
+                            row.getString(4),
+                            row.getString(5))));
                     descending.sort(java.util.Comparator.reverseOrder());
                     yield descending.size() > k ? descending.get((int) k) : BigDecimal.ZERO;
                 }
                 case LATEST -> throw new IllegalStateException("no LATEST metric in the default catalog");
                 case TIME_WEIGHTED -> throw new IllegalStateException("written out in heldLevels");
             };
-            rows.add(RowFactory.create(row.getString(0), row.getString(1), row.getString(2), row.getString(3),
-                    row.getString(4), row.getString(5), Quantities.render(value), row.getLong(8)));
+            rows.add(RowFactory.create(
+                    row.getString(0),
+                    row.getString(1),
+                    row.getString(2),
+                    row.getString(3),
+                    row.getString(4),
+                    row.getString(5),
+                    Quantities.render(value),
+                    row.getLong(8)));
         }
         return spark().createDataFrame(rows, LINE);
     }
@@ -292,43 +390,79 @@ class IngestEndToEndIT extends SparkTestBase {
             if (metric.aggregation() != Aggregation.TIME_WEIGHTED) {
                 continue;
             }
-            assertThat(metric.parameters().seriesBy()).as("a series of tenant and app alone").isEmpty();
+            assertThat(metric.parameters().seriesBy())
+                    .as("a series of tenant and app alone")
+                    .isEmpty();
             List<Row> samples = events.where(col(Columns.METRIC).equalTo(metric.name()))
-                    .orderBy(col(Columns.TENANT_ID), col(Columns.APP_ID), col(Columns.EVENT_TIME), col(Columns.LINE_NUMBER))
-                    .select(col(Columns.TENANT_ID), col(Columns.APP_ID), col(Columns.EVENT_TIME), col(Columns.QUANTITY),
-                            col(Columns.SUBSCRIPTION_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN))
+                    .orderBy(
+                            col(Columns.TENANT_ID),
+                            col(Columns.APP_ID),
+                            col(Columns.EVENT_TIME),
+                            col(Columns.LINE_NUMBER))
+                    .select(
+                            col(Columns.TENANT_ID),
+                            col(Columns.APP_ID),
+                            col(Columns.EVENT_TIME),
+                            col(Columns.QUANTITY),
+                            col(Columns.SUBSCRIPTION_ID),
+                            col(Columns.BILLING_ACCOUNT_ID),
+                            col(Columns.PLAN))
                     .collectAsList();
-            Map<List<String>, BigDecimal> levelSeconds = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
+            Map<List<String>, BigDecimal> levelSeconds =
+                    new TreeMap<>(java.util.Comparator.comparing(Object::toString));
             Map<List<String>, Long> counted = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
             for (int i = 0; i < samples.size(); i++) {
                 Row sample = samples.get(i);
                 Instant from = sample.getTimestamp(2).toInstant();
                 Instant until = from.plus(metric.parameters().maxHold());
-                if (i + 1 < samples.size() && samples.get(i + 1).getString(0).equals(sample.getString(0))
+                if (i + 1 < samples.size()
+                        && samples.get(i + 1).getString(0).equals(sample.getString(0))
                         && samples.get(i + 1).getString(1).equals(sample.getString(1))) {
                     Instant next = samples.get(i + 1).getTimestamp(2).toInstant();
                     until = next.isBefore(until) ? next : until;
                 }
                 java.time.YearMonth month = java.time.YearMonth.from(from.atOffset(ZoneOffset.UTC));
                 boolean first = true;
-                while (first || month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().isBefore(until)) {
+                while (first
+                        || month.atDay(1)
+                                .atStartOfDay(ZoneOffset.UTC)
+                                .toInstant()
+                                .isBefore(until)) {
                     Instant start = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-                    Instant end = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-                    long micros = Math.max(0, java.time.Duration.between(from.isAfter(start) ? from : start,
-                            until.isBefore(end) ? until : end).toNanos() / 1000);
-                    List<String> key = List.of(month.toString(), sample.getString(4), sample.getString(5),
-                            sample.getString(6));
-                    levelSeconds.merge(key, sample.getDecimal(3).multiply(BigDecimal.valueOf(micros))
-                            .movePointLeft(6), BigDecimal::add);
+                    Instant end = month.plusMonths(1)
+                            .atDay(1)
+                            .atStartOfDay(ZoneOffset.UTC)
+                            .toInstant();
+                    long micros = Math.max(
+                            0,
+                            java.time.Duration.between(
+                                                    from.isAfter(start) ? from : start,
+                                                    until.isBefore(end) ? until : end)
+                                            .toNanos()
+                                    / 1000);
+                    List<String> key =
+                            List.of(month.toString(), sample.getString(4), sample.getString(5), sample.getString(6));
+                    levelSeconds.merge(
+                            key,
+                            sample.getDecimal(3)
+                                    .multiply(BigDecimal.valueOf(micros))
+                                    .movePointLeft(6),
+                            BigDecimal::add);
                     counted.merge(key, 1L, Long::sum);
                     first = false;
                     month = month.plusMonths(1);
                 }
             }
             BigDecimal unit = BigDecimal.valueOf(metric.parameters().timeUnit().getSeconds());
-            levelSeconds.forEach((key, seconds) -> rows.add(RowFactory.create(key.get(0), key.get(1), key.get(2),
-                    key.get(3), metric.name(), metric.canonicalUnit() + "-h",
-                    Quantities.render(seconds.divide(unit, 9, java.math.RoundingMode.HALF_EVEN)), counted.get(key))));
+            levelSeconds.forEach((key, seconds) -> rows.add(RowFactory.create(
+                    key.get(0),
+                    key.get(1),
+                    key.get(2),
+                    key.get(3),
+                    metric.name(),
+                    metric.canonicalUnit() + "-h",
+                    Quantities.render(seconds.divide(unit, 9, java.math.RoundingMode.HALF_EVEN)),
+                    counted.get(key))));
         }
         return rows;
     }

@@ -2,7 +2,6 @@ package io.meterlake.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +20,7 @@ record NotebookCells(Path file, Map<String, String> parameters, List<SqlCell> sq
     private static final Pattern PARAMETER = Pattern.compile("^([A-Z_]+) = \"([^\"]*)\"$");
     private static final String LAUNCHER = "../bin/meterlake";
 
-    record SqlCell(String id, String sql, boolean expectRows) {
-    }
+    record SqlCell(String id, String sql, boolean expectRows) {}
 
     static NotebookCells read(Path file) throws IOException {
         JsonNode notebook = new ObjectMapper().readTree(file.toFile());
@@ -38,7 +36,9 @@ record NotebookCells(Path file, Map<String, String> parameters, List<SqlCell> sq
             String text = source.toString();
             if (text.startsWith("%%sql")) {
                 JsonNode expect = cell.path("metadata").path("meterlake").path("expect_rows");
-                sql.add(new SqlCell(cell.get("id").textValue(), text.substring(text.indexOf('\n') + 1).trim(),
+                sql.add(new SqlCell(
+                        cell.get("id").textValue(),
+                        text.substring(text.indexOf('\n') + 1).trim(),
                         expect.asBoolean(false)));
                 continue;
             }

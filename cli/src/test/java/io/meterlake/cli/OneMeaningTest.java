@@ -1,6 +1,6 @@
 package io.meterlake.cli;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,8 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * Meanings that two parts must share are written once; this test fails when a second form appears in
@@ -24,12 +23,19 @@ class OneMeaningTest {
     private static List<Path> shipped() {
         List<Path> files = new ArrayList<>();
         try (Stream<Path> all = Files.walk(ROOT)) {
-            all.filter(Files::isRegularFile).map(ROOT::relativize).filter(path -> {
-                String p = path.toString().replace('\\', '/');
-                return !p.contains("/target/") && !p.startsWith(".") && !p.contains("/.")
-                        && (p.contains("/src/main/") || p.startsWith("notebooks/") || p.startsWith("conf/")
-                                || p.startsWith("airflow-dags/") && !p.startsWith("airflow-dags/tests/"));
-            }).forEach(files::add);
+            all.filter(Files::isRegularFile)
+                    .map(ROOT::relativize)
+                    .filter(path -> {
+                        String p = path.toString().replace('\\', '/');
+                        return !p.contains("/target/")
+                                && !p.startsWith(".")
+                                && !p.contains("/.")
+                                && (p.contains("/src/main/")
+                                        || p.startsWith("notebooks/")
+                                        || p.startsWith("conf/")
+                                        || p.startsWith("airflow-dags/") && !p.startsWith("airflow-dags/tests/"));
+                    })
+                    .forEach(files::add);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -59,9 +65,12 @@ class OneMeaningTest {
                 .containsExactly("stages/src/main/java/io/meterlake/table/WarehouseErrors.java");
         assertThat(filesMatching(Pattern.compile("ingest events first \\('meterlake events ingest")))
                 .containsExactly("stages/src/main/java/io/meterlake/table/WarehouseErrors.java");
-        assertThat(io.meterlake.table.WarehouseErrors.noEntitlements("w", "the file's records").getMessage())
-                .isEqualTo("the warehouse w has no entitlements table to attribute the file's records with: load one first with 'meterlake entitlements load <file.csv>'");
-        assertThat(io.meterlake.table.WarehouseErrors.noRawEvents("w").exitCode()).isEqualTo(2);
+        assertThat(io.meterlake.table.WarehouseErrors.noEntitlements("w", "the file's records")
+                        .getMessage())
+                .isEqualTo(
+                        "the warehouse w has no entitlements table to attribute the file's records with: load one first with 'meterlake entitlements load <file.csv>'");
+        assertThat(io.meterlake.table.WarehouseErrors.noRawEvents("w").exitCode())
+                .isEqualTo(2);
     }
 
     @Test
@@ -89,10 +98,12 @@ class OneMeaningTest {
     void aProgressRowIsMadeOnlyByProgressRow() {
         // Both queries' writers build their row through ProgressRow, in the one column order.
         assertThat(filesMatching(Pattern.compile("createDataFrame\\([^;]*Tables\\.PROGRESS\\)")))
-                .containsExactlyInAnyOrder("streaming/src/main/java/io/meterlake/streaming/sink/RawBatchWriter.java",
+                .containsExactlyInAnyOrder(
+                        "streaming/src/main/java/io/meterlake/streaming/sink/RawBatchWriter.java",
                         "streaming/src/main/java/io/meterlake/streaming/sink/ProgressRecorder.java");
         assertThat(filesMatching(Pattern.compile("ProgressRow\\.(raw|provisional)\\(")))
-                .containsExactlyInAnyOrder("streaming/src/main/java/io/meterlake/streaming/sink/RawBatchWriter.java",
+                .containsExactlyInAnyOrder(
+                        "streaming/src/main/java/io/meterlake/streaming/sink/RawBatchWriter.java",
                         "streaming/src/main/java/io/meterlake/streaming/sink/ProgressRecorder.java");
     }
 }

@@ -1,15 +1,14 @@
 package io.meterlake.cli;
 
-import io.meterlake.stack.FreePorts;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meterlake.stack.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * One local stack (Kafka, S3, Trino and the tenant front door) for every class of a test JVM that needs
@@ -26,8 +25,7 @@ final class SharedStack {
     private static List<String> settings;
     private static CommandLineTest.Run started;
 
-    private SharedStack() {
-    }
+    private SharedStack() {}
 
     /** {@code --set} options for the shared stack, with Kafka topic {@code topic}; starts the stack once. */
     static synchronized List<String> settings(String topic) {
@@ -52,7 +50,8 @@ final class SharedStack {
     }
 
     private static void start() {
-        System.setProperty("meterlake.home", Path.of("..").toAbsolutePath().normalize().toString());
+        System.setProperty(
+                "meterlake.home", Path.of("..").toAbsolutePath().normalize().toString());
         try {
             dir = Files.createTempDirectory("meterlake-shared-stack").resolve("stack");
         } catch (IOException e) {
@@ -62,17 +61,32 @@ final class SharedStack {
         List<String> options = new ArrayList<>(BillingPeriodsCheck.localStack(dir, FreePorts.next()));
         options.addAll(List.of("--set", "stack.s3-port=" + s3Port, "--set", "s3.endpoint=http://127.0.0.1:" + s3Port));
         List<String> start = new ArrayList<>(options);
-        start.addAll(List.of("--warehouse", "s3a://" + BUCKET + "/shared-stack", "--set", "kafka.topic=shared-stack",
-                "stack", "start", "--with-s3", "--with-trino"));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            List<String> stop = new ArrayList<>(options);
-            stop.addAll(List.of("stack", "stop"));
-            CommandLineTest.Run.at(CommandLineTest.LIVE, stop.toArray(String[]::new));
-        }, "stop-shared-stack"));
+        start.addAll(List.of(
+                "--warehouse",
+                "s3a://" + BUCKET + "/shared-stack",
+                "--set",
+                "kafka.topic=shared-stack",
+                "stack",
+                "start",
+                "--with-s3",
+                "--with-trino"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            List<String> stop = new ArrayList<>(options);
+                            stop.addAll(List.of("stack", "stop"));
+                            CommandLineTest.Run.at(CommandLineTest.LIVE, stop.toArray(String[]::new));
+                        },
+                        "stop-shared-stack"));
         started = CommandLineTest.Run.at(CommandLineTest.LIVE, start.toArray(String[]::new));
         assertThat(started.exitCode()).as(started.err()).isZero();
-        assertThat(started.out()).contains("s3 started on http://127.0.0.1:" + s3Port, "bucket " + BUCKET + " ready",
-                "kafka started on", "trino started on jdbc:trino://127.0.0.1:", "tenant front door started on");
+        assertThat(started.out())
+                .contains(
+                        "s3 started on http://127.0.0.1:" + s3Port,
+                        "bucket " + BUCKET + " ready",
+                        "kafka started on",
+                        "trino started on jdbc:trino://127.0.0.1:",
+                        "tenant front door started on");
         settings = options;
     }
 }

@@ -1,21 +1,18 @@
 package io.meterlake.cli;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
-import io.meterlake.streaming.source.EventProducer;
+import io.meterlake.stack.FreePorts;
 import io.meterlake.stack.TestBroker;
+import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
-import io.meterlake.stack.FreePorts;
-import org.apache.spark.sql.Row;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,10 +26,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.sum;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.spark.sql.Row;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stream's application jar on a real Spark standalone cluster: a master and a worker started from
@@ -60,12 +59,31 @@ class SparkSubmitIT extends SparkTestBase {
         broker.topic(TOPIC, 3);
         masterPort = FreePorts.next();
         masterUiPort = FreePorts.next();
-        master = spark("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(masterUiPort));
-        worker = spark("worker", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "2",
-                "--memory", "3g", "--webui-port", Integer.toString(FreePorts.next()), masterUrl());
-        Awaitility.await("the worker registers with the master").atMost(Duration.ofMinutes(2))
-                .pollInterval(Duration.ofMillis(500)).until(() -> masterState().contains("\"aliveworkers\" : 1"));
+        master = spark(
+                "master",
+                "org.apache.spark.deploy.master.Master",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(masterPort),
+                "--webui-port",
+                Integer.toString(masterUiPort));
+        worker = spark(
+                "worker",
+                "org.apache.spark.deploy.worker.Worker",
+                "--host",
+                "127.0.0.1",
+                "--cores",
+                "2",
+                "--memory",
+                "3g",
+                "--webui-port",
+                Integer.toString(FreePorts.next()),
+                masterUrl());
+        Awaitility.await("the worker registers with the master")
+                .atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> masterState().contains("\"aliveworkers\" : 1"));
     }
 
     @AfterAll
@@ -82,35 +100,73 @@ class SparkSubmitIT extends SparkTestBase {
         Path warehouse = dir.resolve("warehouse");
         Path events = dir.resolve("events.jsonl");
         // The broker stamps the ingest times: the workload follows the real clock.
-        assertThat(CommandLineTest.Run.at(CommandLineTest.LIVE, "generate", "--events", "2000", "--seed", "21",
-                "--out", events.toString(),
-                "--entitlements-out", dir.resolve("e.csv").toString(), "--truth-out",
-                dir.resolve("truth.json").toString()).exitCode()).isZero();
+        assertThat(CommandLineTest.Run.at(
+                                CommandLineTest.LIVE,
+                                "generate",
+                                "--events",
+                                "2000",
+                                "--seed",
+                                "21",
+                                "--out",
+                                events.toString(),
+                                "--entitlements-out",
+                                dir.resolve("e.csv").toString(),
+                                "--truth-out",
+                                dir.resolve("truth.json").toString())
+                        .exitCode())
+                .isZero();
         Truth truth = TruthJson.read(dir.resolve("truth.json"));
-        assertThat(CommandLineTest.Run.at(CommandLineTest.LIVE, "--warehouse", warehouse.toString(), "entitlements", "load",
-                dir.resolve("e.csv").toString()).exitCode()).isZero();
+        assertThat(CommandLineTest.Run.at(
+                                CommandLineTest.LIVE,
+                                "--warehouse",
+                                warehouse.toString(),
+                                "entitlements",
+                                "load",
+                                dir.resolve("e.csv").toString())
+                        .exitCode())
+                .isZero();
         try (EventProducer producer = EventProducer.open(broker.bootstrapServers(), TOPIC)) {
             Files.readAllLines(events).forEach(producer::send);
             producer.flush();
         }
 
         List<String> submit = new ArrayList<>(javaWithOpens());
-        submit.addAll(List.of("-cp", SPARK_HOME.resolve("jars") + "/*", "org.apache.spark.deploy.SparkSubmit",
-                "--master", masterUrl(),
-                "--deploy-mode", "client",
-                "--class", "io.meterlake.cli.jobs.Jobs",
-                "--conf", "spark.driver.host=127.0.0.1",
-                "--conf", "spark.executor.memory=1g",
-                "--conf", "spark.sql.shuffle.partitions=2",
-                APP_JAR.toString(), "stream",
-                "--warehouse", warehouse.toString(),
-                "--set", "kafka.bootstrap-servers=" + broker.bootstrapServers(), "--set", "kafka.topic=" + TOPIC,
+        submit.addAll(List.of(
+                "-cp",
+                SPARK_HOME.resolve("jars") + "/*",
+                "org.apache.spark.deploy.SparkSubmit",
+                "--master",
+                masterUrl(),
+                "--deploy-mode",
+                "client",
+                "--class",
+                "io.meterlake.cli.jobs.Jobs",
+                "--conf",
+                "spark.driver.host=127.0.0.1",
+                "--conf",
+                "spark.executor.memory=1g",
+                "--conf",
+                "spark.sql.shuffle.partitions=2",
+                APP_JAR.toString(),
+                "stream",
+                "--warehouse",
+                warehouse.toString(),
+                "--set",
+                "kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                "--set",
+                "kafka.topic=" + TOPIC,
                 "--available-now"));
-        Process driver = new ProcessBuilder(submit).directory(dir.toFile())
-                .redirectOutput(dir.resolve("driver.out").toFile()).redirectError(dir.resolve("driver.err").toFile())
+        Process driver = new ProcessBuilder(submit)
+                .directory(dir.toFile())
+                .redirectOutput(dir.resolve("driver.out").toFile())
+                .redirectError(dir.resolve("driver.err").toFile())
                 .start();
-        assertThat(driver.waitFor(10, TimeUnit.MINUTES)).as("spark-submit did not finish").isTrue();
-        assertThat(driver.exitValue()).as(Files.readString(dir.resolve("driver.err"))).isZero();
+        assertThat(driver.waitFor(10, TimeUnit.MINUTES))
+                .as("spark-submit did not finish")
+                .isTrue();
+        assertThat(driver.exitValue())
+                .as(Files.readString(dir.resolve("driver.err")))
+                .isZero();
 
         // The application ran on the cluster, not in local mode.
         assertThat(masterState()).contains("\"completedapps\"").contains("meterlake-stream");
@@ -121,18 +177,22 @@ class SparkSubmitIT extends SparkTestBase {
         assertThat(raw).isEqualTo(truth.accepted());
         assertThat(raw + quarantined).isEqualTo(2000);
         assertThat(tables.read(Tables.USAGE_AGGREGATES_PROVISIONAL).count()).isPositive();
-        Row progress = tables.read(Tables.STREAM_PROGRESS).where(col(Columns.QUERY).equalTo("raw"))
-                .agg(sum(col(Columns.RECORDS_IN))).first();
+        Row progress = tables.read(Tables.STREAM_PROGRESS)
+                .where(col(Columns.QUERY).equalTo("raw"))
+                .agg(sum(col(Columns.RECORDS_IN)))
+                .first();
         assertThat(progress.getLong(0)).isEqualTo(2000);
         assertThat(Files.readString(dir.resolve("driver.out"))).contains("raw", "provisional");
     }
 
     private static Process spark(String name, String mainClass, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(javaPath(), "-Xmx512m", "-cp",
-                SPARK_HOME.resolve("jars") + "/*", mainClass));
+        List<String> command =
+                new ArrayList<>(List.of(javaPath(), "-Xmx512m", "-cp", SPARK_HOME.resolve("jars") + "/*", mainClass));
         command.addAll(Arrays.asList(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
         Map<String, String> environment = builder.environment();
         environment.put("SPARK_HOME", SPARK_HOME.toString());
         // Without it the worker looks for a Spark source build and its executors die.
@@ -145,7 +205,8 @@ class SparkSubmitIT extends SparkTestBase {
     private static List<String> javaWithOpens() {
         List<String> command = new ArrayList<>();
         command.add(javaPath());
-        command.addAll(Arrays.asList(System.getProperty("spark.java17.opens").trim().split("\\s+")));
+        command.addAll(
+                Arrays.asList(System.getProperty("spark.java17.opens").trim().split("\\s+")));
         command.add("-Duser.timezone=UTC");
         return command;
     }
@@ -160,9 +221,12 @@ class SparkSubmitIT extends SparkTestBase {
 
     private static String masterState() {
         try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + masterUiPort + "/json/")).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + masterUiPort + "/json/"))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             return response.body();
         } catch (IOException e) {
             return "";
@@ -179,5 +243,4 @@ class SparkSubmitIT extends SparkTestBase {
             return "(no log)";
         }
     }
-
 }

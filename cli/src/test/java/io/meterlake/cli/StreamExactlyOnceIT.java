@@ -1,8 +1,17 @@
 package io.meterlake.cli;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.window;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.config.ConfigLoader;
+import io.meterlake.error.ExitCodes;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
@@ -10,20 +19,8 @@ import io.meterlake.stack.TestBroker;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
 import io.meterlake.validation.Quantities;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.meterlake.error.ExitCodes;
 import io.meterlake.workload.Truth;
 import io.meterlake.workload.TruthJson;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -39,13 +36,15 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.window;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stream is exactly once whatever crashes: the real {@code bin/meterlake stream} process is
@@ -61,8 +60,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * winner is arbitrary (the nightly recompute resolves them by ingest order).
  */
 class StreamExactlyOnceIT extends SparkTestBase {
-    private static final MetricCatalog CATALOG = ConfigLoader.load(Optional.empty(), List.of(), Map.of()).catalog();
-    private static final Path LAUNCHER = Path.of("..", "bin", "meterlake").toAbsolutePath().normalize();
+    private static final MetricCatalog CATALOG =
+            ConfigLoader.load(Optional.empty(), List.of(), Map.of()).catalog();
+    private static final Path LAUNCHER =
+            Path.of("..", "bin", "meterlake").toAbsolutePath().normalize();
     private static final String TOPIC = "stream-exactly-once-it";
 
     @TempDir
@@ -81,14 +82,32 @@ class StreamExactlyOnceIT extends SparkTestBase {
         Path warehouse = dir.resolve("warehouse");
         Path events = dir.resolve("events.jsonl");
         // The broker stamps the ingest times: the workload and every time rule follow the real clock.
-        CommandLineTest.Run generated = CommandLineTest.Run.at(CommandLineTest.LIVE, "generate", "--events", "6000",
-                "--seed", "3",
-                "--conflict-rate", "0", "--out", events.toString(), "--entitlements-out",
-                dir.resolve("e.csv").toString(), "--truth-out", dir.resolve("truth.json").toString());
+        CommandLineTest.Run generated = CommandLineTest.Run.at(
+                CommandLineTest.LIVE,
+                "generate",
+                "--events",
+                "6000",
+                "--seed",
+                "3",
+                "--conflict-rate",
+                "0",
+                "--out",
+                events.toString(),
+                "--entitlements-out",
+                dir.resolve("e.csv").toString(),
+                "--truth-out",
+                dir.resolve("truth.json").toString());
         assertThat(generated.exitCode()).as(generated.err()).isZero();
         Truth truth = TruthJson.read(dir.resolve("truth.json"));
-        assertThat(CommandLineTest.Run.at(CommandLineTest.LIVE, "--warehouse", warehouse.toString(), "entitlements", "load",
-                dir.resolve("e.csv").toString()).exitCode()).isZero();
+        assertThat(CommandLineTest.Run.at(
+                                CommandLineTest.LIVE,
+                                "--warehouse",
+                                warehouse.toString(),
+                                "entitlements",
+                                "load",
+                                dir.resolve("e.csv").toString())
+                        .exitCode())
+                .isZero();
         // Three quarters are sent before the kills, the last quarter before the last run: it has work left.
         List<String> lines = Files.readAllLines(events);
         Path early = Files.write(dir.resolve("early.jsonl"), lines.subList(0, 4500));
@@ -97,7 +116,8 @@ class StreamExactlyOnceIT extends SparkTestBase {
 
         Path raw = warehouse.resolve(Tables.RAW_USAGE_EVENTS).resolve("_delta_log");
         Path quarantine = warehouse.resolve(Tables.QUARANTINED_EVENTS).resolve("_delta_log");
-        Path provisional = warehouse.resolve(Tables.USAGE_AGGREGATES_PROVISIONAL).resolve("_delta_log");
+        Path provisional =
+                warehouse.resolve(Tables.USAGE_AGGREGATES_PROVISIONAL).resolve("_delta_log");
 
         // 1: after the first raw batch has committed (the next one is likely in flight).
         killWhen(warehouse, () -> commits(raw) >= 2);
@@ -110,14 +130,19 @@ class StreamExactlyOnceIT extends SparkTestBase {
 
         produce(late, 1500);
         Map<Integer, Long> endOffsets = endOffsets();
-        assertThat(endOffsets.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(6000);
+        assertThat(endOffsets.values().stream().mapToLong(Long::longValue).sum())
+                .isEqualTo(6000);
         JsonNode last = finish(warehouse);
         // What the last run read (the last quarter at least), it accounted for: each record accepted or quarantined.
-        JsonNode lastRaw = java.util.stream.StreamSupport.stream(last.get("queries").spliterator(), false)
-                .filter(query -> query.get("query").textValue().equals("raw")).findFirst().orElseThrow(
-                        () -> new AssertionError("no raw query in " + last));
-        assertThat(lastRaw.get("records").longValue()).isGreaterThanOrEqualTo(1500).isEqualTo(
-                lastRaw.get("accepted").longValue() + lastRaw.get("quarantined").longValue());
+        JsonNode lastRaw = java.util.stream.StreamSupport.stream(
+                        last.get("queries").spliterator(), false)
+                .filter(query -> query.get("query").textValue().equals("raw"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no raw query in " + last));
+        assertThat(lastRaw.get("records").longValue())
+                .isGreaterThanOrEqualTo(1500)
+                .isEqualTo(lastRaw.get("accepted").longValue()
+                        + lastRaw.get("quarantined").longValue());
         // A further run finds nothing new and writes nothing.
         long commits = commits(raw) + commits(quarantine) + commits(provisional);
         assertThat(finish(warehouse).get("queries")).isEmpty();
@@ -143,8 +168,10 @@ class StreamExactlyOnceIT extends SparkTestBase {
         assertDataFrameNoOrderEquals(expectedWindows(rawRows), actualWindows(tables));
 
         // Progress rows exist for the raw query's batches, and account for every record once.
-        Row progress = tables.read(Tables.STREAM_PROGRESS).where(col(Columns.QUERY).equalTo("raw"))
-                .agg(sum(col(Columns.RECORDS_IN)), count(col(Columns.BATCH_ID))).first();
+        Row progress = tables.read(Tables.STREAM_PROGRESS)
+                .where(col(Columns.QUERY).equalTo("raw"))
+                .agg(sum(col(Columns.RECORDS_IN)), count(col(Columns.BATCH_ID)))
+                .first();
         assertThat(progress.getLong(0)).isEqualTo(6000);
 
         // The batch layer agrees with the stream window by window, and publishes the truth. (The stream's
@@ -152,21 +179,54 @@ class StreamExactlyOnceIT extends SparkTestBase {
         // ended is refused even then.)
         Path key = dir.resolve("k.pem");
         String at = warehouse.toString();
-        BillingPeriodsCheck.run(CommandLineTest.LIVE, at, 0, "keys", "generate", "--private-key-out", key.toString(),
-                "--public-key-out", dir.resolve("k.pub.pem").toString());
+        BillingPeriodsCheck.run(
+                CommandLineTest.LIVE,
+                at,
+                0,
+                "keys",
+                "generate",
+                "--private-key-out",
+                key.toString(),
+                "--public-key-out",
+                dir.resolve("k.pub.pem").toString());
         for (String period : BillingPeriodsCheck.periods(truth)) {
-            JsonNode reconciled = BillingPeriodsCheck.json(BillingPeriodsCheck.run(CommandLineTest.LIVE, at, 0,
-                    "reconcile", "--period", period, "--format", "json"));
+            JsonNode reconciled = BillingPeriodsCheck.json(BillingPeriodsCheck.run(
+                    CommandLineTest.LIVE, at, 0, "reconcile", "--period", period, "--format", "json"));
             assertThat(reconciled.get("causes").fieldNames()).toIterable().containsExactly("MATCH");
             if (Period.parse(period).end().isAfter(CommandLineTest.LIVE.instant())) {
-                assertThat(BillingPeriodsCheck.run(CommandLineTest.LIVE, at, ExitCodes.USAGE, "publish", "--period",
-                        period, "--signing-key", key.toString(), "--force").err()).contains("has not ended");
+                assertThat(BillingPeriodsCheck.run(
+                                        CommandLineTest.LIVE,
+                                        at,
+                                        ExitCodes.USAGE,
+                                        "publish",
+                                        "--period",
+                                        period,
+                                        "--signing-key",
+                                        key.toString(),
+                                        "--force")
+                                .err())
+                        .contains("has not ended");
                 continue;
             }
-            BillingPeriodsCheck.run(CommandLineTest.LIVE, at, ExitCodes.NOT_READY, "publish", "--period", period,
-                    "--signing-key", key.toString());
-            BillingPeriodsCheck.run(CommandLineTest.LIVE, at, 0, "publish", "--period", period, "--signing-key",
-                    key.toString(), "--force");
+            BillingPeriodsCheck.run(
+                    CommandLineTest.LIVE,
+                    at,
+                    ExitCodes.NOT_READY,
+                    "publish",
+                    "--period",
+                    period,
+                    "--signing-key",
+                    key.toString());
+            BillingPeriodsCheck.run(
+                    CommandLineTest.LIVE,
+                    at,
+                    0,
+                    "publish",
+                    "--period",
+                    period,
+                    "--signing-key",
+                    key.toString(),
+                    "--force");
             assertThat(BillingPeriodsCheck.shownLines(BillingPeriodsCheck.show(at, period)))
                     .isEqualTo(BillingPeriodsCheck.truthLines(truth, period));
         }
@@ -176,9 +236,12 @@ class StreamExactlyOnceIT extends SparkTestBase {
     private void killWhen(Path warehouse, BooleanSupplier condition) throws Exception {
         Process stream = start(warehouse, "--trigger", "1s");
         // A short poll: the kill must land right after the commit it waits for.
-        Awaitility.await("the stream's progress").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(20))
+        Awaitility.await("the stream's progress")
+                .atMost(Duration.ofMinutes(5))
+                .pollInterval(Duration.ofMillis(20))
                 .until(() -> {
-                    assertThat(stream.isAlive()).as("the stream exited: " + Files.readString(dir.resolve("stream.err")))
+                    assertThat(stream.isAlive())
+                            .as("the stream exited: " + Files.readString(dir.resolve("stream.err")))
                             .isTrue();
                     return condition.getAsBoolean();
                 });
@@ -188,10 +251,19 @@ class StreamExactlyOnceIT extends SparkTestBase {
 
     /** {@code produce --format json} of {@code file} to the test's topic; it reports {@code records} sent. */
     private static void produce(Path file, long records) {
-        CommandLineTest.Run produced = CommandLineTest.Run.at(CommandLineTest.LIVE, "--set", "kafka.bootstrap-servers="
-                + broker.bootstrapServers(), "--set", "kafka.topic=" + TOPIC, "produce", file.toString(), "--format", "json");
+        CommandLineTest.Run produced = CommandLineTest.Run.at(
+                CommandLineTest.LIVE,
+                "--set",
+                "kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                "--set",
+                "kafka.topic=" + TOPIC,
+                "produce",
+                file.toString(),
+                "--format",
+                "json");
         assertThat(produced.exitCode()).as(produced.err()).isZero();
-        assertThat(BillingPeriodsCheck.json(produced).get("records").longValue()).isEqualTo(records);
+        assertThat(BillingPeriodsCheck.json(produced).get("records").longValue())
+                .isEqualTo(records);
     }
 
     /** {@code stream --available-now --format json} to its end; its report. */
@@ -200,7 +272,9 @@ class StreamExactlyOnceIT extends SparkTestBase {
         Files.deleteIfExists(out);
         Process last = start(warehouse, out, "--available-now", "--format", "json");
         assertThat(last.waitFor(10, TimeUnit.MINUTES)).isTrue();
-        assertThat(last.exitValue()).as(Files.readString(dir.resolve("stream.err"))).isZero();
+        assertThat(last.exitValue())
+                .as(Files.readString(dir.resolve("stream.err")))
+                .isZero();
         return BillingPeriodsCheck.JSON.readTree(out.toFile());
     }
 
@@ -209,11 +283,20 @@ class StreamExactlyOnceIT extends SparkTestBase {
     }
 
     private Process start(Path warehouse, Path out, String... mode) throws IOException {
-        List<String> command = new ArrayList<>(List.of(LAUNCHER.toString(), "--warehouse", warehouse.toString(),
-                "--set", "kafka.bootstrap-servers=" + broker.bootstrapServers(), "--set", "kafka.topic=" + TOPIC,
-                "--set", "stream.max-offsets-per-trigger=1500",
-                "--set", "stream.watermark-delay=P60D",
-                "--set", "spark.master=local[2]",
+        List<String> command = new ArrayList<>(List.of(
+                LAUNCHER.toString(),
+                "--warehouse",
+                warehouse.toString(),
+                "--set",
+                "kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                "--set",
+                "kafka.topic=" + TOPIC,
+                "--set",
+                "stream.max-offsets-per-trigger=1500",
+                "--set",
+                "stream.watermark-delay=P60D",
+                "--set",
+                "spark.master=local[2]",
                 "stream"));
         command.addAll(List.of(mode));
         ProcessBuilder builder = new ProcessBuilder(command);
@@ -230,7 +313,8 @@ class StreamExactlyOnceIT extends SparkTestBase {
             return 0;
         }
         try (Stream<Path> files = Files.list(log)) {
-            return files.filter(f -> f.getFileName().toString().matches("[0-9]{20}\\.json")).count();
+            return files.filter(f -> f.getFileName().toString().matches("[0-9]{20}\\.json"))
+                    .count();
         } catch (IOException e) {
             return 0; // a commit may be renamed in while listing; try again
         }
@@ -238,7 +322,8 @@ class StreamExactlyOnceIT extends SparkTestBase {
 
     private static Set<String> offsets(Dataset<Row> rows) {
         Set<String> result = new HashSet<>();
-        for (Row row : rows.select(Columns.KAFKA_PARTITION, Columns.KAFKA_OFFSET).collectAsList()) {
+        for (Row row :
+                rows.select(Columns.KAFKA_PARTITION, Columns.KAFKA_OFFSET).collectAsList()) {
             result.add(row.getInt(0) + "/" + row.getLong(1));
         }
         return result;
@@ -256,7 +341,10 @@ class StreamExactlyOnceIT extends SparkTestBase {
 
     private static TreeMap<String, Long> reasons(Dataset<Row> quarantined) {
         TreeMap<String, Long> result = new TreeMap<>();
-        quarantined.groupBy(Columns.REASON).count().collectAsList()
+        quarantined
+                .groupBy(Columns.REASON)
+                .count()
+                .collectAsList()
                 .forEach(row -> result.put(row.getString(0), row.getLong(1)));
         return result;
     }
@@ -282,37 +370,61 @@ class StreamExactlyOnceIT extends SparkTestBase {
             if (metric.aggregation() != Aggregation.TIME_WEIGHTED) {
                 continue;
             }
-            for (Row row : events.where(col(Columns.METRIC).equalTo(metric.name())).select(col(Columns.SUBSCRIPTION_ID),
-                    col(Columns.ENTITLEMENT_ID), col(Columns.METRIC), window(col(Columns.EVENT_TIME), "1 hour")
-                            .getField("start"), col(Columns.EVENT_TIME), col(Columns.QUANTITY)).collectAsList()) {
+            for (Row row : events.where(col(Columns.METRIC).equalTo(metric.name()))
+                    .select(
+                            col(Columns.SUBSCRIPTION_ID),
+                            col(Columns.ENTITLEMENT_ID),
+                            col(Columns.METRIC),
+                            window(col(Columns.EVENT_TIME), "1 hour").getField("start"),
+                            col(Columns.EVENT_TIME),
+                            col(Columns.QUANTITY))
+                    .collectAsList()) {
                 java.time.Instant time = row.getTimestamp(4).toInstant();
                 java.time.Instant end = row.getTimestamp(3).toInstant().plus(java.time.Duration.ofHours(1));
                 java.time.Instant until = time.plus(metric.parameters().maxHold());
-                long micros = java.time.Duration.between(time, until.isBefore(end) ? until : end).toNanos() / 1000;
-                held.merge(List.of(row.getString(0), row.getString(1), row.getString(2), row.get(3)),
-                        row.getDecimal(5).multiply(BigDecimal.valueOf(micros)), BigDecimal::add);
+                long micros = java.time.Duration.between(time, until.isBefore(end) ? until : end)
+                                .toNanos()
+                        / 1000;
+                held.merge(
+                        List.of(row.getString(0), row.getString(1), row.getString(2), row.get(3)),
+                        row.getDecimal(5).multiply(BigDecimal.valueOf(micros)),
+                        BigDecimal::add);
             }
         }
         List<Row> rows = new ArrayList<>();
-        for (Row row : events
-                .groupBy(col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.METRIC),
+        for (Row row : events.groupBy(
+                        col(Columns.SUBSCRIPTION_ID),
+                        col(Columns.ENTITLEMENT_ID),
+                        col(Columns.METRIC),
                         window(col(Columns.EVENT_TIME), "1 hour").getField("start"))
-                .agg(sum(col(Columns.QUANTITY)), max(col(Columns.QUANTITY)), count(col(Columns.EVENT_ID)),
-                        org.apache.spark.sql.functions.countDistinct(col(Columns.ATTRIBUTES).getItem(CATALOG.metric(
-                                "app.active_users").orElseThrow().property())))
+                .agg(
+                        sum(col(Columns.QUANTITY)),
+                        max(col(Columns.QUANTITY)),
+                        count(col(Columns.EVENT_ID)),
+                        org.apache.spark.sql.functions.countDistinct(col(Columns.ATTRIBUTES)
+                                .getItem(CATALOG.metric("app.active_users")
+                                        .orElseThrow()
+                                        .property())))
                 .collectAsList()) {
             // Each aggregation's window, written out here on its own: a percentile's window is its total.
-            BigDecimal value = switch (CATALOG.metric(row.getString(2)).orElseThrow().aggregation()) {
-                case SUM, PERCENTILE -> row.getDecimal(4);
-                case MAX -> row.getDecimal(5);
-                case COUNT -> BigDecimal.valueOf(row.getLong(6));
-                case UNIQUE_COUNT -> BigDecimal.valueOf(row.getLong(7));
-                case TIME_WEIGHTED -> held.get(List.of(row.getString(0), row.getString(1), row.getString(2), row.get(3)))
-                        .divide(BigDecimal.valueOf(3_600_000_000L), 9, java.math.RoundingMode.HALF_EVEN);
-                case LATEST -> throw new IllegalStateException("no LATEST metric in the default catalog");
-            };
-            rows.add(RowFactory.create(row.getString(0), row.getString(1), row.getString(2), row.get(3),
-                    Quantities.render(value), row.getLong(6)));
+            BigDecimal value =
+                    switch (CATALOG.metric(row.getString(2)).orElseThrow().aggregation()) {
+                        case SUM, PERCENTILE -> row.getDecimal(4);
+                        case MAX -> row.getDecimal(5);
+                        case COUNT -> BigDecimal.valueOf(row.getLong(6));
+                        case UNIQUE_COUNT -> BigDecimal.valueOf(row.getLong(7));
+                        case TIME_WEIGHTED ->
+                            held.get(List.of(row.getString(0), row.getString(1), row.getString(2), row.get(3)))
+                                    .divide(BigDecimal.valueOf(3_600_000_000L), 9, java.math.RoundingMode.HALF_EVEN);
+                        case LATEST -> throw new IllegalStateException("no LATEST metric in the default catalog");
+                    };
+            rows.add(RowFactory.create(
+                    row.getString(0),
+                    row.getString(1),
+                    row.getString(2),
+                    row.get(3),
+                    Quantities.render(value),
+                    row.getLong(6)));
         }
         return spark().createDataFrame(rows, WINDOW_ROW);
     }
@@ -320,9 +432,13 @@ class StreamExactlyOnceIT extends SparkTestBase {
     private Dataset<Row> actualWindows(Warehouse tables) {
         List<Row> rows = new ArrayList<>();
         for (Row row : tables.read(Tables.USAGE_AGGREGATES_PROVISIONAL).collectAsList()) {
-            rows.add(RowFactory.create(row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.ENTITLEMENT_ID),
-                    row.getAs(Columns.METRIC), row.getAs(Columns.WINDOW_START),
-                    Quantities.render(row.getAs(Columns.QUANTITY)), row.getAs(Columns.EVENT_COUNT)));
+            rows.add(RowFactory.create(
+                    row.getAs(Columns.SUBSCRIPTION_ID),
+                    row.getAs(Columns.ENTITLEMENT_ID),
+                    row.getAs(Columns.METRIC),
+                    row.getAs(Columns.WINDOW_START),
+                    Quantities.render(row.getAs(Columns.QUANTITY)),
+                    row.getAs(Columns.EVENT_COUNT)));
         }
         return spark().createDataFrame(rows, WINDOW_ROW);
     }

@@ -6,8 +6,7 @@ import java.net.ServerSocket;
 
 /** A port nothing listens on right now, for services a test starts. */
 public final class FreePorts {
-    private FreePorts() {
-    }
+    private FreePorts() {}
 
     public static int next() {
         try (ServerSocket socket = new ServerSocket(0)) {

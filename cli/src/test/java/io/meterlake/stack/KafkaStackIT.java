@@ -1,7 +1,18 @@
 package io.meterlake.stack;
 
+import static io.meterlake.testing.UsageEvents.event;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.streaming.source.EventProducer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -11,18 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Properties;
-
-import static io.meterlake.testing.UsageEvents.event;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The local broker really runs, takes events keyed by tenant, and stops. */
 class KafkaStackIT {
@@ -53,8 +52,11 @@ class KafkaStackIT {
 
     @Test
     void sendsEachLineKeyedByTenantAndNonJsonWithoutKey() {
-        List<String> lines = List.of(event().id("a").tenant("acme").json(), event().id("b").tenant("globex").json(),
-                "not json at all", event().set("tenant_id", "7").json());
+        List<String> lines = List.of(
+                event().id("a").tenant("acme").json(),
+                event().id("b").tenant("globex").json(),
+                "not json at all",
+                event().set("tenant_id", "7").json());
         try (EventProducer producer = EventProducer.open(broker.bootstrapServers(), "events")) {
             lines.forEach(producer::send);
             producer.flush();
@@ -63,12 +65,17 @@ class KafkaStackIT {
 
         List<ConsumerRecord<byte[], byte[]>> records = readAll("events");
 
-        assertThat(records).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+        assertThat(records)
+                .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
                 .containsExactlyInAnyOrderElementsOf(lines);
-        assertThat(records).filteredOn(r -> new String(r.value(), StandardCharsets.UTF_8).contains("\"acme\""))
-                .singleElement().satisfies(r -> assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("acme"));
-        assertThat(records).filteredOn(r -> !new String(r.value(), StandardCharsets.UTF_8).contains("acme")
-                && !new String(r.value(), StandardCharsets.UTF_8).contains("globex"))
+        assertThat(records)
+                .filteredOn(r -> new String(r.value(), StandardCharsets.UTF_8).contains("\"acme\""))
+                .singleElement()
+                .satisfies(r ->
+                        assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("acme"));
+        assertThat(records)
+                .filteredOn(r -> !new String(r.value(), StandardCharsets.UTF_8).contains("acme")
+                        && !new String(r.value(), StandardCharsets.UTF_8).contains("globex"))
                 .allSatisfy(r -> assertThat(r.key()).isNull());
     }
 
@@ -93,10 +100,13 @@ class KafkaStackIT {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            long end = consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+            long end = consumer.endOffsets(partitions).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
             Instant deadline = Instant.now().plusSeconds(30);
             while (records.size() < end && Instant.now().isBefore(deadline)) {
                 consumer.poll(Duration.ofMillis(500)).forEach(records::add);

@@ -60,15 +60,18 @@ public final class TestBroker implements AutoCloseable {
     public java.util.Map<Integer, Long> endOffsets(String topic) {
         java.util.Properties properties = new java.util.Properties();
         properties.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        properties.put(org.apache.kafka.clients.consumer.ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+        properties.put(
+                org.apache.kafka.clients.consumer.ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
                 org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
-        properties.put(org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+        properties.put(
+                org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
                 org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
         try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
                 new org.apache.kafka.clients.consumer.KafkaConsumer<>(properties)) {
             java.util.Map<Integer, Long> result = new java.util.TreeMap<>();
             consumer.endOffsets(consumer.partitionsFor(topic).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList())
+                            .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition()))
+                            .toList())
                     .forEach((partition, end) -> result.put(partition.partition(), end));
             return result;
         }
@@ -81,7 +84,8 @@ public final class TestBroker implements AutoCloseable {
 
     /** The broker jars: tests run in {@code cli/}, the jars are built by the sibling module. */
     public static Path libDir() {
-        return Path.of("..", "services", "kafka", "target", "lib").toAbsolutePath().normalize();
+        return Path.of("..", "services", "kafka", "target", "lib")
+                .toAbsolutePath()
+                .normalize();
     }
-
 }

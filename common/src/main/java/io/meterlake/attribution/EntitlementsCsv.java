@@ -2,7 +2,6 @@ package io.meterlake.attribution;
 
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +23,18 @@ import java.util.Set;
  * once, with its line number; nothing is loaded from a file with problems.
  */
 public final class EntitlementsCsv {
-    public static final List<String> HEADER = List.of("entitlement_id", "subscription_id", "billing_account_id",
-            "tenant_id", "app_id", "plan", "valid_from", "valid_to");
+    public static final List<String> HEADER = List.of(
+            "entitlement_id",
+            "subscription_id",
+            "billing_account_id",
+            "tenant_id",
+            "app_id",
+            "plan",
+            "valid_from",
+            "valid_to");
     private static final int MAX_REPORTED = 10;
 
-    private EntitlementsCsv() {
-    }
+    private EntitlementsCsv() {}
 
     public static List<Entitlement> read(Path file) {
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
@@ -62,7 +67,8 @@ public final class EntitlementsCsv {
                 }
                 List<String> fields = split(line);
                 if (fields.size() != header.size()) {
-                    errors.add("line " + lineNumber + ": " + fields.size() + " fields, the header has " + header.size());
+                    errors.add(
+                            "line " + lineNumber + ": " + fields.size() + " fields, the header has " + header.size());
                     continue;
                 }
                 String[] values = new String[HEADER.size()];
@@ -84,12 +90,13 @@ public final class EntitlementsCsv {
                     errors.add("line " + lineNumber + ": entitlement_id " + values[0] + " appears twice");
                 }
                 if (errors.size() == before) {
-                    result.add(new Entitlement(values[0], values[1], values[2], values[3], values[4], values[5], from, to));
+                    result.add(new Entitlement(
+                            values[0], values[1], values[2], values[3], values[4], values[5], from, to));
                 }
             }
         } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot read entitlements file " + file + " (" + e.getMessage() + ")",
-                    "check the file", e);
+            throw MeterlakeException.badInput(
+                    "cannot read entitlements file " + file + " (" + e.getMessage() + ")", "check the file", e);
         }
         if (!errors.isEmpty()) {
             throw problem(file, errors);
@@ -100,7 +107,8 @@ public final class EntitlementsCsv {
     private static MeterlakeException problem(Path file, List<String> errors) {
         String shown = String.join("; ", errors.subList(0, Math.min(errors.size(), MAX_REPORTED)));
         String more = errors.size() > MAX_REPORTED ? " (and " + (errors.size() - MAX_REPORTED) + " more)" : "";
-        return MeterlakeException.badInput("entitlements file " + file + " is malformed: " + shown + more,
+        return MeterlakeException.badInput(
+                "entitlements file " + file + " is malformed: " + shown + more,
                 "expected a header " + String.join(",", HEADER)
                         + " and ISO-8601 times with an offset, e.g. 2026-10-01T00:00:00Z");
     }
@@ -110,7 +118,8 @@ public final class EntitlementsCsv {
             return null;
         }
         try {
-            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                    .toInstant();
         } catch (DateTimeParseException e) {
             errors.add("line " + line + ": " + column + " '" + text + "' is not ISO-8601 with an offset");
             return null;

@@ -10,8 +10,14 @@ import java.util.Optional;
  * factor that converts each to the canonical unit, how quantities aggregate, the most one event
  * may carry (in the canonical unit), and the parameters its aggregation takes.
  */
-public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> unitFactors,
-        Aggregation aggregation, BigDecimal maxQuantity, Parameters parameters) implements java.io.Serializable {
+public record Metric(
+        String name,
+        String canonicalUnit,
+        Map<String, BigDecimal> unitFactors,
+        Aggregation aggregation,
+        BigDecimal maxQuantity,
+        Parameters parameters)
+        implements java.io.Serializable {
 
     /**
      * An aggregation's parameters, null where it takes none: {@code property} for
@@ -20,8 +26,13 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
      * that buckets counted from the epoch start every period), {@code timeUnit}, {@code maxHold} and
      * {@code seriesBy} (attribute keys, empty for none) for {@link Aggregation#TIME_WEIGHTED}.
      */
-    public record Parameters(String property, Integer percentile, java.time.Duration bucket,
-            java.time.Duration timeUnit, java.time.Duration maxHold, java.util.List<String> seriesBy)
+    public record Parameters(
+            String property,
+            Integer percentile,
+            java.time.Duration bucket,
+            java.time.Duration timeUnit,
+            java.time.Duration maxHold,
+            java.util.List<String> seriesBy)
             implements java.io.Serializable {
         public static final Parameters NONE = new Parameters(null, null, null, null, null, null);
 
@@ -37,10 +48,15 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
             return new Parameters(null, percentile, Objects.requireNonNull(bucket, "bucket"), null, null, null);
         }
 
-        public static Parameters timeWeighted(java.time.Duration timeUnit, java.time.Duration maxHold,
-                java.util.List<String> seriesBy) {
-            return new Parameters(null, null, null, Objects.requireNonNull(timeUnit, "timeUnit"),
-                    Objects.requireNonNull(maxHold, "maxHold"), Objects.requireNonNull(seriesBy, "seriesBy"));
+        public static Parameters timeWeighted(
+                java.time.Duration timeUnit, java.time.Duration maxHold, java.util.List<String> seriesBy) {
+            return new Parameters(
+                    null,
+                    null,
+                    null,
+                    Objects.requireNonNull(timeUnit, "timeUnit"),
+                    Objects.requireNonNull(maxHold, "maxHold"),
+                    Objects.requireNonNull(seriesBy, "seriesBy"));
         }
     }
 
@@ -48,8 +64,15 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
      * The time units a {@code TIME_WEIGHTED} metric may bill per, with the suffix its line's unit takes
      * ({@code GB} per hour: {@code GB-h}).
      */
-    public static final Map<java.time.Duration, String> TIME_UNITS = Map.of(java.time.Duration.ofSeconds(1), "s",
-            java.time.Duration.ofMinutes(1), "min", java.time.Duration.ofHours(1), "h", java.time.Duration.ofDays(1), "d");
+    public static final Map<java.time.Duration, String> TIME_UNITS = Map.of(
+            java.time.Duration.ofSeconds(1),
+            "s",
+            java.time.Duration.ofMinutes(1),
+            "min",
+            java.time.Duration.ofHours(1),
+            "h",
+            java.time.Duration.ofDays(1),
+            "d");
 
     /**
      * The default {@code max_quantity}: 10^15 canonical units per event. A billing line of
@@ -72,11 +95,13 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
         if ((aggregation == Aggregation.UNIQUE_COUNT) != (parameters.property() != null)) {
             throw new IllegalArgumentException("a property is for UNIQUE_COUNT, and UNIQUE_COUNT needs one: " + name);
         }
-        if ((aggregation == Aggregation.PERCENTILE) != (parameters.percentile() != null && parameters.bucket() != null)) {
-            throw new IllegalArgumentException("percentile and bucket are for PERCENTILE, and PERCENTILE needs both: " + name);
+        if ((aggregation == Aggregation.PERCENTILE)
+                != (parameters.percentile() != null && parameters.bucket() != null)) {
+            throw new IllegalArgumentException(
+                    "percentile and bucket are for PERCENTILE, and PERCENTILE needs both: " + name);
         }
-        if ((aggregation == Aggregation.TIME_WEIGHTED) != (parameters.timeUnit() != null && parameters.maxHold() != null
-                && parameters.seriesBy() != null)) {
+        if ((aggregation == Aggregation.TIME_WEIGHTED)
+                != (parameters.timeUnit() != null && parameters.maxHold() != null && parameters.seriesBy() != null)) {
             throw new IllegalArgumentException("time_unit, max_hold and series_by are for TIME_WEIGHTED, and"
                     + " TIME_WEIGHTED needs them: " + name);
         }
@@ -86,7 +111,11 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
     }
 
     /** A metric of an aggregation without parameters. */
-    public Metric(String name, String canonicalUnit, Map<String, BigDecimal> unitFactors, Aggregation aggregation,
+    public Metric(
+            String name,
+            String canonicalUnit,
+            Map<String, BigDecimal> unitFactors,
+            Aggregation aggregation,
             BigDecimal maxQuantity) {
         this(name, canonicalUnit, unitFactors, aggregation, maxQuantity, Parameters.NONE);
     }
@@ -101,7 +130,9 @@ public record Metric(String name, String canonicalUnit, Map<String, BigDecimal> 
      * canonical unit per time unit ({@code GB-h}).
      */
     public String lineUnit() {
-        return parameters.timeUnit() == null ? canonicalUnit : canonicalUnit + "-" + TIME_UNITS.get(parameters.timeUnit());
+        return parameters.timeUnit() == null
+                ? canonicalUnit
+                : canonicalUnit + "-" + TIME_UNITS.get(parameters.timeUnit());
     }
 
     /** The factor from {@code unit} to the canonical unit, if the unit is accepted. */

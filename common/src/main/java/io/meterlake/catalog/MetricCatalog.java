@@ -1,10 +1,9 @@
 package io.meterlake.catalog;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import io.meterlake.error.MeterlakeException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -45,17 +44,24 @@ public final class MetricCatalog implements Serializable {
 
     /** Metrics in name order, so anything rendered from the catalog is stable. */
     public List<Metric> metrics() {
-        return metrics.values().stream().sorted(java.util.Comparator.comparing(Metric::name)).toList();
+        return metrics.values().stream()
+                .sorted(java.util.Comparator.comparing(Metric::name))
+                .toList();
     }
 
     /** Reads a catalog; {@code origin} names the file in error messages. */
     public static MetricCatalog read(InputStream in, String origin) {
         JsonNode root;
         try {
-            root = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(in);
+            root = new ObjectMapper()
+                    .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                    .readTree(in);
         } catch (IOException e) {
-            throw MeterlakeException.badInput("metric catalog " + origin + " is not valid JSON ("
-                    + e.getMessage().lines().findFirst().orElse("") + ")", "fix the file; see conf/metrics.json for the format", e);
+            throw MeterlakeException.badInput(
+                    "metric catalog " + origin + " is not valid JSON ("
+                            + e.getMessage().lines().findFirst().orElse("") + ")",
+                    "fix the file; see conf/metrics.json for the format",
+                    e);
         }
         List<String> errors = new ArrayList<>();
         List<Metric> metrics = new ArrayList<>();
@@ -72,8 +78,9 @@ public final class MetricCatalog implements Serializable {
             errors.add("metric names must be unique");
         }
         if (!errors.isEmpty()) {
-            throw MeterlakeException.badInput("metric catalog " + origin + " is invalid: "
-                    + String.join("; ", errors), "fix the file; see conf/metrics.json for the format");
+            throw MeterlakeException.badInput(
+                    "metric catalog " + origin + " is invalid: " + String.join("; ", errors),
+                    "fix the file; see conf/metrics.json for the format");
         }
         return new MetricCatalog(metrics);
     }
@@ -98,14 +105,16 @@ public final class MetricCatalog implements Serializable {
             // reported below
         }
         if (agg == null) {
-            errors.add(where + ".aggregation must be one of " + java.util.Arrays.stream(Aggregation.values())
-                    .map(Enum::name).collect(java.util.stream.Collectors.joining(", ")));
+            errors.add(where + ".aggregation must be one of "
+                    + java.util.Arrays.stream(Aggregation.values())
+                            .map(Enum::name)
+                            .collect(java.util.stream.Collectors.joining(", ")));
         }
         Map<String, BigDecimal> factors = new LinkedHashMap<>();
         if (units == null || !units.isObject() || units.isEmpty()) {
             errors.add(where + ".units must be an object of unit -> factor");
         } else {
-            for (Iterator<Map.Entry<String, JsonNode>> it = units.fields(); it.hasNext();) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = units.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> unit = it.next();
                 if (!unit.getValue().isTextual()) {
                     errors.add(where + ".units." + unit.getKey() + " must be a decimal string such as \"0.001\"");
@@ -121,7 +130,8 @@ public final class MetricCatalog implements Serializable {
                     errors.add(where + ".units." + unit.getKey() + " is not a decimal");
                 }
             }
-            if (canonical != null && factors.containsKey(canonical)
+            if (canonical != null
+                    && factors.containsKey(canonical)
                     && factors.get(canonical).compareTo(BigDecimal.ONE) != 0) {
                 errors.add(where + ": the canonical unit's factor must be 1");
             }
@@ -134,7 +144,8 @@ public final class MetricCatalog implements Serializable {
         if (max != null && !max.isNull()) {
             try {
                 maxQuantity = new BigDecimal(max.isTextual() ? max.textValue() : "not a string");
-                if (maxQuantity.signum() <= 0 || maxQuantity.compareTo(Metric.LARGEST_MAX_QUANTITY) > 0
+                if (maxQuantity.signum() <= 0
+                        || maxQuantity.compareTo(Metric.LARGEST_MAX_QUANTITY) > 0
                         || maxQuantity.stripTrailingZeros().scale() > io.meterlake.validation.Quantities.SCALE) {
                     errors.add(where + ".max_quantity must be positive, at most "
                             + Metric.LARGEST_MAX_QUANTITY.toPlainString() + " and have at most 9 fraction digits");
@@ -151,8 +162,8 @@ public final class MetricCatalog implements Serializable {
     }
 
     /** The parameters {@code aggregation} takes, each checked; a parameter of another aggregation is an error. */
-    private static Metric.Parameters parameters(JsonNode node, String where, Aggregation aggregation,
-            List<String> errors) {
+    private static Metric.Parameters parameters(
+            JsonNode node, String where, Aggregation aggregation, List<String> errors) {
         if (aggregation == null) {
             return Metric.Parameters.NONE;
         }
@@ -180,21 +191,28 @@ public final class MetricCatalog implements Serializable {
             }
             case PERCENTILE -> {
                 JsonNode percentile = node.get("percentile");
-                boolean percentileOk = percentile != null && percentile.isInt() && percentile.intValue() >= 1
+                boolean percentileOk = percentile != null
+                        && percentile.isInt()
+                        && percentile.intValue() >= 1
                         && percentile.intValue() <= 100;
                 if (!percentileOk) {
                     errors.add(where + ": PERCENTILE needs \"percentile\", a whole number from 1 to 100 (e.g. 95)");
                 }
                 String bucketText = text(node, "bucket");
-                java.time.Duration bucket = bucketText == null ? null
+                java.time.Duration bucket = bucketText == null
+                        ? null
                         : io.meterlake.period.Durations.tryParse(bucketText).orElse(null);
-                boolean bucketOk = bucket != null && !bucket.isNegative() && !bucket.isZero() && bucket.getNano() == 0
+                boolean bucketOk = bucket != null
+                        && !bucket.isNegative()
+                        && !bucket.isZero()
+                        && bucket.getNano() == 0
                         && 86_400 % bucket.getSeconds() == 0;
                 if (!bucketOk) {
                     errors.add(where + ": PERCENTILE needs \"bucket\", whole seconds that divide a day (e.g. \"PT5M\"),"
                             + " so that buckets start at every period's start");
                 }
-                return percentileOk && bucketOk ? Metric.Parameters.percentile(percentile.intValue(), bucket)
+                return percentileOk && bucketOk
+                        ? Metric.Parameters.percentile(percentile.intValue(), bucket)
                         : Metric.Parameters.NONE;
             }
             case TIME_WEIGHTED -> {

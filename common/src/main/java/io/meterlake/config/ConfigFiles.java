@@ -1,28 +1,19 @@
 package io.meterlake.config;
 
-import io.meterlake.period.Durations;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.error.MeterlakeException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.TreeSet;
 
 /** The files a configuration is read from: properties files and the metric catalog (given, in the conf directory, or packaged). */
 final class ConfigFiles {
-    private ConfigFiles() {
-    }
+    private ConfigFiles() {}
 
     static MetricCatalog catalog(String file, Optional<Path> confDir) {
         if (!file.isEmpty()) {
@@ -31,10 +22,12 @@ final class ConfigFiles {
         if (confDir.isPresent() && Files.isRegularFile(confDir.get().resolve(ConfigLoader.CATALOG_FILE))) {
             return readCatalog(confDir.get().resolve(ConfigLoader.CATALOG_FILE));
         }
-        try (InputStream in = ConfigFiles.class.getClassLoader().getResourceAsStream(ConfigLoader.PACKAGED_CONF + ConfigLoader.CATALOG_FILE)) {
+        try (InputStream in = ConfigFiles.class
+                .getClassLoader()
+                .getResourceAsStream(ConfigLoader.PACKAGED_CONF + ConfigLoader.CATALOG_FILE)) {
             if (in == null) {
-                throw MeterlakeException.badInput("no metric catalog found",
-                        "set " + ConfigKeys.CATALOG_FILE + " to the path of a metrics.json");
+                throw MeterlakeException.badInput(
+                        "no metric catalog found", "set " + ConfigKeys.CATALOG_FILE + " to the path of a metrics.json");
             }
             return MetricCatalog.read(in, "packaged " + ConfigLoader.CATALOG_FILE);
         } catch (IOException e) {
@@ -58,7 +51,8 @@ final class ConfigFiles {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             properties.load(reader);
         } catch (IOException | IllegalArgumentException e) {
-            throw MeterlakeException.badInput("cannot read config file " + file + " (" + e.getMessage() + ")",
+            throw MeterlakeException.badInput(
+                    "cannot read config file " + file + " (" + e.getMessage() + ")",
                     "it must be a Java properties file of key=value lines");
         }
         return properties;

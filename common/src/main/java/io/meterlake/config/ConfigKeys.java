@@ -138,8 +138,7 @@ public final class ConfigKeys {
         DEFAULTS = java.util.Collections.unmodifiableMap(defaults);
     }
 
-    private ConfigKeys() {
-    }
+    private ConfigKeys() {}
 
     /** Every key with its code default, in documentation order. */
     public static Map<String, String> defaults() {

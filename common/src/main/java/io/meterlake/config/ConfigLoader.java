@@ -1,12 +1,10 @@
 package io.meterlake.config;
 
-import io.meterlake.period.Durations;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.error.MeterlakeException;
-
+import io.meterlake.period.Durations;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,12 +34,12 @@ public final class ConfigLoader {
     private static final java.util.regex.Pattern SPARK_MASTER = java.util.regex.Pattern.compile(
             "local|local\\[(\\*|[0-9]+)(,[0-9]+)?\\]|local-cluster\\[[0-9]+, *[0-9]+, *[0-9]+\\]"
                     + "|spark://[^\\s]+|yarn|k8s://[^\\s]+|mesos://[^\\s]+");
+
     static final String DEFAULTS_FILE = "meterlake.properties";
     static final String CATALOG_FILE = "metrics.json";
     static final String PACKAGED_CONF = "meterlake/conf/";
 
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     public static MeterlakeConfig load(List<Path> confFiles, Map<String, String> overrides) {
         return load(defaultConfDir(), confFiles, overrides);
@@ -62,8 +60,10 @@ public final class ConfigLoader {
         MeterlakeConfig.Kafka kafka = kafka(values, errors);
         MeterlakeConfig.Stack stack = stack(values, errors);
         MeterlakeConfig.S3 s3 = s3(values, errors);
-        MeterlakeConfig.Stream stream = new MeterlakeConfig.Stream(duration(values, ConfigKeys.STREAM_TRIGGER, errors),
-                duration(values, ConfigKeys.STREAM_WATERMARK_DELAY, errors), duration(values, ConfigKeys.STREAM_WINDOW, errors),
+        MeterlakeConfig.Stream stream = new MeterlakeConfig.Stream(
+                duration(values, ConfigKeys.STREAM_TRIGGER, errors),
+                duration(values, ConfigKeys.STREAM_WATERMARK_DELAY, errors),
+                duration(values, ConfigKeys.STREAM_WINDOW, errors),
                 positiveInt(values, ConfigKeys.STREAM_MAX_OFFSETS_PER_TRIGGER, errors),
                 stripTrailingSlash(values.get(ConfigKeys.STREAM_CHECKPOINT).trim()));
         Duration grace = duration(values, ConfigKeys.PUBLISH_GRACE, errors);
@@ -72,16 +72,30 @@ public final class ConfigLoader {
         MeterlakeConfig.Gateway gateway = gateway(values, errors);
         MetricCatalog catalog = catalog(values, confDir, horizon, errors);
         if (!errors.isEmpty()) {
-            throw MeterlakeException.badInput("invalid configuration: " + String.join("; ", errors),
+            throw MeterlakeException.badInput(
+                    "invalid configuration: " + String.join("; ", errors),
                     "fix the values named (keys and defaults are listed in conf/meterlake.properties)");
         }
-        return new MeterlakeConfig(warehouse, catalog, skew, age, master, partitions, kafka, stack, stream, grace, s3,
-                horizon, approvers, gateway);
+        return new MeterlakeConfig(
+                warehouse,
+                catalog,
+                skew,
+                age,
+                master,
+                partitions,
+                kafka,
+                stack,
+                stream,
+                grace,
+                s3,
+                horizon,
+                approvers,
+                gateway);
     }
 
     /** The defaults, then the installation's {@code meterlake.properties} (or the packaged one), the files, the --set values. */
-    private static Map<String, String> layered(Optional<Path> confDir, List<Path> confFiles, Map<String, String> overrides,
-            List<String> errors) {
+    private static Map<String, String> layered(
+            Optional<Path> confDir, List<Path> confFiles, Map<String, String> overrides, List<String> errors) {
         Map<String, String> values = new LinkedHashMap<>(ConfigKeys.defaults());
         if (confDir.isPresent()) {
             Path defaults = confDir.get().resolve(DEFAULTS_FILE);
@@ -89,7 +103,8 @@ public final class ConfigLoader {
                 merge(values, ConfigFiles.properties(defaults), defaults.toString(), errors);
             }
         } else {
-            try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(PACKAGED_CONF + DEFAULTS_FILE)) {
+            try (InputStream in =
+                    ConfigLoader.class.getClassLoader().getResourceAsStream(PACKAGED_CONF + DEFAULTS_FILE)) {
                 if (in != null) {
                     Properties properties = new Properties();
                     properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
@@ -116,7 +131,9 @@ public final class ConfigLoader {
         String warehouse = stripTrailingSlash(values.get(ConfigKeys.WAREHOUSE).trim());
         if (warehouse.isEmpty()) {
             errors.add(ConfigKeys.WAREHOUSE + " must not be empty");
-        } else if (!warehouse.contains("://") && !warehouse.startsWith("file:") && Files.isRegularFile(Path.of(warehouse))) {
+        } else if (!warehouse.contains("://")
+                && !warehouse.startsWith("file:")
+                && Files.isRegularFile(Path.of(warehouse))) {
             errors.add("the warehouse " + warehouse + " is a file, not a directory: pass a directory with --warehouse"
                     + " (it is created if missing)");
         }
@@ -126,11 +143,13 @@ public final class ConfigLoader {
     private static MeterlakeConfig.Kafka kafka(Map<String, String> values, List<String> errors) {
         String bootstrap = values.get(ConfigKeys.KAFKA_BOOTSTRAP_SERVERS).trim();
         if (!bootstrap.matches("[^,\\s]+:[0-9]+(,[^,\\s]+:[0-9]+)*")) {
-            errors.add(ConfigKeys.KAFKA_BOOTSTRAP_SERVERS + " must be host:port[,host:port...], got '" + bootstrap + "'");
+            errors.add(
+                    ConfigKeys.KAFKA_BOOTSTRAP_SERVERS + " must be host:port[,host:port...], got '" + bootstrap + "'");
         }
         String topic = values.get(ConfigKeys.KAFKA_TOPIC).trim();
         if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
-            errors.add(ConfigKeys.KAFKA_TOPIC + " must be a Kafka topic name (letters, digits, . _ -), got '" + topic + "'");
+            errors.add(ConfigKeys.KAFKA_TOPIC + " must be a Kafka topic name (letters, digits, . _ -), got '" + topic
+                    + "'");
         }
         return new MeterlakeConfig.Kafka(bootstrap, topic, positiveInt(values, ConfigKeys.KAFKA_PARTITIONS, errors));
     }
@@ -140,21 +159,30 @@ public final class ConfigLoader {
         if (stackDir.isEmpty()) {
             errors.add(ConfigKeys.STACK_DIR + " must not be empty");
         }
-        return new MeterlakeConfig.Stack(stackDir, port(values, ConfigKeys.STACK_KAFKA_PORT, errors),
-                port(values, ConfigKeys.STACK_KAFKA_CONTROLLER_PORT, errors), port(values, ConfigKeys.STACK_TRINO_PORT, errors),
-                port(values, ConfigKeys.STACK_TENANT_SQL_PORT, errors), port(values, ConfigKeys.STACK_S3_PORT, errors));
+        return new MeterlakeConfig.Stack(
+                stackDir,
+                port(values, ConfigKeys.STACK_KAFKA_PORT, errors),
+                port(values, ConfigKeys.STACK_KAFKA_CONTROLLER_PORT, errors),
+                port(values, ConfigKeys.STACK_TRINO_PORT, errors),
+                port(values, ConfigKeys.STACK_TENANT_SQL_PORT, errors),
+                port(values, ConfigKeys.STACK_S3_PORT, errors));
     }
 
     private static MeterlakeConfig.S3 s3(Map<String, String> values, List<String> errors) {
-        String s3Endpoint = stripTrailingSlash(values.get(ConfigKeys.S3_ENDPOINT).trim());
+        String s3Endpoint =
+                stripTrailingSlash(values.get(ConfigKeys.S3_ENDPOINT).trim());
         if (!s3Endpoint.isEmpty() && !s3Endpoint.matches("https?://[^/\\s]+")) {
-            errors.add(ConfigKeys.S3_ENDPOINT + " must be http(s)://host[:port] or empty (AWS), got '" + s3Endpoint + "'");
+            errors.add(
+                    ConfigKeys.S3_ENDPOINT + " must be http(s)://host[:port] or empty (AWS), got '" + s3Endpoint + "'");
         }
         String pathStyle = values.get(ConfigKeys.S3_PATH_STYLE_ACCESS).trim();
         if (!pathStyle.equals("true") && !pathStyle.equals("false")) {
             errors.add(ConfigKeys.S3_PATH_STYLE_ACCESS + " must be true or false, got '" + pathStyle + "'");
         }
-        return new MeterlakeConfig.S3(s3Endpoint, values.get(ConfigKeys.S3_REGION).trim(), pathStyle.equals("true"),
+        return new MeterlakeConfig.S3(
+                s3Endpoint,
+                values.get(ConfigKeys.S3_REGION).trim(),
+                pathStyle.equals("true"),
                 values.get(ConfigKeys.S3_CREDENTIAL_PROVIDERS).trim());
     }
 
@@ -188,23 +216,28 @@ public final class ConfigLoader {
     private static MeterlakeConfig.Gateway gateway(Map<String, String> values, List<String> errors) {
         String gatewayHost = values.get(ConfigKeys.GATEWAY_HOST).trim();
         if (gatewayHost.isEmpty()) {
-            errors.add(ConfigKeys.GATEWAY_HOST + " must not be empty (127.0.0.1 for this machine only, 0.0.0.0 for all)");
+            errors.add(
+                    ConfigKeys.GATEWAY_HOST + " must not be empty (127.0.0.1 for this machine only, 0.0.0.0 for all)");
         }
         // 0: any free port (the gateway prints the one it listens on).
-        int gatewayPort = "0".equals(values.get(ConfigKeys.GATEWAY_PORT).trim()) ? 0
+        int gatewayPort = "0".equals(values.get(ConfigKeys.GATEWAY_PORT).trim())
+                ? 0
                 : port(values, ConfigKeys.GATEWAY_PORT, errors);
         String tokensFile = values.get(ConfigKeys.GATEWAY_TOKENS_FILE).trim();
         if (tokensFile.isEmpty()) {
             errors.add(ConfigKeys.GATEWAY_TOKENS_FILE + " must not be empty: name the file of token hashes");
         }
-        return new MeterlakeConfig.Gateway(gatewayHost, gatewayPort, tokensFile,
+        return new MeterlakeConfig.Gateway(
+                gatewayHost,
+                gatewayPort,
+                tokensFile,
                 duration(values, ConfigKeys.GATEWAY_ACK_TIMEOUT, errors),
                 positiveInt(values, ConfigKeys.GATEWAY_MAX_CONCURRENT_REQUESTS, errors));
     }
 
     /** The metric catalog; no metric may hold a level longer than the horizon the recompute reads. */
-    private static MetricCatalog catalog(Map<String, String> values, Optional<Path> confDir, Duration horizon,
-            List<String> errors) {
+    private static MetricCatalog catalog(
+            Map<String, String> values, Optional<Path> confDir, Duration horizon, List<String> errors) {
         MetricCatalog catalog = null;
         try {
             catalog = ConfigFiles.catalog(values.get(ConfigKeys.CATALOG_FILE).trim(), confDir);
@@ -216,7 +249,8 @@ public final class ConfigLoader {
             for (io.meterlake.catalog.Metric metric : catalog.metrics()) {
                 Duration hold = metric.parameters().maxHold();
                 if (hold != null && hold.compareTo(horizon) > 0) {
-                    errors.add("metric " + metric.name() + " holds a level for " + Durations.render(hold) + " (max_hold),"
+                    errors.add("metric " + metric.name() + " holds a level for " + Durations.render(hold)
+                            + " (max_hold),"
                             + " longer than " + ConfigKeys.DEDUP_HORIZON + " (" + Durations.render(horizon) + "): the"
                             + " recompute would not read the samples it carries into a period; shorten max_hold or"
                             + " lengthen the horizon");

@@ -1,7 +1,6 @@
 package io.meterlake.config;
 
 import io.meterlake.catalog.MetricCatalog;
-
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
@@ -25,9 +24,21 @@ import java.util.Objects;
  * @param approvers       the key ids that may approve a period; empty means any key but the publisher's
  * @param gateway         the HTTP ingestion gateway
  */
-public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration maxClockSkew,
-        Duration maxEventAge, String sparkMaster, int shufflePartitions, Kafka kafka, Stack stack, Stream stream,
-        Duration publishGrace, S3 s3, Duration dedupHorizon, java.util.List<String> approvers, Gateway gateway)
+public record MeterlakeConfig(
+        String warehouse,
+        MetricCatalog catalog,
+        Duration maxClockSkew,
+        Duration maxEventAge,
+        String sparkMaster,
+        int shufflePartitions,
+        Kafka kafka,
+        Stack stack,
+        Stream stream,
+        Duration publishGrace,
+        S3 s3,
+        Duration dedupHorizon,
+        java.util.List<String> approvers,
+        Gateway gateway)
         implements Serializable {
 
     /**
@@ -38,26 +49,24 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
      * @param maxConcurrentRequests requests worked on at once; more get 429
      */
     public record Gateway(String host, int port, String tokensFile, Duration ackTimeout, int maxConcurrentRequests)
-            implements Serializable {
-    }
+            implements Serializable {}
 
     /**
      * The speed layer's settings.
      *
      * @param checkpoint checkpoint root; empty means {@code <warehouse>/_checkpoints}
      */
-    public record Stream(Duration trigger, Duration watermarkDelay, Duration window, int maxOffsetsPerTrigger,
-            String checkpoint) implements Serializable {
-    }
+    public record Stream(
+            Duration trigger, Duration watermarkDelay, Duration window, int maxOffsetsPerTrigger, String checkpoint)
+            implements Serializable {}
 
     /** The event topic and its brokers. */
-    public record Kafka(String bootstrapServers, String topic, int partitions) implements Serializable {
-    }
+    public record Kafka(String bootstrapServers, String topic, int partitions) implements Serializable {}
 
     /** The local services {@code meterlake stack start} runs, and where they keep their state. */
-    public record Stack(String dir, int kafkaPort, int kafkaControllerPort, int trinoPort, int tenantSqlPort, int s3Port)
-            implements Serializable {
-    }
+    public record Stack(
+            String dir, int kafkaPort, int kafkaControllerPort, int trinoPort, int tenantSqlPort, int s3Port)
+            implements Serializable {}
 
     /**
      * How s3a:// warehouses are reached. Credentials are never part of the configuration: they come
@@ -70,8 +79,7 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
      * @param credentialProviders {@code hadoop.security.credential.provider.path}; may be empty
      */
     public record S3(String endpoint, String region, boolean pathStyleAccess, String credentialProviders)
-            implements Serializable {
-    }
+            implements Serializable {}
 
     public MeterlakeConfig {
         Objects.requireNonNull(warehouse, "warehouse");
@@ -96,13 +104,39 @@ public record MeterlakeConfig(String warehouse, MetricCatalog catalog, Duration 
 
     /** The same configuration with other Kafka settings. */
     public MeterlakeConfig withKafka(Kafka other) {
-        return new MeterlakeConfig(warehouse, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions,
-                other, stack, stream, publishGrace, s3, dedupHorizon, approvers, gateway);
+        return new MeterlakeConfig(
+                warehouse,
+                catalog,
+                maxClockSkew,
+                maxEventAge,
+                sparkMaster,
+                shufflePartitions,
+                other,
+                stack,
+                stream,
+                publishGrace,
+                s3,
+                dedupHorizon,
+                approvers,
+                gateway);
     }
 
     /** The same configuration over another warehouse root. */
     public MeterlakeConfig withWarehouse(String root) {
-        return new MeterlakeConfig(root, catalog, maxClockSkew, maxEventAge, sparkMaster, shufflePartitions, kafka,
-                stack, stream, publishGrace, s3, dedupHorizon, approvers, gateway);
+        return new MeterlakeConfig(
+                root,
+                catalog,
+                maxClockSkew,
+                maxEventAge,
+                sparkMaster,
+                shufflePartitions,
+                kafka,
+                stack,
+                stream,
+                publishGrace,
+                s3,
+                dedupHorizon,
+                approvers,
+                gateway);
     }
 }

@@ -11,6 +11,5 @@ public final class ExitCodes {
     /** Not ready yet (e.g. the period has not closed): retry later. */
     public static final int NOT_READY = 75;
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 }

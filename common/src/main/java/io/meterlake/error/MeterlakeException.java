@@ -31,8 +31,7 @@ public class MeterlakeException extends RuntimeException {
     }
 
     public static MeterlakeException missingFile(String what, String path) {
-        return badInput(what + " '" + path + "' does not exist or is not a readable file",
-                "check the path");
+        return badInput(what + " '" + path + "' does not exist or is not a readable file", "check the path");
     }
 
     /** Not ready yet (exit 75): {@code waitingFor} says what must happen first; retry later. */

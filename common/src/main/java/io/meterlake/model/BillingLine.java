@@ -1,7 +1,6 @@
 package io.meterlake.model;
 
 import io.meterlake.validation.Quantities;
-
 import java.math.BigDecimal;
 import java.util.Comparator;
 import java.util.Objects;
@@ -14,12 +13,17 @@ import java.util.Objects;
  * @param quantity   in the metric's canonical unit; at most 9 fraction digits
  * @param eventCount distinct events (after deduplication) the quantity was computed from
  */
-public record BillingLine(String subscriptionId, String billingAccountId, String plan, String metric, String unit,
-        BigDecimal quantity, long eventCount) {
+public record BillingLine(
+        String subscriptionId,
+        String billingAccountId,
+        String plan,
+        String metric,
+        String unit,
+        BigDecimal quantity,
+        long eventCount) {
 
     /** The canonical order of lines: by subscription, account, plan, metric, unit, then value. */
-    public static final Comparator<BillingLine> CANONICAL_ORDER = Comparator
-            .comparing(BillingLine::subscriptionId)
+    public static final Comparator<BillingLine> CANONICAL_ORDER = Comparator.comparing(BillingLine::subscriptionId)
             .thenComparing(BillingLine::billingAccountId)
             .thenComparing(BillingLine::plan)
             .thenComparing(BillingLine::metric)

@@ -1,7 +1,6 @@
 package io.meterlake.model;
 
 import io.meterlake.validation.Quantities;
-
 import java.math.BigDecimal;
 import java.util.Comparator;
 import java.util.Objects;
@@ -16,14 +15,20 @@ import java.util.Objects;
  *                      carried), in the line's unit; negative when usage was voided; at most 9 fraction digits
  * @param eventCount    the change in distinct events, negative when events were voided
  */
-public record CorrectionLine(String servicePeriod, String subscriptionId, String billingAccountId, String plan,
-        String metric, String unit, BigDecimal quantity, long eventCount) {
+public record CorrectionLine(
+        String servicePeriod,
+        String subscriptionId,
+        String billingAccountId,
+        String plan,
+        String metric,
+        String unit,
+        BigDecimal quantity,
+        long eventCount) {
 
     public static final String USAGE = "usage";
     public static final String CORRECTION = "correction";
 
-    public static final Comparator<CorrectionLine> CANONICAL_ORDER = Comparator
-            .comparing(CorrectionLine::servicePeriod)
+    public static final Comparator<CorrectionLine> CANONICAL_ORDER = Comparator.comparing(CorrectionLine::servicePeriod)
             .thenComparing(CorrectionLine::subscriptionId)
             .thenComparing(CorrectionLine::billingAccountId)
             .thenComparing(CorrectionLine::plan)
@@ -48,8 +53,8 @@ public record CorrectionLine(String servicePeriod, String subscriptionId, String
 
     /** The line key a correction is computed per: subscription, account, plan, metric, unit. */
     public static String key(BillingLine line) {
-        return line.subscriptionId() + "\t" + line.billingAccountId() + "\t" + line.plan() + "\t" + line.metric()
-                + "\t" + line.unit();
+        return line.subscriptionId() + "\t" + line.billingAccountId() + "\t" + line.plan() + "\t" + line.metric() + "\t"
+                + line.unit();
     }
 
     public String key() {
@@ -59,6 +64,7 @@ public record CorrectionLine(String servicePeriod, String subscriptionId, String
     /** The correction of the line with {@code key} by {@code quantity} and {@code eventCount}. */
     public static CorrectionLine of(String servicePeriod, String key, BigDecimal quantity, long eventCount) {
         String[] parts = key.split("\t", -1);
-        return new CorrectionLine(servicePeriod, parts[0], parts[1], parts[2], parts[3], parts[4], quantity, eventCount);
+        return new CorrectionLine(
+                servicePeriod, parts[0], parts[1], parts[2], parts[3], parts[4], quantity, eventCount);
     }
 }

@@ -3,7 +3,6 @@ package io.meterlake.output;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-
 import java.io.PrintWriter;
 import java.util.List;
 
@@ -12,8 +11,7 @@ public final class Output {
     private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("-?[0-9][0-9,]*(\\.[0-9]+)?");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private Output() {
-    }
+    private Output() {}
 
     public static void json(PrintWriter out, Object value) {
         try {
@@ -58,7 +56,9 @@ public final class Output {
         StringBuilder line = new StringBuilder();
         for (int i = 0; i < cells.size(); i++) {
             String cell = cells.get(i);
-            boolean quote = cell.indexOf(',') >= 0 || cell.indexOf('"') >= 0 || cell.indexOf('\n') >= 0
+            boolean quote = cell.indexOf(',') >= 0
+                    || cell.indexOf('"') >= 0
+                    || cell.indexOf('\n') >= 0
                     || cell.indexOf('\r') >= 0;
             line.append(i == 0 ? "" : ",").append(quote ? '"' + cell.replace("\"", "\"\"") + '"' : cell);
         }

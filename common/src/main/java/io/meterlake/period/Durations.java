@@ -1,7 +1,6 @@
 package io.meterlake.period;
 
 import io.meterlake.error.MeterlakeException;
-
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
@@ -20,13 +19,12 @@ public final class Durations {
     /** What an error message suggests. */
     public static final String SYNTAX = "write it like 10s, 500ms, 2m, 48h, 3d or PT48H";
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** {@code option} names the option in the error message. */
     public static Duration parse(String option, String text) {
-        return tryParse(text).orElseThrow(() -> MeterlakeException.badInput(option + " '" + text
-                + "' is not a duration", SYNTAX));
+        return tryParse(text)
+                .orElseThrow(() -> MeterlakeException.badInput(option + " '" + text + "' is not a duration", SYNTAX));
     }
 
     /** The duration {@code text} writes, if it is one. */
@@ -38,13 +36,14 @@ public final class Durations {
                 Matcher part = PART.matcher(value);
                 while (part.find()) {
                     long amount = Long.parseLong(part.group(1));
-                    total = total.plus(switch (part.group(2)) {
-                        case "ms" -> Duration.ofMillis(amount);
-                        case "s" -> Duration.ofSeconds(amount);
-                        case "m" -> Duration.ofMinutes(amount);
-                        case "h" -> Duration.ofHours(amount);
-                        default -> Duration.ofDays(amount);
-                    });
+                    total = total.plus(
+                            switch (part.group(2)) {
+                                case "ms" -> Duration.ofMillis(amount);
+                                case "s" -> Duration.ofSeconds(amount);
+                                case "m" -> Duration.ofMinutes(amount);
+                                case "h" -> Duration.ofHours(amount);
+                                default -> Duration.ofDays(amount);
+                            });
                 }
                 return Optional.of(total);
             }

@@ -1,7 +1,6 @@
 package io.meterlake.period;
 
 import io.meterlake.error.MeterlakeException;
-
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -34,18 +33,26 @@ public final class Period {
         try {
             if (MONTH.matcher(value).matches()) {
                 YearMonth month = YearMonth.parse(value);
-                return new Period(value, month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(),
-                        month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant());
+                return new Period(
+                        value,
+                        month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(),
+                        month.plusMonths(1)
+                                .atDay(1)
+                                .atStartOfDay(ZoneOffset.UTC)
+                                .toInstant());
             }
             if (DAY.matcher(value).matches()) {
                 LocalDate day = LocalDate.parse(value);
-                return new Period(value, day.atStartOfDay(ZoneOffset.UTC).toInstant(),
+                return new Period(
+                        value,
+                        day.atStartOfDay(ZoneOffset.UTC).toInstant(),
                         day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
             }
         } catch (DateTimeParseException e) {
             // reported below
         }
-        throw MeterlakeException.badInput("'" + value + "' is not a period",
+        throw MeterlakeException.badInput(
+                "'" + value + "' is not a period",
                 "write a UTC month as YYYY-MM (2026-10) or a UTC day as YYYY-MM-DD (2026-10-15)");
     }
 
@@ -76,13 +83,15 @@ public final class Period {
 
     /** The period of the same kind (month or day) that starts where this one ends. */
     public Period next() {
-        return isMonth() ? parse(YearMonth.parse(text).plusMonths(1).toString())
+        return isMonth()
+                ? parse(YearMonth.parse(text).plusMonths(1).toString())
                 : parse(LocalDate.parse(text).plusDays(1).toString());
     }
 
     /** The period of the same kind that ends where this one starts. */
     public Period previous() {
-        return isMonth() ? parse(YearMonth.parse(text).minusMonths(1).toString())
+        return isMonth()
+                ? parse(YearMonth.parse(text).minusMonths(1).toString())
                 : parse(LocalDate.parse(text).minusDays(1).toString());
     }
 

@@ -23,15 +23,15 @@ import java.util.Locale;
  * and key, and {@code lock} refuses to lock on an approval whose signature does not verify.
  */
 public enum PeriodState {
-    DRAFT, APPROVED, LOCKED;
+    DRAFT,
+    APPROVED,
+    LOCKED;
 
     /** What the state depends on in the latest revision's header. */
-    public record Revision(int revision, String contentSha256, String publisherKeyId) {
-    }
+    public record Revision(int revision, String contentSha256, String publisherKeyId) {}
 
     /** What the state depends on in an approval row. */
-    public record RecordedApproval(int revision, String contentSha256, String publisherKeyId, String approverKeyId) {
-    }
+    public record RecordedApproval(int revision, String contentSha256, String publisherKeyId, String approverKeyId) {}
 
     /** The state in words, as the CLI prints it and the views hold it. */
     public String word() {
@@ -46,7 +46,8 @@ public enum PeriodState {
     /** Why {@code approval} does not approve {@code latest} under {@code approvers}; empty when it does. */
     public static List<String> policyProblems(RecordedApproval approval, Revision latest, List<String> approvers) {
         List<String> problems = new ArrayList<>();
-        if (approval.revision() != latest.revision() || !approval.contentSha256().equals(latest.contentSha256())) {
+        if (approval.revision() != latest.revision()
+                || !approval.contentSha256().equals(latest.contentSha256())) {
             problems.add("names revision " + approval.revision() + " with content sha256 " + approval.contentSha256()
                     + ", revision " + latest.revision() + " has " + latest.contentSha256());
         }
@@ -77,7 +78,8 @@ public enum PeriodState {
                 throw new IllegalArgumentException("not a key id: " + id);
             }
         }
-        String listed = approvers.isEmpty() ? ""
+        String listed = approvers.isEmpty()
+                ? ""
                 : "\n                             AND a.approver_key_id IN ('" + String.join("', '", approvers) + "')";
         return """
                 SELECT p.period, p.revision, p.raw_table_version, p.line_count, p.content_sha256, p.signature,
@@ -96,7 +98,6 @@ public enum PeriodState {
                 LEFT JOIN (SELECT period, min_by(locked_at, sequence) AS locked_at FROM billing_period_locks
                            GROUP BY period) k
                   ON k.period = p.period
-                WHERE p.revision = (SELECT max(q.revision) FROM billing_periods q WHERE q.period = p.period)"""
-                .formatted(LOCKED.word(), APPROVED.word(), DRAFT.word(), listed);
+                WHERE p.revision = (SELECT max(q.revision) FROM billing_periods q WHERE q.period = p.period)""".formatted(LOCKED.word(), APPROVED.word(), DRAFT.word(), listed);
     }
 }

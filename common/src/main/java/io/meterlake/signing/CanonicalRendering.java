@@ -3,7 +3,6 @@ package io.meterlake.signing;
 import io.meterlake.model.BillingLine;
 import io.meterlake.model.CorrectionLine;
 import io.meterlake.validation.Quantities;
-
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -26,8 +25,7 @@ public final class CanonicalRendering {
     /** v2: lines carry their plan (v1 had none). */
     public static final String HEADER = "meterlake-billing-period v2";
 
-    private CanonicalRendering() {
-    }
+    private CanonicalRendering() {}
 
     /** v3: lines carry their charge class and service period, and correction lines follow the usage. */
     public static final String HEADER_WITH_CORRECTIONS = "meterlake-billing-period v3";
@@ -42,21 +40,57 @@ public final class CanonicalRendering {
         out.append(v3 ? HEADER_WITH_CORRECTIONS : HEADER).append('\n');
         out.append("period=").append(escape(period)).append('\n');
         String usage = v3 ? CorrectionLine.USAGE + "\t" + escape(period) + "\t" : "";
-        lines.stream().sorted(BillingLine.CANONICAL_ORDER).forEach(line -> fields(out.append(usage),
-                line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(), line.unit(),
-                Quantities.render(line.quantity()), line.eventCount()));
-        corrections.stream().sorted(CorrectionLine.CANONICAL_ORDER).forEach(line -> fields(out
-                .append(CorrectionLine.CORRECTION).append('\t').append(escape(line.servicePeriod())).append('\t'),
-                line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(), line.unit(),
-                Quantities.render(line.quantity()), line.eventCount()));
+        lines.stream()
+                .sorted(BillingLine.CANONICAL_ORDER)
+                .forEach(line -> fields(
+                        out.append(usage),
+                        line.subscriptionId(),
+                        line.billingAccountId(),
+                        line.plan(),
+                        line.metric(),
+                        line.unit(),
+                        Quantities.render(line.quantity()),
+                        line.eventCount()));
+        corrections.stream()
+                .sorted(CorrectionLine.CANONICAL_ORDER)
+                .forEach(line -> fields(
+                        out.append(CorrectionLine.CORRECTION)
+                                .append('\t')
+                                .append(escape(line.servicePeriod()))
+                                .append('\t'),
+                        line.subscriptionId(),
+                        line.billingAccountId(),
+                        line.plan(),
+                        line.metric(),
+                        line.unit(),
+                        Quantities.render(line.quantity()),
+                        line.eventCount()));
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void fields(StringBuilder out, String subscription, String account, String plan, String metric,
-            String unit, String quantity, long events) {
-        out.append(escape(subscription)).append('\t').append(escape(account)).append('\t').append(escape(plan))
-                .append('\t').append(escape(metric)).append('\t').append(escape(unit)).append('\t').append(quantity)
-                .append('\t').append(events).append('\n');
+    private static void fields(
+            StringBuilder out,
+            String subscription,
+            String account,
+            String plan,
+            String metric,
+            String unit,
+            String quantity,
+            long events) {
+        out.append(escape(subscription))
+                .append('\t')
+                .append(escape(account))
+                .append('\t')
+                .append(escape(plan))
+                .append('\t')
+                .append(escape(metric))
+                .append('\t')
+                .append(escape(unit))
+                .append('\t')
+                .append(quantity)
+                .append('\t')
+                .append(events)
+                .append('\n');
     }
 
     static String escape(String value) {

@@ -1,7 +1,6 @@
 package io.meterlake.signing;
 
 import io.meterlake.error.MeterlakeException;
-
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -25,20 +24,21 @@ import java.util.Arrays;
  */
 final class Ed25519PublicKeys {
     private static final BigInteger P = BigInteger.TWO.pow(255).subtract(BigInteger.valueOf(19));
-    private static final BigInteger D = BigInteger.valueOf(-121665).multiply(BigInteger.valueOf(121666).modInverse(P)).mod(P);
+    private static final BigInteger D = BigInteger.valueOf(-121665)
+            .multiply(BigInteger.valueOf(121666).modInverse(P))
+            .mod(P);
     private static final BigInteger[] BASE = {
         new BigInteger("15112221349535400772501151409588531511454012693041857206046113283949847762202"),
         new BigInteger("46316835694926478169428394003475163141307993866256225615783033603165251855960"),
     };
     private static final BigInteger[] IDENTITY = {BigInteger.ZERO, BigInteger.ONE};
 
-    private Ed25519PublicKeys() {
-    }
+    private Ed25519PublicKeys() {}
 
     static PublicKey of(PrivateKey key) {
         if (!(key instanceof EdECPrivateKey edKey) || edKey.getBytes().isEmpty()) {
-            throw MeterlakeException.badInput("the signing key is not an Ed25519 private key",
-                    "create one with 'meterlake keys generate'");
+            throw MeterlakeException.badInput(
+                    "the signing key is not an Ed25519 private key", "create one with 'meterlake keys generate'");
         }
         byte[] hash = sha512(edKey.getBytes().get());
         byte[] scalarBytes = Arrays.copyOf(hash, 32);
@@ -48,8 +48,9 @@ final class Ed25519PublicKeys {
         BigInteger[] point = multiply(BASE, littleEndian(scalarBytes));
         PublicKey derived;
         try {
-            derived = KeyFactory.getInstance(Signing.ALGORITHM).generatePublic(new EdECPublicKeySpec(
-                    NamedParameterSpec.ED25519, new EdECPoint(point[0].testBit(0), point[1])));
+            derived = KeyFactory.getInstance(Signing.ALGORITHM)
+                    .generatePublic(new EdECPublicKeySpec(
+                            NamedParameterSpec.ED25519, new EdECPoint(point[0].testBit(0), point[1])));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot build an Ed25519 public key", e);
         }
@@ -77,9 +78,13 @@ final class Ed25519PublicKeys {
         BigInteger xx = a[0].multiply(b[0]).mod(P);
         BigInteger yy = a[1].multiply(b[1]).mod(P);
         BigInteger dxxyy = D.multiply(xx).multiply(yy).mod(P);
-        BigInteger x = a[0].multiply(b[1]).add(a[1].multiply(b[0]))
-                .multiply(BigInteger.ONE.add(dxxyy).modInverse(P)).mod(P);
-        BigInteger y = yy.add(xx).multiply(BigInteger.ONE.subtract(dxxyy).mod(P).modInverse(P)).mod(P);
+        BigInteger x = a[0].multiply(b[1])
+                .add(a[1].multiply(b[0]))
+                .multiply(BigInteger.ONE.add(dxxyy).modInverse(P))
+                .mod(P);
+        BigInteger y = yy.add(xx)
+                .multiply(BigInteger.ONE.subtract(dxxyy).mod(P).modInverse(P))
+                .mod(P);
         return new BigInteger[] {x, y};
     }
 

@@ -1,7 +1,6 @@
 package io.meterlake.signing;
 
 import io.meterlake.error.MeterlakeException;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,12 +44,15 @@ public final class Signing {
     private static final String PUBLIC_LABEL = "PUBLIC KEY";
     private static final Set<PosixFilePermission> OWNER_ONLY =
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-    private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(PosixFilePermission.GROUP_READ,
-            PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
-            PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+    private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_EXECUTE);
 
-    private Signing() {
-    }
+    private Signing() {}
 
     public static KeyPair generateKeyPair() {
         try {
@@ -90,8 +92,8 @@ public final class Signing {
             signature.update(content);
             return Base64.getEncoder().encodeToString(signature.sign());
         } catch (InvalidKeyException e) {
-            throw MeterlakeException.badInput("the signing key is not an Ed25519 private key",
-                    "create one with 'meterlake keys generate'", e);
+            throw MeterlakeException.badInput(
+                    "the signing key is not an Ed25519 private key", "create one with 'meterlake keys generate'", e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("signing failed", e);
         }
@@ -107,8 +109,10 @@ public final class Signing {
         } catch (IllegalArgumentException | SignatureException e) {
             return false; // not Base64, or not a well-formed signature: it does not verify
         } catch (InvalidKeyException e) {
-            throw MeterlakeException.badInput("the public key is not an Ed25519 key",
-                    "pass the public key written by 'meterlake keys generate'", e);
+            throw MeterlakeException.badInput(
+                    "the public key is not an Ed25519 key",
+                    "pass the public key written by 'meterlake keys generate'",
+                    e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("verification failed to run", e);
         }
@@ -124,15 +128,16 @@ public final class Signing {
         byte[] der = readPem(file, PRIVATE_LABEL);
         Optional<Set<PosixFilePermission>> permissions = posixPermissions(file);
         if (permissions.isPresent() && !Collections.disjoint(permissions.get(), NOT_OWNER)) {
-            throw MeterlakeException.badInput("private key file '" + file + "' is accessible by group or others (mode "
-                    + PosixFilePermissions.toString(permissions.get()) + "): a signing key must be private",
+            throw MeterlakeException.badInput(
+                    "private key file '" + file + "' is accessible by group or others (mode "
+                            + PosixFilePermissions.toString(permissions.get()) + "): a signing key must be private",
                     "run chmod 600 " + file);
         }
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (InvalidKeySpecException e) {
-            throw MeterlakeException.badInput("'" + file + "' is not an Ed25519 private key",
-                    "create one with 'meterlake keys generate'", e);
+            throw MeterlakeException.badInput(
+                    "'" + file + "' is not an Ed25519 private key", "create one with 'meterlake keys generate'", e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -143,15 +148,18 @@ public final class Signing {
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(der));
         } catch (InvalidKeySpecException e) {
-            throw MeterlakeException.badInput("'" + file + "' is not an Ed25519 public key",
-                    "pass the public key written by 'meterlake keys generate'", e);
+            throw MeterlakeException.badInput(
+                    "'" + file + "' is not an Ed25519 public key",
+                    "pass the public key written by 'meterlake keys generate'",
+                    e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
     private static void writePem(Path file, String label, byte[] der, boolean secret) {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der);
         String pem = "-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n";
         try {
             Path parent = file.toAbsolutePath().getParent();
@@ -168,8 +176,8 @@ public final class Signing {
             }
             Files.writeString(file, pem, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot write key file '" + file + "' (" + e.getMessage() + ")",
-                    "choose a writable path");
+            throw MeterlakeException.badInput(
+                    "cannot write key file '" + file + "' (" + e.getMessage() + ")", "choose a writable path");
         }
     }
 
@@ -181,8 +189,10 @@ public final class Signing {
         try {
             return Optional.of(Files.getPosixFilePermissions(file));
         } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot read the permissions of private key file '" + file + "' ("
-                    + e.getMessage() + "), so its privacy cannot be checked", "check the path and run chmod 600 " + file);
+            throw MeterlakeException.badInput(
+                    "cannot read the permissions of private key file '" + file + "' (" + e.getMessage()
+                            + "), so its privacy cannot be checked",
+                    "check the path and run chmod 600 " + file);
         }
     }
 
@@ -209,8 +219,10 @@ public final class Signing {
         int from = text.indexOf(begin);
         int to = text.indexOf(end);
         if (from < 0 || to < from) {
-            throw MeterlakeException.badInput("'" + file + "' holds no PEM block '" + label + "'",
-                    "pass the " + label.toLowerCase(java.util.Locale.ROOT) + " file written by 'meterlake keys generate'");
+            throw MeterlakeException.badInput(
+                    "'" + file + "' holds no PEM block '" + label + "'",
+                    "pass the " + label.toLowerCase(java.util.Locale.ROOT)
+                            + " file written by 'meterlake keys generate'");
         }
         try {
             return Base64.getMimeDecoder().decode(text.substring(from + begin.length(), to));

@@ -5,9 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -16,18 +14,9 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Reads one record of the event contract (schema v1) from its bytes, exactly, and never throws.
@@ -51,10 +40,12 @@ public final class EventParser implements java.io.Serializable {
 
     /** The contract's limit on one record. */
     public static final int MAX_RECORD_BYTES = 64 * 1024;
+
     public static final int SUPPORTED_SCHEMA_VERSION = 1;
     public static final int MAX_EVENT_ID_LENGTH = 128;
     /** Event times are read for the years {@code [MIN_YEAR, MAX_YEAR]} (UTC); others are BAD_TYPE. */
     public static final int MIN_YEAR = 1;
+
     public static final int MAX_YEAR = 9999;
 
     private static final String[] REQUIRED_TEXT = {"event_id", "source", "tenant_id", "app_id", "metric", "unit"};
@@ -64,7 +55,10 @@ public final class EventParser implements java.io.Serializable {
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             // The record limit bounds every token; no separate, smaller limit for numbers or strings.
             .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNumberLength(MAX_RECORD_BYTES).maxStringLength(MAX_RECORD_BYTES).maxNestingDepth(200).build())
+                    .maxNumberLength(MAX_RECORD_BYTES)
+                    .maxStringLength(MAX_RECORD_BYTES)
+                    .maxNestingDepth(200)
+                    .build())
             .build();
 
     /** A record's bytes as text: exact when they are UTF-8, else with U+FFFD and where the first bad byte is. */
@@ -79,8 +73,10 @@ public final class EventParser implements java.io.Serializable {
         if (bytes == null) {
             return new Decoded(null, 0, -1);
         }
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
         CharBuffer out = CharBuffer.allocate(bytes.length);
         CoderResult result = decoder.decode(in, out, true);
@@ -107,8 +103,9 @@ public final class EventParser implements java.io.Serializable {
         try {
             return read(decoded, bytes);
         } catch (RuntimeException | StackOverflowError e) {
-            return ParseResult.rejected(ReasonCode.UNPROCESSABLE, "the parser failed on this record ("
-                    + e.getClass().getName() + ")");
+            return ParseResult.rejected(
+                    ReasonCode.UNPROCESSABLE,
+                    "the parser failed on this record (" + e.getClass().getName() + ")");
         }
     }
 
@@ -130,26 +127,39 @@ public final class EventParser implements java.io.Serializable {
             requireSupportedVersion(fields);
             // A void takes back an event whole: it may leave out quantity and unit (read as 0 in the
             // metric's canonical unit); every other record carries both.
-            boolean isVoid = fields.get("action") instanceof Json.Text action && action.value().equals(VOID);
+            boolean isVoid = fields.get("action") instanceof Json.Text action
+                    && action.value().equals(VOID);
             requirePresent(fields, isVoid);
             String eventId = text(fields, "event_id");
             if (eventId.length() > MAX_EVENT_ID_LENGTH) {
-                throw new Rejected(ReasonCode.BAD_TYPE,
-                        "event_id is " + eventId.length() + " characters; at most " + MAX_EVENT_ID_LENGTH + " are allowed");
+                throw new Rejected(
+                        ReasonCode.BAD_TYPE,
+                        "event_id is " + eventId.length() + " characters; at most " + MAX_EVENT_ID_LENGTH
+                                + " are allowed");
             }
             String quantity = isVoid && isAbsent(fields.get("quantity")) ? "0" : readQuantity(fields.get("quantity"));
             if (quantity == null) {
-                throw new Rejected(ReasonCode.BAD_TYPE,
+                throw new Rejected(
+                        ReasonCode.BAD_TYPE,
                         "quantity must be a JSON number or a decimal string, got " + describe(fields.get("quantity")));
             }
             Instant eventTime = eventTime(fields.get("event_time"));
             Map<String, String> attributes = attributes(fields.get("attributes"));
             String[] correction = correction(fields, eventId);
             Json unitNode = fields.get("unit");
-            return ParseResult.ok(new ParsedEvent(SUPPORTED_SCHEMA_VERSION, eventId, text(fields, "source"),
-                    text(fields, "tenant_id"), text(fields, "app_id"), text(fields, "metric"),
-                    isAbsent(unitNode) ? null : ((Json.Text) unitNode).value(), quantity, eventTime, attributes,
-                    correction[0], correction[1]));
+            return ParseResult.ok(new ParsedEvent(
+                    SUPPORTED_SCHEMA_VERSION,
+                    eventId,
+                    text(fields, "source"),
+                    text(fields, "tenant_id"),
+                    text(fields, "app_id"),
+                    text(fields, "metric"),
+                    isAbsent(unitNode) ? null : ((Json.Text) unitNode).value(),
+                    quantity,
+                    eventTime,
+                    attributes,
+                    correction[0],
+                    correction[1]));
         } catch (Rejected rejected) {
             return rejected.result;
         }
@@ -161,14 +171,19 @@ public final class EventParser implements java.io.Serializable {
             throw new Rejected(ReasonCode.MALFORMED_JSON, "the record is empty");
         }
         if (decoded.byteLength() > MAX_RECORD_BYTES) {
-            throw new Rejected(ReasonCode.OVERSIZED,
+            throw new Rejected(
+                    ReasonCode.OVERSIZED,
                     "record is " + decoded.byteLength() + " bytes; the limit is " + MAX_RECORD_BYTES);
         }
         if (!decoded.exact()) {
             int at = decoded.invalidAt();
-            throw new Rejected(ReasonCode.INVALID_ENCODING, String.format(Locale.ROOT,
-                    "byte %d (0x%02x) is not valid UTF-8; the original bytes are kept in payload_bytes",
-                    at + 1, bytes[at] & 0xff));
+            throw new Rejected(
+                    ReasonCode.INVALID_ENCODING,
+                    String.format(
+                            Locale.ROOT,
+                            "byte %d (0x%02x) is not valid UTF-8; the original bytes are kept in payload_bytes",
+                            at + 1,
+                            bytes[at] & 0xff));
         }
         String payload = decoded.text();
         if (payload.isBlank()) {
@@ -207,7 +222,8 @@ public final class EventParser implements java.io.Serializable {
         }
         Integer versionNumber = number.intValue();
         if (versionNumber == null || versionNumber != SUPPORTED_SCHEMA_VERSION) {
-            throw new Rejected(ReasonCode.UNSUPPORTED_SCHEMA_VERSION,
+            throw new Rejected(
+                    ReasonCode.UNSUPPORTED_SCHEMA_VERSION,
                     "schema_version " + abbreviate(number.literal()) + " is not supported; this reader knows version "
                             + SUPPORTED_SCHEMA_VERSION);
         }
@@ -220,7 +236,8 @@ public final class EventParser implements java.io.Serializable {
             if (isVoid && field.equals("unit") && isAbsent(node)) {
                 continue;
             }
-            if (isAbsent(node) || (node instanceof Json.Text text && text.value().isBlank())) {
+            if (isAbsent(node)
+                    || (node instanceof Json.Text text && text.value().isBlank())) {
                 throw new Rejected(ReasonCode.MISSING_FIELD, field + " is missing, empty or blank");
             }
         }
@@ -246,9 +263,11 @@ public final class EventParser implements java.io.Serializable {
         }
         Instant eventTime = EventTimes.read(time.value());
         if (eventTime == null) {
-            throw new Rejected(ReasonCode.BAD_TYPE, "event_time '" + abbreviate(time.value())
-                    + "' is not ISO-8601 with an offset in the years " + MIN_YEAR + " to " + MAX_YEAR
-                    + " (e.g. 2026-10-01T12:00:00Z or 2026-10-01T14:00:00+02:00)");
+            throw new Rejected(
+                    ReasonCode.BAD_TYPE,
+                    "event_time '" + abbreviate(time.value())
+                            + "' is not ISO-8601 with an offset in the years " + MIN_YEAR + " to " + MAX_YEAR
+                            + " (e.g. 2026-10-01T12:00:00Z or 2026-10-01T14:00:00+02:00)");
         }
         return eventTime;
     }
@@ -260,13 +279,14 @@ public final class EventParser implements java.io.Serializable {
             return attributes;
         }
         if (!(attributesNode instanceof Json.Obj attributesObject)) {
-            throw new Rejected(ReasonCode.BAD_TYPE,
-                    "attributes must be an object of strings, got " + describe(attributesNode));
+            throw new Rejected(
+                    ReasonCode.BAD_TYPE, "attributes must be an object of strings, got " + describe(attributesNode));
         }
         for (Map.Entry<String, Json> entry : attributesObject.fields().entrySet()) {
             if (!(entry.getValue() instanceof Json.Text value)) {
-                throw new Rejected(ReasonCode.BAD_TYPE, "attributes." + entry.getKey()
-                        + " must be a string, got " + describe(entry.getValue()));
+                throw new Rejected(
+                        ReasonCode.BAD_TYPE,
+                        "attributes." + entry.getKey() + " must be a string, got " + describe(entry.getValue()));
             }
             attributes.put(entry.getKey(), value.value());
         }
@@ -279,31 +299,41 @@ public final class EventParser implements java.io.Serializable {
         Json targetNode = fields.get("target_event_id");
         if (isAbsent(actionNode)) {
             if (!isAbsent(targetNode)) {
-                throw new Rejected(ReasonCode.INVALID_TARGET,
+                throw new Rejected(
+                        ReasonCode.INVALID_TARGET,
                         "target_event_id is only for corrections: add \"action\": \"void\" or \"amend\", or remove it");
             }
             return new String[2];
         }
         if (!(actionNode instanceof Json.Text actionText)
                 || !(actionText.value().equals(VOID) || actionText.value().equals(AMEND))) {
-            throw new Rejected(ReasonCode.UNKNOWN_ACTION, "action must be \"" + VOID + "\" or \"" + AMEND
-                    + "\" (or absent for a usage event), got " + describe(actionNode));
+            throw new Rejected(
+                    ReasonCode.UNKNOWN_ACTION,
+                    "action must be \"" + VOID + "\" or \"" + AMEND + "\" (or absent for a usage event), got "
+                            + describe(actionNode));
         }
         String action = actionText.value();
-        if (isAbsent(targetNode) || (targetNode instanceof Json.Text blank && blank.value().isBlank())) {
-            throw new Rejected(ReasonCode.INVALID_TARGET, "a correction (action " + action
-                    + ") needs target_event_id, the event_id of the event it corrects");
+        if (isAbsent(targetNode)
+                || (targetNode instanceof Json.Text blank && blank.value().isBlank())) {
+            throw new Rejected(
+                    ReasonCode.INVALID_TARGET,
+                    "a correction (action " + action
+                            + ") needs target_event_id, the event_id of the event it corrects");
         }
         if (!(targetNode instanceof Json.Text targetText)) {
-            throw new Rejected(ReasonCode.INVALID_TARGET, "target_event_id must be a string, got " + describe(targetNode));
+            throw new Rejected(
+                    ReasonCode.INVALID_TARGET, "target_event_id must be a string, got " + describe(targetNode));
         }
         String target = targetText.value();
         if (target.length() > MAX_EVENT_ID_LENGTH) {
-            throw new Rejected(ReasonCode.INVALID_TARGET, "target_event_id is " + target.length()
-                    + " characters; at most " + MAX_EVENT_ID_LENGTH + " are allowed");
+            throw new Rejected(
+                    ReasonCode.INVALID_TARGET,
+                    "target_event_id is " + target.length() + " characters; at most " + MAX_EVENT_ID_LENGTH
+                            + " are allowed");
         }
         if (target.equals(eventId)) {
-            throw new Rejected(ReasonCode.INVALID_TARGET,
+            throw new Rejected(
+                    ReasonCode.INVALID_TARGET,
                     "target_event_id is the correction's own event_id; a correction has an id of its own");
         }
         return new String[] {action, target};

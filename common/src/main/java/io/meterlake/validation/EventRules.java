@@ -3,7 +3,6 @@ package io.meterlake.validation;
 import io.meterlake.catalog.Metric;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.period.Durations;
-
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,8 +44,14 @@ public final class EventRules implements java.io.Serializable {
      * @param reason    why the record is rejected; null when it passed every stateless rule
      * @param detail    what exactly failed, for a person; null when accepted
      */
-    public record Verdict(String text, ParsedEvent event, String inputUnit, BigDecimal quantity, String unit,
-            ReasonCode reason, String detail) {
+    public record Verdict(
+            String text,
+            ParsedEvent event,
+            String inputUnit,
+            BigDecimal quantity,
+            String unit,
+            ReasonCode reason,
+            String detail) {
         public boolean accepted() {
             return reason == null;
         }
@@ -65,7 +70,11 @@ public final class EventRules implements java.io.Serializable {
     private Verdict check(String text, ParsedEvent event, Instant ingestedAt) {
         Optional<Metric> found = catalog.metric(event.metric());
         if (found.isEmpty()) {
-            return rejected(text, event, event.inputUnit(), ReasonCode.UNKNOWN_METRIC,
+            return rejected(
+                    text,
+                    event,
+                    event.inputUnit(),
+                    ReasonCode.UNKNOWN_METRIC,
                     "metric '" + event.metric() + "' is not in the metric catalog");
         }
         Metric metric = found.get();
@@ -77,7 +86,11 @@ public final class EventRules implements java.io.Serializable {
         }
         Optional<BigDecimal> factor = metric.factor(inputUnit);
         if (factor.isEmpty()) {
-            return rejected(text, event, inputUnit, ReasonCode.UNIT_NOT_ACCEPTED,
+            return rejected(
+                    text,
+                    event,
+                    inputUnit,
+                    ReasonCode.UNIT_NOT_ACCEPTED,
                     "unit '" + inputUnit + "' is not accepted for metric '" + metric.name() + "'");
         }
         String quantity = event.inputQuantity();
@@ -85,8 +98,8 @@ public final class EventRules implements java.io.Serializable {
             return rejected(text, event, inputUnit, ReasonCode.NON_FINITE_QUANTITY, "quantity is " + quantity);
         }
         if (quantity.startsWith("-")) {
-            return rejected(text, event, inputUnit, ReasonCode.NEGATIVE_QUANTITY,
-                    "quantity " + quantity + " is negative");
+            return rejected(
+                    text, event, inputUnit, ReasonCode.NEGATIVE_QUANTITY, "quantity " + quantity + " is negative");
         }
         Verdict late = outOfTime(text, event, inputUnit, ingestedAt);
         if (late != null) {
@@ -96,18 +109,34 @@ public final class EventRules implements java.io.Serializable {
         try {
             canonical = Quantities.toCanonical(quantity, factor.get());
         } catch (RuntimeException e) {
-            return rejected(text, event, inputUnit, ReasonCode.UNPROCESSABLE, "the unit conversion failed on quantity "
-                    + quantity + " (" + e.getClass().getName() + ")");
+            return rejected(
+                    text,
+                    event,
+                    inputUnit,
+                    ReasonCode.UNPROCESSABLE,
+                    "the unit conversion failed on quantity " + quantity + " ("
+                            + e.getClass().getName() + ")");
         }
         if (canonical.isEmpty()) {
-            return rejected(text, event, inputUnit, ReasonCode.PRECISION_OVERFLOW, "quantity " + quantity + " "
-                    + inputUnit + " is not exact in decimal(38,9) " + metric.canonicalUnit());
+            return rejected(
+                    text,
+                    event,
+                    inputUnit,
+                    ReasonCode.PRECISION_OVERFLOW,
+                    "quantity " + quantity + " " + inputUnit + " is not exact in decimal(38,9) "
+                            + metric.canonicalUnit());
         }
         if (canonical.get().compareTo(metric.maxQuantity()) > 0) {
-            return rejected(text, event, inputUnit, ReasonCode.QUANTITY_ABOVE_MAXIMUM, "quantity "
-                    + Quantities.render(canonical.get()) + " " + metric.canonicalUnit() + " is above the most one event of '"
-                    + metric.name() + "' may carry, " + Quantities.render(metric.maxQuantity())
-                    + " (max_quantity in the metric catalog)");
+            return rejected(
+                    text,
+                    event,
+                    inputUnit,
+                    ReasonCode.QUANTITY_ABOVE_MAXIMUM,
+                    "quantity "
+                            + Quantities.render(canonical.get()) + " " + metric.canonicalUnit()
+                            + " is above the most one event of '"
+                            + metric.name() + "' may carry, " + Quantities.render(metric.maxQuantity())
+                            + " (max_quantity in the metric catalog)");
         }
         return new Verdict(text, event, inputUnit, canonical.get(), metric.canonicalUnit(), null, null);
     }
@@ -115,11 +144,17 @@ public final class EventRules implements java.io.Serializable {
     /** A distinct count's event without the attribute it counts (a void needs none); null when present. */
     private static Verdict missingProperty(String text, ParsedEvent event, String inputUnit, Metric metric) {
         String property = metric.property();
-        if (property != null && !EventParser.VOID.equals(event.action())
+        if (property != null
+                && !EventParser.VOID.equals(event.action())
                 && (event.attributes() == null || event.attributes().get(property) == null)) {
-            return rejected(text, event, inputUnit, ReasonCode.MISSING_FIELD, "attributes." + property
-                    + " is missing: metric '" + metric.name() + "' counts the distinct values of " + property
-                    + " (UNIQUE_COUNT)");
+            return rejected(
+                    text,
+                    event,
+                    inputUnit,
+                    ReasonCode.MISSING_FIELD,
+                    "attributes." + property
+                            + " is missing: metric '" + metric.name() + "' counts the distinct values of " + property
+                            + " (UNIQUE_COUNT)");
         }
         return null;
     }
@@ -129,18 +164,28 @@ public final class EventRules implements java.io.Serializable {
         Instant eventTime = event.eventTime().truncatedTo(ChronoUnit.MICROS);
         Instant ingest = ingestedAt.truncatedTo(ChronoUnit.MICROS);
         if (eventTime.isAfter(ingest.plus(maxClockSkew))) {
-            return rejected(text, event, inputUnit, ReasonCode.EVENT_TIME_IN_FUTURE, "event_time " + eventTime
-                    + " is more than " + Durations.render(maxClockSkew) + " after ingest time " + ingest);
+            return rejected(
+                    text,
+                    event,
+                    inputUnit,
+                    ReasonCode.EVENT_TIME_IN_FUTURE,
+                    "event_time " + eventTime + " is more than " + Durations.render(maxClockSkew)
+                            + " after ingest time " + ingest);
         }
         if (eventTime.isBefore(ingest.minus(maxEventAge))) {
-            return rejected(text, event, inputUnit, ReasonCode.EVENT_TOO_OLD, "event_time " + eventTime
-                    + " is more than " + Durations.render(maxEventAge) + " before ingest time " + ingest);
+            return rejected(
+                    text,
+                    event,
+                    inputUnit,
+                    ReasonCode.EVENT_TOO_OLD,
+                    "event_time " + eventTime + " is more than " + Durations.render(maxEventAge)
+                            + " before ingest time " + ingest);
         }
         return null;
     }
 
-    private static Verdict rejected(String text, ParsedEvent event, String inputUnit, ReasonCode reason,
-            String detail) {
+    private static Verdict rejected(
+            String text, ParsedEvent event, String inputUnit, ReasonCode reason, String detail) {
         return new Verdict(text, event, inputUnit, null, null, reason, detail);
     }
 }

@@ -8,8 +8,7 @@ import java.time.temporal.ChronoUnit;
 
 /** How the parser reads {@code event_time}: ISO-8601 with an offset, the common shape without the formatter. */
 final class EventTimes {
-    private EventTimes() {
-    }
+    private EventTimes() {}
 
     /**
      * {@code text} read directly when it has the shape nearly every producer sends,
@@ -20,9 +19,18 @@ final class EventTimes {
      */
     static OffsetDateTime commonTime(String text) {
         int n = text.length();
-        if (n < 20 || !digits(text, 0, 4) || text.charAt(4) != '-' || !digits(text, 5, 7) || text.charAt(7) != '-'
-                || !digits(text, 8, 10) || text.charAt(10) != 'T' || !digits(text, 11, 13) || text.charAt(13) != ':'
-                || !digits(text, 14, 16) || text.charAt(16) != ':' || !digits(text, 17, 19)) {
+        if (n < 20
+                || !digits(text, 0, 4)
+                || text.charAt(4) != '-'
+                || !digits(text, 5, 7)
+                || text.charAt(7) != '-'
+                || !digits(text, 8, 10)
+                || text.charAt(10) != 'T'
+                || !digits(text, 11, 13)
+                || text.charAt(13) != ':'
+                || !digits(text, 14, 16)
+                || text.charAt(16) != ':'
+                || !digits(text, 17, 19)) {
             return null;
         }
         int i = 19;
@@ -43,11 +51,15 @@ final class EventTimes {
         ZoneOffset offset;
         if (i == n - 1 && text.charAt(i) == 'Z') {
             offset = ZoneOffset.UTC;
-        } else if (i == n - 6 && (text.charAt(i) == '+' || text.charAt(i) == '-') && digits(text, i + 1, i + 3)
-                && text.charAt(i + 3) == ':' && digits(text, i + 4, i + 6)) {
+        } else if (i == n - 6
+                && (text.charAt(i) == '+' || text.charAt(i) == '-')
+                && digits(text, i + 1, i + 3)
+                && text.charAt(i + 3) == ':'
+                && digits(text, i + 4, i + 6)) {
             int sign = text.charAt(i) == '-' ? -1 : 1;
             try {
-                offset = ZoneOffset.ofHoursMinutes(sign * number(text, i + 1, i + 3), sign * number(text, i + 4, i + 6));
+                offset =
+                        ZoneOffset.ofHoursMinutes(sign * number(text, i + 1, i + 3), sign * number(text, i + 4, i + 6));
             } catch (java.time.DateTimeException e) {
                 return null;
             }
@@ -55,8 +67,15 @@ final class EventTimes {
             return null;
         }
         try {
-            return OffsetDateTime.of(number(text, 0, 4), number(text, 5, 7), number(text, 8, 10), number(text, 11, 13),
-                    number(text, 14, 16), number(text, 17, 19), nano, offset);
+            return OffsetDateTime.of(
+                    number(text, 0, 4),
+                    number(text, 5, 7),
+                    number(text, 8, 10),
+                    number(text, 11, 13),
+                    number(text, 14, 16),
+                    number(text, 17, 19),
+                    nano,
+                    offset);
         } catch (java.time.DateTimeException e) {
             return null;
         }

@@ -3,7 +3,6 @@ package io.meterlake.validation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,7 +63,8 @@ sealed interface Json {
         }
 
         public String render() {
-            return fields.entrySet().stream().map(e -> quote(e.getKey()) + ":" + e.getValue().render())
+            return fields.entrySet().stream()
+                    .map(e -> quote(e.getKey()) + ":" + e.getValue().render())
                     .collect(Collectors.joining(",", "{", "}"));
         }
     }

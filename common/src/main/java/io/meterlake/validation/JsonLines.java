@@ -20,10 +20,10 @@ import java.util.function.Consumer;
 public final class JsonLines {
     /** The record separator, as Hadoop's {@code textinputformat.record.delimiter}. */
     public static final String DELIMITER = "\n";
+
     private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
-    private JsonLines() {
-    }
+    private JsonLines() {}
 
     /** One record from the bytes of a line without its LF: a trailing CR is dropped. */
     public static byte[] record(byte[] line, int length) {

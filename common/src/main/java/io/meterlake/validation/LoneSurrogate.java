@@ -7,14 +7,24 @@ final class LoneSurrogate extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     LoneSurrogate(String where, int index, char unit) {
-        super(String.format(Locale.ROOT, "%s escapes a lone surrogate (\\u%04x at character %d), which is not"
-                + " Unicode text", where, (int) unit, index + 1), null, false, false);
+        super(
+                String.format(
+                        Locale.ROOT,
+                        "%s escapes a lone surrogate (\\u%04x at character %d), which is not" + " Unicode text",
+                        where,
+                        (int) unit,
+                        index + 1),
+                null,
+                false,
+                false);
     }
 
     static String check(String value, String where) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+            if (Character.isHighSurrogate(c)
+                    && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
                 throw new LoneSurrogate(where, i, c);

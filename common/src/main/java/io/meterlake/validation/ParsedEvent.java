@@ -14,14 +14,44 @@ import java.util.Map;
  * @param action        {@code void} or {@code amend} for a correction, null for a usage event
  * @param targetEventId the event a correction voids or amends (same source); null for a usage event
  */
-public record ParsedEvent(int schemaVersion, String eventId, String source, String tenantId, String appId,
-        String metric, String inputUnit, String inputQuantity, Instant eventTime, Map<String, String> attributes,
-        String action, String targetEventId) {
+public record ParsedEvent(
+        int schemaVersion,
+        String eventId,
+        String source,
+        String tenantId,
+        String appId,
+        String metric,
+        String inputUnit,
+        String inputQuantity,
+        Instant eventTime,
+        Map<String, String> attributes,
+        String action,
+        String targetEventId) {
 
     /** A usage event (not a correction). */
-    public ParsedEvent(int schemaVersion, String eventId, String source, String tenantId, String appId,
-            String metric, String inputUnit, String inputQuantity, Instant eventTime, Map<String, String> attributes) {
-        this(schemaVersion, eventId, source, tenantId, appId, metric, inputUnit, inputQuantity, eventTime, attributes,
-                null, null);
+    public ParsedEvent(
+            int schemaVersion,
+            String eventId,
+            String source,
+            String tenantId,
+            String appId,
+            String metric,
+            String inputUnit,
+            String inputQuantity,
+            Instant eventTime,
+            Map<String, String> attributes) {
+        this(
+                schemaVersion,
+                eventId,
+                source,
+                tenantId,
+                appId,
+                metric,
+                inputUnit,
+                inputQuantity,
+                eventTime,
+                attributes,
+                null,
+                null);
     }
 }

@@ -22,8 +22,7 @@ public final class Quantities {
      */
     public static final int MAX_EXPONENT = 1_000;
 
-    private Quantities() {
-    }
+    private Quantities() {}
 
     /** Whether {@code text} has the form of a decimal number the contract accepts. */
     public static boolean isDecimal(String text) {

@@ -1,9 +1,9 @@
 package io.meterlake.config;
 
-import io.meterlake.error.MeterlakeException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meterlake.error.MeterlakeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
     private static final Path CONF_DIR = Path.of("..", "conf");
@@ -80,9 +79,11 @@ class ConfigLoaderTest {
         assertThat(config.shufflePartitions()).isEqualTo(4);
         assertThat(config.catalog().metrics()).hasSize(10);
         assertThat(config.kafka()).isEqualTo(new MeterlakeConfig.Kafka("127.0.0.1:19092", "usage-events", 3));
-        assertThat(config.stack()).isEqualTo(new MeterlakeConfig.Stack("./.meterlake/stack", 19092, 19093, 18080, 18081, 19000));
-        assertThat(config.stream()).isEqualTo(new MeterlakeConfig.Stream(Duration.ofSeconds(10), Duration.ofHours(1),
-                Duration.ofHours(1), 500_000, ""));
+        assertThat(config.stack())
+                .isEqualTo(new MeterlakeConfig.Stack("./.meterlake/stack", 19092, 19093, 18080, 18081, 19000));
+        assertThat(config.stream())
+                .isEqualTo(new MeterlakeConfig.Stream(
+                        Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofHours(1), 500_000, ""));
         assertThat(config.checkpointRoot()).isEqualTo("./warehouse/_checkpoints");
         assertThat(config.publishGrace()).isEqualTo(Duration.ofHours(48));
         // The dedup horizon follows the acceptance rules unless set.
@@ -91,11 +92,14 @@ class ConfigLoaderTest {
 
     @Test
     void setBeatsConfFileBeatsDefaults(@TempDir Path dir) throws IOException {
-        Path first = Files.writeString(dir.resolve("first.properties"),
+        Path first = Files.writeString(
+                dir.resolve("first.properties"),
                 "warehouse=/from/first\nvalidation.max-clock-skew=PT1M\nspark.shuffle-partitions=8\n");
         Path second = Files.writeString(dir.resolve("second.properties"), "warehouse=/from/second/\n");
 
-        MeterlakeConfig config = ConfigLoader.load(Optional.of(CONF_DIR), List.of(first, second),
+        MeterlakeConfig config = ConfigLoader.load(
+                Optional.of(CONF_DIR),
+                List.of(first, second),
                 Map.of("spark.shuffle-partitions", "3", "reconcile.dedup-horizon", "7d"));
 
         assertThat(config.warehouse()).isEqualTo("/from/second");
@@ -108,10 +112,22 @@ class ConfigLoaderTest {
     void reportsEveryProblemAtOnce(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("bad.properties"), "warehose=/typo\n");
 
-        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(CONF_DIR), List.of(file, dir.resolve("absent")),
-                Map.of("validation.max-event-age", "90 days", "spark.shuffle-partitions", "0",
-                        "kafka.bootstrap-servers", "localhost", "stack.kafka-port", "70000",
-                        "s3.endpoint", "minio:9000", "s3.path-style-access", "yes")))
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        Optional.of(CONF_DIR),
+                        List.of(file, dir.resolve("absent")),
+                        Map.of(
+                                "validation.max-event-age",
+                                "90 days",
+                                "spark.shuffle-partitions",
+                                "0",
+                                "kafka.bootstrap-servers",
+                                "localhost",
+                                "stack.kafka-port",
+                                "70000",
+                                "s3.endpoint",
+                                "minio:9000",
+                                "s3.path-style-access",
+                                "yes")))
                 .isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("unknown key 'warehose'")
                 .hasMessageContaining("absent does not exist")
@@ -126,12 +142,16 @@ class ConfigLoaderTest {
 
     @Test
     void readsTheApproversAsKeyIdsAndRefusesAnythingElse() {
-        assertThat(ConfigLoader.load(Optional.of(CONF_DIR), List.of(),
-                Map.of("approval.approvers", "0123456789abcdef, fedcba9876543210")).approvers())
+        assertThat(ConfigLoader.load(
+                                Optional.of(CONF_DIR),
+                                List.of(),
+                                Map.of("approval.approvers", "0123456789abcdef, fedcba9876543210"))
+                        .approvers())
                 .containsExactly("0123456789abcdef", "fedcba9876543210");
-        assertThat(ConfigLoader.load(Optional.of(CONF_DIR), List.of(), Map.of()).approvers()).isEmpty();
-        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(CONF_DIR), List.of(),
-                Map.of("approval.approvers", "alice")))
+        assertThat(ConfigLoader.load(Optional.of(CONF_DIR), List.of(), Map.of()).approvers())
+                .isEmpty();
+        assertThatThrownBy(() ->
+                        ConfigLoader.load(Optional.of(CONF_DIR), List.of(), Map.of("approval.approvers", "alice")))
                 .isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("approval.approvers must list key ids (16 lower-case hex digits");
     }
@@ -139,20 +159,21 @@ class ConfigLoaderTest {
     @Test
     void refusesALevelHeldLongerThanTheSpanTheRecomputeReads() {
         // storage.held holds a level 2 h: a 1 h horizon would leave the samples it carries into a period unread.
-        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(CONF_DIR), List.of(),
-                Map.of("reconcile.dedup-horizon", "1h")))
+        assertThatThrownBy(() ->
+                        ConfigLoader.load(Optional.of(CONF_DIR), List.of(), Map.of("reconcile.dedup-horizon", "1h")))
                 .isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("metric storage.held holds a level for 2h (max_hold), longer than"
                         + " reconcile.dedup-horizon (1h)")
                 .hasMessageContaining("shorten max_hold or lengthen the horizon");
         assertThat(ConfigLoader.load(Optional.of(CONF_DIR), List.of(), Map.of("reconcile.dedup-horizon", "2h"))
-                .dedupHorizon()).isEqualTo(java.time.Duration.ofHours(2));
+                        .dedupHorizon())
+                .isEqualTo(java.time.Duration.ofHours(2));
     }
 
     @Test
     void theProductionExampleIsValidAndPointsAtS3() {
-        MeterlakeConfig config = ConfigLoader.load(Optional.of(CONF_DIR), List.of(CONF_DIR.resolve("production.properties")),
-                Map.of());
+        MeterlakeConfig config =
+                ConfigLoader.load(Optional.of(CONF_DIR), List.of(CONF_DIR.resolve("production.properties")), Map.of());
 
         assertThat(config.warehouse()).startsWith("s3a://");
         assertThat(config.s3()).isEqualTo(new MeterlakeConfig.S3("", "eu-west-1", false, ""));
@@ -169,11 +190,13 @@ class ConfigLoaderTest {
 
     @Test
     void readsAnotherCatalog(@TempDir Path dir) throws IOException {
-        Path catalog = Files.writeString(dir.resolve("m.json"), "{\"metrics\":[{\"name\":\"gpu.seconds\","
-                + "\"canonical_unit\":\"s\",\"aggregation\":\"SUM\",\"units\":{\"s\":\"1\",\"ms\":\"0.001\"}}]}");
+        Path catalog = Files.writeString(
+                dir.resolve("m.json"),
+                "{\"metrics\":[{\"name\":\"gpu.seconds\","
+                        + "\"canonical_unit\":\"s\",\"aggregation\":\"SUM\",\"units\":{\"s\":\"1\",\"ms\":\"0.001\"}}]}");
 
-        MeterlakeConfig config = ConfigLoader.load(Optional.of(CONF_DIR), List.of(),
-                Map.of("catalog.file", catalog.toString()));
+        MeterlakeConfig config =
+                ConfigLoader.load(Optional.of(CONF_DIR), List.of(), Map.of("catalog.file", catalog.toString()));
 
         assertThat(config.catalog().metrics()).extracting(m -> m.name()).containsExactly("gpu.seconds");
     }

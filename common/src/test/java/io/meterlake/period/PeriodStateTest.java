@@ -1,11 +1,10 @@
 package io.meterlake.period;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** The one definition of a period's state; TrinoIT checks that the view and the CLI agree on it. */
 class PeriodStateTest {
@@ -29,25 +28,41 @@ class PeriodStateTest {
 
     @Test
     void anApprovalCountsForTheLatestRevisionsContentByAnotherKeyThanThePublishersAndAListedOne() {
-        assertThat(PeriodState.approves(approval(2, "sha-2", PUBLISHER, APPROVER), LATEST, List.of())).isTrue();
-        assertThat(PeriodState.approves(approval(2, "sha-2", PUBLISHER, APPROVER), LATEST, List.of(OTHER, APPROVER))).isTrue();
+        assertThat(PeriodState.approves(approval(2, "sha-2", PUBLISHER, APPROVER), LATEST, List.of()))
+                .isTrue();
+        assertThat(PeriodState.approves(approval(2, "sha-2", PUBLISHER, APPROVER), LATEST, List.of(OTHER, APPROVER)))
+                .isTrue();
 
         assertThat(PeriodState.policyProblems(approval(1, "sha-1", PUBLISHER, APPROVER), LATEST, List.of()))
-                .singleElement().asString().contains("revision 2 has sha-2");
-        assertThat(PeriodState.approves(approval(2, "sha-other", PUBLISHER, APPROVER), LATEST, List.of())).isFalse();
+                .singleElement()
+                .asString()
+                .contains("revision 2 has sha-2");
+        assertThat(PeriodState.approves(approval(2, "sha-other", PUBLISHER, APPROVER), LATEST, List.of()))
+                .isFalse();
         // Four eyes, whichever publisher the row names.
         assertThat(PeriodState.policyProblems(approval(2, "sha-2", PUBLISHER, PUBLISHER), LATEST, List.of()))
-                .singleElement().asString().contains("four eyes");
-        assertThat(PeriodState.approves(approval(2, "sha-2", APPROVER, APPROVER), LATEST, List.of())).isFalse();
+                .singleElement()
+                .asString()
+                .contains("four eyes");
+        assertThat(PeriodState.approves(approval(2, "sha-2", APPROVER, APPROVER), LATEST, List.of()))
+                .isFalse();
         assertThat(PeriodState.policyProblems(approval(2, "sha-2", PUBLISHER, APPROVER), LATEST, List.of(OTHER)))
-                .singleElement().asString().contains("not among approval.approvers [" + OTHER + "]");
+                .singleElement()
+                .asString()
+                .contains("not among approval.approvers [" + OTHER + "]");
     }
 
     @Test
     void theViewsSqlCarriesTheApproversAndTheSameWords() {
         String any = PeriodState.currentPeriodsSql(List.of());
-        assertThat(any).contains("'locked'", "'approved'", "'draft'", "a.approver_key_id <> a.publisher_key_id",
-                "a.approver_key_id <> r.key_id").doesNotContain(" IN (");
+        assertThat(any)
+                .contains(
+                        "'locked'",
+                        "'approved'",
+                        "'draft'",
+                        "a.approver_key_id <> a.publisher_key_id",
+                        "a.approver_key_id <> r.key_id")
+                .doesNotContain(" IN (");
         assertThat(PeriodState.currentPeriodsSql(List.of(APPROVER, OTHER)))
                 .contains("a.approver_key_id IN ('" + APPROVER + "', '" + OTHER + "')");
         assertThatThrownBy(() -> PeriodState.currentPeriodsSql(List.of("x') OR ('1' = '1")))

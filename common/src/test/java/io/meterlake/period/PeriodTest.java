@@ -1,15 +1,14 @@
 package io.meterlake.period;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.meterlake.error.MeterlakeException;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.time.Instant;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PeriodTest {
 
@@ -48,7 +47,8 @@ class PeriodTest {
         assertThat(Period.parse("2028-02-28").next()).isEqualTo(Period.parse("2028-02-29"));
         assertThat(Period.parse("2028-03-01").previous()).isEqualTo(Period.parse("2028-02-29"));
         assertThat(Period.parse("2026-12-31").next()).isEqualTo(Period.parse("2027-01-01"));
-        assertThat(Period.parse("2026-10").next().start()).isEqualTo(Period.parse("2026-10").end());
+        assertThat(Period.parse("2026-10").next().start())
+                .isEqualTo(Period.parse("2026-10").end());
     }
 
     @Test

@@ -1,12 +1,11 @@
 package io.meterlake.signing;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The signed forms' bytes, written out: a change here would break every signature ever made. */
 class FieldRenderingTest {
@@ -34,15 +33,17 @@ class FieldRenderingTest {
                         supersedes=1
                         forced=true
                         """);
-        assertThat(text(FieldRendering.header("2026-12", 1, 8, "abc", 41, 0, "c0ffee", "sig", "k1", AT, null, false,
-                Duration.ofDays(7)))).startsWith("meterlake-billing-period-header v2\n")
+        assertThat(text(FieldRendering.header(
+                        "2026-12", 1, 8, "abc", 41, 0, "c0ffee", "sig", "k1", AT, null, false, Duration.ofDays(7))))
+                .startsWith("meterlake-billing-period-header v2\n")
                 .contains("previous_header_sha256=abc\n", "supersedes=\nforced=false\n")
                 .endsWith("forced=false\ndedup_horizon_seconds=604800\n");
     }
 
     @Test
     void anApprovalRendersTheRevisionTheKeysAndTheTime() {
-        assertThat(text(FieldRendering.approval("2026-12", 2, "c0ffee", null, "k1", "k2", AT))).isEqualTo("""
+        assertThat(text(FieldRendering.approval("2026-12", 2, "c0ffee", null, "k1", "k2", AT)))
+                .isEqualTo("""
                 meterlake-billing-period-approval v1
                 period=2026-12
                 revision=2

@@ -1,10 +1,10 @@
 package io.meterlake.signing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,9 +15,8 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SigningTest {
     private static final List<BillingLine> LINES = List.of(
@@ -41,12 +40,12 @@ class SigningTest {
     @Test
     void rendersCorrectionLinesAsV3AfterTheUsageAndLeavesV2AsItWas() {
         List<io.meterlake.model.CorrectionLine> corrections = List.of(
-                new io.meterlake.model.CorrectionLine("2026-10", "sub-1", "acct-1", "standard", "kvs.writes", "count",
-                        new BigDecimal("-3"), -1),
-                new io.meterlake.model.CorrectionLine("2026-09", "sub-2", "acct-1", "standard", "storage.stored", "GB",
-                        new BigDecimal("0.25"), 1));
-        String text = new String(CanonicalRendering.render("2026-11", LINES.subList(0, 1), corrections),
-                StandardCharsets.UTF_8);
+                new io.meterlake.model.CorrectionLine(
+                        "2026-10", "sub-1", "acct-1", "standard", "kvs.writes", "count", new BigDecimal("-3"), -1),
+                new io.meterlake.model.CorrectionLine(
+                        "2026-09", "sub-2", "acct-1", "standard", "storage.stored", "GB", new BigDecimal("0.25"), 1));
+        String text = new String(
+                CanonicalRendering.render("2026-11", LINES.subList(0, 1), corrections), StandardCharsets.UTF_8);
 
         assertThat(text).isEqualTo("""
                 meterlake-billing-period v3
@@ -55,7 +54,8 @@ class SigningTest {
                 correction	2026-09	sub-2	acct-1	standard	storage.stored	GB	0.250000000	1
                 correction	2026-10	sub-1	acct-1	standard	kvs.writes	count	-3.000000000	-1
                 """);
-        assertThat(CanonicalRendering.render("2026-10", LINES, List.of())).isEqualTo(CanonicalRendering.render("2026-10", LINES));
+        assertThat(CanonicalRendering.render("2026-10", LINES, List.of()))
+                .isEqualTo(CanonicalRendering.render("2026-10", LINES));
     }
 
     @Test
@@ -68,7 +68,8 @@ class SigningTest {
         String signature = Signing.sign(privateKey, content);
 
         assertThat(Signing.verify(publicKey, content, signature)).isTrue();
-        assertThat(Signing.verify(publicKey, CanonicalRendering.render("2026-11", LINES), signature)).isFalse();
+        assertThat(Signing.verify(publicKey, CanonicalRendering.render("2026-11", LINES), signature))
+                .isFalse();
         assertThat(Signing.verify(publicKey, content, "not-base64!")).isFalse();
         assertThat(Signing.keyId(publicKey)).hasSize(16).isEqualTo(Signing.keyId(publicKey));
     }
@@ -79,7 +80,8 @@ class SigningTest {
             KeyPair pair = Signing.generateKeyPair();
             Signing.writeKeyPair(pair, dir.resolve("k.pem"), dir.resolve("k.pub.pem"));
 
-            assertThat(Ed25519PublicKeys.of(Signing.readPrivateKey(dir.resolve("k.pem"))).getEncoded())
+            assertThat(Ed25519PublicKeys.of(Signing.readPrivateKey(dir.resolve("k.pem")))
+                            .getEncoded())
                     .isEqualTo(pair.getPublic().getEncoded());
             assertThat(Signing.keyId(pair.getPrivate())).isEqualTo(Signing.keyId(pair.getPublic()));
         }
@@ -91,7 +93,8 @@ class SigningTest {
         KeyPair other = Signing.generateKeyPair();
         byte[] content = CanonicalRendering.render("2026-10", LINES);
 
-        assertThat(Signing.verify(other.getPublic(), content, Signing.sign(signer.getPrivate(), content))).isFalse();
+        assertThat(Signing.verify(other.getPublic(), content, Signing.sign(signer.getPrivate(), content)))
+                .isFalse();
         assertThat(Signing.keyId(other.getPublic())).isNotEqualTo(Signing.keyId(signer.getPublic()));
     }
 
@@ -119,20 +122,25 @@ class SigningTest {
         Path publicKey = dir.resolve("k.pub.pem");
         Signing.writeKeyPair(Signing.generateKeyPair(), privateKey, publicKey);
 
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(privateKey))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(privateKey)))
+                .isEqualTo("rw-------");
         assertThat(Files.getPosixFilePermissions(publicKey)).contains(PosixFilePermission.OTHERS_READ);
         assertThat(Signing.readPrivateKey(privateKey)).isNotNull();
 
         for (String mode : new String[] {"rw-r--r--", "rw-r-----", "rw----r--", "rw--w----"}) {
             Files.setPosixFilePermissions(privateKey, PosixFilePermissions.fromString(mode));
-            assertThatThrownBy(() -> Signing.readPrivateKey(privateKey)).as(mode)
-                    .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+            assertThatThrownBy(() -> Signing.readPrivateKey(privateKey))
+                    .as(mode)
+                    .isInstanceOfSatisfying(
+                            MeterlakeException.class,
+                            e -> assertThat(e.exitCode()).isEqualTo(2))
                     .hasMessageContaining("is accessible by group or others (mode " + mode + ")")
                     .hasMessageContaining("chmod 600 " + privateKey);
         }
 
         // Rewriting an existing key file makes it owner-only again.
         Signing.writeKeyPair(Signing.generateKeyPair(), privateKey, publicKey);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(privateKey))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(privateKey)))
+                .isEqualTo("rw-------");
     }
 }

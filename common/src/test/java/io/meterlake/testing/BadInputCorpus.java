@@ -2,7 +2,6 @@ package io.meterlake.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,8 +23,7 @@ import java.util.List;
 public final class BadInputCorpus {
     public static final String ACCEPTED = "ACCEPTED";
 
-    private BadInputCorpus() {
-    }
+    private BadInputCorpus() {}
 
     /** One class of the corpus: its name, the outcome it must get, its bytes with time placeholders. */
     public record Case(String name, String reason, byte[] template) {
@@ -38,12 +36,26 @@ public final class BadInputCorpus {
             Instant hourAgo = now.minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
             text = text.replace("@NOW-1h@", hourAgo.toString())
                     .replace("@NOW-1h-t@", hourAgo.toString().replace('T', 't'))
-                    .replace("@NOW-1h+02:00@", hourAgo.atOffset(ZoneOffset.ofHours(2)).toString())
-                    .replace("@NOW+365d@", now.plus(Duration.ofDays(365)).truncatedTo(ChronoUnit.SECONDS).toString())
-                    .replace("@FUTURE@", now.plus(maxClockSkew).plus(Duration.ofHours(1))
-                            .truncatedTo(ChronoUnit.SECONDS).toString())
-                    .replace("@TOO_OLD@", now.minus(maxEventAge).minus(Duration.ofDays(1))
-                            .truncatedTo(ChronoUnit.SECONDS).toString());
+                    .replace(
+                            "@NOW-1h+02:00@",
+                            hourAgo.atOffset(ZoneOffset.ofHours(2)).toString())
+                    .replace(
+                            "@NOW+365d@",
+                            now.plus(Duration.ofDays(365))
+                                    .truncatedTo(ChronoUnit.SECONDS)
+                                    .toString())
+                    .replace(
+                            "@FUTURE@",
+                            now.plus(maxClockSkew)
+                                    .plus(Duration.ofHours(1))
+                                    .truncatedTo(ChronoUnit.SECONDS)
+                                    .toString())
+                    .replace(
+                            "@TOO_OLD@",
+                            now.minus(maxEventAge)
+                                    .minus(Duration.ofDays(1))
+                                    .truncatedTo(ChronoUnit.SECONDS)
+                                    .toString());
             return text.getBytes(StandardCharsets.ISO_8859_1);
         }
     }
@@ -58,9 +70,11 @@ public final class BadInputCorpus {
         }
         List<Case> cases = new ArrayList<>();
         for (JsonNode entry : root.get("classes")) {
-            byte[] bytes = entry.has("hex") ? HexFormat.of().parseHex(entry.get("hex").textValue())
+            byte[] bytes = entry.has("hex")
+                    ? HexFormat.of().parseHex(entry.get("hex").textValue())
                     : entry.get("payload").textValue().getBytes(StandardCharsets.UTF_8);
-            cases.add(new Case(entry.get("class").textValue(), entry.get("reason").textValue(), bytes));
+            cases.add(
+                    new Case(entry.get("class").textValue(), entry.get("reason").textValue(), bytes));
         }
         return cases;
     }

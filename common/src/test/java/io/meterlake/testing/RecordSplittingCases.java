@@ -21,8 +21,7 @@ public final class RecordSplittingCases {
     private static final String E1 = "{\"a\":1}";
     private static final String E2 = "{\"b\":2}";
 
-    private RecordSplittingCases() {
-    }
+    private RecordSplittingCases() {}
 
     private static Case of(String name, String body, String... records) {
         return new Case(name, body.getBytes(StandardCharsets.UTF_8), List.of(records));

@@ -1,52 +1,91 @@
 package io.meterlake.validation;
 
-import io.meterlake.testing.UsageEvents;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static io.meterlake.testing.UsageEvents.event;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class EventParserTest {
     private final EventParser parser = new EventParser();
 
     static Stream<Arguments> rejected() {
         return Stream.of(
-                Arguments.of("oversized", event().attributes(Map.of("blob", "x".repeat(70_000))).json(), ReasonCode.OVERSIZED),
+                Arguments.of(
+                        "oversized",
+                        event().attributes(Map.of("blob", "x".repeat(70_000))).json(),
+                        ReasonCode.OVERSIZED),
                 Arguments.of("not json", "this is not json", ReasonCode.MALFORMED_JSON),
                 Arguments.of("truncated", "{\"schema_version\":1,\"event_id\":", ReasonCode.MALFORMED_JSON),
                 Arguments.of("empty line", "", ReasonCode.MALFORMED_JSON),
                 Arguments.of("array", "[1,2]", ReasonCode.MALFORMED_JSON),
                 Arguments.of("trailing data", event().json() + " {}", ReasonCode.MALFORMED_JSON),
-                Arguments.of("duplicate key", "{\"schema_version\":1,\"quantity\":1,\"quantity\":2}", ReasonCode.MALFORMED_JSON),
-                Arguments.of("version 2", event().set("schema_version", "2").json(), ReasonCode.UNSUPPORTED_SCHEMA_VERSION),
-                Arguments.of("version 0 and fields missing", "{\"schema_version\":0}", ReasonCode.UNSUPPORTED_SCHEMA_VERSION),
-                Arguments.of("version missing", event().without("schema_version").json(), ReasonCode.MISSING_FIELD),
-                Arguments.of("version as string", event().set("schema_version", "\"1\"").json(), ReasonCode.BAD_TYPE),
-                Arguments.of("version as float", event().set("schema_version", "1.0").json(), ReasonCode.BAD_TYPE),
+                Arguments.of(
+                        "duplicate key",
+                        "{\"schema_version\":1,\"quantity\":1,\"quantity\":2}",
+                        ReasonCode.MALFORMED_JSON),
+                Arguments.of(
+                        "version 2", event().set("schema_version", "2").json(), ReasonCode.UNSUPPORTED_SCHEMA_VERSION),
+                Arguments.of(
+                        "version 0 and fields missing",
+                        "{\"schema_version\":0}",
+                        ReasonCode.UNSUPPORTED_SCHEMA_VERSION),
+                Arguments.of(
+                        "version missing", event().without("schema_version").json(), ReasonCode.MISSING_FIELD),
+                Arguments.of(
+                        "version as string",
+                        event().set("schema_version", "\"1\"").json(),
+                        ReasonCode.BAD_TYPE),
+                Arguments.of(
+                        "version as float", event().set("schema_version", "1.0").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("event_id missing", event().without("event_id").json(), ReasonCode.MISSING_FIELD),
                 Arguments.of("event_id empty", event().id("").json(), ReasonCode.MISSING_FIELD),
                 Arguments.of("event_id blank", event().id("   ").json(), ReasonCode.MISSING_FIELD),
                 Arguments.of("source a tab", event().set("source", "\"\\t \"").json(), ReasonCode.MISSING_FIELD),
-                Arguments.of("lone high surrogate", event().set("event_id", "\"inv\\ud800\"").json(), ReasonCode.INVALID_ENCODING),
-                Arguments.of("lone low surrogate", event().set("event_id", "\"inv\\udc00\"").json(), ReasonCode.INVALID_ENCODING),
-                Arguments.of("reversed pair", event().set("tenant_id", "\"t\\udc00\\ud800\"").json(), ReasonCode.INVALID_ENCODING),
-                Arguments.of("lone surrogate in a key", event().set("attributes", "{\"x\\ud800\":\"1\"}").json(), ReasonCode.INVALID_ENCODING),
-                Arguments.of("lone surrogate in an attribute",
-                        event().set("attributes", "{\"fn\":\"\\udbff\"}").json(), ReasonCode.INVALID_ENCODING),
-                Arguments.of("version of huge exponent", event().set("schema_version", "1e9999999999").json(), ReasonCode.BAD_TYPE),
-                Arguments.of("version of tiny exponent", event().set("schema_version", "1e-9999999999").json(), ReasonCode.BAD_TYPE),
-                Arguments.of("version beyond int", event().set("schema_version", "4294967297").json(), ReasonCode.UNSUPPORTED_SCHEMA_VERSION),
+                Arguments.of(
+                        "lone high surrogate",
+                        event().set("event_id", "\"inv\\ud800\"").json(),
+                        ReasonCode.INVALID_ENCODING),
+                Arguments.of(
+                        "lone low surrogate",
+                        event().set("event_id", "\"inv\\udc00\"").json(),
+                        ReasonCode.INVALID_ENCODING),
+                Arguments.of(
+                        "reversed pair",
+                        event().set("tenant_id", "\"t\\udc00\\ud800\"").json(),
+                        ReasonCode.INVALID_ENCODING),
+                Arguments.of(
+                        "lone surrogate in a key",
+                        event().set("attributes", "{\"x\\ud800\":\"1\"}").json(),
+                        ReasonCode.INVALID_ENCODING),
+                Arguments.of(
+                        "lone surrogate in an attribute",
+                        event().set("attributes", "{\"fn\":\"\\udbff\"}").json(),
+                        ReasonCode.INVALID_ENCODING),
+                Arguments.of(
+                        "version of huge exponent",
+                        event().set("schema_version", "1e9999999999").json(),
+                        ReasonCode.BAD_TYPE),
+                Arguments.of(
+                        "version of tiny exponent",
+                        event().set("schema_version", "1e-9999999999").json(),
+                        ReasonCode.BAD_TYPE),
+                Arguments.of(
+                        "version beyond int",
+                        event().set("schema_version", "4294967297").json(),
+                        ReasonCode.UNSUPPORTED_SCHEMA_VERSION),
                 Arguments.of("nested 10000 deep", "[".repeat(10_000) + "]".repeat(10_000), ReasonCode.MALFORMED_JSON),
                 Arguments.of("year 10000", event().at("+10000-01-01T00:00:00Z").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("year 0", event().at("0000-12-31T00:00:00Z").json(), ReasonCode.BAD_TYPE),
-                Arguments.of("year 9999 east of UTC", event().at("10000-01-01T01:00:00+02:00").json(), ReasonCode.BAD_TYPE),
+                Arguments.of(
+                        "year 9999 east of UTC",
+                        event().at("10000-01-01T01:00:00+02:00").json(),
+                        ReasonCode.BAD_TYPE),
                 Arguments.of("source null", event().set("source", "null").json(), ReasonCode.MISSING_FIELD),
                 Arguments.of("tenant missing", event().without("tenant_id").json(), ReasonCode.MISSING_FIELD),
                 Arguments.of("app missing", event().without("app_id").json(), ReasonCode.MISSING_FIELD),
@@ -58,28 +97,56 @@ class EventParserTest {
                 Arguments.of("event_id too long", event().id("e".repeat(129)).json(), ReasonCode.BAD_TYPE),
                 Arguments.of("quantity boolean", event().set("quantity", "true").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("quantity words", event().quantity("three").json(), ReasonCode.BAD_TYPE),
-                Arguments.of("action unknown", event().set("action", "\"delete\"").set("target_event_id", "\"e\"").json(),
+                Arguments.of(
+                        "action unknown",
+                        event().set("action", "\"delete\"")
+                                .set("target_event_id", "\"e\"")
+                                .json(),
                         ReasonCode.UNKNOWN_ACTION),
-                Arguments.of("action in capitals", event().set("action", "\"VOID\"").set("target_event_id", "\"e\"").json(),
+                Arguments.of(
+                        "action in capitals",
+                        event().set("action", "\"VOID\"")
+                                .set("target_event_id", "\"e\"")
+                                .json(),
                         ReasonCode.UNKNOWN_ACTION),
                 Arguments.of("action a number", event().set("action", "1").json(), ReasonCode.UNKNOWN_ACTION),
-                Arguments.of("void without target", event().set("action", "\"void\"").json(), ReasonCode.INVALID_TARGET),
+                Arguments.of(
+                        "void without target", event().set("action", "\"void\"").json(), ReasonCode.INVALID_TARGET),
                 Arguments.of("amend with blank target", event().amends(" ").json(), ReasonCode.INVALID_TARGET),
-                Arguments.of("target a number", event().set("action", "\"void\"").set("target_event_id", "7").json(),
+                Arguments.of(
+                        "target a number",
+                        event().set("action", "\"void\"")
+                                .set("target_event_id", "7")
+                                .json(),
                         ReasonCode.INVALID_TARGET),
                 Arguments.of("target too long", event().voids("e".repeat(129)).json(), ReasonCode.INVALID_TARGET),
                 Arguments.of("void of itself", event().id("v-1").voids("v-1").json(), ReasonCode.INVALID_TARGET),
-                Arguments.of("target without action", event().set("target_event_id", "\"e\"").json(),
+                Arguments.of(
+                        "target without action",
+                        event().set("target_event_id", "\"e\"").json(),
                         ReasonCode.INVALID_TARGET),
-                Arguments.of("amend without quantity", event().amends("e").without("quantity").json(),
+                Arguments.of(
+                        "amend without quantity",
+                        event().amends("e").without("quantity").json(),
                         ReasonCode.MISSING_FIELD),
-                Arguments.of("void with a bad quantity", event().voids("e").quantity("many").json(), ReasonCode.BAD_TYPE),
+                Arguments.of(
+                        "void with a bad quantity",
+                        event().voids("e").quantity("many").json(),
+                        ReasonCode.BAD_TYPE),
                 Arguments.of("quantity with plus", event().quantity("+3").json(), ReasonCode.BAD_TYPE),
-                Arguments.of("time without offset", event().at("2026-10-15T12:00:00").json(), ReasonCode.BAD_TYPE),
+                Arguments.of(
+                        "time without offset", event().at("2026-10-15T12:00:00").json(), ReasonCode.BAD_TYPE),
                 Arguments.of("time as date", event().at("2026-10-15").json(), ReasonCode.BAD_TYPE),
-                Arguments.of("time as epoch", event().set("event_time", "1760529600").json(), ReasonCode.BAD_TYPE),
-                Arguments.of("attributes not object", event().set("attributes", "[\"a\"]").json(), ReasonCode.BAD_TYPE),
-                Arguments.of("attribute not string", event().set("attributes", "{\"region\":1}").json(), ReasonCode.BAD_TYPE));
+                Arguments.of(
+                        "time as epoch", event().set("event_time", "1760529600").json(), ReasonCode.BAD_TYPE),
+                Arguments.of(
+                        "attributes not object",
+                        event().set("attributes", "[\"a\"]").json(),
+                        ReasonCode.BAD_TYPE),
+                Arguments.of(
+                        "attribute not string",
+                        event().set("attributes", "{\"region\":1}").json(),
+                        ReasonCode.BAD_TYPE));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -126,9 +193,13 @@ class EventParserTest {
                 Arguments.of("0xff", replace(valid, at, new byte[] {(byte) 0xff}), at),
                 Arguments.of("0xfe", replace(valid, at, new byte[] {(byte) 0xfe}), at),
                 Arguments.of("overlong slash", replace(valid, at, new byte[] {(byte) 0xc0, (byte) 0xaf}), at),
-                Arguments.of("CESU surrogate", replace(valid, at, new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}), at),
+                Arguments.of(
+                        "CESU surrogate", replace(valid, at, new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}), at),
                 Arguments.of("truncated sequence", replace(valid, at, new byte[] {(byte) 0xe2, (byte) 0x82}), at),
-                Arguments.of("beyond U+10FFFF", replace(valid, at, new byte[] {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}), at),
+                Arguments.of(
+                        "beyond U+10FFFF",
+                        replace(valid, at, new byte[] {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}),
+                        at),
                 Arguments.of("latin-1 e acute", replace(valid, at, new byte[] {(byte) 0xe9}), at));
     }
 
@@ -144,19 +215,23 @@ class EventParserTest {
 
     @Test
     void differentInvalidBytesNeverDecodeToOneIdentity() {
-        byte[] ff = replace("{\"event_id\":\"X\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 13, new byte[] {(byte) 0xff});
-        byte[] fe = replace("{\"event_id\":\"X\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 13, new byte[] {(byte) 0xfe});
+        byte[] ff = replace(
+                "{\"event_id\":\"X\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 13, new byte[] {(byte) 0xff});
+        byte[] fe = replace(
+                "{\"event_id\":\"X\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 13, new byte[] {(byte) 0xfe});
 
         // Decoded, both would read as U+FFFD; neither is accepted, so no two events share an identity.
-        assertThat(EventParser.decode(ff).text()).isEqualTo(EventParser.decode(fe).text());
+        assertThat(EventParser.decode(ff).text())
+                .isEqualTo(EventParser.decode(fe).text());
         assertThat(parser.parse(ff).reason()).isEqualTo(ReasonCode.INVALID_ENCODING);
         assertThat(parser.parse(fe).reason()).isEqualTo(ReasonCode.INVALID_ENCODING);
     }
 
     @Test
     void readsEveryYearOfTheContractIncludingAncientOnes() {
-        for (String time : new String[] {"0001-01-01T00:00:00Z", "1582-10-10T00:00:00Z", "1899-12-31T23:59:59Z",
-            "9999-12-31T23:59:59.999999Z"}) {
+        for (String time : new String[] {
+            "0001-01-01T00:00:00Z", "1582-10-10T00:00:00Z", "1899-12-31T23:59:59Z", "9999-12-31T23:59:59.999999Z"
+        }) {
             ParseResult result = parser.parse(event().at(time).json());
             assertThat(result.accepted()).as(time).isTrue();
             assertThat(result.event().eventTime()).isEqualTo(Instant.parse(time));
@@ -165,7 +240,8 @@ class EventParserTest {
 
     @Test
     void aSurrogatePairIsText() {
-        ParseResult result = parser.parse(event().set("event_id", "\"emoji-\\ud83d\\ude00\"").json());
+        ParseResult result =
+                parser.parse(event().set("event_id", "\"emoji-\\ud83d\\ude00\"").json());
 
         assertThat(result.accepted()).as(result.detail()).isTrue();
         assertThat(result.event().eventId()).isEqualTo("emoji-\ud83d\ude00");
@@ -190,25 +266,50 @@ class EventParserTest {
 
     @Test
     void normalizesAnyOffsetToUtc() {
-        ParsedEvent event = parser.parse(event().at("2026-11-01T01:30:00.123456789+02:00").json()).event();
+        ParsedEvent event = parser.parse(
+                        event().at("2026-11-01T01:30:00.123456789+02:00").json())
+                .event();
 
         assertThat(event.eventTime()).isEqualTo(Instant.parse("2026-10-31T23:30:00.123456Z"));
     }
 
     @Test
     void readsEveryField() {
-        ParsedEvent event = parser.parse(event().id("e-9").source("kvs").tenant("t").app("a")
-                .metric("kvs.reads", "count").quantityNumber("7").at("2026-10-01T00:00:00Z")
-                .attributes(Map.of("region", "eu", "fn", "f")).json()).event();
+        ParsedEvent event = parser.parse(event().id("e-9")
+                        .source("kvs")
+                        .tenant("t")
+                        .app("a")
+                        .metric("kvs.reads", "count")
+                        .quantityNumber("7")
+                        .at("2026-10-01T00:00:00Z")
+                        .attributes(Map.of("region", "eu", "fn", "f"))
+                        .json())
+                .event();
 
-        assertThat(event).isEqualTo(new ParsedEvent(1, "e-9", "kvs", "t", "a", "kvs.reads", "count", "7",
-                Instant.parse("2026-10-01T00:00:00Z"), Map.of("fn", "f", "region", "eu")));
+        assertThat(event)
+                .isEqualTo(new ParsedEvent(
+                        1,
+                        "e-9",
+                        "kvs",
+                        "t",
+                        "a",
+                        "kvs.reads",
+                        "count",
+                        "7",
+                        Instant.parse("2026-10-01T00:00:00Z"),
+                        Map.of("fn", "f", "region", "eu")));
     }
 
     @Test
     void readsCorrections() {
-        ParsedEvent amend = parser.parse(event().id("fix-1").amends("e-9").quantity("4").json()).event();
-        ParsedEvent voided = parser.parse(event().id("void-1").voids("e-9").without("quantity").without("unit").json())
+        ParsedEvent amend = parser.parse(
+                        event().id("fix-1").amends("e-9").quantity("4").json())
+                .event();
+        ParsedEvent voided = parser.parse(event().id("void-1")
+                        .voids("e-9")
+                        .without("quantity")
+                        .without("unit")
+                        .json())
                 .event();
 
         assertThat(amend.action()).isEqualTo("amend");
@@ -219,13 +320,18 @@ class EventParserTest {
         assertThat(voided.inputQuantity()).isEqualTo("0");
         assertThat(voided.inputUnit()).isNull();
         assertThat(parser.parse(event().json()).event().action()).isNull();
-        assertThat(parser.parse(event().set("action", "null").set("target_event_id", "null").json()).event().action())
+        assertThat(parser.parse(event().set("action", "null")
+                                .set("target_event_id", "null")
+                                .json())
+                        .event()
+                        .action())
                 .isNull();
     }
 
     @Test
     void ignoresUnknownFieldsAndNullAttributes() {
-        ParseResult result = parser.parse(event().set("extra", "{\"x\":1}").set("attributes", "null").json());
+        ParseResult result = parser.parse(
+                event().set("extra", "{\"x\":1}").set("attributes", "null").json());
 
         assertThat(result.accepted()).isTrue();
         assertThat(result.event().attributes()).isEmpty();
@@ -233,12 +339,25 @@ class EventParserTest {
 
     @Test
     void theCommonTimeShapeIsReadAsTheIsoFormatterReadsIt() {
-        java.util.List<String> texts = new java.util.ArrayList<>(java.util.List.of("2026-10-15T12:00:00Z",
-                "2028-02-29T12:00:00Z", "2026-02-29T00:00:00Z", "2026-12-31T23:59:60Z", "2026-01-01T24:00:00Z",
-                "2026-12-31T23:30:00-01:00", "2026-01-01T00:00:00+18:00", "2026-01-01T00:00:00+18:01",
-                "2026-01-01T00:00:00-00:00", "2026-01-01T00:00:00.123456789Z", "2026-01-01T00:00:00.1234567891Z",
-                "2026-01-01T00:00:00.Z", "2026-01-01t00:00:00z", "0000-01-01T00:00:00Z", "2026-13-01T00:00:00Z",
-                "2026-04-31T00:00:00+05:30", "2026-01-01T00:00:00+05:3", "2026-01-01T00:00:00+05:30:00"));
+        java.util.List<String> texts = new java.util.ArrayList<>(java.util.List.of(
+                "2026-10-15T12:00:00Z",
+                "2028-02-29T12:00:00Z",
+                "2026-02-29T00:00:00Z",
+                "2026-12-31T23:59:60Z",
+                "2026-01-01T24:00:00Z",
+                "2026-12-31T23:30:00-01:00",
+                "2026-01-01T00:00:00+18:00",
+                "2026-01-01T00:00:00+18:01",
+                "2026-01-01T00:00:00-00:00",
+                "2026-01-01T00:00:00.123456789Z",
+                "2026-01-01T00:00:00.1234567891Z",
+                "2026-01-01T00:00:00.Z",
+                "2026-01-01t00:00:00z",
+                "0000-01-01T00:00:00Z",
+                "2026-13-01T00:00:00Z",
+                "2026-04-31T00:00:00+05:30",
+                "2026-01-01T00:00:00+05:3",
+                "2026-01-01T00:00:00+05:30:00"));
         java.util.SplittableRandom random = new java.util.SplittableRandom(7);
         String alphabet = "0123456789012345678901234567890123456789-+:.TZ";
         int base = texts.size();
@@ -255,7 +374,8 @@ class EventParserTest {
             }
             read++;
             assertThat(java.time.OffsetDateTime.parse(text, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME))
-                    .as(text).isEqualTo(common);
+                    .as(text)
+                    .isEqualTo(common);
         }
         assertThat(read).isGreaterThan(1_000);
         assertThat(EventTimes.commonTime("2028-02-29T12:00:00Z")).isNotNull();

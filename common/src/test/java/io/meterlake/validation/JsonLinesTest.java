@@ -1,16 +1,15 @@
 package io.meterlake.validation;
 
-import io.meterlake.testing.RecordSplittingCases;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meterlake.testing.RecordSplittingCases;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class JsonLinesTest {
     private static List<String> text(List<byte[]> records) {
@@ -23,19 +22,21 @@ class JsonLinesTest {
         assertThat(text(JsonLines.split(c.body()))).isEqualTo(c.records());
         // A stream that hands out one byte per read (a pipe, a slow disk) cuts the same records.
         List<byte[]> trickled = new ArrayList<>();
-        long count = JsonLines.read(new InputStream() {
-            private final ByteArrayInputStream in = new ByteArrayInputStream(c.body());
+        long count = JsonLines.read(
+                new InputStream() {
+                    private final ByteArrayInputStream in = new ByteArrayInputStream(c.body());
 
-            @Override
-            public int read() {
-                return in.read();
-            }
+                    @Override
+                    public int read() {
+                        return in.read();
+                    }
 
-            @Override
-            public int read(byte[] b, int off, int len) {
-                return len == 0 ? 0 : in.read(b, off, 1);
-            }
-        }, trickled::add);
+                    @Override
+                    public int read(byte[] b, int off, int len) {
+                        return len == 0 ? 0 : in.read(b, off, 1);
+                    }
+                },
+                trickled::add);
         assertThat(text(trickled)).isEqualTo(c.records());
         assertThat(count).isEqualTo(c.records().size());
     }

@@ -1,19 +1,19 @@
 package io.meterlake.validation;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.config.ConfigLoader;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class QuantitiesTest {
-    private static final MetricCatalog CATALOG = ConfigLoader.load(Optional.empty(), List.of(), Map.of()).catalog();
+    private static final MetricCatalog CATALOG =
+            ConfigLoader.load(Optional.empty(), List.of(), Map.of()).catalog();
 
     @ParameterizedTest(name = "{1} {2} of {0} is {3} canonical")
     @CsvSource({
@@ -58,7 +58,8 @@ class QuantitiesTest {
 
     @org.junit.jupiter.api.Test
     void decimalTextIsTheGrammarOfTheContract() {
-        java.util.regex.Pattern grammar = java.util.regex.Pattern.compile("-?([0-9]+)(?:\\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?");
+        java.util.regex.Pattern grammar =
+                java.util.regex.Pattern.compile("-?([0-9]+)(?:\\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?");
         java.util.SplittableRandom random = new java.util.SplittableRandom(11);
         String alphabet = "0123456789-+.eE x";
         int decimals = 0;
@@ -69,7 +70,9 @@ class QuantitiesTest {
             }
             java.util.regex.Matcher matcher = grammar.matcher(text);
             boolean matches = matcher.matches();
-            assertThat(Quantities.isDecimal(text.toString())).as(text.toString()).isEqualTo(matches);
+            assertThat(Quantities.isDecimal(text.toString()))
+                    .as(text.toString())
+                    .isEqualTo(matches);
             if (matches) {
                 decimals++;
                 Optional<BigDecimal> exact = Quantities.exact(text.toString());
@@ -77,11 +80,14 @@ class QuantitiesTest {
                     assertThat(exact.get()).as(text.toString()).isEqualTo(new BigDecimal(text.toString()));
                 } else {
                     // Only a magnitude beyond 10^±MAX_EXPONENT is not read.
-                    assertThat(Math.abs(Long.parseLong(matcher.group(3)))).as(text.toString())
+                    assertThat(Math.abs(Long.parseLong(matcher.group(3))))
+                            .as(text.toString())
                             .isGreaterThan(Quantities.MAX_EXPONENT - 10);
                 }
             } else {
-                assertThat(Quantities.exact(text.toString())).as(text.toString()).isEmpty();
+                assertThat(Quantities.exact(text.toString()))
+                        .as(text.toString())
+                        .isEmpty();
             }
         }
         assertThat(decimals).isGreaterThan(1_000);

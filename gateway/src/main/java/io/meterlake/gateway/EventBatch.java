@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.meterlake.validation.JsonLines;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,7 +34,8 @@ public final class EventBatch {
 
     /** The body forms, by their media type. */
     public enum Format {
-        JSON_ARRAY("application/json"), NDJSON("application/x-ndjson");
+        JSON_ARRAY("application/json"),
+        NDJSON("application/x-ndjson");
 
         private final String mediaType;
 
@@ -84,8 +84,7 @@ public final class EventBatch {
         }
     }
 
-    private EventBatch() {
-    }
+    private EventBatch() {}
 
     /** The events of {@code body}, in order; at least one, at most {@link #MAX_EVENTS}. */
     public static List<byte[]> split(byte[] body, Format format) throws Refused {
@@ -100,8 +99,10 @@ public final class EventBatch {
         List<byte[]> events = new ArrayList<>();
         try (JsonParser parser = JSON.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_ARRAY) {
-                throw new Refused(400, "the body is not a JSON array of events (Content-Type application/json);"
-                        + " send [{...}, {...}] or use application/x-ndjson, one event per line");
+                throw new Refused(
+                        400,
+                        "the body is not a JSON array of events (Content-Type application/json);"
+                                + " send [{...}, {...}] or use application/x-ndjson, one event per line");
             }
             JsonToken token = parser.nextToken();
             while (token != JsonToken.END_ARRAY) {
@@ -111,7 +112,9 @@ public final class EventBatch {
                 int start = (int) parser.currentTokenLocation().getByteOffset();
                 parser.skipChildren();
                 token = parser.nextToken();
-                int end = token == null ? body.length : (int) parser.currentTokenLocation().getByteOffset();
+                int end = token == null
+                        ? body.length
+                        : (int) parser.currentTokenLocation().getByteOffset();
                 events.add(trimmed(body, start, end));
                 if (events.size() > MAX_EVENTS) {
                     throw tooMany();
@@ -132,8 +135,10 @@ public final class EventBatch {
             throw tooMany();
         }
         if (!events.isEmpty() && events.stream().noneMatch(EventBatch::isJson)) {
-            throw new Refused(400, "the body is not NDJSON: none of its " + events.size() + " lines is JSON;"
-                    + " send one JSON event per line");
+            throw new Refused(
+                    400,
+                    "the body is not NDJSON: none of its " + events.size() + " lines is JSON;"
+                            + " send one JSON event per line");
         }
         return events;
     }

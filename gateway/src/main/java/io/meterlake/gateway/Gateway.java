@@ -1,31 +1,14 @@
 package io.meterlake.gateway;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.period.Durations;
 import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.validation.EventRules;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,6 +24,20 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP ingestion gateway: the front door for services that do not speak Kafka.
@@ -61,7 +58,9 @@ public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     /** Every route the gateway serves; {@code /v1/openapi.json} documents exactly these. */
     public enum Route {
-        EVENTS("POST", "/v1/events"), HEALTH("GET", "/v1/health"), METRICS("GET", "/metrics"),
+        EVENTS("POST", "/v1/events"),
+        HEALTH("GET", "/v1/health"),
+        METRICS("GET", "/metrics"),
         OPENAPI("GET", "/v1/openapi.json");
 
         private final String method;
@@ -84,11 +83,13 @@ public final class Gateway implements AutoCloseable {
     /** Every status {@code POST /v1/events} answers with. */
     /** How much of a refused request's body is read and dropped so that its client reads the answer. */
     static final long DISCARD_BYTES = 2L * EventBatch.MAX_BYTES;
+
     public static final Set<Integer> EVENTS_STATUSES = Set.of(202, 400, 401, 403, 413, 415, 429, 503);
     /** The OpenAPI document, a resource of this module. */
     public static final String OPENAPI = "meterlake/gateway-openapi.json";
     /** Seconds a client waits before it resends after 503 (the broker is away) and 429 (too busy). */
     static final int RETRY_AFTER_UNAVAILABLE = 5;
+
     static final int RETRY_AFTER_BUSY = 1;
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(3);
 
@@ -157,12 +158,17 @@ public final class Gateway implements AutoCloseable {
             gateway.server.start();
         } catch (Exception e) {
             gateway.close();
-            throw io.meterlake.error.MeterlakeException.badInput("the gateway cannot listen on "
-                    + config.gateway().host() + ":" + config.gateway().port() + " (" + e.getMessage() + ")",
+            throw io.meterlake.error.MeterlakeException.badInput(
+                    "the gateway cannot listen on " + config.gateway().host() + ":"
+                            + config.gateway().port() + " (" + e.getMessage() + ")",
                     "free the port or set gateway.port to another one");
         }
-        LOG.info("gateway listening on {}:{}, producing to {} at {}", config.gateway().host(), gateway.port(),
-                config.kafka().topic(), config.kafka().bootstrapServers());
+        LOG.info(
+                "gateway listening on {}:{}, producing to {} at {}",
+                config.gateway().host(),
+                gateway.port(),
+                config.kafka().topic(),
+                config.kafka().bootstrapServers());
         return gateway;
     }
 
@@ -198,7 +204,9 @@ public final class Gateway implements AutoCloseable {
         for (Route route : Route.values()) {
             if (route.path().equals(path)) {
                 if (!route.method().equals(method)) {
-                    return Answer.error(405, method + " is not allowed on " + path + ": use " + route.method(),
+                    return Answer.error(
+                            405,
+                            method + " is not allowed on " + path + ": use " + route.method(),
                             Map.of("Allow", route.method()));
                 }
                 return switch (route) {
@@ -216,15 +224,19 @@ public final class Gateway implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("topic", topic);
         try {
-            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(HEALTH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            TopicDescription description = admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(HEALTH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(topic);
             body.put("status", "ok");
             body.put("partitions", description.partitions().size());
             return Answer.json(200, body);
         } catch (ExecutionException | TimeoutException e) {
             body.put("status", "unavailable");
-            body.put("error", "the broker at " + bootstrapServers + " did not describe the topic within "
-                    + Durations.render(HEALTH_TIMEOUT));
+            body.put(
+                    "error",
+                    "the broker at " + bootstrapServers + " did not describe the topic within "
+                            + Durations.render(HEALTH_TIMEOUT));
             return Answer.json(503, body, Map.of("Retry-After", Integer.toString(RETRY_AFTER_UNAVAILABLE)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -245,20 +257,27 @@ public final class Gateway implements AutoCloseable {
         Optional<Tokens.Token> token = Requests.bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION))
                 .flatMap(tokens::authenticate);
         if (token.isEmpty()) {
-            return Answer.error(401, "a bearer token is required: send 'Authorization: Bearer <token>' with a token"
-                    + " of the gateway's tokens file", Map.of("WWW-Authenticate", "Bearer realm=\"meterlake\""));
+            return Answer.error(
+                    401,
+                    "a bearer token is required: send 'Authorization: Bearer <token>' with a token"
+                            + " of the gateway's tokens file",
+                    Map.of("WWW-Authenticate", "Bearer realm=\"meterlake\""));
         }
         EventBatch.Format format = EventBatch.Format.of(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
         if (format == null) {
-            return Answer.error(415, "Content-Type must be application/json (an array of events) or"
-                    + " application/x-ndjson (one event per line), UTF-8");
+            return Answer.error(
+                    415,
+                    "Content-Type must be application/json (an array of events) or"
+                            + " application/x-ndjson (one event per line), UTF-8");
         }
         if (request.getLength() > EventBatch.MAX_BYTES) {
             return tooLarge();
         }
         if (!permits.tryAcquire()) {
-            return Answer.error(429, "the gateway is working on as many requests as it may"
-                    + " (gateway.max-concurrent-requests): resend after the Retry-After seconds",
+            return Answer.error(
+                    429,
+                    "the gateway is working on as many requests as it may"
+                            + " (gateway.max-concurrent-requests): resend after the Retry-After seconds",
                     Map.of("Retry-After", Integer.toString(RETRY_AFTER_BUSY)));
         }
         metrics.started();
@@ -284,16 +303,20 @@ public final class Gateway implements AutoCloseable {
         List<EventRules.Verdict> verdicts = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
             EventRules.Verdict verdict = rules.check(events.get(i), ingestedAt);
-            String source = verdict.event() != null ? verdict.event().source()
+            String source = verdict.event() != null
+                    ? verdict.event().source()
                     : EventProducer.topLevelString(verdict.text(), "source");
             if (source != null && !token.owns(source)) {
                 log.println("gateway: refused a request of token '" + token.name() + "' (403): event " + i
                         + " is of source '" + source + "'");
                 LOG.info("403 to token {}: event {} is of source {}", token.name(), i, source);
                 log.flush();
-                return Answer.error(403, "event " + i + " is of source '" + source + "', which token '" + token.name()
-                        + "' may not send (it may send " + String.join(", ", new java.util.TreeSet<>(token.sources()))
-                        + "); nothing of this request was produced");
+                return Answer.error(
+                        403,
+                        "event " + i + " is of source '" + source + "', which token '" + token.name()
+                                + "' may not send (it may send "
+                                + String.join(", ", new java.util.TreeSet<>(token.sources()))
+                                + "); nothing of this request was produced");
             }
             verdicts.add(verdict);
         }
@@ -302,7 +325,8 @@ public final class Gateway implements AutoCloseable {
         try {
             for (int i = 0; i < events.size(); i++) {
                 EventRules.Verdict verdict = verdicts.get(i);
-                String key = verdict.event() != null ? verdict.event().tenantId()
+                String key = verdict.event() != null
+                        ? verdict.event().tenantId()
                         : EventProducer.topLevelString(verdict.text(), "tenant_id");
                 acks.add(producer.send(key, events.get(i)));
             }
@@ -311,14 +335,18 @@ public final class Gateway implements AutoCloseable {
                 ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
         } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
-            String why = e instanceof TimeoutException ? "not acknowledged within " + Durations.render(ackTimeout)
+            String why = e instanceof TimeoutException
+                    ? "not acknowledged within " + Durations.render(ackTimeout)
                     : String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
             log.println("gateway: " + events.size() + " events of token '" + token.name() + "' answered 503: " + why);
             LOG.info("503 to token {}: {} events not acknowledged ({})", token.name(), events.size(), why);
             log.flush();
-            return Answer.error(503, "the event broker did not acknowledge every event of this request (" + why
-                    + "): resend the same events after the Retry-After seconds; an event already stored is"
-                    + " counted once", Map.of("Retry-After", Integer.toString(RETRY_AFTER_UNAVAILABLE)));
+            return Answer.error(
+                    503,
+                    "the event broker did not acknowledge every event of this request (" + why
+                            + "): resend the same events after the Retry-After seconds; an event already stored is"
+                            + " counted once",
+                    Map.of("Retry-After", Integer.toString(RETRY_AFTER_UNAVAILABLE)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Answer.error(503, "interrupted", Map.of("Retry-After", Integer.toString(RETRY_AFTER_UNAVAILABLE)));
@@ -333,8 +361,11 @@ public final class Gateway implements AutoCloseable {
             metrics.rejected(verdict.reason());
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("index", i);
-            item.put("event_id", verdict.event() != null ? verdict.event().eventId()
-                    : EventProducer.topLevelString(verdict.text(), "event_id"));
+            item.put(
+                    "event_id",
+                    verdict.event() != null
+                            ? verdict.event().eventId()
+                            : EventProducer.topLevelString(verdict.text(), "event_id"));
             item.put("reason", verdict.reason().name());
             item.put("detail", verdict.detail());
             rejected.add(item);

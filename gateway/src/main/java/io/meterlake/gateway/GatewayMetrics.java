@@ -6,7 +6,6 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,21 +17,35 @@ import java.io.UncheckedIOException;
  */
 public final class GatewayMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final Counter requests = Counter.builder().name("meterlake_gateway_requests")
-            .help("HTTP requests to POST /v1/events, by the status answered").labelNames("status").register(registry);
-    private final Counter accepted = Counter.builder().name("meterlake_gateway_events_accepted")
-            .help("Events of answered-202 requests that passed every stateless rule").register(registry);
-    private final Counter rejected = Counter.builder().name("meterlake_gateway_events_rejected")
-            .help("Events of answered-202 requests a rule rejected (produced all the same: the stream quarantines them)")
-            .labelNames("reason").register(registry);
-    private final Counter produced = Counter.builder().name("meterlake_gateway_events_produced")
-            .help("Events the broker acknowledged").register(registry);
-    private final Histogram produceLatency = Histogram.builder().name("meterlake_gateway_produce_latency_seconds")
-            .help("From a request's first send to the broker's acknowledgement of its last event")
-            .classicOnly().classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+    private final Counter requests = Counter.builder()
+            .name("meterlake_gateway_requests")
+            .help("HTTP requests to POST /v1/events, by the status answered")
+            .labelNames("status")
             .register(registry);
-    private final Gauge inFlight = Gauge.builder().name("meterlake_gateway_requests_in_flight")
-            .help("POST /v1/events requests being worked on").register(registry);
+    private final Counter accepted = Counter.builder()
+            .name("meterlake_gateway_events_accepted")
+            .help("Events of answered-202 requests that passed every stateless rule")
+            .register(registry);
+    private final Counter rejected = Counter.builder()
+            .name("meterlake_gateway_events_rejected")
+            .help(
+                    "Events of answered-202 requests a rule rejected (produced all the same: the stream quarantines them)")
+            .labelNames("reason")
+            .register(registry);
+    private final Counter produced = Counter.builder()
+            .name("meterlake_gateway_events_produced")
+            .help("Events the broker acknowledged")
+            .register(registry);
+    private final Histogram produceLatency = Histogram.builder()
+            .name("meterlake_gateway_produce_latency_seconds")
+            .help("From a request's first send to the broker's acknowledgement of its last event")
+            .classicOnly()
+            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+            .register(registry);
+    private final Gauge inFlight = Gauge.builder()
+            .name("meterlake_gateway_requests_in_flight")
+            .help("POST /v1/events requests being worked on")
+            .register(registry);
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     void answered(int status) {

@@ -1,16 +1,14 @@
 package io.meterlake.gateway;
 
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Request;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
 
 /** What the gateway reads of a request besides its events: the bearer token, the body up to a limit. */
 final class Requests {
-    private Requests() {
-    }
+    private Requests() {}
 
     /**
      * Reads and drops what a refused request still sends, up to {@link Gateway#DISCARD_BYTES}: closing a

@@ -2,7 +2,6 @@ package io.meterlake.gateway;
 
 import io.meterlake.config.ConfigKeys;
 import io.meterlake.error.MeterlakeException;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +40,8 @@ public final class Tokens {
     /** Reads the tokens file; every problem in it is reported at once, none echoes a hash. */
     public static Tokens read(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw MeterlakeException.badInput("the gateway's tokens file " + file + " does not exist",
+            throw MeterlakeException.badInput(
+                    "the gateway's tokens file " + file + " does not exist",
                     "create it with one line per token, '<name> <sha256 hex of the token> <source>[,<source>...]'"
                             + " (docs/gateway.md), or point " + ConfigKeys.GATEWAY_TOKENS_FILE + " at yours");
         }
@@ -49,7 +49,8 @@ public final class Tokens {
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot read the gateway's tokens file " + file, "check its permissions", e);
+            throw MeterlakeException.badInput(
+                    "cannot read the gateway's tokens file " + file, "check its permissions", e);
         }
         Map<String, Token> byHash = new TreeMap<>();
         Set<String> names = new LinkedHashSet<>();
@@ -91,9 +92,10 @@ public final class Tokens {
             errors.add("it holds no token");
         }
         if (!errors.isEmpty()) {
-            throw MeterlakeException.badInput("the gateway's tokens file " + file + " is not usable: "
-                    + String.join("; ", errors), "write one line per token: '<name> <sha256 hex of the token>"
-                    + " <source>[,<source>...]', e.g. from: printf %s \"$TOKEN\" | sha256sum");
+            throw MeterlakeException.badInput(
+                    "the gateway's tokens file " + file + " is not usable: " + String.join("; ", errors),
+                    "write one line per token: '<name> <sha256 hex of the token>"
+                            + " <source>[,<source>...]', e.g. from: printf %s \"$TOKEN\" | sha256sum");
         }
         return new Tokens(byHash);
     }
@@ -113,8 +115,8 @@ public final class Tokens {
     /** The hex SHA-256 of a token's UTF-8 bytes: what the tokens file holds. */
     public static String sha256(String token) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

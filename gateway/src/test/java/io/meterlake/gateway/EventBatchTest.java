@@ -1,26 +1,28 @@
 package io.meterlake.gateway;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EventBatchTest {
     private static List<String> split(String body, EventBatch.Format format) throws EventBatch.Refused {
         return EventBatch.split(body.getBytes(StandardCharsets.UTF_8), format).stream()
-                .map(bytes -> new String(bytes, StandardCharsets.UTF_8)).toList();
+                .map(bytes -> new String(bytes, StandardCharsets.UTF_8))
+                .toList();
     }
 
     @Test
     void anArrayIsCutIntoTheExactBytesOfItsElements() throws Exception {
-        assertThat(split(" [ {\"a\" : 1.50, \"b\":[1,{}]} ,\n{\"c\":\"x,]\"},7, \"s\" , null ] \n", EventBatch.Format.JSON_ARRAY))
+        assertThat(split(
+                        " [ {\"a\" : 1.50, \"b\":[1,{}]} ,\n{\"c\":\"x,]\"},7, \"s\" , null ] \n",
+                        EventBatch.Format.JSON_ARRAY))
                 .containsExactly("{\"a\" : 1.50, \"b\":[1,{}]}", "{\"c\":\"x,]\"}", "7", "\"s\"", "null");
     }
 
@@ -36,11 +38,15 @@ class EventBatchTest {
     void ndjsonIsCutAsAFileIs(io.meterlake.testing.RecordSplittingCases.Case c) throws Exception {
         if (c.records().stream().noneMatch(r -> r.startsWith("{"))) {
             assertThatThrownBy(() -> EventBatch.split(c.body(), EventBatch.Format.NDJSON))
-                    .isInstanceOfSatisfying(EventBatch.Refused.class, e -> assertThat(e.status()).isEqualTo(400));
+                    .isInstanceOfSatisfying(
+                            EventBatch.Refused.class,
+                            e -> assertThat(e.status()).isEqualTo(400));
             return;
         }
         assertThat(EventBatch.split(c.body(), EventBatch.Format.NDJSON).stream()
-                .map(bytes -> new String(bytes, StandardCharsets.UTF_8)).toList()).isEqualTo(c.records());
+                        .map(bytes -> new String(bytes, StandardCharsets.UTF_8))
+                        .toList())
+                .isEqualTo(c.records());
     }
 
     @Test
@@ -52,9 +58,12 @@ class EventBatchTest {
         assertStatus("", EventBatch.Format.NDJSON, 400);
         assertStatus("\n\n", EventBatch.Format.NDJSON, 400);
         assertStatus("a,b\n1,2", EventBatch.Format.NDJSON, 400);
-        assertStatus("[" + String.join(",", Collections.nCopies(EventBatch.MAX_EVENTS + 1, "{}")) + "]",
-                EventBatch.Format.JSON_ARRAY, 413);
-        assertStatus(String.join("\n", Collections.nCopies(EventBatch.MAX_EVENTS + 1, "{}")), EventBatch.Format.NDJSON, 413);
+        assertStatus(
+                "[" + String.join(",", Collections.nCopies(EventBatch.MAX_EVENTS + 1, "{}")) + "]",
+                EventBatch.Format.JSON_ARRAY,
+                413);
+        assertStatus(
+                String.join("\n", Collections.nCopies(EventBatch.MAX_EVENTS + 1, "{}")), EventBatch.Format.NDJSON, 413);
     }
 
     @Test
@@ -72,7 +81,10 @@ class EventBatchTest {
         Path file = dir.resolve("tokens");
         Files.writeString(file, "# comment\nsvc " + Tokens.sha256("secret-1") + " a,b  # trailing\n");
         Tokens tokens = Tokens.read(file);
-        assertThat(tokens.authenticate("secret-1")).get().extracting(Tokens.Token::name).isEqualTo("svc");
+        assertThat(tokens.authenticate("secret-1"))
+                .get()
+                .extracting(Tokens.Token::name)
+                .isEqualTo("svc");
         assertThat(tokens.authenticate("secret-1").get().owns("b")).isTrue();
         assertThat(tokens.authenticate("secret-1").get().owns("c")).isFalse();
         assertThat(tokens.authenticate("secret-2")).isEmpty();
@@ -80,14 +92,18 @@ class EventBatchTest {
         assertThat(Requests.bearer("Basic c2VjcmV0")).isEmpty();
 
         Files.writeString(file, "svc secret-1 a\nsvc " + Tokens.sha256("x") + "\nother " + Tokens.sha256("y") + " ,\n");
-        assertThatThrownBy(() -> Tokens.read(file)).hasMessageContaining("line 1: the second field is not a SHA-256")
-                .hasMessageContaining("line 2 has 2 fields").hasMessageContaining("line 3: token 'other' owns no source")
+        assertThatThrownBy(() -> Tokens.read(file))
+                .hasMessageContaining("line 1: the second field is not a SHA-256")
+                .hasMessageContaining("line 2 has 2 fields")
+                .hasMessageContaining("line 3: token 'other' owns no source")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("secret-1"));
         assertThatThrownBy(() -> Tokens.read(dir.resolve("missing"))).hasMessageContaining("does not exist");
     }
 
     private static void assertStatus(String body, EventBatch.Format format, int status) {
-        assertThatThrownBy(() -> split(body, format)).isInstanceOf(EventBatch.Refused.class)
-                .satisfies(e -> assertThat(((EventBatch.Refused) e).status()).as(body).isEqualTo(status));
+        assertThatThrownBy(() -> split(body, format))
+                .isInstanceOf(EventBatch.Refused.class)
+                .satisfies(e ->
+                        assertThat(((EventBatch.Refused) e).status()).as(body).isEqualTo(status));
     }
 }

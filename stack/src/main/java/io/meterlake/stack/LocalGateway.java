@@ -1,7 +1,6 @@
 package io.meterlake.stack;
 
 import io.meterlake.config.MeterlakeConfig;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

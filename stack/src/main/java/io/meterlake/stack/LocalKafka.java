@@ -1,11 +1,6 @@
 package io.meterlake.stack;
 
 import io.meterlake.error.MeterlakeException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +16,10 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * A single-node Kafka broker (KRaft, broker and controller in one JVM) on 127.0.0.1, run from the
@@ -74,7 +73,8 @@ public final class LocalKafka {
         boolean started = false;
         if (process().isEmpty()) {
             if (listening()) {
-                throw MeterlakeException.badInput("port " + port + " on " + HOST + " is already in use by another program",
+                throw MeterlakeException.badInput(
+                        "port " + port + " on " + HOST + " is already in use by another program",
                         "stop it, or set stack.kafka-port and kafka.bootstrap-servers to a free port");
             }
             launch();
@@ -91,7 +91,8 @@ public final class LocalKafka {
 
     private void launch() {
         if (!Files.isDirectory(libDir) || !Files.exists(libDir.resolve("kafka-clients-4.1.1.jar"))) {
-            throw MeterlakeException.badInput("the Kafka broker jars are missing from " + libDir,
+            throw MeterlakeException.badInput(
+                    "the Kafka broker jars are missing from " + libDir,
                     "build them with 'mvn -DskipTests package' in the Meterlake directory (bin/meterlake does this)");
         }
         try {
@@ -116,9 +117,17 @@ public final class LocalKafka {
 
     private void format(Path properties) throws IOException {
         Path log = dir.resolve("format.log");
-        Process format = new ProcessBuilder(java("-Xmx256m", "kafka.tools.StorageTool", "format", "-t", clusterId(),
-                "-c", properties.toString()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process format = new ProcessBuilder(java(
+                        "-Xmx256m",
+                        "kafka.tools.StorageTool",
+                        "format",
+                        "-t",
+                        clusterId(),
+                        "-c",
+                        properties.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
                 format.destroyForcibly();
@@ -147,8 +156,8 @@ public final class LocalKafka {
             }
         }
         process.destroyForcibly();
-        throw new IllegalStateException("the Kafka broker did not answer within " + START_TIMEOUT.toSeconds()
-                + " s: " + tail(log));
+        throw new IllegalStateException(
+                "the Kafka broker did not answer within " + START_TIMEOUT.toSeconds() + " s: " + tail(log));
     }
 
     private boolean clusterAnswers() {
@@ -170,7 +179,8 @@ public final class LocalKafka {
             admin.createTopics(List.of(newTopic)).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e);
+                throw new IllegalStateException(
+                        "cannot create topic " + topic + ": " + e.getCause().getMessage(), e);
             }
         } catch (TimeoutException e) {
             throw new IllegalStateException("the broker did not create topic " + topic + " within 30 s", e);
@@ -202,7 +212,8 @@ public final class LocalKafka {
 
     private String serverProperties() {
         String listeners = "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort;
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "# Written by 'meterlake stack start'; rewritten on each start.",
                 "process.roles=broker,controller",
                 "node.id=1",
@@ -221,7 +232,7 @@ public final class LocalKafka {
                 "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=false",
-                "") ;
+                "");
     }
 
     /** A Kafka cluster id: 16 random bytes, URL-safe Base64 without padding, not starting with '-'. */
@@ -239,14 +250,15 @@ public final class LocalKafka {
     private static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
-            return "last lines of " + log + ": " + String.join(" | ",
-                    lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+            return "last lines of " + log + ": "
+                    + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
         } catch (IOException e) {
             return "see " + log;
         }
     }
 
-    private static final String LOG_CONFIG = String.join("\n",
+    private static final String LOG_CONFIG = String.join(
+            "\n",
             "status = error",
             "appender.out.type = Console",
             "appender.out.name = out",

@@ -2,10 +2,6 @@ package io.meterlake.stack;
 
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.storage.Storage;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.security.alias.CredentialProvider;
-import org.apache.hadoop.security.alias.CredentialProviderFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +14,9 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.security.alias.CredentialProvider;
+import org.apache.hadoop.security.alias.CredentialProviderFactory;
 
 /**
  * An S3-compatible server on 127.0.0.1: S3Proxy over a local directory (a bucket is a sub-directory),
@@ -74,7 +73,8 @@ public final class LocalS3 {
     /** Starts the server unless it runs, then creates {@code bucket} if absent. Returns whether it started it. */
     public boolean start(String bucket) {
         if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
-            throw MeterlakeException.badInput("'" + bucket + "' is not an S3 bucket name",
+            throw MeterlakeException.badInput(
+                    "'" + bucket + "' is not an S3 bucket name",
                     "use 3-63 lower-case letters, digits, dots and hyphens, e.g. s3a://meterlake/warehouse");
         }
         boolean started = false;
@@ -82,7 +82,8 @@ public final class LocalS3 {
             Files.createDirectories(dir.resolve("data"));
             if (process().isEmpty()) {
                 if (listening()) {
-                    throw MeterlakeException.badInput("port " + port + " on " + HOST + " is already in use by another program",
+                    throw MeterlakeException.badInput(
+                            "port " + port + " on " + HOST + " is already in use by another program",
                             "stop it, or set stack.s3-port and s3.endpoint to a free port");
                 }
                 launch();
@@ -125,35 +126,46 @@ public final class LocalS3 {
 
     private CredentialProvider store() throws IOException {
         Configuration configuration = new Configuration(false);
-        configuration.set(CredentialProviderFactory.CREDENTIAL_PROVIDER_PATH,
-                Storage.credentialStoreUri(credentialStore()));
+        configuration.set(
+                CredentialProviderFactory.CREDENTIAL_PROVIDER_PATH, Storage.credentialStoreUri(credentialStore()));
         return CredentialProviderFactory.getProviders(configuration).get(0);
     }
 
     private void launch() throws IOException {
         if (!Files.isRegularFile(jar)) {
-            throw MeterlakeException.badInput("the S3 server jar is missing: " + jar,
+            throw MeterlakeException.badInput(
+                    "the S3 server jar is missing: " + jar,
                     "build it with 'mvn -DskipTests package -pl services/s3proxy' in the Meterlake directory"
                             + " (bin/meterlake does this for --with-s3)");
         }
         Credentials credentials = credentials();
         Path properties = dir.resolve("s3proxy.properties");
         Files.deleteIfExists(properties);
-        Files.createFile(properties, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(properties, String.join("\n",
-                "# Written by 'meterlake stack start --with-s3' on each start; holds the server's secret.",
-                "s3proxy.endpoint=" + endpoint(),
-                "s3proxy.authorization=aws-v2-or-v4",
-                "s3proxy.identity=" + credentials.accessKey(),
-                "s3proxy.credential=" + credentials.secretKey(),
-                // Trino's S3 client sends headers S3Proxy does not know; without this its LIST fails.
-                "s3proxy.ignore-unknown-headers=true",
-                "jclouds.provider=filesystem",
-                "jclouds.filesystem.basedir=" + dir.resolve("data"),
-                ""), StandardCharsets.UTF_8);
+        Files.createFile(
+                properties, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(
+                properties,
+                String.join(
+                        "\n",
+                        "# Written by 'meterlake stack start --with-s3' on each start; holds the server's secret.",
+                        "s3proxy.endpoint=" + endpoint(),
+                        "s3proxy.authorization=aws-v2-or-v4",
+                        "s3proxy.identity=" + credentials.accessKey(),
+                        "s3proxy.credential=" + credentials.secretKey(),
+                        // Trino's S3 client sends headers S3Proxy does not know; without this its LIST fails.
+                        "s3proxy.ignore-unknown-headers=true",
+                        "jclouds.provider=filesystem",
+                        "jclouds.filesystem.basedir=" + dir.resolve("data"),
+                        ""),
+                StandardCharsets.UTF_8);
         Path log = dir.resolve("s3proxy.log");
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar.toString(), "--properties", properties.toString())
+        Process process = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m",
+                        "-jar",
+                        jar.toString(),
+                        "--properties",
+                        properties.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
@@ -165,8 +177,8 @@ public final class LocalS3 {
             }
             if (Instant.now().isAfter(deadline)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("the S3 server did not listen within " + START_TIMEOUT.toSeconds()
-                        + " s; see " + log);
+                throw new IllegalStateException(
+                        "the S3 server did not listen within " + START_TIMEOUT.toSeconds() + " s; see " + log);
             }
             try {
                 Thread.sleep(250);

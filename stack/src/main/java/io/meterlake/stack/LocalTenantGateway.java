@@ -1,7 +1,6 @@
 package io.meterlake.stack;
 
 import io.meterlake.access.TenantSqlGateway;
-
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -51,9 +50,15 @@ public final class LocalTenantGateway {
         if (process().isPresent()) {
             return false;
         }
-        pidFile().startJvm("the tenant front door", dir.resolve("tenant-gateway.log"), HOST, port, List.of("-Xmx128m"),
-                TenantSqlGateway.class.getName(), List.of("--port", Integer.toString(port),
-                        "--trino", "http://" + HOST + ":" + trinoPort));
+        pidFile()
+                .startJvm(
+                        "the tenant front door",
+                        dir.resolve("tenant-gateway.log"),
+                        HOST,
+                        port,
+                        List.of("-Xmx128m"),
+                        TenantSqlGateway.class.getName(),
+                        List.of("--port", Integer.toString(port), "--trino", "http://" + HOST + ":" + trinoPort));
         return true;
     }
 

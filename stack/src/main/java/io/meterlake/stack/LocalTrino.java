@@ -2,10 +2,8 @@ package io.meterlake.stack;
 
 import io.meterlake.access.TrinoAccessRules;
 import io.meterlake.access.TrinoServer;
-
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.storage.Storage;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,12 +16,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -50,8 +46,8 @@ public final class LocalTrino implements TrinoServer {
         this(stackDir.toAbsolutePath().normalize().resolve("trino"), serverDir, templates, port, Optional.empty());
     }
 
-    private LocalTrino(Path dir, Path serverDir, Path templates, int port,
-            Optional<PasswordAuthentication> authentication) {
+    private LocalTrino(
+            Path dir, Path serverDir, Path templates, int port, Optional<PasswordAuthentication> authentication) {
         this.dir = dir;
         this.serverDir = serverDir;
         this.templates = templates;
@@ -64,9 +60,8 @@ public final class LocalTrino implements TrinoServer {
      * client claims): clients connect to {@code httpsPort} with a user and password from the bcrypt
      * {@code passwordFile} ({@code user:$2y$...} lines); the server's certificate is in {@code keystore}.
      */
-    public record PasswordAuthentication(int httpsPort, Path keystore, String keystorePassword, Path passwordFile,
-            String sharedSecret) {
-    }
+    public record PasswordAuthentication(
+            int httpsPort, Path keystore, String keystorePassword, Path passwordFile, String sharedSecret) {}
 
     /** The same server with password authentication over HTTPS. */
     public LocalTrino withPasswordAuthentication(PasswordAuthentication settings) {
@@ -124,9 +119,8 @@ public final class LocalTrino implements TrinoServer {
      * @param credentials the access key and secret, passed in the server's environment; empty leaves the
      *                    server the AWS chain of its own environment
      */
-    public record ObjectStore(String endpoint, String region, boolean pathStyleAccess,
-            Optional<LocalS3.Credentials> credentials) {
-    }
+    public record ObjectStore(
+            String endpoint, String region, boolean pathStyleAccess, Optional<LocalS3.Credentials> credentials) {}
 
     /** Starts the server over a local {@code warehouse}; see {@link #start(String, Optional)}. */
     public boolean start(String warehouse) {
@@ -146,12 +140,15 @@ public final class LocalTrino implements TrinoServer {
             throw new IllegalArgumentException("an s3a:// warehouse needs the object store settings");
         }
         if (warehouse.contains("://") && !warehouse.startsWith("file:") && !Storage.isS3(warehouse)) {
-            throw MeterlakeException.badInput("the local Trino reads local and s3a:// warehouses, not " + warehouse,
+            throw MeterlakeException.badInput(
+                    "the local Trino reads local and s3a:// warehouses, not " + warehouse,
                     "use a local directory or s3a://bucket/prefix as --warehouse");
         }
         Path launcher = serverDir.resolve("lib");
-        if (!Files.isDirectory(launcher) || !Files.isDirectory(serverDir.resolve("plugin").resolve("delta-lake"))) {
-            throw MeterlakeException.badInput("the Trino server is missing from " + serverDir,
+        if (!Files.isDirectory(launcher)
+                || !Files.isDirectory(serverDir.resolve("plugin").resolve("delta-lake"))) {
+            throw MeterlakeException.badInput(
+                    "the Trino server is missing from " + serverDir,
                     "build it with 'mvn -DskipTests package -pl services/trino' in the Meterlake directory"
                             + " (bin/meterlake does this for --with-trino; it downloads ~820 MB once)");
         }
@@ -170,19 +167,28 @@ public final class LocalTrino implements TrinoServer {
             List<String> command = new ArrayList<>();
             command.add(java.toString());
             command.addAll(Files.readAllLines(dir.resolve("etc").resolve("jvm.config")).stream()
-                    .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList());
+                    .map(String::trim)
+                    .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                    .toList());
             command.addAll(Files.readAllLines(dir.resolve("etc").resolve("node.properties")).stream()
-                    .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#"))
-                    .map(line -> "-D" + line).toList());
-            command.addAll(List.of("-cp", serverDir.resolve("lib") + "/*",
+                    .map(String::trim)
+                    .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                    .map(line -> "-D" + line)
+                    .toList());
+            command.addAll(List.of(
+                    "-cp",
+                    serverDir.resolve("lib") + "/*",
                     "-Dnode.data-dir=" + dir,
                     "-Dconfig=" + dir.resolve("etc").resolve("config.properties"),
                     "-Dlog.levels-file=" + dir.resolve("etc").resolve("log.properties"),
                     "-Dlog.output-file=" + log,
                     "-Dlog.enable-console=false",
                     "io.trino.server.TrinoServer"));
-            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("launcher.log").toFile()));
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            dir.resolve("launcher.log").toFile()));
             objectStore.flatMap(ObjectStore::credentials).ifPresent(credentials -> {
                 builder.environment().put("AWS_ACCESS_KEY_ID", credentials.accessKey());
                 builder.environment().put("AWS_SECRET_ACCESS_KEY", credentials.secretKey());
@@ -206,13 +212,25 @@ public final class LocalTrino implements TrinoServer {
         Files.createDirectories(etc.resolve("catalog"));
         Path metastore = dir.resolve("metastore");
         Files.createDirectories(metastore);
-        Map<String, String> values = Map.of("port", Integer.toString(port), "metastore_dir", metastore.toString(),
-                "rules_file", rulesFile().toString(),
-                "resource_groups_file", etc.resolve("resource-groups.json").toString());
+        Map<String, String> values = Map.of(
+                "port",
+                Integer.toString(port),
+                "metastore_dir",
+                metastore.toString(),
+                "rules_file",
+                rulesFile().toString(),
+                "resource_groups_file",
+                etc.resolve("resource-groups.json").toString());
         // Tenant users run no EXPLAIN and no SHOW/DESCRIBE (query types EXPLAIN, DESCRIBE): plans and
         // statistics are computed over every tenant's rows, which row filters do not reach.
-        for (String name : List.of("config.properties", "jvm.config", "node.properties", "log.properties",
-                "access-control.properties", "resource-groups.properties", "resource-groups.json")) {
+        for (String name : List.of(
+                "config.properties",
+                "jvm.config",
+                "node.properties",
+                "log.properties",
+                "access-control.properties",
+                "resource-groups.properties",
+                "resource-groups.json")) {
             Files.writeString(etc.resolve(name), fill(template(name), values), StandardCharsets.UTF_8);
         }
         StringBuilder catalog = new StringBuilder(fill(template(CATALOG + ".properties"), values));
@@ -221,8 +239,12 @@ public final class LocalTrino implements TrinoServer {
             // Keys come from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), never this file.
             catalog.append("\n# Written by 'meterlake stack start': the warehouse is in S3.\n")
                     .append("fs.native-s3.enabled=true\n")
-                    .append("s3.region=").append(s3.region().isEmpty() ? "us-east-1" : s3.region()).append('\n')
-                    .append("s3.path-style-access=").append(s3.pathStyleAccess()).append('\n');
+                    .append("s3.region=")
+                    .append(s3.region().isEmpty() ? "us-east-1" : s3.region())
+                    .append('\n')
+                    .append("s3.path-style-access=")
+                    .append(s3.pathStyleAccess())
+                    .append('\n');
             if (!s3.endpoint().isEmpty()) {
                 catalog.append("s3.endpoint=").append(s3.endpoint()).append('\n');
             }
@@ -232,16 +254,26 @@ public final class LocalTrino implements TrinoServer {
         Files.deleteIfExists(passwordAuthenticator);
         if (authentication.isPresent()) {
             PasswordAuthentication settings = authentication.get();
-            Files.writeString(etc.resolve("config.properties"), String.join("\n", "",
-                    "http-server.https.enabled=true",
-                    "http-server.https.port=" + settings.httpsPort(),
-                    "http-server.https.keystore.path=" + settings.keystore().toAbsolutePath(),
-                    "http-server.https.keystore.key=" + settings.keystorePassword(),
-                    "http-server.authentication.type=PASSWORD",
-                    "internal-communication.shared-secret=" + settings.sharedSecret(), ""),
-                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
-            Files.writeString(passwordAuthenticator, "password-authenticator.name=file\nfile.password-file="
-                    + settings.passwordFile().toAbsolutePath() + "\n", StandardCharsets.UTF_8);
+            Files.writeString(
+                    etc.resolve("config.properties"),
+                    String.join(
+                            "\n",
+                            "",
+                            "http-server.https.enabled=true",
+                            "http-server.https.port=" + settings.httpsPort(),
+                            "http-server.https.keystore.path="
+                                    + settings.keystore().toAbsolutePath(),
+                            "http-server.https.keystore.key=" + settings.keystorePassword(),
+                            "http-server.authentication.type=PASSWORD",
+                            "internal-communication.shared-secret=" + settings.sharedSecret(),
+                            ""),
+                    StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(
+                    passwordAuthenticator,
+                    "password-authenticator.name=file\nfile.password-file="
+                            + settings.passwordFile().toAbsolutePath() + "\n",
+                    StandardCharsets.UTF_8);
         }
     }
 
@@ -277,10 +309,13 @@ public final class LocalTrino implements TrinoServer {
                     return; // plain HTTP takes no queries now; clients connect over HTTPS with a password
                 }
             } else {
-                try (Connection connection = connect(ADMIN); Statement statement = connection.createStatement()) {
+                try (Connection connection = connect(ADMIN);
+                        Statement statement = connection.createStatement()) {
                     // A query scheduled on a node of the catalog, not one the coordinator answers alone:
                     // "No nodes available" until the node has announced itself with the catalog.
-                    statement.executeQuery("SELECT count(*) FROM " + CATALOG + ".information_schema.schemata").close();
+                    statement
+                            .executeQuery("SELECT count(*) FROM " + CATALOG + ".information_schema.schemata")
+                            .close();
                     return;
                 } catch (SQLException e) {
                     last = e;

@@ -8,15 +8,16 @@ import java.nio.file.Path;
  * variable {@code METERLAKE_HOME}, else the working directory.
  */
 public final class MeterlakeHome {
-    private MeterlakeHome() {
-    }
+    private MeterlakeHome() {}
 
     public static Path path() {
         String home = System.getProperty("meterlake.home");
         if (home == null || home.isBlank()) {
             home = System.getenv("METERLAKE_HOME");
         }
-        return Path.of(home == null || home.isBlank() ? "." : home).toAbsolutePath().normalize();
+        return Path.of(home == null || home.isBlank() ? "." : home)
+                .toAbsolutePath()
+                .normalize();
     }
 
     /** The Trino server, unpacked by the {@code services/trino} module. */

@@ -25,7 +25,8 @@ record PidFile(Path file) {
             return Optional.empty();
         }
         try {
-            return ProcessHandle.of(Long.parseLong(Files.readString(file).trim())).filter(ProcessHandle::isAlive);
+            return ProcessHandle.of(Long.parseLong(Files.readString(file).trim()))
+                    .filter(ProcessHandle::isAlive);
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
@@ -45,7 +46,13 @@ record PidFile(Path file) {
      * Starts {@code mainClass} in a JVM of its own on this process' class path (log to {@code log}),
      * records its pid here and waits until it listens on {@code host:port}; {@code what} names it in errors.
      */
-    void startJvm(String what, Path log, String host, int port, List<String> jvmOptions, String mainClass,
+    void startJvm(
+            String what,
+            Path log,
+            String host,
+            int port,
+            List<String> jvmOptions,
+            String mainClass,
             List<String> args) {
         List<String> command = new java.util.ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -56,8 +63,10 @@ record PidFile(Path file) {
         command.addAll(args);
         try {
             Files.createDirectories(file.getParent());
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                    .start();
             write(process);
             Instant deadline = Instant.now().plus(START_TIMEOUT);
             while (!listening(host, port)) {

@@ -1,7 +1,6 @@
 package io.meterlake.stack;
 
 import io.meterlake.error.MeterlakeException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +14,7 @@ final class TrinoJava {
     /** Trino 476 needs this feature version or later. */
     private static final int MINIMUM_JAVA = 24;
 
-    private TrinoJava() {
-    }
+    private TrinoJava() {}
 
     /**
      * The JDK to run Trino on: {@code TRINO_JAVA_HOME}, else the newest JDK of version 24 or later
@@ -27,7 +25,8 @@ final class TrinoJava {
         if (configured != null && !configured.isBlank()) {
             Path java = Path.of(configured).resolve("bin").resolve("java");
             if (!Files.isExecutable(java)) {
-                throw MeterlakeException.badInput("TRINO_JAVA_HOME=" + configured + " has no bin/java",
+                throw MeterlakeException.badInput(
+                        "TRINO_JAVA_HOME=" + configured + " has no bin/java",
                         "point it at a JDK of version " + MINIMUM_JAVA + " or later");
             }
             return java;
@@ -43,17 +42,20 @@ final class TrinoJava {
                 }
             }
         }
-        return candidates.stream().max(Comparator.comparingInt(TrinoJava::featureVersion))
+        return candidates.stream()
+                .max(Comparator.comparingInt(TrinoJava::featureVersion))
                 .map(jdk -> jdk.resolve("bin").resolve("java"))
-                .orElseThrow(() -> MeterlakeException.badInput("Trino 476 needs Java " + MINIMUM_JAVA
-                        + " or later, and none was found under /usr/lib/jvm or /opt/java",
+                .orElseThrow(() -> MeterlakeException.badInput(
+                        "Trino 476 needs Java " + MINIMUM_JAVA
+                                + " or later, and none was found under /usr/lib/jvm or /opt/java",
                         "install one (e.g. Temurin 25) or set TRINO_JAVA_HOME to its directory"));
     }
 
     /** The feature version in a JDK's {@code release} file, or 0. */
     private static int featureVersion(Path jdk) {
         Path release = jdk.resolve("release");
-        if (!Files.isRegularFile(release) || !Files.isExecutable(jdk.resolve("bin").resolve("java"))) {
+        if (!Files.isRegularFile(release)
+                || !Files.isExecutable(jdk.resolve("bin").resolve("java"))) {
             return 0;
         }
         try {

@@ -1,15 +1,14 @@
 package io.meterlake.pipeline;
 
-import io.meterlake.schema.Columns;
-import org.apache.spark.sql.Column;
-
-import java.util.Arrays;
-
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.unhex;
+
+import io.meterlake.schema.Columns;
+import java.util.Arrays;
+import org.apache.spark.sql.Column;
 
 /**
  * The order in which records were received, one definition for both uses: the deduplication keeps
@@ -28,8 +27,7 @@ public final class IngestOrder {
         Arrays.fill(AFTER_EVERY_HASH, (byte) 0xFF);
     }
 
-    private IngestOrder() {
-    }
+    private IngestOrder() {}
 
     /**
      * The order of {@link #key()} values as collected ({@code Row}s of the struct): Spark's own order
@@ -58,7 +56,8 @@ public final class IngestOrder {
      * received first; {@code LATEST} takes the maximum.
      */
     public static Column key() {
-        return struct(col(Columns.INGESTED_AT),
+        return struct(
+                col(Columns.INGESTED_AT),
                 coalesce(col(Columns.KAFKA_PARTITION), lit(Integer.MAX_VALUE)),
                 coalesce(col(Columns.KAFKA_OFFSET), lit(Long.MAX_VALUE)),
                 coalesce(unhex(col(Columns.FILE_SHA256)), lit(AFTER_EVERY_HASH)),

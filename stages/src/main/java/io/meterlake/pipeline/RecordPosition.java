@@ -1,12 +1,12 @@
 package io.meterlake.pipeline;
 
-import io.meterlake.schema.Columns;
-import org.apache.spark.sql.Column;
-
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
+
+import io.meterlake.schema.Columns;
+import org.apache.spark.sql.Column;
 
 /**
  * Where a record was received, as one string: {@code file:<file_sha256>:<line>} or
@@ -15,14 +15,21 @@ import static org.apache.spark.sql.functions.when;
  * ({@link Columns#QUARANTINE_ID}), and a replayed raw row names it ({@link Columns#REPLAYED_FROM}).
  */
 public final class RecordPosition {
-    private RecordPosition() {
-    }
+    private RecordPosition() {}
 
     /** The position of the record in each row (of the record, raw or quarantine schema). */
     public static Column id() {
-        Column kafka = concat_ws(":", lit("kafka"), col(Columns.KAFKA_TOPIC), col(Columns.KAFKA_PARTITION).cast("string"),
+        Column kafka = concat_ws(
+                ":",
+                lit("kafka"),
+                col(Columns.KAFKA_TOPIC),
+                col(Columns.KAFKA_PARTITION).cast("string"),
                 col(Columns.KAFKA_OFFSET).cast("string"));
-        Column file = concat_ws(":", lit("file"), col(Columns.FILE_SHA256), col(Columns.LINE_NUMBER).cast("string"));
+        Column file = concat_ws(
+                ":",
+                lit("file"),
+                col(Columns.FILE_SHA256),
+                col(Columns.LINE_NUMBER).cast("string"));
         return when(col(Columns.INGEST_KIND).equalTo(lit("kafka")), kafka).otherwise(file);
     }
 }

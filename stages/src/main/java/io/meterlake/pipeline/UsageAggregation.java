@@ -1,19 +1,5 @@
 package io.meterlake.pipeline;
 
-import io.meterlake.catalog.Aggregation;
-import io.meterlake.catalog.Metric;
-import io.meterlake.catalog.MetricCatalog;
-import io.meterlake.pipeline.aggregation.MetricAggregation;
-import io.meterlake.pipeline.aggregation.TimeWeightedAggregation;
-import io.meterlake.schema.Columns;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.RelationalGroupedDataset;
-import org.apache.spark.sql.Row;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count;
@@ -23,6 +9,19 @@ import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
+
+import io.meterlake.catalog.Aggregation;
+import io.meterlake.catalog.Metric;
+import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.pipeline.aggregation.MetricAggregation;
+import io.meterlake.pipeline.aggregation.TimeWeightedAggregation;
+import io.meterlake.schema.Columns;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.RelationalGroupedDataset;
+import org.apache.spark.sql.Row;
 
 /**
  * How deduplicated events become quantities, per the metric catalog: each metric's aggregation
@@ -56,10 +55,12 @@ public final class UsageAggregation implements java.io.Serializable {
         Dataset<Row> partial = grouped.agg(
                 sum(col(Columns.QUANTITY)).as(Columns.SUM_QUANTITY),
                 max(col(Columns.QUANTITY)).as(Columns.MAX_QUANTITY),
-                max_by(col(Columns.QUANTITY), struct(col(Columns.EVENT_TIME), col(Columns.INGEST_ORDER))).as(Columns.LATEST_QUANTITY),
+                max_by(col(Columns.QUANTITY), struct(col(Columns.EVENT_TIME), col(Columns.INGEST_ORDER)))
+                        .as(Columns.LATEST_QUANTITY),
                 collect_set(col(Columns.DISTINCT_VALUE)).as(Columns.DISTINCT_VALUES),
                 count(lit(1)).as(Columns.EVENT_COUNT));
-        return finish(partial.withColumn(Columns.LATEST_QUANTITY,
+        return finish(partial.withColumn(
+                        Columns.LATEST_QUANTITY,
                         struct(col(Columns.LATEST_QUANTITY).as(Columns.QUANTITY)))
                 // A percentile's window is its total (see PercentileAggregation): the same sum.
                 .withColumn(Columns.PERCENTILE_SUM, col(Columns.SUM_QUANTITY))
@@ -73,7 +74,8 @@ public final class UsageAggregation implements java.io.Serializable {
      * state keeps one schema whatever the catalog holds).
      */
     public Column provisionalQuantity(java.time.Duration window) {
-        return timeWeighted() ? when(isTimeWeighted(), windowShare(window)).otherwise(col(Columns.QUANTITY))
+        return timeWeighted()
+                ? when(isTimeWeighted(), windowShare(window)).otherwise(col(Columns.QUANTITY))
                 : col(Columns.QUANTITY);
     }
 
@@ -88,9 +90,14 @@ public final class UsageAggregation implements java.io.Serializable {
         Column time = org.apache.spark.sql.functions.unix_micros(col(Columns.EVENT_TIME));
         Column untilEnd = lit(length).minus(org.apache.spark.sql.functions.pmod(time, lit(length)));
         // Only a time-weighted row calls the function (the others' share is null, never computed).
-        return when(isTimeWeighted(), TimeWeightedAggregation.levelTimesMicros(col(Columns.QUANTITY),
-                org.apache.spark.sql.functions.least(untilEnd, perTimeWeighted(metric -> lit(TimeWeightedAggregation
-                        .micros(metric.parameters().maxHold()))))));
+        return when(
+                isTimeWeighted(),
+                TimeWeightedAggregation.levelTimesMicros(
+                        col(Columns.QUANTITY),
+                        org.apache.spark.sql.functions.least(
+                                untilEnd,
+                                perTimeWeighted(metric -> lit(TimeWeightedAggregation.micros(
+                                        metric.parameters().maxHold()))))));
     }
 
     /**
@@ -119,8 +126,10 @@ public final class UsageAggregation implements java.io.Serializable {
         Column carried = lit(false);
         for (Metric metric : catalog.metrics()) {
             if (metric.aggregation() == Aggregation.TIME_WEIGHTED) {
-                carried = carried.or(col(Columns.METRIC).equalTo(metric.name())
-                        .and(time.geq(lit(java.sql.Timestamp.from(period.start().minus(metric.parameters().maxHold())))))
+                carried = carried.or(col(Columns.METRIC)
+                        .equalTo(metric.name())
+                        .and(time.geq(lit(java.sql.Timestamp.from(
+                                period.start().minus(metric.parameters().maxHold())))))
                         .and(time.lt(lit(java.sql.Timestamp.from(period.start())))));
             }
         }
@@ -129,8 +138,10 @@ public final class UsageAggregation implements java.io.Serializable {
 
     /** The longest {@code max_hold} of the catalog's {@code TIME_WEIGHTED} metrics; zero without one. */
     public java.time.Duration longestHold() {
-        return catalog.metrics().stream().filter(metric -> metric.aggregation() == Aggregation.TIME_WEIGHTED)
-                .map(metric -> metric.parameters().maxHold()).max(java.util.Comparator.naturalOrder())
+        return catalog.metrics().stream()
+                .filter(metric -> metric.aggregation() == Aggregation.TIME_WEIGHTED)
+                .map(metric -> metric.parameters().maxHold())
+                .max(java.util.Comparator.naturalOrder())
                 .orElse(java.time.Duration.ZERO);
     }
 
@@ -159,24 +170,51 @@ public final class UsageAggregation implements java.io.Serializable {
         long start = TimeWeightedAggregation.micros(period.start());
         long end = TimeWeightedAggregation.micros(period.end());
         Column time = org.apache.spark.sql.functions.unix_micros(col(Columns.EVENT_TIME));
-        org.apache.spark.sql.expressions.WindowSpec series = org.apache.spark.sql.expressions.Window
-                .partitionBy(col(Columns.SERIES)).orderBy(col(Columns.EVENT_TIME), col(Columns.INGEST_ORDER));
-        Column expires = time.plus(perTimeWeighted(metric -> lit(TimeWeightedAggregation.micros(metric.parameters().maxHold()))));
-        Column until = org.apache.spark.sql.functions.least(expires,
-                org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.lead(time, 1).over(series), expires));
-        Column held = org.apache.spark.sql.functions.greatest(lit(0L), org.apache.spark.sql.functions.least(until, lit(end))
-                .minus(org.apache.spark.sql.functions.greatest(time, lit(start))));
+        org.apache.spark.sql.expressions.WindowSpec series = org.apache.spark.sql.expressions.Window.partitionBy(
+                        col(Columns.SERIES))
+                .orderBy(col(Columns.EVENT_TIME), col(Columns.INGEST_ORDER));
+        Column expires = time.plus(perTimeWeighted(
+                metric -> lit(TimeWeightedAggregation.micros(metric.parameters().maxHold()))));
+        Column until = org.apache.spark.sql.functions.least(
+                expires,
+                org.apache.spark.sql.functions.coalesce(
+                        org.apache.spark.sql.functions.lead(time, 1).over(series), expires));
+        Column held = org.apache.spark.sql.functions.greatest(
+                lit(0L),
+                org.apache
+                        .spark
+                        .sql
+                        .functions
+                        .least(until, lit(end))
+                        .minus(org.apache.spark.sql.functions.greatest(time, lit(start))));
         String held_ = "_held";
         Dataset<Row> parts = samples.withColumn(held_, held)
-                .where(org.apache.spark.sql.functions.not(col(Columns.CARRIED)).or(col(held_).gt(0)))
-                .groupBy(col(Columns.SUBSCRIPTION_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN),
-                        col(Columns.METRIC), col(Columns.UNIT))
-                .agg(sum(TimeWeightedAggregation.levelTimesMicros(col(Columns.QUANTITY), col(held_))).as(Columns.SHARE_SUM),
+                .where(org.apache
+                        .spark
+                        .sql
+                        .functions
+                        .not(col(Columns.CARRIED))
+                        .or(col(held_).gt(0)))
+                .groupBy(
+                        col(Columns.SUBSCRIPTION_ID),
+                        col(Columns.BILLING_ACCOUNT_ID),
+                        col(Columns.PLAN),
+                        col(Columns.METRIC),
+                        col(Columns.UNIT))
+                .agg(
+                        sum(TimeWeightedAggregation.levelTimesMicros(col(Columns.QUANTITY), col(held_)))
+                                .as(Columns.SHARE_SUM),
                         count(lit(1)).as(Columns.EVENT_COUNT));
-        return parts.select(col(Columns.SUBSCRIPTION_ID), col(Columns.BILLING_ACCOUNT_ID), col(Columns.PLAN),
-                col(Columns.METRIC), perTimeWeighted(metric -> lit(metric.lineUnit())).as(Columns.UNIT),
-                col(Columns.EVENT_COUNT), perTimeWeighted(metric -> TimeWeightedAggregation.perTimeUnit(
-                        col(Columns.SHARE_SUM), metric)).cast(io.meterlake.schema.Tables.QUANTITY_TYPE).as(Columns.QUANTITY));
+        return parts.select(
+                col(Columns.SUBSCRIPTION_ID),
+                col(Columns.BILLING_ACCOUNT_ID),
+                col(Columns.PLAN),
+                col(Columns.METRIC),
+                perTimeWeighted(metric -> lit(metric.lineUnit())).as(Columns.UNIT),
+                col(Columns.EVENT_COUNT),
+                perTimeWeighted(metric -> TimeWeightedAggregation.perTimeUnit(col(Columns.SHARE_SUM), metric))
+                        .cast(io.meterlake.schema.Tables.QUANTITY_TYPE)
+                        .as(Columns.QUANTITY));
     }
 
     /** {@code value} of each {@code TIME_WEIGHTED} metric's rows; null for the others. */
@@ -184,7 +222,8 @@ public final class UsageAggregation implements java.io.Serializable {
         Column chosen = lit(null);
         for (Metric metric : catalog.metrics()) {
             if (metric.aggregation() == Aggregation.TIME_WEIGHTED) {
-                chosen = when(col(Columns.METRIC).equalTo(metric.name()), value.apply(metric)).otherwise(chosen);
+                chosen = when(col(Columns.METRIC).equalTo(metric.name()), value.apply(metric))
+                        .otherwise(chosen);
             }
         }
         return chosen;
@@ -226,9 +265,12 @@ public final class UsageAggregation implements java.io.Serializable {
 
     /** Whether a row's metric is one {@code aggregation} finishes (true when every metric is). */
     private Column usedBy(Aggregation aggregation) {
-        List<String> names = catalog.metrics().stream().filter(metric -> metric.aggregation() == aggregation)
-                .map(Metric::name).toList();
-        return names.size() == catalog.metrics().size() ? lit(true)
+        List<String> names = catalog.metrics().stream()
+                .filter(metric -> metric.aggregation() == aggregation)
+                .map(Metric::name)
+                .toList();
+        return names.size() == catalog.metrics().size()
+                ? lit(true)
                 : col(Columns.METRIC).isin(names.toArray(Object[]::new));
     }
 
@@ -256,7 +298,8 @@ public final class UsageAggregation implements java.io.Serializable {
      */
     public Dataset<Row> finishLines(Dataset<Row> partials, io.meterlake.period.Period period) {
         // A time-weighted line is not a function of its parts: its lines come from timeWeightedLines.
-        return finish(timeWeighted() ? partials.where(org.apache.spark.sql.functions.not(isTimeWeighted())) : partials,
+        return finish(
+                timeWeighted() ? partials.where(org.apache.spark.sql.functions.not(isTimeWeighted())) : partials,
                 java.util.Objects.requireNonNull(period, "period"));
     }
 
@@ -270,8 +313,12 @@ public final class UsageAggregation implements java.io.Serializable {
         for (Metric metric : catalog.metrics()) {
             if (metric.aggregation() == Aggregation.PERCENTILE) {
                 Column seconds = org.apache.spark.sql.functions.unix_seconds(col(Columns.EVENT_TIME));
-                bucket = when(col(Columns.METRIC).equalTo(metric.name()), seconds.minus(org.apache.spark.sql.functions
-                        .pmod(seconds, lit(metric.parameters().bucket().getSeconds())))).otherwise(bucket);
+                bucket = when(
+                                col(Columns.METRIC).equalTo(metric.name()),
+                                seconds.minus(org.apache.spark.sql.functions.pmod(
+                                        seconds,
+                                        lit(metric.parameters().bucket().getSeconds()))))
+                        .otherwise(bucket);
             }
         }
         return bucket;
@@ -285,24 +332,29 @@ public final class UsageAggregation implements java.io.Serializable {
             if (period != null && metric.aggregation() == Aggregation.TIME_WEIGHTED) {
                 continue;
             }
-            choice = choice.when(col(Columns.METRIC).equalTo(metric.name()),
+            choice = choice.when(
+                    col(Columns.METRIC).equalTo(metric.name()),
                     period == null ? aggregation.finish(metric) : aggregation.finish(metric, period));
             if (!metric.lineUnit().equals(metric.canonicalUnit())) {
-                unit = when(col(Columns.METRIC).equalTo(metric.name()), lit(metric.lineUnit())).otherwise(unit);
+                unit = when(col(Columns.METRIC).equalTo(metric.name()), lit(metric.lineUnit()))
+                        .otherwise(unit);
             }
         }
-        Dataset<Row> finished = partials.withColumn(Columns.QUANTITY, choice.cast(io.meterlake.schema.Tables.QUANTITY_TYPE));
+        Dataset<Row> finished =
+                partials.withColumn(Columns.QUANTITY, choice.cast(io.meterlake.schema.Tables.QUANTITY_TYPE));
         if (java.util.Arrays.asList(partials.columns()).contains(Columns.UNIT)) {
             finished = finished.withColumn(Columns.UNIT, unit);
         }
         return finished.drop(java.util.Arrays.stream(Aggregation.values())
-                .flatMap(aggregation -> MetricAggregation.of(aggregation).parts().stream()).toArray(String[]::new));
+                .flatMap(aggregation -> MetricAggregation.of(aggregation).parts().stream())
+                .toArray(String[]::new));
     }
 
     /** The aggregations the catalog's metrics use, in declaration order. */
     private List<Aggregation> used() {
         return java.util.Arrays.stream(Aggregation.values())
-                .filter(aggregation -> catalog.metrics().stream().anyMatch(metric -> metric.aggregation() == aggregation))
+                .filter(aggregation ->
+                        catalog.metrics().stream().anyMatch(metric -> metric.aggregation() == aggregation))
                 .toList();
     }
 }

@@ -15,11 +15,13 @@ public final class Columns {
     public static final String PAYLOAD_BYTES = "payload_bytes";
     /** {@code file} or {@code kafka}: which position columns are set. */
     public static final String INGEST_KIND = "ingest_kind";
+
     public static final String SOURCE_FILE = "source_file";
     /** SHA-256 of the ingested file's bytes: a file's identity for idempotent re-ingestion. */
     public static final String FILE_SHA256 = "file_sha256";
     /** 1-based line of the record in its file. */
     public static final String LINE_NUMBER = "line_number";
+
     public static final String KAFKA_TOPIC = "kafka_topic";
     public static final String KAFKA_PARTITION = "kafka_partition";
     public static final String KAFKA_OFFSET = "kafka_offset";
@@ -52,6 +54,7 @@ public final class Columns {
     public static final String INGESTED_AT_UTC = "ingested_at_utc";
     /** UTC date of {@link #EVENT_TIME}; partition column of the raw table. */
     public static final String EVENT_DATE = "event_date";
+
     public static final String ATTRIBUTES = "attributes";
     /** SHA-256 of the payload bytes. */
     public static final String PAYLOAD_SHA256 = "payload_sha256";
@@ -122,14 +125,17 @@ public final class Columns {
     public static final String RAW_QUERY = "raw";
     /** {@link #QUERY} of the provisional query's rows (they carry the watermark). */
     public static final String PROVISIONAL_QUERY = "provisional";
+
     public static final String BATCH_ID = "batch_id";
     /** Event-time watermark in force for the batch (provisional query). */
     public static final String WATERMARK = "watermark";
+
     public static final String RECORDS_IN = "records_in";
     public static final String ACCEPTED = "accepted";
     public static final String QUARANTINED = "quarantined";
     /** Rows behind the watermark, dropped from the provisional path (they are in raw). */
     public static final String LATE_DROPPED = "late_dropped";
+
     public static final String ROWS_OUT = "rows_out";
     public static final String DURATION_MS = "duration_ms";
     public static final String MIN_EVENT_TIME = "min_event_time";
@@ -146,9 +152,11 @@ public final class Columns {
     public static final String RUN_ID = "run_id";
     /** The {@code raw_usage_events} version a computation read (Delta time travel re-reads it). */
     public static final String RAW_TABLE_VERSION = "raw_table_version";
+
     public static final String PROVISIONAL_TABLE_VERSION = "provisional_table_version";
     /** The stream's watermark a reconcile run classified with; null when no stream ran. */
     public static final String STREAM_WATERMARK = "stream_watermark";
+
     public static final String PROVISIONAL_QUANTITY = "provisional_quantity";
     public static final String AUTHORITATIVE_QUANTITY = "authoritative_quantity";
     public static final String PROVISIONAL_EVENT_COUNT = "provisional_event_count";
@@ -159,16 +167,19 @@ public final class Columns {
     public static final String CAUSE = "cause";
     /** Revision of a billing period: 1, 2, ...; a higher one supersedes the lower ones. */
     public static final String REVISION = "revision";
+
     public static final String LINE_COUNT = "line_count";
     /** Base64 Ed25519 signature over the period's canonical rendering. */
     public static final String SIGNATURE = "signature";
     /** First 16 hex digits of the SHA-256 of the signing public key. */
     public static final String KEY_ID = "key_id";
+
     public static final String PUBLISHED_AT = "published_at";
     /** The revision a revision replaces; null for revision 1. */
     public static final String SUPERSEDES = "supersedes";
     /** Published with --force before the period was ready. */
     public static final String FORCED = "forced";
+
     public static final String SEQUENCE = "sequence";
     public static final String PREVIOUS_HEADER_SHA256 = "previous_header_sha256";
     public static final String HEADER_SHA256 = "header_sha256";
@@ -177,10 +188,12 @@ public final class Columns {
     public static final String SERVICE_PERIOD = "service_period";
     /** {@code usage} or {@code correction} (FOCUS ChargeClass "Correction"); null in lines from before corrections. */
     public static final String CHARGE_CLASS = "charge_class";
+
     public static final String PUBLISHER_KEY_ID = "publisher_key_id";
     public static final String APPROVER_KEY_ID = "approver_key_id";
     /** The approver's Ed25519 public key, Base64 of its X.509 DER: what its approval signature verifies with. */
     public static final String APPROVER_PUBLIC_KEY = "approver_public_key";
+
     public static final String APPROVED_AT = "approved_at";
     public static final String LOCKED_AT = "locked_at";
     /** The dedup horizon a revision was computed with, in seconds (null: the whole raw table, before horizons). */
@@ -237,6 +250,5 @@ public final class Columns {
     public static final String NEXT_REASON = "_next_reason";
     public static final String NEXT_DETAIL = "_next_detail";
 
-    private Columns() {
-    }
+    private Columns() {}
 }

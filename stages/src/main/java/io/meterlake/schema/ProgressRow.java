@@ -1,10 +1,9 @@
 package io.meterlake.schema;
 
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-
 import java.sql.Timestamp;
 import java.time.Instant;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 
 /**
  * A row of {@code stream_progress} ({@link Tables#PROGRESS}), defined once for both of the stream's
@@ -21,28 +20,86 @@ import java.time.Instant;
  * @param minEventTime earliest event time the batch read (raw: of accepted records)
  * @param maxEventTime latest event time the batch read (raw: of accepted records)
  */
-public record ProgressRow(String query, long batchId, Instant recordedAt, Instant watermark, long recordsIn,
-        Long accepted, Long quarantined, Long lateDropped, long rowsOut, long durationMs, Instant minEventTime,
+public record ProgressRow(
+        String query,
+        long batchId,
+        Instant recordedAt,
+        Instant watermark,
+        long recordsIn,
+        Long accepted,
+        Long quarantined,
+        Long lateDropped,
+        long rowsOut,
+        long durationMs,
+        Instant minEventTime,
         Instant maxEventTime) {
 
     /** The raw query's batch: it wrote {@code accepted} rows to raw and {@code quarantined} to quarantine. */
-    public static ProgressRow raw(long batchId, Instant recordedAt, long records, long accepted, long quarantined,
-            long durationMs, Instant minEventTime, Instant maxEventTime) {
-        return new ProgressRow(Columns.RAW_QUERY, batchId, recordedAt, null, records, accepted, quarantined, null,
-                accepted, durationMs, minEventTime, maxEventTime);
+    public static ProgressRow raw(
+            long batchId,
+            Instant recordedAt,
+            long records,
+            long accepted,
+            long quarantined,
+            long durationMs,
+            Instant minEventTime,
+            Instant maxEventTime) {
+        return new ProgressRow(
+                Columns.RAW_QUERY,
+                batchId,
+                recordedAt,
+                null,
+                records,
+                accepted,
+                quarantined,
+                null,
+                accepted,
+                durationMs,
+                minEventTime,
+                maxEventTime);
     }
 
     /** The provisional query's batch: it merged {@code windowsUpdated} windows. */
-    public static ProgressRow provisional(long batchId, Instant recordedAt, Instant watermark, long rowsIn,
-            long lateDropped, long windowsUpdated, long durationMs, Instant minEventTime, Instant maxEventTime) {
-        return new ProgressRow(Columns.PROVISIONAL_QUERY, batchId, recordedAt, watermark, rowsIn, null, null,
-                lateDropped, windowsUpdated, durationMs, minEventTime, maxEventTime);
+    public static ProgressRow provisional(
+            long batchId,
+            Instant recordedAt,
+            Instant watermark,
+            long rowsIn,
+            long lateDropped,
+            long windowsUpdated,
+            long durationMs,
+            Instant minEventTime,
+            Instant maxEventTime) {
+        return new ProgressRow(
+                Columns.PROVISIONAL_QUERY,
+                batchId,
+                recordedAt,
+                watermark,
+                rowsIn,
+                null,
+                null,
+                lateDropped,
+                windowsUpdated,
+                durationMs,
+                minEventTime,
+                maxEventTime);
     }
 
     /** This row in the column order of {@link Tables#PROGRESS}. */
     public Row toRow() {
-        return RowFactory.create(query, batchId, timestamp(recordedAt), timestamp(watermark), recordsIn, accepted,
-                quarantined, lateDropped, rowsOut, durationMs, timestamp(minEventTime), timestamp(maxEventTime));
+        return RowFactory.create(
+                query,
+                batchId,
+                timestamp(recordedAt),
+                timestamp(watermark),
+                recordsIn,
+                accepted,
+                quarantined,
+                lateDropped,
+                rowsOut,
+                durationMs,
+                timestamp(minEventTime),
+                timestamp(maxEventTime));
     }
 
     private static Timestamp timestamp(Instant instant) {

@@ -1,12 +1,12 @@
 package io.meterlake.schema;
 
+import static io.meterlake.schema.Columns.*;
+
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-
-import static io.meterlake.schema.Columns.*;
 
 /** Table names and their explicit schemas. Nothing in Meterlake infers a schema. */
 public final class Tables {
@@ -25,6 +25,7 @@ public final class Tables {
 
     /** Quantities everywhere: exact, 9 fraction digits. */
     public static final DataType QUANTITY_TYPE = DataTypes.createDecimalType(38, 9);
+
     public static final DataType ATTRIBUTES_TYPE = DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType);
 
     /** One record as any source hands it to the pipeline: its bytes, position, ingest time. */
@@ -317,8 +318,7 @@ public final class Tables {
         required(LOCKED_AT, DataTypes.TimestampType),
     });
 
-    private Tables() {
-    }
+    private Tables() {}
 
     private static StructField required(String name, DataType type) {
         return new StructField(name, type, false, Metadata.empty());

@@ -1,12 +1,11 @@
 package io.meterlake.schema;
 
-import org.apache.spark.sql.Column;
+import static org.apache.spark.sql.functions.col;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.apache.spark.sql.functions.col;
+import org.apache.spark.sql.Column;
 
 /**
  * The provisional window, defined once for the stream's aggregation, its MERGE into
@@ -17,14 +16,13 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class UsageWindow {
     /** A window's identity: what the provisional MERGE upserts on and reconcile joins on. */
-    public static final List<String> KEY = List.of(Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC,
-            Columns.WINDOW_START);
+    public static final List<String> KEY =
+            List.of(Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.METRIC, Columns.WINDOW_START);
     /** What a window is of, besides its time: the dimensions every window row names. */
-    public static final List<String> DIMENSIONS = List.of(Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID,
-            Columns.BILLING_ACCOUNT_ID, Columns.METRIC, Columns.UNIT);
+    public static final List<String> DIMENSIONS = List.of(
+            Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.BILLING_ACCOUNT_ID, Columns.METRIC, Columns.UNIT);
 
-    private UsageWindow() {
-    }
+    private UsageWindow() {}
 
     /** The window of length {@code grain} each record's event time lies in: a struct (start, end), Spark's {@code window}. */
     public static Column of(Duration grain) {

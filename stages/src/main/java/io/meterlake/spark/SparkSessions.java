@@ -2,10 +2,9 @@ package io.meterlake.spark;
 
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.storage.Storage;
-import org.apache.spark.sql.SparkSession;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Builds the Spark session every Meterlake job runs in: Delta enabled, UTC session time zone
@@ -13,8 +12,7 @@ import java.util.Map;
  * come from the submission; locally from {@code spark.master} in the config.
  */
 public final class SparkSessions {
-    private SparkSessions() {
-    }
+    private SparkSessions() {}
 
     /** The settings a Meterlake session must have; tests build their shared session from these too. */
     public static Map<String, String> settings(int shufflePartitions) {
@@ -32,7 +30,8 @@ public final class SparkSessions {
         settings.put("spark.sql.inMemoryColumnarStorage.compressed", "false");
         // VACUUM lists a table's directories with this many tasks; the default (10000) takes a minute
         // on two cores for a table of a few files.
-        settings.put("spark.sql.sources.parallelPartitionDiscovery.parallelism",
+        settings.put(
+                "spark.sql.sources.parallelPartitionDiscovery.parallelism",
                 Integer.toString(Math.max(1, shufflePartitions) * 4));
         return settings;
     }
@@ -42,8 +41,9 @@ public final class SparkSessions {
         Map<String, String> settings = new LinkedHashMap<>();
         // Times are proleptic Gregorian everywhere (java.time, Trino): write and read them as they are,
         // so an event of year 1 or 1582 is stored (in quarantine) instead of failing the write.
-        for (String mode : new String[] {"datetimeRebaseModeInWrite", "datetimeRebaseModeInRead",
-            "int96RebaseModeInWrite", "int96RebaseModeInRead"}) {
+        for (String mode : new String[] {
+            "datetimeRebaseModeInWrite", "datetimeRebaseModeInRead", "int96RebaseModeInWrite", "int96RebaseModeInRead"
+        }) {
             settings.put("spark.sql.parquet." + mode, "CORRECTED");
         }
         // Non-ANSI arithmetic: an overflowing decimal sum is null, which the batch layer reports by

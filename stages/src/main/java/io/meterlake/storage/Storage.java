@@ -1,13 +1,12 @@
 package io.meterlake.storage;
 
 import io.meterlake.config.MeterlakeConfig;
-import org.apache.hadoop.conf.Configuration;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * Where the warehouse lives: a local directory, or an {@code s3a://bucket/prefix} in S3 or an
@@ -23,11 +22,11 @@ import java.util.Optional;
 public final class Storage {
     /** Aliases of the s3a keys in a Hadoop credential store. */
     public static final String ACCESS_KEY = "fs.s3a.access.key";
+
     public static final String SECRET_KEY = "fs.s3a.secret.key";
     private static final String PROVIDER_PATH = "hadoop.security.credential.provider.path";
 
-    private Storage() {
-    }
+    private Storage() {}
 
     /** Whether {@code location} is in object storage rather than on a local or cluster file system. */
     public static boolean isS3(String location) {
@@ -47,7 +46,9 @@ public final class Storage {
         Map<String, String> settings = new LinkedHashMap<>();
         if (!s3.endpoint().isEmpty()) {
             settings.put("fs.s3a.endpoint", s3.endpoint());
-            settings.put("fs.s3a.connection.ssl.enabled", Boolean.toString(s3.endpoint().startsWith("https:")));
+            settings.put(
+                    "fs.s3a.connection.ssl.enabled",
+                    Boolean.toString(s3.endpoint().startsWith("https:")));
         }
         if (!s3.region().isEmpty()) {
             settings.put("fs.s3a.endpoint.region", s3.region());
@@ -66,7 +67,11 @@ public final class Storage {
 
     /** The local stack's credential store (written by {@code stack start --with-s3}). */
     public static Path localStackCredentials(MeterlakeConfig config) {
-        return Path.of(config.stack().dir()).toAbsolutePath().normalize().resolve("s3").resolve("credentials.jceks");
+        return Path.of(config.stack().dir())
+                .toAbsolutePath()
+                .normalize()
+                .resolve("s3")
+                .resolve("credentials.jceks");
     }
 
     /** The endpoint of the local stack's S3 server. */
@@ -85,7 +90,9 @@ public final class Storage {
         }
         Path local = localStackCredentials(config);
         boolean localEndpoint = config.s3().endpoint().equals(localStackEndpoint(config))
-                || config.s3().endpoint().equals("http://localhost:" + config.stack().s3Port());
+                || config.s3()
+                        .endpoint()
+                        .equals("http://localhost:" + config.stack().s3Port());
         return localEndpoint && Files.isRegularFile(local) ? Optional.of(credentialStoreUri(local)) : Optional.empty();
     }
 }

@@ -8,8 +8,7 @@ import java.util.List;
  * place that reads them.
  */
 public final class DeltaFailures {
-    private DeltaFailures() {
-    }
+    private DeltaFailures() {}
 
     /**
      * Whether {@code failure} (or a cause of it) says that a table version can no longer be read: its
@@ -19,9 +18,12 @@ public final class DeltaFailures {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             String name = cause.getClass().getSimpleName();
             String message = String.valueOf(cause.getMessage());
-            if (cause instanceof java.io.FileNotFoundException || name.equals("VersionNotFoundException")
-                    || name.equals("DeltaFileNotFoundException") || message.contains("DELTA_VERSIONS_NOT_CONTIGUOUS")
-                    || message.contains("DELTA_FILE_NOT_FOUND") || message.contains("DELTA_LOG_FILE_NOT_FOUND")
+            if (cause instanceof java.io.FileNotFoundException
+                    || name.equals("VersionNotFoundException")
+                    || name.equals("DeltaFileNotFoundException")
+                    || message.contains("DELTA_VERSIONS_NOT_CONTIGUOUS")
+                    || message.contains("DELTA_FILE_NOT_FOUND")
+                    || message.contains("DELTA_LOG_FILE_NOT_FOUND")
                     || message.contains("Cannot time travel Delta table to version")) {
                 return true;
             }
@@ -39,20 +41,26 @@ public final class DeltaFailures {
             if (!message.contains("DELTA_VERSIONS_NOT_CONTIGUOUS")) {
                 continue;
             }
-            java.util.regex.Matcher versions = java.util.regex.Pattern.compile("\\(([0-9, ]+)\\)").matcher(message);
+            java.util.regex.Matcher versions =
+                    java.util.regex.Pattern.compile("\\(([0-9, ]+)\\)").matcher(message);
             List<String> missing = new java.util.ArrayList<>();
             if (versions.find()) {
-                long[] present = java.util.Arrays.stream(versions.group(1).split(",")).map(String::trim)
-                        .mapToLong(Long::parseLong).sorted().toArray();
+                long[] present = java.util.Arrays.stream(versions.group(1).split(","))
+                        .map(String::trim)
+                        .mapToLong(Long::parseLong)
+                        .sorted()
+                        .toArray();
                 for (int i = 1; i < present.length; i++) {
                     for (long v = present[i - 1] + 1; v < present[i]; v++) {
                         missing.add(Long.toString(v));
                     }
                 }
             }
-            return java.util.Optional.of(missing.isEmpty() ? "versions are missing"
-                    : (missing.size() == 1 ? "version " : "versions ") + String.join(", ", missing)
-                            + (missing.size() == 1 ? " is" : " are") + " missing");
+            return java.util.Optional.of(
+                    missing.isEmpty()
+                            ? "versions are missing"
+                            : (missing.size() == 1 ? "version " : "versions ") + String.join(", ", missing)
+                                    + (missing.size() == 1 ? " is" : " are") + " missing");
         }
         return java.util.Optional.empty();
     }

@@ -2,10 +2,9 @@ package io.meterlake.table;
 
 import io.delta.tables.DeltaTable;
 import io.meterlake.schema.Tables;
+import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-
-import java.util.List;
 
 /**
  * The exactly-once write of processed records, the one protocol the stream's raw sink and file ingest call:
@@ -30,12 +29,11 @@ public final class ExactlyOnceWrite {
      * once to see whether any record was rejected, and once per table.
      */
     public void write(Dataset<Row> processed, String appId, long version, WritePin pin) {
-        write(processed, appId, version, pin, () -> { });
+        write(processed, appId, version, pin, () -> {});
     }
 
     /** As {@link #write(Dataset, String, long, WritePin)}; {@code betweenCommits} runs between the two (crash tests). */
-    public void write(Dataset<Row> processed, String appId, long version, WritePin pin,
-            Runnable betweenCommits) {
+    public void write(Dataset<Row> processed, String appId, long version, WritePin pin, Runnable betweenCommits) {
         String marker = pin.marker(appId, version);
         // What progress reports (and the Spark UI shows) for the jobs of each step.
         org.apache.spark.SparkContext context = warehouse.spark().sparkContext();
@@ -47,8 +45,12 @@ public final class ExactlyOnceWrite {
             }
             betweenCommits.run();
             context.setJobDescription("writing " + Tables.RAW_USAGE_EVENTS);
-            warehouse.appendIdempotent(io.meterlake.pipeline.EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, appId,
-                    version, marker);
+            warehouse.appendIdempotent(
+                    io.meterlake.pipeline.EventPipeline.accepted(processed),
+                    Tables.RAW_USAGE_EVENTS,
+                    appId,
+                    version,
+                    marker);
         } finally {
             context.setJobDescription(null);
         }
@@ -69,7 +71,8 @@ public final class ExactlyOnceWrite {
                 java.util.Optional<WritePin> pin = recordedPin(table, appId, version);
                 if (pin.isPresent()) {
                     return pin.get().ingestedAt() == null && proposedIngestedAt != null
-                            ? new WritePin(pin.get().entitlementsVersion(), proposedIngestedAt) : pin.get();
+                            ? new WritePin(pin.get().entitlementsVersion(), proposedIngestedAt)
+                            : pin.get();
                 }
             }
         }
@@ -85,9 +88,14 @@ public final class ExactlyOnceWrite {
         for (int limit : new int[] {RECENT_COMMITS, Integer.MAX_VALUE}) {
             // Delta reads the commits' metadata when the history is asked for: the whole log only if needed.
             Dataset<Row> history = limit == Integer.MAX_VALUE ? delta.history() : delta.history(limit);
-            List<Row> commits = history
-                    .where(org.apache.spark.sql.functions.col("userMetadata").startsWith(WritePin.prefix(appId, version)))
-                    .select("userMetadata").collectAsList();
+            List<Row> commits = history.where(org.apache
+                            .spark
+                            .sql
+                            .functions
+                            .col("userMetadata")
+                            .startsWith(WritePin.prefix(appId, version)))
+                    .select("userMetadata")
+                    .collectAsList();
             if (!commits.isEmpty()) {
                 return WritePin.parse(commits.get(0).getString(0), appId, version);
             }

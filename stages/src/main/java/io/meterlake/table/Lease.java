@@ -4,12 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meterlake.error.MeterlakeException;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,6 +17,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * One holder at a time of a named role on a warehouse (the stream, the publisher), on any Hadoop
@@ -44,15 +43,18 @@ import java.util.UUID;
 public final class Lease implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Claims in the order they yield to each other: the earlier acquisition first, then the id. */
-    private static final Comparator<Holder> RANK = Comparator.comparing(Holder::acquiredAt).thenComparing(Holder::id);
+    private static final Comparator<Holder> RANK =
+            Comparator.comparing(Holder::acquiredAt).thenComparing(Holder::id);
+
     private static final Duration CONTENTION_WAIT = Duration.ofMillis(200);
     private static final int CONTENTION_ROUNDS = 10;
 
     /** What a claim file says about its holder. */
-    public record Holder(String id, String host, long pid, String purpose, Instant acquiredAt, Instant renewedAt,
-            Duration ttl) {
+    public record Holder(
+            String id, String host, long pid, String purpose, Instant acquiredAt, Instant renewedAt, Duration ttl) {
         boolean liveAt(Instant now, String localHost) {
-            if (host.equals(localHost) && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
+            if (host.equals(localHost)
+                    && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
                 return false;
             }
             return !renewedAt.plus(ttl).isBefore(now);
@@ -83,27 +85,37 @@ public final class Lease implements AutoCloseable {
      * Takes the role {@code name} on the warehouse at {@code root}, or refuses (exit 75) naming the
      * current holder. {@code purpose} says who this is, e.g. "stream" or "publish of 2026-10".
      */
-    public static Lease acquire(Configuration conf, String root, String name, String purpose, Clock clock,
-            Duration ttl) {
+    public static Lease acquire(
+            Configuration conf, String root, String name, String purpose, Clock clock, Duration ttl) {
         try {
             Path dir = new Path(new Path(root, "_meterlake/leases"), name);
             FileSystem fs = dir.getFileSystem(conf);
             fs.mkdirs(dir);
             Instant now = clock.instant();
-            Holder mine = new Holder(UUID.randomUUID().toString(), localHost(), ProcessHandle.current().pid(), purpose,
-                    now, now, ttl);
+            Holder mine = new Holder(
+                    UUID.randomUUID().toString(),
+                    localHost(),
+                    ProcessHandle.current().pid(),
+                    purpose,
+                    now,
+                    now,
+                    ttl);
             Lease lease = new Lease(fs, dir, clock, mine, write(fs, dir, mine));
             for (int round = 0; ; round++) {
                 List<Holder> others = live(fs, dir, clock.instant()).stream()
-                        .filter(holder -> !holder.id().equals(mine.id())).toList();
+                        .filter(holder -> !holder.id().equals(mine.id()))
+                        .toList();
                 if (others.isEmpty()) {
                     return lease;
                 }
-                Optional<Holder> before = others.stream().filter(other -> RANK.compare(other, mine) < 0).findFirst();
+                Optional<Holder> before = others.stream()
+                        .filter(other -> RANK.compare(other, mine) < 0)
+                        .findFirst();
                 if (before.isPresent() || round == CONTENTION_ROUNDS) {
                     lease.close();
-                    throw MeterlakeException.busy("another " + before.orElse(others.get(0)).describe()
-                            + " holds this warehouse's " + name + " lease: run this again once it has finished");
+                    throw MeterlakeException.busy(
+                            "another " + before.orElse(others.get(0)).describe() + " holds this warehouse's " + name
+                                    + " lease: run this again once it has finished");
                 }
                 // Only later contenders in sight: they see this claim and withdraw, unless one already holds.
                 Thread.sleep(CONTENTION_WAIT.toMillis());
@@ -121,8 +133,14 @@ public final class Lease implements AutoCloseable {
      * always sees at least one claim of this holder.
      */
     public synchronized void renew() {
-        holder = new Holder(holder.id(), holder.host(), holder.pid(), holder.purpose(), holder.acquiredAt(),
-                clock.instant(), holder.ttl());
+        holder = new Holder(
+                holder.id(),
+                holder.host(),
+                holder.pid(),
+                holder.purpose(),
+                holder.acquiredAt(),
+                clock.instant(),
+                holder.ttl());
         try {
             Path previous = file;
             file = write(fs, dir, holder);
@@ -147,13 +165,17 @@ public final class Lease implements AutoCloseable {
                 return thread;
             });
             long every = Math.max(1, holder.ttl().toMillis() / 4);
-            renewer.scheduleAtFixedRate(() -> {
-                try {
-                    renew();
-                } catch (RuntimeException e) {
-                    // Retried at the next tick; the claim lives for its TTL meanwhile.
-                }
-            }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+            renewer.scheduleAtFixedRate(
+                    () -> {
+                        try {
+                            renew();
+                        } catch (RuntimeException e) {
+                            // Retried at the next tick; the claim lives for its TTL meanwhile.
+                        }
+                    },
+                    every,
+                    every,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
         }
         return this;
     }
@@ -180,8 +202,8 @@ public final class Lease implements AutoCloseable {
             }
             Optional<Holder> holder = read(fs, status.getPath());
             if (holder.isPresent() && holder.get().liveAt(now, host)) {
-                latest.merge(holder.get().id(), holder.get(),
-                        (a, b) -> a.renewedAt().isAfter(b.renewedAt()) ? a : b);
+                latest.merge(
+                        holder.get().id(), holder.get(), (a, b) -> a.renewedAt().isAfter(b.renewedAt()) ? a : b);
             } else if (holder.isPresent()) {
                 fs.delete(status.getPath(), false);
             }
@@ -194,9 +216,13 @@ public final class Lease implements AutoCloseable {
     private static Optional<Holder> read(FileSystem fs, Path file) {
         try (InputStream in = fs.open(file)) {
             JsonNode node = JSON.readTree(in);
-            return Optional.of(new Holder(node.get("id").textValue(), node.get("host").textValue(),
-                    node.get("pid").longValue(), node.get("purpose").textValue(),
-                    Instant.parse(node.get("acquired_at").textValue()), Instant.parse(node.get("renewed_at").textValue()),
+            return Optional.of(new Holder(
+                    node.get("id").textValue(),
+                    node.get("host").textValue(),
+                    node.get("pid").longValue(),
+                    node.get("purpose").textValue(),
+                    Instant.parse(node.get("acquired_at").textValue()),
+                    Instant.parse(node.get("renewed_at").textValue()),
                     Duration.ofMillis(node.get("ttl_ms").longValue())));
         } catch (IOException | RuntimeException e) {
             // Gone meanwhile (released), or being written: not a holder this time.
@@ -206,9 +232,13 @@ public final class Lease implements AutoCloseable {
 
     /** Writes a claim under a name of its own, complete or not at all (written aside, then renamed). */
     static Path write(FileSystem fs, Path dir, Holder holder) throws IOException {
-        ObjectNode node = JSON.createObjectNode().put("id", holder.id()).put("host", holder.host())
-                .put("pid", holder.pid()).put("purpose", holder.purpose())
-                .put("acquired_at", holder.acquiredAt().toString()).put("renewed_at", holder.renewedAt().toString())
+        ObjectNode node = JSON.createObjectNode()
+                .put("id", holder.id())
+                .put("host", holder.host())
+                .put("pid", holder.pid())
+                .put("purpose", holder.purpose())
+                .put("acquired_at", holder.acquiredAt().toString())
+                .put("renewed_at", holder.renewedAt().toString())
                 .put("ttl_ms", holder.ttl().toMillis());
         String name = holder.id() + "." + holder.renewedAt().toEpochMilli() + "." + UUID.randomUUID();
         Path aside = new Path(dir, "." + name + ".tmp");

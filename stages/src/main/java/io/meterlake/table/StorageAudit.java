@@ -1,14 +1,13 @@
 package io.meterlake.table;
 
 import io.meterlake.schema.Columns;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.Snapshot;
 import scala.Option;
-
-import java.util.List;
 
 /**
  * The storage behind a table's Delta log, checked against it: the data files a version committed, and those
@@ -34,20 +33,24 @@ public final class StorageAudit {
      * The same for the files of the {@code event_date} partitions {@code dates} (first and last,
      * inclusive) only, when given: what one period's verification reads.
      */
-    public List<String> filesNotAsCommitted(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
+    public List<String> filesNotAsCommitted(
+            String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
         org.apache.hadoop.fs.Path tablePath = new org.apache.hadoop.fs.Path(warehouse.path(table));
         List<String> problems = new java.util.ArrayList<>();
         try {
-            org.apache.hadoop.fs.FileSystem fs = tablePath.getFileSystem(warehouse.spark().sessionState().newHadoopConf());
+            org.apache.hadoop.fs.FileSystem fs =
+                    tablePath.getFileSystem(warehouse.spark().sessionState().newHadoopConf());
             for (Row file : files(table, version, dates).select("path", "size").collectAsList()) {
                 String relative = file.getString(0);
                 org.apache.hadoop.fs.Path child = new org.apache.hadoop.fs.Path(new java.net.URI(relative));
-                org.apache.hadoop.fs.Path absolute = child.isAbsolute() ? child : new org.apache.hadoop.fs.Path(tablePath, child);
+                org.apache.hadoop.fs.Path absolute =
+                        child.isAbsolute() ? child : new org.apache.hadoop.fs.Path(tablePath, child);
                 if (!fs.exists(absolute)) {
                     problems.add(table + " file " + relative + " of version " + version + " is missing");
                 } else if (fs.getFileStatus(absolute).getLen() != file.getLong(1)) {
-                    problems.add(table + " file " + relative + " has " + fs.getFileStatus(absolute).getLen()
-                            + " bytes, but version " + version + " committed it with " + file.getLong(1));
+                    problems.add(table + " file " + relative + " has "
+                            + fs.getFileStatus(absolute).getLen() + " bytes, but version " + version
+                            + " committed it with " + file.getLong(1));
                 }
             }
         } catch (java.io.IOException | java.net.URISyntaxException e) {
@@ -57,7 +60,8 @@ public final class StorageAudit {
     }
 
     /** The data files (paths as its log records them) of {@code table} at {@code version}, of the partitions {@code dates}. */
-    public java.util.Set<String> filePaths(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
+    public java.util.Set<String> filePaths(
+            String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
         java.util.Set<String> paths = new java.util.HashSet<>();
         for (Row file : files(table, version, dates).select("path").collectAsList()) {
             paths.add(file.getString(0));
@@ -67,7 +71,8 @@ public final class StorageAudit {
 
     /** The log's file actions at {@code version}, only those of the {@code event_date} partitions {@code dates} when given. */
     private Dataset<Row> files(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
-        Snapshot snapshot = DeltaLog.forTable(warehouse.spark(), warehouse.path(table)).getSnapshotAt(version, Option.empty(), Option.empty());
+        Snapshot snapshot = DeltaLog.forTable(warehouse.spark(), warehouse.path(table))
+                .getSnapshotAt(version, Option.empty(), Option.empty());
         Dataset<Row> files = snapshot.allFiles().toDF();
         if (dates.isPresent()) {
             // ISO dates compare as text; partition values are stored as text.

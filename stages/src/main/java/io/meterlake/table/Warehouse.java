@@ -1,11 +1,12 @@
 package io.meterlake.table;
 
+import io.delta.tables.DeltaTable;
+import io.delta.tables.DeltaTableBuilder;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
-import io.delta.tables.DeltaTable;
-import io.delta.tables.DeltaTableBuilder;
-import org.apache.spark.sql.Column;
+import java.util.List;
+import java.util.OptionalLong;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -13,9 +14,6 @@ import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.Snapshot;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
-
-import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * The Delta tables under one warehouse root (a local directory or an s3a:// URI). Tables are
@@ -29,7 +27,8 @@ public final class Warehouse {
     /** {@code root} may be relative (to the working directory) or a URI such as {@code s3a://bucket/prefix}. */
     public Warehouse(SparkSession spark, String root) {
         this.spark = spark;
-        this.root = root.contains("://") || root.startsWith("file:") ? root
+        this.root = root.contains("://") || root.startsWith("file:")
+                ? root
                 : java.nio.file.Path.of(root).toAbsolutePath().normalize().toString();
     }
 
@@ -54,8 +53,10 @@ public final class Warehouse {
             String reason = e instanceof java.nio.file.AccessDeniedException || e instanceof SecurityException
                     ? "permission denied"
                     : e instanceof java.nio.file.FileSystemException failed && failed.getReason() != null
-                            ? failed.getReason() : String.valueOf(e.getMessage());
-            throw MeterlakeException.badInput("cannot write to the warehouse " + directory + " (" + reason + ")",
+                            ? failed.getReason()
+                            : String.valueOf(e.getMessage());
+            throw MeterlakeException.badInput(
+                    "cannot write to the warehouse " + directory + " (" + reason + ")",
                     "pass a writable directory with --warehouse, or fix its permissions");
         }
         checkedWritable = true;
@@ -104,7 +105,9 @@ public final class Warehouse {
 
     /** Replaces the rows of {@code table} whose {@code column} equals {@code value} with {@code rows}, in one commit. */
     public void replaceWhere(Dataset<Row> rows, String table, String column, String value) {
-        rows.write().format("delta").mode("overwrite")
+        rows.write()
+                .format("delta")
+                .mode("overwrite")
                 .option("replaceWhere", column + " = '" + value.replace("'", "''") + "'")
                 .save(path(table));
     }
@@ -152,7 +155,9 @@ public final class Warehouse {
 
     /** As {@link #appendIdempotent(Dataset, String, String, long)}, the commit carrying {@code userMetadata}. */
     void appendIdempotent(Dataset<Row> rows, String table, String appId, long version, String userMetadata) {
-        org.apache.spark.sql.DataFrameWriter<Row> writer = rows.write().format("delta").mode("append")
+        org.apache.spark.sql.DataFrameWriter<Row> writer = rows.write()
+                .format("delta")
+                .mode("append")
                 .option("txnAppId", appId)
                 .option("txnVersion", version);
         if (userMetadata != null) {
@@ -171,11 +176,13 @@ public final class Warehouse {
      * ten years covers the usual retention of billing records.
      */
     public static final String RAW_LOG_RETENTION = "interval 3653 days";
+
     private static final String LOG_RETENTION = "delta.logRetentionDuration";
 
     /** Sets raw's log retention to {@link #RAW_LOG_RETENTION} if it is not (tables made before it was set). */
     public void ensureRawLogRetention() {
-        scala.Option<String> current = snapshot(Tables.RAW_USAGE_EVENTS).metadata().configuration().get(LOG_RETENTION);
+        scala.Option<String> current =
+                snapshot(Tables.RAW_USAGE_EVENTS).metadata().configuration().get(LOG_RETENTION);
         if (current.isEmpty() || !current.get().equals(RAW_LOG_RETENTION)) {
             spark.sql("ALTER TABLE delta.`" + path(Tables.RAW_USAGE_EVENTS) + "` SET TBLPROPERTIES ('" + LOG_RETENTION
                     + "' = '" + RAW_LOG_RETENTION + "')");
@@ -185,11 +192,13 @@ public final class Warehouse {
     void create(String table, StructType schema, boolean appendOnly, String partitionColumn) {
         requireWritable();
         if (exists(table)) {
-            // A read of its log, instead of Delta's create-if-not-exists (a transaction that checks and writes nothing).
+            // A read of its log, instead of Delta's create-if-not-exists (a transaction that checks and writes
+            // nothing).
             addMissingColumns(table, schema);
             return;
         }
-        DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).location(path(table)).addColumns(schema);
+        DeltaTableBuilder builder =
+                DeltaTable.createIfNotExists(spark).location(path(table)).addColumns(schema);
         if (table.equals(Tables.RAW_USAGE_EVENTS)) {
             builder = builder.property(LOG_RETENTION, RAW_LOG_RETENTION)
                     // Statistics on every column (Delta's default stops at 32), so that the recompute's look

@@ -1,12 +1,11 @@
 package io.meterlake.schema;
 
-import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Timestamp;
 import java.time.Instant;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
 
 /** Both queries' progress rows land in the columns {@link Tables#PROGRESS} names. */
 class ProgressRowTest {
@@ -18,7 +17,8 @@ class ProgressRowTest {
 
     @Test
     void rawAndProvisionalRowsFillTheirColumns() {
-        Row raw = ProgressRow.raw(7, AT, 10, 8, 2, 1500, AT.minusSeconds(60), AT).toRow();
+        Row raw =
+                ProgressRow.raw(7, AT, 10, 8, 2, 1500, AT.minusSeconds(60), AT).toRow();
         assertThat(raw.length()).isEqualTo(Tables.PROGRESS.size());
         assertThat(at(raw, Columns.QUERY)).isEqualTo(Columns.RAW_QUERY);
         assertThat(at(raw, Columns.BATCH_ID)).isEqualTo(7L);
@@ -32,7 +32,8 @@ class ProgressRowTest {
         assertThat(at(raw, Columns.DURATION_MS)).isEqualTo(1500L);
         assertThat(at(raw, Columns.MIN_EVENT_TIME)).isEqualTo(Timestamp.from(AT.minusSeconds(60)));
 
-        Row provisional = ProgressRow.provisional(8, AT, AT.minusSeconds(600), 8, 1, 3, 900, null, null).toRow();
+        Row provisional = ProgressRow.provisional(8, AT, AT.minusSeconds(600), 8, 1, 3, 900, null, null)
+                .toRow();
         assertThat(at(provisional, Columns.QUERY)).isEqualTo(Columns.PROVISIONAL_QUERY);
         assertThat(at(provisional, Columns.WATERMARK)).isEqualTo(Timestamp.from(AT.minusSeconds(600)));
         assertThat(at(provisional, Columns.RECORDS_IN)).isEqualTo(8L);

@@ -1,12 +1,10 @@
 package io.meterlake.table;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,9 +17,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LeaseTest {
     private static final Duration TTL = Duration.ofSeconds(60);
@@ -45,18 +44,25 @@ class LeaseTest {
                 .isInstanceOf(MeterlakeException.class);
 
         first.close();
-        Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL).close();
+        Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL)
+                .close();
         // Another role is another lease.
         Lease publish = Lease.acquire(CONF, dir.toString(), "publish", "publish", Clock.systemUTC(), TTL);
-        Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL).close();
+        Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL)
+                .close();
         publish.close();
     }
 
     @Test
     void aClaimNotRenewedWithinItsTtlExpires() {
         Instant now = Instant.now();
-        Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.fixed(now.minus(TTL).minusSeconds(1),
-                ZoneOffset.UTC), TTL);
+        Lease.acquire(
+                CONF,
+                dir.toString(),
+                "stream",
+                "stream",
+                Clock.fixed(now.minus(TTL).minusSeconds(1), ZoneOffset.UTC),
+                TTL);
 
         Lease taken = Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.fixed(now, ZoneOffset.UTC), TTL);
 
@@ -72,16 +78,27 @@ class LeaseTest {
         FileSystem fs = leases.getFileSystem(CONF);
         fs.mkdirs(leases);
         Instant now = Instant.now();
-        Lease.write(fs, leases, new Lease.Holder("crashed", InetAddress.getLocalHost().getHostName(), gone.pid(),
-                "stream", now.minusSeconds(5), now, TTL));
+        Lease.write(
+                fs,
+                leases,
+                new Lease.Holder(
+                        "crashed",
+                        InetAddress.getLocalHost().getHostName(),
+                        gone.pid(),
+                        "stream",
+                        now.minusSeconds(5),
+                        now,
+                        TTL));
 
         Lease taken = Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL);
 
         assertThat(taken.holder().pid()).isEqualTo(ProcessHandle.current().pid());
         taken.close();
         // A live claim of another host is respected, whatever its pid.
-        Lease.write(fs, leases, new Lease.Holder("elsewhere", "another-host", gone.pid(), "stream", now.minusSeconds(5),
-                now, TTL));
+        Lease.write(
+                fs,
+                leases,
+                new Lease.Holder("elsewhere", "another-host", gone.pid(), "stream", now.minusSeconds(5), now, TTL));
         assertThatThrownBy(() -> Lease.acquire(CONF, dir.toString(), "stream", "stream", Clock.systemUTC(), TTL))
                 .hasMessageContaining("host another-host");
     }
@@ -114,6 +131,7 @@ class LeaseTest {
 
         assertThat(held).hasSize(1);
         held.get(0).close();
-        Lease.acquire(CONF, dir.toString(), "publish", "publish", Clock.systemUTC(), TTL).close();
+        Lease.acquire(CONF, dir.toString(), "publish", "publish", Clock.systemUTC(), TTL)
+                .close();
     }
 }

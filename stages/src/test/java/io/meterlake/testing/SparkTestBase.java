@@ -3,13 +3,12 @@ package io.meterlake.testing;
 import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
 import com.holdenkarau.spark.testing.SharedJavaSparkContext;
 import io.meterlake.spark.SparkSessions;
+import java.lang.reflect.Field;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeEach;
-
-import java.lang.reflect.Field;
 
 /**
  * One shared {@code local[2]} Spark session per test JVM, configured like a Meterlake job (Delta,

@@ -1,13 +1,13 @@
 package io.meterlake.streaming;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import io.meterlake.schema.UsageWindow;
+import static org.apache.spark.sql.functions.col;
+
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.pipeline.IngestOrder;
 import io.meterlake.pipeline.UsageAggregation;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
+import io.meterlake.schema.UsageWindow;
 import io.meterlake.streaming.sink.ProgressRecorder;
 import io.meterlake.streaming.sink.ProvisionalWriter;
 import io.meterlake.streaming.sink.RawBatchWriter;
@@ -15,19 +15,18 @@ import io.meterlake.streaming.sink.StreamJobNames;
 import io.meterlake.streaming.source.KafkaSource;
 import io.meterlake.table.Lease;
 import io.meterlake.table.Warehouse;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.Trigger;
-
-import java.io.PrintWriter;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.concurrent.TimeoutException;
-
-import static org.apache.spark.sql.functions.col;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The speed layer: two streaming queries over one warehouse.
@@ -51,6 +50,7 @@ public final class StreamJob {
     private static final Logger LOG = LoggerFactory.getLogger(StreamJob.class);
     /** How often the provisional query looks for new raw commits when running continuously. */
     public static final Duration FOLLOW = Duration.ofSeconds(1);
+
     private static final String ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider";
 
     private final SparkSession spark;
@@ -72,8 +72,13 @@ public final class StreamJob {
 
     /** The stream of the configured Kafka topic; {@code log} receives one line per micro-batch. */
     public StreamJob(SparkSession spark, MeterlakeConfig config, Clock clock, PrintWriter log) {
-        this(spark, config, clock, log,
-                session -> KafkaSource.records(session, config.kafka(), config.stream().maxOffsetsPerTrigger()));
+        this(
+                spark,
+                config,
+                clock,
+                log,
+                session -> KafkaSource.records(
+                        session, config.kafka(), config.stream().maxOffsetsPerTrigger()));
     }
 
     /** The stream of {@code source}; {@code log} receives one line per micro-batch. */
@@ -105,8 +110,12 @@ public final class StreamJob {
      */
     private Lease singleWriter() {
         Lease lease = warehouse.lease("stream", "stream", clock).keepRenewed();
-        LOG.info("stream started on {}: topic {} ({} partitions) at {}", config.warehouse(), config.kafka().topic(),
-                config.kafka().partitions(), config.kafka().bootstrapServers());
+        LOG.info(
+                "stream started on {}: topic {} ({} partitions) at {}",
+                config.warehouse(),
+                config.kafka().topic(),
+                config.kafka().partitions(),
+                config.kafka().bootstrapServers());
         return lease;
     }
 
@@ -126,8 +135,8 @@ public final class StreamJob {
         // awaitAnyTermination returns at once if any query of this session ended before: forget those.
         spark.streams().resetTerminated();
         StreamingQuery raw = startRaw(Trigger.ProcessingTime(trigger.toMillis()));
-        StreamingQuery provisional = startProvisional(Trigger.ProcessingTime(
-                Math.min(trigger.toMillis(), FOLLOW.toMillis())));
+        StreamingQuery provisional =
+                startProvisional(Trigger.ProcessingTime(Math.min(trigger.toMillis(), FOLLOW.toMillis())));
         try {
             // Returns when either query stops; rethrows the failure of a query that failed.
             spark.streams().awaitAnyTermination();
@@ -145,7 +154,9 @@ public final class StreamJob {
      */
     private void stopRecording(ProgressRecorder recorder) {
         try {
-            spark.sparkContext().listenerBus().waitUntilEmpty(Duration.ofMinutes(2).toMillis());
+            spark.sparkContext()
+                    .listenerBus()
+                    .waitUntilEmpty(Duration.ofMinutes(2).toMillis());
         } catch (TimeoutException e) {
             log.println("stream: the last batches' stream_progress rows may be missing: recording them took over"
                     + " 2 minutes");
@@ -180,17 +191,27 @@ public final class StreamJob {
         // Corrections (void, amend) are not aggregated here: the stream keeps no state of past events to
         // apply them to; the nightly recompute applies them, and reconcile marks their windows CORRECTED.
         UsageAggregation aggregation = new UsageAggregation(config.catalog());
-        Dataset<Row> accepted = spark.readStream().format("delta").load(warehouse.path(Tables.RAW_USAGE_EVENTS))
+        Dataset<Row> accepted = spark.readStream()
+                .format("delta")
+                .load(warehouse.path(Tables.RAW_USAGE_EVENTS))
                 .where(col(Columns.ACTION).isNull())
-                .select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.EVENT_TIME),
-                        col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-                        col(Columns.METRIC), col(Columns.UNIT),
+                .select(
+                        col(Columns.SOURCE),
+                        col(Columns.EVENT_ID),
+                        col(Columns.EVENT_TIME),
+                        col(Columns.SUBSCRIPTION_ID),
+                        col(Columns.ENTITLEMENT_ID),
+                        col(Columns.BILLING_ACCOUNT_ID),
+                        col(Columns.METRIC),
+                        col(Columns.UNIT),
                         // A time-weighted sample's share of its window: the provisional form (TimeWeightedAggregation).
-                        aggregation.provisionalQuantity(config.stream().window()).as(Columns.QUANTITY),
+                        aggregation
+                                .provisionalQuantity(config.stream().window())
+                                .as(Columns.QUANTITY),
                         IngestOrder.key().as(Columns.INGEST_ORDER),
                         aggregation.distinctValue(col(Columns.ATTRIBUTES)).as(Columns.DISTINCT_VALUE));
-        Dataset<Row> windows = aggregation.aggregate(accepted
-                .withWatermark(Columns.EVENT_TIME, seconds(config.stream().watermarkDelay()))
+        Dataset<Row> windows = aggregation.aggregate(accepted.withWatermark(
+                        Columns.EVENT_TIME, seconds(config.stream().watermarkDelay()))
                 .dropDuplicatesWithinWatermark(Columns.SOURCE, Columns.EVENT_ID)
                 .groupBy(UsageWindow.grouping(config.stream().window())));
         return windows.writeStream()

@@ -1,22 +1,24 @@
 package io.meterlake.streaming;
 
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
-import io.meterlake.table.Lease;
-import io.meterlake.table.Warehouse;
 import io.meterlake.streaming.sink.ProgressRecorder;
 import io.meterlake.streaming.sink.RawBatchWriter;
+import io.meterlake.table.Lease;
+import io.meterlake.table.Warehouse;
 import io.meterlake.testing.LogCapture;
 import io.meterlake.testing.SparkTestBase;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -34,14 +36,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-
-import static io.meterlake.testing.Fixtures.entitlement;
-import static io.meterlake.testing.Fixtures.entitlements;
-import static io.meterlake.testing.UsageEvents.event;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.sum;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stream's own tier: both queries of {@link StreamJob} on a local Delta warehouse, fed from files
@@ -54,6 +53,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class StreamJobTest extends SparkTestBase {
     /** Ingest times come with the records; the job's clock only stamps progress rows and the lease. */
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-02T12:00:00Z"), ZoneOffset.UTC);
+
     private static final Instant INGESTED = CLOCK.instant();
 
     @TempDir
@@ -67,11 +67,14 @@ class StreamJobTest extends SparkTestBase {
 
     @BeforeEach
     void openWarehouse() throws IOException {
-        config = ConfigLoader.load(Optional.empty(), List.of(), Map.of("warehouse", dir.resolve("w").toString(),
-                "stream.watermark-delay", "PT1H"));
+        config = ConfigLoader.load(
+                Optional.empty(),
+                List.of(),
+                Map.of("warehouse", dir.resolve("w").toString(), "stream.watermark-delay", "PT1H"));
         warehouse = new Warehouse(spark(), config.warehouse());
-        warehouse.replaceEntitlements(entitlements(spark(), entitlement("ent-1", "sub-1", "acct-1", "acme", "app-1",
-                "standard", "2020-01-01T00:00:00Z", null)));
+        warehouse.replaceEntitlements(entitlements(
+                spark(),
+                entitlement("ent-1", "sub-1", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
         source = Files.createDirectories(dir.resolve("source"));
     }
 
@@ -79,13 +82,22 @@ class StreamJobTest extends SparkTestBase {
     private void arrive(Instant at, String... payloads) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (String payload : payloads) {
-            rows.add(RowFactory.create(payload.getBytes(StandardCharsets.UTF_8), "kafka", null, null, null,
-                    "usage-events", 0, offset++, Timestamp.from(at)));
+            rows.add(RowFactory.create(
+                    payload.getBytes(StandardCharsets.UTF_8),
+                    "kafka",
+                    null,
+                    null,
+                    null,
+                    "usage-events",
+                    0,
+                    offset++,
+                    Timestamp.from(at)));
         }
         Path staging = dir.resolve("staging-" + files);
         spark().createDataFrame(rows, Tables.RECORD).coalesce(1).write().parquet(staging.toString());
         try (Stream<Path> written = Files.list(staging)) {
-            Path part = written.filter(file -> file.getFileName().toString().endsWith(".parquet")).findFirst()
+            Path part = written.filter(file -> file.getFileName().toString().endsWith(".parquet"))
+                    .findFirst()
                     .orElseThrow();
             // Moved in whole: the source never lists a file that is still being written.
             Files.move(part, source.resolve(String.format("records-%03d.parquet", files++)));
@@ -94,24 +106,35 @@ class StreamJobTest extends SparkTestBase {
 
     /** One {@code --available-now} run of both queries over what has arrived, from the checkpoints. */
     private void run() throws Exception {
-        new StreamJob(spark(), config, CLOCK, new PrintWriter(new StringWriter()),
-                session -> session.readStream().schema(Tables.RECORD).option("maxFilesPerTrigger", 1)
-                        .parquet(source.toString()))
+        new StreamJob(
+                        spark(),
+                        config,
+                        CLOCK,
+                        new PrintWriter(new StringWriter()),
+                        session -> session.readStream()
+                                .schema(Tables.RECORD)
+                                .option("maxFilesPerTrigger", 1)
+                                .parquet(source.toString()))
                 .runAvailableNow();
     }
 
     /** The provisional windows as "window_start quantity event_count", in order. */
     private List<String> windows() {
         return warehouse.read(Tables.USAGE_AGGREGATES_PROVISIONAL).collectAsList().stream()
-                .map(row -> row.getTimestamp(row.fieldIndex(Columns.WINDOW_START)).toInstant() + " "
-                        + row.getDecimal(row.fieldIndex(Columns.QUANTITY)).stripTrailingZeros().toPlainString() + " "
-                        + row.getLong(row.fieldIndex(Columns.EVENT_COUNT)))
-                .sorted().toList();
+                .map(row ->
+                        row.getTimestamp(row.fieldIndex(Columns.WINDOW_START)).toInstant() + " "
+                                + row.getDecimal(row.fieldIndex(Columns.QUANTITY))
+                                        .stripTrailingZeros()
+                                        .toPlainString() + " "
+                                + row.getLong(row.fieldIndex(Columns.EVENT_COUNT)))
+                .sorted()
+                .toList();
     }
 
     private long commits(String table) throws IOException {
         try (Stream<Path> log = Files.list(dir.resolve("w").resolve(table).resolve("_delta_log"))) {
-            return log.filter(file -> file.getFileName().toString().endsWith(".json")).count();
+            return log.filter(file -> file.getFileName().toString().endsWith(".json"))
+                    .count();
         }
     }
 
@@ -121,9 +144,13 @@ class StreamJobTest extends SparkTestBase {
 
     @Test
     void windowsCountEachIdentityOnceAcrossBatchesAndRestarts() throws Exception {
-        arrive(INGESTED, event().id("a").quantity("3").at("2026-11-02T10:05:00Z").json(),
+        arrive(
+                INGESTED,
+                event().id("a").quantity("3").at("2026-11-02T10:05:00Z").json(),
                 event().id("b").quantity("4").at("2026-11-02T10:55:00Z").json());
-        arrive(INGESTED, event().id("c").quantity("5").at("2026-11-02T11:10:00Z").json(),
+        arrive(
+                INGESTED,
+                event().id("c").quantity("5").at("2026-11-02T11:10:00Z").json(),
                 event().id("a").quantity("3").at("2026-11-02T10:05:00Z").json()); // a copy, in the next batch
         run();
 
@@ -131,17 +158,23 @@ class StreamJobTest extends SparkTestBase {
         assertThat(windows()).containsExactly("2026-11-02T10:00:00Z 7 2", "2026-11-02T11:00:00Z 5 1");
 
         // A restart from the checkpoint: another copy, and a new event of the first window.
-        arrive(INGESTED, event().id("a").quantity("3").at("2026-11-02T10:05:00Z").json(),
+        arrive(
+                INGESTED,
+                event().id("a").quantity("3").at("2026-11-02T10:05:00Z").json(),
                 event().id("d").quantity("6").at("2026-11-02T10:30:00Z").json());
         // What an operator reads at INFO (METERLAKE_LOG_LEVEL=info, or a cluster's driver log).
-        try (LogCapture job = LogCapture.of(StreamJob.class); LogCapture raw = LogCapture.of(RawBatchWriter.class);
+        try (LogCapture job = LogCapture.of(StreamJob.class);
+                LogCapture raw = LogCapture.of(RawBatchWriter.class);
                 LogCapture provisional = LogCapture.of(ProgressRecorder.class)) {
             run();
             assertThat(job.lines()).hasSize(2).first().asString().startsWith("INFO stream started on ");
-            assertThat(raw.lines()).singleElement().asString()
+            assertThat(raw.lines())
+                    .singleElement()
+                    .asString()
                     .matches("INFO raw batch \\d+: 2 records, 2 accepted, 0 quarantined, entitlements v\\d+, \\d+ ms");
-            assertThat(provisional.lines()).anySatisfy(line -> assertThat(line)
-                    .matches("INFO provisional batch \\d+: 2 records, \\d+ windows updated, watermark .*"));
+            assertThat(provisional.lines())
+                    .anySatisfy(line -> assertThat(line)
+                            .matches("INFO provisional batch \\d+: 2 records, \\d+ windows updated, watermark .*"));
         }
 
         assertThat(rawRows()).isEqualTo(6);
@@ -150,15 +183,20 @@ class StreamJobTest extends SparkTestBase {
         // Nothing new: nothing written.
         long before = commits(Tables.RAW_USAGE_EVENTS) + commits(Tables.USAGE_AGGREGATES_PROVISIONAL);
         run();
-        assertThat(commits(Tables.RAW_USAGE_EVENTS) + commits(Tables.USAGE_AGGREGATES_PROVISIONAL)).isEqualTo(before);
+        assertThat(commits(Tables.RAW_USAGE_EVENTS) + commits(Tables.USAGE_AGGREGATES_PROVISIONAL))
+                .isEqualTo(before);
         assertThat(windows()).containsExactly("2026-11-02T10:00:00Z 13 3", "2026-11-02T11:00:00Z 5 1");
     }
 
     @Test
     void aBatchReplayedAfterACrashBeforeItsCheckpointCommitIsWrittenOnce() throws Exception {
-        arrive(INGESTED, event().id("a").quantity("3").at("2026-11-02T10:05:00Z").json());
+        arrive(
+                INGESTED,
+                event().id("a").quantity("3").at("2026-11-02T10:05:00Z").json());
         run();
-        arrive(INGESTED, event().id("b").quantity("4").at("2026-11-02T10:15:00Z").json(),
+        arrive(
+                INGESTED,
+                event().id("b").quantity("4").at("2026-11-02T10:15:00Z").json(),
                 event().id("q").quantity("-1").at("2026-11-02T10:20:00Z").json());
         run();
         List<String> windows = windows();
@@ -182,7 +220,9 @@ class StreamJobTest extends SparkTestBase {
         assertThat(commits(Tables.USAGE_AGGREGATES_PROVISIONAL)).isEqualTo(provisionalCommits);
 
         // And the stream goes on from there.
-        arrive(INGESTED, event().id("c").quantity("5").at("2026-11-02T10:25:00Z").json());
+        arrive(
+                INGESTED,
+                event().id("c").quantity("5").at("2026-11-02T10:25:00Z").json());
         run();
         assertThat(windows()).containsExactly("2026-11-02T10:00:00Z 12 3");
     }
@@ -191,7 +231,8 @@ class StreamJobTest extends SparkTestBase {
         Path commits = checkpoint.resolve("commits");
         try (Stream<Path> files = Files.list(commits)) {
             Path last = files.filter(file -> file.getFileName().toString().matches("[0-9]+"))
-                    .max(Comparator.comparingLong(file -> Long.parseLong(file.getFileName().toString())))
+                    .max(Comparator.comparingLong(
+                            file -> Long.parseLong(file.getFileName().toString())))
                     .orElseThrow();
             Files.delete(last);
             Files.deleteIfExists(commits.resolve("." + last.getFileName() + ".crc"));
@@ -203,7 +244,10 @@ class StreamJobTest extends SparkTestBase {
         Instant onTime = Instant.parse("2026-11-02T08:00:00Z");
         List<String> first = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            first.add(event().id("on-time-" + i).quantity("1").at(onTime.plus(Duration.ofMinutes(3L * i)).toString()).json());
+            first.add(event().id("on-time-" + i)
+                    .quantity("1")
+                    .at(onTime.plus(Duration.ofMinutes(3L * i)).toString())
+                    .json());
         }
         arrive(INGESTED, first.toArray(String[]::new));
         run();
@@ -213,59 +257,89 @@ class StreamJobTest extends SparkTestBase {
         // Three hours behind the newest event: behind the watermark.
         List<String> late = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            late.add(event().id("late-" + i).quantity("100").at(onTime.minus(Duration.ofHours(3))
-                    .plus(Duration.ofMinutes(3L * i)).toString()).json());
+            late.add(event().id("late-" + i)
+                    .quantity("100")
+                    .at(onTime.minus(Duration.ofHours(3))
+                            .plus(Duration.ofMinutes(3L * i))
+                            .toString())
+                    .json());
         }
         arrive(INGESTED, late.toArray(String[]::new));
         run();
 
         assertThat(lateDropped()).isEqualTo(4);
         assertThat(rawRows()).isEqualTo(14);
-        assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).where(col(Columns.EVENT_ID).startsWith("late")).count())
+        assertThat(warehouse
+                        .read(Tables.RAW_USAGE_EVENTS)
+                        .where(col(Columns.EVENT_ID).startsWith("late"))
+                        .count())
                 .isEqualTo(4);
-        Row provisional = warehouse.read(Tables.USAGE_AGGREGATES_PROVISIONAL)
-                .agg(sum(col(Columns.QUANTITY)), sum(col(Columns.EVENT_COUNT))).first();
-        assertThat(provisional.getDecimal(0).stripTrailingZeros().toPlainString()).isEqualTo("10");
+        Row provisional = warehouse
+                .read(Tables.USAGE_AGGREGATES_PROVISIONAL)
+                .agg(sum(col(Columns.QUANTITY)), sum(col(Columns.EVENT_COUNT)))
+                .first();
+        assertThat(provisional.getDecimal(0).stripTrailingZeros().toPlainString())
+                .isEqualTo("10");
         assertThat(provisional.getLong(1)).isEqualTo(10);
     }
 
     private Instant watermark() {
-        Row row = warehouse.read(Tables.STREAM_PROGRESS).agg(org.apache.spark.sql.functions.max(Columns.WATERMARK))
+        Row row = warehouse
+                .read(Tables.STREAM_PROGRESS)
+                .agg(org.apache.spark.sql.functions.max(Columns.WATERMARK))
                 .first();
         return row.isNullAt(0) ? Instant.EPOCH : row.getTimestamp(0).toInstant();
     }
 
     private long lateDropped() {
-        Row row = warehouse.read(Tables.STREAM_PROGRESS).agg(sum(col(Columns.LATE_DROPPED))).first();
+        Row row = warehouse
+                .read(Tables.STREAM_PROGRESS)
+                .agg(sum(col(Columns.LATE_DROPPED)))
+                .first();
         return row.isNullAt(0) ? 0 : row.getLong(0);
     }
 
     /** The 1st of a month at 00:30, a year's last microsecond and first instant, and Feb 29. */
     @Test
     void windowsAreUtcHoursAcrossAYearEndAndALeapDay() throws Exception {
-        arrive(Instant.parse("2027-01-01T00:30:00Z"),
-                event().id("last").quantity("2").at("2026-12-31T23:59:59.999999Z").json(),
+        arrive(
+                Instant.parse("2027-01-01T00:30:00Z"),
+                event().id("last")
+                        .quantity("2")
+                        .at("2026-12-31T23:59:59.999999Z")
+                        .json(),
                 event().id("first").quantity("3").at("2027-01-01T00:00:00Z").json(),
-                event().id("offset").quantity("4").at("2027-01-01T01:10:00+01:00").json());
-        arrive(Instant.parse("2028-03-01T00:30:00Z"),
+                event().id("offset")
+                        .quantity("4")
+                        .at("2027-01-01T01:10:00+01:00")
+                        .json());
+        arrive(
+                Instant.parse("2028-03-01T00:30:00Z"),
                 event().id("leap").quantity("5").at("2028-02-29T23:30:00Z").json(),
                 event().id("march").quantity("6").at("2028-03-01T00:00:00Z").json());
         run();
 
-        assertThat(windows()).containsExactly("2026-12-31T23:00:00Z 2 1", "2027-01-01T00:00:00Z 7 2",
-                "2028-02-29T23:00:00Z 5 1", "2028-03-01T00:00:00Z 6 1");
+        assertThat(windows())
+                .containsExactly(
+                        "2026-12-31T23:00:00Z 2 1",
+                        "2027-01-01T00:00:00Z 7 2",
+                        "2028-02-29T23:00:00Z 5 1",
+                        "2028-03-01T00:00:00Z 6 1");
     }
 
     @Test
     void aSecondStreamOnTheWarehouseIsRefusedNamingTheFirst() throws Exception {
         arrive(INGESTED, event().id("a").at("2026-11-02T10:05:00Z").json());
         try (Lease first = warehouse.lease("stream", "stream", CLOCK)) {
-            assertThatThrownBy(this::run).isInstanceOf(MeterlakeException.class)
+            assertThatThrownBy(this::run)
+                    .isInstanceOf(MeterlakeException.class)
                     .hasMessageStartingWith("another stream (host ")
                     .hasMessageContaining("pid " + ProcessHandle.current().pid())
                     .hasMessageContaining("holds this warehouse's stream lease");
         }
-        assertThat(warehouse.exists(Tables.RAW_USAGE_EVENTS) && rawRows() > 0).as("nothing ran").isFalse();
+        assertThat(warehouse.exists(Tables.RAW_USAGE_EVENTS) && rawRows() > 0)
+                .as("nothing ran")
+                .isFalse();
         run();
         assertThat(rawRows()).isEqualTo(1);
     }

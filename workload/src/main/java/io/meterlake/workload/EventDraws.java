@@ -1,9 +1,8 @@
 package io.meterlake.workload;
 
 import io.meterlake.catalog.Aggregation;
-import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.catalog.Metric;
-
+import io.meterlake.catalog.MetricCatalog;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,8 +19,14 @@ import java.util.TreeMap;
  * when, and counts them).
  */
 final class EventDraws {
-    private static final ZoneOffset[] OFFSETS = {ZoneOffset.UTC, ZoneOffset.ofHours(2), ZoneOffset.ofHours(-4),
-        ZoneOffset.ofHoursMinutes(5, 30), ZoneOffset.ofHours(-10), ZoneOffset.ofHours(14)};
+    private static final ZoneOffset[] OFFSETS = {
+        ZoneOffset.UTC,
+        ZoneOffset.ofHours(2),
+        ZoneOffset.ofHours(-4),
+        ZoneOffset.ofHoursMinutes(5, 30),
+        ZoneOffset.ofHours(-10),
+        ZoneOffset.ofHours(14)
+    };
     private static final String[] REGIONS = {"us-east-1", "eu-west-1", "ap-southeast-2"};
     /** One egress (PERCENTILE) event in this many is a burst. */
     private static final int BURST_ONE_IN = 50;
@@ -54,31 +59,69 @@ final class EventDraws {
         events.add(boundary(n++, otherPair, "kvs.writes", "count", "3", start.minusNanos(1000), ZoneOffset.ofHours(9)));
         events.add(boundary(n++, otherPair, "kvs.writes", "count", "4", end.minusMillis(1), ZoneOffset.ofHours(-8)));
         events.add(boundary(n++, otherPair, "kvs.writes", "count", "5", end, ZoneOffset.ofHours(2)));
-        events.add(boundary(n++, otherPair, "storage.stored", "GB", "1.5", start.minus(Duration.ofHours(2)), ZoneOffset.UTC));
-        events.add(boundary(n++, otherPair, "storage.stored", "MB", "900", end.plus(Duration.ofHours(2)), ZoneOffset.UTC));
-        events.add(boundary(n++, planPair, "functions.compute", "GB-ms", "1000", tenants.planChange(), ZoneOffset.ofHours(1)));
-        events.add(boundary(n++, planPair, "functions.compute", "GB-s", "2.5", tenants.planChange().minusNanos(1000),
+        events.add(boundary(
+                n++, otherPair, "storage.stored", "GB", "1.5", start.minus(Duration.ofHours(2)), ZoneOffset.UTC));
+        events.add(
+                boundary(n++, otherPair, "storage.stored", "MB", "900", end.plus(Duration.ofHours(2)), ZoneOffset.UTC));
+        events.add(boundary(
+                n++, planPair, "functions.compute", "GB-ms", "1000", tenants.planChange(), ZoneOffset.ofHours(1)));
+        events.add(boundary(
+                n++,
+                planPair,
+                "functions.compute",
+                "GB-s",
+                "2.5",
+                tenants.planChange().minusNanos(1000),
                 ZoneOffset.UTC));
         // Levels held: one straddling the start (its last hour is the span's), cut 30 minutes in by the
         // next; one on each side of the plan change (each part on its own line); one 30 minutes before the end.
-        events.add(boundary(n++, otherPair, "storage.held", "GB", "2", start.minus(Duration.ofHours(1)), ZoneOffset.UTC));
-        events.add(boundary(n++, otherPair, "storage.held", "MB", "1500", start.plus(Duration.ofMinutes(30)),
+        events.add(
+                boundary(n++, otherPair, "storage.held", "GB", "2", start.minus(Duration.ofHours(1)), ZoneOffset.UTC));
+        events.add(boundary(
+                n++,
+                otherPair,
+                "storage.held",
+                "MB",
+                "1500",
+                start.plus(Duration.ofMinutes(30)),
                 ZoneOffset.ofHours(3)));
-        events.add(boundary(n++, planPair, "storage.held", "GB", "4", tenants.planChange().minus(Duration.ofHours(1)),
+        events.add(boundary(
+                n++,
+                planPair,
+                "storage.held",
+                "GB",
+                "4",
+                tenants.planChange().minus(Duration.ofHours(1)),
                 ZoneOffset.UTC));
-        events.add(boundary(n++, planPair, "storage.held", "GB", "6", tenants.planChange().plus(Duration.ofMinutes(30)),
+        events.add(boundary(
+                n++,
+                planPair,
+                "storage.held",
+                "GB",
+                "6",
+                tenants.planChange().plus(Duration.ofMinutes(30)),
                 ZoneOffset.UTC));
-        events.add(boundary(n++, otherPair, "storage.held", "KB", "2500000", end.minus(Duration.ofMinutes(30)),
-                ZoneOffset.UTC));
+        events.add(boundary(
+                n++, otherPair, "storage.held", "KB", "2500000", end.minus(Duration.ofMinutes(30)), ZoneOffset.UTC));
         // Another catalog (catalog.file) may lack some of these metrics: their boundary events are left out.
         events.removeIf(event -> catalog.metric(event.metric()).isEmpty());
         return events;
     }
 
-    private GeneratedEvent boundary(int n, String[] pair, String metric, String unit, String quantity, Instant time,
-            ZoneOffset offset) {
-        return new GeneratedEvent("evt-" + spec.seed() + "-boundary-" + n, source(metric), pair[0], pair[1], metric, unit,
-                new BigDecimal(quantity), true, time, offset, Map.of("region", REGIONS[0]));
+    private GeneratedEvent boundary(
+            int n, String[] pair, String metric, String unit, String quantity, Instant time, ZoneOffset offset) {
+        return new GeneratedEvent(
+                "evt-" + spec.seed() + "-boundary-" + n,
+                source(metric),
+                pair[0],
+                pair[1],
+                metric,
+                unit,
+                new BigDecimal(quantity),
+                true,
+                time,
+                offset,
+                Map.of("region", REGIONS[0]));
     }
 
     GeneratedEvent randomEvent(SplittableRandom random, String id, Instant time) {
@@ -93,8 +136,17 @@ final class EventDraws {
             // Few values, so that users repeat within a window and across windows.
             attributes.put(metric.property(), "user-" + random.nextInt(40));
         }
-        return new GeneratedEvent(id, source(metric.name()), pair[0], pair[1], metric.name(), unitAndQuantity[0],
-                new BigDecimal(unitAndQuantity[1]), random.nextBoolean(), time, offset(random),
+        return new GeneratedEvent(
+                id,
+                source(metric.name()),
+                pair[0],
+                pair[1],
+                metric.name(),
+                unitAndQuantity[0],
+                new BigDecimal(unitAndQuantity[1]),
+                random.nextBoolean(),
+                time,
+                offset(random),
                 attributes);
     }
 
@@ -102,7 +154,8 @@ final class EventDraws {
     static String[] quantity(Metric metric, SplittableRandom random) {
         List<String> units = new ArrayList<>(new TreeMap<>(metric.unitFactors()).keySet());
         String unit = units.get(random.nextInt(units.size()));
-        int factorScale = Math.max(0, metric.factor(unit).orElseThrow().stripTrailingZeros().scale());
+        int factorScale = Math.max(
+                0, metric.factor(unit).orElseThrow().stripTrailingZeros().scale());
         if (metric.property() != null) {
             // One sighting of a value: what a distinct count's events carry (their quantities are not added).
             return new String[] {unit, "1"};

@@ -3,7 +3,6 @@ package io.meterlake.workload;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -14,13 +13,24 @@ import java.util.Map;
  * A valid event as the generator made it; its JSON is rendered on demand. {@code quantityAsNumber}: the quantity
  * is written as a JSON number (else as a decimal string); {@code offset}: the offset its event_time is written in.
  */
-record GeneratedEvent(String eventId, String source, String tenantId, String appId, String metric, String unit,
-        BigDecimal quantity, boolean quantityAsNumber, Instant time, ZoneOffset offset, Map<String, String> attributes) {
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+record GeneratedEvent(
+        String eventId,
+        String source,
+        String tenantId,
+        String appId,
+        String metric,
+        String unit,
+        BigDecimal quantity,
+        boolean quantityAsNumber,
+        Instant time,
+        ZoneOffset offset,
+        Map<String, String> attributes) {
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
 
     GeneratedEvent withQuantity(BigDecimal other) {
-        return new GeneratedEvent(eventId, source, tenantId, appId, metric, unit, other, quantityAsNumber, time, offset,
-                attributes);
+        return new GeneratedEvent(
+                eventId, source, tenantId, appId, metric, unit, other, quantityAsNumber, time, offset, attributes);
     }
 
     String json() {

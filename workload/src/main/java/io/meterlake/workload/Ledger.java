@@ -5,7 +5,6 @@ import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.model.Entitlement;
 import io.meterlake.pipeline.aggregation.MetricAggregation;
 import io.meterlake.pipeline.aggregation.TimeWeightedAggregation;
-
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -30,15 +29,16 @@ final class Ledger {
      * next one, so they are kept until the truth is computed), and the months their holds touch.
      */
     private final Map<String, TimeWeightedAggregation.Series> levels = new TreeMap<>();
+
     private final java.util.SortedSet<String> levelPeriods = new java.util.TreeSet<>();
     /** One string per line key of the samples (a month of samples shares a few). */
     private final Map<String, String> levelLines = new java.util.HashMap<>();
+
     private final List<Fix> fixes = new ArrayList<>();
     private int peakOpen;
 
     /** The truth's lines, sorted, and the corrections' outcomes per period. */
-    record Closed(List<Truth.Line> lines, java.util.SortedMap<String, Truth.Corrections> corrections) {
-    }
+    record Closed(List<Truth.Line> lines, java.util.SortedMap<String, Truth.Corrections> corrections) {}
 
     /** An accepted event, open until no copy or correction can name it. */
     void open(String identity, Billed event) {
@@ -69,20 +69,46 @@ final class Ledger {
         if (event.series() != null) {
             Entitlement entitlement = event.entitlement();
             levels.computeIfAbsent(event.metric().name(), name -> new TimeWeightedAggregation.Series(event.metric()))
-                    .add(event.series(), levelLines.computeIfAbsent(String.join("\u0000", entitlement.subscriptionId(),
-                            entitlement.billingAccountId(), entitlement.plan()), line -> line), event.time(), event.sequence(),
+                    .add(
+                            event.series(),
+                            levelLines.computeIfAbsent(
+                                    String.join(
+                                            "\u0000",
+                                            entitlement.subscriptionId(),
+                                            entitlement.billingAccountId(),
+                                            entitlement.plan()),
+                                    line -> line),
+                            event.time(),
+                            event.sequence(),
                             fix != null ? fix.canonical() : event.canonical());
             levelPeriods.add(event.period());
-            levelPeriods.add(YearMonth.from(event.time().plus(event.metric().parameters().maxHold())
-                    .atOffset(ZoneOffset.UTC)).toString());
+            levelPeriods.add(YearMonth.from(event.time()
+                            .plus(event.metric().parameters().maxHold())
+                            .atOffset(ZoneOffset.UTC))
+                    .toString());
             return;
         }
-        String key = String.join("\u0000", event.period(), event.entitlement().subscriptionId(),
-                event.entitlement().plan(), event.metric().name());
-        lines.computeIfAbsent(key, k -> new Accumulator(event.period(), event.entitlement().subscriptionId(),
-                event.entitlement().billingAccountId(), event.entitlement().plan(), event.metric().name(),
-                event.metric().canonicalUnit(), event.metric()))
-                .add(fix != null ? fix.canonical() : event.canonical(), event.time(), event.sequence(), event.distinct());
+        String key = String.join(
+                "\u0000",
+                event.period(),
+                event.entitlement().subscriptionId(),
+                event.entitlement().plan(),
+                event.metric().name());
+        lines.computeIfAbsent(
+                        key,
+                        k -> new Accumulator(
+                                event.period(),
+                                event.entitlement().subscriptionId(),
+                                event.entitlement().billingAccountId(),
+                                event.entitlement().plan(),
+                                event.metric().name(),
+                                event.metric().canonicalUnit(),
+                                event.metric()))
+                .add(
+                        fix != null ? fix.canonical() : event.canonical(),
+                        event.time(),
+                        event.sequence(),
+                        event.distinct());
     }
 
     /** The truth's lines and the corrections' outcomes per period: every open event settled as its corrections decide. */
@@ -110,34 +136,55 @@ final class Ledger {
         open.clear();
         List<Truth.Line> result = new ArrayList<>();
         for (Accumulator accumulator : lines.values()) {
-            result.add(new Truth.Line(accumulator.period, accumulator.subscription, accumulator.account,
-                    accumulator.plan, accumulator.metric, accumulator.unit, accumulator.value.value().setScale(9), accumulator.count));
+            result.add(new Truth.Line(
+                    accumulator.period,
+                    accumulator.subscription,
+                    accumulator.account,
+                    accumulator.plan,
+                    accumulator.metric,
+                    accumulator.unit,
+                    accumulator.value.value().setScale(9),
+                    accumulator.count));
         }
         levels.forEach((name, series) -> {
             Metric metric = catalog.metric(name).orElseThrow();
             for (String period : levelPeriods) {
                 series.lines(io.meterlake.period.Period.parse(period)).forEach((line, part) -> {
                     String[] keys = line.split("\u0000");
-                    result.add(new Truth.Line(period, keys[0], keys[1], keys[2], name, metric.lineUnit(), part.quantity(),
+                    result.add(new Truth.Line(
+                            period,
+                            keys[0],
+                            keys[1],
+                            keys[2],
+                            name,
+                            metric.lineUnit(),
+                            part.quantity(),
                             part.samples()));
                 });
             }
         });
-        result.sort(java.util.Comparator.comparing(Truth.Line::period).thenComparing(Truth.Line::subscriptionId)
-                .thenComparing(Truth.Line::plan).thenComparing(Truth.Line::metric));
+        result.sort(java.util.Comparator.comparing(Truth.Line::period)
+                .thenComparing(Truth.Line::subscriptionId)
+                .thenComparing(Truth.Line::plan)
+                .thenComparing(Truth.Line::metric));
         return new Closed(result, corrections);
     }
 
     /** A billed event: its line's parts, its quantity in the canonical unit, its time, its send order. */
     /** {@code distinct}: a UNIQUE_COUNT metric's property value (amends keep the target's attributes). */
     /** {@code series}: a TIME_WEIGHTED metric's series (null for the others). */
-    record Billed(String period, Entitlement entitlement, Metric metric, BigDecimal canonical, Instant time,
-            long sequence, String distinct, String series) {
-    }
+    record Billed(
+            String period,
+            Entitlement entitlement,
+            Metric metric,
+            BigDecimal canonical,
+            Instant time,
+            long sequence,
+            String distinct,
+            String series) {}
 
     /** A correction as sent: its target's identity, whether it can apply, an amend's canonical quantity. */
-    record Fix(String target, String action, BigDecimal canonical, boolean applicable, String period) {
-    }
+    record Fix(String target, String action, BigDecimal canonical, boolean applicable, String period) {}
 
     /** A truth line being accumulated with the catalog's aggregation. */
     /** One line of the truth: its keys, the metric's own accumulator (one meaning, shared with Spark's), its events. */
@@ -151,7 +198,13 @@ final class Ledger {
         final MetricAggregation.Accumulator value;
         long count;
 
-        Accumulator(String period, String subscription, String account, String plan, String metric, String unit,
+        Accumulator(
+                String period,
+                String subscription,
+                String account,
+                String plan,
+                String metric,
+                String unit,
                 Metric of) {
             this.period = period;
             this.subscription = subscription;
@@ -159,7 +212,8 @@ final class Ledger {
             this.plan = plan;
             this.metric = metric;
             this.unit = unit;
-            this.value = MetricAggregation.of(of.aggregation()).accumulator(of, io.meterlake.period.Period.parse(period));
+            this.value =
+                    MetricAggregation.of(of.aggregation()).accumulator(of, io.meterlake.period.Period.parse(period));
         }
 
         /** Events arrive in any order (see {@link MetricAggregation.Accumulator}). */

@@ -1,7 +1,6 @@
 package io.meterlake.workload;
 
 import io.meterlake.model.Entitlement;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,20 +33,34 @@ final class Tenants {
                 pairs.add(new String[] {tenant, app});
                 if (t == 1 && a == 1) {
                     // An upgrade: one subscription, two entitlements; its usage is billed per plan.
-                    entitlements.add(new Entitlement("ent-" + id + "-standard", "sub-" + id, account,
-                            tenant, app, "standard", from, planChange));
-                    entitlements.add(new Entitlement("ent-" + id + "-premium", "sub-" + id, account,
-                            tenant, app, "premium", planChange, null));
+                    entitlements.add(new Entitlement(
+                            "ent-" + id + "-standard",
+                            "sub-" + id,
+                            account,
+                            tenant,
+                            app,
+                            "standard",
+                            from,
+                            planChange));
+                    entitlements.add(new Entitlement(
+                            "ent-" + id + "-premium", "sub-" + id, account, tenant, app, "premium", planChange, null));
                 } else {
-                    entitlements.add(new Entitlement("ent-" + id, "sub-" + id, account, tenant, app,
-                            a == 1 ? "standard" : "free", from, null));
+                    entitlements.add(new Entitlement(
+                            "ent-" + id, "sub-" + id, account, tenant, app, a == 1 ? "standard" : "free", from, null));
                 }
             }
         }
-        entitlements.add(new Entitlement("ent-overlap-1", "sub-overlap-1", "acct-001", OVERLAP_TENANT, OVERLAP_APP,
-                "standard", from, null));
-        entitlements.add(new Entitlement("ent-overlap-2", "sub-overlap-2", "acct-001", OVERLAP_TENANT, OVERLAP_APP,
-                "standard", spec.start(), null));
+        entitlements.add(new Entitlement(
+                "ent-overlap-1", "sub-overlap-1", "acct-001", OVERLAP_TENANT, OVERLAP_APP, "standard", from, null));
+        entitlements.add(new Entitlement(
+                "ent-overlap-2",
+                "sub-overlap-2",
+                "acct-001",
+                OVERLAP_TENANT,
+                OVERLAP_APP,
+                "standard",
+                spec.start(),
+                null));
     }
 
     /** Mid-span, not on a day boundary, so the split is visible inside a day. */
@@ -61,7 +74,10 @@ final class Tenants {
 
     /** The entitlement that bills (tenant, app) at {@code time}: the first that covers it. */
     Entitlement covering(String tenant, String app, Instant time) {
-        return entitlements.stream().filter(e -> e.covers(tenant, app, time)).findFirst().orElseThrow();
+        return entitlements.stream()
+                .filter(e -> e.covers(tenant, app, time))
+                .findFirst()
+                .orElseThrow();
     }
 
     List<String[]> pairs() {
@@ -82,7 +98,8 @@ final class Tenants {
             return false;
         }
         try {
-            return Integer.parseInt(tenant.substring("tenant-".length())) > spec.tenants() - spec.lateEntitlementTenants();
+            return Integer.parseInt(tenant.substring("tenant-".length()))
+                    > spec.tenants() - spec.lateEntitlementTenants();
         } catch (NumberFormatException e) {
             return false;
         }

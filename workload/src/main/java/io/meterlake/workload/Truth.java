@@ -17,17 +17,42 @@ import java.util.SortedMap;
  *                    entitlements gives (their events UNATTRIBUTED); null without. The other fields
  *                    are the state with every entitlement loaded (after a replay).
  */
-public record Truth(long records, long accepted, SortedMap<String, Long> quarantined, long duplicates,
-        long conflicts, List<Line> lines, Early beforeLateEntitlements, SortedMap<String, Corrections> corrections) {
+public record Truth(
+        long records,
+        long accepted,
+        SortedMap<String, Long> quarantined,
+        long duplicates,
+        long conflicts,
+        List<Line> lines,
+        Early beforeLateEntitlements,
+        SortedMap<String, Corrections> corrections) {
 
-    public Truth(long records, long accepted, SortedMap<String, Long> quarantined, long duplicates, long conflicts,
+    public Truth(
+            long records,
+            long accepted,
+            SortedMap<String, Long> quarantined,
+            long duplicates,
+            long conflicts,
             List<Line> lines) {
         this(records, accepted, quarantined, duplicates, conflicts, lines, null);
     }
 
-    public Truth(long records, long accepted, SortedMap<String, Long> quarantined, long duplicates, long conflicts,
-            List<Line> lines, Early beforeLateEntitlements) {
-        this(records, accepted, quarantined, duplicates, conflicts, lines, beforeLateEntitlements,
+    public Truth(
+            long records,
+            long accepted,
+            SortedMap<String, Long> quarantined,
+            long duplicates,
+            long conflicts,
+            List<Line> lines,
+            Early beforeLateEntitlements) {
+        this(
+                records,
+                accepted,
+                quarantined,
+                duplicates,
+                conflicts,
+                lines,
+                beforeLateEntitlements,
                 new java.util.TreeMap<>());
     }
 
@@ -36,15 +61,19 @@ public record Truth(long records, long accepted, SortedMap<String, Long> quarant
      * (one per corrected event, the latest), superseded by a later one of the same event, and not
      * applicable (a changed metric, a target never sent).
      */
-    public record Corrections(long applied, long superseded, long rejected) {
-    }
+    public record Corrections(long applied, long superseded, long rejected) {}
 
     /** Accepted and quarantined records of an ingest against the early entitlements. */
-    public record Early(long accepted, SortedMap<String, Long> quarantined) {
-    }
+    public record Early(long accepted, SortedMap<String, Long> quarantined) {}
 
     /** One expected billing line; {@code period} is the UTC calendar month {@code YYYY-MM}. */
-    public record Line(String period, String subscriptionId, String billingAccountId, String plan, String metric,
-            String unit, BigDecimal quantity, long eventCount) {
-    }
+    public record Line(
+            String period,
+            String subscriptionId,
+            String billingAccountId,
+            String plan,
+            String metric,
+            String unit,
+            BigDecimal quantity,
+            long eventCount) {}
 }

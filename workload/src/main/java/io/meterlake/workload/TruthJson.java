@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meterlake.validation.Quantities;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -24,8 +23,7 @@ import java.util.TreeMap;
 public final class TruthJson {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private TruthJson() {
-    }
+    private TruthJson() {}
 
     public static ObjectNode toJson(Truth truth) {
         ObjectNode root = MAPPER.createObjectNode();
@@ -43,9 +41,12 @@ public final class TruthJson {
         }
         if (!truth.corrections().isEmpty()) {
             ObjectNode corrections = root.putObject("corrections");
-            truth.corrections().forEach((period, counts) -> corrections.putObject(period)
-                    .put("applied", counts.applied()).put("superseded", counts.superseded())
-                    .put("rejected", counts.rejected()));
+            truth.corrections()
+                    .forEach((period, counts) -> corrections
+                            .putObject(period)
+                            .put("applied", counts.applied())
+                            .put("superseded", counts.superseded())
+                            .put("rejected", counts.rejected()));
         }
         ArrayNode lines = root.putArray("lines");
         for (Truth.Line line : truth.lines()) {
@@ -75,24 +76,41 @@ public final class TruthJson {
             JsonNode root = MAPPER.readTree(file.toFile());
             TreeMap<String, Long> quarantined = counts(root.get("quarantined"));
             JsonNode before = root.get("before_late_entitlements");
-            Truth.Early early = before == null ? null
+            Truth.Early early = before == null
+                    ? null
                     : new Truth.Early(before.get("accepted").longValue(), counts(before.get("quarantined")));
             List<Truth.Line> lines = new ArrayList<>();
             for (JsonNode line : root.get("lines")) {
-                lines.add(new Truth.Line(line.get("period").textValue(), line.get("subscription_id").textValue(),
-                        line.get("billing_account_id").textValue(), line.get("plan").textValue(),
+                lines.add(new Truth.Line(
+                        line.get("period").textValue(),
+                        line.get("subscription_id").textValue(),
+                        line.get("billing_account_id").textValue(),
+                        line.get("plan").textValue(),
                         line.get("metric").textValue(),
-                        line.get("unit").textValue(), new BigDecimal(line.get("quantity").textValue()),
+                        line.get("unit").textValue(),
+                        new BigDecimal(line.get("quantity").textValue()),
                         line.get("event_count").longValue()));
             }
             TreeMap<String, Truth.Corrections> corrections = new TreeMap<>();
             if (root.has("corrections")) {
-                root.get("corrections").fields().forEachRemaining(entry -> corrections.put(entry.getKey(),
-                        new Truth.Corrections(entry.getValue().get("applied").longValue(),
-                                entry.getValue().get("superseded").longValue(), entry.getValue().get("rejected").longValue())));
+                root.get("corrections")
+                        .fields()
+                        .forEachRemaining(entry -> corrections.put(
+                                entry.getKey(),
+                                new Truth.Corrections(
+                                        entry.getValue().get("applied").longValue(),
+                                        entry.getValue().get("superseded").longValue(),
+                                        entry.getValue().get("rejected").longValue())));
             }
-            return new Truth(root.get("records").longValue(), root.get("accepted").longValue(), quarantined,
-                    root.get("duplicates").longValue(), root.get("conflicts").longValue(), lines, early, corrections);
+            return new Truth(
+                    root.get("records").longValue(),
+                    root.get("accepted").longValue(),
+                    quarantined,
+                    root.get("duplicates").longValue(),
+                    root.get("conflicts").longValue(),
+                    lines,
+                    early,
+                    corrections);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -100,7 +118,7 @@ public final class TruthJson {
 
     private static TreeMap<String, Long> counts(JsonNode node) {
         TreeMap<String, Long> counts = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             counts.put(entry.getKey(), entry.getValue().longValue());
         }

@@ -1,22 +1,18 @@
 package io.meterlake.workload;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.Metric;
-import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
-import io.meterlake.catalog.Aggregation;
-import io.meterlake.pipeline.aggregation.MetricAggregation;
-import io.meterlake.pipeline.aggregation.TimeWeightedAggregation;
+import io.meterlake.period.Durations;
 import io.meterlake.validation.ReasonCode;
-
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +42,9 @@ import java.util.function.Consumer;
 public final class WorkloadGenerator {
     /** Every reason a record can earn; UNPROCESSABLE is what a stage's own failure would give, none here. */
     private static final ReasonCode[] INVALID = java.util.Arrays.stream(ReasonCode.values())
-            .filter(reason -> reason != ReasonCode.UNPROCESSABLE).toArray(ReasonCode[]::new);
+            .filter(reason -> reason != ReasonCode.UNPROCESSABLE)
+            .toArray(ReasonCode[]::new);
+
     private static final int RECENT = 4096;
     /** How far outside the span the boundary events lie (start − 2 h, end + 2 h). */
     public static final Duration OUTSIDE = Duration.ofHours(2);
@@ -56,6 +54,7 @@ public final class WorkloadGenerator {
     private final WorkloadSpec spec;
     /** The tenants, their apps and entitlements. */
     private final Tenants tenants;
+
     private final MeterlakeConfig config;
     private final Instant now;
     /** The events' contents: the boundary ones, the random ones. */
@@ -63,6 +62,7 @@ public final class WorkloadGenerator {
 
     /** The truth's state: the events still open, the corrections, the settled lines. */
     private final Ledger ledger = new Ledger();
+
     private final TreeMap<String, Long> quarantined = new TreeMap<>();
     private long records;
     private long accepted;
@@ -88,13 +88,16 @@ public final class WorkloadGenerator {
     public static void requireValid(WorkloadSpec spec, MeterlakeConfig config, Instant now) {
         Instant earliest = now.plus(INGEST_WITHIN).minus(config.maxEventAge());
         if (spec.start().minus(OUTSIDE).isBefore(earliest)) {
-            throw MeterlakeException.badInput("--start " + spec.start() + " is too far in the past: events before "
-                    + earliest + " would be quarantined as EVENT_TOO_OLD (validation.max-event-age is "
-                    + Durations.render(config.maxEventAge()) + ")", "choose a later --start");
+            throw MeterlakeException.badInput(
+                    "--start " + spec.start() + " is too far in the past: events before "
+                            + earliest + " would be quarantined as EVENT_TOO_OLD (validation.max-event-age is "
+                            + Durations.render(config.maxEventAge()) + ")",
+                    "choose a later --start");
         }
         if (spec.end().plus(OUTSIDE).isAfter(now)) {
-            throw MeterlakeException.badInput("the span " + spec.start() + " + " + spec.days() + " days ends at "
-                    + spec.end() + ", and its last event (2h after the end) would lie after now (" + now + ")",
+            throw MeterlakeException.badInput(
+                    "the span " + spec.start() + " + " + spec.days() + " days ends at " + spec.end()
+                            + ", and its last event (2h after the end) would lie after now (" + now + ")",
                     "choose a span that ends at least 2h before now, e.g. --period " + defaultMonth(now)
                             + " (the default)");
         }
@@ -106,7 +109,12 @@ public final class WorkloadGenerator {
      */
     public static YearMonth defaultMonth(Instant now) {
         YearMonth month = YearMonth.from(now.atOffset(ZoneOffset.UTC)).minusMonths(1);
-        while (month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().plus(OUTSIDE).isAfter(now)) {
+        while (month.plusMonths(1)
+                .atDay(1)
+                .atStartOfDay(ZoneOffset.UTC)
+                .toInstant()
+                .plus(OUTSIDE)
+                .isAfter(now)) {
             month = month.minusMonths(1);
         }
         return month;
@@ -128,7 +136,9 @@ public final class WorkloadGenerator {
 
     /** The entitlements loaded before the events arrive: all but the late-entitlement tenants'. */
     public List<Entitlement> earlyEntitlements() {
-        return tenants.entitlements().stream().filter(e -> !tenants.isLate(e.tenantId())).toList();
+        return tenants.entitlements().stream()
+                .filter(e -> !tenants.isLate(e.tenantId()))
+                .toList();
     }
 
     private void counted(GeneratedEvent event) {
@@ -154,8 +164,16 @@ public final class WorkloadGenerator {
                 line = accept(event, random, recent);
             } else if (draw < spec.invalidRate()) {
                 ReasonCode reason = INVALID[(int) (invalidIndex++ % INVALID.length)];
-                line = InvalidRecords.of(reason, random, serial++, spec, config, now, tenants.pairs().get(0),
-                        tenants.overlapTenant(), tenants.overlapApp());
+                line = InvalidRecords.of(
+                        reason,
+                        random,
+                        serial++,
+                        spec,
+                        config,
+                        now,
+                        tenants.pairs().get(0),
+                        tenants.overlapTenant(),
+                        tenants.overlapApp());
                 quarantined.merge(reason.name(), 1L, Long::sum);
             } else if (draw < spec.invalidRate() + spec.duplicateRate() && !recent.isEmpty()) {
                 GeneratedEvent original = recent.get(random.nextInt(recent.size()));
@@ -164,7 +182,8 @@ public final class WorkloadGenerator {
                 counted(original);
             } else if (draw < spec.invalidRate() + spec.duplicateRate() + spec.conflictRate() && !recent.isEmpty()) {
                 GeneratedEvent original = recent.get(random.nextInt(recent.size()));
-                GeneratedEvent conflicting = original.withQuantity(original.quantity().add(BigDecimal.ONE));
+                GeneratedEvent conflicting =
+                        original.withQuantity(original.quantity().add(BigDecimal.ONE));
                 line = conflicting.json();
                 conflicts++;
                 counted(conflicting);
@@ -174,7 +193,9 @@ public final class WorkloadGenerator {
                 double kind = random.nextDouble();
                 if (kind >= 0.92 && records + 2 <= spec.events()) {
                     // A void sent before its target: it applies once both are in raw.
-                    GeneratedEvent target = draws.randomEvent(random, "evt-" + spec.seed() + "-" + serial++,
+                    GeneratedEvent target = draws.randomEvent(
+                            random,
+                            "evt-" + spec.seed() + "-" + serial++,
                             recent.get(random.nextInt(recent.size())).time());
                     sink.accept(correction(id, target, "void", target.eventId(), null, true));
                     records++;
@@ -210,18 +231,50 @@ public final class WorkloadGenerator {
         if (kind < 0.7) {
             Metric metric = config.catalog().metric(target.metric()).orElseThrow();
             String[] unitAndQuantity = EventDraws.quantity(metric, random);
-            return correction(id, new GeneratedEvent(id, target.source(), target.tenantId(), target.appId(), target.metric(),
-                    unitAndQuantity[0], new BigDecimal(unitAndQuantity[1]), random.nextBoolean(), target.time(),
-                    EventDraws.offset(random), target.attributes()), "amend", target.eventId(), null, false);
+            return correction(
+                    id,
+                    new GeneratedEvent(
+                            id,
+                            target.source(),
+                            target.tenantId(),
+                            target.appId(),
+                            target.metric(),
+                            unitAndQuantity[0],
+                            new BigDecimal(unitAndQuantity[1]),
+                            random.nextBoolean(),
+                            target.time(),
+                            EventDraws.offset(random),
+                            target.attributes()),
+                    "amend",
+                    target.eventId(),
+                    null,
+                    false);
         }
         if (kind < 0.85) {
             // An amend naming another metric (one that needs no attribute, so that only the metric differs).
-            Metric other = config.catalog().metrics().stream().filter(m -> !m.name().equals(target.metric())
-                    && m.property() == null).findFirst().orElseThrow();
+            Metric other = config.catalog().metrics().stream()
+                    .filter(m -> !m.name().equals(target.metric()) && m.property() == null)
+                    .findFirst()
+                    .orElseThrow();
             String[] unitAndQuantity = EventDraws.quantity(other, random);
-            return correction(id, new GeneratedEvent(id, target.source(), target.tenantId(), target.appId(), other.name(),
-                    unitAndQuantity[0], new BigDecimal(unitAndQuantity[1]), false, target.time(), ZoneOffset.UTC,
-                    Map.of()), "amend", target.eventId(), false, false);
+            return correction(
+                    id,
+                    new GeneratedEvent(
+                            id,
+                            target.source(),
+                            target.tenantId(),
+                            target.appId(),
+                            other.name(),
+                            unitAndQuantity[0],
+                            new BigDecimal(unitAndQuantity[1]),
+                            false,
+                            target.time(),
+                            ZoneOffset.UTC,
+                            Map.of()),
+                    "amend",
+                    target.eventId(),
+                    false,
+                    false);
         }
         return correction(id, target, "void", "evt-" + spec.seed() + "-never-sent-" + serial, false, false);
     }
@@ -231,8 +284,8 @@ public final class WorkloadGenerator {
      * and unit), counted as accepted; {@code applicable} false marks one the recompute must refuse (null:
      * decided by its target when the truth is computed). A bare void leaves out quantity and unit.
      */
-    private String correction(String id, GeneratedEvent fields, String action, String targetId, Boolean applicable,
-            boolean bare) {
+    private String correction(
+            String id, GeneratedEvent fields, String action, String targetId, Boolean applicable, boolean bare) {
         counted(fields);
         ObjectNode node = fields.node();
         node.put("event_id", id);
@@ -242,10 +295,13 @@ public final class WorkloadGenerator {
             node.remove("quantity");
             node.remove("unit");
         }
-        BigDecimal canonical = action.equals("amend") && !Boolean.FALSE.equals(applicable)
-                ? canonical(fields) : null;
-        ledger.fix(new Ledger.Fix(fields.source() + "\u0000" + targetId, action, canonical,
-                !Boolean.FALSE.equals(applicable), YearMonth.from(fields.time().atOffset(ZoneOffset.UTC)).toString()));
+        BigDecimal canonical = action.equals("amend") && !Boolean.FALSE.equals(applicable) ? canonical(fields) : null;
+        ledger.fix(new Ledger.Fix(
+                fields.source() + "\u0000" + targetId,
+                action,
+                canonical,
+                !Boolean.FALSE.equals(applicable),
+                YearMonth.from(fields.time().atOffset(ZoneOffset.UTC)).toString()));
         return node.toString();
     }
 
@@ -260,9 +316,17 @@ public final class WorkloadGenerator {
         Entitlement entitlement = tenants.covering(event.tenantId(), event.appId(), event.time());
         Metric metric = config.catalog().metric(event.metric()).orElseThrow();
         String period = YearMonth.from(event.time().atOffset(ZoneOffset.UTC)).toString();
-        ledger.open(identity(event), new Ledger.Billed(period, entitlement, metric, canonical(event), event.time(),
-                records, metric.property() == null ? null : event.attributes().get(metric.property()),
-                series(event, metric)));
+        ledger.open(
+                identity(event),
+                new Ledger.Billed(
+                        period,
+                        entitlement,
+                        metric,
+                        canonical(event),
+                        event.time(),
+                        records,
+                        metric.property() == null ? null : event.attributes().get(metric.property()),
+                        series(event, metric)));
         if (recent.size() < RECENT) {
             recent.add(event);
         } else {

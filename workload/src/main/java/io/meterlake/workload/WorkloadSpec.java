@@ -1,7 +1,6 @@
 package io.meterlake.workload;
 
 import io.meterlake.error.MeterlakeException;
-
 import java.time.Duration;
 import java.time.Instant;
 
@@ -18,34 +17,74 @@ import java.time.Instant;
  * sent before their target), amends, and corrections that cannot apply (an amend that changes the
  * metric, a void of an event never sent).
  */
-public record WorkloadSpec(long events, long seed, int tenants, Instant start, int days, double duplicateRate,
-        double conflictRate, double lateRate, double invalidRate, int lateEntitlementTenants, double correctionRate) {
+public record WorkloadSpec(
+        long events,
+        long seed,
+        int tenants,
+        Instant start,
+        int days,
+        double duplicateRate,
+        double conflictRate,
+        double lateRate,
+        double invalidRate,
+        int lateEntitlementTenants,
+        double correctionRate) {
 
-    public WorkloadSpec(long events, long seed, int tenants, Instant start, int days, double duplicateRate,
-            double conflictRate, double lateRate, double invalidRate) {
+    public WorkloadSpec(
+            long events,
+            long seed,
+            int tenants,
+            Instant start,
+            int days,
+            double duplicateRate,
+            double conflictRate,
+            double lateRate,
+            double invalidRate) {
         this(events, seed, tenants, start, days, duplicateRate, conflictRate, lateRate, invalidRate, 0);
     }
 
-    public WorkloadSpec(long events, long seed, int tenants, Instant start, int days, double duplicateRate,
-            double conflictRate, double lateRate, double invalidRate, int lateEntitlementTenants) {
-        this(events, seed, tenants, start, days, duplicateRate, conflictRate, lateRate, invalidRate,
-                lateEntitlementTenants, 0);
+    public WorkloadSpec(
+            long events,
+            long seed,
+            int tenants,
+            Instant start,
+            int days,
+            double duplicateRate,
+            double conflictRate,
+            double lateRate,
+            double invalidRate,
+            int lateEntitlementTenants) {
+        this(
+                events,
+                seed,
+                tenants,
+                start,
+                days,
+                duplicateRate,
+                conflictRate,
+                lateRate,
+                invalidRate,
+                lateEntitlementTenants,
+                0);
     }
 
     public WorkloadSpec {
         if (lateEntitlementTenants < 0 || lateEntitlementTenants >= tenants) {
-            throw MeterlakeException.badInput("--late-entitlements must be between 0 and the tenants less one ("
-                    + (tenants - 1) + "), got " + lateEntitlementTenants,
+            throw MeterlakeException.badInput(
+                    "--late-entitlements must be between 0 and the tenants less one (" + (tenants - 1) + "), got "
+                            + lateEntitlementTenants,
                     "pass fewer late tenants or more --tenants (the first tenant's entitlements are always loaded)");
         }
         if (events < 1) {
             throw MeterlakeException.badInput("--events must be at least 1, got " + events, "pass a positive count");
         }
         if (tenants < 1 || tenants > 10_000) {
-            throw MeterlakeException.badInput("--tenants must be between 1 and 10000, got " + tenants, "pass a count in range");
+            throw MeterlakeException.badInput(
+                    "--tenants must be between 1 and 10000, got " + tenants, "pass a count in range");
         }
         if (days < 1) {
-            throw MeterlakeException.badInput("--days must be at least 1, got " + days, "pass a positive number of days");
+            throw MeterlakeException.badInput(
+                    "--days must be at least 1, got " + days, "pass a positive number of days");
         }
         rate("--duplicate-rate", duplicateRate);
         rate("--conflict-rate", conflictRate);
@@ -53,7 +92,8 @@ public record WorkloadSpec(long events, long seed, int tenants, Instant start, i
         rate("--invalid-rate", invalidRate);
         rate("--correction-rate", correctionRate);
         if (duplicateRate + conflictRate + invalidRate + correctionRate > 0.9) {
-            throw MeterlakeException.badInput("duplicate, conflict, invalid and correction rates add up to more than 0.9",
+            throw MeterlakeException.badInput(
+                    "duplicate, conflict, invalid and correction rates add up to more than 0.9",
                     "lower them so that most records are new valid events");
         }
     }
@@ -64,7 +104,8 @@ public record WorkloadSpec(long events, long seed, int tenants, Instant start, i
 
     private static void rate(String name, double value) {
         if (!(value >= 0 && value <= 1)) {
-            throw MeterlakeException.badInput(name + " must be between 0 and 1, got " + value, "pass a fraction such as 0.05");
+            throw MeterlakeException.badInput(
+                    name + " must be between 0 and 1, got " + value, "pass a fraction such as 0.05");
         }
     }
 }

@@ -1,6 +1,9 @@
 package io.meterlake.batch.corrections;
 
-import io.meterlake.table.WarehouseErrors;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meterlake.batch.ingest.FileIngestJob;
@@ -15,15 +18,8 @@ import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.signing.Signing;
 import io.meterlake.table.Warehouse;
+import io.meterlake.table.WarehouseErrors;
 import io.meterlake.validation.EventParser;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
-
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -38,10 +34,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.not;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * {@code corrections void}: voids, in bulk, the billed events of one source that a filter selects
@@ -61,6 +60,7 @@ import static org.apache.spark.sql.functions.not;
 public final class BulkVoid {
     /** The directory under the warehouse root that keeps the files of voids it ingested (an audit record). */
     public static final String DIRECTORY = "_corrections";
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final SparkSession spark;
@@ -76,20 +76,24 @@ public final class BulkVoid {
     }
 
     /** What selects the events to void. {@code to} is exclusive. */
-    public record Selection(String source, Optional<String> tenant, Optional<String> metric, Instant from, Instant to,
-            String reason) {
+    public record Selection(
+            String source, Optional<String> tenant, Optional<String> metric, Instant from, Instant to, String reason) {
         public Selection {
             if (!from.isBefore(to)) {
-                throw MeterlakeException.badInput("--from " + from + " is not before --to " + to,
+                throw MeterlakeException.badInput(
+                        "--from " + from + " is not before --to " + to,
                         "give a range with --from earlier than --to (--to is exclusive)");
             }
             if (reason.isBlank()) {
-                throw MeterlakeException.badInput("--reason is blank", "say why the events are voided, e.g. --reason \"deploy 4711 double-sent\"");
+                throw MeterlakeException.badInput(
+                        "--reason is blank",
+                        "say why the events are voided, e.g. --reason \"deploy 4711 double-sent\"");
             }
         }
 
         Column filter() {
-            Column filter = col(Columns.SOURCE).equalTo(lit(source))
+            Column filter = col(Columns.SOURCE)
+                    .equalTo(lit(source))
                     .and(col(Columns.EVENT_TIME).geq(lit(Timestamp.from(from))))
                     .and(col(Columns.EVENT_TIME).lt(lit(Timestamp.from(to))));
             if (tenant.isPresent()) {
@@ -103,17 +107,15 @@ public final class BulkVoid {
     }
 
     /** One billing line the voids change: its quantity and events before and after. */
-    public record LineImpact(String period, BillingLine before, BillingLine after, long voided) {
-    }
+    public record LineImpact(String period, BillingLine before, BillingLine after, long voided) {}
 
     /**
      * @param tooOld   selected events older than validation.max-event-age: not voided
      * @param file     where the voids were written (null on a dry run or when there were none)
      * @param ingested the ingest of that file (null likewise)
      */
-    public record Result(long selected, long tooOld, List<LineImpact> lines, boolean dryRun, String file,
-            IngestReport ingested) {
-    }
+    public record Result(
+            long selected, long tooOld, List<LineImpact> lines, boolean dryRun, String file, IngestReport ingested) {}
 
     public Result run(Selection selection, boolean dryRun, Consumer<String> progress) {
         if (!warehouse.exists(Tables.RAW_USAGE_EVENTS)) {
@@ -128,27 +130,39 @@ public final class BulkVoid {
         List<LineImpact> lines = new ArrayList<>();
         long tooOld = 0;
         Recompute recompute = new Recompute(config.catalog());
-        for (Period period = Period.monthOf(selection.from()); period.start().isBefore(selection.to());
+        for (Period period = Period.monthOf(selection.from());
+                period.start().isBefore(selection.to());
                 period = Period.monthOf(period.end())) {
             progress.accept("selecting the events of " + period + " (raw_usage_events v" + version + ")");
-            Dataset<Row> events = RankedRaw.forPeriod(raw, period, config.dedupHorizon()).eventsWithTenant(period,
-                    new io.meterlake.pipeline.UsageAggregation(config.catalog()))
+            Dataset<Row> events = RankedRaw.forPeriod(raw, period, config.dedupHorizon())
+                    .eventsWithTenant(period, new io.meterlake.pipeline.UsageAggregation(config.catalog()))
                     .persist(StorageLevel.MEMORY_AND_DISK());
             try {
                 // Not the samples before the period a time-weighted line reads: they are the month before's events.
                 Dataset<Row> selected = events.where(selection.filter().and(not(col(Columns.CARRIED))));
-                tooOld += selected.where(col(Columns.EVENT_TIME).lt(lit(Timestamp.from(oldest)))).count();
+                tooOld += selected.where(col(Columns.EVENT_TIME).lt(lit(Timestamp.from(oldest))))
+                        .count();
                 Dataset<Row> voidable = selected.where(col(Columns.EVENT_TIME).geq(lit(Timestamp.from(oldest))));
-                List<Row> rows = voidable.select(col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.TENANT_ID),
-                        col(Columns.APP_ID), col(Columns.METRIC), col(Columns.EVENT_TIME)).collectAsList();
+                List<Row> rows = voidable.select(
+                                col(Columns.SOURCE),
+                                col(Columns.EVENT_ID),
+                                col(Columns.TENANT_ID),
+                                col(Columns.APP_ID),
+                                col(Columns.METRIC),
+                                col(Columns.EVENT_TIME))
+                        .collectAsList();
                 if (rows.isEmpty()) {
                     continue;
                 }
                 targets.addAll(rows);
                 List<BillingLine> before = Recompute.collect(recompute.lines(events, period));
-                List<BillingLine> after = Recompute.collect(recompute.lines(events.join(voidable.select(
-                        col(Columns.SOURCE), col(Columns.EVENT_ID)), scala.collection.JavaConverters.asScalaBuffer(
-                        List.of(Columns.SOURCE, Columns.EVENT_ID)).toSeq(), "left_anti"), period));
+                List<BillingLine> after = Recompute.collect(recompute.lines(
+                        events.join(
+                                voidable.select(col(Columns.SOURCE), col(Columns.EVENT_ID)),
+                                scala.collection.JavaConverters.asScalaBuffer(List.of(Columns.SOURCE, Columns.EVENT_ID))
+                                        .toSeq(),
+                                "left_anti"),
+                        period));
                 lines.addAll(impact(period.toString(), before, after));
             } finally {
                 events.unpersist();
@@ -187,11 +201,14 @@ public final class BulkVoid {
         }
         byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
         Path path = new Path(warehouse.root() + "/" + DIRECTORY + "/void-" + Signing.sha256Hex(bytes) + ".jsonl");
-        try (FSDataOutputStream out = path.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(path, true)) {
+        try (FSDataOutputStream out =
+                path.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(path, true)) {
             out.write(bytes);
         } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot write the voids to " + path + " (" + e.getMessage() + ")",
-                    "check that the warehouse is writable", e);
+            throw MeterlakeException.badInput(
+                    "cannot write the voids to " + path + " (" + e.getMessage() + ")",
+                    "check that the warehouse is writable",
+                    e);
         }
         return path.toString();
     }

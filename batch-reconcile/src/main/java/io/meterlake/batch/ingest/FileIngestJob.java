@@ -1,8 +1,7 @@
 package io.meterlake.batch.ingest;
 
-import io.meterlake.table.WarehouseErrors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static org.apache.spark.sql.functions.col;
+
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.pipeline.EventPipeline;
@@ -10,24 +9,9 @@ import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.ExactlyOnceWrite;
 import io.meterlake.table.Warehouse;
+import io.meterlake.table.WarehouseErrors;
 import io.meterlake.table.WritePin;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.io.LongWritable;
-import org.apache.hadoop.io.Text;
-import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
 import io.meterlake.validation.JsonLines;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
-
 import java.io.IOException;
 import java.net.URI;
 import java.security.MessageDigest;
@@ -39,8 +23,23 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
-
-import static org.apache.spark.sql.functions.col;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Backfill: ingests a JSONL file of contract events through the same stages as the stream into
@@ -70,7 +69,7 @@ public final class FileIngestJob {
     private final Runnable betweenCommits;
 
     public FileIngestJob(SparkSession spark, MeterlakeConfig config, Clock clock) {
-        this(spark, config, clock, () -> { });
+        this(spark, config, clock, () -> {});
     }
 
     /** {@code betweenCommits} runs after the quarantine commit, before the raw one: crash tests. */
@@ -92,7 +91,8 @@ public final class FileIngestJob {
         warehouse.ensureIngestTables();
         String appId = APP_ID_PREFIX + sha256;
         // Raw's commit is a write's last (quarantine's comes first, and only when something was rejected).
-        boolean done = warehouse.committedTransaction(Tables.RAW_USAGE_EVENTS, appId).isPresent();
+        boolean done =
+                warehouse.committedTransaction(Tables.RAW_USAGE_EVENTS, appId).isPresent();
         if (!done) {
             write(path, sha256, appId);
         }
@@ -106,11 +106,12 @@ public final class FileIngestJob {
         Timestamp ingestedAt = Timestamp.from(pin.ingestedAt());
         String name = path.getName();
         JavaRDD<Row> lines = records(spark, path, hadoopConf())
-                .map(line -> RowFactory.create(line._1(), "file", name, sha256, line._2() + 1, null, null, null,
-                        ingestedAt));
+                .map(line -> RowFactory.create(
+                        line._1(), "file", name, sha256, line._2() + 1, null, null, null, ingestedAt));
         Dataset<Row> records = spark.createDataFrame(lines, Tables.RECORD);
         EventPipeline pipeline = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge());
-        Dataset<Row> processed = pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, pin.entitlementsVersion()))
+        Dataset<Row> processed = pipeline.process(
+                        records, warehouse.readAsOf(Tables.ENTITLEMENTS, pin.entitlementsVersion()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             new ExactlyOnceWrite(warehouse).write(processed, appId, TXN_VERSION, pin, betweenCommits);
@@ -123,7 +124,8 @@ public final class FileIngestJob {
      * The file's records as {@link JsonLines} defines them, each with its index (0, 1, …): read with
      * Hadoop's line reader, so a large file is read in parallel splits.
      */
-    static org.apache.spark.api.java.JavaPairRDD<byte[], Long> records(SparkSession spark, Path path, Configuration hadoop) {
+    static org.apache.spark.api.java.JavaPairRDD<byte[], Long> records(
+            SparkSession spark, Path path, Configuration hadoop) {
         Configuration lineConf = new Configuration(hadoop);
         lineConf.set("textinputformat.record.delimiter", JsonLines.DELIMITER);
         return JavaSparkContext.fromSparkContext(spark.sparkContext())
@@ -134,23 +136,40 @@ public final class FileIngestJob {
 
     private IngestReport report(String name, String sha256, boolean alreadyIngested) {
         // As the file's ingest left it: records a quarantine replay accepted later stay counted as quarantined.
-        long accepted = warehouse.read(Tables.RAW_USAGE_EVENTS).where(col(Columns.FILE_SHA256).equalTo(sha256)
-                .and(col(Columns.REPLAYED_FROM).isNull())).count();
-        List<Row> reasons = warehouse.read(Tables.QUARANTINED_EVENTS).where(col(Columns.FILE_SHA256).equalTo(sha256))
-                .groupBy(col(Columns.REASON)).count().collectAsList();
+        long accepted = warehouse
+                .read(Tables.RAW_USAGE_EVENTS)
+                .where(col(Columns.FILE_SHA256)
+                        .equalTo(sha256)
+                        .and(col(Columns.REPLAYED_FROM).isNull()))
+                .count();
+        List<Row> reasons = warehouse
+                .read(Tables.QUARANTINED_EVENTS)
+                .where(col(Columns.FILE_SHA256).equalTo(sha256))
+                .groupBy(col(Columns.REASON))
+                .count()
+                .collectAsList();
         SortedMap<String, Long> quarantined = new TreeMap<>();
         for (Row row : reasons) {
             quarantined.put(row.getString(0), row.getLong(1));
         }
-        long total = accepted + quarantined.values().stream().mapToLong(Long::longValue).sum();
-        LOG.info("ingested {} (sha256 {}){}: {} records, {} accepted, {} quarantined", name, sha256,
-                alreadyIngested ? " again, nothing added" : "", total, accepted, total - accepted);
+        long total = accepted
+                + quarantined.values().stream().mapToLong(Long::longValue).sum();
+        LOG.info(
+                "ingested {} (sha256 {}){}: {} records, {} accepted, {} quarantined",
+                name,
+                sha256,
+                alreadyIngested ? " again, nothing added" : "",
+                total,
+                accepted,
+                total - accepted);
         return new IngestReport(name, sha256, alreadyIngested, total, accepted, quarantined);
     }
 
     private Path qualified(String file) {
         try {
-            URI uri = file.contains("://") ? new URI(file) : new java.io.File(file).getAbsoluteFile().toURI();
+            URI uri = file.contains("://")
+                    ? new URI(file)
+                    : new java.io.File(file).getAbsoluteFile().toURI();
             Path path = new Path(uri);
             FileSystem fs = path.getFileSystem(hadoopConf());
             FileStatus status = fs.exists(path) ? fs.getFileStatus(path) : null;
@@ -159,8 +178,8 @@ public final class FileIngestJob {
             }
             return fs.makeQualified(path);
         } catch (java.net.URISyntaxException | IOException e) {
-            throw MeterlakeException.badInput("cannot open input file '" + file + "' (" + e.getMessage() + ")",
-                    "check the path", e);
+            throw MeterlakeException.badInput(
+                    "cannot open input file '" + file + "' (" + e.getMessage() + ")", "check the path", e);
         }
     }
 
@@ -173,8 +192,8 @@ public final class FileIngestJob {
             }
             return HexFormat.of().formatHex(digest.digest());
         } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot read input file '" + path + "' (" + e.getMessage() + ")",
-                    "check its permissions", e);
+            throw MeterlakeException.badInput(
+                    "cannot read input file '" + path + "' (" + e.getMessage() + ")", "check its permissions", e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -11,7 +11,12 @@ import java.util.TreeMap;
  * @param records         accepted + quarantined: every line of the file
  * @param quarantined     quarantined records per reason code name, in name order
  */
-public record IngestReport(String file, String sha256, boolean alreadyIngested, long records, long accepted,
+public record IngestReport(
+        String file,
+        String sha256,
+        boolean alreadyIngested,
+        long records,
+        long accepted,
         SortedMap<String, Long> quarantined) {
 
     public IngestReport {

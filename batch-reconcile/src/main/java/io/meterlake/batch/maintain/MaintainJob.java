@@ -1,15 +1,13 @@
 package io.meterlake.batch.maintain;
 
+import static org.apache.spark.sql.functions.col;
+
 import io.delta.tables.DeltaTable;
-import io.meterlake.period.Durations;
 import io.meterlake.error.MeterlakeException;
+import io.meterlake.period.Durations;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.delta.DeltaLog;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,8 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-
-import static org.apache.spark.sql.functions.col;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
 
 /**
  * Table maintenance: compacts each table's small files (Delta OPTIMIZE) and deletes files no version
@@ -30,10 +29,19 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class MaintainJob {
     /** Tables in the order they are maintained: the evidence first. */
-    static final List<String> TABLES = List.of(Tables.RAW_USAGE_EVENTS, Tables.QUARANTINED_EVENTS,
-            Tables.USAGE_AGGREGATES_PROVISIONAL, Tables.STREAM_PROGRESS, Tables.USAGE_AGGREGATES_AUTHORITATIVE,
-            Tables.RECONCILIATION_REPORT, Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES, Tables.ENTITLEMENTS,
-            Tables.QUARANTINE_RESOLUTIONS, Tables.BILLING_APPROVALS, Tables.BILLING_PERIOD_LOCKS);
+    static final List<String> TABLES = List.of(
+            Tables.RAW_USAGE_EVENTS,
+            Tables.QUARANTINED_EVENTS,
+            Tables.USAGE_AGGREGATES_PROVISIONAL,
+            Tables.STREAM_PROGRESS,
+            Tables.USAGE_AGGREGATES_AUTHORITATIVE,
+            Tables.RECONCILIATION_REPORT,
+            Tables.BILLING_PERIODS,
+            Tables.BILLING_PERIOD_LINES,
+            Tables.ENTITLEMENTS,
+            Tables.QUARANTINE_RESOLUTIONS,
+            Tables.BILLING_APPROVALS,
+            Tables.BILLING_PERIOD_LOCKS);
 
     private final SparkSession spark;
     private final Warehouse warehouse;
@@ -48,27 +56,37 @@ public final class MaintainJob {
         if (!warehouse.exists(Tables.BILLING_PERIODS)) {
             return Optional.empty();
         }
-        List<Row> oldest = warehouse.read(Tables.BILLING_PERIODS).orderBy(col(Columns.RAW_TABLE_VERSION),
-                col(Columns.PERIOD), col(Columns.REVISION)).limit(1).collectAsList();
+        List<Row> oldest = warehouse
+                .read(Tables.BILLING_PERIODS)
+                .orderBy(col(Columns.RAW_TABLE_VERSION), col(Columns.PERIOD), col(Columns.REVISION))
+                .limit(1)
+                .collectAsList();
         if (oldest.isEmpty()) {
             return Optional.empty();
         }
         Row row = oldest.get(0);
         long version = row.getLong(row.fieldIndex(Columns.RAW_TABLE_VERSION));
         Instant committedAt = Instant.ofEpochMilli(commitMillis(version));
-        return Optional.of(new RetentionRule.SignedVersion(row.getString(row.fieldIndex(Columns.PERIOD)),
-                row.getInt(row.fieldIndex(Columns.REVISION)), version, committedAt));
+        return Optional.of(new RetentionRule.SignedVersion(
+                row.getString(row.fieldIndex(Columns.PERIOD)),
+                row.getInt(row.fieldIndex(Columns.REVISION)),
+                version,
+                committedAt));
     }
 
     /** When {@code version} of raw was committed: its commit file's time, as Delta's history reports it. */
     private long commitMillis(long version) {
-        org.apache.hadoop.fs.Path commit = new org.apache.hadoop.fs.Path(warehouse.path(Tables.RAW_USAGE_EVENTS)
-                + "/_delta_log/" + String.format("%020d.json", version));
+        org.apache.hadoop.fs.Path commit = new org.apache.hadoop.fs.Path(
+                warehouse.path(Tables.RAW_USAGE_EVENTS) + "/_delta_log/" + String.format("%020d.json", version));
         try {
-            return commit.getFileSystem(spark.sessionState().newHadoopConf()).getFileStatus(commit).getModificationTime();
+            return commit.getFileSystem(spark.sessionState().newHadoopConf())
+                    .getFileStatus(commit)
+                    .getModificationTime();
         } catch (java.io.FileNotFoundException e) {
-            throw new IllegalStateException("raw_usage_events has no commit file for version " + version
-                    + ", which a published period was signed over: its log was cleaned up", e);
+            throw new IllegalStateException(
+                    "raw_usage_events has no commit file for version " + version
+                            + ", which a published period was signed over: its log was cleaned up",
+                    e);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot read " + commit, e);
         }
@@ -83,16 +101,22 @@ public final class MaintainJob {
         Duration minimum = RetentionRule.minimum(oldest, now);
         if (retention.compareTo(minimum) < 0) {
             RetentionRule.SignedVersion signed = oldest.orElseThrow();
-            throw MeterlakeException.badInput("--retain " + Durations.render(retention)
-                    + " would let VACUUM delete raw_usage_events files that period " + signed.period() + " revision " + signed.revision() + " needs for verify"
-                    + " (signed over raw version " + signed.rawVersion() + ", committed " + signed.committedAt() + ")",
+            throw MeterlakeException.badInput(
+                    "--retain " + Durations.render(retention)
+                            + " would let VACUUM delete raw_usage_events files that period " + signed.period()
+                            + " revision " + signed.revision() + " needs for verify"
+                            + " (signed over raw version " + signed.rawVersion() + ", committed " + signed.committedAt()
+                            + ")",
                     "use --retain " + Durations.render(roundUpToMinutes(minimum)) + " or longer (raw must keep"
                             + " removed files as long as the oldest signed period; see 'meterlake maintain --help')");
         }
         String checkSetting = "spark.databricks.delta.retentionDurationCheck.enabled";
         String loggingSetting = "spark.databricks.delta.vacuum.logging.enabled";
-        Map<String, String> previous = Map.of(checkSetting, spark.conf().get(checkSetting, "true"),
-                loggingSetting, spark.conf().get(loggingSetting, "false"));
+        Map<String, String> previous = Map.of(
+                checkSetting,
+                spark.conf().get(checkSetting, "true"),
+                loggingSetting,
+                spark.conf().get(loggingSetting, "false"));
         // Meterlake's own rule above replaces Delta's fixed 7-day floor; VACUUM logs what it deleted.
         spark.conf().set(checkSetting, "false");
         spark.conf().set(loggingSetting, "true");
@@ -135,8 +159,12 @@ public final class MaintainJob {
     }
 
     private static long lastVacuumDeletions(DeltaTable delta) {
-        List<Row> end = delta.history(5).where(col("operation").equalTo("VACUUM END"))
-                .orderBy(col("version").desc()).limit(1).select("operationMetrics").collectAsList();
+        List<Row> end = delta.history(5)
+                .where(col("operation").equalTo("VACUUM END"))
+                .orderBy(col("version").desc())
+                .limit(1)
+                .select("operationMetrics")
+                .collectAsList();
         if (end.isEmpty() || end.get(0).isNullAt(0)) {
             return 0;
         }

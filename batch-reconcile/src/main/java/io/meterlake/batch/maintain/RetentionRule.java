@@ -19,12 +19,10 @@ import java.util.Optional;
 public final class RetentionRule {
     static final Duration MARGIN = Duration.ofDays(1);
 
-    private RetentionRule() {
-    }
+    private RetentionRule() {}
 
     /** The oldest raw version a published revision was signed over. */
-    public record SignedVersion(String period, int revision, long rawVersion, Instant committedAt) {
-    }
+    public record SignedVersion(String period, int revision, long rawVersion, Instant committedAt) {}
 
     /** The shortest VACUUM retention for raw at {@code now}; zero when nothing is signed. */
     public static Duration minimum(Optional<SignedVersion> oldest, Instant now) {

@@ -10,6 +10,5 @@ import java.time.Duration;
  * @param retention    the VACUUM retention used
  * @param filesDeleted files VACUUM deleted (no longer referenced by any version it had to keep)
  */
-public record TableMaintenance(String table, long filesBefore, long filesAfter, Duration retention,
-        long filesDeleted) {
-}
+public record TableMaintenance(
+        String table, long filesBefore, long filesAfter, Duration retention, long filesDeleted) {}

@@ -1,64 +1,65 @@
 package io.meterlake.batch.publish;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import io.meterlake.error.MeterlakeException;
-import io.meterlake.period.Period;
 import io.meterlake.period.PeriodState;
 import io.meterlake.schema.Columns;
-import io.meterlake.schema.Tables;
-import io.meterlake.signing.CanonicalRendering;
 import io.meterlake.signing.Signing;
-import io.meterlake.table.Lease;
-import io.meterlake.table.Warehouse;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-
 import java.security.KeyFactory;
-import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.sql.Timestamp;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.TreeMap;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 
 /**
  * One approval: {@code signature} by the approver's key over {@link #rendering()}.
  *
  * @param headerSha256 the approved header's chain hash; null for a revision from before the chain
  */
-public record Approval(String period, int revision, String contentSha256, String headerSha256,
-        String publisherKeyId, String approverKeyId, String approverPublicKey, Instant approvedAt,
+public record Approval(
+        String period,
+        int revision,
+        String contentSha256,
+        String headerSha256,
+        String publisherKeyId,
+        String approverKeyId,
+        String approverPublicKey,
+        Instant approvedAt,
         String signature) {
 
     /** The byte-stable text an approval signs ({@link io.meterlake.signing.FieldRendering#approval}). */
     public byte[] rendering() {
-        return io.meterlake.signing.FieldRendering.approval(period, revision, contentSha256, headerSha256,
-                publisherKeyId, approverKeyId, approvedAt);
+        return io.meterlake.signing.FieldRendering.approval(
+                period, revision, contentSha256, headerSha256, publisherKeyId, approverKeyId, approvedAt);
     }
 
     Row toRow() {
-        return RowFactory.create(period, revision, contentSha256, headerSha256, publisherKeyId, approverKeyId,
-                approverPublicKey, Timestamp.from(approvedAt), signature);
+        return RowFactory.create(
+                period,
+                revision,
+                contentSha256,
+                headerSha256,
+                publisherKeyId,
+                approverKeyId,
+                approverPublicKey,
+                Timestamp.from(approvedAt),
+                signature);
     }
 
     static Approval of(Row row) {
-        return new Approval(row.getAs(Columns.PERIOD), row.<Integer>getAs(Columns.REVISION),
-                row.getAs(Columns.CONTENT_SHA256), row.getAs(Columns.HEADER_SHA256),
-                row.getAs(Columns.PUBLISHER_KEY_ID), row.getAs(Columns.APPROVER_KEY_ID),
-                row.getAs(Columns.APPROVER_PUBLIC_KEY), row.<Timestamp>getAs(Columns.APPROVED_AT).toInstant(),
+        return new Approval(
+                row.getAs(Columns.PERIOD),
+                row.<Integer>getAs(Columns.REVISION),
+                row.getAs(Columns.CONTENT_SHA256),
+                row.getAs(Columns.HEADER_SHA256),
+                row.getAs(Columns.PUBLISHER_KEY_ID),
+                row.getAs(Columns.APPROVER_KEY_ID),
+                row.getAs(Columns.APPROVER_PUBLIC_KEY),
+                row.<Timestamp>getAs(Columns.APPROVED_AT).toInstant(),
                 row.getAs(Columns.SIGNATURE));
     }
 

@@ -1,13 +1,5 @@
 package io.meterlake.batch.publish;
 
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-
-import java.sql.Timestamp;
-import java.time.Instant;
-import java.util.Objects;
-import java.util.OptionalInt;
-
 import static io.meterlake.schema.Columns.CONTENT_SHA256;
 import static io.meterlake.schema.Columns.FORCED;
 import static io.meterlake.schema.Columns.KEY_ID;
@@ -18,6 +10,13 @@ import static io.meterlake.schema.Columns.RAW_TABLE_VERSION;
 import static io.meterlake.schema.Columns.REVISION;
 import static io.meterlake.schema.Columns.SIGNATURE;
 import static io.meterlake.schema.Columns.SUPERSEDES;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.OptionalInt;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 
 /**
  * The header of one published revision of a billing period (a row of {@code billing_periods}).
@@ -32,9 +31,19 @@ import static io.meterlake.schema.Columns.SUPERSEDES;
  * @param dedupHorizon  the horizon the lines were computed with (verify recomputes with it); empty for
  *                      revisions computed over the whole raw table, before horizons
  */
-public record BillingPeriod(io.meterlake.period.Period period, int revision, long rawTableVersion, long lineCount, String contentSha256,
-        String signature, String keyId, Instant publishedAt, OptionalInt supersedes, boolean forced,
-        java.util.Optional<Chain> chain, java.util.Optional<java.time.Duration> dedupHorizon) {
+public record BillingPeriod(
+        io.meterlake.period.Period period,
+        int revision,
+        long rawTableVersion,
+        long lineCount,
+        String contentSha256,
+        String signature,
+        String keyId,
+        Instant publishedAt,
+        OptionalInt supersedes,
+        boolean forced,
+        java.util.Optional<Chain> chain,
+        java.util.Optional<java.time.Duration> dedupHorizon) {
 
     /**
      * A header's link in the chain of every publish of the warehouse, of any period: its
@@ -43,8 +52,7 @@ public record BillingPeriod(io.meterlake.period.Period period, int revision, lon
      * signature over that rendering. No revision can vanish from the middle unnoticed: the next one
      * names its hash, and the sequence has a gap. The latest needs an outside witness: the receipt.
      */
-    public record Chain(long sequence, String previousHeaderSha256, String headerSha256, String headerSignature) {
-    }
+    public record Chain(long sequence, String previousHeaderSha256, String headerSha256, String headerSignature) {}
 
     public BillingPeriod {
         Objects.requireNonNull(period, "period");
@@ -64,42 +72,97 @@ public record BillingPeriod(io.meterlake.period.Period period, int revision, lon
 
     /** A row of {@link io.meterlake.schema.Tables#BILLING_PERIOD}. */
     public Row toRow() {
-        return RowFactory.create(period.toString(), revision, rawTableVersion, lineCount, contentSha256, signature, keyId,
-                Timestamp.from(publishedAt), supersedes.isPresent() ? supersedes.getAsInt() : null, forced,
-                chain.map(c -> (Object) c.sequence()).orElse(null), chain.map(Chain::previousHeaderSha256).orElse(null),
-                chain.map(Chain::headerSha256).orElse(null), chain.map(Chain::headerSignature).orElse(null),
+        return RowFactory.create(
+                period.toString(),
+                revision,
+                rawTableVersion,
+                lineCount,
+                contentSha256,
+                signature,
+                keyId,
+                Timestamp.from(publishedAt),
+                supersedes.isPresent() ? supersedes.getAsInt() : null,
+                forced,
+                chain.map(c -> (Object) c.sequence()).orElse(null),
+                chain.map(Chain::previousHeaderSha256).orElse(null),
+                chain.map(Chain::headerSha256).orElse(null),
+                chain.map(Chain::headerSignature).orElse(null),
                 dedupHorizon.map(h -> (Object) h.toSeconds()).orElse(null));
     }
 
     /** The byte-stable text a header's hash and header signature cover ({@link io.meterlake.signing.FieldRendering#header}). */
-    public static byte[] chainRendering(String period, int revision, long rawTableVersion, long lineCount,
-            String contentSha256, String signature, String keyId, Instant publishedAt, OptionalInt supersedes,
-            boolean forced, long sequence, String previousHeaderSha256, java.util.Optional<java.time.Duration> dedupHorizon) {
-        return io.meterlake.signing.FieldRendering.header(period, revision, sequence, previousHeaderSha256,
-                rawTableVersion, lineCount, contentSha256, signature, keyId, publishedAt,
-                supersedes.isPresent() ? supersedes.getAsInt() : null, forced, dedupHorizon.orElse(null));
+    public static byte[] chainRendering(
+            String period,
+            int revision,
+            long rawTableVersion,
+            long lineCount,
+            String contentSha256,
+            String signature,
+            String keyId,
+            Instant publishedAt,
+            OptionalInt supersedes,
+            boolean forced,
+            long sequence,
+            String previousHeaderSha256,
+            java.util.Optional<java.time.Duration> dedupHorizon) {
+        return io.meterlake.signing.FieldRendering.header(
+                period,
+                revision,
+                sequence,
+                previousHeaderSha256,
+                rawTableVersion,
+                lineCount,
+                contentSha256,
+                signature,
+                keyId,
+                publishedAt,
+                supersedes.isPresent() ? supersedes.getAsInt() : null,
+                forced,
+                dedupHorizon.orElse(null));
     }
 
     /** This header's {@link #chainRendering}; only for a chained header. */
     public byte[] chainRendering() {
-        Chain link = chain.orElseThrow(() -> new IllegalStateException("revision " + revision + " of " + period
-                + " is not chained"));
-        return chainRendering(period.toString(), revision, rawTableVersion, lineCount, contentSha256, signature, keyId,
-                publishedAt, supersedes, forced, link.sequence(), link.previousHeaderSha256(), dedupHorizon);
+        Chain link = chain.orElseThrow(
+                () -> new IllegalStateException("revision " + revision + " of " + period + " is not chained"));
+        return chainRendering(
+                period.toString(),
+                revision,
+                rawTableVersion,
+                lineCount,
+                contentSha256,
+                signature,
+                keyId,
+                publishedAt,
+                supersedes,
+                forced,
+                link.sequence(),
+                link.previousHeaderSha256(),
+                dedupHorizon);
     }
 
     public static BillingPeriod fromRow(Row row) {
-        return new BillingPeriod(io.meterlake.period.Period.parse(row.getAs(PERIOD)), row.<Integer>getAs(REVISION), row.<Long>getAs(RAW_TABLE_VERSION),
-                row.<Long>getAs(LINE_COUNT), row.getAs(CONTENT_SHA256), row.getAs(SIGNATURE), row.getAs(KEY_ID),
+        return new BillingPeriod(
+                io.meterlake.period.Period.parse(row.getAs(PERIOD)),
+                row.<Integer>getAs(REVISION),
+                row.<Long>getAs(RAW_TABLE_VERSION),
+                row.<Long>getAs(LINE_COUNT),
+                row.getAs(CONTENT_SHA256),
+                row.getAs(SIGNATURE),
+                row.getAs(KEY_ID),
                 row.<Timestamp>getAs(PUBLISHED_AT).toInstant(),
-                row.isNullAt(row.fieldIndex(SUPERSEDES)) ? OptionalInt.empty()
+                row.isNullAt(row.fieldIndex(SUPERSEDES))
+                        ? OptionalInt.empty()
                         : OptionalInt.of(row.<Integer>getAs(SUPERSEDES)),
-                row.<Boolean>getAs(FORCED), chain(row), dedupHorizon(row));
+                row.<Boolean>getAs(FORCED),
+                chain(row),
+                dedupHorizon(row));
     }
 
     private static java.util.Optional<java.time.Duration> dedupHorizon(Row row) {
         String column = io.meterlake.schema.Columns.DEDUP_HORIZON_SECONDS;
-        if (!java.util.Arrays.asList(row.schema().fieldNames()).contains(column) || row.isNullAt(row.fieldIndex(column))) {
+        if (!java.util.Arrays.asList(row.schema().fieldNames()).contains(column)
+                || row.isNullAt(row.fieldIndex(column))) {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(java.time.Duration.ofSeconds(row.<Long>getAs(column)));
@@ -110,7 +173,8 @@ public record BillingPeriod(io.meterlake.period.Period period, int revision, lon
                 || row.isNullAt(row.fieldIndex(io.meterlake.schema.Columns.SEQUENCE))) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(new Chain(row.<Long>getAs(io.meterlake.schema.Columns.SEQUENCE),
+        return java.util.Optional.of(new Chain(
+                row.<Long>getAs(io.meterlake.schema.Columns.SEQUENCE),
                 row.getAs(io.meterlake.schema.Columns.PREVIOUS_HEADER_SHA256),
                 row.getAs(io.meterlake.schema.Columns.HEADER_SHA256),
                 row.getAs(io.meterlake.schema.Columns.HEADER_SIGNATURE)));

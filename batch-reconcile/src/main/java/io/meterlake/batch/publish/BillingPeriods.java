@@ -1,21 +1,20 @@
 package io.meterlake.batch.publish;
 
-import io.meterlake.schema.Rows;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
+import io.meterlake.schema.Rows;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
-import org.apache.spark.sql.Row;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
+import org.apache.spark.sql.Row;
 
 /**
  * Reads published billing periods: a revision's header from {@code billing_periods} and its lines
@@ -35,8 +34,11 @@ public final class BillingPeriods {
             return List.of();
         }
         List<BillingPeriod> revisions = new ArrayList<>();
-        for (Row row : warehouse.read(Tables.BILLING_PERIODS).where(col(Columns.PERIOD).equalTo(lit(period.toString())))
-                .orderBy(col(Columns.REVISION)).collectAsList()) {
+        for (Row row : warehouse
+                .read(Tables.BILLING_PERIODS)
+                .where(col(Columns.PERIOD).equalTo(lit(period.toString())))
+                .orderBy(col(Columns.REVISION))
+                .collectAsList()) {
             revisions.add(BillingPeriod.fromRow(row));
         }
         return revisions;
@@ -48,8 +50,11 @@ public final class BillingPeriods {
             return List.of();
         }
         List<BillingPeriod> chained = new ArrayList<>();
-        for (Row row : warehouse.read(Tables.BILLING_PERIODS).where(col(Columns.SEQUENCE).isNotNull())
-                .orderBy(col(Columns.SEQUENCE)).collectAsList()) {
+        for (Row row : warehouse
+                .read(Tables.BILLING_PERIODS)
+                .where(col(Columns.SEQUENCE).isNotNull())
+                .orderBy(col(Columns.SEQUENCE))
+                .collectAsList()) {
             chained.add(BillingPeriod.fromRow(row));
         }
         return chained;
@@ -64,15 +69,19 @@ public final class BillingPeriods {
     public BillingPeriod require(Period period, OptionalInt revision) {
         List<BillingPeriod> revisions = revisions(period);
         if (revisions.isEmpty()) {
-            throw MeterlakeException.badInput("period " + period + " has not been published in " + warehouse.root(),
+            throw MeterlakeException.badInput(
+                    "period " + period + " has not been published in " + warehouse.root(),
                     "publish it first with 'meterlake periods publish --period " + period + " --signing-key <file>'");
         }
         if (revision.isEmpty()) {
             return revisions.get(revisions.size() - 1);
         }
-        return revisions.stream().filter(r -> r.revision() == revision.getAsInt()).findFirst()
-                .orElseThrow(() -> MeterlakeException.badInput("period " + period + " has no revision "
-                        + revision.getAsInt(), "its revisions are 1 to " + revisions.size()));
+        return revisions.stream()
+                .filter(r -> r.revision() == revision.getAsInt())
+                .findFirst()
+                .orElseThrow(() -> MeterlakeException.badInput(
+                        "period " + period + " has no revision " + revision.getAsInt(),
+                        "its revisions are 1 to " + revisions.size()));
     }
 
     /**
@@ -108,9 +117,14 @@ public final class BillingPeriods {
         List<io.meterlake.model.CorrectionLine> lines = new ArrayList<>();
         for (Row row : stored(header).collectAsList()) {
             if (isCorrection(row)) {
-                lines.add(new io.meterlake.model.CorrectionLine(row.getAs(Columns.SERVICE_PERIOD),
-                        row.getAs(Columns.SUBSCRIPTION_ID), row.getAs(Columns.BILLING_ACCOUNT_ID), row.getAs(Columns.PLAN),
-                        row.getAs(Columns.METRIC), row.getAs(Columns.UNIT), row.getAs(Columns.QUANTITY),
+                lines.add(new io.meterlake.model.CorrectionLine(
+                        row.getAs(Columns.SERVICE_PERIOD),
+                        row.getAs(Columns.SUBSCRIPTION_ID),
+                        row.getAs(Columns.BILLING_ACCOUNT_ID),
+                        row.getAs(Columns.PLAN),
+                        row.getAs(Columns.METRIC),
+                        row.getAs(Columns.UNIT),
+                        row.getAs(Columns.QUANTITY),
                         row.<Long>getAs(Columns.EVENT_COUNT)));
             }
         }
@@ -119,8 +133,10 @@ public final class BillingPeriods {
     }
 
     private org.apache.spark.sql.Dataset<Row> stored(BillingPeriod header) {
-        return warehouse.read(Tables.BILLING_PERIOD_LINES)
-                .where(col(Columns.PERIOD).equalTo(lit(header.period().toString()))
+        return warehouse
+                .read(Tables.BILLING_PERIOD_LINES)
+                .where(col(Columns.PERIOD)
+                        .equalTo(lit(header.period().toString()))
                         .and(col(Columns.REVISION).equalTo(lit(header.revision())))
                         .and(col(Columns.CONTENT_SHA256).equalTo(lit(header.contentSha256()))));
     }

@@ -9,7 +9,6 @@ import io.meterlake.period.Period;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.StorageAudit;
 import io.meterlake.table.Warehouse;
-
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,21 +63,28 @@ final class CarriedCorrections {
         }
         List<CorrectionLine> corrections = new ArrayList<>();
         for (Period period : locked) {
-            BillingPeriod header = periods.require(period, OptionalInt.of(locks.get(period.toString()).revision()));
+            BillingPeriod header = periods.require(
+                    period, OptionalInt.of(locks.get(period.toString()).revision()));
             // A publish pinned before the lock's own version waits for a later one (the same rule for verify).
             if (rawVersion <= header.rawTableVersion() || unchangedSince(header, rawVersion)) {
                 continue;
             }
-            Map<String, BillingLine> now = byKey(Recompute.collect(new Recompute(catalog)
-                    .lines(periods.ranked(header, rawVersion), period)));
+            Map<String, BillingLine> now =
+                    byKey(Recompute.collect(new Recompute(catalog).lines(periods.ranked(header, rawVersion), period)));
             Map<String, BigDecimal> quantity = new TreeMap<>();
             Map<String, Long> events = new TreeMap<>();
             now.forEach((key, line) -> add(quantity, events, key, line.quantity(), line.eventCount()));
-            periods.lines(header).forEach(line -> add(quantity, events, CorrectionLine.key(line),
-                    line.quantity().negate(), -line.eventCount()));
+            periods.lines(header)
+                    .forEach(line -> add(
+                            quantity,
+                            events,
+                            CorrectionLine.key(line),
+                            line.quantity().negate(),
+                            -line.eventCount()));
             // What the locked periods between this one and the open one carried for it already.
             for (Period between = period.next(); !between.equals(open); between = between.next()) {
-                BillingPeriod carrier = periods.require(between, OptionalInt.of(locks.get(between.toString()).revision()));
+                BillingPeriod carrier = periods.require(
+                        between, OptionalInt.of(locks.get(between.toString()).revision()));
                 for (CorrectionLine line : periods.corrections(carrier)) {
                     if (line.servicePeriod().equals(period.toString())) {
                         add(quantity, events, line.key(), line.quantity().negate(), -line.eventCount());
@@ -98,13 +104,15 @@ final class CarriedCorrections {
 
     /** Whether the raw files the revision's recompute reads are the same at {@code rawVersion} as when it was computed. */
     private boolean unchangedSince(BillingPeriod header, long rawVersion) {
-        Optional<java.time.LocalDate[]> dates = header.dedupHorizon()
-                .map(horizon -> RankedRaw.partitionsRead(header.period(), horizon));
-        return new StorageAudit(warehouse).filePaths(Tables.RAW_USAGE_EVENTS, header.rawTableVersion(), dates)
+        Optional<java.time.LocalDate[]> dates =
+                header.dedupHorizon().map(horizon -> RankedRaw.partitionsRead(header.period(), horizon));
+        return new StorageAudit(warehouse)
+                .filePaths(Tables.RAW_USAGE_EVENTS, header.rawTableVersion(), dates)
                 .equals(new StorageAudit(warehouse).filePaths(Tables.RAW_USAGE_EVENTS, rawVersion, dates));
     }
 
-    private static void add(Map<String, BigDecimal> quantity, Map<String, Long> events, String key, BigDecimal q, long n) {
+    private static void add(
+            Map<String, BigDecimal> quantity, Map<String, Long> events, String key, BigDecimal q, long n) {
         quantity.merge(key, q, BigDecimal::add);
         events.merge(key, n, Long::sum);
     }

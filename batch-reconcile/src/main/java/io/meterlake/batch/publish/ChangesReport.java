@@ -1,32 +1,39 @@
 package io.meterlake.batch.publish;
 
-import io.meterlake.model.BillingLine;
-import io.meterlake.model.CorrectionLine;
 import io.meterlake.output.Output;
-import io.meterlake.period.Period;
-import io.meterlake.period.PeriodState;
 import io.meterlake.validation.Quantities;
-
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** {@code periods show --changes}: the events that changed between two revisions, as a table, csv or JSON. */
 public final class ChangesReport {
-    private ChangesReport() {
-    }
+    private ChangesReport() {}
 
-    public static final List<String> CHANGE_COLUMNS = List.of("kind", "source", "event_id", "subscription_id",
-            "metric", "unit", "quantity_before", "quantity_after", "correction_id");
+    public static final List<String> CHANGE_COLUMNS = List.of(
+            "kind",
+            "source",
+            "event_id",
+            "subscription_id",
+            "metric",
+            "unit",
+            "quantity_before",
+            "quantity_after",
+            "correction_id");
 
     public static List<List<String>> changeRows(List<RevisionChanges.Change> changes) {
         List<List<String>> rows = new ArrayList<>();
         for (RevisionChanges.Change change : changes) {
-            rows.add(List.of(change.kind().name(), change.source(), change.eventId(), change.subscriptionId(),
-                    change.metric(), change.unit(), change.before() == null ? "" : Quantities.render(change.before()),
+            rows.add(List.of(
+                    change.kind().name(),
+                    change.source(),
+                    change.eventId(),
+                    change.subscriptionId(),
+                    change.metric(),
+                    change.unit(),
+                    change.before() == null ? "" : Quantities.render(change.before()),
                     change.after() == null ? "" : Quantities.render(change.after()),
                     change.correctionId() == null ? "" : change.correctionId()));
         }
@@ -38,7 +45,9 @@ public final class ChangesReport {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("period", header.period().toString());
         json.put("revision", header.revision());
-        json.put("supersedes", header.supersedes().isPresent() ? header.supersedes().getAsInt() : null);
+        json.put(
+                "supersedes",
+                header.supersedes().isPresent() ? header.supersedes().getAsInt() : null);
         Map<String, Object> counts = new LinkedHashMap<>();
         RevisionChanges.counts(changes).forEach((kind, n) -> counts.put(kind.name(), n));
         json.put("counts", counts);
@@ -62,14 +71,28 @@ public final class ChangesReport {
 
     public static void changesTable(PrintWriter out, BillingPeriod header, List<RevisionChanges.Change> changes) {
         List<String> counts = new ArrayList<>();
-        RevisionChanges.counts(changes).forEach((kind, n) -> counts.add(n + " " + kind.name().toLowerCase(java.util.Locale.ROOT)));
-        out.println("period " + header.period() + ", revision " + header.revision() + (header.supersedes().isPresent()
-                ? ", since revision " + header.supersedes().getAsInt() : " (supersedes none: every event is new)")
+        RevisionChanges.counts(changes)
+                .forEach((kind, n) -> counts.add(n + " " + kind.name().toLowerCase(java.util.Locale.ROOT)));
+        out.println("period " + header.period() + ", revision " + header.revision()
+                + (header.supersedes().isPresent()
+                        ? ", since revision " + header.supersedes().getAsInt()
+                        : " (supersedes none: every event is new)")
                 + ": " + (changes.isEmpty() ? "no event changed" : String.join(", ", counts)));
         if (!changes.isEmpty()) {
             out.println();
-            Output.table(out, List.of("kind", "source", "event id", "subscription", "metric", "unit",
-                    "quantity before", "quantity after", "by correction"), changeRows(changes));
+            Output.table(
+                    out,
+                    List.of(
+                            "kind",
+                            "source",
+                            "event id",
+                            "subscription",
+                            "metric",
+                            "unit",
+                            "quantity before",
+                            "quantity after",
+                            "by correction"),
+                    changeRows(changes));
         }
     }
 }

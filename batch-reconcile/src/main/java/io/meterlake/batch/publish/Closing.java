@@ -1,7 +1,8 @@
 package io.meterlake.batch.publish;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.period.Period;
 import io.meterlake.period.PeriodState;
@@ -11,14 +12,8 @@ import io.meterlake.signing.CanonicalRendering;
 import io.meterlake.signing.Signing;
 import io.meterlake.table.Lease;
 import io.meterlake.table.Warehouse;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-
-import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -30,9 +25,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Closing the books: {@code approve} (four eyes: a key other than the publisher's signs the latest
@@ -44,13 +41,17 @@ import static org.apache.spark.sql.functions.lit;
 public final class Closing {
     private static final Logger LOG = LoggerFactory.getLogger(Closing.class);
     /** The lock of a period: {@code revision} is final. {@code sequence}: the chain's latest when it was taken. */
-    public record Lock(String period, int revision, String contentSha256, String approverKeyId, long sequence,
-            Instant lockedAt) {
+    public record Lock(
+            String period, int revision, String contentSha256, String approverKeyId, long sequence, Instant lockedAt) {
 
         static Lock of(Row row) {
-            return new Lock(row.getAs(Columns.PERIOD), row.<Integer>getAs(Columns.REVISION),
-                    row.getAs(Columns.CONTENT_SHA256), row.getAs(Columns.APPROVER_KEY_ID),
-                    row.<Long>getAs(Columns.SEQUENCE), row.<Timestamp>getAs(Columns.LOCKED_AT).toInstant());
+            return new Lock(
+                    row.getAs(Columns.PERIOD),
+                    row.<Integer>getAs(Columns.REVISION),
+                    row.getAs(Columns.CONTENT_SHA256),
+                    row.getAs(Columns.APPROVER_KEY_ID),
+                    row.<Long>getAs(Columns.SEQUENCE),
+                    row.<Timestamp>getAs(Columns.LOCKED_AT).toInstant());
         }
     }
 
@@ -66,7 +67,8 @@ public final class Closing {
 
         /** The key ids that approved the latest revision, comma-separated; empty when none. */
         public String approvedBy() {
-            return String.join(",", approvals.stream().map(Approval::approverKeyId).toList());
+            return String.join(
+                    ",", approvals.stream().map(Approval::approverKeyId).toList());
         }
     }
 
@@ -88,8 +90,11 @@ public final class Closing {
             return List.of();
         }
         List<Approval> approvals = new ArrayList<>();
-        for (Row row : warehouse.read(Tables.BILLING_APPROVALS).where(col(Columns.PERIOD).equalTo(lit(period.toString())))
-                .orderBy(col(Columns.APPROVED_AT), col(Columns.APPROVER_KEY_ID)).collectAsList()) {
+        for (Row row : warehouse
+                .read(Tables.BILLING_APPROVALS)
+                .where(col(Columns.PERIOD).equalTo(lit(period.toString())))
+                .orderBy(col(Columns.APPROVED_AT), col(Columns.APPROVER_KEY_ID))
+                .collectAsList()) {
             approvals.add(Approval.of(row));
         }
         return approvals;
@@ -99,7 +104,10 @@ public final class Closing {
     public Map<String, Lock> locks() {
         Map<String, Lock> locks = new TreeMap<>();
         if (warehouse.exists(Tables.BILLING_PERIOD_LOCKS)) {
-            for (Row row : warehouse.read(Tables.BILLING_PERIOD_LOCKS).orderBy(col(Columns.SEQUENCE)).collectAsList()) {
+            for (Row row : warehouse
+                    .read(Tables.BILLING_PERIOD_LOCKS)
+                    .orderBy(col(Columns.SEQUENCE))
+                    .collectAsList()) {
                 locks.putIfAbsent(row.getAs(Columns.PERIOD), Lock.of(row));
             }
         }
@@ -111,8 +119,14 @@ public final class Closing {
         if (!warehouse.exists(Tables.BILLING_PERIOD_LOCKS)) {
             return List.of();
         }
-        return warehouse.read(Tables.BILLING_PERIOD_LOCKS).where(col(Columns.PERIOD).equalTo(lit(period.toString())))
-                .orderBy(col(Columns.SEQUENCE)).collectAsList().stream().map(Lock::of).toList();
+        return warehouse
+                .read(Tables.BILLING_PERIOD_LOCKS)
+                .where(col(Columns.PERIOD).equalTo(lit(period.toString())))
+                .orderBy(col(Columns.SEQUENCE))
+                .collectAsList()
+                .stream()
+                .map(Lock::of)
+                .toList();
     }
 
     public Optional<Lock> lock(Period period) {
@@ -134,7 +148,8 @@ public final class Closing {
         BillingPeriod latest = periods.require(period, OptionalInt.empty());
         Optional<Lock> lock = lock(period);
         List<Approval> approvals = approvals(period).stream()
-                .filter(a -> PeriodState.approves(a.recorded(), latest.forState(), allowedApprovers)).toList();
+                .filter(a -> PeriodState.approves(a.recorded(), latest.forState(), allowedApprovers))
+                .toList();
         return new Status(latest, PeriodState.of(lock.isPresent(), !approvals.isEmpty()), approvals, lock);
     }
 
@@ -145,55 +160,79 @@ public final class Closing {
      * the header. Approving again with the same key writes nothing and returns the approval.
      */
     public Approval approve(Period period, OptionalInt revision, PrivateKey approverKey, Clock clock) {
-        try (Lease lease = warehouse.lease("publish", "approve of " + period, clock).keepRenewed()) {
+        try (Lease lease =
+                warehouse.lease("publish", "approve of " + period, clock).keepRenewed()) {
             BillingPeriod latest = periods.require(period, OptionalInt.empty());
             BillingPeriod header = periods.require(period, revision);
             if (header.revision() != latest.revision()) {
-                throw MeterlakeException.badInput("revision " + header.revision() + " of " + period + " is not the latest ("
-                        + latest.revision() + "): only the latest revision can be approved",
-                        "check 'meterlake periods show --period " + period + "' and approve revision " + latest.revision());
+                throw MeterlakeException.badInput(
+                        "revision " + header.revision() + " of " + period + " is not the latest (" + latest.revision()
+                                + "): only the latest revision can be approved",
+                        "check 'meterlake periods show --period " + period + "' and approve revision "
+                                + latest.revision());
             }
             PublicKey publicKey = io.meterlake.signing.Signing.publicKeyOf(approverKey);
             String approverKeyId = Signing.keyId(publicKey);
             if (approverKeyId.equals(header.keyId())) {
-                throw MeterlakeException.badInput("key " + approverKeyId + " published revision " + header.revision()
-                        + " of " + period + ", so it cannot approve it: four eyes (the preparer of a bill never approves it)",
+                throw MeterlakeException.badInput(
+                        "key " + approverKeyId + " published revision " + header.revision() + " of " + period
+                                + ", so it cannot approve it: four eyes (the preparer of a bill never approves it)",
                         "approve with another person's key (--approver-key)");
             }
             if (!allowedApprovers.isEmpty() && !allowedApprovers.contains(approverKeyId)) {
-                throw MeterlakeException.badInput("key " + approverKeyId + " is not an allowed approver ("
-                        + "approval.approvers lists " + String.join(", ", allowedApprovers) + ")",
+                throw MeterlakeException.badInput(
+                        "key " + approverKeyId + " is not an allowed approver (" + "approval.approvers lists "
+                                + String.join(", ", allowedApprovers) + ")",
                         "approve with one of those keys, or add its id to approval.approvers in the configuration");
             }
             Optional<Lock> lock = lock(period);
             if (lock.isPresent()) {
-                throw MeterlakeException.badInput("period " + period + " is locked at revision " + lock.get().revision()
-                        + " already", "nothing to approve: 'meterlake periods status --period " + period + "' shows it");
+                throw MeterlakeException.badInput(
+                        "period " + period + " is locked at revision "
+                                + lock.get().revision() + " already",
+                        "nothing to approve: 'meterlake periods status --period " + period + "' shows it");
             }
-            String stored = Signing.sha256Hex(CanonicalRendering.render(period.toString(), periods.lines(header),
-                    periods.corrections(header)));
+            String stored = Signing.sha256Hex(
+                    CanonicalRendering.render(period.toString(), periods.lines(header), periods.corrections(header)));
             if (!stored.equals(header.contentSha256())) {
-                throw MeterlakeException.checkFailed("the stored lines of revision " + header.revision() + " of " + period
-                        + " hash to " + stored + ", its header says " + header.contentSha256()
-                        + ": run 'meterlake periods verify' before approving anything");
+                throw MeterlakeException.checkFailed(
+                        "the stored lines of revision " + header.revision() + " of " + period
+                                + " hash to " + stored + ", its header says " + header.contentSha256()
+                                + ": run 'meterlake periods verify' before approving anything");
             }
             Optional<Approval> already = approvals(period).stream()
-                    .filter(a -> a.approverKeyId().equals(approverKeyId) && a.problems(header, allowedApprovers).isEmpty())
+                    .filter(a -> a.approverKeyId().equals(approverKeyId)
+                            && a.problems(header, allowedApprovers).isEmpty())
                     .findFirst();
             if (already.isPresent()) {
                 return already.get();
             }
-            Approval unsigned = new Approval(period.toString(), header.revision(), header.contentSha256(),
-                    header.chain().map(BillingPeriod.Chain::headerSha256).orElse(null), header.keyId(), approverKeyId,
+            Approval unsigned = new Approval(
+                    period.toString(),
+                    header.revision(),
+                    header.contentSha256(),
+                    header.chain().map(BillingPeriod.Chain::headerSha256).orElse(null),
+                    header.keyId(),
+                    approverKeyId,
                     Base64.getEncoder().encodeToString(publicKey.getEncoded()),
-                    clock.instant().truncatedTo(ChronoUnit.MILLIS), "");
-            Approval approval = new Approval(unsigned.period(), unsigned.revision(), unsigned.contentSha256(),
-                    unsigned.headerSha256(), unsigned.publisherKeyId(), unsigned.approverKeyId(),
-                    unsigned.approverPublicKey(), unsigned.approvedAt(), Signing.sign(approverKey, unsigned.rendering()));
+                    clock.instant().truncatedTo(ChronoUnit.MILLIS),
+                    "");
+            Approval approval = new Approval(
+                    unsigned.period(),
+                    unsigned.revision(),
+                    unsigned.contentSha256(),
+                    unsigned.headerSha256(),
+                    unsigned.publisherKeyId(),
+                    unsigned.approverKeyId(),
+                    unsigned.approverPublicKey(),
+                    unsigned.approvedAt(),
+                    Signing.sign(approverKey, unsigned.rendering()));
             warehouse.ensureBatchTables();
-            warehouse.appendIdempotent(spark.createDataFrame(List.of(approval.toRow()), Tables.BILLING_APPROVAL),
-                    Tables.BILLING_APPROVALS, "meterlake-approve-" + period + "-" + approverKeyId + "-"
-                            + header.contentSha256(), header.revision());
+            warehouse.appendIdempotent(
+                    spark.createDataFrame(List.of(approval.toRow()), Tables.BILLING_APPROVAL),
+                    Tables.BILLING_APPROVALS,
+                    "meterlake-approve-" + period + "-" + approverKeyId + "-" + header.contentSha256(),
+                    header.revision());
             LOG.info("approved {} revision {} by key {}", period, header.revision(), approverKeyId);
             return approval;
         }
@@ -204,29 +243,52 @@ public final class Closing {
      * Locking a locked period writes nothing and returns its lock.
      */
     public Lock lock(Period period, Clock clock) {
-        try (Lease lease = warehouse.lease("publish", "lock of " + period, clock).keepRenewed()) {
+        try (Lease lease =
+                warehouse.lease("publish", "lock of " + period, clock).keepRenewed()) {
             Status status = status(period);
             if (status.lock().isPresent()) {
                 return status.lock().get();
             }
             if (status.approvals().isEmpty()) {
-                throw MeterlakeException.badInput("revision " + status.latest().revision() + " of " + period
-                        + " is not approved, so it cannot be locked",
-                        "approve it first: meterlake periods approve --period " + period + " --approver-key <another key>");
+                throw MeterlakeException.badInput(
+                        "revision " + status.latest().revision() + " of " + period
+                                + " is not approved, so it cannot be locked",
+                        "approve it first: meterlake periods approve --period " + period
+                                + " --approver-key <another key>");
             }
-            Optional<Approval> signed = status.approvals().stream().filter(a -> a.integrityProblems().isEmpty()).findFirst();
+            Optional<Approval> signed = status.approvals().stream()
+                    .filter(a -> a.integrityProblems().isEmpty())
+                    .findFirst();
             if (signed.isEmpty()) {
-                throw MeterlakeException.checkFailed(status.approvals().get(0).integrityProblems().get(0)
-                        + ", so " + period + " is not locked: run 'meterlake periods verify --period " + period + "'");
+                throw MeterlakeException.checkFailed(
+                        status.approvals().get(0).integrityProblems().get(0) + ", so " + period
+                                + " is not locked: run 'meterlake periods verify --period " + period + "'");
             }
             List<BillingPeriod> chain = periods.chain();
-            long sequence = chain.isEmpty() ? 0 : chain.get(chain.size() - 1).chain().orElseThrow().sequence();
-            Lock lock = new Lock(period.toString(), status.latest().revision(), status.latest().contentSha256(),
-                    signed.get().approverKeyId(), sequence, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+            long sequence = chain.isEmpty()
+                    ? 0
+                    : chain.get(chain.size() - 1).chain().orElseThrow().sequence();
+            Lock lock = new Lock(
+                    period.toString(),
+                    status.latest().revision(),
+                    status.latest().contentSha256(),
+                    signed.get().approverKeyId(),
+                    sequence,
+                    clock.instant().truncatedTo(ChronoUnit.MILLIS));
             warehouse.ensureBatchTables();
-            warehouse.appendIdempotent(spark.createDataFrame(List.of(RowFactory.create(lock.period(), lock.revision(),
-                    lock.contentSha256(), lock.approverKeyId(), lock.sequence(), Timestamp.from(lock.lockedAt()))),
-                    Tables.BILLING_PERIOD_LOCK), Tables.BILLING_PERIOD_LOCKS, "meterlake-lock-" + period, 1);
+            warehouse.appendIdempotent(
+                    spark.createDataFrame(
+                            List.of(RowFactory.create(
+                                    lock.period(),
+                                    lock.revision(),
+                                    lock.contentSha256(),
+                                    lock.approverKeyId(),
+                                    lock.sequence(),
+                                    Timestamp.from(lock.lockedAt()))),
+                            Tables.BILLING_PERIOD_LOCK),
+                    Tables.BILLING_PERIOD_LOCKS,
+                    "meterlake-lock-" + period,
+                    1);
             LOG.info("locked {} at revision {} (approved by key {})", period, lock.revision(), lock.approverKeyId());
             return lock(period).orElseThrow();
         }
@@ -241,7 +303,9 @@ public final class Closing {
         List<String> problems = new ArrayList<>();
         List<BillingPeriod> revisions = periods.revisions(period);
         for (Approval approval : approvals(period)) {
-            Optional<BillingPeriod> header = revisions.stream().filter(r -> r.revision() == approval.revision()).findFirst();
+            Optional<BillingPeriod> header = revisions.stream()
+                    .filter(r -> r.revision() == approval.revision())
+                    .findFirst();
             if (header.isEmpty()) {
                 problems.add("an approval by key " + approval.approverKeyId() + " names revision " + approval.revision()
                         + " of " + period + ", which does not exist");
@@ -254,21 +318,26 @@ public final class Closing {
             problems.add(period + " has " + locks.size() + " lock rows: a period is locked once");
         }
         for (Lock lock : locks.stream().limit(1).toList()) {
-            Optional<BillingPeriod> header = revisions.stream().filter(r -> r.revision() == lock.revision()).findFirst();
+            Optional<BillingPeriod> header = revisions.stream()
+                    .filter(r -> r.revision() == lock.revision())
+                    .findFirst();
             if (header.isEmpty() || !header.get().contentSha256().equals(lock.contentSha256())) {
                 problems.add("the lock of " + period + " names revision " + lock.revision() + " with content sha256 "
                         + lock.contentSha256() + ", which was never published");
                 continue;
             }
-            boolean approved = approvals(period).stream().anyMatch(a -> a.approvedAt().compareTo(lock.lockedAt()) <= 0
-                    && a.problems(header.get(), allowedApprovers).isEmpty());
+            boolean approved = approvals(period).stream()
+                    .anyMatch(a -> a.approvedAt().compareTo(lock.lockedAt()) <= 0
+                            && a.problems(header.get(), allowedApprovers).isEmpty());
             if (!approved) {
                 problems.add("the lock of revision " + lock.revision() + " of " + period
                         + " has no valid approval before it: a period is locked only after its approval");
             }
-            revisions.stream().filter(r -> r.revision() > lock.revision()).forEach(r -> problems.add("revision "
-                    + r.revision() + " of " + period + " was published after the period was locked at revision "
-                    + lock.revision()));
+            revisions.stream()
+                    .filter(r -> r.revision() > lock.revision())
+                    .forEach(r -> problems.add("revision "
+                            + r.revision() + " of " + period + " was published after the period was locked at revision "
+                            + lock.revision()));
         }
         return problems;
     }

@@ -6,7 +6,6 @@ import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import io.meterlake.period.PeriodState;
 import io.meterlake.validation.Quantities;
-
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,22 +20,35 @@ import java.util.Optional;
  */
 public final class PeriodReport {
     /** The columns of {@code periods show --format csv}. */
-    public static final List<String> CSV_COLUMNS = List.of("period", "revision", "subscription_id",
-            "billing_account_id", "plan", "metric", "unit", "quantity", "event_count", "service_period",
-            "charge_class", "status");
+    public static final List<String> CSV_COLUMNS = List.of(
+            "period",
+            "revision",
+            "subscription_id",
+            "billing_account_id",
+            "plan",
+            "metric",
+            "unit",
+            "quantity",
+            "event_count",
+            "service_period",
+            "charge_class",
+            "status");
 
-    private PeriodReport() {
-    }
+    private PeriodReport() {}
 
     /** {@code publish --format json}: the header fields of {@code periods show}, then what publish did. */
     public static Map<String, Object> headerJson(BillingPeriod header, boolean published) {
         Map<String, Object> json = contractHeader(header);
         json.put("published", published);
-        json.put("supersedes", header.supersedes().isPresent() ? header.supersedes().getAsInt() : null);
+        json.put(
+                "supersedes",
+                header.supersedes().isPresent() ? header.supersedes().getAsInt() : null);
         json.put("forced", header.forced());
         json.put("line_count", header.lineCount());
         json.put("sequence", header.chain().map(c -> (Object) c.sequence()).orElse(null));
-        json.put("header_sha256", header.chain().map(BillingPeriod.Chain::headerSha256).orElse(null));
+        json.put(
+                "header_sha256",
+                header.chain().map(BillingPeriod.Chain::headerSha256).orElse(null));
         return json;
     }
 
@@ -59,13 +71,17 @@ public final class PeriodReport {
 
     /** One line: the period, its latest revision and its state, with who approved it and when it was locked. */
     public static String statusLine(Closing.Status status) {
-        return "period " + status.latest().period() + ", revision " + status.latest().revision() + ": "
+        return "period " + status.latest().period() + ", revision "
+                + status.latest().revision() + ": "
                 + switch (status.state()) {
                     case DRAFT -> "draft (published by key " + status.latest().keyId() + ", not approved)";
-                    case APPROVED -> "approved by key " + status.approvedBy() + " (published by key "
-                            + status.latest().keyId() + "), not locked";
-                    case LOCKED -> "locked at revision " + status.lock().orElseThrow().revision() + " on "
-                            + status.lock().orElseThrow().lockedAt() + " (approved by key " + status.approvedBy() + ")";
+                    case APPROVED ->
+                        "approved by key " + status.approvedBy() + " (published by key "
+                                + status.latest().keyId() + "), not locked";
+                    case LOCKED ->
+                        "locked at revision " + status.lock().orElseThrow().revision() + " on "
+                                + status.lock().orElseThrow().lockedAt() + " (approved by key " + status.approvedBy()
+                                + ")";
                 };
     }
 
@@ -73,9 +89,14 @@ public final class PeriodReport {
     public static Map<String, Object> statusFields(Closing.Status status) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("status", stateName(status));
-        json.put("approved_by", status.approvals().stream().map(Approval::approverKeyId).toList());
-        json.put("locked_revision", status.lock().map(l -> (Object) l.revision()).orElse(null));
-        json.put("locked_at", status.lock().map(l -> (Object) l.lockedAt().toString()).orElse(null));
+        json.put(
+                "approved_by",
+                status.approvals().stream().map(Approval::approverKeyId).toList());
+        json.put(
+                "locked_revision", status.lock().map(l -> (Object) l.revision()).orElse(null));
+        json.put(
+                "locked_at",
+                status.lock().map(l -> (Object) l.lockedAt().toString()).orElse(null));
         return json;
     }
 
@@ -96,13 +117,23 @@ public final class PeriodReport {
      * The {@code --format json} object: ARCHITECTURE.md's contract (header fields, then lines), then the
      * state when known, then the correction lines.
      */
-    public static Map<String, Object> json(BillingPeriod header, List<BillingLine> lines,
-            List<CorrectionLine> corrections, Optional<Closing.Status> status) {
+    public static Map<String, Object> json(
+            BillingPeriod header,
+            List<BillingLine> lines,
+            List<CorrectionLine> corrections,
+            Optional<Closing.Status> status) {
         Map<String, Object> json = contractHeader(header);
         List<Map<String, Object>> array = new ArrayList<>();
         for (BillingLine line : lines) {
-            array.add(lineJson(new LinkedHashMap<>(), line.subscriptionId(), line.billingAccountId(), line.plan(),
-                    line.metric(), line.unit(), line.quantity(), line.eventCount()));
+            array.add(lineJson(
+                    new LinkedHashMap<>(),
+                    line.subscriptionId(),
+                    line.billingAccountId(),
+                    line.plan(),
+                    line.metric(),
+                    line.unit(),
+                    line.quantity(),
+                    line.eventCount()));
         }
         json.put("lines", array);
         // After the contract's fields: the state and the correction lines.
@@ -118,16 +149,30 @@ public final class PeriodReport {
         for (CorrectionLine line : corrections) {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("service_period", line.servicePeriod());
-            correctionArray.add(lineJson(item, line.subscriptionId(), line.billingAccountId(), line.plan(),
-                    line.metric(), line.unit(), line.quantity(), line.eventCount()));
+            correctionArray.add(lineJson(
+                    item,
+                    line.subscriptionId(),
+                    line.billingAccountId(),
+                    line.plan(),
+                    line.metric(),
+                    line.unit(),
+                    line.quantity(),
+                    line.eventCount()));
         }
         json.put("corrections", correctionArray);
         return json;
     }
 
     /** A line's fields after what {@code item} holds already; the quantity as a decimal string with 9 fraction digits. */
-    private static Map<String, Object> lineJson(Map<String, Object> item, String subscription, String account,
-            String plan, String metric, String unit, java.math.BigDecimal quantity, long events) {
+    private static Map<String, Object> lineJson(
+            Map<String, Object> item,
+            String subscription,
+            String account,
+            String plan,
+            String metric,
+            String unit,
+            java.math.BigDecimal quantity,
+            long events) {
         item.put("subscription_id", subscription);
         item.put("billing_account_id", account);
         item.put("plan", plan);
@@ -139,8 +184,8 @@ public final class PeriodReport {
     }
 
     /** {@code status}: the revision's state, on every row. */
-    public static List<List<String>> csvRows(BillingPeriod header, List<BillingLine> lines,
-            List<CorrectionLine> corrections, String status) {
+    public static List<List<String>> csvRows(
+            BillingPeriod header, List<BillingLine> lines, List<CorrectionLine> corrections, String status) {
         List<List<String>> rows = new ArrayList<>();
         for (List<String> row : rows(header, lines, true)) {
             List<String> usage = new ArrayList<>(row);
@@ -148,9 +193,19 @@ public final class PeriodReport {
             rows.add(usage);
         }
         for (CorrectionLine line : corrections) {
-            rows.add(List.of(header.period().toString(), Integer.toString(header.revision()), line.subscriptionId(),
-                    line.billingAccountId(), line.plan(), line.metric(), line.unit(), Quantities.render(line.quantity()),
-                    Long.toString(line.eventCount()), line.servicePeriod(), CorrectionLine.CORRECTION, status));
+            rows.add(List.of(
+                    header.period().toString(),
+                    Integer.toString(header.revision()),
+                    line.subscriptionId(),
+                    line.billingAccountId(),
+                    line.plan(),
+                    line.metric(),
+                    line.unit(),
+                    Quantities.render(line.quantity()),
+                    Long.toString(line.eventCount()),
+                    line.servicePeriod(),
+                    CorrectionLine.CORRECTION,
+                    status));
         }
         return rows;
     }
@@ -160,29 +215,56 @@ public final class PeriodReport {
     }
 
     /** The readable form: the header and state, the lines as a table, then the correction lines. */
-    public static void table(PrintWriter out, BillingPeriod header, List<BillingLine> lines,
-            List<CorrectionLine> corrections, Optional<Closing.Status> status) {
+    public static void table(
+            PrintWriter out,
+            BillingPeriod header,
+            List<BillingLine> lines,
+            List<CorrectionLine> corrections,
+            Optional<Closing.Status> status) {
         out.println("period " + header.period() + ", revision " + header.revision()
-                + (header.supersedes().isPresent() ? " (supersedes " + header.supersedes().getAsInt() + ")" : "")
+                + (header.supersedes().isPresent()
+                        ? " (supersedes " + header.supersedes().getAsInt() + ")"
+                        : "")
                 + ", from raw_usage_events v" + header.rawTableVersion() + ", published " + header.publishedAt()
                 + (header.forced() ? " (FORCED before the period was ready)" : ""));
         out.println("content sha256 " + header.contentSha256() + ", signed by key " + header.keyId());
-        status.ifPresent(known -> out.println(known.latest().revision() == header.revision() ? "status: "
-                + statusLine(known).substring(statusLine(known).indexOf(": ") + 2)
-                : "status: superseded by revision " + known.latest().revision()));
+        status.ifPresent(known -> out.println(
+                known.latest().revision() == header.revision()
+                        ? "status: "
+                                + statusLine(known).substring(statusLine(known).indexOf(": ") + 2)
+                        : "status: superseded by revision " + known.latest().revision()));
         out.println();
-        Output.table(out, List.of("subscription", "billing account", "plan", "metric", "unit", "quantity",
-                "events"), rows(header, lines, false));
+        Output.table(
+                out,
+                List.of("subscription", "billing account", "plan", "metric", "unit", "quantity", "events"),
+                rows(header, lines, false));
         if (!corrections.isEmpty()) {
             out.println();
             out.println("correction lines (late changes of locked periods, billed in " + header.period() + "):");
             List<List<String>> rows = new ArrayList<>();
             for (CorrectionLine line : corrections) {
-                rows.add(List.of(line.servicePeriod(), line.subscriptionId(), line.billingAccountId(), line.plan(),
-                        line.metric(), line.unit(), Quantities.render(line.quantity()), Long.toString(line.eventCount())));
+                rows.add(List.of(
+                        line.servicePeriod(),
+                        line.subscriptionId(),
+                        line.billingAccountId(),
+                        line.plan(),
+                        line.metric(),
+                        line.unit(),
+                        Quantities.render(line.quantity()),
+                        Long.toString(line.eventCount())));
             }
-            Output.table(out, List.of("service period", "subscription", "billing account", "plan", "metric", "unit",
-                    "quantity", "events"), rows);
+            Output.table(
+                    out,
+                    List.of(
+                            "service period",
+                            "subscription",
+                            "billing account",
+                            "plan",
+                            "metric",
+                            "unit",
+                            "quantity",
+                            "events"),
+                    rows);
         }
     }
 
@@ -194,8 +276,14 @@ public final class PeriodReport {
                 row.add(header.period().toString());
                 row.add(Integer.toString(header.revision()));
             }
-            row.addAll(List.of(line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(),
-                    line.unit(), Quantities.render(line.quantity()), Long.toString(line.eventCount())));
+            row.addAll(List.of(
+                    line.subscriptionId(),
+                    line.billingAccountId(),
+                    line.plan(),
+                    line.metric(),
+                    line.unit(),
+                    Quantities.render(line.quantity()),
+                    Long.toString(line.eventCount())));
             rows.add(row);
         }
         return rows;

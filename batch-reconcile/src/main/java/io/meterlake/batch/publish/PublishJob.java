@@ -1,7 +1,5 @@
 package io.meterlake.batch.publish;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.meterlake.batch.reconcile.ReconcileJob;
 import io.meterlake.batch.reconcile.ReconcileResult;
 import io.meterlake.batch.reconcile.StreamWatermark;
@@ -15,10 +13,6 @@ import io.meterlake.signing.CanonicalRendering;
 import io.meterlake.signing.Signing;
 import io.meterlake.table.Lease;
 import io.meterlake.table.Warehouse;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-
 import java.security.PrivateKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,6 +23,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code publish}: reconciles the period (at a given raw version, or the current one) and signs
@@ -70,15 +69,17 @@ public final class PublishJob {
     /** Refuses (exit 2) a period that has not ended at {@code now}, whatever the mode. */
     public static void requireEnded(Period period, Instant now) {
         if (now.isBefore(period.end())) {
-            throw MeterlakeException.badInput("period " + period + " has not ended: it ends at " + period.end()
-                    + " (now " + now + "), and a signed revision is kept forever",
+            throw MeterlakeException.badInput(
+                    "period " + period + " has not ended: it ends at " + period.end() + " (now " + now
+                            + "), and a signed revision is kept forever",
                     "publish it after its end plus the grace; --force only skips the wait for the grace and the stream");
         }
     }
 
     /** Whether {@code period} may be published now. */
     public Readiness readiness(Period period, Duration grace) {
-        return Readiness.of(period, grace, clock.instant(), StreamWatermark.read(warehouse).watermark());
+        return Readiness.of(
+                period, grace, clock.instant(), StreamWatermark.read(warehouse).watermark());
     }
 
     /**
@@ -88,21 +89,25 @@ public final class PublishJob {
      * @param asOfVersion the raw version to reconcile and sign at (the nightly job passes the version
      *                    its reconcile step read); empty for the current one
      */
-    public PublishResult publish(Period period, PrivateKey key, Duration grace, PublishMode mode,
-            OptionalLong asOfVersion) {
+    public PublishResult publish(
+            Period period, PrivateKey key, Duration grace, PublishMode mode, OptionalLong asOfVersion) {
         requireEnded(period, clock.instant());
         Readiness readiness = readiness(period, grace);
         if (!readiness.ready() && mode != PublishMode.FORCE) {
-            throw MeterlakeException.notReady("period " + period + " waits for " + String.join("; and for ",
-                    readiness.waitingFor()) + " (publish --force overrides, and says so in the period header)");
+            throw MeterlakeException.notReady(
+                    "period " + period + " waits for " + String.join("; and for ", readiness.waitingFor())
+                            + " (publish --force overrides, and says so in the period header)");
         }
         // One publisher per warehouse at a time: revisions of every period form one signed sequence.
-        try (Lease lease = warehouse.lease("publish", "publish of " + period, clock).keepRenewed()) {
+        try (Lease lease =
+                warehouse.lease("publish", "publish of " + period, clock).keepRenewed()) {
             return publishHolding(period, key, readiness, asOfVersion);
         } catch (RuntimeException e) {
             if (isConcurrentCommit(e)) {
                 throw MeterlakeException.busy("another publish committed to " + period + " at the same time"
-                        + periods.latest(period).map(r -> " (the latest revision is now " + r.revision() + ")").orElse("")
+                        + periods.latest(period)
+                                .map(r -> " (the latest revision is now " + r.revision() + ")")
+                                .orElse("")
                         + ": run publish again to compare with it");
             }
             throw e;
@@ -110,18 +115,54 @@ public final class PublishJob {
     }
 
     /** A header linked after the warehouse's latest publish (of any period), its link signed with {@code key}. */
-    private BillingPeriod chained(Period period, int revision, long rawVersion, long lineCount, String contentSha256,
-            String signature, String keyId, Instant publishedAt, OptionalInt supersedes, boolean forced,
+    private BillingPeriod chained(
+            Period period,
+            int revision,
+            long rawVersion,
+            long lineCount,
+            String contentSha256,
+            String signature,
+            String keyId,
+            Instant publishedAt,
+            OptionalInt supersedes,
+            boolean forced,
             PrivateKey key) {
         Optional<java.time.Duration> horizon = Optional.of(config.dedupHorizon());
         List<BillingPeriod> chain = periods.chain();
-        long sequence = chain.isEmpty() ? 1 : chain.get(chain.size() - 1).chain().orElseThrow().sequence() + 1;
-        String previous = chain.isEmpty() ? null : chain.get(chain.size() - 1).chain().orElseThrow().headerSha256();
-        byte[] rendering = BillingPeriod.chainRendering(period.toString(), revision, rawVersion, lineCount, contentSha256,
-                signature, keyId, publishedAt, supersedes, forced, sequence, previous, horizon);
-        return new BillingPeriod(period, revision, rawVersion, lineCount, contentSha256, signature, keyId, publishedAt,
-                supersedes, forced, Optional.of(new BillingPeriod.Chain(sequence, previous, Signing.sha256Hex(rendering),
-                        Signing.sign(key, rendering))), horizon);
+        long sequence = chain.isEmpty()
+                ? 1
+                : chain.get(chain.size() - 1).chain().orElseThrow().sequence() + 1;
+        String previous = chain.isEmpty()
+                ? null
+                : chain.get(chain.size() - 1).chain().orElseThrow().headerSha256();
+        byte[] rendering = BillingPeriod.chainRendering(
+                period.toString(),
+                revision,
+                rawVersion,
+                lineCount,
+                contentSha256,
+                signature,
+                keyId,
+                publishedAt,
+                supersedes,
+                forced,
+                sequence,
+                previous,
+                horizon);
+        return new BillingPeriod(
+                period,
+                revision,
+                rawVersion,
+                lineCount,
+                contentSha256,
+                signature,
+                keyId,
+                publishedAt,
+                supersedes,
+                forced,
+                Optional.of(new BillingPeriod.Chain(
+                        sequence, previous, Signing.sha256Hex(rendering), Signing.sign(key, rendering))),
+                horizon);
     }
 
     /** A Delta optimistic-concurrency conflict anywhere in the cause chain. */
@@ -139,7 +180,8 @@ public final class PublishJob {
         Optional<Closing.Lock> lock = closing.lock(period);
         if (lock.isPresent()) {
             // Final: what changed it since is carried by the next open period as correction lines.
-            BillingPeriod locked = periods.require(period, OptionalInt.of(lock.get().revision()));
+            BillingPeriod locked =
+                    periods.require(period, OptionalInt.of(lock.get().revision()));
             return new PublishResult(locked, false, periods.lines(locked), periods.corrections(locked), null, lock);
         }
         String keyId = Signing.keyId(key);
@@ -147,10 +189,12 @@ public final class PublishJob {
         // holds exactly the lines signed below.
         long pinned = ReconcileJob.pinRaw(warehouse, asOfVersion);
         ReconcileJob reconcile = new ReconcileJob(spark, config);
-        ReconcileJob.RecordedLines reconciled = reconcile.recorded(period, pinned).orElseGet(() -> {
-            ReconcileResult run = reconcile.run(period, OptionalLong.of(pinned));
-            return new ReconcileJob.RecordedLines(run.runId(), run.rawTableVersion(), run.lines());
-        });
+        ReconcileJob.RecordedLines reconciled = reconcile
+                .recorded(period, pinned)
+                .orElseGet(() -> {
+                    ReconcileResult run = reconcile.run(period, OptionalLong.of(pinned));
+                    return new ReconcileJob.RecordedLines(run.runId(), run.rawTableVersion(), run.lines());
+                });
         long rawVersion = reconciled.rawTableVersion();
         List<BillingLine> lines = reconciled.lines();
         List<CorrectionLine> corrections = new CarriedCorrections(warehouse, periods, closing, config.catalog())
@@ -163,9 +207,18 @@ public final class PublishJob {
             return new PublishResult(latest.get(), false, lines, corrections, reconciled.runId(), Optional.empty());
         }
         int revision = latest.map(r -> r.revision() + 1).orElse(1);
-        BillingPeriod header = chained(period, revision, rawVersion, lines.size() + corrections.size(), contentSha256,
-                Signing.sign(key, content), keyId, clock.instant().truncatedTo(ChronoUnit.MILLIS),
-                latest.map(r -> OptionalInt.of(r.revision())).orElse(OptionalInt.empty()), !readiness.ready(), key);
+        BillingPeriod header = chained(
+                period,
+                revision,
+                rawVersion,
+                lines.size() + corrections.size(),
+                contentSha256,
+                Signing.sign(key, content),
+                keyId,
+                clock.instant().truncatedTo(ChronoUnit.MILLIS),
+                latest.map(r -> OptionalInt.of(r.revision())).orElse(OptionalInt.empty()),
+                !readiness.ready(),
+                key);
 
         write(header, lines, corrections);
 
@@ -174,9 +227,16 @@ public final class PublishJob {
             throw MeterlakeException.busy("another publish wrote revision " + revision + " of " + period
                     + " at the same time, with other content: run publish again to compare with it");
         }
-        LOG.info("published {} revision {} over raw_usage_events v{}: {} lines, {} correction lines, content sha256 {},"
-                + " signed by key {}", period, revision, stored.rawTableVersion(), lines.size(), corrections.size(),
-                stored.contentSha256(), stored.keyId());
+        LOG.info(
+                "published {} revision {} over raw_usage_events v{}: {} lines, {} correction lines, content sha256 {},"
+                        + " signed by key {}",
+                period,
+                revision,
+                stored.rawTableVersion(),
+                lines.size(),
+                corrections.size(),
+                stored.contentSha256(),
+                stored.keyId());
         return new PublishResult(stored, true, lines, corrections, reconciled.runId(), Optional.empty());
     }
 
@@ -187,18 +247,44 @@ public final class PublishJob {
         String contentSha256 = header.contentSha256();
         List<Row> rows = new ArrayList<>();
         for (BillingLine line : lines) {
-            rows.add(RowFactory.create(period.toString(), revision, contentSha256, line.subscriptionId(),
-                    line.billingAccountId(), line.plan(), line.metric(), line.unit(), line.quantity(),
-                    line.eventCount(), period.toString(), CorrectionLine.USAGE));
+            rows.add(RowFactory.create(
+                    period.toString(),
+                    revision,
+                    contentSha256,
+                    line.subscriptionId(),
+                    line.billingAccountId(),
+                    line.plan(),
+                    line.metric(),
+                    line.unit(),
+                    line.quantity(),
+                    line.eventCount(),
+                    period.toString(),
+                    CorrectionLine.USAGE));
         }
         for (CorrectionLine line : corrections) {
-            rows.add(RowFactory.create(period.toString(), revision, contentSha256, line.subscriptionId(),
-                    line.billingAccountId(), line.plan(), line.metric(), line.unit(), line.quantity(),
-                    line.eventCount(), line.servicePeriod(), CorrectionLine.CORRECTION));
+            rows.add(RowFactory.create(
+                    period.toString(),
+                    revision,
+                    contentSha256,
+                    line.subscriptionId(),
+                    line.billingAccountId(),
+                    line.plan(),
+                    line.metric(),
+                    line.unit(),
+                    line.quantity(),
+                    line.eventCount(),
+                    line.servicePeriod(),
+                    CorrectionLine.CORRECTION));
         }
-        warehouse.appendIdempotent(spark.createDataFrame(rows, Tables.BILLING_PERIOD_LINE), Tables.BILLING_PERIOD_LINES,
-                "meterlake-publish-lines-" + period + "-" + contentSha256, revision);
-        warehouse.appendIdempotent(spark.createDataFrame(List.of(header.toRow()), Tables.BILLING_PERIOD),
-                Tables.BILLING_PERIODS, "meterlake-publish-" + period, revision);
+        warehouse.appendIdempotent(
+                spark.createDataFrame(rows, Tables.BILLING_PERIOD_LINE),
+                Tables.BILLING_PERIOD_LINES,
+                "meterlake-publish-lines-" + period + "-" + contentSha256,
+                revision);
+        warehouse.appendIdempotent(
+                spark.createDataFrame(List.of(header.toRow()), Tables.BILLING_PERIOD),
+                Tables.BILLING_PERIODS,
+                "meterlake-publish-" + period,
+                revision);
     }
 }

@@ -2,7 +2,6 @@ package io.meterlake.batch.publish;
 
 import io.meterlake.model.BillingLine;
 import io.meterlake.model.CorrectionLine;
-
 import java.util.List;
 import java.util.Optional;
 
@@ -16,6 +15,10 @@ import java.util.Optional;
  * @param runId       the reconcile run whose lines these are (in {@code usage_aggregates_authoritative}); null for a locked period
  * @param locked      the period's lock, when it is locked (then nothing was reconciled nor written)
  */
-public record PublishResult(BillingPeriod header, boolean published, List<BillingLine> lines,
-        List<CorrectionLine> corrections, String runId, Optional<Closing.Lock> locked) {
-}
+public record PublishResult(
+        BillingPeriod header,
+        boolean published,
+        List<BillingLine> lines,
+        List<CorrectionLine> corrections,
+        String runId,
+        Optional<Closing.Lock> locked) {}

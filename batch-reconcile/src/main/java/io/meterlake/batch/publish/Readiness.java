@@ -2,7 +2,6 @@ package io.meterlake.batch.publish;
 
 import io.meterlake.period.Durations;
 import io.meterlake.period.Period;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,8 +33,8 @@ public record Readiness(List<String> waitingFor) {
                     + Durations.render(grace) + ", can be published from " + readyAt + " (now " + now + ")");
         }
         if (watermark.isPresent() && watermark.get().isBefore(period.end())) {
-            waits.add("the stream: its watermark " + watermark.get() + " has not passed the period end "
-                    + period.end() + " yet");
+            waits.add("the stream: its watermark " + watermark.get() + " has not passed the period end " + period.end()
+                    + " yet");
         }
         return new Readiness(waits);
     }

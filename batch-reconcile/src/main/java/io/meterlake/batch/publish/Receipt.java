@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.signing.Signing;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,20 +24,25 @@ import java.util.OptionalInt;
 public final class Receipt {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private Receipt() {
-    }
+    private Receipt() {}
 
     public static void write(Path file, BillingPeriod header) {
         BillingPeriod.Chain link = header.chain().orElseThrow();
         ObjectNode node = JSON.createObjectNode()
                 .put("receipt", "meterlake-billing-period-receipt v1")
-                .put("period", header.period().toString()).put("revision", header.revision()).put("sequence", link.sequence())
+                .put("period", header.period().toString())
+                .put("revision", header.revision())
+                .put("sequence", link.sequence())
                 .put("previous_header_sha256", link.previousHeaderSha256())
-                .put("raw_table_version", header.rawTableVersion()).put("line_count", header.lineCount())
-                .put("content_sha256", header.contentSha256()).put("signature", header.signature())
-                .put("key_id", header.keyId()).put("published_at", header.publishedAt().toString())
+                .put("raw_table_version", header.rawTableVersion())
+                .put("line_count", header.lineCount())
+                .put("content_sha256", header.contentSha256())
+                .put("signature", header.signature())
+                .put("key_id", header.keyId())
+                .put("published_at", header.publishedAt().toString())
                 .put("forced", header.forced())
-                .put("header_sha256", link.headerSha256()).put("header_signature", link.headerSignature());
+                .put("header_sha256", link.headerSha256())
+                .put("header_signature", link.headerSignature());
         header.dedupHorizon().ifPresent(horizon -> node.put("dedup_horizon_seconds", horizon.toSeconds()));
         if (header.supersedes().isPresent()) {
             node.put("supersedes", header.supersedes().getAsInt());
@@ -52,7 +56,8 @@ public final class Receipt {
             }
             Files.writeString(file, JSON.writeValueAsString(node) + "\n");
         } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot write the receipt " + file + " (" + e.getMessage() + ")",
+            throw MeterlakeException.badInput(
+                    "cannot write the receipt " + file + " (" + e.getMessage() + ")",
                     "pass a writable path with --receipt");
         }
     }
@@ -63,26 +68,38 @@ public final class Receipt {
         try {
             node = JSON.readTree(Files.readString(file));
         } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot read the receipt " + file + " (" + e.getMessage() + ")",
+            throw MeterlakeException.badInput(
+                    "cannot read the receipt " + file + " (" + e.getMessage() + ")",
                     "pass the file publish --receipt wrote");
         }
         BillingPeriod header;
         try {
-            header = new BillingPeriod(io.meterlake.period.Period.parse(node.get("period").textValue()),
+            header = new BillingPeriod(
+                    io.meterlake.period.Period.parse(node.get("period").textValue()),
                     node.get("revision").intValue(),
-                    node.get("raw_table_version").longValue(), node.get("line_count").longValue(),
-                    node.get("content_sha256").textValue(), node.get("signature").textValue(),
-                    node.get("key_id").textValue(), Instant.parse(node.get("published_at").textValue()),
-                    node.get("supersedes").isNull() ? OptionalInt.empty() : OptionalInt.of(node.get("supersedes").intValue()),
-                    node.get("forced").booleanValue(), Optional.of(new BillingPeriod.Chain(
-                            node.get("sequence").longValue(), node.get("previous_header_sha256").textValue(),
-                            node.get("header_sha256").textValue(), node.get("header_signature").textValue())),
+                    node.get("raw_table_version").longValue(),
+                    node.get("line_count").longValue(),
+                    node.get("content_sha256").textValue(),
+                    node.get("signature").textValue(),
+                    node.get("key_id").textValue(),
+                    Instant.parse(node.get("published_at").textValue()),
+                    node.get("supersedes").isNull()
+                            ? OptionalInt.empty()
+                            : OptionalInt.of(node.get("supersedes").intValue()),
+                    node.get("forced").booleanValue(),
+                    Optional.of(new BillingPeriod.Chain(
+                            node.get("sequence").longValue(),
+                                    node.get("previous_header_sha256").textValue(),
+                            node.get("header_sha256").textValue(),
+                                    node.get("header_signature").textValue())),
                     node.hasNonNull("dedup_horizon_seconds")
-                            ? Optional.of(java.time.Duration.ofSeconds(node.get("dedup_horizon_seconds").longValue()))
+                            ? Optional.of(java.time.Duration.ofSeconds(
+                                    node.get("dedup_horizon_seconds").longValue()))
                             : Optional.empty());
         } catch (RuntimeException e) {
-            throw MeterlakeException.badInput("the receipt " + file + " is not one publish wrote (a field is missing"
-                    + " or of the wrong type)", "pass the file publish --receipt wrote");
+            throw MeterlakeException.badInput(
+                    "the receipt " + file + " is not one publish wrote (a field is missing" + " or of the wrong type)",
+                    "pass the file publish --receipt wrote");
         }
         byte[] rendering = header.chainRendering();
         BillingPeriod.Chain link = header.chain().orElseThrow();

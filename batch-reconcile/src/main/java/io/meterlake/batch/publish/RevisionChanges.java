@@ -1,21 +1,20 @@
 package io.meterlake.batch.publish;
 
+import static org.apache.spark.sql.functions.col;
+
 import io.meterlake.batch.recompute.Correction;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.apache.spark.sql.functions.col;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
  * What changed between a revision and the one it supersedes, event by event: each revision's events
@@ -26,19 +25,30 @@ import static org.apache.spark.sql.functions.col;
  * compared with nothing: every event is added.
  */
 public final class RevisionChanges {
-    public enum Kind { ADDED, VOIDED, AMENDED, REMOVED }
+    public enum Kind {
+        ADDED,
+        VOIDED,
+        AMENDED,
+        REMOVED
+    }
 
     /**
      * @param correctionId the void or amend that caused it (null for an added or removed event)
      * @param before       quantity in the superseded revision (null when added)
      * @param after        quantity in this revision (null when voided or removed)
      */
-    public record Change(Kind kind, String source, String eventId, String subscriptionId, String metric, String unit,
-            BigDecimal before, BigDecimal after, String correctionId) {
-    }
+    public record Change(
+            Kind kind,
+            String source,
+            String eventId,
+            String subscriptionId,
+            String metric,
+            String unit,
+            BigDecimal before,
+            BigDecimal after,
+            String correctionId) {}
 
-    private RevisionChanges() {
-    }
+    private RevisionChanges() {}
 
     /** The changes of {@code revision} since {@code superseded} (null: since nothing), by kind, source and event id. */
     public static List<Change> between(BillingPeriods periods, BillingPeriod superseded, BillingPeriod revision) {
@@ -56,9 +66,12 @@ public final class RevisionChanges {
             rows = after.collectAsList();
         } else {
             Dataset<Row> before = events(periods.ranked(superseded), period, "b_");
-            Column sameIdentity = col("a_" + Columns.SOURCE).equalTo(col("b_" + Columns.SOURCE))
+            Column sameIdentity = col("a_" + Columns.SOURCE)
+                    .equalTo(col("b_" + Columns.SOURCE))
                     .and(col("a_" + Columns.EVENT_ID).equalTo(col("b_" + Columns.EVENT_ID)));
-            Column differs = col("a_" + Columns.SOURCE).isNull().or(col("b_" + Columns.SOURCE).isNull())
+            Column differs = col("a_" + Columns.SOURCE)
+                    .isNull()
+                    .or(col("b_" + Columns.SOURCE).isNull())
                     .or(col("a_" + Columns.QUANTITY).notEqual(col("b_" + Columns.QUANTITY)))
                     .or(col("a_" + Columns.UNIT).notEqual(col("b_" + Columns.UNIT)));
             rows = after.join(before, sameIdentity, "full_outer").where(differs).collectAsList();
@@ -71,23 +84,34 @@ public final class RevisionChanges {
             String source = row.getAs(side + Columns.SOURCE);
             String eventId = row.getAs(side + Columns.EVENT_ID);
             String correction = appliedBy.get(List.of(source, eventId));
-            Kind kind = !inBefore ? Kind.ADDED : !inAfter ? (correction != null ? Kind.VOIDED : Kind.REMOVED) : Kind.AMENDED;
-            changes.add(new Change(kind, source, eventId, row.getAs(side + Columns.SUBSCRIPTION_ID),
-                    row.getAs(side + Columns.METRIC), row.getAs(side + Columns.UNIT),
+            Kind kind = !inBefore
+                    ? Kind.ADDED
+                    : !inAfter ? (correction != null ? Kind.VOIDED : Kind.REMOVED) : Kind.AMENDED;
+            changes.add(new Change(
+                    kind,
+                    source,
+                    eventId,
+                    row.getAs(side + Columns.SUBSCRIPTION_ID),
+                    row.getAs(side + Columns.METRIC),
+                    row.getAs(side + Columns.UNIT),
                     inBefore ? row.getAs("b_" + Columns.QUANTITY) : null,
                     inAfter ? row.getAs("a_" + Columns.QUANTITY) : null,
                     kind == Kind.VOIDED || kind == Kind.AMENDED ? correction : null));
         }
-        changes.sort(Comparator.comparing(Change::kind).thenComparing(Change::source).thenComparing(Change::eventId));
+        changes.sort(
+                Comparator.comparing(Change::kind).thenComparing(Change::source).thenComparing(Change::eventId));
         return List.copyOf(changes);
     }
 
     private static Dataset<Row> events(RankedRaw ranked, Period period, String prefix) {
-        return ranked.events(period).select(col(Columns.SOURCE).as(prefix + Columns.SOURCE),
-                col(Columns.EVENT_ID).as(prefix + Columns.EVENT_ID),
-                col(Columns.SUBSCRIPTION_ID).as(prefix + Columns.SUBSCRIPTION_ID),
-                col(Columns.METRIC).as(prefix + Columns.METRIC), col(Columns.UNIT).as(prefix + Columns.UNIT),
-                col(Columns.QUANTITY).as(prefix + Columns.QUANTITY));
+        return ranked.events(period)
+                .select(
+                        col(Columns.SOURCE).as(prefix + Columns.SOURCE),
+                        col(Columns.EVENT_ID).as(prefix + Columns.EVENT_ID),
+                        col(Columns.SUBSCRIPTION_ID).as(prefix + Columns.SUBSCRIPTION_ID),
+                        col(Columns.METRIC).as(prefix + Columns.METRIC),
+                        col(Columns.UNIT).as(prefix + Columns.UNIT),
+                        col(Columns.QUANTITY).as(prefix + Columns.QUANTITY));
     }
 
     /** Count per kind, in kind order (kinds without changes omitted). */

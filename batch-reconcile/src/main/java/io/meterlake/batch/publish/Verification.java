@@ -10,8 +10,14 @@ import java.util.List;
  * @param corrections      the revision's correction lines, each re-derived from raw (a mismatch otherwise)
  * @param status           the period's state (draft, approved, locked), its approvals and lock checked
  */
-public record Verification(BillingPeriod header, long storedLines, String storedSha256, String recomputedSha256,
-        List<String> mismatches, long corrections, Closing.Status status) {
+public record Verification(
+        BillingPeriod header,
+        long storedLines,
+        String storedSha256,
+        String recomputedSha256,
+        List<String> mismatches,
+        long corrections,
+        Closing.Status status) {
 
     public Verification {
         mismatches = List.copyOf(mismatches);

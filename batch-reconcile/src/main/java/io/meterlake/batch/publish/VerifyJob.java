@@ -1,7 +1,5 @@
 package io.meterlake.batch.publish;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.config.MeterlakeConfig;
@@ -15,10 +13,6 @@ import io.meterlake.table.DeltaFailures;
 import io.meterlake.table.StorageAudit;
 import io.meterlake.table.Warehouse;
 import io.meterlake.validation.Quantities;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +20,10 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code verify}: a published revision holds when (1) its stored lines render to the content hash
@@ -46,13 +44,22 @@ public final class VerifyJob {
 
     public VerifyJob(SparkSession spark, MeterlakeConfig config) {
         // The raw files the revision's recompute reads: its period and horizon (all, before horizons).
-        this(spark, config, (warehouse, header) -> new StorageAudit(warehouse).filesNotAsCommitted(Tables.RAW_USAGE_EVENTS,
-                header.rawTableVersion(), header.dedupHorizon().map(horizon ->
-                        RankedRaw.partitionsRead(header.period(), horizon))));
+        this(
+                spark,
+                config,
+                (warehouse, header) -> new StorageAudit(warehouse)
+                        .filesNotAsCommitted(
+                                Tables.RAW_USAGE_EVENTS,
+                                header.rawTableVersion(),
+                                header.dedupHorizon()
+                                        .map(horizon -> RankedRaw.partitionsRead(header.period(), horizon))));
     }
 
     /** {@code storageCheck}: the raw data files a revision reads that are not as committed (tests pass a fake). */
-    VerifyJob(SparkSession spark, MeterlakeConfig config, BiFunction<Warehouse, BillingPeriod, List<String>> storageCheck) {
+    VerifyJob(
+            SparkSession spark,
+            MeterlakeConfig config,
+            BiFunction<Warehouse, BillingPeriod, List<String>> storageCheck) {
         this.spark = spark;
         this.config = config;
         this.warehouse = new Warehouse(spark, config.warehouse());
@@ -68,22 +75,23 @@ public final class VerifyJob {
      * As {@link #verify(Period, OptionalInt, PublicKey)}, and (7) the table holds at least what
      * {@code receipt} (from {@code publish --receipt}, already checked against the key) proves.
      */
-    public Verification verify(Period period, OptionalInt revision, PublicKey key,
-            java.util.Optional<BillingPeriod> receipt) {
+    public Verification verify(
+            Period period, OptionalInt revision, PublicKey key, java.util.Optional<BillingPeriod> receipt) {
         try {
             return verifyReadable(period, revision, key, receipt);
         } catch (RuntimeException e) {
             java.util.Optional<String> gap = DeltaFailures.logGap(e);
             if (gap.isPresent()) {
-                throw io.meterlake.error.MeterlakeException.checkFailed("verification FAILED: the Delta log of "
-                        + "billing_periods or billing_period_lines has a gap (" + gap.get() + "): a commit was removed");
+                throw io.meterlake.error.MeterlakeException.checkFailed(
+                        "verification FAILED: the Delta log of " + "billing_periods or billing_period_lines has a gap ("
+                                + gap.get() + "): a commit was removed");
             }
             throw e;
         }
     }
 
-    private Verification verifyReadable(Period period, OptionalInt revision, PublicKey key,
-            java.util.Optional<BillingPeriod> receipt) {
+    private Verification verifyReadable(
+            Period period, OptionalInt revision, PublicKey key, java.util.Optional<BillingPeriod> receipt) {
         BillingPeriod header = periods.require(period, revision);
         String name = "revision " + header.revision() + " of " + period;
         List<String> mismatches = new ArrayList<>();
@@ -93,8 +101,8 @@ public final class VerifyJob {
         byte[] content = CanonicalRendering.render(period.toString(), stored, storedCorrections);
         String storedSha256 = Signing.sha256Hex(content);
         if (stored.size() + storedCorrections.size() != header.lineCount()) {
-            mismatches.add(name + " has " + (stored.size() + storedCorrections.size()) + " stored lines, its header says "
-                    + header.lineCount());
+            mismatches.add(name + " has " + (stored.size() + storedCorrections.size())
+                    + " stored lines, its header says " + header.lineCount());
         }
         if (!storedSha256.equals(header.contentSha256())) {
             mismatches.add("the stored lines of " + name + " hash to " + storedSha256 + ", the signed header says "
@@ -137,11 +145,21 @@ public final class VerifyJob {
         if (mismatches.isEmpty()) {
             LOG.info("verified {} revision {}: {} lines as signed", period, header.revision(), stored.size());
         } else {
-            LOG.warn("verify of {} revision {} found {} mismatches, the first: {}", period, header.revision(),
-                    mismatches.size(), mismatches.get(0));
+            LOG.warn(
+                    "verify of {} revision {} found {} mismatches, the first: {}",
+                    period,
+                    header.revision(),
+                    mismatches.size(),
+                    mismatches.get(0));
         }
-        return new Verification(header, stored.size(), storedSha256, recomputedSha256, mismatches,
-                storedCorrections.size(), closing.status(period));
+        return new Verification(
+                header,
+                stored.size(),
+                storedSha256,
+                recomputedSha256,
+                mismatches,
+                storedCorrections.size(),
+                closing.status(period));
     }
 
     /**
@@ -154,7 +172,8 @@ public final class VerifyJob {
             problems.addAll(nonAppendChanges());
         } catch (RuntimeException e) {
             problems.add("the history of raw_usage_events cannot be read: "
-                    + DeltaFailures.logGap(e).map(gap -> "its Delta log has a gap (" + gap + "): a commit was removed")
+                    + DeltaFailures.logGap(e)
+                            .map(gap -> "its Delta log has a gap (" + gap + "): a commit was removed")
                             .orElse(firstLine(e)));
         }
         try {
@@ -162,30 +181,41 @@ public final class VerifyJob {
         } catch (RuntimeException e) {
             // Only a version gone from the log may pass as such (the recompute below names it too); any
             // other failure means the check did not run, and what did not run cannot hold.
-            problems.add(DeltaFailures.isVersionUnreadable(e)
-                    ? "raw_usage_events version " + header.rawTableVersion() + ", which " + name
-                            + " was computed from, is no longer readable (" + firstLine(e) + ")"
-                    : "the storage check of raw_usage_events at version " + header.rawTableVersion()
-                            + " could not run (" + firstLine(e) + "), so its data files are unchecked");
+            problems.add(
+                    DeltaFailures.isVersionUnreadable(e)
+                            ? "raw_usage_events version " + header.rawTableVersion() + ", which " + name
+                                    + " was computed from, is no longer readable (" + firstLine(e) + ")"
+                            : "the storage check of raw_usage_events at version " + header.rawTableVersion()
+                                    + " could not run (" + firstLine(e) + "), so its data files are unchecked");
         }
         return problems;
     }
 
     /** Correction lines stored that raw does not give now, and the reverse. */
-    static List<String> correctionDifferences(List<CorrectionLine> stored, List<CorrectionLine> derived, long rawVersion) {
+    static List<String> correctionDifferences(
+            List<CorrectionLine> stored, List<CorrectionLine> derived, long rawVersion) {
         List<String> differences = new ArrayList<>();
         for (CorrectionLine line : stored) {
             if (!derived.contains(line)) {
-                differences.add("correction line " + line.servicePeriod() + " / " + line.key().replace('\t', '/') + ": stored "
-                        + Quantities.render(line.quantity()) + " (" + line.eventCount() + " events), but raw v" + rawVersion
-                        + " against the locked revision gives " + derived.stream().filter(d -> d.key().equals(line.key())
-                                && d.servicePeriod().equals(line.servicePeriod())).findFirst()
-                                .map(d -> Quantities.render(d.quantity()) + " (" + d.eventCount() + " events)").orElse("none"));
+                differences.add("correction line " + line.servicePeriod() + " / "
+                        + line.key().replace('\t', '/') + ": stored "
+                        + Quantities.render(line.quantity()) + " (" + line.eventCount() + " events), but raw v"
+                        + rawVersion
+                        + " against the locked revision gives "
+                        + derived.stream()
+                                .filter(d -> d.key().equals(line.key())
+                                        && d.servicePeriod().equals(line.servicePeriod()))
+                                .findFirst()
+                                .map(d -> Quantities.render(d.quantity()) + " (" + d.eventCount() + " events)")
+                                .orElse("none"));
             }
         }
         for (CorrectionLine line : derived) {
-            if (stored.stream().noneMatch(s -> s.key().equals(line.key()) && s.servicePeriod().equals(line.servicePeriod()))) {
-                differences.add("correction line " + line.servicePeriod() + " / " + line.key().replace('\t', '/')
+            if (stored.stream()
+                    .noneMatch(
+                            s -> s.key().equals(line.key()) && s.servicePeriod().equals(line.servicePeriod()))) {
+                differences.add("correction line " + line.servicePeriod() + " / "
+                        + line.key().replace('\t', '/')
                         + ": not stored, but raw v" + rawVersion + " against the locked revision gives "
                         + Quantities.render(line.quantity()) + " (" + line.eventCount() + " events)");
             }
@@ -205,7 +235,8 @@ public final class VerifyJob {
         String previous = null;
         for (BillingPeriod header : periods.chain()) {
             BillingPeriod.Chain link = header.chain().orElseThrow();
-            String name = "revision " + header.revision() + " of " + header.period() + " (sequence " + link.sequence() + ")";
+            String name =
+                    "revision " + header.revision() + " of " + header.period() + " (sequence " + link.sequence() + ")";
             if (link.sequence() < expected) {
                 problems.add("sequence " + link.sequence() + " appears more than once in billing_periods: " + name);
             } else if (link.sequence() > expected) {
@@ -233,13 +264,16 @@ public final class VerifyJob {
     /** (7) What a receipt proves and the table no longer holds. */
     private List<String> lessThan(BillingPeriod receipt) {
         BillingPeriod.Chain proof = receipt.chain().orElseThrow();
-        String proven = "revision " + receipt.revision() + " of " + receipt.period() + " at sequence " + proof.sequence()
-                + " (header sha256 " + proof.headerSha256() + ")";
+        String proven = "revision " + receipt.revision() + " of " + receipt.period() + " at sequence "
+                + proof.sequence() + " (header sha256 " + proof.headerSha256() + ")";
         List<BillingPeriod> chain = periods.chain();
         java.util.Optional<BillingPeriod> held = chain.stream()
-                .filter(h -> h.chain().orElseThrow().sequence() == proof.sequence()).findFirst();
+                .filter(h -> h.chain().orElseThrow().sequence() == proof.sequence())
+                .findFirst();
         if (held.isEmpty()) {
-            long last = chain.isEmpty() ? 0 : chain.get(chain.size() - 1).chain().orElseThrow().sequence();
+            long last = chain.isEmpty()
+                    ? 0
+                    : chain.get(chain.size() - 1).chain().orElseThrow().sequence();
             return List.of("the table holds less than the receipt proves: the receipt proves " + proven
                     + ", billing_periods' chain ends at sequence " + last + ": published revisions were removed");
         }
@@ -258,15 +292,19 @@ public final class VerifyJob {
      */
     private List<String> nonAppendChanges() {
         List<String> changes = new ArrayList<>();
-        for (Row commit : io.delta.tables.DeltaTable.forPath(spark, warehouse.path(Tables.RAW_USAGE_EVENTS)).history()
-                .orderBy("version").collectAsList()) {
+        for (Row commit : io.delta.tables.DeltaTable.forPath(spark, warehouse.path(Tables.RAW_USAGE_EVENTS))
+                .history()
+                .orderBy("version")
+                .collectAsList()) {
             String operation = commit.getAs("operation");
             scala.collection.Map<String, String> parameters = commit.getAs("operationParameters");
             String mode = parameters.get("mode").getOrElse(() -> "");
             String properties = parameters.get("properties").getOrElse(() -> "");
             boolean append = operation.equals("WRITE") && mode.equals("Append")
-                    || operation.equals("STREAMING UPDATE") && parameters.get("outputMode").getOrElse(() -> "").equals("Append");
-            boolean harmless = operation.equals("CREATE TABLE") || operation.equals("OPTIMIZE")
+                    || operation.equals("STREAMING UPDATE")
+                            && parameters.get("outputMode").getOrElse(() -> "").equals("Append");
+            boolean harmless = operation.equals("CREATE TABLE")
+                    || operation.equals("OPTIMIZE")
                     || operation.startsWith("VACUUM")
                     || operation.equals("SET TBLPROPERTIES") && !properties.contains("delta.appendOnly");
             if (!append && !harmless) {
@@ -306,9 +344,11 @@ public final class VerifyJob {
     private static Map<String, BillingLine> byKey(List<BillingLine> lines) {
         Map<String, BillingLine> byKey = new TreeMap<>();
         for (BillingLine line : lines) {
-            byKey.put(line.subscriptionId() + " / " + line.billingAccountId() + " / " + line.plan() + " / "
-                    + line.metric() + " ["
-                    + line.unit() + "]", line);
+            byKey.put(
+                    line.subscriptionId() + " / " + line.billingAccountId() + " / " + line.plan() + " / "
+                            + line.metric() + " ["
+                            + line.unit() + "]",
+                    line);
         }
         return byKey;
     }

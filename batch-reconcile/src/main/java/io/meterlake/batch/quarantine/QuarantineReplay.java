@@ -1,8 +1,12 @@
 package io.meterlake.batch.quarantine;
 
-import io.meterlake.table.WarehouseErrors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.encode;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.pipeline.EventPipeline;
 import io.meterlake.pipeline.RecordPosition;
@@ -10,25 +14,20 @@ import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Lease;
 import io.meterlake.table.Warehouse;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
-
+import io.meterlake.table.WarehouseErrors;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
-
-import static org.apache.spark.sql.functions.coalesce;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.encode;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.when;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Re-runs quarantined records through the current stages (the catalog and entitlements of now), so
@@ -52,6 +51,7 @@ public final class QuarantineReplay {
     private static final Logger LOG = LoggerFactory.getLogger(QuarantineReplay.class);
     /** The idempotent-writer id of every replay's appends; the run number is the transaction version. */
     public static final String APP_ID = "quarantine-replay";
+
     public static final String ACCEPTED = "ACCEPTED";
     public static final String STILL_QUARANTINED = "STILL_QUARANTINED";
 
@@ -62,7 +62,7 @@ public final class QuarantineReplay {
     private final Runnable betweenCommits;
 
     public QuarantineReplay(SparkSession spark, MeterlakeConfig config, Clock clock) {
-        this(spark, config, clock, () -> { });
+        this(spark, config, clock, () -> {});
     }
 
     /** {@code betweenCommits} runs after the raw append, before the resolutions append: crash tests. */
@@ -75,8 +75,7 @@ public final class QuarantineReplay {
     }
 
     /** Per original reason, what the replay did (or would do) with its records. */
-    public record Decision(String originalReason, String outcome, String reason, long records) {
-    }
+    public record Decision(String originalReason, String outcome, String reason, long records) {}
 
     /**
      * @param runId     {@code replay-<n>}; in a dry run the id the run would have
@@ -88,7 +87,10 @@ public final class QuarantineReplay {
         }
 
         public long accepted() {
-            return decisions.stream().filter(d -> d.outcome().equals(ACCEPTED)).mapToLong(Decision::records).sum();
+            return decisions.stream()
+                    .filter(d -> d.outcome().equals(ACCEPTED))
+                    .mapToLong(Decision::records)
+                    .sum();
         }
     }
 
@@ -103,7 +105,8 @@ public final class QuarantineReplay {
         if (dryRun) {
             return run(selection, true, 0, progress);
         }
-        try (Lease lease = warehouse.lease("quarantine-replay", "quarantine replay", clock).keepRenewed()) {
+        try (Lease lease =
+                warehouse.lease("quarantine-replay", "quarantine replay", clock).keepRenewed()) {
             warehouse.ensureReplayTables();
             long recovered = recover(progress);
             return run(selection, false, recovered, progress);
@@ -125,7 +128,8 @@ public final class QuarantineReplay {
         record.add(col(Columns.QUARANTINE_ID));
         record.add(col(Columns.REASON).as(Columns.ORIGINAL_REASON));
         EventPipeline pipeline = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge());
-        Dataset<Row> processed = pipeline.process(open.select(record.toArray(Column[]::new)),
+        Dataset<Row> processed = pipeline.process(
+                        open.select(record.toArray(Column[]::new)),
                         warehouse.readAsOf(Tables.ENTITLEMENTS, entitlementsVersion))
                 .withColumn(Columns.REPLAYED_FROM, col(Columns.QUARANTINE_ID))
                 .withColumn(Columns.REPLAY_RUN_ID, lit(runId))
@@ -139,7 +143,11 @@ public final class QuarantineReplay {
                 warehouse.appendIdempotent(resolutions(processed), Tables.QUARANTINE_RESOLUTIONS, APP_ID, run);
             }
             Result result = new Result(runId, dryRun, recovered, decisions);
-            LOG.info("{}{}: {} records selected, {} accepted", dryRun ? "dry run of " : "", runId, result.selected(),
+            LOG.info(
+                    "{}{}: {} records selected, {} accepted",
+                    dryRun ? "dry run of " : "",
+                    runId,
+                    result.selected(),
                     result.accepted());
             return result;
         } finally {
@@ -157,7 +165,8 @@ public final class QuarantineReplay {
         }
         OptionalLong raw = warehouse.committedTransaction(Tables.RAW_USAGE_EVENTS, APP_ID);
         OptionalLong resolved = warehouse.exists(Tables.QUARANTINE_RESOLUTIONS)
-                ? warehouse.committedTransaction(Tables.QUARANTINE_RESOLUTIONS, APP_ID) : OptionalLong.empty();
+                ? warehouse.committedTransaction(Tables.QUARANTINE_RESOLUTIONS, APP_ID)
+                : OptionalLong.empty();
         if (raw.isEmpty() || resolved.isPresent() && resolved.getAsLong() >= raw.getAsLong()) {
             return OptionalLong.empty();
         }
@@ -166,9 +175,15 @@ public final class QuarantineReplay {
 
     /** The raw rows of {@code run}, as (quarantine id, run, identity): read through the stats of replay_run_id. */
     static Dataset<Row> acceptedBy(Warehouse warehouse, long run) {
-        return warehouse.read(Tables.RAW_USAGE_EVENTS).where(col(Columns.REPLAY_RUN_ID).equalTo(runId(run)))
-                .select(col(Columns.REPLAYED_FROM).as(Columns.QUARANTINE_ID), col(Columns.REPLAY_RUN_ID),
-                        col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.TENANT_ID));
+        return warehouse
+                .read(Tables.RAW_USAGE_EVENTS)
+                .where(col(Columns.REPLAY_RUN_ID).equalTo(runId(run)))
+                .select(
+                        col(Columns.REPLAYED_FROM).as(Columns.QUARANTINE_ID),
+                        col(Columns.REPLAY_RUN_ID),
+                        col(Columns.SOURCE),
+                        col(Columns.EVENT_ID),
+                        col(Columns.TENANT_ID));
     }
 
     /** Records the resolutions of the last run if it was killed after its raw append; how many. */
@@ -181,8 +196,11 @@ public final class QuarantineReplay {
         progress.accept("recording the outcomes of " + runId(run) + ", which stopped after appending to "
                 + Tables.RAW_USAGE_EVENTS);
         Dataset<Row> accepted = acceptedBy(warehouse, run);
-        Dataset<Row> quarantined = warehouse.read(Tables.QUARANTINED_EVENTS)
-                .select(RecordPosition.id().as(Columns.QUARANTINE_ID), col(Columns.REASON).as(Columns.ORIGINAL_REASON),
+        Dataset<Row> quarantined = warehouse
+                .read(Tables.QUARANTINED_EVENTS)
+                .select(
+                        RecordPosition.id().as(Columns.QUARANTINE_ID),
+                        col(Columns.REASON).as(Columns.ORIGINAL_REASON),
                         col(Columns.INGESTED_AT));
         Dataset<Row> rows = accepted.join(quarantined, Columns.QUARANTINE_ID)
                 .withColumn(Columns.REASON, lit(null).cast("string"))
@@ -216,23 +234,36 @@ public final class QuarantineReplay {
 
     private static List<Decision> decisions(Dataset<Row> processed) {
         List<Decision> decisions = new ArrayList<>();
-        for (Row row : processed.groupBy(col(Columns.ORIGINAL_REASON), col(Columns.REASON)).agg(count(lit(1)))
-                .orderBy(col(Columns.ORIGINAL_REASON), col(Columns.REASON).asc_nulls_first()).collectAsList()) {
+        for (Row row : processed
+                .groupBy(col(Columns.ORIGINAL_REASON), col(Columns.REASON))
+                .agg(count(lit(1)))
+                .orderBy(col(Columns.ORIGINAL_REASON), col(Columns.REASON).asc_nulls_first())
+                .collectAsList()) {
             String reason = row.isNullAt(1) ? null : row.getString(1);
-            decisions.add(new Decision(row.getString(0), reason == null ? ACCEPTED : STILL_QUARANTINED, reason,
-                    row.getLong(2)));
+            decisions.add(new Decision(
+                    row.getString(0), reason == null ? ACCEPTED : STILL_QUARANTINED, reason, row.getLong(2)));
         }
         return decisions;
     }
 
     private Dataset<Row> resolutions(Dataset<Row> processed) {
-        return resolutionRows(processed, when(col(Columns.REASON).isNull(), lit(ACCEPTED)).otherwise(lit(STILL_QUARANTINED)));
+        return resolutionRows(
+                processed, when(col(Columns.REASON).isNull(), lit(ACCEPTED)).otherwise(lit(STILL_QUARANTINED)));
     }
 
     private Dataset<Row> resolutionRows(Dataset<Row> rows, Column outcome) {
         Timestamp now = Timestamp.from(clock.instant());
-        return rows.select(col(Columns.REPLAY_RUN_ID), lit(now).as(Columns.RESOLVED_AT), col(Columns.QUARANTINE_ID),
-                col(Columns.ORIGINAL_REASON), outcome.as(Columns.OUTCOME), col(Columns.REASON), col(Columns.DETAIL),
-                col(Columns.SOURCE), col(Columns.EVENT_ID), col(Columns.TENANT_ID), col(Columns.INGESTED_AT));
+        return rows.select(
+                col(Columns.REPLAY_RUN_ID),
+                lit(now).as(Columns.RESOLVED_AT),
+                col(Columns.QUARANTINE_ID),
+                col(Columns.ORIGINAL_REASON),
+                outcome.as(Columns.OUTCOME),
+                col(Columns.REASON),
+                col(Columns.DETAIL),
+                col(Columns.SOURCE),
+                col(Columns.EVENT_ID),
+                col(Columns.TENANT_ID),
+                col(Columns.INGESTED_AT));
     }
 }

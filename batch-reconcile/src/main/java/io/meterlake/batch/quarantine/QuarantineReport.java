@@ -1,12 +1,11 @@
 package io.meterlake.batch.quarantine;
 
+import static org.apache.spark.sql.functions.col;
+
 import io.meterlake.output.Output;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-
 import java.io.PrintWriter;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -14,8 +13,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.apache.spark.sql.functions.col;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
  * What {@code quarantine list} and {@code quarantine replay} print: the records of a selection with the
@@ -24,51 +23,86 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class QuarantineReport {
     /** The columns of the records (csv and table); JSON names them {@link #JSON_KEYS}. */
-    public static final List<String> COLUMNS = List.of("position", "received", "source", "event id", "tenant",
-            "reason", "detail", "status", "last replay", "payload");
-    private static final List<String> JSON_KEYS = List.of("position", "received", "source", "event_id", "tenant_id",
-            "reason", "detail", "status", "last_replay", "payload_excerpt");
+    public static final List<String> COLUMNS = List.of(
+            "position",
+            "received",
+            "source",
+            "event id",
+            "tenant",
+            "reason",
+            "detail",
+            "status",
+            "last replay",
+            "payload");
 
-    private QuarantineReport() {
-    }
+    private static final List<String> JSON_KEYS = List.of(
+            "position",
+            "received",
+            "source",
+            "event_id",
+            "tenant_id",
+            "reason",
+            "detail",
+            "status",
+            "last_replay",
+            "payload_excerpt");
+
+    private QuarantineReport() {}
 
     /**
      * A selection's records in received order: at most {@code limit} with payload excerpts, or all with whole
      * payloads ({@code whole}); counts per reason (open and resolved, whatever {@code status} shows); the
      * conservation.
      */
-    public record Listing(QuarantineStatus.Status status, List<QuarantineStatus.ReasonCount> reasons,
-            List<List<String>> rows, QuarantineStatus.Conservation conservation, boolean truncated) {
-    }
+    public record Listing(
+            QuarantineStatus.Status status,
+            List<QuarantineStatus.ReasonCount> reasons,
+            List<List<String>> rows,
+            QuarantineStatus.Conservation conservation,
+            boolean truncated) {}
 
     /** Reads the listing of {@code selection} from the warehouse. */
-    public static Listing list(Warehouse warehouse, QuarantineSelection selection, QuarantineStatus.Status status,
-            int limit, boolean whole) {
+    public static Listing list(
+            Warehouse warehouse,
+            QuarantineSelection selection,
+            QuarantineStatus.Status status,
+            int limit,
+            boolean whole) {
         if (!warehouse.exists(Tables.QUARANTINED_EVENTS)) {
             return new Listing(status, List.of(), List.of(), new QuarantineStatus.Conservation(0, 0, 0, 0), false);
         }
-        Dataset<Row> selected = QuarantineStatus.select(warehouse, selection, status).cache();
+        Dataset<Row> selected =
+                QuarantineStatus.select(warehouse, selection, status).cache();
         try {
             List<QuarantineStatus.ReasonCount> reasons = QuarantineStatus.reasons(
                     QuarantineStatus.select(warehouse, selection, QuarantineStatus.Status.all));
             Dataset<Row> ordered = selected.orderBy(col(Columns.INGESTED_AT), col(Columns.QUARANTINE_ID));
-            List<Row> records = whole ? ordered.collectAsList() : ordered.limit(limit).collectAsList();
+            List<Row> records =
+                    whole ? ordered.collectAsList() : ordered.limit(limit).collectAsList();
             List<List<String>> rows = new ArrayList<>();
             for (Row row : records) {
                 String payload = row.getAs(Columns.PAYLOAD);
-                rows.add(Arrays.asList(row.getAs(Columns.QUARANTINE_ID),
+                rows.add(Arrays.asList(
+                        row.getAs(Columns.QUARANTINE_ID),
                         row.<Timestamp>getAs(Columns.INGESTED_AT).toInstant().toString(),
-                        row.getAs(Columns.SOURCE), row.getAs(Columns.EVENT_ID), row.getAs(Columns.TENANT_ID),
-                        row.getAs(Columns.REASON), row.getAs(Columns.DETAIL), row.getAs("status"),
-                        row.getAs(Columns.REPLAY_RUN_ID) == null ? null
+                        row.getAs(Columns.SOURCE),
+                        row.getAs(Columns.EVENT_ID),
+                        row.getAs(Columns.TENANT_ID),
+                        row.getAs(Columns.REASON),
+                        row.getAs(Columns.DETAIL),
+                        row.getAs("status"),
+                        row.getAs(Columns.REPLAY_RUN_ID) == null
+                                ? null
                                 : row.getAs(Columns.REPLAY_RUN_ID) + " " + row.getAs(Columns.OUTCOME),
                         whole || payload == null ? payload : excerpt(payload)));
             }
-            long total = reasons.stream().mapToLong(r -> switch (status) {
-                case open -> r.open();
-                case resolved -> r.resolved();
-                case all -> r.open() + r.resolved();
-            }).sum();
+            long total = reasons.stream()
+                    .mapToLong(r -> switch (status) {
+                        case open -> r.open();
+                        case resolved -> r.resolved();
+                        case all -> r.open() + r.resolved();
+                    })
+                    .sum();
             return new Listing(status, reasons, rows, QuarantineStatus.conservation(warehouse), total > rows.size());
         } finally {
             selected.unpersist();
@@ -77,7 +111,9 @@ public final class QuarantineReport {
 
     /** The records with empty cells for absent values (csv and table). */
     public static List<List<String>> text(Listing listing) {
-        return listing.rows().stream().map(row -> row.stream().map(cell -> cell == null ? "" : cell).toList()).toList();
+        return listing.rows().stream()
+                .map(row -> row.stream().map(cell -> cell == null ? "" : cell).toList())
+                .toList();
     }
 
     /** {@code quarantine list --format json}. */
@@ -139,10 +175,14 @@ public final class QuarantineReport {
     /** Where every received record is now, in one line; says so when the two counts of replayed records disagree. */
     public static String conservationLine(QuarantineStatus.Conservation conservation) {
         return "received " + conservation.received() + " = accepted on receipt " + conservation.acceptedOnReceipt()
-                + " + replayed into raw " + conservation.replayedIntoRaw() + " + open in quarantine " + conservation.open()
-                + (conservation.holds() ? "" : "  (DOES NOT HOLD: raw has " + conservation.replayedIntoRaw()
-                        + " replayed rows for " + conservation.resolved() + " resolved records; a table was changed"
-                        + " outside Meterlake)");
+                + " + replayed into raw " + conservation.replayedIntoRaw() + " + open in quarantine "
+                + conservation.open()
+                + (conservation.holds()
+                        ? ""
+                        : "  (DOES NOT HOLD: raw has " + conservation.replayedIntoRaw()
+                                + " replayed rows for " + conservation.resolved()
+                                + " resolved records; a table was changed"
+                                + " outside Meterlake)");
     }
 
     private static String excerpt(String payload) {
@@ -151,7 +191,8 @@ public final class QuarantineReport {
     }
 
     /** {@code quarantine replay --format json}: the run, its counts, the decisions per original reason, the conservation. */
-    public static Map<String, Object> replayJson(QuarantineReplay.Result result, QuarantineStatus.Conservation conservation) {
+    public static Map<String, Object> replayJson(
+            QuarantineReplay.Result result, QuarantineStatus.Conservation conservation) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("run_id", result.runId());
         json.put("dry_run", result.dryRun());
@@ -174,8 +215,8 @@ public final class QuarantineReport {
     }
 
     /** {@code quarantine replay}'s readable form. */
-    public static void replayTable(PrintWriter out, QuarantineReplay.Result result,
-            QuarantineStatus.Conservation conservation) {
+    public static void replayTable(
+            PrintWriter out, QuarantineReplay.Result result, QuarantineStatus.Conservation conservation) {
         if (result.recovered() > 0) {
             out.println("completed the stopped replay first: " + result.recovered() + " accepted records recorded");
         }
@@ -185,8 +226,11 @@ public final class QuarantineReport {
                 + (result.dryRun() ? " would stay" : " still") + " quarantined");
         List<List<String>> rows = new ArrayList<>();
         for (QuarantineReplay.Decision decision : result.decisions()) {
-            rows.add(List.of(decision.originalReason(), decision.outcome(),
-                    decision.reason() == null ? "" : decision.reason(), Long.toString(decision.records())));
+            rows.add(List.of(
+                    decision.originalReason(),
+                    decision.outcome(),
+                    decision.reason() == null ? "" : decision.reason(),
+                    Long.toString(decision.records())));
         }
         if (!rows.isEmpty()) {
             Output.table(out, List.of("quarantined as", "outcome", "reason now", "records"), rows);

@@ -1,23 +1,22 @@
 package io.meterlake.batch.quarantine;
 
-import io.meterlake.schema.Columns;
-import org.apache.spark.sql.Column;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 
+import io.meterlake.schema.Columns;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
+import org.apache.spark.sql.Column;
 
 /**
  * Which quarantined records a list or replay is about: any of {@code reasons} (all when empty), from
  * {@code source}, of {@code tenant}, received at or after {@code since}; each absent filter selects all.
  */
-public record QuarantineSelection(List<String> reasons, Optional<String> source, Optional<String> tenant,
-        Optional<Instant> since) {
-    public static final QuarantineSelection ALL = new QuarantineSelection(List.of(), Optional.empty(),
-            Optional.empty(), Optional.empty());
+public record QuarantineSelection(
+        List<String> reasons, Optional<String> source, Optional<String> tenant, Optional<Instant> since) {
+    public static final QuarantineSelection ALL =
+            new QuarantineSelection(List.of(), Optional.empty(), Optional.empty(), Optional.empty());
 
     public QuarantineSelection {
         reasons = List.copyOf(reasons);

@@ -15,9 +15,20 @@ import java.time.Instant;
  * @param attributes     the correction's attributes: an amend's replace the target's (a UNIQUE_COUNT
  *                       metric's property among them)
  */
-public record Correction(String source, String eventId, String action, String targetEventId, Outcome outcome,
-        Instant eventTime, String metric, BigDecimal quantity, String unit, String subscriptionId,
-        String entitlementId, String billingAccountId, BigDecimal targetQuantity,
+public record Correction(
+        String source,
+        String eventId,
+        String action,
+        String targetEventId,
+        Outcome outcome,
+        Instant eventTime,
+        String metric,
+        BigDecimal quantity,
+        String unit,
+        String subscriptionId,
+        String entitlementId,
+        String billingAccountId,
+        BigDecimal targetQuantity,
         java.util.Map<String, String> attributes) {
 
     public enum Outcome {

@@ -1,22 +1,21 @@
 package io.meterlake.batch.recompute;
 
-import io.meterlake.period.Period;
-import io.meterlake.schema.Columns;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-
-import java.sql.Timestamp;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.unix_micros;
+
+import io.meterlake.period.Period;
+import io.meterlake.schema.Columns;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
  * The one check that looks at the whole raw table: the identities whose records the bounded
@@ -35,8 +34,7 @@ public final class DedupAudit {
     private static final String FIRST = "_first";
     private static final String LAST = "_last";
 
-    private DedupAudit() {
-    }
+    private DedupAudit() {}
 
     /**
      * An identity whose records lie more than the horizon apart in event time.
@@ -64,14 +62,21 @@ public final class DedupAudit {
         long horizonMicros = horizon.toSeconds() * 1_000_000L + horizon.toNanosPart() / 1000;
         // A hash aggregate of two strings and two timestamps per record: nothing is sorted but the findings.
         List<Row> rows = raw.groupBy(col(Columns.SOURCE), col(Columns.EVENT_ID))
-                .agg(count(lit(1)).as(RECORDS), min(col(Columns.EVENT_TIME)).as(FIRST), max(col(Columns.EVENT_TIME)).as(LAST))
+                .agg(
+                        count(lit(1)).as(RECORDS),
+                        min(col(Columns.EVENT_TIME)).as(FIRST),
+                        max(col(Columns.EVENT_TIME)).as(LAST))
                 .where(unix_micros(col(LAST)).minus(unix_micros(col(FIRST))).gt(horizonMicros))
                 .orderBy(col(Columns.SOURCE), col(Columns.EVENT_ID))
                 .collectAsList();
         List<Finding> findings = new ArrayList<>();
         for (Row row : rows) {
-            findings.add(new Finding(row.getString(0), row.getString(1), row.getLong(2),
-                    row.<Timestamp>getAs(FIRST).toInstant(), row.<Timestamp>getAs(LAST).toInstant()));
+            findings.add(new Finding(
+                    row.getString(0),
+                    row.getString(1),
+                    row.getLong(2),
+                    row.<Timestamp>getAs(FIRST).toInstant(),
+                    row.<Timestamp>getAs(LAST).toInstant()));
         }
         return List.copyOf(findings);
     }

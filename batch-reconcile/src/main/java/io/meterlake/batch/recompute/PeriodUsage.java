@@ -1,27 +1,26 @@
 package io.meterlake.batch.recompute;
 
-import io.meterlake.schema.UsageWindow;
-import io.meterlake.catalog.MetricCatalog;
-import io.meterlake.period.Period;
-import io.meterlake.pipeline.UsageAggregation;
-import io.meterlake.schema.Columns;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.RelationalGroupedDataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.storage.StorageLevel;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
+
+import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.period.Period;
+import io.meterlake.pipeline.UsageAggregation;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.UsageWindow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.RelationalGroupedDataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * A period's ranked records ({@link RankedRaw#records}) aggregated in one pass, at the finest grain
@@ -34,11 +33,13 @@ import static org.apache.spark.sql.functions.when;
  */
 public final class PeriodUsage implements AutoCloseable {
     /** What a billing line is, per period. */
-    static final String[] LINE = {Columns.SUBSCRIPTION_ID, Columns.BILLING_ACCOUNT_ID, Columns.PLAN, Columns.METRIC,
-        Columns.UNIT};
+    static final String[] LINE = {
+        Columns.SUBSCRIPTION_ID, Columns.BILLING_ACCOUNT_ID, Columns.PLAN, Columns.METRIC, Columns.UNIT
+    };
     /** What a reconciliation window is: the stream's ({@link UsageWindow}), with its start and end. */
     private static final String[] WINDOW = java.util.stream.Stream.concat(
-            java.util.stream.Stream.of(Columns.WINDOW_START, Columns.WINDOW_END), UsageWindow.DIMENSIONS.stream())
+                    java.util.stream.Stream.of(Columns.WINDOW_START, Columns.WINDOW_END),
+                    UsageWindow.DIMENSIONS.stream())
             .toArray(String[]::new);
     /** {@link #flaggedWindows}: the window holds a record of a conflicted identity. */
     public static final String CONFLICTED = "_conflicted";
@@ -46,6 +47,7 @@ public final class PeriodUsage implements AutoCloseable {
     public static final String REPLAYED = "_replayed";
     /** {@link #flaggedWindows}: the window holds an event an applied correction voided or amended. */
     public static final String CORRECTED = "_corrected";
+
     private static final String CONFLICTS = "_conflicts";
 
     private final UsageAggregation aggregation;
@@ -54,8 +56,12 @@ public final class PeriodUsage implements AutoCloseable {
     private final Duration window;
     private final Period period;
 
-    private PeriodUsage(UsageAggregation aggregation, Dataset<Row> parts, List<Correction> corrections,
-            Duration window, Period period) {
+    private PeriodUsage(
+            UsageAggregation aggregation,
+            Dataset<Row> parts,
+            List<Correction> corrections,
+            Duration window,
+            Period period) {
         this.aggregation = aggregation;
         this.parts = parts;
         this.corrections = corrections;
@@ -74,7 +80,8 @@ public final class PeriodUsage implements AutoCloseable {
      */
     public static PeriodUsage of(RankedRaw raw, Period period, Duration window, MetricCatalog catalog) {
         UsageAggregation aggregation = new UsageAggregation(catalog);
-        Dataset<Row> records = raw.records(period, aggregation).withColumn(Columns.WINDOW, UsageWindow.of(window))
+        Dataset<Row> records = raw.records(period, aggregation)
+                .withColumn(Columns.WINDOW, UsageWindow.of(window))
                 .withColumn(Columns.BUCKET, aggregation.bucket());
         if (aggregation.timeWeighted()) {
             records = records.withColumn(Columns.WINDOW_SHARE, aggregation.windowShare(window));
@@ -86,13 +93,29 @@ public final class PeriodUsage implements AutoCloseable {
         parts.add(max(col(RankedRaw.CORRECTED)).as(CORRECTED));
         // Grouped by the window's start only (its end is start + length): a shorter key to hash and compare;
         // and by a percentile's bucket and a time-weighted series (null for the other metrics), which their parts need.
-        return new PeriodUsage(aggregation, aggregate(records.groupBy(UsageWindow.start(),
-                        col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-                        col(Columns.PLAN), col(Columns.METRIC), col(Columns.UNIT), col(Columns.BUCKET),
-                        col(Columns.SERIES)), parts)
-                .withColumn(Columns.WINDOW_END, col(Columns.WINDOW_START).plus(
-                        org.apache.spark.sql.functions.expr("INTERVAL " + window.toSeconds() + " SECONDS")))
-                .persist(StorageLevel.MEMORY_AND_DISK()), raw.corrections(period, aggregation), window, period);
+        return new PeriodUsage(
+                aggregation,
+                aggregate(
+                                records.groupBy(
+                                        UsageWindow.start(),
+                                        col(Columns.SUBSCRIPTION_ID),
+                                        col(Columns.ENTITLEMENT_ID),
+                                        col(Columns.BILLING_ACCOUNT_ID),
+                                        col(Columns.PLAN),
+                                        col(Columns.METRIC),
+                                        col(Columns.UNIT),
+                                        col(Columns.BUCKET),
+                                        col(Columns.SERIES)),
+                                parts)
+                        .withColumn(
+                                Columns.WINDOW_END,
+                                col(Columns.WINDOW_START)
+                                        .plus(org.apache.spark.sql.functions.expr(
+                                                "INTERVAL " + window.toSeconds() + " SECONDS")))
+                        .persist(StorageLevel.MEMORY_AND_DISK()),
+                raw.corrections(period, aggregation),
+                window,
+                period);
     }
 
     public org.apache.spark.sql.SparkSession sparkSession() {
@@ -117,8 +140,11 @@ public final class PeriodUsage implements AutoCloseable {
         List<Column> flat = new ArrayList<>(Arrays.asList(columns(LINE)));
         flat.add(col(Columns.SERIES));
         flat.add(col(SAMPLE + ".*"));
-        return lines.unionByName(aggregation.timeWeightedLines(parts.where(aggregation.isTimeWeighted())
-                .select(sample.toArray(Column[]::new)).select(flat.toArray(Column[]::new)), period));
+        return lines.unionByName(aggregation.timeWeightedLines(
+                parts.where(aggregation.isTimeWeighted())
+                        .select(sample.toArray(Column[]::new))
+                        .select(flat.toArray(Column[]::new)),
+                period));
     }
 
     private static final String SAMPLE = "_sample";
@@ -141,7 +167,9 @@ public final class PeriodUsage implements AutoCloseable {
     public Dataset<Row> flaggedWindows() {
         return parts.where(col(CONFLICTED).or(col(REPLAYED)).or(col(CORRECTED)))
                 .groupBy(columns(UsageWindow.KEY.toArray(String[]::new)))
-                .agg(max(col(CONFLICTED)).as(CONFLICTED), max(col(REPLAYED)).as(REPLAYED),
+                .agg(
+                        max(col(CONFLICTED)).as(CONFLICTED),
+                        max(col(REPLAYED)).as(REPLAYED),
                         max(col(CORRECTED)).as(CORRECTED));
     }
 
@@ -157,7 +185,8 @@ public final class PeriodUsage implements AutoCloseable {
     }
 
     static Dataset<Row> aggregate(RelationalGroupedDataset grouped, List<Column> aggregates) {
-        return grouped.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new));
+        return grouped.agg(
+                aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new));
     }
 
     static Column[] columns(String... names) {

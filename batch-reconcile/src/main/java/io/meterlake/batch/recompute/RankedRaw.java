@@ -1,19 +1,5 @@
 package io.meterlake.batch.recompute;
 
-import io.meterlake.period.Period;
-import io.meterlake.pipeline.IngestOrder;
-import io.meterlake.pipeline.UsageAggregation;
-import io.meterlake.schema.Columns;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
-import org.apache.spark.sql.expressions.WindowSpec;
-
-import java.sql.Timestamp;
-import java.time.Duration;
-import java.time.Instant;
-
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -25,6 +11,19 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.unhex;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
+
+import io.meterlake.period.Period;
+import io.meterlake.pipeline.IngestOrder;
+import io.meterlake.pipeline.UsageAggregation;
+import io.meterlake.schema.Columns;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 
 /**
  * A raw snapshot reduced to what billing reads, with the global deduplication: of each identity
@@ -57,6 +56,7 @@ public final class RankedRaw {
     static final String CORRECTED = "_corrected";
     /** {@link Columns#CARRIED}: a time-weighted sample before the period, read for its lines, not an event. */
     static final String CARRIED = Columns.CARRIED;
+
     private static final String CONTENT = "_content";
     static final String IN_PERIOD = "_in_period";
     static final String WINNER = "_w_";
@@ -107,8 +107,8 @@ public final class RankedRaw {
         Instant to = period.end().plus(horizon);
         // One scan: the filter on event_date alone comes first, so that Delta prunes to the span's partitions.
         java.time.LocalDate[] dates = partitionsRead(period, horizon);
-        Dataset<Row> span = raw.where(col(Columns.EVENT_DATE).between(java.sql.Date.valueOf(dates[0]),
-                java.sql.Date.valueOf(dates[1])));
+        Dataset<Row> span = raw.where(
+                col(Columns.EVENT_DATE).between(java.sql.Date.valueOf(dates[0]), java.sql.Date.valueOf(dates[1])));
         return new RankedRaw(span.where(between(from, to)).select(BilledColumns.of(raw)), period, partitionsFor(span));
     }
 
@@ -129,8 +129,10 @@ public final class RankedRaw {
      * with {@code horizon}: what verifying the period needs of raw's files.
      */
     public static java.time.LocalDate[] partitionsRead(Period period, Duration horizon) {
-        return new java.time.LocalDate[] {utcDate(period.start().minus(horizon)),
-            utcDate(period.end().plus(horizon).minusNanos(1000))};
+        return new java.time.LocalDate[] {
+            utcDate(period.start().minus(horizon)),
+            utcDate(period.end().plus(horizon).minusNanos(1000))
+        };
     }
 
     /**
@@ -162,9 +164,11 @@ public final class RankedRaw {
             ranked = ranked.withColumn(CARRIED, lit(false));
         }
         java.util.List<Correction> applied = resolved(period, aggregation).stream()
-                .filter(correction -> correction.outcome() == Correction.Outcome.APPLIED).toList();
+                .filter(correction -> correction.outcome() == Correction.Outcome.APPLIED)
+                .toList();
         // A correction is an event of its own identity, never billed; a carried sample is read, not an event.
-        Column usage = col(EVENT).and(col(Columns.ACTION).isNull()).and(org.apache.spark.sql.functions.not(col(CARRIED)));
+        Column usage =
+                col(EVENT).and(col(Columns.ACTION).isNull()).and(org.apache.spark.sql.functions.not(col(CARRIED)));
         Column sample = col(EVENT).and(col(Columns.ACTION).isNull());
         if (applied.isEmpty()) {
             return ranked.withColumn(EVENT, usage).withColumn(CORRECTED, lit(false));
@@ -172,22 +176,35 @@ public final class RankedRaw {
         Column winner = col(WINNER + Columns.ACTION);
         Column amended = sample.and(winner.equalTo(lit(io.meterlake.validation.EventParser.AMEND)));
         Column notVoided = coalesce(winner.notEqual(lit(io.meterlake.validation.EventParser.VOID)), lit(true));
-        Column[] kept = java.util.Arrays.stream(ranked.columns()).map(name -> switch (name) {
-            case EVENT -> usage.and(notVoided).as(EVENT);
-            case CARRIED -> col(CARRIED).and(notVoided).as(CARRIED);
-            case Columns.QUANTITY -> when(amended, col(WINNER + Columns.QUANTITY)).otherwise(col(Columns.QUANTITY))
-                    .as(Columns.QUANTITY);
-            case Columns.UNIT -> when(amended, col(WINNER + Columns.UNIT)).otherwise(col(Columns.UNIT)).as(Columns.UNIT);
-            case Columns.DISTINCT_VALUE -> when(amended, distinctValue(aggregation, col(WINNER + Columns.ATTRIBUTES)))
-                    .otherwise(col(Columns.DISTINCT_VALUE)).as(Columns.DISTINCT_VALUE);
-            default -> col(name);
-        }).toArray(Column[]::new);
+        Column[] kept = java.util.Arrays.stream(ranked.columns())
+                .map(name -> switch (name) {
+                    case EVENT -> usage.and(notVoided).as(EVENT);
+                    case CARRIED -> col(CARRIED).and(notVoided).as(CARRIED);
+                    case Columns.QUANTITY ->
+                        when(amended, col(WINNER + Columns.QUANTITY))
+                                .otherwise(col(Columns.QUANTITY))
+                                .as(Columns.QUANTITY);
+                    case Columns.UNIT ->
+                        when(amended, col(WINNER + Columns.UNIT))
+                                .otherwise(col(Columns.UNIT))
+                                .as(Columns.UNIT);
+                    case Columns.DISTINCT_VALUE ->
+                        when(amended, distinctValue(aggregation, col(WINNER + Columns.ATTRIBUTES)))
+                                .otherwise(col(Columns.DISTINCT_VALUE))
+                                .as(Columns.DISTINCT_VALUE);
+                    default -> col(name);
+                })
+                .toArray(Column[]::new);
         java.util.List<Column> columns = new java.util.ArrayList<>(java.util.Arrays.asList(kept));
         columns.add(usage.and(winner.isNotNull()).as(CORRECTED));
         // The applied corrections are few beside the events: broadcast, so the events are not shuffled again.
-        return ranked.join(broadcast(CorrectionOutcomes.winners(input.sparkSession(), applied)), col(Columns.SOURCE).equalTo(
-                        col(WINNER + Columns.SOURCE)).and(col(Columns.EVENT_ID).equalTo(col(WINNER + Columns.EVENT_ID)))
-                        .and(sample), "left_outer")
+        return ranked.join(
+                        broadcast(CorrectionOutcomes.winners(input.sparkSession(), applied)),
+                        col(Columns.SOURCE)
+                                .equalTo(col(WINNER + Columns.SOURCE))
+                                .and(col(Columns.EVENT_ID).equalTo(col(WINNER + Columns.EVENT_ID)))
+                                .and(sample),
+                        "left_outer")
                 .select(columns.toArray(Column[]::new));
     }
 
@@ -212,8 +229,11 @@ public final class RankedRaw {
      * {@code TIME_WEIGHTED} metrics carry into it (so that records(period, aggregation) resolves once).
      */
     public java.util.List<Correction> corrections(Period period, UsageAggregation aggregation) {
-        return period == null ? resolved(null, aggregation) : resolved(period, aggregation).stream()
-                .filter(correction -> !correction.eventTime().isBefore(period.start())).toList();
+        return period == null
+                ? resolved(null, aggregation)
+                : resolved(period, aggregation).stream()
+                        .filter(correction -> !correction.eventTime().isBefore(period.start()))
+                        .toList();
     }
 
     /**
@@ -223,8 +243,8 @@ public final class RankedRaw {
     private java.util.List<Correction> resolved(Period period, UsageAggregation aggregation) {
         checkBound(period);
         java.time.Duration lookback = aggregation == null ? java.time.Duration.ZERO : aggregation.longestHold();
-        return corrections.computeIfAbsent((period == null ? "" : period) + "|" + lookback,
-                key -> resolve(period, aggregation));
+        return corrections.computeIfAbsent(
+                (period == null ? "" : period) + "|" + lookback, key -> resolve(period, aggregation));
     }
 
     private java.util.List<Correction> resolve(Period period, UsageAggregation aggregation) {
@@ -246,9 +266,14 @@ public final class RankedRaw {
                 .add(Columns.EVENT_ID, org.apache.spark.sql.types.DataTypes.StringType, false);
         Dataset<Row> identities = input.sparkSession().createDataFrame(new java.util.ArrayList<>(wanted), identity);
         // The first record of each identity involved: the corrections and their targets, few rows.
-        java.util.List<Row> rows = ranked(period, true, null).where(col(EVENT))
-                .join(broadcast(identities), scala.collection.JavaConverters.asScalaBuffer(
-                        java.util.List.of(Columns.SOURCE, Columns.EVENT_ID)).toSeq(), "left_semi")
+        java.util.List<Row> rows = ranked(period, true, null)
+                .where(col(EVENT))
+                .join(
+                        broadcast(identities),
+                        scala.collection.JavaConverters.asScalaBuffer(
+                                        java.util.List.of(Columns.SOURCE, Columns.EVENT_ID))
+                                .toSeq(),
+                        "left_semi")
                 .withColumn(IN_PERIOD, scope)
                 .collectAsList();
         return CorrectionOutcomes.decide(rows);
@@ -265,29 +290,38 @@ public final class RankedRaw {
         java.util.List<String> names = kept(everyRecord);
         java.util.List<Column> keyedColumns = new java.util.ArrayList<>();
         for (String name : names) {
-            keyedColumns.add(switch (name) {
-                case Columns.INGEST_ORDER -> IngestOrder.key().as(Columns.INGEST_ORDER);
-                case REPLAYED -> col(Columns.REPLAYED_FROM).isNotNull().as(REPLAYED);
-                case Columns.DISTINCT_VALUE -> distinctValue(aggregation, col(Columns.ATTRIBUTES)).as(Columns.DISTINCT_VALUE);
-                case Columns.SERIES -> (aggregation == null ? lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType)
-                        : aggregation.series(col(Columns.TENANT_ID), col(Columns.APP_ID), col(Columns.ATTRIBUTES)))
-                        .as(Columns.SERIES);
-                default -> col(name);
-            });
+            keyedColumns.add(
+                    switch (name) {
+                        case Columns.INGEST_ORDER -> IngestOrder.key().as(Columns.INGEST_ORDER);
+                        case REPLAYED -> col(Columns.REPLAYED_FROM).isNotNull().as(REPLAYED);
+                        case Columns.DISTINCT_VALUE ->
+                            distinctValue(aggregation, col(Columns.ATTRIBUTES)).as(Columns.DISTINCT_VALUE);
+                        case Columns.SERIES ->
+                            (aggregation == null
+                                            ? lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType)
+                                            : aggregation.series(
+                                                    col(Columns.TENANT_ID),
+                                                    col(Columns.APP_ID),
+                                                    col(Columns.ATTRIBUTES)))
+                                    .as(Columns.SERIES);
+                        default -> col(name);
+                    });
         }
         keyedColumns.add(unhex(col(Columns.CONTENT_SHA256)).as(CONTENT));
         Dataset<Row> keyed = input.select(keyedColumns.toArray(Column[]::new));
         // The identity's 64-bit hash leads the partitioning so that the sort compares longs, not shared
         // string prefixes ("forge-", "evt-"); it refines nothing, as it is a function of the identity.
-        Column[] identityKey = {xxhash64(col(Columns.SOURCE), col(Columns.EVENT_ID)), col(Columns.SOURCE),
-            col(Columns.EVENT_ID)};
+        Column[] identityKey = {
+            xxhash64(col(Columns.SOURCE), col(Columns.EVENT_ID)), col(Columns.SOURCE), col(Columns.EVENT_ID)
+        };
         if (partitions > 0) {
             // The window's own shuffle, into as many partitions as the span needs (the same keys: no second one).
             keyed = keyed.repartition(partitions, identityKey);
         }
         WindowSpec identity = Window.partitionBy(identityKey).orderBy(col(Columns.INGEST_ORDER));
         WindowSpec wholeIdentity = identity.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
-        Column conflicted = min(col(CONTENT)).over(wholeIdentity).notEqual(max(col(CONTENT)).over(wholeIdentity));
+        Column conflicted =
+                min(col(CONTENT)).over(wholeIdentity).notEqual(max(col(CONTENT)).over(wholeIdentity));
         Column event = row_number().over(identity).equalTo(1);
         if (period == null || everyRecord) {
             return keyed.select(columns(names, event.as(EVENT), conflicted.as(CONFLICTED)));
@@ -296,10 +330,13 @@ public final class RankedRaw {
         // The identity's first record in the period: the only one with one in-period record up to it
         // (a count in the running frame row_number uses, cheaper than a minimum over the whole identity).
         Column firstInPeriod = inPeriod.and(count(when(inPeriod, lit(1)))
-                .over(identity.rowsBetween(Window.unboundedPreceding(), Window.currentRow())).equalTo(1));
+                .over(identity.rowsBetween(Window.unboundedPreceding(), Window.currentRow()))
+                .equalTo(1));
         // With the samples before the period that a time-weighted metric carries into it: read, never events.
-        return keyed.select(columns(names, event.as(EVENT), conflicted.as(CONFLICTED), firstInPeriod.as(COUNTS_CONFLICT)))
-                .where(inPeriod.and(col(EVENT).or(col(CONFLICTED))).or(carried(period, aggregation).and(col(EVENT))))
+        return keyed.select(
+                        columns(names, event.as(EVENT), conflicted.as(CONFLICTED), firstInPeriod.as(COUNTS_CONFLICT)))
+                .where(inPeriod.and(col(EVENT).or(col(CONFLICTED)))
+                        .or(carried(period, aggregation).and(col(EVENT))))
                 .withColumn(CARRIED, org.apache.spark.sql.functions.not(inPeriod))
                 .withColumn(CONFLICTED, col(CONFLICTED).and(inPeriod))
                 .withColumn(COUNTS_CONFLICT, col(CONFLICTED).and(col(COUNTS_CONFLICT)));
@@ -310,19 +347,33 @@ public final class RankedRaw {
      * correction is checked against its target with only in the corrections' pass ({@code full}).
      */
     private static java.util.List<String> kept(boolean full) {
-        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(Columns.SOURCE, Columns.EVENT_ID,
-                Columns.EVENT_TIME, Columns.SUBSCRIPTION_ID, Columns.ENTITLEMENT_ID, Columns.BILLING_ACCOUNT_ID,
-                Columns.PLAN, Columns.METRIC, Columns.UNIT, Columns.QUANTITY, Columns.ACTION, Columns.INGEST_ORDER,
-                REPLAYED, Columns.DISTINCT_VALUE, Columns.SERIES));
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(
+                Columns.SOURCE,
+                Columns.EVENT_ID,
+                Columns.EVENT_TIME,
+                Columns.SUBSCRIPTION_ID,
+                Columns.ENTITLEMENT_ID,
+                Columns.BILLING_ACCOUNT_ID,
+                Columns.PLAN,
+                Columns.METRIC,
+                Columns.UNIT,
+                Columns.QUANTITY,
+                Columns.ACTION,
+                Columns.INGEST_ORDER,
+                REPLAYED,
+                Columns.DISTINCT_VALUE,
+                Columns.SERIES));
         if (full) {
-            names.addAll(java.util.List.of(Columns.TENANT_ID, Columns.APP_ID, Columns.TARGET_EVENT_ID, Columns.ATTRIBUTES));
+            names.addAll(
+                    java.util.List.of(Columns.TENANT_ID, Columns.APP_ID, Columns.TARGET_EVENT_ID, Columns.ATTRIBUTES));
         }
         return names;
     }
 
     /** {@code names}, then {@code flags}. */
     private static Column[] columns(java.util.List<String> names, Column... flags) {
-        java.util.List<Column> columns = new java.util.ArrayList<>(names.stream().map(name -> col(name)).toList());
+        java.util.List<Column> columns =
+                new java.util.ArrayList<>(names.stream().map(name -> col(name)).toList());
         columns.addAll(java.util.List.of(flags));
         return columns.toArray(Column[]::new);
     }
@@ -332,7 +383,9 @@ public final class RankedRaw {
     }
 
     private static Column between(Instant from, Instant to) {
-        return col(Columns.EVENT_TIME).geq(lit(Timestamp.from(from))).and(col(Columns.EVENT_TIME).lt(lit(Timestamp.from(to))));
+        return col(Columns.EVENT_TIME)
+                .geq(lit(Timestamp.from(from)))
+                .and(col(Columns.EVENT_TIME).lt(lit(Timestamp.from(to))));
     }
 
     /** The events (first record of each identity) whose UTC event time lies in {@code period}. */
@@ -342,7 +395,8 @@ public final class RankedRaw {
 
     /** As {@link #events(Period)}, with {@link Columns#DISTINCT_VALUE} per {@code aggregation}'s catalog. */
     public Dataset<Row> events(Period period, UsageAggregation aggregation) {
-        return records(period, aggregation).where(col(EVENT).or(col(CARRIED)))
+        return records(period, aggregation)
+                .where(col(EVENT).or(col(CARRIED)))
                 .drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED);
     }
 
@@ -351,8 +405,9 @@ public final class RankedRaw {
      * correction of it must repeat).
      */
     public Dataset<Row> eventsWithTenant(Period period, UsageAggregation aggregation) {
-        return records(period, true, aggregation).where(col(EVENT).or(col(CARRIED))).drop(EVENT, CONFLICTED, REPLAYED,
-                CORRECTED, Columns.ATTRIBUTES);
+        return records(period, true, aggregation)
+                .where(col(EVENT).or(col(CARRIED)))
+                .drop(EVENT, CONFLICTED, REPLAYED, CORRECTED, Columns.ATTRIBUTES);
     }
 
     /** {@link UsageAggregation#carried} of {@code period}, or false without an aggregation. */
@@ -362,7 +417,8 @@ public final class RankedRaw {
 
     /** {@link UsageAggregation#distinctValue} of {@code attributes}, or a null value without an aggregation. */
     private static Column distinctValue(UsageAggregation aggregation, Column attributes) {
-        return aggregation == null ? lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType)
+        return aggregation == null
+                ? lit(null).cast(org.apache.spark.sql.types.DataTypes.StringType)
                 : aggregation.distinctValue(attributes);
     }
 
@@ -371,9 +427,17 @@ public final class RankedRaw {
      * for {@link #of}, of its period for {@link #forPeriod}.
      */
     public Dataset<Row> conflictedRecords() {
-        return records(bound).where(col(CONFLICTED)).drop(EVENT, CONFLICTED, COUNTS_CONFLICT, REPLAYED, CORRECTED,
-                CARRIED, Columns.SERIES,
-                Columns.DISTINCT_VALUE);
+        return records(bound)
+                .where(col(CONFLICTED))
+                .drop(
+                        EVENT,
+                        CONFLICTED,
+                        COUNTS_CONFLICT,
+                        REPLAYED,
+                        CORRECTED,
+                        CARRIED,
+                        Columns.SERIES,
+                        Columns.DISTINCT_VALUE);
     }
 
     /** Conflicted identities with at least one record in {@code period}. */

@@ -1,20 +1,18 @@
 package io.meterlake.batch.recompute;
 
-import io.meterlake.schema.Rows;
+import static org.apache.spark.sql.functions.lit;
+
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
 import io.meterlake.pipeline.UsageAggregation;
 import io.meterlake.schema.Columns;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-
+import io.meterlake.schema.Rows;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.apache.spark.sql.functions.lit;
-
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
  * The authoritative computation of a billing period from the raw table, as a pure function of a raw
@@ -44,19 +42,22 @@ public final class Recompute {
      */
     public Dataset<Row> lines(Dataset<Row> events, Period period) {
         // Per line and a percentile's bucket (null for the other metrics), then per line.
-        java.util.List<org.apache.spark.sql.Column> keys = new java.util.ArrayList<>(
-                java.util.Arrays.asList(PeriodUsage.columns(PeriodUsage.LINE)));
+        java.util.List<org.apache.spark.sql.Column> keys =
+                new java.util.ArrayList<>(java.util.Arrays.asList(PeriodUsage.columns(PeriodUsage.LINE)));
         keys.add(org.apache.spark.sql.functions.col(Columns.BUCKET));
-        org.apache.spark.sql.Column event = org.apache.spark.sql.functions.not(org.apache.spark.sql.functions.col(Columns.CARRIED));
+        org.apache.spark.sql.Column event =
+                org.apache.spark.sql.functions.not(org.apache.spark.sql.functions.col(Columns.CARRIED));
         Dataset<Row> rows = events.withColumn(Columns.BUCKET, aggregation.bucket());
         if (aggregation.timeWeighted()) {
             // No windows here: the time-weighted lines come from their samples, below.
             rows = rows.withColumn(Columns.WINDOW_SHARE, lit(null).cast(io.meterlake.schema.Tables.QUANTITY_TYPE));
         }
-        Dataset<Row> parts = PeriodUsage.aggregate(rows.where(event).groupBy(keys.toArray(org.apache.spark.sql.Column[]::new)),
+        Dataset<Row> parts = PeriodUsage.aggregate(
+                rows.where(event).groupBy(keys.toArray(org.apache.spark.sql.Column[]::new)),
                 aggregation.partials(lit(true)));
-        Dataset<Row> lines = aggregation.finishLines(PeriodUsage.aggregate(parts.groupBy(PeriodUsage.columns(PeriodUsage.LINE)),
-                aggregation.combine()), period);
+        Dataset<Row> lines = aggregation.finishLines(
+                PeriodUsage.aggregate(parts.groupBy(PeriodUsage.columns(PeriodUsage.LINE)), aggregation.combine()),
+                period);
         return aggregation.timeWeighted()
                 ? lines.unionByName(aggregation.timeWeightedLines(events.where(aggregation.isTimeWeighted()), period))
                 : lines;
@@ -82,9 +83,10 @@ public final class Recompute {
             result.add(Rows.billingLine(row));
         }
         if (!overflowed.isEmpty()) {
-            throw MeterlakeException.checkFailed("the quantity of " + (overflowed.size() == 1 ? "the line " : "the lines ")
-                    + String.join("; ", overflowed) + " exceeds decimal(38,9) (29 integer digits): nothing was"
-                    + " written; find the events above the metric's max_quantity in raw_usage_events and correct them");
+            throw MeterlakeException.checkFailed(
+                    "the quantity of " + (overflowed.size() == 1 ? "the line " : "the lines ")
+                            + String.join("; ", overflowed) + " exceeds decimal(38,9) (29 integer digits): nothing was"
+                            + " written; find the events above the metric's max_quantity in raw_usage_events and correct them");
         }
         result.sort(BillingLine.CANONICAL_ORDER);
         return List.copyOf(result);

@@ -1,7 +1,6 @@
 package io.meterlake.batch.reconcile;
 
 import io.meterlake.model.BillingLine;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
@@ -19,16 +18,24 @@ import java.util.SortedMap;
  * @param corrections       the period's corrections, each with what the recompute did with it
  * @param alreadyRecorded   an earlier run with the same run id had written everything already
  */
-public record ReconcileResult(String period, String runId, long rawTableVersion, OptionalLong provisionalTableVersion,
-        Instant watermark, List<BillingLine> lines, String contentSha256, SortedMap<Cause, CauseSummary> causes,
-        long conflicts, List<io.meterlake.batch.recompute.Correction> corrections, boolean alreadyRecorded) {
+public record ReconcileResult(
+        String period,
+        String runId,
+        long rawTableVersion,
+        OptionalLong provisionalTableVersion,
+        Instant watermark,
+        List<BillingLine> lines,
+        String contentSha256,
+        SortedMap<Cause, CauseSummary> causes,
+        long conflicts,
+        List<io.meterlake.batch.recompute.Correction> corrections,
+        boolean alreadyRecorded) {
 
     /**
      * Windows of one cause and their summed event-count difference (authoritative minus provisional;
      * quantities are per metric and unit, so they are not summed across windows).
      */
-    public record CauseSummary(long windows, long eventDifference) {
-    }
+    public record CauseSummary(long windows, long eventDifference) {}
 
     public long events() {
         return lines.stream().mapToLong(BillingLine::eventCount).sum();

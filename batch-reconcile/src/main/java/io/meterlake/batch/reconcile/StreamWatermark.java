@@ -1,18 +1,17 @@
 package io.meterlake.batch.reconcile;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
-import org.apache.spark.sql.Row;
-
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
+import org.apache.spark.sql.Row;
 
 /**
  * How far the stream has come, as {@code stream_progress} records it: the highest watermark of the
@@ -29,11 +28,13 @@ public record StreamWatermark(OptionalLong progressTableVersion, Optional<Instan
             return new StreamWatermark(OptionalLong.empty(), Optional.empty());
         }
         long version = warehouse.version(Tables.STREAM_PROGRESS);
-        Row row = warehouse.readAsOf(Tables.STREAM_PROGRESS, version)
+        Row row = warehouse
+                .readAsOf(Tables.STREAM_PROGRESS, version)
                 .where(col(Columns.QUERY).equalTo(lit(Columns.PROVISIONAL_QUERY)))
                 .agg(max(col(Columns.WATERMARK)))
                 .first();
-        Optional<Instant> watermark = row.isNullAt(0) ? Optional.empty()
+        Optional<Instant> watermark = row.isNullAt(0)
+                ? Optional.empty()
                 : Optional.of(row.<Timestamp>getAs(0).toInstant());
         return new StreamWatermark(OptionalLong.of(version), watermark);
     }

@@ -6,7 +6,6 @@ import io.meterlake.model.BillingLine;
 import io.meterlake.model.CorrectionLine;
 import io.meterlake.period.Period;
 import io.meterlake.validation.Quantities;
-
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -26,8 +25,13 @@ import java.util.Objects;
  *
  * @param daily one series per metric of the account, in metric order
  */
-public record Statement(String billingAccountId, BillingPeriod header, Closing.Status status, List<BillingLine> lines,
-        List<CorrectionLine> corrections, List<Daily> daily) {
+public record Statement(
+        String billingAccountId,
+        BillingPeriod header,
+        Closing.Status status,
+        List<BillingLine> lines,
+        List<CorrectionLine> corrections,
+        List<Daily> daily) {
 
     /**
      * A metric's usage per day of the period, summed over the account's subscriptions: for a SUM or
@@ -36,8 +40,7 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
      *
      * @param perDay one value per day of the period, from its first day; zero for a day without usage
      */
-    public record Daily(String metric, String unit, List<BigDecimal> perDay) {
-    }
+    public record Daily(String metric, String unit, List<BigDecimal> perDay) {}
 
     public Statement {
         Objects.requireNonNull(billingAccountId, "billingAccountId");
@@ -51,17 +54,32 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
         Period period = header.period();
         StringBuilder out = new StringBuilder(16_384);
         out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-                .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n")
+                .append(
+                        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-                .append("<title>").append(text("Usage statement " + billingAccountId + " " + period)).append("</title>\n")
-                .append("<style>").append(STYLE).append("</style>\n</head>\n<body>\n");
+                .append("<title>")
+                .append(text("Usage statement " + billingAccountId + " " + period))
+                .append("</title>\n")
+                .append("<style>")
+                .append(STYLE)
+                .append("</style>\n</head>\n<body>\n");
         String state = state();
         out.append("<header>\n<h1>Usage statement</h1>\n<p class=\"subtitle\"><span id=\"account\">")
-                .append(text(billingAccountId)).append("</span> · period <span id=\"period\">").append(text(period.toString()))
-                .append("</span> (").append(text(period.start().toString())).append(" to ")
-                .append(text(period.end().toString())).append(", UTC) · revision <span id=\"revision\">")
-                .append(header.revision()).append("</span></p>\n<p><span id=\"status\" class=\"status ").append(state)
-                .append("\">").append(state.toUpperCase(Locale.ROOT)).append("</span> ").append(text(stateText()))
+                .append(text(billingAccountId))
+                .append("</span> · period <span id=\"period\">")
+                .append(text(period.toString()))
+                .append("</span> (")
+                .append(text(period.start().toString()))
+                .append(" to ")
+                .append(text(period.end().toString()))
+                .append(", UTC) · revision <span id=\"revision\">")
+                .append(header.revision())
+                .append("</span></p>\n<p><span id=\"status\" class=\"status ")
+                .append(state)
+                .append("\">")
+                .append(state.toUpperCase(Locale.ROOT))
+                .append("</span> ")
+                .append(text(stateText()))
                 .append("</p>\n</header>\n");
 
         usageSection(out, period);
@@ -76,15 +94,27 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
     private void usageSection(StringBuilder out, Period period) {
         out.append("<section>\n<h2>Usage</h2>\n");
         if (lines.isEmpty()) {
-            out.append("<p id=\"no-lines\">No usage in ").append(text(period.toString())).append(".</p>\n");
+            out.append("<p id=\"no-lines\">No usage in ")
+                    .append(text(period.toString()))
+                    .append(".</p>\n");
         } else {
-            out.append("<table id=\"lines\">\n<thead><tr><th>Subscription</th><th>Plan</th><th>Metric</th><th>Unit</th>")
+            out.append(
+                            "<table id=\"lines\">\n<thead><tr><th>Subscription</th><th>Plan</th><th>Metric</th><th>Unit</th>")
                     .append("<th class=\"n\">Quantity</th><th class=\"n\">Events</th></tr></thead>\n<tbody>\n");
             for (BillingLine line : lines) {
-                out.append("<tr><td>").append(text(line.subscriptionId())).append("</td><td>").append(text(line.plan()))
-                        .append("</td><td>").append(text(line.metric())).append("</td><td>").append(text(line.unit()))
-                        .append("</td><td class=\"n\">").append(Quantities.render(line.quantity()))
-                        .append("</td><td class=\"n\">").append(line.eventCount()).append("</td></tr>\n");
+                out.append("<tr><td>")
+                        .append(text(line.subscriptionId()))
+                        .append("</td><td>")
+                        .append(text(line.plan()))
+                        .append("</td><td>")
+                        .append(text(line.metric()))
+                        .append("</td><td>")
+                        .append(text(line.unit()))
+                        .append("</td><td class=\"n\">")
+                        .append(Quantities.render(line.quantity()))
+                        .append("</td><td class=\"n\">")
+                        .append(line.eventCount())
+                        .append("</td></tr>\n");
             }
             out.append("</tbody>\n</table>\n");
         }
@@ -99,7 +129,8 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
         }
         if (!daily.isEmpty()) {
             out.append("<p class=\"small\">One bar per UTC day. For counted and summed metrics the days add up to the")
-                    .append(" line; for the others a bar is that day's own value (its maximum, latest value, distinct users,")
+                    .append(
+                            " line; for the others a bar is that day's own value (its maximum, latest value, distinct users,")
                     .append(" percentile or level-hours), so the days do not add up to the line.</p>\n");
         }
         LocalDate first = LocalDate.ofInstant(period.start(), ZoneOffset.UTC);
@@ -115,16 +146,28 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
         if (corrections.isEmpty()) {
             out.append("<p id=\"no-corrections\">None: no locked period changed for this account.</p>\n");
         } else {
-            out.append("<p>Usage that reached a period after it was locked, billed here with its own service period.</p>\n")
+            out.append(
+                            "<p>Usage that reached a period after it was locked, billed here with its own service period.</p>\n")
                     .append("<table id=\"corrections\">\n<thead><tr><th>Service period</th><th>Subscription</th>")
-                    .append("<th>Plan</th><th>Metric</th><th>Unit</th><th class=\"n\">Quantity</th><th class=\"n\">Events</th>")
+                    .append(
+                            "<th>Plan</th><th>Metric</th><th>Unit</th><th class=\"n\">Quantity</th><th class=\"n\">Events</th>")
                     .append("</tr></thead>\n<tbody>\n");
             for (CorrectionLine line : corrections) {
-                out.append("<tr><td>").append(text(line.servicePeriod())).append("</td><td>")
-                        .append(text(line.subscriptionId())).append("</td><td>").append(text(line.plan()))
-                        .append("</td><td>").append(text(line.metric())).append("</td><td>").append(text(line.unit()))
-                        .append("</td><td class=\"n\">").append(Quantities.render(line.quantity()))
-                        .append("</td><td class=\"n\">").append(line.eventCount()).append("</td></tr>\n");
+                out.append("<tr><td>")
+                        .append(text(line.servicePeriod()))
+                        .append("</td><td>")
+                        .append(text(line.subscriptionId()))
+                        .append("</td><td>")
+                        .append(text(line.plan()))
+                        .append("</td><td>")
+                        .append(text(line.metric()))
+                        .append("</td><td>")
+                        .append(text(line.unit()))
+                        .append("</td><td class=\"n\">")
+                        .append(Quantities.render(line.quantity()))
+                        .append("</td><td class=\"n\">")
+                        .append(line.eventCount())
+                        .append("</td></tr>\n");
             }
             out.append("</tbody>\n</table>\n");
         }
@@ -136,14 +179,31 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
         out.append("<section>\n<h2>Signatures</h2>\n<dl id=\"fingerprints\">\n");
         definition(out, "Published", header.publishedAt() + " by key " + header.keyId());
         definition(out, "Content SHA-256", header.contentSha256());
-        definition(out, "Header SHA-256", header.chain().map(BillingPeriod.Chain::headerSha256).orElse("(not chained)"));
-        definition(out, "Approved by", status.approvals().isEmpty() || !isLatest() ? "not approved"
-                : String.join(", ", status.approvals().stream().map(a -> "key " + a.approverKeyId() + " at "
-                        + a.approvedAt()).toList()));
-        definition(out, "Locked", status.lock().filter(lock -> isLatest()).map(lock -> lock.lockedAt().toString())
-                .orElse("not locked"));
+        definition(
+                out,
+                "Header SHA-256",
+                header.chain().map(BillingPeriod.Chain::headerSha256).orElse("(not chained)"));
+        definition(
+                out,
+                "Approved by",
+                status.approvals().isEmpty() || !isLatest()
+                        ? "not approved"
+                        : String.join(
+                                ", ",
+                                status.approvals().stream()
+                                        .map(a -> "key " + a.approverKeyId() + " at " + a.approvedAt())
+                                        .toList()));
+        definition(
+                out,
+                "Locked",
+                status.lock()
+                        .filter(lock -> isLatest())
+                        .map(lock -> lock.lockedAt().toString())
+                        .orElse("not locked"));
         out.append("</dl>\n<p class=\"small\">Check this revision: <code>meterlake periods verify --period ")
-                .append(text(period.toString())).append(" --revision ").append(header.revision())
+                .append(text(period.toString()))
+                .append(" --revision ")
+                .append(header.revision())
                 .append(" --public-key &lt;publisher's key&gt;</code> recomputes every line from the raw events.</p>\n")
                 .append("</section>\n</body>\n</html>\n");
     }
@@ -180,41 +240,86 @@ public record Statement(String billingAccountId, BillingPeriod header, Closing.S
         int days = series.perDay().size();
         double slot = (WIDTH - 2.0 * LEFT) / days;
         String id = "chart-" + series.metric().replaceAll("[^A-Za-z0-9]", "-");
-        out.append("<figure>\n<figcaption>").append(text(series.metric())).append(" <span class=\"unit\">(")
-                .append(text(series.unit())).append(" per day; highest ").append(Quantities.render(max))
-                .append(")</span></figcaption>\n<svg id=\"").append(id).append("\" viewBox=\"0 0 ").append(WIDTH)
-                .append(' ').append(HEIGHT).append("\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
-                .append("\" role=\"img\" aria-label=\"").append(text("daily " + series.metric() + " in " + series.unit()))
-                .append("\">\n<line class=\"axis\" x1=\"").append(LEFT).append("\" y1=\"").append(HEIGHT - BOTTOM)
-                .append("\" x2=\"").append(WIDTH - LEFT).append("\" y2=\"").append(HEIGHT - BOTTOM).append("\"/>\n");
+        out.append("<figure>\n<figcaption>")
+                .append(text(series.metric()))
+                .append(" <span class=\"unit\">(")
+                .append(text(series.unit()))
+                .append(" per day; highest ")
+                .append(Quantities.render(max))
+                .append(")</span></figcaption>\n<svg id=\"")
+                .append(id)
+                .append("\" viewBox=\"0 0 ")
+                .append(WIDTH)
+                .append(' ')
+                .append(HEIGHT)
+                .append("\" width=\"")
+                .append(WIDTH)
+                .append("\" height=\"")
+                .append(HEIGHT)
+                .append("\" role=\"img\" aria-label=\"")
+                .append(text("daily " + series.metric() + " in " + series.unit()))
+                .append("\">\n<line class=\"axis\" x1=\"")
+                .append(LEFT)
+                .append("\" y1=\"")
+                .append(HEIGHT - BOTTOM)
+                .append("\" x2=\"")
+                .append(WIDTH - LEFT)
+                .append("\" y2=\"")
+                .append(HEIGHT - BOTTOM)
+                .append("\"/>\n");
         double plot = HEIGHT - BOTTOM - TOP;
         for (int day = 0; day < days; day++) {
             BigDecimal value = series.perDay().get(day);
-            double height = max.signum() <= 0 || value.signum() <= 0 ? 0
+            double height = max.signum() <= 0 || value.signum() <= 0
+                    ? 0
                     : Math.max(1, value.divide(max, MathContext.DECIMAL64).doubleValue() * plot);
             double x = LEFT + day * slot + slot * 0.15;
-            out.append(String.format(Locale.ROOT, "<rect class=\"bar\" data-day=\"%s\" data-value=\"%s\" x=\"%.2f\" y=\"%.2f\""
-                    + " width=\"%.2f\" height=\"%.2f\"><title>%s: %s %s</title></rect>\n", first.plusDays(day),
-                    Quantities.render(value), x, HEIGHT - BOTTOM - height, slot * 0.7, height, first.plusDays(day),
-                    Quantities.render(value), text(series.unit())));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "<rect class=\"bar\" data-day=\"%s\" data-value=\"%s\" x=\"%.2f\" y=\"%.2f\""
+                            + " width=\"%.2f\" height=\"%.2f\"><title>%s: %s %s</title></rect>\n",
+                    first.plusDays(day),
+                    Quantities.render(value),
+                    x,
+                    HEIGHT - BOTTOM - height,
+                    slot * 0.7,
+                    height,
+                    first.plusDays(day),
+                    Quantities.render(value),
+                    text(series.unit())));
             if (day % 7 == 0) {
-                out.append(String.format(Locale.ROOT, "<text class=\"day\" x=\"%.2f\" y=\"%d\">%d</text>\n",
-                        x, HEIGHT - 5, first.plusDays(day).getDayOfMonth()));
+                out.append(String.format(
+                        Locale.ROOT,
+                        "<text class=\"day\" x=\"%.2f\" y=\"%d\">%d</text>\n",
+                        x,
+                        HEIGHT - 5,
+                        first.plusDays(day).getDayOfMonth()));
             }
         }
-        out.append(String.format(Locale.ROOT, "<text class=\"max\" x=\"%d\" y=\"%d\">%s</text>\n", LEFT, TOP - 6,
+        out.append(String.format(
+                Locale.ROOT,
+                "<text class=\"max\" x=\"%d\" y=\"%d\">%s</text>\n",
+                LEFT,
+                TOP - 6,
                 text(short_(max) + " " + series.unit())));
         out.append("</svg>\n</figure>\n");
     }
 
     /** A readable figure for the chart's scale: up to 4 significant digits. */
     private static String short_(BigDecimal value) {
-        return value.signum() == 0 ? "0" : value.round(new MathContext(4, RoundingMode.HALF_EVEN)).stripTrailingZeros()
-                .toPlainString();
+        return value.signum() == 0
+                ? "0"
+                : value.round(new MathContext(4, RoundingMode.HALF_EVEN))
+                        .stripTrailingZeros()
+                        .toPlainString();
     }
 
     private static void definition(StringBuilder out, String term, String value) {
-        out.append("<dt>").append(text(term)).append("</dt><dd>").append(text(value)).append("</dd>\n");
+        out.append("<dt>")
+                .append(text(term))
+                .append("</dt><dd>")
+                .append(text(value))
+                .append("</dd>\n");
     }
 
     /** HTML text and attribute escaping. */

@@ -1,5 +1,8 @@
 package io.meterlake.batch.statement;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
+
 import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.BillingPeriods;
 import io.meterlake.batch.publish.Closing;
@@ -11,9 +14,6 @@ import io.meterlake.model.CorrectionLine;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
 import io.meterlake.table.Warehouse;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-
 import java.math.BigDecimal;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -26,9 +26,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.sum;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * The statements of a published revision, one per billing account (or the one asked for): its lines and
@@ -59,25 +58,38 @@ public final class StatementJob {
         lines.forEach(line -> accounts.add(line.billingAccountId()));
         corrections.forEach(line -> accounts.add(line.billingAccountId()));
         if (account.isPresent() && !accounts.contains(account.get())) {
-            throw MeterlakeException.badInput("billing account " + account.get() + " has no lines in revision "
-                    + header.revision() + " of " + period, accounts.isEmpty() ? "the revision has no lines at all"
-                    : "its accounts are " + String.join(", ", accounts.stream().limit(10).toList())
-                            + (accounts.size() > 10 ? ", ..." : ""));
+            throw MeterlakeException.badInput(
+                    "billing account " + account.get() + " has no lines in revision " + header.revision() + " of "
+                            + period,
+                    accounts.isEmpty()
+                            ? "the revision has no lines at all"
+                            : "its accounts are "
+                                    + String.join(
+                                            ", ", accounts.stream().limit(10).toList())
+                                    + (accounts.size() > 10 ? ", ..." : ""));
         }
         List<String> chosen = account.map(List::of).orElseGet(() -> List.copyOf(accounts));
         Map<String, Map<String, Statement.Daily>> daily = daily(header, period, chosen);
         List<Statement> statements = new ArrayList<>();
         for (String id : chosen) {
-            statements.add(new Statement(id, header, status,
-                    lines.stream().filter(line -> line.billingAccountId().equals(id)).toList(),
-                    corrections.stream().filter(line -> line.billingAccountId().equals(id)).toList(),
+            statements.add(new Statement(
+                    id,
+                    header,
+                    status,
+                    lines.stream()
+                            .filter(line -> line.billingAccountId().equals(id))
+                            .toList(),
+                    corrections.stream()
+                            .filter(line -> line.billingAccountId().equals(id))
+                            .toList(),
                     List.copyOf(daily.getOrDefault(id, Map.of()).values())));
         }
         return statements;
     }
 
     /** Per account and metric, the usage of each day of the period (the metric's aggregation per day). */
-    private Map<String, Map<String, Statement.Daily>> daily(BillingPeriod header, Period period, List<String> accounts) {
+    private Map<String, Map<String, Statement.Daily>> daily(
+            BillingPeriod header, Period period, List<String> accounts) {
         Map<String, Map<String, List<BigDecimal>>> values = new TreeMap<>();
         Map<String, String> units = new TreeMap<>();
         LocalDate first = LocalDate.ofInstant(period.start(), ZoneOffset.UTC);
@@ -85,28 +97,37 @@ public final class StatementJob {
         try (PeriodUsage usage = PeriodUsage.of(periods.ranked(header), period, Duration.ofDays(1), config.catalog())) {
             List<Row> rows = usage.windows()
                     .where(col(Columns.BILLING_ACCOUNT_ID).isin(accounts.toArray()))
-                    .groupBy(col(Columns.BILLING_ACCOUNT_ID), col(Columns.METRIC), col(Columns.UNIT), col(Columns.WINDOW_START))
+                    .groupBy(
+                            col(Columns.BILLING_ACCOUNT_ID),
+                            col(Columns.METRIC),
+                            col(Columns.UNIT),
+                            col(Columns.WINDOW_START))
                     .agg(sum(col(Columns.QUANTITY)).as(Columns.QUANTITY))
                     .collectAsList();
             for (Row row : rows) {
                 String account = row.getAs(Columns.BILLING_ACCOUNT_ID);
                 String metric = row.getAs(Columns.METRIC);
                 units.put(metric, row.getAs(Columns.UNIT));
-                int day = (int) (LocalDate.ofInstant(row.<Timestamp>getAs(Columns.WINDOW_START).toInstant(), ZoneOffset.UTC)
-                        .toEpochDay() - first.toEpochDay());
-                BigDecimal quantity = row.isNullAt(row.fieldIndex(Columns.QUANTITY)) ? BigDecimal.ZERO
-                        : row.getAs(Columns.QUANTITY);
+                int day = (int) (LocalDate.ofInstant(
+                                        row.<Timestamp>getAs(Columns.WINDOW_START)
+                                                .toInstant(),
+                                        ZoneOffset.UTC)
+                                .toEpochDay()
+                        - first.toEpochDay());
+                BigDecimal quantity =
+                        row.isNullAt(row.fieldIndex(Columns.QUANTITY)) ? BigDecimal.ZERO : row.getAs(Columns.QUANTITY);
                 if (day >= 0 && day < days) {
                     List<BigDecimal> series = values.computeIfAbsent(account, a -> new TreeMap<>())
-                            .computeIfAbsent(metric, m -> new ArrayList<>(java.util.Collections.nCopies(days, BigDecimal.ZERO)));
+                            .computeIfAbsent(
+                                    metric, m -> new ArrayList<>(java.util.Collections.nCopies(days, BigDecimal.ZERO)));
                     series.set(day, series.get(day).add(quantity));
                 }
             }
         }
         Map<String, Map<String, Statement.Daily>> daily = new TreeMap<>();
-        values.forEach((account, metrics) -> metrics.forEach((metric, series) -> daily
-                .computeIfAbsent(account, a -> new TreeMap<>())
-                .put(metric, new Statement.Daily(metric, units.get(metric), series))));
+        values.forEach((account, metrics) ->
+                metrics.forEach((metric, series) -> daily.computeIfAbsent(account, a -> new TreeMap<>())
+                        .put(metric, new Statement.Daily(metric, units.get(metric), series))));
         return daily;
     }
 }

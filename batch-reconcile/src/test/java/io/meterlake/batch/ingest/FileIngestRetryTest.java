@@ -1,15 +1,18 @@
 package io.meterlake.batch.ingest;
 
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
-import org.apache.spark.sql.Encoders;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,13 +24,9 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static io.meterlake.testing.Fixtures.entitlement;
-import static io.meterlake.testing.Fixtures.entitlements;
-import static io.meterlake.testing.UsageEvents.event;
-import static org.apache.spark.sql.functions.col;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.spark.sql.Encoders;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A file ingest that died between its two commits and is repeated later decides every line as before. */
 class FileIngestRetryTest extends SparkTestBase {
@@ -42,11 +41,17 @@ class FileIngestRetryTest extends SparkTestBase {
      */
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.MethodSource("io.meterlake.testing.RecordSplittingCases#all")
-    void aFileIsCutIntoRecordsAsEveryOtherReaderCutsIt(io.meterlake.testing.RecordSplittingCases.Case c) throws IOException {
+    void aFileIsCutIntoRecordsAsEveryOtherReaderCutsIt(io.meterlake.testing.RecordSplittingCases.Case c)
+            throws IOException {
         Path file = Files.write(dir.resolve("case.jsonl"), c.body());
-        List<String> records = FileIngestJob.records(spark(), new org.apache.hadoop.fs.Path(file.toUri()),
-                spark().sparkContext().hadoopConfiguration()).collect().stream()
-                .map(record -> new String(record._1(), java.nio.charset.StandardCharsets.UTF_8)).toList();
+        List<String> records = FileIngestJob.records(
+                        spark(),
+                        new org.apache.hadoop.fs.Path(file.toUri()),
+                        spark().sparkContext().hadoopConfiguration())
+                .collect()
+                .stream()
+                .map(record -> new String(record._1(), java.nio.charset.StandardCharsets.UTF_8))
+                .toList();
         assertThat(records).isEqualTo(c.records());
         assertThat(io.meterlake.validation.JsonLines.split(c.body())).hasSameSizeAs(records);
     }
@@ -56,15 +61,26 @@ class FileIngestRetryTest extends SparkTestBase {
         MeterlakeConfig config = ConfigLoader.load(Optional.empty(), List.of(), Map.of())
                 .withWarehouse(dir.resolve("w").toString());
         Warehouse warehouse = new Warehouse(spark(), config.warehouse());
-        warehouse.replaceEntitlements(entitlements(spark(),
+        warehouse.replaceEntitlements(entitlements(
+                spark(),
                 entitlement("ent-1", "sub-1", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
         Duration later = Duration.ofMinutes(4);
         Instant nearFuture = FIRST_ATTEMPT.plus(config.maxClockSkew()).plus(Duration.ofMinutes(2));
         Instant nearAge = FIRST_ATTEMPT.minus(config.maxEventAge()).plus(Duration.ofMinutes(2));
-        Path file = Files.writeString(dir.resolve("usage.jsonl"), String.join("\n",
-                event().id("near-future").at(nearFuture.toString()).json(),
-                event().id("near-age").at(nearAge.toString()).json(),
-                event().id("plain").at(FIRST_ATTEMPT.minus(Duration.ofHours(1)).toString()).json()) + "\n");
+        Path file = Files.writeString(
+                dir.resolve("usage.jsonl"),
+                String.join(
+                                "\n",
+                                event().id("near-future")
+                                        .at(nearFuture.toString())
+                                        .json(),
+                                event().id("near-age").at(nearAge.toString()).json(),
+                                event().id("plain")
+                                        .at(FIRST_ATTEMPT
+                                                .minus(Duration.ofHours(1))
+                                                .toString())
+                                        .json())
+                        + "\n");
 
         FileIngestJob crashing = new FileIngestJob(spark(), config, Clock.fixed(FIRST_ATTEMPT, ZoneOffset.UTC), () -> {
             throw new IllegalStateException("killed between the quarantine and the raw commit");
@@ -78,7 +94,10 @@ class FileIngestRetryTest extends SparkTestBase {
             report = new FileIngestJob(spark(), config, Clock.fixed(FIRST_ATTEMPT.plus(later), ZoneOffset.UTC))
                     .ingest(file.toString());
             // The operator's line (INFO): the file, its hash and its counts.
-            assertThat(log.lines()).singleElement().asString().startsWith("INFO ingested ")
+            assertThat(log.lines())
+                    .singleElement()
+                    .asString()
+                    .startsWith("INFO ingested ")
                     .endsWith(": 3 records, 2 accepted, 1 quarantined");
         }
 
@@ -86,14 +105,23 @@ class FileIngestRetryTest extends SparkTestBase {
         // near-age too old (in neither): the first attempt's ingest time decides both.
         assertThat(ids(warehouse, Tables.QUARANTINED_EVENTS)).containsExactly("near-future");
         assertThat(ids(warehouse, Tables.RAW_USAGE_EVENTS)).containsExactlyInAnyOrder("near-age", "plain");
-        assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).select(Columns.INGESTED_AT).distinct()
-                .as(Encoders.TIMESTAMP()).collectAsList()).containsExactly(Timestamp.from(FIRST_ATTEMPT));
+        assertThat(warehouse
+                        .read(Tables.RAW_USAGE_EVENTS)
+                        .select(Columns.INGESTED_AT)
+                        .distinct()
+                        .as(Encoders.TIMESTAMP())
+                        .collectAsList())
+                .containsExactly(Timestamp.from(FIRST_ATTEMPT));
         assertThat(report.records()).isEqualTo(3);
         assertThat(report.accepted()).isEqualTo(2);
     }
 
     private List<String> ids(Warehouse warehouse, String table) {
-        return warehouse.read(table).orderBy(col(Columns.EVENT_ID)).select(Columns.EVENT_ID).as(Encoders.STRING())
+        return warehouse
+                .read(table)
+                .orderBy(col(Columns.EVENT_ID))
+                .select(Columns.EVENT_ID)
+                .as(Encoders.STRING())
                 .collectAsList();
     }
 }

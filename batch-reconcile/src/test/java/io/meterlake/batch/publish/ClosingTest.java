@@ -1,5 +1,14 @@
 package io.meterlake.batch.publish;
 
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.Fixtures.fileRecords;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
@@ -15,13 +24,6 @@ import io.meterlake.signing.Signing;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.HeadlessChromium;
 import io.meterlake.testing.SparkTestBase;
-import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,14 +38,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-
-import static io.meterlake.testing.Fixtures.entitlement;
-import static io.meterlake.testing.Fixtures.entitlements;
-import static io.meterlake.testing.Fixtures.fileRecords;
-import static io.meterlake.testing.UsageEvents.event;
-import static org.apache.spark.sql.functions.col;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Closing the books over a real Delta warehouse: four-eyes approval, lock, and late usage of a locked
@@ -65,7 +64,8 @@ class ClosingTest extends SparkTestBase {
     private long batch = 1;
 
     private void open(Map<String, String> settings) {
-        config = ConfigLoader.load(Optional.empty(), List.of(), settings).withWarehouse(dir.resolve("w").toString());
+        config = ConfigLoader.load(Optional.empty(), List.of(), settings)
+                .withWarehouse(dir.resolve("w").toString());
         warehouse = new Warehouse(spark(), config.warehouse());
         warehouse.ensureIngestTables();
     }
@@ -77,15 +77,25 @@ class ClosingTest extends SparkTestBase {
     /** Appends the accepted records of these payloads to raw, as one ingest at {@code ingestedAt} would. */
     private void append(String ingestedAt, String... payloads) {
         Dataset<Row> processed = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge())
-                .process(fileRecords(spark(), Instant.parse(ingestedAt), List.of(payloads)),
-                        entitlements(spark(), entitlement("e-std", "sub-std", "acct-1", "acme", "app-1", "standard",
-                                "2026-01-01T00:00:00Z", null)));
+                .process(
+                        fileRecords(spark(), Instant.parse(ingestedAt), List.of(payloads)),
+                        entitlements(
+                                spark(),
+                                entitlement(
+                                        "e-std",
+                                        "sub-std",
+                                        "acct-1",
+                                        "acme",
+                                        "app-1",
+                                        "standard",
+                                        "2026-01-01T00:00:00Z",
+                                        null)));
         warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, "test", batch++);
     }
 
     private PublishResult publish(Period period, String now) {
-        return new PublishJob(spark(), config, at(now)).publish(period, PUBLISHER.getPrivate(), GRACE,
-                PublishMode.WHEN_READY, OptionalLong.empty());
+        return new PublishJob(spark(), config, at(now))
+                .publish(period, PUBLISHER.getPrivate(), GRACE, PublishMode.WHEN_READY, OptionalLong.empty());
     }
 
     private Closing closing() {
@@ -98,8 +108,14 @@ class ClosingTest extends SparkTestBase {
 
     /** The stored rows of a period's lines, every column, as text: what "byte-identical" compares. */
     private List<String> storedRows(Period period) {
-        return warehouse.read(Tables.BILLING_PERIOD_LINES).where(col(Columns.PERIOD).equalTo(period.toString()))
-                .collectAsList().stream().map(Row::toString).sorted().toList();
+        return warehouse
+                .read(Tables.BILLING_PERIOD_LINES)
+                .where(col(Columns.PERIOD).equalTo(period.toString()))
+                .collectAsList()
+                .stream()
+                .map(Row::toString)
+                .sorted()
+                .toList();
     }
 
     private static BillingLine line(String metric, String unit, String quantity, long events) {
@@ -107,30 +123,38 @@ class ClosingTest extends SparkTestBase {
     }
 
     private static CorrectionLine correction(String metric, String unit, String quantity, long events) {
-        return new CorrectionLine("2026-10", "sub-std", "acct-1", "standard", metric, unit, new BigDecimal(quantity), events);
+        return new CorrectionLine(
+                "2026-10", "sub-std", "acct-1", "standard", metric, unit, new BigDecimal(quantity), events);
     }
 
     @Test
     void lateUsageOfALockedPeriodIsBilledOnceAsCorrectionLinesOfTheNextOpenPeriod() {
         open(Map.of());
-        append("2026-11-02T00:00:00Z",
-                event().id("a").metric("kvs.writes", "count").quantity("3").at("2026-10-01T00:00:00Z").json(),
+        append(
+                "2026-11-02T00:00:00Z",
+                event().id("a")
+                        .metric("kvs.writes", "count")
+                        .quantity("3")
+                        .at("2026-10-01T00:00:00Z")
+                        .json(),
                 event().id("b").quantity("4").at("2026-10-31T23:59:59.999999Z").json(),
                 event().id("c").quantity("5").at("2026-11-01T00:00:00Z").json());
         BillingPeriod october = publish(OCTOBER, "2026-11-20T00:00:00Z").header();
         assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.DRAFT);
 
         // Four eyes: the publisher's key cannot approve; nothing is locked before an approval.
-        assertThatThrownBy(() -> closing().approve(OCTOBER, OptionalInt.empty(), PUBLISHER.getPrivate(),
-                at("2026-11-21T00:00:00Z")))
-                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
+        assertThatThrownBy(() -> closing()
+                        .approve(OCTOBER, OptionalInt.empty(), PUBLISHER.getPrivate(), at("2026-11-21T00:00:00Z")))
+                .isInstanceOfSatisfying(
+                        MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
                 .hasMessageContaining("four eyes");
         assertThatThrownBy(() -> closing().lock(OCTOBER, at("2026-11-21T00:00:00Z")))
-                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
+                .isInstanceOfSatisfying(
+                        MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
                 .hasMessageContaining("is not approved");
 
-        Approval approval = closing().approve(OCTOBER, OptionalInt.empty(), APPROVER.getPrivate(),
-                at("2026-11-21T00:00:00Z"));
+        Approval approval =
+                closing().approve(OCTOBER, OptionalInt.empty(), APPROVER.getPrivate(), at("2026-11-21T00:00:00Z"));
         assertThat(approval.approverKeyId()).isEqualTo(Signing.keyId(APPROVER.getPublic()));
         assertThat(approval.publisherKeyId()).isEqualTo(october.keyId());
         assertThat(closing().approve(OCTOBER, OptionalInt.of(1), APPROVER.getPrivate(), at("2026-11-22T00:00:00Z")))
@@ -146,9 +170,14 @@ class ClosingTest extends SparkTestBase {
         List<String> octoberRows = storedRows(OCTOBER);
 
         // A very late October event and a void of an October event, after the lock.
-        append("2026-11-25T00:00:00Z",
+        append(
+                "2026-11-25T00:00:00Z",
                 event().id("late").quantity("10").at("2026-10-15T00:00:00Z").json(),
-                event().id("void-a").metric("kvs.writes", "count").voids("a").at("2026-10-01T00:00:00Z").json());
+                event().id("void-a")
+                        .metric("kvs.writes", "count")
+                        .voids("a")
+                        .at("2026-10-01T00:00:00Z")
+                        .json());
 
         PublishResult lockedAgain = publish(OCTOBER, "2026-11-26T00:00:00Z");
         assertThat(lockedAgain.published()).isFalse();
@@ -158,9 +187,10 @@ class ClosingTest extends SparkTestBase {
 
         PublishResult november = publish(NOVEMBER, "2026-12-04T00:00:00Z");
         assertThat(november.lines()).containsExactly(line("functions.invocations", "count", "5", 1));
-        assertThat(november.corrections()).containsExactly(
-                correction("functions.invocations", "count", "10", 1),
-                correction("kvs.writes", "count", "-3", -1));
+        assertThat(november.corrections())
+                .containsExactly(
+                        correction("functions.invocations", "count", "10", 1),
+                        correction("kvs.writes", "count", "-3", -1));
         assertThat(publish(NOVEMBER, "2026-12-04T12:00:00Z").published()).isFalse();
         assertThat(verify(OCTOBER).mismatches()).isEmpty();
         Verification novemberVerified = verify(NOVEMBER);
@@ -174,7 +204,9 @@ class ClosingTest extends SparkTestBase {
         closing().approve(NOVEMBER, OptionalInt.empty(), APPROVER.getPrivate(), at("2026-12-05T00:00:00Z"));
         closing().lock(NOVEMBER, at("2026-12-05T00:00:00Z"));
         assertThat(closing().nextOpen(OCTOBER)).isEqualTo(DECEMBER);
-        append("2026-12-10T00:00:00Z", event().id("later").quantity("2").at("2026-10-20T00:00:00Z").json());
+        append(
+                "2026-12-10T00:00:00Z",
+                event().id("later").quantity("2").at("2026-10-20T00:00:00Z").json());
         PublishResult december = publish(DECEMBER, "2027-01-04T00:00:00Z");
         assertThat(december.lines()).isEmpty();
         assertThat(december.corrections()).containsExactly(correction("functions.invocations", "count", "2", 1));
@@ -182,37 +214,78 @@ class ClosingTest extends SparkTestBase {
         assertThat(verify(NOVEMBER).mismatches()).isEmpty();
 
         // verify names an approval by the publisher's own key, written around approve.
-        Approval unsigned = new Approval(DECEMBER.toString(), 1, december.header().contentSha256(),
-                december.header().chain().orElseThrow().headerSha256(), december.header().keyId(),
-                december.header().keyId(), java.util.Base64.getEncoder().encodeToString(PUBLISHER.getPublic().getEncoded()),
-                Instant.parse("2027-01-05T00:00:00Z"), "");
+        Approval unsigned = new Approval(
+                DECEMBER.toString(),
+                1,
+                december.header().contentSha256(),
+                december.header().chain().orElseThrow().headerSha256(),
+                december.header().keyId(),
+                december.header().keyId(),
+                java.util.Base64.getEncoder()
+                        .encodeToString(PUBLISHER.getPublic().getEncoded()),
+                Instant.parse("2027-01-05T00:00:00Z"),
+                "");
         String signature = Signing.sign(PUBLISHER.getPrivate(), unsigned.rendering());
-        warehouse.appendIdempotent(spark().createDataFrame(List.of(RowFactory.create(DECEMBER.toString(), 1,
-                unsigned.contentSha256(), unsigned.headerSha256(), unsigned.publisherKeyId(), unsigned.approverKeyId(),
-                unsigned.approverPublicKey(), Timestamp.from(unsigned.approvedAt()), signature)), Tables.BILLING_APPROVAL),
-                Tables.BILLING_APPROVALS, "forged", 1);
-        assertThat(verify(DECEMBER).mismatches()).singleElement().asString()
+        warehouse.appendIdempotent(
+                spark().createDataFrame(
+                                List.of(RowFactory.create(
+                                        DECEMBER.toString(),
+                                        1,
+                                        unsigned.contentSha256(),
+                                        unsigned.headerSha256(),
+                                        unsigned.publisherKeyId(),
+                                        unsigned.approverKeyId(),
+                                        unsigned.approverPublicKey(),
+                                        Timestamp.from(unsigned.approvedAt()),
+                                        signature)),
+                                Tables.BILLING_APPROVAL),
+                Tables.BILLING_APPROVALS,
+                "forged",
+                1);
+        assertThat(verify(DECEMBER).mismatches())
+                .singleElement()
+                .asString()
                 .contains("the approver is the publisher (four eyes");
         assertThat(closing().status(DECEMBER).state()).isEqualTo(PeriodState.DRAFT);
 
         // An approval by another key whose signature does not verify: the tables record December as
         // approved (the one definition Trino shares), but lock refuses to build on it and verify's
         // approval check names it.
-        Approval claimed = new Approval(DECEMBER.toString(), 1, december.header().contentSha256(),
-                unsigned.headerSha256(), december.header().keyId(), Signing.keyId(APPROVER.getPublic()),
-                java.util.Base64.getEncoder().encodeToString(APPROVER.getPublic().getEncoded()),
-                Instant.parse("2027-01-05T00:00:01Z"), "");
-        warehouse.appendIdempotent(spark().createDataFrame(List.of(RowFactory.create(DECEMBER.toString(), 1,
-                claimed.contentSha256(), claimed.headerSha256(), claimed.publisherKeyId(), claimed.approverKeyId(),
-                claimed.approverPublicKey(), Timestamp.from(claimed.approvedAt()),
-                Signing.sign(PUBLISHER.getPrivate(), claimed.rendering()))), Tables.BILLING_APPROVAL),
-                Tables.BILLING_APPROVALS, "forged-signature", 1);
+        Approval claimed = new Approval(
+                DECEMBER.toString(),
+                1,
+                december.header().contentSha256(),
+                unsigned.headerSha256(),
+                december.header().keyId(),
+                Signing.keyId(APPROVER.getPublic()),
+                java.util.Base64.getEncoder()
+                        .encodeToString(APPROVER.getPublic().getEncoded()),
+                Instant.parse("2027-01-05T00:00:01Z"),
+                "");
+        warehouse.appendIdempotent(
+                spark().createDataFrame(
+                                List.of(RowFactory.create(
+                                        DECEMBER.toString(),
+                                        1,
+                                        claimed.contentSha256(),
+                                        claimed.headerSha256(),
+                                        claimed.publisherKeyId(),
+                                        claimed.approverKeyId(),
+                                        claimed.approverPublicKey(),
+                                        Timestamp.from(claimed.approvedAt()),
+                                        Signing.sign(PUBLISHER.getPrivate(), claimed.rendering()))),
+                                Tables.BILLING_APPROVAL),
+                Tables.BILLING_APPROVALS,
+                "forged-signature",
+                1);
         assertThat(closing().status(DECEMBER).state()).isEqualTo(PeriodState.APPROVED);
         assertThatThrownBy(() -> closing().lock(DECEMBER, at("2027-01-06T00:00:00Z")))
-                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.FAILED))
+                .isInstanceOfSatisfying(
+                        MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.FAILED))
                 .hasMessageContaining("its signature does not verify, so 2026-12 is not locked");
         assertThat(closing().lock(DECEMBER)).isEmpty();
-        assertThat(closing().problems(DECEMBER)).anySatisfy(m -> assertThat(m).contains("its signature does not verify"));
+        assertThat(closing().problems(DECEMBER))
+                .anySatisfy(m -> assertThat(m).contains("its signature does not verify"));
     }
 
     /**
@@ -230,34 +303,59 @@ class ClosingTest extends SparkTestBase {
         BillingPeriods periods = new BillingPeriods(warehouse);
         BillingPeriod header = periods.require(NOVEMBER, OptionalInt.empty());
         // What 'periods show --period 2026-11 --format json' prints.
-        JsonNode shown = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(PeriodReport.json(header,
-                periods.lines(header), periods.corrections(header), Optional.of(status)));
+        JsonNode shown = new com.fasterxml.jackson.databind.ObjectMapper()
+                .valueToTree(PeriodReport.json(
+                        header, periods.lines(header), periods.corrections(header), Optional.of(status)));
         assertThat(shown.get("status").textValue()).isEqualTo("draft");
         List<List<String>> lines = new java.util.ArrayList<>();
-        shown.get("lines").forEach(line -> lines.add(List.of(line.get("subscription_id").textValue(),
-                line.get("plan").textValue(), line.get("metric").textValue(), line.get("unit").textValue(),
-                line.get("quantity").textValue(), line.get("event_count").asText())));
+        shown.get("lines")
+                .forEach(line -> lines.add(List.of(
+                        line.get("subscription_id").textValue(),
+                        line.get("plan").textValue(),
+                        line.get("metric").textValue(),
+                        line.get("unit").textValue(),
+                        line.get("quantity").textValue(),
+                        line.get("event_count").asText())));
         List<List<String>> corrections = new java.util.ArrayList<>();
-        shown.get("corrections").forEach(line -> corrections.add(List.of(line.get("service_period").textValue(),
-                line.get("subscription_id").textValue(), line.get("plan").textValue(), line.get("metric").textValue(),
-                line.get("unit").textValue(), line.get("quantity").textValue(), line.get("event_count").asText())));
+        shown.get("corrections")
+                .forEach(line -> corrections.add(List.of(
+                        line.get("service_period").textValue(),
+                        line.get("subscription_id").textValue(),
+                        line.get("plan").textValue(),
+                        line.get("metric").textValue(),
+                        line.get("unit").textValue(),
+                        line.get("quantity").textValue(),
+                        line.get("event_count").asText())));
         assertThat(corrections).hasSize(2);
 
         try (HeadlessChromium browser = HeadlessChromium.start(dir)) {
             HeadlessChromium.Page view = browser.open(page.toUri());
-            assertThat(HeadlessChromium.tableText(view, "#lines")).isEqualTo(lines).isNotEmpty();
+            assertThat(HeadlessChromium.tableText(view, "#lines"))
+                    .isEqualTo(lines)
+                    .isNotEmpty();
             assertThat(HeadlessChromium.tableText(view, "#corrections")).isEqualTo(corrections);
-            assertThat(view.evaluate("document.getElementById('status').innerText").asText()).isEqualTo("DRAFT");
-            assertThat(view.evaluate("document.getElementById('fingerprints').innerText").asText())
-                    .contains(shown.get("content_sha256").textValue()).contains(shown.get("key_id").textValue());
+            assertThat(view.evaluate("document.getElementById('status').innerText")
+                            .asText())
+                    .isEqualTo("DRAFT");
+            assertThat(view.evaluate("document.getElementById('fingerprints').innerText")
+                            .asText())
+                    .contains(shown.get("content_sha256").textValue())
+                    .contains(shown.get("key_id").textValue());
             // A bar per day of November; the days add up to the line, and the first day's bar is drawn.
             String bars = "document.querySelectorAll('#chart-functions-invocations rect.bar')";
             assertThat(view.evaluate(bars + ".length").intValue()).isEqualTo(30);
             assertThat(new BigDecimal(view.evaluate("Array.from(" + bars + ").map(b => b.dataset.value)"
-                    + ".reduce((a, v) => a + Number(v), 0).toFixed(9)").asText())).isEqualByComparingTo("5");
-            assertThat(view.evaluate("document.querySelector('#chart-functions-invocations rect[data-day=\"2026-11-01\"]')"
-                    + ".getBoundingClientRect().height").doubleValue()).isGreaterThan(50);
-            assertThat(view.evaluate("performance.getEntriesByType('resource').length").intValue()).isZero();
+                                    + ".reduce((a, v) => a + Number(v), 0).toFixed(9)")
+                            .asText()))
+                    .isEqualByComparingTo("5");
+            assertThat(view.evaluate(
+                                    "document.querySelector('#chart-functions-invocations rect[data-day=\"2026-11-01\"]')"
+                                            + ".getBoundingClientRect().height")
+                            .doubleValue())
+                    .isGreaterThan(50);
+            assertThat(view.evaluate("performance.getEntriesByType('resource').length")
+                            .intValue())
+                    .isZero();
             Path png = Files.createDirectories(Path.of("target", "statements")).resolve("2026-11-acct-1.png");
             view.screenshot(png);
             java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
@@ -281,7 +379,8 @@ class ClosingTest extends SparkTestBase {
     /** acct-1's statement of November's latest revision: the page's bytes. */
     private byte[] statement() {
         List<io.meterlake.batch.statement.Statement> statements = new io.meterlake.batch.statement.StatementJob(
-                spark(), config).statements(NOVEMBER, OptionalInt.empty(), Optional.of("acct-1"));
+                        spark(), config)
+                .statements(NOVEMBER, OptionalInt.empty(), Optional.of("acct-1"));
         assertThat(statements).hasSize(1);
         return statements.get(0).html();
     }
@@ -298,25 +397,38 @@ class ClosingTest extends SparkTestBase {
     void onlyTheListedApproversApproveAndOnlyTheLatestRevision() {
         KeyPair other = Signing.generateKeyPair();
         open(Map.of("approval.approvers", Signing.keyId(APPROVER.getPublic())));
-        append("2026-11-02T00:00:00Z", event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json());
+        append(
+                "2026-11-02T00:00:00Z",
+                event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json());
         publish(OCTOBER, "2026-11-20T00:00:00Z");
-        append("2026-11-21T00:00:00Z", event().id("b").quantity("4").at("2026-10-02T00:00:00Z").json());
+        append(
+                "2026-11-21T00:00:00Z",
+                event().id("b").quantity("4").at("2026-10-02T00:00:00Z").json());
         assertThat(publish(OCTOBER, "2026-11-21T00:00:00Z").header().revision()).isEqualTo(2);
 
-        assertThatThrownBy(() -> closing().approve(OCTOBER, OptionalInt.empty(), other.getPrivate(), at("2026-11-22T00:00:00Z")))
-                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
+        assertThatThrownBy(() ->
+                        closing().approve(OCTOBER, OptionalInt.empty(), other.getPrivate(), at("2026-11-22T00:00:00Z")))
+                .isInstanceOfSatisfying(
+                        MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
                 .hasMessageContaining("is not an allowed approver");
-        assertThatThrownBy(() -> closing().approve(OCTOBER, OptionalInt.of(1), APPROVER.getPrivate(), at("2026-11-22T00:00:00Z")))
-                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
+        assertThatThrownBy(() -> closing()
+                        .approve(OCTOBER, OptionalInt.of(1), APPROVER.getPrivate(), at("2026-11-22T00:00:00Z")))
+                .isInstanceOfSatisfying(
+                        MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
                 .hasMessageContaining("revision 1 of 2026-10 is not the latest (2)");
-        assertThat(closing().approve(OCTOBER, OptionalInt.of(2), APPROVER.getPrivate(), at("2026-11-22T00:00:00Z"))
-                .revision()).isEqualTo(2);
+        assertThat(closing()
+                        .approve(OCTOBER, OptionalInt.of(2), APPROVER.getPrivate(), at("2026-11-22T00:00:00Z"))
+                        .revision())
+                .isEqualTo(2);
 
         // An approval of revision 2 does not carry over to a revision 3.
-        append("2026-11-23T00:00:00Z", event().id("c").quantity("1").at("2026-10-03T00:00:00Z").json());
+        append(
+                "2026-11-23T00:00:00Z",
+                event().id("c").quantity("1").at("2026-10-03T00:00:00Z").json());
         assertThat(publish(OCTOBER, "2026-11-23T00:00:00Z").header().revision()).isEqualTo(3);
         assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.DRAFT);
-        assertThatThrownBy(() -> closing().lock(OCTOBER, at("2026-11-24T00:00:00Z"))).hasMessageContaining("is not approved");
+        assertThatThrownBy(() -> closing().lock(OCTOBER, at("2026-11-24T00:00:00Z")))
+                .hasMessageContaining("is not approved");
         assertThat(verify(OCTOBER).mismatches()).isEmpty();
     }
 }

@@ -1,6 +1,13 @@
 package io.meterlake.batch.publish;
 
-import io.meterlake.schema.Rows;
+import static io.meterlake.testing.Fixtures.entitlement;
+import static io.meterlake.testing.Fixtures.entitlements;
+import static io.meterlake.testing.Fixtures.fileRecords;
+import static io.meterlake.testing.UsageEvents.event;
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.meterlake.batch.maintain.MaintainJob;
 import io.meterlake.batch.maintain.TableMaintenance;
 import io.meterlake.config.ConfigLoader;
@@ -11,17 +18,11 @@ import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
 import io.meterlake.pipeline.EventPipeline;
 import io.meterlake.schema.Columns;
+import io.meterlake.schema.Rows;
 import io.meterlake.schema.Tables;
 import io.meterlake.signing.Signing;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.SparkTestBase;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,14 +35,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-
-import static io.meterlake.testing.Fixtures.entitlement;
-import static io.meterlake.testing.Fixtures.entitlements;
-import static io.meterlake.testing.Fixtures.fileRecords;
-import static io.meterlake.testing.UsageEvents.event;
-import static org.apache.spark.sql.functions.col;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * publish and verify over a real Delta warehouse: revisions, idempotence, readiness, and a verify that
@@ -56,6 +55,7 @@ class PublishAndVerifyTest extends SparkTestBase {
     /** The warehouse every test starts from, built once: {@link #unpublished} and, published once, {@link #published}. */
     @TempDir
     static Path templates;
+
     private static Path unpublished;
     private static Path published;
 
@@ -74,7 +74,8 @@ class PublishAndVerifyTest extends SparkTestBase {
         builder.startSharedSession();
         builder.open(unpublished);
         builder.warehouse.ensureIngestTables();
-        builder.append(event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json(),
+        builder.append(
+                event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json(),
                 event().id("b").quantity("4").at("2026-10-31T23:59:59.999999Z").json(),
                 event().id("b").quantity("4").at("2026-10-31T23:59:59.999999Z").json(),
                 event().id("c").quantity("5").at("2026-11-01T00:00:00Z").json());
@@ -117,16 +118,27 @@ class PublishAndVerifyTest extends SparkTestBase {
     /** Appends the accepted records of these payloads to raw, as one ingest would. */
     private void append(String... payloads) {
         Dataset<Row> processed = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge())
-                .process(fileRecords(spark(), Instant.parse("2026-11-19T00:00:00Z").plusSeconds(batch), List.of(payloads)),
-                        entitlements(spark(), entitlement("e-std", "sub-std", "acct-1", "acme", "app-1", "standard",
-                                "2026-01-01T00:00:00Z", null)));
-        warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, "test-" + config.warehouse(),
-                batch++);
+                .process(
+                        fileRecords(
+                                spark(), Instant.parse("2026-11-19T00:00:00Z").plusSeconds(batch), List.of(payloads)),
+                        entitlements(
+                                spark(),
+                                entitlement(
+                                        "e-std",
+                                        "sub-std",
+                                        "acct-1",
+                                        "acme",
+                                        "app-1",
+                                        "standard",
+                                        "2026-01-01T00:00:00Z",
+                                        null)));
+        warehouse.appendIdempotent(
+                EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, "test-" + config.warehouse(), batch++);
     }
 
     private PublishResult publish(Clock clock, PublishMode mode) {
-        return new PublishJob(spark(), config, clock).publish(OCTOBER, KEY.getPrivate(), GRACE, mode,
-                java.util.OptionalLong.empty());
+        return new PublishJob(spark(), config, clock)
+                .publish(OCTOBER, KEY.getPrivate(), GRACE, mode, java.util.OptionalLong.empty());
     }
 
     private Verification verify(OptionalInt revision) {
@@ -134,8 +146,8 @@ class PublishAndVerifyTest extends SparkTestBase {
     }
 
     private static BillingLine invocations(String quantity, long events) {
-        return new BillingLine("sub-std", "acct-1", "standard", "functions.invocations", "count", new BigDecimal(quantity),
-                events);
+        return new BillingLine(
+                "sub-std", "acct-1", "standard", "functions.invocations", "count", new BigDecimal(quantity), events);
     }
 
     /**
@@ -157,7 +169,9 @@ class PublishAndVerifyTest extends SparkTestBase {
         assertThat(published.lines()).containsExactly(invocations("7", 2));
         MeterlakeConfig narrow = ConfigLoader.load(Optional.empty(), List.of(), Map.of("reconcile.dedup-horizon", "1d"))
                 .withWarehouse(config.warehouse());
-        assertThat(new VerifyJob(spark(), narrow).verify(OCTOBER, OptionalInt.empty(), KEY.getPublic()).mismatches())
+        assertThat(new VerifyJob(spark(), narrow)
+                        .verify(OCTOBER, OptionalInt.empty(), KEY.getPublic())
+                        .mismatches())
                 .isEmpty();
         // With a 1-day horizon the September copy is not compared, and October bills the other one.
         MeterlakeConfig saved = config;
@@ -184,14 +198,16 @@ class PublishAndVerifyTest extends SparkTestBase {
         assertThat(warehouse.read(Tables.BILLING_PERIODS).count()).isEqualTo(1);
 
         // A very late event of October arrives; a duplicate of an October event changes nothing.
-        append(event().id("late").quantity("10").at("2026-10-15T00:00:00Z").json(),
+        append(
+                event().id("late").quantity("10").at("2026-10-15T00:00:00Z").json(),
                 event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json());
         PublishResult second = publish(AFTER_GRACE, PublishMode.WHEN_READY);
 
         assertThat(second.published()).isTrue();
         assertThat(second.header().revision()).isEqualTo(2);
         assertThat(second.header().supersedes()).hasValue(1);
-        assertThat(second.header().rawTableVersion()).isGreaterThan(first.header().rawTableVersion());
+        assertThat(second.header().rawTableVersion())
+                .isGreaterThan(first.header().rawTableVersion());
         assertThat(second.lines()).containsExactly(invocations("17", 3));
         // Revision 1 is untouched, and both verify: each against raw at its own version.
         BillingPeriods periods = new BillingPeriods(warehouse);
@@ -206,23 +222,32 @@ class PublishAndVerifyTest extends SparkTestBase {
     void verifyStillPassesAfterMaintenanceAndMaintenanceRefusesARetentionThatWouldBreakIt() {
         publishedOnce();
         for (int i = 0; i < 3; i++) {
-            append(event().id("late-" + i).quantity("1").at("2026-10-0" + (i + 2) + "T00:00:00Z").json());
+            append(event().id("late-" + i)
+                    .quantity("1")
+                    .at("2026-10-0" + (i + 2) + "T00:00:00Z")
+                    .json());
         }
         publish(AFTER_GRACE, PublishMode.WHEN_READY);
         MaintainJob maintain = new MaintainJob(spark(), warehouse);
 
-        assertThatThrownBy(() -> maintain.run(Duration.ZERO, Instant.now(), progress -> { }))
-                .isInstanceOfSatisfying(MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+        assertThatThrownBy(() -> maintain.run(Duration.ZERO, Instant.now(), progress -> {}))
+                .isInstanceOfSatisfying(
+                        MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
                 .hasMessageContaining("period 2026-10 revision 1 needs for verify")
                 .hasMessageContaining("use --retain 1d1h or longer");
-        List<TableMaintenance> done = maintain.run(Duration.ofDays(2), Instant.now(), progress -> { });
+        List<TableMaintenance> done = maintain.run(Duration.ofDays(2), Instant.now(), progress -> {});
 
         TableMaintenance raw = done.get(0);
         assertThat(raw.table()).isEqualTo(Tables.RAW_USAGE_EVENTS);
         assertThat(raw.filesAfter()).isLessThan(raw.filesBefore());
-        assertThat(done).extracting(TableMaintenance::table).contains(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES);
+        assertThat(done)
+                .extracting(TableMaintenance::table)
+                .contains(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES);
         assertThat(spark().sql("SHOW TBLPROPERTIES delta.`" + warehouse.path(Tables.RAW_USAGE_EVENTS) + "`")
-                .where("key = 'delta.logRetentionDuration'").collectAsList().get(0).getString(1))
+                        .where("key = 'delta.logRetentionDuration'")
+                        .collectAsList()
+                        .get(0)
+                        .getString(1))
                 .isEqualTo(Warehouse.RAW_LOG_RETENTION);
         assertThat(verify(OptionalInt.of(1)).mismatches()).isEmpty();
         assertThat(verify(OptionalInt.of(2)).mismatches()).isEmpty();
@@ -230,7 +255,8 @@ class PublishAndVerifyTest extends SparkTestBase {
         // What the refusal prevents: a VACUUM without the rule deletes files revision 1 was signed over.
         spark().conf().set("spark.databricks.delta.retentionDurationCheck.enabled", "false");
         try {
-            io.delta.tables.DeltaTable.forPath(spark(), warehouse.path(Tables.RAW_USAGE_EVENTS)).vacuum(0);
+            io.delta.tables.DeltaTable.forPath(spark(), warehouse.path(Tables.RAW_USAGE_EVENTS))
+                    .vacuum(0);
         } finally {
             spark().conf().set("spark.databricks.delta.retentionDurationCheck.enabled", "true");
         }
@@ -242,15 +268,17 @@ class PublishAndVerifyTest extends SparkTestBase {
         Clock early = Clock.fixed(Instant.parse("2026-11-02T12:00:00Z"), ZoneOffset.UTC);
 
         assertThatThrownBy(() -> publish(early, PublishMode.WHEN_READY))
-                .isInstanceOfSatisfying(MeterlakeException.class,
-                        e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.NOT_READY))
-                .hasMessageContaining("not ready").hasMessageContaining("2026-11-03T00:00:00Z")
+                .isInstanceOfSatisfying(
+                        MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.NOT_READY))
+                .hasMessageContaining("not ready")
+                .hasMessageContaining("2026-11-03T00:00:00Z")
                 .hasMessageContaining("--force");
         assertThat(warehouse.exists(Tables.BILLING_PERIODS)).isFalse();
 
         PublishResult forced = publish(early, PublishMode.FORCE);
         assertThat(forced.header().forced()).isTrue();
-        assertThat(new BillingPeriods(warehouse).latest(OCTOBER).orElseThrow().forced()).isTrue();
+        assertThat(new BillingPeriods(warehouse).latest(OCTOBER).orElseThrow().forced())
+                .isTrue();
     }
 
     @Test
@@ -259,7 +287,8 @@ class PublishAndVerifyTest extends SparkTestBase {
 
         for (PublishMode mode : PublishMode.values()) {
             assertThatThrownBy(() -> publish(during, mode))
-                    .isInstanceOfSatisfying(MeterlakeException.class,
+                    .isInstanceOfSatisfying(
+                            MeterlakeException.class,
                             e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
                     .hasMessageContaining("period 2026-10 has not ended: it ends at 2026-11-01T00:00:00Z");
         }
@@ -283,22 +312,38 @@ class PublishAndVerifyTest extends SparkTestBase {
         assertThat(second.runId()).contains("raw-v" + second.header().rawTableVersion());
 
         // Pinned at the first version, the lines are revision 1's again: a new revision 3, equal to 1.
-        PublishResult pinned = new PublishJob(spark(), config, AFTER_GRACE).publish(OCTOBER, KEY.getPrivate(), GRACE,
-                PublishMode.WHEN_READY, java.util.OptionalLong.of(firstVersion));
+        PublishResult pinned = new PublishJob(spark(), config, AFTER_GRACE)
+                .publish(
+                        OCTOBER,
+                        KEY.getPrivate(),
+                        GRACE,
+                        PublishMode.WHEN_READY,
+                        java.util.OptionalLong.of(firstVersion));
         assertThat(pinned.header().rawTableVersion()).isEqualTo(firstVersion);
         assertThat(pinned.header().contentSha256()).isEqualTo(first.header().contentSha256());
         assertThat(authoritative()).containsExactlyElementsOf(first.lines());
     }
 
     private List<BillingLine> authoritative() {
-        return warehouse.read(Tables.USAGE_AGGREGATES_AUTHORITATIVE).where(col(Columns.PERIOD).equalTo("2026-10"))
-                .collectAsList().stream().map(Rows::billingLine)
-                .sorted(BillingLine.CANONICAL_ORDER).toList();
+        return warehouse
+                .read(Tables.USAGE_AGGREGATES_AUTHORITATIVE)
+                .where(col(Columns.PERIOD).equalTo("2026-10"))
+                .collectAsList()
+                .stream()
+                .map(Rows::billingLine)
+                .sorted(BillingLine.CANONICAL_ORDER)
+                .toList();
     }
 
     private List<String> authoritativeRunIds() {
-        return warehouse.read(Tables.USAGE_AGGREGATES_AUTHORITATIVE).select(col(Columns.RUN_ID)).distinct()
-                .collectAsList().stream().map(row -> row.getString(0)).toList();
+        return warehouse
+                .read(Tables.USAGE_AGGREGATES_AUTHORITATIVE)
+                .select(col(Columns.RUN_ID))
+                .distinct()
+                .collectAsList()
+                .stream()
+                .map(row -> row.getString(0))
+                .toList();
     }
 
     @Test
@@ -316,8 +361,11 @@ class PublishAndVerifyTest extends SparkTestBase {
 
         // Everything else holds (the recompute reads the version fine), and still verify does not.
         assertThat(unchecked.holds()).isFalse();
-        assertThat(unchecked.mismatches()).singleElement().asString()
-                .contains("storage check of raw_usage_events at version").contains("could not run")
+        assertThat(unchecked.mismatches())
+                .singleElement()
+                .asString()
+                .contains("storage check of raw_usage_events at version")
+                .contains("could not run")
                 .contains("IllegalStateException: listing failed: connection reset");
         assertThat(unreadable.holds()).isFalse();
         assertThat(unreadable.mismatches()).singleElement().asString().contains("is no longer readable");
@@ -335,10 +383,13 @@ class PublishAndVerifyTest extends SparkTestBase {
         Verification verification = verify(OptionalInt.empty());
 
         assertThat(verification.holds()).isFalse();
-        assertThat(verification.mismatches()).anySatisfy(m -> assertThat(m).contains("hash to").contains("changed"))
+        assertThat(verification.mismatches())
+                .anySatisfy(m -> assertThat(m).contains("hash to").contains("changed"))
                 .anySatisfy(m -> assertThat(m).contains("signature").contains("does not verify"))
-                .anySatisfy(m -> assertThat(m).contains("sub-std / acct-1 / standard / functions.invocations")
-                        .contains("stored 6.000000000 (2 events)").contains("7.000000000 (2 events)"));
+                .anySatisfy(m -> assertThat(m)
+                        .contains("sub-std / acct-1 / standard / functions.invocations")
+                        .contains("stored 6.000000000 (2 events)")
+                        .contains("7.000000000 (2 events)"));
     }
 
     @Test
@@ -353,7 +404,8 @@ class PublishAndVerifyTest extends SparkTestBase {
 
         // The recorded version still reads (the files are there until a vacuum), but raw is no longer a log.
         assertThat(verification.holds()).isFalse();
-        assertThat(verification.mismatches()).anySatisfy(m -> assertThat(m).contains("SET TBLPROPERTIES"))
+        assertThat(verification.mismatches())
+                .anySatisfy(m -> assertThat(m).contains("SET TBLPROPERTIES"))
                 .anySatisfy(m -> assertThat(m).contains("not append-only").contains("DELETE"));
 
         // Vacuumed, the recorded version no longer reads at all.
@@ -364,7 +416,8 @@ class PublishAndVerifyTest extends SparkTestBase {
             spark().conf().unset("spark.databricks.delta.retentionDurationCheck.enabled");
         }
         assertThat(verify(OptionalInt.empty()).mismatches())
-                .anySatisfy(m -> assertThat(m).contains("cannot be read at version").contains("vacuumed"));
+                .anySatisfy(
+                        m -> assertThat(m).contains("cannot be read at version").contains("vacuumed"));
     }
 
     @Test
@@ -372,18 +425,43 @@ class PublishAndVerifyTest extends SparkTestBase {
         publishedOnce();
         // Someone with storage access rewrites the data file holding event a, with a larger quantity,
         // in place (and drops the local checksum file that would give it away).
-        String file = warehouse.read(Tables.RAW_USAGE_EVENTS).where("event_id = 'a'")
-                .select(org.apache.spark.sql.functions.input_file_name()).first().getString(0);
+        String file = warehouse
+                .read(Tables.RAW_USAGE_EVENTS)
+                .where("event_id = 'a'")
+                .select(org.apache.spark.sql.functions.input_file_name())
+                .first()
+                .getString(0);
         Path original = Path.of(new java.net.URI(file));
         Path rewritten = dir.resolve("rewritten");
-        spark().read().parquet(original.toString())
-                .withColumn("quantity", org.apache.spark.sql.functions.when(
-                        org.apache.spark.sql.functions.col("event_id").equalTo("a"),
-                        org.apache.spark.sql.functions.lit(new BigDecimal("300")).cast(Tables.QUANTITY_TYPE))
-                        .otherwise(org.apache.spark.sql.functions.col("quantity")))
-                .coalesce(1).write().parquet(rewritten.toString());
+        spark().read()
+                .parquet(original.toString())
+                .withColumn(
+                        "quantity",
+                        org.apache
+                                .spark
+                                .sql
+                                .functions
+                                .when(
+                                        org.apache
+                                                .spark
+                                                .sql
+                                                .functions
+                                                .col("event_id")
+                                                .equalTo("a"),
+                                        org.apache
+                                                .spark
+                                                .sql
+                                                .functions
+                                                .lit(new BigDecimal("300"))
+                                                .cast(Tables.QUANTITY_TYPE))
+                                .otherwise(org.apache.spark.sql.functions.col("quantity")))
+                .coalesce(1)
+                .write()
+                .parquet(rewritten.toString());
         try (var parts = java.nio.file.Files.list(rewritten)) {
-            Path part = parts.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+            Path part = parts.filter(p -> p.getFileName().toString().endsWith(".parquet"))
+                    .findFirst()
+                    .orElseThrow();
             java.nio.file.Files.move(part, original, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         java.nio.file.Files.deleteIfExists(original.resolveSibling("." + original.getFileName() + ".crc"));
@@ -392,13 +470,17 @@ class PublishAndVerifyTest extends SparkTestBase {
 
         assertThat(verification.holds()).isFalse();
         // Delta's log does not notice (the file may even keep its size); the recompute does.
-        assertThat(verification.mismatches()).anySatisfy(m -> assertThat(m)
-                .contains("stored 7.000000000 (2 events), recomputed from raw v").contains("304.000000000 (2 events)"));
+        assertThat(verification.mismatches())
+                .anySatisfy(m -> assertThat(m)
+                        .contains("stored 7.000000000 (2 events), recomputed from raw v")
+                        .contains("304.000000000 (2 events)"));
 
         // A file truncated or swapped for another size is named by the file check as well.
         java.nio.file.Files.write(original, new byte[] {1, 2, 3});
-        assertThat(verify(OptionalInt.empty()).mismatches()).anySatisfy(m -> assertThat(m)
-                .contains(original.getFileName().toString()).contains("has 3 bytes, but version"));
+        assertThat(verify(OptionalInt.empty()).mismatches())
+                .anySatisfy(m -> assertThat(m)
+                        .contains(original.getFileName().toString())
+                        .contains("has 3 bytes, but version"));
     }
 
     @Test
@@ -406,20 +488,26 @@ class PublishAndVerifyTest extends SparkTestBase {
         publishedOnce();
         KeyPair other = Signing.generateKeyPair();
 
-        Verification verification = new VerifyJob(spark(), config).verify(OCTOBER, OptionalInt.empty(), other.getPublic());
+        Verification verification =
+                new VerifyJob(spark(), config).verify(OCTOBER, OptionalInt.empty(), other.getPublic());
 
-        assertThat(verification.mismatches()).singleElement().asString()
+        assertThat(verification.mismatches())
+                .singleElement()
+                .asString()
                 .contains("signed by key " + Signing.keyId(KEY.getPublic()))
                 .contains("public key given is " + Signing.keyId(other.getPublic()));
     }
 
     @Test
     void refusesARevisionThatDoesNotExist() {
-        assertThatThrownBy(() -> verify(OptionalInt.empty())).isInstanceOf(MeterlakeException.class)
+        assertThatThrownBy(() -> verify(OptionalInt.empty()))
+                .isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("has not been published");
         publishedOnce();
-        assertThatThrownBy(() -> verify(OptionalInt.of(3))).isInstanceOf(MeterlakeException.class)
-                .hasMessageContaining("no revision 3").hasMessageContaining("1 to 1");
+        assertThatThrownBy(() -> verify(OptionalInt.of(3)))
+                .isInstanceOf(MeterlakeException.class)
+                .hasMessageContaining("no revision 3")
+                .hasMessageContaining("1 to 1");
     }
 
     @Test
@@ -427,11 +515,16 @@ class PublishAndVerifyTest extends SparkTestBase {
         try (var held = warehouse.lease("publish", "publish of 2026-09", AFTER_GRACE)) {
             assertThatThrownBy(() -> publish(AFTER_GRACE, PublishMode.WHEN_READY))
                     .isInstanceOf(MeterlakeException.class)
-                    .satisfies(e -> assertThat(((MeterlakeException) e).exitCode()).isEqualTo(ExitCodes.NOT_READY))
+                    .satisfies(
+                            e -> assertThat(((MeterlakeException) e).exitCode()).isEqualTo(ExitCodes.NOT_READY))
                     .hasMessageStartingWith("another publish of 2026-09 (host ")
                     .hasMessageContaining("holds this warehouse's publish lease");
         }
-        assertThat(warehouse.exists(Tables.BILLING_PERIODS) ? warehouse.read(Tables.BILLING_PERIODS).count() : 0).isZero();
+        assertThat(
+                        warehouse.exists(Tables.BILLING_PERIODS)
+                                ? warehouse.read(Tables.BILLING_PERIODS).count()
+                                : 0)
+                .isZero();
 
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
@@ -441,7 +534,8 @@ class PublishAndVerifyTest extends SparkTestBase {
                 start.await();
                 try {
                     PublishResult result = publish(AFTER_GRACE, PublishMode.WHEN_READY);
-                    return (result.published() ? "published " : "unchanged ") + result.header().revision();
+                    return (result.published() ? "published " : "unchanged ")
+                            + result.header().revision();
                 } catch (MeterlakeException e) {
                     return "exit " + e.exitCode() + ": " + e.getMessage();
                 }
@@ -454,8 +548,12 @@ class PublishAndVerifyTest extends SparkTestBase {
         }
         pool.shutdown();
 
-        assertThat(results).as("outcomes").filteredOn(r -> r.equals("published 1")).hasSize(1);
-        assertThat(results).allSatisfy(r -> assertThat(r).matches("published 1|unchanged 1|exit 75: another publish.*"));
+        assertThat(results)
+                .as("outcomes")
+                .filteredOn(r -> r.equals("published 1"))
+                .hasSize(1);
+        assertThat(results)
+                .allSatisfy(r -> assertThat(r).matches("published 1|unchanged 1|exit 75: another publish.*"));
         assertThat(warehouse.read(Tables.BILLING_PERIODS).count()).isEqualTo(1);
     }
 
@@ -475,13 +573,20 @@ class PublishAndVerifyTest extends SparkTestBase {
                 .isEqualTo(first.chain().orElseThrow().headerSha256());
         assertThat(proof).isEqualTo(second.header());
         VerifyJob verifier = new VerifyJob(spark(), config);
-        assertThat(verifier.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic(), Optional.of(proof)).mismatches()).isEmpty();
+        assertThat(verifier.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic(), Optional.of(proof))
+                        .mismatches())
+                .isEmpty();
 
         // A receipt that was edited, or is checked with another key, is refused.
-        Path edited = Files.writeString(dir.resolve("edited.json"), Files.readString(receiptFile).replace(
-                "\"raw_table_version\" : " + second.header().rawTableVersion(), "\"raw_table_version\" : 0"));
+        Path edited = Files.writeString(
+                dir.resolve("edited.json"),
+                Files.readString(receiptFile)
+                        .replace(
+                                "\"raw_table_version\" : " + second.header().rawTableVersion(),
+                                "\"raw_table_version\" : 0"));
         assertThatThrownBy(() -> Receipt.read(edited, KEY.getPublic())).hasMessageContaining("does not verify");
-        assertThatThrownBy(() -> Receipt.read(receiptFile, Signing.generateKeyPair().getPublic()))
+        assertThatThrownBy(() ->
+                        Receipt.read(receiptFile, Signing.generateKeyPair().getPublic()))
                 .hasMessageContaining("does not verify");
 
         // The latest commit of billing_periods is deleted: revision 2 is gone, and the table alone shows nothing.
@@ -489,27 +594,48 @@ class PublishAndVerifyTest extends SparkTestBase {
         long latest = warehouse.version(Tables.BILLING_PERIODS);
         deleteCommit(log, latest);
         assertThat(verify(OptionalInt.empty()).holds()).as("without a receipt").isTrue();
-        assertThat(verifier.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic(), Optional.of(proof)).mismatches())
-                .singleElement().asString().startsWith("the table holds less than the receipt proves: the receipt proves"
-                        + " revision 2 of 2026-10 at sequence 2").contains("chain ends at sequence 1");
+        assertThat(verifier.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic(), Optional.of(proof))
+                        .mismatches())
+                .singleElement()
+                .asString()
+                .startsWith("the table holds less than the receipt proves: the receipt proves"
+                        + " revision 2 of 2026-10 at sequence 2")
+                .contains("chain ends at sequence 1");
 
         // A header appended out of the sequence: the chain names the gap.
-        BillingPeriod forged = new BillingPeriod(Period.parse("2026-11"), 1, first.rawTableVersion(), 0,
-                first.contentSha256(), first.signature(), first.keyId(),
-                first.publishedAt(), OptionalInt.empty(), false,
-                Optional.of(new BillingPeriod.Chain(4, "0".repeat(64), "1".repeat(64), "AA==")), Optional.empty());
-        warehouse.appendIdempotent(spark().createDataFrame(List.of(forged.toRow()), Tables.BILLING_PERIOD),
-                Tables.BILLING_PERIODS, "forger", 0);
+        BillingPeriod forged = new BillingPeriod(
+                Period.parse("2026-11"),
+                1,
+                first.rawTableVersion(),
+                0,
+                first.contentSha256(),
+                first.signature(),
+                first.keyId(),
+                first.publishedAt(),
+                OptionalInt.empty(),
+                false,
+                Optional.of(new BillingPeriod.Chain(4, "0".repeat(64), "1".repeat(64), "AA==")),
+                Optional.empty());
+        warehouse.appendIdempotent(
+                spark().createDataFrame(List.of(forged.toRow()), Tables.BILLING_PERIOD),
+                Tables.BILLING_PERIODS,
+                "forger",
+                0);
         assertThat(verify(OptionalInt.empty()).mismatches())
-                .anySatisfy(m -> assertThat(m).isEqualTo("billing_periods has no publish at sequence 2 to 3: a published"
-                        + " revision was removed"))
-                .anySatisfy(m -> assertThat(m).contains("revision 1 of 2026-11 (sequence 4)").contains("a header field was changed"));
+                .anySatisfy(m -> assertThat(m)
+                        .isEqualTo("billing_periods has no publish at sequence 2 to 3: a published"
+                                + " revision was removed"))
+                .anySatisfy(m -> assertThat(m)
+                        .contains("revision 1 of 2026-11 (sequence 4)")
+                        .contains("a header field was changed"));
 
         // A commit of raw deleted from the middle of its log: named as a verification failure.
         deleteCommit(Path.of(warehouse.path(Tables.RAW_USAGE_EVENTS), "_delta_log"), 1);
-        assertThat(verify(OptionalInt.empty()).mismatches()).anySatisfy(m -> assertThat(m)
-                .isEqualTo("the history of raw_usage_events cannot be read: its Delta log has a gap (version 1 is"
-                        + " missing): a commit was removed"));
+        assertThat(verify(OptionalInt.empty()).mismatches())
+                .anySatisfy(m -> assertThat(m)
+                        .isEqualTo(
+                                "the history of raw_usage_events cannot be read: its Delta log has a gap (version 1 is"
+                                        + " missing): a commit was removed"));
     }
 
     /** Deletes one commit file (and its checksum) of a Delta log, as someone with storage access could. */

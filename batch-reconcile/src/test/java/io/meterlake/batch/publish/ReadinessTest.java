@@ -1,13 +1,12 @@
 package io.meterlake.batch.publish;
 
-import io.meterlake.period.Period;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meterlake.period.Period;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class ReadinessTest {
     private static final Period OCTOBER = Period.parse("2026-10");
@@ -19,8 +18,11 @@ class ReadinessTest {
         Readiness onTime = Readiness.of(OCTOBER, GRACE, Instant.parse("2026-11-03T00:00:00Z"), Optional.empty());
 
         assertThat(early.ready()).isFalse();
-        assertThat(early.waitingFor()).singleElement().asString()
-                .contains("grace").contains("2026-11-03T00:00:00Z");
+        assertThat(early.waitingFor())
+                .singleElement()
+                .asString()
+                .contains("grace")
+                .contains("2026-11-03T00:00:00Z");
         assertThat(onTime.ready()).isTrue();
     }
 
@@ -37,8 +39,11 @@ class ReadinessTest {
 
     @Test
     void namesEverythingItWaitsFor() {
-        Readiness both = Readiness.of(Period.parse("2026-11-05"), Duration.ofHours(1),
-                Instant.parse("2026-11-06T00:30:00Z"), Optional.of(Instant.parse("2026-11-05T20:00:00Z")));
+        Readiness both = Readiness.of(
+                Period.parse("2026-11-05"),
+                Duration.ofHours(1),
+                Instant.parse("2026-11-06T00:30:00Z"),
+                Optional.of(Instant.parse("2026-11-05T20:00:00Z")));
 
         assertThat(both.waitingFor()).hasSize(2);
     }

@@ -9,33 +9,44 @@ import io.meterlake.error.ExitCodes;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import io.meterlake.signing.Signing;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code meterlake periods approve}: see {@link Closing#approve}. */
-@Command(name = "approve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Approve the latest published revision of a period (four eyes).", "",
+@Command(
+        name = "approve",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Approve the latest published revision of a period (four eyes).",
+            "",
             "Signs the revision's period, number, content hash and header hash with the approver's Ed25519 key",
             "into billing_approvals (append-only). Refused (exit 2): the key that published the revision (the",
             "preparer of a bill never approves it), a key not in approval.approvers when that lists any, a",
             "revision that is not the latest, a locked period. Approving again with the same key writes nothing.",
-            "Then 'meterlake periods lock --period P' makes the approved revision final."})
+            "Then 'meterlake periods lock --period P' makes the approved revision final."
+        })
 public final class ApproveCommand extends BatchCommand {
     @Mixin
     PeriodOption period;
 
-    @Option(names = "--revision", paramLabel = "<n>", description = "The revision (default: the latest; only the latest can be approved).")
+    @Option(
+            names = "--revision",
+            paramLabel = "<n>",
+            description = "The revision (default: the latest; only the latest can be approved).")
     Integer revision;
 
-    @Option(names = "--approver-key", required = true, paramLabel = "<file>",
+    @Option(
+            names = "--approver-key",
+            required = true,
+            paramLabel = "<file>",
             description = "The approver's Ed25519 private key (PEM, PKCS#8, mode 600): not the publisher's.")
     Path approverKey;
 
@@ -52,8 +63,8 @@ public final class ApproveCommand extends BatchCommand {
         MeterlakeConfig config = config();
         var key = Signing.readPrivateKey(approverKey);
         Closing closing = closing(config);
-        Approval approval = closing.approve(billingPeriod, revision == null ? OptionalInt.empty()
-                : OptionalInt.of(revision), key, clock());
+        Approval approval = closing.approve(
+                billingPeriod, revision == null ? OptionalInt.empty() : OptionalInt.of(revision), key, clock());
         if (format.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("period", approval.period());

@@ -3,15 +3,14 @@ package io.meterlake.cli.jobs;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.spark.SparkSessions;
-import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
-
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
 
 /**
  * What the batch commands share: the configuration options (given before the command under
@@ -42,8 +41,8 @@ abstract class BatchCommand implements Callable<Integer> {
 
     /** The closing of the books over the configuration's warehouse and approvers. */
     io.meterlake.batch.publish.Closing closing(MeterlakeConfig config) {
-        return new io.meterlake.batch.publish.Closing(spark(config), new io.meterlake.table.Warehouse(spark(config),
-                config.warehouse()), config.approvers());
+        return new io.meterlake.batch.publish.Closing(
+                spark(config), new io.meterlake.table.Warehouse(spark(config), config.warehouse()), config.approvers());
     }
 
     Clock clock() {

@@ -1,15 +1,17 @@
 package io.meterlake.cli.jobs;
 
-import io.meterlake.period.Durations;
 import io.meterlake.config.MeterlakeConfig;
-import picocli.CommandLine.Option;
-
+import io.meterlake.period.Durations;
 import java.time.Duration;
+import picocli.CommandLine.Option;
 
 /** {@code --grace}: how long after a period's end late events may still arrive before it is published. */
 public final class GraceOption {
-    @Option(names = "--grace", paramLabel = "<duration>",
-            description = "Wait this long after the period's end, e.g. 48h or PT48H (default: the publish.grace setting, 48h).")
+    @Option(
+            names = "--grace",
+            paramLabel = "<duration>",
+            description =
+                    "Wait this long after the period's end, e.g. 48h or PT48H (default: the publish.grace setting, 48h).")
     String text;
 
     /** The grace given, else the configured one. */

@@ -1,12 +1,11 @@
 package io.meterlake.cli.jobs;
 
-import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.CommandLineErrors;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-
+import io.meterlake.cli.options.ConfigOptions;
 import java.time.Clock;
 import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
  * The commands that run Spark jobs: the speed layer's {@code stream} and the batch layer's ({@code periods
@@ -16,9 +15,14 @@ import java.util.function.Supplier;
  * {@code meterlake-cli-app.jar}:
  * {@code --class io.meterlake.cli.jobs.Jobs meterlake-cli-app.jar periods reconcile --period 2026-10}.
  */
-@Command(name = "meterlake-jobs", mixinStandardHelpOptions = true,
+@Command(
+        name = "meterlake-jobs",
+        mixinStandardHelpOptions = true,
         description = "Meterlake's Spark jobs: stream, events, periods, quarantine, corrections, maintain.",
-        footer = {"", "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."})
+        footer = {
+            "",
+            "Exit codes: 0 done; 1 the job or check failed; 2 bad usage, config or input; 75 not ready, retry later."
+        })
 public final class Jobs implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

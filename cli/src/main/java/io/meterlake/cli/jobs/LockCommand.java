@@ -7,22 +7,27 @@ import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /** {@code meterlake periods lock}: see {@link Closing#lock(Period, Clock)}. */
-@Command(name = "lock", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Lock a period at its approved latest revision: it never changes again.", "",
+@Command(
+        name = "lock",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Lock a period at its approved latest revision: it never changes again.",
+            "",
             "Appends to billing_period_locks (append-only); refused (exit 2) unless the latest revision is",
             "approved. publish never writes another revision of a locked period: late events, replays and",
             "corrections that change it are billed by the next publish of the earliest open period after it,",
             "as correction lines (service_period = the locked period, charge_class = correction).",
-            "Locking a locked period writes nothing."})
+            "Locking a locked period writes nothing."
+        })
 public final class LockCommand extends BatchCommand {
     @Mixin
     PeriodOption period;

@@ -3,17 +3,13 @@ package io.meterlake.cli.jobs;
 import io.meterlake.batch.maintain.MaintainJob;
 import io.meterlake.batch.maintain.TableMaintenance;
 import io.meterlake.cli.options.ConfigOptions;
-import io.meterlake.period.Durations;
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.output.Output;
+import io.meterlake.period.Durations;
 import io.meterlake.table.Warehouse;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,10 +18,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code meterlake maintain}: see {@link MaintainJob}. */
-@Command(name = "maintain", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Compact small files (Delta OPTIMIZE) and delete unreferenced ones (VACUUM) in every table.", "",
+@Command(
+        name = "maintain",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Compact small files (Delta OPTIMIZE) and delete unreferenced ones (VACUUM) in every table.",
+            "",
             "The stream writes a few files per table and micro-batch; compaction rewrites them into large ones,",
             "and VACUUM deletes files that no version within the retention refers to. Table contents never change.",
             "",
@@ -33,10 +37,15 @@ import java.util.function.Supplier;
             "over, so VACUUM must keep every raw file removed since the oldest such version was committed.",
             "maintain refuses a --retain shorter than (now - that commit time + 1 day) and names the period",
             "and the minimum; raw also keeps its Delta log for ten years (delta.logRetentionDuration). While",
-            "the stream runs, keep --retain well above its trigger interval (the default is Delta's own)."})
+            "the stream runs, keep --retain well above its trigger interval (the default is Delta's own)."
+        })
 public final class MaintainCommand extends BatchCommand {
-    @Option(names = "--retain", paramLabel = "<duration>", defaultValue = "P7D",
-            description = "VACUUM keeps files removed less than this long ago (30d, 12h, P7D; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--retain",
+            paramLabel = "<duration>",
+            defaultValue = "P7D",
+            description =
+                    "VACUUM keeps files removed less than this long ago (30d, 12h, P7D; default: ${DEFAULT-VALUE}).")
     String retain;
 
     @Mixin
@@ -50,14 +59,15 @@ public final class MaintainCommand extends BatchCommand {
     public Integer call() {
         Duration retention = Durations.parse("--retain", retain);
         if (retention.isNegative()) {
-            throw MeterlakeException.badInput("--retain " + retain + " is negative", "give a duration such as 7d or 48h");
+            throw MeterlakeException.badInput(
+                    "--retain " + retain + " is negative", "give a duration such as 7d or 48h");
         }
         MeterlakeConfig config = config();
         Warehouse warehouse = new Warehouse(spark(config), config.warehouse());
         // The wall clock, not the command's clock: VACUUM measures its retention against the wall clock,
         // so the rule that bounds it must too. Nothing maintain does changes a table's contents.
-        List<TableMaintenance> results = new MaintainJob(spark(config), warehouse)
-                .run(retention, Instant.now(), this::progress);
+        List<TableMaintenance> results =
+                new MaintainJob(spark(config), warehouse).run(retention, Instant.now(), this::progress);
         if (format.json()) {
             List<Map<String, Object>> json = new ArrayList<>();
             for (TableMaintenance result : results) {
@@ -73,8 +83,12 @@ public final class MaintainCommand extends BatchCommand {
         } else {
             List<List<String>> rows = new ArrayList<>();
             for (TableMaintenance result : results) {
-                rows.add(List.of(result.table(), Long.toString(result.filesBefore()), Long.toString(result.filesAfter()),
-                        Durations.render(result.retention()), Long.toString(result.filesDeleted())));
+                rows.add(List.of(
+                        result.table(),
+                        Long.toString(result.filesBefore()),
+                        Long.toString(result.filesAfter()),
+                        Durations.render(result.retention()),
+                        Long.toString(result.filesDeleted())));
             }
             Output.table(out(), List.of("table", "files before", "files after", "retention", "files deleted"), rows);
         }

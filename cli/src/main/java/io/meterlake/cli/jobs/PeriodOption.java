@@ -5,7 +5,10 @@ import picocli.CommandLine.Option;
 
 /** {@code --period}: the billing period a batch command works on. */
 public final class PeriodOption {
-    @Option(names = "--period", required = true, paramLabel = "YYYY-MM|YYYY-MM-DD",
+    @Option(
+            names = "--period",
+            required = true,
+            paramLabel = "YYYY-MM|YYYY-MM-DD",
             description = "The billing period: a UTC month (2026-10), or a UTC day (2026-10-15) for short cycles.")
     String text;
 

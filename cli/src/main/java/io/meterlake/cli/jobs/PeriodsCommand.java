@@ -1,6 +1,5 @@
 package io.meterlake.cli.jobs;
 
-import io.meterlake.cli.options.FormatOption;
 import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.BillingPeriods;
 import io.meterlake.batch.publish.ChangesReport;
@@ -9,39 +8,37 @@ import io.meterlake.batch.publish.PeriodReport;
 import io.meterlake.batch.publish.PublishJob;
 import io.meterlake.batch.publish.Readiness;
 import io.meterlake.batch.publish.RevisionChanges;
-import io.meterlake.error.MeterlakeException;
-import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.CommandLineErrors;
+import io.meterlake.cli.options.ConfigOptions;
+import io.meterlake.cli.options.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
+import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.model.CorrectionLine;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import io.meterlake.period.PeriodState;
 import io.meterlake.table.Warehouse;
-import io.meterlake.validation.Quantities;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintWriter;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.function.Supplier;
-
 /**
  * {@code meterlake periods ...}: closing the books of a billing period (reconcile, publish, verify, approve, lock,
  * statement; added by {@link Jobs}) and reading where each period stands (show, ready, status, here).
  */
-@Command(name = "periods", mixinStandardHelpOptions = true,
-        description = "Billing periods: reconcile, publish, verify, approve and lock them; their lines, state and statements.")
+@Command(
+        name = "periods",
+        mixinStandardHelpOptions = true,
+        description =
+                "Billing periods: reconcile, publish, verify, approve and lock them; their lines, state and statements.")
 public final class PeriodsCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -53,10 +50,16 @@ public final class PeriodsCommand implements Runnable {
 
     /** {@code periods show --period P [--revision n] [--format table|json|csv]}. */
     /** {@code meterlake periods ready}: whether a period may be published, as an exit code for schedulers. */
-    @Command(name = "ready", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Exit 0 if a period is ready to publish, 75 (and what it waits for) if not.", "",
+    @Command(
+            name = "ready",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "Exit 0 if a period is ready to publish, 75 (and what it waits for) if not.",
+                "",
                 "Ready: the period has ended plus the grace, and the stream's watermark (if a stream runs) has",
-                "passed its end. A scheduler's sensor polls this before reconcile and publish."})
+                "passed its end. A scheduler's sensor polls this before reconcile and publish."
+            })
     public static final class Ready extends BatchCommand {
         @Mixin
         PeriodOption period;
@@ -72,11 +75,11 @@ public final class PeriodsCommand implements Runnable {
         public Integer call() {
             Period billingPeriod = period.value();
             MeterlakeConfig config = config();
-            Readiness readiness = new PublishJob(spark(config), config, clock())
-                    .readiness(billingPeriod, grace.value(config));
+            Readiness readiness =
+                    new PublishJob(spark(config), config, clock()).readiness(billingPeriod, grace.value(config));
             if (!readiness.ready()) {
-                throw MeterlakeException.notReady("period " + billingPeriod + " waits for "
-                        + String.join("; and for ", readiness.waitingFor()));
+                throw MeterlakeException.notReady(
+                        "period " + billingPeriod + " waits for " + String.join("; and for ", readiness.waitingFor()));
             }
             out().println("period " + billingPeriod + " is ready to publish");
             out().flush();
@@ -85,20 +88,31 @@ public final class PeriodsCommand implements Runnable {
     }
 
     /** {@code meterlake periods status}: draft, approved or locked; with {@code --until}, an exit code for sensors. */
-    @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Print a published period's state: draft, approved or locked.", "",
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "Print a published period's state: draft, approved or locked.",
+                "",
                 "draft: published, not approved; approved: by which key ids; locked: at which revision, and",
                 "which open period its late usage goes into.",
                 "--until approved|locked: exit 75 (retry later) while the period has not reached that state, so a",
                 "scheduler's sensor waits for an approval before it locks. json: {period, revision, status,",
-                "approved_by [key ids], locked_revision, locked_at, corrections_go_to}."})
+                "approved_by [key ids], locked_revision, locked_at, corrections_go_to}."
+            })
     public static final class Status extends BatchCommand {
-        enum Until { approved, locked }
+        enum Until {
+            approved,
+            locked
+        }
 
         @Mixin
         PeriodOption period;
 
-        @Option(names = "--until", paramLabel = "approved|locked",
+        @Option(
+                names = "--until",
+                paramLabel = "approved|locked",
                 description = "Exit 75 until the period is ${COMPLETION-CANDIDATES} (locked counts as approved).")
         Until until;
 
@@ -119,36 +133,47 @@ public final class PeriodsCommand implements Runnable {
             if (format.json()) {
                 Output.json(out(), PeriodReport.statusJson(status, next));
             } else {
-                out().println(PeriodReport.statusLine(status) + (status.state() == PeriodState.LOCKED
-                        ? "; late usage goes into " + next + " as correction lines" : ""));
+                out().println(PeriodReport.statusLine(status)
+                        + (status.state() == PeriodState.LOCKED
+                                ? "; late usage goes into " + next + " as correction lines"
+                                : ""));
             }
             out().flush();
-            boolean reached = until == null || status.state() == PeriodState.LOCKED
+            boolean reached = until == null
+                    || status.state() == PeriodState.LOCKED
                     || until == Until.approved && status.state() == PeriodState.APPROVED;
             if (!reached) {
                 throw MeterlakeException.notReady("period " + billingPeriod + " is " + PeriodReport.stateName(status)
-                        + ", not yet " + until + (until == Until.approved
-                                ? ": approve it with 'meterlake periods approve --period " + billingPeriod + " --approver-key <file>'"
+                        + ", not yet " + until
+                        + (until == Until.approved
+                                ? ": approve it with 'meterlake periods approve --period " + billingPeriod
+                                        + " --approver-key <file>'"
                                 : ": lock it with 'meterlake periods lock --period " + billingPeriod + "'"));
             }
             return ExitCodes.OK;
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Print a published revision of a billing period (default: the latest) with its lines.",
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "Print a published revision of a billing period (default: the latest) with its lines.",
                 "json: one object with period, revision, raw_table_version, content_sha256, signature, key_id,",
                 "published_at, lines [{subscription_id, billing_account_id, plan, metric, unit, quantity,",
                 "event_count}] (a line per plan a subscription was billed under), status (draft|approved|locked),",
                 "approved_by [key ids], locked_revision, locked_at and corrections [{service_period, the same fields}]",
                 "(late changes of locked periods, quantity and event_count may be negative); quantities as",
                 "decimal strings with 9 fraction digits. csv: one row per line, with a header row; its last",
-                "columns are service_period, charge_class (usage or correction) and status.", "",
+                "columns are service_period, charge_class (usage or correction) and status.",
+                "",
                 "--changes: instead of the lines, the events that changed since the revision it supersedes (ADDED,",
                 "VOIDED, AMENDED, REMOVED, each with its quantity before and after and the correction that caused",
                 "it), both revisions recomputed from raw as they were computed; json: {period, revision, supersedes,",
                 "counts, changes [{kind, source, event_id, subscription_id, metric, unit, quantity_before,",
-                "quantity_after, correction_id}]}."})
+                "quantity_after, correction_id}]}."
+            })
     public static final class Show extends BatchCommand {
         @Mixin
         PeriodOption period;
@@ -159,7 +184,9 @@ public final class PeriodsCommand implements Runnable {
         @Mixin
         FormatOption.WithCsv output;
 
-        @Option(names = "--changes", description = "The events that changed since the superseded revision, not the lines.")
+        @Option(
+                names = "--changes",
+                description = "The events that changed since the superseded revision, not the lines.")
         boolean changes;
 
         public Show(Supplier<ConfigOptions> outerOptions, Clock clock) {
@@ -171,13 +198,14 @@ public final class PeriodsCommand implements Runnable {
             Period billingPeriod = period.value();
             MeterlakeConfig config = config();
             BillingPeriods periods = new BillingPeriods(new Warehouse(spark(config), config.warehouse()));
-            BillingPeriod header = periods.require(billingPeriod,
-                    revision == null ? OptionalInt.empty() : OptionalInt.of(revision));
+            BillingPeriod header =
+                    periods.require(billingPeriod, revision == null ? OptionalInt.empty() : OptionalInt.of(revision));
             if (changes) {
-                BillingPeriod superseded = header.supersedes().isPresent()
-                        ? periods.require(billingPeriod, header.supersedes()) : null;
-                progress("recomputing revision " + header.revision() + (superseded == null ? ""
-                        : " and revision " + superseded.revision()) + " of " + billingPeriod + " from raw_usage_events");
+                BillingPeriod superseded =
+                        header.supersedes().isPresent() ? periods.require(billingPeriod, header.supersedes()) : null;
+                progress("recomputing revision " + header.revision()
+                        + (superseded == null ? "" : " and revision " + superseded.revision()) + " of " + billingPeriod
+                        + " from raw_usage_events");
                 List<RevisionChanges.Change> list = RevisionChanges.between(periods, superseded, header);
                 switch (output.format()) {
                     case json -> Output.json(out(), ChangesReport.changesJson(header, list));
@@ -191,13 +219,14 @@ public final class PeriodsCommand implements Runnable {
             Closing.Status status = closing(config).status(billingPeriod);
             switch (output.format()) {
                 case json -> Output.json(out(), PeriodReport.json(header, lines, corrections, Optional.of(status)));
-                case csv -> Output.csv(out(), PeriodReport.CSV_COLUMNS,
-                        PeriodReport.csvRows(header, lines, corrections, status.of(header.revision())));
+                case csv ->
+                    Output.csv(
+                            out(),
+                            PeriodReport.CSV_COLUMNS,
+                            PeriodReport.csvRows(header, lines, corrections, status.of(header.revision())));
                 default -> PeriodReport.table(out(), header, lines, corrections, Optional.of(status));
             }
             return ExitCodes.OK;
         }
-
     }
 }
-

@@ -9,11 +9,6 @@ import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,16 +20,26 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code meterlake periods statement}: see {@link Statement}. */
-@Command(name = "statement", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a billing account's statement of a published period as one HTML page.", "",
+@Command(
+        name = "statement",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Write a billing account's statement of a published period as one HTML page.",
+            "",
             "Self-contained (inline CSS and SVG, no script, nothing fetched): the account's lines and the",
             "correction lines the revision carries for it, exactly as signed; the period's state (draft,",
             "approved, locked) and the signature fingerprints; a chart of daily usage per metric, recomputed",
             "from raw at the revision's version. The same revision always gives the same bytes.",
             "--out F.html: the one account of --billing-account. --out-dir D: one page per account",
-            "(D/<period>-<account>.html), or the one of --billing-account."})
+            "(D/<period>-<account>.html), or the one of --billing-account."
+        })
 public final class StatementCommand extends BatchCommand {
     @Mixin
     PeriodOption period;
@@ -42,7 +47,10 @@ public final class StatementCommand extends BatchCommand {
     @Option(names = "--revision", paramLabel = "<n>", description = "The revision (default: the latest).")
     Integer revision;
 
-    @Option(names = "--billing-account", paramLabel = "<id>", description = "The account (default with --out-dir: every one).")
+    @Option(
+            names = "--billing-account",
+            paramLabel = "<id>",
+            description = "The account (default with --out-dir: every one).")
     String account;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -52,7 +60,10 @@ public final class StatementCommand extends BatchCommand {
         @Option(names = "--out", paramLabel = "<file.html>", description = "Write the account's page here.")
         Path file;
 
-        @Option(names = "--out-dir", paramLabel = "<dir>", description = "Write one page per account into this directory.")
+        @Option(
+                names = "--out-dir",
+                paramLabel = "<dir>",
+                description = "Write one page per account into this directory.")
         Path dir;
     }
 
@@ -67,18 +78,24 @@ public final class StatementCommand extends BatchCommand {
     public Integer call() {
         Period billingPeriod = period.value();
         if (target.file != null && account == null) {
-            throw MeterlakeException.badInput("--out writes one account's page, and no --billing-account was given",
+            throw MeterlakeException.badInput(
+                    "--out writes one account's page, and no --billing-account was given",
                     "add --billing-account <id>, or use --out-dir <dir> for one page per account");
         }
         MeterlakeConfig config = config();
         progress("reading revision " + (revision == null ? "(latest)" : revision) + " of " + billingPeriod
                 + " and its daily usage from raw_usage_events in " + config.warehouse());
-        List<Statement> statements = new StatementJob(spark(config), config).statements(billingPeriod,
-                revision == null ? OptionalInt.empty() : OptionalInt.of(revision), Optional.ofNullable(account));
+        List<Statement> statements = new StatementJob(spark(config), config)
+                .statements(
+                        billingPeriod,
+                        revision == null ? OptionalInt.empty() : OptionalInt.of(revision),
+                        Optional.ofNullable(account));
         List<Map<String, Object>> written = new ArrayList<>();
         for (Statement statement : statements) {
-            Path file = target.file != null ? target.file : target.dir.resolve(billingPeriod + "-"
-                    + statement.billingAccountId().replaceAll("[^A-Za-z0-9._-]", "_") + ".html");
+            Path file = target.file != null
+                    ? target.file
+                    : target.dir.resolve(billingPeriod + "-"
+                            + statement.billingAccountId().replaceAll("[^A-Za-z0-9._-]", "_") + ".html");
             write(file, statement.html());
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("billing_account_id", statement.billingAccountId());
@@ -94,8 +111,11 @@ public final class StatementCommand extends BatchCommand {
             Output.json(out(), written);
         } else {
             List<List<String>> rows = new ArrayList<>();
-            written.forEach(row -> rows.add(row.values().stream().map(String::valueOf).toList()));
-            Output.table(out(), List.of("billing account", "period", "revision", "status", "lines", "corrections", "file"),
+            written.forEach(
+                    row -> rows.add(row.values().stream().map(String::valueOf).toList()));
+            Output.table(
+                    out(),
+                    List.of("billing account", "period", "revision", "status", "lines", "corrections", "file"),
                     rows);
         }
         out().flush();
@@ -110,7 +130,8 @@ public final class StatementCommand extends BatchCommand {
             }
             Files.write(file, html);
         } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot write the statement " + file + " (" + e.getMessage() + ")",
+            throw MeterlakeException.badInput(
+                    "cannot write the statement " + file + " (" + e.getMessage() + ")",
                     "pass a writable path with --out or --out-dir");
         }
     }

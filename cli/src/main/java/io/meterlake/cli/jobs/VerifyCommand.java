@@ -10,21 +10,25 @@ import io.meterlake.error.ExitCodes;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import io.meterlake.signing.Signing;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
-import java.nio.file.Path;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code meterlake periods verify}: see {@link VerifyJob}. */
-@Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Check a published period: hash, signature, append-only raw, and a recompute.", "",
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Check a published period: hash, signature, append-only raw, and a recompute.",
+            "",
             "Check a published revision: its stored lines hash to the signed content hash, the signature",
             "verifies with the public key, and recomputing the period from raw_usage_events at the recorded",
             "version with the recorded dedup horizon gives the same lines; the chain of every publish has no gap and every link verifies;",
@@ -32,7 +36,8 @@ import java.util.function.Supplier;
             "other witness); each correction line re-derives from raw at the revision's version against the",
             "locked revision; every approval is signed by a key other than the publisher's (and in",
             "approval.approvers, if set), and a lock follows an approval of the revision it locks.",
-            "Exit 0 when all hold; exit 1 naming every mismatch otherwise."})
+            "Exit 0 when all hold; exit 1 naming every mismatch otherwise."
+        })
 public final class VerifyCommand extends BatchCommand {
     @Mixin
     PeriodOption period;
@@ -40,11 +45,16 @@ public final class VerifyCommand extends BatchCommand {
     @Option(names = "--revision", paramLabel = "<n>", description = "The revision (default: the latest).")
     Integer revision;
 
-    @Option(names = "--public-key", required = true, paramLabel = "<file>",
+    @Option(
+            names = "--public-key",
+            required = true,
+            paramLabel = "<file>",
             description = "Ed25519 public key (PEM), e.g. from 'meterlake keys generate'.")
     Path publicKey;
 
-    @Option(names = "--receipt", paramLabel = "<file.json>",
+    @Option(
+            names = "--receipt",
+            paramLabel = "<file.json>",
             description = "Also prove the table holds at least what this receipt (from 'publish --receipt') proves.")
     Path receipt;
 
@@ -60,11 +70,12 @@ public final class VerifyCommand extends BatchCommand {
         Period billingPeriod = period.value();
         MeterlakeConfig config = config();
         var key = Signing.readPublicKey(publicKey);
-        java.util.Optional<io.meterlake.batch.publish.BillingPeriod> proof = receipt == null ? java.util.Optional.empty()
+        java.util.Optional<io.meterlake.batch.publish.BillingPeriod> proof = receipt == null
+                ? java.util.Optional.empty()
                 : java.util.Optional.of(io.meterlake.batch.publish.Receipt.read(receipt, key));
         progress("checking " + billingPeriod + " and recomputing it from raw_usage_events in " + config.warehouse());
-        Verification result = new VerifyJob(spark(config), config).verify(billingPeriod,
-                revision == null ? OptionalInt.empty() : OptionalInt.of(revision), key, proof);
+        Verification result = new VerifyJob(spark(config), config)
+                .verify(billingPeriod, revision == null ? OptionalInt.empty() : OptionalInt.of(revision), key, proof);
         if (format.json()) {
             Output.json(out(), json(result));
         } else {
@@ -94,8 +105,11 @@ public final class VerifyCommand extends BatchCommand {
     /** The readable outcome: one line when it holds, else one line per mismatch. */
     public static void table(PrintWriter out, Verification result) {
         if (result.holds()) {
-            out.println("verified " + result.header().period() + " revision " + result.header().revision() + ": "
-                    + result.storedLines() + " lines" + (result.corrections() == 0 ? ""
+            out.println("verified " + result.header().period() + " revision "
+                    + result.header().revision() + ": "
+                    + result.storedLines() + " lines"
+                    + (result.corrections() == 0
+                            ? ""
                             : " and " + result.corrections() + " correction lines (each re-derived from raw)")
                     + ", content sha256 " + result.storedSha256() + ", signature by key "
                     + result.header().keyId() + " valid, recomputed from raw_usage_events v"

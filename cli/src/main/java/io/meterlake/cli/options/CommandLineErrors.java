@@ -2,11 +2,9 @@ package io.meterlake.cli.options;
 
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
-import io.meterlake.period.Durations;
-import picocli.CommandLine;
-
 import java.io.PrintWriter;
 import java.util.List;
+import picocli.CommandLine;
 
 /**
  * Meterlake's error handling for any picocli entry point: a {@link MeterlakeException} prints its
@@ -15,15 +13,16 @@ import java.util.List;
  * {@code METERLAKE_DEBUG=1}).
  */
 public final class CommandLineErrors {
-    private CommandLineErrors() {
-    }
+    private CommandLineErrors() {}
 
     public static CommandLine install(CommandLine commandLine) {
         versionEverywhere(commandLine);
         // One duration syntax for every option typed Duration (the others parse with Durations themselves).
-        commandLine.registerConverter(java.time.Duration.class, text -> io.meterlake.period.Durations.tryParse(text)
-                .orElseThrow(() -> new CommandLine.TypeConversionException("'" + text + "' is not a duration: "
-                        + io.meterlake.period.Durations.SYNTAX)));
+        commandLine.registerConverter(
+                java.time.Duration.class,
+                text -> io.meterlake.period.Durations.tryParse(text)
+                        .orElseThrow(() -> new CommandLine.TypeConversionException(
+                                "'" + text + "' is not a duration: " + io.meterlake.period.Durations.SYNTAX)));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         // Help as wide as the terminal, else 120 columns: descriptions are written for that width.
         commandLine.setUsageHelpWidth(120);
@@ -49,7 +48,8 @@ public final class CommandLineErrors {
                 err.flush();
                 return ExitCodes.FAILED;
             }
-            err.println("meterlake: unexpected error: " + firstLine(e) + " (set METERLAKE_DEBUG=1 to see the stack trace)");
+            err.println(
+                    "meterlake: unexpected error: " + firstLine(e) + " (set METERLAKE_DEBUG=1 to see the stack trace)");
             if (System.getenv("METERLAKE_DEBUG") != null) {
                 e.printStackTrace(err);
             }
@@ -61,7 +61,8 @@ public final class CommandLineErrors {
 
     /** For commands that only group subcommands: naming none is a usage error listing them. */
     public static CommandLine.ParameterException subcommandRequired(CommandLine.Model.CommandSpec command) {
-        return new CommandLine.ParameterException(command.commandLine(),
+        return new CommandLine.ParameterException(
+                command.commandLine(),
                 "'" + command.qualifiedName() + "' needs a command: " + String.join(", ", visible(command)));
     }
 
@@ -69,7 +70,8 @@ public final class CommandLineErrors {
     private static List<String> visible(CommandLine.Model.CommandSpec command) {
         return command.subcommands().entrySet().stream()
                 .filter(sub -> !sub.getValue().getCommandSpec().usageMessage().hidden())
-                .map(java.util.Map.Entry::getKey).toList();
+                .map(java.util.Map.Entry::getKey)
+                .toList();
     }
 
     /** {@code -V} of every command, not only the root's, prints Meterlake's version. */
@@ -86,7 +88,8 @@ public final class CommandLineErrors {
 
     /** What went wrong with the command line, in the user's terms. */
     private static String problem(CommandLine.ParameterException e) {
-        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched
+                && !unmatched.getUnmatched().isEmpty()) {
             CommandLine.Model.CommandSpec command = e.getCommandLine().getCommandSpec();
             String first = unmatched.getUnmatched().get(0);
             if (!command.subcommands().isEmpty() && !first.startsWith("-")) {
@@ -110,7 +113,8 @@ public final class CommandLineErrors {
         return null;
     }
 
-    private static final java.util.regex.Pattern WRITING_TO = java.util.regex.Pattern.compile("writing rows to (\\S+?)\\.?(\\s|$)");
+    private static final java.util.regex.Pattern WRITING_TO =
+            java.util.regex.Pattern.compile("writing rows to (\\S+?)\\.?(\\s|$)");
 
     /**
      * The one line for a write that found its disk full, naming where it wrote (Spark names the

@@ -3,13 +3,12 @@ package io.meterlake.cli.options;
 import io.meterlake.config.ConfigKeys;
 import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Option;
 
 /**
  * The configuration options every Meterlake entry point takes ({@code --warehouse},
@@ -17,15 +16,21 @@ import java.util.Map;
  * defaults with the precedence documented in {@link ConfigKeys}.
  */
 public final class ConfigOptions {
-    @Option(names = "--warehouse", paramLabel = "<dir | s3a://bucket/path>",
+    @Option(
+            names = "--warehouse",
+            paramLabel = "<dir | s3a://bucket/path>",
             description = "Root of the Delta tables (default: the 'warehouse' setting, ./warehouse).")
     String warehouse;
 
-    @Option(names = "--conf-file", paramLabel = "<file>",
+    @Option(
+            names = "--conf-file",
+            paramLabel = "<file>",
             description = "A properties file of settings; repeatable, later files win.")
     List<Path> confFiles = new ArrayList<>();
 
-    @Option(names = "--set", paramLabel = "key=value",
+    @Option(
+            names = "--set",
+            paramLabel = "key=value",
             description = "One setting, overriding files; repeatable. Keys: see conf/meterlake.properties.")
     Map<String, String> settings = new LinkedHashMap<>();
 

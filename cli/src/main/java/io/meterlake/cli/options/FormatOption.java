@@ -1,11 +1,10 @@
 package io.meterlake.cli.options;
 
+import java.util.Iterator;
+import java.util.List;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
-
-import java.util.Iterator;
-import java.util.List;
 
 /**
  * {@code --format}, the one output option of every command: readable tables for people, JSON for
@@ -13,9 +12,17 @@ import java.util.List;
  */
 public final class FormatOption {
     /** Every output format a command prints. */
-    public enum Format { table, json, csv }
+    public enum Format {
+        table,
+        json,
+        csv
+    }
 
-    @Option(names = "--format", defaultValue = "table", paramLabel = "table|json", converter = TableOrJson.class,
+    @Option(
+            names = "--format",
+            defaultValue = "table",
+            paramLabel = "table|json",
+            converter = TableOrJson.class,
             completionCandidates = TableOrJson.class,
             description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Format format;
@@ -26,7 +33,10 @@ public final class FormatOption {
 
     /** {@code --format} of the commands that also print CSV. */
     public static final class WithCsv {
-        @Option(names = "--format", defaultValue = "table", paramLabel = "table|json|csv",
+        @Option(
+                names = "--format",
+                defaultValue = "table",
+                paramLabel = "table|json|csv",
                 description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
         Format format;
 

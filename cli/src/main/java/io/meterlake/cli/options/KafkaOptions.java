@@ -5,7 +5,9 @@ import picocli.CommandLine.Option;
 
 /** {@code --bootstrap-servers} and {@code --topic}, overriding the {@code kafka.*} settings for one command. */
 public final class KafkaOptions {
-    @Option(names = "--bootstrap-servers", paramLabel = "<host:port>",
+    @Option(
+            names = "--bootstrap-servers",
+            paramLabel = "<host:port>",
             description = "Kafka brokers (default: the kafka.bootstrap-servers setting).")
     String bootstrapServers;
 
@@ -22,7 +24,7 @@ public final class KafkaOptions {
 
     /** {@code config} with these options applied. */
     public MeterlakeConfig applyTo(MeterlakeConfig config) {
-        return config.withKafka(
-                new MeterlakeConfig.Kafka(bootstrapServers(config), topic(config), config.kafka().partitions()));
+        return config.withKafka(new MeterlakeConfig.Kafka(
+                bootstrapServers(config), topic(config), config.kafka().partitions()));
     }
 }

@@ -1,14 +1,13 @@
 package io.meterlake.pipeline.aggregation;
 
+import static org.apache.spark.sql.functions.col;
+
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
-import org.apache.spark.sql.Column;
-
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
-
-import static org.apache.spark.sql.functions.col;
+import org.apache.spark.sql.Column;
 
 /**
  * {@code COUNT}: the number of (deduplicated, uncorrected) events; their quantities are validated as
@@ -19,8 +18,7 @@ final class CountAggregation implements MetricAggregation {
     static final CountAggregation INSTANCE = new CountAggregation();
     private static final long serialVersionUID = 1L;
 
-    private CountAggregation() {
-    }
+    private CountAggregation() {}
 
     @Override
     public List<Column> partials(Column counted) {

@@ -1,16 +1,15 @@
 package io.meterlake.pipeline.aggregation;
 
-import io.meterlake.schema.Columns;
-import org.apache.spark.sql.Column;
-
-import java.math.BigDecimal;
-import java.time.Instant;
-import java.util.List;
-
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
+
+import io.meterlake.schema.Columns;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import org.apache.spark.sql.Column;
 
 /**
  * {@code LATEST}, for running totals reported by the producer: the quantity of the latest event by
@@ -22,13 +21,13 @@ final class LatestAggregation implements MetricAggregation {
     static final LatestAggregation INSTANCE = new LatestAggregation();
     private static final long serialVersionUID = 1L;
 
-    private LatestAggregation() {
-    }
+    private LatestAggregation() {}
 
     @Override
     public List<Column> partials(Column counted) {
-        return List.of(max(when(counted, struct(col(Columns.EVENT_TIME), col(Columns.INGEST_ORDER),
-                col(Columns.QUANTITY)))).as(Columns.LATEST_QUANTITY));
+        return List.of(
+                max(when(counted, struct(col(Columns.EVENT_TIME), col(Columns.INGEST_ORDER), col(Columns.QUANTITY))))
+                        .as(Columns.LATEST_QUANTITY));
     }
 
     @Override

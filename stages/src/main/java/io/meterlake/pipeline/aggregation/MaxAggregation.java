@@ -1,22 +1,20 @@
 package io.meterlake.pipeline.aggregation;
 
-import io.meterlake.schema.Columns;
-import org.apache.spark.sql.Column;
-
-import java.math.BigDecimal;
-import java.util.List;
-
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.when;
+
+import io.meterlake.schema.Columns;
+import java.math.BigDecimal;
+import java.util.List;
+import org.apache.spark.sql.Column;
 
 /** {@code MAX}, for gauges: the highest canonical quantity among the events. */
 final class MaxAggregation implements MetricAggregation {
     static final MaxAggregation INSTANCE = new MaxAggregation();
     private static final long serialVersionUID = 1L;
 
-    private MaxAggregation() {
-    }
+    private MaxAggregation() {}
 
     @Override
     public List<Column> partials(Column counted) {

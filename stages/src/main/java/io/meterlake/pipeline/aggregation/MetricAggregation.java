@@ -1,12 +1,11 @@
 package io.meterlake.pipeline.aggregation;
 
 import io.meterlake.catalog.Aggregation;
-import org.apache.spark.sql.Column;
-
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
+import org.apache.spark.sql.Column;
 
 /**
  * What one catalog aggregation means, in the two forms that must agree: Spark columns (the stream's
@@ -21,8 +20,13 @@ import java.util.List;
  * from.
  */
 public sealed interface MetricAggregation extends Serializable
-        permits SumAggregation, MaxAggregation, LatestAggregation, CountAggregation, UniqueCountAggregation,
-        PercentileAggregation, TimeWeightedAggregation {
+        permits SumAggregation,
+                MaxAggregation,
+                LatestAggregation,
+                CountAggregation,
+                UniqueCountAggregation,
+                PercentileAggregation,
+                TimeWeightedAggregation {
 
     /** The class of {@code aggregation}. */
     static MetricAggregation of(Aggregation aggregation) {

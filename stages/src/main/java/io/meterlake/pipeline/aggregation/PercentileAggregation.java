@@ -1,18 +1,5 @@
 package io.meterlake.pipeline.aggregation;
 
-import io.meterlake.catalog.Metric;
-import io.meterlake.period.Period;
-import io.meterlake.schema.Columns;
-import io.meterlake.schema.Tables;
-import org.apache.spark.sql.Column;
-
-import java.math.BigDecimal;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_repeat;
 import static org.apache.spark.sql.functions.array_sort;
@@ -25,6 +12,18 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
+
+import io.meterlake.catalog.Metric;
+import io.meterlake.period.Period;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
 
 /**
  * {@code PERCENTILE} (burstable billing): the period is cut into {@code bucket}s from its start, each
@@ -43,13 +42,13 @@ final class PercentileAggregation implements MetricAggregation {
     static final PercentileAggregation INSTANCE = new PercentileAggregation();
     private static final long serialVersionUID = 1L;
 
-    private PercentileAggregation() {
-    }
+    private PercentileAggregation() {}
 
     @Override
     public List<Column> partials(Column counted) {
         Column total = sum(when(counted, col(Columns.QUANTITY)));
-        return List.of(total.as(Columns.PERCENTILE_SUM),
+        return List.of(
+                total.as(Columns.PERCENTILE_SUM),
                 when(total.isNotNull(), array(total)).as(Columns.BUCKET_SUMS));
     }
 
@@ -60,7 +59,8 @@ final class PercentileAggregation implements MetricAggregation {
 
     @Override
     public List<Column> combine() {
-        return List.of(sum(col(Columns.PERCENTILE_SUM)).as(Columns.PERCENTILE_SUM),
+        return List.of(
+                sum(col(Columns.PERCENTILE_SUM)).as(Columns.PERCENTILE_SUM),
                 flatten(collect_list(col(Columns.BUCKET_SUMS))).as(Columns.BUCKET_SUMS));
     }
 
@@ -76,14 +76,16 @@ final class PercentileAggregation implements MetricAggregation {
         long dropped = dropped(metric, buckets);
         Column zero = lit(BigDecimal.ZERO).cast(Tables.QUANTITY_TYPE);
         Column sums = col(Columns.BUCKET_SUMS);
-        Column all = array_sort(concat(sums, array_repeat(zero, lit((int) buckets).minus(size(sums)))));
+        Column all =
+                array_sort(concat(sums, array_repeat(zero, lit((int) buckets).minus(size(sums)))));
         // v[N − 1 − k], 0-based, is element N − k, 1-based.
         return element_at(all, (int) (buckets - dropped));
     }
 
     /** N: the period's buckets. */
     static long buckets(Metric metric, Period period) {
-        return java.time.Duration.between(period.start(), period.end()).getSeconds() / metric.parameters().bucket().getSeconds();
+        return java.time.Duration.between(period.start(), period.end()).getSeconds()
+                / metric.parameters().bucket().getSeconds();
     }
 
     /** k = floor(N × (100 − percentile) / 100): the highest buckets not billed. */

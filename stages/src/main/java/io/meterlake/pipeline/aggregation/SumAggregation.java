@@ -1,25 +1,23 @@
 package io.meterlake.pipeline.aggregation;
 
-import io.meterlake.schema.Columns;
-import io.meterlake.schema.Tables;
-import org.apache.spark.sql.Column;
-
-import java.math.BigDecimal;
-import java.util.List;
-
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import java.math.BigDecimal;
+import java.util.List;
+import org.apache.spark.sql.Column;
+
 /** {@code SUM}, for counters: the sum of the events' canonical quantities. */
 final class SumAggregation implements MetricAggregation {
     static final SumAggregation INSTANCE = new SumAggregation();
     private static final long serialVersionUID = 1L;
 
-    private SumAggregation() {
-    }
+    private SumAggregation() {}
 
     @Override
     public List<Column> partials(Column counted) {
@@ -38,7 +36,9 @@ final class SumAggregation implements MetricAggregation {
     @Override
     public List<Column> combine() {
         return List.of(when(max(col(Columns.SUM_QUANTITY).isNull()), lit(null))
-                .otherwise(sum(col(Columns.SUM_QUANTITY))).cast(Tables.QUANTITY_TYPE).as(Columns.SUM_QUANTITY));
+                .otherwise(sum(col(Columns.SUM_QUANTITY)))
+                .cast(Tables.QUANTITY_TYPE)
+                .as(Columns.SUM_QUANTITY));
     }
 
     @Override

@@ -1,14 +1,18 @@
 package io.meterlake.pipeline.aggregation;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.flatten;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.when;
+
 import io.meterlake.catalog.Metric;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.validation.Quantities;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.api.java.UDF2;
-import org.apache.spark.sql.expressions.UserDefinedFunction;
-
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -18,14 +22,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.flatten;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.udf;
-import static org.apache.spark.sql.functions.when;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 
 /**
  * {@code TIME_WEIGHTED} (GB-hours): events are absolute levels of a series (tenant, app, metric, the
@@ -52,17 +51,18 @@ public final class TimeWeightedAggregation implements MetricAggregation {
     private static final BigDecimal MICROS_PER_SECOND = BigDecimal.valueOf(1_000_000);
 
     /** level × microseconds, exact (scale 9); null past decimal(38,9), the overflow signal. */
-    private static final UserDefinedFunction LEVEL_TIMES_MICROS = udf((UDF2<BigDecimal, Long, BigDecimal>)
-            (level, micros) -> level == null || micros == null ? null : fit(level.multiply(BigDecimal.valueOf(micros))),
+    private static final UserDefinedFunction LEVEL_TIMES_MICROS = udf(
+            (UDF2<BigDecimal, Long, BigDecimal>) (level, micros) ->
+                    level == null || micros == null ? null : fit(level.multiply(BigDecimal.valueOf(micros))),
             Tables.QUANTITY_TYPE);
 
     /** An integral in level × microseconds per unit of {@code unitMicros}, rounded once: HALF_EVEN, 9 digits. */
-    private static final UserDefinedFunction PER_UNIT = udf((UDF2<BigDecimal, Long, BigDecimal>)
-            (integral, unitMicros) -> integral == null || unitMicros == null ? null : perUnit(integral, unitMicros),
+    private static final UserDefinedFunction PER_UNIT = udf(
+            (UDF2<BigDecimal, Long, BigDecimal>) (integral, unitMicros) ->
+                    integral == null || unitMicros == null ? null : perUnit(integral, unitMicros),
             Tables.QUANTITY_TYPE);
 
-    private TimeWeightedAggregation() {
-    }
+    private TimeWeightedAggregation() {}
 
     /**
      * The window shares' sum of rows where {@code counted} holds, and the samples of rows where it holds
@@ -70,9 +70,16 @@ public final class TimeWeightedAggregation implements MetricAggregation {
      */
     @Override
     public List<Column> partials(Column counted) {
-        return List.of(sum(when(counted, col(Columns.WINDOW_SHARE))).as(Columns.SHARE_SUM),
-                collect_list(when(counted.or(col(Columns.CARRIED)), struct(col(Columns.EVENT_TIME),
-                        col(Columns.INGEST_ORDER), col(Columns.QUANTITY), col(Columns.CARRIED)))).as(Columns.SAMPLES));
+        return List.of(
+                sum(when(counted, col(Columns.WINDOW_SHARE))).as(Columns.SHARE_SUM),
+                collect_list(when(
+                                counted.or(col(Columns.CARRIED)),
+                                struct(
+                                        col(Columns.EVENT_TIME),
+                                        col(Columns.INGEST_ORDER),
+                                        col(Columns.QUANTITY),
+                                        col(Columns.CARRIED))))
+                        .as(Columns.SAMPLES));
     }
 
     @Override
@@ -82,7 +89,8 @@ public final class TimeWeightedAggregation implements MetricAggregation {
 
     @Override
     public List<Column> combine() {
-        return List.of(sum(col(Columns.SHARE_SUM)).as(Columns.SHARE_SUM),
+        return List.of(
+                sum(col(Columns.SHARE_SUM)).as(Columns.SHARE_SUM),
                 flatten(collect_list(col(Columns.SAMPLES))).as(Columns.SAMPLES));
     }
 
@@ -104,7 +112,8 @@ public final class TimeWeightedAggregation implements MetricAggregation {
      */
     @Override
     public Column finish(Metric metric, Period period) {
-        throw new IllegalStateException("the lines of " + metric.name() + " come from their samples (timeWeightedLines)");
+        throw new IllegalStateException(
+                "the lines of " + metric.name() + " come from their samples (timeWeightedLines)");
     }
 
     /** {@code level} × {@code micros} (a long column), exact: what a sample's hold is worth before the time unit. */
@@ -114,7 +123,9 @@ public final class TimeWeightedAggregation implements MetricAggregation {
 
     /** An integral of level × microseconds as a quantity per {@code metric}'s time unit, rounded once. */
     public static Column perTimeUnit(Column integral, Metric metric) {
-        return PER_UNIT.apply(integral, org.apache.spark.sql.functions.lit(micros(metric.parameters().timeUnit())));
+        return PER_UNIT.apply(
+                integral,
+                org.apache.spark.sql.functions.lit(micros(metric.parameters().timeUnit())));
     }
 
     /** Microseconds of {@code duration}. */
@@ -159,8 +170,7 @@ public final class TimeWeightedAggregation implements MetricAggregation {
     }
 
     /** A line's quantity and the number of samples it was computed from. */
-    public record Part(BigDecimal quantity, long samples) {
-    }
+    public record Part(BigDecimal quantity, long samples) {}
 
     /**
      * The plain-Java time-weighted integral (the generator's truth, computed without Spark): samples of
@@ -176,12 +186,12 @@ public final class TimeWeightedAggregation implements MetricAggregation {
             this.metric = metric;
         }
 
-        private record Sample(String line, long micros, long sequence, BigDecimal level) {
-        }
+        private record Sample(String line, long micros, long sequence, BigDecimal level) {}
 
         /** A sample of {@code series} billed to {@code line}: its time, its send order, its level (canonical). */
         public void add(String series, String line, Instant time, long sequence, BigDecimal level) {
-            samples.computeIfAbsent(series, key -> new ArrayList<>()).add(new Sample(line, micros(time), sequence, level));
+            samples.computeIfAbsent(series, key -> new ArrayList<>())
+                    .add(new Sample(line, micros(time), sequence, level));
         }
 
         /** The lines of {@code period} with a sample counted, by line. */
@@ -203,7 +213,8 @@ public final class TimeWeightedAggregation implements MetricAggregation {
                     long held = Math.max(0, Math.min(until, end) - Math.max(sample.micros(), start));
                     boolean inPeriod = sample.micros() >= start && sample.micros() < end;
                     if (inPeriod || held > 0) {
-                        integrals.merge(sample.line(), sample.level().multiply(BigDecimal.valueOf(held)), BigDecimal::add);
+                        integrals.merge(
+                                sample.line(), sample.level().multiply(BigDecimal.valueOf(held)), BigDecimal::add);
                         counts.merge(sample.line(), 1L, Long::sum);
                     }
                 }

@@ -1,15 +1,5 @@
 package io.meterlake.pipeline.aggregation;
 
-import io.meterlake.schema.Columns;
-import io.meterlake.schema.Tables;
-import org.apache.spark.sql.Column;
-
-import java.math.BigDecimal;
-import java.time.Instant;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-
 import static org.apache.spark.sql.functions.array_distinct;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
@@ -17,6 +7,15 @@ import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.flatten;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
+
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.sql.Column;
 
 /**
  * {@code UNIQUE_COUNT}: the number of distinct values of the metric's {@code property} attribute over
@@ -30,8 +29,7 @@ final class UniqueCountAggregation implements MetricAggregation {
     static final UniqueCountAggregation INSTANCE = new UniqueCountAggregation();
     private static final long serialVersionUID = 1L;
 
-    private UniqueCountAggregation() {
-    }
+    private UniqueCountAggregation() {}
 
     @Override
     public List<Column> partials(Column counted) {
@@ -45,7 +43,8 @@ final class UniqueCountAggregation implements MetricAggregation {
 
     @Override
     public List<Column> combine() {
-        return List.of(array_distinct(flatten(collect_list(col(Columns.DISTINCT_VALUES)))).as(Columns.DISTINCT_VALUES));
+        return List.of(array_distinct(flatten(collect_list(col(Columns.DISTINCT_VALUES))))
+                .as(Columns.DISTINCT_VALUES));
     }
 
     @Override

@@ -1,12 +1,10 @@
 package io.meterlake.pipeline.aggregation;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.Metric;
 import io.meterlake.period.Period;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,8 +12,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The plain-Java form of every aggregation on hand-computed examples, in every order of arrival
@@ -27,7 +26,9 @@ class MetricAggregationTest {
 
     /** (quantity, time offset in seconds, send order, the counted property's value) */
     private static final List<Object[]> SAMPLES = List.of(
-            new Object[] {"10", 0, 0L, "u1"}, new Object[] {"2.5", 60, 1L, "u2"}, new Object[] {"7", 60, 2L, "u1"},
+            new Object[] {"10", 0, 0L, "u1"},
+            new Object[] {"2.5", 60, 1L, "u2"},
+            new Object[] {"7", 60, 2L, "u1"},
             new Object[] {"4", 30, 3L, "u3"});
 
     private static final Period OCTOBER = Period.parse("2026-10");
@@ -44,10 +45,12 @@ class MetricAggregationTest {
     }
 
     private static BigDecimal run(Aggregation aggregation, List<Object[]> samples) {
-        MetricAggregation.Accumulator accumulator = MetricAggregation.of(aggregation).accumulator(metric(aggregation),
-                OCTOBER);
+        MetricAggregation.Accumulator accumulator =
+                MetricAggregation.of(aggregation).accumulator(metric(aggregation), OCTOBER);
         for (Object[] sample : samples) {
-            accumulator.add(new BigDecimal((String) sample[0]), T.plusSeconds((Integer) sample[1]), (Long) sample[2], (String) sample[3]);
+            accumulator.add(
+                    new BigDecimal((String) sample[0]), T.plusSeconds((Integer) sample[1]), (Long) sample[2], (String)
+                            sample[3]);
         }
         return accumulator.value();
     }
@@ -70,11 +73,15 @@ class MetricAggregationTest {
     }
 
     /** A time-weighted series of {@code metric}: (line, ISO time, send order, level) per sample. */
-    private static Map<String, TimeWeightedAggregation.Part> timeWeighted(Metric metric, Period period,
-            Object[]... samples) {
+    private static Map<String, TimeWeightedAggregation.Part> timeWeighted(
+            Metric metric, Period period, Object[]... samples) {
         TimeWeightedAggregation.Series series = new TimeWeightedAggregation.Series(metric);
         for (Object[] sample : samples) {
-            series.add("s", (String) sample[0], Instant.parse((String) sample[1]), (Long) sample[2],
+            series.add(
+                    "s",
+                    (String) sample[0],
+                    Instant.parse((String) sample[1]),
+                    (Long) sample[2],
                     new BigDecimal((String) sample[3]));
         }
         return series.lines(period);
@@ -91,28 +98,45 @@ class MetricAggregationTest {
         assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-09-30T23:00:00Z", 0L, "3"}))
                 .containsExactly(Map.entry("a", part("3", 1)));
         // ... and one 2 h before holds nothing into October: no line.
-        assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-09-30T22:00:00Z", 0L, "3"})).isEmpty();
+        assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-09-30T22:00:00Z", 0L, "3"}))
+                .isEmpty();
         // A series with one sample, 30 minutes before the period's end: half an hour.
         assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-10-31T23:30:00Z", 0L, "2"}))
                 .containsExactly(Map.entry("a", part("1", 1)));
         // A gap longer than max_hold: a silent service stops being billed after 2 h (5 × 2 + 1 × 2).
-        assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 0L, "5"},
-                new Object[] {"a", "2026-10-05T14:00:00Z", 1L, "1"})).containsExactly(Map.entry("a", part("12", 2)));
+        assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 0L, "5"}, new Object[] {
+                    "a", "2026-10-05T14:00:00Z", 1L, "1"
+                }))
+                .containsExactly(Map.entry("a", part("12", 2)));
         // Equal event times: the later sent replaces the earlier, which holds for no time (but was read).
-        assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 7L, "8"},
-                new Object[] {"a", "2026-10-05T10:00:00Z", 3L, "100"})).containsExactly(Map.entry("a", part("16", 2)));
+        assertThat(timeWeighted(held, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 7L, "8"}, new Object[] {
+                    "a", "2026-10-05T10:00:00Z", 3L, "100"
+                }))
+                .containsExactly(Map.entry("a", part("16", 2)));
         // A plan change between two samples: each sample's part on its own line; the hold ends at the next.
-        assertThat(timeWeighted(held, OCTOBER, new Object[] {"standard", "2026-10-16T12:00:00Z", 0L, "4"},
-                new Object[] {"premium", "2026-10-16T13:00:00Z", 1L, "6"}))
+        assertThat(timeWeighted(
+                        held, OCTOBER, new Object[] {"standard", "2026-10-16T12:00:00Z", 0L, "4"}, new Object[] {
+                            "premium", "2026-10-16T13:00:00Z", 1L, "6"
+                        }))
                 .containsOnly(Map.entry("standard", part("4", 1)), Map.entry("premium", part("12", 1)));
         // One rounding, HALF_EVEN: 1 nano-GB held 2.5 h is 2.5 nano-GB-h, billed 2 (HALF_UP would say 3); 3.5 → 4.
-        Metric longer = new Metric("m", "GB", Map.of("GB", BigDecimal.ONE), Aggregation.TIME_WEIGHTED,
-                Metric.DEFAULT_MAX_QUANTITY, Metric.Parameters.timeWeighted(Duration.ofHours(1), Duration.ofHours(4),
-                        List.of()));
-        assertThat(timeWeighted(longer, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 0L, "0.000000001"},
-                new Object[] {"a", "2026-10-05T12:30:00Z", 1L, "0"})).containsExactly(Map.entry("a", part("0.000000002", 2)));
-        assertThat(timeWeighted(longer, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 0L, "0.000000001"},
-                new Object[] {"a", "2026-10-05T13:30:00Z", 1L, "0"})).containsExactly(Map.entry("a", part("0.000000004", 2)));
+        Metric longer = new Metric(
+                "m",
+                "GB",
+                Map.of("GB", BigDecimal.ONE),
+                Aggregation.TIME_WEIGHTED,
+                Metric.DEFAULT_MAX_QUANTITY,
+                Metric.Parameters.timeWeighted(Duration.ofHours(1), Duration.ofHours(4), List.of()));
+        assertThat(timeWeighted(
+                        longer, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 0L, "0.000000001"}, new Object[] {
+                            "a", "2026-10-05T12:30:00Z", 1L, "0"
+                        }))
+                .containsExactly(Map.entry("a", part("0.000000002", 2)));
+        assertThat(timeWeighted(
+                        longer, OCTOBER, new Object[] {"a", "2026-10-05T10:00:00Z", 0L, "0.000000001"}, new Object[] {
+                            "a", "2026-10-05T13:30:00Z", 1L, "0"
+                        }))
+                .containsExactly(Map.entry("a", part("0.000000004", 2)));
         assertThat(held.lineUnit()).isEqualTo("u-h");
     }
 
@@ -121,13 +145,14 @@ class MetricAggregationTest {
      * (bucket 7's as 3 + 4, two events, the second at the bucket's last microsecond), the others empty.
      */
     private static BigDecimal percentile(Period period, int busy) {
-        MetricAggregation.Accumulator accumulator = MetricAggregation.of(Aggregation.PERCENTILE)
-                .accumulator(metric(Aggregation.PERCENTILE), period);
+        MetricAggregation.Accumulator accumulator =
+                MetricAggregation.of(Aggregation.PERCENTILE).accumulator(metric(Aggregation.PERCENTILE), period);
         for (int value = 1; value <= busy; value++) {
             Instant bucket = period.start().plus(Duration.ofMinutes(5L * (value - 1)));
             if (value == 7) {
                 accumulator.add(new BigDecimal("3"), bucket, value, null);
-                accumulator.add(new BigDecimal("4"), bucket.plus(Duration.ofMinutes(5)).minusNanos(1000), value, null);
+                accumulator.add(
+                        new BigDecimal("4"), bucket.plus(Duration.ofMinutes(5)).minusNanos(1000), value, null);
             } else {
                 accumulator.add(BigDecimal.valueOf(value), bucket, value, null);
             }
@@ -155,7 +180,9 @@ class MetricAggregationTest {
         List<Object[]> shuffled = new ArrayList<>(SAMPLES);
         for (int seed = 0; seed < 12; seed++) {
             Collections.shuffle(shuffled, new java.util.Random(seed));
-            assertThat(run(aggregation, shuffled)).as(aggregation + " seed " + seed).isEqualByComparingTo(expected);
+            assertThat(run(aggregation, shuffled))
+                    .as(aggregation + " seed " + seed)
+                    .isEqualByComparingTo(expected);
         }
     }
 
@@ -163,7 +190,9 @@ class MetricAggregationTest {
     @EnumSource(Aggregation.class)
     void everyAggregationHasItsClassWithNamedParts(Aggregation aggregation) {
         MetricAggregation of = MetricAggregation.of(aggregation);
-        assertThat(of.accumulator(metric(aggregation), OCTOBER).value()).as("nothing before the first event").isNull();
+        assertThat(of.accumulator(metric(aggregation), OCTOBER).value())
+                .as("nothing before the first event")
+                .isNull();
         assertThat(of.partials(org.apache.spark.sql.functions.lit(true))).hasSameSizeAs(of.parts());
         assertThat(of.combine()).hasSameSizeAs(of.parts());
         assertThat(of.finish()).isNotNull();

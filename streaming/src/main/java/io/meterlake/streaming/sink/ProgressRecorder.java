@@ -1,20 +1,19 @@
 package io.meterlake.streaming.sink;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import io.meterlake.schema.ProgressRow;
 import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.schema.ProgressRow;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StateOperatorProgress;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
-
-import java.io.PrintWriter;
-import java.time.Instant;
-import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Records the provisional query's micro-batches in {@code stream_progress}: the watermark in force
@@ -39,8 +38,7 @@ public final class ProgressRecorder extends StreamingQueryListener {
     }
 
     @Override
-    public void onQueryStarted(QueryStartedEvent event) {
-    }
+    public void onQueryStarted(QueryStartedEvent event) {}
 
     @Override
     public void onQueryProgress(QueryProgressEvent event) {
@@ -63,19 +61,37 @@ public final class ProgressRecorder extends StreamingQueryListener {
         if (!StreamJobNames.PROVISIONAL.equals(progress.name())) {
             return;
         }
-        LOG.info("provisional batch {}: {} records, {} windows updated, watermark {}, {} late, {} ms",
-                progress.batchId(), progress.numInputRows(), updated, watermark, late, progress.batchDuration());
-        Row row = ProgressRow.provisional(progress.batchId(), clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
-                time(watermark), progress.numInputRows(), late, updated, progress.batchDuration(),
-                time(progress.eventTime().get("min")), time(progress.eventTime().get("max"))).toRow();
-        new Warehouse(spark, config.warehouse()).appendIdempotent(spark.createDataFrame(List.of(row), Tables.PROGRESS),
-                Tables.STREAM_PROGRESS, StreamIds.appId(ProvisionalWriter.QUERY + "-progress", progress.id().toString()),
-                progress.batchId());
+        LOG.info(
+                "provisional batch {}: {} records, {} windows updated, watermark {}, {} late, {} ms",
+                progress.batchId(),
+                progress.numInputRows(),
+                updated,
+                watermark,
+                late,
+                progress.batchDuration());
+        Row row = ProgressRow.provisional(
+                        progress.batchId(),
+                        clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
+                        time(watermark),
+                        progress.numInputRows(),
+                        late,
+                        updated,
+                        progress.batchDuration(),
+                        time(progress.eventTime().get("min")),
+                        time(progress.eventTime().get("max")))
+                .toRow();
+        new Warehouse(spark, config.warehouse())
+                .appendIdempotent(
+                        spark.createDataFrame(List.of(row), Tables.PROGRESS),
+                        Tables.STREAM_PROGRESS,
+                        StreamIds.appId(
+                                ProvisionalWriter.QUERY + "-progress",
+                                progress.id().toString()),
+                        progress.batchId());
     }
 
     @Override
-    public void onQueryTerminated(QueryTerminatedEvent event) {
-    }
+    public void onQueryTerminated(QueryTerminatedEvent event) {}
 
     private static Instant time(String iso) {
         return iso == null ? null : Instant.parse(iso);

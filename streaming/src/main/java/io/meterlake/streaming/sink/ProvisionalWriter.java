@@ -1,24 +1,24 @@
 package io.meterlake.streaming.sink;
 
-import io.meterlake.schema.UsageWindow;
-import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.schema.Columns;
-import io.meterlake.schema.Tables;
-import io.meterlake.table.Warehouse;
-import io.delta.tables.DeltaTable;
-import org.apache.spark.sql.Column;
-import org.apache.spark.api.java.function.VoidFunction2;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
-
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.date_trunc;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
+
+import io.delta.tables.DeltaTable;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.schema.UsageWindow;
+import io.meterlake.table.Warehouse;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * The provisional query's sink: the windows a micro-batch changed (update mode: their full running
@@ -41,12 +41,17 @@ public final class ProvisionalWriter implements VoidFunction2<Dataset<Row>, Long
     public void call(Dataset<Row> windows, Long batchId) {
         SparkSession spark = windows.sparkSession();
         Dataset<Row> rows = windows.select(
-                col(Columns.SUBSCRIPTION_ID), col(Columns.ENTITLEMENT_ID), col(Columns.BILLING_ACCOUNT_ID),
-                col(Columns.METRIC), col(Columns.UNIT),
-                UsageWindow.start(), UsageWindow.end(),
-                col(Columns.QUANTITY), col(Columns.EVENT_COUNT),
-                lit(batchId).as(Columns.UPDATED_BATCH_ID),
-                date_trunc("millisecond", current_timestamp()).as(Columns.UPDATED_AT))
+                        col(Columns.SUBSCRIPTION_ID),
+                        col(Columns.ENTITLEMENT_ID),
+                        col(Columns.BILLING_ACCOUNT_ID),
+                        col(Columns.METRIC),
+                        col(Columns.UNIT),
+                        UsageWindow.start(),
+                        UsageWindow.end(),
+                        col(Columns.QUANTITY),
+                        col(Columns.EVENT_COUNT),
+                        lit(batchId).as(Columns.UPDATED_BATCH_ID),
+                        date_trunc("millisecond", current_timestamp()).as(Columns.UPDATED_AT))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             // A batch that only moved the watermark (Spark runs one to evict state) changed no window:
@@ -74,26 +79,27 @@ public final class ProvisionalWriter implements VoidFunction2<Dataset<Row>, Long
         SparkSession spark = rows.sparkSession();
         String target = "target";
         String source = "source";
-        Row range = rows.agg(min(Columns.WINDOW_START),
-                max(Columns.WINDOW_START)).first();
+        Row range =
+                rows.agg(min(Columns.WINDOW_START), max(Columns.WINDOW_START)).first();
         if (range.isNullAt(0)) {
             return false;
         }
         Column matches = col(target + "." + Columns.WINDOW_START)
-                .between(lit(range.getTimestamp(0)),
-                        lit(range.getTimestamp(1)));
+                .between(lit(range.getTimestamp(0)), lit(range.getTimestamp(1)));
         for (String key : UsageWindow.KEY) {
-            matches = matches.and(col(target + "." + key)
-                    .equalTo(col(source + "." + key)));
+            matches = matches.and(col(target + "." + key).equalTo(col(source + "." + key)));
         }
         // The transaction id travels as session settings around exactly this MERGE.
         spark.conf().set("spark.databricks.delta.write.txnAppId", appId);
         spark.conf().set("spark.databricks.delta.write.txnVersion", Long.toString(version));
         try {
-            DeltaTable.forPath(spark, warehouse.path(Tables.USAGE_AGGREGATES_PROVISIONAL)).as(target)
+            DeltaTable.forPath(spark, warehouse.path(Tables.USAGE_AGGREGATES_PROVISIONAL))
+                    .as(target)
                     .merge(rows.as(source), matches)
-                    .whenMatched().updateAll()
-                    .whenNotMatched().insertAll()
+                    .whenMatched()
+                    .updateAll()
+                    .whenNotMatched()
+                    .insertAll()
                     .execute();
         } finally {
             spark.conf().unset("spark.databricks.delta.write.txnAppId");

@@ -1,32 +1,30 @@
 package io.meterlake.streaming.sink;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import io.meterlake.schema.ProgressRow;
-import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.pipeline.EventPipeline;
-import io.meterlake.schema.Columns;
-import io.meterlake.schema.Tables;
-import io.meterlake.table.ExactlyOnceWrite;
-import io.meterlake.table.Warehouse;
-import io.meterlake.table.WritePin;
-import org.apache.spark.api.java.function.VoidFunction2;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
-
-import java.sql.Timestamp;
-import java.time.Clock;
-import java.util.List;
-
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.when;
+
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.pipeline.EventPipeline;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.ProgressRow;
+import io.meterlake.schema.Tables;
+import io.meterlake.table.ExactlyOnceWrite;
+import io.meterlake.table.Warehouse;
+import io.meterlake.table.WritePin;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.List;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The raw query's sink: each micro-batch of Kafka records runs through the shared stages and is
@@ -62,23 +60,40 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         // A replayed batch attributes with the entitlements its first attempt used; its records carry
         // their own ingest times (the broker's LogAppendTime), fixed per record.
         WritePin pin = new ExactlyOnceWrite(warehouse).pin(appId, batchId, null);
-        Dataset<Row> processed = pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, pin.entitlementsVersion()))
+        Dataset<Row> processed = pipeline.process(
+                        records, warehouse.readAsOf(Tables.ENTITLEMENTS, pin.entitlementsVersion()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             new ExactlyOnceWrite(warehouse).write(processed, appId, batchId, pin);
             spark.sparkContext().setJobDescription("counting for " + Tables.STREAM_PROGRESS);
-            Row counts = processed.agg(count(lit(1)), count(when(col(Columns.REASON).isNull(), lit(1))),
-                    count(when(col(Columns.REASON).isNotNull(), lit(1))),
-                    min(when(col(Columns.REASON).isNull(), col(Columns.EVENT_TIME))),
-                    max(when(col(Columns.REASON).isNull(), col(Columns.EVENT_TIME)))).first();
-            Row progress = ProgressRow.raw(batchId, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
-                    counts.getLong(0), counts.getLong(1), counts.getLong(2), clock.millis() - started,
-                    instant(counts.getTimestamp(3)), instant(counts.getTimestamp(4))).toRow();
+            Row counts = processed
+                    .agg(
+                            count(lit(1)),
+                            count(when(col(Columns.REASON).isNull(), lit(1))),
+                            count(when(col(Columns.REASON).isNotNull(), lit(1))),
+                            min(when(col(Columns.REASON).isNull(), col(Columns.EVENT_TIME))),
+                            max(when(col(Columns.REASON).isNull(), col(Columns.EVENT_TIME))))
+                    .first();
+            Row progress = ProgressRow.raw(
+                            batchId,
+                            clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
+                            counts.getLong(0),
+                            counts.getLong(1),
+                            counts.getLong(2),
+                            clock.millis() - started,
+                            instant(counts.getTimestamp(3)),
+                            instant(counts.getTimestamp(4)))
+                    .toRow();
             spark.sparkContext().setJobDescription("writing " + Tables.STREAM_PROGRESS);
-            warehouse.appendIdempotent(spark.createDataFrame(List.of(progress), Tables.PROGRESS),
-                    Tables.STREAM_PROGRESS, appId, batchId);
-            LOG.info("raw batch {}: {} records, {} accepted, {} quarantined, entitlements v{}, {} ms", batchId,
-                    counts.getLong(0), counts.getLong(1), counts.getLong(2), pin.entitlementsVersion(),
+            warehouse.appendIdempotent(
+                    spark.createDataFrame(List.of(progress), Tables.PROGRESS), Tables.STREAM_PROGRESS, appId, batchId);
+            LOG.info(
+                    "raw batch {}: {} records, {} accepted, {} quarantined, entitlements v{}, {} ms",
+                    batchId,
+                    counts.getLong(0),
+                    counts.getLong(1),
+                    counts.getLong(2),
+                    pin.entitlementsVersion(),
                     clock.millis() - started);
         } finally {
             spark.sparkContext().setJobDescription(null);

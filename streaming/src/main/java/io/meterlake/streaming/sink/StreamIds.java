@@ -7,8 +7,7 @@ final class StreamIds {
     /** Set by Spark on the thread that runs a micro-batch: the query's id, stable across restarts. */
     private static final String QUERY_ID_PROPERTY = "sql.streaming.queryId";
 
-    private StreamIds() {
-    }
+    private StreamIds() {}
 
     /**
      * {@code meterlake-stream-<query>-<query id>}: a new checkpoint gives a new query id and so a new

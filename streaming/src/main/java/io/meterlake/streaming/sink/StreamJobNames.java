@@ -5,6 +5,5 @@ public final class StreamJobNames {
     public static final String RAW = "meterlake-raw";
     public static final String PROVISIONAL = "meterlake-provisional";
 
-    private StreamJobNames() {
-    }
+    private StreamJobNames() {}
 }

@@ -4,11 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.meterlake.error.MeterlakeException;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -17,6 +12,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Sends usage events to Kafka, one record per event, keyed by {@code tenant_id} so one tenant's
@@ -83,9 +82,14 @@ public final class EventProducer implements AutoCloseable {
         if (earlier != null) {
             throw sendFailed(earlier);
         }
-        send(tenantId(new String(record, StandardCharsets.UTF_8)), record, exception ->
-                failure.compareAndSet(null, lineNumber > 0
-                        ? new SendFailure("line " + lineNumber + ": " + exception.getMessage()) : exception));
+        send(
+                tenantId(new String(record, StandardCharsets.UTF_8)),
+                record,
+                exception -> failure.compareAndSet(
+                        null,
+                        lineNumber > 0
+                                ? new SendFailure("line " + lineNumber + ": " + exception.getMessage())
+                                : exception));
     }
 
     /**
@@ -93,19 +97,23 @@ public final class EventProducer implements AutoCloseable {
      * acknowledged it or sending failed. Unlike {@link #send(byte[], long)}, a failure here does not
      * stop later sends: each caller decides (the gateway answers 503 for its request).
      */
-    public java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(String key, byte[] record) {
-        return send(key, record, exception -> { });
+    public java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+            String key, byte[] record) {
+        return send(key, record, exception -> {});
     }
 
-    private java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(String key,
-            byte[] record, java.util.function.Consumer<Exception> onFailure) {
-        return producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                record), (metadata, exception) -> {
+    private java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+            String key, byte[] record, java.util.function.Consumer<Exception> onFailure) {
+        return producer.send(
+                new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), record),
+                (metadata, exception) -> {
                     if (exception != null) {
                         onFailure.accept(exception);
                     } else {
                         sent.increment();
-                        perPartition.computeIfAbsent(metadata.partition(), p -> new LongAdder()).increment();
+                        perPartition
+                                .computeIfAbsent(metadata.partition(), p -> new LongAdder())
+                                .increment();
                     }
                 });
     }

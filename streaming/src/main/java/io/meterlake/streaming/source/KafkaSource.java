@@ -1,23 +1,22 @@
 package io.meterlake.streaming.source;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.schema.Columns;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
-
-import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
 /**
  * The Kafka topic of usage events as pipeline input ({@link io.meterlake.schema.Tables#RECORD}):
@@ -28,18 +27,19 @@ import static org.apache.spark.sql.functions.lit;
 public final class KafkaSource {
     private static final int PROBE_SECONDS = 10;
 
-    private KafkaSource() {
-    }
+    private KafkaSource() {}
 
     public static Dataset<Row> records(SparkSession spark, MeterlakeConfig.Kafka kafka, int maxOffsetsPerTrigger) {
-        return spark.readStream().format("kafka")
+        return spark.readStream()
+                .format("kafka")
                 .option("kafka.bootstrap.servers", kafka.bootstrapServers())
                 .option("subscribe", kafka.topic())
                 .option("startingOffsets", "earliest")
                 .option("failOnDataLoss", "true")
                 .option("maxOffsetsPerTrigger", maxOffsetsPerTrigger)
                 .load()
-                .select(col("value").as(Columns.PAYLOAD_BYTES),
+                .select(
+                        col("value").as(Columns.PAYLOAD_BYTES),
                         lit("kafka").as(Columns.INGEST_KIND),
                         lit(null).cast(DataTypes.StringType).as(Columns.SOURCE_FILE),
                         lit(null).cast(DataTypes.StringType).as(Columns.FILE_SHA256),
@@ -73,8 +73,9 @@ public final class KafkaSource {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         } catch (org.apache.kafka.common.KafkaException e) {
-            throw MeterlakeException.badInput("bootstrap servers '" + bootstrapServers + "' are not usable ("
-                    + e.getMessage() + ")", "pass host:port of a Kafka broker");
+            throw MeterlakeException.badInput(
+                    "bootstrap servers '" + bootstrapServers + "' are not usable (" + e.getMessage() + ")",
+                    "pass host:port of a Kafka broker");
         }
     }
 }
