@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.lit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;
 import io.meterlake.period.Durations;
@@ -85,7 +84,7 @@ final class FreshnessBench extends Benchmark {
     public Integer call() throws Exception {
         long eventsPerSecond = rate != null ? rate : halfOfLatestStreamThroughput();
         if (eventsPerSecond <= 0) {
-            throw MeterlakeException.badInput(
+            throw BenchErrors.badOptions(
                     "--rate " + eventsPerSecond + " is not positive",
                     "pass a number of events per second, e.g. --rate 5000");
         }
@@ -325,9 +324,7 @@ final class FreshnessBench extends Benchmark {
                     .max(Path::compareTo);
         }
         if (latest.isEmpty()) {
-            throw MeterlakeException.badInput(
-                    "no stream results in " + resultsDir() + " to take the rate from",
-                    "run 'meterlake bench stream' first, or pass --rate <events/s>");
+            throw BenchErrors.noStreamResults(resultsDir());
         }
         for (JsonNode row : JSON.readTree(latest.get().toFile()).path("results")) {
             if (row.path("pipeline").asText().startsWith("Meterlake stream")) {
@@ -335,9 +332,7 @@ final class FreshnessBench extends Benchmark {
                 return row.path("events_per_second").asLong() / 2;
             }
         }
-        throw MeterlakeException.badInput(
-                latest.get() + " has no 'Meterlake stream' row",
-                "run 'meterlake bench stream' again, or pass --rate <events/s>");
+        throw BenchErrors.noStreamRow(latest.get());
     }
 
     /** What was sent: per event, its send time and its provisional key. */

@@ -90,8 +90,8 @@ final class ScaleBench extends Benchmark {
     public Integer call() throws Exception {
         List<Integer> sizes = new ArrayList<>(new TreeSet<>(history));
         if (sizes.isEmpty() || sizes.get(0) < 0 || !sizes.equals(history)) {
-            throw io.meterlake.error.MeterlakeException.badInput(
-                    "--history must be ascending distinct month counts" + " of 0 or more, got " + history,
+            throw BenchErrors.badOptions(
+                    "--history must be ascending distinct month counts of 0 or more, got " + history,
                     "pass e.g. --history 0,3,6");
         }
         Path work = Files.createTempDirectory("meterlake-bench-scale");

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;
 import io.meterlake.schema.Columns;
@@ -86,8 +85,8 @@ final class StreamGrowthBench extends Benchmark {
     @Override
     public Integer call() throws Exception {
         if (subscriptions <= 0 || days <= 0 || batches < 2 || batchEvents <= 0) {
-            throw MeterlakeException.badInput(
-                    "--subscriptions, --days and --batch-events must be positive and" + " --batches at least 2",
+            throw BenchErrors.badOptions(
+                    "--subscriptions, --days and --batch-events must be positive and --batches at least 2",
                     "e.g. --subscriptions 700 --days 30 --batches 7 --batch-events 40000");
         }
         try (BenchKafka kafka = BenchKafka.start(

@@ -1,10 +1,10 @@
 package io.meterlake.cli;
 
 import io.meterlake.attribution.EntitlementsCsv;
+import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.error.ExitCodes;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
@@ -235,8 +235,7 @@ final class GenerateCommand implements Callable<Integer> {
                     truthOut,
                     earlyEntitlementsOut);
         } catch (IOException | UncheckedIOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot write " + out + " (" + e.getMessage() + ")", "check that the path is writable");
+            throw CliErrors.cannotWrite(out, e.getMessage());
         }
     }
 
@@ -298,8 +297,7 @@ final class GenerateCommand implements Callable<Integer> {
         try {
             Files.write(file, csv, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot write " + file + " (" + e.getMessage() + ")", "check that the path is writable");
+            throw CliErrors.cannotWrite(file, e.getMessage());
         }
     }
 
@@ -334,7 +332,7 @@ final class GenerateCommand implements Callable<Integer> {
             try {
                 Files.createDirectories(parent);
             } catch (IOException e) {
-                throw MeterlakeException.badInput("cannot create directory " + parent, "check the path");
+                throw CliErrors.cannotCreateDirectory(parent);
             }
         }
     }
@@ -346,9 +344,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Period period = Period.parse(text);
         if (!period.isMonth()) {
-            throw MeterlakeException.badInput(
-                    "--period " + text + " is a day; a workload spans a month",
-                    "write a UTC month as YYYY-MM, e.g. --period " + WorkloadGenerator.defaultMonth(now));
+            throw CliErrors.dayNotMonth(
+                    text, WorkloadGenerator.defaultMonth(now).toString());
         }
         return period;
     }
@@ -357,8 +354,7 @@ final class GenerateCommand implements Callable<Integer> {
         try {
             return OffsetDateTime.parse(text).toInstant();
         } catch (DateTimeParseException e) {
-            throw MeterlakeException.badInput(
-                    "--start '" + text + "' is not ISO-8601 with an offset", "write it like 2026-10-01T00:00:00Z");
+            throw CliErrors.notAnInstant("--start", text);
         }
     }
 }

@@ -5,7 +5,6 @@ import io.meterlake.batch.ingest.IngestReport;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.error.ExitCodes;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.output.Output;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +52,7 @@ final class IngestCommand implements Callable<Integer> {
         root = MeterlakeCommand.of(spec);
         for (String file : files) {
             if (!file.contains("://") && !Files.isRegularFile(Path.of(file))) {
-                throw MeterlakeException.missingFile("input file", file);
+                throw io.meterlake.batch.BatchErrors.inputMissing(file);
             }
         }
         List<IngestReport> reports = ingest(root, files);

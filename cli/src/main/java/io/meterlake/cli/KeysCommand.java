@@ -1,8 +1,8 @@
 package io.meterlake.cli;
 
+import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.error.ExitCodes;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.signing.Signing;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,9 +58,7 @@ final class KeysCommand implements Runnable {
         public Integer call() {
             for (Path path : new Path[] {privateKeyOut, publicKeyOut}) {
                 if (Files.exists(path)) {
-                    throw MeterlakeException.badInput(
-                            "'" + path + "' already exists",
-                            "move it away or choose another path; keys are never overwritten");
+                    throw CliErrors.keyFileExists(path);
                 }
             }
             KeyPair pair = Signing.generateKeyPair();

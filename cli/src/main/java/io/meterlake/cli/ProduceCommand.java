@@ -1,10 +1,10 @@
 package io.meterlake.cli;
 
+import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.cli.options.KafkaOptions;
 import io.meterlake.error.ExitCodes;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.output.Output;
 import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.validation.JsonLines;
@@ -53,7 +53,7 @@ final class ProduceCommand implements Callable<Integer> {
     public Integer call() {
         root = MeterlakeCommand.of(spec);
         if (!Files.isRegularFile(file)) {
-            throw MeterlakeException.missingFile("input file", file.toString());
+            throw io.meterlake.batch.BatchErrors.inputMissing(file.toString());
         }
         String servers = kafka.bootstrapServers(root.config());
         String target = kafka.topic(root.config());
@@ -68,7 +68,7 @@ final class ProduceCommand implements Callable<Integer> {
             producer.flush();
             print(root, format.json(), servers, target, producer.sent(), producer.perPartition());
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw MeterlakeException.badInput("cannot read " + file + " (" + e.getMessage() + ")", "check the file");
+            throw CliErrors.cannotRead(file, e.getMessage());
         }
         return ExitCodes.OK;
     }

@@ -2,10 +2,10 @@ package io.meterlake.cli;
 
 import io.meterlake.access.TenantSqlGateway;
 import io.meterlake.access.TrinoAccessRules;
+import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.error.ExitCodes;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.output.Output;
 import io.meterlake.stack.LocalTenantGateway;
 import io.meterlake.stack.LocalTrino;
@@ -65,17 +65,13 @@ final class SqlCommand implements Callable<Integer> {
         root = MeterlakeCommand.of(spec);
         LocalTrino trino = StackCommand.trino(root.config());
         if (trino.process().isEmpty()) {
-            throw MeterlakeException.badInput(
-                    "Trino is not running on 127.0.0.1:" + trino.port(),
-                    "start it with 'meterlake stack start --with-trino'");
+            throw CliErrors.trinoNotRunning(trino.port());
         }
         // Tenant users come through their front door, which runs plain queries only.
         boolean tenant = TenantSqlGateway.isTenant(user);
         LocalTenantGateway gateway = StackCommand.tenantGateway(root.config());
         if (tenant && gateway.process().isEmpty()) {
-            throw MeterlakeException.badInput(
-                    "the tenant front door is not running on 127.0.0.1:" + gateway.port(),
-                    "start it with 'meterlake stack start --with-trino' (tenant users connect there, not to Trino)");
+            throw CliErrors.tenantDoorNotRunning(gateway.port());
         }
         int port = tenant ? gateway.port() : trino.port();
         List<String> header = new ArrayList<>();
@@ -96,13 +92,12 @@ final class SqlCommand implements Callable<Integer> {
             }
         } catch (SQLException | RuntimeException e) {
             if (reachable(e)) {
-                throw MeterlakeException.checkFailed(
-                        "the query failed for user " + user + ": " + firstLine(e.getMessage()));
+                throw CliErrors.queryFailed(user, firstLine(e.getMessage()));
             }
-            throw MeterlakeException.checkFailed("cannot reach " + (tenant ? "the tenant front door" : "Trino")
-                    + " at 127.0.0.1:" + port + " ("
-                    + firstLine(String.valueOf(rootCause(e).getMessage())) + "): see 'meterlake stack status', and"
-                    + " restart it with 'meterlake stack stop' then 'meterlake stack start --with-trino'");
+            throw CliErrors.trinoUnreachable(
+                    tenant ? "the tenant front door" : "Trino",
+                    port,
+                    firstLine(String.valueOf(rootCause(e).getMessage())));
         }
         List<List<String>> rows = values.stream()
                 .map(row -> row.stream().map(SqlCommand::text).toList())

@@ -1,10 +1,10 @@
 package io.meterlake.cli;
 
 import io.meterlake.access.TrinoRegistry;
+import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.error.ExitCodes;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.stack.LocalTrino;
 import io.meterlake.storage.Storage;
 import java.util.concurrent.Callable;
@@ -62,9 +62,7 @@ final class TrinoCommand implements Runnable {
             MeterlakeCommand root = trino.root;
             LocalTrino server = StackCommand.trino(root.config());
             if (server.process().isEmpty()) {
-                throw MeterlakeException.badInput(
-                        "Trino is not running on 127.0.0.1:" + server.port(),
-                        "start it with 'meterlake stack start --with-trino'");
+                throw CliErrors.trinoNotRunning(server.port());
             }
             TrinoRegistry.Registration registration = new TrinoRegistry(server)
                     .register(

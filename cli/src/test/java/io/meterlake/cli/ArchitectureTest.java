@@ -64,6 +64,42 @@ class ArchitectureTest {
                 .isFalse();
     }
 
+    /**
+     * Every message is worded in its module's errors class (as Delta keeps its messages in {@code DeltaErrors}):
+     * {@code ContractErrors} (common), {@code WarehouseErrors} (stages), {@code StreamErrors}, {@code BatchErrors},
+     * {@code GatewayErrors}, {@code StackErrors}, {@code WorkloadErrors}, {@code CliErrors} ({@code BenchErrors} too,
+     * in {@code bench}, which these rules do not see: it sits above {@code cli}).
+     * A message composed at its call site fails this.
+     */
+    @Test
+    void messagesAreWordedOnlyInTheErrorsClasses() {
+        java.util.Set<String> factories =
+                java.util.Set.of("badInput", "missingFile", "notReady", "busy", "checkFailed");
+        noClasses()
+                .that()
+                .haveSimpleNameNotEndingWith("Errors")
+                .and()
+                .doNotHaveFullyQualifiedName(io.meterlake.error.MeterlakeException.class.getName())
+                .should()
+                .callMethodWhere(com.tngtech.archunit.base.DescribedPredicate.describe(
+                        "a MeterlakeException factory",
+                        call -> call.getTargetOwner().isAssignableTo(io.meterlake.error.MeterlakeException.class)
+                                && factories.contains(call.getName())))
+                .check(MAIN);
+        assertThat(MAIN.stream()
+                        .filter(c -> c.getSimpleName().endsWith("Errors"))
+                        .map(c -> c.getSimpleName()))
+                .contains(
+                        "ContractErrors",
+                        "WarehouseErrors",
+                        "StreamErrors",
+                        "BatchErrors",
+                        "GatewayErrors",
+                        "StackErrors",
+                        "WorkloadErrors",
+                        "CliErrors");
+    }
+
     @Test
     void noPackageCycles() {
         slices().matching("io.meterlake.(**)").should().beFreeOfCycles().check(MAIN);

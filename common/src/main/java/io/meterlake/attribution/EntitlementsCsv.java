@@ -1,5 +1,6 @@
 package io.meterlake.attribution;
 
+import io.meterlake.error.ContractErrors;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
 import java.io.BufferedReader;
@@ -38,7 +39,7 @@ public final class EntitlementsCsv {
 
     public static List<Entitlement> read(Path file) {
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            throw MeterlakeException.missingFile("entitlements file", file.toString());
+            throw ContractErrors.entitlementsMissing(file);
         }
         List<String> errors = new ArrayList<>();
         List<Entitlement> result = new ArrayList<>();
@@ -95,8 +96,7 @@ public final class EntitlementsCsv {
                 }
             }
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot read entitlements file " + file + " (" + e.getMessage() + ")", "check the file", e);
+            throw ContractErrors.entitlementsUnreadable(file, e);
         }
         if (!errors.isEmpty()) {
             throw problem(file, errors);
@@ -107,10 +107,7 @@ public final class EntitlementsCsv {
     private static MeterlakeException problem(Path file, List<String> errors) {
         String shown = String.join("; ", errors.subList(0, Math.min(errors.size(), MAX_REPORTED)));
         String more = errors.size() > MAX_REPORTED ? " (and " + (errors.size() - MAX_REPORTED) + " more)" : "";
-        return MeterlakeException.badInput(
-                "entitlements file " + file + " is malformed: " + shown + more,
-                "expected a header " + String.join(",", HEADER)
-                        + " and ISO-8601 times with an offset, e.g. 2026-10-01T00:00:00Z");
+        return ContractErrors.entitlementsMalformed(file, shown + more, HEADER);
     }
 
     private static Instant time(String text, String column, int line, List<String> errors) {

@@ -3,7 +3,7 @@ package io.meterlake.catalog;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meterlake.error.MeterlakeException;
+import io.meterlake.error.ContractErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -57,11 +57,8 @@ public final class MetricCatalog implements Serializable {
                     .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                     .readTree(in);
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "metric catalog " + origin + " is not valid JSON ("
-                            + e.getMessage().lines().findFirst().orElse("") + ")",
-                    "fix the file; see conf/metrics.json for the format",
-                    e);
+            throw ContractErrors.catalogNotJson(
+                    origin, e.getMessage().lines().findFirst().orElse(""), e);
         }
         List<String> errors = new ArrayList<>();
         List<Metric> metrics = new ArrayList<>();
@@ -78,9 +75,7 @@ public final class MetricCatalog implements Serializable {
             errors.add("metric names must be unique");
         }
         if (!errors.isEmpty()) {
-            throw MeterlakeException.badInput(
-                    "metric catalog " + origin + " is invalid: " + String.join("; ", errors),
-                    "fix the file; see conf/metrics.json for the format");
+            throw ContractErrors.catalogInvalid(origin, errors);
         }
         return new MetricCatalog(metrics);
     }

@@ -1,7 +1,7 @@
 package io.meterlake.config;
 
 import io.meterlake.catalog.MetricCatalog;
-import io.meterlake.error.MeterlakeException;
+import io.meterlake.error.ContractErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -26,8 +26,7 @@ final class ConfigFiles {
                 .getClassLoader()
                 .getResourceAsStream(ConfigLoader.PACKAGED_CONF + ConfigLoader.CATALOG_FILE)) {
             if (in == null) {
-                throw MeterlakeException.badInput(
-                        "no metric catalog found", "set " + ConfigKeys.CATALOG_FILE + " to the path of a metrics.json");
+                throw ContractErrors.noCatalog(ConfigKeys.CATALOG_FILE);
             }
             return MetricCatalog.read(in, "packaged " + ConfigLoader.CATALOG_FILE);
         } catch (IOException e) {
@@ -37,12 +36,12 @@ final class ConfigFiles {
 
     private static MetricCatalog readCatalog(Path path) {
         if (!Files.isRegularFile(path)) {
-            throw MeterlakeException.missingFile("metric catalog", path.toString());
+            throw ContractErrors.catalogMissing(path);
         }
         try (InputStream in = Files.newInputStream(path)) {
             return MetricCatalog.read(in, path.toString());
         } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot read metric catalog " + path, "check its permissions", e);
+            throw ContractErrors.catalogUnreadable(path, e);
         }
     }
 
@@ -51,9 +50,7 @@ final class ConfigFiles {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             properties.load(reader);
         } catch (IOException | IllegalArgumentException e) {
-            throw MeterlakeException.badInput(
-                    "cannot read config file " + file + " (" + e.getMessage() + ")",
-                    "it must be a Java properties file of key=value lines");
+            throw ContractErrors.configUnreadable(file, e.getMessage());
         }
         return properties;
     }

@@ -1,6 +1,7 @@
 package io.meterlake.config;
 
 import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.error.ContractErrors;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.period.Durations;
 import java.io.IOException;
@@ -72,9 +73,7 @@ public final class ConfigLoader {
         MeterlakeConfig.Gateway gateway = gateway(values, errors);
         MetricCatalog catalog = catalog(values, confDir, horizon, errors);
         if (!errors.isEmpty()) {
-            throw MeterlakeException.badInput(
-                    "invalid configuration: " + String.join("; ", errors),
-                    "fix the values named (keys and defaults are listed in conf/meterlake.properties)");
+            throw ContractErrors.configInvalid(errors);
         }
         return new MeterlakeConfig(
                 warehouse,

@@ -1,6 +1,6 @@
 package io.meterlake.period;
 
-import io.meterlake.error.MeterlakeException;
+import io.meterlake.error.ContractErrors;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
@@ -23,8 +23,7 @@ public final class Durations {
 
     /** {@code option} names the option in the error message. */
     public static Duration parse(String option, String text) {
-        return tryParse(text)
-                .orElseThrow(() -> MeterlakeException.badInput(option + " '" + text + "' is not a duration", SYNTAX));
+        return tryParse(text).orElseThrow(() -> ContractErrors.notADuration(option, text, SYNTAX));
     }
 
     /** The duration {@code text} writes, if it is one. */

@@ -1,6 +1,6 @@
 package io.meterlake.period;
 
-import io.meterlake.error.MeterlakeException;
+import io.meterlake.error.ContractErrors;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -51,9 +51,7 @@ public final class Period {
         } catch (DateTimeParseException e) {
             // reported below
         }
-        throw MeterlakeException.badInput(
-                "'" + value + "' is not a period",
-                "write a UTC month as YYYY-MM (2026-10) or a UTC day as YYYY-MM-DD (2026-10-15)");
+        throw ContractErrors.notAPeriod(value);
     }
 
     /** The calendar month of an instant, in UTC. */

@@ -1,6 +1,6 @@
 package io.meterlake.signing;
 
-import io.meterlake.error.MeterlakeException;
+import io.meterlake.error.ContractErrors;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -37,8 +37,7 @@ final class Ed25519PublicKeys {
 
     static PublicKey of(PrivateKey key) {
         if (!(key instanceof EdECPrivateKey edKey) || edKey.getBytes().isEmpty()) {
-            throw MeterlakeException.badInput(
-                    "the signing key is not an Ed25519 private key", "create one with 'meterlake keys generate'");
+            throw ContractErrors.notAPrivateKey(null);
         }
         byte[] hash = sha512(edKey.getBytes().get());
         byte[] scalarBytes = Arrays.copyOf(hash, 32);

@@ -1,6 +1,6 @@
 package io.meterlake.signing;
 
-import io.meterlake.error.MeterlakeException;
+import io.meterlake.error.ContractErrors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,8 +92,7 @@ public final class Signing {
             signature.update(content);
             return Base64.getEncoder().encodeToString(signature.sign());
         } catch (InvalidKeyException e) {
-            throw MeterlakeException.badInput(
-                    "the signing key is not an Ed25519 private key", "create one with 'meterlake keys generate'", e);
+            throw ContractErrors.notAPrivateKey(e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("signing failed", e);
         }
@@ -109,10 +108,7 @@ public final class Signing {
         } catch (IllegalArgumentException | SignatureException e) {
             return false; // not Base64, or not a well-formed signature: it does not verify
         } catch (InvalidKeyException e) {
-            throw MeterlakeException.badInput(
-                    "the public key is not an Ed25519 key",
-                    "pass the public key written by 'meterlake keys generate'",
-                    e);
+            throw ContractErrors.notAPublicKey(e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("verification failed to run", e);
         }
@@ -128,16 +124,12 @@ public final class Signing {
         byte[] der = readPem(file, PRIVATE_LABEL);
         Optional<Set<PosixFilePermission>> permissions = posixPermissions(file);
         if (permissions.isPresent() && !Collections.disjoint(permissions.get(), NOT_OWNER)) {
-            throw MeterlakeException.badInput(
-                    "private key file '" + file + "' is accessible by group or others (mode "
-                            + PosixFilePermissions.toString(permissions.get()) + "): a signing key must be private",
-                    "run chmod 600 " + file);
+            throw ContractErrors.notPrivate(file, PosixFilePermissions.toString(permissions.get()));
         }
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (InvalidKeySpecException e) {
-            throw MeterlakeException.badInput(
-                    "'" + file + "' is not an Ed25519 private key", "create one with 'meterlake keys generate'", e);
+            throw ContractErrors.notAPrivateKey(file, e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -148,10 +140,7 @@ public final class Signing {
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(der));
         } catch (InvalidKeySpecException e) {
-            throw MeterlakeException.badInput(
-                    "'" + file + "' is not an Ed25519 public key",
-                    "pass the public key written by 'meterlake keys generate'",
-                    e);
+            throw ContractErrors.notAPublicKey(file, e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -176,8 +165,7 @@ public final class Signing {
             }
             Files.writeString(file, pem, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot write key file '" + file + "' (" + e.getMessage() + ")", "choose a writable path");
+            throw ContractErrors.cannotWrite(file, e.getMessage());
         }
     }
 
@@ -189,10 +177,7 @@ public final class Signing {
         try {
             return Optional.of(Files.getPosixFilePermissions(file));
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot read the permissions of private key file '" + file + "' (" + e.getMessage()
-                            + "), so its privacy cannot be checked",
-                    "check the path and run chmod 600 " + file);
+            throw ContractErrors.permissionsUnreadable(file, e.getMessage());
         }
     }
 
@@ -206,28 +191,25 @@ public final class Signing {
 
     private static byte[] readPem(Path file, String label) {
         if (!Files.isRegularFile(file)) {
-            throw MeterlakeException.missingFile("key file", file.toString());
+            throw ContractErrors.missing(file);
         }
         String text;
         try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw MeterlakeException.badInput("cannot read key file '" + file + "'", "check its permissions", e);
+            throw ContractErrors.unreadable(file, e);
         }
         String begin = "-----BEGIN " + label + "-----";
         String end = "-----END " + label + "-----";
         int from = text.indexOf(begin);
         int to = text.indexOf(end);
         if (from < 0 || to < from) {
-            throw MeterlakeException.badInput(
-                    "'" + file + "' holds no PEM block '" + label + "'",
-                    "pass the " + label.toLowerCase(java.util.Locale.ROOT)
-                            + " file written by 'meterlake keys generate'");
+            throw ContractErrors.noPemBlock(file, label);
         }
         try {
             return Base64.getMimeDecoder().decode(text.substring(from + begin.length(), to));
         } catch (IllegalArgumentException e) {
-            throw MeterlakeException.badInput("'" + file + "' has a damaged PEM body", "regenerate the key", e);
+            throw ContractErrors.damagedPem(file, e);
         }
     }
 }

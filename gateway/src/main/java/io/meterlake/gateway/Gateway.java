@@ -158,10 +158,8 @@ public final class Gateway implements AutoCloseable {
             gateway.server.start();
         } catch (Exception e) {
             gateway.close();
-            throw io.meterlake.error.MeterlakeException.badInput(
-                    "the gateway cannot listen on " + config.gateway().host() + ":"
-                            + config.gateway().port() + " (" + e.getMessage() + ")",
-                    "free the port or set gateway.port to another one");
+            throw GatewayErrors.cannotListen(
+                    config.gateway().host(), config.gateway().port(), e.getMessage());
         }
         LOG.info(
                 "gateway listening on {}:{}, producing to {} at {}",

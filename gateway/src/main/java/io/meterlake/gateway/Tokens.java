@@ -1,7 +1,5 @@
 package io.meterlake.gateway;
 
-import io.meterlake.config.ConfigKeys;
-import io.meterlake.error.MeterlakeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,17 +38,13 @@ public final class Tokens {
     /** Reads the tokens file; every problem in it is reported at once, none echoes a hash. */
     public static Tokens read(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw MeterlakeException.badInput(
-                    "the gateway's tokens file " + file + " does not exist",
-                    "create it with one line per token, '<name> <sha256 hex of the token> <source>[,<source>...]'"
-                            + " (docs/gateway.md), or point " + ConfigKeys.GATEWAY_TOKENS_FILE + " at yours");
+            throw GatewayErrors.noTokensFile(file);
         }
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot read the gateway's tokens file " + file, "check its permissions", e);
+            throw GatewayErrors.tokensUnreadable(file, e);
         }
         Map<String, Token> byHash = new TreeMap<>();
         Set<String> names = new LinkedHashSet<>();
@@ -92,10 +86,7 @@ public final class Tokens {
             errors.add("it holds no token");
         }
         if (!errors.isEmpty()) {
-            throw MeterlakeException.badInput(
-                    "the gateway's tokens file " + file + " is not usable: " + String.join("; ", errors),
-                    "write one line per token: '<name> <sha256 hex of the token>"
-                            + " <source>[,<source>...]', e.g. from: printf %s \"$TOKEN\" | sha256sum");
+            throw GatewayErrors.tokensUnusable(file, errors);
         }
         return new Tokens(byHash);
     }

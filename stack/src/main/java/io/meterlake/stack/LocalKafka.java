@@ -1,6 +1,5 @@
 package io.meterlake.stack;
 
-import io.meterlake.error.MeterlakeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,9 +72,7 @@ public final class LocalKafka {
         boolean started = false;
         if (process().isEmpty()) {
             if (listening()) {
-                throw MeterlakeException.badInput(
-                        "port " + port + " on " + HOST + " is already in use by another program",
-                        "stop it, or set stack.kafka-port and kafka.bootstrap-servers to a free port");
+                throw StackErrors.portInUse(port, HOST, "stack.kafka-port and kafka.bootstrap-servers");
             }
             launch();
             started = true;
@@ -91,9 +88,7 @@ public final class LocalKafka {
 
     private void launch() {
         if (!Files.isDirectory(libDir) || !Files.exists(libDir.resolve("kafka-clients-4.1.1.jar"))) {
-            throw MeterlakeException.badInput(
-                    "the Kafka broker jars are missing from " + libDir,
-                    "build them with 'mvn -DskipTests package' in the Meterlake directory (bin/meterlake does this)");
+            throw StackErrors.notBuilt("the Kafka broker jars are", libDir, "", "bin/meterlake does this");
         }
         try {
             Files.createDirectories(dir);

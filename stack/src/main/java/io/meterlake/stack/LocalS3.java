@@ -1,6 +1,5 @@
 package io.meterlake.stack;
 
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.storage.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,18 +72,14 @@ public final class LocalS3 {
     /** Starts the server unless it runs, then creates {@code bucket} if absent. Returns whether it started it. */
     public boolean start(String bucket) {
         if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
-            throw MeterlakeException.badInput(
-                    "'" + bucket + "' is not an S3 bucket name",
-                    "use 3-63 lower-case letters, digits, dots and hyphens, e.g. s3a://meterlake/warehouse");
+            throw StackErrors.notABucket(bucket);
         }
         boolean started = false;
         try {
             Files.createDirectories(dir.resolve("data"));
             if (process().isEmpty()) {
                 if (listening()) {
-                    throw MeterlakeException.badInput(
-                            "port " + port + " on " + HOST + " is already in use by another program",
-                            "stop it, or set stack.s3-port and s3.endpoint to a free port");
+                    throw StackErrors.portInUse(port, HOST, "stack.s3-port and s3.endpoint");
                 }
                 launch();
                 started = true;
@@ -133,10 +128,8 @@ public final class LocalS3 {
 
     private void launch() throws IOException {
         if (!Files.isRegularFile(jar)) {
-            throw MeterlakeException.badInput(
-                    "the S3 server jar is missing: " + jar,
-                    "build it with 'mvn -DskipTests package -pl services/s3proxy' in the Meterlake directory"
-                            + " (bin/meterlake does this for --with-s3)");
+            throw StackErrors.notBuilt(
+                    "the S3 server jar is", jar, "services/s3proxy", "bin/meterlake does this for --with-s3");
         }
         Credentials credentials = credentials();
         Path properties = dir.resolve("s3proxy.properties");

@@ -2,7 +2,6 @@ package io.meterlake.stack;
 
 import io.meterlake.access.TrinoAccessRules;
 import io.meterlake.access.TrinoServer;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.storage.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -140,17 +139,16 @@ public final class LocalTrino implements TrinoServer {
             throw new IllegalArgumentException("an s3a:// warehouse needs the object store settings");
         }
         if (warehouse.contains("://") && !warehouse.startsWith("file:") && !Storage.isS3(warehouse)) {
-            throw MeterlakeException.badInput(
-                    "the local Trino reads local and s3a:// warehouses, not " + warehouse,
-                    "use a local directory or s3a://bucket/prefix as --warehouse");
+            throw StackErrors.warehouseTrinoCannotRead(warehouse);
         }
         Path launcher = serverDir.resolve("lib");
         if (!Files.isDirectory(launcher)
                 || !Files.isDirectory(serverDir.resolve("plugin").resolve("delta-lake"))) {
-            throw MeterlakeException.badInput(
-                    "the Trino server is missing from " + serverDir,
-                    "build it with 'mvn -DskipTests package -pl services/trino' in the Meterlake directory"
-                            + " (bin/meterlake does this for --with-trino; it downloads ~820 MB once)");
+            throw StackErrors.notBuilt(
+                    "the Trino server is",
+                    serverDir,
+                    "services/trino",
+                    "bin/meterlake does this for --with-trino; it downloads ~820 MB once");
         }
         Path java = TrinoJava.find();
         try {
@@ -280,7 +278,7 @@ public final class LocalTrino implements TrinoServer {
     private String template(String name) throws IOException {
         Path file = templates.resolve(name);
         if (!Files.isRegularFile(file)) {
-            throw MeterlakeException.missingFile("Trino configuration template", file.toString());
+            throw StackErrors.missingTemplate(file);
         }
         return Files.readString(file, StandardCharsets.UTF_8);
     }

@@ -1,6 +1,5 @@
 package io.meterlake.stack;
 
-import io.meterlake.error.MeterlakeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +24,7 @@ final class TrinoJava {
         if (configured != null && !configured.isBlank()) {
             Path java = Path.of(configured).resolve("bin").resolve("java");
             if (!Files.isExecutable(java)) {
-                throw MeterlakeException.badInput(
-                        "TRINO_JAVA_HOME=" + configured + " has no bin/java",
-                        "point it at a JDK of version " + MINIMUM_JAVA + " or later");
+                throw StackErrors.trinoJavaHomeWithoutJava(configured, MINIMUM_JAVA);
             }
             return java;
         }
@@ -45,10 +42,7 @@ final class TrinoJava {
         return candidates.stream()
                 .max(Comparator.comparingInt(TrinoJava::featureVersion))
                 .map(jdk -> jdk.resolve("bin").resolve("java"))
-                .orElseThrow(() -> MeterlakeException.badInput(
-                        "Trino 476 needs Java " + MINIMUM_JAVA
-                                + " or later, and none was found under /usr/lib/jvm or /opt/java",
-                        "install one (e.g. Temurin 25) or set TRINO_JAVA_HOME to its directory"));
+                .orElseThrow(() -> StackErrors.noJavaForTrino(MINIMUM_JAVA));
     }
 
     /** The feature version in a JDK's {@code release} file, or 0. */

@@ -3,7 +3,6 @@ package io.meterlake.table;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.meterlake.error.MeterlakeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -113,9 +112,7 @@ public final class Lease implements AutoCloseable {
                         .findFirst();
                 if (before.isPresent() || round == CONTENTION_ROUNDS) {
                     lease.close();
-                    throw MeterlakeException.busy(
-                            "another " + before.orElse(others.get(0)).describe() + " holds this warehouse's " + name
-                                    + " lease: run this again once it has finished");
+                    throw WarehouseErrors.leaseHeld(before.orElse(others.get(0)).describe(), name);
                 }
                 // Only later contenders in sight: they see this claim and withdraw, unless one already holds.
                 Thread.sleep(CONTENTION_WAIT.toMillis());

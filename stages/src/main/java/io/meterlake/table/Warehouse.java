@@ -2,7 +2,6 @@ package io.meterlake.table;
 
 import io.delta.tables.DeltaTable;
 import io.delta.tables.DeltaTableBuilder;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import java.util.List;
@@ -55,9 +54,7 @@ public final class Warehouse {
                     : e instanceof java.nio.file.FileSystemException failed && failed.getReason() != null
                             ? failed.getReason()
                             : String.valueOf(e.getMessage());
-            throw MeterlakeException.badInput(
-                    "cannot write to the warehouse " + directory + " (" + reason + ")",
-                    "pass a writable directory with --warehouse, or fix its permissions");
+            throw WarehouseErrors.notWritable(directory, reason);
         }
         checkedWritable = true;
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meterlake.catalog.Aggregation;
 import io.meterlake.catalog.Metric;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.Entitlement;
 import io.meterlake.period.Durations;
 import io.meterlake.validation.ReasonCode;
@@ -88,18 +87,10 @@ public final class WorkloadGenerator {
     public static void requireValid(WorkloadSpec spec, MeterlakeConfig config, Instant now) {
         Instant earliest = now.plus(INGEST_WITHIN).minus(config.maxEventAge());
         if (spec.start().minus(OUTSIDE).isBefore(earliest)) {
-            throw MeterlakeException.badInput(
-                    "--start " + spec.start() + " is too far in the past: events before "
-                            + earliest + " would be quarantined as EVENT_TOO_OLD (validation.max-event-age is "
-                            + Durations.render(config.maxEventAge()) + ")",
-                    "choose a later --start");
+            throw WorkloadErrors.startTooOld(spec.start(), earliest, Durations.render(config.maxEventAge()));
         }
         if (spec.end().plus(OUTSIDE).isAfter(now)) {
-            throw MeterlakeException.badInput(
-                    "the span " + spec.start() + " + " + spec.days() + " days ends at " + spec.end()
-                            + ", and its last event (2h after the end) would lie after now (" + now + ")",
-                    "choose a span that ends at least 2h before now, e.g. --period " + defaultMonth(now)
-                            + " (the default)");
+            throw WorkloadErrors.spanNotOver(spec.start(), spec.days(), spec.end(), now, defaultMonth(now));
         }
     }
 

@@ -1,6 +1,5 @@
 package io.meterlake.workload;
 
-import io.meterlake.error.MeterlakeException;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -70,21 +69,20 @@ public record WorkloadSpec(
 
     public WorkloadSpec {
         if (lateEntitlementTenants < 0 || lateEntitlementTenants >= tenants) {
-            throw MeterlakeException.badInput(
-                    "--late-entitlements must be between 0 and the tenants less one (" + (tenants - 1) + "), got "
-                            + lateEntitlementTenants,
+            throw WorkloadErrors.outOfRange(
+                    "--late-entitlements",
+                    "between 0 and the tenants less one (" + (tenants - 1) + ")",
+                    lateEntitlementTenants,
                     "pass fewer late tenants or more --tenants (the first tenant's entitlements are always loaded)");
         }
         if (events < 1) {
-            throw MeterlakeException.badInput("--events must be at least 1, got " + events, "pass a positive count");
+            throw WorkloadErrors.outOfRange("--events", "at least 1", events, "pass a positive count");
         }
         if (tenants < 1 || tenants > 10_000) {
-            throw MeterlakeException.badInput(
-                    "--tenants must be between 1 and 10000, got " + tenants, "pass a count in range");
+            throw WorkloadErrors.outOfRange("--tenants", "between 1 and 10000", tenants, "pass a count in range");
         }
         if (days < 1) {
-            throw MeterlakeException.badInput(
-                    "--days must be at least 1, got " + days, "pass a positive number of days");
+            throw WorkloadErrors.outOfRange("--days", "at least 1", days, "pass a positive number of days");
         }
         rate("--duplicate-rate", duplicateRate);
         rate("--conflict-rate", conflictRate);
@@ -92,9 +90,7 @@ public record WorkloadSpec(
         rate("--invalid-rate", invalidRate);
         rate("--correction-rate", correctionRate);
         if (duplicateRate + conflictRate + invalidRate + correctionRate > 0.9) {
-            throw MeterlakeException.badInput(
-                    "duplicate, conflict, invalid and correction rates add up to more than 0.9",
-                    "lower them so that most records are new valid events");
+            throw WorkloadErrors.ratesTooHigh();
         }
     }
 
@@ -104,8 +100,7 @@ public record WorkloadSpec(
 
     private static void rate(String name, double value) {
         if (!(value >= 0 && value <= 1)) {
-            throw MeterlakeException.badInput(
-                    name + " must be between 0 and 1, got " + value, "pass a fraction such as 0.05");
+            throw WorkloadErrors.outOfRange(name, "between 0 and 1", value, "pass a fraction such as 0.05");
         }
     }
 }

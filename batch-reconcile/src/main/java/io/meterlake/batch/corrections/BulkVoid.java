@@ -6,12 +6,12 @@ import static org.apache.spark.sql.functions.not;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meterlake.batch.BatchErrors;
 import io.meterlake.batch.ingest.FileIngestJob;
 import io.meterlake.batch.ingest.IngestReport;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
@@ -80,14 +80,10 @@ public final class BulkVoid {
             String source, Optional<String> tenant, Optional<String> metric, Instant from, Instant to, String reason) {
         public Selection {
             if (!from.isBefore(to)) {
-                throw MeterlakeException.badInput(
-                        "--from " + from + " is not before --to " + to,
-                        "give a range with --from earlier than --to (--to is exclusive)");
+                throw BatchErrors.emptyRange(from, to);
             }
             if (reason.isBlank()) {
-                throw MeterlakeException.badInput(
-                        "--reason is blank",
-                        "say why the events are voided, e.g. --reason \"deploy 4711 double-sent\"");
+                throw BatchErrors.blankReason();
             }
         }
 
@@ -205,10 +201,7 @@ public final class BulkVoid {
                 path.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(path, true)) {
             out.write(bytes);
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot write the voids to " + path + " (" + e.getMessage() + ")",
-                    "check that the warehouse is writable",
-                    e);
+            throw BatchErrors.voidsUnwritable(path, e);
         }
         return path.toString();
     }

@@ -2,8 +2,8 @@ package io.meterlake.batch.ingest;
 
 import static org.apache.spark.sql.functions.col;
 
+import io.meterlake.batch.BatchErrors;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.pipeline.EventPipeline;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
@@ -174,12 +174,11 @@ public final class FileIngestJob {
             FileSystem fs = path.getFileSystem(hadoopConf());
             FileStatus status = fs.exists(path) ? fs.getFileStatus(path) : null;
             if (status == null || !status.isFile()) {
-                throw MeterlakeException.missingFile("input file", file);
+                throw BatchErrors.inputMissing(file);
             }
             return fs.makeQualified(path);
         } catch (java.net.URISyntaxException | IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot open input file '" + file + "' (" + e.getMessage() + ")", "check the path", e);
+            throw BatchErrors.inputUnopenable(file, e);
         }
     }
 
@@ -192,8 +191,7 @@ public final class FileIngestJob {
             }
             return HexFormat.of().formatHex(digest.digest());
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot read input file '" + path + "' (" + e.getMessage() + ")", "check its permissions", e);
+            throw BatchErrors.inputUnreadable(path, e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -3,7 +3,7 @@ package io.meterlake.batch.maintain;
 import static org.apache.spark.sql.functions.col;
 
 import io.delta.tables.DeltaTable;
-import io.meterlake.error.MeterlakeException;
+import io.meterlake.batch.BatchErrors;
 import io.meterlake.period.Durations;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
@@ -101,14 +101,11 @@ public final class MaintainJob {
         Duration minimum = RetentionRule.minimum(oldest, now);
         if (retention.compareTo(minimum) < 0) {
             RetentionRule.SignedVersion signed = oldest.orElseThrow();
-            throw MeterlakeException.badInput(
-                    "--retain " + Durations.render(retention)
-                            + " would let VACUUM delete raw_usage_events files that period " + signed.period()
-                            + " revision " + signed.revision() + " needs for verify"
-                            + " (signed over raw version " + signed.rawVersion() + ", committed " + signed.committedAt()
-                            + ")",
-                    "use --retain " + Durations.render(roundUpToMinutes(minimum)) + " or longer (raw must keep"
-                            + " removed files as long as the oldest signed period; see 'meterlake maintain --help')");
+            throw BatchErrors.retentionTooShort(
+                    Durations.render(retention),
+                    "period " + signed.period() + " revision " + signed.revision(),
+                    "signed over raw version " + signed.rawVersion() + ", committed " + signed.committedAt(),
+                    Durations.render(roundUpToMinutes(minimum)));
         }
         String checkSetting = "spark.databricks.delta.retentionDurationCheck.enabled";
         String loggingSetting = "spark.databricks.delta.vacuum.logging.enabled";

@@ -3,7 +3,7 @@ package io.meterlake.batch.publish;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import io.meterlake.error.MeterlakeException;
+import io.meterlake.batch.BatchErrors;
 import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
@@ -69,9 +69,7 @@ public final class BillingPeriods {
     public BillingPeriod require(Period period, OptionalInt revision) {
         List<BillingPeriod> revisions = revisions(period);
         if (revisions.isEmpty()) {
-            throw MeterlakeException.badInput(
-                    "period " + period + " has not been published in " + warehouse.root(),
-                    "publish it first with 'meterlake periods publish --period " + period + " --signing-key <file>'");
+            throw BatchErrors.notPublished(period, warehouse.root());
         }
         if (revision.isEmpty()) {
             return revisions.get(revisions.size() - 1);
@@ -79,9 +77,7 @@ public final class BillingPeriods {
         return revisions.stream()
                 .filter(r -> r.revision() == revision.getAsInt())
                 .findFirst()
-                .orElseThrow(() -> MeterlakeException.badInput(
-                        "period " + period + " has no revision " + revision.getAsInt(),
-                        "its revisions are 1 to " + revisions.size()));
+                .orElseThrow(() -> BatchErrors.noSuchRevision(period, revision.getAsInt(), revisions.size()));
     }
 
     /**

@@ -3,7 +3,7 @@ package io.meterlake.batch.publish;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import io.meterlake.error.MeterlakeException;
+import io.meterlake.batch.BatchErrors;
 import io.meterlake.period.Period;
 import io.meterlake.period.PeriodState;
 import io.meterlake.schema.Columns;
@@ -165,40 +165,24 @@ public final class Closing {
             BillingPeriod latest = periods.require(period, OptionalInt.empty());
             BillingPeriod header = periods.require(period, revision);
             if (header.revision() != latest.revision()) {
-                throw MeterlakeException.badInput(
-                        "revision " + header.revision() + " of " + period + " is not the latest (" + latest.revision()
-                                + "): only the latest revision can be approved",
-                        "check 'meterlake periods show --period " + period + "' and approve revision "
-                                + latest.revision());
+                throw BatchErrors.notLatest(period, header.revision(), latest.revision());
             }
             PublicKey publicKey = io.meterlake.signing.Signing.publicKeyOf(approverKey);
             String approverKeyId = Signing.keyId(publicKey);
             if (approverKeyId.equals(header.keyId())) {
-                throw MeterlakeException.badInput(
-                        "key " + approverKeyId + " published revision " + header.revision() + " of " + period
-                                + ", so it cannot approve it: four eyes (the preparer of a bill never approves it)",
-                        "approve with another person's key (--approver-key)");
+                throw BatchErrors.publisherApproves(period, header.revision(), approverKeyId);
             }
             if (!allowedApprovers.isEmpty() && !allowedApprovers.contains(approverKeyId)) {
-                throw MeterlakeException.badInput(
-                        "key " + approverKeyId + " is not an allowed approver (" + "approval.approvers lists "
-                                + String.join(", ", allowedApprovers) + ")",
-                        "approve with one of those keys, or add its id to approval.approvers in the configuration");
+                throw BatchErrors.notAnApprover(approverKeyId, allowedApprovers);
             }
             Optional<Lock> lock = lock(period);
             if (lock.isPresent()) {
-                throw MeterlakeException.badInput(
-                        "period " + period + " is locked at revision "
-                                + lock.get().revision() + " already",
-                        "nothing to approve: 'meterlake periods status --period " + period + "' shows it");
+                throw BatchErrors.alreadyLocked(period, lock.get().revision());
             }
             String stored = Signing.sha256Hex(
                     CanonicalRendering.render(period.toString(), periods.lines(header), periods.corrections(header)));
             if (!stored.equals(header.contentSha256())) {
-                throw MeterlakeException.checkFailed(
-                        "the stored lines of revision " + header.revision() + " of " + period
-                                + " hash to " + stored + ", its header says " + header.contentSha256()
-                                + ": run 'meterlake periods verify' before approving anything");
+                throw BatchErrors.storedLinesChanged(period, header.revision(), stored, header.contentSha256());
             }
             Optional<Approval> already = approvals(period).stream()
                     .filter(a -> a.approverKeyId().equals(approverKeyId)
@@ -250,19 +234,14 @@ public final class Closing {
                 return status.lock().get();
             }
             if (status.approvals().isEmpty()) {
-                throw MeterlakeException.badInput(
-                        "revision " + status.latest().revision() + " of " + period
-                                + " is not approved, so it cannot be locked",
-                        "approve it first: meterlake periods approve --period " + period
-                                + " --approver-key <another key>");
+                throw BatchErrors.notApproved(period, status.latest().revision());
             }
             Optional<Approval> signed = status.approvals().stream()
                     .filter(a -> a.integrityProblems().isEmpty())
                     .findFirst();
             if (signed.isEmpty()) {
-                throw MeterlakeException.checkFailed(
-                        status.approvals().get(0).integrityProblems().get(0) + ", so " + period
-                                + " is not locked: run 'meterlake periods verify --period " + period + "'");
+                throw BatchErrors.approvalBroken(
+                        period, status.approvals().get(0).integrityProblems().get(0));
             }
             List<BillingPeriod> chain = periods.chain();
             long sequence = chain.isEmpty()

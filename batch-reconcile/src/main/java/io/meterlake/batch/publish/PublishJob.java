@@ -1,10 +1,10 @@
 package io.meterlake.batch.publish;
 
+import io.meterlake.batch.BatchErrors;
 import io.meterlake.batch.reconcile.ReconcileJob;
 import io.meterlake.batch.reconcile.ReconcileResult;
 import io.meterlake.batch.reconcile.StreamWatermark;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.model.CorrectionLine;
 import io.meterlake.period.Period;
@@ -69,10 +69,7 @@ public final class PublishJob {
     /** Refuses (exit 2) a period that has not ended at {@code now}, whatever the mode. */
     public static void requireEnded(Period period, Instant now) {
         if (now.isBefore(period.end())) {
-            throw MeterlakeException.badInput(
-                    "period " + period + " has not ended: it ends at " + period.end() + " (now " + now
-                            + "), and a signed revision is kept forever",
-                    "publish it after its end plus the grace; --force only skips the wait for the grace and the stream");
+            throw BatchErrors.notEnded(period, now);
         }
     }
 
@@ -94,9 +91,7 @@ public final class PublishJob {
         requireEnded(period, clock.instant());
         Readiness readiness = readiness(period, grace);
         if (!readiness.ready() && mode != PublishMode.FORCE) {
-            throw MeterlakeException.notReady(
-                    "period " + period + " waits for " + String.join("; and for ", readiness.waitingFor())
-                            + " (publish --force overrides, and says so in the period header)");
+            throw BatchErrors.notReadyToPublish(period, readiness.waitingFor());
         }
         // One publisher per warehouse at a time: revisions of every period form one signed sequence.
         try (Lease lease =
@@ -104,11 +99,11 @@ public final class PublishJob {
             return publishHolding(period, key, readiness, asOfVersion);
         } catch (RuntimeException e) {
             if (isConcurrentCommit(e)) {
-                throw MeterlakeException.busy("another publish committed to " + period + " at the same time"
-                        + periods.latest(period)
+                throw BatchErrors.concurrentPublish(
+                        period,
+                        periods.latest(period)
                                 .map(r -> " (the latest revision is now " + r.revision() + ")")
-                                .orElse("")
-                        + ": run publish again to compare with it");
+                                .orElse(""));
             }
             throw e;
         }
@@ -224,8 +219,7 @@ public final class PublishJob {
 
         BillingPeriod stored = periods.require(period, OptionalInt.of(revision));
         if (!stored.contentSha256().equals(contentSha256)) {
-            throw MeterlakeException.busy("another publish wrote revision " + revision + " of " + period
-                    + " at the same time, with other content: run publish again to compare with it");
+            throw BatchErrors.concurrentRevision(period, revision);
         }
         LOG.info(
                 "published {} revision {} over raw_usage_events v{}: {} lines, {} correction lines, content sha256 {},"

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.meterlake.error.MeterlakeException;
+import io.meterlake.batch.BatchErrors;
 import io.meterlake.signing.Signing;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,9 +56,7 @@ public final class Receipt {
             }
             Files.writeString(file, JSON.writeValueAsString(node) + "\n");
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot write the receipt " + file + " (" + e.getMessage() + ")",
-                    "pass a writable path with --receipt");
+            throw BatchErrors.receiptUnwritable(file, e.getMessage());
         }
     }
 
@@ -68,9 +66,7 @@ public final class Receipt {
         try {
             node = JSON.readTree(Files.readString(file));
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot read the receipt " + file + " (" + e.getMessage() + ")",
-                    "pass the file publish --receipt wrote");
+            throw BatchErrors.receiptUnreadable(file, e.getMessage());
         }
         BillingPeriod header;
         try {
@@ -97,16 +93,13 @@ public final class Receipt {
                                     node.get("dedup_horizon_seconds").longValue()))
                             : Optional.empty());
         } catch (RuntimeException e) {
-            throw MeterlakeException.badInput(
-                    "the receipt " + file + " is not one publish wrote (a field is missing" + " or of the wrong type)",
-                    "pass the file publish --receipt wrote");
+            throw BatchErrors.notAReceipt(file);
         }
         byte[] rendering = header.chainRendering();
         BillingPeriod.Chain link = header.chain().orElseThrow();
         if (!Signing.sha256Hex(rendering).equals(link.headerSha256())
                 || !Signing.verify(key, rendering, link.headerSignature())) {
-            throw MeterlakeException.checkFailed("the receipt " + file + " does not verify with the public key "
-                    + Signing.keyId(key) + ": it was altered, or another key signed it");
+            throw BatchErrors.receiptDoesNotVerify(file, Signing.keyId(key));
         }
         return header;
     }

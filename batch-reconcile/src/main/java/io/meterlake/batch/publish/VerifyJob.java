@@ -1,5 +1,6 @@
 package io.meterlake.batch.publish;
 
+import io.meterlake.batch.BatchErrors;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.config.MeterlakeConfig;
@@ -82,9 +83,7 @@ public final class VerifyJob {
         } catch (RuntimeException e) {
             java.util.Optional<String> gap = DeltaFailures.logGap(e);
             if (gap.isPresent()) {
-                throw io.meterlake.error.MeterlakeException.checkFailed(
-                        "verification FAILED: the Delta log of " + "billing_periods or billing_period_lines has a gap ("
-                                + gap.get() + "): a commit was removed");
+                throw BatchErrors.periodLogGap(gap.get());
             }
             throw e;
         }

@@ -2,8 +2,8 @@ package io.meterlake.batch.recompute;
 
 import static org.apache.spark.sql.functions.lit;
 
+import io.meterlake.batch.BatchErrors;
 import io.meterlake.catalog.MetricCatalog;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
 import io.meterlake.pipeline.UsageAggregation;
@@ -83,10 +83,7 @@ public final class Recompute {
             result.add(Rows.billingLine(row));
         }
         if (!overflowed.isEmpty()) {
-            throw MeterlakeException.checkFailed(
-                    "the quantity of " + (overflowed.size() == 1 ? "the line " : "the lines ")
-                            + String.join("; ", overflowed) + " exceeds decimal(38,9) (29 integer digits): nothing was"
-                            + " written; find the events above the metric's max_quantity in raw_usage_events and correct them");
+            throw BatchErrors.lineOverflow(overflowed);
         }
         result.sort(BillingLine.CANONICAL_ORDER);
         return List.copyOf(result);

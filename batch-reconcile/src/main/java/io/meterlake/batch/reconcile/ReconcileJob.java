@@ -5,11 +5,11 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
+import io.meterlake.batch.BatchErrors;
 import io.meterlake.batch.recompute.PeriodUsage;
 import io.meterlake.batch.recompute.RankedRaw;
 import io.meterlake.batch.recompute.Recompute;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
@@ -164,10 +164,7 @@ public final class ReconcileJob {
         }
         long current = warehouse.version(Tables.RAW_USAGE_EVENTS);
         if (asOfVersion.isPresent() && (asOfVersion.getAsLong() < 0 || asOfVersion.getAsLong() > current)) {
-            throw MeterlakeException.badInput(
-                    "--as-of-version " + asOfVersion.getAsLong()
-                            + " does not exist: raw_usage_events has versions 0 to " + current,
-                    "pass one of them");
+            throw BatchErrors.noSuchRawVersion(asOfVersion.getAsLong(), current);
         }
         return asOfVersion.orElse(current);
     }

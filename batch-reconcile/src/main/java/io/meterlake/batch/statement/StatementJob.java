@@ -3,12 +3,12 @@ package io.meterlake.batch.statement;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.sum;
 
+import io.meterlake.batch.BatchErrors;
 import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.BillingPeriods;
 import io.meterlake.batch.publish.Closing;
 import io.meterlake.batch.recompute.PeriodUsage;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.model.CorrectionLine;
 import io.meterlake.period.Period;
@@ -58,15 +58,7 @@ public final class StatementJob {
         lines.forEach(line -> accounts.add(line.billingAccountId()));
         corrections.forEach(line -> accounts.add(line.billingAccountId()));
         if (account.isPresent() && !accounts.contains(account.get())) {
-            throw MeterlakeException.badInput(
-                    "billing account " + account.get() + " has no lines in revision " + header.revision() + " of "
-                            + period,
-                    accounts.isEmpty()
-                            ? "the revision has no lines at all"
-                            : "its accounts are "
-                                    + String.join(
-                                            ", ", accounts.stream().limit(10).toList())
-                                    + (accounts.size() > 10 ? ", ..." : ""));
+            throw BatchErrors.accountWithoutLines(account.get(), period, header.revision(), accounts);
         }
         List<String> chosen = account.map(List::of).orElseGet(() -> List.copyOf(accounts));
         Map<String, Map<String, Statement.Daily>> daily = daily(header, period, chosen);

@@ -2,11 +2,11 @@ package io.meterlake.cli.jobs;
 
 import io.meterlake.batch.maintain.MaintainJob;
 import io.meterlake.batch.maintain.TableMaintenance;
+import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.output.Output;
 import io.meterlake.period.Durations;
 import io.meterlake.table.Warehouse;
@@ -59,8 +59,7 @@ public final class MaintainCommand extends BatchCommand {
     public Integer call() {
         Duration retention = Durations.parse("--retain", retain);
         if (retention.isNegative()) {
-            throw MeterlakeException.badInput(
-                    "--retain " + retain + " is negative", "give a duration such as 7d or 48h");
+            throw CliErrors.negativeRetention(retain);
         }
         MeterlakeConfig config = config();
         Warehouse warehouse = new Warehouse(spark(config), config.warehouse());

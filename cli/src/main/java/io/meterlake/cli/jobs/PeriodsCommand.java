@@ -8,12 +8,12 @@ import io.meterlake.batch.publish.PeriodReport;
 import io.meterlake.batch.publish.PublishJob;
 import io.meterlake.batch.publish.Readiness;
 import io.meterlake.batch.publish.RevisionChanges;
+import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.model.BillingLine;
 import io.meterlake.model.CorrectionLine;
 import io.meterlake.output.Output;
@@ -78,8 +78,7 @@ public final class PeriodsCommand implements Runnable {
             Readiness readiness =
                     new PublishJob(spark(config), config, clock()).readiness(billingPeriod, grace.value(config));
             if (!readiness.ready()) {
-                throw MeterlakeException.notReady(
-                        "period " + billingPeriod + " waits for " + String.join("; and for ", readiness.waitingFor()));
+                throw CliErrors.waitsFor(billingPeriod.toString(), readiness.waitingFor());
             }
             out().println("period " + billingPeriod + " is ready to publish");
             out().flush();
@@ -143,12 +142,14 @@ public final class PeriodsCommand implements Runnable {
                     || status.state() == PeriodState.LOCKED
                     || until == Until.approved && status.state() == PeriodState.APPROVED;
             if (!reached) {
-                throw MeterlakeException.notReady("period " + billingPeriod + " is " + PeriodReport.stateName(status)
-                        + ", not yet " + until
-                        + (until == Until.approved
-                                ? ": approve it with 'meterlake periods approve --period " + billingPeriod
+                throw CliErrors.notYet(
+                        billingPeriod.toString(),
+                        PeriodReport.stateName(status),
+                        until.toString(),
+                        until == Until.approved
+                                ? "approve it with 'meterlake periods approve --period " + billingPeriod
                                         + " --approver-key <file>'"
-                                : ": lock it with 'meterlake periods lock --period " + billingPeriod + "'"));
+                                : "lock it with 'meterlake periods lock --period " + billingPeriod + "'");
             }
             return ExitCodes.OK;
         }

@@ -2,11 +2,11 @@ package io.meterlake.cli.jobs;
 
 import io.meterlake.batch.statement.Statement;
 import io.meterlake.batch.statement.StatementJob;
+import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import java.io.IOException;
@@ -78,9 +78,7 @@ public final class StatementCommand extends BatchCommand {
     public Integer call() {
         Period billingPeriod = period.value();
         if (target.file != null && account == null) {
-            throw MeterlakeException.badInput(
-                    "--out writes one account's page, and no --billing-account was given",
-                    "add --billing-account <id>, or use --out-dir <dir> for one page per account");
+            throw CliErrors.outWithoutAccount();
         }
         MeterlakeConfig config = config();
         progress("reading revision " + (revision == null ? "(latest)" : revision) + " of " + billingPeriod
@@ -130,9 +128,7 @@ public final class StatementCommand extends BatchCommand {
             }
             Files.write(file, html);
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot write the statement " + file + " (" + e.getMessage() + ")",
-                    "pass a writable path with --out or --out-dir");
+            throw CliErrors.statementUnwritable(file, e.getMessage());
         }
     }
 }

@@ -144,8 +144,7 @@ public final class EventProducer implements AutoCloseable {
     }
 
     private MeterlakeException sendFailed(Exception exception) {
-        return MeterlakeException.checkFailed("sending to topic '" + topic + "' failed after " + sent()
-                + " acknowledged records: " + exception.getMessage());
+        return StreamErrors.sendFailed(topic, sent(), exception.getMessage());
     }
 
     /** Why sending stopped, naming the line that failed. */

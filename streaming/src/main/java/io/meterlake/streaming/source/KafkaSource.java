@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.error.MeterlakeException;
 import io.meterlake.schema.Columns;
 import java.util.Properties;
 import java.util.Set;
@@ -62,20 +61,15 @@ public final class KafkaSource {
         try (Admin admin = Admin.create(properties)) {
             Set<String> topics = admin.listTopics().names().get(PROBE_SECONDS, TimeUnit.SECONDS);
             if (!topics.contains(topic)) {
-                throw MeterlakeException.checkFailed("topic '" + topic + "' does not exist at " + bootstrapServers
-                        + ": create it, or run 'meterlake stack start', which creates it");
+                throw StreamErrors.noTopic(topic, bootstrapServers);
             }
         } catch (ExecutionException | TimeoutException e) {
-            throw MeterlakeException.checkFailed("cannot reach Kafka at " + bootstrapServers + " within "
-                    + PROBE_SECONDS + " s: start the local broker with 'meterlake stack start', or check"
-                    + " --bootstrap-servers / kafka.bootstrap-servers");
+            throw StreamErrors.kafkaUnreachable(bootstrapServers, PROBE_SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         } catch (org.apache.kafka.common.KafkaException e) {
-            throw MeterlakeException.badInput(
-                    "bootstrap servers '" + bootstrapServers + "' are not usable (" + e.getMessage() + ")",
-                    "pass host:port of a Kafka broker");
+            throw StreamErrors.badBootstrapServers(bootstrapServers, e.getMessage());
         }
     }
 }

@@ -1,0 +1,96 @@
+package io.meterlake.cli.options;
+
+import io.meterlake.error.MeterlakeException;
+import java.util.List;
+
+/**
+ * Every message the commands themselves throw, with its fix, in one place (as Delta keeps its messages in
+ * {@code DeltaErrors}); what the stages throw is worded by their module's errors class, and how any error is
+ * printed by {@link CommandLineErrors}.
+ */
+public final class CliErrors {
+    private static final String START_TRINO = "start it with 'meterlake stack start --with-trino'";
+
+    private CliErrors() {}
+
+    // Files the commands write or read themselves.
+
+    public static MeterlakeException cannotWrite(Object file, String problem) {
+        return MeterlakeException.badInput(
+                "cannot write " + file + " (" + problem + ")", "check that the path is writable");
+    }
+
+    public static MeterlakeException cannotCreateDirectory(Object directory) {
+        return MeterlakeException.badInput("cannot create directory " + directory, "check the path");
+    }
+
+    public static MeterlakeException cannotRead(Object file, String problem) {
+        return MeterlakeException.badInput("cannot read " + file + " (" + problem + ")", "check the file");
+    }
+
+    public static MeterlakeException keyFileExists(Object path) {
+        return MeterlakeException.badInput(
+                "'" + path + "' already exists", "move it away or choose another path; keys are never overwritten");
+    }
+
+    public static MeterlakeException statementUnwritable(Object file, String problem) {
+        return MeterlakeException.badInput(
+                "cannot write the statement " + file + " (" + problem + ")",
+                "pass a writable path with --out or --out-dir");
+    }
+
+    // Options.
+
+    public static MeterlakeException outWithoutAccount() {
+        return MeterlakeException.badInput(
+                "--out writes one account's page, and no --billing-account was given",
+                "add --billing-account <id>, or use --out-dir <dir> for one page per account");
+    }
+
+    public static MeterlakeException negativeRetention(String retain) {
+        return MeterlakeException.badInput("--retain " + retain + " is negative", "give a duration such as 7d or 48h");
+    }
+
+    public static MeterlakeException dayNotMonth(String text, String example) {
+        return MeterlakeException.badInput(
+                "--period " + text + " is a day; a workload spans a month",
+                "write a UTC month as YYYY-MM, e.g. --period " + example);
+    }
+
+    public static MeterlakeException notAnInstant(String option, String text) {
+        return MeterlakeException.badInput(
+                option + " '" + text + "' is not ISO-8601 with an offset", "write it like 2026-10-01T00:00:00Z");
+    }
+
+    // Periods' sensors (exit 75 until the state is reached).
+
+    public static MeterlakeException waitsFor(String period, List<String> waitingFor) {
+        return MeterlakeException.notReady("period " + period + " waits for " + String.join("; and for ", waitingFor));
+    }
+
+    public static MeterlakeException notYet(String period, String state, String until, String next) {
+        return MeterlakeException.notReady("period " + period + " is " + state + ", not yet " + until + ": " + next);
+    }
+
+    // Trino.
+
+    public static MeterlakeException trinoNotRunning(int port) {
+        return MeterlakeException.badInput("Trino is not running on 127.0.0.1:" + port, START_TRINO);
+    }
+
+    public static MeterlakeException tenantDoorNotRunning(int port) {
+        return MeterlakeException.badInput(
+                "the tenant front door is not running on 127.0.0.1:" + port,
+                START_TRINO + " (tenant users connect there, not to Trino)");
+    }
+
+    public static MeterlakeException queryFailed(String user, String problem) {
+        return MeterlakeException.checkFailed("the query failed for user " + user + ": " + problem);
+    }
+
+    public static MeterlakeException trinoUnreachable(String what, int port, String problem) {
+        return MeterlakeException.checkFailed("cannot reach " + what + " at 127.0.0.1:" + port + " (" + problem
+                + "): see 'meterlake stack status', and restart it with 'meterlake stack stop' then"
+                + " 'meterlake stack start --with-trino'");
+    }
+}

@@ -1,0 +1,41 @@
+package io.meterlake.gateway;
+
+import io.meterlake.config.ConfigKeys;
+import io.meterlake.error.MeterlakeException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Every message the gateway throws when it cannot start, with its fix, in one place (as Delta keeps its
+ * messages in {@code DeltaErrors}). What it answers a client is worded by {@link Answer}.
+ */
+final class GatewayErrors {
+    /** How a tokens file's line reads. */
+    private static final String TOKEN_LINE = "'<name> <sha256 hex of the token> <source>[,<source>...]'";
+
+    private GatewayErrors() {}
+
+    static MeterlakeException cannotListen(String host, int port, String problem) {
+        return MeterlakeException.badInput(
+                "the gateway cannot listen on " + host + ":" + port + " (" + problem + ")",
+                "free the port or set gateway.port to another one");
+    }
+
+    static MeterlakeException noTokensFile(Path file) {
+        return MeterlakeException.badInput(
+                "the gateway's tokens file " + file + " does not exist",
+                "create it with one line per token, " + TOKEN_LINE + " (docs/gateway.md), or point "
+                        + ConfigKeys.GATEWAY_TOKENS_FILE + " at yours");
+    }
+
+    static MeterlakeException tokensUnreadable(Path file, Throwable cause) {
+        return MeterlakeException.badInput(
+                "cannot read the gateway's tokens file " + file, "check its permissions", cause);
+    }
+
+    static MeterlakeException tokensUnusable(Path file, List<String> errors) {
+        return MeterlakeException.badInput(
+                "the gateway's tokens file " + file + " is not usable: " + String.join("; ", errors),
+                "write one line per token: " + TOKEN_LINE + ", e.g. from: printf %s \"$TOKEN\" | sha256sum");
+    }
+}
