@@ -62,6 +62,13 @@ public final class BatchErrors {
                 + " (publish --force overrides, and says so in the period header)");
     }
 
+    /** A first revision that would sign missing or partial data ({@code PublishDoubts}); nothing was signed. */
+    public static MeterlakeException doubtfulFirstRevision(Period period, List<String> doubts) {
+        return MeterlakeException.badInput(
+                "publish refuses to sign " + period + ", which has no revision yet: " + String.join("; ", doubts),
+                "check --period; if this revision is meant, pass --allow-empty (a signed revision is kept forever)");
+    }
+
     /** {@code latest}: what the other publish made the latest revision, if it is known. */
     public static MeterlakeException concurrentPublish(Period period, String latest) {
         return MeterlakeException.busy(

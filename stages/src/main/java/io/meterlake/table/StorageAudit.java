@@ -69,6 +69,20 @@ public final class StorageAudit {
         return paths;
     }
 
+    /**
+     * The earliest {@code event_date} partition of {@code table} at {@code version} (read from its log: no data
+     * file is opened); empty when the table holds no file then.
+     */
+    public java.util.Optional<java.time.LocalDate> firstEventDate(String table, long version) {
+        Row first = files(table, version, java.util.Optional.empty())
+                .agg(org.apache.spark.sql.functions.min(
+                        org.apache.spark.sql.functions.col("partitionValues").getItem(Columns.EVENT_DATE)))
+                .first();
+        return first.isNullAt(0)
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(java.time.LocalDate.parse(first.getString(0)));
+    }
+
     /** The log's file actions at {@code version}, only those of the {@code event_date} partitions {@code dates} when given. */
     private Dataset<Row> files(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
         Snapshot snapshot = DeltaLog.forTable(warehouse.spark(), warehouse.path(table))

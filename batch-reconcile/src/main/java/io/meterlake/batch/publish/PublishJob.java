@@ -88,6 +88,20 @@ public final class PublishJob {
      */
     public PublishResult publish(
             Period period, PrivateKey key, Duration grace, PublishMode mode, OptionalLong asOfVersion) {
+        return publish(period, key, grace, mode, asOfVersion, false);
+    }
+
+    /**
+     * As {@link #publish(Period, PrivateKey, Duration, PublishMode, OptionalLong)}; {@code allowEmpty} signs a
+     * first revision even when {@link PublishDoubts} doubts it (no line, or the period begins before raw's data).
+     */
+    public PublishResult publish(
+            Period period,
+            PrivateKey key,
+            Duration grace,
+            PublishMode mode,
+            OptionalLong asOfVersion,
+            boolean allowEmpty) {
         requireEnded(period, clock.instant());
         Readiness readiness = readiness(period, grace);
         if (!readiness.ready() && mode != PublishMode.FORCE) {
@@ -96,7 +110,7 @@ public final class PublishJob {
         // One publisher per warehouse at a time: revisions of every period form one signed sequence.
         try (Lease lease =
                 warehouse.lease("publish", "publish of " + period, clock).keepRenewed()) {
-            return publishHolding(period, key, readiness, asOfVersion);
+            return publishHolding(period, key, readiness, asOfVersion, allowEmpty);
         } catch (RuntimeException e) {
             if (isConcurrentCommit(e)) {
                 throw BatchErrors.concurrentPublish(
@@ -170,7 +184,8 @@ public final class PublishJob {
         return false;
     }
 
-    private PublishResult publishHolding(Period period, PrivateKey key, Readiness readiness, OptionalLong asOfVersion) {
+    private PublishResult publishHolding(
+            Period period, PrivateKey key, Readiness readiness, OptionalLong asOfVersion, boolean allowEmpty) {
         Closing closing = new Closing(spark, warehouse, config.approvers());
         Optional<Closing.Lock> lock = closing.lock(period);
         if (lock.isPresent()) {
@@ -198,6 +213,18 @@ public final class PublishJob {
         String contentSha256 = Signing.sha256Hex(content);
 
         Optional<BillingPeriod> latest = periods.latest(period);
+        if (latest.isEmpty() && !allowEmpty) {
+            List<String> doubts = PublishDoubts.of(
+                    warehouse,
+                    period,
+                    rawVersion,
+                    lines.size() + corrections.size(),
+                    clock.instant(),
+                    config.maxEventAge());
+            if (!doubts.isEmpty()) {
+                throw BatchErrors.doubtfulFirstRevision(period, doubts);
+            }
+        }
         if (latest.isPresent() && latest.get().contentSha256().equals(contentSha256)) {
             return new PublishResult(latest.get(), false, lines, corrections, reconciled.runId(), Optional.empty());
         }

@@ -281,6 +281,47 @@ class PublishAndVerifyTest extends SparkTestBase {
                 .isTrue();
     }
 
+    /**
+     * A mistyped month is not signed by mistake: a first revision with no line, of a period that begins before
+     * raw's first event (2026-10-01 here), is refused (exit 2) naming why, and nothing is written; older than
+     * validation.max-event-age, the message says no event of it can still arrive. --allow-empty signs it, and
+     * a later publish of a published period is never in doubt.
+     */
+    @Test
+    void refusesToSignAnEmptyOrPartialFirstRevisionUnlessAllowed() {
+        PublishJob job = new PublishJob(spark(), config, AFTER_GRACE);
+        Period september = Period.parse("2026-09");
+        assertThatThrownBy(() -> job.publish(
+                        september, KEY.getPrivate(), GRACE, PublishMode.WHEN_READY, java.util.OptionalLong.empty()))
+                .isInstanceOfSatisfying(
+                        MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
+                .hasMessageContaining("publish refuses to sign 2026-09, which has no revision yet: it has no line")
+                .hasMessageContaining("raw_usage_events begins on 2026-10-01, after 2026-09 begins")
+                .hasMessageNotContaining("max-event-age")
+                .hasMessageContaining("pass --allow-empty");
+        assertThatThrownBy(() -> job.publish(
+                        Period.parse("2025-01"),
+                        KEY.getPrivate(),
+                        GRACE,
+                        PublishMode.WHEN_READY,
+                        java.util.OptionalLong.empty()))
+                .hasMessageContaining("2025-01 ended more than validation.max-event-age (90d) ago");
+        assertThat(warehouse.read(Tables.BILLING_PERIODS).count())
+                .as("nothing signed")
+                .isZero();
+
+        PublishResult empty = job.publish(
+                september, KEY.getPrivate(), GRACE, PublishMode.WHEN_READY, java.util.OptionalLong.empty(), true);
+        assertThat(empty.published()).isTrue();
+        assertThat(empty.header().lineCount()).isZero();
+        PublishResult again =
+                job.publish(september, KEY.getPrivate(), GRACE, PublishMode.WHEN_READY, java.util.OptionalLong.empty());
+        assertThat(again.published()).isFalse();
+        assertThat(again.header().revision()).isEqualTo(1);
+        // October, whose data is all there, needs no flag.
+        assertThat(publish(AFTER_GRACE, PublishMode.WHEN_READY).published()).isTrue();
+    }
+
     @Test
     void refusesAPeriodThatHasNotEndedEvenWhenForced() {
         Clock during = Clock.fixed(Instant.parse("2026-10-31T23:59:59Z"), ZoneOffset.UTC);

@@ -45,7 +45,9 @@ import picocli.CommandLine.Option;
             "",
             "A period is ready when it has ended plus the grace period and the stream's watermark (if a stream",
             "runs) has passed its end; before that publish exits 75 (retry later) unless --force is given.",
-            "A period that has not ended is refused (exit 2), with or without --force.",
+            "A period that has not ended is refused (exit 2), with or without --force. So is the first revision",
+            "of a period that would hold no line, or that begins before raw_usage_events' first event (a mistyped",
+            "month, or the first month of a new warehouse), unless --allow-empty says it is meant.",
             "One publish at a time per warehouse: a second one exits 75 naming the first.",
             "Every header is linked into one signed chain of all publishes; --receipt writes the latest",
             "revision's header as a signed receipt for 'verify --receipt', which no change to the table can undo."
@@ -79,6 +81,12 @@ public final class PublishCommand extends BatchCommand {
                     + " watermark has reached its end; the header records it.")
     boolean force;
 
+    @Option(
+            names = "--allow-empty",
+            description = "Sign the first revision of a period even when it has no line or begins before raw's"
+                    + " first event (a month that truly had no usage; the nightly DAG passes it).")
+    boolean allowEmpty;
+
     @Mixin
     FormatOption format;
 
@@ -100,7 +108,8 @@ public final class PublishCommand extends BatchCommand {
                         key,
                         wait,
                         force ? PublishMode.FORCE : PublishMode.WHEN_READY,
-                        asOfVersion.value());
+                        asOfVersion.value(),
+                        allowEmpty);
         BillingPeriod header = result.header();
         boolean receiptWritten = receipt != null && header.chain().isPresent();
         if (receiptWritten) {
