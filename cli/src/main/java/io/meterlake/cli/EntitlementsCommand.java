@@ -1,21 +1,29 @@
 package io.meterlake.cli;
 
+import io.meterlake.attribution.EntitlementChanges;
 import io.meterlake.attribution.EntitlementsCsv;
 import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.cli.options.ConfigOptions;
+import io.meterlake.cli.options.FormatOption;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.model.Entitlement;
+import io.meterlake.output.Output;
 import io.meterlake.schema.Rows;
 import io.meterlake.schema.Tables;
 import io.meterlake.table.Warehouse;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -23,7 +31,7 @@ import picocli.CommandLine.Spec;
 /** {@code meterlake entitlements}: the table that maps usage to subscriptions. */
 @Command(
         name = "entitlements",
-        description = "Manage the entitlements that attribute usage to subscriptions.",
+        description = "The entitlements that attribute usage to subscriptions: load them, showing what changes.",
         subcommands = EntitlementsCommand.Load.class,
         mixinStandardHelpOptions = true)
 final class EntitlementsCommand implements Runnable {
@@ -41,12 +49,17 @@ final class EntitlementsCommand implements Runnable {
     @Command(
             name = "load",
             mixinStandardHelpOptions = true,
+            sortOptions = false,
             description = {
-                "Load or replace the entitlements table from a CSV file.",
+                "Load entitlements from a CSV file: add and update them by entitlement_id, showing what changes.",
                 "",
                 "The CSV has the header",
                 "entitlement_id,subscription_id,billing_account_id,tenant_id,app_id,plan,valid_from,valid_to",
-                "(ISO-8601 times with offset; empty valid_to = open-ended). Earlier contents stay readable by time travel."
+                "(ISO-8601 times with offset; empty valid_to = open-ended).",
+                "Prints per tenant the entitlements added, changed, removed and kept, then writes a new version of",
+                "the table; a file that changes nothing writes nothing and says so. Entitlements in force that the",
+                "file leaves out are kept unless --replace says the file is the whole set (their usage would then",
+                "be quarantined UNATTRIBUTED). Earlier versions stay readable by time travel."
             })
     static final class Load implements Callable<Integer> {
         @ParentCommand
@@ -58,23 +71,95 @@ final class EntitlementsCommand implements Runnable {
         @Parameters(paramLabel = "<csv>", description = "The entitlements CSV file.")
         Path csv;
 
+        @Option(
+                names = "--replace",
+                description = "The file is the whole set: remove the entitlements in force that it leaves out.")
+        boolean replace;
+
+        @Option(names = "--dry-run", description = "Show what would change; write nothing.")
+        boolean dryRun;
+
+        @Mixin
+        FormatOption format;
+
         @Override
         public Integer call() {
-            load(entitlements.root, csv);
+            EntitlementChanges changes = load(entitlements.root, csv, replace, dryRun);
+            print(entitlements.root.out(), changes, dryRun, format.json());
             return ExitCodes.OK;
         }
     }
 
-    /** Reads and checks the CSV, then replaces the table; prints what it loaded. */
-    static void load(MeterlakeCommand root, Path csv) {
-        List<Entitlement> rows = EntitlementsCsv.read(csv);
+    /** Reads and checks the CSV, compares it with the table in force and, unless {@code dryRun} or unchanged, writes. */
+    static EntitlementChanges load(MeterlakeCommand root, Path csv, boolean replace, boolean dryRun) {
+        List<Entitlement> loaded = EntitlementsCsv.read(csv);
         SparkSession spark = root.spark("meterlake-entitlements-load");
         Warehouse warehouse = new Warehouse(spark, root.config().warehouse());
-        List<Row> sparkRows = rows.stream().map(Rows::entitlement).toList();
-        warehouse.replaceEntitlements(spark.createDataFrame(sparkRows, Tables.ENTITLEMENT));
-        root.out()
-                .println("loaded " + rows.size() + " entitlements into " + warehouse.path(Tables.ENTITLEMENTS)
-                        + " (version " + warehouse.version(Tables.ENTITLEMENTS) + ")");
-        root.out().flush();
+        List<Entitlement> current = warehouse.exists(Tables.ENTITLEMENTS)
+                ? warehouse.read(Tables.ENTITLEMENTS).collectAsList().stream()
+                        .map(Rows::entitlement)
+                        .toList()
+                : List.of();
+        EntitlementChanges changes = EntitlementChanges.of(current, loaded, replace);
+        if (!dryRun && (!changes.unchanged() || !warehouse.exists(Tables.ENTITLEMENTS))) {
+            List<Row> rows = changes.result().stream().map(Rows::entitlement).toList();
+            warehouse.replaceEntitlements(spark.createDataFrame(rows, Tables.ENTITLEMENT));
+        }
+        return changes;
+    }
+
+    /** What the demo loads: an upsert, printed as the command prints it. */
+    static void load(MeterlakeCommand root, Path csv) {
+        print(root.out(), load(root, csv, false, false), false, false);
+    }
+
+    private static void print(PrintWriter out, EntitlementChanges changes, boolean dryRun, boolean json) {
+        Map<String, long[]> perTenant = changes.perTenant();
+        if (json) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("changed", !changes.unchanged());
+            result.put("written", !changes.unchanged() && !dryRun);
+            result.put("mode", changes.replace() ? "replace" : "upsert");
+            result.put("in_force", changes.result().size());
+            List<Map<String, Object>> tenants = new ArrayList<>();
+            perTenant.forEach((tenant, counts) -> tenants.add(new LinkedHashMap<>(Map.of(
+                    "tenant_id",
+                    tenant,
+                    "added",
+                    counts[0],
+                    "changed",
+                    counts[1],
+                    "removed",
+                    counts[2],
+                    "kept_not_in_file",
+                    counts[3]))));
+            result.put("tenants", tenants);
+            Output.json(out, result);
+            return;
+        }
+        if (!perTenant.isEmpty()) {
+            List<List<String>> rows = new ArrayList<>();
+            perTenant.forEach((tenant, counts) -> rows.add(List.of(
+                    tenant,
+                    Long.toString(counts[0]),
+                    Long.toString(counts[1]),
+                    Long.toString(counts[2]),
+                    Long.toString(counts[3]))));
+            Output.table(out, List.of("tenant", "added", "changed", "removed", "kept (not in file)"), rows);
+        }
+        out.println(
+                changes.unchanged()
+                        ? "unchanged: the " + changes.result().size() + " entitlements in force are what the file says;"
+                                + " nothing written"
+                        : (dryRun ? "dry run: would leave " : "loaded: ")
+                                + changes.result().size()
+                                + " entitlements in force (" + changes.added().size() + " added, "
+                                + changes.changed().size()
+                                + " changed, " + changes.removed().size() + " removed"
+                                + (changes.replace()
+                                        ? ""
+                                        : ", " + changes.notInFile().size() + " not in the file kept") + ")"
+                                + (dryRun ? "; nothing written" : ""));
+        out.flush();
     }
 }

@@ -84,7 +84,9 @@ class IngestEndToEndIT extends SparkTestBase {
                 "load",
                 dir.resolve("e.csv").toString());
         assertThat(load.exitCode()).as(load.err()).isZero();
-        assertThat(load.out()).startsWith("loaded 13 entitlements");
+        assertThat(load.out())
+                .contains("loaded: 13 entitlements in force (13 added, 0 changed, 0 removed, 0 not in the file kept)");
+        entitlementsLoadShowsAndGuardsWhatItChanges(warehouse, dir.resolve("e.csv"));
 
         JsonNode first = ingest(warehouse, events);
 
@@ -465,5 +467,56 @@ class IngestEndToEndIT extends SparkTestBase {
                     counted.get(key))));
         }
         return rows;
+    }
+
+    /**
+     * The same file again writes nothing; a partial file (the README quick start's one line) is an upsert that
+     * keeps the 13 in force and says so; --dry-run --replace shows the removals and writes nothing; the table's
+     * version moves only when something changed.
+     */
+    private void entitlementsLoadShowsAndGuardsWhatItChanges(String warehouse, Path full) throws java.io.IOException {
+        Warehouse tables = new Warehouse(spark(), warehouse);
+        long version = tables.version(Tables.ENTITLEMENTS);
+        CommandLineTest.Run again =
+                CommandLineTest.Run.of("--warehouse", warehouse, "entitlements", "load", full.toString());
+        assertThat(again.out())
+                .contains("unchanged: the 13 entitlements in force are what the file says; nothing written");
+        assertThat(tables.version(Tables.ENTITLEMENTS)).isEqualTo(version);
+
+        List<String> lines = Files.readAllLines(full);
+        Path partial = full.resolveSibling("partial.csv");
+        String changed = lines.get(1).replaceFirst(",[^,]*,([^,]*,[^,]*)$", ",premium,$1");
+        Files.write(
+                partial,
+                List.of(
+                        lines.get(0),
+                        changed,
+                        "ent-new,sub-new,acct-new,tenant-new,app-new,standard," + "2026-01-01T00:00:00Z,"));
+        CommandLineTest.Run dry = CommandLineTest.Run.of(
+                "--warehouse",
+                warehouse,
+                "entitlements",
+                "load",
+                partial.toString(),
+                "--replace",
+                "--dry-run",
+                "--format",
+                "json");
+        assertThat(dry.exitCode()).as(dry.err()).isZero();
+        JsonNode plan = new ObjectMapper().readTree(dry.out());
+        assertThat(plan.get("written").booleanValue()).isFalse();
+        assertThat(plan.get("in_force").intValue()).isEqualTo(2);
+        assertThat(tables.version(Tables.ENTITLEMENTS)).isEqualTo(version);
+
+        CommandLineTest.Run upsert =
+                CommandLineTest.Run.of("--warehouse", warehouse, "entitlements", "load", partial.toString());
+        assertThat(upsert.out())
+                .contains("tenant-new")
+                .contains("loaded: 14 entitlements in force (1 added, 1 changed, 0 removed, 12 not in the file kept)");
+        assertThat(tables.version(Tables.ENTITLEMENTS)).isEqualTo(version + 1);
+        // Back to the generator's entitlements for the rest of the test: a replace with the full file.
+        CommandLineTest.Run restore =
+                CommandLineTest.Run.of("--warehouse", warehouse, "entitlements", "load", full.toString(), "--replace");
+        assertThat(restore.out()).contains("loaded: 13 entitlements in force (0 added, 1 changed, 1 removed)");
     }
 }

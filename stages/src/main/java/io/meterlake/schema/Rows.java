@@ -23,6 +23,20 @@ public final class Rows {
                 entitlement.validTo() == null ? null : Timestamp.from(entitlement.validTo()));
     }
 
+    /** The entitlement a row of {@code entitlements} holds (the inverse of {@link #entitlement(Entitlement)}). */
+    public static Entitlement entitlement(Row row) {
+        java.sql.Timestamp to = row.getAs(Columns.VALID_TO);
+        return new Entitlement(
+                row.getAs(Columns.ENTITLEMENT_ID),
+                row.getAs(Columns.SUBSCRIPTION_ID),
+                row.getAs(Columns.BILLING_ACCOUNT_ID),
+                row.getAs(Columns.TENANT_ID),
+                row.getAs(Columns.APP_ID),
+                row.getAs(Columns.PLAN),
+                row.<java.sql.Timestamp>getAs(Columns.VALID_FROM).toInstant(),
+                to == null ? null : to.toInstant());
+    }
+
     /** The line a row of lines holds (columns named as in {@link Columns}). */
     public static BillingLine billingLine(Row row) {
         return new BillingLine(
