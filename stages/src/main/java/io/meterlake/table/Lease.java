@@ -47,6 +47,8 @@ public final class Lease implements AutoCloseable {
 
     private static final Duration CONTENTION_WAIT = Duration.ofMillis(200);
     private static final int CONTENTION_ROUNDS = 10;
+    /** How often {@link #live} lists a directory whose claims keep changing before it gives up. */
+    private static final int MAX_LISTINGS = 100;
 
     /** What a claim file says about its holder. */
     public record Holder(
@@ -126,8 +128,8 @@ public final class Lease implements AutoCloseable {
     }
 
     /**
-     * Records a fresh renewal time: a new claim file first, then the old one deleted, so a reader
-     * always sees at least one claim of this holder.
+     * Records a fresh renewal time by replacing this holder's claim file whole (an atomic rename on a local or
+     * HDFS warehouse, one PUT on S3), so a contender's listing always finds the claim, old or new.
      */
     public synchronized void renew() {
         holder = new Holder(
@@ -139,11 +141,7 @@ public final class Lease implements AutoCloseable {
                 clock.instant(),
                 holder.ttl());
         try {
-            Path previous = file;
             file = write(fs, dir, holder);
-            if (!previous.equals(file)) {
-                fs.delete(previous, false);
-            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot renew the lease in " + dir, e);
         }
@@ -189,8 +187,26 @@ public final class Lease implements AutoCloseable {
         }
     }
 
-    /** The live claims in the directory (the latest renewal of each), holder first; stale files are removed. */
+    /**
+     * The live claims in the directory (the latest renewal of each), holder first; stale files are removed.
+     * A listing is used only if every claim it names could still be read: a claim that vanished in between was
+     * renewed (its successor written just before) or withdrawn, so the directory is listed again. Otherwise a
+     * contender listing just before a renewal and reading just after it would see no holder at all.
+     */
     static List<Holder> live(FileSystem fs, Path dir, Instant now) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            Optional<List<Holder>> live = liveInOneListing(fs, dir, now);
+            if (live.isPresent()) {
+                return live.get();
+            }
+            if (attempt == MAX_LISTINGS) {
+                throw new IOException("the claims under " + dir + " changed during " + MAX_LISTINGS + " listings");
+            }
+        }
+    }
+
+    /** {@link #live} from one listing; empty when a claim it lists vanished before it was read. */
+    private static Optional<List<Holder>> liveInOneListing(FileSystem fs, Path dir, Instant now) throws IOException {
         String host = localHost();
         java.util.Map<String, Holder> latest = new java.util.HashMap<>();
         for (FileStatus status : fs.listStatus(dir)) {
@@ -198,6 +214,9 @@ public final class Lease implements AutoCloseable {
                 continue;
             }
             Optional<Holder> holder = read(fs, status.getPath());
+            if (holder.isEmpty() && !fs.exists(status.getPath())) {
+                return Optional.empty();
+            }
             if (holder.isPresent() && holder.get().liveAt(now, host)) {
                 latest.merge(
                         holder.get().id(), holder.get(), (a, b) -> a.renewedAt().isAfter(b.renewedAt()) ? a : b);
@@ -207,7 +226,7 @@ public final class Lease implements AutoCloseable {
         }
         List<Holder> live = new ArrayList<>(latest.values());
         live.sort(RANK);
-        return live;
+        return Optional.of(live);
     }
 
     private static Optional<Holder> read(FileSystem fs, Path file) {
@@ -227,7 +246,11 @@ public final class Lease implements AutoCloseable {
         }
     }
 
-    /** Writes a claim under a name of its own, complete or not at all (written aside, then renamed). */
+    /**
+     * Writes {@code holder}'s claim as {@code <id>.json}, complete or not at all, replacing its earlier renewal:
+     * on S3 one PUT (an object is replaced whole); elsewhere written aside and renamed over it (atomic on a local
+     * disk and on HDFS). The name stays the same while the holder holds, so a listing never misses it.
+     */
     static Path write(FileSystem fs, Path dir, Holder holder) throws IOException {
         ObjectNode node = JSON.createObjectNode()
                 .put("id", holder.id())
@@ -237,14 +260,28 @@ public final class Lease implements AutoCloseable {
                 .put("acquired_at", holder.acquiredAt().toString())
                 .put("renewed_at", holder.renewedAt().toString())
                 .put("ttl_ms", holder.ttl().toMillis());
-        String name = holder.id() + "." + holder.renewedAt().toEpochMilli() + "." + UUID.randomUUID();
-        Path aside = new Path(dir, "." + name + ".tmp");
-        Path file = new Path(dir, name + ".json");
-        try (FSDataOutputStream out = fs.create(aside, true)) {
-            out.write(JSON.writeValueAsString(node).getBytes(StandardCharsets.UTF_8));
-        }
-        if (!fs.rename(aside, file)) {
-            throw new IOException("cannot rename " + aside + " to " + file);
+        byte[] bytes = JSON.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);
+        Path file = new Path(dir, holder.id() + ".json");
+        if (fs instanceof org.apache.hadoop.fs.LocalFileSystem local) {
+            java.nio.file.Path target = local.pathToFile(file).toPath();
+            java.nio.file.Path aside = target.resolveSibling("." + holder.id() + "." + UUID.randomUUID() + ".tmp");
+            java.nio.file.Files.write(aside, bytes);
+            java.nio.file.Files.move(
+                    aside,
+                    target,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } else if ("s3a".equals(fs.getScheme())) {
+            try (FSDataOutputStream out = fs.create(file, true)) {
+                out.write(bytes);
+            }
+        } else {
+            Path aside = new Path(dir, "." + holder.id() + "." + UUID.randomUUID() + ".tmp");
+            try (FSDataOutputStream out = fs.create(aside, true)) {
+                out.write(bytes);
+            }
+            org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), fs.getConf())
+                    .rename(aside, file, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
         }
         return file;
     }
