@@ -261,6 +261,24 @@ public final class PublishJob {
         return new PublishResult(stored, true, lines, corrections, reconciled.runId(), Optional.empty());
     }
 
+    /**
+     * A row of billing_period_lines of {@code header}'s revision: the line's key (subscription, account, plan,
+     * metric, unit), its quantity and event count (a correction's may be negative), billed for {@code servicePeriod}.
+     */
+    private static Row lineRow(
+            BillingPeriod header,
+            List<String> key,
+            java.math.BigDecimal quantity,
+            long eventCount,
+            String servicePeriod,
+            String chargeClass) {
+        List<Object> values =
+                new ArrayList<>(List.of(header.period().toString(), header.revision(), header.contentSha256()));
+        values.addAll(key);
+        values.addAll(List.of(quantity, eventCount, servicePeriod, chargeClass));
+        return RowFactory.create(values.toArray());
+    }
+
     /** Appends the revision's lines, then its header (a retry after a crash writes each once). */
     private void write(BillingPeriod header, List<BillingLine> lines, List<CorrectionLine> corrections) {
         Period period = header.period();
@@ -268,30 +286,18 @@ public final class PublishJob {
         String contentSha256 = header.contentSha256();
         List<Row> rows = new ArrayList<>();
         for (BillingLine line : lines) {
-            rows.add(RowFactory.create(
-                    period.toString(),
-                    revision,
-                    contentSha256,
-                    line.subscriptionId(),
-                    line.billingAccountId(),
-                    line.plan(),
-                    line.metric(),
-                    line.unit(),
+            rows.add(lineRow(
+                    header,
+                    List.of(line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(), line.unit()),
                     line.quantity(),
                     line.eventCount(),
                     period.toString(),
                     CorrectionLine.USAGE));
         }
         for (CorrectionLine line : corrections) {
-            rows.add(RowFactory.create(
-                    period.toString(),
-                    revision,
-                    contentSha256,
-                    line.subscriptionId(),
-                    line.billingAccountId(),
-                    line.plan(),
-                    line.metric(),
-                    line.unit(),
+            rows.add(lineRow(
+                    header,
+                    List.of(line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric(), line.unit()),
                     line.quantity(),
                     line.eventCount(),
                     line.servicePeriod(),

@@ -102,19 +102,11 @@ public record Statement(
                             "<table id=\"lines\">\n<thead><tr><th>Subscription</th><th>Plan</th><th>Metric</th><th>Unit</th>")
                     .append("<th class=\"n\">Quantity</th><th class=\"n\">Events</th></tr></thead>\n<tbody>\n");
             for (BillingLine line : lines) {
-                out.append("<tr><td>")
-                        .append(text(line.subscriptionId()))
-                        .append("</td><td>")
-                        .append(text(line.plan()))
-                        .append("</td><td>")
-                        .append(text(line.metric()))
-                        .append("</td><td>")
-                        .append(text(line.unit()))
-                        .append("</td><td class=\"n\">")
-                        .append(Quantities.render(line.quantity()))
-                        .append("</td><td class=\"n\">")
-                        .append(line.eventCount())
-                        .append("</td></tr>\n");
+                row(
+                        out,
+                        List.of(line.subscriptionId(), line.plan(), line.metric(), line.unit()),
+                        line.quantity(),
+                        line.eventCount());
             }
             out.append("</tbody>\n</table>\n");
         }
@@ -140,6 +132,19 @@ public record Statement(
         out.append("</section>\n");
     }
 
+    /** A table row: its text cells, then the quantity and the event count right-aligned. */
+    private static void row(StringBuilder out, List<String> cells, java.math.BigDecimal quantity, long events) {
+        out.append("<tr>");
+        for (String cell : cells) {
+            out.append("<td>").append(text(cell)).append("</td>");
+        }
+        out.append("<td class=\"n\">")
+                .append(Quantities.render(quantity))
+                .append("</td><td class=\"n\">")
+                .append(events)
+                .append("</td></tr>\n");
+    }
+
     /** The correction lines billed in this period, each with its service period. */
     private void correctionSection(StringBuilder out) {
         out.append("<section>\n<h2>Corrections of locked periods</h2>\n");
@@ -153,21 +158,11 @@ public record Statement(
                             "<th>Plan</th><th>Metric</th><th>Unit</th><th class=\"n\">Quantity</th><th class=\"n\">Events</th>")
                     .append("</tr></thead>\n<tbody>\n");
             for (CorrectionLine line : corrections) {
-                out.append("<tr><td>")
-                        .append(text(line.servicePeriod()))
-                        .append("</td><td>")
-                        .append(text(line.subscriptionId()))
-                        .append("</td><td>")
-                        .append(text(line.plan()))
-                        .append("</td><td>")
-                        .append(text(line.metric()))
-                        .append("</td><td>")
-                        .append(text(line.unit()))
-                        .append("</td><td class=\"n\">")
-                        .append(Quantities.render(line.quantity()))
-                        .append("</td><td class=\"n\">")
-                        .append(line.eventCount())
-                        .append("</td></tr>\n");
+                row(
+                        out,
+                        List.of(line.servicePeriod(), line.subscriptionId(), line.plan(), line.metric(), line.unit()),
+                        line.quantity(),
+                        line.eventCount());
             }
             out.append("</tbody>\n</table>\n");
         }
