@@ -88,7 +88,7 @@ def publish(config, period, reconciled=None):
     """Signs what the reconcile task computed: ``reconciled`` is its ``--format json`` report, whose raw
     version publish reconciles at again (which writes nothing) and signs. Without it, the current version.
     ``--allow-empty``: the period comes from the data interval, never typed, so a month that truly had no
-    usage (or the warehouse's first, partial month) is signed as it is instead of failing the run."""
+    usage is signed as an empty revision instead of failing the run."""
     pinned = [] if reconciled is None else ["--as-of-version", str(int(reconciled["raw_table_version"]))]
     return _batch(config, "periods", "publish", "--period", period, *pinned, "--signing-key", config["signing_key"],
                   "--allow-empty", "--receipt", receipt(config, period), "--format", "json")

@@ -15,13 +15,13 @@ import java.util.Optional;
 
 /**
  * Why a period's first revision may not be what was meant: a signed revision is kept forever, so
- * {@code publish} refuses (exit 2) to sign one whose data is missing or partial unless {@code --allow-empty}
- * says it is meant. A period is in doubt when its revision would hold no line (no accepted event of it in raw
- * and no correction of a locked period), or when raw's first event comes after the period begins (the
- * warehouse holds only part of it: a mistyped month, or the first month of a new warehouse). That the period
- * ended longer ago than {@code validation.max-event-age} is said beside, as it means no late event of it can
- * still arrive; on its own it is a catch-up and no doubt. Later revisions of a published period are never in
- * doubt: they correct what was signed.
+ * {@code publish} refuses (exit 2) to sign a first revision that holds no line (no accepted event of the period
+ * in raw and no correction of a locked period) unless {@code --allow-empty} says it is meant, and says what
+ * makes the month look mistyped: raw's first event comes after the period begins (a month before the
+ * warehouse's data), and it ended longer ago than {@code validation.max-event-age} (no event of it can still
+ * arrive). A partial month with lines (the first month of a new warehouse) is signed as it is: billing the
+ * usage that exists is what its customers expect. Later revisions of a published period are never in doubt:
+ * they correct what was signed.
  */
 final class PublishDoubts {
     private PublishDoubts() {}
@@ -30,17 +30,17 @@ final class PublishDoubts {
     static List<String> of(
             Warehouse warehouse, Period period, long rawVersion, long lineCount, Instant now, Duration maxEventAge) {
         List<String> doubts = new ArrayList<>();
-        if (lineCount == 0) {
-            doubts.add("it has no line: no accepted event of " + period + " in " + Tables.RAW_USAGE_EVENTS + " v"
-                    + rawVersion + " and no correction of a locked period");
+        if (lineCount > 0) {
+            return doubts;
         }
+        doubts.add("it has no line: no accepted event of " + period + " in " + Tables.RAW_USAGE_EVENTS + " v"
+                + rawVersion + " and no correction of a locked period");
         Optional<LocalDate> first = new StorageAudit(warehouse).firstEventDate(Tables.RAW_USAGE_EVENTS, rawVersion);
         LocalDate start = LocalDate.ofInstant(period.start(), ZoneOffset.UTC);
         if (first.isPresent() && first.get().isAfter(start)) {
-            doubts.add(Tables.RAW_USAGE_EVENTS + " begins on " + first.get() + ", after " + period
-                    + " begins: the usage before then was never ingested");
+            doubts.add(Tables.RAW_USAGE_EVENTS + " begins on " + first.get() + ", after " + period + " begins");
         }
-        if (!doubts.isEmpty() && period.end().plus(maxEventAge).isBefore(now)) {
+        if (period.end().plus(maxEventAge).isBefore(now)) {
             doubts.add(period + " ended more than validation.max-event-age (" + Durations.render(maxEventAge)
                     + ") ago, so no event of it can still arrive");
         }

@@ -282,10 +282,10 @@ class PublishAndVerifyTest extends SparkTestBase {
     }
 
     /**
-     * A mistyped month is not signed by mistake: a first revision with no line, of a period that begins before
-     * raw's first event (2026-10-01 here), is refused (exit 2) naming why, and nothing is written; older than
-     * validation.max-event-age, the message says no event of it can still arrive. --allow-empty signs it, and
-     * a later publish of a published period is never in doubt.
+     * A mistyped month is not signed by mistake: a first revision with no line is refused (exit 2) naming why
+     * (here also: it begins before raw's first event, 2026-10-01; older than validation.max-event-age, no event
+     * of it can still arrive), and nothing is written. --allow-empty signs it, a later publish of a published
+     * period is never in doubt, and a month with lines needs no flag.
      */
     @Test
     void refusesToSignAnEmptyOrPartialFirstRevisionUnlessAllowed() {

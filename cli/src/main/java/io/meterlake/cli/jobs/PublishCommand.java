@@ -45,9 +45,9 @@ import picocli.CommandLine.Option;
             "",
             "A period is ready when it has ended plus the grace period and the stream's watermark (if a stream",
             "runs) has passed its end; before that publish exits 75 (retry later) unless --force is given.",
-            "A period that has not ended is refused (exit 2), with or without --force. So is the first revision",
-            "of a period that would hold no line, or that begins before raw_usage_events' first event (a mistyped",
-            "month, or the first month of a new warehouse), unless --allow-empty says it is meant.",
+            "A period that has not ended is refused (exit 2), with or without --force. So is a first revision",
+            "that would hold no line (a mistyped month: the message says if it begins before raw's first event",
+            "or is too old for any event to arrive), unless --allow-empty says an empty month is meant.",
             "One publish at a time per warehouse: a second one exits 75 naming the first.",
             "Every header is linked into one signed chain of all publishes; --receipt writes the latest",
             "revision's header as a signed receipt for 'verify --receipt', which no change to the table can undo."
@@ -83,8 +83,8 @@ public final class PublishCommand extends BatchCommand {
 
     @Option(
             names = "--allow-empty",
-            description = "Sign the first revision of a period even when it has no line or begins before raw's"
-                    + " first event (a month that truly had no usage; the nightly DAG passes it).")
+            description = "Sign the first revision of a period even when it has no line (a month that truly had"
+                    + " no usage; the nightly DAG passes it).")
     boolean allowEmpty;
 
     @Mixin
