@@ -99,6 +99,11 @@ def receipt(config, period):
     return "%s/%s.json" % (config["receipts"].rstrip("/"), period)
 
 
+def lock_receipt(config, period):
+    """The receipt file of a period's lock: lock writes it, verify proves the tables still hold the lock."""
+    return "%s/%s.lock.json" % (config["receipts"].rstrip("/"), period)
+
+
 def verify(config, period):
     return _batch(config, "periods", "verify", "--period", period, "--public-key", config["public_key"],
                   "--receipt", receipt(config, period), "--format", "json")
@@ -111,8 +116,11 @@ def wait_for_approval(config, period):
 
 
 def lock(config, period):
-    """Locks the approved period: from now on its late usage is billed in the next period's publish."""
-    return _batch(config, "periods", "lock", "--period", period, "--format", "json")
+    """Locks the approved period, signed with the publishing key: from now on its late usage is billed in the
+    next period's publish. Its receipt (beside the publish's) is the witness of the lock until a later
+    decision names it."""
+    return _batch(config, "periods", "lock", "--period", period, "--signing-key", config["signing_key"],
+                  "--receipt", lock_receipt(config, period), "--format", "json")
 
 
 def refresh_trino(config, period):

@@ -15,7 +15,7 @@ November's first midnight). Tasks:
 - refresh_trino: ``meterlake trino register`` (new tables, views, tenants' access rules).
 - wait_for_approval: a sensor polling ``periods status --period P --until approved`` (exit 75 until a
   person approved the published revision with ``meterlake periods approve --approver-key``, a key other than
-  the publisher's), rescheduling itself every hour for up to 14 days. Then lock: ``periods lock --period P``.
+  the publisher's), rescheduling itself every hour for up to 14 days. Then lock: ``periods lock --period P --signing-key``.
   From then on the period never changes: late usage of it is billed by the next period's publish as
   correction lines, with no manual step. A retry of a locked period's run publishes nothing.
 - check_drift: fails (and so alerts through Airflow's failure notifications) when stream and batch

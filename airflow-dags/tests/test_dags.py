@@ -376,6 +376,11 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         self.assertTrue(commands.ready(approval, log=self.log.append), "approved")
         locked = commands.run_json(commands.NIGHTLY["lock"](self.settings, month), log=self.log.append)
         self.assertEqual((locked["period"], locked["revision"]), (month, 1))
+        self.assertEqual(locked["receipt"], commands.lock_receipt(self.settings, month))
+        self.assertEqual(json.loads(Path(locked["receipt"]).read_text())["sequence"], locked["sequence"])
+        # Both receipts verify: the tables hold the publish and the lock they prove.
+        self.meterlake("periods", "verify", "--period", month, "--public-key", self.settings["public_key"],
+                       "--receipt", commands.receipt(self.settings, month), "--receipt", locked["receipt"])
 
         # A retry or catch-up of the same interval changes nothing (the period is locked: nothing written).
         again, _, republished, reverified = self.nightly(self.month.isoformat())

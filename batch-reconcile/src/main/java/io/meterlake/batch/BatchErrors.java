@@ -152,6 +152,20 @@ public final class BatchErrors {
                 "approve it first: meterlake periods approve --period " + period + " --approver-key <another key>");
     }
 
+    public static MeterlakeException chainBroken(String firstProblem, int problems) {
+        return MeterlakeException.checkFailed("the chain of decisions is broken (" + firstProblem
+                + (problems > 1 ? "; and " + (problems - 1) + " more" : "")
+                + "), so no decision is added to it: 'meterlake periods verify' names what changed; restore the"
+                + " tables from a backup");
+    }
+
+    public static MeterlakeException notALocker(Period period, String problem) {
+        return MeterlakeException.badInput(
+                problem + ", so it cannot lock " + period,
+                "lock with the publishing key or an approver's: meterlake periods lock --period " + period
+                        + " --signing-key <file>");
+    }
+
     public static MeterlakeException approvalBroken(Period period, String problem) {
         return MeterlakeException.checkFailed(
                 problem + ", so " + period + " is not locked: run 'meterlake periods verify --period " + period + "'");

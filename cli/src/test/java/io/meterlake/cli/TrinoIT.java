@@ -124,7 +124,13 @@ class TrinoIT {
                 BEFORE.toString(),
                 "--approver-key",
                 dir.resolve("approver.pem").toString());
-        run(0, "lock", "--period", BEFORE.toString());
+        run(
+                0,
+                "lock",
+                "--period",
+                BEFORE.toString(),
+                "--signing-key",
+                dir.resolve("k.pem").toString());
         // A very late event, ingested from a file, makes revision 2; with two late events of the locked
         // month before (tenant-002's and tenant-003's), which it carries as correction lines.
         Path late = Files.writeString(dir.resolve("late.jsonl"), """

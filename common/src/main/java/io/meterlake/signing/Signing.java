@@ -98,6 +98,22 @@ public final class Signing {
         }
     }
 
+    /** A public key from the Base64 of its X.509 DER, as rows record one; empty when it is not one. */
+    public static java.util.Optional<PublicKey> publicKey(String base64) {
+        try {
+            return java.util.Optional.of(java.security.KeyFactory.getInstance(ALGORITHM)
+                    .generatePublic(new java.security.spec.X509EncodedKeySpec(
+                            Base64.getDecoder().decode(base64))));
+        } catch (GeneralSecurityException | IllegalArgumentException | NullPointerException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** The Base64 of {@code key}'s X.509 DER: what rows record and {@link #publicKey(String)} reads. */
+    public static String encoded(PublicKey key) {
+        return Base64.getEncoder().encodeToString(key.getEncoded());
+    }
+
     /** Whether {@code signatureBase64} is a valid signature of {@code content} by {@code key}. */
     public static boolean verify(PublicKey key, byte[] content, String signatureBase64) {
         try {

@@ -41,6 +41,57 @@ class FieldRenderingTest {
     }
 
     @Test
+    void aWitnessingHeaderRendersUnderV3AndChainedApprovalsLocksAndReplaysTheirLink() {
+        FieldRendering.Link link = new FieldRendering.Link(9, "abc", new FieldRendering.RawWitness(41, "beef"));
+        assertThat(text(FieldRendering.header(
+                        "2026-12",
+                        1,
+                        8,
+                        "abc",
+                        41,
+                        0,
+                        "c0ffee",
+                        "sig",
+                        "k1",
+                        AT,
+                        null,
+                        false,
+                        Duration.ofDays(7),
+                        link.rawWitness())))
+                .startsWith("meterlake-billing-period-header v3\n")
+                .endsWith("dedup_horizon_seconds=604800\nraw_witness_version=41\nraw_witness_sha256=beef\n");
+        assertThat(text(FieldRendering.approval("2026-12", 2, "c0ffee", "h", "k1", "k2", AT, link)))
+                .startsWith("meterlake-billing-period-approval v2\n")
+                .endsWith("approved_at=2027-01-05T00:00:00.120Z\nsequence=9\nprevious_sha256=abc\n"
+                        + "raw_witness_version=41\nraw_witness_sha256=beef\n");
+        assertThat(text(FieldRendering.lock("2026-12", 2, "c0ffee", "k2", "k1", AT, link)))
+                .isEqualTo("""
+                meterlake-billing-period-lock v1
+                period=2026-12
+                revision=2
+                content_sha256=c0ffee
+                approver_key_id=k2
+                key_id=k1
+                locked_at=2027-01-05T00:00:00.120Z
+                sequence=9
+                previous_sha256=abc
+                raw_witness_version=41
+                raw_witness_sha256=beef
+                """);
+        assertThat(text(FieldRendering.resolutions("replay-3", 2, "d1", new FieldRendering.Link(1, null, null))))
+                .isEqualTo("""
+                meterlake-quarantine-resolutions v1
+                replay_run_id=replay-3
+                resolutions=2
+                rows_sha256=d1
+                sequence=1
+                previous_sha256=
+                raw_witness_version=
+                raw_witness_sha256=
+                """);
+    }
+
+    @Test
     void anApprovalRendersTheRevisionTheKeysAndTheTime() {
         assertThat(text(FieldRendering.approval("2026-12", 2, "c0ffee", null, "k1", "k2", AT)))
                 .isEqualTo("""

@@ -184,6 +184,14 @@ public final class Columns {
     public static final String PREVIOUS_HEADER_SHA256 = "previous_header_sha256";
     public static final String HEADER_SHA256 = "header_sha256";
     public static final String HEADER_SIGNATURE = "header_signature";
+    /** The hash of the decision before this one in the warehouse's one chain (approvals, locks, replays). */
+    public static final String PREVIOUS_SHA256 = "previous_sha256";
+    /** Raw's latest version when a decision was taken, and the SHA-256 of that commit file: its witness. */
+    public static final String RAW_WITNESS_VERSION = "raw_witness_version";
+
+    public static final String RAW_WITNESS_SHA256 = "raw_witness_sha256";
+    /** An Ed25519 public key, Base64 of its X.509 DER: what the row's signature verifies with. */
+    public static final String PUBLIC_KEY = "public_key";
     /** The period a line's usage belongs to: its own period, or the locked period a correction line corrects. */
     public static final String SERVICE_PERIOD = "service_period";
     /** {@code usage} or {@code correction} (FOCUS ChargeClass "Correction"); null in lines from before corrections. */

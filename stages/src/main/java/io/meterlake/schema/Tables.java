@@ -149,6 +149,11 @@ public final class Tables {
         nullable(EVENT_ID, DataTypes.StringType),
         nullable(TENANT_ID, DataTypes.StringType),
         required(INGESTED_AT, DataTypes.TimestampType),
+        // The append's link in the chain of decisions, the same on each of its rows (null before it).
+        nullable(SEQUENCE, DataTypes.LongType),
+        nullable(PREVIOUS_SHA256, DataTypes.StringType),
+        nullable(RAW_WITNESS_VERSION, DataTypes.LongType),
+        nullable(RAW_WITNESS_SHA256, DataTypes.StringType),
     });
 
     /** Maps usage to money: half-open validity {@code [valid_from, valid_to)}, null valid_to is open. */
@@ -265,6 +270,9 @@ public final class Tables {
         nullable(HEADER_SIGNATURE, DataTypes.StringType),
         // The dedup horizon the lines were computed with (null in revisions computed over all of raw).
         nullable(DEDUP_HORIZON_SECONDS, DataTypes.LongType),
+        // Raw's latest commit when the revision was published (null before witnesses).
+        nullable(RAW_WITNESS_VERSION, DataTypes.LongType),
+        nullable(RAW_WITNESS_SHA256, DataTypes.StringType),
     });
 
     /**
@@ -301,13 +309,20 @@ public final class Tables {
         required(APPROVER_PUBLIC_KEY, DataTypes.StringType),
         required(APPROVED_AT, DataTypes.TimestampType),
         required(SIGNATURE, DataTypes.StringType),
+        // Its link in the chain of decisions (null in approvals from before it).
+        nullable(SEQUENCE, DataTypes.LongType),
+        nullable(PREVIOUS_SHA256, DataTypes.StringType),
+        nullable(RAW_WITNESS_VERSION, DataTypes.LongType),
+        nullable(RAW_WITNESS_SHA256, DataTypes.StringType),
     });
 
     /**
      * The locked periods: one row each, naming the approved revision that is final. A locked period
      * gets no other revision; what changes it later is billed in the next open period as correction
-     * lines. {@code sequence} is the publish chain's latest sequence when the lock was taken, so a
-     * publish can be placed before or after it. Append-only.
+     * lines. A lock is signed by the key that locks ({@code key_id}, {@code public_key}, {@code signature})
+     * and is a link of the chain of decisions: {@code sequence} is its place, so a publish can be placed
+     * before or after it (in locks from before the chain, unsigned, the latest publish's sequence then).
+     * Append-only.
      */
     public static final StructType BILLING_PERIOD_LOCK = new StructType(new StructField[] {
         required(PERIOD, DataTypes.StringType),
@@ -316,6 +331,12 @@ public final class Tables {
         required(APPROVER_KEY_ID, DataTypes.StringType),
         required(SEQUENCE, DataTypes.LongType),
         required(LOCKED_AT, DataTypes.TimestampType),
+        nullable(KEY_ID, DataTypes.StringType),
+        nullable(PUBLIC_KEY, DataTypes.StringType),
+        nullable(SIGNATURE, DataTypes.StringType),
+        nullable(PREVIOUS_SHA256, DataTypes.StringType),
+        nullable(RAW_WITNESS_VERSION, DataTypes.LongType),
+        nullable(RAW_WITNESS_SHA256, DataTypes.StringType),
     });
 
     private Tables() {}

@@ -59,6 +59,37 @@ public final class StorageAudit {
         return problems;
     }
 
+    /**
+     * The SHA-256 (hex) of {@code table}'s commit file of {@code version} ({@code _delta_log/<version>.json}),
+     * as its storage holds it now; empty when the file is absent. Commit files are written once and never
+     * changed, so a hash recorded earlier witnesses the commit: and, as each version needs every one before
+     * it, the table's history up to it.
+     */
+    public java.util.Optional<String> commitSha256(String table, long version) {
+        org.apache.hadoop.fs.Path commit = new org.apache.hadoop.fs.Path(
+                new org.apache.hadoop.fs.Path(warehouse.path(table), "_delta_log"),
+                String.format("%020d.json", version));
+        try {
+            org.apache.hadoop.fs.FileSystem fs =
+                    commit.getFileSystem(warehouse.spark().sessionState().newHadoopConf());
+            if (!fs.exists(commit)) {
+                return java.util.Optional.empty();
+            }
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            try (java.io.InputStream in = fs.open(commit)) {
+                byte[] buffer = new byte[65536];
+                for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                    digest.update(buffer, 0, n);
+                }
+            }
+            return java.util.Optional.of(java.util.HexFormat.of().formatHex(digest.digest()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The data files (paths as its log records them) of {@code table} at {@code version}, of the partitions {@code dates}. */
     public java.util.Set<String> filePaths(
             String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {

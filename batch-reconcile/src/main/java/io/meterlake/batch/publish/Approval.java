@@ -3,13 +3,10 @@ package io.meterlake.batch.publish;
 import io.meterlake.period.PeriodState;
 import io.meterlake.schema.Columns;
 import io.meterlake.signing.Signing;
-import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.sql.Row;
@@ -19,6 +16,7 @@ import org.apache.spark.sql.RowFactory;
  * One approval: {@code signature} by the approver's key over {@link #rendering()}.
  *
  * @param headerSha256 the approved header's chain hash; null for a revision from before the chain
+ * @param link         its place in the chain of decisions; null for an approval from before it
  */
 public record Approval(
         String period,
@@ -29,12 +27,13 @@ public record Approval(
         String approverKeyId,
         String approverPublicKey,
         Instant approvedAt,
-        String signature) {
+        String signature,
+        io.meterlake.signing.FieldRendering.Link link) {
 
     /** The byte-stable text an approval signs ({@link io.meterlake.signing.FieldRendering#approval}). */
     public byte[] rendering() {
         return io.meterlake.signing.FieldRendering.approval(
-                period, revision, contentSha256, headerSha256, publisherKeyId, approverKeyId, approvedAt);
+                period, revision, contentSha256, headerSha256, publisherKeyId, approverKeyId, approvedAt, link);
     }
 
     Row toRow() {
@@ -47,7 +46,30 @@ public record Approval(
                 approverKeyId,
                 approverPublicKey,
                 Timestamp.from(approvedAt),
-                signature);
+                signature,
+                link == null ? null : link.sequence(),
+                link == null ? null : link.previousSha256(),
+                link == null || link.rawWitness() == null
+                        ? null
+                        : link.rawWitness().version(),
+                link == null || link.rawWitness() == null
+                        ? null
+                        : link.rawWitness().commitSha256());
+    }
+
+    /** This approval with its signature ({@code approverKey}'s, over {@link #rendering()}). */
+    Approval signed(java.security.PrivateKey approverKey) {
+        return new Approval(
+                period,
+                revision,
+                contentSha256,
+                headerSha256,
+                publisherKeyId,
+                approverKeyId,
+                approverPublicKey,
+                approvedAt,
+                Signing.sign(approverKey, rendering()),
+                link);
     }
 
     static Approval of(Row row) {
@@ -60,7 +82,13 @@ public record Approval(
                 row.getAs(Columns.APPROVER_KEY_ID),
                 row.getAs(Columns.APPROVER_PUBLIC_KEY),
                 row.<Timestamp>getAs(Columns.APPROVED_AT).toInstant(),
-                row.getAs(Columns.SIGNATURE));
+                row.getAs(Columns.SIGNATURE),
+                DecisionChain.hasLink(row)
+                        ? new io.meterlake.signing.FieldRendering.Link(
+                                row.<Long>getAs(Columns.SEQUENCE),
+                                row.getAs(Columns.PREVIOUS_SHA256),
+                                DecisionChain.witness(row))
+                        : null);
     }
 
     /** What the period's state reads of this approval ({@link PeriodState}). */
@@ -83,7 +111,7 @@ public record Approval(
 
     /** Whether its public key is the key it names and its signature verifies (empty when both hold). */
     public List<String> integrityProblems() {
-        Optional<PublicKey> key = publicKey(approverPublicKey);
+        Optional<PublicKey> key = Signing.publicKey(approverPublicKey);
         if (key.isEmpty() || !Signing.keyId(key.get()).equals(approverKeyId)) {
             return List.of(name() + ": its public key is not the key " + approverKeyId);
         }
@@ -95,14 +123,5 @@ public record Approval(
 
     private String name() {
         return "the approval of revision " + revision + " of " + period + " by key " + approverKeyId;
-    }
-
-    private static Optional<PublicKey> publicKey(String base64) {
-        try {
-            return Optional.of(KeyFactory.getInstance(Signing.ALGORITHM)
-                    .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64))));
-        } catch (java.security.GeneralSecurityException | IllegalArgumentException | NullPointerException e) {
-            return Optional.empty();
-        }
     }
 }

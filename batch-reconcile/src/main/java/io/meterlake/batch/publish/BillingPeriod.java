@@ -51,8 +51,16 @@ public record BillingPeriod(
      * it (null for the first), its own {@code header_sha256} (over {@link #chainRendering}) and a
      * signature over that rendering. No revision can vanish from the middle unnoticed: the next one
      * names its hash, and the sequence has a gap. The latest needs an outside witness: the receipt.
+     * Approvals, locks and replays are links of the same chain ({@link DecisionChain}).
+     *
+     * @param rawWitness raw's latest commit when the revision was published; null in headers from before it
      */
-    public record Chain(long sequence, String previousHeaderSha256, String headerSha256, String headerSignature) {}
+    public record Chain(
+            long sequence,
+            String previousHeaderSha256,
+            String headerSha256,
+            String headerSignature,
+            io.meterlake.signing.FieldRendering.RawWitness rawWitness) {}
 
     public BillingPeriod {
         Objects.requireNonNull(period, "period");
@@ -87,7 +95,11 @@ public record BillingPeriod(
                 chain.map(Chain::previousHeaderSha256).orElse(null),
                 chain.map(Chain::headerSha256).orElse(null),
                 chain.map(Chain::headerSignature).orElse(null),
-                dedupHorizon.map(h -> (Object) h.toSeconds()).orElse(null));
+                dedupHorizon.map(h -> (Object) h.toSeconds()).orElse(null),
+                chain.map(Chain::rawWitness).map(w -> (Object) w.version()).orElse(null),
+                chain.map(Chain::rawWitness)
+                        .map(io.meterlake.signing.FieldRendering.RawWitness::commitSha256)
+                        .orElse(null));
     }
 
     /** The byte-stable text a header's hash and header signature cover ({@link io.meterlake.signing.FieldRendering#header}). */
@@ -104,7 +116,8 @@ public record BillingPeriod(
             boolean forced,
             long sequence,
             String previousHeaderSha256,
-            java.util.Optional<java.time.Duration> dedupHorizon) {
+            java.util.Optional<java.time.Duration> dedupHorizon,
+            io.meterlake.signing.FieldRendering.RawWitness rawWitness) {
         return io.meterlake.signing.FieldRendering.header(
                 period,
                 revision,
@@ -118,7 +131,8 @@ public record BillingPeriod(
                 publishedAt,
                 supersedes.isPresent() ? supersedes.getAsInt() : null,
                 forced,
-                dedupHorizon.orElse(null));
+                dedupHorizon.orElse(null),
+                rawWitness);
     }
 
     /** This header's {@link #chainRendering}; only for a chained header. */
@@ -138,7 +152,8 @@ public record BillingPeriod(
                 forced,
                 link.sequence(),
                 link.previousHeaderSha256(),
-                dedupHorizon);
+                dedupHorizon,
+                link.rawWitness());
     }
 
     public static BillingPeriod fromRow(Row row) {
@@ -177,6 +192,7 @@ public record BillingPeriod(
                 row.<Long>getAs(io.meterlake.schema.Columns.SEQUENCE),
                 row.getAs(io.meterlake.schema.Columns.PREVIOUS_HEADER_SHA256),
                 row.getAs(io.meterlake.schema.Columns.HEADER_SHA256),
-                row.getAs(io.meterlake.schema.Columns.HEADER_SIGNATURE)));
+                row.getAs(io.meterlake.schema.Columns.HEADER_SIGNATURE),
+                DecisionChain.witness(row)));
     }
 }

@@ -51,7 +51,7 @@ final class CarriedCorrections {
      * every lock, for a publish now), in canonical order.
      */
     List<CorrectionLine> derive(Period open, long rawVersion, long beforeSequence) {
-        Map<String, Closing.Lock> locks = new TreeMap<>();
+        Map<String, PeriodLock> locks = new TreeMap<>();
         closing.locks().forEach((period, lock) -> {
             if (lock.sequence() < beforeSequence) {
                 locks.put(period, lock);

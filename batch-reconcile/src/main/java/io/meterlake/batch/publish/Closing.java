@@ -9,24 +9,21 @@ import io.meterlake.period.PeriodState;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.signing.CanonicalRendering;
+import io.meterlake.signing.FieldRendering;
 import io.meterlake.signing.Signing;
 import io.meterlake.table.Lease;
 import io.meterlake.table.Warehouse;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.sql.Timestamp;
 import java.time.Clock;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,26 +37,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Closing {
     private static final Logger LOG = LoggerFactory.getLogger(Closing.class);
-    /** The lock of a period: {@code revision} is final. {@code sequence}: the chain's latest when it was taken. */
-    public record Lock(
-            String period, int revision, String contentSha256, String approverKeyId, long sequence, Instant lockedAt) {
-
-        static Lock of(Row row) {
-            return new Lock(
-                    row.getAs(Columns.PERIOD),
-                    row.<Integer>getAs(Columns.REVISION),
-                    row.getAs(Columns.CONTENT_SHA256),
-                    row.getAs(Columns.APPROVER_KEY_ID),
-                    row.<Long>getAs(Columns.SEQUENCE),
-                    row.<Timestamp>getAs(Columns.LOCKED_AT).toInstant());
-        }
-    }
-
     /**
      * A period's state ({@link PeriodState}, the one definition the finance views share), with the
      * approvals that approve its latest revision and its lock.
      */
-    public record Status(BillingPeriod latest, PeriodState state, List<Approval> approvals, Optional<Lock> lock) {
+    public record Status(BillingPeriod latest, PeriodState state, List<Approval> approvals, Optional<PeriodLock> lock) {
         /** The state of {@code revision} in words: draft, approved, locked, or superseded (an earlier revision). */
         public String of(int revision) {
             return revision != latest.revision() ? "superseded" : state.word();
@@ -101,21 +83,21 @@ public final class Closing {
     }
 
     /** Every lock row, by period (a period has at most one; should there be more, the first counts). */
-    public Map<String, Lock> locks() {
-        Map<String, Lock> locks = new TreeMap<>();
+    public Map<String, PeriodLock> locks() {
+        Map<String, PeriodLock> locks = new TreeMap<>();
         if (warehouse.exists(Tables.BILLING_PERIOD_LOCKS)) {
             for (Row row : warehouse
                     .read(Tables.BILLING_PERIOD_LOCKS)
                     .orderBy(col(Columns.SEQUENCE))
                     .collectAsList()) {
-                locks.putIfAbsent(row.getAs(Columns.PERIOD), Lock.of(row));
+                locks.putIfAbsent(row.getAs(Columns.PERIOD), PeriodLock.of(row));
             }
         }
         return locks;
     }
 
     /** Every lock row of {@code period} (verify names a second one). */
-    public List<Lock> lockRows(Period period) {
+    public List<PeriodLock> lockRows(Period period) {
         if (!warehouse.exists(Tables.BILLING_PERIOD_LOCKS)) {
             return List.of();
         }
@@ -125,17 +107,17 @@ public final class Closing {
                 .orderBy(col(Columns.SEQUENCE))
                 .collectAsList()
                 .stream()
-                .map(Lock::of)
+                .map(PeriodLock::of)
                 .toList();
     }
 
-    public Optional<Lock> lock(Period period) {
+    public Optional<PeriodLock> lock(Period period) {
         return Optional.ofNullable(locks().get(period.toString()));
     }
 
     /** The earliest period after {@code period} (of the same kind) that is not locked. */
     public Period nextOpen(Period period) {
-        Map<String, Lock> locks = locks();
+        Map<String, PeriodLock> locks = locks();
         Period next = period.next();
         while (locks.containsKey(next.toString())) {
             next = next.next();
@@ -146,7 +128,7 @@ public final class Closing {
     /** The state of {@code period}; a usage error if it was never published. */
     public Status status(Period period) {
         BillingPeriod latest = periods.require(period, OptionalInt.empty());
-        Optional<Lock> lock = lock(period);
+        Optional<PeriodLock> lock = lock(period);
         List<Approval> approvals = approvals(period).stream()
                 .filter(a -> PeriodState.approves(a.recorded(), latest.forState(), allowedApprovers))
                 .toList();
@@ -175,7 +157,7 @@ public final class Closing {
             if (!allowedApprovers.isEmpty() && !allowedApprovers.contains(approverKeyId)) {
                 throw BatchErrors.notAnApprover(approverKeyId, allowedApprovers);
             }
-            Optional<Lock> lock = lock(period);
+            Optional<PeriodLock> lock = lock(period);
             if (lock.isPresent()) {
                 throw BatchErrors.alreadyLocked(period, lock.get().revision());
             }
@@ -191,26 +173,20 @@ public final class Closing {
             if (already.isPresent()) {
                 return already.get();
             }
-            Approval unsigned = new Approval(
-                    period.toString(),
-                    header.revision(),
-                    header.contentSha256(),
-                    header.chain().map(BillingPeriod.Chain::headerSha256).orElse(null),
-                    header.keyId(),
-                    approverKeyId,
-                    Base64.getEncoder().encodeToString(publicKey.getEncoded()),
-                    clock.instant().truncatedTo(ChronoUnit.MILLIS),
-                    "");
             Approval approval = new Approval(
-                    unsigned.period(),
-                    unsigned.revision(),
-                    unsigned.contentSha256(),
-                    unsigned.headerSha256(),
-                    unsigned.publisherKeyId(),
-                    unsigned.approverKeyId(),
-                    unsigned.approverPublicKey(),
-                    unsigned.approvedAt(),
-                    Signing.sign(approverKey, unsigned.rendering()));
+                            period.toString(),
+                            header.revision(),
+                            header.contentSha256(),
+                            header.chain()
+                                    .map(BillingPeriod.Chain::headerSha256)
+                                    .orElse(null),
+                            header.keyId(),
+                            approverKeyId,
+                            Signing.encoded(publicKey),
+                            clock.instant().truncatedTo(ChronoUnit.MILLIS),
+                            "",
+                            new DecisionChain(warehouse).next())
+                    .signed(approverKey);
             warehouse.ensureBatchTables();
             warehouse.appendIdempotent(
                     spark.createDataFrame(List.of(approval.toRow()), Tables.BILLING_APPROVAL),
@@ -223,10 +199,11 @@ public final class Closing {
     }
 
     /**
-     * Locks the period at its latest revision, which must carry a valid approval (exit 2 otherwise).
-     * Locking a locked period writes nothing and returns its lock.
+     * Locks the period at its latest revision, which must carry a valid approval (exit 2 otherwise), signed
+     * with {@code key}: the key that published the revision or, when {@code approval.approvers} lists any,
+     * one of theirs. Locking a locked period writes nothing and returns its lock.
      */
-    public Lock lock(Period period, Clock clock) {
+    public PeriodLock lock(Period period, PrivateKey key, Clock clock) {
         try (Lease lease =
                 warehouse.lease("publish", "lock of " + period, clock).keepRenewed()) {
             Status status = status(period);
@@ -243,34 +220,52 @@ public final class Closing {
                 throw BatchErrors.approvalBroken(
                         period, status.approvals().get(0).integrityProblems().get(0));
             }
-            List<BillingPeriod> chain = periods.chain();
-            long sequence = chain.isEmpty()
-                    ? 0
-                    : chain.get(chain.size() - 1).chain().orElseThrow().sequence();
-            Lock lock = new Lock(
+            PublicKey publicKey = Signing.publicKeyOf(key);
+            String keyId = Signing.keyId(publicKey);
+            lockKeyProblem(keyId, status.latest()).ifPresent(problem -> {
+                throw BatchErrors.notALocker(period, problem);
+            });
+            FieldRendering.Link link = new DecisionChain(warehouse).next();
+            PeriodLock unsigned = new PeriodLock(
                     period.toString(),
                     status.latest().revision(),
                     status.latest().contentSha256(),
                     signed.get().approverKeyId(),
-                    sequence,
-                    clock.instant().truncatedTo(ChronoUnit.MILLIS));
+                    link.sequence(),
+                    clock.instant().truncatedTo(ChronoUnit.MILLIS),
+                    keyId,
+                    Signing.encoded(publicKey),
+                    "",
+                    link);
+            PeriodLock lock = new PeriodLock(
+                    unsigned.period(),
+                    unsigned.revision(),
+                    unsigned.contentSha256(),
+                    unsigned.approverKeyId(),
+                    unsigned.sequence(),
+                    unsigned.lockedAt(),
+                    keyId,
+                    unsigned.publicKey(),
+                    Signing.sign(key, unsigned.rendering()),
+                    link);
             warehouse.ensureBatchTables();
             warehouse.appendIdempotent(
-                    spark.createDataFrame(
-                            List.of(RowFactory.create(
-                                    lock.period(),
-                                    lock.revision(),
-                                    lock.contentSha256(),
-                                    lock.approverKeyId(),
-                                    lock.sequence(),
-                                    Timestamp.from(lock.lockedAt()))),
-                            Tables.BILLING_PERIOD_LOCK),
+                    spark.createDataFrame(List.of(lock.toRow()), Tables.BILLING_PERIOD_LOCK),
                     Tables.BILLING_PERIOD_LOCKS,
                     "meterlake-lock-" + period,
                     1);
             LOG.info("locked {} at revision {} (approved by key {})", period, lock.revision(), lock.approverKeyId());
             return lock(period).orElseThrow();
         }
+    }
+
+    /** Why {@code keyId} may not lock {@code header}'s period (empty when it may). */
+    private Optional<String> lockKeyProblem(String keyId, BillingPeriod header) {
+        if (keyId.equals(header.keyId()) || allowedApprovers.isEmpty() || allowedApprovers.contains(keyId)) {
+            return Optional.empty();
+        }
+        return Optional.of("key " + keyId + " neither published revision " + header.revision()
+                + " nor is in approval.approvers (" + String.join(",", allowedApprovers) + ")");
     }
 
     /**
@@ -292,11 +287,11 @@ public final class Closing {
                 problems.addAll(approval.problems(header.get(), allowedApprovers));
             }
         }
-        List<Lock> locks = lockRows(period);
+        List<PeriodLock> locks = lockRows(period);
         if (locks.size() > 1) {
             problems.add(period + " has " + locks.size() + " lock rows: a period is locked once");
         }
-        for (Lock lock : locks.stream().limit(1).toList()) {
+        for (PeriodLock lock : locks.stream().limit(1).toList()) {
             Optional<BillingPeriod> header = revisions.stream()
                     .filter(r -> r.revision() == lock.revision())
                     .findFirst();
@@ -308,6 +303,10 @@ public final class Closing {
             boolean approved = approvals(period).stream()
                     .anyMatch(a -> a.approvedAt().compareTo(lock.lockedAt()) <= 0
                             && a.problems(header.get(), allowedApprovers).isEmpty());
+            lockKeyProblem(lock.keyId(), header.get())
+                    .filter(problem -> lock.link() != null)
+                    .ifPresent(problem -> problems.add("the lock of " + period + ": " + problem));
+            problems.addAll(lock.integrityProblems());
             if (!approved) {
                 problems.add("the lock of revision " + lock.revision() + " of " + period
                         + " has no valid approval before it: a period is locked only after its approval");

@@ -123,7 +123,7 @@ public final class PublishJob {
         }
     }
 
-    /** A header linked after the warehouse's latest publish (of any period), its link signed with {@code key}. */
+    /** A header linked after the warehouse's latest decision ({@link DecisionChain}), its link signed with {@code key}. */
     private BillingPeriod chained(
             Period period,
             int revision,
@@ -137,13 +137,7 @@ public final class PublishJob {
             boolean forced,
             PrivateKey key) {
         Optional<java.time.Duration> horizon = Optional.of(config.dedupHorizon());
-        List<BillingPeriod> chain = periods.chain();
-        long sequence = chain.isEmpty()
-                ? 1
-                : chain.get(chain.size() - 1).chain().orElseThrow().sequence() + 1;
-        String previous = chain.isEmpty()
-                ? null
-                : chain.get(chain.size() - 1).chain().orElseThrow().headerSha256();
+        io.meterlake.signing.FieldRendering.Link link = new DecisionChain(warehouse).next();
         byte[] rendering = BillingPeriod.chainRendering(
                 period.toString(),
                 revision,
@@ -155,9 +149,10 @@ public final class PublishJob {
                 publishedAt,
                 supersedes,
                 forced,
-                sequence,
-                previous,
-                horizon);
+                link.sequence(),
+                link.previousSha256(),
+                horizon,
+                link.rawWitness());
         return new BillingPeriod(
                 period,
                 revision,
@@ -170,7 +165,11 @@ public final class PublishJob {
                 supersedes,
                 forced,
                 Optional.of(new BillingPeriod.Chain(
-                        sequence, previous, Signing.sha256Hex(rendering), Signing.sign(key, rendering))),
+                        link.sequence(),
+                        link.previousSha256(),
+                        Signing.sha256Hex(rendering),
+                        Signing.sign(key, rendering),
+                        link.rawWitness())),
                 horizon);
     }
 
@@ -187,7 +186,7 @@ public final class PublishJob {
     private PublishResult publishHolding(
             Period period, PrivateKey key, Readiness readiness, OptionalLong asOfVersion, boolean allowEmpty) {
         Closing closing = new Closing(spark, warehouse, config.approvers());
-        Optional<Closing.Lock> lock = closing.lock(period);
+        Optional<PeriodLock> lock = closing.lock(period);
         if (lock.isPresent()) {
             // Final: what changed it since is carried by the next open period as correction lines.
             BillingPeriod locked =

@@ -21,4 +21,4 @@ public record PublishResult(
         List<BillingLine> lines,
         List<CorrectionLine> corrections,
         String runId,
-        Optional<Closing.Lock> locked) {}
+        Optional<PeriodLock> locked) {}

@@ -26,6 +26,34 @@ public final class Receipt {
 
     private Receipt() {}
 
+    /** What a receipt proves: the chain of decisions holds a decision at {@code sequence} hashing to {@code sha256}. */
+    public record Proof(long sequence, String sha256, String name) {}
+
+    /**
+     * A lock's receipt: every field of the lock, its link and its signature, so it verifies alone (with
+     * the lock's key, which must be the key verify is given or an allowed approver's).
+     */
+    public static void write(Path file, PeriodLock lock) {
+        ObjectNode node = JSON.createObjectNode()
+                .put("receipt", "meterlake-period-lock-receipt v1")
+                .put("period", lock.period())
+                .put("revision", lock.revision())
+                .put("content_sha256", lock.contentSha256())
+                .put("approver_key_id", lock.approverKeyId())
+                .put("sequence", lock.sequence())
+                .put("previous_sha256", lock.link().previousSha256())
+                .put("locked_at", lock.lockedAt().toString())
+                .put("key_id", lock.keyId())
+                .put("public_key", lock.publicKey())
+                .put("signature", lock.signature())
+                .put("sha256", Signing.sha256Hex(lock.rendering()));
+        if (lock.link().rawWitness() != null) {
+            node.put("raw_witness_version", lock.link().rawWitness().version())
+                    .put("raw_witness_sha256", lock.link().rawWitness().commitSha256());
+        }
+        save(file, node);
+    }
+
     public static void write(Path file, BillingPeriod header) {
         BillingPeriod.Chain link = header.chain().orElseThrow();
         ObjectNode node = JSON.createObjectNode()
@@ -44,11 +72,19 @@ public final class Receipt {
                 .put("header_sha256", link.headerSha256())
                 .put("header_signature", link.headerSignature());
         header.dedupHorizon().ifPresent(horizon -> node.put("dedup_horizon_seconds", horizon.toSeconds()));
+        if (link.rawWitness() != null) {
+            node.put("raw_witness_version", link.rawWitness().version())
+                    .put("raw_witness_sha256", link.rawWitness().commitSha256());
+        }
         if (header.supersedes().isPresent()) {
             node.put("supersedes", header.supersedes().getAsInt());
         } else {
             node.putNull("supersedes");
         }
+        save(file, node);
+    }
+
+    private static void save(Path file, ObjectNode node) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
@@ -60,14 +96,71 @@ public final class Receipt {
         }
     }
 
-    /** Reads a receipt and checks it is what a publish signed with {@code key}; else exit 2 naming why. */
-    public static BillingPeriod read(Path file, PublicKey key) {
+    /**
+     * Reads a receipt (of a publish or a lock) and checks it is what was signed with {@code key} (a lock's:
+     * or with an allowed approver's key); else exit 2 naming why.
+     */
+    public static Proof read(Path file, PublicKey key, java.util.List<String> approvers) {
         JsonNode node;
         try {
             node = JSON.readTree(Files.readString(file));
         } catch (IOException e) {
             throw BatchErrors.receiptUnreadable(file, e.getMessage());
         }
+        if (node.path("receipt").asText().equals("meterlake-period-lock-receipt v1")) {
+            return lock(file, node, key, approvers);
+        }
+        BillingPeriod header = header(file, node, key);
+        return new Proof(
+                header.chain().orElseThrow().sequence(),
+                header.chain().orElseThrow().headerSha256(),
+                "the publish of revision " + header.revision() + " of " + header.period());
+    }
+
+    private static Proof lock(Path file, JsonNode node, PublicKey key, java.util.List<String> approvers) {
+        PeriodLock lock;
+        try {
+            lock = new PeriodLock(
+                    node.get("period").textValue(),
+                    node.get("revision").intValue(),
+                    node.get("content_sha256").textValue(),
+                    node.get("approver_key_id").textValue(),
+                    node.get("sequence").longValue(),
+                    Instant.parse(node.get("locked_at").textValue()),
+                    node.get("key_id").textValue(),
+                    node.get("public_key").textValue(),
+                    node.get("signature").textValue(),
+                    new io.meterlake.signing.FieldRendering.Link(
+                            node.get("sequence").longValue(),
+                            node.get("previous_sha256").textValue(),
+                            node.hasNonNull("raw_witness_version")
+                                    ? new io.meterlake.signing.FieldRendering.RawWitness(
+                                            node.get("raw_witness_version").longValue(),
+                                            node.get("raw_witness_sha256").textValue())
+                                    : null));
+        } catch (RuntimeException e) {
+            throw BatchErrors.notAReceipt(file);
+        }
+        boolean trusted = lock.keyId().equals(Signing.keyId(key)) || approvers.contains(lock.keyId());
+        if (!trusted || !lock.integrityProblems().isEmpty()) {
+            throw BatchErrors.receiptDoesNotVerify(file, Signing.keyId(key));
+        }
+        return new Proof(
+                lock.sequence(),
+                Signing.sha256Hex(lock.rendering()),
+                "the lock of " + lock.period() + " at revision " + lock.revision());
+    }
+
+    /** The header a publish receipt holds, checked against {@code key}. */
+    public static BillingPeriod header(Path file, PublicKey key) {
+        try {
+            return header(file, JSON.readTree(Files.readString(file)), key);
+        } catch (IOException e) {
+            throw BatchErrors.receiptUnreadable(file, e.getMessage());
+        }
+    }
+
+    private static BillingPeriod header(Path file, JsonNode node, PublicKey key) {
         BillingPeriod header;
         try {
             header = new BillingPeriod(
@@ -85,9 +178,14 @@ public final class Receipt {
                     node.get("forced").booleanValue(),
                     Optional.of(new BillingPeriod.Chain(
                             node.get("sequence").longValue(),
-                                    node.get("previous_header_sha256").textValue(),
+                            node.get("previous_header_sha256").textValue(),
                             node.get("header_sha256").textValue(),
-                                    node.get("header_signature").textValue())),
+                            node.get("header_signature").textValue(),
+                            node.hasNonNull("raw_witness_version")
+                                    ? new io.meterlake.signing.FieldRendering.RawWitness(
+                                            node.get("raw_witness_version").longValue(),
+                                            node.get("raw_witness_sha256").textValue())
+                                    : null)),
                     node.hasNonNull("dedup_horizon_seconds")
                             ? Optional.of(java.time.Duration.ofSeconds(
                                     node.get("dedup_horizon_seconds").longValue()))

@@ -12,6 +12,7 @@ import io.meterlake.signing.CanonicalRendering;
 import io.meterlake.signing.Signing;
 import io.meterlake.table.DeltaFailures;
 import io.meterlake.table.StorageAudit;
+import io.meterlake.table.TableHistory;
 import io.meterlake.table.Warehouse;
 import io.meterlake.validation.Quantities;
 import java.security.PublicKey;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,17 +69,16 @@ public final class VerifyJob {
     }
 
     public Verification verify(Period period, OptionalInt revision, PublicKey key) {
-        return verify(period, revision, key, java.util.Optional.empty());
+        return verify(period, revision, key, List.of());
     }
 
     /**
-     * As {@link #verify(Period, OptionalInt, PublicKey)}, and (7) the table holds at least what
-     * {@code receipt} (from {@code publish --receipt}, already checked against the key) proves.
+     * As {@link #verify(Period, OptionalInt, PublicKey)}, and (7) the chain of decisions holds at least what
+     * each receipt (from {@code publish --receipt} or {@code lock --receipt}, already checked) proves.
      */
-    public Verification verify(
-            Period period, OptionalInt revision, PublicKey key, java.util.Optional<BillingPeriod> receipt) {
+    public Verification verify(Period period, OptionalInt revision, PublicKey key, List<Receipt.Proof> receipts) {
         try {
-            return verifyReadable(period, revision, key, receipt);
+            return verifyReadable(period, revision, key, receipts);
         } catch (RuntimeException e) {
             java.util.Optional<String> gap = DeltaFailures.logGap(e);
             if (gap.isPresent()) {
@@ -90,7 +89,7 @@ public final class VerifyJob {
     }
 
     private Verification verifyReadable(
-            Period period, OptionalInt revision, PublicKey key, java.util.Optional<BillingPeriod> receipt) {
+            Period period, OptionalInt revision, PublicKey key, List<Receipt.Proof> receipts) {
         BillingPeriod header = periods.require(period, revision);
         String name = "revision " + header.revision() + " of " + period;
         List<String> mismatches = new ArrayList<>();
@@ -114,8 +113,9 @@ public final class VerifyJob {
             mismatches.add("the signature of " + name + " does not verify over its stored lines");
         }
 
-        mismatches.addAll(chainProblems(key));
-        receipt.ifPresent(proof -> mismatches.addAll(lessThan(proof)));
+        DecisionChain chain = new DecisionChain(warehouse);
+        mismatches.addAll(chain.problems(key));
+        receipts.forEach(proof -> mismatches.addAll(lessThan(chain, proof)));
         mismatches.addAll(rawProblems(header, name));
         String recomputedSha256 = null;
         try {
@@ -168,7 +168,7 @@ public final class VerifyJob {
     private List<String> rawProblems(BillingPeriod header, String name) {
         List<String> problems = new ArrayList<>();
         try {
-            problems.addAll(nonAppendChanges());
+            problems.addAll(TableHistory.nonAppendChanges(warehouse, Tables.RAW_USAGE_EVENTS));
         } catch (RuntimeException e) {
             problems.add("the history of raw_usage_events cannot be read: "
                     + DeltaFailures.logGap(e)
@@ -222,97 +222,19 @@ public final class VerifyJob {
         return differences;
     }
 
-    /**
-     * (6) The chain of every publish of the warehouse: sequences 1, 2, ... without gaps or repeats,
-     * each header naming the hash of the one before, hashing to its own recorded hash, and (for headers
-     * signed with {@code key}) its header signature verifying.
-     */
-    private List<String> chainProblems(PublicKey key) {
-        List<String> problems = new ArrayList<>();
-        String keyId = Signing.keyId(key);
-        long expected = 1;
-        String previous = null;
-        for (BillingPeriod header : periods.chain()) {
-            BillingPeriod.Chain link = header.chain().orElseThrow();
-            String name =
-                    "revision " + header.revision() + " of " + header.period() + " (sequence " + link.sequence() + ")";
-            if (link.sequence() < expected) {
-                problems.add("sequence " + link.sequence() + " appears more than once in billing_periods: " + name);
-            } else if (link.sequence() > expected) {
-                problems.add("billing_periods has no publish at sequence " + expected
-                        + (link.sequence() - 1 > expected ? " to " + (link.sequence() - 1) : "")
-                        + ": a published revision was removed");
-            } else if (!java.util.Objects.equals(link.previousHeaderSha256(), previous)) {
-                problems.add(name + " follows the header with sha256 " + link.previousHeaderSha256()
-                        + ", but the publish before it has " + previous + ": the chain was altered");
-            }
-            byte[] rendering = header.chainRendering();
-            String sha256 = Signing.sha256Hex(rendering);
-            if (!sha256.equals(link.headerSha256())) {
-                problems.add("the header of " + name + " hashes to " + sha256 + ", it records " + link.headerSha256()
-                        + ": a header field was changed");
-            } else if (header.keyId().equals(keyId) && !Signing.verify(key, rendering, link.headerSignature())) {
-                problems.add("the header signature of " + name + " does not verify");
-            }
-            expected = Math.max(expected, link.sequence() + 1);
-            previous = link.headerSha256();
-        }
-        return problems;
-    }
-
-    /** (7) What a receipt proves and the table no longer holds. */
-    private List<String> lessThan(BillingPeriod receipt) {
-        BillingPeriod.Chain proof = receipt.chain().orElseThrow();
-        String proven = "revision " + receipt.revision() + " of " + receipt.period() + " at sequence "
-                + proof.sequence() + " (header sha256 " + proof.headerSha256() + ")";
-        List<BillingPeriod> chain = periods.chain();
-        java.util.Optional<BillingPeriod> held = chain.stream()
-                .filter(h -> h.chain().orElseThrow().sequence() == proof.sequence())
-                .findFirst();
+    /** (7) What a receipt proves and the chain of decisions no longer holds. */
+    private static List<String> lessThan(DecisionChain chain, Receipt.Proof proof) {
+        String proven = proof.name() + " at sequence " + proof.sequence() + " (sha256 " + proof.sha256() + ")";
+        java.util.Optional<DecisionChain.Decision> held = chain.at(proof.sequence());
         if (held.isEmpty()) {
-            long last = chain.isEmpty()
-                    ? 0
-                    : chain.get(chain.size() - 1).chain().orElseThrow().sequence();
-            return List.of("the table holds less than the receipt proves: the receipt proves " + proven
-                    + ", billing_periods' chain ends at sequence " + last + ": published revisions were removed");
+            return List.of("the tables hold less than the receipt proves: the receipt proves " + proven
+                    + ", the chain of decisions holds no decision at that sequence: decisions were removed");
         }
-        if (!held.get().chain().orElseThrow().headerSha256().equals(proof.headerSha256())) {
-            return List.of("sequence " + proof.sequence() + " of billing_periods is another header than the receipt's "
-                    + proven + ": the table was rewritten");
+        if (!held.get().sha256().equals(proof.sha256())) {
+            return List.of("sequence " + proof.sequence() + " of the chain of decisions is "
+                    + held.get().name() + ", not the receipt's " + proven + ": the tables were rewritten");
         }
         return List.of();
-    }
-
-    /**
-     * Commits that changed {@code raw_usage_events} other than by appending (as far back as its log
-     * reaches): raw is the evidence every period is recomputed from, so a deleted or rewritten row
-     * makes every published period unverifiable, even one whose recorded version still reads.
-     * Compaction and vacuum do not change data and pass.
-     */
-    private List<String> nonAppendChanges() {
-        List<String> changes = new ArrayList<>();
-        for (Row commit : io.delta.tables.DeltaTable.forPath(spark, warehouse.path(Tables.RAW_USAGE_EVENTS))
-                .history()
-                .orderBy("version")
-                .collectAsList()) {
-            String operation = commit.getAs("operation");
-            scala.collection.Map<String, String> parameters = commit.getAs("operationParameters");
-            String mode = parameters.get("mode").getOrElse(() -> "");
-            String properties = parameters.get("properties").getOrElse(() -> "");
-            boolean append = operation.equals("WRITE") && mode.equals("Append")
-                    || operation.equals("STREAMING UPDATE")
-                            && parameters.get("outputMode").getOrElse(() -> "").equals("Append");
-            boolean harmless = operation.equals("CREATE TABLE")
-                    || operation.equals("OPTIMIZE")
-                    || operation.startsWith("VACUUM")
-                    || operation.equals("SET TBLPROPERTIES") && !properties.contains("delta.appendOnly");
-            if (!append && !harmless) {
-                changes.add("raw_usage_events is not append-only: version " + commit.<Long>getAs("version") + " is a "
-                        + operation + (properties.isEmpty() ? "" : " " + properties) + " (at "
-                        + commit.<java.sql.Timestamp>getAs("timestamp").toInstant() + ")");
-            }
-        }
-        return changes;
     }
 
     /** Line-by-line differences between what is stored and what raw gives now. */

@@ -7,11 +7,14 @@ import static org.apache.spark.sql.functions.encode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
+import io.meterlake.batch.publish.DecisionChain;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.pipeline.EventPipeline;
 import io.meterlake.pipeline.RecordPosition;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
+import io.meterlake.signing.FieldRendering.Link;
+import io.meterlake.signing.FieldRendering.RawWitness;
 import io.meterlake.table.Lease;
 import io.meterlake.table.Warehouse;
 import io.meterlake.table.WarehouseErrors;
@@ -105,8 +108,12 @@ public final class QuarantineReplay {
         if (dryRun) {
             return run(selection, true, 0, progress);
         }
-        try (Lease lease =
-                warehouse.lease("quarantine-replay", "quarantine replay", clock).keepRenewed()) {
+        // The resolutions are decisions: linked into the warehouse's one chain, under its publish lease.
+        try (Lease lease = warehouse
+                        .lease("quarantine-replay", "quarantine replay", clock)
+                        .keepRenewed();
+                Lease decisions =
+                        warehouse.lease("publish", "quarantine replay", clock).keepRenewed()) {
             warehouse.ensureReplayTables();
             long recovered = recover(progress);
             return run(selection, false, recovered, progress);
@@ -140,7 +147,7 @@ public final class QuarantineReplay {
                 progress.accept("appending the accepted records to " + Tables.RAW_USAGE_EVENTS + " (" + runId + ")");
                 warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, APP_ID, run);
                 betweenCommits.run();
-                warehouse.appendIdempotent(resolutions(processed), Tables.QUARANTINE_RESOLUTIONS, APP_ID, run);
+                appendResolutions(resolutions(processed), run);
             }
             Result result = new Result(runId, dryRun, recovered, decisions);
             LOG.info(
@@ -208,11 +215,36 @@ public final class QuarantineReplay {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             long count = rows.count();
-            warehouse.appendIdempotent(resolutionRows(rows, lit(ACCEPTED)), Tables.QUARANTINE_RESOLUTIONS, APP_ID, run);
+            appendResolutions(resolutionRows(rows, lit(ACCEPTED)), run);
             return count;
         } finally {
             rows.unpersist();
         }
+    }
+
+    /**
+     * Appends one run's resolutions as one link of the chain of decisions ({@link DecisionChain}: the link's
+     * hash is computed from the rows as stored); the caller holds the publish lease.
+     */
+    private void appendResolutions(Dataset<Row> resolutions, long run) {
+        Link link = new DecisionChain(warehouse).next();
+        RawWitness witness = link.rawWitness();
+        warehouse.appendIdempotent(
+                resolutions
+                        .withColumn(Columns.SEQUENCE, lit(link.sequence()))
+                        .withColumn(
+                                Columns.PREVIOUS_SHA256,
+                                lit(link.previousSha256()).cast("string"))
+                        .withColumn(
+                                Columns.RAW_WITNESS_VERSION,
+                                lit(witness == null ? null : witness.version()).cast("long"))
+                        .withColumn(
+                                Columns.RAW_WITNESS_SHA256,
+                                lit(witness == null ? null : witness.commitSha256())
+                                        .cast("string")),
+                Tables.QUARANTINE_RESOLUTIONS,
+                APP_ID,
+                run);
     }
 
     private long nextRun() {

@@ -28,7 +28,6 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,7 +39,6 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -148,7 +146,7 @@ class ClosingTest extends SparkTestBase {
                 .isInstanceOfSatisfying(
                         MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
                 .hasMessageContaining("four eyes");
-        assertThatThrownBy(() -> closing().lock(OCTOBER, at("2026-11-21T00:00:00Z")))
+        assertThatThrownBy(() -> closing().lock(OCTOBER, PUBLISHER.getPrivate(), at("2026-11-21T00:00:00Z")))
                 .isInstanceOfSatisfying(
                         MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
                 .hasMessageContaining("is not approved");
@@ -162,9 +160,10 @@ class ClosingTest extends SparkTestBase {
         assertThat(warehouse.read(Tables.BILLING_APPROVALS).count()).isEqualTo(1);
         assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.APPROVED);
 
-        Closing.Lock lock = closing().lock(OCTOBER, at("2026-11-22T00:00:00Z"));
+        PeriodLock lock = closing().lock(OCTOBER, PUBLISHER.getPrivate(), at("2026-11-22T00:00:00Z"));
         assertThat(lock.revision()).isEqualTo(1);
-        assertThat(closing().lock(OCTOBER, at("2026-11-23T00:00:00Z"))).isEqualTo(lock);
+        assertThat(closing().lock(OCTOBER, PUBLISHER.getPrivate(), at("2026-11-23T00:00:00Z")))
+                .isEqualTo(lock);
         assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.LOCKED);
         assertThat(closing().nextOpen(OCTOBER)).isEqualTo(NOVEMBER);
         List<String> octoberRows = storedRows(OCTOBER);
@@ -202,7 +201,7 @@ class ClosingTest extends SparkTestBase {
         // November closes too; a later change of October goes into December, and what November carried
         // is never carried again.
         closing().approve(NOVEMBER, OptionalInt.empty(), APPROVER.getPrivate(), at("2026-12-05T00:00:00Z"));
-        closing().lock(NOVEMBER, at("2026-12-05T00:00:00Z"));
+        closing().lock(NOVEMBER, PUBLISHER.getPrivate(), at("2026-12-05T00:00:00Z"));
         assertThat(closing().nextOpen(OCTOBER)).isEqualTo(DECEMBER);
         append(
                 "2026-12-10T00:00:00Z",
@@ -224,28 +223,18 @@ class ClosingTest extends SparkTestBase {
                 java.util.Base64.getEncoder()
                         .encodeToString(PUBLISHER.getPublic().getEncoded()),
                 Instant.parse("2027-01-05T00:00:00Z"),
-                "");
-        String signature = Signing.sign(PUBLISHER.getPrivate(), unsigned.rendering());
+                "",
+                null);
         warehouse.appendIdempotent(
                 spark().createDataFrame(
-                                List.of(RowFactory.create(
-                                        DECEMBER.toString(),
-                                        1,
-                                        unsigned.contentSha256(),
-                                        unsigned.headerSha256(),
-                                        unsigned.publisherKeyId(),
-                                        unsigned.approverKeyId(),
-                                        unsigned.approverPublicKey(),
-                                        Timestamp.from(unsigned.approvedAt()),
-                                        signature)),
-                                Tables.BILLING_APPROVAL),
+                                List.of(unsigned.signed(PUBLISHER.getPrivate()).toRow()), Tables.BILLING_APPROVAL),
                 Tables.BILLING_APPROVALS,
                 "forged",
                 1);
         assertThat(verify(DECEMBER).mismatches())
-                .singleElement()
-                .asString()
-                .contains("the approver is the publisher (four eyes");
+                .anySatisfy(m -> assertThat(m).contains("the approver is the publisher (four eyes"))
+                .anySatisfy(m -> assertThat(m).contains("is not in the chain of decisions: it was written around"))
+                .hasSize(2);
         assertThat(closing().status(DECEMBER).state()).isEqualTo(PeriodState.DRAFT);
 
         // An approval by another key whose signature does not verify: the tables record December as
@@ -261,25 +250,16 @@ class ClosingTest extends SparkTestBase {
                 java.util.Base64.getEncoder()
                         .encodeToString(APPROVER.getPublic().getEncoded()),
                 Instant.parse("2027-01-05T00:00:01Z"),
-                "");
+                "",
+                null);
         warehouse.appendIdempotent(
                 spark().createDataFrame(
-                                List.of(RowFactory.create(
-                                        DECEMBER.toString(),
-                                        1,
-                                        claimed.contentSha256(),
-                                        claimed.headerSha256(),
-                                        claimed.publisherKeyId(),
-                                        claimed.approverKeyId(),
-                                        claimed.approverPublicKey(),
-                                        Timestamp.from(claimed.approvedAt()),
-                                        Signing.sign(PUBLISHER.getPrivate(), claimed.rendering()))),
-                                Tables.BILLING_APPROVAL),
+                                List.of(claimed.signed(PUBLISHER.getPrivate()).toRow()), Tables.BILLING_APPROVAL),
                 Tables.BILLING_APPROVALS,
                 "forged-signature",
                 1);
         assertThat(closing().status(DECEMBER).state()).isEqualTo(PeriodState.APPROVED);
-        assertThatThrownBy(() -> closing().lock(DECEMBER, at("2027-01-06T00:00:00Z")))
+        assertThatThrownBy(() -> closing().lock(DECEMBER, PUBLISHER.getPrivate(), at("2027-01-06T00:00:00Z")))
                 .isInstanceOfSatisfying(
                         MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.FAILED))
                 .hasMessageContaining("its signature does not verify, so 2026-12 is not locked");
@@ -427,8 +407,166 @@ class ClosingTest extends SparkTestBase {
                 event().id("c").quantity("1").at("2026-10-03T00:00:00Z").json());
         assertThat(publish(OCTOBER, "2026-11-23T00:00:00Z").header().revision()).isEqualTo(3);
         assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.DRAFT);
-        assertThatThrownBy(() -> closing().lock(OCTOBER, at("2026-11-24T00:00:00Z")))
+        assertThatThrownBy(() -> closing().lock(OCTOBER, PUBLISHER.getPrivate(), at("2026-11-24T00:00:00Z")))
                 .hasMessageContaining("is not approved");
         assertThat(verify(OCTOBER).mismatches()).isEmpty();
+    }
+
+    /**
+     * Every decision is a link of one chain, each naming raw's latest commit: a lock deleted or edited, and a raw
+     * commit deleted after a signed version, are seen by verify wherever a later decision (or the lock's receipt)
+     * names them; and no decision is added to a broken chain.
+     */
+    @Test
+    void aDeletedOrEditedLockAndADeletedRawCommitAreSeen() throws Exception {
+        open(Map.of());
+        append(
+                "2026-11-02T00:00:00Z",
+                event().id("a").quantity("3").at("2026-10-05T00:00:00Z").json());
+        publish(OCTOBER, "2026-11-20T00:00:00Z");
+        closing().approve(OCTOBER, OptionalInt.empty(), APPROVER.getPrivate(), at("2026-11-21T00:00:00Z"));
+        assertThatThrownBy(() -> new Closing(spark(), warehouse, List.of(Signing.keyId(APPROVER.getPublic())))
+                        .lock(OCTOBER, Signing.generateKeyPair().getPrivate(), at("2026-11-22T00:00:00Z")))
+                .hasMessageContaining("nor is in approval.approvers");
+        PeriodLock lock = closing().lock(OCTOBER, PUBLISHER.getPrivate(), at("2026-11-22T00:00:00Z"));
+        assertThat(lock.sequence()).isEqualTo(3);
+        assertThat(lock.keyId()).isEqualTo(Signing.keyId(PUBLISHER.getPublic()));
+        assertThat(lock.integrityProblems()).isEmpty();
+        Path lockReceipt = dir.resolve("receipts").resolve("2026-10.lock.json");
+        Receipt.write(lockReceipt, lock);
+        Receipt.Proof proof = Receipt.read(lockReceipt, PUBLISHER.getPublic(), List.of());
+        assertThat(proof.sequence()).isEqualTo(3);
+        assertThat(verify(OCTOBER, proof)).isEmpty();
+        Path saved = copy(dir.resolve("w"), dir.resolve("after-lock"));
+
+        // The lock is the latest decision and its commit is deleted: only its receipt can tell.
+        deleteLatestCommit(Tables.BILLING_PERIOD_LOCKS);
+        assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.APPROVED);
+        assertThat(verify(OCTOBER).mismatches())
+                .as("no later decision names it")
+                .isEmpty();
+        assertThat(verify(OCTOBER, proof))
+                .singleElement()
+                .asString()
+                .startsWith("the tables hold less than the receipt proves: the receipt proves the lock of 2026-10 at"
+                        + " revision 1 at sequence 3");
+
+        // A late October event after the lock, and November's publish: it witnesses raw's latest commit.
+        restore(saved, dir.resolve("w"));
+        append(
+                "2026-11-25T00:00:00Z",
+                event().id("late").quantity("10").at("2026-10-15T00:00:00Z").json());
+        long lateCommit = warehouse.version(Tables.RAW_USAGE_EVENTS);
+        PublishResult november = publish(NOVEMBER, "2026-12-04T00:00:00Z");
+        assertThat(november.header().chain().orElseThrow().sequence()).isEqualTo(4);
+        assertThat(november.header().chain().orElseThrow().rawWitness().version())
+                .isEqualTo(lateCommit);
+        assertThat(november.corrections()).containsExactly(correction("functions.invocations", "count", "10", 1));
+        assertThat(verify(OCTOBER).mismatches()).isEmpty();
+        Path witnessed = copy(dir.resolve("w"), dir.resolve("after-november"));
+
+        // The lock's commit deleted now: a gap before November's publish, and publish refuses to go on (it would
+        // otherwise sign a revision 2 of the "unlocked" October with the late event in it).
+        deleteLatestCommit(Tables.BILLING_PERIOD_LOCKS);
+        assertThat(verify(OCTOBER).mismatches())
+                .contains("the chain of decisions has no decision at sequence 3: a publish, approval, lock or replay"
+                        + " was removed");
+        assertThatThrownBy(() -> publish(OCTOBER, "2026-12-05T00:00:00Z"))
+                .isInstanceOfSatisfying(
+                        MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.FAILED))
+                .hasMessageContaining("the chain of decisions is broken");
+        assertThat(new BillingPeriods(warehouse).revisions(OCTOBER)).hasSize(1);
+
+        // The lock's row edited in its data file (a later lock time): its signature and November's link show it.
+        restore(witnessed, dir.resolve("w"));
+        rewriteOnlyDataFile(
+                Tables.BILLING_PERIOD_LOCKS,
+                warehouse
+                        .read(Tables.BILLING_PERIOD_LOCKS)
+                        .withColumn(
+                                Columns.LOCKED_AT,
+                                org.apache.spark.sql.functions.lit(
+                                        java.sql.Timestamp.from(Instant.parse("2026-11-30T00:00:00Z")))));
+        assertThat(verify(OCTOBER).mismatches())
+                .anySatisfy(m -> assertThat(m)
+                        .isEqualTo("the lock of 2026-10 at revision 1: its signature does not verify (a field was"
+                                + " changed)"))
+                .anySatisfy(m -> assertThat(m)
+                        .startsWith("the publish of revision 1 of 2026-11 (sequence 4) follows the decision with"
+                                + " sha256 ")
+                        .endsWith(": the chain was altered"));
+
+        // Raw's late commit deleted after the lock: November's publish witnessed it, so October's verify sees it.
+        restore(witnessed, dir.resolve("w"));
+        deleteLatestCommit(Tables.RAW_USAGE_EVENTS);
+        assertThat(warehouse.version(Tables.RAW_USAGE_EVENTS)).isEqualTo(lateCommit - 1);
+        assertThat(verify(OCTOBER).mismatches())
+                .contains("raw_usage_events commit " + lateCommit + ", which the publish of revision 1 of 2026-11"
+                        + " (sequence 4) witnessed, is gone: raw commits were deleted after it was taken");
+    }
+
+    private List<String> verify(Period period, Receipt.Proof proof) {
+        return new VerifyJob(spark(), config)
+                .verify(period, OptionalInt.empty(), PUBLISHER.getPublic(), List.of(proof))
+                .mismatches();
+    }
+
+    /** Deletes the latest commit file (and its checksums) of {@code table}'s log, as someone with storage access could. */
+    private void deleteLatestCommit(String table) throws java.io.IOException {
+        Path log = Path.of(warehouse.path(table), "_delta_log");
+        String name = String.format("%020d.json", warehouse.version(table));
+        Files.delete(log.resolve(name));
+        Files.deleteIfExists(log.resolve("." + name + ".crc"));
+        Files.deleteIfExists(log.resolve(name.replace(".json", ".crc")));
+        Files.deleteIfExists(log.resolve("." + name.replace(".json", ".crc") + ".crc"));
+        org.apache.spark.sql.delta.DeltaLog.clearCache();
+    }
+
+    /** Replaces {@code table}'s one data file by {@code rows} written as parquet, behind Delta's back. */
+    private void rewriteOnlyDataFile(String table, Dataset<Row> rows) throws java.io.IOException {
+        Path tableDir = Path.of(warehouse.path(table));
+        Path target;
+        try (var files = Files.list(tableDir)) {
+            target = files.filter(f -> f.getFileName().toString().endsWith(".parquet"))
+                    .reduce((a, b) -> {
+                        throw new AssertionError("more than one data file in " + tableDir);
+                    })
+                    .orElseThrow();
+        }
+        Path written = dir.resolve("rewritten-" + table);
+        rows.coalesce(1).write().parquet(written.toString());
+        Path part;
+        try (var files = Files.list(written)) {
+            part = files.filter(f -> f.getFileName().toString().endsWith(".parquet"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+        Files.copy(part, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(tableDir.resolve("." + target.getFileName() + ".crc"));
+        org.apache.spark.sql.delta.DeltaLog.clearCache();
+    }
+
+    private static Path copy(Path from, Path to) throws java.io.IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path path : paths.toList()) {
+                Path target = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        return to;
+    }
+
+    private static void restore(Path saved, Path warehouseDir) throws java.io.IOException {
+        try (var paths = Files.walk(warehouseDir)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+        copy(saved, warehouseDir);
+        org.apache.spark.sql.delta.DeltaLog.clearCache();
     }
 }

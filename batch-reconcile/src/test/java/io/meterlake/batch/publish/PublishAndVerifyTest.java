@@ -164,8 +164,9 @@ class PublishAndVerifyTest extends SparkTestBase {
 
         assertThat(published.header().dedupHorizon()).hasValue(config.dedupHorizon());
         assertThat(new String(published.header().chainRendering(), java.nio.charset.StandardCharsets.UTF_8))
-                .startsWith("meterlake-billing-period-header v2\n")
-                .contains("dedup_horizon_seconds=" + config.dedupHorizon().toSeconds() + "\n");
+                .startsWith("meterlake-billing-period-header v3\n")
+                .contains("dedup_horizon_seconds=" + config.dedupHorizon().toSeconds() + "\n")
+                .contains("raw_witness_version=" + warehouse.version(Tables.RAW_USAGE_EVENTS) + "\n");
         assertThat(published.lines()).containsExactly(invocations("7", 2));
         MeterlakeConfig narrow = ConfigLoader.load(Optional.empty(), List.of(), Map.of("reconcile.dedup-horizon", "1d"))
                 .withWarehouse(config.warehouse());
@@ -605,16 +606,19 @@ class PublishAndVerifyTest extends SparkTestBase {
         PublishResult second = publish(AFTER_GRACE, PublishMode.WHEN_READY);
         Path receiptFile = dir.resolve("receipts").resolve("2026-10.json");
         Receipt.write(receiptFile, second.header());
-        BillingPeriod proof = Receipt.read(receiptFile, KEY.getPublic());
+        Receipt.Proof proof = Receipt.read(receiptFile, KEY.getPublic(), List.of());
 
         assertThat(first.chain().orElseThrow().sequence()).isEqualTo(1);
         assertThat(first.chain().orElseThrow().previousHeaderSha256()).isNull();
         assertThat(second.header().chain().orElseThrow().sequence()).isEqualTo(2);
         assertThat(second.header().chain().orElseThrow().previousHeaderSha256())
                 .isEqualTo(first.chain().orElseThrow().headerSha256());
-        assertThat(proof).isEqualTo(second.header());
+        assertThat(Receipt.header(receiptFile, KEY.getPublic())).isEqualTo(second.header());
+        assertThat(proof.sequence()).isEqualTo(2);
+        assertThat(proof.sha256())
+                .isEqualTo(second.header().chain().orElseThrow().headerSha256());
         VerifyJob verifier = new VerifyJob(spark(), config);
-        assertThat(verifier.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic(), Optional.of(proof))
+        assertThat(verifier.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic(), List.of(proof))
                         .mismatches())
                 .isEmpty();
 
@@ -625,9 +629,10 @@ class PublishAndVerifyTest extends SparkTestBase {
                         .replace(
                                 "\"raw_table_version\" : " + second.header().rawTableVersion(),
                                 "\"raw_table_version\" : 0"));
-        assertThatThrownBy(() -> Receipt.read(edited, KEY.getPublic())).hasMessageContaining("does not verify");
+        assertThatThrownBy(() -> Receipt.read(edited, KEY.getPublic(), List.of()))
+                .hasMessageContaining("does not verify");
         assertThatThrownBy(() ->
-                        Receipt.read(receiptFile, Signing.generateKeyPair().getPublic()))
+                        Receipt.read(receiptFile, Signing.generateKeyPair().getPublic(), List.of()))
                 .hasMessageContaining("does not verify");
 
         // The latest commit of billing_periods is deleted: revision 2 is gone, and the table alone shows nothing.
@@ -635,13 +640,13 @@ class PublishAndVerifyTest extends SparkTestBase {
         long latest = warehouse.version(Tables.BILLING_PERIODS);
         deleteCommit(log, latest);
         assertThat(verify(OptionalInt.empty()).holds()).as("without a receipt").isTrue();
-        assertThat(verifier.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic(), Optional.of(proof))
+        assertThat(verifier.verify(OCTOBER, OptionalInt.empty(), KEY.getPublic(), List.of(proof))
                         .mismatches())
                 .singleElement()
                 .asString()
-                .startsWith("the table holds less than the receipt proves: the receipt proves"
-                        + " revision 2 of 2026-10 at sequence 2")
-                .contains("chain ends at sequence 1");
+                .startsWith("the tables hold less than the receipt proves: the receipt proves"
+                        + " the publish of revision 2 of 2026-10 at sequence 2")
+                .contains("holds no decision at that sequence");
 
         // A header appended out of the sequence: the chain names the gap.
         BillingPeriod forged = new BillingPeriod(
@@ -655,7 +660,7 @@ class PublishAndVerifyTest extends SparkTestBase {
                 first.publishedAt(),
                 OptionalInt.empty(),
                 false,
-                Optional.of(new BillingPeriod.Chain(4, "0".repeat(64), "1".repeat(64), "AA==")),
+                Optional.of(new BillingPeriod.Chain(4, "0".repeat(64), "1".repeat(64), "AA==", null)),
                 Optional.empty());
         warehouse.appendIdempotent(
                 spark().createDataFrame(List.of(forged.toRow()), Tables.BILLING_PERIOD),
@@ -664,11 +669,10 @@ class PublishAndVerifyTest extends SparkTestBase {
                 0);
         assertThat(verify(OptionalInt.empty()).mismatches())
                 .anySatisfy(m -> assertThat(m)
-                        .isEqualTo("billing_periods has no publish at sequence 2 to 3: a published"
-                                + " revision was removed"))
-                .anySatisfy(m -> assertThat(m)
-                        .contains("revision 1 of 2026-11 (sequence 4)")
-                        .contains("a header field was changed"));
+                        .isEqualTo("the chain of decisions has no decision at sequence 2 to 3: a publish,"
+                                + " approval, lock or replay was removed"))
+                .anySatisfy(
+                        m -> assertThat(m).contains("revision 1 of 2026-11").contains("a header field was changed"));
 
         // A commit of raw deleted from the middle of its log: named as a verification failure.
         deleteCommit(Path.of(warehouse.path(Tables.RAW_USAGE_EVENTS), "_delta_log"), 1);

@@ -193,6 +193,33 @@ class QuarantineReplayTest extends SparkTestBase {
         assertThat(again.recovered()).isZero();
         assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).count()).isEqualTo(4);
 
+        // Each append of resolutions is a link of the chain of decisions; a row slipped into one shows.
+        io.meterlake.batch.publish.DecisionChain chain = new io.meterlake.batch.publish.DecisionChain(warehouse);
+        java.security.PublicKey anyKey =
+                io.meterlake.signing.Signing.generateKeyPair().getPublic();
+        assertThat(chain.decisions(Optional.empty()))
+                .extracting(io.meterlake.batch.publish.DecisionChain.Decision::name)
+                .containsExactly(
+                        "the resolutions of quarantine replay replay-0",
+                        "the resolutions of quarantine replay replay-1",
+                        "the resolutions of quarantine replay replay-2",
+                        "the resolutions of quarantine replay replay-3");
+        assertThat(chain.problems(anyKey)).isEmpty();
+        warehouse.appendIdempotent(
+                warehouse
+                        .read(Tables.QUARANTINE_RESOLUTIONS)
+                        .where(col(Columns.REPLAY_RUN_ID).equalTo("replay-1"))
+                        .limit(1)
+                        .withColumn(Columns.EVENT_ID, org.apache.spark.sql.functions.lit("forged")),
+                Tables.QUARANTINE_RESOLUTIONS,
+                "forger",
+                1);
+        assertThat(chain.problems(anyKey))
+                .singleElement()
+                .asString()
+                .startsWith("the resolutions of quarantine replay replay-2 (sequence 3) follows the decision with")
+                .endsWith("the chain was altered");
+
         // Lineage: the original position and ingest time (so the age rule held: 'n-old' was on time then).
         List<Row> lineage = warehouse
                 .read(Tables.RAW_USAGE_EVENTS)

@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
             "into billing_approvals (append-only). Refused (exit 2): the key that published the revision (the",
             "preparer of a bill never approves it), a key not in approval.approvers when that lists any, a",
             "revision that is not the latest, a locked period. Approving again with the same key writes nothing.",
-            "Then 'meterlake periods lock --period P' makes the approved revision final."
+            "Then 'meterlake periods lock --period P --signing-key <file>' makes the approved revision final."
         })
 public final class ApproveCommand extends BatchCommand {
     @Mixin
@@ -78,7 +78,7 @@ public final class ApproveCommand extends BatchCommand {
             out().println("approved " + approval.period() + " revision " + approval.revision() + " by key "
                     + approval.approverKeyId() + " (published by key " + approval.publisherKeyId() + "), at "
                     + approval.approvedAt() + "; content sha256 " + approval.contentSha256());
-            out().println("next: meterlake periods lock --period " + approval.period());
+            out().println("next: meterlake periods lock --period " + approval.period() + " --signing-key <file>");
         }
         out().flush();
         return ExitCodes.OK;

@@ -149,7 +149,8 @@ public final class PeriodsCommand implements Runnable {
                         until == Until.approved
                                 ? "approve it with 'meterlake periods approve --period " + billingPeriod
                                         + " --approver-key <file>'"
-                                : "lock it with 'meterlake periods lock --period " + billingPeriod + "'");
+                                : "lock it with 'meterlake periods lock --period " + billingPeriod
+                                        + " --signing-key <file>'");
             }
             return ExitCodes.OK;
         }

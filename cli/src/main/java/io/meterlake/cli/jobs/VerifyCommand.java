@@ -1,6 +1,7 @@
 package io.meterlake.cli.jobs;
 
 import io.meterlake.batch.publish.PeriodReport;
+import io.meterlake.batch.publish.Receipt;
 import io.meterlake.batch.publish.Verification;
 import io.meterlake.batch.publish.VerifyJob;
 import io.meterlake.cli.options.ConfigOptions;
@@ -13,7 +14,9 @@ import io.meterlake.signing.Signing;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
@@ -31,11 +34,14 @@ import picocli.CommandLine.Option;
             "",
             "Check a published revision: its stored lines hash to the signed content hash, the signature",
             "verifies with the public key, and recomputing the period from raw_usage_events at the recorded",
-            "version with the recorded dedup horizon gives the same lines; the chain of every publish has no gap and every link verifies;",
-            "with --receipt, the table still holds the revision the receipt proves (the latest one has no",
-            "other witness); each correction line re-derives from raw at the revision's version against the",
-            "locked revision; every approval is signed by a key other than the publisher's (and in",
-            "approval.approvers, if set), and a lock follows an approval of the revision it locks.",
+            "version with the recorded dedup horizon gives the same lines; the chain of every decision",
+            "(publish, approval, lock, quarantine replay) has no gap, every link names the one before and",
+            "verifies, every raw commit a decision witnessed is still there unchanged, and those tables were",
+            "only appended to; with --receipt, the tables still hold the decision each receipt proves (the",
+            "latest one has no other witness); each correction line re-derives from raw at the revision's",
+            "version against the locked revision; every approval is signed by a key other than the",
+            "publisher's (and in approval.approvers, if set), and a lock is signed and follows an approval",
+            "of the revision it locks.",
             "Exit 0 when all hold; exit 1 naming every mismatch otherwise."
         })
 public final class VerifyCommand extends BatchCommand {
@@ -55,8 +61,9 @@ public final class VerifyCommand extends BatchCommand {
     @Option(
             names = "--receipt",
             paramLabel = "<file.json>",
-            description = "Also prove the table holds at least what this receipt (from 'publish --receipt') proves.")
-    Path receipt;
+            description = "Also prove the tables hold at least what this receipt (from 'publish --receipt' or 'lock"
+                    + " --receipt') proves; repeatable.")
+    List<Path> receipts = new ArrayList<>();
 
     @Mixin
     FormatOption format;
@@ -70,12 +77,12 @@ public final class VerifyCommand extends BatchCommand {
         Period billingPeriod = period.value();
         MeterlakeConfig config = config();
         var key = Signing.readPublicKey(publicKey);
-        java.util.Optional<io.meterlake.batch.publish.BillingPeriod> proof = receipt == null
-                ? java.util.Optional.empty()
-                : java.util.Optional.of(io.meterlake.batch.publish.Receipt.read(receipt, key));
+        List<Receipt.Proof> proofs = receipts.stream()
+                .map(file -> Receipt.read(file, key, config.approvers()))
+                .toList();
         progress("checking " + billingPeriod + " and recomputing it from raw_usage_events in " + config.warehouse());
         Verification result = new VerifyJob(spark(config), config)
-                .verify(billingPeriod, revision == null ? OptionalInt.empty() : OptionalInt.of(revision), key, proof);
+                .verify(billingPeriod, revision == null ? OptionalInt.empty() : OptionalInt.of(revision), key, proofs);
         if (format.json()) {
             Output.json(out(), json(result));
         } else {
