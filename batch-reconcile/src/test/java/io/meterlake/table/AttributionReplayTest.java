@@ -44,14 +44,17 @@ class AttributionReplayTest extends SparkTestBase {
                         "2020-01-01T00:00:00Z",
                         null)));
         long first = warehouse.version(Tables.ENTITLEMENTS);
-        assertThat(new ExactlyOnceWrite(warehouse).pin("app", 0, null).entitlementsVersion())
+        assertThat(new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT)
+                        .pin("app", 0, null)
+                        .entitlementsVersion())
                 .isEqualTo(first);
 
         Dataset<Row> processed = new EventPipeline(CONFIG.catalog(), CONFIG.maxClockSkew(), CONFIG.maxEventAge())
                 .process(
                         fileRecords(spark(), Instant.parse("2026-11-02T00:00:00Z"), List.of(event().json())),
                         warehouse.readAsOf(Tables.ENTITLEMENTS, first));
-        new ExactlyOnceWrite(warehouse).write(processed, "app", 0, new WritePin(first, null));
+        new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT)
+                .write(processed, "app", 0, new WritePin(first, null));
         // The entitlement that would attribute the event arrives after the first attempt.
         warehouse.replaceEntitlements(entitlements(
                 spark(),
@@ -59,11 +62,17 @@ class AttributionReplayTest extends SparkTestBase {
         long second = warehouse.version(Tables.ENTITLEMENTS);
 
         assertThat(second).isGreaterThan(first);
-        assertThat(new ExactlyOnceWrite(warehouse).pin("app", 0, null).entitlementsVersion())
+        assertThat(new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT)
+                        .pin("app", 0, null)
+                        .entitlementsVersion())
                 .isEqualTo(first);
-        assertThat(new ExactlyOnceWrite(warehouse).pin("app", 1, null).entitlementsVersion())
+        assertThat(new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT)
+                        .pin("app", 1, null)
+                        .entitlementsVersion())
                 .isEqualTo(second);
-        assertThat(new ExactlyOnceWrite(warehouse).pin("other-app", 0, null).entitlementsVersion())
+        assertThat(new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT)
+                        .pin("other-app", 0, null)
+                        .entitlementsVersion())
                 .isEqualTo(second);
         assertThat(warehouse.read(Tables.QUARANTINED_EVENTS).count()).isEqualTo(1);
         assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).count()).isZero();
@@ -86,7 +95,7 @@ class AttributionReplayTest extends SparkTestBase {
         EventPipeline pipeline = new EventPipeline(CONFIG.catalog(), CONFIG.maxClockSkew(), CONFIG.maxEventAge());
         Dataset<Row> records = fileRecords(spark(), Instant.parse("2026-11-02T00:00:00Z"), List.of(event().json()));
 
-        new ExactlyOnceWrite(warehouse)
+        new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT)
                 .write(
                         pipeline.process(records, warehouse.readAsOf(Tables.ENTITLEMENTS, first)),
                         "app",
@@ -105,9 +114,9 @@ class AttributionReplayTest extends SparkTestBase {
                         null)));
 
         assertThat(warehouse.version(Tables.QUARANTINED_EVENTS)).isEqualTo(quarantineVersion);
-        WritePin replayed = new ExactlyOnceWrite(warehouse).pin("app", 7, null);
+        WritePin replayed = new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT).pin("app", 7, null);
         assertThat(replayed.entitlementsVersion()).isEqualTo(first);
-        new ExactlyOnceWrite(warehouse)
+        new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT)
                 .write(
                         pipeline.process(
                                 records, warehouse.readAsOf(Tables.ENTITLEMENTS, replayed.entitlementsVersion())),
@@ -116,7 +125,9 @@ class AttributionReplayTest extends SparkTestBase {
                         replayed);
         assertThat(warehouse.read(Tables.RAW_USAGE_EVENTS).count()).isEqualTo(1);
         assertThat(warehouse.read(Tables.QUARANTINED_EVENTS).count()).isZero();
-        assertThat(new ExactlyOnceWrite(warehouse).pin("app", 8, null).entitlementsVersion())
+        assertThat(new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT)
+                        .pin("app", 8, null)
+                        .entitlementsVersion())
                 .isGreaterThan(first);
     }
 }

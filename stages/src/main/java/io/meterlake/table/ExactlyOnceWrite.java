@@ -14,9 +14,15 @@ import org.apache.spark.sql.Row;
  */
 public final class ExactlyOnceWrite {
     private final Warehouse warehouse;
+    private final java.time.Duration rawWriterWait;
 
-    public ExactlyOnceWrite(Warehouse warehouse) {
+    /**
+     * For {@link #pin} and {@link #write}, which takes the raw writer's lease ({@link Warehouse#rawWriter}),
+     * waiting up to {@code rawWriterWait} for another writer's commits.
+     */
+    public ExactlyOnceWrite(Warehouse warehouse, java.time.Duration rawWriterWait) {
         this.warehouse = warehouse;
+        this.rawWriterWait = rawWriterWait;
     }
 
     /**
@@ -26,7 +32,8 @@ public final class ExactlyOnceWrite {
      * {@link WritePin} the records were processed with (see {@link #pin}). When no record is
      * quarantined there is no quarantine commit: raw's commit, always the last, carries the pin alone
      * (one Delta commit less for a clean micro-batch). {@code processed} should be persisted: it is read
-     * once to see whether any record was rejected, and once per table.
+     * once to see whether any record was rejected, and once per table. Both commits are made holding the
+     * raw writer's lease, so writers of raw (the stream, ingests, replays) commit one at a time.
      */
     public void write(Dataset<Row> processed, String appId, long version, WritePin pin) {
         write(processed, appId, version, pin, () -> {});
@@ -37,7 +44,7 @@ public final class ExactlyOnceWrite {
         String marker = pin.marker(appId, version);
         // What progress reports (and the Spark UI shows) for the jobs of each step.
         org.apache.spark.SparkContext context = warehouse.spark().sparkContext();
-        try {
+        try (Lease lease = warehouse.rawWriter(appId + " version " + version, rawWriterWait)) {
             context.setJobDescription("validating, writing " + Tables.QUARANTINED_EVENTS);
             Dataset<Row> quarantined = io.meterlake.pipeline.EventPipeline.quarantined(processed);
             if (!quarantined.isEmpty()) {

@@ -128,6 +128,45 @@ public final class Lease implements AutoCloseable {
     }
 
     /**
+     * As {@link #acquire}, but while another holds the role, tries again every {@code POLL} until it is free,
+     * for up to {@code maxWait} (measured on the machine's monotonic timer, not {@code clock}); {@code waiting}
+     * hears once whom it waits for. Then it refuses as {@link #acquire} does (exit 75, naming the holder).
+     */
+    public static Lease await(
+            Configuration conf,
+            String root,
+            String name,
+            String purpose,
+            Clock clock,
+            Duration ttl,
+            Duration maxWait,
+            java.util.function.Consumer<String> waiting) {
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        boolean told = false;
+        while (true) {
+            try {
+                return acquire(conf, root, name, purpose, clock, ttl);
+            } catch (io.meterlake.error.MeterlakeException e) {
+                if (e.exitCode() != io.meterlake.error.ExitCodes.NOT_READY || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                if (!told) {
+                    waiting.accept(e.getMessage());
+                    told = true;
+                }
+                try {
+                    Thread.sleep(POLL.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    /**
      * Records a fresh renewal time by replacing this holder's claim file whole (an atomic rename on a local or
      * HDFS warehouse, one PUT on S3), so a contender's listing always finds the claim, old or new.
      */

@@ -118,6 +118,37 @@ public final class Warehouse {
         return Lease.acquire(spark.sessionState().newHadoopConf(), root, name, purpose, clock, LEASE_TTL);
     }
 
+    /**
+     * The role every writer of {@code raw_usage_events} (and {@code quarantined_events}) takes around its commits:
+     * the stream per micro-batch, file ingest (and bulk void, an ingest), quarantine replay. Writers are
+     * serialized, not refused: one waits up to {@code maxWait} for the other's commit, then exits 75 naming it.
+     * Delta on S3 needs one committer at a time per table; this is it.
+     */
+    public static final String RAW_WRITER = "raw-writer";
+
+    /** How long a writer of raw waits for another's commits (an ingest of a large file) before it gives up. */
+    public static final java.time.Duration RAW_WRITER_WAIT = java.time.Duration.ofMinutes(15);
+
+    /**
+     * Takes the {@link #RAW_WRITER} role (kept renewed), waiting up to {@code maxWait} while another holds it. Its
+     * claims are stamped on the machine's clock, whatever clock the writer bills with (a bulk void ingests on a
+     * fixed one): liveness orders processes, it decides no number.
+     */
+    public Lease rawWriter(String purpose, java.time.Duration maxWait) {
+        requireWritable();
+        return Lease.await(
+                        spark.sessionState().newHadoopConf(),
+                        root,
+                        RAW_WRITER,
+                        purpose,
+                        java.time.Clock.systemUTC(),
+                        LEASE_TTL,
+                        maxWait,
+                        holder -> org.slf4j.LoggerFactory.getLogger(Warehouse.class)
+                                .info("{} waits for the raw writer: {}", purpose, holder))
+                .keepRenewed();
+    }
+
     public boolean exists(String table) {
         return DeltaTable.isDeltaTable(spark, path(table));
     }

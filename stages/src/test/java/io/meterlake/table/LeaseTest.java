@@ -180,4 +180,40 @@ class LeaseTest {
                 .isGreaterThan(100);
         assertThat(intruders).as("contenders that got in beside the holder").isEmpty();
     }
+
+    /** await: waits while another holds the role and takes it once free; past its wait, refuses naming the holder. */
+    @Test
+    void awaitTakesTheRoleOnceTheHolderLetsGoOrGivesUpNamingIt() throws Exception {
+        Lease holder = Lease.acquire(CONF, dir.toString(), "raw-writer", "stream batch 7", Clock.systemUTC(), TTL);
+        assertThatThrownBy(() -> Lease.await(
+                        CONF,
+                        dir.toString(),
+                        "raw-writer",
+                        "ingest",
+                        Clock.systemUTC(),
+                        TTL,
+                        Duration.ofMillis(300),
+                        waitingFor -> {}))
+                .hasMessageContaining("stream batch 7");
+        java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<Lease> next =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> Lease.await(
+                        CONF,
+                        dir.toString(),
+                        "raw-writer",
+                        "ingest",
+                        Clock.systemUTC(),
+                        TTL,
+                        Duration.ofMinutes(2),
+                        waitingFor -> {
+                            assertThat(waitingFor).contains("stream batch 7");
+                            waiting.countDown();
+                        }));
+        assertThat(waiting.await(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        assertThat(next).isNotDone();
+        holder.close();
+        Lease taken = next.get(2, java.util.concurrent.TimeUnit.MINUTES);
+        assertThat(taken.holder().purpose()).isEqualTo("ingest");
+        taken.close();
+    }
 }

@@ -67,18 +67,28 @@ public final class FileIngestJob {
     private final Clock clock;
     private final Warehouse warehouse;
     private final Runnable betweenCommits;
+    private final java.time.Duration rawWriterWait;
 
     public FileIngestJob(SparkSession spark, MeterlakeConfig config, Clock clock) {
-        this(spark, config, clock, () -> {});
+        this(spark, config, clock, () -> {}, Warehouse.RAW_WRITER_WAIT);
     }
 
-    /** {@code betweenCommits} runs after the quarantine commit, before the raw one: crash tests. */
-    FileIngestJob(SparkSession spark, MeterlakeConfig config, Clock clock, Runnable betweenCommits) {
+    /**
+     * {@code betweenCommits} runs after the quarantine commit, before the raw one: crash tests; {@code
+     * rawWriterWait}: how long to wait for another writer of raw (the stream's batch) to commit.
+     */
+    FileIngestJob(
+            SparkSession spark,
+            MeterlakeConfig config,
+            Clock clock,
+            Runnable betweenCommits,
+            java.time.Duration rawWriterWait) {
         this.spark = spark;
         this.config = config;
         this.clock = clock;
         this.warehouse = new Warehouse(spark, config.warehouse());
         this.betweenCommits = betweenCommits;
+        this.rawWriterWait = rawWriterWait;
     }
 
     /** Ingests one file (a local path or a Hadoop URI such as s3a://…). */
@@ -102,7 +112,7 @@ public final class FileIngestJob {
     private void write(Path path, String sha256, String appId) {
         // One entitlements version and one ingest time for the whole file, the same on a repeat after
         // a crash: the rules that compare event and ingest time then decide every line as before.
-        WritePin pin = new ExactlyOnceWrite(warehouse).pin(appId, TXN_VERSION, Instant.now(clock));
+        WritePin pin = new ExactlyOnceWrite(warehouse, rawWriterWait).pin(appId, TXN_VERSION, Instant.now(clock));
         Timestamp ingestedAt = Timestamp.from(pin.ingestedAt());
         String name = path.getName();
         JavaRDD<Row> lines = records(spark, path, hadoopConf())
@@ -114,7 +124,7 @@ public final class FileIngestJob {
                         records, warehouse.readAsOf(Tables.ENTITLEMENTS, pin.entitlementsVersion()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            new ExactlyOnceWrite(warehouse).write(processed, appId, TXN_VERSION, pin, betweenCommits);
+            new ExactlyOnceWrite(warehouse, rawWriterWait).write(processed, appId, TXN_VERSION, pin, betweenCommits);
         } finally {
             processed.unpersist();
         }

@@ -145,7 +145,9 @@ public final class QuarantineReplay {
             List<Decision> decisions = decisions(processed);
             if (!dryRun && !decisions.isEmpty()) {
                 progress.accept("appending the accepted records to " + Tables.RAW_USAGE_EVENTS + " (" + runId + ")");
-                warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, APP_ID, run);
+                try (Lease rawWriter = warehouse.rawWriter(runId, Warehouse.RAW_WRITER_WAIT)) {
+                    warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, APP_ID, run);
+                }
                 betweenCommits.run();
                 appendResolutions(resolutions(processed), run);
             }

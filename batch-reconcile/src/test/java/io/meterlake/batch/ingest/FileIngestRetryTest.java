@@ -82,9 +82,14 @@ class FileIngestRetryTest extends SparkTestBase {
                                         .json())
                         + "\n");
 
-        FileIngestJob crashing = new FileIngestJob(spark(), config, Clock.fixed(FIRST_ATTEMPT, ZoneOffset.UTC), () -> {
-            throw new IllegalStateException("killed between the quarantine and the raw commit");
-        });
+        FileIngestJob crashing = new FileIngestJob(
+                spark(),
+                config,
+                Clock.fixed(FIRST_ATTEMPT, ZoneOffset.UTC),
+                () -> {
+                    throw new IllegalStateException("killed between the quarantine and the raw commit");
+                },
+                Warehouse.RAW_WRITER_WAIT);
         assertThatThrownBy(() -> crashing.ingest(file.toString())).hasMessageContaining("killed between");
         assertThat(ids(warehouse, Tables.QUARANTINED_EVENTS)).containsExactly("near-future");
         assertThat(ids(warehouse, Tables.RAW_USAGE_EVENTS)).isEmpty();
@@ -114,6 +119,52 @@ class FileIngestRetryTest extends SparkTestBase {
                 .containsExactly(Timestamp.from(FIRST_ATTEMPT));
         assertThat(report.records()).isEqualTo(3);
         assertThat(report.accepted()).isEqualTo(2);
+    }
+
+    /**
+     * Every writer of raw takes the raw writer's lease around its commits: an ingest while the stream commits a
+     * batch waits for it, then writes exactly once; one that may not wait that long exits 75 naming the holder
+     * and writes nothing.
+     */
+    @Test
+    void anIngestWhileTheStreamCommitsWaitsForItThenWritesOnce() throws Exception {
+        MeterlakeConfig config = ConfigLoader.load(Optional.empty(), List.of(), Map.of())
+                .withWarehouse(dir.resolve("w").toString());
+        Warehouse warehouse = new Warehouse(spark(), config.warehouse());
+        warehouse.replaceEntitlements(entitlements(
+                spark(),
+                entitlement("ent-1", "sub-1", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
+        Path file = Files.writeString(
+                dir.resolve("usage.jsonl"),
+                event().id("during-the-stream")
+                                .at(FIRST_ATTEMPT.minus(Duration.ofHours(1)).toString())
+                                .json()
+                        + "\n");
+        Clock clock = Clock.fixed(FIRST_ATTEMPT, ZoneOffset.UTC);
+        try (io.meterlake.table.Lease stream = warehouse.rawWriter("meterlake-stream-raw version 7", Duration.ZERO)) {
+            assertThatThrownBy(() ->
+                            new FileIngestJob(spark(), config, clock, () -> {}, Duration.ZERO).ingest(file.toString()))
+                    .isInstanceOfSatisfying(
+                            io.meterlake.error.MeterlakeException.class,
+                            e -> assertThat(e.exitCode()).isEqualTo(io.meterlake.error.ExitCodes.NOT_READY))
+                    .hasMessageContaining("meterlake-stream-raw version 7")
+                    .hasMessageContaining("raw-writer lease");
+            assertThat(ids(warehouse, Tables.RAW_USAGE_EVENTS)).isEmpty();
+            try (io.meterlake.testing.LogCapture log = io.meterlake.testing.LogCapture.of(Warehouse.class)) {
+                java.util.concurrent.CompletableFuture<IngestReport> waiting =
+                        java.util.concurrent.CompletableFuture.supplyAsync(
+                                () -> new FileIngestJob(spark(), config, clock).ingest(file.toString()));
+                org.awaitility.Awaitility.await("the ingest waits for the stream's commit")
+                        .atMost(Duration.ofMinutes(2))
+                        .until(() -> log.lines().stream().anyMatch(line -> line.contains("waits for the raw writer")));
+                assertThat(waiting).isNotDone();
+                assertThat(ids(warehouse, Tables.RAW_USAGE_EVENTS)).isEmpty();
+                stream.close();
+                assertThat(waiting.get(2, java.util.concurrent.TimeUnit.MINUTES).accepted())
+                        .isEqualTo(1);
+            }
+        }
+        assertThat(ids(warehouse, Tables.RAW_USAGE_EVENTS)).containsExactly("during-the-stream");
     }
 
     private List<String> ids(Warehouse warehouse, String table) {

@@ -59,12 +59,12 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         EventPipeline pipeline = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge());
         // A replayed batch attributes with the entitlements its first attempt used; its records carry
         // their own ingest times (the broker's LogAppendTime), fixed per record.
-        WritePin pin = new ExactlyOnceWrite(warehouse).pin(appId, batchId, null);
+        WritePin pin = new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT).pin(appId, batchId, null);
         Dataset<Row> processed = pipeline.process(
                         records, warehouse.readAsOf(Tables.ENTITLEMENTS, pin.entitlementsVersion()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            new ExactlyOnceWrite(warehouse).write(processed, appId, batchId, pin);
+            new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT).write(processed, appId, batchId, pin);
             spark.sparkContext().setJobDescription("counting for " + Tables.STREAM_PROGRESS);
             Row counts = processed
                     .agg(
