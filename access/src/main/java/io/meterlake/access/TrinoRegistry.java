@@ -51,11 +51,13 @@ public final class TrinoRegistry {
 
     /**
      * Registers what exists under {@code warehouse} (a local directory or an s3a:// location, read
-     * with {@code hadoop}); {@code approvers} ({@code approval.approvers}) go into the state the views show.
+     * with {@code hadoop}); {@code approvers} ({@code approval.approvers}) go into the state the views show,
+     * {@code catalog}'s metrics into what {@code usage_hourly} says each number is.
      */
-    public Registration register(String warehouse, Configuration hadoop, List<String> approvers)
+    public Registration register(
+            String warehouse, Configuration hadoop, List<String> approvers, io.meterlake.catalog.MetricCatalog catalog)
             throws SQLException, IOException {
-        Map<String, TrinoViews.View> all = TrinoViews.all(approvers);
+        Map<String, TrinoViews.View> all = TrinoViews.all(approvers, catalog);
         List<String> tables = new ArrayList<>();
         List<String> views = new ArrayList<>();
         String uri = Storage.isS3(warehouse)

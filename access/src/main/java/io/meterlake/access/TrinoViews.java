@@ -20,18 +20,32 @@ public final class TrinoViews {
      * the correction lines it carries), with the key and the period's state.
      */
     public static final String INVOICE_LINES = "invoice_lines";
-    /** The stream's provisional hourly usage. */
+    /** The stream's provisional hourly usage, with what each metric's number is ({@code measure}). */
     public static final String USAGE_HOURLY = "usage_hourly";
     /** The latest reconcile run of each period, window by window, with the cause of each difference. */
     public static final String RECONCILIATION = "reconciliation";
 
     private TrinoViews() {}
 
+    /** A CASE over the catalog's metrics: what each one's provisional number is. */
+    static String measures(io.meterlake.catalog.MetricCatalog catalog) {
+        StringBuilder sql = new StringBuilder("CASE metric");
+        for (io.meterlake.catalog.Metric metric : catalog.metrics()) {
+            sql.append(" WHEN '")
+                    .append(metric.name().replace("'", "''"))
+                    .append("' THEN '")
+                    .append(metric.provisionalMeaning().replace("'", "''"))
+                    .append('\'');
+        }
+        return sql.append(" END").toString();
+    }
+
     /**
      * Each view's SQL and the tables it reads, in creation order (a view may read an earlier one);
-     * {@code approvers}: {@code approval.approvers}, which decide a period's state.
+     * {@code approvers}: {@code approval.approvers}, which decide a period's state; {@code catalog}: what
+     * each metric's provisional number is ({@link io.meterlake.catalog.Metric#provisionalMeaning}).
      */
-    static Map<String, View> all(List<String> approvers) {
+    static Map<String, View> all(List<String> approvers, io.meterlake.catalog.MetricCatalog catalog) {
         Map<String, View> views = new LinkedHashMap<>();
         // The state as the tables record it under the configured approvers (PeriodState defines it for
         // the CLI too); 'meterlake periods verify' checks the approvals' signatures.
@@ -57,10 +71,11 @@ public final class TrinoViews {
                 FROM billing_period_lines l
                 JOIN current_periods c
                   ON l.period = c.period AND l.revision = c.revision AND l.content_sha256 = c.content_sha256"""));
-        views.put(USAGE_HOURLY, new View(List.of(Tables.USAGE_AGGREGATES_PROVISIONAL), """
+        views.put(
+                USAGE_HOURLY, new View(List.of(Tables.USAGE_AGGREGATES_PROVISIONAL), """
                 SELECT subscription_id, entitlement_id, billing_account_id, metric, unit, window_start, window_end,
-                       quantity, event_count, updated_at
-                FROM usage_aggregates_provisional"""));
+                       quantity, event_count, updated_at, %s AS measure
+                FROM usage_aggregates_provisional""".formatted(measures(catalog))));
         views.put(RECONCILIATION, new View(List.of(Tables.RECONCILIATION_REPORT), """
                 SELECT period, run_id, raw_table_version, provisional_table_version, stream_watermark,
                        subscription_id, entitlement_id, billing_account_id, metric, unit, window_start, window_end,

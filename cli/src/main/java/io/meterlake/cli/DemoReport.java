@@ -110,9 +110,9 @@ final class DemoReport {
                 .orderBy(col(Columns.SUBSCRIPTION_ID), col(Columns.METRIC));
         List<List<String>> rows = new ArrayList<>();
         for (Row row : totals.collectAsList()) {
-            boolean gauge = config.catalog()
-                    .metric(row.getString(1))
-                    .map(m -> m.aggregation() == Aggregation.MAX)
+            java.util.Optional<io.meterlake.catalog.Metric> metric =
+                    config.catalog().metric(row.getString(1));
+            boolean gauge = metric.map(m -> m.aggregation() == Aggregation.MAX || m.aggregation() == Aggregation.LATEST)
                     .orElse(false);
             BigDecimal quantity = gauge ? row.getDecimal(4) : row.getDecimal(3);
             rows.add(List.of(
@@ -120,11 +120,15 @@ final class DemoReport {
                     row.getString(1),
                     row.getString(2),
                     Quantities.render(quantity),
-                    Long.toString(row.getLong(5))));
+                    Long.toString(row.getLong(5)),
+                    (gauge ? "highest window; " : "windows added; ")
+                            + metric.map(io.meterlake.catalog.Metric::provisionalMeaning)
+                                    .orElse("")));
         }
         out.println();
-        out.println("provisional usage (usage_aggregates_provisional; SUM metrics summed, MAX metrics at their peak):");
-        Output.table(out, List.of("subscription", "metric", "unit", "quantity", "events"), rows);
+        out.println("provisional usage (usage_aggregates_provisional, over all its hourly windows; the signed lines are"
+                + " the bill, and 'what' says how each number relates to its line):");
+        Output.table(out, List.of("subscription", "metric", "unit", "quantity", "events", "what"), rows);
     }
 
     private static void printProgress(PrintWriter out, Warehouse warehouse, Timestamp since) {

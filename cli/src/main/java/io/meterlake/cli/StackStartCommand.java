@@ -107,7 +107,8 @@ final class StackStartCommand implements Callable<Integer> {
         stack.root.err().flush();
         boolean trinoStarted = StackCommand.startTrino(trino, config);
         TrinoRegistry.Registration registration = new TrinoRegistry(trino)
-                .register(config.warehouse(), Storage.hadoopConfiguration(config), config.approvers());
+                .register(
+                        config.warehouse(), Storage.hadoopConfiguration(config), config.approvers(), config.catalog());
         stack.root
                 .out()
                 .println("trino " + (trinoStarted ? "started" : "already running") + " on " + trino.jdbcUrl() + ": "

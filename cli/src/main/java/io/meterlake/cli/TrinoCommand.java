@@ -68,7 +68,8 @@ final class TrinoCommand implements Runnable {
                     .register(
                             root.config().warehouse(),
                             Storage.hadoopConfiguration(root.config()),
-                            root.config().approvers());
+                            root.config().approvers(),
+                            root.config().catalog());
             root.out().println("registered " + describe(registration) + " (" + server.jdbcUrl() + ")");
             root.out().flush();
             return ExitCodes.OK;

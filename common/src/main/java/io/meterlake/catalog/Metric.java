@@ -120,6 +120,29 @@ public record Metric(
         this(name, canonicalUnit, unitFactors, aggregation, maxQuantity, Parameters.NONE);
     }
 
+    /**
+     * What the stream's provisional number of this metric is in one window, and what the period's line bills
+     * instead: the one wording the demo's report and the {@code usage_hourly} view show beside the numbers.
+     */
+    public String provisionalMeaning() {
+        return switch (aggregation) {
+            case SUM -> "window: the sum of its events; line: the period's sum (the windows add up to it)";
+            case COUNT -> "window: its events counted; line: the period's count (the windows add up to it)";
+            case MAX -> "window: its highest level; line: the period's highest (the highest window)";
+            case LATEST -> "window: its latest value; line: the period's latest (the latest window's)";
+            case UNIQUE_COUNT ->
+                "window: its distinct " + property() + " values; line: distinct over the whole"
+                        + " period (windows do not add up to it)";
+            case PERCENTILE ->
+                "window: its total volume; line: the " + parameters.percentile()
+                        + "th percentile of the period's " + parameters.bucket().toMinutes()
+                        + "-minute buckets (windows cannot give it; the statement shows every bucket)";
+            case TIME_WEIGHTED ->
+                "window: level x time of its samples, each held to the window's end at most;"
+                        + " line: each level held until the next sample or max_hold (" + lineUnit() + ")";
+        };
+    }
+
     /** The attribute a {@code UNIQUE_COUNT} metric counts the distinct values of; null for the others. */
     public String property() {
         return parameters.property();

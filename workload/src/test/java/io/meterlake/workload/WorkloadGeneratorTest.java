@@ -236,7 +236,17 @@ class WorkloadGeneratorTest {
 
     @Test
     void egressComesInBurstsAndLevelsInSeriesWithGapsLongerThanMaxHold() throws Exception {
-        List<String> lines = generate(spec(20_000, 5), new Truth[1]);
+        Truth[] truth = new Truth[1];
+        List<String> lines = generate(spec(20_000, 5), truth);
+        // Egress is metered all month by one subscription: October's percentile line bills more than 0.
+        assertThat(truth[0].lines())
+                .filteredOn(line ->
+                        line.metric().equals("network.egress") && line.period().equals("2026-10"))
+                .singleElement()
+                .satisfies(line -> {
+                    assertThat(line.subscriptionId()).isEqualTo("sub-tenant-001-forge-app-d");
+                    assertThat(line.quantity()).isPositive();
+                });
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         List<BigDecimal> egress = new ArrayList<>();
         Map<String, List<Instant>> levels = new java.util.HashMap<>();

@@ -133,18 +133,58 @@ public final class PeriodUsage implements AutoCloseable {
         if (!aggregation.timeWeighted()) {
             return lines;
         }
-        // A time-weighted line from its samples, the carried ones among them (in groups without events).
+        return lines.unionByName(aggregation.timeWeightedLines(samples(), period));
+    }
+
+    /**
+     * The samples of the {@code TIME_WEIGHTED} metrics, the carried ones among them (in groups without events):
+     * the line's keys, {@link Columns#SERIES}, {@link Columns#EVENT_TIME}, {@link Columns#INGEST_ORDER},
+     * {@link Columns#QUANTITY} (the level) and {@link Columns#CARRIED}. Empty without such a metric.
+     */
+    public Dataset<Row> samples() {
         List<Column> sample = new ArrayList<>(Arrays.asList(columns(LINE)));
         sample.add(col(Columns.SERIES));
         sample.add(org.apache.spark.sql.functions.explode(col(Columns.SAMPLES)).as(SAMPLE));
         List<Column> flat = new ArrayList<>(Arrays.asList(columns(LINE)));
         flat.add(col(Columns.SERIES));
         flat.add(col(SAMPLE + ".*"));
-        return lines.unionByName(aggregation.timeWeightedLines(
-                parts.where(aggregation.isTimeWeighted())
+        return aggregation.timeWeighted()
+                ? parts.where(aggregation.isTimeWeighted())
                         .select(sample.toArray(Column[]::new))
-                        .select(flat.toArray(Column[]::new)),
-                period));
+                        .select(flat.toArray(Column[]::new))
+                : parts.sparkSession().emptyDataFrame();
+    }
+
+    /**
+     * Per line and window, the quantity of each metric's own aggregation over the window (a day's sum,
+     * maximum, latest value, count or distinct values): {@link #lines}' keys, {@link Columns#WINDOW_START},
+     * {@link Columns#QUANTITY}, {@link Columns#EVENT_COUNT}. (A percentile's is the window's total and a
+     * time-weighted metric's its windows' shares, the stream's forms: see {@link #bucketSums} and
+     * {@link #samples} for theirs.)
+     */
+    public Dataset<Row> lineWindows() {
+        String[] keys = java.util.stream.Stream.concat(
+                        Arrays.stream(LINE), java.util.stream.Stream.of(Columns.WINDOW_START))
+                .toArray(String[]::new);
+        return aggregation.finish(combine(keys));
+    }
+
+    /**
+     * Per line of a {@code PERCENTILE} metric, the sum of each bucket with events: {@link #lines}' keys,
+     * {@link Columns#BUCKET} (its start in epoch seconds) and {@link Columns#QUANTITY}. The line bills the
+     * percentile of these and the period's empty buckets (zeros).
+     */
+    public Dataset<Row> bucketSums() {
+        List<Column> keys = new ArrayList<>(Arrays.asList(columns(LINE)));
+        keys.add(col(Columns.BUCKET));
+        if (!Arrays.asList(parts.columns()).contains(Columns.PERCENTILE_SUM)) {
+            return parts.sparkSession().emptyDataFrame();
+        }
+        return parts.where(col(Columns.BUCKET)
+                        .isNotNull()
+                        .and(col(Columns.EVENT_COUNT).gt(0)))
+                .groupBy(keys.toArray(Column[]::new))
+                .agg(sum(col(Columns.PERCENTILE_SUM)).as(Columns.QUANTITY));
     }
 
     private static final String SAMPLE = "_sample";

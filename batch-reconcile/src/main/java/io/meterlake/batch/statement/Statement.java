@@ -7,11 +7,7 @@ import io.meterlake.model.CorrectionLine;
 import io.meterlake.period.Period;
 import io.meterlake.validation.Quantities;
 import java.math.BigDecimal;
-import java.math.MathContext;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -20,10 +16,10 @@ import java.util.Objects;
  * One billing account's statement of one published revision: a self-contained HTML page (inline CSS
  * and SVG, no script, a Content-Security-Policy that forbids every fetch) with the account's lines,
  * the correction lines the revision carries for it, the period's state and the signature
- * fingerprints, and a chart of daily usage per metric. The same revision always renders to the same
- * bytes: nothing on the page reads a clock.
+ * fingerprints, and a chart of each line in its aggregation's own terms ({@link StatementChart}). The
+ * same revision always renders to the same bytes: nothing on the page reads a clock.
  *
- * @param daily one series per metric of the account, in metric order
+ * @param charts one per usage line of the account, in line order
  */
 public record Statement(
         String billingAccountId,
@@ -31,22 +27,25 @@ public record Statement(
         Closing.Status status,
         List<BillingLine> lines,
         List<CorrectionLine> corrections,
-        List<Daily> daily) {
+        List<Chart> charts) {
 
     /**
-     * A metric's usage per day of the period, summed over the account's subscriptions: for a SUM or
-     * COUNT metric the days add up to its lines; for the others each day shows the metric's own
-     * aggregation over that day (the day's maximum, distinct values, percentile, level-hours).
-     *
-     * @param perDay one value per day of the period, from its first day; zero for a day without usage
+     * What one line's chart shows: for a {@code PERCENTILE} metric every bucket of the period in time order
+     * (zero when empty); for the others one value per day of the period, from its first: the day's sum,
+     * count, highest level, latest value or distinct values, or a {@code TIME_WEIGHTED} metric's level ×
+     * time within the day (zero for a day without usage). The billed value is the line's quantity.
      */
-    public record Daily(String metric, String unit, List<BigDecimal> perDay) {}
+    public record Chart(BillingLine line, io.meterlake.catalog.Metric metric, List<BigDecimal> values) {
+        public Chart {
+            values = List.copyOf(values);
+        }
+    }
 
     public Statement {
         Objects.requireNonNull(billingAccountId, "billingAccountId");
         lines = List.copyOf(lines);
         corrections = List.copyOf(corrections);
-        daily = List.copyOf(daily);
+        charts = List.copyOf(charts);
     }
 
     /** The page, UTF-8. */
@@ -113,21 +112,14 @@ public record Statement(
         out.append("</section>\n");
     }
 
-    /** One chart per metric of its daily values. */
+    /** One chart per usage line, each in its aggregation's terms, its billed value marked. */
     private void dailySection(StringBuilder out, Period period) {
-        out.append("<section id=\"daily\">\n<h2>Daily usage</h2>\n");
-        if (daily.isEmpty()) {
+        out.append("<section id=\"charts\">\n<h2>Usage over the period</h2>\n");
+        if (charts.isEmpty()) {
             out.append("<p>No usage in ").append(text(period.toString())).append(".</p>\n");
         }
-        if (!daily.isEmpty()) {
-            out.append("<p class=\"small\">One bar per UTC day. For counted and summed metrics the days add up to the")
-                    .append(
-                            " line; for the others a bar is that day's own value (its maximum, latest value, distinct users,")
-                    .append(" percentile or level-hours), so the days do not add up to the line.</p>\n");
-        }
-        LocalDate first = LocalDate.ofInstant(period.start(), ZoneOffset.UTC);
-        for (Daily series : daily) {
-            chart(out, series, first);
+        for (Chart chart : charts) {
+            StatementChart.render(out, chart, period);
         }
         out.append("</section>\n");
     }
@@ -223,92 +215,6 @@ public record Statement(
         };
     }
 
-    private static final int WIDTH = 720;
-    private static final int HEIGHT = 160;
-    private static final int LEFT = 8;
-    private static final int BOTTOM = 20;
-    private static final int TOP = 18;
-
-    /** One metric's bars, one per day; each bar's title holds the exact value. */
-    private static void chart(StringBuilder out, Daily series, LocalDate first) {
-        BigDecimal max = series.perDay().stream().max(BigDecimal::compareTo).orElse(BigDecimal.ZERO);
-        int days = series.perDay().size();
-        double slot = (WIDTH - 2.0 * LEFT) / days;
-        String id = "chart-" + series.metric().replaceAll("[^A-Za-z0-9]", "-");
-        out.append("<figure>\n<figcaption>")
-                .append(text(series.metric()))
-                .append(" <span class=\"unit\">(")
-                .append(text(series.unit()))
-                .append(" per day; highest ")
-                .append(Quantities.render(max))
-                .append(")</span></figcaption>\n<svg id=\"")
-                .append(id)
-                .append("\" viewBox=\"0 0 ")
-                .append(WIDTH)
-                .append(' ')
-                .append(HEIGHT)
-                .append("\" width=\"")
-                .append(WIDTH)
-                .append("\" height=\"")
-                .append(HEIGHT)
-                .append("\" role=\"img\" aria-label=\"")
-                .append(text("daily " + series.metric() + " in " + series.unit()))
-                .append("\">\n<line class=\"axis\" x1=\"")
-                .append(LEFT)
-                .append("\" y1=\"")
-                .append(HEIGHT - BOTTOM)
-                .append("\" x2=\"")
-                .append(WIDTH - LEFT)
-                .append("\" y2=\"")
-                .append(HEIGHT - BOTTOM)
-                .append("\"/>\n");
-        double plot = HEIGHT - BOTTOM - TOP;
-        for (int day = 0; day < days; day++) {
-            BigDecimal value = series.perDay().get(day);
-            double height = max.signum() <= 0 || value.signum() <= 0
-                    ? 0
-                    : Math.max(1, value.divide(max, MathContext.DECIMAL64).doubleValue() * plot);
-            double x = LEFT + day * slot + slot * 0.15;
-            out.append(String.format(
-                    Locale.ROOT,
-                    "<rect class=\"bar\" data-day=\"%s\" data-value=\"%s\" x=\"%.2f\" y=\"%.2f\""
-                            + " width=\"%.2f\" height=\"%.2f\"><title>%s: %s %s</title></rect>\n",
-                    first.plusDays(day),
-                    Quantities.render(value),
-                    x,
-                    HEIGHT - BOTTOM - height,
-                    slot * 0.7,
-                    height,
-                    first.plusDays(day),
-                    Quantities.render(value),
-                    text(series.unit())));
-            if (day % 7 == 0) {
-                out.append(String.format(
-                        Locale.ROOT,
-                        "<text class=\"day\" x=\"%.2f\" y=\"%d\">%d</text>\n",
-                        x,
-                        HEIGHT - 5,
-                        first.plusDays(day).getDayOfMonth()));
-            }
-        }
-        out.append(String.format(
-                Locale.ROOT,
-                "<text class=\"max\" x=\"%d\" y=\"%d\">%s</text>\n",
-                LEFT,
-                TOP - 6,
-                text(short_(max) + " " + series.unit())));
-        out.append("</svg>\n</figure>\n");
-    }
-
-    /** A readable figure for the chart's scale: up to 4 significant digits. */
-    private static String short_(BigDecimal value) {
-        return value.signum() == 0
-                ? "0"
-                : value.round(new MathContext(4, RoundingMode.HALF_EVEN))
-                        .stripTrailingZeros()
-                        .toPlainString();
-    }
-
     private static void definition(StringBuilder out, String term, String value) {
         out.append("<dt>")
                 .append(text(term))
@@ -346,6 +252,8 @@ public record Statement(
             .locked{background:#dcfce7;color:#166534}.superseded{background:#eceff4;color:#4c566a}\
             figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.25rem}.unit{font-weight:400;color:#4c566a}\
             svg .bar{fill:#3b82f6}svg .axis{stroke:#9aa5b8;stroke-width:1}svg text{font-size:11px;fill:#4c566a}\
+            svg .series{fill:none;stroke:#3b82f6;stroke-width:1}svg .billed{stroke:#b91c1c;stroke-width:1.5;\
+            stroke-dasharray:6 3}svg text.billed-label{fill:#b91c1c;stroke:none}\
             dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;font-size:.85rem}dt{font-weight:600}\
             dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}.small{font-size:.8rem;color:#4c566a}\
             """;

@@ -1,17 +1,19 @@
 package io.meterlake.batch.statement;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.sum;
 
 import io.meterlake.batch.BatchErrors;
 import io.meterlake.batch.publish.BillingPeriod;
 import io.meterlake.batch.publish.BillingPeriods;
 import io.meterlake.batch.publish.Closing;
 import io.meterlake.batch.recompute.PeriodUsage;
+import io.meterlake.catalog.Aggregation;
+import io.meterlake.catalog.Metric;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.model.BillingLine;
 import io.meterlake.model.CorrectionLine;
 import io.meterlake.period.Period;
+import io.meterlake.pipeline.aggregation.TimeWeightedAggregation;
 import io.meterlake.schema.Columns;
 import io.meterlake.table.Warehouse;
 import java.math.BigDecimal;
@@ -26,14 +28,15 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * The statements of a published revision, one per billing account (or the one asked for): its lines and
- * correction lines as signed, the period's state, and its daily usage per metric, recomputed from raw
- * at the revision's raw version with the revision's dedup horizon (the same events its lines were
- * computed from), in one-day windows.
+ * correction lines as signed, the period's state, and a chart of each line in its aggregation's terms,
+ * recomputed from raw at the revision's raw version with the revision's dedup horizon (the same events its
+ * lines were computed from).
  */
 public final class StatementJob {
     private final SparkSession spark;
@@ -61,7 +64,12 @@ public final class StatementJob {
             throw BatchErrors.accountWithoutLines(account.get(), period, header.revision(), accounts);
         }
         List<String> chosen = account.map(List::of).orElseGet(() -> List.copyOf(accounts));
-        Map<String, Map<String, Statement.Daily>> daily = daily(header, period, chosen);
+        Map<String, Statement.Chart> charts = charts(
+                header,
+                period,
+                lines.stream()
+                        .filter(line -> chosen.contains(line.billingAccountId()))
+                        .toList());
         List<Statement> statements = new ArrayList<>();
         for (String id : chosen) {
             statements.add(new Statement(
@@ -74,52 +82,139 @@ public final class StatementJob {
                     corrections.stream()
                             .filter(line -> line.billingAccountId().equals(id))
                             .toList(),
-                    List.copyOf(daily.getOrDefault(id, Map.of()).values())));
+                    charts.values().stream()
+                            .filter(chart -> chart.line().billingAccountId().equals(id))
+                            .toList()));
         }
         return statements;
     }
 
-    /** Per account and metric, the usage of each day of the period (the metric's aggregation per day). */
-    private Map<String, Map<String, Statement.Daily>> daily(
-            BillingPeriod header, Period period, List<String> accounts) {
-        Map<String, Map<String, List<BigDecimal>>> values = new TreeMap<>();
-        Map<String, String> units = new TreeMap<>();
+    /**
+     * Each line's chart in its aggregation's own terms ({@link Statement.Chart}): the day's value for most
+     * metrics, every bucket for a percentile, level × time per day for a time-weighted one; recomputed from
+     * the events the revision's lines were computed from, by line key (subscription, account, plan, metric).
+     */
+    private Map<String, Statement.Chart> charts(BillingPeriod header, Period period, List<BillingLine> lines) {
+        Object[] accounts =
+                lines.stream().map(BillingLine::billingAccountId).distinct().toArray();
+        Map<String, BigDecimal[]> days = new TreeMap<>();
+        Map<String, Map<Long, BigDecimal>> buckets = new TreeMap<>();
+        Map<String, TimeWeightedAggregation.Series> series = new TreeMap<>();
         LocalDate first = LocalDate.ofInstant(period.start(), ZoneOffset.UTC);
-        int days = period.days();
         try (PeriodUsage usage = PeriodUsage.of(periods.ranked(header), period, Duration.ofDays(1), config.catalog())) {
-            List<Row> rows = usage.windows()
-                    .where(col(Columns.BILLING_ACCOUNT_ID).isin(accounts.toArray()))
-                    .groupBy(
-                            col(Columns.BILLING_ACCOUNT_ID),
-                            col(Columns.METRIC),
-                            col(Columns.UNIT),
-                            col(Columns.WINDOW_START))
-                    .agg(sum(col(Columns.QUANTITY)).as(Columns.QUANTITY))
-                    .collectAsList();
-            for (Row row : rows) {
-                String account = row.getAs(Columns.BILLING_ACCOUNT_ID);
-                String metric = row.getAs(Columns.METRIC);
-                units.put(metric, row.getAs(Columns.UNIT));
+            for (Row row : usage.lineWindows()
+                    .where(col(Columns.BILLING_ACCOUNT_ID).isin(accounts))
+                    .collectAsList()) {
                 int day = (int) (LocalDate.ofInstant(
                                         row.<Timestamp>getAs(Columns.WINDOW_START)
                                                 .toInstant(),
                                         ZoneOffset.UTC)
                                 .toEpochDay()
                         - first.toEpochDay());
-                BigDecimal quantity =
-                        row.isNullAt(row.fieldIndex(Columns.QUANTITY)) ? BigDecimal.ZERO : row.getAs(Columns.QUANTITY);
-                if (day >= 0 && day < days) {
-                    List<BigDecimal> series = values.computeIfAbsent(account, a -> new TreeMap<>())
-                            .computeIfAbsent(
-                                    metric, m -> new ArrayList<>(java.util.Collections.nCopies(days, BigDecimal.ZERO)));
-                    series.set(day, series.get(day).add(quantity));
+                if (day >= 0 && day < period.days() && !row.isNullAt(row.fieldIndex(Columns.QUANTITY))) {
+                    days.computeIfAbsent(key(row), k -> zeros(period.days()))[day] = row.getAs(Columns.QUANTITY);
+                }
+            }
+            if (uses(Aggregation.PERCENTILE)) {
+                for (Row row : usage.bucketSums()
+                        .where(col(Columns.BILLING_ACCOUNT_ID).isin(accounts))
+                        .collectAsList()) {
+                    buckets.computeIfAbsent(key(row), k -> new TreeMap<>())
+                            .put(row.getAs(Columns.BUCKET), row.getAs(Columns.QUANTITY));
+                }
+            }
+            if (uses(Aggregation.TIME_WEIGHTED)) {
+                // A series' samples in the order the recompute holds them: (event time, ingest order).
+                Column order = org.apache
+                        .spark
+                        .sql
+                        .functions
+                        .row_number()
+                        .over(org.apache.spark.sql.expressions.Window.partitionBy(col(Columns.SERIES))
+                                .orderBy(col(Columns.EVENT_TIME), col(Columns.INGEST_ORDER)));
+                for (Row row : usage.samples()
+                        .where(col(Columns.BILLING_ACCOUNT_ID).isin(accounts))
+                        .withColumn(SEQUENCE, order)
+                        .collectAsList()) {
+                    String metric = row.getAs(Columns.METRIC);
+                    series.computeIfAbsent(
+                                    metric,
+                                    m -> new TimeWeightedAggregation.Series(
+                                            config.catalog().metric(m).orElseThrow()))
+                            .add(
+                                    row.getAs(Columns.SERIES),
+                                    key(row),
+                                    row.<Timestamp>getAs(Columns.EVENT_TIME).toInstant(),
+                                    row.<Integer>getAs(SEQUENCE),
+                                    row.getAs(Columns.QUANTITY));
                 }
             }
         }
-        Map<String, Map<String, Statement.Daily>> daily = new TreeMap<>();
-        values.forEach((account, metrics) ->
-                metrics.forEach((metric, series) -> daily.computeIfAbsent(account, a -> new TreeMap<>())
-                        .put(metric, new Statement.Daily(metric, units.get(metric), series))));
-        return daily;
+        Map<String, Statement.Chart> charts = new TreeMap<>();
+        for (BillingLine line : lines) {
+            Metric metric = config.catalog().metric(line.metric()).orElseThrow();
+            String key = key(line);
+            List<BigDecimal> values = switch (metric.aggregation()) {
+                case PERCENTILE -> bucketSeries(metric, period, buckets.getOrDefault(key, Map.of()));
+                case TIME_WEIGHTED -> dayIntegrals(series.get(line.metric()), key, first, period.days());
+                default -> List.of(days.getOrDefault(key, zeros(period.days())));
+            };
+            charts.put(key, new Statement.Chart(line, metric, values));
+        }
+        return charts;
+    }
+
+    private static final String SEQUENCE = "_sequence";
+
+    private boolean uses(Aggregation aggregation) {
+        return config.catalog().metrics().stream().anyMatch(metric -> metric.aggregation() == aggregation);
+    }
+
+    /** Every bucket of the period in time order, zero where empty. */
+    private static List<BigDecimal> bucketSeries(Metric metric, Period period, Map<Long, BigDecimal> sums) {
+        long seconds = metric.parameters().bucket().getSeconds();
+        int count = (int) (Duration.between(period.start(), period.end()).getSeconds() / seconds);
+        BigDecimal[] values = zeros(count);
+        sums.forEach((bucket, sum) -> {
+            long index = (bucket - period.start().getEpochSecond()) / seconds;
+            if (index >= 0 && index < count) {
+                values[(int) index] = sum;
+            }
+        });
+        return List.of(values);
+    }
+
+    /** A time-weighted line's level × time in each day of the period (what the line bills, cut at midnight). */
+    private static List<BigDecimal> dayIntegrals(
+            TimeWeightedAggregation.Series series, String key, LocalDate first, int count) {
+        BigDecimal[] values = zeros(count);
+        for (int day = 0; series != null && day < count; day++) {
+            TimeWeightedAggregation.Part part =
+                    series.lines(Period.parse(first.plusDays(day).toString())).get(key);
+            if (part != null && part.quantity() != null) {
+                values[day] = part.quantity();
+            }
+        }
+        return List.of(values);
+    }
+
+    private static BigDecimal[] zeros(int count) {
+        BigDecimal[] values = new BigDecimal[count];
+        java.util.Arrays.fill(values, BigDecimal.ZERO);
+        return values;
+    }
+
+    /** A line's key without its unit (a time-weighted line's unit is not its samples'). */
+    private static String key(Row row) {
+        return String.join(
+                "\t",
+                row.<String>getAs(Columns.SUBSCRIPTION_ID),
+                row.<String>getAs(Columns.BILLING_ACCOUNT_ID),
+                row.<String>getAs(Columns.PLAN),
+                row.<String>getAs(Columns.METRIC));
+    }
+
+    private static String key(BillingLine line) {
+        return String.join("\t", line.subscriptionId(), line.billingAccountId(), line.plan(), line.metric());
     }
 }

@@ -87,6 +87,15 @@ class ClosingTest extends SparkTestBase {
                                         "app-1",
                                         "standard",
                                         "2026-01-01T00:00:00Z",
+                                        null),
+                                entitlement(
+                                        "e-two",
+                                        "sub-two",
+                                        "acct-1",
+                                        "acme",
+                                        "app-2",
+                                        "standard",
+                                        "2026-01-01T00:00:00Z",
                                         null)));
         warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, "test", batch++);
     }
@@ -322,15 +331,15 @@ class ClosingTest extends SparkTestBase {
                     .contains(shown.get("content_sha256").textValue())
                     .contains(shown.get("key_id").textValue());
             // A bar per day of November; the days add up to the line, and the first day's bar is drawn.
-            String bars = "document.querySelectorAll('#chart-functions-invocations rect.bar')";
+            String bars = "document.querySelectorAll('figure[data-metric=\"functions.invocations\"] rect.bar')";
             assertThat(view.evaluate(bars + ".length").intValue()).isEqualTo(30);
             assertThat(new BigDecimal(view.evaluate("Array.from(" + bars + ").map(b => b.dataset.value)"
                                     + ".reduce((a, v) => a + Number(v), 0).toFixed(9)")
                             .asText()))
                     .isEqualByComparingTo("5");
-            assertThat(view.evaluate(
-                                    "document.querySelector('#chart-functions-invocations rect[data-day=\"2026-11-01\"]')"
-                                            + ".getBoundingClientRect().height")
+            assertThat(view.evaluate("document.querySelector('figure[data-metric=\"functions.invocations\"]"
+                                    + " rect[data-day=\"2026-11-01\"]')"
+                                    + ".getBoundingClientRect().height")
                             .doubleValue())
                     .isGreaterThan(50);
             assertThat(view.evaluate("performance.getEntriesByType('resource').length")
@@ -358,9 +367,13 @@ class ClosingTest extends SparkTestBase {
 
     /** acct-1's statement of November's latest revision: the page's bytes. */
     private byte[] statement() {
+        return statement(NOVEMBER);
+    }
+
+    private byte[] statement(Period period) {
         List<io.meterlake.batch.statement.Statement> statements = new io.meterlake.batch.statement.StatementJob(
                         spark(), config)
-                .statements(NOVEMBER, OptionalInt.empty(), Optional.of("acct-1"));
+                .statements(period, OptionalInt.empty(), Optional.of("acct-1"));
         assertThat(statements).hasSize(1);
         return statements.get(0).html();
     }
@@ -568,5 +581,167 @@ class ClosingTest extends SparkTestBase {
         }
         copy(saved, warehouseDir);
         org.apache.spark.sql.delta.DeltaLog.clearCache();
+    }
+
+    /**
+     * The statement's chart of every line, for each aggregation of the default catalog (one account, two
+     * subscriptions), in headless Chromium: each chart's billed value is its line as 'periods show' gives it,
+     * and follows from what the chart shows by the line's own aggregation (a sum of days, the highest day, the
+     * distinct count over the period, the percentile of every bucket).
+     */
+    @Test
+    void eachChartShowsItsLineInItsOwnAggregationsTerms() throws Exception {
+        open(Map.of());
+        List<String> events = new java.util.ArrayList<>();
+        events.add(event().id("inv-1").quantity("3").at("2026-10-01T00:00:00Z").json());
+        events.add(event().id("inv-2").quantity("4").at("2026-10-31T23:59:59Z").json());
+        events.add(event().id("inv-3")
+                .app("app-2")
+                .quantity("5")
+                .at("2026-10-10T08:00:00Z")
+                .json());
+        events.add(event().id("calls-1")
+                .metric("functions.calls", "count")
+                .quantity("9")
+                .at("2026-10-03T01:00:00Z")
+                .json());
+        events.add(event().id("calls-2")
+                .metric("functions.calls", "count")
+                .quantity("9")
+                .at("2026-10-04T01:00:00Z")
+                .json());
+        events.add(event().id("compute-1")
+                .metric("functions.compute", "GB-ms")
+                .quantity("1500")
+                .at("2026-10-05T01:00:00Z")
+                .json());
+        events.add(users("u-1", "u1", "2026-10-02T10:00:00Z"));
+        events.add(users("u-2", "u1", "2026-10-03T10:00:00Z"));
+        events.add(users("u-3", "u2", "2026-10-03T11:00:00Z"));
+        // Storage held: 10 GB from 23:00 until the next sample 90 minutes later, then 20 GB for its 2-hour hold.
+        events.add(event().id("held-1")
+                .metric("storage.held", "GB")
+                .quantity("10")
+                .at("2026-10-01T23:00:00Z")
+                .json());
+        events.add(event().id("held-2")
+                .metric("storage.held", "GB")
+                .quantity("20")
+                .at("2026-10-02T00:30:00Z")
+                .json());
+        for (String[] stored : new String[][] {
+            {"app-1", "100", "05"}, {"app-1", "300", "06"}, {"app-1", "200", "07"}, {"app-2", "150", "06"}
+        }) {
+            events.add(event().id("stored-" + stored[0] + "-" + stored[2])
+                    .app(stored[0])
+                    .metric("storage.stored", "GB")
+                    .quantity(stored[1])
+                    .at("2026-10-" + stored[2] + "T12:00:00Z")
+                    .json());
+        }
+        // Egress in 500 buckets of 1..500 MB: of October's 8928 buckets the 446 highest are not billed: 54 MB is.
+        for (int i = 1; i <= 500; i++) {
+            events.add(event().id("egress-" + i)
+                    .metric("network.egress", "MB")
+                    .quantity(Integer.toString(i))
+                    .at(Instant.parse("2026-10-01T00:00:00Z")
+                            .plusSeconds(600L * i)
+                            .toString())
+                    .json());
+        }
+        append("2026-11-02T00:00:00Z", events.toArray(String[]::new));
+        publish(OCTOBER, "2026-11-20T00:00:00Z");
+        BillingPeriods periods = new BillingPeriods(warehouse);
+        BillingPeriod header = periods.require(OCTOBER, OptionalInt.empty());
+        JsonNode shown = new com.fasterxml.jackson.databind.ObjectMapper()
+                .valueToTree(PeriodReport.json(
+                        header,
+                        periods.lines(header),
+                        periods.corrections(header),
+                        Optional.of(closing().status(OCTOBER))));
+        Path page = dir.resolve("october.html");
+        write(page, statement(OCTOBER));
+        JsonNode charts;
+        try (HeadlessChromium browser = HeadlessChromium.start(dir)) {
+            HeadlessChromium.Page view = browser.open(page.toUri());
+            charts = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(view.evaluate("JSON.stringify("
+                                    + "Array.from(document.querySelectorAll('figure.chart')).map(f => ({"
+                                    + "key: [f.dataset.subscription, f.dataset.plan, f.dataset.metric].join('/'),"
+                                    + "aggregation: f.dataset.aggregation, billed: f.dataset.billed,"
+                                    + "dropped: f.dataset.dropped || null,"
+                                    + "bars: Array.from(f.querySelectorAll('rect.bar')).map(b => b.dataset.value),"
+                                    + "series: f.querySelector('polyline.series') ?"
+                                    + " f.querySelector('polyline.series').dataset.values.split(' ') : []})))")
+                            .asText());
+        }
+        Map<String, JsonNode> byKey = new java.util.TreeMap<>();
+        charts.forEach(chart -> byKey.put(chart.get("key").textValue(), chart));
+        assertThat(byKey).hasSize(shown.get("lines").size()).hasSize(9);
+        for (JsonNode line : shown.get("lines")) {
+            String key = line.get("subscription_id").textValue() + "/"
+                    + line.get("plan").textValue() + "/" + line.get("metric").textValue();
+            JsonNode chart = byKey.get(key);
+            BigDecimal billed = new BigDecimal(line.get("quantity").textValue());
+            assertThat(new BigDecimal(chart.get("billed").textValue())).as(key).isEqualByComparingTo(billed);
+            List<BigDecimal> bars = decimals(chart.get("bars"));
+            BigDecimal sum = bars.stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+            BigDecimal highest = bars.stream().reduce(BigDecimal.ZERO, BigDecimal::max);
+            switch (chart.get("aggregation").textValue()) {
+                case "SUM", "COUNT" -> assertThat(sum).as(key).isEqualByComparingTo(billed);
+                case "TIME_WEIGHTED" ->
+                    assertThat(sum.subtract(billed).abs()).as(key).isLessThanOrEqualTo(new BigDecimal("0.000000031"));
+                case "MAX" -> assertThat(highest).as(key).isEqualByComparingTo(billed);
+                case "UNIQUE_COUNT" -> assertThat(billed).as(key).isBetween(highest, sum);
+                case "PERCENTILE" -> {
+                    List<BigDecimal> series = new java.util.ArrayList<>(decimals(chart.get("series")));
+                    series.sort(null);
+                    int dropped = Integer.parseInt(chart.get("dropped").textValue());
+                    assertThat(series).as(key).hasSize(31 * 24 * 12);
+                    assertThat(series.get(series.size() - 1 - dropped)).as(key).isEqualByComparingTo(billed);
+                }
+                default -> throw new AssertionError(key + ": " + chart);
+            }
+        }
+        // The cases the lines alone do not show.
+        assertThat(new BigDecimal(byKey.get("sub-std/standard/network.egress")
+                        .get("billed")
+                        .textValue()))
+                .isEqualByComparingTo("54");
+        assertThat(decimals(byKey.get("sub-std/standard/storage.held").get("bars"))
+                        .subList(0, 3))
+                .usingElementComparator(BigDecimal::compareTo)
+                .containsExactly(new BigDecimal("10"), new BigDecimal("45"), BigDecimal.ZERO);
+        assertThat(decimals(byKey.get("sub-std/standard/app.active_users").get("bars"))
+                        .subList(1, 3))
+                .usingElementComparator(BigDecimal::compareTo)
+                .containsExactly(BigDecimal.ONE, new BigDecimal("2"));
+        assertThat(new BigDecimal(byKey.get("sub-std/standard/app.active_users")
+                        .get("billed")
+                        .textValue()))
+                .isEqualByComparingTo("2");
+        assertThat(new BigDecimal(byKey.get("sub-std/standard/storage.stored")
+                        .get("billed")
+                        .textValue()))
+                .isEqualByComparingTo("300");
+        assertThat(new BigDecimal(byKey.get("sub-two/standard/storage.stored")
+                        .get("billed")
+                        .textValue()))
+                .isEqualByComparingTo("150");
+    }
+
+    private static String users(String id, String user, String at) {
+        return event().id(id)
+                .metric("app.active_users", "users")
+                .quantity("1")
+                .attributes(Map.of("user_id", user))
+                .at(at)
+                .json();
+    }
+
+    private static List<BigDecimal> decimals(JsonNode texts) {
+        List<BigDecimal> values = new java.util.ArrayList<>();
+        texts.forEach(text -> values.add(new BigDecimal(text.textValue())));
+        return values;
     }
 }

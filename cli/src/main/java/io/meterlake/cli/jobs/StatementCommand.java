@@ -35,8 +35,10 @@ import picocli.CommandLine.Option;
             "",
             "Self-contained (inline CSS and SVG, no script, nothing fetched): the account's lines and the",
             "correction lines the revision carries for it, exactly as signed; the period's state (draft,",
-            "approved, locked) and the signature fingerprints; a chart of daily usage per metric, recomputed",
-            "from raw at the revision's version. The same revision always gives the same bytes.",
+            "approved, locked) and the signature fingerprints; a chart of each line in its aggregation's",
+            "terms, its billed value marked (days that add up to a sum or count, the highest or latest day,",
+            "distinct values per day beside the period's, every bucket of a percentile, level x time per",
+            "day), recomputed from raw at the revision's version. The same revision gives the same bytes.",
             "--out F.html: the one account of --billing-account. --out-dir D: one page per account",
             "(D/<period>-<account>.html), or the one of --billing-account."
         })
@@ -82,7 +84,7 @@ public final class StatementCommand extends BatchCommand {
         }
         MeterlakeConfig config = config();
         progress("reading revision " + (revision == null ? "(latest)" : revision) + " of " + billingPeriod
-                + " and its daily usage from raw_usage_events in " + config.warehouse());
+                + " and its charts from raw_usage_events in " + config.warehouse());
         List<Statement> statements = new StatementJob(spark(config), config)
                 .statements(
                         billingPeriod,
