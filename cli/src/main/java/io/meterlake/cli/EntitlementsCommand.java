@@ -31,8 +31,9 @@ import picocli.CommandLine.Spec;
 /** {@code meterlake entitlements}: the table that maps usage to subscriptions. */
 @Command(
         name = "entitlements",
-        description = "The entitlements that attribute usage to subscriptions: load them, showing what changes.",
-        subcommands = EntitlementsCommand.Load.class,
+        description =
+                "The entitlements that attribute usage to subscriptions: load them, showing what changes; show them.",
+        subcommands = {EntitlementsCommand.Load.class, EntitlementsCommand.Show.class},
         mixinStandardHelpOptions = true)
 final class EntitlementsCommand implements Runnable {
     @ParentCommand
@@ -87,6 +88,111 @@ final class EntitlementsCommand implements Runnable {
             EntitlementChanges changes = load(entitlements.root, csv, replace, dryRun);
             print(entitlements.root.out(), changes, dryRun, format.json());
             return ExitCodes.OK;
+        }
+    }
+
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "List the entitlements in force (or all of them), by tenant and app.",
+                "",
+                "Reads the entitlements table without Spark (Delta Kernel): an answer in about a second. In force at",
+                "--at (default: now): valid_from <= at < valid_to (an empty valid_to is open-ended). json: {version,",
+                "at, entitlements: [{entitlement_id, subscription_id, billing_account_id, tenant_id, app_id, plan,",
+                "valid_from, valid_to, in_force}]}."
+            })
+    static final class Show implements Callable<Integer> {
+        @ParentCommand
+        EntitlementsCommand entitlements;
+
+        @Mixin
+        ConfigOptions options;
+
+        @Option(
+                names = "--at",
+                paramLabel = "<instant>",
+                description = "In force at this instant, ISO-8601 UTC like 2026-11-01T00:00:00Z (default: now).")
+        java.time.Instant at;
+
+        @Option(names = "--all", description = "Every entitlement, also those not in force at --at.")
+        boolean all;
+
+        @Option(names = "--tenant", paramLabel = "<tenant_id>", description = "Only this tenant's.")
+        String tenant;
+
+        @Mixin
+        FormatOption format;
+
+        @Override
+        public Integer call() {
+            MeterlakeCommand root = entitlements.root;
+            io.meterlake.config.MeterlakeConfig config = root.config();
+            io.meterlake.table.DeltaReads reads = new io.meterlake.table.DeltaReads(
+                    io.meterlake.storage.Storage.hadoopConfiguration(config), config.warehouse());
+            java.time.Instant when = at != null ? at : root.clock().instant();
+            List<Entitlement> shown = reads.rows(Tables.ENTITLEMENTS).stream()
+                    .map(Rows::entitlement)
+                    .filter(e -> tenant == null || e.tenantId().equals(tenant))
+                    .filter(e -> all || inForce(e, when))
+                    .sorted(java.util.Comparator.comparing(Entitlement::tenantId)
+                            .thenComparing(Entitlement::appId)
+                            .thenComparing(Entitlement::validFrom)
+                            .thenComparing(Entitlement::entitlementId))
+                    .toList();
+            PrintWriter out = root.out();
+            Long version = reads.version(Tables.ENTITLEMENTS).orElse(null);
+            if (format.json()) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("version", version);
+                json.put("at", when.toString());
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (Entitlement e : shown) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("entitlement_id", e.entitlementId());
+                    row.put("subscription_id", e.subscriptionId());
+                    row.put("billing_account_id", e.billingAccountId());
+                    row.put("tenant_id", e.tenantId());
+                    row.put("app_id", e.appId());
+                    row.put("plan", e.plan());
+                    row.put("valid_from", e.validFrom().toString());
+                    row.put("valid_to", e.validTo() == null ? null : e.validTo().toString());
+                    row.put("in_force", inForce(e, when));
+                    rows.add(row);
+                }
+                json.put("entitlements", rows);
+                Output.json(out, json);
+            } else if (version == null) {
+                out.println("no entitlements table in " + config.warehouse()
+                        + ": load one with 'meterlake entitlements load <csv>'");
+            } else {
+                List<List<String>> rows = new ArrayList<>();
+                for (Entitlement e : shown) {
+                    rows.add(List.of(
+                            e.tenantId(),
+                            e.appId(),
+                            e.entitlementId(),
+                            e.subscriptionId(),
+                            e.billingAccountId(),
+                            e.plan(),
+                            e.validFrom().toString(),
+                            e.validTo() == null ? "-" : e.validTo().toString()));
+                }
+                Output.table(
+                        out,
+                        List.of("tenant", "app", "entitlement", "subscription", "account", "plan", "from", "to"),
+                        rows);
+                out.println(shown.size() + (all ? " entitlements" : " entitlements in force at " + when)
+                        + " (entitlements v" + version + ")");
+            }
+            out.flush();
+            return ExitCodes.OK;
+        }
+
+        private static boolean inForce(Entitlement e, java.time.Instant at) {
+            return !e.validFrom().isAfter(at)
+                    && (e.validTo() == null || e.validTo().isAfter(at));
         }
     }
 

@@ -518,5 +518,26 @@ class IngestEndToEndIT extends SparkTestBase {
         CommandLineTest.Run restore =
                 CommandLineTest.Run.of("--warehouse", warehouse, "entitlements", "load", full.toString(), "--replace");
         assertThat(restore.out()).contains("loaded: 13 entitlements in force (0 added, 1 changed, 1 removed)");
+
+        // 'entitlements show' lists what is in force, read without asking for Spark.
+        long sessions = io.meterlake.spark.SparkSessions.requests();
+        CommandLineTest.Run shown =
+                CommandLineTest.Run.of("--warehouse", warehouse, "entitlements", "show", "--all", "--format", "json");
+        assertThat(shown.exitCode()).as(shown.err()).isZero();
+        assertThat(io.meterlake.spark.SparkSessions.requests())
+                .as("sessions asked for")
+                .isEqualTo(sessions);
+        JsonNode listed = new ObjectMapper().readTree(shown.out());
+        assertThat(listed.get("version").longValue()).isEqualTo(tables.version(Tables.ENTITLEMENTS));
+        List<String> ids = new java.util.ArrayList<>();
+        listed.get("entitlements").forEach(e -> ids.add(e.get("entitlement_id").textValue()));
+        assertThat(ids)
+                .containsExactlyInAnyOrderElementsOf(tables.read(Tables.ENTITLEMENTS).collectAsList().stream()
+                        .map(row -> io.meterlake.schema.Rows.entitlement(row).entitlementId())
+                        .toList())
+                .hasSize(13);
+        CommandLineTest.Run table = CommandLineTest.Run.of(
+                "--warehouse", warehouse, "entitlements", "show", "--at", "2000-01-01T00:00:00Z");
+        assertThat(table.out()).contains("0 entitlements in force at 2000-01-01T00:00:00Z");
     }
 }

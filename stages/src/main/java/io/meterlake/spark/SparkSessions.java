@@ -52,8 +52,16 @@ public final class SparkSessions {
         return settings;
     }
 
+    private static final java.util.concurrent.atomic.AtomicLong REQUESTS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many times this process asked for a session: the commands that only read ask for none (tests check). */
+    public static long requests() {
+        return REQUESTS.get();
+    }
+
     /** A session for {@code appName}, reusing the JVM's active session when there is one. */
     public static SparkSession getOrCreate(MeterlakeConfig config, String appName) {
+        REQUESTS.incrementAndGet();
         scala.Option<SparkSession> existing = SparkSession.getDefaultSession();
         if (existing.isDefined()) {
             return withRuntimeSettings(existing.get(), config);
