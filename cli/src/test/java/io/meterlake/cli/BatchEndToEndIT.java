@@ -245,6 +245,21 @@ class BatchEndToEndIT {
                     .startsWith("verified " + period + " revision 1");
         }
 
+        // Every published period with its state, read without Spark; and one period's status.
+        long sessions = io.meterlake.spark.SparkSessions.requests();
+        JsonNode listed = json(run(warehouse, 0, "periods", "list", "--format", "json"));
+        List<String> periods = new ArrayList<>();
+        listed.forEach(p -> periods.add(p.get("period").textValue() + " r"
+                + p.get("revision").intValue() + " " + p.get("status").textValue()));
+        assertThat(periods).containsExactly("2026-09 r1 draft", "2026-10 r1 draft");
+        assertThat(json(run(warehouse, 0, "periods", "status", "--period", "2026-10", "--format", "json"))
+                        .get("status")
+                        .textValue())
+                .isEqualTo("draft");
+        assertThat(io.meterlake.spark.SparkSessions.requests())
+                .as("Spark sessions 'periods list' and 'status' asked for")
+                .isEqualTo(sessions);
+
         // November has not ended: never published, not even forced.
         CommandLineTest.Run unended = run(
                 warehouse, ExitCodes.USAGE, "publish", "--period", "2026-11", "--signing-key", privateKey, "--force");

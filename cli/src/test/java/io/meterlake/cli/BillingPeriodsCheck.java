@@ -61,9 +61,14 @@ final class BillingPeriodsCheck {
         }
     }
 
-    /** {@code periods show --format json} of the latest revision. */
+    /** {@code periods show --format json} of the latest revision, which reads without asking for Spark. */
     static JsonNode show(String warehouse, String period) {
-        return json(run(warehouse, 0, "periods", "show", "--period", period, "--format", "json"));
+        long sessions = io.meterlake.spark.SparkSessions.requests();
+        JsonNode shown = json(run(warehouse, 0, "periods", "show", "--period", period, "--format", "json"));
+        assertThat(io.meterlake.spark.SparkSessions.requests())
+                .as("Spark sessions 'periods show' asked for")
+                .isEqualTo(sessions);
+        return shown;
     }
 
     /** The truth's lines of {@code period}, as "subscription account plan metric unit quantity events", sorted. */

@@ -48,7 +48,7 @@ import org.apache.spark.sql.types.Metadata;
  * for both read paths. Meant for the small tables (periods, approvals, locks, lines, entitlements): a scan
  * reads its files in one thread.
  */
-public final class DeltaReads {
+public final class DeltaReads implements TableRows {
     private final Engine engine;
     private final String root;
 
@@ -57,7 +57,13 @@ public final class DeltaReads {
         this.root = root;
     }
 
+    @Override
+    public String root() {
+        return root;
+    }
+
     /** Whether {@code table} exists (has a Delta log with a commit). */
+    @Override
     public boolean exists(String table) {
         return snapshot(table).isPresent();
     }
@@ -69,10 +75,44 @@ public final class DeltaReads {
 
     /** Every row of {@code table}'s latest version (none when it does not exist). */
     public List<Row> rows(String table) {
+        return rows(table, Map.of());
+    }
+
+    /**
+     * The rows whose columns equal these values: the equalities prune the files whose statistics (or partition
+     * values) exclude them, so a read stays small as history grows; the rows left are then filtered exactly.
+     */
+    @Override
+    public List<Row> rows(String table, Map<String, ?> equalTo) {
         Optional<Snapshot> snapshot = snapshot(table);
-        return snapshot.isEmpty()
-                ? List.of()
-                : rows(snapshot.get().getScanBuilder(engine).build(), table);
+        if (snapshot.isEmpty()) {
+            return List.of();
+        }
+        io.delta.kernel.ScanBuilder scan = snapshot.get().getScanBuilder(engine);
+        io.delta.kernel.expressions.Predicate filter = null;
+        for (Map.Entry<String, ?> column : equalTo.entrySet()) {
+            io.delta.kernel.expressions.Predicate equal = new io.delta.kernel.expressions.Predicate(
+                    "=", new io.delta.kernel.expressions.Column(column.getKey()), literal(column.getValue()));
+            filter = filter == null ? equal : new io.delta.kernel.expressions.And(filter, equal);
+        }
+        if (filter != null) {
+            scan = scan.withFilter(engine, filter);
+        }
+        return rows(scan.build(), table).stream()
+                .filter(row -> equalTo.entrySet().stream()
+                        .allMatch(column -> java.util.Objects.equals(row.getAs(column.getKey()), column.getValue())))
+                .toList();
+    }
+
+    private static io.delta.kernel.expressions.Literal literal(Object value) {
+        if (value instanceof String text) {
+            return io.delta.kernel.expressions.Literal.ofString(text);
+        } else if (value instanceof Integer number) {
+            return io.delta.kernel.expressions.Literal.ofInt(number);
+        } else if (value instanceof Long number) {
+            return io.delta.kernel.expressions.Literal.ofLong(number);
+        }
+        throw new IllegalArgumentException("no literal for " + value);
     }
 
     private Optional<Snapshot> snapshot(String table) {

@@ -18,7 +18,7 @@ import scala.Option;
  * The Delta tables under one warehouse root (a local directory or an s3a:// URI). Tables are
  * path-based, so any engine that reads Delta (Spark, Trino) finds them without a metastore.
  */
-public final class Warehouse {
+public final class Warehouse implements TableRows {
     private final SparkSession spark;
     private final String root;
     private boolean checkedWritable;
@@ -63,6 +63,7 @@ public final class Warehouse {
         return spark;
     }
 
+    @Override
     public String root() {
         return root;
     }
@@ -149,6 +150,22 @@ public final class Warehouse {
                 .keepRenewed();
     }
 
+    /** The rows of {@code table} whose columns equal these values, read and collected with Spark. */
+    @Override
+    public List<Row> rows(String table, java.util.Map<String, ?> equalTo) {
+        Dataset<Row> rows = read(table);
+        for (java.util.Map.Entry<String, ?> column : equalTo.entrySet()) {
+            rows = rows.where(org.apache
+                    .spark
+                    .sql
+                    .functions
+                    .col(column.getKey())
+                    .equalTo(org.apache.spark.sql.functions.lit(column.getValue())));
+        }
+        return rows.collectAsList();
+    }
+
+    @Override
     public boolean exists(String table) {
         return DeltaTable.isDeltaTable(spark, path(table));
     }

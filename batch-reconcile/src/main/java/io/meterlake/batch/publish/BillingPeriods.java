@@ -1,17 +1,16 @@
 package io.meterlake.batch.publish;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-
 import io.meterlake.batch.BatchErrors;
 import io.meterlake.model.BillingLine;
 import io.meterlake.period.Period;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Rows;
 import io.meterlake.schema.Tables;
+import io.meterlake.table.TableRows;
 import io.meterlake.table.Warehouse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.apache.spark.sql.Row;
@@ -22,42 +21,56 @@ import org.apache.spark.sql.Row;
  * a crashed publish left behind under another hash are never read).
  */
 public final class BillingPeriods {
+    private final TableRows tables;
+    /** For {@link #ranked}, which reads raw with Spark; null when reading without Spark. */
     private final Warehouse warehouse;
 
     public BillingPeriods(Warehouse warehouse) {
+        this.tables = warehouse;
         this.warehouse = warehouse;
+    }
+
+    /** Headers and lines only, read by {@code tables} (without Spark: {@link io.meterlake.table.DeltaReads}). */
+    public BillingPeriods(TableRows tables) {
+        this.tables = tables;
+        this.warehouse = null;
     }
 
     /** Every revision of {@code period}, oldest first. */
     public List<BillingPeriod> revisions(Period period) {
-        if (!warehouse.exists(Tables.BILLING_PERIODS)) {
+        if (!tables.exists(Tables.BILLING_PERIODS)) {
             return List.of();
         }
-        List<BillingPeriod> revisions = new ArrayList<>();
-        for (Row row : warehouse
-                .read(Tables.BILLING_PERIODS)
-                .where(col(Columns.PERIOD).equalTo(lit(period.toString())))
-                .orderBy(col(Columns.REVISION))
-                .collectAsList()) {
-            revisions.add(BillingPeriod.fromRow(row));
+        return tables.rows(Tables.BILLING_PERIODS, Map.of(Columns.PERIOD, period.toString())).stream()
+                .map(BillingPeriod::fromRow)
+                .sorted(java.util.Comparator.comparingInt(BillingPeriod::revision))
+                .toList();
+    }
+
+    /** The latest revision of every published period, by period. */
+    public List<BillingPeriod> latestOfEach() {
+        if (!tables.exists(Tables.BILLING_PERIODS)) {
+            return List.of();
         }
-        return revisions;
+        Map<String, BillingPeriod> latest = new java.util.TreeMap<>();
+        for (Row row : tables.rows(Tables.BILLING_PERIODS, Map.of())) {
+            BillingPeriod header = BillingPeriod.fromRow(row);
+            latest.merge(header.period().toString(), header, (a, b) -> a.revision() >= b.revision() ? a : b);
+        }
+        return List.copyOf(latest.values());
     }
 
     /** Every chained header of the warehouse, of any period, in sequence order. */
     public List<BillingPeriod> chain() {
-        if (!warehouse.exists(Tables.BILLING_PERIODS)) {
+        if (!tables.exists(Tables.BILLING_PERIODS)) {
             return List.of();
         }
-        List<BillingPeriod> chained = new ArrayList<>();
-        for (Row row : warehouse
-                .read(Tables.BILLING_PERIODS)
-                .where(col(Columns.SEQUENCE).isNotNull())
-                .orderBy(col(Columns.SEQUENCE))
-                .collectAsList()) {
-            chained.add(BillingPeriod.fromRow(row));
-        }
-        return chained;
+        return tables.rows(Tables.BILLING_PERIODS, Map.of()).stream()
+                .map(BillingPeriod::fromRow)
+                .filter(header -> header.chain().isPresent())
+                .sorted(java.util.Comparator.comparingLong(
+                        header -> header.chain().orElseThrow().sequence()))
+                .toList();
     }
 
     public Optional<BillingPeriod> latest(Period period) {
@@ -69,7 +82,7 @@ public final class BillingPeriods {
     public BillingPeriod require(Period period, OptionalInt revision) {
         List<BillingPeriod> revisions = revisions(period);
         if (revisions.isEmpty()) {
-            throw BatchErrors.notPublished(period, warehouse.root());
+            throw BatchErrors.notPublished(period, tables.root());
         }
         if (revision.isEmpty()) {
             return revisions.get(revisions.size() - 1);
@@ -90,6 +103,7 @@ public final class BillingPeriods {
 
     /** Raw at {@code rawVersion}, ranked for the revision's period as the revision was (its horizon). */
     public io.meterlake.batch.recompute.RankedRaw ranked(BillingPeriod header, long rawVersion) {
+        java.util.Objects.requireNonNull(warehouse, "ranked reads raw with Spark: construct with a Warehouse");
         org.apache.spark.sql.Dataset<Row> raw = warehouse.readAsOf(Tables.RAW_USAGE_EVENTS, rawVersion);
         return header.dedupHorizon()
                 .map(horizon -> io.meterlake.batch.recompute.RankedRaw.forPeriod(raw, header.period(), horizon))
@@ -99,7 +113,7 @@ public final class BillingPeriods {
     /** The stored usage lines of a revision (its own period's), in canonical order. */
     public List<BillingLine> lines(BillingPeriod header) {
         List<BillingLine> lines = new ArrayList<>();
-        for (Row row : stored(header).collectAsList()) {
+        for (Row row : stored(header)) {
             if (!isCorrection(row)) {
                 lines.add(Rows.billingLine(row));
             }
@@ -111,7 +125,7 @@ public final class BillingPeriods {
     /** The stored correction lines of a revision (of locked periods before it), in canonical order. */
     public List<io.meterlake.model.CorrectionLine> corrections(BillingPeriod header) {
         List<io.meterlake.model.CorrectionLine> lines = new ArrayList<>();
-        for (Row row : stored(header).collectAsList()) {
+        for (Row row : stored(header)) {
             if (isCorrection(row)) {
                 lines.add(new io.meterlake.model.CorrectionLine(
                         row.getAs(Columns.SERVICE_PERIOD),
@@ -128,13 +142,16 @@ public final class BillingPeriods {
         return List.copyOf(lines);
     }
 
-    private org.apache.spark.sql.Dataset<Row> stored(BillingPeriod header) {
-        return warehouse
-                .read(Tables.BILLING_PERIOD_LINES)
-                .where(col(Columns.PERIOD)
-                        .equalTo(lit(header.period().toString()))
-                        .and(col(Columns.REVISION).equalTo(lit(header.revision())))
-                        .and(col(Columns.CONTENT_SHA256).equalTo(lit(header.contentSha256()))));
+    private List<Row> stored(BillingPeriod header) {
+        return tables.rows(
+                Tables.BILLING_PERIOD_LINES,
+                Map.of(
+                        Columns.PERIOD,
+                        header.period().toString(),
+                        Columns.REVISION,
+                        header.revision(),
+                        Columns.CONTENT_SHA256,
+                        header.contentSha256()));
     }
 
     /** Lines stored before charge classes existed have none: they are usage. */

@@ -1,8 +1,5 @@
 package io.meterlake.batch.publish;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-
 import io.meterlake.batch.BatchErrors;
 import io.meterlake.period.Period;
 import io.meterlake.period.PeriodState;
@@ -12,6 +9,7 @@ import io.meterlake.signing.CanonicalRendering;
 import io.meterlake.signing.FieldRendering;
 import io.meterlake.signing.Signing;
 import io.meterlake.table.Lease;
+import io.meterlake.table.TableRows;
 import io.meterlake.table.Warehouse;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -23,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,58 +53,59 @@ public final class Closing {
 
     private final SparkSession spark;
     private final Warehouse warehouse;
+    private final TableRows tables;
     private final BillingPeriods periods;
     private final List<String> allowedApprovers;
 
     public Closing(SparkSession spark, Warehouse warehouse, List<String> allowedApprovers) {
         this.spark = spark;
         this.warehouse = warehouse;
+        this.tables = warehouse;
         this.periods = new BillingPeriods(warehouse);
+        this.allowedApprovers = List.copyOf(allowedApprovers);
+    }
+
+    /** Reads only (states, approvals, locks), by {@code tables}: without Spark with {@link io.meterlake.table.DeltaReads}. */
+    public Closing(TableRows tables, List<String> allowedApprovers) {
+        this.spark = null;
+        this.warehouse = null;
+        this.tables = tables;
+        this.periods = new BillingPeriods(tables);
         this.allowedApprovers = List.copyOf(allowedApprovers);
     }
 
     /** Every approval of {@code period}, oldest first. */
     public List<Approval> approvals(Period period) {
-        if (!warehouse.exists(Tables.BILLING_APPROVALS)) {
+        if (!tables.exists(Tables.BILLING_APPROVALS)) {
             return List.of();
         }
-        List<Approval> approvals = new ArrayList<>();
-        for (Row row : warehouse
-                .read(Tables.BILLING_APPROVALS)
-                .where(col(Columns.PERIOD).equalTo(lit(period.toString())))
-                .orderBy(col(Columns.APPROVED_AT), col(Columns.APPROVER_KEY_ID))
-                .collectAsList()) {
-            approvals.add(Approval.of(row));
-        }
-        return approvals;
+        return tables.rows(Tables.BILLING_APPROVALS, Map.of(Columns.PERIOD, period.toString())).stream()
+                .map(Approval::of)
+                .sorted(java.util.Comparator.comparing(Approval::approvedAt).thenComparing(Approval::approverKeyId))
+                .toList();
     }
 
     /** Every lock row, by period (a period has at most one; should there be more, the first counts). */
     public Map<String, PeriodLock> locks() {
         Map<String, PeriodLock> locks = new TreeMap<>();
-        if (warehouse.exists(Tables.BILLING_PERIOD_LOCKS)) {
-            for (Row row : warehouse
-                    .read(Tables.BILLING_PERIOD_LOCKS)
-                    .orderBy(col(Columns.SEQUENCE))
-                    .collectAsList()) {
-                locks.putIfAbsent(row.getAs(Columns.PERIOD), PeriodLock.of(row));
-            }
+        for (PeriodLock lock : lockRows(Map.of())) {
+            locks.putIfAbsent(lock.period(), lock);
         }
         return locks;
     }
 
     /** Every lock row of {@code period} (verify names a second one). */
     public List<PeriodLock> lockRows(Period period) {
-        if (!warehouse.exists(Tables.BILLING_PERIOD_LOCKS)) {
+        return lockRows(Map.of(Columns.PERIOD, period.toString()));
+    }
+
+    private List<PeriodLock> lockRows(Map<String, ?> equalTo) {
+        if (!tables.exists(Tables.BILLING_PERIOD_LOCKS)) {
             return List.of();
         }
-        return warehouse
-                .read(Tables.BILLING_PERIOD_LOCKS)
-                .where(col(Columns.PERIOD).equalTo(lit(period.toString())))
-                .orderBy(col(Columns.SEQUENCE))
-                .collectAsList()
-                .stream()
+        return tables.rows(Tables.BILLING_PERIOD_LOCKS, equalTo).stream()
                 .map(PeriodLock::of)
+                .sorted(java.util.Comparator.comparingLong(PeriodLock::sequence))
                 .toList();
     }
 

@@ -45,6 +45,15 @@ abstract class BatchCommand implements Callable<Integer> {
                 spark(config), new io.meterlake.table.Warehouse(spark(config), config.warehouse()), config.approvers());
     }
 
+    /**
+     * The warehouse's small tables read without Spark (Delta Kernel): what the commands that only read use, so
+     * they answer in about a second ({@code SparkSessions.requests()} stays as it was).
+     */
+    io.meterlake.table.DeltaReads reads(MeterlakeConfig config) {
+        return new io.meterlake.table.DeltaReads(
+                io.meterlake.storage.Storage.hadoopConfiguration(config), config.warehouse());
+    }
+
     Clock clock() {
         return clock;
     }

@@ -52,6 +52,7 @@ public final class Jobs implements Runnable {
         periods.addSubcommand("show", new PeriodsCommand.Show(outerOptions, clock));
         periods.addSubcommand("ready", new PeriodsCommand.Ready(outerOptions, clock));
         periods.addSubcommand("status", new PeriodsCommand.Status(outerOptions, clock));
+        periods.addSubcommand("list", new PeriodsCommand.ListPeriods(outerOptions, clock));
         CommandLine quarantine = group(commandLine, new QuarantineCommand());
         quarantine.addSubcommand("list", new QuarantineCommand.ListRecords(outerOptions, clock));
         quarantine.addSubcommand("replay", new QuarantineCommand.Replay(outerOptions, clock));

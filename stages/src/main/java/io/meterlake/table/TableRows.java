@@ -1,0 +1,20 @@
+package io.meterlake.table;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+
+/**
+ * The rows of a warehouse's small tables, whoever reads them: Spark ({@link Warehouse}) for the jobs that
+ * write, Delta Kernel ({@link DeltaReads}) for the commands that only read. One interface, so the code that
+ * makes records of the rows (periods, approvals, locks, lines) is the same for both.
+ */
+public interface TableRows {
+    /** The warehouse's root (for messages). */
+    String root();
+
+    boolean exists(String table);
+
+    /** The rows of {@code table}'s latest version whose columns equal these values (every row for none). */
+    List<Row> rows(String table, Map<String, ?> equalTo);
+}
