@@ -24,6 +24,7 @@ import io.meterlake.signing.Signing;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.HeadlessChromium;
 import io.meterlake.testing.SparkTestBase;
+import io.meterlake.validation.Quantities;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -743,5 +745,105 @@ class ClosingTest extends SparkTestBase {
         List<BigDecimal> values = new java.util.ArrayList<>();
         texts.forEach(text -> values.add(new BigDecimal(text.textValue())));
         return values;
+    }
+
+    /**
+     * 'usage' (UsageQuery, read without Spark): a locked period's values are its lines, marked final; an
+     * unpublished one's come from the stream's windows, marked provisional with as_of, each combined by its
+     * metric's aggregation, and those the windows cannot give exactly are empty with a note, never a sum.
+     */
+    @Test
+    void usageSaysWhereEachValueComesFromAndSumsOnlyWhatAddsUp() {
+        open(Map.of());
+        append(
+                "2026-11-02T00:00:00Z",
+                event().id("a").quantity("3").at("2026-10-01T00:00:00Z").json(),
+                event().id("b")
+                        .app("app-2")
+                        .quantity("5")
+                        .at("2026-10-02T00:00:00Z")
+                        .json());
+        BillingPeriod october = publish(OCTOBER, "2026-11-20T00:00:00Z").header();
+        closing().approve(OCTOBER, OptionalInt.empty(), APPROVER.getPrivate(), at("2026-11-21T00:00:00Z"));
+        closing().lock(OCTOBER, PUBLISHER.getPrivate(), at("2026-11-22T00:00:00Z"));
+        warehouse.ensureStreamTables();
+        List<Row> windows = List.of(
+                window("sub-std", "functions.invocations", "count", "2026-11-01T00:00:00Z", "2", 2),
+                window("sub-std", "functions.invocations", "count", "2026-11-01T01:00:00Z", "3", 3),
+                window("sub-std", "functions.invocations", "count", "2026-11-02T05:00:00Z", "4", 4),
+                window("sub-std", "storage.stored", "GB", "2026-11-01T00:00:00Z", "10", 1),
+                window("sub-std", "storage.stored", "GB", "2026-11-02T00:00:00Z", "30", 1),
+                window("sub-std", "app.active_users", "users", "2026-11-01T00:00:00Z", "2", 2),
+                window("sub-std", "app.active_users", "users", "2026-11-01T01:00:00Z", "3", 3),
+                window("sub-std", "network.egress", "MB", "2026-11-01T00:00:00Z", "100", 4),
+                window("sub-two", "functions.invocations", "count", "2026-11-01T00:00:00Z", "7", 7));
+        warehouse.appendIdempotent(
+                spark().createDataFrame(windows, Tables.PROVISIONAL), Tables.USAGE_AGGREGATES_PROVISIONAL, "test", 1);
+
+        io.meterlake.table.DeltaReads reads =
+                new io.meterlake.table.DeltaReads(spark().sparkContext().hadoopConfiguration(), config.warehouse());
+        io.meterlake.batch.usage.UsageQuery usage =
+                new io.meterlake.batch.usage.UsageQuery(reads, config.catalog(), config.approvers());
+        io.meterlake.batch.usage.UsageQuery.Answer final_ =
+                usage.period(io.meterlake.batch.usage.UsageQuery.Selection.account("acct-1"), OCTOBER);
+        assertThat(final_.values())
+                .extracting(v -> v.subscriptionId() + " " + v.metric() + " " + Quantities.render(v.quantity()) + " "
+                        + v.source().word())
+                .containsExactlyElementsOf(new BillingPeriods(warehouse)
+                        .lines(october).stream()
+                                .map(l -> l.subscriptionId() + " " + l.metric() + " " + Quantities.render(l.quantity())
+                                        + " final")
+                                .toList())
+                .hasSize(2);
+        assertThat(final_.asOf()).isEmpty();
+
+        io.meterlake.batch.usage.UsageQuery.Answer november =
+                usage.period(io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-std"), NOVEMBER);
+        assertThat(november.asOf()).hasValue(Instant.parse("2026-11-02T06:00:00Z"));
+        assertThat(november.values())
+                .extracting(v -> v.metric() + " " + (v.quantity() == null ? "-" : Quantities.render(v.quantity())) + " "
+                        + v.events() + " " + v.source().word())
+                .containsExactly(
+                        "app.active_users - 5 provisional",
+                        "functions.invocations 9.000000000 9 provisional",
+                        "network.egress - 4 provisional",
+                        "storage.stored 30.000000000 2 provisional");
+        assertThat(november.values().get(0).note()).contains("a value seen in several windows counts once");
+        assertThat(november.values().get(2).note()).contains("5-minute buckets").contains("volume: 100.000000000");
+        assertThat(usage.windows(
+                                io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-std"),
+                                NOVEMBER,
+                                Duration.ofDays(1))
+                        .values())
+                .filteredOn(v -> v.metric().equals("functions.invocations"))
+                .extracting(v -> v.start() + " " + Quantities.render(v.quantity()))
+                .containsExactly("2026-11-01T00:00:00Z 5.000000000", "2026-11-02T00:00:00Z 4.000000000");
+        assertThat(usage.windows(
+                                io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-std"),
+                                NOVEMBER,
+                                Duration.ofHours(1))
+                        .values())
+                .filteredOn(v -> v.metric().equals("app.active_users"))
+                .extracting(v -> Quantities.render(v.quantity()))
+                .containsExactly("2.000000000", "3.000000000");
+        assertThat(usage.period(io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-none"), NOVEMBER)
+                        .values())
+                .isEmpty();
+    }
+
+    private static Row window(String subscription, String metric, String unit, String start, String quantity, long n) {
+        Instant from = Instant.parse(start);
+        return RowFactory.create(
+                subscription,
+                subscription.equals("sub-std") ? "e-std" : "e-two",
+                "acct-1",
+                metric,
+                unit,
+                java.sql.Timestamp.from(from),
+                java.sql.Timestamp.from(from.plus(Duration.ofHours(1))),
+                new BigDecimal(quantity),
+                n,
+                1L,
+                java.sql.Timestamp.from(from.plus(Duration.ofHours(1))));
     }
 }

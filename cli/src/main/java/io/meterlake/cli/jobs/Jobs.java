@@ -40,6 +40,7 @@ public final class Jobs implements Runnable {
      */
     public static void addTo(CommandLine commandLine, Supplier<ConfigOptions> outerOptions, Clock clock) {
         commandLine.addSubcommand("stream", new StreamCommand(outerOptions));
+        commandLine.addSubcommand("usage", new UsageCommand(outerOptions, clock));
         CommandLine events = group(commandLine, new EventsCommand());
         grouped(commandLine, events, () -> new DedupAuditCommand(outerOptions, clock));
         CommandLine periods = group(commandLine, new PeriodsCommand());

@@ -1,0 +1,240 @@
+package io.meterlake.batch.usage;
+
+import io.meterlake.batch.publish.BillingPeriod;
+import io.meterlake.batch.publish.BillingPeriods;
+import io.meterlake.batch.publish.Closing;
+import io.meterlake.catalog.Aggregation;
+import io.meterlake.catalog.Metric;
+import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.model.BillingLine;
+import io.meterlake.period.Period;
+import io.meterlake.period.PeriodState;
+import io.meterlake.schema.Columns;
+import io.meterlake.schema.Tables;
+import io.meterlake.table.TableRows;
+import io.meterlake.validation.Quantities;
+import java.math.BigDecimal;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.spark.sql.Row;
+
+/**
+ * A subscription's or billing account's usage, per metric, each value computed by its metric's own
+ * aggregation and marked with where it comes from. For a period: the lines of its locked revision
+ * ({@code final}) or of its latest revision ({@code published}); for a period not yet published, the stream's
+ * hourly windows combined per metric ({@code provisional}). Per window (an hour, a day): the stream's windows,
+ * combined per day by the same rules. Combining windows is exact for {@code SUM}, {@code COUNT}, {@code MAX}
+ * and {@code LATEST}; a distinct count over more than one stream window, a percentile of buckets and a
+ * time-weighted level cannot be had from what the stream keeps, and the value says so ({@code quantity} null,
+ * {@code note} why) instead of showing a wrong number. Reads through {@link TableRows}: without Spark.
+ */
+public final class UsageQuery {
+    /** Where a value comes from. */
+    public enum Source {
+        /** A locked revision's line: what is billed, for good. */
+        FINAL,
+        /** The latest published revision's line: signed, may still be revised. */
+        PUBLISHED,
+        /** The stream's windows: near real time, before the batch decides. */
+        PROVISIONAL;
+
+        public String word() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Whose usage: one subscription, or every subscription of one billing account. */
+    public record Selection(String column, String id) {
+        public static Selection subscription(String id) {
+            return new Selection(Columns.SUBSCRIPTION_ID, id);
+        }
+
+        public static Selection account(String id) {
+            return new Selection(Columns.BILLING_ACCOUNT_ID, id);
+        }
+
+        boolean matches(BillingLine line) {
+            return column.equals(Columns.SUBSCRIPTION_ID)
+                    ? line.subscriptionId().equals(id)
+                    : line.billingAccountId().equals(id);
+        }
+    }
+
+    /**
+     * One value. {@code plan} is the line's (null for a provisional value); {@code quantity} is null when it
+     * cannot be had exactly, and {@code note} says why (and what the stream does know).
+     */
+    public record Value(
+            String subscriptionId,
+            String plan,
+            String metric,
+            String unit,
+            Instant start,
+            Instant end,
+            BigDecimal quantity,
+            long events,
+            Source source,
+            String note) {}
+
+    /** The values, and how fresh the provisional ones are (the latest window update they come from). */
+    public record Answer(List<Value> values, Optional<Instant> asOf) {}
+
+    private final TableRows tables;
+    private final MetricCatalog catalog;
+    private final List<String> approvers;
+
+    public UsageQuery(TableRows tables, MetricCatalog catalog, List<String> approvers) {
+        this.tables = tables;
+        this.catalog = catalog;
+        this.approvers = List.copyOf(approvers);
+    }
+
+    /** The selection's usage in {@code period}, per metric (per line for a published period). */
+    public Answer period(Selection selection, Period period) {
+        Optional<BillingPeriod> latest = new BillingPeriods(tables).latest(period);
+        if (latest.isPresent()) {
+            Closing.Status status = new Closing(tables, approvers).status(period);
+            Source source = status.state() == PeriodState.LOCKED
+                            && status.lock().orElseThrow().revision()
+                                    == latest.get().revision()
+                    ? Source.FINAL
+                    : Source.PUBLISHED;
+            List<Value> values = new ArrayList<>();
+            for (BillingLine line : new BillingPeriods(tables).lines(latest.get())) {
+                if (selection.matches(line)) {
+                    values.add(new Value(
+                            line.subscriptionId(),
+                            line.plan(),
+                            line.metric(),
+                            line.unit(),
+                            period.start(),
+                            period.end(),
+                            line.quantity(),
+                            line.eventCount(),
+                            source,
+                            source.word() + ": revision " + latest.get().revision() + " of " + period));
+                }
+            }
+            return new Answer(values, Optional.empty());
+        }
+        return combined(selection, period, windows -> period.start(), Duration.between(period.start(), period.end()));
+    }
+
+    /** The selection's usage in each {@code window} (one hour or one day) of {@code period}, from the stream. */
+    public Answer windows(Selection selection, Period period, Duration window) {
+        long seconds = window.toSeconds();
+        return combined(
+                selection,
+                period,
+                start -> Instant.ofEpochSecond(Math.floorDiv(start.getEpochSecond(), seconds) * seconds),
+                window);
+    }
+
+    /** The provisional windows of the period, grouped by (subscription, metric, the window {@code grain} gives). */
+    private Answer combined(
+            Selection selection, Period period, java.util.function.UnaryOperator<Instant> grain, Duration length) {
+        Map<String, List<Row>> groups = new TreeMap<>();
+        Instant asOf = null;
+        for (Row row : tables.rows(Tables.USAGE_AGGREGATES_PROVISIONAL, Map.of(selection.column(), selection.id()))) {
+            Instant start = row.<Timestamp>getAs(Columns.WINDOW_START).toInstant();
+            if (!period.contains(start)) {
+                continue;
+            }
+            Instant updated = row.<Timestamp>getAs(Columns.UPDATED_AT).toInstant();
+            asOf = asOf == null || updated.isAfter(asOf) ? updated : asOf;
+            String key = row.<String>getAs(Columns.SUBSCRIPTION_ID) + "\t" + row.<String>getAs(Columns.METRIC) + "\t"
+                    + grain.apply(start);
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(row);
+        }
+        List<Value> values = new ArrayList<>();
+        groups.forEach((key, rows) -> {
+            Instant start = grain.apply(
+                    rows.get(0).<Timestamp>getAs(Columns.WINDOW_START).toInstant());
+            Instant end = start.plus(length);
+            values.add(combine(rows, start, end.isAfter(period.end()) ? period.end() : end));
+        });
+        values.sort(Comparator.comparing(Value::subscriptionId)
+                .thenComparing(Value::metric)
+                .thenComparing(Value::start));
+        return new Answer(values, Optional.ofNullable(asOf));
+    }
+
+    /** One group of stream windows as one value, by its metric's aggregation. */
+    private Value combine(List<Row> rows, Instant start, Instant end) {
+        Row first = rows.get(0);
+        String metricName = first.getAs(Columns.METRIC);
+        Optional<Metric> metric = catalog.metric(metricName);
+        long events = rows.stream()
+                .mapToLong(row -> row.<Long>getAs(Columns.EVENT_COUNT))
+                .sum();
+        List<BigDecimal> quantities = rows.stream()
+                .map(row -> row.<BigDecimal>getAs(Columns.QUANTITY))
+                .filter(java.util.Objects::nonNull)
+                .toList();
+        BigDecimal sum = quantities.stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+        long windows = rows.stream()
+                .map(row -> row.<Timestamp>getAs(Columns.WINDOW_START))
+                .distinct()
+                .count();
+        Aggregation aggregation = metric.map(Metric::aggregation).orElse(Aggregation.SUM);
+        BigDecimal quantity;
+        String note;
+        switch (aggregation) {
+            case SUM, COUNT -> {
+                quantity = sum;
+                note = "provisional: the stream's windows added up";
+            }
+            case MAX -> {
+                quantity = quantities.stream().reduce(BigDecimal::max).orElse(null);
+                note = "provisional: the highest of the stream's windows";
+            }
+            case LATEST -> {
+                quantity = rows.stream()
+                        .filter(row -> row.getAs(Columns.QUANTITY) != null)
+                        .max(Comparator.comparing(row -> row.<Timestamp>getAs(Columns.WINDOW_START)))
+                        .map(row -> row.<BigDecimal>getAs(Columns.QUANTITY))
+                        .orElse(null);
+                note = "provisional: the latest of the stream's windows";
+            }
+            case UNIQUE_COUNT -> {
+                quantity = windows == 1 && rows.size() == 1 ? sum : null;
+                note = quantity != null
+                        ? "provisional: the stream window's distinct values"
+                        : "not exact from the stream: it keeps distinct values per window, and a value seen in"
+                                + " several windows counts once (the windows' counts add up to "
+                                + Quantities.render(sum) + ")";
+            }
+            case PERCENTILE -> {
+                quantity = null;
+                note = "not exact from the stream: a percentile is of the period's "
+                        + metric.orElseThrow().parameters().bucket().toMinutes()
+                        + "-minute buckets, the stream keeps hourly totals (their volume: " + Quantities.render(sum)
+                        + ")";
+            }
+            case TIME_WEIGHTED -> {
+                quantity = null;
+                note = "not exact from the stream: it holds each level to its window's end at most, the line"
+                        + " holds it until the next sample (the windows give " + Quantities.render(sum) + ")";
+            }
+            default -> throw new IllegalStateException(aggregation.toString());
+        }
+        return new Value(
+                first.getAs(Columns.SUBSCRIPTION_ID),
+                null,
+                metricName,
+                first.getAs(Columns.UNIT),
+                start,
+                end,
+                quantity,
+                events,
+                Source.PROVISIONAL,
+                note);
+    }
+}

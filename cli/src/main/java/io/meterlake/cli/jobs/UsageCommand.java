@@ -1,0 +1,141 @@
+package io.meterlake.cli.jobs;
+
+import io.meterlake.batch.usage.UsageQuery;
+import io.meterlake.cli.options.ConfigOptions;
+import io.meterlake.cli.options.FormatOption;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.error.ExitCodes;
+import io.meterlake.output.Output;
+import io.meterlake.period.Period;
+import io.meterlake.validation.Quantities;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code meterlake usage}: see {@link UsageQuery}. */
+@Command(
+        name = "usage",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "A subscription's or billing account's usage so far, per metric: for the period or per hour or day.",
+            "",
+            "Each value is computed by its metric's own aggregation and says where it comes from: final (the",
+            "locked revision's line), published (the latest revision's line) or provisional (the stream's hourly",
+            "windows, with as_of: the latest window update). A distinct count over several windows, a percentile",
+            "and a time-weighted level cannot be had exactly from the stream's windows: their value is empty and",
+            "the note says why. Read without Spark (about a second). json: {selection, period, window, as_of,",
+            "values: [{subscription_id, plan, metric, unit, start, end, quantity, event_count, source, note}]}."
+        })
+public final class UsageCommand extends BatchCommand {
+    static final class Whose {
+        @Option(names = "--subscription", paramLabel = "<id>", description = "One subscription's usage.")
+        String subscription;
+
+        @Option(names = "--account", paramLabel = "<id>", description = "Every subscription of a billing account.")
+        String account;
+    }
+
+    enum Window {
+        period,
+        day,
+        hour
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Whose whose;
+
+    @Option(
+            names = "--period",
+            paramLabel = "YYYY-MM",
+            description = "The billing period (default: the month now is in).")
+    String period;
+
+    @Option(
+            names = "--window",
+            paramLabel = "period|day|hour",
+            defaultValue = "period",
+            description = "One value per ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); day and hour come from"
+                    + " the stream.")
+    Window window;
+
+    @Mixin
+    FormatOption format;
+
+    public UsageCommand(Supplier<ConfigOptions> outerOptions, Clock clock) {
+        super(outerOptions, clock);
+    }
+
+    @Override
+    public Integer call() {
+        MeterlakeConfig config = config();
+        Period billingPeriod = period == null ? Period.monthOf(clock().instant()) : Period.parse(period);
+        UsageQuery.Selection selection = whose.subscription != null
+                ? UsageQuery.Selection.subscription(whose.subscription)
+                : UsageQuery.Selection.account(whose.account);
+        UsageQuery query = new UsageQuery(reads(config), config.catalog(), config.approvers());
+        UsageQuery.Answer answer = switch (window) {
+            case period -> query.period(selection, billingPeriod);
+            case day -> query.windows(selection, billingPeriod, Duration.ofDays(1));
+            case hour -> query.windows(selection, billingPeriod, Duration.ofHours(1));
+        };
+        if (format.json()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("selection", Map.of(selection.column(), selection.id()));
+            json.put("period", billingPeriod.toString());
+            json.put("window", window.toString());
+            json.put("as_of", answer.asOf().map(Object::toString).orElse(null));
+            List<Map<String, Object>> values = new ArrayList<>();
+            for (UsageQuery.Value value : answer.values()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("subscription_id", value.subscriptionId());
+                row.put("plan", value.plan());
+                row.put("metric", value.metric());
+                row.put("unit", value.unit());
+                row.put("start", value.start().toString());
+                row.put("end", value.end().toString());
+                row.put("quantity", value.quantity() == null ? null : Quantities.render(value.quantity()));
+                row.put("event_count", value.events());
+                row.put("source", value.source().word());
+                row.put("note", value.note());
+                values.add(row);
+            }
+            json.put("values", values);
+            Output.json(out(), json);
+        } else {
+            List<List<String>> rows = new ArrayList<>();
+            for (UsageQuery.Value value : answer.values()) {
+                rows.add(List.of(
+                        value.subscriptionId(),
+                        value.plan() == null ? "-" : value.plan(),
+                        value.metric(),
+                        value.unit(),
+                        value.start().toString(),
+                        value.quantity() == null ? "-" : Quantities.render(value.quantity()),
+                        Long.toString(value.events()),
+                        value.source().word(),
+                        value.note()));
+            }
+            Output.table(
+                    out(),
+                    List.of("subscription", "plan", "metric", "unit", "from", "quantity", "events", "source", "note"),
+                    rows);
+            out().println(
+                            answer.values().isEmpty()
+                                    ? "no usage of " + selection.id() + " in " + billingPeriod
+                                    : answer.asOf()
+                                            .map(asOf -> "provisional values as of " + asOf)
+                                            .orElse("values of the signed lines of " + billingPeriod));
+        }
+        out().flush();
+        return ExitCodes.OK;
+    }
+}
