@@ -78,6 +78,7 @@ class CommandLineTest {
                         "demo",
                         "stack",
                         "stream",
+                        "usage",
                         "events",
                         "periods",
                         "quarantine",

@@ -163,8 +163,9 @@ public final class PeriodsCommand implements Runnable {
             mixinStandardHelpOptions = true,
             sortOptions = false,
             description = {
-                "List every published period: its latest revision, state (draft, approved, locked), who",
-                "approved it, when it was locked, its line count. Read without Spark (about a second). json: an",
+                "List every published period with its latest revision and state (draft, approved, locked).",
+                "",
+                "Also who approved it, when it was locked, its line count. Read without Spark. json: an",
                 "array of {period, revision, published_at, key_id, line_count, status, approved_by [key ids],",
                 "locked_revision, locked_at}."
             })
