@@ -15,6 +15,13 @@ final class BenchErrors {
         return MeterlakeException.badInput(problem, example);
     }
 
+    /** A command a benchmark runs exited with an error: its last error line. */
+    static MeterlakeException commandFailed(String command, String err) {
+        String[] lines = err.strip().split("\n");
+        return MeterlakeException.checkFailed(
+                "bin/meterlake " + command + " failed during the benchmark: " + lines[lines.length - 1]);
+    }
+
     static MeterlakeException noStreamResults(Path resultsDir) {
         return MeterlakeException.badInput(
                 "no stream results in " + resultsDir + " to take the rate from",

@@ -26,7 +26,8 @@ import picocli.CommandLine.Command;
             StreamGrowthBench.class,
             RecomputeBench.class,
             ScaleBench.class,
-            StateBench.class
+            StateBench.class,
+            ReadsBench.class
         })
 public final class BenchMain implements Runnable {
     @CommandLine.Spec

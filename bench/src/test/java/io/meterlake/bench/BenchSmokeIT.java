@@ -61,6 +61,33 @@ class BenchSmokeIT {
     }
 
     @Test
+    void readsBenchmarkRunsEveryReadCommandAgainstHelp() throws IOException {
+        JsonNode result = run(
+                "reads",
+                "--months",
+                "2",
+                "--lines",
+                "20",
+                "--subscriptions",
+                "2",
+                "--runs",
+                "1",
+                "--results-dir",
+                results.toString(),
+                "--format",
+                "json");
+
+        assertThat(result.get("results")).hasSize(6);
+        assertThat(result.get("results").get(0).get("ratio_to_help").doubleValue())
+                .isEqualTo(1.0);
+        for (JsonNode row : result.get("results")) {
+            assertThat(row.get("median_seconds").doubleValue())
+                    .as(row.toString())
+                    .isPositive();
+        }
+    }
+
+    @Test
     void gatewayBenchmarkSendsEveryEventOverHttpAndThroughTheRawProducer() throws IOException {
         JsonNode result = run(
                 "gateway",

@@ -367,7 +367,9 @@ class TrinoIT {
                     .containsEntry(BEFORE.toString(), "locked " + approver);
             // A lock row of revision 1 written around 'lock' (revision 2 is the latest): the period is locked.
             org.apache.spark.sql.SparkSession.active()
-                    .sql("INSERT INTO delta.`" + copy.resolve("billing_period_locks") + "` VALUES ('" + MONTH
+                    .sql("INSERT INTO delta.`" + copy.resolve("billing_period_locks")
+                            + "` (period, revision, content_sha256, approver_key_id, sequence, locked_at) VALUES ('"
+                            + MONTH
                             + "', 1, 'tampered', '" + approver + "', 99, TIMESTAMP '2030-01-01 00:00:00')");
             assertThat(agreedStates(copy, List.of(), false)).containsEntry(MONTH.toString(), "locked " + approver);
             // Only the third key may approve: the approver's approvals no longer count (the old view counted them).

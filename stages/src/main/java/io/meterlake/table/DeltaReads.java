@@ -51,6 +51,10 @@ import org.apache.spark.sql.types.Metadata;
 public final class DeltaReads implements TableRows {
     private final Engine engine;
     private final String root;
+    /** Each table's snapshot and, once read whole, its rows: one command reads a version once. */
+    private final Map<String, Optional<Snapshot>> snapshots = new java.util.HashMap<>();
+
+    private final Map<String, List<Row>> whole = new java.util.HashMap<>();
 
     public DeltaReads(Configuration hadoop, String root) {
         this.engine = DefaultEngine.create(hadoop);
@@ -88,6 +92,11 @@ public final class DeltaReads implements TableRows {
         if (snapshot.isEmpty()) {
             return List.of();
         }
+        if (equalTo.isEmpty() || whole.containsKey(table)) {
+            List<Row> all = whole.computeIfAbsent(
+                    table, t -> rows(snapshot.get().getScanBuilder(engine).build(), t));
+            return all.stream().filter(row -> matches(row, equalTo)).toList();
+        }
         io.delta.kernel.ScanBuilder scan = snapshot.get().getScanBuilder(engine);
         io.delta.kernel.expressions.Predicate filter = null;
         for (Map.Entry<String, ?> column : equalTo.entrySet()) {
@@ -99,9 +108,13 @@ public final class DeltaReads implements TableRows {
             scan = scan.withFilter(engine, filter);
         }
         return rows(scan.build(), table).stream()
-                .filter(row -> equalTo.entrySet().stream()
-                        .allMatch(column -> java.util.Objects.equals(row.getAs(column.getKey()), column.getValue())))
+                .filter(row -> matches(row, equalTo))
                 .toList();
+    }
+
+    private static boolean matches(Row row, Map<String, ?> equalTo) {
+        return equalTo.entrySet().stream()
+                .allMatch(column -> java.util.Objects.equals(row.getAs(column.getKey()), column.getValue()));
     }
 
     private static io.delta.kernel.expressions.Literal literal(Object value) {
@@ -116,11 +129,13 @@ public final class DeltaReads implements TableRows {
     }
 
     private Optional<Snapshot> snapshot(String table) {
-        try {
-            return Optional.of(Table.forPath(engine, path(table)).getLatestSnapshot(engine));
-        } catch (TableNotFoundException e) {
-            return Optional.empty();
-        }
+        return snapshots.computeIfAbsent(table, t -> {
+            try {
+                return Optional.of(Table.forPath(engine, path(t)).getLatestSnapshot(engine));
+            } catch (TableNotFoundException e) {
+                return Optional.empty();
+            }
+        });
     }
 
     private String path(String table) {

@@ -1,0 +1,305 @@
+package io.meterlake.bench;
+
+import io.meterlake.config.ConfigLoader;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.output.Output;
+import io.meterlake.period.Period;
+import io.meterlake.schema.Tables;
+import io.meterlake.stack.MeterlakeHome;
+import io.meterlake.table.Warehouse;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench reads}: the commands that only read, each run as a user runs it ({@code bin/meterlake}, its own
+ * JVM), against the CLI's own {@code --help} in the same run, over a warehouse with a year of signed history.
+ */
+@Command(
+        name = "reads",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Read commands without Spark: seconds per command against the CLI's own --help.",
+            "",
+            "Builds a warehouse with --months signed periods (--lines lines each; approved and locked but the",
+            "last), 20 tenants' entitlements and the last month's hourly provisional windows of --subscriptions",
+            "subscriptions; then runs each read command --runs times with bin/meterlake (a JVM each) and prints",
+            "the median seconds and the ratio to --help's median. Goal: every read at most 2x --help."
+        })
+final class ReadsBench extends Benchmark {
+    private static final String[] METRICS = {
+        "functions.invocations", "functions.compute", "kvs.reads", "kvs.writes", "storage.stored"
+    };
+
+    @Option(
+            names = "--months",
+            defaultValue = "12",
+            paramLabel = "<n>",
+            description = "Signed periods of history (default: ${DEFAULT-VALUE}).")
+    int months;
+
+    @Option(
+            names = "--lines",
+            defaultValue = "2000",
+            paramLabel = "<n>",
+            description = "Lines per period (default: ${DEFAULT-VALUE}).")
+    int lines;
+
+    @Option(
+            names = "--subscriptions",
+            defaultValue = "100",
+            paramLabel = "<n>",
+            description = "Subscriptions with provisional windows in the last month (default: ${DEFAULT-VALUE}).")
+    int subscriptions;
+
+    @Option(
+            names = "--runs",
+            defaultValue = "5",
+            paramLabel = "<n>",
+            description = "Runs of each command; the median counts (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Override
+    public Integer call() throws Exception {
+        Path work = Files.createTempDirectory("meterlake-bench-reads");
+        String warehouse = work.resolve("warehouse").toString();
+        MeterlakeConfig config = ConfigLoader.load(
+                ConfigLoader.defaultConfDir(), List.of(), Map.of(io.meterlake.config.ConfigKeys.WAREHOUSE, warehouse));
+        Period last = Period.parse("2026-01");
+        for (int m = 1; m < months; m++) {
+            last = last.next();
+        }
+        progress("building " + months + " periods of " + lines + " lines, entitlements and " + subscriptions
+                + " subscriptions' hourly windows in " + warehouse);
+        build(SparkSessionsForBench.session(config), config, last);
+        List<List<String>> commands = List.of(
+                List.of("--help"),
+                List.of("periods", "status", "--period", last.toString()),
+                List.of("periods", "show", "--period", last.toString(), "--format", "json"),
+                List.of("periods", "list"),
+                List.of("entitlements", "show"),
+                List.of("usage", "--subscription", "sub-0", "--period", last.toString(), "--window", "day"));
+        List<Map<String, Object>> rows = new ArrayList<>();
+        double help = 0;
+        for (List<String> command : commands) {
+            double[] seconds = new double[runs];
+            for (int run = 0; run < runs; run++) {
+                progress(String.join(" ", command) + " (run " + (run + 1) + " of " + runs + ")");
+                seconds[run] = time(work, warehouse, command);
+            }
+            Arrays.sort(seconds);
+            double median = seconds[runs / 2];
+            help = command.equals(List.of("--help")) ? median : help;
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("command", String.join(" ", command));
+            row.put("median_seconds", median);
+            row.put("ratio_to_help", median / help);
+            rows.add(row);
+        }
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("months", months);
+        parameters.put("lines_per_period", lines);
+        parameters.put("subscriptions", subscriptions);
+        parameters.put("runs", runs);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("target_ratio_to_help", 2.0);
+        extra.put(
+                "worst_ratio_to_help",
+                rows.stream()
+                        .mapToDouble(r -> (Double) r.get("ratio_to_help"))
+                        .max()
+                        .orElse(0));
+        PrintWriter out = spec.commandLine().getOut();
+        if (!report(parameters, rows, extra, out)) {
+            List<List<String>> table = new ArrayList<>();
+            for (Map<String, Object> row : rows) {
+                table.add(List.of(
+                        row.get("command").toString(),
+                        String.format("%.2f", (Double) row.get("median_seconds")),
+                        String.format("%.2f", (Double) row.get("ratio_to_help"))));
+            }
+            out.println("reads benchmark: " + months + " periods of " + lines + " lines, " + BenchResults.machine());
+            Output.table(out, List.of("command", "median s", "÷ --help"), table);
+            out.printf("worst ÷ --help: %.2f (target 2)%n", extra.get("worst_ratio_to_help"));
+            out.println("results: " + file);
+            out.flush();
+        }
+        return 0;
+    }
+
+    /** Seconds of one bin/meterlake run (exit 0 required). */
+    private static double time(Path work, String warehouse, List<String> command) throws Exception {
+        List<String> argv = new ArrayList<>();
+        argv.add(MeterlakeHome.path().resolve("bin").resolve("meterlake").toString());
+        if (!command.equals(List.of("--help"))) {
+            argv.addAll(List.of("--warehouse", warehouse));
+        }
+        argv.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(argv)
+                .redirectOutput(work.resolve("out.txt").toFile())
+                .redirectError(work.resolve("err.txt").toFile());
+        long started = System.nanoTime();
+        Process process = builder.start();
+        if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            process.destroyForcibly();
+            throw BenchErrors.commandFailed(String.join(" ", command), Files.readString(work.resolve("err.txt")));
+        }
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    /** The signed history, the entitlements and the last month's windows, written with Spark. */
+    private void build(SparkSession spark, MeterlakeConfig config, Period last) {
+        Warehouse warehouse = Benchmark.streamWarehouse(spark, config, Benchmark.entitlements(config, Instant.now()));
+        warehouse.ensureBatchTables();
+        Period period = last;
+        for (int m = 0; m < months - 1; m++) {
+            period = period.previous();
+        }
+        String previous = null;
+        long sequence = 1;
+        for (int m = 0; m < months; m++, period = period.next()) {
+            boolean closed = !period.equals(last);
+            String content = "c" + m;
+            Instant published = period.end().plus(Duration.ofDays(2));
+            String header = "h" + m;
+            warehouse.appendIdempotent(
+                    spark.createDataFrame(
+                            List.of(RowFactory.create(
+                                    period.toString(),
+                                    1,
+                                    0L,
+                                    (long) lines,
+                                    content,
+                                    "s",
+                                    "publisher",
+                                    Timestamp.from(published),
+                                    null,
+                                    false,
+                                    sequence,
+                                    previous,
+                                    header,
+                                    "s",
+                                    null,
+                                    null,
+                                    null)),
+                            Tables.BILLING_PERIOD),
+                    Tables.BILLING_PERIODS,
+                    "bench",
+                    sequence);
+            List<Row> periodLines = new ArrayList<>();
+            for (int l = 0; l < lines; l++) {
+                periodLines.add(RowFactory.create(
+                        period.toString(),
+                        1,
+                        content,
+                        "sub-" + (l / METRICS.length),
+                        "acct-" + (l / 50),
+                        "standard",
+                        METRICS[l % METRICS.length],
+                        "count",
+                        new BigDecimal(l + ".5"),
+                        (long) l,
+                        period.toString(),
+                        "usage"));
+            }
+            warehouse.appendIdempotent(
+                    spark.createDataFrame(periodLines, Tables.BILLING_PERIOD_LINE),
+                    Tables.BILLING_PERIOD_LINES,
+                    "bench",
+                    sequence);
+            previous = header;
+            sequence++;
+            if (closed) {
+                warehouse.appendIdempotent(
+                        spark.createDataFrame(
+                                List.of(RowFactory.create(
+                                        period.toString(),
+                                        1,
+                                        content,
+                                        header,
+                                        "publisher",
+                                        "approver",
+                                        "k",
+                                        Timestamp.from(published.plus(Duration.ofDays(1))),
+                                        "s",
+                                        null,
+                                        null,
+                                        null,
+                                        null)),
+                                Tables.BILLING_APPROVAL),
+                        Tables.BILLING_APPROVALS,
+                        "bench",
+                        sequence);
+                warehouse.appendIdempotent(
+                        spark.createDataFrame(
+                                List.of(RowFactory.create(
+                                        period.toString(),
+                                        1,
+                                        content,
+                                        "approver",
+                                        sequence,
+                                        Timestamp.from(published.plus(Duration.ofDays(2))),
+                                        null,
+                                        null,
+                                        null,
+                                        null,
+                                        null,
+                                        null)),
+                                Tables.BILLING_PERIOD_LOCK),
+                        Tables.BILLING_PERIOD_LOCKS,
+                        "bench",
+                        sequence);
+            }
+        }
+        for (int day = 0; day < last.days(); day++) {
+            List<Row> windows = new ArrayList<>();
+            for (int s = 0; s < subscriptions; s++) {
+                for (int hour = 0; hour < 24; hour++) {
+                    Instant start = last.start().plus(Duration.ofHours(24L * day + hour));
+                    for (String metric : METRICS) {
+                        windows.add(RowFactory.create(
+                                "sub-" + s,
+                                "ent-" + s,
+                                "acct-" + (s / 10),
+                                metric,
+                                "count",
+                                Timestamp.from(start),
+                                Timestamp.from(start.plus(Duration.ofHours(1))),
+                                BigDecimal.valueOf(hour),
+                                1L,
+                                1L,
+                                Timestamp.from(start.plus(Duration.ofHours(1)))));
+                    }
+                }
+            }
+            warehouse.appendIdempotent(
+                    spark.createDataFrame(windows, Tables.PROVISIONAL),
+                    Tables.USAGE_AGGREGATES_PROVISIONAL,
+                    "bench",
+                    day + 1);
+        }
+    }
+
+    /** A local session for building the warehouse (the reads themselves start none). */
+    private static final class SparkSessionsForBench {
+        static SparkSession session(MeterlakeConfig config) {
+            return io.meterlake.spark.SparkSessions.getOrCreate(config, "meterlake-bench-reads");
+        }
+    }
+}
