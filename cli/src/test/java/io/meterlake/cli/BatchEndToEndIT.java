@@ -145,6 +145,24 @@ class BatchEndToEndIT {
                             .out())
                     .startsWith("verified 2026-10 revision " + revision);
         }
+        // Another key: verify says so before any recompute, without asking for Spark.
+        String other = dir.resolve("other.pub.pem").toString();
+        run(
+                warehouse,
+                0,
+                "keys",
+                "generate",
+                "--private-key-out",
+                dir.resolve("other.pem").toString(),
+                "--public-key-out",
+                other);
+        long sessions = io.meterlake.spark.SparkSessions.requests();
+        assertThat(run(warehouse, ExitCodes.FAILED, "verify", "--period", "2026-10", "--public-key", other)
+                        .err())
+                .contains("revision 3 of 2026-10 was signed by key ")
+                .contains("nothing recomputed")
+                .hasLineCount(1);
+        assertThat(io.meterlake.spark.SparkSessions.requests()).isEqualTo(sessions);
     }
 
     private static String[] concat(String[] first, String... more) {

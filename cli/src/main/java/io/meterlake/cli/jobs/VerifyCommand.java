@@ -80,6 +80,13 @@ public final class VerifyCommand extends BatchCommand {
         List<Receipt.Proof> proofs = receipts.stream()
                 .map(file -> Receipt.read(file, key, config.approvers()))
                 .toList();
+        // Before any recompute, without Spark: the revision exists and was signed by the key given.
+        io.meterlake.batch.publish.BillingPeriod header = new io.meterlake.batch.publish.BillingPeriods(reads(config))
+                .require(billingPeriod, revision == null ? OptionalInt.empty() : OptionalInt.of(revision));
+        if (!header.keyId().equals(Signing.keyId(key))) {
+            throw io.meterlake.cli.options.CliErrors.otherKey(
+                    billingPeriod.toString(), header.revision(), header.keyId(), Signing.keyId(key));
+        }
         progress("checking " + billingPeriod + " and recomputing it from raw_usage_events in " + config.warehouse());
         Verification result = new VerifyJob(spark(config), config)
                 .verify(billingPeriod, revision == null ? OptionalInt.empty() : OptionalInt.of(revision), key, proofs);

@@ -15,6 +15,13 @@ public final class CliErrors {
 
     // Files the commands write or read themselves.
 
+    /** verify's first check, before any recompute: the revision was signed by another key than the one given. */
+    public static MeterlakeException otherKey(String period, int revision, String signedBy, String given) {
+        return MeterlakeException.checkFailed("revision " + revision + " of " + period + " was signed by key "
+                + signedBy + ", the public key given is " + given
+                + ": nothing recomputed (pass the publisher's public key)");
+    }
+
     public static MeterlakeException cannotWrite(Object file, String problem) {
         return MeterlakeException.badInput(
                 "cannot write " + file + " (" + problem + ")", "check that the path is writable");
