@@ -38,42 +38,8 @@ public final class FieldRendering {
     /**
      * What a period's header signs: every field of the header but its own hash and signature, under
      * {@code meterlake-billing-period-header v1}; a header with a dedup horizon renders it as one more
-     * field, under {@code v2} (so the headers before horizons keep their hashes).
-     */
-    public static byte[] header(
-            String period,
-            int revision,
-            long sequence,
-            String previousHeaderSha256,
-            long rawTableVersion,
-            long lineCount,
-            String contentSha256,
-            String signature,
-            String keyId,
-            java.time.Instant publishedAt,
-            Integer supersedes,
-            boolean forced,
-            java.time.Duration dedupHorizon) {
-        return header(
-                period,
-                revision,
-                sequence,
-                previousHeaderSha256,
-                rawTableVersion,
-                lineCount,
-                contentSha256,
-                signature,
-                keyId,
-                publishedAt,
-                supersedes,
-                forced,
-                dedupHorizon,
-                null);
-    }
-
-    /**
-     * As above; a header that names raw's latest commit when it was published ({@code rawWitness}, with a
-     * horizon) renders it as two more fields, under {@code v3}.
+     * field, under {@code v2} (so the headers before horizons keep their hashes); one that names raw's latest
+     * commit when it was published ({@code rawWitness}) renders it as two more fields, under {@code v3}.
      */
     public static byte[] header(
             String period,
@@ -135,19 +101,10 @@ public final class FieldRendering {
         }
     }
 
-    /** What an approval signs: the revision it approves (content and header hash), the two keys and the time. */
-    public static byte[] approval(
-            String period,
-            int revision,
-            String contentSha256,
-            String headerSha256,
-            String publisherKeyId,
-            String approverKeyId,
-            java.time.Instant approvedAt) {
-        return approval(period, revision, contentSha256, headerSha256, publisherKeyId, approverKeyId, approvedAt, null);
-    }
-
-    /** As above; a chained approval ({@code link}) renders its link after the time, under {@code v2}. */
+    /**
+     * What an approval signs: the revision it approves (content and header hash), the two keys and the time;
+     * a chained approval ({@code link}) renders its link after the time, under {@code v2}.
+     */
     public static byte[] approval(
             String period,
             int revision,

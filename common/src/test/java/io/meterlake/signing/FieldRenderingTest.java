@@ -17,7 +17,8 @@ class FieldRenderingTest {
 
     @Test
     void aHeaderRendersItsFieldsUnderV1AndWithAHorizonUnderV2() {
-        assertThat(text(FieldRendering.header("2026-12", 2, 7, null, 41, 3, "c0ffee", "sig", "k1", AT, 1, true, null)))
+        assertThat(text(FieldRendering.header(
+                        "2026-12", 2, 7, null, 41, 3, "c0ffee", "sig", "k1", AT, 1, true, null, null)))
                 .isEqualTo("""
                         meterlake-billing-period-header v1
                         period=2026-12
@@ -34,7 +35,20 @@ class FieldRenderingTest {
                         forced=true
                         """);
         assertThat(text(FieldRendering.header(
-                        "2026-12", 1, 8, "abc", 41, 0, "c0ffee", "sig", "k1", AT, null, false, Duration.ofDays(7))))
+                        "2026-12",
+                        1,
+                        8,
+                        "abc",
+                        41,
+                        0,
+                        "c0ffee",
+                        "sig",
+                        "k1",
+                        AT,
+                        null,
+                        false,
+                        Duration.ofDays(7),
+                        null)))
                 .startsWith("meterlake-billing-period-header v2\n")
                 .contains("previous_header_sha256=abc\n", "supersedes=\nforced=false\n")
                 .endsWith("forced=false\ndedup_horizon_seconds=604800\n");
@@ -93,7 +107,7 @@ class FieldRenderingTest {
 
     @Test
     void anApprovalRendersTheRevisionTheKeysAndTheTime() {
-        assertThat(text(FieldRendering.approval("2026-12", 2, "c0ffee", null, "k1", "k2", AT)))
+        assertThat(text(FieldRendering.approval("2026-12", 2, "c0ffee", null, "k1", "k2", AT, null)))
                 .isEqualTo("""
                 meterlake-billing-period-approval v1
                 period=2026-12

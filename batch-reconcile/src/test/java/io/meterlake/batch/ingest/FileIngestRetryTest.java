@@ -58,12 +58,8 @@ class FileIngestRetryTest extends SparkTestBase {
 
     @Test
     void aRetryMinutesLaterPutsEveryLineInExactlyOneTable() throws IOException {
-        MeterlakeConfig config = ConfigLoader.load(Optional.empty(), List.of(), Map.of())
-                .withWarehouse(dir.resolve("w").toString());
-        Warehouse warehouse = new Warehouse(spark(), config.warehouse());
-        warehouse.replaceEntitlements(entitlements(
-                spark(),
-                entitlement("ent-1", "sub-1", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
+        MeterlakeConfig config = config();
+        Warehouse warehouse = warehouseWithEntitlement(config);
         Duration later = Duration.ofMinutes(4);
         Instant nearFuture = FIRST_ATTEMPT.plus(config.maxClockSkew()).plus(Duration.ofMinutes(2));
         Instant nearAge = FIRST_ATTEMPT.minus(config.maxEventAge()).plus(Duration.ofMinutes(2));
@@ -128,12 +124,8 @@ class FileIngestRetryTest extends SparkTestBase {
      */
     @Test
     void anIngestWhileTheStreamCommitsWaitsForItThenWritesOnce() throws Exception {
-        MeterlakeConfig config = ConfigLoader.load(Optional.empty(), List.of(), Map.of())
-                .withWarehouse(dir.resolve("w").toString());
-        Warehouse warehouse = new Warehouse(spark(), config.warehouse());
-        warehouse.replaceEntitlements(entitlements(
-                spark(),
-                entitlement("ent-1", "sub-1", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
+        MeterlakeConfig config = config();
+        Warehouse warehouse = warehouseWithEntitlement(config);
         Path file = Files.writeString(
                 dir.resolve("usage.jsonl"),
                 event().id("during-the-stream")
@@ -165,6 +157,20 @@ class FileIngestRetryTest extends SparkTestBase {
             }
         }
         assertThat(ids(warehouse, Tables.RAW_USAGE_EVENTS)).containsExactly("during-the-stream");
+    }
+
+    private MeterlakeConfig config() {
+        return ConfigLoader.load(Optional.empty(), List.of(), Map.of())
+                .withWarehouse(dir.resolve("w").toString());
+    }
+
+    /** The warehouse of {@code config} with acme's one entitlement (app-1, since 2020). */
+    private Warehouse warehouseWithEntitlement(MeterlakeConfig config) {
+        Warehouse warehouse = new Warehouse(spark(), config.warehouse());
+        warehouse.replaceEntitlements(entitlements(
+                spark(),
+                entitlement("ent-1", "sub-1", "acct-1", "acme", "app-1", "standard", "2020-01-01T00:00:00Z", null)));
+        return warehouse;
     }
 
     private List<String> ids(Warehouse warehouse, String table) {
