@@ -2,6 +2,7 @@ package io.meterlake.cli;
 
 import io.meterlake.attribution.EntitlementChanges;
 import io.meterlake.attribution.EntitlementsCsv;
+import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
@@ -196,20 +197,32 @@ final class EntitlementsCommand implements Runnable {
         }
     }
 
-    /** Reads and checks the CSV, compares it with the table in force and, unless {@code dryRun} or unchanged, writes. */
+    /**
+     * Reads and checks the CSV, compares it with the table in force (read without Spark) and, unless
+     * {@code dryRun} or unchanged, writes it with Spark and reads the new version back: it must hold exactly
+     * the entitlements in force the changes say (exit 1 otherwise).
+     */
     static EntitlementChanges load(MeterlakeCommand root, Path csv, boolean replace, boolean dryRun) {
         List<Entitlement> loaded = EntitlementsCsv.read(csv);
-        SparkSession spark = root.spark("meterlake-entitlements-load");
-        Warehouse warehouse = new Warehouse(spark, root.config().warehouse());
-        List<Entitlement> current = warehouse.exists(Tables.ENTITLEMENTS)
-                ? warehouse.read(Tables.ENTITLEMENTS).collectAsList().stream()
-                        .map(Rows::entitlement)
-                        .toList()
-                : List.of();
+        io.meterlake.config.MeterlakeConfig config = root.config();
+        io.meterlake.table.DeltaReads reads = new io.meterlake.table.DeltaReads(
+                io.meterlake.storage.Storage.hadoopConfiguration(config), config.warehouse());
+        boolean exists = reads.exists(Tables.ENTITLEMENTS);
+        List<Entitlement> current =
+                reads.rows(Tables.ENTITLEMENTS).stream().map(Rows::entitlement).toList();
         EntitlementChanges changes = EntitlementChanges.of(current, loaded, replace);
-        if (!dryRun && (!changes.unchanged() || !warehouse.exists(Tables.ENTITLEMENTS))) {
+        if (!dryRun && (!changes.unchanged() || !exists)) {
+            SparkSession spark = root.spark("meterlake-entitlements-load");
             List<Row> rows = changes.result().stream().map(Rows::entitlement).toList();
-            warehouse.replaceEntitlements(spark.createDataFrame(rows, Tables.ENTITLEMENT));
+            new Warehouse(spark, config.warehouse())
+                    .replaceEntitlements(spark.createDataFrame(rows, Tables.ENTITLEMENT));
+            java.util.Set<Entitlement> stored = new java.util.HashSet<>(new io.meterlake.table.DeltaReads(
+                            io.meterlake.storage.Storage.hadoopConfiguration(config), config.warehouse())
+                    .rows(Tables.ENTITLEMENTS).stream().map(Rows::entitlement).toList());
+            if (!stored.equals(new java.util.HashSet<>(changes.result()))) {
+                throw CliErrors.entitlementsNotAsWritten(
+                        config.warehouse(), stored.size(), changes.result().size());
+            }
         }
         return changes;
     }

@@ -107,9 +107,21 @@ public final class DeltaReads implements TableRows {
         if (filter != null) {
             scan = scan.withFilter(engine, filter);
         }
-        return rows(scan.build(), table).stream()
-                .filter(row -> matches(row, equalTo))
-                .toList();
+        return rows(scan.build(), table, equalTo);
+    }
+
+    /** Whether a Kernel row's columns equal these values (strings, ints and longs: what the reads filter on). */
+    private static boolean matches(io.delta.kernel.data.Row row, Map<String, ?> equalTo) {
+        for (Map.Entry<String, ?> column : equalTo.entrySet()) {
+            int i = row.getSchema().indexOf(column.getKey());
+            Object value = i < 0 || row.isNullAt(i)
+                    ? null
+                    : value(row, i, row.getSchema().at(i));
+            if (!java.util.Objects.equals(value, column.getValue())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean matches(Row row, Map<String, ?> equalTo) {
@@ -143,6 +155,11 @@ public final class DeltaReads implements TableRows {
     }
 
     private List<Row> rows(Scan scan, String table) {
+        return rows(scan, table, Map.of());
+    }
+
+    /** The rows of {@code scan} whose columns equal {@code equalTo}: compared before they are made Spark rows. */
+    private List<Row> rows(Scan scan, String table, Map<String, ?> equalTo) {
         List<Row> rows = new ArrayList<>();
         io.delta.kernel.data.Row state = scan.getScanState(engine);
         io.delta.kernel.types.StructType physical = ScanStateRow.getPhysicalDataReadSchema(engine, state);
@@ -164,7 +181,10 @@ public final class DeltaReads implements TableRows {
                                 try (CloseableIterator<io.delta.kernel.data.Row> batch =
                                         logical.next().getRows()) {
                                     while (batch.hasNext()) {
-                                        rows.add(spark(batch.next(), table));
+                                        io.delta.kernel.data.Row row = batch.next();
+                                        if (matches(row, equalTo)) {
+                                            rows.add(spark(row, table));
+                                        }
                                     }
                                 }
                             }

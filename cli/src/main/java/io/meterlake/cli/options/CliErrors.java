@@ -15,6 +15,13 @@ public final class CliErrors {
 
     // Files the commands write or read themselves.
 
+    /** entitlements load read back what it wrote, and the table holds something else. */
+    public static MeterlakeException entitlementsNotAsWritten(String warehouse, int stored, int written) {
+        return MeterlakeException.checkFailed("the entitlements table in " + warehouse + " holds " + stored
+                + " entitlements after the load, which wrote " + written
+                + ": another load ran at the same time; run 'meterlake entitlements show' and load again");
+    }
+
     /** verify's first check, before any recompute: the revision was signed by another key than the one given. */
     public static MeterlakeException otherKey(String period, int revision, String signedBy, String given) {
         return MeterlakeException.checkFailed("revision " + revision + " of " + period + " was signed by key "
