@@ -186,6 +186,8 @@ public final class Columns {
     public static final String HEADER_SIGNATURE = "header_signature";
     /** The hash of the decision before this one in the warehouse's one chain (approvals, locks, replays). */
     public static final String PREVIOUS_SHA256 = "previous_sha256";
+    /** A decision's own hash as its writer recorded it (a replay append's: over its rows and its link). */
+    public static final String RECORD_SHA256 = "record_sha256";
     /** Raw's latest version when a decision was taken, and the SHA-256 of that commit file: its witness. */
     public static final String RAW_WITNESS_VERSION = "raw_witness_version";
 

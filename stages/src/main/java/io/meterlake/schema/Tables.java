@@ -149,11 +149,13 @@ public final class Tables {
         nullable(EVENT_ID, DataTypes.StringType),
         nullable(TENANT_ID, DataTypes.StringType),
         required(INGESTED_AT, DataTypes.TimestampType),
-        // The append's link in the chain of decisions, the same on each of its rows (null before it).
+        // The append's link in the chain of decisions, the same on each of its rows (null before it), and the
+        // append's own hash (over its rows and the link), so the next decision need not rehash every row.
         nullable(SEQUENCE, DataTypes.LongType),
         nullable(PREVIOUS_SHA256, DataTypes.StringType),
         nullable(RAW_WITNESS_VERSION, DataTypes.LongType),
         nullable(RAW_WITNESS_SHA256, DataTypes.StringType),
+        nullable(RECORD_SHA256, DataTypes.StringType),
     });
 
     /** Maps usage to money: half-open validity {@code [valid_from, valid_to)}, null valid_to is open. */

@@ -92,7 +92,7 @@ public final class DecisionChain {
                         lock.integrityProblems()));
             }
         }
-        decisions.addAll(replays());
+        decisions.addAll(replays(publisherKey.isPresent()));
         decisions.sort(Comparator.comparingLong(Decision::sequence));
         return decisions;
     }
@@ -205,7 +205,8 @@ public final class DecisionChain {
 
     /** A count and a hash of rows (see {@link #digest}). */
     public record RowsDigest(long count, String sha256) {
-        static RowsDigest of(List<String> sortedHashes) {
+        /** The digest of rows whose hashes, sorted, are {@code sortedHashes}. */
+        public static RowsDigest of(List<String> sortedHashes) {
             return new RowsDigest(
                     sortedHashes.size(),
                     Signing.sha256Hex(
@@ -255,40 +256,61 @@ public final class DecisionChain {
                 link.sequence(), name, link.previousHeaderSha256(), link.headerSha256(), link.rawWitness(), problems);
     }
 
-    private List<Decision> replays() {
+    /**
+     * One decision per append of resolutions, with the hash its writer recorded; {@code rehash} (verify)
+     * computes it again from the rows as stored and names a difference (a row changed, added or removed).
+     * Without, only the link's columns are read: a new decision's cost does not grow with the resolutions.
+     */
+    private List<Decision> replays(boolean rehash) {
         if (!warehouse.exists(Tables.QUARANTINE_RESOLUTIONS)) {
             return List.of();
         }
         Dataset<Row> chained = warehouse
                 .read(Tables.QUARANTINE_RESOLUTIONS)
                 .where(col(Columns.SEQUENCE).isNotNull());
-        Map<Long, List<String>> hashes = new TreeMap<>();
-        Map<Long, Row> links = new TreeMap<>();
-        for (Row row : rowHashes(chained)
-                .select(
+        Map<Long, String> rehashed = new TreeMap<>();
+        if (rehash) {
+            Map<Long, List<String>> hashes = new TreeMap<>();
+            for (Row row :
+                    rowHashes(chained).select(col(Columns.SEQUENCE), col("h")).collectAsList()) {
+                hashes.computeIfAbsent(row.getLong(0), s -> new ArrayList<>()).add(row.getString(1));
+            }
+            hashes.forEach((sequence, rows) -> rehashed.put(
+                    sequence, RowsDigest.of(rows.stream().sorted().toList()).sha256()));
+        }
+        List<Decision> decisions = new ArrayList<>();
+        for (Row row : chained.select(
                         col(Columns.SEQUENCE),
-                        col("h"),
                         col(Columns.REPLAY_RUN_ID),
                         col(Columns.PREVIOUS_SHA256),
                         col(Columns.RAW_WITNESS_VERSION),
-                        col(Columns.RAW_WITNESS_SHA256))
+                        col(Columns.RAW_WITNESS_SHA256),
+                        col(Columns.RECORD_SHA256),
+                        org.apache
+                                .spark
+                                .sql
+                                .functions
+                                .count(lit(1))
+                                .over(org.apache.spark.sql.expressions.Window.partitionBy(col(Columns.SEQUENCE)))
+                                .as("n"))
+                .distinct()
+                .orderBy(col(Columns.SEQUENCE))
                 .collectAsList()) {
-            hashes.computeIfAbsent(row.getLong(0), s -> new ArrayList<>()).add(row.getString(1));
-            links.putIfAbsent(row.getLong(0), row);
+            long sequence = row.getLong(0);
+            String runId = row.getString(1);
+            Link link = new Link(sequence, row.getString(2), witness(row));
+            String name = "the resolutions of quarantine replay " + runId;
+            String recorded = row.getString(5);
+            List<String> problems = new ArrayList<>();
+            if (rehash) {
+                String again = replaySha256(runId, new RowsDigest(row.getLong(6), rehashed.get(sequence)), link);
+                if (!again.equals(recorded)) {
+                    problems.add(name + " (sequence " + sequence + ") hash to " + again + ", their link records "
+                            + recorded + ": a resolution was changed, added or removed");
+                }
+            }
+            decisions.add(new Decision(sequence, name, link.previousSha256(), recorded, link.rawWitness(), problems));
         }
-        List<Decision> decisions = new ArrayList<>();
-        links.forEach((sequence, row) -> {
-            List<String> sorted = hashes.get(sequence).stream().sorted().toList();
-            Link link = new Link(sequence, row.getString(3), witness(row));
-            String runId = row.getString(2);
-            decisions.add(new Decision(
-                    sequence,
-                    "the resolutions of quarantine replay " + runId,
-                    link.previousSha256(),
-                    replaySha256(runId, RowsDigest.of(sorted), link),
-                    link.rawWitness(),
-                    List.of()));
-        });
         return decisions;
     }
 

@@ -231,8 +231,19 @@ public final class QuarantineReplay {
     private void appendResolutions(Dataset<Row> resolutions, long run) {
         Link link = new DecisionChain(warehouse).next();
         RawWitness witness = link.rawWitness();
+        Dataset<Row> rows = resolutions.persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            appendResolutions(rows, run, link, witness);
+        } finally {
+            rows.unpersist();
+        }
+    }
+
+    private void appendResolutions(Dataset<Row> resolutions, long run, Link link, RawWitness witness) {
+        String sha256 = DecisionChain.replaySha256(runId(run), DecisionChain.digest(resolutions), link);
         warehouse.appendIdempotent(
                 resolutions
+                        .withColumn(Columns.RECORD_SHA256, lit(sha256))
                         .withColumn(Columns.SEQUENCE, lit(link.sequence()))
                         .withColumn(
                                 Columns.PREVIOUS_SHA256,

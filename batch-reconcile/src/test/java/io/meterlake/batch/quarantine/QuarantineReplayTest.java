@@ -217,8 +217,8 @@ class QuarantineReplayTest extends SparkTestBase {
         assertThat(chain.problems(anyKey))
                 .singleElement()
                 .asString()
-                .startsWith("the resolutions of quarantine replay replay-2 (sequence 3) follows the decision with")
-                .endsWith("the chain was altered");
+                .startsWith("the resolutions of quarantine replay replay-1 (sequence 2) hash to ")
+                .endsWith(": a resolution was changed, added or removed");
 
         // Lineage: the original position and ingest time (so the age rule held: 'n-old' was on time then).
         List<Row> lineage = warehouse
