@@ -167,6 +167,12 @@ final class ReadsBench extends Benchmark {
     private void build(SparkSession spark, MeterlakeConfig config, Period last) {
         Warehouse warehouse = Benchmark.streamWarehouse(spark, config, Benchmark.entitlements(config, Instant.now()));
         warehouse.ensureBatchTables();
+        history(spark, warehouse, last);
+        windows(spark, warehouse, last);
+    }
+
+    /** {@code months} periods up to {@code last}: header, lines, and (but the last) approval and lock. */
+    private void history(SparkSession spark, Warehouse warehouse, Period last) {
         Period period = last;
         for (int m = 0; m < months - 1; m++) {
             period = period.previous();
@@ -202,22 +208,7 @@ final class ReadsBench extends Benchmark {
                     Tables.BILLING_PERIODS,
                     "bench",
                     sequence);
-            List<Row> periodLines = new ArrayList<>();
-            for (int l = 0; l < lines; l++) {
-                periodLines.add(RowFactory.create(
-                        period.toString(),
-                        1,
-                        content,
-                        "sub-" + (l / METRICS.length),
-                        "acct-" + (l / 50),
-                        "standard",
-                        METRICS[l % METRICS.length],
-                        "count",
-                        new BigDecimal(l + ".5"),
-                        (long) l,
-                        period.toString(),
-                        "usage"));
-            }
+            List<Row> periodLines = lines(period, content);
             warehouse.appendIdempotent(
                     spark.createDataFrame(periodLines, Tables.BILLING_PERIOD_LINE),
                     Tables.BILLING_PERIOD_LINES,
@@ -226,47 +217,84 @@ final class ReadsBench extends Benchmark {
             previous = header;
             sequence++;
             if (closed) {
-                warehouse.appendIdempotent(
-                        spark.createDataFrame(
-                                List.of(RowFactory.create(
-                                        period.toString(),
-                                        1,
-                                        content,
-                                        header,
-                                        "publisher",
-                                        "approver",
-                                        "k",
-                                        Timestamp.from(published.plus(Duration.ofDays(1))),
-                                        "s",
-                                        null,
-                                        null,
-                                        null,
-                                        null)),
-                                Tables.BILLING_APPROVAL),
-                        Tables.BILLING_APPROVALS,
-                        "bench",
-                        sequence);
-                warehouse.appendIdempotent(
-                        spark.createDataFrame(
-                                List.of(RowFactory.create(
-                                        period.toString(),
-                                        1,
-                                        content,
-                                        "approver",
-                                        sequence,
-                                        Timestamp.from(published.plus(Duration.ofDays(2))),
-                                        null,
-                                        null,
-                                        null,
-                                        null,
-                                        null,
-                                        null)),
-                                Tables.BILLING_PERIOD_LOCK),
-                        Tables.BILLING_PERIOD_LOCKS,
-                        "bench",
-                        sequence);
+                closeBooks(spark, warehouse, period, content, header, published, sequence);
             }
         }
+    }
+
+    /** {@code lines} lines of {@code period}'s revision 1 with content hash {@code content}. */
+    private List<Row> lines(Period period, String content) {
+        List<Row> rows = new ArrayList<>();
+        for (int l = 0; l < lines; l++) {
+            rows.add(RowFactory.create(
+                    period.toString(),
+                    1,
+                    content,
+                    "sub-" + (l / METRICS.length),
+                    "acct-" + (l / 50),
+                    "standard",
+                    METRICS[l % METRICS.length],
+                    "count",
+                    new BigDecimal(l + ".5"),
+                    (long) l,
+                    period.toString(),
+                    "usage"));
+        }
+        return rows;
+    }
+
+    /** An approval of revision 1 of {@code period} a day after it was published, and its lock a day later. */
+    private static void closeBooks(
+            SparkSession spark,
+            Warehouse warehouse,
+            Period period,
+            String content,
+            String header,
+            Instant published,
+            long sequence) {
+        warehouse.appendIdempotent(
+                spark.createDataFrame(
+                        List.of(RowFactory.create(
+                                period.toString(),
+                                1,
+                                content,
+                                header,
+                                "publisher",
+                                "approver",
+                                "k",
+                                Timestamp.from(published.plus(Duration.ofDays(1))),
+                                "s",
+                                null,
+                                null,
+                                null,
+                                null)),
+                        Tables.BILLING_APPROVAL),
+                Tables.BILLING_APPROVALS,
+                "bench",
+                sequence);
+        warehouse.appendIdempotent(
+                spark.createDataFrame(
+                        List.of(RowFactory.create(
+                                period.toString(),
+                                1,
+                                content,
+                                "approver",
+                                sequence,
+                                Timestamp.from(published.plus(Duration.ofDays(2))),
+                                null,
+                                null,
+                                null,
+                                null,
+                                null,
+                                null)),
+                        Tables.BILLING_PERIOD_LOCK),
+                Tables.BILLING_PERIOD_LOCKS,
+                "bench",
+                sequence);
+    }
+
+    /** The last period's hourly provisional windows of {@code subscriptions} subscriptions, a commit per day. */
+    private void windows(SparkSession spark, Warehouse warehouse, Period last) {
         for (int day = 0; day < last.days(); day++) {
             List<Row> windows = new ArrayList<>();
             for (int s = 0; s < subscriptions; s++) {
