@@ -183,6 +183,28 @@ class SparkSubmitIT extends SparkTestBase {
                 .first();
         assertThat(progress.getLong(0)).isEqualTo(2000);
         assertThat(Files.readString(dir.resolve("driver.out"))).contains("raw", "provisional");
+
+        // 'periods ready' reads the stream's watermark without Spark (from the newest files' statistics), the
+        // same instant Spark reads, and waits for it three days after the month's end (the grace is over).
+        java.time.Instant watermark = io.meterlake.batch.reconcile.StreamWatermark.read(tables)
+                .watermark()
+                .orElseThrow();
+        assertThat(io.meterlake.batch.reconcile.StreamWatermark.latest(
+                        new io.meterlake.table.DeltaReads(spark().sparkContext().hadoopConfiguration(), tables.root())))
+                .hasValue(watermark);
+        io.meterlake.period.Period month = io.meterlake.period.Period.monthOf(watermark);
+        long sessions = io.meterlake.spark.SparkSessions.requests();
+        CommandLineTest.Run ready = CommandLineTest.Run.at(
+                java.time.Clock.fixed(month.end().plus(Duration.ofDays(3)), java.time.ZoneOffset.UTC),
+                "--warehouse",
+                warehouse.toString(),
+                "periods",
+                "ready",
+                "--period",
+                month.toString());
+        assertThat(ready.exitCode()).as(ready.err()).isEqualTo(io.meterlake.error.ExitCodes.NOT_READY);
+        assertThat(ready.err()).contains("its watermark " + watermark + " has not passed");
+        assertThat(io.meterlake.spark.SparkSessions.requests()).isEqualTo(sessions);
     }
 
     private static Process spark(String name, String mainClass, String... args) throws IOException {

@@ -162,33 +162,12 @@ public final class DeltaReads implements TableRows {
     private List<Row> rows(Scan scan, String table, Map<String, ?> equalTo) {
         List<Row> rows = new ArrayList<>();
         io.delta.kernel.data.Row state = scan.getScanState(engine);
-        io.delta.kernel.types.StructType physical = ScanStateRow.getPhysicalDataReadSchema(engine, state);
         try (CloseableIterator<FilteredColumnarBatch> files = scan.getScanFiles(engine)) {
             while (files.hasNext()) {
                 try (CloseableIterator<io.delta.kernel.data.Row> fileRows =
                         files.next().getRows()) {
                     while (fileRows.hasNext()) {
-                        io.delta.kernel.data.Row file = fileRows.next();
-                        FileStatus status = InternalScanFileUtils.getAddFileStatus(file);
-                        CloseableIterator<ColumnarBatch> data = engine.getParquetHandler()
-                                .readParquetFiles(
-                                        io.delta.kernel.internal.util.Utils.singletonCloseableIterator(status),
-                                        physical,
-                                        Optional.empty());
-                        try (CloseableIterator<FilteredColumnarBatch> logical =
-                                Scan.transformPhysicalData(engine, state, file, data)) {
-                            while (logical.hasNext()) {
-                                try (CloseableIterator<io.delta.kernel.data.Row> batch =
-                                        logical.next().getRows()) {
-                                    while (batch.hasNext()) {
-                                        io.delta.kernel.data.Row row = batch.next();
-                                        if (matches(row, equalTo)) {
-                                            rows.add(spark(row, table));
-                                        }
-                                    }
-                                }
-                            }
-                        }
+                        read(state, fileRows.next(), table, equalTo, rows);
                     }
                 }
             }
@@ -196,6 +175,73 @@ public final class DeltaReads implements TableRows {
             throw new UncheckedIOException("cannot read " + path(table), e);
         }
         return rows;
+    }
+
+    /**
+     * The greatest value of a timestamp column from the files' statistics: only the files whose maximum could
+     * be the greatest (Delta keeps timestamp statistics to the millisecond) and those without statistics are
+     * read, so the cost follows the newest files, not the table's history.
+     */
+    @Override
+    public Optional<Instant> greatest(String table, String column) {
+        Optional<Snapshot> snapshot = snapshot(table);
+        if (snapshot.isEmpty()) {
+            return Optional.empty();
+        }
+        Scan scan = snapshot.get().getScanBuilder(engine).build();
+        List<FileStatistics> files = new ArrayList<>();
+        try (CloseableIterator<FilteredColumnarBatch> batches =
+                ((io.delta.kernel.internal.ScanImpl) scan).getScanFiles(engine, true)) {
+            while (batches.hasNext()) {
+                try (CloseableIterator<io.delta.kernel.data.Row> fileRows =
+                        batches.next().getRows()) {
+                    while (fileRows.hasNext()) {
+                        files.add(FileStatistics.of(fileRows.next(), column));
+                    }
+                }
+            }
+            List<Row> candidates = new ArrayList<>();
+            io.delta.kernel.data.Row state = scan.getScanState(engine);
+            for (FileStatistics file : FileStatistics.mayHoldTheGreatest(files)) {
+                read(state, file.scanFile(), table, Map.of(), candidates);
+            }
+            return candidates.stream()
+                    .filter(row -> !row.isNullAt(row.fieldIndex(column)))
+                    .map(row -> row.<Timestamp>getAs(column).toInstant())
+                    .max(Instant::compareTo);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path(table), e);
+        }
+    }
+
+    /** Adds the rows of one scan file whose columns equal {@code equalTo} to {@code rows}. */
+    private void read(
+            io.delta.kernel.data.Row state,
+            io.delta.kernel.data.Row file,
+            String table,
+            Map<String, ?> equalTo,
+            List<Row> rows)
+            throws IOException {
+        io.delta.kernel.types.StructType physical = ScanStateRow.getPhysicalDataReadSchema(engine, state);
+        FileStatus status = InternalScanFileUtils.getAddFileStatus(file);
+        CloseableIterator<ColumnarBatch> data = engine.getParquetHandler()
+                .readParquetFiles(
+                        io.delta.kernel.internal.util.Utils.singletonCloseableIterator(status),
+                        physical,
+                        Optional.empty());
+        try (CloseableIterator<FilteredColumnarBatch> logical = Scan.transformPhysicalData(engine, state, file, data)) {
+            while (logical.hasNext()) {
+                try (CloseableIterator<io.delta.kernel.data.Row> batch =
+                        logical.next().getRows()) {
+                    while (batch.hasNext()) {
+                        io.delta.kernel.data.Row row = batch.next();
+                        if (matches(row, equalTo)) {
+                            rows.add(spark(row, table));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** A Kernel row as a Spark row of the same schema. */

@@ -1,7 +1,9 @@
 package io.meterlake.table;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Row;
 
 /**
@@ -17,4 +19,10 @@ public interface TableRows {
 
     /** The rows of {@code table}'s latest version whose columns equal these values (every row for none). */
     List<Row> rows(String table, Map<String, ?> equalTo);
+
+    /**
+     * The greatest value of the timestamp column {@code column} in {@code table}'s latest version; empty when
+     * the table does not exist or the column holds only nulls.
+     */
+    Optional<Instant> greatest(String table, String column);
 }

@@ -170,6 +170,17 @@ public final class Warehouse implements TableRows {
         return DeltaTable.isDeltaTable(spark, path(table));
     }
 
+    @Override
+    public java.util.Optional<java.time.Instant> greatest(String table, String column) {
+        if (!exists(table)) {
+            return java.util.Optional.empty();
+        }
+        Row row = read(table).agg(org.apache.spark.sql.functions.max(column)).first();
+        return row.isNullAt(0)
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(row.<java.sql.Timestamp>getAs(0).toInstant());
+    }
+
     public Dataset<Row> read(String table) {
         return spark.read().format("delta").load(path(table));
     }

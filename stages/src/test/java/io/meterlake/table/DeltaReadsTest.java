@@ -76,9 +76,65 @@ class DeltaReadsTest extends SparkTestBase {
         assertThat(reads.version("absent")).isEmpty();
     }
 
+    /**
+     * The greatest timestamp of a column, as Spark's max gives it, to the microsecond (Delta's statistics keep
+     * milliseconds); a file of nulls only and an absent table have none; only the files whose statistics allow
+     * the greatest value are read.
+     */
+    @Test
+    void theGreatestTimestampIsSparksMaxFromTheNewestFilesOnly() {
+        Warehouse warehouse = new Warehouse(spark(), dir.resolve("w").toString());
+        DeltaReads reads = new DeltaReads(spark().sparkContext().hadoopConfiguration(), warehouse.root());
+        assertThat(reads.greatest(Tables.ENTITLEMENTS, "valid_to")).isEmpty();
+        String[] commits = {
+            "2026-10-01T10:00:00Z",
+            null,
+            "2026-12-31T23:59:59.999001Z",
+            "2026-12-31T23:59:59.999999Z",
+            "2026-02-28T00:00:00Z"
+        };
+        for (int i = 0; i < commits.length; i++) {
+            Timestamp to = commits[i] == null ? null : Timestamp.from(Instant.parse(commits[i]));
+            write(
+                    warehouse,
+                    Tables.ENTITLEMENTS,
+                    Tables.ENTITLEMENT,
+                    List.of(RowFactory.create("e-" + i, "s", "a", "t", "app", "p", Timestamp.from(Instant.EPOCH), to)),
+                    i + 1);
+            Row max = warehouse
+                    .read(Tables.ENTITLEMENTS)
+                    .agg(org.apache.spark.sql.functions.max("valid_to"))
+                    .first();
+            assertThat(new DeltaReads(spark().sparkContext().hadoopConfiguration(), warehouse.root())
+                            .greatest(Tables.ENTITLEMENTS, "valid_to"))
+                    .as("after commit %d", i + 1)
+                    .isEqualTo(
+                            max.isNullAt(0)
+                                    ? java.util.Optional.empty()
+                                    : java.util.Optional.of(max.getTimestamp(0).toInstant()));
+            assertThat(warehouse.greatest(Tables.ENTITLEMENTS, "valid_to"))
+                    .isEqualTo(new DeltaReads(spark().sparkContext().hadoopConfiguration(), warehouse.root())
+                            .greatest(Tables.ENTITLEMENTS, "valid_to"));
+        }
+
+        java.util.function.Function<String, FileStatistics> file = max ->
+                new FileStatistics(null, java.util.Optional.ofNullable(max).map(Instant::parse), max == null);
+        FileStatistics old = file.apply("2026-10-01T10:00:00Z");
+        FileStatistics nulls = file.apply(null);
+        FileStatistics newest = file.apply("2026-12-31T23:59:59.999Z");
+        FileStatistics withinAMillisecond = file.apply("2026-12-31T23:59:59.998001Z");
+        FileStatistics unknown = new FileStatistics(null, java.util.Optional.empty(), false);
+        assertThat(FileStatistics.mayHoldTheGreatest(List.of(old, nulls, newest, withinAMillisecond, unknown)))
+                .containsExactly(newest, withinAMillisecond, unknown);
+    }
+
     private void write(Warehouse warehouse, String table, StructType schema, List<Row> rows) {
+        write(warehouse, table, schema, rows, 1);
+    }
+
+    private void write(Warehouse warehouse, String table, StructType schema, List<Row> rows, long version) {
         warehouse.create(table, schema, true, null);
-        warehouse.appendIdempotent(spark().createDataFrame(rows, schema), table, "test", 1);
+        warehouse.appendIdempotent(spark().createDataFrame(rows, schema), table, "test", version);
     }
 
     private static List<String> texts(List<Row> rows) {

@@ -75,8 +75,7 @@ public final class PublishJob {
 
     /** Whether {@code period} may be published now. */
     public Readiness readiness(Period period, Duration grace) {
-        return Readiness.of(
-                period, grace, clock.instant(), StreamWatermark.read(warehouse).watermark());
+        return Readiness.of(period, grace, clock.instant(), StreamWatermark.latest(warehouse));
     }
 
     /**

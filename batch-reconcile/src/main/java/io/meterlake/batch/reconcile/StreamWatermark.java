@@ -22,6 +22,15 @@ import org.apache.spark.sql.Row;
  */
 public record StreamWatermark(OptionalLong progressTableVersion, Optional<Instant> watermark) {
 
+    /**
+     * The stream's latest watermark, read without Spark by the commands that only read ({@code periods ready}):
+     * the greatest watermark of {@code stream_progress}, which only the provisional query's rows carry (the raw
+     * query's are null), so it equals {@link #read(Warehouse)}'s.
+     */
+    public static Optional<Instant> latest(io.meterlake.table.TableRows rows) {
+        return rows.greatest(Tables.STREAM_PROGRESS, Columns.WATERMARK);
+    }
+
     /** Reads the current version of {@code stream_progress}. */
     public static StreamWatermark read(Warehouse warehouse) {
         if (!warehouse.exists(Tables.STREAM_PROGRESS)) {

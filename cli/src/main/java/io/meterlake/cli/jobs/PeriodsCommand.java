@@ -5,7 +5,6 @@ import io.meterlake.batch.publish.BillingPeriods;
 import io.meterlake.batch.publish.ChangesReport;
 import io.meterlake.batch.publish.Closing;
 import io.meterlake.batch.publish.PeriodReport;
-import io.meterlake.batch.publish.PublishJob;
 import io.meterlake.batch.publish.Readiness;
 import io.meterlake.batch.publish.RevisionChanges;
 import io.meterlake.cli.options.CliErrors;
@@ -59,7 +58,7 @@ public final class PeriodsCommand implements Runnable {
                 "Exit 0 if a period is ready to publish, 75 (and what it waits for) if not.",
                 "",
                 "Ready: the period has ended plus the grace, and the stream's watermark (if a stream runs) has",
-                "passed its end. A scheduler's sensor polls this before reconcile and publish."
+                "passed its end. A scheduler's sensor polls this before reconcile and publish. Read without Spark."
             })
     public static final class Ready extends BatchCommand {
         @Mixin
@@ -76,8 +75,11 @@ public final class PeriodsCommand implements Runnable {
         public Integer call() {
             Period billingPeriod = period.value();
             MeterlakeConfig config = config();
-            Readiness readiness =
-                    new PublishJob(spark(config), config, clock()).readiness(billingPeriod, grace.value(config));
+            Readiness readiness = Readiness.of(
+                    billingPeriod,
+                    grace.value(config),
+                    clock().instant(),
+                    io.meterlake.batch.reconcile.StreamWatermark.latest(reads(config)));
             if (!readiness.ready()) {
                 throw CliErrors.waitsFor(billingPeriod.toString(), readiness.waitingFor());
             }

@@ -1,0 +1,59 @@
+package io.meterlake.table;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.delta.kernel.internal.InternalScanFileUtils;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What one data file's Delta statistics say of a timestamp column: its greatest value (to the millisecond,
+ * as Delta keeps it), that it holds only nulls, or nothing known (no statistics).
+ *
+ * @param scanFile the Kernel scan file (to read the file when its statistics do not settle it)
+ * @param maximum  the column's greatest value as the statistics give it; empty when unknown or all null
+ * @param allNull  the file holds no value of the column
+ */
+record FileStatistics(io.delta.kernel.data.Row scanFile, Optional<Instant> maximum, boolean allNull) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Delta truncates timestamp statistics to milliseconds: a file's true maximum is below this much above. */
+    private static final Duration TRUNCATION = Duration.ofMillis(1);
+
+    static FileStatistics of(io.delta.kernel.data.Row scanFile, String column) {
+        io.delta.kernel.data.Row add = scanFile.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL);
+        if (add.isNullAt(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL)) {
+            return new FileStatistics(scanFile, Optional.empty(), false);
+        }
+        try {
+            JsonNode stats = JSON.readTree(add.getString(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL));
+            JsonNode max = stats.path("maxValues").path(column);
+            if (max.isTextual()) {
+                return new FileStatistics(
+                        scanFile, Optional.of(OffsetDateTime.parse(max.asText()).toInstant()), false);
+            }
+            JsonNode nulls = stats.path("nullCount").path(column);
+            JsonNode records = stats.path("numRecords");
+            boolean allNull = nulls.isNumber() && records.isNumber() && nulls.asLong() == records.asLong();
+            return new FileStatistics(scanFile, Optional.empty(), allNull);
+        } catch (java.io.IOException | java.time.DateTimeException e) {
+            return new FileStatistics(scanFile, Optional.empty(), false);
+        }
+    }
+
+    /**
+     * The files that may hold the column's greatest value: those without usable statistics, and those whose
+     * maximum is within the truncation of the greatest maximum.
+     */
+    static List<FileStatistics> mayHoldTheGreatest(List<FileStatistics> files) {
+        Optional<Instant> greatest =
+                files.stream().flatMap(file -> file.maximum().stream()).max(Instant::compareTo);
+        return files.stream()
+                .filter(file -> !file.allNull())
+                .filter(file -> file.maximum().isEmpty()
+                        || file.maximum().get().plus(TRUNCATION).isAfter(greatest.get()))
+                .toList();
+    }
+}
