@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * → publish → verify (also after maintenance), and Trino reading the published period from the same
  * S3 location.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(SharedStack.REGISTRATION)
 class S3EndToEndIT {
     private static final String BUCKET = SharedStack.BUCKET;
     private static final String WAREHOUSE = "s3a://" + BUCKET + "/prod/warehouse";

@@ -16,10 +16,14 @@ import java.util.List;
  * is the dearest set-up of the suite. It starts with an {@code s3a://} warehouse, so Trino's catalog
  * reads the S3 server as well as local directories whichever class comes first. Each class brings its
  * own warehouse and Kafka topic ({@link #settings(String)}) and registers its warehouse in Trino with
- * its own {@code stack start --with-trino} or {@code trino register}; classes run one after another,
- * so a registration serves its class until the next class registers.
+ * its own {@code stack start --with-trino} or {@code trino register}; a registration serves its class
+ * until the next class registers, so a class that registers holds {@link #REGISTRATION} while it runs
+ * (test classes run two at a time).
  */
 final class SharedStack {
+    /** The resource lock of the classes that register their warehouse in the shared Trino. */
+    static final String REGISTRATION = "shared-stack-trino-registration";
+
     static final String BUCKET = "meterlake-it";
     private static Path dir;
     private static List<String> settings;

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * registered by {@code stack start --with-trino}, queried over trino-jdbc by {@code meterlake trino sql}) after
  * generate → ingest → reconcile → publish.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(SharedStack.REGISTRATION)
 class TrinoIT {
     /** The broker stamps ingest times, so every command runs on the real clock, on a month it makes ready. */
     private static final Clock CLOCK = CommandLineTest.LIVE;
