@@ -52,16 +52,19 @@ public final class SparkSessions {
         return settings;
     }
 
-    private static final java.util.concurrent.atomic.AtomicLong REQUESTS = new java.util.concurrent.atomic.AtomicLong();
+    private static final ThreadLocal<long[]> REQUESTS = ThreadLocal.withInitial(() -> new long[1]);
 
-    /** How many times this process asked for a session: the commands that only read ask for none (tests check). */
+    /**
+     * How many times this thread asked for a session: the commands that only read ask for none (tests
+     * check, each on the thread that runs the command, while other test classes run commands of their own).
+     */
     public static long requests() {
-        return REQUESTS.get();
+        return REQUESTS.get()[0];
     }
 
     /** A session for {@code appName}, reusing the JVM's active session when there is one. */
     public static SparkSession getOrCreate(MeterlakeConfig config, String appName) {
-        REQUESTS.incrementAndGet();
+        REQUESTS.get()[0]++;
         scala.Option<SparkSession> existing = SparkSession.getDefaultSession();
         if (existing.isDefined()) {
             return withRuntimeSettings(existing.get(), config);

@@ -43,25 +43,29 @@ public final class DeltaFailures {
             }
             java.util.regex.Matcher versions =
                     java.util.regex.Pattern.compile("\\(([0-9, ]+)\\)").matcher(message);
-            List<String> missing = new java.util.ArrayList<>();
-            if (versions.find()) {
-                long[] present = java.util.Arrays.stream(versions.group(1).split(","))
-                        .map(String::trim)
-                        .mapToLong(Long::parseLong)
-                        .sorted()
-                        .toArray();
-                for (int i = 1; i < present.length; i++) {
-                    for (long v = present[i - 1] + 1; v < present[i]; v++) {
-                        missing.add(Long.toString(v));
-                    }
-                }
-            }
-            return java.util.Optional.of(
-                    missing.isEmpty()
-                            ? "versions are missing"
-                            : (missing.size() == 1 ? "version " : "versions ") + String.join(", ", missing)
-                                    + (missing.size() == 1 ? " is" : " are") + " missing");
+            long[] present = versions.find()
+                    ? java.util.Arrays.stream(versions.group(1).split(","))
+                            .map(String::trim)
+                            .mapToLong(Long::parseLong)
+                            .toArray()
+                    : new long[0];
+            return java.util.Optional.of(missing(present));
         }
         return java.util.Optional.empty();
+    }
+
+    /** The versions missing between these present ones, e.g. "version 3 is missing". */
+    static String missing(long[] present) {
+        long[] sorted = java.util.Arrays.stream(present).sorted().toArray();
+        List<String> missing = new java.util.ArrayList<>();
+        for (int i = 1; i < sorted.length; i++) {
+            for (long v = sorted[i - 1] + 1; v < sorted[i]; v++) {
+                missing.add(Long.toString(v));
+            }
+        }
+        return missing.isEmpty()
+                ? "versions are missing"
+                : (missing.size() == 1 ? "version " : "versions ") + String.join(", ", missing)
+                        + (missing.size() == 1 ? " is" : " are") + " missing";
     }
 }

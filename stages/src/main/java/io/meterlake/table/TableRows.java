@@ -7,8 +7,9 @@ import java.util.Optional;
 import org.apache.spark.sql.Row;
 
 /**
- * The rows of a warehouse's small tables, whoever reads them: Spark ({@link Warehouse}) for the jobs that
- * write, Delta Kernel ({@link DeltaReads}) for the commands that only read. One interface, so the code that
+ * The rows of a warehouse's small tables, whoever reads them: the jobs that write ({@link Warehouse}, each
+ * read at the latest version) and the commands that only read ({@link DeltaReads}, one version per table for
+ * the whole command). Both read with Delta Kernel, without a Spark query; one interface, so the code that
  * makes records of the rows (periods, approvals, locks, lines) is the same for both.
  */
 public interface TableRows {

@@ -150,19 +150,19 @@ public final class Warehouse implements TableRows {
                 .keepRenewed();
     }
 
-    /** The rows of {@code table} whose columns equal these values, read and collected with Spark. */
+    /**
+     * The rows of {@code table}'s latest version whose columns equal these values, read with Delta Kernel
+     * (the same rows Spark reads, {@code DeltaReadsTest} pins it): a job's reads of the small tables (periods,
+     * approvals, locks, lines) cost milliseconds instead of a Spark query each.
+     */
     @Override
     public List<Row> rows(String table, java.util.Map<String, ?> equalTo) {
-        Dataset<Row> rows = read(table);
-        for (java.util.Map.Entry<String, ?> column : equalTo.entrySet()) {
-            rows = rows.where(org.apache
-                    .spark
-                    .sql
-                    .functions
-                    .col(column.getKey())
-                    .equalTo(org.apache.spark.sql.functions.lit(column.getValue())));
-        }
-        return rows.collectAsList();
+        return kernel().rows(table, equalTo);
+    }
+
+    /** A Kernel reader of the warehouse's latest versions (a new one per read: a job reads its own writes). */
+    private DeltaReads kernel() {
+        return new DeltaReads(spark.sessionState().newHadoopConf(), root);
     }
 
     @Override
@@ -172,13 +172,7 @@ public final class Warehouse implements TableRows {
 
     @Override
     public java.util.Optional<java.time.Instant> greatest(String table, String column) {
-        if (!exists(table)) {
-            return java.util.Optional.empty();
-        }
-        Row row = read(table).agg(org.apache.spark.sql.functions.max(column)).first();
-        return row.isNullAt(0)
-                ? java.util.Optional.empty()
-                : java.util.Optional.of(row.<java.sql.Timestamp>getAs(0).toInstant());
+        return kernel().greatest(table, column);
     }
 
     public Dataset<Row> read(String table) {

@@ -112,9 +112,6 @@ class DeltaReadsTest extends SparkTestBase {
                             max.isNullAt(0)
                                     ? java.util.Optional.empty()
                                     : java.util.Optional.of(max.getTimestamp(0).toInstant()));
-            assertThat(warehouse.greatest(Tables.ENTITLEMENTS, "valid_to"))
-                    .isEqualTo(new DeltaReads(spark().sparkContext().hadoopConfiguration(), warehouse.root())
-                            .greatest(Tables.ENTITLEMENTS, "valid_to"));
         }
 
         java.util.function.Function<String, FileStatistics> file = max ->

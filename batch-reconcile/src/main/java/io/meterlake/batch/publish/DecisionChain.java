@@ -318,7 +318,7 @@ public final class DecisionChain {
         if (!warehouse.exists(Tables.BILLING_APPROVALS)) {
             return List.of();
         }
-        return warehouse.read(Tables.BILLING_APPROVALS).collectAsList().stream()
+        return warehouse.rows(Tables.BILLING_APPROVALS, Map.of()).stream()
                 .map(Approval::of)
                 .toList();
     }
@@ -327,7 +327,7 @@ public final class DecisionChain {
         if (!warehouse.exists(Tables.BILLING_PERIOD_LOCKS)) {
             return List.of();
         }
-        return warehouse.read(Tables.BILLING_PERIOD_LOCKS).collectAsList().stream()
+        return warehouse.rows(Tables.BILLING_PERIOD_LOCKS, Map.of()).stream()
                 .map(PeriodLock::of)
                 .toList();
     }
