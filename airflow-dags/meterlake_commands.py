@@ -11,6 +11,7 @@ always comes from the run's data interval, never from the clock.
 
 import json
 import subprocess
+import time
 from datetime import datetime
 
 VARIABLE = "meterlake"
@@ -173,9 +174,11 @@ class CommandFailed(RuntimeError):
 def run(argv, accept=(OK,), log=print):
     """Runs argv; returns (exit code, stdout). Raises CommandFailed on an exit code not in accept."""
     log("running: " + " ".join(argv))
+    started = time.monotonic()
     completed = subprocess.run(argv, capture_output=True, text=True)
     if completed.stderr:
         log(completed.stderr.rstrip())
+    log("exited %d after %.1f s" % (completed.returncode, time.monotonic() - started))
     if completed.returncode not in accept:
         raise CommandFailed(argv, completed.returncode, completed.stderr)
     return completed.returncode, completed.stdout

@@ -302,6 +302,7 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
             "retain": "3d",
         })
         cls.log = []
+        cls.addClassCleanup(cls.print_durations)
         cls.month = ready_month(datetime.now(timezone.utc))
         cls.before = _month_start(cls.month.year, cls.month.month - 1)
         cls.after = _month_start(cls.month.year, cls.month.month + 1)
@@ -326,6 +327,20 @@ class EveryTaskAgainstTheRealBuildTest(unittest.TestCase):
         # a stack that started halfway is stopped, and its ports are free for the next run.
         cls.addClassCleanup(cls.meterlake, "stack", "stop")
         cls.meterlake("stack", "start", "--with-trino")
+
+    @classmethod
+    def print_durations(cls):
+        """What each command took, in the order run (the test's time is these commands')."""
+        command = None
+        for line in cls.log:
+            if line.startswith("running: "):
+                words = line[len("running: "):].split()
+                main = next((i for i, w in enumerate(words) if w in ("io.meterlake.cli.jobs.Jobs", str(METERLAKE))), -1)
+                rest = [w for w in words[main + 1:] if not w.startswith("-") and "/" not in w and "=" not in w]
+                command = " ".join(w for w in rest if not w.endswith(".jar"))[:60]
+            elif line.startswith("exited ") and command is not None:
+                print("dag command: %-60s %s" % (command, line), file=sys.stderr)
+                command = None
 
     @classmethod
     def meterlake(cls, *arguments):

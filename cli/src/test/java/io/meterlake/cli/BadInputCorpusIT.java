@@ -45,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The corpus itself and the stateless rules' reason for each class at awkward instants are checked
  * without Spark ({@code EventRulesCorpusTest}).
  */
+@org.junit.jupiter.api.parallel.ResourceLock(SharedStack.STREAM_IN_PROCESS)
 class BadInputCorpusIT extends SparkTestBase {
     private static final String TOPIC = "bad-input-corpus-it";
     private static final String ACCEPTED = BadInputCorpus.ACCEPTED;

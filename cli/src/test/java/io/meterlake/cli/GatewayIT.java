@@ -64,6 +64,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Last, no token appears in anything the gateway wrote or answered.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.parallel.ResourceLock(SharedStack.STREAM_IN_PROCESS)
 class GatewayIT extends SparkTestBase {
     private static final Path LAUNCHER =
             Path.of("..", "bin", "meterlake").toAbsolutePath().normalize();

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * S3 location.
  */
 @org.junit.jupiter.api.parallel.ResourceLock(SharedStack.REGISTRATION)
+@org.junit.jupiter.api.parallel.ResourceLock(SharedStack.STREAM_IN_PROCESS)
 class S3EndToEndIT {
     private static final String BUCKET = SharedStack.BUCKET;
     private static final String WAREHOUSE = "s3a://" + BUCKET + "/prod/warehouse";

@@ -24,6 +24,12 @@ final class SharedStack {
     /** The resource lock of the classes that register their warehouse in the shared Trino. */
     static final String REGISTRATION = "shared-stack-trino-registration";
 
+    /**
+     * The resource lock of the classes that run a stream in the test JVM: its one Spark session runs one
+     * stream at a time (the queries' names are fixed).
+     */
+    static final String STREAM_IN_PROCESS = "stream-in-the-test-jvm";
+
     static final String BUCKET = "meterlake-it";
     private static Path dir;
     private static List<String> settings;

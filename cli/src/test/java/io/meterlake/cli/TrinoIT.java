@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * generate → ingest → reconcile → publish.
  */
 @org.junit.jupiter.api.parallel.ResourceLock(SharedStack.REGISTRATION)
+@org.junit.jupiter.api.parallel.ResourceLock(SharedStack.STREAM_IN_PROCESS)
 class TrinoIT {
     /** The broker stamps ingest times, so every command runs on the real clock, on a month it makes ready. */
     private static final Clock CLOCK = CommandLineTest.LIVE;
