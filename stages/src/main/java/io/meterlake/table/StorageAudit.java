@@ -2,12 +2,6 @@ package io.meterlake.table;
 
 import io.meterlake.schema.Columns;
 import java.util.List;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.delta.DeltaLog;
-import org.apache.spark.sql.delta.Snapshot;
-import scala.Option;
 
 /**
  * The storage behind a table's Delta log, checked against it: the data files a version committed, and those
@@ -40,17 +34,17 @@ public final class StorageAudit {
         try {
             org.apache.hadoop.fs.FileSystem fs =
                     tablePath.getFileSystem(warehouse.spark().sessionState().newHadoopConf());
-            for (Row file : files(table, version, dates).select("path", "size").collectAsList()) {
-                String relative = file.getString(0);
+            for (CommittedFiles file : CommittedFiles.at(warehouse, table, version, dates)) {
+                String relative = file.path();
                 org.apache.hadoop.fs.Path child = new org.apache.hadoop.fs.Path(new java.net.URI(relative));
                 org.apache.hadoop.fs.Path absolute =
                         child.isAbsolute() ? child : new org.apache.hadoop.fs.Path(tablePath, child);
                 if (!fs.exists(absolute)) {
                     problems.add(table + " file " + relative + " of version " + version + " is missing");
-                } else if (fs.getFileStatus(absolute).getLen() != file.getLong(1)) {
+                } else if (fs.getFileStatus(absolute).getLen() != file.size()) {
                     problems.add(table + " file " + relative + " has "
                             + fs.getFileStatus(absolute).getLen() + " bytes, but version " + version
-                            + " committed it with " + file.getLong(1));
+                            + " committed it with " + file.size());
                 }
             }
         } catch (java.io.IOException | java.net.URISyntaxException e) {
@@ -94,8 +88,8 @@ public final class StorageAudit {
     public java.util.Set<String> filePaths(
             String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
         java.util.Set<String> paths = new java.util.HashSet<>();
-        for (Row file : files(table, version, dates).select("path").collectAsList()) {
-            paths.add(file.getString(0));
+        for (CommittedFiles file : CommittedFiles.at(warehouse, table, version, dates)) {
+            paths.add(file.path());
         }
         return paths;
     }
@@ -105,25 +99,10 @@ public final class StorageAudit {
      * file is opened); empty when the table holds no file then.
      */
     public java.util.Optional<java.time.LocalDate> firstEventDate(String table, long version) {
-        Row first = files(table, version, java.util.Optional.empty())
-                .agg(org.apache.spark.sql.functions.min(
-                        org.apache.spark.sql.functions.col("partitionValues").getItem(Columns.EVENT_DATE)))
-                .first();
-        return first.isNullAt(0)
-                ? java.util.Optional.empty()
-                : java.util.Optional.of(java.time.LocalDate.parse(first.getString(0)));
-    }
-
-    /** The log's file actions at {@code version}, only those of the {@code event_date} partitions {@code dates} when given. */
-    private Dataset<Row> files(String table, long version, java.util.Optional<java.time.LocalDate[]> dates) {
-        Snapshot snapshot = DeltaLog.forTable(warehouse.spark(), warehouse.path(table))
-                .getSnapshotAt(version, Option.empty(), Option.empty());
-        Dataset<Row> files = snapshot.allFiles().toDF();
-        if (dates.isPresent()) {
-            // ISO dates compare as text; partition values are stored as text.
-            Column date = org.apache.spark.sql.functions.col("partitionValues").getItem(Columns.EVENT_DATE);
-            files = files.where(date.geq(dates.get()[0].toString()).and(date.leq(dates.get()[1].toString())));
-        }
-        return files;
+        return CommittedFiles.at(warehouse, table, version, java.util.Optional.empty()).stream()
+                .map(file -> file.partitionValues().get(Columns.EVENT_DATE))
+                .filter(java.util.Objects::nonNull)
+                .min(String::compareTo)
+                .map(java.time.LocalDate::parse);
     }
 }
