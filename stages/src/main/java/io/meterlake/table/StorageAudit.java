@@ -95,6 +95,16 @@ public final class StorageAudit {
     }
 
     /**
+     * How many data files each partition of {@code table} holds at {@code version} (keyed by the partition
+     * values; one key, empty, for a table without partitions): compaction has nothing to merge where all are 1.
+     */
+    public java.util.Map<java.util.Map<String, String>, Long> filesPerPartition(String table, long version) {
+        return CommittedFiles.at(warehouse, table, version, java.util.Optional.empty()).stream()
+                .collect(java.util.stream.Collectors.groupingBy(
+                        CommittedFiles::partitionValues, java.util.stream.Collectors.counting()));
+    }
+
+    /**
      * The earliest {@code event_date} partition of {@code table} at {@code version} (read from its log: no data
      * file is opened); empty when the table holds no file then.
      */

@@ -38,13 +38,7 @@ public final class TableHistory {
         Path log = new Path(warehouse.path(table), "_delta_log");
         try {
             FileSystem fs = log.getFileSystem(warehouse.spark().sessionState().newHadoopConf());
-            TreeMap<Long, Path> commits = new TreeMap<>();
-            for (FileStatus file : fs.listStatus(log)) {
-                String name = file.getPath().getName();
-                if (COMMIT.matcher(name).matches()) {
-                    commits.put(Long.parseLong(name.substring(0, 20)), file.getPath());
-                }
-            }
+            TreeMap<Long, Path> commits = commits(fs, log);
             if (!commits.isEmpty() && commits.lastKey() - commits.firstKey() + 1 != commits.size()) {
                 changes.add("the history of " + table + " cannot be read: its Delta log has a gap ("
                         + DeltaFailures.missing(commits.keySet().stream()
@@ -62,6 +56,48 @@ public final class TableHistory {
             throw new UncheckedIOException("cannot read the history of " + warehouse.path(table), e);
         }
         return changes;
+    }
+
+    /**
+     * The operation metrics of the newest of {@code table}'s last {@code lookBack} commits that ran
+     * {@code operation} (e.g. "VACUUM END"); empty when none did.
+     */
+    public static java.util.Optional<java.util.Map<String, String>> latestMetrics(
+            Warehouse warehouse, String table, String operation, int lookBack) {
+        Path log = new Path(warehouse.path(table), "_delta_log");
+        try {
+            FileSystem fs = log.getFileSystem(warehouse.spark().sessionState().newHadoopConf());
+            int seen = 0;
+            for (Path commit : commits(fs, log).descendingMap().values()) {
+                if (seen++ == lookBack) {
+                    break;
+                }
+                JsonNode info = commitInfo(fs, commit);
+                if (info != null && info.path("operation").asText("").equals(operation)) {
+                    java.util.Map<String, String> metrics = new java.util.LinkedHashMap<>();
+                    info.path("operationMetrics")
+                            .fields()
+                            .forEachRemaining(
+                                    e -> metrics.put(e.getKey(), e.getValue().asText()));
+                    return java.util.Optional.of(metrics);
+                }
+            }
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the history of " + warehouse.path(table), e);
+        }
+    }
+
+    /** The commit files of a log by version. */
+    private static TreeMap<Long, Path> commits(FileSystem fs, Path log) throws IOException {
+        TreeMap<Long, Path> commits = new TreeMap<>();
+        for (FileStatus file : fs.listStatus(log)) {
+            String name = file.getPath().getName();
+            if (COMMIT.matcher(name).matches()) {
+                commits.put(Long.parseLong(name.substring(0, 20)), file.getPath());
+            }
+        }
+        return commits;
     }
 
     /** What a commit did when it was not an append or a harmless change (null when it was). */

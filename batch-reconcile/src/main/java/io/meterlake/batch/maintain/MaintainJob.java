@@ -136,10 +136,17 @@ public final class MaintainJob {
         if (table.equals(Tables.RAW_USAGE_EVENTS)) {
             warehouse.ensureRawLogRetention();
         }
-        long before = fileCount(path);
+        java.util.Collection<Long> files = new io.meterlake.table.StorageAudit(warehouse)
+                .filesPerPartition(table, warehouse.version(table))
+                .values();
+        long before = files.stream().mapToLong(Long::longValue).sum();
         DeltaTable delta = DeltaTable.forPath(spark, path);
-        delta.optimize().executeCompaction();
-        long after = fileCount(path);
+        // A partition of one file has nothing to merge: compaction would only plan (a Spark job per table).
+        boolean compacted = files.stream().allMatch(count -> count <= 1);
+        if (!compacted) {
+            delta.optimize().executeCompaction();
+        }
+        long after = compacted ? before : fileCount(path);
         // VACUUM prints "Deleted n files ..." to standard output, where the command's own output goes.
         java.io.PrintStream standardOut = System.out;
         System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
@@ -148,25 +155,19 @@ public final class MaintainJob {
         } finally {
             System.setOut(standardOut);
         }
-        return new TableMaintenance(table, before, after, retention, lastVacuumDeletions(delta));
+        return new TableMaintenance(table, before, after, retention, lastVacuumDeletions(table));
     }
 
     private long fileCount(String path) {
         return DeltaLog.forTableWithSnapshot(spark, path)._2().numOfFiles();
     }
 
-    private static long lastVacuumDeletions(DeltaTable delta) {
-        List<Row> end = delta.history(5)
-                .where(col("operation").equalTo("VACUUM END"))
-                .orderBy(col("version").desc())
-                .limit(1)
-                .select("operationMetrics")
-                .collectAsList();
-        if (end.isEmpty() || end.get(0).isNullAt(0)) {
-            return 0;
-        }
-        scala.collection.Map<String, String> metrics = end.get(0).getMap(0);
-        return metrics.contains("numDeletedFiles") ? Long.parseLong(metrics.apply("numDeletedFiles")) : 0;
+    /** What the VACUUM just run deleted, from its end commit's metrics (read from the log). */
+    private long lastVacuumDeletions(String table) {
+        return io.meterlake.table.TableHistory.latestMetrics(warehouse, table, "VACUUM END", 5)
+                .map(metrics -> metrics.get("numDeletedFiles"))
+                .map(Long::parseLong)
+                .orElse(0L);
     }
 
     private static Duration roundUpToMinutes(Duration duration) {

@@ -255,13 +255,20 @@ class PublishAndVerifyTest extends SparkTestBase {
 
         // What the refusal prevents: a VACUUM without the rule deletes files revision 1 was signed over.
         spark().conf().set("spark.databricks.delta.retentionDurationCheck.enabled", "false");
+        spark().conf().set("spark.databricks.delta.vacuum.logging.enabled", "true");
         try {
             io.delta.tables.DeltaTable.forPath(spark(), warehouse.path(Tables.RAW_USAGE_EVENTS))
                     .vacuum(0);
         } finally {
             spark().conf().set("spark.databricks.delta.retentionDurationCheck.enabled", "true");
+            spark().conf().set("spark.databricks.delta.vacuum.logging.enabled", "false");
         }
         assertThat(verify(OptionalInt.of(1)).mismatches()).isNotEmpty();
+        // The files that VACUUM deleted, as maintain reports them (its end commit's metrics, read from the log):
+        // those compaction replaced, more than the files it saved (it wrote at least one).
+        assertThat(io.meterlake.table.TableHistory.latestMetrics(warehouse, Tables.RAW_USAGE_EVENTS, "VACUUM END", 5)
+                        .map(metrics -> Long.parseLong(metrics.get("numDeletedFiles"))))
+                .hasValueSatisfying(deleted -> assertThat(deleted).isGreaterThan(raw.filesBefore() - raw.filesAfter()));
     }
 
     @Test
