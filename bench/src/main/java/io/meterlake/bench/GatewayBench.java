@@ -14,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -117,7 +116,7 @@ final class GatewayBench extends Benchmark {
 
         String token = UUID.randomUUID().toString();
         Path tokens = work.resolve("gateway-tokens");
-        Files.writeString(
+        io.meterlake.signing.PrivateFiles.write(
                 tokens,
                 "bench " + Tokens.sha256(token) + " forge-functions,forge-kvs,forge-logs,"
                         + "forge-storage,forge-app,forge-network\n");

@@ -249,7 +249,7 @@ class CommandLineTest {
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err())
-                .contains("unknown key 'warehose'", "known keys: warehouse")
+                .contains("unknown key 'warehose' in --set: did you mean warehouse?")
                 .hasLineCount(1);
     }
 
@@ -355,20 +355,73 @@ class CommandLineTest {
         });
     }
 
+    /** A command that only reads, on a warehouse that does not exist: exit 2 naming it, not an empty report. */
+    @Test
+    void aReadOfAWarehouseThatDoesNotExistNamesIt(@TempDir Path dir) {
+        String missing = dir.resolve("no-such-warehouse").toString();
+        for (List<String> command : List.of(
+                List.of("periods", "status", "--period", "2026-11"),
+                List.of("periods", "show", "--period", "2026-11"),
+                List.of("periods", "list"),
+                List.of("periods", "verify", "--period", "2026-11", "--public-key", "k.pub"),
+                List.of("periods", "statement", "--period", "2026-11", "--out-dir", dir.toString()),
+                List.of("quarantine", "list"),
+                List.of("events", "dedup-audit"),
+                List.of("usage", "--subscription", "sub-1", "--period", "2026-11"))) {
+            List<String> args = new java.util.ArrayList<>(List.of("--warehouse", missing));
+            args.addAll(command);
+            Run run = Run.of(args.toArray(String[]::new));
+            assertThat(run.exitCode()).as(String.join(" ", command)).isEqualTo(2);
+            assertThat(run.err())
+                    .as(String.join(" ", command))
+                    .isEqualTo("meterlake: there is no warehouse at " + missing + ": pass --warehouse with the"
+                            + " directory the stream and ingest write to (the 'warehouse' setting)\n");
+            assertThat(Files.exists(Path.of(missing))).isFalse();
+        }
+    }
+
     @Test
     void anUnknownCommandIsNamedWithTheKnownOnes() {
         Run run = Run.of("--warehouse", "W", "frobnicate");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err())
-                .startsWith("meterlake: unknown command 'frobnicate' for 'meterlake': the commands are demo,")
+                .startsWith("meterlake: unknown command 'frobnicate' for 'meterlake' (the commands are demo,")
                 .contains("events", "periods")
                 .doesNotContain("index")
                 .doesNotContain("publish")
                 .hasLineCount(1);
         assertThat(Run.of("periods", "shwo").err())
-                .contains("unknown command 'shwo' for 'meterlake periods'")
+                .contains("unknown command 'shwo' for 'meterlake periods': did you mean show?")
                 .contains("show, ready");
+    }
+
+    /**
+     * Every misspelt option, command and setting gets the close names, on one line: also when the misspelt
+     * option is a required one (picocli would only say that the required option is missing).
+     */
+    @Test
+    void everyTypoGetsTheNamesItWasCloseTo() {
+        Map<List<String>, String> cases = new LinkedHashMap<>();
+        cases.put(List.of("periods", "status", "--formt", "json"), "unknown option '--formt': did you mean --format?");
+        cases.put(List.of("periods", "show", "--perod", "2026-11"), "unknown option '--perod': did you mean --period?");
+        cases.put(List.of("periods", "show", "--perod=2026-11"), "unknown option '--perod': did you mean --period?");
+        cases.put(List.of("periods", "statu"), "unknown command 'statu' for 'meterlake periods': did you mean status?");
+        cases.put(
+                List.of("--set", "strem.trigger=5s", "periods", "status", "--period", "2026-11"),
+                "unknown key 'strem.trigger' in --set: did you mean stream.trigger?");
+        cases.put(List.of("--set", "stream.trigger", "stack", "status"), "Value for option '--set' (key=value)");
+        cases.forEach((args, message) -> {
+            Run run = Run.of(args.toArray(String[]::new));
+            assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(run.err())
+                    .as(String.join(" ", args))
+                    .startsWith("meterlake: ")
+                    .contains(message)
+                    .doesNotContain("option option")
+                    .doesNotContain("gateway.max-concurrent-requests")
+                    .hasLineCount(1);
+        });
     }
 
     @Test
@@ -385,7 +438,7 @@ class CommandLineTest {
         cases.put(
                 List.of("--warehouse", file.toString(), "periods", "show", "--period", "2026-10"),
                 "is a file, not a directory");
-        cases.put(List.of("stack", "status", "--set", "nope=1"), "unknown key 'nope'");
+        cases.put(List.of("stack", "status", "--set", "nope=1"), "unknown key 'nope' in --set (no key is close to it)");
         cases.put(
                 List.of(
                         "generate",

@@ -93,7 +93,7 @@ class GatewayIT extends SparkTestBase {
     static void startBrokerAndGateway() throws Exception {
         broker = TestBroker.start(dir.resolve("stack"), TOPIC, 3);
         Path tokens = dir.resolve("gateway-tokens");
-        Files.writeString(
+        io.meterlake.signing.PrivateFiles.write(
                 tokens,
                 "# name, sha256 of the token, sources\n"
                         + "services " + Tokens.sha256(SERVICE_TOKEN)

@@ -54,7 +54,7 @@ class LauncherIT {
 
     /**
      * The local stack through the launcher: start, status with the broker's port, stop; and a stream that
-     * cannot reach Kafka says so in one line, in bounded time (exit 1). What the stream does with what it
+     * cannot reach Kafka says so in one line, in bounded time (exit 75: retry later). What the stream does with what it
      * reads, {@code produce} and a second run that writes nothing are in {@code StreamExactlyOnceIT}.
      */
     @Test
@@ -84,7 +84,7 @@ class LauncherIT {
 
         long before = System.nanoTime();
         Result unreachable = run(concat(stack, "stream", "--available-now", "--bootstrap-servers", "127.0.0.1:1"));
-        assertThat(unreachable.exitCode()).isEqualTo(1);
+        assertThat(unreachable.exitCode()).as("retry later").isEqualTo(75);
         assertThat(unreachable.err())
                 .startsWith("meterlake: cannot reach Kafka at 127.0.0.1:1")
                 .hasLineCount(1);

@@ -676,7 +676,7 @@ class TrinoIT {
         int nobody = FreePorts.next();
 
         CommandLineTest.Run unreachable =
-                run(ExitCodes.FAILED, "--set", "stack.trino-port=" + nobody, "sql", "SELECT 1");
+                run(ExitCodes.NOT_READY, "--set", "stack.trino-port=" + nobody, "sql", "SELECT 1");
 
         assertThat(unreachable.err())
                 .startsWith("meterlake: cannot reach Trino at 127.0.0.1:" + nobody + " (")

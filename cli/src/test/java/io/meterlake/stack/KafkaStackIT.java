@@ -4,6 +4,7 @@ import static io.meterlake.testing.UsageEvents.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.streaming.source.EventProducer;
 import java.nio.charset.StandardCharsets;
@@ -86,7 +87,7 @@ class KafkaStackIT {
         assertThatThrownBy(() -> EventProducer.open("127.0.0.1:1", "events"))
                 .isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("cannot reach Kafka at 127.0.0.1:1 within 10 s")
-                .satisfies(e -> assertThat(((MeterlakeException) e).exitCode()).isEqualTo(1));
+                .satisfies(e -> assertThat(((MeterlakeException) e).exitCode()).isEqualTo(ExitCodes.NOT_READY));
         assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(30));
         assertThatThrownBy(() -> EventProducer.open(broker.bootstrapServers(), "missing"))
                 .hasMessageContaining("topic 'missing' does not exist");

@@ -3,6 +3,7 @@ package io.meterlake.config;
 import io.meterlake.catalog.MetricCatalog;
 import io.meterlake.error.ContractErrors;
 import io.meterlake.error.MeterlakeException;
+import io.meterlake.output.Suggestions;
 import io.meterlake.period.Durations;
 import java.io.IOException;
 import java.io.InputStream;
@@ -271,8 +272,9 @@ public final class ConfigLoader {
     private static void merge(Map<String, String> values, Properties properties, String origin, List<String> errors) {
         for (String key : new TreeSet<>(properties.stringPropertyNames())) {
             if (!ConfigKeys.defaults().containsKey(key)) {
-                errors.add("unknown key '" + key + "' in " + origin + " (known keys: "
-                        + String.join(", ", ConfigKeys.defaults().keySet()) + ")");
+                String close = Suggestions.didYouMean(key, ConfigKeys.defaults().keySet());
+                errors.add("unknown key '" + key + "' in " + origin
+                        + (close.isEmpty() ? " (no key is close to it)" : close));
                 continue;
             }
             values.put(key, properties.getProperty(key));

@@ -8,7 +8,10 @@ public final class ExitCodes {
     public static final int FAILED = 1;
     /** Bad usage, configuration or input file; nothing was written. */
     public static final int USAGE = 2;
-    /** Not ready yet (e.g. the period has not closed): retry later. */
+    /**
+     * Retry later (sysexits' EX_TEMPFAIL): not ready yet (e.g. the period has not closed), busy (another run
+     * holds the lease), or a service the command needs (Kafka, Trino, the tenant front door) is unreachable.
+     */
     public static final int NOT_READY = 75;
 
     private ExitCodes() {}

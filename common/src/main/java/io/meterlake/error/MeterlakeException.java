@@ -44,6 +44,11 @@ public class MeterlakeException extends RuntimeException {
         return new MeterlakeException(message, ExitCodes.NOT_READY, null);
     }
 
+    /** A service the command needs cannot be reached (exit 75): {@code fix} says how to start or find it; retry later. */
+    public static MeterlakeException unavailable(String problem, String fix) {
+        return new MeterlakeException(problem + ": " + fix, ExitCodes.NOT_READY, null);
+    }
+
     /** The job ran but a check it performs failed (exit 1). */
     public static MeterlakeException checkFailed(String message) {
         return new MeterlakeException(message, ExitCodes.FAILED, null);

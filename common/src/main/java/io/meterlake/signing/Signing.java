@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.KeyFactory;
@@ -22,11 +20,8 @@ import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Ed25519 signatures and SHA-256 hashes over canonical renderings, with the JDK's own providers.
@@ -42,15 +37,6 @@ public final class Signing {
     public static final String ALGORITHM = "Ed25519";
     private static final String PRIVATE_LABEL = "PRIVATE KEY";
     private static final String PUBLIC_LABEL = "PUBLIC KEY";
-    private static final Set<PosixFilePermission> OWNER_ONLY =
-            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-    private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(
-            PosixFilePermission.GROUP_READ,
-            PosixFilePermission.GROUP_WRITE,
-            PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ,
-            PosixFilePermission.OTHERS_WRITE,
-            PosixFilePermission.OTHERS_EXECUTE);
 
     private Signing() {}
 
@@ -138,9 +124,14 @@ public final class Signing {
     /** Reads a private key; refuses (exit 2) a file that its group or others may access. */
     public static PrivateKey readPrivateKey(Path file) {
         byte[] der = readPem(file, PRIVATE_LABEL);
-        Optional<Set<PosixFilePermission>> permissions = posixPermissions(file);
-        if (permissions.isPresent() && !Collections.disjoint(permissions.get(), NOT_OWNER)) {
-            throw ContractErrors.notPrivate(file, PosixFilePermissions.toString(permissions.get()));
+        Optional<String> exposed;
+        try {
+            exposed = PrivateFiles.exposedMode(file);
+        } catch (IOException e) {
+            throw ContractErrors.permissionsUnreadable(file, e.getMessage());
+        }
+        if (exposed.isPresent()) {
+            throw ContractErrors.notPrivate(file, exposed.get());
         }
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(der));
@@ -167,41 +158,17 @@ public final class Signing {
                 .encodeToString(der);
         String pem = "-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n";
         try {
+            if (secret) {
+                PrivateFiles.write(file, pem);
+                return;
+            }
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            boolean posix = Files.getFileStore(parent != null ? parent : file).supportsFileAttributeView("posix");
-            if (secret && posix) {
-                // Owner-only before a byte of the key is written, whether the file is new or not.
-                if (!Files.exists(file)) {
-                    Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-                }
-                Files.setPosixFilePermissions(file, OWNER_ONLY);
-            }
             Files.writeString(file, pem, StandardCharsets.US_ASCII);
         } catch (IOException e) {
             throw ContractErrors.cannotWrite(file, e.getMessage());
-        }
-    }
-
-    /** Empty only on a file system without POSIX permissions; unreadable permissions refuse the key. */
-    private static Optional<Set<PosixFilePermission>> posixPermissions(Path file) {
-        if (!supportsPosix(file)) {
-            return Optional.empty(); // e.g. Windows: no group or other bits to check
-        }
-        try {
-            return Optional.of(Files.getPosixFilePermissions(file));
-        } catch (IOException e) {
-            throw ContractErrors.permissionsUnreadable(file, e.getMessage());
-        }
-    }
-
-    private static boolean supportsPosix(Path file) {
-        try {
-            return Files.getFileStore(file).supportsFileAttributeView("posix");
-        } catch (IOException e) {
-            return true; // then reading the permissions fails below, with the path
         }
     }
 

@@ -33,6 +33,13 @@ final class GatewayErrors {
                 "cannot read the gateway's tokens file " + file, "check its permissions", cause);
     }
 
+    static MeterlakeException tokensNotPrivate(Path file, String mode) {
+        return MeterlakeException.badInput(
+                "the gateway's tokens file " + file + " is accessible by group or others (mode " + mode
+                        + "): it names every token and the sources each may send",
+                "run chmod 600 " + file);
+    }
+
     static MeterlakeException tokensUnusable(Path file, List<String> errors) {
         return MeterlakeException.badInput(
                 "the gateway's tokens file " + file + " is not usable: " + String.join("; ", errors),

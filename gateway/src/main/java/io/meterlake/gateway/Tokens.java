@@ -1,5 +1,6 @@
 package io.meterlake.gateway;
 
+import io.meterlake.signing.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,6 +43,11 @@ public final class Tokens {
         }
         List<String> lines;
         try {
+            // It names every token and the sources each may send: its owner's alone, as a signing key.
+            Optional<String> exposed = PrivateFiles.exposedMode(file);
+            if (exposed.isPresent()) {
+                throw GatewayErrors.tokensNotPrivate(file, exposed.get());
+            }
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw GatewayErrors.tokensUnreadable(file, e);

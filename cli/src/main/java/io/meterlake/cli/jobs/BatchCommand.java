@@ -35,6 +35,20 @@ abstract class BatchCommand implements Callable<Integer> {
         return outerOptions.get().andThen(options).resolve();
     }
 
+    /**
+     * The configuration of a command that only reads: a local warehouse directory that does not exist is a
+     * mistyped {@code --warehouse} (exit 2, naming it), not an empty warehouse to report on.
+     */
+    MeterlakeConfig existingWarehouse() {
+        MeterlakeConfig config = config();
+        String warehouse = config.warehouse();
+        if (!warehouse.contains("://")
+                && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(warehouse.replaceFirst("^file:", "")))) {
+            throw io.meterlake.cli.options.CliErrors.noWarehouse(warehouse);
+        }
+        return config;
+    }
+
     SparkSession spark(MeterlakeConfig config) {
         return SparkSessions.getOrCreate(config, "meterlake-" + spec.name());
     }

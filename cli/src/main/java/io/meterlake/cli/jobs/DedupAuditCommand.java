@@ -48,7 +48,7 @@ public final class DedupAuditCommand extends BatchCommand {
 
     @Override
     public Integer call() {
-        MeterlakeConfig config = config();
+        MeterlakeConfig config = existingWarehouse();
         Warehouse warehouse = new Warehouse(spark(config), config.warehouse());
         long version = ReconcileJob.pinRaw(warehouse, asOfVersion.value());
         progress("comparing every identity of raw_usage_events v" + version + " across the whole table (horizon "

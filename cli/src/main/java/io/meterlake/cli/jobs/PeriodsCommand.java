@@ -128,7 +128,7 @@ public final class PeriodsCommand implements Runnable {
         @Override
         public Integer call() {
             Period billingPeriod = period.value();
-            MeterlakeConfig config = config();
+            MeterlakeConfig config = existingWarehouse();
             Closing closing = new Closing(reads(config), config.approvers());
             Closing.Status status = closing.status(billingPeriod);
             Period next = closing.nextOpen(billingPeriod);
@@ -181,7 +181,7 @@ public final class PeriodsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            MeterlakeConfig config = config();
+            MeterlakeConfig config = existingWarehouse();
             io.meterlake.table.DeltaReads reads = reads(config);
             Closing closing = new Closing(reads, config.approvers());
             List<Map<String, Object>> json = new java.util.ArrayList<>();
@@ -262,7 +262,7 @@ public final class PeriodsCommand implements Runnable {
         @Override
         public Integer call() {
             Period billingPeriod = period.value();
-            MeterlakeConfig config = config();
+            MeterlakeConfig config = existingWarehouse();
             // Without Spark, but for --changes, which recomputes from raw.
             BillingPeriods periods = changes
                     ? new BillingPeriods(new Warehouse(spark(config), config.warehouse()))

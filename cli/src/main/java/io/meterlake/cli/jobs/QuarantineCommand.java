@@ -106,7 +106,7 @@ public final class QuarantineCommand implements Runnable {
 
         @Override
         public Integer call() {
-            MeterlakeConfig config = config();
+            MeterlakeConfig config = existingWarehouse();
             boolean csv = output.format() == FormatOption.Format.csv;
             QuarantineReport.Listing listing = QuarantineReport.list(
                     new Warehouse(spark(config), config.warehouse()), filters.selection(since), status, limit, csv);

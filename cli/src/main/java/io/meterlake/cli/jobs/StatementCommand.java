@@ -82,7 +82,7 @@ public final class StatementCommand extends BatchCommand {
         if (target.file != null && account == null) {
             throw CliErrors.outWithoutAccount();
         }
-        MeterlakeConfig config = config();
+        MeterlakeConfig config = existingWarehouse();
         progress("reading revision " + (revision == null ? "(latest)" : revision) + " of " + billingPeriod
                 + " and its charts from raw_usage_events in " + config.warehouse());
         List<Statement> statements = new StatementJob(spark(config), config)

@@ -76,7 +76,7 @@ public final class UsageCommand extends BatchCommand {
 
     @Override
     public Integer call() {
-        MeterlakeConfig config = config();
+        MeterlakeConfig config = existingWarehouse();
         Period billingPeriod = period == null ? Period.monthOf(clock().instant()) : Period.parse(period);
         UsageQuery.Selection selection = whose.subscription != null
                 ? UsageQuery.Selection.subscription(whose.subscription)

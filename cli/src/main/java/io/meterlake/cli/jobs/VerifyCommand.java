@@ -75,7 +75,7 @@ public final class VerifyCommand extends BatchCommand {
     @Override
     public Integer call() {
         Period billingPeriod = period.value();
-        MeterlakeConfig config = config();
+        MeterlakeConfig config = existingWarehouse();
         var key = Signing.readPublicKey(publicKey);
         List<Receipt.Proof> proofs = receipts.stream()
                 .map(file -> Receipt.read(file, key, config.approvers()))

@@ -29,6 +29,12 @@ public final class CliErrors {
                 + ": nothing recomputed (pass the publisher's public key)");
     }
 
+    public static MeterlakeException noWarehouse(String warehouse) {
+        return MeterlakeException.badInput(
+                "there is no warehouse at " + warehouse,
+                "pass --warehouse with the directory the stream and ingest write to (the 'warehouse' setting)");
+    }
+
     public static MeterlakeException cannotWrite(Object file, String problem) {
         return MeterlakeException.badInput(
                 "cannot write " + file + " (" + problem + ")", "check that the path is writable");
@@ -89,11 +95,11 @@ public final class CliErrors {
     // Trino.
 
     public static MeterlakeException trinoNotRunning(int port) {
-        return MeterlakeException.badInput("Trino is not running on 127.0.0.1:" + port, START_TRINO);
+        return MeterlakeException.unavailable("Trino is not running on 127.0.0.1:" + port, START_TRINO);
     }
 
     public static MeterlakeException tenantDoorNotRunning(int port) {
-        return MeterlakeException.badInput(
+        return MeterlakeException.unavailable(
                 "the tenant front door is not running on 127.0.0.1:" + port,
                 START_TRINO + " (tenant users connect there, not to Trino)");
     }
@@ -103,8 +109,9 @@ public final class CliErrors {
     }
 
     public static MeterlakeException trinoUnreachable(String what, int port, String problem) {
-        return MeterlakeException.checkFailed("cannot reach " + what + " at 127.0.0.1:" + port + " (" + problem
-                + "): see 'meterlake stack status', and restart it with 'meterlake stack stop' then"
-                + " 'meterlake stack start --with-trino'");
+        return MeterlakeException.unavailable(
+                "cannot reach " + what + " at 127.0.0.1:" + port + " (" + problem + ")",
+                "see 'meterlake stack status', and restart it with 'meterlake stack stop' then"
+                        + " 'meterlake stack start --with-trino'");
     }
 }

@@ -2,6 +2,7 @@ package io.meterlake.cli.options;
 
 import io.meterlake.error.ExitCodes;
 import io.meterlake.error.MeterlakeException;
+import io.meterlake.output.Suggestions;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine;
@@ -86,21 +87,34 @@ public final class CommandLineErrors {
         return version == null ? "(development build)" : version;
     }
 
-    /** What went wrong with the command line, in the user's terms. */
+    /**
+     * What went wrong with the command line, in the user's terms. An unknown option or command comes first
+     * (with the close names), even when picocli stopped at a required option the typo was meant to be.
+     */
     private static String problem(CommandLine.ParameterException e) {
-        if (e instanceof CommandLine.UnmatchedArgumentException unmatched
-                && !unmatched.getUnmatched().isEmpty()) {
-            CommandLine.Model.CommandSpec command = e.getCommandLine().getCommandSpec();
-            String first = unmatched.getUnmatched().get(0);
+        CommandLine.Model.CommandSpec command = e.getCommandLine().getCommandSpec();
+        List<String> unmatched = e instanceof CommandLine.UnmatchedArgumentException u
+                ? u.getUnmatched()
+                : e.getCommandLine().getUnmatchedArguments();
+        if (!unmatched.isEmpty()) {
+            String first = unmatched.get(0);
             if (!command.subcommands().isEmpty() && !first.startsWith("-")) {
-                return "unknown command '" + first + "' for '" + command.qualifiedName() + "': the commands are "
-                        + String.join(", ", visible(command));
+                return "unknown command '" + first + "' for '" + command.qualifiedName() + "'"
+                        + Suggestions.didYouMean(first, visible(command)) + " (the commands are "
+                        + String.join(", ", visible(command)) + ")";
             }
-            List<String> suggestions = unmatched.getSuggestions();
-            return (first.startsWith("-") ? "unknown option '" : "unexpected argument '") + first + "'"
-                    + (suggestions.isEmpty() ? "" : ": did you mean " + String.join(" or ", suggestions) + "?");
+            if (first.startsWith("-")) {
+                String option = first.replaceFirst("=.*", "");
+                List<String> names = command.options().stream()
+                        .filter(o -> !o.hidden())
+                        .flatMap(o -> java.util.Arrays.stream(o.names()))
+                        .toList();
+                return "unknown option '" + option + "'" + Suggestions.didYouMean(option, names);
+            }
+            return "unexpected argument '" + first + "'";
         }
-        return e.getMessage();
+        // picocli says "Value for option option '--set' (key=value) ...": one "option" is enough.
+        return String.valueOf(e.getMessage()).replace("option option ", "option ");
     }
 
     /** The user-facing error in a cause chain, if any (Spark wraps exceptions thrown in jobs). */

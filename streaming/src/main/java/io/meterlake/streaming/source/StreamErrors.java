@@ -20,9 +20,10 @@ public final class StreamErrors {
     }
 
     public static MeterlakeException kafkaUnreachable(String bootstrapServers, int seconds) {
-        return MeterlakeException.checkFailed("cannot reach Kafka at " + bootstrapServers + " within " + seconds
-                + " s: start the local broker with 'meterlake stack start', or check"
-                + " --bootstrap-servers / kafka.bootstrap-servers");
+        return MeterlakeException.unavailable(
+                "cannot reach Kafka at " + bootstrapServers + " within " + seconds + " s",
+                "start the local broker with 'meterlake stack start', or check"
+                        + " --bootstrap-servers / kafka.bootstrap-servers");
     }
 
     public static MeterlakeException badBootstrapServers(String bootstrapServers, String problem) {
