@@ -359,11 +359,13 @@ class CommandLineTest {
     @Test
     void aReadOfAWarehouseThatDoesNotExistNamesIt(@TempDir Path dir) {
         String missing = dir.resolve("no-such-warehouse").toString();
+        Path key = dir.resolve("k.pub.pem");
+        Signing.writeKeyPair(Signing.generateKeyPair(), dir.resolve("k.pem"), key);
         for (List<String> command : List.of(
                 List.of("periods", "status", "--period", "2026-11"),
                 List.of("periods", "show", "--period", "2026-11"),
                 List.of("periods", "list"),
-                List.of("periods", "verify", "--period", "2026-11", "--public-key", "k.pub"),
+                List.of("periods", "verify", "--period", "2026-11", "--public-key", key.toString()),
                 List.of("periods", "statement", "--period", "2026-11", "--out-dir", dir.toString()),
                 List.of("quarantine", "list"),
                 List.of("events", "dedup-audit"),

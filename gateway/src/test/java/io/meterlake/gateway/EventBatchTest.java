@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -79,7 +78,8 @@ class EventBatchTest {
     @Test
     void tokensAreFoundByTheirHashAndBadFilesAreNamedLineByLine(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tokens");
-        Files.writeString(file, "# comment\nsvc " + Tokens.sha256("secret-1") + " a,b  # trailing\n");
+        io.meterlake.signing.PrivateFiles.write(
+                file, "# comment\nsvc " + Tokens.sha256("secret-1") + " a,b  # trailing\n");
         Tokens tokens = Tokens.read(file);
         assertThat(tokens.authenticate("secret-1"))
                 .get()
@@ -91,7 +91,8 @@ class EventBatchTest {
         assertThat(Requests.bearer("Bearer  secret-1 ")).contains("secret-1");
         assertThat(Requests.bearer("Basic c2VjcmV0")).isEmpty();
 
-        Files.writeString(file, "svc secret-1 a\nsvc " + Tokens.sha256("x") + "\nother " + Tokens.sha256("y") + " ,\n");
+        io.meterlake.signing.PrivateFiles.write(
+                file, "svc secret-1 a\nsvc " + Tokens.sha256("x") + "\nother " + Tokens.sha256("y") + " ,\n");
         assertThatThrownBy(() -> Tokens.read(file))
                 .hasMessageContaining("line 1: the second field is not a SHA-256")
                 .hasMessageContaining("line 2 has 2 fields")

@@ -75,8 +75,8 @@ public final class VerifyCommand extends BatchCommand {
     @Override
     public Integer call() {
         Period billingPeriod = period.value();
-        MeterlakeConfig config = existingWarehouse();
         var key = Signing.readPublicKey(publicKey);
+        MeterlakeConfig config = existingWarehouse();
         List<Receipt.Proof> proofs = receipts.stream()
                 .map(file -> Receipt.read(file, key, config.approvers()))
                 .toList();
