@@ -84,7 +84,9 @@ class TrinoIT {
         run(0, "entitlements", "load", dir.resolve("early.csv").toString());
         run(0, "stream", "--available-now");
         run(0, "entitlements", "load", dir.resolve("e.csv").toString());
-        run(0, "quarantine", "replay");
+        // Without --reason: the reasons a later change can fix, and it says so.
+        assertThat(run(0, "quarantine", "replay").err())
+                .contains("replaying the reasons a change of the catalog or the entitlements can fix (UNKNOWN_METRIC,");
         run(
                 0,
                 "keys",
@@ -133,6 +135,27 @@ class TrinoIT {
                 BEFORE.toString(),
                 "--signing-key",
                 dir.resolve("k.pem").toString());
+        // A repeat of either says so and writes nothing.
+        assertThat(run(
+                                0,
+                                "approve",
+                                "--period",
+                                BEFORE.toString(),
+                                "--approver-key",
+                                dir.resolve("approver.pem").toString())
+                        .out())
+                .startsWith("already approved " + BEFORE + " revision 1")
+                .contains("(nothing written)");
+        assertThat(run(
+                                0,
+                                "lock",
+                                "--period",
+                                BEFORE.toString(),
+                                "--signing-key",
+                                dir.resolve("k.pem").toString())
+                        .out())
+                .startsWith("already locked " + BEFORE + " at revision 1")
+                .contains("(nothing written)");
         // A very late event, ingested from a file, makes revision 2; with two late events of the locked
         // month before (tenant-002's and tenant-003's), which it carries as correction lines.
         Path late = Files.writeString(dir.resolve("late.jsonl"), """

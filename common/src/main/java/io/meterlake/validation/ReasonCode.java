@@ -56,5 +56,14 @@ public enum ReasonCode {
     /** More than one entitlement covers (tenant_id, app_id) at event_time. */
     AMBIGUOUS_ATTRIBUTION,
     /** A stage failed on the record in a way no rule above describes; the detail names the failure. */
-    UNPROCESSABLE
+    UNPROCESSABLE;
+
+    /**
+     * The reasons a later change can fix: of the metric catalog (a metric, a unit or a higher maximum added)
+     * or of the entitlements. The others depend only on the record's bytes and when it arrived, so replaying
+     * them can never accept it; {@code quarantine replay} replays these unless told other reasons.
+     */
+    public static final java.util.Set<ReasonCode> FIXABLE_LATER =
+            java.util.Collections.unmodifiableSet(java.util.EnumSet.of(
+                    UNKNOWN_METRIC, UNIT_NOT_ACCEPTED, QUANTITY_ABOVE_MAXIMUM, UNATTRIBUTED, AMBIGUOUS_ATTRIBUTION));
 }

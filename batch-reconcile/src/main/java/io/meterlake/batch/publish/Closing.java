@@ -137,9 +137,9 @@ public final class Closing {
      * Signs the period's latest revision (or {@code revision}, which must be the latest) with
      * {@code approverKey}: refused (exit 2) for the publisher's own key, a key not in
      * {@code approval.approvers}, a revision that is not the latest, stored lines that do not hash to
-     * the header. Approving again with the same key writes nothing and returns the approval.
+     * the header. Approving again with the same key writes nothing and returns the approval, not recorded now.
      */
-    public Approval approve(Period period, OptionalInt revision, PrivateKey approverKey, Clock clock) {
+    public Decided<Approval> approve(Period period, OptionalInt revision, PrivateKey approverKey, Clock clock) {
         try (Lease lease =
                 warehouse.lease("publish", "approve of " + period, clock).keepRenewed()) {
             BillingPeriod latest = periods.require(period, OptionalInt.empty());
@@ -169,7 +169,7 @@ public final class Closing {
                             && a.problems(header, allowedApprovers).isEmpty())
                     .findFirst();
             if (already.isPresent()) {
-                return already.get();
+                return new Decided<>(already.get(), false);
             }
             Approval approval = new Approval(
                             period.toString(),
@@ -192,21 +192,21 @@ public final class Closing {
                     "meterlake-approve-" + period + "-" + approverKeyId + "-" + header.contentSha256(),
                     header.revision());
             LOG.info("approved {} revision {} by key {}", period, header.revision(), approverKeyId);
-            return approval;
+            return new Decided<>(approval, true);
         }
     }
 
     /**
      * Locks the period at its latest revision, which must carry a valid approval (exit 2 otherwise), signed
      * with {@code key}: the key that published the revision or, when {@code approval.approvers} lists any,
-     * one of theirs. Locking a locked period writes nothing and returns its lock.
+     * one of theirs. Locking a locked period writes nothing and returns its lock, not recorded now.
      */
-    public PeriodLock lock(Period period, PrivateKey key, Clock clock) {
+    public Decided<PeriodLock> lock(Period period, PrivateKey key, Clock clock) {
         try (Lease lease =
                 warehouse.lease("publish", "lock of " + period, clock).keepRenewed()) {
             Status status = status(period);
             if (status.lock().isPresent()) {
-                return status.lock().get();
+                return new Decided<>(status.lock().get(), false);
             }
             if (status.approvals().isEmpty()) {
                 throw BatchErrors.notApproved(period, status.latest().revision());
@@ -253,9 +253,12 @@ public final class Closing {
                     "meterlake-lock-" + period,
                     1);
             LOG.info("locked {} at revision {} (approved by key {})", period, lock.revision(), lock.approverKeyId());
-            return lock(period).orElseThrow();
+            return new Decided<>(lock(period).orElseThrow(), true);
         }
     }
+
+    /** A decision and whether this call recorded it (false: it was recorded before, and nothing was written). */
+    public record Decided<T>(T decision, boolean recorded) {}
 
     /** Why {@code keyId} may not lock {@code header}'s period (empty when it may). */
     private Optional<String> lockKeyProblem(String keyId, BillingPeriod header) {

@@ -143,15 +143,20 @@ public final class QuarantineReplay {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             List<Decision> decisions = decisions(processed);
+            Result result = new Result(runId, dryRun, recovered, decisions);
             if (!dryRun && !decisions.isEmpty()) {
-                progress.accept("appending the accepted records to " + Tables.RAW_USAGE_EVENTS + " (" + runId + ")");
-                try (Lease rawWriter = warehouse.rawWriter(runId, Warehouse.RAW_WRITER_WAIT)) {
-                    warehouse.appendIdempotent(EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, APP_ID, run);
+                // Raw only when something was accepted; the outcomes (still quarantined, and why) always.
+                if (result.accepted() > 0) {
+                    progress.accept("appending the " + result.accepted() + " accepted records to "
+                            + Tables.RAW_USAGE_EVENTS + " (" + runId + ")");
+                    try (Lease rawWriter = warehouse.rawWriter(runId, Warehouse.RAW_WRITER_WAIT)) {
+                        warehouse.appendIdempotent(
+                                EventPipeline.accepted(processed), Tables.RAW_USAGE_EVENTS, APP_ID, run);
+                    }
+                    betweenCommits.run();
                 }
-                betweenCommits.run();
                 appendResolutions(resolutions(processed), run);
             }
-            Result result = new Result(runId, dryRun, recovered, decisions);
             LOG.info(
                     "{}{}: {} records selected, {} accepted",
                     dryRun ? "dry run of " : "",

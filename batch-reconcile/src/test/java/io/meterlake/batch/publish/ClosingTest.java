@@ -162,19 +162,25 @@ class ClosingTest extends SparkTestBase {
                         MeterlakeException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
                 .hasMessageContaining("is not approved");
 
-        Approval approval =
+        Closing.Decided<Approval> approved =
                 closing().approve(OCTOBER, OptionalInt.empty(), APPROVER.getPrivate(), at("2026-11-21T00:00:00Z"));
+        Approval approval = approved.decision();
+        assertThat(approved.recorded()).isTrue();
         assertThat(approval.approverKeyId()).isEqualTo(Signing.keyId(APPROVER.getPublic()));
         assertThat(approval.publisherKeyId()).isEqualTo(october.keyId());
+        // Again: the same approval, said to be the earlier one (nothing written).
         assertThat(closing().approve(OCTOBER, OptionalInt.of(1), APPROVER.getPrivate(), at("2026-11-22T00:00:00Z")))
-                .isEqualTo(approval);
+                .isEqualTo(new Closing.Decided<>(approval, false));
         assertThat(warehouse.read(Tables.BILLING_APPROVALS).count()).isEqualTo(1);
         assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.APPROVED);
 
-        PeriodLock lock = closing().lock(OCTOBER, PUBLISHER.getPrivate(), at("2026-11-22T00:00:00Z"));
+        Closing.Decided<PeriodLock> locked =
+                closing().lock(OCTOBER, PUBLISHER.getPrivate(), at("2026-11-22T00:00:00Z"));
+        assertThat(locked.recorded()).isTrue();
+        PeriodLock lock = locked.decision();
         assertThat(lock.revision()).isEqualTo(1);
         assertThat(closing().lock(OCTOBER, PUBLISHER.getPrivate(), at("2026-11-23T00:00:00Z")))
-                .isEqualTo(lock);
+                .isEqualTo(new Closing.Decided<>(lock, false));
         assertThat(closing().status(OCTOBER).state()).isEqualTo(PeriodState.LOCKED);
         assertThat(closing().nextOpen(OCTOBER)).isEqualTo(NOVEMBER);
         List<String> octoberRows = storedRows(OCTOBER);
@@ -443,7 +449,9 @@ class ClosingTest extends SparkTestBase {
         assertThatThrownBy(() -> new Closing(spark(), warehouse, List.of(Signing.keyId(APPROVER.getPublic())))
                         .lock(OCTOBER, Signing.generateKeyPair().getPrivate(), at("2026-11-22T00:00:00Z")))
                 .hasMessageContaining("nor is in approval.approvers");
-        PeriodLock lock = closing().lock(OCTOBER, PUBLISHER.getPrivate(), at("2026-11-22T00:00:00Z"));
+        PeriodLock lock = closing()
+                .lock(OCTOBER, PUBLISHER.getPrivate(), at("2026-11-22T00:00:00Z"))
+                .decision();
         assertThat(lock.sequence()).isEqualTo(3);
         assertThat(lock.keyId()).isEqualTo(Signing.keyId(PUBLISHER.getPublic()));
         assertThat(lock.integrityProblems()).isEmpty();

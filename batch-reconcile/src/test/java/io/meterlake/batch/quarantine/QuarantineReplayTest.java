@@ -123,10 +123,14 @@ class QuarantineReplayTest extends SparkTestBase {
 
     @Test
     void replaysOnceTheEntitlementIsLoadedAndNeverTwiceEvenIfKilledBetweenItsAppends() throws IOException {
-        // Before the entitlement: every record stays, and says why.
-        QuarantineReplay.Result early = replay(() -> {}).replay(QuarantineSelection.ALL, false, line -> {});
+        // Before the entitlement: every record stays, and says why; raw is not touched, nor said to be.
+        long rawBefore = warehouse.version(Tables.RAW_USAGE_EVENTS);
+        List<String> said = new java.util.ArrayList<>();
+        QuarantineReplay.Result early = replay(() -> {}).replay(QuarantineSelection.ALL, false, said::add);
         assertThat(early.runId()).isEqualTo("replay-0");
         assertThat(early.accepted()).isZero();
+        assertThat(warehouse.version(Tables.RAW_USAGE_EVENTS)).isEqualTo(rawBefore);
+        assertThat(said).noneMatch(line -> line.contains("appending"));
         assertThat(early.decisions())
                 .extracting(
                         QuarantineReplay.Decision::originalReason,

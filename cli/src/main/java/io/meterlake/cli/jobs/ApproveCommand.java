@@ -63,8 +63,9 @@ public final class ApproveCommand extends BatchCommand {
         MeterlakeConfig config = config();
         var key = Signing.readPrivateKey(approverKey);
         Closing closing = closing(config);
-        Approval approval = closing.approve(
+        io.meterlake.batch.publish.Closing.Decided<Approval> approved = closing.approve(
                 billingPeriod, revision == null ? OptionalInt.empty() : OptionalInt.of(revision), key, clock());
+        Approval approval = approved.decision();
         if (format.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("period", approval.period());
@@ -73,11 +74,14 @@ public final class ApproveCommand extends BatchCommand {
             json.put("publisher_key_id", approval.publisherKeyId());
             json.put("approver_key_id", approval.approverKeyId());
             json.put("approved_at", approval.approvedAt().toString());
+            json.put("recorded_now", approved.recorded());
             Output.json(out(), json);
         } else {
-            out().println("approved " + approval.period() + " revision " + approval.revision() + " by key "
+            out().println((approved.recorded() ? "" : "already ") + "approved " + approval.period() + " revision "
+                    + approval.revision() + " by key "
                     + approval.approverKeyId() + " (published by key " + approval.publisherKeyId() + "), at "
-                    + approval.approvedAt() + "; content sha256 " + approval.contentSha256());
+                    + approval.approvedAt() + "; content sha256 " + approval.contentSha256()
+                    + (approved.recorded() ? "" : " (nothing written)"));
             out().println("next: meterlake periods lock --period " + approval.period() + " --signing-key <file>");
         }
         out().flush();

@@ -65,7 +65,9 @@ public final class LockCommand extends BatchCommand {
         Period billingPeriod = period.value();
         MeterlakeConfig config = config();
         Closing closing = closing(config);
-        PeriodLock lock = closing.lock(billingPeriod, Signing.readPrivateKey(signingKey), clock());
+        io.meterlake.batch.publish.Closing.Decided<PeriodLock> locked =
+                closing.lock(billingPeriod, Signing.readPrivateKey(signingKey), clock());
+        PeriodLock lock = locked.decision();
         boolean receiptWritten = receipt != null && lock.link() != null;
         if (receiptWritten) {
             Receipt.write(receipt, lock);
@@ -82,10 +84,12 @@ public final class LockCommand extends BatchCommand {
             json.put("sequence", lock.sequence());
             json.put("receipt", receiptWritten ? receipt.toString() : null);
             json.put("corrections_go_to", next.toString());
+            json.put("recorded_now", locked.recorded());
             Output.json(out(), json);
         } else {
-            out().println("locked " + lock.period() + " at revision " + lock.revision() + " (approved by key "
-                    + lock.approverKeyId() + "), at " + lock.lockedAt());
+            out().println((locked.recorded() ? "" : "already ") + "locked " + lock.period() + " at revision "
+                    + lock.revision() + " (approved by key " + lock.approverKeyId() + "), at " + lock.lockedAt()
+                    + (locked.recorded() ? "" : " (nothing written)"));
             out().println("what changes it from now on is billed in " + next + " as correction lines");
             if (receiptWritten) {
                 out().println("receipt: " + receipt + " (sequence " + lock.sequence() + ")");

@@ -47,7 +47,10 @@ public final class QuarantineCommand implements Runnable {
                 names = "--reason",
                 paramLabel = "REASON",
                 split = ",",
-                description = "Only records quarantined with this reason code (repeatable, or comma-separated).")
+                description = {
+                    "Only records quarantined with this reason code (repeatable, or comma-separated). replay's",
+                    "default: the reasons a change of the catalog or the entitlements can fix"
+                })
         List<ReasonCode> reasons = new ArrayList<>();
 
         @Option(names = "--source", paramLabel = "SOURCE", description = "Only records of this source.")
@@ -58,6 +61,12 @@ public final class QuarantineCommand implements Runnable {
 
         QuarantineSelection selection(Optional<Instant> since) {
             return new QuarantineSelection(reasons.stream().map(Enum::name).toList(), source, tenant, since);
+        }
+
+        /** What replay selects: without --reason, the reasons a later change can fix (the others never pass). */
+        QuarantineSelection replayable() {
+            List<ReasonCode> chosen = reasons.isEmpty() ? List.copyOf(ReasonCode.FIXABLE_LATER) : reasons;
+            return new QuarantineSelection(chosen.stream().map(Enum::name).toList(), source, tenant, Optional.empty());
         }
     }
 
@@ -152,8 +161,17 @@ public final class QuarantineCommand implements Runnable {
         public Integer call() {
             MeterlakeConfig config = config();
             var spark = spark(config);
-            QuarantineReplay.Result result = new QuarantineReplay(spark, config, clock())
-                    .replay(filters.selection(Optional.empty()), dryRun, this::progress);
+            if (filters.reasons.isEmpty()) {
+                progress("replaying the reasons a change of the catalog or the entitlements can fix ("
+                        + String.join(
+                                ", ",
+                                ReasonCode.FIXABLE_LATER.stream()
+                                        .map(Enum::name)
+                                        .toList())
+                        + "); the others depend only on the record and its arrival: name them with --reason");
+            }
+            QuarantineReplay.Result result =
+                    new QuarantineReplay(spark, config, clock()).replay(filters.replayable(), dryRun, this::progress);
             QuarantineStatus.Conservation conservation =
                     QuarantineStatus.conservation(new Warehouse(spark, config.warehouse()));
             if (format.json()) {
