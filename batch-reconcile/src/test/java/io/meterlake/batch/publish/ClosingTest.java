@@ -419,6 +419,7 @@ class ClosingTest extends SparkTestBase {
                 .hasMessageContaining("revision 1 of 2026-10 is not the latest (2)");
         assertThat(closing()
                         .approve(OCTOBER, OptionalInt.of(2), APPROVER.getPrivate(), at("2026-11-22T00:00:00Z"))
+                        .decision()
                         .revision())
                 .isEqualTo(2);
 
