@@ -184,7 +184,7 @@ final class EntitlementsCommand implements Runnable {
                         out,
                         List.of("tenant", "app", "entitlement", "subscription", "account", "plan", "from", "to"),
                         rows);
-                out.println(shown.size() + (all ? " entitlements" : " entitlements in force at " + when)
+                out.println(Output.count(shown.size(), "entitlement") + (all ? "" : " in force at " + when)
                         + " (entitlements v" + version + ")");
             }
             out.flush();
@@ -268,11 +268,12 @@ final class EntitlementsCommand implements Runnable {
         }
         out.println(
                 changes.unchanged()
-                        ? "unchanged: the " + changes.result().size() + " entitlements in force are what the file says;"
+                        ? "unchanged: the " + Output.count(changes.result().size(), "entitlement")
+                                + " in force " + (changes.result().size() == 1 ? "is" : "are") + " what the file says;"
                                 + " nothing written"
                         : (dryRun ? "dry run: would leave " : "loaded: ")
-                                + changes.result().size()
-                                + " entitlements in force (" + changes.added().size() + " added, "
+                                + Output.count(changes.result().size(), "entitlement")
+                                + " in force (" + changes.added().size() + " added, "
                                 + changes.changed().size()
                                 + " changed, " + changes.removed().size() + " removed"
                                 + (changes.replace()

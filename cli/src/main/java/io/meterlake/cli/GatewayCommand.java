@@ -7,6 +7,7 @@ import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.gateway.Gateway;
 import io.meterlake.gateway.Tokens;
+import io.meterlake.output.Output;
 import io.meterlake.period.Durations;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ public final class GatewayCommand implements Callable<Integer> {
         Thread stopper = new Thread(gateway::close, "gateway-stop");
         Runtime.getRuntime().addShutdownHook(stopper);
         err.println("gateway: listening on http://" + config.gateway().host() + ":" + gateway.port() + "/v1/events ("
-                + tokens.size() + (tokens.size() == 1 ? " token" : " tokens") + "), producing to "
+                + Output.count(tokens.size(), "token") + "), producing to "
                 + config.kafka().topic() + " at " + config.kafka().bootstrapServers() + "; 503 after "
                 + Durations.render(config.gateway().ackTimeout())
                 + " without the broker's acknowledgement; stop with Ctrl-C");

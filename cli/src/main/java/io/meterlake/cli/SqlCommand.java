@@ -117,7 +117,7 @@ final class SqlCommand implements Callable<Integer> {
             case csv -> Output.csv(root.out(), header, rows);
             default -> {
                 Output.table(root.out(), header, rows);
-                root.out().println("(" + rows.size() + (rows.size() == 1 ? " row)" : " rows)"));
+                root.out().println("(" + Output.count(rows.size(), "row") + ")");
                 root.out().flush();
             }
         }

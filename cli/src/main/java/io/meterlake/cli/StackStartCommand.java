@@ -132,7 +132,7 @@ final class StackStartCommand implements Callable<Integer> {
         stack.root
                 .out()
                 .println("gateway " + (gatewayStarted ? "started" : "already running") + " on "
-                        + gateway.url() + "/v1/events (" + tokens.size() + (tokens.size() == 1 ? " token" : " tokens")
+                        + gateway.url() + "/v1/events (" + io.meterlake.output.Output.count(tokens.size(), "token")
                         + "; log " + gateway.log() + ")");
         stack.root.out().flush();
     }

@@ -74,4 +74,14 @@ public final class Output {
         }
         return line.toString().stripTrailing();
     }
+
+    /** {@code n} and the noun, singular for one: "1 entitlement", "2 entitlements" (a plural ending in s). */
+    public static String count(long n, String noun) {
+        return count(n, noun, noun + "s");
+    }
+
+    /** {@code n} and the noun, singular for one: "1 identity", "2 identities". */
+    public static String count(long n, String singular, String plural) {
+        return n + " " + (n == 1 ? singular : plural);
+    }
 }

@@ -131,7 +131,9 @@ public final class VerifyCommand extends BatchCommand {
             out.println(PeriodReport.statusLine(result.status()) + "; approvals and lock checked");
         } else {
             out.println("verification FAILED for " + result.header().period() + " revision "
-                    + result.header().revision() + " (" + result.mismatches().size() + " mismatches):");
+                    + result.header().revision() + " ("
+                    + Output.count(result.mismatches().size(), "mismatch", "mismatches")
+                    + "):");
             result.mismatches().forEach(mismatch -> out.println("  - " + mismatch));
         }
         out.flush();
