@@ -128,14 +128,7 @@ class TrinoIT {
                 BEFORE.toString(),
                 "--approver-key",
                 dir.resolve("approver.pem").toString());
-        run(
-                0,
-                "lock",
-                "--period",
-                BEFORE.toString(),
-                "--signing-key",
-                dir.resolve("k.pem").toString());
-        // A repeat of either says so and writes nothing.
+        // A repeat of either says so and writes nothing (the approval now; the lock once locked).
         assertThat(run(
                                 0,
                                 "approve",
@@ -146,6 +139,13 @@ class TrinoIT {
                         .out())
                 .startsWith("already approved " + BEFORE + " revision 1")
                 .contains("(nothing written)");
+        run(
+                0,
+                "lock",
+                "--period",
+                BEFORE.toString(),
+                "--signing-key",
+                dir.resolve("k.pem").toString());
         assertThat(run(
                                 0,
                                 "lock",
