@@ -131,9 +131,9 @@ public final class ConfigLoader {
         String warehouse = stripTrailingSlash(values.get(ConfigKeys.WAREHOUSE).trim());
         if (warehouse.isEmpty()) {
             errors.add(ConfigKeys.WAREHOUSE + " must not be empty");
-        } else if (!warehouse.contains("://")
-                && !warehouse.startsWith("file:")
-                && Files.isRegularFile(Path.of(warehouse))) {
+        } else if (MeterlakeConfig.localDirectory(warehouse)
+                .filter(Files::isRegularFile)
+                .isPresent()) {
             errors.add("the warehouse " + warehouse + " is a file, not a directory: pass a directory with --warehouse"
                     + " (it is created if missing)");
         }

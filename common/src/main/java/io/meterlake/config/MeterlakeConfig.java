@@ -139,4 +139,11 @@ public record MeterlakeConfig(
                 approvers,
                 gateway);
     }
+
+    /** The local directory of a warehouse location ({@code dir} or {@code file:dir}); empty for a URI (s3a://). */
+    public static java.util.Optional<java.nio.file.Path> localDirectory(String warehouse) {
+        return warehouse.contains("://")
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(java.nio.file.Path.of(warehouse.replaceFirst("^file:", "")));
+    }
 }

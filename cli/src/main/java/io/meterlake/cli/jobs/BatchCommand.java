@@ -41,10 +41,10 @@ abstract class BatchCommand implements Callable<Integer> {
      */
     MeterlakeConfig existingWarehouse() {
         MeterlakeConfig config = config();
-        String warehouse = config.warehouse();
-        if (!warehouse.contains("://")
-                && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(warehouse.replaceFirst("^file:", "")))) {
-            throw io.meterlake.cli.options.CliErrors.noWarehouse(warehouse);
+        if (MeterlakeConfig.localDirectory(config.warehouse())
+                .filter(dir -> !java.nio.file.Files.isDirectory(dir))
+                .isPresent()) {
+            throw io.meterlake.cli.options.CliErrors.noWarehouse(config.warehouse());
         }
         return config;
     }
