@@ -60,10 +60,7 @@ public final class TrinoRegistry {
         Map<String, TrinoViews.View> all = TrinoViews.all(approvers, catalog);
         List<String> tables = new ArrayList<>();
         List<String> views = new ArrayList<>();
-        String uri = Storage.isS3(warehouse)
-                ? warehouse
-                : Path.of(warehouse).toAbsolutePath().normalize().toUri().toString();
-        String root = uri.endsWith("/") ? uri : uri + "/";
+        String root = root(warehouse);
         FileSystem fs = new org.apache.hadoop.fs.Path(root).getFileSystem(hadoop);
         try (Connection connection = trino.connect(TrinoServer.ADMIN);
                 Statement statement = connection.createStatement()) {
@@ -99,8 +96,33 @@ public final class TrinoRegistry {
             if (writeRules(tenants) && !tenants.isEmpty()) {
                 awaitRules(tenants.get(tenants.size() - 1));
             }
+            Files.writeString(registrationFile(trino), root + "\n", StandardCharsets.UTF_8);
             return new Registration(tables, views, tenants);
         }
+    }
+
+    /** A warehouse's root as registered: its URI, ending in '/' ({@code s3a://...} or {@code file:/...}). */
+    public static String root(String warehouse) {
+        String uri = Storage.isS3(warehouse)
+                ? warehouse
+                : Path.of(warehouse).toAbsolutePath().normalize().toUri().toString();
+        return uri.endsWith("/") ? uri : uri + "/";
+    }
+
+    /** The root of the warehouse last registered with {@code trino}, if any. */
+    public static java.util.Optional<String> registered(TrinoServer trino) {
+        Path file = registrationFile(trino);
+        try {
+            return Files.exists(file)
+                    ? java.util.Optional.of(Files.readString(file).strip())
+                    : java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private static Path registrationFile(TrinoServer trino) {
+        return trino.rulesFile().resolveSibling("registered-warehouse");
     }
 
     private static List<TrinoAccessRules.Tenant> tenants(Statement statement) throws SQLException {

@@ -156,9 +156,11 @@ public final class HeadlessChromium implements AutoCloseable {
                         .buildAsync(URI.create(socket), listener)
                         .join(),
                 listener);
+        // A new tab is about:blank, complete at once, before it navigates: wait for the page itself.
         await().atMost(Duration.ofSeconds(30))
-                .until(() ->
-                        "complete".equals(page.evaluate("document.readyState").asText()));
+                .ignoreExceptions() // the context of the blank page is gone while it navigates
+                .until(() -> page.evaluate("document.readyState === 'complete' && location.href !== 'about:blank'")
+                        .asBoolean());
         return page;
     }
 

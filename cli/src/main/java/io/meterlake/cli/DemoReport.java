@@ -154,7 +154,14 @@ final class DemoReport {
                 out, List.of("query", "batch", "records", "accepted", "quarantined", "late", "watermark", "ms"), rows);
     }
 
+    /**
+     * A progress cell: times in ISO-8601 UTC as everywhere else; the engine's watermark before its first
+     * event time (the epoch) and nulls as "-".
+     */
     private static String text(Object value) {
+        if (value instanceof Timestamp time) {
+            return time.getTime() == 0 ? "-" : time.toInstant().toString();
+        }
         return value == null ? "-" : value.toString();
     }
 }

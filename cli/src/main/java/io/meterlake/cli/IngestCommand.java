@@ -100,8 +100,13 @@ final class IngestCommand implements Callable<Integer> {
             root.out().println();
             root.out().println("stored for these files:");
             List<List<String>> reasons = new ArrayList<>();
-            total.quarantined().forEach((reason, n) -> reasons.add(List.of(reason, Long.toString(n))));
-            Output.table(root.out(), List.of("quarantine reason", "records"), reasons);
+            total.quarantined()
+                    .forEach((reason, n) -> reasons.add(
+                            List.of(reason, Long.toString(n), total.examples().getOrDefault(reason, ""))));
+            Output.table(root.out(), List.of("quarantine reason", "records", "for example"), reasons);
+            root.out()
+                    .println("each record with its detail: meterlake quarantine list --reason "
+                            + total.quarantined().firstKey());
         }
         root.out().flush();
     }

@@ -2,6 +2,7 @@ package io.meterlake.cli;
 
 import io.meterlake.access.TenantSqlGateway;
 import io.meterlake.access.TrinoAccessRules;
+import io.meterlake.access.TrinoRegistry;
 import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Parameters;
             "Users: finance reads everything in billing; tenant_<tenant_id> only its own rows; admin writes.",
             "Tenant users go through the tenant front door (stack.tenant-sql-port), which runs plain queries only.",
             "--format json: an array of objects; integers, floating-point numbers and booleans as JSON values,",
-            "decimals as exact strings (plain notation, scale kept), times and text as strings, null as null."
+            "decimals as exact strings (plain notation, scale kept), times and text as strings, null as null.",
+            "Trino answers from the warehouse 'trino register' registered last; a --warehouse naming another is refused."
         })
 final class SqlCommand implements Callable<Integer> {
     /** The root command, wherever this one sits (under {@code events}/{@code trino}, or its old top-level alias). */
@@ -64,6 +66,15 @@ final class SqlCommand implements Callable<Integer> {
     public Integer call() {
         root = MeterlakeCommand.of(spec);
         LocalTrino trino = StackCommand.trino(root.config());
+        String asked = root.options().warehouse();
+        if (asked != null) {
+            // Trino answers from the warehouse it has registered: never another one's rows under this name.
+            String wanted = TrinoRegistry.root(asked);
+            String served = TrinoRegistry.registered(trino).orElse("no warehouse");
+            if (!served.equals(wanted)) {
+                throw CliErrors.otherWarehouseRegistered(served, wanted, asked);
+            }
+        }
         if (trino.process().isEmpty()) {
             throw CliErrors.trinoNotRunning(trino.port());
         }

@@ -71,8 +71,7 @@ final class StackStartCommand implements Callable<Integer> {
         LocalS3 s3 = StackCommand.s3(config);
         String bucket =
                 Storage.isS3(config.warehouse()) ? Storage.bucket(config.warehouse()) : StackCommand.DEFAULT_BUCKET;
-        stack.root.err().println("stack: starting the S3 server on " + s3.endpoint() + " ...");
-        stack.root.err().flush();
+        starting(s3.process(), "the S3 server on " + s3.endpoint());
         boolean started = s3.start(bucket);
         stack.root
                 .out()
@@ -88,10 +87,17 @@ final class StackStartCommand implements Callable<Integer> {
         stack.root.out().flush();
     }
 
+    /** The progress line of a start that takes a while: only for a service that is not running already. */
+    private void starting(java.util.Optional<ProcessHandle> running, String what) {
+        if (running.isEmpty()) {
+            stack.root.err().println("stack: starting " + what + " ...");
+            stack.root.err().flush();
+        }
+    }
+
     private void startKafka(MeterlakeConfig config) {
         LocalKafka kafka = stack.kafka();
-        stack.root.err().println("stack: starting Kafka on " + kafka.bootstrapServers() + " ...");
-        stack.root.err().flush();
+        starting(kafka.process(), "Kafka on " + kafka.bootstrapServers());
         boolean started = kafka.start(config.kafka().topic(), config.kafka().partitions());
         stack.root
                 .out()
@@ -103,8 +109,7 @@ final class StackStartCommand implements Callable<Integer> {
 
     private void startTrino(MeterlakeConfig config) throws Exception {
         LocalTrino trino = stack.trino();
-        stack.root.err().println("stack: starting Trino on 127.0.0.1:" + trino.port() + " (takes 15-60 s) ...");
-        stack.root.err().flush();
+        starting(trino.process(), "Trino on 127.0.0.1:" + trino.port() + " (takes 15-60 s)");
         boolean trinoStarted = StackCommand.startTrino(trino, config);
         TrinoRegistry.Registration registration = new TrinoRegistry(trino)
                 .register(

@@ -372,6 +372,39 @@ class CommandLineTest {
         }
     }
 
+    /** trino sql answers from the registered warehouse: a --warehouse naming another is refused, not ignored. */
+    @Test
+    void aQueryOfAWarehouseTrinoDoesNotServeIsRefused(@TempDir Path dir) {
+        Path asked = dir.resolve("w");
+        Run run = Run.of(
+                "--set",
+                "stack.dir=" + dir.resolve("stack"),
+                "trino",
+                "sql",
+                "select 1",
+                "--warehouse",
+                asked.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err())
+                .isEqualTo("meterlake: Trino serves no warehouse, not " + asked.toUri() + "/: register it first with"
+                        + " 'meterlake --warehouse " + asked + " trino register'\n");
+    }
+
+    /** The demo has --period only: a month too old for the time rules is refused naming --period. */
+    @Test
+    void aDemoOfAMonthTooOldNamesItsPeriod() {
+        Run run = Run.of("demo", "--period", "2024-01");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err())
+                .startsWith("meterlake: --period 2024-01 is too far in the past: its events would be quarantined as"
+                        + " EVENT_TOO_OLD (events before ")
+                .contains("choose a later --period, e.g. ")
+                .doesNotContain("--start")
+                .hasLineCount(1);
+    }
+
     @Test
     void anUnknownCommandIsNamedWithTheKnownOnes() {
         Run run = Run.of("--warehouse", "W", "frobnicate");

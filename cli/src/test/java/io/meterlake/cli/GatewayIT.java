@@ -71,6 +71,10 @@ class GatewayIT extends SparkTestBase {
     private static final String TOPIC = "usage-events";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CONCURRENT = 3;
+    private static final int PER_TOKEN = 2;
+    /** Long enough for the slow requests of the 429 test to finish their bodies on a loaded machine. */
+    private static final Duration BODY_TIMEOUT = Duration.ofSeconds(15);
+
     private static final String SERVICE_TOKEN = "svc-" + java.util.UUID.randomUUID();
     private static final String OTHER_TOKEN = "other-" + java.util.UUID.randomUUID();
 
@@ -116,7 +120,11 @@ class GatewayIT extends SparkTestBase {
                 "--set",
                 "gateway.ack-timeout=PT5S",
                 "--set",
-                "gateway.max-concurrent-requests=" + CONCURRENT);
+                "gateway.max-concurrent-requests=" + CONCURRENT,
+                "--set",
+                "gateway.max-concurrent-requests-per-token=" + PER_TOKEN,
+                "--set",
+                "gateway.body-timeout=" + BODY_TIMEOUT);
         List<String> command = new ArrayList<>(List.of(LAUNCHER.toString(), "stack", "start", "--with-gateway"));
         command.addAll(settings);
         Process start = new ProcessBuilder(command)
@@ -154,6 +162,10 @@ class GatewayIT extends SparkTestBase {
         big[0] = '[';
         big[big.length - 1] = ']';
         String many = "[" + String.join(",", java.util.Collections.nCopies(1_001, good)) + "]";
+        // One event that fills the body: within 1 MiB, but with its framing more than the topic takes
+        // (max.message.bytes, 1 MiB + 12 by default); it was answered 503 for ever.
+        String filler = good.substring(0, good.length() - 1) + ",\"attributes\":{\"blob\":\"";
+        String huge = filler + "x".repeat(EventBatchLimits.BYTES - 2 - filler.length() - 3) + "\"}}";
         List<Case> cases = List.of(
                 new Case("not JSON", SERVICE_TOKEN, "application/json", bytes("{oops"), 400),
                 new Case("an object, not an array", SERVICE_TOKEN, "application/json", bytes(good), 400),
@@ -175,10 +187,41 @@ class GatewayIT extends SparkTestBase {
                         "application/x-ndjson",
                         bytes(event("x-2", "billing-export") + "\n{\"source\":\"forge-functions\",\"event_id\":1}\n"),
                         403),
+                new Case(
+                        "a source after the syntax error of a rejected event",
+                        OTHER_TOKEN,
+                        "application/x-ndjson",
+                        bytes(event("x-3", "billing-export")
+                                + "\n{\"event_id\":\"x-4\",,\"source\":\"forge-functions\"}\n"),
+                        403),
+                new Case(
+                        "a source named twice",
+                        OTHER_TOKEN,
+                        "application/json",
+                        bytes("[{\"source\":\"billing-export\",\"source\":\"forge-functions\",\"event_id\":\"x-5\"}]"),
+                        403),
                 new Case("over 1 MiB", SERVICE_TOKEN, "application/json", big, 413),
+                new Case(
+                        "an event larger than the topic takes",
+                        SERVICE_TOKEN,
+                        "application/json",
+                        bytes("[" + huge + "]"),
+                        413),
                 new Case("over 1,000 events", SERVICE_TOKEN, "application/json", bytes(many), 413),
                 new Case("text/plain", SERVICE_TOKEN, "text/plain", bytes("[" + good + "]"), 415),
                 new Case("no content type", SERVICE_TOKEN, null, bytes("[" + good + "]"), 415),
+                new Case(
+                        "UTF-16 with a byte-order mark",
+                        SERVICE_TOKEN,
+                        "application/json",
+                        ("\uFEFF[" + good + "]").getBytes(StandardCharsets.UTF_16LE),
+                        415),
+                new Case(
+                        "UTF-32 without a byte-order mark",
+                        SERVICE_TOKEN,
+                        "application/x-ndjson",
+                        (good + "\n").getBytes(java.nio.charset.Charset.forName("UTF-32BE")),
+                        415),
                 new Case(
                         "another charset",
                         SERVICE_TOKEN,
@@ -205,35 +248,68 @@ class GatewayIT extends SparkTestBase {
         assertThat(produced()).isEqualTo(before + 1);
         assertThat(get("/v1/events").statusCode()).isEqualTo(405);
         assertThat(get("/v1/nothing").statusCode()).isEqualTo(404);
+
+        // A large event that fits the topic is produced (and rejected OVERSIZED by the rules, as the stream will).
+        HttpResponse<String> large =
+                post(SERVICE_TOKEN, "application/json", bytes("[" + huge.substring(0, 200_000) + "\"}}]"));
+        assertThat(large.statusCode()).as(large.body()).isEqualTo(202);
+        assertThat(JSON.readTree(large.body())
+                        .get("rejected")
+                        .get(0)
+                        .get("reason")
+                        .asText())
+                .isEqualTo(ReasonCode.OVERSIZED.name());
+        assertThat(produced()).isEqualTo(before + 2);
+
+        // What Jetty refuses itself is the same JSON error, never an HTML page.
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            socket.getOutputStream()
+                    .write(("GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + "y".repeat(20_000) + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).startsWith("HTTP/1.1 431 ").contains("Content-Type: application/json");
+            assertThat(JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4))
+                            .get("status")
+                            .asInt())
+                    .isEqualTo(431);
+        }
     }
 
     @Test
     @Order(2)
     void answers429WhenEveryRequestSlotIsTakenAndProducesNothingForIt() throws Exception {
         long before = produced();
-        byte[] body = bytes("[" + event("slow-1", "forge-functions") + "]");
         List<Socket> slow = new ArrayList<>();
-        for (int i = 0; i < CONCURRENT; i++) {
+        List<byte[]> bodies = new ArrayList<>();
+        for (int i = 0; i < PER_TOKEN; i++) {
             // Headers and half the body: the gateway holds a slot while it waits for the rest.
-            Socket socket = new Socket("127.0.0.1", Integer.parseInt(url.substring(url.lastIndexOf(':') + 1)));
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + SERVICE_TOKEN
-                            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(body, 0, body.length / 2);
-            out.flush();
-            slow.add(socket);
+            bodies.add(bytes("[" + event("slow-" + i, "forge-functions") + "]"));
+            slow.add(halfSent(SERVICE_TOKEN, bodies.get(i)));
         }
+        Awaitility.await("the token's slots taken")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> metric("meterlake_gateway_requests_in_flight") == PER_TOKEN);
+        // One token may not take the last slot: another token's request still gets it.
+        HttpResponse<String> greedy =
+                post(SERVICE_TOKEN, "application/json", bytes("[" + event("greedy-1", "forge-functions") + "]"));
+        assertThat(greedy.statusCode()).isEqualTo(429);
+        assertThat(JSON.readTree(greedy.body()).get("error").asText())
+                .contains("token 'services'", "gateway.max-concurrent-requests-per-token");
+        bodies.add(bytes("[" + event("slow-x", "billing-export") + "]"));
+        slow.add(halfSent(OTHER_TOKEN, bodies.get(PER_TOKEN)));
         Awaitility.await("every slot taken")
                 .atMost(Duration.ofSeconds(30))
                 .until(() -> metric("meterlake_gateway_requests_in_flight") == CONCURRENT);
 
         HttpResponse<String> busy =
-                post(SERVICE_TOKEN, "application/json", bytes("[" + event("busy-1", "forge-functions") + "]"));
+                post(OTHER_TOKEN, "application/json", bytes("[" + event("busy-1", "billing-export") + "]"));
         assertThat(busy.statusCode()).isEqualTo(429);
+        assertThat(JSON.readTree(busy.body()).get("error").asText()).contains("gateway.max-concurrent-requests)");
         assertThat(busy.headers().firstValue("Retry-After")).isPresent();
 
-        for (Socket socket : slow) {
+        for (int i = 0; i < slow.size(); i++) {
+            Socket socket = slow.get(i);
+            byte[] body = bodies.get(i);
             try (socket) {
                 socket.getOutputStream().write(body, body.length / 2, body.length - body.length / 2);
                 socket.getOutputStream().flush();
@@ -244,12 +320,100 @@ class GatewayIT extends SparkTestBase {
             }
         }
         STATUSES.add(202);
-        // The three slow requests' events, not the refused one's.
+        // The three slow requests' events, not the refused ones'.
         assertThat(produced()).isEqualTo(before + CONCURRENT);
     }
 
+    /**
+     * A client that trickles its body (a byte every half second, a bounded loop that would take a minute)
+     * holds its slot no longer than {@code gateway.body-timeout}: it is answered 408 and its connection
+     * closed, and meanwhile another client's request is answered 202. Before, every slot could be held
+     * for as long as the clients liked.
+     */
     @Test
     @Order(3)
+    void aSlowBodyIsAnswered408AndFreesItsSlot() throws Exception {
+        long before = produced();
+        byte[] body = bytes("[" + event("trickle-1", "forge-functions") + "]");
+        List<Socket> trickling = new ArrayList<>();
+        for (int i = 0; i < PER_TOKEN; i++) {
+            trickling.add(halfSent(SERVICE_TOKEN, body));
+        }
+        HttpResponse<String> other =
+                post(OTHER_TOKEN, "application/json", bytes("[" + event("meanwhile-1", "billing-export") + "]"));
+        assertThat(other.statusCode()).isEqualTo(202);
+
+        Map<Socket, String> answers = new LinkedHashMap<>();
+        for (Socket socket : trickling) {
+            socket.setSoTimeout(500);
+        }
+        int rounds = 0;
+        for (; rounds < 120 && answers.size() < trickling.size(); rounds++) {
+            for (Socket socket : trickling) {
+                if (answers.containsKey(socket)) {
+                    continue;
+                }
+                String status = statusLine(socket);
+                if (status != null) {
+                    answers.put(socket, status);
+                    continue;
+                }
+                try {
+                    socket.getOutputStream().write(' ');
+                    socket.getOutputStream().flush();
+                } catch (IOException closed) {
+                    // the gateway closed it: its answer is read next round
+                }
+            }
+        }
+        assertThat(answers.values())
+                .containsOnly("HTTP/1.1 408 Request Timeout")
+                .hasSize(PER_TOKEN);
+        assertThat(rounds).as("answered before the body could have arrived").isLessThan(120);
+        STATUSES.add(408);
+        for (Socket socket : trickling) {
+            socket.close();
+        }
+        Awaitility.await("the slots freed")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> metric("meterlake_gateway_requests_in_flight") == 0);
+        assertThat(produced()).isEqualTo(before + 1);
+    }
+
+    /** The status line of what the gateway answered on {@code socket}, or null if nothing yet. */
+    private static String statusLine(Socket socket) throws IOException {
+        try {
+            java.io.InputStream in = socket.getInputStream();
+            StringBuilder line = new StringBuilder();
+            for (int b = in.read(); b >= 0 && b != '\n'; b = in.read()) {
+                if (b != '\r') {
+                    line.append((char) b);
+                }
+            }
+            return line.length() == 0 ? null : line.toString();
+        } catch (java.net.SocketTimeoutException nothingYet) {
+            return null;
+        }
+    }
+
+    /** A POST whose headers and first half of {@code body} are sent; the rest is the caller's. */
+    private static Socket halfSent(String token, byte[] body) throws IOException {
+        Socket socket = new Socket("127.0.0.1", port());
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(body, 0, body.length / 2);
+        out.flush();
+        return socket;
+    }
+
+    private static int port() {
+        return Integer.parseInt(url.substring(url.lastIndexOf(':') + 1));
+    }
+
+    @Test
+    @Order(4)
     void theOpenApiDocumentDescribesTheRealHandlers() throws Exception {
         HttpResponse<String> response = get("/v1/openapi.json");
         assertThat(response.statusCode()).isEqualTo(200);
@@ -268,8 +432,19 @@ class GatewayIT extends SparkTestBase {
 
         JsonNode events = document.get("paths").get("/v1/events").get("post");
         Set<Integer> eventStatuses = new TreeSet<>();
-        events.get("responses").fieldNames().forEachRemaining(code -> eventStatuses.add(Integer.parseInt(code)));
+        events.get("responses").fieldNames().forEachRemaining(code -> {
+            if (!code.equals("default")) {
+                eventStatuses.add(Integer.parseInt(code));
+            }
+        });
         assertThat(eventStatuses).isEqualTo(new TreeSet<>(Gateway.EVENTS_STATUSES));
+        // Anything else (a fault of the gateway, the HTTP layer's own refusals) is the same JSON error.
+        assertThat(events.get("responses")
+                        .get("default")
+                        .get("content")
+                        .get("application/json")
+                        .toString())
+                .contains("#/components/schemas/Error");
         Set<String> mediaTypes = new TreeSet<>();
         events.get("requestBody").get("content").fieldNames().forEachRemaining(mediaTypes::add);
         assertThat(mediaTypes).containsExactly("application/json", "application/x-ndjson");
@@ -312,7 +487,7 @@ class GatewayIT extends SparkTestBase {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void everyAcknowledgedEventIsStoredOnceThroughABrokerKill() throws Exception {
         Path warehouse = dir.resolve("warehouse");
         Path events = dir.resolve("events.jsonl");
@@ -465,7 +640,7 @@ class GatewayIT extends SparkTestBase {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void noTokenAppearsInAnythingTheGatewayWroteOrAnswered() throws Exception {
         StringBuilder written = new StringBuilder(ANSWERS);
         try (var files = Files.walk(dir)) {

@@ -135,6 +135,14 @@ class IngestEndToEndIT extends SparkTestBase {
             assertThat(repeat.get("stored").get("accepted").longValue()).isEqualTo(truth.accepted());
             assertThat(reasons(repeat.get("stored").get("quarantined"))).isEqualTo(truth.quarantined());
         }
+        // As a table: each reason with an example of its detail (the unknown metric named) and where to look.
+        CommandLineTest.Run text =
+                CommandLineTest.Run.at(CommandLineTest.CLOCK, "--warehouse", warehouse, "ingest", copy.toString());
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out())
+                .contains("already ingested", "quarantine reason", "for example")
+                .containsPattern("UNKNOWN_METRIC\\s+\\d+\\s+metric '[^']+' is not in the metric catalog")
+                .contains("each record with its detail: meterlake quarantine list --reason ");
         assertThat(tables.version(Tables.RAW_USAGE_EVENTS)).isEqualTo(rawVersion);
         assertThat(tables.version(Tables.QUARANTINED_EVENTS)).isEqualTo(quarantineVersion);
         assertThat(tables.read(Tables.RAW_USAGE_EVENTS).count()).isEqualTo(truth.accepted());

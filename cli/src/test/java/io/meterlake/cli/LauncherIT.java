@@ -75,8 +75,14 @@ class LauncherIT {
         };
         Result started = run(concat(stack, "stack", "start"));
         assertThat(started.exitCode()).as(started.err()).isZero();
+        assertThat(started.err()).contains("stack: starting Kafka on 127.0.0.1:" + port);
         try {
             assertThat(run(concat(stack, "stack", "status")).out()).contains("running", "127.0.0.1:" + port);
+            // Again while it runs: it says so, and does not claim to be starting anything.
+            Result again = run(concat(stack, "stack", "start"));
+            assertThat(again.exitCode()).as(again.err()).isZero();
+            assertThat(again.out()).startsWith("kafka already running on 127.0.0.1:" + port);
+            assertThat(again.err()).doesNotContain("starting");
         } finally {
             assertThat(run(concat(stack, "stack", "stop")).out()).contains("kafka stopped");
         }
@@ -385,6 +391,10 @@ class LauncherIT {
                         "corrections applied and",
                         "corrections not applied:",
                         "CORRECTION_FIELDS_DIFFER");
+        // Times in ISO-8601 UTC as everywhere else, and no epoch watermark before the engine has one.
+        assertThat(demo.out())
+                .doesNotContain("1970-")
+                .doesNotContainPattern("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d");
         assertThat(demo.err())
                 .contains(
                         "demo: 1/8 stack start", "demo: 5/8 entitlements load", "demo: 8/8 verify", "demo: stack stop");

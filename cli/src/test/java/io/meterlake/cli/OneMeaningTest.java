@@ -106,4 +106,20 @@ class OneMeaningTest {
                         "streaming/src/main/java/io/meterlake/streaming/sink/RawBatchWriter.java",
                         "streaming/src/main/java/io/meterlake/streaming/sink/ProgressRecorder.java");
     }
+
+    @Test
+    void theS3LayoutListsEveryTable() throws Exception {
+        // docs/operations.md draws the warehouse's layout: every table of Tables, by its name.
+        String doc = Files.readString(ROOT.resolve("docs/operations.md"));
+        String layout = doc.substring(
+                doc.indexOf("s3a://<bucket>/<prefix>/"), doc.indexOf("```", doc.indexOf("s3a://<bucket>/<prefix>/")));
+        List<String> tables = new ArrayList<>();
+        for (java.lang.reflect.Field field : io.meterlake.schema.Tables.class.getFields()) {
+            if (field.getType() == String.class && java.lang.reflect.Modifier.isStatic(field.getModifiers())) {
+                tables.add((String) field.get(null));
+            }
+        }
+        assertThat(tables).hasSizeGreaterThanOrEqualTo(12);
+        assertThat(tables).allSatisfy(table -> assertThat(layout).contains(" " + table + "/"));
+    }
 }

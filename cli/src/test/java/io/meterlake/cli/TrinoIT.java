@@ -473,6 +473,20 @@ class TrinoIT {
         }
     }
 
+    /** Every query above named the registered warehouse; one naming another is refused before Trino is asked. */
+    @Test
+    void aQueryNamingAnotherWarehouseIsRefused() {
+        String other = Path.of(warehouse).resolveSibling("other-warehouse").toString();
+        List<String> args = new ArrayList<>(settings);
+        args.addAll(List.of("trino", "sql", "SELECT count(*) AS n FROM raw_usage_events"));
+        CommandLineTest.Run refused =
+                BillingPeriodsCheck.run(CLOCK, other, ExitCodes.USAGE, args.toArray(String[]::new));
+        assertThat(refused.err())
+                .isEqualTo("meterlake: Trino serves " + Path.of(warehouse).toUri() + ", not "
+                        + Path.of(other).toUri() + "/: register it first with 'meterlake --warehouse " + other
+                        + " trino register'\n");
+    }
+
     @Test
     void tenantsAndFinanceAreDeniedWhatIsNotTheirs() {
         String tenant = "tenant_tenant-002";

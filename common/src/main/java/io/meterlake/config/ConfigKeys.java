@@ -98,6 +98,10 @@ public final class ConfigKeys {
     public static final String GATEWAY_ACK_TIMEOUT = "gateway.ack-timeout";
     /** Requests the gateway works on at once; more are answered 429 (Retry-After). */
     public static final String GATEWAY_MAX_CONCURRENT_REQUESTS = "gateway.max-concurrent-requests";
+    /** Of those, how many one token may hold; its next get 429, so one greedy or slow client cannot starve the rest. */
+    public static final String GATEWAY_MAX_CONCURRENT_REQUESTS_PER_TOKEN = "gateway.max-concurrent-requests-per-token";
+    /** How long a client may take to send a request's body; a slower one is answered 408 and its slot freed. */
+    public static final String GATEWAY_BODY_TIMEOUT = "gateway.body-timeout";
 
     private static final Map<String, String> DEFAULTS;
 
@@ -135,6 +139,8 @@ public final class ConfigKeys {
         defaults.put(GATEWAY_TOKENS_FILE, "./.meterlake/gateway-tokens");
         defaults.put(GATEWAY_ACK_TIMEOUT, "PT10S");
         defaults.put(GATEWAY_MAX_CONCURRENT_REQUESTS, "64");
+        defaults.put(GATEWAY_MAX_CONCURRENT_REQUESTS_PER_TOKEN, "16");
+        defaults.put(GATEWAY_BODY_TIMEOUT, "PT10S");
         DEFAULTS = java.util.Collections.unmodifiableMap(defaults);
     }
 

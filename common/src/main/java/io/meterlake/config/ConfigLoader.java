@@ -232,7 +232,9 @@ public final class ConfigLoader {
                 gatewayPort,
                 tokensFile,
                 duration(values, ConfigKeys.GATEWAY_ACK_TIMEOUT, errors),
-                positiveInt(values, ConfigKeys.GATEWAY_MAX_CONCURRENT_REQUESTS, errors));
+                positiveInt(values, ConfigKeys.GATEWAY_MAX_CONCURRENT_REQUESTS, errors),
+                positiveInt(values, ConfigKeys.GATEWAY_MAX_CONCURRENT_REQUESTS_PER_TOKEN, errors),
+                duration(values, ConfigKeys.GATEWAY_BODY_TIMEOUT, errors));
     }
 
     /** The metric catalog; no metric may hold a level longer than the horizon the recompute reads. */

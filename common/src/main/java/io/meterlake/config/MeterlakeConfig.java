@@ -47,8 +47,17 @@ public record MeterlakeConfig(
      * @param tokensFile            token hashes and the sources each token may send (see {@link ConfigKeys#GATEWAY_TOKENS_FILE})
      * @param ackTimeout            how long a request waits for the broker's acknowledgements before 503
      * @param maxConcurrentRequests requests worked on at once; more get 429
+     * @param maxPerToken           of those, how many one token may hold; its next get 429
+     * @param bodyTimeout           how long a client may take to send a body; a slower one gets 408
      */
-    public record Gateway(String host, int port, String tokensFile, Duration ackTimeout, int maxConcurrentRequests)
+    public record Gateway(
+            String host,
+            int port,
+            String tokensFile,
+            Duration ackTimeout,
+            int maxConcurrentRequests,
+            int maxPerToken,
+            Duration bodyTimeout)
             implements Serializable {}
 
     /**

@@ -54,6 +54,8 @@ class ConfigLoaderTest {
         expected.put("gateway.tokens-file", "./.meterlake/gateway-tokens");
         expected.put("gateway.ack-timeout", "PT10S");
         expected.put("gateway.max-concurrent-requests", "64");
+        expected.put("gateway.max-concurrent-requests-per-token", "16");
+        expected.put("gateway.body-timeout", "PT10S");
 
         assertThat(ConfigKeys.defaults()).containsExactlyEntriesOf(expected);
     }

@@ -88,6 +88,11 @@ public final class EventBatch {
 
     /** The events of {@code body}, in order; at least one, at most {@link #MAX_EVENTS}. */
     public static List<byte[]> split(byte[] body, Format format) throws Refused {
+        String wide = wideEncoding(body);
+        if (wide != null) {
+            throw new Refused(
+                    415, "the body is " + wide + ", not UTF-8: send it in UTF-8, the only encoding the gateway takes");
+        }
         List<byte[]> events = format == Format.JSON_ARRAY ? array(body) : lines(body);
         if (events.isEmpty()) {
             throw new Refused(400, "the batch is empty: send at least one event");
@@ -125,8 +130,70 @@ public final class EventBatch {
             }
         } catch (IOException e) {
             throw notJson(e);
+        } catch (RuntimeException e) {
+            // The parser's own failure on bytes it cannot read (never an answer the client cannot parse).
+            throw new Refused(400, "the body is not JSON (" + e.getClass().getSimpleName() + ")");
         }
         return events;
+    }
+
+    /**
+     * UTF-16 or UTF-32 (with or without a byte-order mark), as JSON's own encoding detection tells them
+     * from UTF-8 by the zero bytes among the first four (RFC 4627, section 3); null for anything else.
+     */
+    static String wideEncoding(byte[] body) {
+        if (startsWith(body, 0x00, 0x00, 0xFE, 0xFF) || startsWith(body, 0xFF, 0xFE, 0x00, 0x00)) {
+            return "UTF-32";
+        }
+        if (startsWith(body, 0xFE, 0xFF) || startsWith(body, 0xFF, 0xFE)) {
+            return "UTF-16";
+        }
+        if (body.length >= 4 && (body[0] == 0 || body[1] == 0 || body[2] == 0 || body[3] == 0)) {
+            boolean utf32 = (body[0] == 0 && body[1] == 0) || (body[2] == 0 && body[3] == 0);
+            return utf32 ? "UTF-32" : "UTF-16";
+        }
+        if (body.length >= 2 && (body[0] == 0 || body[1] == 0)) {
+            return "UTF-16";
+        }
+        return null;
+    }
+
+    private static boolean startsWith(byte[] body, int... prefix) {
+        if (body.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if ((body[i] & 0xFF) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final java.util.regex.Pattern SOURCE =
+            java.util.regex.Pattern.compile("\"source\"\\s*:\\s*(\"(?:[^\"\\\\]|\\\\.)*\")");
+
+    /**
+     * Every source an event's text names, read leniently: each {@code "source": "..."} pair anywhere in
+     * it, for an event the rules rejected (it may be cut off, carry the key twice or break JSON before or
+     * after it). The gateway refuses a request whose events name a source the token may not send.
+     */
+    static List<String> namedSources(String text) {
+        List<String> sources = new ArrayList<>();
+        if (text == null) {
+            return sources;
+        }
+        java.util.regex.Matcher matcher = SOURCE.matcher(text);
+        while (matcher.find()) {
+            String literal = matcher.group(1);
+            try (JsonParser parser = JSON.createParser(literal)) {
+                parser.nextToken();
+                sources.add(parser.getText());
+            } catch (IOException e) {
+                sources.add(literal.substring(1, literal.length() - 1));
+            }
+        }
+        return sources;
     }
 
     private static List<byte[]> lines(byte[] body) throws Refused {
@@ -151,7 +218,7 @@ public final class EventBatch {
             }
             parser.skipChildren();
             return parser.nextToken() == null;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }

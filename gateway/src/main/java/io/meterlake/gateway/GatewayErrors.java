@@ -21,6 +21,14 @@ final class GatewayErrors {
                 "free the port or set gateway.port to another one");
     }
 
+    static MeterlakeException topicTooSmall(String topic, int maxBatchBytes, int largestValid) {
+        return MeterlakeException.badInput(
+                "the topic '" + topic + "' takes record batches of at most " + maxBatchBytes
+                        + " bytes (max.message.bytes), less than the largest event the rules accept needs ("
+                        + largestValid + ")",
+                "raise the topic's max.message.bytes to at least " + largestValid);
+    }
+
     static MeterlakeException noTokensFile(Path file) {
         return MeterlakeException.badInput(
                 "the gateway's tokens file " + file + " does not exist",

@@ -37,11 +37,52 @@ final class Requests {
         return token.isEmpty() ? Optional.empty() : Optional.of(token);
     }
 
-    /** The body, or null when it is longer than {@code limit} bytes. */
-    static byte[] readAtMost(Request request, int limit) throws IOException {
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] body = in.readNBytes(limit + 1);
-            return body.length > limit ? null : body;
+    /** What reading a body gave: its bytes, or why there are none. */
+    record Body(byte[] bytes, boolean tooLarge, boolean late) {}
+
+    /**
+     * The body, read as it arrives (never blocking past {@code deadline}, System.nanoTime): too large once
+     * it passes {@code limit} bytes, late when the client has not sent all of it by the deadline. A client
+     * that sends one byte now and then cannot hold a request slot for longer than the deadline.
+     */
+    static Body readAtMost(Request request, int limit, long deadline) throws IOException {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        while (true) {
+            Content.Chunk chunk = request.read();
+            if (chunk == null) {
+                java.util.concurrent.CompletableFuture<Void> more = new java.util.concurrent.CompletableFuture<>();
+                request.demand(() -> more.complete(null));
+                try {
+                    more.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    return new Body(null, false, true);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IOException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while reading the body");
+                }
+                continue;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                Throwable failure = chunk.getFailure();
+                throw failure instanceof IOException io ? io : new IOException(failure);
+            }
+            java.nio.ByteBuffer bytes = chunk.getByteBuffer();
+            boolean tooLarge = body.size() + bytes.remaining() > limit;
+            if (!tooLarge) {
+                byte[] copy = new byte[bytes.remaining()];
+                bytes.get(copy);
+                body.write(copy, 0, copy.length);
+            }
+            boolean last = chunk.isLast();
+            chunk.release();
+            if (tooLarge) {
+                return new Body(null, true, false);
+            }
+            if (last) {
+                return new Body(body.toByteArray(), false, false);
+            }
         }
     }
 }

@@ -107,4 +107,46 @@ class EventBatchTest {
                 .satisfies(e ->
                         assertThat(((EventBatch.Refused) e).status()).as(body).isEqualTo(status));
     }
+
+    /** A body in UTF-16 or UTF-32, with a byte-order mark or without, is refused 415 in either form. */
+    @Test
+    void aWideEncodingIsRefusedAsNotUtf8() {
+        String body = "[{\"event_id\":\"e-1\"}]";
+        java.util.Map<String, byte[]> bodies = new java.util.LinkedHashMap<>();
+        bodies.put("UTF-16", ("\uFEFF" + body).getBytes(StandardCharsets.UTF_16LE));
+        bodies.put("UTF-16 ", ("\uFEFF" + body).getBytes(StandardCharsets.UTF_16BE));
+        bodies.put("UTF-16  ", body.getBytes(StandardCharsets.UTF_16LE));
+        bodies.put("UTF-32", ("\uFEFF" + body).getBytes(java.nio.charset.Charset.forName("UTF-32LE")));
+        bodies.put("UTF-32 ", body.getBytes(java.nio.charset.Charset.forName("UTF-32BE")));
+        bodies.forEach((encoding, bytes) -> {
+            for (EventBatch.Format format : EventBatch.Format.values()) {
+                assertThatThrownBy(() -> EventBatch.split(bytes, format))
+                        .as(encoding + " " + format)
+                        .isInstanceOfSatisfying(
+                                EventBatch.Refused.class,
+                                refused -> assertThat(refused.status()).isEqualTo(415))
+                        .hasMessage("the body is " + encoding.strip()
+                                + ", not UTF-8: send it in UTF-8, the only encoding the gateway takes");
+            }
+        });
+        // UTF-8, with its byte-order mark too, is what the gateway reads.
+        assertThat(EventBatch.wideEncoding(("\uFEFF" + body).getBytes(StandardCharsets.UTF_8)))
+                .isNull();
+        assertThat(EventBatch.wideEncoding("7".getBytes(StandardCharsets.UTF_8)))
+                .isNull();
+    }
+
+    /** Every source a rejected event's text names, however it is broken. */
+    @Test
+    void aRejectedEventsSourcesAreReadLeniently() {
+        assertThat(EventBatch.namedSources("{\"event_id\":\"x\",,\"source\":\"forge-kvs\"}"))
+                .containsExactly("forge-kvs");
+        assertThat(EventBatch.namedSources("{\"source\":\"a\",\"source\" : \"b\"}"))
+                .containsExactly("a", "b");
+        assertThat(EventBatch.namedSources("{\"source\":\"for\\u0067e-kvs\", \"quantity\": }"))
+                .containsExactly("forge-kvs");
+        assertThat(EventBatch.namedSources("{\"source\":\"cut off")).isEmpty();
+        assertThat(EventBatch.namedSources("{\"sources\":\"x\",\"source\":7}")).isEmpty();
+        assertThat(EventBatch.namedSources(null)).isEmpty();
+    }
 }

@@ -21,17 +21,47 @@ final class WorkloadErrors {
                 "lower them so that most records are new valid events");
     }
 
-    static MeterlakeException startTooOld(Instant start, Instant earliest, String maxEventAge) {
+    /**
+     * A span that begins before the oldest event the time rules accept. A span that is one calendar month
+     * came from {@code --period} (the demo has no other option): the message and its fix name that.
+     */
+    static MeterlakeException startTooOld(
+            Instant start, int days, Instant earliest, String maxEventAge, YearMonth month) {
+        String oldest = seconds(earliest);
+        String rule = " would be quarantined as EVENT_TOO_OLD (events before " + oldest
+                + "; validation.max-event-age is " + maxEventAge + ")";
+        YearMonth asked = calendarMonth(start, days);
+        if (asked != null) {
+            return MeterlakeException.badInput(
+                    "--period " + asked + " is too far in the past: its events" + rule,
+                    "choose a later --period, e.g. " + month + " (the default)");
+        }
         return MeterlakeException.badInput(
-                "--start " + start + " is too far in the past: events before " + earliest
-                        + " would be quarantined as EVENT_TOO_OLD (validation.max-event-age is " + maxEventAge + ")",
-                "choose a later --start");
+                "--start " + seconds(start) + " is too far in the past: events" + rule,
+                "choose a --start after " + oldest);
     }
 
     static MeterlakeException spanNotOver(Instant start, int days, Instant end, Instant now, YearMonth month) {
+        YearMonth asked = calendarMonth(start, days);
+        String span = asked != null
+                ? "--period " + asked + " ends at " + seconds(end)
+                : "the span " + seconds(start) + " + " + days + " days ends at " + seconds(end);
         return MeterlakeException.badInput(
-                "the span " + start + " + " + days + " days ends at " + end
-                        + ", and its last event (2h after the end) would lie after now (" + now + ")",
+                span + ", and its last event (2h after the end) would lie after now (" + seconds(now) + ")",
                 "choose a span that ends at least 2h before now, e.g. --period " + month + " (the default)");
+    }
+
+    /** The calendar month (UTC) the span is exactly, or null. */
+    private static YearMonth calendarMonth(Instant start, int days) {
+        java.time.ZonedDateTime at = start.atZone(java.time.ZoneOffset.UTC);
+        YearMonth month = YearMonth.from(at);
+        boolean whole =
+                at.equals(month.atDay(1).atStartOfDay(java.time.ZoneOffset.UTC)) && days == month.lengthOfMonth();
+        return whole ? month : null;
+    }
+
+    /** An instant as people read it in a message: to the second. */
+    private static String seconds(Instant instant) {
+        return instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 }

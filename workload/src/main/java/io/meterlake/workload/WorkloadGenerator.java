@@ -87,7 +87,8 @@ public final class WorkloadGenerator {
     public static void requireValid(WorkloadSpec spec, MeterlakeConfig config, Instant now) {
         Instant earliest = now.plus(INGEST_WITHIN).minus(config.maxEventAge());
         if (spec.start().minus(OUTSIDE).isBefore(earliest)) {
-            throw WorkloadErrors.startTooOld(spec.start(), earliest, Durations.render(config.maxEventAge()));
+            throw WorkloadErrors.startTooOld(
+                    spec.start(), spec.days(), earliest, Durations.render(config.maxEventAge()), defaultMonth(now));
         }
         if (spec.end().plus(OUTSIDE).isAfter(now)) {
             throw WorkloadErrors.spanNotOver(spec.start(), spec.days(), spec.end(), now, defaultMonth(now));

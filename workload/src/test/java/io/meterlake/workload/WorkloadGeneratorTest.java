@@ -363,4 +363,29 @@ class WorkloadGeneratorTest {
                 .isInstanceOf(MeterlakeException.class)
                 .hasMessageContaining("e.g. --period 2026-10");
     }
+
+    /**
+     * A span the time rules would reject is refused naming the option it came from: a calendar month is
+     * {@code --period} (all the demo has), any other span {@code --start}; instants to the second.
+     */
+    @Test
+    void aSpanTheRulesWouldRejectNamesItsOwnOption() {
+        Instant now = Instant.parse("2026-12-05T12:08:23.123456789Z");
+        assertThatThrownBy(() -> new WorkloadGenerator(
+                        new WorkloadSpec(10, 1, 1, Instant.parse("2024-01-01T00:00:00Z"), 31, 0, 0, 0, 0), CONFIG, now))
+                .isInstanceOf(MeterlakeException.class)
+                .hasMessage("--period 2024-01 is too far in the past: its events would be quarantined as EVENT_TOO_OLD"
+                        + " (events before 2026-09-07T12:08:23Z; validation.max-event-age is 90d): choose a later"
+                        + " --period, e.g. 2026-11 (the default)");
+        assertThatThrownBy(() -> new WorkloadGenerator(
+                        new WorkloadSpec(10, 1, 1, Instant.parse("2024-01-02T00:00:00Z"), 3, 0, 0, 0, 0), CONFIG, now))
+                .hasMessage("--start 2024-01-02T00:00:00Z is too far in the past: events would be quarantined as"
+                        + " EVENT_TOO_OLD (events before 2026-09-07T12:08:23Z; validation.max-event-age is 90d):"
+                        + " choose a --start after 2026-09-07T12:08:23Z");
+        assertThatThrownBy(() -> new WorkloadGenerator(
+                        new WorkloadSpec(10, 1, 1, Instant.parse("2026-12-01T00:00:00Z"), 31, 0, 0, 0, 0), CONFIG, now))
+                .hasMessage("--period 2026-12 ends at 2027-01-01T00:00:00Z, and its last event (2h after the end)"
+                        + " would lie after now (2026-12-05T12:08:23Z): choose a span that ends at least 2h before"
+                        + " now, e.g. --period 2026-11 (the default)");
+    }
 }

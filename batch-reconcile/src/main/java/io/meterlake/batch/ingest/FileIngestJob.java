@@ -156,11 +156,17 @@ public final class FileIngestJob {
                 .read(Tables.QUARANTINED_EVENTS)
                 .where(col(Columns.FILE_SHA256).equalTo(sha256))
                 .groupBy(col(Columns.REASON))
-                .count()
+                .agg(
+                        org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)),
+                        org.apache.spark.sql.functions.min(Columns.DETAIL))
                 .collectAsList();
         SortedMap<String, Long> quarantined = new TreeMap<>();
+        SortedMap<String, String> examples = new TreeMap<>();
         for (Row row : reasons) {
             quarantined.put(row.getString(0), row.getLong(1));
+            if (!row.isNullAt(2)) {
+                examples.put(row.getString(0), row.getString(2));
+            }
         }
         long total = accepted
                 + quarantined.values().stream().mapToLong(Long::longValue).sum();
@@ -172,7 +178,7 @@ public final class FileIngestJob {
                 total,
                 accepted,
                 total - accepted);
-        return new IngestReport(name, sha256, alreadyIngested, total, accepted, quarantined);
+        return new IngestReport(name, sha256, alreadyIngested, total, accepted, quarantined, examples);
     }
 
     private Path qualified(String file) {

@@ -17,10 +17,23 @@ public record IngestReport(
         boolean alreadyIngested,
         long records,
         long accepted,
-        SortedMap<String, Long> quarantined) {
+        SortedMap<String, Long> quarantined,
+        SortedMap<String, String> examples) {
 
     public IngestReport {
         quarantined = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(quarantined));
+        examples = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(examples));
+    }
+
+    /** A report without examples of the reasons' details. */
+    public IngestReport(
+            String file,
+            String sha256,
+            boolean alreadyIngested,
+            long records,
+            long accepted,
+            SortedMap<String, Long> quarantined) {
+        this(file, sha256, alreadyIngested, records, accepted, quarantined, new TreeMap<>());
     }
 
     public long quarantinedTotal() {
@@ -32,6 +45,7 @@ public record IngestReport(
         long records = 0;
         long accepted = 0;
         SortedMap<String, Long> quarantined = new TreeMap<>();
+        SortedMap<String, String> examples = new TreeMap<>();
         boolean all = true;
         for (IngestReport report : reports) {
             records += report.records();
@@ -40,7 +54,8 @@ public record IngestReport(
             for (Map.Entry<String, Long> entry : report.quarantined().entrySet()) {
                 quarantined.merge(entry.getKey(), entry.getValue(), Long::sum);
             }
+            report.examples().forEach(examples::putIfAbsent);
         }
-        return new IngestReport("(all files)", "", all, records, accepted, quarantined);
+        return new IngestReport("(all files)", "", all, records, accepted, quarantined, examples);
     }
 }

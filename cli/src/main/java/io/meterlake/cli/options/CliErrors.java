@@ -94,6 +94,13 @@ public final class CliErrors {
 
     // Trino.
 
+    /** trino sql with a --warehouse that is not the one Trino has registered. */
+    public static MeterlakeException otherWarehouseRegistered(String served, String wanted, String asked) {
+        return MeterlakeException.badInput(
+                "Trino serves " + served + ", not " + wanted,
+                "register it first with 'meterlake --warehouse " + asked + " trino register'");
+    }
+
     public static MeterlakeException trinoNotRunning(int port) {
         return MeterlakeException.unavailable("Trino is not running on 127.0.0.1:" + port, START_TRINO);
     }

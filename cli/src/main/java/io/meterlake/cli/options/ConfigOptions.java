@@ -34,6 +34,11 @@ public final class ConfigOptions {
             description = "One setting, overriding files; repeatable. Keys: see conf/meterlake.properties.")
     Map<String, String> settings = new LinkedHashMap<>();
 
+    /** The {@code --warehouse} given on the command line, or null. */
+    public String warehouse() {
+        return warehouse;
+    }
+
     /** These options, with {@code more} (given later on the command line) taking precedence. */
     public ConfigOptions andThen(ConfigOptions more) {
         ConfigOptions merged = new ConfigOptions();

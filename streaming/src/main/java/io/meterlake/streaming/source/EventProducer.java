@@ -35,9 +35,13 @@ public final class EventProducer implements AutoCloseable {
     private final Map<Integer, LongAdder> perPartition = new ConcurrentHashMap<>();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
 
-    private EventProducer(KafkaProducer<byte[], byte[]> producer, String topic) {
+    /** The largest record batch the topic accepts, and so the largest request this producer makes. */
+    private final int maxBatchBytes;
+
+    private EventProducer(KafkaProducer<byte[], byte[]> producer, String topic, int maxBatchBytes) {
         this.producer = producer;
         this.topic = topic;
+        this.maxBatchBytes = maxBatchBytes;
     }
 
     /** Checks that {@code topic} exists at {@code bootstrapServers}, then opens a producer to it. */
@@ -50,7 +54,7 @@ public final class EventProducer implements AutoCloseable {
      * {@code deliveryTimeout}: the HTTP gateway answers within that bound.
      */
     public static EventProducer open(String bootstrapServers, String topic, java.time.Duration deliveryTimeout) {
-        KafkaSource.requireTopic(bootstrapServers, topic);
+        int maxBatchBytes = KafkaSource.requireTopic(bootstrapServers, topic);
         int delivery = (int) deliveryTimeout.toMillis();
         int request = Math.min(15_000, Math.max(1_000, delivery / 2));
         Properties properties = new Properties();
@@ -58,6 +62,8 @@ public final class EventProducer implements AutoCloseable {
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
         properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         properties.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+        // Whatever the topic takes, the producer sends (its own default, 1 MiB, is no limit of the broker's).
+        properties.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxBatchBytes);
         properties.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, request);
         properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, request);
@@ -65,7 +71,25 @@ public final class EventProducer implements AutoCloseable {
         properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(delivery, request + 5));
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return new EventProducer(new KafkaProducer<>(properties), topic);
+        return new EventProducer(new KafkaProducer<>(properties), topic, maxBatchBytes);
+    }
+
+    /**
+     * The bytes a record takes on the topic at most (alone in its batch, uncompressed, with its key):
+     * what the producer and the broker compare with their limits.
+     */
+    public static int framedBytes(String key, byte[] record) {
+        return org.apache.kafka.common.record.AbstractRecords.estimateSizeInBytesUpperBound(
+                org.apache.kafka.common.record.RecordBatch.CURRENT_MAGIC_VALUE,
+                org.apache.kafka.common.record.CompressionType.NONE,
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                record,
+                org.apache.kafka.common.record.Record.EMPTY_HEADERS);
+    }
+
+    /** The largest record batch the topic accepts ({@code max.message.bytes}): a record must frame within it. */
+    public int maxBatchBytes() {
+        return maxBatchBytes;
     }
 
     /** Sends one line; asynchronous, failures surface in {@link #flush()}. */

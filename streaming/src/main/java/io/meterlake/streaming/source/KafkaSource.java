@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.schema.Columns;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -12,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -51,9 +54,10 @@ public final class KafkaSource {
 
     /**
      * Fails with a readable message within seconds unless the broker answers and has the topic:
-     * Kafka clients otherwise retry an unreachable address for minutes.
+     * Kafka clients otherwise retry an unreachable address for minutes. Returns the largest record batch
+     * the topic accepts (its effective {@code max.message.bytes}).
      */
-    public static void requireTopic(String bootstrapServers, String topic) {
+    public static int requireTopic(String bootstrapServers, String topic) {
         Properties properties = new Properties();
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
@@ -63,6 +67,13 @@ public final class KafkaSource {
             if (!topics.contains(topic)) {
                 throw StreamErrors.noTopic(topic, bootstrapServers);
             }
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            return Integer.parseInt(admin.describeConfigs(List.of(resource))
+                    .all()
+                    .get(PROBE_SECONDS, TimeUnit.SECONDS)
+                    .get(resource)
+                    .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG)
+                    .value());
         } catch (ExecutionException | TimeoutException e) {
             throw StreamErrors.kafkaUnreachable(bootstrapServers, PROBE_SECONDS);
         } catch (InterruptedException e) {
