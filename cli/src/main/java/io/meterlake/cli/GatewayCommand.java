@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 /** {@code meterlake gateway}: runs the HTTP ingestion gateway ({@link Gateway}) until stopped. */
 @Command(
         name = "gateway",
+        subcommands = GatewayTokensCommand.class,
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
             "checked with the stream's own rules; every event of a well-formed request is produced (the stream",
             "quarantines the rejected ones), and 202 comes only once the broker acknowledged them all (else 503).",
             "Also GET /v1/health, /metrics (Prometheus) and /v1/openapi.json. Settings: gateway.* in",
-            "conf/meterlake.properties. Runs until stopped (Ctrl-C, SIGTERM)."
+            "conf/meterlake.properties. Runs until stopped (Ctrl-C, SIGTERM). Tokens: 'meterlake gateway tokens'",
+            "(add, list, revoke); a change of the tokens file counts within seconds, without a restart."
         })
 public final class GatewayCommand implements Callable<Integer> {
     private final Supplier<ConfigOptions> outerOptions;

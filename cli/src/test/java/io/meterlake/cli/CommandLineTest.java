@@ -391,6 +391,52 @@ class CommandLineTest {
                         + " 'meterlake --warehouse " + asked + " trino register'\n");
     }
 
+    /** gateway tokens: add prints the token alone on stdout, once; list never shows it; revoke removes it. */
+    @Test
+    void gatewayTokensAreAddedListedAndRevokedWithoutAHashByHand(@TempDir Path dir) throws IOException {
+        String[] file = {"--set", "gateway.tokens-file=" + dir.resolve("tokens")};
+        Run added = Run.of(concat(
+                file, "gateway", "tokens", "add", "billing", "--source", "forge-functions", "--source", "forge-kvs"));
+        assertThat(added.exitCode()).as(added.err()).isZero();
+        String token = added.out().strip();
+        assertThat(token).matches("[0-9a-f]{64}");
+        assertThat(added.err())
+                .startsWith("gateway: token 'billing' added for forge-functions, forge-kvs to " + dir.resolve("tokens"))
+                .contains("printed only now")
+                .doesNotContain(token);
+        assertThat(io.meterlake.gateway.Tokens.read(dir.resolve("tokens")).authenticate(token))
+                .isPresent();
+
+        Run listed = Run.of(concat(file, "gateway", "tokens", "list"));
+        assertThat(listed.out())
+                .containsPattern("billing +forge-functions, forge-kvs")
+                .contains("(1 token in ")
+                .doesNotContain(token)
+                .doesNotContain(io.meterlake.gateway.Tokens.sha256(token));
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(Run.of(concat(file, "gateway", "tokens", "list", "--format", "json"))
+                                .out())
+                        .toString())
+                .isEqualTo("[{\"name\":\"billing\",\"sources\":[\"forge-functions\",\"forge-kvs\"]}]");
+
+        Run twice = Run.of(concat(file, "gateway", "tokens", "add", "billing", "--source", "x"));
+        assertThat(twice.exitCode()).isEqualTo(2);
+        assertThat(twice.err()).hasLineCount(1).contains("there is a token named 'billing'");
+        Run revoked = Run.of(concat(file, "gateway", "tokens", "revoke", "billing"));
+        assertThat(revoked.out()).startsWith("revoked token 'billing' in ");
+        assertThat(io.meterlake.gateway.Tokens.read(dir.resolve("tokens"), true).authenticate(token))
+                .isEmpty();
+        Run unknown = Run.of(concat(file, "gateway", "tokens", "revoke", "billing"));
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).hasLineCount(1).contains("there is no token named 'billing'");
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
+
     /** The demo has --period only: a month too old for the time rules is refused naming --period. */
     @Test
     void aDemoOfAMonthTooOldNamesItsPeriod() {

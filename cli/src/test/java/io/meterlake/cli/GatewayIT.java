@@ -82,6 +82,10 @@ class GatewayIT extends SparkTestBase {
     static Path dir;
 
     private static TestBroker broker;
+    private static Path tokens;
+    /** The token 'gateway tokens add' made while the gateway ran. */
+    private static String lateToken = "none-yet";
+
     private static List<String> settings;
     private static String url;
     private static final HttpClient HTTP = HttpClient.newBuilder()
@@ -96,7 +100,7 @@ class GatewayIT extends SparkTestBase {
     @BeforeAll
     static void startBrokerAndGateway() throws Exception {
         broker = TestBroker.start(dir.resolve("stack"), TOPIC, 3);
-        Path tokens = dir.resolve("gateway-tokens");
+        tokens = dir.resolve("gateway-tokens");
         io.meterlake.signing.PrivateFiles.write(
                 tokens,
                 "# name, sha256 of the token, sources\n"
@@ -380,6 +384,30 @@ class GatewayIT extends SparkTestBase {
         assertThat(produced()).isEqualTo(before + 1);
     }
 
+    /** A token added while the gateway runs is taken within seconds; a revoked one is refused, no restart. */
+    @Test
+    @Order(4)
+    void aTokenAddedOrRevokedCountsWithoutARestart() throws Exception {
+        String file = "gateway.tokens-file=" + tokens;
+        CommandLineTest.Run added = CommandLineTest.Run.at(
+                CommandLineTest.LIVE, "--set", file, "gateway", "tokens", "add", "late", "--source", "forge-logs");
+        assertThat(added.exitCode()).as(added.err()).isZero();
+        lateToken = added.out().strip();
+        byte[] body = bytes("[" + event("late-1", "forge-logs") + "]");
+        Awaitility.await("the new token taken")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> post(lateToken, "application/json", body).statusCode() == 202);
+        CommandLineTest.Run revoked =
+                CommandLineTest.Run.at(CommandLineTest.LIVE, "--set", file, "gateway", "tokens", "revoke", "late");
+        assertThat(revoked.exitCode()).as(revoked.err()).isZero();
+        Awaitility.await("the revoked token refused")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> post(lateToken, "application/json", body).statusCode() == 401);
+        assertThat(post(SERVICE_TOKEN, "application/json", bytes("[" + event("still-1", "forge-functions") + "]"))
+                        .statusCode())
+                .isEqualTo(202);
+    }
+
     /** The status line of what the gateway answered on {@code socket}, or null if nothing yet. */
     private static String statusLine(Socket socket) throws IOException {
         try {
@@ -413,7 +441,7 @@ class GatewayIT extends SparkTestBase {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void theOpenApiDocumentDescribesTheRealHandlers() throws Exception {
         HttpResponse<String> response = get("/v1/openapi.json");
         assertThat(response.statusCode()).isEqualTo(200);
@@ -487,7 +515,7 @@ class GatewayIT extends SparkTestBase {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void everyAcknowledgedEventIsStoredOnceThroughABrokerKill() throws Exception {
         Path warehouse = dir.resolve("warehouse");
         Path events = dir.resolve("events.jsonl");
@@ -640,7 +668,7 @@ class GatewayIT extends SparkTestBase {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void noTokenAppearsInAnythingTheGatewayWroteOrAnswered() throws Exception {
         StringBuilder written = new StringBuilder(ANSWERS);
         try (var files = Files.walk(dir)) {
@@ -653,7 +681,8 @@ class GatewayIT extends SparkTestBase {
         written.append(get("/metrics").body());
         assertThat(written.toString())
                 .contains("gateway: listening on", "token 'exporter'")
-                .doesNotContain(SERVICE_TOKEN, OTHER_TOKEN);
+                .doesNotContain(SERVICE_TOKEN, OTHER_TOKEN, lateToken)
+                .contains("gateway: tokens reloaded from " + tokens);
         // What POST /v1/events answered in this class: every status the document lists but 503 and 429 was
         // seen here (those two in the kill and the busy test).
         assertThat(STATUSES).containsAll(Gateway.EVENTS_STATUSES);

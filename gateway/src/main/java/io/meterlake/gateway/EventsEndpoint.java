@@ -40,7 +40,7 @@ final class EventsEndpoint {
     private static final Logger LOG = LoggerFactory.getLogger(EventsEndpoint.class);
 
     private final EventRules rules;
-    private final Tokens tokens;
+    private final java.util.function.Supplier<Tokens> tokens;
     private final EventProducer producer;
     private final String topic;
     private final Clock clock;
@@ -56,7 +56,7 @@ final class EventsEndpoint {
 
     EventsEndpoint(
             EventRules rules,
-            Tokens tokens,
+            java.util.function.Supplier<Tokens> tokens,
             EventProducer producer,
             String topic,
             MeterlakeConfig.Gateway settings,
@@ -89,7 +89,7 @@ final class EventsEndpoint {
 
     private Answer ingest(Request request) {
         Optional<Tokens.Token> token = Requests.bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION))
-                .flatMap(tokens::authenticate);
+                .flatMap(tokens.get()::authenticate);
         if (token.isEmpty()) {
             return Answer.error(
                     401,

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -85,11 +86,15 @@ public final class Gateway implements AutoCloseable {
     static final int RETRY_AFTER_UNAVAILABLE = 5;
 
     static final int RETRY_AFTER_BUSY = 1;
+    /** How soon a change of the tokens file counts ({@code gateway tokens add|revoke}, or an edit). */
+    public static final int TOKENS_RELOAD_SECONDS = TokensReloader.PERIOD_SECONDS;
+
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(3);
 
     private final Server server;
     private final EventProducer producer;
     private final EventsEndpoint events;
+    private final TokensReloader tokens;
     private final Admin admin;
     private final String topic;
     private final String bootstrapServers;
@@ -110,9 +115,10 @@ public final class Gateway implements AutoCloseable {
             producer.close();
             throw GatewayErrors.topicTooSmall(topic, producer.maxBatchBytes(), largestValid);
         }
+        this.tokens = new TokensReloader(Path.of(config.gateway().tokensFile()), tokens, log);
         this.events = new EventsEndpoint(
                 new EventRules(config.catalog(), config.maxClockSkew(), config.maxEventAge()),
-                tokens,
+                this.tokens::current,
                 producer,
                 topic,
                 settings,
@@ -223,6 +229,7 @@ public final class Gateway implements AutoCloseable {
         } catch (Exception e) {
             log.println("gateway: stopping the HTTP server failed: " + e.getMessage());
         }
+        tokens.close();
         producer.close();
         admin.close(Duration.ofSeconds(5));
     }

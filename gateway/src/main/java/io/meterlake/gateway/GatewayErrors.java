@@ -9,7 +9,7 @@ import java.util.List;
  * Every message the gateway throws when it cannot start, with its fix, in one place (as Delta keeps its
  * messages in {@code DeltaErrors}). What it answers a client is worded by {@link Answer}.
  */
-final class GatewayErrors {
+public final class GatewayErrors {
     /** How a tokens file's line reads. */
     private static final String TOKEN_LINE = "'<name> <sha256 hex of the token> <source>[,<source>...]'";
 
@@ -27,6 +27,42 @@ final class GatewayErrors {
                         + " bytes (max.message.bytes), less than the largest event the rules accept needs ("
                         + largestValid + ")",
                 "raise the topic's max.message.bytes to at least " + largestValid);
+    }
+
+    static MeterlakeException badTokenName(String name) {
+        return MeterlakeException.badInput(
+                "'" + name + "' is not a token name",
+                "use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 64)");
+    }
+
+    static MeterlakeException badTokenSources() {
+        return MeterlakeException.badInput(
+                "a token needs the sources it may send, each without spaces, commas or '#'",
+                "pass --source <source> once per source");
+    }
+
+    static MeterlakeException tokenNameTaken(Path file, String name) {
+        return MeterlakeException.badInput(
+                "there is a token named '" + name + "' in " + file + " already",
+                "revoke it first with 'meterlake gateway tokens revoke " + name + "', or choose another name");
+    }
+
+    static MeterlakeException noSuchToken(Path file, String name, List<String> names) {
+        return MeterlakeException.badInput(
+                "there is no token named '" + name + "' in " + file,
+                names.isEmpty() ? "it holds no token" : "its tokens are " + String.join(", ", names));
+    }
+
+    static MeterlakeException tokensUnwritable(Path file, java.io.IOException e) {
+        return MeterlakeException.badInput(
+                "cannot write " + file + " (" + e.getMessage() + ")", "check that its directory is writable");
+    }
+
+    /** {@code gateway tokens list} on a file that does not exist. */
+    public static MeterlakeException noTokensYet(Path file) {
+        return MeterlakeException.badInput(
+                "there is no tokens file at " + file,
+                "add a token with 'meterlake gateway tokens add <name> --source <source>'");
     }
 
     static MeterlakeException noTokensFile(Path file) {

@@ -38,6 +38,14 @@ public final class Tokens {
 
     /** Reads the tokens file; every problem in it is reported at once, none echoes a hash. */
     public static Tokens read(Path file) {
+        return read(file, false);
+    }
+
+    /**
+     * As {@link #read(Path)}; with {@code allowEmpty} a file without tokens is no error (every token
+     * revoked: the gateway then answers 401 to everyone).
+     */
+    public static Tokens read(Path file, boolean allowEmpty) {
         if (!Files.isRegularFile(file)) {
             throw GatewayErrors.noTokensFile(file);
         }
@@ -88,7 +96,7 @@ public final class Tokens {
                 errors.add(where + ": token '" + fields[0] + "' has the same hash as an earlier line");
             }
         }
-        if (byHash.isEmpty() && errors.isEmpty()) {
+        if (byHash.isEmpty() && errors.isEmpty() && !allowEmpty) {
             errors.add("it holds no token");
         }
         if (!errors.isEmpty()) {
@@ -99,6 +107,13 @@ public final class Tokens {
 
     public int size() {
         return byHash.size();
+    }
+
+    /** Every token, by name: what {@code gateway tokens list} shows (never a hash). */
+    public List<Token> all() {
+        return byHash.values().stream()
+                .sorted(java.util.Comparator.comparing(Token::name))
+                .toList();
     }
 
     /** The token whose hash matches what a request presented, if any. */

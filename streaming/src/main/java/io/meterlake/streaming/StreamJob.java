@@ -163,6 +163,9 @@ public final class StreamJob {
             log.flush();
         }
         spark.streams().removeListener(recorder);
+        // The queries' RocksDB state stores stay open in this JVM after the queries end, and RocksDB's native
+        // threads can abort the JVM as it exits ("pthread lock: Invalid argument", exit 134): close them now.
+        org.apache.spark.sql.execution.streaming.state.StateStore$.MODULE$.stop();
         LOG.info("stream stopped on {}", config.warehouse());
     }
 
