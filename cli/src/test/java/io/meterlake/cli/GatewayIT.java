@@ -408,6 +408,60 @@ class GatewayIT extends SparkTestBase {
                 .isEqualTo(202);
     }
 
+    /** The CloudEvents the SDK test sent; the kill test finds each in raw once. */
+    private static final List<String> CLOUD_EVENT_IDS = List.of("ce-1", "ce-2", "ce-3");
+
+    /**
+     * CloudEvents through the CloudEvents Java SDK, as a real client sends them: one in structured mode (the
+     * SDK's HTTP writer sets the media type), two as a batch; each checked by the same rules as any event.
+     */
+    @Test
+    @Order(5)
+    void cloudEventsSentWithTheSdkAreEventsLikeAnyOther() throws Exception {
+        long before = produced();
+        List<io.cloudevents.CloudEvent> events = new ArrayList<>();
+        for (String id : CLOUD_EVENT_IDS) {
+            events.add(io.cloudevents.core.builder.CloudEventBuilder.v1()
+                    .withId(id)
+                    .withSource(URI.create("forge-functions"))
+                    .withType("io.meterlake.usage.v1")
+                    .withTime(CommandLineTest.LIVE
+                            .instant()
+                            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                            .atOffset(java.time.ZoneOffset.ofHours(2)))
+                    .withDataContentType("application/json")
+                    .withData(bytes("{\"tenant_id\":\"acme\",\"app_id\":\"app-1\",\"metric\":\"functions.invocations\","
+                            + "\"quantity\":3,\"unit\":\"count\"}"))
+                    .build());
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        byte[][] body = new byte[1][];
+        io.cloudevents.http.HttpMessageFactory.createWriter(headers::put, written -> body[0] = written)
+                .writeStructured(events.get(0), io.cloudevents.jackson.JsonFormat.CONTENT_TYPE);
+        assertThat(headers).containsEntry("Content-Type", "application/cloudevents+json");
+        HttpResponse<String> one = post(SERVICE_TOKEN, headers.get("Content-Type"), body[0]);
+        assertThat(one.statusCode()).as(one.body()).isEqualTo(202);
+        assertThat(JSON.readTree(one.body()).get("accepted").asInt()).isEqualTo(1);
+
+        io.cloudevents.core.format.EventFormat format = io.cloudevents.core.provider.EventFormatProvider.getInstance()
+                .resolveFormat(io.cloudevents.jackson.JsonFormat.CONTENT_TYPE);
+        io.cloudevents.CloudEvent foreign = io.cloudevents.core.builder.CloudEventBuilder.v1(events.get(1))
+                .withId("ce-x")
+                .withType("com.example.order.created")
+                .build();
+        String batch = "[" + new String(format.serialize(events.get(1)), StandardCharsets.UTF_8) + ","
+                + new String(format.serialize(events.get(2)), StandardCharsets.UTF_8) + ","
+                + new String(format.serialize(foreign), StandardCharsets.UTF_8) + "]";
+        HttpResponse<String> many = post(SERVICE_TOKEN, "application/cloudevents-batch+json", bytes(batch));
+        assertThat(many.statusCode()).as(many.body()).isEqualTo(202);
+        JsonNode answer = JSON.readTree(many.body());
+        assertThat(answer.get("accepted").asInt()).isEqualTo(2);
+        assertThat(answer.get("rejected").get(0).get("reason").asText())
+                .isEqualTo(ReasonCode.UNSUPPORTED_SCHEMA_VERSION.name());
+        assertThat(answer.get("rejected").get(0).get("event_id").asText()).isEqualTo("ce-x");
+        assertThat(produced()).isEqualTo(before + 4);
+    }
+
     /** The status line of what the gateway answered on {@code socket}, or null if nothing yet. */
     private static String statusLine(Socket socket) throws IOException {
         try {
@@ -441,7 +495,7 @@ class GatewayIT extends SparkTestBase {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void theOpenApiDocumentDescribesTheRealHandlers() throws Exception {
         HttpResponse<String> response = get("/v1/openapi.json");
         assertThat(response.statusCode()).isEqualTo(200);
@@ -475,7 +529,11 @@ class GatewayIT extends SparkTestBase {
                 .contains("#/components/schemas/Error");
         Set<String> mediaTypes = new TreeSet<>();
         events.get("requestBody").get("content").fieldNames().forEachRemaining(mediaTypes::add);
-        assertThat(mediaTypes).containsExactly("application/json", "application/x-ndjson");
+        assertThat(mediaTypes)
+                .containsExactlyInAnyOrder(Arrays.stream(io.meterlake.gateway.EventBatch.Format.values())
+                        .map(io.meterlake.gateway.EventBatch.Format::mediaType)
+                        .toArray(String[]::new))
+                .hasSize(4);
         List<String> reasons = new ArrayList<>();
         document.get("components")
                 .get("schemas")
@@ -515,7 +573,7 @@ class GatewayIT extends SparkTestBase {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void everyAcknowledgedEventIsStoredOnceThroughABrokerKill() throws Exception {
         Path warehouse = dir.resolve("warehouse");
         Path events = dir.resolve("events.jsonl");
@@ -542,6 +600,20 @@ class GatewayIT extends SparkTestBase {
                                 "entitlements",
                                 "load",
                                 dir.resolve("e.csv").toString())
+                        .exitCode())
+                .isZero();
+        // The tenant of the earlier tests' events (the CloudEvents among them), so that they are billed too.
+        Path acme = Files.writeString(
+                dir.resolve("acme.csv"),
+                "entitlement_id,subscription_id,billing_account_id,tenant_id,app_id,plan,valid_from,valid_to\n"
+                        + "e-acme,sub-acme,acct-acme,acme,app-1,standard,2020-01-01T00:00:00Z,\n");
+        assertThat(CommandLineTest.Run.at(
+                                CommandLineTest.LIVE,
+                                "--warehouse",
+                                warehouse.toString(),
+                                "entitlements",
+                                "load",
+                                acme.toString())
                         .exitCode())
                 .isZero();
         List<String> lines = Files.readAllLines(events);
@@ -620,6 +692,15 @@ class GatewayIT extends SparkTestBase {
         Dataset<Row> quarantine = tables.read(Tables.QUARANTINED_EVENTS);
         // Every record on the topic is in raw or quarantine once (the stream's promise, resends included).
         assertThat(raw.count() + quarantine.count()).isEqualTo(produced());
+        // The CloudEvents the SDK sent are billed, each once.
+        assertThat(raw
+                        .where(col(Columns.EVENT_ID).isin(CLOUD_EVENT_IDS.toArray()))
+                        .select(Columns.SOURCE, Columns.EVENT_ID)
+                        .collectAsList()
+                        .stream()
+                        .map(row -> row.getString(0) + "/" + row.getString(1))
+                        .toList())
+                .containsExactlyInAnyOrder("forge-functions/ce-1", "forge-functions/ce-2", "forge-functions/ce-3");
 
         // Every acknowledged event is stored; the ones the gateway rejected are quarantined with its reason.
         Set<String> rawIds = ids(raw);
@@ -668,7 +749,7 @@ class GatewayIT extends SparkTestBase {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void noTokenAppearsInAnythingTheGatewayWroteOrAnswered() throws Exception {
         StringBuilder written = new StringBuilder(ANSWERS);
         try (var files = Files.walk(dir)) {

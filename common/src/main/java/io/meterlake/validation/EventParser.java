@@ -110,7 +110,7 @@ public final class EventParser implements java.io.Serializable {
     }
 
     /** A record's rejection, thrown by the steps of {@link #read} and returned by it (no stack trace). */
-    private static final class Rejected extends RuntimeException {
+    static final class Rejected extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final transient ParseResult result;
 
@@ -124,6 +124,7 @@ public final class EventParser implements java.io.Serializable {
     private ParseResult read(Decoded decoded, byte[] bytes) {
         try {
             Map<String, Json> fields = object(decoded, bytes);
+            fields = CloudEventEnvelope.contractOf(fields);
             requireSupportedVersion(fields);
             // A void takes back an event whole: it may leave out quantity and unit (read as 0 in the
             // metric's canonical unit); every other record carries both.

@@ -381,4 +381,87 @@ class EventParserTest {
         assertThat(EventTimes.commonTime("2028-02-29T12:00:00Z")).isNotNull();
         assertThat(EventTimes.commonTime("2026-02-29T00:00:00Z")).isNull();
     }
+
+    private static final String CLOUD_DATA = "{\"tenant_id\":\"t\",\"app_id\":\"a\",\"metric\":\"kvs.reads\","
+            + "\"quantity\":7,\"unit\":\"count\",\"attributes\":{\"region\":\"eu\",\"fn\":\"f\"}}";
+
+    private static String cloudEvent(String attributes, String data) {
+        return "{\"specversion\":\"1.0\",\"type\":\"io.meterlake.usage.v1\",\"id\":\"e-9\",\"source\":\"kvs\","
+                + "\"time\":\"2026-10-01T02:00:00+02:00\"" + attributes + (data == null ? "" : ",\"data\":" + data)
+                + "}";
+    }
+
+    /** A CloudEvent (structured JSON) is read as its contract twin: the one mapping, for every reader. */
+    @Test
+    void readsACloudEventAsTheSameEvent() {
+        ParsedEvent twin = parser.parse(event().id("e-9")
+                        .source("kvs")
+                        .tenant("t")
+                        .app("a")
+                        .metric("kvs.reads", "count")
+                        .quantityNumber("7")
+                        .at("2026-10-01T00:00:00Z")
+                        .attributes(Map.of("region", "eu", "fn", "f"))
+                        .json())
+                .event();
+        assertThat(parser.parse(cloudEvent(",\"datacontenttype\":\"application/json\",\"subject\":\"x\"", CLOUD_DATA))
+                        .event())
+                .isEqualTo(twin);
+        assertThat(parser.parse(cloudEvent("", CLOUD_DATA)).event()).isEqualTo(twin);
+    }
+
+    static Stream<Arguments> rejectedCloudEvents() {
+        return Stream.of(
+                Arguments.of(
+                        cloudEvent("", CLOUD_DATA).replace("\"1.0\"", "\"0.3\""),
+                        ReasonCode.UNSUPPORTED_SCHEMA_VERSION,
+                        "CloudEvents specversion \"0.3\" is not supported; this reader knows \"1.0\""),
+                Arguments.of(
+                        cloudEvent("", CLOUD_DATA).replace("io.meterlake.usage.v1", "com.example.order"),
+                        ReasonCode.UNSUPPORTED_SCHEMA_VERSION,
+                        "a CloudEvent of type \"com.example.order\" is not a Meterlake usage event: its type must be"
+                                + " \"io.meterlake.usage.v1\""),
+                Arguments.of(
+                        cloudEvent("", null),
+                        ReasonCode.MISSING_FIELD,
+                        "the CloudEvent's data is missing: a"
+                                + " Meterlake usage event carries tenant_id, app_id, metric, quantity and unit in data"),
+                Arguments.of(
+                        cloudEvent("", CLOUD_DATA).replace("\"id\":\"e-9\",", ""),
+                        ReasonCode.MISSING_FIELD,
+                        "the CloudEvent's id is missing"),
+                Arguments.of(
+                        cloudEvent(",\"data_base64\":\"e30=\"", CLOUD_DATA),
+                        ReasonCode.BAD_TYPE,
+                        "data_base64 is not read: send data as a JSON object"),
+                Arguments.of(
+                        cloudEvent(",\"datacontenttype\":\"text/plain\"", CLOUD_DATA),
+                        ReasonCode.BAD_TYPE,
+                        "datacontenttype must be application/json (or absent), got \"text/plain\""),
+                Arguments.of(
+                        cloudEvent("", "\"7 reads\""), ReasonCode.BAD_TYPE, "data must be a JSON object, got string"),
+                Arguments.of(
+                        cloudEvent("", CLOUD_DATA.replace("{", "{\"event_id\":\"other\",")),
+                        ReasonCode.BAD_TYPE,
+                        "data.event_id is not read from data (the CloudEvent's id is): leave it out"),
+                // The mapped event then gets every rule of the contract.
+                Arguments.of(
+                        cloudEvent("", CLOUD_DATA.replace("\"unit\":\"count\",", "")),
+                        ReasonCode.MISSING_FIELD,
+                        "unit is missing, empty or blank"),
+                Arguments.of(
+                        cloudEvent("", CLOUD_DATA).replace("2026-10-01T02:00:00+02:00", "yesterday"),
+                        ReasonCode.BAD_TYPE,
+                        null));
+    }
+
+    @ParameterizedTest
+    @MethodSource("rejectedCloudEvents")
+    void rejectsACloudEventThatIsNotAUsageEvent(String payload, ReasonCode reason, String detail) {
+        ParseResult result = parser.parse(payload);
+        assertThat(result.reason()).as(payload).isEqualTo(reason);
+        if (detail != null) {
+            assertThat(result.detail()).isEqualTo(detail);
+        }
+    }
 }

@@ -35,7 +35,11 @@ public final class EventBatch {
     /** The body forms, by their media type. */
     public enum Format {
         JSON_ARRAY("application/json"),
-        NDJSON("application/x-ndjson");
+        NDJSON("application/x-ndjson"),
+        /** One CloudEvent in structured mode: the body is the event. */
+        CLOUDEVENT("application/cloudevents+json"),
+        /** CloudEvents' batch mode: a JSON array of structured CloudEvents. */
+        CLOUDEVENTS_BATCH("application/cloudevents-batch+json");
 
         private final String mediaType;
 
@@ -93,7 +97,11 @@ public final class EventBatch {
             throw new Refused(
                     415, "the body is " + wide + ", not UTF-8: send it in UTF-8, the only encoding the gateway takes");
         }
-        List<byte[]> events = format == Format.JSON_ARRAY ? array(body) : lines(body);
+        List<byte[]> events = switch (format) {
+            case JSON_ARRAY, CLOUDEVENTS_BATCH -> array(body);
+            case NDJSON -> lines(body);
+            case CLOUDEVENT -> one(body);
+        };
         if (events.isEmpty()) {
             throw new Refused(400, "the batch is empty: send at least one event");
         }
@@ -194,6 +202,29 @@ public final class EventBatch {
             }
         }
         return sources;
+    }
+
+    /** A body that is one event: one JSON value, the event whatever it holds (the rules judge it). */
+    private static List<byte[]> one(byte[] body) throws Refused {
+        int start = 0;
+        int end = body.length;
+        while (start < end && isSpace(body[start])) {
+            start++;
+        }
+        while (end > start && isSpace(body[end - 1])) {
+            end--;
+        }
+        byte[] event = Arrays.copyOfRange(body, start, end);
+        if (event.length == 0) {
+            return List.of();
+        }
+        if (!isJson(event)) {
+            throw new Refused(
+                    400,
+                    "the body is not one JSON object (Content-Type application/cloudevents+json);"
+                            + " send one CloudEvent, or many as application/cloudevents-batch+json");
+        }
+        return List.of(event);
     }
 
     private static List<byte[]> lines(byte[] body) throws Refused {

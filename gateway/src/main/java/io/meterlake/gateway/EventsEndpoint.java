@@ -101,8 +101,9 @@ final class EventsEndpoint {
         if (format == null) {
             return Answer.error(
                     415,
-                    "Content-Type must be application/json (an array of events) or"
-                            + " application/x-ndjson (one event per line), UTF-8");
+                    "Content-Type must be application/json (an array of events), application/x-ndjson (one"
+                            + " event per line), application/cloudevents+json (one CloudEvent) or"
+                            + " application/cloudevents-batch+json (an array of CloudEvents), UTF-8");
         }
         if (request.getLength() > EventBatch.MAX_BYTES) {
             return tooLarge();
@@ -177,6 +178,14 @@ final class EventsEndpoint {
                         + EventParser.MAX_RECORD_BYTES + " bytes is OVERSIZED and never billed)");
     }
 
+    /** A rejected event's id as sent: its event_id, or a CloudEvent's id (see the contract's mapping). */
+    private static String rejectedId(String text) {
+        String id = EventProducer.topLevelString(text, "event_id");
+        return id == null && EventProducer.topLevelString(text, "specversion") != null
+                ? EventProducer.topLevelString(text, "id")
+                : id;
+    }
+
     private static Answer busy(String why) {
         return Answer.error(
                 429,
@@ -242,11 +251,7 @@ final class EventsEndpoint {
             metrics.rejected(verdict.reason());
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("index", i);
-            item.put(
-                    "event_id",
-                    verdict.event() != null
-                            ? verdict.event().eventId()
-                            : EventProducer.topLevelString(verdict.text(), "event_id"));
+            item.put("event_id", verdict.event() != null ? verdict.event().eventId() : rejectedId(verdict.text()));
             item.put("reason", verdict.reason().name());
             item.put("detail", verdict.detail());
             rejected.add(item);

@@ -149,4 +149,22 @@ class EventBatchTest {
         assertThat(EventBatch.namedSources("{\"sources\":\"x\",\"source\":7}")).isEmpty();
         assertThat(EventBatch.namedSources(null)).isEmpty();
     }
+
+    /** CloudEvents: one structured event as the body, or a batch as an array; each produced as sent. */
+    @Test
+    void cloudEventsAreOneEventOrAnArrayOfThem() throws Exception {
+        String event = "{\"specversion\":\"1.0\",\"id\":\"e-1\"}";
+        assertThat(EventBatch.Format.of("application/cloudevents+json")).isEqualTo(EventBatch.Format.CLOUDEVENT);
+        assertThat(EventBatch.Format.of("application/cloudevents-batch+json; charset=UTF-8"))
+                .isEqualTo(EventBatch.Format.CLOUDEVENTS_BATCH);
+        assertThat(split(" " + event + "\n", EventBatch.Format.CLOUDEVENT)).containsExactly(event);
+        assertThat(split("[" + event + ", " + event + "]", EventBatch.Format.CLOUDEVENTS_BATCH))
+                .containsExactly(event, event);
+        assertThatThrownBy(() -> split(event + event, EventBatch.Format.CLOUDEVENT))
+                .isInstanceOfSatisfying(
+                        EventBatch.Refused.class,
+                        refused -> assertThat(refused.status()).isEqualTo(400));
+        assertThatThrownBy(() -> split("  ", EventBatch.Format.CLOUDEVENT))
+                .hasMessage("the batch is empty: send at least one event");
+    }
 }
