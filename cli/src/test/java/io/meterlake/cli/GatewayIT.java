@@ -408,15 +408,58 @@ class GatewayIT extends SparkTestBase {
                 .isEqualTo(202);
     }
 
-    /** The CloudEvents the SDK test sent; the kill test finds each in raw once. */
-    private static final List<String> CLOUD_EVENT_IDS = List.of("ce-1", "ce-2", "ce-3");
+    /** The CloudEvents the SDK test sent and the generated client's event; the kill test finds each in raw once. */
+    private static final List<String> CLOUD_EVENT_IDS = List.of("ce-1", "ce-2", "ce-3", "gen-1");
+
+    /**
+     * A client generated from the OpenAPI document (openapi-generator, Java) against the running gateway: its
+     * health, an accepted batch with an exact decimal quantity, and a refusal as the document describes it.
+     */
+    @Test
+    @Order(5)
+    void theClientGeneratedFromTheOpenApiDocumentWorksAgainstTheGateway() throws Exception {
+        io.meterlake.client.ApiClient client = new io.meterlake.client.ApiClient();
+        client.updateBaseUri(url);
+        client.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + SERVICE_TOKEN));
+        io.meterlake.client.api.DefaultApi api = new io.meterlake.client.api.DefaultApi(client);
+        assertThat(api.health().getStatus()).isEqualTo(io.meterlake.client.model.Health.StatusEnum.OK);
+
+        long before = produced();
+        io.meterlake.client.model.Event event = new io.meterlake.client.model.Event()
+                .schemaVersion(io.meterlake.client.model.Event.SchemaVersionEnum.NUMBER_1)
+                .eventId("gen-1")
+                .source("forge-functions")
+                .tenantId("acme")
+                .appId("app-1")
+                .metric("functions.invocations")
+                .quantity(new io.meterlake.client.model.EventQuantity("2"))
+                .unit("count")
+                .eventTime(CommandLineTest.LIVE
+                        .instant()
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                        .atOffset(java.time.ZoneOffset.UTC));
+        io.meterlake.client.model.Accepted accepted = api.sendEvents(List.of(event));
+        assertThat(accepted.getProduced()).isEqualTo(1);
+        assertThat(accepted.getAccepted()).isEqualTo(1);
+        assertThat(accepted.getRejected()).isEmpty();
+        assertThat(produced()).isEqualTo(before + 1);
+
+        client.setRequestInterceptor(request -> request.header("Authorization", "Bearer not-a-token"));
+        io.meterlake.client.ApiException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> api.sendEvents(List.of(event)), io.meterlake.client.ApiException.class);
+        assertThat(refused.getCode()).isEqualTo(401);
+        assertThat(JSON.readTree(refused.getResponseBody()).get("status").asInt())
+                .isEqualTo(401);
+        STATUSES.add(401);
+        assertThat(produced()).isEqualTo(before + 1);
+    }
 
     /**
      * CloudEvents through the CloudEvents Java SDK, as a real client sends them: one in structured mode (the
      * SDK's HTTP writer sets the media type), two as a batch; each checked by the same rules as any event.
      */
     @Test
-    @Order(5)
+    @Order(6)
     void cloudEventsSentWithTheSdkAreEventsLikeAnyOther() throws Exception {
         long before = produced();
         List<io.cloudevents.CloudEvent> events = new ArrayList<>();
@@ -495,7 +538,7 @@ class GatewayIT extends SparkTestBase {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void theOpenApiDocumentDescribesTheRealHandlers() throws Exception {
         HttpResponse<String> response = get("/v1/openapi.json");
         assertThat(response.statusCode()).isEqualTo(200);
@@ -573,7 +616,7 @@ class GatewayIT extends SparkTestBase {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void everyAcknowledgedEventIsStoredOnceThroughABrokerKill() throws Exception {
         Path warehouse = dir.resolve("warehouse");
         Path events = dir.resolve("events.jsonl");
@@ -692,7 +735,7 @@ class GatewayIT extends SparkTestBase {
         Dataset<Row> quarantine = tables.read(Tables.QUARANTINED_EVENTS);
         // Every record on the topic is in raw or quarantine once (the stream's promise, resends included).
         assertThat(raw.count() + quarantine.count()).isEqualTo(produced());
-        // The CloudEvents the SDK sent are billed, each once.
+        // The CloudEvents the SDK sent and the generated client's event are billed, each once.
         assertThat(raw
                         .where(col(Columns.EVENT_ID).isin(CLOUD_EVENT_IDS.toArray()))
                         .select(Columns.SOURCE, Columns.EVENT_ID)
@@ -700,7 +743,11 @@ class GatewayIT extends SparkTestBase {
                         .stream()
                         .map(row -> row.getString(0) + "/" + row.getString(1))
                         .toList())
-                .containsExactlyInAnyOrder("forge-functions/ce-1", "forge-functions/ce-2", "forge-functions/ce-3");
+                .containsExactlyInAnyOrder(
+                        "forge-functions/ce-1",
+                        "forge-functions/ce-2",
+                        "forge-functions/ce-3",
+                        "forge-functions/gen-1");
 
         // Every acknowledged event is stored; the ones the gateway rejected are quarantined with its reason.
         Set<String> rawIds = ids(raw);
@@ -749,7 +796,7 @@ class GatewayIT extends SparkTestBase {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void noTokenAppearsInAnythingTheGatewayWroteOrAnswered() throws Exception {
         StringBuilder written = new StringBuilder(ANSWERS);
         try (var files = Files.walk(dir)) {
