@@ -444,9 +444,13 @@ class GatewayIT extends SparkTestBase {
         assertThat(accepted.getRejected()).isEmpty();
         assertThat(produced()).isEqualTo(before + 1);
 
-        client.setRequestInterceptor(request -> request.header("Authorization", "Bearer not-a-token"));
+        // The API object keeps the interceptor it was made with: a client of its own for the wrong token.
+        io.meterlake.client.ApiClient stranger = new io.meterlake.client.ApiClient();
+        stranger.updateBaseUri(url);
+        stranger.setRequestInterceptor(request -> request.header("Authorization", "Bearer not-a-token"));
         io.meterlake.client.ApiException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
-                () -> api.sendEvents(List.of(event)), io.meterlake.client.ApiException.class);
+                () -> new io.meterlake.client.api.DefaultApi(stranger).sendEvents(List.of(event)),
+                io.meterlake.client.ApiException.class);
         assertThat(refused.getCode()).isEqualTo(401);
         assertThat(JSON.readTree(refused.getResponseBody()).get("status").asInt())
                 .isEqualTo(401);
