@@ -273,18 +273,22 @@ class EventParserTest {
         assertThat(event.eventTime()).isEqualTo(Instant.parse("2026-10-31T23:30:00.123456Z"));
     }
 
+    /** An event with every field of a usage event set. */
+    private static String everyField() {
+        return event().id("e-9")
+                .source("kvs")
+                .tenant("t")
+                .app("a")
+                .metric("kvs.reads", "count")
+                .quantityNumber("7")
+                .at("2026-10-01T00:00:00Z")
+                .attributes(Map.of("region", "eu", "fn", "f"))
+                .json();
+    }
+
     @Test
     void readsEveryField() {
-        ParsedEvent event = parser.parse(event().id("e-9")
-                        .source("kvs")
-                        .tenant("t")
-                        .app("a")
-                        .metric("kvs.reads", "count")
-                        .quantityNumber("7")
-                        .at("2026-10-01T00:00:00Z")
-                        .attributes(Map.of("region", "eu", "fn", "f"))
-                        .json())
-                .event();
+        ParsedEvent event = parser.parse(everyField()).event();
 
         assertThat(event)
                 .isEqualTo(new ParsedEvent(
@@ -394,16 +398,7 @@ class EventParserTest {
     /** A CloudEvent (structured JSON) is read as its contract twin: the one mapping, for every reader. */
     @Test
     void readsACloudEventAsTheSameEvent() {
-        ParsedEvent twin = parser.parse(event().id("e-9")
-                        .source("kvs")
-                        .tenant("t")
-                        .app("a")
-                        .metric("kvs.reads", "count")
-                        .quantityNumber("7")
-                        .at("2026-10-01T00:00:00Z")
-                        .attributes(Map.of("region", "eu", "fn", "f"))
-                        .json())
-                .event();
+        ParsedEvent twin = parser.parse(everyField()).event();
         assertThat(parser.parse(cloudEvent(",\"datacontenttype\":\"application/json\",\"subject\":\"x\"", CLOUD_DATA))
                         .event())
                 .isEqualTo(twin);
