@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Spec;
         description = "The gateway's tokens (gateway.tokens-file): add one (shown once), list them, revoke one.",
         subcommands = {
             GatewayTokensCommand.Add.class,
-            GatewayTokensCommand.List.class,
+            GatewayTokensCommand.ListTokens.class,
             GatewayTokensCommand.Revoke.class
         },
         mixinStandardHelpOptions = true)
@@ -71,7 +72,7 @@ final class GatewayTokensCommand implements Runnable {
                 required = true,
                 paramLabel = "<source>",
                 description = "A source the token may send; repeatable.")
-        java.util.List<String> sources = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
 
         @Override
         public Integer call() {
@@ -92,7 +93,7 @@ final class GatewayTokensCommand implements Runnable {
             name = "list",
             mixinStandardHelpOptions = true,
             description = "List the tokens: each name and the sources it may send (never a token or its hash).")
-    static final class List implements Callable<Integer> {
+    static final class ListTokens implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
@@ -110,25 +111,22 @@ final class GatewayTokensCommand implements Runnable {
             if (tokens == null) {
                 throw io.meterlake.gateway.GatewayErrors.noTokensYet(file);
             }
-            java.util.List<Map<String, Object>> rows = new ArrayList<>();
+            List<Map<String, Object>> json = new ArrayList<>();
+            List<List<String>> table = new ArrayList<>();
             for (Tokens.Token token : tokens.all()) {
+                List<String> sources = token.sources().stream().sorted().toList();
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("name", token.name());
-                row.put("sources", token.sources().stream().sorted().toList());
-                rows.add(row);
+                row.put("sources", sources);
+                json.add(row);
+                table.add(List.of(token.name(), String.join(", ", sources)));
             }
             if (format.json()) {
-                Output.json(root.out(), rows);
+                Output.json(root.out(), json);
                 return ExitCodes.OK;
             }
-            java.util.List<java.util.List<String>> table = new ArrayList<>();
-            for (Map<String, Object> row : rows) {
-                @SuppressWarnings("unchecked")
-                java.util.List<String> sources = (java.util.List<String>) row.get("sources");
-                table.add(java.util.List.of((String) row.get("name"), String.join(", ", sources)));
-            }
-            Output.table(root.out(), java.util.List.of("token", "sources"), table);
-            root.out().println("(" + Output.count(rows.size(), "token") + " in " + file + ")");
+            Output.table(root.out(), List.of("token", "sources"), table);
+            root.out().println("(" + Output.count(table.size(), "token") + " in " + file + ")");
             root.out().flush();
             return ExitCodes.OK;
         }

@@ -81,7 +81,7 @@ final class EventsEndpoint {
         Answer answer = ingest(request);
         // A late body is not waited for again: its connection closes (Answer.late).
         if (answer.status() != 202 && answer.status() != 408) {
-            Requests.discardRest(request);
+            Requests.discardRest(request, System.nanoTime() + bodyTimeout.toNanos());
         }
         metrics.answered(answer.status());
         return answer;

@@ -1,7 +1,6 @@
 package io.meterlake.gateway;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Optional;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -11,18 +10,14 @@ final class Requests {
     private Requests() {}
 
     /**
-     * Reads and drops what a refused request still sends, up to {@link Gateway#DISCARD_BYTES}: closing a
-     * connection with unread bytes resets it, and a client still sending its body (a body over 1 MiB
-     * refused on its Content-Length) would see the reset instead of the answer, which says why.
+     * Reads and drops what a refused request still sends, up to {@link Gateway#DISCARD_BYTES} and no later
+     * than {@code deadline}: closing a connection with unread bytes resets it, and a client still sending
+     * its body (a body over 1 MiB refused on its Content-Length) would see the reset instead of the answer,
+     * which says why. A client that trickles cannot hold the thread past the deadline.
      */
-    static void discardRest(Request request) {
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] buffer = new byte[64 * 1024];
-            long left = Gateway.DISCARD_BYTES;
-            int read;
-            while (left > 0 && (read = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
-                left -= read;
-            }
+    static void discardRest(Request request, long deadline) {
+        try {
+            read(request, Gateway.DISCARD_BYTES, deadline, null);
         } catch (IOException e) {
             // The client went away: nobody to answer.
         }
@@ -47,20 +42,19 @@ final class Requests {
      */
     static Body readAtMost(Request request, int limit, long deadline) throws IOException {
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        Body read = read(request, limit, deadline, body);
+        return read.tooLarge() || read.late() ? read : new Body(body.toByteArray(), false, false);
+    }
+
+    /** Reads chunks as they arrive into {@code sink} (null: dropped) until the end, {@code limit} or the deadline. */
+    private static Body read(Request request, long limit, long deadline, java.io.ByteArrayOutputStream sink)
+            throws IOException {
+        long size = 0;
         while (true) {
             Content.Chunk chunk = request.read();
             if (chunk == null) {
-                java.util.concurrent.CompletableFuture<Void> more = new java.util.concurrent.CompletableFuture<>();
-                request.demand(() -> more.complete(null));
-                try {
-                    more.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
+                if (!awaitMore(request, deadline)) {
                     return new Body(null, false, true);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw new IOException(e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while reading the body");
                 }
                 continue;
             }
@@ -69,20 +63,35 @@ final class Requests {
                 throw failure instanceof IOException io ? io : new IOException(failure);
             }
             java.nio.ByteBuffer bytes = chunk.getByteBuffer();
-            boolean tooLarge = body.size() + bytes.remaining() > limit;
-            if (!tooLarge) {
+            size += bytes.remaining();
+            boolean tooLarge = size > limit;
+            if (!tooLarge && sink != null) {
                 byte[] copy = new byte[bytes.remaining()];
                 bytes.get(copy);
-                body.write(copy, 0, copy.length);
+                sink.write(copy, 0, copy.length);
             }
             boolean last = chunk.isLast();
             chunk.release();
-            if (tooLarge) {
-                return new Body(null, true, false);
+            if (tooLarge || last) {
+                return new Body(null, tooLarge, false);
             }
-            if (last) {
-                return new Body(body.toByteArray(), false, false);
-            }
+        }
+    }
+
+    /** Waits for more of the body until {@code deadline}; false when it did not come. */
+    private static boolean awaitMore(Request request, long deadline) throws IOException {
+        java.util.concurrent.CompletableFuture<Void> more = new java.util.concurrent.CompletableFuture<>();
+        request.demand(() -> more.complete(null));
+        try {
+            more.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading the body");
         }
     }
 }
