@@ -4,11 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Renders results as aligned text tables or JSON. */
 public final class Output {
     private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("-?[0-9][0-9,]*(\\.[0-9]+)?");
+    /** A quantity as {@code decimal(38,9)} renders it everywhere a machine reads it: exactly 9 fraction digits. */
+    private static final java.util.regex.Pattern QUANTITY = java.util.regex.Pattern.compile("-?[0-9]+\\.[0-9]{9}");
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Output() {}
@@ -22,8 +27,13 @@ public final class Output {
         out.flush();
     }
 
-    /** A table with a header row; numbers are right-aligned, text left-aligned. */
-    public static void table(PrintWriter out, List<String> header, List<List<String>> rows) {
+    /**
+     * A table with a header row; numbers are right-aligned, text left-aligned. Quantities (9 fraction digits, as
+     * JSON and csv carry them) read without trailing zeros, aligned on the point: {@code 42} beside {@code 1.5},
+     * never {@code 42.000000000}. Only this text form trims; nothing is rounded.
+     */
+    public static void table(PrintWriter out, List<String> header, List<List<String>> given) {
+        List<List<String>> rows = trimQuantities(given);
         int[] widths = new int[header.size()];
         for (int i = 0; i < header.size(); i++) {
             widths[i] = header.get(i).length();
@@ -65,12 +75,44 @@ public final class Output {
         return line.append("\n").toString();
     }
 
+    /** Each column holding quantities: every quantity without trailing zeros, padded so the points align. */
+    static List<List<String>> trimQuantities(List<List<String>> rows) {
+        List<List<String>> trimmed = new ArrayList<>();
+        rows.forEach(row -> trimmed.add(new ArrayList<>(row)));
+        int columns = rows.isEmpty() ? 0 : rows.get(0).size();
+        for (int column = 0; column < columns; column++) {
+            int fraction = -1; // the widest fraction the column's quantities need, -1 when it holds none
+            for (List<String> row : rows) {
+                if (QUANTITY.matcher(row.get(column)).matches()) {
+                    fraction = Math.max(
+                            fraction,
+                            Math.max(
+                                    0,
+                                    new BigDecimal(row.get(column))
+                                            .stripTrailingZeros()
+                                            .scale()));
+                }
+            }
+            for (List<String> row : trimmed) {
+                String cell = row.get(column);
+                if (fraction >= 0 && QUANTITY.matcher(cell).matches()) {
+                    BigDecimal value = new BigDecimal(cell).stripTrailingZeros();
+                    String plain = value.scale() <= 0 ? value.toBigInteger().toString() : value.toPlainString();
+                    int own = value.scale() <= 0 ? 0 : value.scale() + 1;
+                    row.set(column, plain + " ".repeat((fraction == 0 ? 0 : fraction + 1) - own));
+                }
+            }
+        }
+        return trimmed;
+    }
+
     private static String line(List<String> cells, int[] widths) {
         StringBuilder line = new StringBuilder();
         for (int i = 0; i < cells.size(); i++) {
             String cell = cells.get(i);
             String pad = " ".repeat(widths[i] - cell.length());
-            line.append(i == 0 ? "" : "  ").append(NUMBER.matcher(cell).matches() ? pad + cell : cell + pad);
+            boolean number = NUMBER.matcher(cell.stripTrailing()).matches();
+            line.append(i == 0 ? "" : "  ").append(number ? pad + cell : cell + pad);
         }
         return line.toString().stripTrailing();
     }
