@@ -32,9 +32,11 @@ import picocli.CommandLine.Spec;
             "<token>'; each token may send the sources the tokens file (gateway.tokens-file) gives it. Each event is",
             "checked with the stream's own rules; every event of a well-formed request is produced (the stream",
             "quarantines the rejected ones), and 202 comes only once the broker acknowledged them all (else 503).",
-            "Also GET /v1/health, /metrics (Prometheus) and /v1/openapi.json. Settings: gateway.* in",
-            "conf/meterlake.properties. Runs until stopped (Ctrl-C, SIGTERM). Tokens: 'meterlake gateway tokens'",
-            "(add, list, revoke); a change of the tokens file counts within seconds, without a restart."
+            "Also GET /v1/health, /metrics (Prometheus) and /v1/openapi.json, and the tenant usage API:",
+            "GET /v1/usage/subscriptions/{id} and /v1/usage/accounts/{id} (?period=YYYY-MM&window=period|day|hour),",
+            "the body of 'usage --format json', with a read token (gateway.read-tokens-file). Settings: gateway.*",
+            "in conf/meterlake.properties. Runs until stopped (Ctrl-C, SIGTERM). Tokens: 'meterlake gateway tokens'",
+            "(add, list, revoke); a change of either tokens file counts within seconds, without a restart."
         })
 public final class GatewayCommand implements Callable<Integer> {
     private final Supplier<ConfigOptions> outerOptions;

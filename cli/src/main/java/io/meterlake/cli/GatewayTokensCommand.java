@@ -1,5 +1,6 @@
 package io.meterlake.cli;
 
+import io.meterlake.batch.usage.UsageScope;
 import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +26,11 @@ import picocli.CommandLine.Spec;
 /** {@code meterlake gateway tokens}: the gateway's bearer tokens, without writing a hash by hand. */
 @Command(
         name = "tokens",
-        description = "The gateway's tokens (gateway.tokens-file): add one (shown once), list them, revoke one.",
+        description = {
+            "The gateway's tokens: add one (shown once), list them, revoke one.",
+            "",
+            "Ingest tokens (gateway.tokens-file) send events; read tokens (gateway.read-tokens-file) read usage."
+        },
         subcommands = {
             GatewayTokensCommand.Add.class,
             GatewayTokensCommand.ListTokens.class,
@@ -47,14 +53,26 @@ final class GatewayTokensCommand implements Runnable {
         return Path.of(MeterlakeCommand.of(spec).config().gateway().tokensFile());
     }
 
+    /** The usage API's read tokens: a file of their own. */
+    static Path readFile(CommandSpec spec) {
+        return Path.of(MeterlakeCommand.of(spec).config().gateway().readTokensFile());
+    }
+
+    /** The tokens of {@code file}; none when it does not exist yet. */
+    private static List<Tokens.Token> tokens(Path file) {
+        return Files.exists(file) ? Tokens.read(file, true).all() : List.of();
+    }
+
     @Command(
             name = "add",
             mixinStandardHelpOptions = true,
+            sortOptions = false,
             description = {
-                "Add a token that may send the given sources; print it, once.",
+                "Add a token that may send the given sources, or read the given tenants' usage; print it, once.",
                 "",
                 "The token (256 random bits, hex) goes to standard output and nowhere else: only its SHA-256 is",
-                "written to the tokens file (created owner-only if missing). Hand it to the service, e.g.",
+                "written, an ingest token's to gateway.tokens-file, a read token's to gateway.read-tokens-file",
+                "(created owner-only if missing). Hand it to the service or the tenant, e.g.",
                 "TOKEN=$(meterlake gateway tokens add billing-svc --source forge-functions)."
             })
     static final class Add implements Callable<Integer> {
@@ -69,19 +87,55 @@ final class GatewayTokensCommand implements Runnable {
 
         @Option(
                 names = "--source",
-                required = true,
                 paramLabel = "<source>",
-                description = "A source the token may send; repeatable.")
+                description = "An ingest token: a source it may send (POST /v1/events); repeatable.")
         List<String> sources = new ArrayList<>();
+
+        @Option(
+                names = "--tenant",
+                paramLabel = "<tenant_id>",
+                description = "A read token: the usage of this tenant's subscriptions (GET /v1/usage/...); repeatable.")
+        List<String> tenants = new ArrayList<>();
+
+        @Option(
+                names = "--account",
+                paramLabel = "<billing_account_id>",
+                description = "A read token: the usage of this billing account's subscriptions; repeatable.")
+        List<String> accounts = new ArrayList<>();
+
+        @Option(names = "--finance", description = "A read token: every subscription's usage.")
+        boolean finance;
 
         @Override
         public Integer call() {
             MeterlakeCommand root = MeterlakeCommand.of(spec);
-            Path file = file(spec);
-            String token = TokensFile.add(file, name, sources);
+            List<String> grants = new ArrayList<>();
+            tenants.forEach(tenant -> grants.add(UsageScope.TENANT + tenant));
+            accounts.forEach(account -> grants.add(UsageScope.ACCOUNT + account));
+            if (finance) {
+                grants.add(UsageScope.FINANCE);
+            }
+            if (sources.isEmpty() == grants.isEmpty()) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        sources.isEmpty()
+                                ? "say what the token may do: --source <source> to send events, or --tenant <id>,"
+                                        + " --account <id> or --finance to read usage"
+                                : "a token either sends (--source) or reads (--tenant, --account, --finance), not"
+                                        + " both: add two tokens");
+            }
+            boolean read = !grants.isEmpty();
+            Path file = read ? readFile(spec) : file(spec);
+            Path other = read ? file(spec) : readFile(spec);
+            if (tokens(other).stream().anyMatch(token -> token.name().equals(name))) {
+                throw io.meterlake.gateway.GatewayErrors.tokenNameTaken(other, name);
+            }
+            String token = TokensFile.add(file, name, read ? grants : sources);
             root.err()
-                    .println("gateway: token '" + name + "' added for " + String.join(", ", sources) + " to " + file
-                            + "; it is printed only now: hand it to the service (" + RELOADED + ")");
+                    .println("gateway: " + (read ? "read token '" : "token '") + name + "' added for "
+                            + String.join(", ", read ? grants : sources) + " to " + file
+                            + "; it is printed only now: hand it to the " + (read ? "tenant" : "service") + " ("
+                            + RELOADED + ")");
             root.err().flush();
             root.out().println(token);
             root.out().flush();
@@ -92,7 +146,12 @@ final class GatewayTokensCommand implements Runnable {
     @Command(
             name = "list",
             mixinStandardHelpOptions = true,
-            description = "List the tokens: each name and the sources it may send (never a token or its hash).")
+            description = {
+                "List the tokens: each name, its kind and what it may send or read (never a token or its hash).",
+                "",
+                "Kind: ingest (gateway.tokens-file: the sources it sends) or read (gateway.read-tokens-file: its",
+                "grants, tenant:<id>, account:<id> or finance)."
+            })
     static final class ListTokens implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -107,26 +166,30 @@ final class GatewayTokensCommand implements Runnable {
         public Integer call() {
             MeterlakeCommand root = MeterlakeCommand.of(spec);
             Path file = file(spec);
-            Tokens tokens = Files.exists(file) ? Tokens.read(file, true) : null;
-            if (tokens == null) {
+            Path readFile = readFile(spec);
+            if (!Files.exists(file) && !Files.exists(readFile)) {
                 throw io.meterlake.gateway.GatewayErrors.noTokensYet(file);
             }
             List<Map<String, Object>> json = new ArrayList<>();
             List<List<String>> table = new ArrayList<>();
-            for (Tokens.Token token : tokens.all()) {
-                List<String> sources = token.sources().stream().sorted().toList();
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("name", token.name());
-                row.put("sources", sources);
-                json.add(row);
-                table.add(List.of(token.name(), String.join(", ", sources)));
+            for (Path each : List.of(file, readFile)) {
+                String kind = each.equals(file) ? "ingest" : "read";
+                for (Tokens.Token token : tokens(each)) {
+                    List<String> may = token.sources().stream().sorted().toList();
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("name", token.name());
+                    row.put("kind", kind);
+                    row.put(each.equals(file) ? "sources" : "grants", may);
+                    json.add(row);
+                    table.add(List.of(token.name(), kind, String.join(", ", may)));
+                }
             }
             if (format.json()) {
                 Output.json(root.out(), json);
                 return ExitCodes.OK;
             }
-            Output.table(root.out(), List.of("token", "sources"), table);
-            root.out().println("(" + Output.count(table.size(), "token") + " in " + file + ")");
+            Output.table(root.out(), List.of("token", "kind", "may send (ingest) or read"), table);
+            root.out().println("(" + Output.count(table.size(), "token") + " in " + file + " and " + readFile + ")");
             root.out().flush();
             return ExitCodes.OK;
         }
@@ -151,6 +214,16 @@ final class GatewayTokensCommand implements Runnable {
         public Integer call() {
             MeterlakeCommand root = MeterlakeCommand.of(spec);
             Path file = file(spec);
+            Path readFile = readFile(spec);
+            List<String> names = new ArrayList<>();
+            for (Path each : List.of(file, readFile)) {
+                names.addAll(tokens(each).stream().map(Tokens.Token::name).toList());
+            }
+            if (tokens(readFile).stream().anyMatch(token -> token.name().equals(name))) {
+                file = readFile;
+            } else if (!names.contains(name)) {
+                throw io.meterlake.gateway.GatewayErrors.noSuchToken(file, name, names);
+            }
             TokensFile.revoke(file, name);
             root.out().println("revoked token '" + name + "' in " + file + " (" + RELOADED + ")");
             root.out().flush();

@@ -166,7 +166,7 @@ class ArchitectureTest {
                 .whereLayer("gateway")
                 .mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("batch")
-                .mayOnlyBeAccessedByLayers("cli")
+                .mayOnlyBeAccessedByLayers("gateway", "cli")
                 .whereLayer("streaming")
                 .mayOnlyBeAccessedByLayers("gateway", "cli")
                 .whereLayer("stages")

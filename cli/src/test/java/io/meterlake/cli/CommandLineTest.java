@@ -394,7 +394,12 @@ class CommandLineTest {
     /** gateway tokens: add prints the token alone on stdout, once; list never shows it; revoke removes it. */
     @Test
     void gatewayTokensAreAddedListedAndRevokedWithoutAHashByHand(@TempDir Path dir) throws IOException {
-        String[] file = {"--set", "gateway.tokens-file=" + dir.resolve("tokens")};
+        String[] file = {
+            "--set",
+            "gateway.tokens-file=" + dir.resolve("tokens"),
+            "--set",
+            "gateway.read-tokens-file=" + dir.resolve("read-tokens")
+        };
         Run added = Run.of(concat(
                 file, "gateway", "tokens", "add", "billing", "--source", "forge-functions", "--source", "forge-kvs"));
         assertThat(added.exitCode()).as(added.err()).isZero();
@@ -409,7 +414,7 @@ class CommandLineTest {
 
         Run listed = Run.of(concat(file, "gateway", "tokens", "list"));
         assertThat(listed.out())
-                .containsPattern("billing +forge-functions, forge-kvs")
+                .containsPattern("billing +ingest +forge-functions, forge-kvs")
                 .contains("(1 token in ")
                 .doesNotContain(token)
                 .doesNotContain(io.meterlake.gateway.Tokens.sha256(token));
@@ -417,7 +422,41 @@ class CommandLineTest {
                         .readTree(Run.of(concat(file, "gateway", "tokens", "list", "--format", "json"))
                                 .out())
                         .toString())
-                .isEqualTo("[{\"name\":\"billing\",\"sources\":[\"forge-functions\",\"forge-kvs\"]}]");
+                .isEqualTo(
+                        "[{\"name\":\"billing\",\"kind\":\"ingest\",\"sources\":[\"forge-functions\",\"forge-kvs\"]}]");
+
+        // A read token: a file of its own, listed beside the ingest tokens; a name is one token's in both files.
+        Run reader =
+                Run.of(concat(file, "gateway", "tokens", "add", "acme-portal", "--tenant", "acme", "--account", "a1"));
+        assertThat(reader.exitCode()).as(reader.err()).isZero();
+        assertThat(reader.err())
+                .startsWith("gateway: read token 'acme-portal' added for tenant:acme, account:a1 to "
+                        + dir.resolve("read-tokens"));
+        assertThat(io.meterlake.gateway.Tokens.read(dir.resolve("read-tokens"))
+                        .authenticate(reader.out().strip())
+                        .orElseThrow()
+                        .sources())
+                .containsExactlyInAnyOrder("tenant:acme", "account:a1");
+        assertThat(io.meterlake.gateway.Tokens.read(dir.resolve("tokens"))
+                        .authenticate(reader.out().strip()))
+                .isEmpty();
+        assertThat(Run.of(concat(file, "gateway", "tokens", "list")).out())
+                .containsPattern("acme-portal +read +account:a1, tenant:acme");
+        for (String[] wrong : List.of(
+                new String[] {"add", "both", "--source", "s", "--finance"},
+                new String[] {"add", "neither"},
+                new String[] {"add", "acme-portal", "--source", "s"},
+                new String[] {"add", "billing", "--finance"})) {
+            Run refused = Run.of(concat(concat(file, "gateway", "tokens"), wrong));
+            assertThat(refused.exitCode()).as(String.join(" ", wrong)).isEqualTo(2);
+            assertThat(refused.err()).as(String.join(" ", wrong)).hasLineCount(1);
+        }
+        assertThat(Run.of(concat(file, "gateway", "tokens", "revoke", "acme-portal"))
+                        .exitCode())
+                .isZero();
+        assertThat(io.meterlake.gateway.Tokens.read(dir.resolve("read-tokens"), true)
+                        .size())
+                .isZero();
 
         Run twice = Run.of(concat(file, "gateway", "tokens", "add", "billing", "--source", "x"));
         assertThat(twice.exitCode()).isEqualTo(2);

@@ -85,6 +85,8 @@ class GatewayIT extends SparkTestBase {
     private static Path tokens;
     /** The token 'gateway tokens add' made while the gateway ran. */
     private static String lateToken = "none-yet";
+    /** The read tokens 'gateway tokens add --tenant|--account|--finance' made. */
+    private static final List<String> READ_TOKENS = new ArrayList<>();
 
     private static List<String> settings;
     private static String url;
@@ -121,6 +123,10 @@ class GatewayIT extends SparkTestBase {
                 "gateway.port=" + port,
                 "--set",
                 "gateway.tokens-file=" + tokens,
+                "--set",
+                "gateway.read-tokens-file=" + dir.resolve("read-tokens"),
+                "--set",
+                "warehouse=" + dir.resolve("warehouse"),
                 "--set",
                 "gateway.ack-timeout=PT5S",
                 "--set",
@@ -597,7 +603,8 @@ class GatewayIT extends SparkTestBase {
             if (!route.method().equals("GET")) {
                 continue;
             }
-            HttpResponse<String> answer = get(route.path());
+            // A template's variable: any value (no token: 401, which the document lists too).
+            HttpResponse<String> answer = get(route.path().replaceAll("\\{[a-z_]+}", "x"));
             JsonNode documentedResponse = document.get("paths")
                     .get(route.path())
                     .get("get")
@@ -799,8 +806,275 @@ class GatewayIT extends SparkTestBase {
                         raw.select(Columns.SOURCE, Columns.EVENT_ID).distinct().count());
     }
 
+    /**
+     * The usage API over the warehouse the kill test streamed: read tokens of their own (made by 'gateway tokens
+     * add'), each tenant's answer the same as 'usage --format json' and the provisional table's, and nothing of
+     * any other tenant, whatever a tenant's token asks for.
+     */
     @Test
     @Order(9)
+    void theUsageApiAnswersATenantItsOwnUsageAndNothingElse() throws Exception {
+        Path warehouse = dir.resolve("warehouse");
+        // The generated span's month: the period most of the truth's lines are in (a few straddle it).
+        Map<String, Integer> linesPerPeriod = new HashMap<>();
+        JSON.readTree(dir.resolve("truth.json").toFile())
+                .get("lines")
+                .forEach(line -> linesPerPeriod.merge(line.get("period").asText(), 1, Integer::sum));
+        String period = java.util.Collections.max(linesPerPeriod.entrySet(), Map.Entry.comparingByValue())
+                .getKey();
+        Map<String, String> tokenOf = new HashMap<>();
+        for (String[] grant : List.of(
+                new String[] {"tenant-1", "--tenant", "tenant-001"},
+                new String[] {"finance", "--finance", null},
+                new String[] {"account-2", "--account", "acct-002"})) {
+            List<String> args = new ArrayList<>(settings);
+            args.addAll(List.of("gateway", "tokens", "add", grant[0], grant[1]));
+            if (grant[2] != null) {
+                args.add(grant[2]);
+            }
+            CommandLineTest.Run added = CommandLineTest.Run.at(CommandLineTest.LIVE, args.toArray(String[]::new));
+            assertThat(added.exitCode()).as(added.err()).isZero();
+            tokenOf.put(grant[0], added.out().trim());
+            READ_TOKENS.add(added.out().trim());
+        }
+        String tenant = tokenOf.get("tenant-1");
+        // Tenant 1's subscriptions (from the entitlements the kill test loaded), and another tenant's.
+        Set<String> ownSet = new java.util.LinkedHashSet<>();
+        Set<String> foreignSet = new java.util.LinkedHashSet<>();
+        List<String> entitlements = Files.readAllLines(dir.resolve("e.csv"));
+        assertThat(entitlements.get(0)).startsWith("entitlement_id,subscription_id,billing_account_id,tenant_id,");
+        for (String line : entitlements.subList(1, entitlements.size())) {
+            String[] cells = line.split(",");
+            (cells[3].equals("tenant-001") ? ownSet : foreignSet).add(cells[1]);
+        }
+        List<String> own = List.copyOf(ownSet);
+        List<String> foreign = List.copyOf(foreignSet);
+        assertThat(own).isNotEmpty();
+        assertThat(foreign).isNotEmpty();
+        // Another tenant's subscription in tenant 1's account, with usage newer than any of tenant 1's.
+        Path shared = Files.writeString(
+                dir.resolve("shared.csv"),
+                entitlements.get(0) + "\ne-shared,sub-shared,acct-001,tenant-shared,app-9,standard,"
+                        + "2020-01-01T00:00:00Z,\n");
+        List<String> load = new ArrayList<>(settings);
+        load.addAll(List.of("entitlements", "load", shared.toString()));
+        CommandLineTest.Run loaded = CommandLineTest.Run.at(CommandLineTest.LIVE, load.toArray(String[]::new));
+        assertThat(loaded.exitCode()).as(loaded.err()).isZero();
+        Warehouse tables = new Warehouse(spark(), warehouse.toString());
+        java.time.Instant start = io.meterlake.period.Period.parse(period).start();
+        java.time.Instant newest = tables.read(Tables.USAGE_AGGREGATES_PROVISIONAL)
+                .agg(org.apache.spark.sql.functions.max(Columns.UPDATED_AT))
+                .first()
+                .getTimestamp(0)
+                .toInstant()
+                .plus(Duration.ofHours(1));
+        tables.appendIdempotent(
+                spark().createDataFrame(
+                                List.of(org.apache.spark.sql.RowFactory.create(
+                                        "sub-shared",
+                                        "e-shared",
+                                        "acct-001",
+                                        "functions.invocations",
+                                        "count",
+                                        java.sql.Timestamp.from(start),
+                                        java.sql.Timestamp.from(start.plus(Duration.ofHours(1))),
+                                        new java.math.BigDecimal("5"),
+                                        5L,
+                                        1L,
+                                        java.sql.Timestamp.from(newest))),
+                                Tables.PROVISIONAL),
+                Tables.USAGE_AGGREGATES_PROVISIONAL,
+                "usage-api-it",
+                1);
+        Awaitility.await("the read tokens reloaded")
+                .atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        usage(tenant, "/v1/usage/subscriptions/" + own.get(0)).statusCode() == 200);
+
+        for (String subscription : own) {
+            for (String window : List.of("period", "day")) {
+                HttpResponse<String> answer = usage(
+                        tenant, "/v1/usage/subscriptions/" + subscription + "?period=" + period + "&window=" + window);
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+                List<String> args = new ArrayList<>(settings);
+                args.addAll(List.of(
+                        "usage",
+                        "--subscription",
+                        subscription,
+                        "--period",
+                        period,
+                        "--window",
+                        window,
+                        "--format",
+                        "json"));
+                CommandLineTest.Run cli = CommandLineTest.Run.at(CommandLineTest.LIVE, args.toArray(String[]::new));
+                assertThat(cli.exitCode()).as(cli.err()).isZero();
+                assertThat(JSON.readTree(answer.body())).isEqualTo(JSON.readTree(cli.out()));
+            }
+        }
+        // Against the provisional table, to the last digit: each metric's event count, and a sum's quantity.
+        JsonNode first = JSON.readTree(usage(tenant, "/v1/usage/subscriptions/" + own.get(0) + "?period=" + period)
+                .body());
+        Map<String, Row> provisional = new HashMap<>();
+        for (Row row : tables.read(Tables.USAGE_AGGREGATES_PROVISIONAL)
+                .where(col(Columns.SUBSCRIPTION_ID).equalTo(own.get(0)))
+                .where(col(Columns.WINDOW_START)
+                        .geq(java.sql.Timestamp.from(
+                                io.meterlake.period.Period.parse(period).start())))
+                .where(col(Columns.WINDOW_START)
+                        .lt(java.sql.Timestamp.from(
+                                io.meterlake.period.Period.parse(period).end())))
+                .groupBy(Columns.METRIC)
+                .agg(sum(Columns.EVENT_COUNT), sum(Columns.QUANTITY))
+                .collectAsList()) {
+            provisional.put(row.getString(0), row);
+        }
+        assertThat(first.get("values")).hasSize(provisional.size());
+        assertThat(first.get("values").findValuesAsText("metric")).contains("functions.invocations");
+        for (JsonNode value : first.get("values")) {
+            Row row = provisional.get(value.get("metric").asText());
+            assertThat(value.get("source").asText()).isEqualTo("provisional");
+            assertThat(value.get("event_count").asLong()).isEqualTo(row.getLong(1));
+            if (value.get("metric").asText().equals("functions.invocations")) {
+                assertThat(value.get("quantity").asText())
+                        .isEqualTo(io.meterlake.validation.Quantities.render(row.getDecimal(2)));
+            }
+        }
+
+        // The page a browser gets (Accept: text/html) shows exactly the JSON's values, checked in a real browser.
+        HttpResponse<String> page = HTTP.send(
+                HttpRequest.newBuilder(URI.create(url + "/v1/usage/subscriptions/" + own.get(0) + "?period=" + period))
+                        .header("Authorization", "Bearer " + tenant)
+                        .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
+        assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
+        List<List<String>> shown = new ArrayList<>();
+        for (JsonNode value : first.get("values")) {
+            shown.add(io.meterlake.batch.usage.UsagePage.COLUMNS.stream()
+                    .map(column ->
+                            value.get(column).isNull() ? "-" : value.get(column).asText())
+                    .toList());
+        }
+        Path saved = Files.writeString(dir.resolve("usage.html"), page.body());
+        try (io.meterlake.testing.HeadlessChromium browser = io.meterlake.testing.HeadlessChromium.start(dir)) {
+            io.meterlake.testing.HeadlessChromium.Page view = browser.open(saved.toUri());
+            assertThat(io.meterlake.testing.HeadlessChromium.tableText(view, "#usage"))
+                    .isEqualTo(shown)
+                    .isNotEmpty();
+            assertThat(view.evaluate("document.getElementById('selection').innerText")
+                            .asText())
+                    .isEqualTo("subscription " + own.get(0));
+        }
+
+        // Probes with tenant 1's token: whatever is not its own answers as what does not exist, the same body.
+        String missing = usage(tenant, "/v1/usage/subscriptions/sub-nobody-has").body();
+        for (String probe : List.of(
+                "/v1/usage/subscriptions/" + foreign.get(0),
+                "/v1/usage/subscriptions/sub-shared",
+                "/v1/usage/subscriptions/" + own.get(0).toUpperCase(java.util.Locale.ROOT),
+                "/v1/usage/subscriptions/" + own.get(0) + "x",
+                "/v1/usage/subscriptions/" + own.get(0) + "/../" + foreign.get(0),
+                "/v1/usage/subscriptions/%2A",
+                "/v1/usage/subscriptions/",
+                "/v1/usage/accounts/acct-002",
+                "/v1/usage/accounts/acct-nobody-has",
+                "/v1/usage/accounts/" + foreign.get(0),
+                "/v1/usage/subscriptions/" + foreign.get(0) + "?period=" + period + "&window=hour")) {
+            HttpResponse<String> answer = usage(tenant, probe);
+            assertThat(answer.statusCode()).as(probe).isEqualTo(404);
+            // {"status": 404, "error": "no such resource: <path>"}: only the path asked for differs.
+            JsonNode body = JSON.readTree(answer.body());
+            assertThat(body.size()).as(probe).isEqualTo(2);
+            assertThat(body.get("error").asText().replaceFirst(": .*", ""))
+                    .as(probe)
+                    .isEqualTo(JSON.readTree(missing).get("error").asText().replaceFirst(": .*", ""));
+        }
+        // Tenant 1's account holds another tenant's subscription: tenant 1 sees its own part only, not even
+        // the other's freshness; the finance token sees it all.
+        JsonNode account = JSON.readTree(
+                usage(tenant, "/v1/usage/accounts/acct-001?period=" + period).body());
+        assertThat(account.get("values").findValuesAsText("subscription_id"))
+                .isNotEmpty()
+                .allMatch(own::contains);
+        assertThat(account.get("as_of").asText()).isNotEqualTo(newest.toString());
+        JsonNode whole = JSON.readTree(usage(tokenOf.get("finance"), "/v1/usage/accounts/acct-001?period=" + period)
+                .body());
+        assertThat(whole.get("values").findValuesAsText("subscription_id")).contains("sub-shared");
+        assertThat(whole.get("as_of").asText()).isEqualTo(newest.toString());
+        // The finance token reads any subscription; an account token its account's.
+        assertThat(usage(tokenOf.get("finance"), "/v1/usage/subscriptions/" + foreign.get(0))
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(usage(tokenOf.get("account-2"), "/v1/usage/accounts/acct-002?period=" + period + "&window=hour")
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(usage(tokenOf.get("account-2"), "/v1/usage/subscriptions/" + own.get(0))
+                        .statusCode())
+                .isEqualTo(404);
+        // Read and ingest tokens are apart: each is 401 at the other's door; bad parameters are a JSON 400.
+        assertThat(usage(SERVICE_TOKEN, "/v1/usage/subscriptions/" + own.get(0)).statusCode())
+                .isEqualTo(401);
+        assertThat(usage(null, "/v1/usage/subscriptions/" + own.get(0)).statusCode())
+                .isEqualTo(401);
+        assertThat(post(tenant, "application/json", bytes("[" + event("read-1", "forge-functions") + "]"))
+                        .statusCode())
+                .isEqualTo(401);
+        for (String bad : List.of("?period=2026-13", "?period=last", "?window=week")) {
+            HttpResponse<String> answer = usage(tenant, "/v1/usage/subscriptions/" + own.get(0) + bad);
+            assertThat(answer.statusCode()).as(bad).isEqualTo(400);
+            assertThat(JSON.readTree(answer.body()).get("error").asText())
+                    .as(bad)
+                    .isNotBlank();
+        }
+
+        // The generated client reads it as well.
+        io.meterlake.client.ApiClient client = new io.meterlake.client.ApiClient();
+        client.updateBaseUri(url);
+        client.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + tenant));
+        io.meterlake.client.model.Usage read =
+                new io.meterlake.client.api.DefaultApi(client).subscriptionUsage(own.get(0), period, "period");
+        assertThat(read.getValues()).hasSize(first.get("values").size());
+        assertThat(read.getValues().get(0).getEventCount())
+                .isEqualTo(first.get("values").get(0).get("event_count").asLong());
+
+        // Every usage answer is counted by its status, beside its latency.
+        assertThat(get("/metrics").body())
+                .contains("meterlake_gateway_usage_requests_total{status=\"200\"}")
+                .contains("meterlake_gateway_usage_requests_total{status=\"404\"}")
+                .contains("meterlake_gateway_usage_latency_seconds_count");
+
+        // A revoked read token is refused within seconds.
+        List<String> revoke = new ArrayList<>(settings);
+        revoke.addAll(List.of("gateway", "tokens", "revoke", "tenant-1"));
+        assertThat(CommandLineTest.Run.at(CommandLineTest.LIVE, revoke.toArray(String[]::new))
+                        .exitCode())
+                .isZero();
+        Awaitility.await("the revoked read token refused")
+                .atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        usage(tenant, "/v1/usage/subscriptions/" + own.get(0)).statusCode() == 401);
+    }
+
+    private static HttpResponse<String> usage(String token, String path) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path))
+                .timeout(Duration.ofSeconds(30))
+                .GET();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        synchronized (ANSWERS) {
+            ANSWERS.append(response.body()).append('\n');
+        }
+        return response;
+    }
+
+    @Test
+    @Order(10)
     void noTokenAppearsInAnythingTheGatewayWroteOrAnswered() throws Exception {
         StringBuilder written = new StringBuilder(ANSWERS);
         try (var files = Files.walk(dir)) {
@@ -814,6 +1088,7 @@ class GatewayIT extends SparkTestBase {
         assertThat(written.toString())
                 .contains("gateway: listening on", "token 'exporter'")
                 .doesNotContain(SERVICE_TOKEN, OTHER_TOKEN, lateToken)
+                .doesNotContain(READ_TOKENS.toArray(String[]::new))
                 .contains("gateway: tokens reloaded from " + tokens);
         // What POST /v1/events answered in this class: every status the document lists but 503 and 429 was
         // seen here (those two in the kill and the busy test).

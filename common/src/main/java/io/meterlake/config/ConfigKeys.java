@@ -94,6 +94,11 @@ public final class ConfigKeys {
      * the tokens themselves are never stored.
      */
     public static final String GATEWAY_TOKENS_FILE = "gateway.tokens-file";
+    /**
+     * The usage API's read tokens, apart from the ingest tokens: one line per token, {@code <name> <sha256 hex>
+     * <grant>[,<grant>...]}, a grant {@code tenant:<id>}, {@code account:<id>} or {@code finance} (everything).
+     */
+    public static final String GATEWAY_READ_TOKENS_FILE = "gateway.read-tokens-file";
     /** How long the gateway waits for the broker to acknowledge a request's events before answering 503. */
     public static final String GATEWAY_ACK_TIMEOUT = "gateway.ack-timeout";
     /** Requests the gateway works on at once; more are answered 429 (Retry-After). */
@@ -137,6 +142,7 @@ public final class ConfigKeys {
         defaults.put(GATEWAY_HOST, "127.0.0.1");
         defaults.put(GATEWAY_PORT, "18090");
         defaults.put(GATEWAY_TOKENS_FILE, "./.meterlake/gateway-tokens");
+        defaults.put(GATEWAY_READ_TOKENS_FILE, "./.meterlake/read-tokens");
         defaults.put(GATEWAY_ACK_TIMEOUT, "PT10S");
         defaults.put(GATEWAY_MAX_CONCURRENT_REQUESTS, "64");
         defaults.put(GATEWAY_MAX_CONCURRENT_REQUESTS_PER_TOKEN, "16");

@@ -227,10 +227,17 @@ public final class ConfigLoader {
         if (tokensFile.isEmpty()) {
             errors.add(ConfigKeys.GATEWAY_TOKENS_FILE + " must not be empty: name the file of token hashes");
         }
+        String readTokensFile = values.get(ConfigKeys.GATEWAY_READ_TOKENS_FILE).trim();
+        if (readTokensFile.isEmpty() || readTokensFile.equals(tokensFile)) {
+            errors.add(
+                    ConfigKeys.GATEWAY_READ_TOKENS_FILE
+                            + " must name a file of its own (read tokens are not ingest tokens), e.g. ./.meterlake/read-tokens");
+        }
         return new MeterlakeConfig.Gateway(
                 gatewayHost,
                 gatewayPort,
                 tokensFile,
+                readTokensFile,
                 duration(values, ConfigKeys.GATEWAY_ACK_TIMEOUT, errors),
                 positiveInt(values, ConfigKeys.GATEWAY_MAX_CONCURRENT_REQUESTS, errors),
                 positiveInt(values, ConfigKeys.GATEWAY_MAX_CONCURRENT_REQUESTS_PER_TOKEN, errors),

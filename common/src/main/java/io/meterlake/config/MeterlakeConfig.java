@@ -45,6 +45,8 @@ public record MeterlakeConfig(
      * The HTTP ingestion gateway ('meterlake gateway').
      *
      * @param tokensFile            token hashes and the sources each token may send (see {@link ConfigKeys#GATEWAY_TOKENS_FILE})
+     * @param readTokensFile        token hashes and whose usage each token may read (see
+     *                              {@link ConfigKeys#GATEWAY_READ_TOKENS_FILE})
      * @param ackTimeout            how long a request waits for the broker's acknowledgements before 503
      * @param maxConcurrentRequests requests worked on at once; more get 429
      * @param maxPerToken           of those, how many one token may hold; its next get 429
@@ -54,6 +56,7 @@ public record MeterlakeConfig(
             String host,
             int port,
             String tokensFile,
+            String readTokensFile,
             Duration ackTimeout,
             int maxConcurrentRequests,
             int maxPerToken,

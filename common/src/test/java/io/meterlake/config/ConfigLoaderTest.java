@@ -52,6 +52,7 @@ class ConfigLoaderTest {
         expected.put("gateway.host", "127.0.0.1");
         expected.put("gateway.port", "18090");
         expected.put("gateway.tokens-file", "./.meterlake/gateway-tokens");
+        expected.put("gateway.read-tokens-file", "./.meterlake/read-tokens");
         expected.put("gateway.ack-timeout", "PT10S");
         expected.put("gateway.max-concurrent-requests", "64");
         expected.put("gateway.max-concurrent-requests-per-token", "16");

@@ -56,7 +56,9 @@ public final class Gateway implements AutoCloseable {
         EVENTS("POST", "/v1/events"),
         HEALTH("GET", "/v1/health"),
         METRICS("GET", "/metrics"),
-        OPENAPI("GET", "/v1/openapi.json");
+        OPENAPI("GET", "/v1/openapi.json"),
+        USAGE_SUBSCRIPTION("GET", UsageEndpoint.SUBSCRIPTIONS + "{subscription_id}"),
+        USAGE_ACCOUNT("GET", UsageEndpoint.ACCOUNTS + "{billing_account_id}");
 
         private final String method;
         private final String path;
@@ -70,8 +72,17 @@ public final class Gateway implements AutoCloseable {
             return method;
         }
 
+        /** The path as the OpenAPI document names it: {@code {name}} stands for one segment. */
         public String path() {
             return path;
+        }
+
+        /** Whether {@code requested} is this route's path (a template's: its fixed part and one segment or more). */
+        boolean matches(String requested) {
+            int variable = path.indexOf('{');
+            return variable < 0
+                    ? path.equals(requested)
+                    : requested.startsWith(path.substring(0, variable)) && requested.length() > variable;
         }
     }
 
@@ -95,6 +106,7 @@ public final class Gateway implements AutoCloseable {
     private final EventProducer producer;
     private final EventsEndpoint events;
     private final TokensReloader tokens;
+    private final UsageEndpoint usage;
     private final Admin admin;
     private final String topic;
     private final String bootstrapServers;
@@ -115,7 +127,8 @@ public final class Gateway implements AutoCloseable {
             producer.close();
             throw GatewayErrors.topicTooSmall(topic, producer.maxBatchBytes(), largestValid);
         }
-        this.tokens = new TokensReloader(Path.of(config.gateway().tokensFile()), tokens, log);
+        this.tokens = new TokensReloader(Path.of(config.gateway().tokensFile()), tokens, "tokens", log);
+        this.usage = UsageEndpoint.open(config, clock, metrics, log);
         this.events = new EventsEndpoint(
                 new EventRules(config.catalog(), config.maxClockSkew(), config.maxEventAge()),
                 this.tokens::current,
@@ -130,11 +143,7 @@ public final class Gateway implements AutoCloseable {
         adminProperties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) HEALTH_TIMEOUT.toMillis());
         adminProperties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) HEALTH_TIMEOUT.toMillis());
         this.admin = Admin.create(adminProperties);
-        try (InputStream in = Gateway.class.getClassLoader().getResourceAsStream(OPENAPI)) {
-            this.openApi = in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        this.openApi = openApi();
         QueuedThreadPool threads = new QueuedThreadPool(Math.max(32, settings.maxConcurrentRequests() + 16));
         threads.setName("gateway");
         this.server = new Server(threads);
@@ -176,6 +185,14 @@ public final class Gateway implements AutoCloseable {
                     callback);
             return true;
         });
+    }
+
+    private static byte[] openApi() {
+        try (InputStream in = Gateway.class.getClassLoader().getResourceAsStream(OPENAPI)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void send(Answer answer, Response response, Callback callback) {
@@ -230,6 +247,7 @@ public final class Gateway implements AutoCloseable {
             log.println("gateway: stopping the HTTP server failed: " + e.getMessage());
         }
         tokens.close();
+        usage.close();
         producer.close();
         admin.close(Duration.ofSeconds(5));
     }
@@ -238,7 +256,7 @@ public final class Gateway implements AutoCloseable {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
         for (Route route : Route.values()) {
-            if (route.path().equals(path)) {
+            if (route.matches(path)) {
                 if (!route.method().equals(method)) {
                     return Answer.error(
                             405,
@@ -250,6 +268,7 @@ public final class Gateway implements AutoCloseable {
                     case HEALTH -> health();
                     case METRICS -> new Answer(200, metrics.contentType(), metrics.scrape(), Map.of());
                     case OPENAPI -> new Answer(200, "application/json", openApi, Map.of());
+                    case USAGE_SUBSCRIPTION, USAGE_ACCOUNT -> usage.answer(request, path);
                 };
             }
         }

@@ -41,13 +41,13 @@ public final class GatewayErrors {
                 "pass --source <source> once per source");
     }
 
-    static MeterlakeException tokenNameTaken(Path file, String name) {
+    public static MeterlakeException tokenNameTaken(Path file, String name) {
         return MeterlakeException.badInput(
                 "there is a token named '" + name + "' in " + file + " already",
                 "revoke it first with 'meterlake gateway tokens revoke " + name + "', or choose another name");
     }
 
-    static MeterlakeException noSuchToken(Path file, String name, List<String> names) {
+    public static MeterlakeException noSuchToken(Path file, String name, List<String> names) {
         return MeterlakeException.badInput(
                 "there is no token named '" + name + "' in " + file,
                 names.isEmpty() ? "it holds no token" : "its tokens are " + String.join(", ", names));
@@ -62,7 +62,8 @@ public final class GatewayErrors {
     public static MeterlakeException noTokensYet(Path file) {
         return MeterlakeException.badInput(
                 "there is no tokens file at " + file,
-                "add a token with 'meterlake gateway tokens add <name> --source <source>'");
+                "add a token with 'meterlake gateway tokens add <name> --source <source>' (or --tenant <id> for a"
+                        + " read token)");
     }
 
     static MeterlakeException noTokensFile(Path file) {

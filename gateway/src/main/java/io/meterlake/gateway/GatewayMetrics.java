@@ -46,10 +46,26 @@ public final class GatewayMetrics {
             .name("meterlake_gateway_requests_in_flight")
             .help("POST /v1/events requests being worked on")
             .register(registry);
+    private final Counter usageRequests = Counter.builder()
+            .name("meterlake_gateway_usage_requests")
+            .help("HTTP requests to GET /v1/usage/..., by the status answered")
+            .labelNames("status")
+            .register(registry);
+    private final Histogram usageLatency = Histogram.builder()
+            .name("meterlake_gateway_usage_latency_seconds")
+            .help("From a usage request's arrival to its answer (the tables read, the body made)")
+            .classicOnly()
+            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+            .register(registry);
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     void answered(int status) {
         requests.labelValues(Integer.toString(status)).inc();
+    }
+
+    void usageAnswered(int status, double seconds) {
+        usageRequests.labelValues(Integer.toString(status)).inc();
+        usageLatency.observe(seconds);
     }
 
     void accepted(long count) {

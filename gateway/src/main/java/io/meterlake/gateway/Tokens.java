@@ -36,6 +36,11 @@ public final class Tokens {
         this.byHash = byHash;
     }
 
+    /** No token at all: every request is answered 401. */
+    public static Tokens none() {
+        return new Tokens(Map.of());
+    }
+
     /** Reads the tokens file; every problem in it is reported at once, none echoes a hash. */
     public static Tokens read(Path file) {
         return read(file, false);

@@ -22,13 +22,16 @@ final class TokensReloader implements AutoCloseable {
     static final int PERIOD_SECONDS = 1;
 
     private final Path file;
+    private final String what;
     private final PrintWriter log;
     private final AtomicReference<Tokens> current;
     private final ScheduledExecutorService poller;
     private List<Object> seen;
 
-    TokensReloader(Path file, Tokens initial, PrintWriter log) {
+    /** {@code what}: how the log names these tokens ("tokens", "read tokens"). */
+    TokensReloader(Path file, Tokens initial, String what, PrintWriter log) {
         this.file = file;
+        this.what = what;
         this.log = log;
         this.current = new AtomicReference<>(initial);
         this.seen = version();
@@ -63,10 +66,10 @@ final class TokensReloader implements AutoCloseable {
         try {
             Tokens tokens = Tokens.read(file, true);
             current.set(tokens);
-            log.println("gateway: tokens reloaded from " + file + " ("
+            log.println("gateway: " + what + " reloaded from " + file + " ("
                     + io.meterlake.output.Output.count(tokens.size(), "token") + ")");
         } catch (RuntimeException e) {
-            log.println("gateway: the tokens file changed but cannot be used, keeping the "
+            log.println("gateway: the " + what + " file changed but cannot be used, keeping the "
                     + io.meterlake.output.Output.count(current.get().size(), "token") + " of before: "
                     + e.getMessage());
         }

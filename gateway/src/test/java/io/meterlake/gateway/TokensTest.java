@@ -81,7 +81,7 @@ class TokensTest {
         String first = TokensFile.add(file, "billing", java.util.List.of("forge-functions"));
         java.io.StringWriter log = new java.io.StringWriter();
         try (TokensReloader reloader =
-                new TokensReloader(file, Tokens.read(file), new java.io.PrintWriter(log, true))) {
+                new TokensReloader(file, Tokens.read(file), "tokens", new java.io.PrintWriter(log, true))) {
             String second = TokensFile.add(file, "exporter", java.util.List.of("billing-export"));
             org.awaitility.Awaitility.await()
                     .atMost(java.time.Duration.ofSeconds(30))

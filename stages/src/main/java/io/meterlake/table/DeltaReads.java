@@ -61,6 +61,15 @@ public final class DeltaReads implements TableRows {
         this.root = root;
     }
 
+    /**
+     * For a server that reads the tables' latest versions on every request: each call a new {@code DeltaReads}
+     * (one request, one version per table) over one Hadoop configuration of {@code config}'s storage.
+     */
+    public static java.util.function.Supplier<TableRows> fresh(io.meterlake.config.MeterlakeConfig config) {
+        Configuration hadoop = io.meterlake.storage.Storage.hadoopConfiguration(config);
+        return () -> new DeltaReads(hadoop, config.warehouse());
+    }
+
     @Override
     public String root() {
         return root;

@@ -224,7 +224,7 @@ public record Statement(
     }
 
     /** HTML text and attribute escaping. */
-    static String text(String value) {
+    public static String text(String value) {
         StringBuilder out = new StringBuilder(value.length());
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
@@ -240,7 +240,7 @@ public record Statement(
         return out.toString();
     }
 
-    private static final String STYLE = """
+    public static final String STYLE = """
             body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:2rem auto;\
             max-width:60rem;padding:0 1rem;color:#1d2433;background:#fff}\
             h1{margin:0 0 .25rem;font-size:1.6rem}h2{font-size:1.15rem;margin:2rem 0 .5rem;border-bottom:1px solid #d8dee9;\

@@ -60,6 +60,10 @@ public final class UsageQuery {
             return new Selection(Columns.BILLING_ACCOUNT_ID, id);
         }
 
+        public boolean isSubscription() {
+            return column.equals(Columns.SUBSCRIPTION_ID);
+        }
+
         boolean matches(BillingLine line) {
             return column.equals(Columns.SUBSCRIPTION_ID)
                     ? line.subscriptionId().equals(id)
@@ -84,7 +88,52 @@ public final class UsageQuery {
             String note) {}
 
     /** The values, and how fresh the provisional ones are (the latest window update they come from). */
-    public record Answer(List<Value> values, Optional<Instant> asOf) {}
+    public record Answer(List<Value> values, Optional<Instant> asOf) {
+        /**
+         * {@code usage --format json} and the usage API's body, one form: {selection, period, window, as_of,
+         * values: [{subscription_id, plan, metric, unit, start, end, quantity, event_count, source, note}]}.
+         */
+        public Map<String, Object> json(Selection selection, Period period, String window) {
+            Map<String, Object> json = new java.util.LinkedHashMap<>();
+            json.put("selection", Map.of(selection.column(), selection.id()));
+            json.put("period", period.toString());
+            json.put("window", window);
+            json.put("as_of", asOf.map(Object::toString).orElse(null));
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (Value value : values) {
+                Map<String, Object> row = new java.util.LinkedHashMap<>();
+                row.put("subscription_id", value.subscriptionId());
+                row.put("plan", value.plan());
+                row.put("metric", value.metric());
+                row.put("unit", value.unit());
+                row.put("start", value.start().toString());
+                row.put("end", value.end().toString());
+                row.put("quantity", value.quantity() == null ? null : Quantities.render(value.quantity()));
+                row.put("event_count", value.events());
+                row.put("source", value.source().word());
+                row.put("note", value.note());
+                rows.add(row);
+            }
+            json.put("values", rows);
+            return json;
+        }
+    }
+
+    /** A window of {@code usage --window} and the API's {@code window}: one value per period, day or hour. */
+    public enum Window {
+        period,
+        day,
+        hour
+    }
+
+    /** The selection's usage in {@code period}, one value per {@code window}. */
+    public Answer answer(Selection selection, Period period, Window window) {
+        return switch (window) {
+            case period -> period(selection, period);
+            case day -> windows(selection, period, Duration.ofDays(1));
+            case hour -> windows(selection, period, Duration.ofHours(1));
+        };
+    }
 
     private final TableRows tables;
     private final MetricCatalog catalog;

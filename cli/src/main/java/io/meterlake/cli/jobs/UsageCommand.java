@@ -9,11 +9,8 @@ import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import io.meterlake.validation.Quantities;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -44,12 +41,6 @@ public final class UsageCommand extends BatchCommand {
         String account;
     }
 
-    enum Window {
-        period,
-        day,
-        hour
-    }
-
     @ArgGroup(exclusive = true, multiplicity = "1")
     Whose whose;
 
@@ -65,7 +56,7 @@ public final class UsageCommand extends BatchCommand {
             defaultValue = "period",
             description = "One value per ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); day and hour come from"
                     + " the stream.")
-    Window window;
+    UsageQuery.Window window;
 
     @Mixin
     FormatOption format;
@@ -82,34 +73,9 @@ public final class UsageCommand extends BatchCommand {
                 ? UsageQuery.Selection.subscription(whose.subscription)
                 : UsageQuery.Selection.account(whose.account);
         UsageQuery query = new UsageQuery(reads(config), config.catalog(), config.approvers());
-        UsageQuery.Answer answer = switch (window) {
-            case period -> query.period(selection, billingPeriod);
-            case day -> query.windows(selection, billingPeriod, Duration.ofDays(1));
-            case hour -> query.windows(selection, billingPeriod, Duration.ofHours(1));
-        };
+        UsageQuery.Answer answer = query.answer(selection, billingPeriod, window);
         if (format.json()) {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("selection", Map.of(selection.column(), selection.id()));
-            json.put("period", billingPeriod.toString());
-            json.put("window", window.toString());
-            json.put("as_of", answer.asOf().map(Object::toString).orElse(null));
-            List<Map<String, Object>> values = new ArrayList<>();
-            for (UsageQuery.Value value : answer.values()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("subscription_id", value.subscriptionId());
-                row.put("plan", value.plan());
-                row.put("metric", value.metric());
-                row.put("unit", value.unit());
-                row.put("start", value.start().toString());
-                row.put("end", value.end().toString());
-                row.put("quantity", value.quantity() == null ? null : Quantities.render(value.quantity()));
-                row.put("event_count", value.events());
-                row.put("source", value.source().word());
-                row.put("note", value.note());
-                values.add(row);
-            }
-            json.put("values", values);
-            Output.json(out(), json);
+            Output.json(out(), answer.json(selection, billingPeriod, window.toString()));
         } else {
             List<List<String>> rows = new ArrayList<>();
             for (UsageQuery.Value value : answer.values()) {

@@ -1,0 +1,145 @@
+package io.meterlake.gateway;
+
+import io.meterlake.batch.usage.UsagePage;
+import io.meterlake.batch.usage.UsageQuery;
+import io.meterlake.batch.usage.UsageScope;
+import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.period.Period;
+import io.meterlake.table.TableRows;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * {@code GET /v1/usage/subscriptions/{id}} and {@code GET /v1/usage/accounts/{id}}: a tenant's usage so far, the
+ * body of {@code usage --format json} ({@link UsageQuery}, read without Spark at the tables' latest versions, so
+ * every answer is as fresh as the tables). Read tokens are not ingest tokens: their own file
+ * ({@code gateway.read-tokens-file}), each bound to tenants, billing accounts or everything ({@link UsageScope}).
+ * A subscription or account the token may not see answers exactly as one that does not exist: 404, the same body.
+ */
+final class UsageEndpoint implements AutoCloseable {
+    static final String SUBSCRIPTIONS = "/v1/usage/subscriptions/";
+    static final String ACCOUNTS = "/v1/usage/accounts/";
+
+    private final TokensReloader reloader;
+    private final GatewayMetrics metrics;
+    private final Supplier<Tokens> tokens;
+    private final Supplier<TableRows> tables;
+    private final MetricCatalog catalog;
+    private final List<String> approvers;
+    private final Clock clock;
+
+    /**
+     * Over {@code config}'s warehouse and read tokens file. No read tokens yet is no error: every usage request is
+     * answered 401 until 'gateway tokens add --tenant' writes one (the file is reloaded within a second).
+     */
+    static UsageEndpoint open(
+            io.meterlake.config.MeterlakeConfig config, Clock clock, GatewayMetrics metrics, java.io.PrintWriter log) {
+        java.nio.file.Path file = java.nio.file.Path.of(config.gateway().readTokensFile());
+        TokensReloader reloader = new TokensReloader(
+                file, java.nio.file.Files.exists(file) ? Tokens.read(file, true) : Tokens.none(), "read tokens", log);
+        return new UsageEndpoint(
+                reloader,
+                metrics,
+                io.meterlake.table.DeltaReads.fresh(config),
+                config.catalog(),
+                config.approvers(),
+                clock);
+    }
+
+    /** {@code tables}: a fresh read of the warehouse (each request reads the tables' latest versions). */
+    private UsageEndpoint(
+            TokensReloader reloader,
+            GatewayMetrics metrics,
+            Supplier<TableRows> tables,
+            MetricCatalog catalog,
+            List<String> approvers,
+            Clock clock) {
+        this.reloader = reloader;
+        this.metrics = metrics;
+        this.tokens = reloader::current;
+        this.tables = tables;
+        this.catalog = catalog;
+        this.approvers = List.copyOf(approvers);
+        this.clock = clock;
+    }
+
+    /** The answer to a GET of {@code path}, which starts with {@link #SUBSCRIPTIONS} or {@link #ACCOUNTS}. */
+    Answer answer(Request request, String path) {
+        long started = System.nanoTime();
+        Answer answer = read(request, path);
+        metrics.usageAnswered(answer.status(), (System.nanoTime() - started) / 1e9);
+        return answer;
+    }
+
+    private Answer read(Request request, String path) {
+        Optional<Tokens.Token> token = Requests.bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION))
+                .flatMap(tokens.get()::authenticate);
+        if (token.isEmpty()) {
+            return Answer.error(
+                    401,
+                    "a read token is required: send 'Authorization: Bearer <token>' with a token of the gateway's"
+                            + " read tokens file (meterlake gateway tokens add NAME --tenant T)",
+                    Map.of("WWW-Authenticate", "Bearer realm=\"meterlake-usage\""));
+        }
+        boolean subscription = path.startsWith(SUBSCRIPTIONS);
+        String id = path.substring(subscription ? SUBSCRIPTIONS.length() : ACCOUNTS.length());
+        if (id.isEmpty() || id.contains("/")) {
+            return notFound(path);
+        }
+        Fields parameters = Request.extractQueryParameters(request);
+        Period period;
+        UsageQuery.Window window;
+        try {
+            String given = parameters.getValue("period");
+            period = given == null ? Period.monthOf(clock.instant()) : Period.parse(given);
+        } catch (RuntimeException e) {
+            return Answer.error(400, "period must be a month, YYYY-MM (e.g. 2026-11): " + e.getMessage());
+        }
+        try {
+            String given = parameters.getValue("window");
+            window = given == null
+                    ? UsageQuery.Window.period
+                    : UsageQuery.Window.valueOf(given.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            return Answer.error(400, "window must be period, day or hour");
+        }
+        UsageQuery.Selection selection =
+                subscription ? UsageQuery.Selection.subscription(id) : UsageQuery.Selection.account(id);
+        TableRows reads = tables.get();
+        UsageQuery query = new UsageQuery(reads, catalog, approvers);
+        Optional<UsageQuery.Answer> answer = UsageScope.of(token.get().sources())
+                .answer(reads, selection, chosen -> query.answer(chosen, period, window));
+        if (answer.isEmpty()) {
+            return notFound(path);
+        }
+        // A browser (Accept: text/html, not application/json) gets the page of the same values; any other client,
+        // one that accepts both among them, the JSON.
+        String accept = request.getHeaders().get(HttpHeader.ACCEPT);
+        if (accept != null && accept.contains("text/html") && !accept.contains("application/json")) {
+            return new Answer(
+                    200,
+                    "text/html; charset=utf-8",
+                    UsagePage.html(answer.get(), selection, period, window.name()),
+                    Map.of("Cache-Control", "no-store"));
+        }
+        return Answer.json(
+                200, answer.get().json(selection, period, window.name()), Map.of("Cache-Control", "no-store"));
+    }
+
+    @Override
+    public void close() {
+        reloader.close();
+    }
+
+    /** The same for what does not exist and what the token may not see. */
+    private static Answer notFound(String path) {
+        return Answer.error(404, "no such resource: " + path);
+    }
+}
