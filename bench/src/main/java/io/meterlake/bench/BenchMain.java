@@ -27,7 +27,8 @@ import picocli.CommandLine.Command;
             RecomputeBench.class,
             ScaleBench.class,
             StateBench.class,
-            ReadsBench.class
+            ReadsBench.class,
+            UsageApiBench.class
         })
 public final class BenchMain implements Runnable {
     @CommandLine.Spec

@@ -4,15 +4,10 @@ import io.meterlake.config.ConfigLoader;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
-import io.meterlake.schema.Tables;
 import io.meterlake.stack.MeterlakeHome;
-import io.meterlake.table.Warehouse;
 import java.io.PrintWriter;
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Timestamp;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,8 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,10 +36,6 @@ import picocli.CommandLine.Option;
             "the median seconds and the ratio to --help's median. Goal: every read at most 2x --help."
         })
 final class ReadsBench extends Benchmark {
-    private static final String[] METRICS = {
-        "functions.invocations", "functions.compute", "kvs.reads", "kvs.writes", "storage.stored"
-    };
-
     @Option(
             names = "--months",
             defaultValue = "12",
@@ -87,7 +76,12 @@ final class ReadsBench extends Benchmark {
         }
         progress("building " + months + " periods of " + lines + " lines, entitlements and " + subscriptions
                 + " subscriptions' hourly windows in " + warehouse);
-        build(SparkSessionsForBench.session(config), config, last);
+        new SignedHistory(months, lines, subscriptions)
+                .build(
+                        SparkSessionsForBench.session(config),
+                        config,
+                        last,
+                        Benchmark.entitlements(config, Instant.now()));
         List<List<String>> commands = List.of(
                 List.of("--help"),
                 List.of("periods", "status", "--period", last.toString()),
@@ -161,167 +155,6 @@ final class ReadsBench extends Benchmark {
             throw BenchErrors.commandFailed(String.join(" ", command), Files.readString(work.resolve("err.txt")));
         }
         return (System.nanoTime() - started) / 1e9;
-    }
-
-    /** The signed history, the entitlements and the last month's windows, written with Spark. */
-    private void build(SparkSession spark, MeterlakeConfig config, Period last) {
-        Warehouse warehouse = Benchmark.streamWarehouse(spark, config, Benchmark.entitlements(config, Instant.now()));
-        warehouse.ensureBatchTables();
-        history(spark, warehouse, last);
-        windows(spark, warehouse, last);
-    }
-
-    /** {@code months} periods up to {@code last}: header, lines, and (but the last) approval and lock. */
-    private void history(SparkSession spark, Warehouse warehouse, Period last) {
-        Period period = last;
-        for (int m = 0; m < months - 1; m++) {
-            period = period.previous();
-        }
-        String previous = null;
-        long sequence = 1;
-        for (int m = 0; m < months; m++, period = period.next()) {
-            boolean closed = !period.equals(last);
-            String content = "c" + m;
-            Instant published = period.end().plus(Duration.ofDays(2));
-            String header = "h" + m;
-            warehouse.appendIdempotent(
-                    spark.createDataFrame(
-                            List.of(RowFactory.create(
-                                    period.toString(),
-                                    1,
-                                    0L,
-                                    (long) lines,
-                                    content,
-                                    "s",
-                                    "publisher",
-                                    Timestamp.from(published),
-                                    null,
-                                    false,
-                                    sequence,
-                                    previous,
-                                    header,
-                                    "s",
-                                    null,
-                                    null,
-                                    null)),
-                            Tables.BILLING_PERIOD),
-                    Tables.BILLING_PERIODS,
-                    "bench",
-                    sequence);
-            List<Row> periodLines = lines(period, content);
-            warehouse.appendIdempotent(
-                    spark.createDataFrame(periodLines, Tables.BILLING_PERIOD_LINE),
-                    Tables.BILLING_PERIOD_LINES,
-                    "bench",
-                    sequence);
-            previous = header;
-            sequence++;
-            if (closed) {
-                closeBooks(spark, warehouse, period, content, header, published, sequence);
-            }
-        }
-    }
-
-    /** {@code lines} lines of {@code period}'s revision 1 with content hash {@code content}. */
-    private List<Row> lines(Period period, String content) {
-        List<Row> rows = new ArrayList<>();
-        for (int l = 0; l < lines; l++) {
-            rows.add(RowFactory.create(
-                    period.toString(),
-                    1,
-                    content,
-                    "sub-" + (l / METRICS.length),
-                    "acct-" + (l / 50),
-                    "standard",
-                    METRICS[l % METRICS.length],
-                    "count",
-                    new BigDecimal(l + ".5"),
-                    (long) l,
-                    period.toString(),
-                    "usage"));
-        }
-        return rows;
-    }
-
-    /** An approval of revision 1 of {@code period} a day after it was published, and its lock a day later. */
-    private static void closeBooks(
-            SparkSession spark,
-            Warehouse warehouse,
-            Period period,
-            String content,
-            String header,
-            Instant published,
-            long sequence) {
-        warehouse.appendIdempotent(
-                spark.createDataFrame(
-                        List.of(RowFactory.create(
-                                period.toString(),
-                                1,
-                                content,
-                                header,
-                                "publisher",
-                                "approver",
-                                "k",
-                                Timestamp.from(published.plus(Duration.ofDays(1))),
-                                "s",
-                                null,
-                                null,
-                                null,
-                                null)),
-                        Tables.BILLING_APPROVAL),
-                Tables.BILLING_APPROVALS,
-                "bench",
-                sequence);
-        warehouse.appendIdempotent(
-                spark.createDataFrame(
-                        List.of(RowFactory.create(
-                                period.toString(),
-                                1,
-                                content,
-                                "approver",
-                                sequence,
-                                Timestamp.from(published.plus(Duration.ofDays(2))),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null)),
-                        Tables.BILLING_PERIOD_LOCK),
-                Tables.BILLING_PERIOD_LOCKS,
-                "bench",
-                sequence);
-    }
-
-    /** The last period's hourly provisional windows of {@code subscriptions} subscriptions, a commit per day. */
-    private void windows(SparkSession spark, Warehouse warehouse, Period last) {
-        for (int day = 0; day < last.days(); day++) {
-            List<Row> windows = new ArrayList<>();
-            for (int s = 0; s < subscriptions; s++) {
-                for (int hour = 0; hour < 24; hour++) {
-                    Instant start = last.start().plus(Duration.ofHours(24L * day + hour));
-                    for (String metric : METRICS) {
-                        windows.add(RowFactory.create(
-                                "sub-" + s,
-                                "ent-" + s,
-                                "acct-" + (s / 10),
-                                metric,
-                                "count",
-                                Timestamp.from(start),
-                                Timestamp.from(start.plus(Duration.ofHours(1))),
-                                BigDecimal.valueOf(hour),
-                                1L,
-                                1L,
-                                Timestamp.from(start.plus(Duration.ofHours(1)))));
-                    }
-                }
-            }
-            warehouse.appendIdempotent(
-                    spark.createDataFrame(windows, Tables.PROVISIONAL),
-                    Tables.USAGE_AGGREGATES_PROVISIONAL,
-                    "bench",
-                    day + 1);
-        }
     }
 
     /** A local session for building the warehouse (the reads themselves start none). */

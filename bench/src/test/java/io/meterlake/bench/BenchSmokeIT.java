@@ -88,6 +88,39 @@ class BenchSmokeIT {
     }
 
     @Test
+    void usageApiBenchmarkReadsEveryTenantsUsageWhileTheWindowsAreWritten() throws IOException {
+        JsonNode result = run(
+                "usage-api",
+                "--months",
+                "2",
+                "--lines",
+                "20",
+                "--subscriptions",
+                "10",
+                "--rate",
+                "40",
+                "--clients",
+                "4",
+                "--seconds",
+                "3",
+                "--results-dir",
+                results.toString(),
+                "--format",
+                "json");
+
+        assertThat(result.get("results")).hasSize(2);
+        for (JsonNode row : result.get("results")) {
+            assertThat(row.get("requests").asInt()).isEqualTo(120);
+            assertThat(row.get("p50_ms").asDouble())
+                    .as(row.toString())
+                    .isPositive()
+                    .isLessThanOrEqualTo(row.get("p99_ms").asDouble());
+        }
+        assertThat(result.get("provisional_commits_while_reading").asInt()).isPositive();
+        assertThat(result.get("ratio_p99_to_static").asDouble()).isPositive();
+    }
+
+    @Test
     void gatewayBenchmarkSendsEveryEventOverHttpAndThroughTheRawProducer() throws IOException {
         JsonNode result = run(
                 "gateway",

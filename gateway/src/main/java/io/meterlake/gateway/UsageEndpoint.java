@@ -18,19 +18,50 @@ import org.eclipse.jetty.util.Fields;
 
 /**
  * {@code GET /v1/usage/subscriptions/{id}} and {@code GET /v1/usage/accounts/{id}}: a tenant's usage so far, the
- * body of {@code usage --format json} ({@link UsageQuery}, read without Spark at the tables' latest versions, so
- * every answer is as fresh as the tables). Read tokens are not ingest tokens: their own file
+ * body of {@code usage --format json} ({@link UsageQuery}, read without Spark through {@link
+ * io.meterlake.table.LiveTables}: each table at its latest version, checked at most a second ago). Read tokens are not ingest tokens: their own file
  * ({@code gateway.read-tokens-file}), each bound to tenants, billing accounts or everything ({@link UsageScope}).
  * A subscription or account the token may not see answers exactly as one that does not exist: 404, the same body.
  */
 final class UsageEndpoint implements AutoCloseable {
     static final String SUBSCRIPTIONS = "/v1/usage/subscriptions/";
+    /** Every table an answer reads ({@link UsageQuery}, {@link UsageScope}): it stands while they do. */
+    private static final List<String> READ = List.of(
+            io.meterlake.schema.Tables.ENTITLEMENTS,
+            io.meterlake.schema.Tables.BILLING_PERIODS,
+            io.meterlake.schema.Tables.BILLING_PERIOD_LINES,
+            io.meterlake.schema.Tables.BILLING_APPROVALS,
+            io.meterlake.schema.Tables.BILLING_PERIOD_LOCKS,
+            io.meterlake.schema.Tables.USAGE_AGGREGATES_PROVISIONAL);
+
+    private static final int MAX_KEPT_ANSWERS = 10_000;
+    /** The answers being read again after a commit, by one thread beside the requests. */
+    private final java.util.Set<String> rereading = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private final java.util.concurrent.ExecutorService rereader =
+            java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "gateway-usage-reread");
+                thread.setDaemon(true);
+                return thread;
+            });
+
+    private record Kept(List<Long> versions, Optional<UsageQuery.Answer> answer) {}
+
     static final String ACCOUNTS = "/v1/usage/accounts/";
 
     private final TokensReloader reloader;
     private final GatewayMetrics metrics;
     private final Supplier<Tokens> tokens;
-    private final Supplier<TableRows> tables;
+    private final io.meterlake.table.LiveTables tables;
+    /** Answers by token scope and question, with the versions of {@link #READ} they were read at; LRU. */
+    private final Map<String, Kept> answers =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Kept> eldest) {
+                    return size() > MAX_KEPT_ANSWERS;
+                }
+            });
+
     private final MetricCatalog catalog;
     private final List<String> approvers;
     private final Clock clock;
@@ -47,17 +78,17 @@ final class UsageEndpoint implements AutoCloseable {
         return new UsageEndpoint(
                 reloader,
                 metrics,
-                io.meterlake.table.DeltaReads.fresh(config),
+                io.meterlake.table.LiveTables.of(config),
                 config.catalog(),
                 config.approvers(),
                 clock);
     }
 
-    /** {@code tables}: a fresh read of the warehouse (each request reads the tables' latest versions). */
+    /** {@code tables}: the warehouse for one request (each table at one version, at most a second old). */
     private UsageEndpoint(
             TokensReloader reloader,
             GatewayMetrics metrics,
-            Supplier<TableRows> tables,
+            io.meterlake.table.LiveTables tables,
             MetricCatalog catalog,
             List<String> approvers,
             Clock clock) {
@@ -112,10 +143,7 @@ final class UsageEndpoint implements AutoCloseable {
         }
         UsageQuery.Selection selection =
                 subscription ? UsageQuery.Selection.subscription(id) : UsageQuery.Selection.account(id);
-        TableRows reads = tables.get();
-        UsageQuery query = new UsageQuery(reads, catalog, approvers);
-        Optional<UsageQuery.Answer> answer = UsageScope.of(token.get().sources())
-                .answer(reads, selection, chosen -> query.answer(chosen, period, window));
+        Optional<UsageQuery.Answer> answer = answer(UsageScope.of(token.get().sources()), selection, period, window);
         if (answer.isEmpty()) {
             return notFound(path);
         }
@@ -133,8 +161,54 @@ final class UsageEndpoint implements AutoCloseable {
                 200, answer.get().json(selection, period, window.name()), Map.of("Cache-Control", "no-store"));
     }
 
+    /**
+     * The scope's answer, kept while the tables it reads stay at their versions ({@link
+     * io.meterlake.table.LiveTables} sees a commit within a second). When one of them changed, a kept answer is
+     * given once more while one thread beside the requests reads it again (its {@code as_of} says how fresh it
+     * is); a question asked first is answered as it is read.
+     */
+    private Optional<UsageQuery.Answer> answer(
+            UsageScope scope, UsageQuery.Selection selection, Period period, UsageQuery.Window window) {
+        String key = String.join(
+                "\n", scope.toString(), selection.column(), selection.id(), period.toString(), window.name());
+        List<Long> versions = tables.versions(READ);
+        Kept kept = answers.get(key);
+        if (kept != null && kept.versions().equals(versions)) {
+            return kept.answer();
+        }
+        if (kept == null) {
+            return read(key, versions, scope, selection, period, window);
+        }
+        if (rereading.add(key)) {
+            rereader.execute(() -> {
+                try {
+                    read(key, versions, scope, selection, period, window);
+                } finally {
+                    rereading.remove(key);
+                }
+            });
+        }
+        return kept.answer();
+    }
+
+    private Optional<UsageQuery.Answer> read(
+            String key,
+            List<Long> versions,
+            UsageScope scope,
+            UsageQuery.Selection selection,
+            Period period,
+            UsageQuery.Window window) {
+        TableRows reads = tables.view();
+        UsageQuery query = new UsageQuery(reads, catalog, approvers);
+        Optional<UsageQuery.Answer> answer =
+                scope.answer(reads, selection, chosen -> query.answer(chosen, period, window));
+        answers.put(key, new Kept(versions, answer));
+        return answer;
+    }
+
     @Override
     public void close() {
+        rereader.shutdownNow();
         reloader.close();
     }
 

@@ -61,15 +61,6 @@ public final class DeltaReads implements TableRows {
         this.root = root;
     }
 
-    /**
-     * For a server that reads the tables' latest versions on every request: each call a new {@code DeltaReads}
-     * (one request, one version per table) over one Hadoop configuration of {@code config}'s storage.
-     */
-    public static java.util.function.Supplier<TableRows> fresh(io.meterlake.config.MeterlakeConfig config) {
-        Configuration hadoop = io.meterlake.storage.Storage.hadoopConfiguration(config);
-        return () -> new DeltaReads(hadoop, config.warehouse());
-    }
-
     @Override
     public String root() {
         return root;
@@ -133,7 +124,7 @@ public final class DeltaReads implements TableRows {
         return true;
     }
 
-    private static boolean matches(Row row, Map<String, ?> equalTo) {
+    static boolean matches(Row row, Map<String, ?> equalTo) {
         return equalTo.entrySet().stream()
                 .allMatch(column -> java.util.Objects.equals(row.getAs(column.getKey()), column.getValue()));
     }
@@ -225,6 +216,18 @@ public final class DeltaReads implements TableRows {
 
     /** Adds the rows of one scan file whose columns equal {@code equalTo} to {@code rows}. */
     private void read(
+            io.delta.kernel.data.Row state,
+            io.delta.kernel.data.Row file,
+            String table,
+            Map<String, ?> equalTo,
+            List<Row> rows)
+            throws IOException {
+        read(engine, state, file, table, equalTo, rows);
+    }
+
+    /** As {@link #read(io.delta.kernel.data.Row, io.delta.kernel.data.Row, String, Map, List)}, with {@code engine}. */
+    static void read(
+            Engine engine,
             io.delta.kernel.data.Row state,
             io.delta.kernel.data.Row file,
             String table,

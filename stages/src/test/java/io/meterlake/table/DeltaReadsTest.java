@@ -125,6 +125,73 @@ class DeltaReadsTest extends SparkTestBase {
                 .containsExactly(newest, withinAMillisecond, unknown);
     }
 
+    /**
+     * What a server reads on every request (LiveTables) is what DeltaReads reads; a request keeps the version it
+     * first read; a commit shows to the next requests within a second; statistics rule out only what they exclude.
+     */
+    @Test
+    void liveTablesReadAsDeltaReadsDoAndFollowEachNewCommit() {
+        Warehouse warehouse = new Warehouse(spark(), dir.resolve("w").toString());
+        Timestamp at = Timestamp.from(Instant.parse("2026-02-28T00:00:00Z"));
+        write(
+                warehouse,
+                Tables.ENTITLEMENTS,
+                Tables.ENTITLEMENT,
+                List.of(
+                        RowFactory.create("e-1", "sub-1", "acct-1", "acme", "app-1", "standard", at, null),
+                        RowFactory.create("e-2", "sub-2", "acct-2", "beta", "app-2", "free", at, at)));
+        LiveTables live = LiveTables.of(spark().sparkContext().hadoopConfiguration(), warehouse.root());
+        TableRows request = live.view();
+        assertThat(texts(request.rows(Tables.ENTITLEMENTS, java.util.Map.of())))
+                .isEqualTo(texts(new DeltaReads(spark().sparkContext().hadoopConfiguration(), warehouse.root())
+                        .rows(Tables.ENTITLEMENTS)));
+        assertThat(texts(request.rows(Tables.ENTITLEMENTS, java.util.Map.of("billing_account_id", "acct-2"))))
+                .isEqualTo(texts(warehouse
+                        .read(Tables.ENTITLEMENTS)
+                        .where("billing_account_id = 'acct-2'")
+                        .collectAsList()));
+        assertThat(live.view().exists("absent")).isFalse();
+
+        write(
+                warehouse,
+                Tables.ENTITLEMENTS,
+                Tables.ENTITLEMENT,
+                List.of(RowFactory.create("e-3", "sub-3", "acct-3", "gamma", "app-3", "standard", at, null)),
+                2);
+        assertThat(request.rows(Tables.ENTITLEMENTS, java.util.Map.of())).hasSize(2);
+        org.awaitility.Awaitility.await("the new commit read")
+                .atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> live.view()
+                                .rows(Tables.ENTITLEMENTS, java.util.Map.of())
+                                .size()
+                        == 3);
+        assertThat(texts(live.view().rows(Tables.ENTITLEMENTS, java.util.Map.of("subscription_id", "sub-3"))))
+                .isEqualTo(texts(warehouse
+                        .read(Tables.ENTITLEMENTS)
+                        .where("subscription_id = 'sub-3'")
+                        .collectAsList()))
+                .hasSize(1);
+        assertThat(live.view().greatest(Tables.ENTITLEMENTS, "valid_to")).hasValue(at.toInstant());
+
+        com.fasterxml.jackson.databind.node.ObjectNode stats =
+                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        stats.putObject("minValues").put("subscription_id", "sub-2").put("event_count", 5);
+        stats.putObject("maxValues").put("subscription_id", "sub-5\uFFFF").put("event_count", 9);
+        assertThat(LiveTables.mayHold(stats, java.util.Map.of("subscription_id", "sub-3")))
+                .isTrue();
+        assertThat(LiveTables.mayHold(stats, java.util.Map.of("subscription_id", "sub-1")))
+                .isFalse();
+        assertThat(LiveTables.mayHold(stats, java.util.Map.of("subscription_id", "sub-6")))
+                .isFalse();
+        assertThat(LiveTables.mayHold(stats, java.util.Map.of("event_count", 10L)))
+                .isFalse();
+        assertThat(LiveTables.mayHold(stats, java.util.Map.of("event_count", 7)))
+                .isTrue();
+        assertThat(LiveTables.mayHold(stats, java.util.Map.of("plan", "free"))).isTrue();
+        assertThat(LiveTables.mayHold(null, java.util.Map.of("subscription_id", "sub-1")))
+                .isTrue();
+    }
+
     private void write(Warehouse warehouse, String table, StructType schema, List<Row> rows) {
         write(warehouse, table, schema, rows, 1);
     }

@@ -1,0 +1,307 @@
+package io.meterlake.bench;
+
+import io.meterlake.config.ConfigKeys;
+import io.meterlake.config.MeterlakeConfig;
+import io.meterlake.gateway.Gateway;
+import io.meterlake.gateway.Tokens;
+import io.meterlake.gateway.TokensFile;
+import io.meterlake.model.Entitlement;
+import io.meterlake.output.Output;
+import io.meterlake.period.Period;
+import io.meterlake.schema.Tables;
+import io.meterlake.table.Warehouse;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench usage-api}: the tenant usage API's latency at a steady request rate while the provisional table
+ * gets a commit every few seconds (as the stream's sink gives it), against the same server's static route
+ * ({@code /v1/openapi.json}, its floor) at the same rate in the same run.
+ */
+@Command(
+        name = "usage-api",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Usage API latency: GET /v1/usage/... at a steady rate while the tables change, vs a static route.",
+            "",
+            "Builds the warehouse of 'bench reads' (--months signed periods of --lines lines, the last month's",
+            "hourly windows of --subscriptions subscriptions), a read token per tenant (5 subscriptions each) and",
+            "starts the gateway in this JVM. Then --clients clients send --rate requests/s in all, on a fixed",
+            "schedule (latency counts from when a request was due), for --seconds: first GET /v1/openapi.json,",
+            "then tenants' usage (half for the period: the signed lines; half per day: the stream's windows)",
+            "while a writer appends an hour of windows to the provisional table every 2 s. Prints p50, p99 and max",
+            "per route and the usage p99 ÷ the static route's. Goal: usage p99 at most 50 ms."
+        })
+final class UsageApiBench extends Benchmark {
+    private static final Duration WRITE_EVERY = Duration.ofSeconds(2);
+
+    @Option(
+            names = "--months",
+            defaultValue = "12",
+            paramLabel = "<n>",
+            description = "Signed periods (default: ${DEFAULT-VALUE}).")
+    int months;
+
+    @Option(
+            names = "--lines",
+            defaultValue = "2000",
+            paramLabel = "<n>",
+            description = "Lines per period (default: ${DEFAULT-VALUE}).")
+    int lines;
+
+    @Option(
+            names = "--subscriptions",
+            defaultValue = "100",
+            paramLabel = "<n>",
+            description = "Subscriptions with hourly windows in the last month (default: ${DEFAULT-VALUE}).")
+    int subscriptions;
+
+    @Option(
+            names = "--rate",
+            defaultValue = "200",
+            paramLabel = "<n>",
+            description = "Requests per second in all (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(
+            names = "--clients",
+            defaultValue = "16",
+            paramLabel = "<n>",
+            description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(
+            names = "--seconds",
+            defaultValue = "30",
+            paramLabel = "<n>",
+            description = "Seconds per route (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Override
+    public Integer call() throws Exception {
+        Path tokens = java.nio.file.Files.createTempDirectory("meterlake-bench-usage-api-tokens");
+        try (BenchKafka kafka = BenchKafka.start(
+                "usage-api",
+                Map.of(
+                        ConfigKeys.GATEWAY_PORT, "0",
+                        ConfigKeys.GATEWAY_TOKENS_FILE,
+                                tokens.resolve("gateway-tokens").toString(),
+                        ConfigKeys.GATEWAY_READ_TOKENS_FILE,
+                                tokens.resolve("read-tokens").toString()),
+                this)) {
+            return run(kafka.config);
+        } finally {
+            Benchmark.deleteTree(tokens);
+        }
+    }
+
+    private int run(MeterlakeConfig config) throws Exception {
+        Period last = Period.parse("2026-01");
+        for (int m = 1; m < months; m++) {
+            last = last.next();
+        }
+        SignedHistory history = new SignedHistory(months, lines, subscriptions);
+        int subscribed = Math.max(subscriptions, lines / SignedHistory.METRICS.length);
+        List<Entitlement> entitlements = new ArrayList<>();
+        for (int s = 0; s < subscribed; s++) {
+            entitlements.add(new Entitlement(
+                    "ent-" + s,
+                    "sub-" + s,
+                    "acct-" + (s / 10),
+                    "tenant-" + (s / 5),
+                    "app-" + s,
+                    "standard",
+                    Instant.parse("2020-01-01T00:00:00Z"),
+                    null));
+        }
+        progress("building " + months + " periods of " + lines + " lines and " + subscriptions
+                + " subscriptions' hourly windows in " + config.warehouse());
+        SparkSession spark = io.meterlake.spark.SparkSessions.getOrCreate(config, "meterlake-bench-usage-api");
+        history.build(spark, config, last, entitlements);
+        List<String> tokens = new ArrayList<>();
+        for (int tenant = 0; tenant < subscriptions / 5; tenant++) {
+            tokens.add(TokensFile.add(
+                    Path.of(config.gateway().readTokensFile()),
+                    "tenant-" + tenant,
+                    List.of("tenant:tenant-" + tenant)));
+        }
+        Path ingest = Path.of(config.gateway().tokensFile());
+        TokensFile.add(ingest, "unused", List.of("forge-functions"));
+        PrintWriter log = new PrintWriter(spec.commandLine().getErr(), true);
+        Period period = last;
+        try (Gateway gateway = Gateway.start(config, Tokens.read(ingest), Clock.systemUTC(), log)) {
+            String base = "http://127.0.0.1:" + gateway.port();
+            HttpClient http =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            IntFunction<HttpRequest> openApi = i -> HttpRequest.newBuilder(URI.create(base + "/v1/openapi.json"))
+                    .GET()
+                    .build();
+            IntFunction<HttpRequest> usage = i -> {
+                int subscription = i % subscriptions;
+                return HttpRequest.newBuilder(URI.create(base + "/v1/usage/subscriptions/sub-" + subscription
+                                + "?period=" + period + "&window=" + (i % 2 == 0 ? "period" : "day")))
+                        .header("Authorization", "Bearer " + tokens.get(subscription / 5))
+                        .GET()
+                        .build();
+            };
+            progress("warming up: " + seconds / 3 + " s of each route");
+            load(http, openApi, seconds / 3);
+            load(http, usage, seconds / 3);
+            progress(rate + " requests/s of GET /v1/openapi.json for " + seconds + " s");
+            long[] floor = load(http, openApi, seconds);
+            progress(rate + " requests/s of GET /v1/usage/... for " + seconds + " s while the windows are written");
+            AtomicInteger commits = new AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread writer = writer(spark, config, history, period, writing, commits);
+            long[] reads;
+            try {
+                reads = load(http, usage, seconds);
+            } finally {
+                writing.set(false); // the commit under way completes: no half-written table behind
+                writer.join();
+            }
+            return report(floor, reads, commits.get());
+        }
+    }
+
+    /** Appends an hour of windows to the provisional table every {@link #WRITE_EVERY} while {@code writing}. */
+    private static Thread writer(
+            SparkSession spark,
+            MeterlakeConfig config,
+            SignedHistory history,
+            Period period,
+            java.util.concurrent.atomic.AtomicBoolean writing,
+            AtomicInteger commits) {
+        Warehouse warehouse = new Warehouse(spark, config.warehouse());
+        Thread writer = new Thread(
+                () -> {
+                    for (int k = 0; writing.get(); k++) {
+                        warehouse.appendIdempotent(
+                                spark.createDataFrame(
+                                        history.windows(period.start().plus(Duration.ofHours(k % 24)), 1, 1000 + k),
+                                        Tables.PROVISIONAL),
+                                Tables.USAGE_AGGREGATES_PROVISIONAL,
+                                "bench-writer",
+                                k + 1);
+                        commits.incrementAndGet();
+                        LockSupport.parkNanos(WRITE_EVERY.toNanos());
+                    }
+                },
+                "bench-window-writer");
+        writer.setDaemon(true);
+        writer.start();
+        return writer;
+    }
+
+    /**
+     * {@code rate × duration} requests from {@link #clients} clients on a fixed schedule; each latency from when
+     * its request was due (a slow answer delays the ones behind it, and they count it). Any status but 200 fails.
+     */
+    private long[] load(HttpClient http, IntFunction<HttpRequest> requests, int duration) throws Exception {
+        int total = rate * duration;
+        long[] latencies = new long[total];
+        long start = System.nanoTime() + 50_000_000L;
+        long interval = 1_000_000_000L / rate;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int client = c;
+                running.add(pool.submit(() -> {
+                    for (int i = client; i < total; i += clients) {
+                        long due = start + i * interval;
+                        LockSupport.parkNanos(due - System.nanoTime());
+                        HttpResponse<Void> response =
+                                http.send(requests.apply(i), HttpResponse.BodyHandlers.discarding());
+                        latencies[i] = System.nanoTime() - due;
+                        if (response.statusCode() != 200) {
+                            throw BenchErrors.requestFailed(
+                                    requests.apply(i).uri().getPath(), response.statusCode());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> client : running) {
+                client.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        return latencies;
+    }
+
+    private int report(long[] floor, long[] reads, int commits) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        rows.add(row("GET /v1/openapi.json (static)", floor));
+        rows.add(row("GET /v1/usage/subscriptions/{id}", reads));
+        double p99 = (Double) rows.get(1).get("p99_ms");
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("months", months);
+        parameters.put("lines_per_period", lines);
+        parameters.put("subscriptions", subscriptions);
+        parameters.put("rate", rate);
+        parameters.put("clients", clients);
+        parameters.put("seconds", seconds);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("usage_p99_ms", p99);
+        extra.put("target_usage_p99_ms", 50);
+        extra.put("ratio_p99_to_static", p99 / (Double) rows.get(0).get("p99_ms"));
+        extra.put("provisional_commits_while_reading", commits);
+        PrintWriter out = spec.commandLine().getOut();
+        if (!report(parameters, rows, extra, out)) {
+            List<List<String>> table = new ArrayList<>();
+            for (Map<String, Object> row : rows) {
+                table.add(List.of(
+                        row.get("route").toString(),
+                        row.get("requests").toString(),
+                        String.format("%.1f", (Double) row.get("p50_ms")),
+                        String.format("%.1f", (Double) row.get("p99_ms")),
+                        String.format("%.1f", (Double) row.get("max_ms"))));
+            }
+            out.println("usage API benchmark: " + rate + " requests/s from " + clients + " clients, " + months
+                    + " periods of " + lines + " lines, " + BenchResults.machine());
+            Output.table(out, List.of("route", "requests", "p50 ms", "p99 ms", "max ms"), table);
+            out.printf(
+                    "usage p99 %.1f ms (target 50), %.1f x the static route's; %d provisional commits meanwhile%n",
+                    p99, extra.get("ratio_p99_to_static"), commits);
+            out.println("results: " + file);
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static Map<String, Object> row(String route, long[] latencies) {
+        long[] sorted = latencies.clone();
+        Arrays.sort(sorted);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("route", route);
+        row.put("requests", sorted.length);
+        row.put("p50_ms", sorted[(int) Math.floor(0.50 * (sorted.length - 1))] / 1e6);
+        row.put("p99_ms", sorted[(int) Math.floor(0.99 * (sorted.length - 1))] / 1e6);
+        row.put("max_ms", sorted[sorted.length - 1] / 1e6);
+        return row;
+    }
+}

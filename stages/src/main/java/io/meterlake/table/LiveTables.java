@@ -1,0 +1,319 @@
+package io.meterlake.table;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.delta.kernel.Scan;
+import io.delta.kernel.Table;
+import io.delta.kernel.data.FilteredColumnarBatch;
+import io.delta.kernel.defaults.engine.DefaultEngine;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.exceptions.TableNotFoundException;
+import io.delta.kernel.internal.InternalScanFileUtils;
+import io.delta.kernel.utils.CloseableIterator;
+import io.delta.kernel.utils.FileStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Row;
+
+/**
+ * The warehouse's tables as a server reads them on every request (the usage API): the rows {@link DeltaReads}
+ * gives, without reading a log or a file again while nothing changed. Per table, the latest version's files
+ * with their statistics (one log replay per version); per data file, which Delta never changes, its rows. A
+ * table's log is checked for a newer commit at most once per {@link #RECHECK}, so a new version is read within
+ * a second of its commit; each request reads every table at one version ({@link #view}). At most
+ * {@link #MAX_CACHED_ROWS} rows of files are kept, the least recently read dropped first.
+ */
+public final class LiveTables {
+    static final Duration RECHECK = Duration.ofSeconds(1);
+    static final int MAX_CACHED_ROWS = 1_000_000;
+    private static final Pattern COMMIT = Pattern.compile("(\\d{20})\\.json");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Engine engine;
+    private final String root;
+    private final ConcurrentHashMap<String, Version> versions = new ConcurrentHashMap<>();
+    /** The tables being checked or read again now: one thread does it, the others answer from the version before. */
+    private final java.util.Set<String> refreshing = ConcurrentHashMap.newKeySet();
+    /** Per data file (and deletion vector), its rows, least recently read first; guarded by itself. */
+    private final LinkedHashMap<String, FileRows> fileRows = new LinkedHashMap<>(64, 0.75f, true);
+
+    private long cachedRows;
+
+    /** A table at one version: its scan state and files with their statistics; none when it does not exist. */
+    private record Version(long version, io.delta.kernel.data.Row state, List<ScanFile> files, long checkedAt) {
+        boolean exists() {
+            return version >= 0;
+        }
+    }
+
+    private record ScanFile(io.delta.kernel.data.Row row, String key, JsonNode stats) {}
+
+    /** A data file's rows, and per column asked for, the rows by its value (made on first use). */
+    private record FileRows(List<Row> rows, Map<String, Map<Object, List<Row>>> byColumn) {
+        List<Row> equalTo(String column, Object value) {
+            Map<Object, List<Row>> index = byColumn.computeIfAbsent(column, c -> {
+                Map<Object, List<Row>> made = new HashMap<>();
+                for (Row row : rows) {
+                    int i = row.fieldIndex(c);
+                    made.computeIfAbsent(row.isNullAt(i) ? null : row.get(i), v -> new ArrayList<>())
+                            .add(row);
+                }
+                return made;
+            });
+            return index.getOrDefault(value, List.of());
+        }
+    }
+
+    private LiveTables(Engine engine, String root) {
+        this.engine = engine;
+        this.root = root;
+    }
+
+    /** Over {@code config}'s warehouse and storage. */
+    public static LiveTables of(io.meterlake.config.MeterlakeConfig config) {
+        return of(io.meterlake.storage.Storage.hadoopConfiguration(config), config.warehouse());
+    }
+
+    static LiveTables of(org.apache.hadoop.conf.Configuration hadoop, String root) {
+        return new LiveTables(DefaultEngine.create(hadoop), root);
+    }
+
+    /** The tables for one request: each at the version it is first read at, for the whole request. */
+    public TableRows view() {
+        Map<String, Version> pinned = new HashMap<>();
+        return new TableRows() {
+            @Override
+            public String root() {
+                return root;
+            }
+
+            @Override
+            public boolean exists(String table) {
+                return pinned.computeIfAbsent(table, LiveTables.this::version).exists();
+            }
+
+            @Override
+            public List<Row> rows(String table, Map<String, ?> equalTo) {
+                return LiveTables.this.rows(pinned.computeIfAbsent(table, LiveTables.this::version), table, equalTo);
+            }
+
+            @Override
+            public Optional<Instant> greatest(String table, String column) {
+                return LiveTables.this.greatest(pinned.computeIfAbsent(table, LiveTables.this::version), table, column);
+            }
+        };
+    }
+
+    /**
+     * Each table's latest version as last checked ({@code -1}: none): what an answer read from these tables
+     * depends on, so that a server may keep the answer while they stay.
+     */
+    public List<Long> versions(List<String> tables) {
+        return tables.stream().map(table -> version(table).version()).toList();
+    }
+
+    /**
+     * The table's latest version as last checked, checked again when that was {@link #RECHECK} ago: by one
+     * request, while the others go on with the version before (the first read of a table waits for it).
+     */
+    private Version version(String table) {
+        Version known = versions.get(table);
+        if (known != null && System.nanoTime() - known.checkedAt() < RECHECK.toNanos()) {
+            return known;
+        }
+        if (known == null) {
+            synchronized (this) {
+                known = versions.get(table);
+                if (known == null) {
+                    known = load(table, null);
+                    versions.put(table, known);
+                }
+                return known;
+            }
+        }
+        if (!refreshing.add(table)) {
+            return known;
+        }
+        try {
+            Version now = known.exists() && !committedAfter(table, known.version())
+                    ? new Version(known.version(), known.state(), known.files(), System.nanoTime())
+                    : load(table, known);
+            versions.put(table, now);
+            return now;
+        } finally {
+            refreshing.remove(table);
+        }
+    }
+
+    /** Whether the table's log holds a commit after {@code version}: one listing from that version on. */
+    private boolean committedAfter(String table, long version) {
+        String next = path(table) + "/_delta_log/" + String.format("%020d", version + 1) + ".json";
+        try (CloseableIterator<FileStatus> files = engine.getFileSystemClient().listFrom(next)) {
+            while (files.hasNext()) {
+                String name = files.next().getPath();
+                Matcher commit = COMMIT.matcher(name.substring(name.lastIndexOf('/') + 1));
+                if (commit.matches() && Long.parseLong(commit.group(1)) > version) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return true; // read it whole again rather than answer from what may be stale
+        }
+    }
+
+    /**
+     * The latest snapshot's files, with statistics: the log replayed once for this version; the files {@code
+     * before} knew keep their parsed statistics.
+     */
+    private Version load(String table, Version before) {
+        Map<String, ScanFile> known = new HashMap<>();
+        if (before != null) {
+            before.files().forEach(file -> known.put(file.key(), file));
+        }
+        io.delta.kernel.Snapshot snapshot;
+        try {
+            snapshot = Table.forPath(engine, path(table)).getLatestSnapshot(engine);
+        } catch (TableNotFoundException e) {
+            return new Version(-1, null, List.of(), System.nanoTime());
+        }
+        Scan scan = snapshot.getScanBuilder(engine).build();
+        List<ScanFile> files = new ArrayList<>();
+        try (CloseableIterator<FilteredColumnarBatch> batches =
+                ((io.delta.kernel.internal.ScanImpl) scan).getScanFiles(engine, true)) {
+            while (batches.hasNext()) {
+                try (CloseableIterator<io.delta.kernel.data.Row> rows =
+                        batches.next().getRows()) {
+                    while (rows.hasNext()) {
+                        io.delta.kernel.data.Row row = rows.next();
+                        ScanFile earlier = known.get(key(row));
+                        files.add(earlier != null ? earlier : scanFile(row));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path(table), e);
+        }
+        return new Version(snapshot.getVersion(engine), scan.getScanState(engine), files, System.nanoTime());
+    }
+
+    /** A data file's identity: its path, and its deletion vector's when it has one. */
+    private static String key(io.delta.kernel.data.Row row) {
+        var deletionVector = InternalScanFileUtils.getDeletionVectorDescriptorFromRow(row);
+        return InternalScanFileUtils.getAddFileStatus(row).getPath()
+                + (deletionVector == null ? "" : "#" + deletionVector.getUniqueId());
+    }
+
+    private static ScanFile scanFile(io.delta.kernel.data.Row row) {
+        io.delta.kernel.data.Row add = row.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL);
+        String key = key(row);
+        JsonNode stats = null;
+        if (!add.isNullAt(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL)) {
+            try {
+                stats = JSON.readTree(add.getString(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL));
+            } catch (IOException e) {
+                stats = null; // no statistics: the file is read
+            }
+        }
+        return new ScanFile(row, key, stats);
+    }
+
+    private List<Row> rows(Version version, String table, Map<String, ?> equalTo) {
+        List<Row> rows = new ArrayList<>();
+        Map.Entry<String, ?> first =
+                equalTo.isEmpty() ? null : equalTo.entrySet().iterator().next();
+        for (ScanFile file : version.files()) {
+            if (mayHold(file.stats(), equalTo)) {
+                FileRows read = fileRows(version, file, table);
+                for (Row row : first == null ? read.rows() : read.equalTo(first.getKey(), first.getValue())) {
+                    if (DeltaReads.matches(row, equalTo)) {
+                        rows.add(row);
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** Whether a file's statistics leave room for a row whose columns equal these values. */
+    static boolean mayHold(JsonNode stats, Map<String, ?> equalTo) {
+        if (stats == null) {
+            return true;
+        }
+        for (Map.Entry<String, ?> column : equalTo.entrySet()) {
+            JsonNode min = stats.path("minValues").path(column.getKey());
+            JsonNode max = stats.path("maxValues").path(column.getKey());
+            Object value = column.getValue();
+            if (value instanceof String text && min.isTextual() && max.isTextual()) {
+                // Delta cuts long strings: the minimum to a prefix (still at most the true one), the maximum
+                // to a prefix followed by a greatest character (still at least the true one).
+                if (text.compareTo(min.asText()) < 0 || text.compareTo(max.asText()) > 0) {
+                    return false;
+                }
+            } else if (value instanceof Number number && min.isIntegralNumber() && max.isIntegralNumber()) {
+                if (number.longValue() < min.asLong() || number.longValue() > max.asLong()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private Optional<Instant> greatest(Version version, String table, String column) {
+        List<FileStatistics> files = new ArrayList<>();
+        Map<io.delta.kernel.data.Row, ScanFile> byRow = new HashMap<>();
+        for (ScanFile file : version.files()) {
+            files.add(FileStatistics.of(file.row(), column));
+            byRow.put(file.row(), file);
+        }
+        return FileStatistics.mayHoldTheGreatest(files).stream()
+                .flatMap(file -> fileRows(version, byRow.get(file.scanFile()), table).rows().stream())
+                .filter(row -> !row.isNullAt(row.fieldIndex(column)))
+                .map(row -> row.<Timestamp>getAs(column).toInstant())
+                .max(Instant::compareTo);
+    }
+
+    /** Every row of one data file: read once, then kept while the cache has room. */
+    private FileRows fileRows(Version version, ScanFile file, String table) {
+        synchronized (fileRows) {
+            FileRows cached = fileRows.get(file.key());
+            if (cached != null) {
+                return cached;
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        try {
+            DeltaReads.read(engine, version.state(), file.row(), table, Map.of(), rows);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file.key(), e);
+        }
+        FileRows kept = new FileRows(List.copyOf(rows), new ConcurrentHashMap<>());
+        synchronized (fileRows) {
+            if (fileRows.put(file.key(), kept) == null) {
+                cachedRows += kept.rows().size();
+            }
+            var oldest = fileRows.entrySet().iterator();
+            while (cachedRows > MAX_CACHED_ROWS && oldest.hasNext()) {
+                cachedRows -= oldest.next().getValue().rows().size();
+                oldest.remove();
+            }
+        }
+        return kept;
+    }
+
+    private String path(String table) {
+        return root.endsWith("/") ? root + table : root + "/" + table;
+    }
+}
