@@ -147,6 +147,11 @@ abstract class Benchmark implements Callable<Integer> {
     }
 
     /** How fast Meterlake is relative to a pipeline that took {@code other}: other's time ÷ Meterlake's. */
+    /** The {@code q} quantile (0.5, 0.99) of sorted nanoseconds, in milliseconds: the nearest rank below. */
+    static double percentileMillis(long[] sorted, double q) {
+        return sorted[(int) Math.floor(q * (sorted.length - 1))] / 1e6;
+    }
+
     static double ratio(Duration other, Duration ours) {
         return Math.round(seconds(other) / seconds(ours) * 1000) / 1000.0;
     }

@@ -179,8 +179,8 @@ final class GatewayBench extends Benchmark {
     private int report(MeterlakeConfig config, int count, Duration raw, Duration through, long[] latencies) {
         long[] sorted = latencies.clone();
         Arrays.sort(sorted);
-        double p50 = sorted[(int) Math.floor(0.50 * (sorted.length - 1))] / 1e6;
-        double p99 = sorted[(int) Math.floor(0.99 * (sorted.length - 1))] / 1e6;
+        double p50 = percentileMillis(sorted, 0.50);
+        double p99 = percentileMillis(sorted, 0.99);
         long rawRate = Math.round(count / seconds(raw));
         long gatewayRate = Math.round(count / seconds(through));
         double ratio = ratio(raw, through);

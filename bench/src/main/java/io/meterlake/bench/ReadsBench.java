@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -36,26 +37,8 @@ import picocli.CommandLine.Option;
             "the median seconds and the ratio to --help's median. Goal: every read at most 2x --help."
         })
 final class ReadsBench extends Benchmark {
-    @Option(
-            names = "--months",
-            defaultValue = "12",
-            paramLabel = "<n>",
-            description = "Signed periods of history (default: ${DEFAULT-VALUE}).")
-    int months;
-
-    @Option(
-            names = "--lines",
-            defaultValue = "2000",
-            paramLabel = "<n>",
-            description = "Lines per period (default: ${DEFAULT-VALUE}).")
-    int lines;
-
-    @Option(
-            names = "--subscriptions",
-            defaultValue = "100",
-            paramLabel = "<n>",
-            description = "Subscriptions with provisional windows in the last month (default: ${DEFAULT-VALUE}).")
-    int subscriptions;
+    @Mixin
+    SignedHistory history;
 
     @Option(
             names = "--runs",
@@ -70,18 +53,11 @@ final class ReadsBench extends Benchmark {
         String warehouse = work.resolve("warehouse").toString();
         MeterlakeConfig config = ConfigLoader.load(
                 ConfigLoader.defaultConfDir(), List.of(), Map.of(io.meterlake.config.ConfigKeys.WAREHOUSE, warehouse));
-        Period last = Period.parse("2026-01");
-        for (int m = 1; m < months; m++) {
-            last = last.next();
-        }
-        progress("building " + months + " periods of " + lines + " lines, entitlements and " + subscriptions
-                + " subscriptions' hourly windows in " + warehouse);
-        new SignedHistory(months, lines, subscriptions)
-                .build(
-                        SparkSessionsForBench.session(config),
-                        config,
-                        last,
-                        Benchmark.entitlements(config, Instant.now()));
+        Period last = history.last();
+        progress("building " + history.months + " periods of " + history.lines + " lines, entitlements and "
+                + history.subscriptions + " subscriptions' hourly windows in " + warehouse);
+        history.build(
+                SparkSessionsForBench.session(config), config, last, Benchmark.entitlements(config, Instant.now()));
         List<List<String>> commands = List.of(
                 List.of("--help"),
                 List.of("periods", "status", "--period", last.toString()),
@@ -106,10 +82,7 @@ final class ReadsBench extends Benchmark {
             row.put("ratio_to_help", median / help);
             rows.add(row);
         }
-        Map<String, Object> parameters = new LinkedHashMap<>();
-        parameters.put("months", months);
-        parameters.put("lines_per_period", lines);
-        parameters.put("subscriptions", subscriptions);
+        Map<String, Object> parameters = history.parameters();
         parameters.put("runs", runs);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("target_ratio_to_help", 2.0);
@@ -128,7 +101,8 @@ final class ReadsBench extends Benchmark {
                         String.format("%.2f", (Double) row.get("median_seconds")),
                         String.format("%.2f", (Double) row.get("ratio_to_help"))));
             }
-            out.println("reads benchmark: " + months + " periods of " + lines + " lines, " + BenchResults.machine());
+            out.println("reads benchmark: " + history.months + " periods of " + history.lines + " lines, "
+                    + BenchResults.machine());
             Output.table(out, List.of("command", "median s", "÷ --help"), table);
             out.printf("worst ÷ --help: %.2f (target 2)%n", extra.get("worst_ratio_to_help"));
             out.println("results: " + file);

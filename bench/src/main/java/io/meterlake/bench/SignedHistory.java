@@ -11,12 +11,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Option;
 
 /**
- * A warehouse with history, for the benchmarks of reads ({@code bench reads}, {@code bench usage-api}):
+ * A warehouse with history (the benchmark's {@code --months}, {@code --lines}, {@code --subscriptions}), for the
+ * benchmarks of reads ({@code bench reads}, {@code bench usage-api}):
  * {@code months} signed periods of {@code lines} lines each (approved and locked but the last), and the last
  * month's hourly provisional windows of {@code subscriptions} subscriptions ({@code sub-0}, ...; accounts
  * {@code acct-<s/10>}), a commit per day, as the stream leaves them.
@@ -26,14 +29,43 @@ final class SignedHistory {
         "functions.invocations", "functions.compute", "kvs.reads", "kvs.writes", "storage.stored"
     };
 
-    private final int months;
-    private final int lines;
-    private final int subscriptions;
+    @Option(
+            names = "--months",
+            defaultValue = "12",
+            paramLabel = "<n>",
+            description = "Signed periods of history (default: ${DEFAULT-VALUE}).")
+    int months;
 
-    SignedHistory(int months, int lines, int subscriptions) {
-        this.months = months;
-        this.lines = lines;
-        this.subscriptions = subscriptions;
+    @Option(
+            names = "--lines",
+            defaultValue = "2000",
+            paramLabel = "<n>",
+            description = "Lines per period (default: ${DEFAULT-VALUE}).")
+    int lines;
+
+    @Option(
+            names = "--subscriptions",
+            defaultValue = "100",
+            paramLabel = "<n>",
+            description = "Subscriptions with provisional windows in the last month (default: ${DEFAULT-VALUE}).")
+    int subscriptions;
+
+    /** The last of the periods: 2026-01 and {@code months - 1} after it, whatever the date. */
+    Period last() {
+        Period last = Period.parse("2026-01");
+        for (int m = 1; m < months; m++) {
+            last = last.next();
+        }
+        return last;
+    }
+
+    /** The history's size, as a benchmark's results record it. */
+    Map<String, Object> parameters() {
+        Map<String, Object> parameters = new java.util.LinkedHashMap<>();
+        parameters.put("months", months);
+        parameters.put("lines_per_period", lines);
+        parameters.put("subscriptions", subscriptions);
+        return parameters;
     }
 
     /** The signed history, {@code entitlements} and the last month's windows, written with Spark. */

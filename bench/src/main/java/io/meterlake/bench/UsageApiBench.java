@@ -32,6 +32,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -55,28 +56,10 @@ import picocli.CommandLine.Option;
             "per route and the usage p99 ÷ the static route's. Goal: usage p99 at most 50 ms."
         })
 final class UsageApiBench extends Benchmark {
+    @Mixin
+    SignedHistory history;
+
     private static final Duration WRITE_EVERY = Duration.ofSeconds(2);
-
-    @Option(
-            names = "--months",
-            defaultValue = "12",
-            paramLabel = "<n>",
-            description = "Signed periods (default: ${DEFAULT-VALUE}).")
-    int months;
-
-    @Option(
-            names = "--lines",
-            defaultValue = "2000",
-            paramLabel = "<n>",
-            description = "Lines per period (default: ${DEFAULT-VALUE}).")
-    int lines;
-
-    @Option(
-            names = "--subscriptions",
-            defaultValue = "100",
-            paramLabel = "<n>",
-            description = "Subscriptions with hourly windows in the last month (default: ${DEFAULT-VALUE}).")
-    int subscriptions;
 
     @Option(
             names = "--rate",
@@ -118,12 +101,8 @@ final class UsageApiBench extends Benchmark {
     }
 
     private int run(MeterlakeConfig config) throws Exception {
-        Period last = Period.parse("2026-01");
-        for (int m = 1; m < months; m++) {
-            last = last.next();
-        }
-        SignedHistory history = new SignedHistory(months, lines, subscriptions);
-        int subscribed = Math.max(subscriptions, lines / SignedHistory.METRICS.length);
+        Period last = history.last();
+        int subscribed = Math.max(history.subscriptions, history.lines / SignedHistory.METRICS.length);
         List<Entitlement> entitlements = new ArrayList<>();
         for (int s = 0; s < subscribed; s++) {
             entitlements.add(new Entitlement(
@@ -136,12 +115,12 @@ final class UsageApiBench extends Benchmark {
                     Instant.parse("2020-01-01T00:00:00Z"),
                     null));
         }
-        progress("building " + months + " periods of " + lines + " lines and " + subscriptions
+        progress("building " + history.months + " periods of " + history.lines + " lines and " + history.subscriptions
                 + " subscriptions' hourly windows in " + config.warehouse());
         SparkSession spark = io.meterlake.spark.SparkSessions.getOrCreate(config, "meterlake-bench-usage-api");
         history.build(spark, config, last, entitlements);
         List<String> tokens = new ArrayList<>();
-        for (int tenant = 0; tenant < subscriptions / 5; tenant++) {
+        for (int tenant = 0; tenant < history.subscriptions / 5; tenant++) {
             tokens.add(TokensFile.add(
                     Path.of(config.gateway().readTokensFile()),
                     "tenant-" + tenant,
@@ -159,7 +138,7 @@ final class UsageApiBench extends Benchmark {
                     .GET()
                     .build();
             IntFunction<HttpRequest> usage = i -> {
-                int subscription = i % subscriptions;
+                int subscription = i % history.subscriptions;
                 return HttpRequest.newBuilder(URI.create(base + "/v1/usage/subscriptions/sub-" + subscription
                                 + "?period=" + period + "&window=" + (i % 2 == 0 ? "period" : "day")))
                         .header("Authorization", "Bearer " + tokens.get(subscription / 5))
@@ -258,10 +237,7 @@ final class UsageApiBench extends Benchmark {
         rows.add(row("GET /v1/openapi.json (static)", floor));
         rows.add(row("GET /v1/usage/subscriptions/{id}", reads));
         double p99 = (Double) rows.get(1).get("p99_ms");
-        Map<String, Object> parameters = new LinkedHashMap<>();
-        parameters.put("months", months);
-        parameters.put("lines_per_period", lines);
-        parameters.put("subscriptions", subscriptions);
+        Map<String, Object> parameters = history.parameters();
         parameters.put("rate", rate);
         parameters.put("clients", clients);
         parameters.put("seconds", seconds);
@@ -281,8 +257,8 @@ final class UsageApiBench extends Benchmark {
                         String.format("%.1f", (Double) row.get("p99_ms")),
                         String.format("%.1f", (Double) row.get("max_ms"))));
             }
-            out.println("usage API benchmark: " + rate + " requests/s from " + clients + " clients, " + months
-                    + " periods of " + lines + " lines, " + BenchResults.machine());
+            out.println("usage API benchmark: " + rate + " requests/s from " + clients + " clients, " + history.months
+                    + " periods of " + history.lines + " lines, " + BenchResults.machine());
             Output.table(out, List.of("route", "requests", "p50 ms", "p99 ms", "max ms"), table);
             out.printf(
                     "usage p99 %.1f ms (target 50), %.1f x the static route's; %d provisional commits meanwhile%n",
@@ -299,8 +275,8 @@ final class UsageApiBench extends Benchmark {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("route", route);
         row.put("requests", sorted.length);
-        row.put("p50_ms", sorted[(int) Math.floor(0.50 * (sorted.length - 1))] / 1e6);
-        row.put("p99_ms", sorted[(int) Math.floor(0.99 * (sorted.length - 1))] / 1e6);
+        row.put("p50_ms", percentileMillis(sorted, 0.50));
+        row.put("p99_ms", percentileMillis(sorted, 0.99));
         row.put("max_ms", sorted[sorted.length - 1] / 1e6);
         return row;
     }

@@ -167,7 +167,7 @@ public final class DeltaReads implements TableRows {
                 try (CloseableIterator<io.delta.kernel.data.Row> fileRows =
                         files.next().getRows()) {
                     while (fileRows.hasNext()) {
-                        read(state, fileRows.next(), table, equalTo, rows);
+                        read(engine, state, fileRows.next(), table, equalTo, rows);
                     }
                 }
             }
@@ -203,7 +203,7 @@ public final class DeltaReads implements TableRows {
             List<Row> candidates = new ArrayList<>();
             io.delta.kernel.data.Row state = scan.getScanState(engine);
             for (FileStatistics file : FileStatistics.mayHoldTheGreatest(files)) {
-                read(state, file.scanFile(), table, Map.of(), candidates);
+                read(engine, state, file.scanFile(), table, Map.of(), candidates);
             }
             return candidates.stream()
                     .filter(row -> !row.isNullAt(row.fieldIndex(column)))
@@ -215,17 +215,6 @@ public final class DeltaReads implements TableRows {
     }
 
     /** Adds the rows of one scan file whose columns equal {@code equalTo} to {@code rows}. */
-    private void read(
-            io.delta.kernel.data.Row state,
-            io.delta.kernel.data.Row file,
-            String table,
-            Map<String, ?> equalTo,
-            List<Row> rows)
-            throws IOException {
-        read(engine, state, file, table, equalTo, rows);
-    }
-
-    /** As {@link #read(io.delta.kernel.data.Row, io.delta.kernel.data.Row, String, Map, List)}, with {@code engine}. */
     static void read(
             Engine engine,
             io.delta.kernel.data.Row state,
