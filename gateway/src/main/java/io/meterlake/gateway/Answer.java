@@ -24,6 +24,15 @@ record Answer(int status, String contentType, byte[] body, Map<String, String> h
         }
     }
 
+    /** 401, naming the file the token must be in; {@code realm} tells ingest from read tokens. */
+    static Answer unauthorized(String which, String realm) {
+        return error(
+                401,
+                "a " + which + " is required: send 'Authorization: Bearer <token>' with a token of the gateway's "
+                        + which + "s file (meterlake gateway tokens add)",
+                Map.of("WWW-Authenticate", "Bearer realm=\"" + realm + "\""));
+    }
+
     static Answer error(int status, String message) {
         return error(status, message, Map.of());
     }

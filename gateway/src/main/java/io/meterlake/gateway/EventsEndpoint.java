@@ -88,14 +88,9 @@ final class EventsEndpoint {
     }
 
     private Answer ingest(Request request) {
-        Optional<Tokens.Token> token = Requests.bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION))
-                .flatMap(tokens.get()::authenticate);
+        Optional<Tokens.Token> token = Requests.token(request, tokens.get());
         if (token.isEmpty()) {
-            return Answer.error(
-                    401,
-                    "a bearer token is required: send 'Authorization: Bearer <token>' with a token"
-                            + " of the gateway's tokens file",
-                    Map.of("WWW-Authenticate", "Bearer realm=\"meterlake\""));
+            return Answer.unauthorized("token", "meterlake");
         }
         EventBatch.Format format = EventBatch.Format.of(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
         if (format == null) {

@@ -23,6 +23,12 @@ final class Requests {
         }
     }
 
+    /** The token of {@code tokens} the request's {@code Authorization: Bearer <token>} header presents, if any. */
+    static Optional<Tokens.Token> token(org.eclipse.jetty.server.Request request, Tokens tokens) {
+        return bearer(request.getHeaders().get(org.eclipse.jetty.http.HttpHeader.AUTHORIZATION))
+                .flatMap(tokens::authenticate);
+    }
+
     /** The token of an {@code Authorization: Bearer <token>} header. */
     static Optional<String> bearer(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {

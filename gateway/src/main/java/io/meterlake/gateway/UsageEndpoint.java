@@ -110,14 +110,9 @@ final class UsageEndpoint implements AutoCloseable {
     }
 
     private Answer read(Request request, String path) {
-        Optional<Tokens.Token> token = Requests.bearer(request.getHeaders().get(HttpHeader.AUTHORIZATION))
-                .flatMap(tokens.get()::authenticate);
+        Optional<Tokens.Token> token = Requests.token(request, tokens.get());
         if (token.isEmpty()) {
-            return Answer.error(
-                    401,
-                    "a read token is required: send 'Authorization: Bearer <token>' with a token of the gateway's"
-                            + " read tokens file (meterlake gateway tokens add NAME --tenant T)",
-                    Map.of("WWW-Authenticate", "Bearer realm=\"meterlake-usage\""));
+            return Answer.unauthorized("read token", "meterlake-usage");
         }
         boolean subscription = path.startsWith(SUBSCRIPTIONS);
         String id = path.substring(subscription ? SUBSCRIPTIONS.length() : ACCOUNTS.length());
