@@ -33,11 +33,12 @@ import org.apache.spark.sql.Row;
  * with their statistics (one log replay per version); per data file, which Delta never changes, its rows. A
  * table's log is checked for a newer commit at most once per {@link #RECHECK}, so a new version is read within
  * a second of its commit; each request reads every table at one version ({@link #view}). At most
- * {@link #MAX_CACHED_ROWS} rows of files are kept, the least recently read dropped first.
+ * {@link #MAX_CACHED_ROWS} rows of files are kept (about a quarter of the heap, at some 500 bytes a row), the
+ * least recently read dropped first.
  */
 public final class LiveTables {
     static final Duration RECHECK = Duration.ofSeconds(1);
-    static final int MAX_CACHED_ROWS = 1_000_000;
+    static final long MAX_CACHED_ROWS = Runtime.getRuntime().maxMemory() / 4 / 500;
     private static final Pattern COMMIT = Pattern.compile("(\\d{20})\\.json");
     private static final ObjectMapper JSON = new ObjectMapper();
 
