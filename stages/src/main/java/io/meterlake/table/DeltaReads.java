@@ -205,10 +205,7 @@ public final class DeltaReads implements TableRows {
             for (FileStatistics file : FileStatistics.mayHoldTheGreatest(files)) {
                 read(engine, state, file.scanFile(), table, Map.of(), candidates);
             }
-            return candidates.stream()
-                    .filter(row -> !row.isNullAt(row.fieldIndex(column)))
-                    .map(row -> row.<Timestamp>getAs(column).toInstant())
-                    .max(Instant::compareTo);
+            return FileStatistics.greatest(candidates.stream(), column);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path(table), e);
         }

@@ -43,6 +43,13 @@ record FileStatistics(io.delta.kernel.data.Row scanFile, Optional<Instant> maxim
         }
     }
 
+    /** The greatest value of the timestamp column among {@code rows} (read from the files that may hold it). */
+    static Optional<Instant> greatest(java.util.stream.Stream<org.apache.spark.sql.Row> rows, String column) {
+        return rows.filter(row -> !row.isNullAt(row.fieldIndex(column)))
+                .map(row -> row.<java.sql.Timestamp>getAs(column).toInstant())
+                .max(Instant::compareTo);
+    }
+
     /**
      * The files that may hold the column's greatest value: those without usable statistics, and those whose
      * maximum is within the truncation of the greatest maximum.

@@ -13,7 +13,6 @@ import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -279,11 +278,10 @@ public final class LiveTables {
             files.add(FileStatistics.of(file.row(), column));
             byRow.put(file.row(), file);
         }
-        return FileStatistics.mayHoldTheGreatest(files).stream()
-                .flatMap(file -> fileRows(version, byRow.get(file.scanFile()), table).rows().stream())
-                .filter(row -> !row.isNullAt(row.fieldIndex(column)))
-                .map(row -> row.<Timestamp>getAs(column).toInstant())
-                .max(Instant::compareTo);
+        return FileStatistics.greatest(
+                FileStatistics.mayHoldTheGreatest(files).stream()
+                        .flatMap(file -> fileRows(version, byRow.get(file.scanFile()), table).rows().stream()),
+                column);
     }
 
     /** Every row of one data file: read once, then kept while the cache has room. */

@@ -50,13 +50,6 @@ public record UsageScope(boolean all, Set<String> tenants, Set<String> accounts)
         return new UsageScope(all, tenants, accounts);
     }
 
-    /** Whether {@code grant} is one {@link #of} reads: what {@code gateway tokens add} checks before writing. */
-    public static boolean isGrant(String grant) {
-        return grant.equals(FINANCE)
-                || (grant.startsWith(TENANT) && grant.length() > TENANT.length())
-                || (grant.startsWith(ACCOUNT) && grant.length() > ACCOUNT.length());
-    }
-
     /**
      * The selection's usage as this scope may see it: empty when no subscription of the selection is visible (as if
      * it did not exist); an account's answer holds only the visible subscriptions' values.
