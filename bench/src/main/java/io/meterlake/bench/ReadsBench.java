@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
             "Read commands without Spark: seconds per command against the CLI's own --help.",
             "",
             "Builds a warehouse with --months signed periods (--lines lines each; approved and locked but the",
-            "last), 20 tenants' entitlements and the last month's hourly provisional windows of --subscriptions",
-            "subscriptions; then runs each read command --runs times with bin/meterlake (a JVM each) and prints",
+            "last), 20 tenants' entitlements, the last month's hourly provisional windows of --subscriptions",
+            "subscriptions and a tenth of --lines quarantined records a month; then runs each read command --runs times with bin/meterlake (a JVM each) and prints",
             "the median seconds and the ratio to --help's median. Goal: every read at most 2x --help."
         })
 final class ReadsBench extends Benchmark {
@@ -64,7 +64,8 @@ final class ReadsBench extends Benchmark {
                 List.of("periods", "show", "--period", last.toString(), "--format", "json"),
                 List.of("periods", "list"),
                 List.of("entitlements", "show"),
-                List.of("usage", "--subscription", "sub-0", "--period", last.toString(), "--window", "day"));
+                List.of("usage", "--subscription", "sub-0", "--period", last.toString(), "--window", "day"),
+                List.of("quarantine", "list"));
         List<Map<String, Object>> rows = new ArrayList<>();
         double help = 0;
         for (List<String> command : commands) {

@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
  * benchmarks of reads ({@code bench reads}, {@code bench usage-api}):
  * {@code months} signed periods of {@code lines} lines each (approved and locked but the last), and the last
  * month's hourly provisional windows of {@code subscriptions} subscriptions ({@code sub-0}, ...; accounts
- * {@code acct-<s/10>}), a commit per day, as the stream leaves them.
+ * {@code acct-<s/10>}), a commit per day, as the stream leaves them; and a tenth of {@code lines} quarantined
+ * records in each month, a commit per month.
  */
 final class SignedHistory {
     static final String[] METRICS = {
@@ -74,6 +75,48 @@ final class SignedHistory {
         warehouse.ensureBatchTables();
         history(spark, warehouse, last);
         windows(spark, warehouse, last);
+        quarantine(spark, warehouse, last);
+    }
+
+    /** A tenth of {@code lines} records quarantined in each month, a commit per month, as the stream leaves them. */
+    private void quarantine(SparkSession spark, Warehouse warehouse, Period last) {
+        String[] reasons = {"UNATTRIBUTED", "UNKNOWN_METRIC", "NEGATIVE_QUANTITY", "INVALID_JSON"};
+        Period period = last;
+        for (int m = 0; m < months - 1; m++) {
+            period = period.previous();
+        }
+        for (int m = 0; m < months; m++, period = period.next()) {
+            List<Row> rows = new ArrayList<>();
+            for (int i = 0; i < Math.max(1, lines / 10); i++) {
+                Instant at = period.start().plus(Duration.ofMinutes(i));
+                String payload = "{\"event_id\":\"q-" + m + "-" + i + "\",\"source\":\"bench\",\"tenant_id\":\"tenant-"
+                        + (i % 20) + "\",\"metric\":\"" + METRICS[i % METRICS.length] + "\",\"quantity\":\"-1\"}";
+                rows.add(RowFactory.create(
+                        Timestamp.from(at),
+                        reasons[i % reasons.length],
+                        "bench",
+                        "kafka",
+                        null,
+                        null,
+                        "usage-events",
+                        m % 3,
+                        (long) i,
+                        "bench",
+                        "q-" + m + "-" + i,
+                        "tenant-" + (i % 20),
+                        "app-1",
+                        METRICS[i % METRICS.length],
+                        Timestamp.from(at),
+                        null,
+                        "sha-" + m + "-" + i,
+                        payload,
+                        java.time.LocalDateTime.ofInstant(at, java.time.ZoneOffset.UTC),
+                        java.time.LocalDateTime.ofInstant(at, java.time.ZoneOffset.UTC),
+                        null));
+            }
+            warehouse.appendIdempotent(
+                    spark.createDataFrame(rows, Tables.QUARANTINE), Tables.QUARANTINED_EVENTS, "bench", m + 1);
+        }
     }
 
     /** {@code months} periods up to {@code last}: header, lines, and (but the last) approval and lock. */

@@ -77,7 +77,7 @@ class BenchSmokeIT {
                 "--format",
                 "json");
 
-        assertThat(result.get("results")).hasSize(6);
+        assertThat(result.get("results")).hasSize(7);
         assertThat(result.get("results").get(0).get("ratio_to_help").doubleValue())
                 .isEqualTo(1.0);
         for (JsonNode row : result.get("results")) {
@@ -196,7 +196,7 @@ class BenchSmokeIT {
         assertThat(result.get("bounded_equals_whole_table").booleanValue())
                 .as(result.toString())
                 .isTrue();
-        assertThat(result.get("results")).hasSize(6);
+        assertThat(result.get("results")).hasSize(7);
         assertThat(result.get("targets_compare_months"))
                 .extracting(JsonNode::asInt)
                 .containsExactly(3, 4);

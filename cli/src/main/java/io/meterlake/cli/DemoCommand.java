@@ -157,7 +157,7 @@ final class DemoCommand implements Callable<Integer> {
         step("5/8 entitlements load " + entitlements + " (the late tenant's too), then quarantine replay");
         EntitlementsCommand.load(root, entitlements);
         QuarantineReplay.Result replayed = replay(spark, config, truth, problems);
-        QuarantineStatus.Conservation conservation = QuarantineStatus.conservation(warehouse);
+        QuarantineStatus.Conservation conservation = QuarantineStatus.conservation(warehouse.reads());
         if (!conservation.holds()) {
             problems.add("the quarantine's conservation does not hold: " + conservation);
         }

@@ -143,6 +143,43 @@ class IngestEndToEndIT extends SparkTestBase {
                 .contains("already ingested", "quarantine reason", "for example")
                 .containsPattern("UNKNOWN_METRIC\\s+\\d+\\s+metric '[^']+' is not in the metric catalog")
                 .contains("each record with its detail: meterlake quarantine list --reason ");
+        // 'quarantine list' reads without asking for Spark: every quarantined line open under its reason, the first
+        // 50 in received order, and every received record accounted for.
+        long sessions = io.meterlake.spark.SparkSessions.requests();
+        CommandLineTest.Run listed = CommandLineTest.Run.of(
+                "--warehouse", warehouse, "quarantine", "list", "--status", "all", "--format", "json");
+        assertThat(listed.exitCode()).as(listed.err()).isZero();
+        assertThat(io.meterlake.spark.SparkSessions.requests())
+                .as("sessions asked for")
+                .isEqualTo(sessions);
+        JsonNode list = new ObjectMapper().readTree(listed.out());
+        TreeMap<String, Long> open = new TreeMap<>();
+        list.get("reasons").forEach(reason -> {
+            assertThat(reason.get("resolved").longValue()).isZero();
+            open.put(reason.get("reason").textValue(), reason.get("open").longValue());
+        });
+        assertThat(open).isEqualTo(truth.quarantined());
+        assertThat(list.get("records")).hasSize(50);
+        assertThat(list.get("truncated").booleanValue()).isTrue();
+        List<String> positions = new ArrayList<>();
+        list.get("records")
+                .forEach(record -> positions.add(record.get("position").textValue()));
+        assertThat(positions)
+                .isEqualTo(quarantine
+                        .withColumn("position", io.meterlake.pipeline.RecordPosition.id())
+                        .orderBy(Columns.INGESTED_AT, "position")
+                        .select("position")
+                        .limit(50)
+                        .as(org.apache.spark.sql.Encoders.STRING())
+                        .collectAsList());
+        assertThat(list.get("conservation").toString())
+                .isEqualTo("{\"received\":4000,\"accepted_on_receipt\":" + truth.accepted()
+                        + ",\"replayed_into_raw\":0,\"open\":" + (4000 - truth.accepted())
+                        + ",\"resolved\":0,\"holds\":true}");
+        String someReason = truth.quarantined().firstKey();
+        CommandLineTest.Run csv = CommandLineTest.Run.of(
+                "--warehouse", warehouse, "quarantine", "list", "--reason", someReason, "--format", "csv");
+        assertThat(csv.out().lines().count() - 1).isEqualTo(truth.quarantined().get(someReason));
         assertThat(tables.version(Tables.RAW_USAGE_EVENTS)).isEqualTo(rawVersion);
         assertThat(tables.version(Tables.QUARANTINED_EVENTS)).isEqualTo(quarantineVersion);
         assertThat(tables.read(Tables.RAW_USAGE_EVENTS).count()).isEqualTo(truth.accepted());

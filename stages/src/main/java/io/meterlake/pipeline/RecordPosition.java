@@ -32,4 +32,22 @@ public final class RecordPosition {
                 col(Columns.LINE_NUMBER).cast("string"));
         return when(col(Columns.INGEST_KIND).equalTo(lit("kafka")), kafka).otherwise(file);
     }
+
+    /**
+     * The same position of one row read without Spark ({@code RecordPositionTest} pins it equal to {@link #id()}):
+     * a null part is left out, as {@code concat_ws} leaves it.
+     */
+    public static String of(org.apache.spark.sql.Row row) {
+        java.util.List<Object> parts = "kafka".equals(row.getAs(Columns.INGEST_KIND))
+                ? java.util.Arrays.asList(
+                        "kafka",
+                        row.getAs(Columns.KAFKA_TOPIC),
+                        row.getAs(Columns.KAFKA_PARTITION),
+                        row.getAs(Columns.KAFKA_OFFSET))
+                : java.util.Arrays.asList("file", row.getAs(Columns.FILE_SHA256), row.getAs(Columns.LINE_NUMBER));
+        return parts.stream()
+                .filter(java.util.Objects::nonNull)
+                .map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(":"));
+    }
 }

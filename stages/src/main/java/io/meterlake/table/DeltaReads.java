@@ -211,6 +211,66 @@ public final class DeltaReads implements TableRows {
         }
     }
 
+    /** How many rows a table holds, and how many of them hold null in one column. */
+    public record Count(long rows, long nulls) {}
+
+    /**
+     * The rows of {@code table}'s latest version and the nulls of {@code column} among them, from the files'
+     * statistics (a file without them is read): the cost follows the number of files, not of rows. A column
+     * the table does not have is null in every row; an absent table has no rows.
+     */
+    public Count count(String table, String column) {
+        Optional<Snapshot> snapshot = snapshot(table);
+        if (snapshot.isEmpty()) {
+            return new Count(0, 0);
+        }
+        boolean has = snapshot.get().getSchema(engine).indexOf(column) >= 0;
+        Scan scan = snapshot.get().getScanBuilder(engine).build();
+        io.delta.kernel.data.Row state = scan.getScanState(engine);
+        long rows = 0;
+        long nulls = 0;
+        try (CloseableIterator<FilteredColumnarBatch> batches =
+                ((io.delta.kernel.internal.ScanImpl) scan).getScanFiles(engine, true)) {
+            while (batches.hasNext()) {
+                try (CloseableIterator<io.delta.kernel.data.Row> fileRows =
+                        batches.next().getRows()) {
+                    while (fileRows.hasNext()) {
+                        io.delta.kernel.data.Row file = fileRows.next();
+                        Optional<Count> counted = FileStatistics.count(file, has ? column : null);
+                        if (counted.isEmpty()) {
+                            List<Row> read = new ArrayList<>();
+                            read(engine, state, file, table, Map.of(), read);
+                            counted = Optional.of(new Count(
+                                    read.size(),
+                                    has
+                                            ? read.stream()
+                                                    .filter(row -> row.isNullAt(row.fieldIndex(column)))
+                                                    .count()
+                                            : read.size()));
+                        }
+                        rows += counted.get().rows();
+                        nulls += counted.get().nulls();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path(table), e);
+        }
+        return new Count(rows, nulls);
+    }
+
+    /**
+     * The last version an exactly-once writer {@code appId} committed to {@code table} (its transaction
+     * identifier), as Spark's Delta log gives it; empty when it never did or the table does not exist.
+     */
+    public java.util.OptionalLong committedTransaction(String table, String appId) {
+        return snapshot(table)
+                .flatMap(snapshot ->
+                        ((io.delta.kernel.internal.SnapshotImpl) snapshot).getLatestTransactionVersion(engine, appId))
+                .map(java.util.OptionalLong::of)
+                .orElse(java.util.OptionalLong.empty());
+    }
+
     /** Adds the rows of one scan file whose columns equal {@code equalTo} to {@code rows}. */
     static void read(
             Engine engine,

@@ -43,6 +43,27 @@ record FileStatistics(io.delta.kernel.data.Row scanFile, Optional<Instant> maxim
         }
     }
 
+    /**
+     * A file's rows and the nulls of {@code column} among them (every row when {@code column} is null: a
+     * column the table does not have), from its statistics; empty when they do not say.
+     */
+    static Optional<DeltaReads.Count> count(io.delta.kernel.data.Row scanFile, String column) {
+        io.delta.kernel.data.Row add = scanFile.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL);
+        if (add.isNullAt(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode stats = JSON.readTree(add.getString(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL));
+            JsonNode records = stats.path("numRecords");
+            JsonNode nulls = column == null ? records : stats.path("nullCount").path(column);
+            return records.isNumber() && nulls.isNumber()
+                    ? Optional.of(new DeltaReads.Count(records.asLong(), nulls.asLong()))
+                    : Optional.empty();
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The greatest value of the timestamp column among {@code rows} (read from the files that may hold it). */
     static Optional<Instant> greatest(java.util.stream.Stream<org.apache.spark.sql.Row> rows, String column) {
         return rows.filter(row -> !row.isNullAt(row.fieldIndex(column)))

@@ -157,11 +157,11 @@ public final class Warehouse implements TableRows {
      */
     @Override
     public List<Row> rows(String table, java.util.Map<String, ?> equalTo) {
-        return kernel().rows(table, equalTo);
+        return reads().rows(table, equalTo);
     }
 
     /** A Kernel reader of the warehouse's latest versions (a new one per read: a job reads its own writes). */
-    private DeltaReads kernel() {
+    public DeltaReads reads() {
         return new DeltaReads(spark.sessionState().newHadoopConf(), root);
     }
 
@@ -172,7 +172,7 @@ public final class Warehouse implements TableRows {
 
     @Override
     public java.util.Optional<java.time.Instant> greatest(String table, String column) {
-        return kernel().greatest(table, column);
+        return reads().greatest(table, column);
     }
 
     public Dataset<Row> read(String table) {

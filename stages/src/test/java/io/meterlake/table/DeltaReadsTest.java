@@ -113,6 +113,20 @@ class DeltaReadsTest extends SparkTestBase {
                                     ? java.util.Optional.empty()
                                     : java.util.Optional.of(max.getTimestamp(0).toInstant()));
         }
+        // Counts from the files' statistics, as Spark counts; the writer's last transaction, as Spark's log says.
+        DeltaReads latest = new DeltaReads(spark().sparkContext().hadoopConfiguration(), warehouse.root());
+        long rows = warehouse.read(Tables.ENTITLEMENTS).count();
+        long open =
+                warehouse.read(Tables.ENTITLEMENTS).where("valid_to is null").count();
+        assertThat(latest.count(Tables.ENTITLEMENTS, "valid_to")).isEqualTo(new DeltaReads.Count(rows, open));
+        assertThat(open).isEqualTo(1);
+        assertThat(latest.count(Tables.ENTITLEMENTS, "no_such_column")).isEqualTo(new DeltaReads.Count(rows, rows));
+        assertThat(latest.count("absent", "valid_to")).isEqualTo(new DeltaReads.Count(0, 0));
+        assertThat(latest.committedTransaction(Tables.ENTITLEMENTS, "test"))
+                .isEqualTo(warehouse.committedTransaction(Tables.ENTITLEMENTS, "test"))
+                .hasValue(commits.length);
+        assertThat(latest.committedTransaction(Tables.ENTITLEMENTS, "another")).isEmpty();
+        assertThat(latest.committedTransaction("absent", "test")).isEmpty();
 
         java.util.function.Function<String, FileStatistics> file = max ->
                 new FileStatistics(null, java.util.Optional.ofNullable(max).map(Instant::parse), max == null);

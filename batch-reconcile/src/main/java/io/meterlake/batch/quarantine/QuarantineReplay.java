@@ -173,14 +173,9 @@ public final class QuarantineReplay {
      * The run that appended to raw but not (yet) to the resolutions: killed in between, or still
      * between its two appends. Its raw rows are accepted records all the same.
      */
-    static OptionalLong unrecordedRun(Warehouse warehouse) {
-        if (!warehouse.exists(Tables.RAW_USAGE_EVENTS)) {
-            return OptionalLong.empty();
-        }
-        OptionalLong raw = warehouse.committedTransaction(Tables.RAW_USAGE_EVENTS, APP_ID);
-        OptionalLong resolved = warehouse.exists(Tables.QUARANTINE_RESOLUTIONS)
-                ? warehouse.committedTransaction(Tables.QUARANTINE_RESOLUTIONS, APP_ID)
-                : OptionalLong.empty();
+    static OptionalLong unrecordedRun(io.meterlake.table.DeltaReads tables) {
+        OptionalLong raw = tables.committedTransaction(Tables.RAW_USAGE_EVENTS, APP_ID);
+        OptionalLong resolved = tables.committedTransaction(Tables.QUARANTINE_RESOLUTIONS, APP_ID);
         if (raw.isEmpty() || resolved.isPresent() && resolved.getAsLong() >= raw.getAsLong()) {
             return OptionalLong.empty();
         }
@@ -202,7 +197,7 @@ public final class QuarantineReplay {
 
     /** Records the resolutions of the last run if it was killed after its raw append; how many. */
     private long recover(Consumer<String> progress) {
-        OptionalLong unrecorded = unrecordedRun(warehouse);
+        OptionalLong unrecorded = unrecordedRun(warehouse.reads());
         if (unrecorded.isEmpty()) {
             return 0;
         }

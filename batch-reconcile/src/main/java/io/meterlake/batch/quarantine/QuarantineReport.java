@@ -1,19 +1,15 @@
 package io.meterlake.batch.quarantine;
 
-import static org.apache.spark.sql.functions.col;
-
 import io.meterlake.output.Output;
 import io.meterlake.schema.Columns;
-import io.meterlake.schema.Tables;
-import io.meterlake.table.Warehouse;
+import io.meterlake.table.DeltaReads;
 import java.io.PrintWriter;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
@@ -61,52 +57,41 @@ public final class QuarantineReport {
             QuarantineStatus.Conservation conservation,
             boolean truncated) {}
 
-    /** Reads the listing of {@code selection} from the warehouse. */
+    /** Reads the listing of {@code selection} from the warehouse, without Spark. */
     public static Listing list(
-            Warehouse warehouse,
+            DeltaReads tables,
             QuarantineSelection selection,
             QuarantineStatus.Status status,
             int limit,
             boolean whole) {
-        if (!warehouse.exists(Tables.QUARANTINED_EVENTS)) {
-            return new Listing(status, List.of(), List.of(), new QuarantineStatus.Conservation(0, 0, 0, 0), false);
+        List<QuarantineStatus.Entry> selected = QuarantineStatus.select(tables, selection);
+        List<QuarantineStatus.Entry> shown = selected.stream()
+                .filter(entry -> entry.shown(status))
+                .sorted(Comparator.comparing(QuarantineStatus.Entry::received)
+                        .thenComparing(QuarantineStatus.Entry::id))
+                .toList();
+        List<List<String>> rows = new ArrayList<>();
+        for (QuarantineStatus.Entry entry : whole ? shown : shown.subList(0, Math.min(limit, shown.size()))) {
+            Row row = entry.row();
+            String payload = row.getAs(Columns.PAYLOAD);
+            rows.add(Arrays.asList(
+                    entry.id(),
+                    entry.received().toInstant().toString(),
+                    row.getAs(Columns.SOURCE),
+                    row.getAs(Columns.EVENT_ID),
+                    row.getAs(Columns.TENANT_ID),
+                    row.getAs(Columns.REASON),
+                    row.getAs(Columns.DETAIL),
+                    entry.status(),
+                    entry.last().map(last -> last.run() + " " + last.outcome()).orElse(null),
+                    whole || payload == null ? payload : excerpt(payload)));
         }
-        Dataset<Row> selected =
-                QuarantineStatus.select(warehouse, selection, status).cache();
-        try {
-            List<QuarantineStatus.ReasonCount> reasons = QuarantineStatus.reasons(
-                    QuarantineStatus.select(warehouse, selection, QuarantineStatus.Status.all));
-            Dataset<Row> ordered = selected.orderBy(col(Columns.INGESTED_AT), col(Columns.QUARANTINE_ID));
-            List<Row> records =
-                    whole ? ordered.collectAsList() : ordered.limit(limit).collectAsList();
-            List<List<String>> rows = new ArrayList<>();
-            for (Row row : records) {
-                String payload = row.getAs(Columns.PAYLOAD);
-                rows.add(Arrays.asList(
-                        row.getAs(Columns.QUARANTINE_ID),
-                        row.<Timestamp>getAs(Columns.INGESTED_AT).toInstant().toString(),
-                        row.getAs(Columns.SOURCE),
-                        row.getAs(Columns.EVENT_ID),
-                        row.getAs(Columns.TENANT_ID),
-                        row.getAs(Columns.REASON),
-                        row.getAs(Columns.DETAIL),
-                        row.getAs("status"),
-                        row.getAs(Columns.REPLAY_RUN_ID) == null
-                                ? null
-                                : row.getAs(Columns.REPLAY_RUN_ID) + " " + row.getAs(Columns.OUTCOME),
-                        whole || payload == null ? payload : excerpt(payload)));
-            }
-            long total = reasons.stream()
-                    .mapToLong(r -> switch (status) {
-                        case open -> r.open();
-                        case resolved -> r.resolved();
-                        case all -> r.open() + r.resolved();
-                    })
-                    .sum();
-            return new Listing(status, reasons, rows, QuarantineStatus.conservation(warehouse), total > rows.size());
-        } finally {
-            selected.unpersist();
-        }
+        return new Listing(
+                status,
+                QuarantineStatus.reasons(selected),
+                rows,
+                QuarantineStatus.conservation(tables),
+                shown.size() > rows.size());
     }
 
     /** The records with empty cells for absent values (csv and table). */

@@ -22,6 +22,17 @@ public record QuarantineSelection(
         reasons = List.copyOf(reasons);
     }
 
+    /** The same filter on one quarantine row read without Spark ({@code QuarantineReplayTest} pins them equal). */
+    boolean test(org.apache.spark.sql.Row row) {
+        java.sql.Timestamp received = row.getAs(Columns.INGESTED_AT);
+        return (reasons.isEmpty() || reasons.contains(row.<String>getAs(Columns.REASON)))
+                && source.map(wanted -> wanted.equals(row.getAs(Columns.SOURCE)))
+                        .orElse(true)
+                && tenant.map(wanted -> wanted.equals(row.getAs(Columns.TENANT_ID)))
+                        .orElse(true)
+                && since.map(from -> !received.toInstant().isBefore(from)).orElse(true);
+    }
+
     /** The filter on quarantine rows. */
     Column filter() {
         Column filter = lit(true);

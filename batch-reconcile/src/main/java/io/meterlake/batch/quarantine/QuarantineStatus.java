@@ -1,17 +1,17 @@
 package io.meterlake.batch.quarantine;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.when;
-
 import io.meterlake.pipeline.RecordPosition;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
+import io.meterlake.table.DeltaReads;
 import io.meterlake.table.Warehouse;
+import java.sql.Timestamp;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -19,6 +19,8 @@ import org.apache.spark.sql.Row;
  * The quarantine as replays left it: each row open (no resolution accepted it) or resolved (a replay
  * accepted it into raw), and the count that shows nothing was lost or counted twice:
  * received = raw accepted on receipt + quarantined = raw accepted on receipt + raw replayed + open.
+ * Read without Spark (Delta Kernel, {@link DeltaReads}): {@code quarantine list} answers in about a second,
+ * and a replay selects its open records by the same decisions.
  */
 public final class QuarantineStatus {
     /** {@code --status}: which rows a list shows. */
@@ -32,91 +34,125 @@ public final class QuarantineStatus {
     static final String OPEN = "open";
 
     static final String RESOLVED = "resolved";
-    private static final String STATUS = "status";
 
     private QuarantineStatus() {}
 
-    /** Quarantine rows with their {@link Columns#QUARANTINE_ID}, a status, and their last replay's run and outcome. */
-    static Dataset<Row> rows(Warehouse warehouse) {
-        Dataset<Row> quarantined =
-                warehouse.read(Tables.QUARANTINED_EVENTS).withColumn(Columns.QUARANTINE_ID, RecordPosition.id());
-        if (!warehouse.exists(Tables.QUARANTINE_RESOLUTIONS)) {
-            return quarantined
-                    .withColumn(STATUS, lit(OPEN))
-                    .withColumn(Columns.REPLAY_RUN_ID, lit(null).cast("string"))
-                    .withColumn(Columns.OUTCOME, lit(null).cast("string"));
+    /** One replay's decision on a record; runs are numbered in order, so the greatest is the last. */
+    record Decision(String run, String outcome) {
+        static final Comparator<Decision> ORDER = Comparator.comparingInt(
+                        (Decision d) -> d.run().length())
+                .thenComparing(Decision::run)
+                .thenComparing(Decision::outcome);
+
+        boolean accepted() {
+            return QuarantineReplay.ACCEPTED.equals(outcome);
         }
-        // Runs are numbered in order, so the greatest (run, outcome) is the last replay's; ACCEPTED is final.
-        Dataset<Row> last = outcomes(warehouse)
-                .groupBy(col(Columns.QUARANTINE_ID))
-                .agg(
-                        max(when(col(Columns.OUTCOME).equalTo(QuarantineReplay.ACCEPTED), 1)
-                                        .otherwise(0))
-                                .as("_accepted"),
-                        max(org.apache.spark.sql.functions.struct(
-                                        org.apache.spark.sql.functions.length(col(Columns.REPLAY_RUN_ID)),
-                                        col(Columns.REPLAY_RUN_ID),
-                                        col(Columns.OUTCOME)))
-                                .as("_last"));
-        return quarantined
-                .join(
-                        last,
-                        quarantined.col(Columns.QUARANTINE_ID).equalTo(last.col(Columns.QUARANTINE_ID)),
-                        "left_outer")
-                .drop(last.col(Columns.QUARANTINE_ID))
-                .withColumn(
-                        STATUS, when(col("_accepted").equalTo(1), lit(RESOLVED)).otherwise(lit(OPEN)))
-                .withColumn(Columns.REPLAY_RUN_ID, col("_last." + Columns.REPLAY_RUN_ID))
-                .withColumn(Columns.OUTCOME, col("_last." + Columns.OUTCOME))
-                .drop("_accepted", "_last");
+    }
+
+    /** What the replays decided on one record: accepted by one of them (final), and the last decision. */
+    record Outcome(boolean accepted, Decision last) {
+        Outcome and(Decision next) {
+            return new Outcome(accepted || next.accepted(), Decision.ORDER.compare(next, last) > 0 ? next : last);
+        }
+    }
+
+    /** A quarantine row with its {@link Columns#QUARANTINE_ID position}, its status and the last replay's decision. */
+    public record Entry(Row row, String id, boolean resolved, Optional<Decision> last) {
+        public String status() {
+            return resolved ? RESOLVED : OPEN;
+        }
+
+        Timestamp received() {
+            return row.getAs(Columns.INGESTED_AT);
+        }
+
+        boolean shown(Status status) {
+            return status == Status.all || status.name().equals(status());
+        }
     }
 
     /**
-     * (quarantine id, run, outcome) of every replay decision: the resolutions, and the records of a
-     * run that appended to raw but not to the resolutions (see {@link QuarantineReplay#unrecordedRun}),
-     * so a record in raw is never open, even between a replay's two appends.
+     * Per quarantine id, the replays' decisions: the resolutions, and the records of a run that appended to raw
+     * but not to the resolutions (see {@link QuarantineReplay#unrecordedRun}), so a record in raw is never open,
+     * even between a replay's two appends.
      */
-    private static Dataset<Row> outcomes(Warehouse warehouse) {
-        Dataset<Row> recorded = warehouse
-                .read(Tables.QUARANTINE_RESOLUTIONS)
-                .select(col(Columns.QUARANTINE_ID), col(Columns.REPLAY_RUN_ID), col(Columns.OUTCOME));
-        java.util.OptionalLong unrecorded = QuarantineReplay.unrecordedRun(warehouse);
-        if (unrecorded.isEmpty()) {
-            return recorded;
+    static Map<String, Outcome> outcomes(DeltaReads tables) {
+        Map<String, Outcome> outcomes = new HashMap<>();
+        for (Row row : tables.rows(Tables.QUARANTINE_RESOLUTIONS)) {
+            decide(
+                    outcomes,
+                    row.getAs(Columns.QUARANTINE_ID),
+                    row.getAs(Columns.REPLAY_RUN_ID),
+                    row.getAs(Columns.OUTCOME));
         }
-        return recorded.unionByName(QuarantineReplay.acceptedBy(warehouse, unrecorded.getAsLong())
-                .select(
-                        col(Columns.QUARANTINE_ID),
-                        col(Columns.REPLAY_RUN_ID),
-                        lit(QuarantineReplay.ACCEPTED).as(Columns.OUTCOME)));
+        java.util.OptionalLong unrecorded = QuarantineReplay.unrecordedRun(tables);
+        if (unrecorded.isPresent()) {
+            String run = QuarantineReplay.runId(unrecorded.getAsLong());
+            for (Row row : tables.rows(Tables.RAW_USAGE_EVENTS, Map.of(Columns.REPLAY_RUN_ID, run))) {
+                decide(outcomes, row.getAs(Columns.REPLAYED_FROM), run, QuarantineReplay.ACCEPTED);
+            }
+        }
+        return outcomes;
     }
 
-    /** The open rows: what a replay may still accept. */
-    static Dataset<Row> open(Warehouse warehouse) {
-        return rows(warehouse).where(col(STATUS).equalTo(OPEN)).drop(STATUS, Columns.REPLAY_RUN_ID, Columns.OUTCOME);
+    private static void decide(Map<String, Outcome> outcomes, String id, String run, String outcome) {
+        Decision decision = new Decision(run, outcome);
+        outcomes.merge(id, new Outcome(decision.accepted(), decision), (had, next) -> had.and(decision));
+    }
+
+    /** The quarantine rows {@code selection} picks, each with its status, whatever the status. */
+    static List<Entry> select(DeltaReads tables, QuarantineSelection selection) {
+        Map<String, Outcome> outcomes = outcomes(tables);
+        return tables.rows(Tables.QUARANTINED_EVENTS).stream()
+                .filter(selection::test)
+                .map(row -> {
+                    String id = RecordPosition.of(row);
+                    Optional<Outcome> outcome = Optional.ofNullable(outcomes.get(id));
+                    return new Entry(row, id, outcome.map(Outcome::accepted).orElse(false), outcome.map(Outcome::last));
+                })
+                .toList();
     }
 
     /** The rows {@code selection} and {@code status} pick. */
-    public static Dataset<Row> select(Warehouse warehouse, QuarantineSelection selection, Status status) {
-        Dataset<Row> rows = rows(warehouse).where(selection.filter());
-        return status == Status.all
-                ? rows
-                : rows.where(col(STATUS).equalTo(status.name().toLowerCase(Locale.ROOT)));
+    public static List<Entry> select(DeltaReads tables, QuarantineSelection selection, Status status) {
+        return select(tables, selection).stream()
+                .filter(entry -> entry.shown(status))
+                .toList();
+    }
+
+    /**
+     * The open rows, with their {@link Columns#QUARANTINE_ID}, as a Spark query for a replay to re-run: every
+     * quarantine row but those a replay accepted (the same decisions {@link #select} reads).
+     */
+    static Dataset<Row> open(Warehouse warehouse) {
+        Dataset<Row> quarantined =
+                warehouse.read(Tables.QUARANTINED_EVENTS).withColumn(Columns.QUARANTINE_ID, RecordPosition.id());
+        List<String> accepted = outcomes(warehouse.reads()).entrySet().stream()
+                .filter(entry -> entry.getValue().accepted())
+                .map(Map.Entry::getKey)
+                .toList();
+        if (accepted.isEmpty()) {
+            return quarantined;
+        }
+        Dataset<Row> ids = quarantined
+                .sparkSession()
+                .createDataset(accepted, org.apache.spark.sql.Encoders.STRING())
+                .toDF(Columns.QUARANTINE_ID);
+        return quarantined.join(
+                ids, quarantined.col(Columns.QUARANTINE_ID).equalTo(ids.col(Columns.QUARANTINE_ID)), "left_anti");
     }
 
     /** Per reason, how many selected rows are open and resolved. */
     public record ReasonCount(String reason, long open, long resolved) {}
 
-    public static List<ReasonCount> reasons(Dataset<Row> selected) {
-        return selected
-                .groupBy(col(Columns.REASON))
-                .agg(
-                        count(when(col(STATUS).equalTo(OPEN), 1)),
-                        count(when(col(STATUS).equalTo(RESOLVED), 1)))
-                .orderBy(col(Columns.REASON))
-                .collectAsList()
-                .stream()
-                .map(row -> new ReasonCount(row.getString(0), row.getLong(1), row.getLong(2)))
+    public static List<ReasonCount> reasons(List<Entry> selected) {
+        Map<String, long[]> counts = new TreeMap<>();
+        for (Entry entry : selected) {
+            counts.computeIfAbsent(entry.row().getAs(Columns.REASON), reason -> new long[2])[
+                    entry.resolved() ? 1 : 0]++;
+        }
+        return counts.entrySet().stream()
+                .map(count -> new ReasonCount(count.getKey(), count.getValue()[0], count.getValue()[1]))
                 .toList();
     }
 
@@ -140,34 +176,17 @@ public final class QuarantineStatus {
         }
     }
 
-    public static Conservation conservation(Warehouse warehouse) {
-        long direct = 0;
-        long replayed = 0;
-        if (warehouse.exists(Tables.RAW_USAGE_EVENTS)) {
-            Dataset<Row> raw = warehouse.read(Tables.RAW_USAGE_EVENTS);
-            // A raw table no replay-aware writer has touched yet has no lineage column: all on receipt.
-            org.apache.spark.sql.Column onReceipt =
-                    java.util.Arrays.asList(raw.columns()).contains(Columns.REPLAYED_FROM)
-                            ? col(Columns.REPLAYED_FROM).isNull()
-                            : lit(true);
-            for (Row row : raw.groupBy(onReceipt).count().collectAsList()) {
-                if (row.getBoolean(0)) {
-                    direct = row.getLong(1);
-                } else {
-                    replayed = row.getLong(1);
-                }
-            }
-        }
-        long quarantined = warehouse.exists(Tables.QUARANTINED_EVENTS)
-                ? warehouse.read(Tables.QUARANTINED_EVENTS).count()
-                : 0;
-        long resolved = warehouse.exists(Tables.QUARANTINE_RESOLUTIONS)
-                ? outcomes(warehouse)
-                        .where(col(Columns.OUTCOME).equalTo(QuarantineReplay.ACCEPTED))
-                        .select(Columns.QUARANTINE_ID)
-                        .distinct()
-                        .count()
-                : 0;
-        return new Conservation(direct, quarantined, replayed, resolved);
+    /**
+     * The conservation, counted from the files' statistics (raw's rows and the nulls of its lineage column: a
+     * raw table no replay-aware writer has touched has no such column, all its rows arrived on receipt) and the
+     * replays' decisions: the cost follows raw's files, not its rows.
+     */
+    public static Conservation conservation(DeltaReads tables) {
+        DeltaReads.Count raw = tables.count(Tables.RAW_USAGE_EVENTS, Columns.REPLAYED_FROM);
+        long quarantined =
+                tables.count(Tables.QUARANTINED_EVENTS, Columns.REASON).rows();
+        long resolved =
+                outcomes(tables).values().stream().filter(Outcome::accepted).count();
+        return new Conservation(raw.nulls(), quarantined, raw.rows() - raw.nulls(), resolved);
     }
 }

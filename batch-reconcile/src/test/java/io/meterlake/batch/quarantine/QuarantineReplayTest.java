@@ -108,7 +108,7 @@ class QuarantineReplayTest extends SparkTestBase {
     }
 
     private QuarantineStatus.Conservation conservation() {
-        return QuarantineStatus.conservation(warehouse);
+        return QuarantineStatus.conservation(warehouse.reads());
     }
 
     private List<String> replayedIds() {
@@ -168,11 +168,47 @@ class QuarantineReplayTest extends SparkTestBase {
         assertThat(replayedIds()).containsExactly("n-old", "n1", "n2");
         assertThat(conservation()).isEqualTo(new QuarantineStatus.Conservation(1, 4, 3, 3));
         assertThat(conservation().holds()).isTrue();
-        assertThat(QuarantineStatus.select(warehouse, QuarantineSelection.ALL, QuarantineStatus.Status.open)
-                        .select(Columns.EVENT_ID)
-                        .as(org.apache.spark.sql.Encoders.STRING())
-                        .collectAsList())
+        assertThat(
+                        QuarantineStatus.select(
+                                        warehouse.reads(), QuarantineSelection.ALL, QuarantineStatus.Status.open)
+                                .stream()
+                                .map(entry -> entry.row().<String>getAs(Columns.EVENT_ID))
+                                .toList())
                 .containsExactly("n-bad");
+        // What a replay re-runs (a Spark query) and what the list shows open (read without Spark) agree, for
+        // every selection: one set of decisions, one filter's two forms.
+        for (QuarantineSelection selection : List.of(
+                QuarantineSelection.ALL,
+                new QuarantineSelection(
+                        List.of("NEGATIVE_QUANTITY"), Optional.empty(), Optional.empty(), Optional.empty()),
+                new QuarantineSelection(List.of(), Optional.empty(), Optional.of("newco"), Optional.empty()),
+                new QuarantineSelection(List.of(), Optional.of("absent"), Optional.empty(), Optional.empty()),
+                new QuarantineSelection(List.of(), Optional.empty(), Optional.empty(), Optional.of(RECEIVED)),
+                new QuarantineSelection(
+                        List.of(), Optional.empty(), Optional.empty(), Optional.of(RECEIVED.plusSeconds(1))))) {
+            for (QuarantineStatus.Status status : QuarantineStatus.Status.values()) {
+                assertThat(QuarantineStatus.select(warehouse.reads(), selection, status).stream()
+                                .map(QuarantineStatus.Entry::id)
+                                .sorted()
+                                .toList())
+                        .as("%s %s", selection, status)
+                        .isEqualTo(warehouse
+                                .read(Tables.QUARANTINED_EVENTS)
+                                .where(selection.filter())
+                                .select(io.meterlake.pipeline.RecordPosition.id()
+                                        .as("id"))
+                                .join(
+                                        QuarantineStatus.open(warehouse).select(Columns.QUARANTINE_ID),
+                                        col("id").equalTo(col(Columns.QUARANTINE_ID)),
+                                        status == QuarantineStatus.Status.open
+                                                ? "left_semi"
+                                                : status == QuarantineStatus.Status.resolved ? "left_anti" : "left")
+                                .select("id")
+                                .orderBy("id")
+                                .as(org.apache.spark.sql.Encoders.STRING())
+                                .collectAsList());
+            }
+        }
 
         // The re-run records the stopped run's outcomes, then replays only what is still open.
         QuarantineReplay.Result rerun = replay(() -> {}).replay(QuarantineSelection.ALL, false, line -> {});
@@ -273,8 +309,8 @@ class QuarantineReplayTest extends SparkTestBase {
         assertThat(repeated.records()).isEqualTo(5);
 
         // What the commands print: list (json, csv) and a dry-run replay.
-        com.fasterxml.jackson.databind.JsonNode listed = json(QuarantineReport.json(
-                QuarantineReport.list(warehouse, QuarantineSelection.ALL, QuarantineStatus.Status.open, 50, false)));
+        com.fasterxml.jackson.databind.JsonNode listed = json(QuarantineReport.json(QuarantineReport.list(
+                warehouse.reads(), QuarantineSelection.ALL, QuarantineStatus.Status.open, 50, false)));
         assertThat(listed.get("reasons").toString())
                 .isEqualTo("[{\"reason\":\"NEGATIVE_QUANTITY\",\"open\":1,\"resolved\":0},"
                         + "{\"reason\":\"UNATTRIBUTED\",\"open\":0,\"resolved\":3}]");
@@ -289,7 +325,7 @@ class QuarantineReplayTest extends SparkTestBase {
                 new java.io.PrintWriter(csvText),
                 QuarantineReport.COLUMNS,
                 QuarantineReport.text(QuarantineReport.list(
-                        warehouse, QuarantineSelection.ALL, QuarantineStatus.Status.resolved, 50, true)));
+                        warehouse.reads(), QuarantineSelection.ALL, QuarantineStatus.Status.resolved, 50, true)));
         String csv = csvText.toString();
         assertThat(csv.lines().toList()).hasSize(4).first().asString().startsWith("position,received,source,event id");
         assertThat(csv).contains("replay-1 ACCEPTED").doesNotContain("n-bad");
@@ -303,7 +339,7 @@ class QuarantineReplayTest extends SparkTestBase {
                                         Optional.empty()),
                                 true,
                                 progress -> {}),
-                QuarantineStatus.conservation(warehouse)));
+                QuarantineStatus.conservation(warehouse.reads())));
         assertThat(dryCommand.get("selected").longValue()).isEqualTo(1);
         assertThat(dryCommand.get("accepted").longValue()).isZero();
         assertThat(dryCommand.get("dry_run").booleanValue()).isTrue();

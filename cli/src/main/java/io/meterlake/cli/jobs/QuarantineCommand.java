@@ -117,8 +117,8 @@ public final class QuarantineCommand implements Runnable {
         public Integer call() {
             MeterlakeConfig config = existingWarehouse();
             boolean csv = output.format() == FormatOption.Format.csv;
-            QuarantineReport.Listing listing = QuarantineReport.list(
-                    new Warehouse(spark(config), config.warehouse()), filters.selection(since), status, limit, csv);
+            QuarantineReport.Listing listing =
+                    QuarantineReport.list(reads(config), filters.selection(since), status, limit, csv);
             switch (output.format()) {
                 case csv -> Output.csv(out(), QuarantineReport.COLUMNS, QuarantineReport.text(listing));
                 case json -> Output.json(out(), QuarantineReport.json(listing));
@@ -173,7 +173,7 @@ public final class QuarantineCommand implements Runnable {
             QuarantineReplay.Result result =
                     new QuarantineReplay(spark, config, clock()).replay(filters.replayable(), dryRun, this::progress);
             QuarantineStatus.Conservation conservation =
-                    QuarantineStatus.conservation(new Warehouse(spark, config.warehouse()));
+                    QuarantineStatus.conservation(new Warehouse(spark, config.warehouse()).reads());
             if (format.json()) {
                 Output.json(out(), QuarantineReport.replayJson(result, conservation));
             } else {
