@@ -8,8 +8,6 @@ import io.meterlake.gateway.TokensFile;
 import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
-import io.meterlake.schema.Tables;
-import io.meterlake.table.Warehouse;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,7 +25,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import org.apache.spark.sql.SparkSession;
@@ -52,7 +49,8 @@ import picocli.CommandLine.Option;
             "starts the gateway in this JVM. Then --clients clients send --rate requests/s in all, on a fixed",
             "schedule (latency counts from when a request was due), for --seconds: first GET /v1/openapi.json,",
             "then tenants' usage (half for the period: the signed lines; half per day: the stream's windows)",
-            "while a writer appends an hour of windows to the provisional table every 2 s. Prints p50, p99 and max",
+            "while a writer (a JVM of its own, as the stream job is) appends an hour of windows to the provisional",
+            "table every 2 s. Prints p50, p99 and max",
             "per route and the usage p99 ÷ the static route's. Goal: usage p99 at most 50 ms."
         })
 final class UsageApiBench extends Benchmark {
@@ -151,47 +149,15 @@ final class UsageApiBench extends Benchmark {
             progress(rate + " requests/s of GET /v1/openapi.json for " + seconds + " s");
             long[] floor = load(http, openApi, seconds);
             progress(rate + " requests/s of GET /v1/usage/... for " + seconds + " s while the windows are written");
-            AtomicInteger commits = new AtomicInteger();
-            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
-            Thread writer = writer(spark, config, history, period, writing, commits);
+            // The writer is a JVM of its own, as the stream job is beside the gateway: its Spark and its garbage
+            // collections are not the server's.
+            WindowWriter writer = WindowWriter.start(config.warehouse(), period, history.subscriptions, WRITE_EVERY);
             long[] reads;
-            try {
+            try (writer) {
                 reads = load(http, usage, seconds);
-            } finally {
-                writing.set(false); // the commit under way completes: no half-written table behind
-                writer.join();
             }
-            return report(floor, reads, commits.get());
+            return report(floor, reads, writer.commits());
         }
-    }
-
-    /** Appends an hour of windows to the provisional table every {@link #WRITE_EVERY} while {@code writing}. */
-    private static Thread writer(
-            SparkSession spark,
-            MeterlakeConfig config,
-            SignedHistory history,
-            Period period,
-            java.util.concurrent.atomic.AtomicBoolean writing,
-            AtomicInteger commits) {
-        Warehouse warehouse = new Warehouse(spark, config.warehouse());
-        Thread writer = new Thread(
-                () -> {
-                    for (int k = 0; writing.get(); k++) {
-                        warehouse.appendIdempotent(
-                                spark.createDataFrame(
-                                        history.windows(period.start().plus(Duration.ofHours(k % 24)), 1, 1000 + k),
-                                        Tables.PROVISIONAL),
-                                Tables.USAGE_AGGREGATES_PROVISIONAL,
-                                "bench-writer",
-                                k + 1);
-                        commits.incrementAndGet();
-                        LockSupport.parkNanos(WRITE_EVERY.toNanos());
-                    }
-                },
-                "bench-window-writer");
-        writer.setDaemon(true);
-        writer.start();
-        return writer;
     }
 
     /**

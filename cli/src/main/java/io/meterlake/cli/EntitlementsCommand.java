@@ -6,6 +6,7 @@ import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
+import io.meterlake.cli.options.ReadsOnly;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;
@@ -104,7 +105,7 @@ final class EntitlementsCommand implements Runnable {
                 "at, entitlements: [{entitlement_id, subscription_id, billing_account_id, tenant_id, app_id, plan,",
                 "valid_from, valid_to, in_force}]}."
             })
-    static final class Show implements Callable<Integer> {
+    static final class Show implements Callable<Integer>, ReadsOnly {
         @ParentCommand
         EntitlementsCommand entitlements;
 

@@ -4,6 +4,7 @@ import io.meterlake.batch.usage.UsageScope;
 import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
+import io.meterlake.cli.options.ReadsOnly;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.gateway.Tokens;
 import io.meterlake.gateway.TokensFile;
@@ -152,7 +153,7 @@ final class GatewayTokensCommand implements Runnable {
                 "Kind: ingest (gateway.tokens-file: the sources it sends) or read (gateway.read-tokens-file: its",
                 "grants, tenant:<id>, account:<id> or finance)."
             })
-    static final class ListTokens implements Callable<Integer> {
+    static final class ListTokens implements Callable<Integer>, ReadsOnly {
         @Spec
         CommandSpec spec;
 

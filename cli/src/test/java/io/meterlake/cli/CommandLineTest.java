@@ -336,6 +336,37 @@ class CommandLineTest {
         }
     }
 
+    /** The launcher's list of the commands that only read (their JVMs start for a short life) is the ReadsOnly ones. */
+    @Test
+    void theLaunchersShortLivedCommandsAreTheCommandsThatOnlyRead() throws IOException {
+        List<List<String>> paths = new java.util.ArrayList<>();
+        collect(Main.createCommandLine(CLOCK), List.of(), paths);
+        List<String> readsOnly = new java.util.ArrayList<>();
+        for (List<String> path : paths) {
+            CommandLine command = Main.createCommandLine(CLOCK);
+            for (String name : path) {
+                command = command.getSubcommands().get(name);
+            }
+            if (command.getCommandSpec().userObject() instanceof io.meterlake.cli.options.ReadsOnly) {
+                readsOnly.add(String.join(" ", path));
+            }
+        }
+        String launcher =
+                Files.readString(Path.of(System.getProperty("user.dir")).resolve("../bin/meterlake"));
+        java.util.regex.Matcher list =
+                java.util.regex.Pattern.compile("(?s)\\nread_only=\\((.*?)\\)").matcher(launcher);
+        assertThat(list.find()).as("read_only=(...) in bin/meterlake").isTrue();
+        List<String> listed = new java.util.ArrayList<>();
+        java.util.regex.Matcher quoted =
+                java.util.regex.Pattern.compile("\"([^\"]+)\"").matcher(list.group(1));
+        while (quoted.find()) {
+            listed.add(quoted.group(1));
+        }
+        assertThat(listed)
+                .containsExactlyInAnyOrderElementsOf(readsOnly)
+                .contains("periods status", "usage", "quarantine list");
+    }
+
     private static void collect(CommandLine command, List<String> path, List<List<String>> paths) {
         paths.add(path);
         command.getSubcommands().forEach((name, sub) -> {

@@ -45,16 +45,19 @@ import org.apache.spark.sql.types.Metadata;
  * so that they answer in about a second instead of after a Spark start. Rows come back as Spark
  * {@link Row}s with the table's schema ({@link GenericRowWithSchema}, which needs no session), so the code
  * that turns a row into a record ({@code BillingPeriod.fromRow}, {@code Rows.entitlement}) is the same
- * for both read paths. Meant for the small tables (periods, approvals, locks, lines, entitlements): a scan
- * reads its files in one thread.
+ * for both read paths. Each table is read at one version, its log replayed once, whatever the reads ask.
  */
 public final class DeltaReads implements TableRows {
     private final Engine engine;
     private final String root;
-    /** Each table's snapshot and, once read whole, its rows: one command reads a version once. */
-    private final Map<String, Optional<Snapshot>> snapshots = new java.util.HashMap<>();
-
+    /** Each table's snapshot: one command reads one version of each table. */
+    private final Map<String, Optional<Snapshot>> snapshots = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per table, its version's scan state and files: the log replayed once, however many reads ask. */
+    private final Map<String, Files> files = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per table read whole, its rows. */
     private final Map<String, List<Row>> whole = new java.util.HashMap<>();
+
+    private record Files(io.delta.kernel.data.Row state, List<ScanFile> list) {}
 
     public DeltaReads(Configuration hadoop, String root) {
         this.engine = DefaultEngine.create(hadoop);
@@ -64,6 +67,22 @@ public final class DeltaReads implements TableRows {
     @Override
     public String root() {
         return root;
+    }
+
+    /**
+     * Starts reading these tables' logs (their latest versions and files) beside the command, which will ask for
+     * them: a command that reads several tables waits for the slowest instead of for all in turn. A read of a
+     * table already under way waits for it; nothing is read twice.
+     */
+    public DeltaReads prefetch(java.util.Collection<String> tables) {
+        for (String table : tables) {
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                if (snapshot(table).isPresent()) {
+                    files(table);
+                }
+            });
+        }
+        return this;
     }
 
     /** Whether {@code table} exists (has a Delta log with a commit). */
@@ -83,31 +102,53 @@ public final class DeltaReads implements TableRows {
     }
 
     /**
-     * The rows whose columns equal these values: the equalities prune the files whose statistics (or partition
-     * values) exclude them, so a read stays small as history grows; the rows left are then filtered exactly.
+     * The rows whose columns equal these values: the equalities prune the files whose partition values or
+     * statistics exclude them, so a read stays small as history grows; the rows of the files left are compared
+     * before they are made Spark rows. The files are read side by side (opening and decoding a file is most of a
+     * read, and a command has the machine's cores to itself).
      */
     @Override
     public List<Row> rows(String table, Map<String, ?> equalTo) {
-        Optional<Snapshot> snapshot = snapshot(table);
-        if (snapshot.isEmpty()) {
+        if (snapshot(table).isEmpty()) {
             return List.of();
         }
         if (equalTo.isEmpty() || whole.containsKey(table)) {
-            List<Row> all = whole.computeIfAbsent(
-                    table, t -> rows(snapshot.get().getScanBuilder(engine).build(), t));
+            List<Row> all = whole.computeIfAbsent(table, t -> read(t, files(t).list(), Map.of()));
             return all.stream().filter(row -> matches(row, equalTo)).toList();
         }
-        io.delta.kernel.ScanBuilder scan = snapshot.get().getScanBuilder(engine);
-        io.delta.kernel.expressions.Predicate filter = null;
-        for (Map.Entry<String, ?> column : equalTo.entrySet()) {
-            io.delta.kernel.expressions.Predicate equal = new io.delta.kernel.expressions.Predicate(
-                    "=", new io.delta.kernel.expressions.Column(column.getKey()), literal(column.getValue()));
-            filter = filter == null ? equal : new io.delta.kernel.expressions.And(filter, equal);
-        }
-        if (filter != null) {
-            scan = scan.withFilter(engine, filter);
-        }
-        return rows(scan.build(), table, equalTo);
+        return read(
+                table,
+                files(table).list().stream()
+                        .filter(file -> file.mayHold(equalTo))
+                        .toList(),
+                equalTo);
+    }
+
+    private Files files(String table) {
+        return files.computeIfAbsent(table, t -> {
+            Scan scan = snapshot(t).orElseThrow().getScanBuilder(engine).build();
+            return new Files(scan.getScanState(engine), ScanFile.list(engine, scan, Map.of(), path(t)));
+        });
+    }
+
+    /** The rows of these files of {@code table} whose columns equal {@code equalTo}, in the files' order. */
+    private List<Row> read(String table, List<ScanFile> wanted, Map<String, ?> equalTo) {
+        io.delta.kernel.data.Row state = files(table).state();
+        java.util.function.Function<ScanFile, List<Row>> readOne = file -> {
+            List<Row> rows = new ArrayList<>();
+            try {
+                read(engine, state, file.row(), table, equalTo, rows);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + path(table), e);
+            }
+            return rows;
+        };
+        List<List<Row>> perFile = wanted.size() > 1
+                ? wanted.parallelStream().map(readOne).toList()
+                : wanted.stream().map(readOne).toList();
+        List<Row> rows = new ArrayList<>();
+        perFile.forEach(rows::addAll);
+        return rows;
     }
 
     /** Whether a Kernel row's columns equal these values (strings, ints and longs: what the reads filter on). */
@@ -154,29 +195,6 @@ public final class DeltaReads implements TableRows {
         return root.endsWith("/") ? root + table : root + "/" + table;
     }
 
-    private List<Row> rows(Scan scan, String table) {
-        return rows(scan, table, Map.of());
-    }
-
-    /** The rows of {@code scan} whose columns equal {@code equalTo}: compared before they are made Spark rows. */
-    private List<Row> rows(Scan scan, String table, Map<String, ?> equalTo) {
-        List<Row> rows = new ArrayList<>();
-        io.delta.kernel.data.Row state = scan.getScanState(engine);
-        try (CloseableIterator<FilteredColumnarBatch> files = scan.getScanFiles(engine)) {
-            while (files.hasNext()) {
-                try (CloseableIterator<io.delta.kernel.data.Row> fileRows =
-                        files.next().getRows()) {
-                    while (fileRows.hasNext()) {
-                        read(engine, state, fileRows.next(), table, equalTo, rows);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path(table), e);
-        }
-        return rows;
-    }
-
     /**
      * The greatest value of a timestamp column from the files' statistics: only the files whose maximum could
      * be the greatest (Delta keeps timestamp statistics to the millisecond) and those without statistics are
@@ -184,31 +202,16 @@ public final class DeltaReads implements TableRows {
      */
     @Override
     public Optional<Instant> greatest(String table, String column) {
-        Optional<Snapshot> snapshot = snapshot(table);
-        if (snapshot.isEmpty()) {
+        if (snapshot(table).isEmpty()) {
             return Optional.empty();
         }
-        Scan scan = snapshot.get().getScanBuilder(engine).build();
-        List<FileStatistics> files = new ArrayList<>();
-        try (CloseableIterator<FilteredColumnarBatch> batches =
-                ((io.delta.kernel.internal.ScanImpl) scan).getScanFiles(engine, true)) {
-            while (batches.hasNext()) {
-                try (CloseableIterator<io.delta.kernel.data.Row> fileRows =
-                        batches.next().getRows()) {
-                    while (fileRows.hasNext()) {
-                        files.add(FileStatistics.of(fileRows.next(), column));
-                    }
-                }
-            }
-            List<Row> candidates = new ArrayList<>();
-            io.delta.kernel.data.Row state = scan.getScanState(engine);
-            for (FileStatistics file : FileStatistics.mayHoldTheGreatest(files)) {
-                read(engine, state, file.scanFile(), table, Map.of(), candidates);
-            }
-            return FileStatistics.greatest(candidates.stream(), column);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path(table), e);
-        }
+        List<FileStatistics> statistics = files(table).list().stream()
+                .map(file -> FileStatistics.of(file.row(), column))
+                .toList();
+        List<ScanFile> candidates = FileStatistics.mayHoldTheGreatest(statistics).stream()
+                .map(file -> ScanFile.of(file.scanFile()))
+                .toList();
+        return FileStatistics.greatest(read(table, candidates, Map.of()).stream(), column);
     }
 
     /** How many rows a table holds, and how many of them hold null in one column. */
@@ -225,36 +228,22 @@ public final class DeltaReads implements TableRows {
             return new Count(0, 0);
         }
         boolean has = snapshot.get().getSchema(engine).indexOf(column) >= 0;
-        Scan scan = snapshot.get().getScanBuilder(engine).build();
-        io.delta.kernel.data.Row state = scan.getScanState(engine);
         long rows = 0;
         long nulls = 0;
-        try (CloseableIterator<FilteredColumnarBatch> batches =
-                ((io.delta.kernel.internal.ScanImpl) scan).getScanFiles(engine, true)) {
-            while (batches.hasNext()) {
-                try (CloseableIterator<io.delta.kernel.data.Row> fileRows =
-                        batches.next().getRows()) {
-                    while (fileRows.hasNext()) {
-                        io.delta.kernel.data.Row file = fileRows.next();
-                        Optional<Count> counted = FileStatistics.count(file, has ? column : null);
-                        if (counted.isEmpty()) {
-                            List<Row> read = new ArrayList<>();
-                            read(engine, state, file, table, Map.of(), read);
-                            counted = Optional.of(new Count(
-                                    read.size(),
-                                    has
-                                            ? read.stream()
-                                                    .filter(row -> row.isNullAt(row.fieldIndex(column)))
-                                                    .count()
-                                            : read.size()));
-                        }
-                        rows += counted.get().rows();
-                        nulls += counted.get().nulls();
-                    }
-                }
+        for (ScanFile file : files(table).list()) {
+            Optional<Count> counted = FileStatistics.count(file.row(), has ? column : null);
+            if (counted.isEmpty()) {
+                List<Row> read = read(table, List.of(file), Map.of());
+                counted = Optional.of(new Count(
+                        read.size(),
+                        has
+                                ? read.stream()
+                                        .filter(row -> row.isNullAt(row.fieldIndex(column)))
+                                        .count()
+                                : read.size()));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path(table), e);
+            rows += counted.get().rows();
+            nulls += counted.get().nulls();
         }
         return new Count(rows, nulls);
     }

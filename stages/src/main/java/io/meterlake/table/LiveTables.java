@@ -1,14 +1,10 @@
 package io.meterlake.table;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.delta.kernel.Scan;
 import io.delta.kernel.Table;
-import io.delta.kernel.data.FilteredColumnarBatch;
 import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.exceptions.TableNotFoundException;
-import io.delta.kernel.internal.InternalScanFileUtils;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
 import java.io.IOException;
@@ -39,7 +35,6 @@ public final class LiveTables {
     static final Duration RECHECK = Duration.ofSeconds(1);
     static final long MAX_CACHED_ROWS = Runtime.getRuntime().maxMemory() / 4 / 500;
     private static final Pattern COMMIT = Pattern.compile("(\\d{20})\\.json");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Engine engine;
     private final String root;
@@ -57,8 +52,6 @@ public final class LiveTables {
             return version >= 0;
         }
     }
-
-    private record ScanFile(io.delta.kernel.data.Row row, String key, JsonNode stats) {}
 
     /** A data file's rows, and per column asked for, the rows by its value (made on first use). */
     private record FileRows(List<Row> rows, Map<String, Map<Object, List<Row>>> byColumn) {
@@ -190,44 +183,8 @@ public final class LiveTables {
             return new Version(-1, null, List.of(), System.nanoTime());
         }
         Scan scan = snapshot.getScanBuilder(engine).build();
-        List<ScanFile> files = new ArrayList<>();
-        try (CloseableIterator<FilteredColumnarBatch> batches =
-                ((io.delta.kernel.internal.ScanImpl) scan).getScanFiles(engine, true)) {
-            while (batches.hasNext()) {
-                try (CloseableIterator<io.delta.kernel.data.Row> rows =
-                        batches.next().getRows()) {
-                    while (rows.hasNext()) {
-                        io.delta.kernel.data.Row row = rows.next();
-                        ScanFile earlier = known.get(key(row));
-                        files.add(earlier != null ? earlier : scanFile(row));
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path(table), e);
-        }
+        List<ScanFile> files = ScanFile.list(engine, scan, known, path(table));
         return new Version(snapshot.getVersion(engine), scan.getScanState(engine), files, System.nanoTime());
-    }
-
-    /** A data file's identity: its path, and its deletion vector's when it has one. */
-    private static String key(io.delta.kernel.data.Row row) {
-        var deletionVector = InternalScanFileUtils.getDeletionVectorDescriptorFromRow(row);
-        return InternalScanFileUtils.getAddFileStatus(row).getPath()
-                + (deletionVector == null ? "" : "#" + deletionVector.getUniqueId());
-    }
-
-    private static ScanFile scanFile(io.delta.kernel.data.Row row) {
-        io.delta.kernel.data.Row add = row.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL);
-        String key = key(row);
-        JsonNode stats = null;
-        if (!add.isNullAt(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL)) {
-            try {
-                stats = JSON.readTree(add.getString(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL));
-            } catch (IOException e) {
-                stats = null; // no statistics: the file is read
-            }
-        }
-        return new ScanFile(row, key, stats);
     }
 
     private List<Row> rows(Version version, String table, Map<String, ?> equalTo) {
@@ -235,7 +192,7 @@ public final class LiveTables {
         Map.Entry<String, ?> first =
                 equalTo.isEmpty() ? null : equalTo.entrySet().iterator().next();
         for (ScanFile file : version.files()) {
-            if (mayHold(file.stats(), equalTo)) {
+            if (file.mayHold(equalTo)) {
                 FileRows read = fileRows(version, file, table);
                 for (Row row : first == null ? read.rows() : read.equalTo(first.getKey(), first.getValue())) {
                     if (DeltaReads.matches(row, equalTo)) {
@@ -245,30 +202,6 @@ public final class LiveTables {
             }
         }
         return rows;
-    }
-
-    /** Whether a file's statistics leave room for a row whose columns equal these values. */
-    static boolean mayHold(JsonNode stats, Map<String, ?> equalTo) {
-        if (stats == null) {
-            return true;
-        }
-        for (Map.Entry<String, ?> column : equalTo.entrySet()) {
-            JsonNode min = stats.path("minValues").path(column.getKey());
-            JsonNode max = stats.path("maxValues").path(column.getKey());
-            Object value = column.getValue();
-            if (value instanceof String text && min.isTextual() && max.isTextual()) {
-                // Delta cuts long strings: the minimum to a prefix (still at most the true one), the maximum
-                // to a prefix followed by a greatest character (still at least the true one).
-                if (text.compareTo(min.asText()) < 0 || text.compareTo(max.asText()) > 0) {
-                    return false;
-                }
-            } else if (value instanceof Number number && min.isIntegralNumber() && max.isIntegralNumber()) {
-                if (number.longValue() < min.asLong() || number.longValue() > max.asLong()) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     private Optional<Instant> greatest(Version version, String table, String column) {

@@ -191,18 +191,17 @@ class DeltaReadsTest extends SparkTestBase {
                 new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         stats.putObject("minValues").put("subscription_id", "sub-2").put("event_count", 5);
         stats.putObject("maxValues").put("subscription_id", "sub-5\uFFFF").put("event_count", 9);
-        assertThat(LiveTables.mayHold(stats, java.util.Map.of("subscription_id", "sub-3")))
+        assertThat(ScanFile.mayHold(stats, java.util.Map.of("subscription_id", "sub-3")))
                 .isTrue();
-        assertThat(LiveTables.mayHold(stats, java.util.Map.of("subscription_id", "sub-1")))
+        assertThat(ScanFile.mayHold(stats, java.util.Map.of("subscription_id", "sub-1")))
                 .isFalse();
-        assertThat(LiveTables.mayHold(stats, java.util.Map.of("subscription_id", "sub-6")))
+        assertThat(ScanFile.mayHold(stats, java.util.Map.of("subscription_id", "sub-6")))
                 .isFalse();
-        assertThat(LiveTables.mayHold(stats, java.util.Map.of("event_count", 10L)))
+        assertThat(ScanFile.mayHold(stats, java.util.Map.of("event_count", 10L)))
                 .isFalse();
-        assertThat(LiveTables.mayHold(stats, java.util.Map.of("event_count", 7)))
-                .isTrue();
-        assertThat(LiveTables.mayHold(stats, java.util.Map.of("plan", "free"))).isTrue();
-        assertThat(LiveTables.mayHold(null, java.util.Map.of("subscription_id", "sub-1")))
+        assertThat(ScanFile.mayHold(stats, java.util.Map.of("event_count", 7))).isTrue();
+        assertThat(ScanFile.mayHold(stats, java.util.Map.of("plan", "free"))).isTrue();
+        assertThat(ScanFile.mayHold(null, java.util.Map.of("subscription_id", "sub-1")))
                 .isTrue();
     }
 

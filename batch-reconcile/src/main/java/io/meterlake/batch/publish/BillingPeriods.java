@@ -21,6 +21,9 @@ import org.apache.spark.sql.Row;
  * a crashed publish left behind under another hash are never read).
  */
 public final class BillingPeriods {
+    /** The tables a period's revisions, lines and correction lines are read from (what a command may prefetch). */
+    public static final List<String> READS = List.of(Tables.BILLING_PERIODS, Tables.BILLING_PERIOD_LINES);
+
     private final TableRows tables;
     /** For {@link #ranked}, which reads raw with Spark; null when reading without Spark. */
     private final Warehouse warehouse;

@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * lines (see {@link CarriedCorrections}).
  */
 public final class Closing {
+    /** The tables a closing's status reads (what a command may {@code prefetch}). */
+    public static final List<String> READS =
+            List.of(Tables.BILLING_PERIODS, Tables.BILLING_APPROVALS, Tables.BILLING_PERIOD_LOCKS);
+
     private static final Logger LOG = LoggerFactory.getLogger(Closing.class);
     /**
      * A period's state ({@link PeriodState}, the one definition the finance views share), with the

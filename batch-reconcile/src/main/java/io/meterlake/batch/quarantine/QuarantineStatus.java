@@ -35,6 +35,10 @@ public final class QuarantineStatus {
 
     static final String RESOLVED = "resolved";
 
+    /** The tables the status and the conservation are read from (what a command may prefetch). */
+    public static final List<String> READS =
+            List.of(Tables.QUARANTINED_EVENTS, Tables.QUARANTINE_RESOLUTIONS, Tables.RAW_USAGE_EVENTS);
+
     private QuarantineStatus() {}
 
     /** One replay's decision on a record; runs are numbered in order, so the greatest is the last. */

@@ -36,6 +36,14 @@ import org.apache.spark.sql.Row;
  * {@code note} why) instead of showing a wrong number. Reads through {@link TableRows}: without Spark.
  */
 public final class UsageQuery {
+    /** The tables an answer is read from (what a command may prefetch). */
+    public static final List<String> READS = List.of(
+            Tables.BILLING_PERIODS,
+            Tables.BILLING_PERIOD_LINES,
+            Tables.BILLING_APPROVALS,
+            Tables.BILLING_PERIOD_LOCKS,
+            Tables.USAGE_AGGREGATES_PROVISIONAL);
+
     /** Where a value comes from. */
     public enum Source {
         /** A locked revision's line: what is billed, for good. */

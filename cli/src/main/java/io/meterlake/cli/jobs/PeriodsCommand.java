@@ -11,6 +11,7 @@ import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
+import io.meterlake.cli.options.ReadsOnly;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.model.BillingLine;
@@ -60,7 +61,7 @@ public final class PeriodsCommand implements Runnable {
                 "Ready: the period has ended plus the grace, and the stream's watermark (if a stream runs) has",
                 "passed its end. A scheduler's sensor polls this before reconcile and publish. Read without Spark."
             })
-    public static final class Ready extends BatchCommand {
+    public static final class Ready extends BatchCommand implements ReadsOnly {
         @Mixin
         PeriodOption period;
 
@@ -103,7 +104,7 @@ public final class PeriodsCommand implements Runnable {
                 "scheduler's sensor waits for an approval before it locks. json: {period, revision, status,",
                 "approved_by [key ids], locked_revision, locked_at, corrections_go_to}."
             })
-    public static final class Status extends BatchCommand {
+    public static final class Status extends BatchCommand implements ReadsOnly {
         enum Until {
             approved,
             locked
@@ -129,7 +130,7 @@ public final class PeriodsCommand implements Runnable {
         public Integer call() {
             Period billingPeriod = period.value();
             MeterlakeConfig config = existingWarehouse();
-            Closing closing = new Closing(reads(config), config.approvers());
+            Closing closing = new Closing(reads(config).prefetch(Closing.READS), config.approvers());
             Closing.Status status = closing.status(billingPeriod);
             Period next = closing.nextOpen(billingPeriod);
             if (format.json()) {
@@ -171,7 +172,7 @@ public final class PeriodsCommand implements Runnable {
                 "array of {period, revision, published_at, key_id, line_count, status, approved_by [key ids],",
                 "locked_revision, locked_at}."
             })
-    public static final class ListPeriods extends BatchCommand {
+    public static final class ListPeriods extends BatchCommand implements ReadsOnly {
         @Mixin
         io.meterlake.cli.options.FormatOption format;
 
@@ -182,7 +183,7 @@ public final class PeriodsCommand implements Runnable {
         @Override
         public Integer call() {
             MeterlakeConfig config = existingWarehouse();
-            io.meterlake.table.DeltaReads reads = reads(config);
+            io.meterlake.table.DeltaReads reads = reads(config).prefetch(Closing.READS);
             Closing closing = new Closing(reads, config.approvers());
             List<Map<String, Object>> json = new java.util.ArrayList<>();
             List<List<String>> rows = new java.util.ArrayList<>();
@@ -240,7 +241,7 @@ public final class PeriodsCommand implements Runnable {
                 "counts, changes [{kind, source, event_id, subscription_id, metric, unit, quantity_before,",
                 "quantity_after, correction_id}]}."
             })
-    public static final class Show extends BatchCommand {
+    public static final class Show extends BatchCommand implements ReadsOnly {
         @Mixin
         PeriodOption period;
 
@@ -263,10 +264,17 @@ public final class PeriodsCommand implements Runnable {
         public Integer call() {
             Period billingPeriod = period.value();
             MeterlakeConfig config = existingWarehouse();
-            // Without Spark, but for --changes, which recomputes from raw.
+            // Without Spark, but for --changes, which recomputes from raw; each table read at one version.
+            io.meterlake.table.DeltaReads reads = changes
+                    ? null
+                    : reads(config)
+                            .prefetch(java.util.stream.Stream.concat(
+                                            BillingPeriods.READS.stream(), Closing.READS.stream())
+                                    .distinct()
+                                    .toList());
             BillingPeriods periods = changes
                     ? new BillingPeriods(new Warehouse(spark(config), config.warehouse()))
-                    : new BillingPeriods(reads(config));
+                    : new BillingPeriods(reads);
             BillingPeriod header =
                     periods.require(billingPeriod, revision == null ? OptionalInt.empty() : OptionalInt.of(revision));
             if (changes) {
@@ -285,7 +293,7 @@ public final class PeriodsCommand implements Runnable {
             }
             List<BillingLine> lines = periods.lines(header);
             List<CorrectionLine> corrections = periods.corrections(header);
-            Closing.Status status = new Closing(reads(config), config.approvers()).status(billingPeriod);
+            Closing.Status status = new Closing(reads, config.approvers()).status(billingPeriod);
             switch (output.format()) {
                 case json -> Output.json(out(), PeriodReport.json(header, lines, corrections, Optional.of(status)));
                 case csv ->

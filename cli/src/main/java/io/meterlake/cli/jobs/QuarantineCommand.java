@@ -7,6 +7,7 @@ import io.meterlake.batch.quarantine.QuarantineStatus;
 import io.meterlake.cli.options.CommandLineErrors;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
+import io.meterlake.cli.options.ReadsOnly;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.output.Output;
 import io.meterlake.table.Warehouse;
@@ -80,7 +81,7 @@ public final class QuarantineCommand implements Runnable {
                 "Ends with the conservation of every record received: accepted on receipt + replayed into raw +",
                 "still open in quarantine. --format csv prints the records only, every column whole."
             })
-    public static final class ListRecords extends BatchCommand {
+    public static final class ListRecords extends BatchCommand implements ReadsOnly {
         @Mixin
         Filters filters;
 
@@ -117,8 +118,8 @@ public final class QuarantineCommand implements Runnable {
         public Integer call() {
             MeterlakeConfig config = existingWarehouse();
             boolean csv = output.format() == FormatOption.Format.csv;
-            QuarantineReport.Listing listing =
-                    QuarantineReport.list(reads(config), filters.selection(since), status, limit, csv);
+            QuarantineReport.Listing listing = QuarantineReport.list(
+                    reads(config).prefetch(QuarantineStatus.READS), filters.selection(since), status, limit, csv);
             switch (output.format()) {
                 case csv -> Output.csv(out(), QuarantineReport.COLUMNS, QuarantineReport.text(listing));
                 case json -> Output.json(out(), QuarantineReport.json(listing));

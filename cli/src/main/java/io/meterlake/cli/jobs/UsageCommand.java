@@ -3,6 +3,7 @@ package io.meterlake.cli.jobs;
 import io.meterlake.batch.usage.UsageQuery;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
+import io.meterlake.cli.options.ReadsOnly;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.output.Output;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Option;
             "the note says why. Read without Spark (about a second). json: {selection, period, window, as_of,",
             "values: [{subscription_id, plan, metric, unit, start, end, quantity, event_count, source, note}]}."
         })
-public final class UsageCommand extends BatchCommand {
+public final class UsageCommand extends BatchCommand implements ReadsOnly {
     static final class Whose {
         @Option(names = "--subscription", paramLabel = "<id>", description = "One subscription's usage.")
         String subscription;
@@ -72,7 +73,8 @@ public final class UsageCommand extends BatchCommand {
         UsageQuery.Selection selection = whose.subscription != null
                 ? UsageQuery.Selection.subscription(whose.subscription)
                 : UsageQuery.Selection.account(whose.account);
-        UsageQuery query = new UsageQuery(reads(config), config.catalog(), config.approvers());
+        UsageQuery query =
+                new UsageQuery(reads(config).prefetch(UsageQuery.READS), config.catalog(), config.approvers());
         UsageQuery.Answer answer = query.answer(selection, billingPeriod, window);
         if (format.json()) {
             Output.json(out(), answer.json(selection, billingPeriod, window.toString()));
