@@ -39,7 +39,10 @@ final class WindowWriter implements AutoCloseable {
     static WindowWriter start(String warehouse, Period period, int subscriptions, Duration every) throws IOException {
         List<String> argv = new ArrayList<>();
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        argv.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        // What Spark needs of this JVM's flags (the module openings, the system properties), not its recordings.
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(flag -> flag.startsWith("--add-") || flag.startsWith("-D"))
+                .forEach(argv::add);
         argv.addAll(List.of(
                 "-cp",
                 System.getProperty("java.class.path"),
