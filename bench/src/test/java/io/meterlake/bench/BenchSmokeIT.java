@@ -196,7 +196,7 @@ class BenchSmokeIT {
         assertThat(result.get("bounded_equals_whole_table").booleanValue())
                 .as(result.toString())
                 .isTrue();
-        assertThat(result.get("results")).hasSize(7);
+        assertThat(result.get("results")).hasSize(6);
         assertThat(result.get("targets_compare_months"))
                 .extracting(JsonNode::asInt)
                 .containsExactly(3, 4);
