@@ -262,8 +262,11 @@ class StreamExactlyOnceIT extends SparkTestBase {
                 "--format",
                 "json");
         assertThat(produced.exitCode()).as(produced.err()).isZero();
-        assertThat(BillingPeriodsCheck.json(produced).get("records").longValue())
-                .isEqualTo(records);
+        JsonNode sent = BillingPeriodsCheck.json(produced).get("records");
+        assertThat(sent)
+                .as("out: '%s', err: '%s'", produced.out(), produced.err())
+                .isNotNull();
+        assertThat(sent.longValue()).isEqualTo(records);
     }
 
     /** {@code stream --available-now --format json} to its end; its report. */
