@@ -8,7 +8,6 @@ import io.meterlake.stack.MeterlakeHome;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -58,7 +57,8 @@ final class ReadsBench extends Benchmark {
         progress("building " + history.months + " periods of " + history.lines + " lines, entitlements and "
                 + history.subscriptions + " subscriptions' hourly windows in " + warehouse);
         SparkSession spark = SparkSessionsForBench.session(config);
-        history.build(spark, config, last, Benchmark.entitlements(config, Instant.now()));
+        // The entitlements as of the history's end, whatever the date (the reads' answers depend on nothing else).
+        history.build(spark, config, last, Benchmark.entitlements(config, last.end()));
         spark.stop(); // the reads start none, and nothing runs beside them
 
         List<List<String>> commands = List.of(
