@@ -94,6 +94,23 @@ class S3EndToEndIT {
                 .orElseThrow();
     }
 
+    /** What {@code bin/meterlake} prints as JSON for {@code args} on the warehouse in the bucket (exit 0 required). */
+    private static JsonNode launched(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of("..", "bin", "meterlake").toAbsolutePath().normalize().toString(), "--warehouse", WAREHOUSE));
+        command.addAll(settings);
+        command.addAll(List.of(args));
+        Path out = dir.resolve("launched.out");
+        Path err = dir.resolve("launched.err");
+        Process process = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
+        assertThat(process.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        assertThat(process.exitValue()).as(Files.readString(err)).isZero();
+        return BillingPeriodsCheck.JSON.readTree(out.toFile());
+    }
+
     private static CommandLineTest.Run run(int exitCode, String... args) {
         List<String> all = new ArrayList<>(settings);
         all.addAll(List.of(args));
@@ -185,12 +202,15 @@ class S3EndToEndIT {
     }
 
     @Test
-    void thePublishedPeriodEqualsTheTruthAndVerifies() throws IOException {
+    void thePublishedPeriodEqualsTheTruthAndVerifies() throws IOException, InterruptedException {
         Truth truth = TruthJson.read(dir.resolve("truth.json"));
 
         assertThat(shownLines(show(WAREHOUSE, MONTH)))
                 .isEqualTo(truthLines(truth, MONTH))
                 .isNotEmpty();
+        // The same from a JVM of its own (bin/meterlake), where nothing has opened the bucket before the read.
+        assertThat(shownLines(launched("periods", "show", "--period", MONTH, "--format", "json")))
+                .isEqualTo(truthLines(truth, MONTH));
         assertThat(run(
                                 0,
                                 "verify",

@@ -5,40 +5,23 @@ import io.delta.kernel.Snapshot;
 import io.delta.kernel.Table;
 import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.FilteredColumnarBatch;
-import io.delta.kernel.data.MapValue;
 import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.exceptions.TableNotFoundException;
 import io.delta.kernel.internal.InternalScanFileUtils;
 import io.delta.kernel.internal.data.ScanStateRow;
-import io.delta.kernel.types.BinaryType;
-import io.delta.kernel.types.BooleanType;
-import io.delta.kernel.types.DateType;
-import io.delta.kernel.types.DecimalType;
-import io.delta.kernel.types.IntegerType;
-import io.delta.kernel.types.LongType;
-import io.delta.kernel.types.MapType;
-import io.delta.kernel.types.StringType;
-import io.delta.kernel.types.StructField;
-import io.delta.kernel.types.TimestampNTZType;
-import io.delta.kernel.types.TimestampType;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.Metadata;
 
 /**
  * Reads of the warehouse's tables without Spark, with Delta Kernel: what the commands that only read use,
@@ -49,6 +32,9 @@ import org.apache.spark.sql.types.Metadata;
  */
 public final class DeltaReads implements TableRows {
     private final Engine engine;
+    /** The engine's settings: the file system a read opens first ({@link WithoutHadoopXml}). */
+    private final Configuration hadoop;
+
     private final String root;
     /** Each table's snapshot: one command reads one version of each table. */
     private final Map<String, Optional<Snapshot>> snapshots = new java.util.concurrent.ConcurrentHashMap<>();
@@ -60,6 +46,7 @@ public final class DeltaReads implements TableRows {
     private record Files(io.delta.kernel.data.Row state, List<ScanFile> list) {}
 
     public DeltaReads(Configuration hadoop, String root) {
+        this.hadoop = hadoop;
         this.engine = DefaultEngine.create(hadoop);
         this.root = root;
     }
@@ -137,7 +124,7 @@ public final class DeltaReads implements TableRows {
         java.util.function.Function<ScanFile, List<Row>> readOne = file -> {
             List<Row> rows = new ArrayList<>();
             try {
-                read(engine, state, file.row(), table, equalTo, rows);
+                WithoutHadoopXml.read(hadoop, path(table), () -> read(engine, state, file.row(), table, equalTo, rows));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + path(table), e);
             }
@@ -157,7 +144,7 @@ public final class DeltaReads implements TableRows {
             int i = row.getSchema().indexOf(column.getKey());
             Object value = i < 0 || row.isNullAt(i)
                     ? null
-                    : value(row, i, row.getSchema().at(i));
+                    : KernelRows.value(row, i, row.getSchema().at(i));
             if (!java.util.Objects.equals(value, column.getValue())) {
                 return false;
             }
@@ -283,91 +270,11 @@ public final class DeltaReads implements TableRows {
                     while (batch.hasNext()) {
                         io.delta.kernel.data.Row row = batch.next();
                         if (matches(row, equalTo)) {
-                            rows.add(spark(row, table));
+                            rows.add(KernelRows.spark(row, table));
                         }
                     }
                 }
             }
         }
-    }
-
-    /** A Kernel row as a Spark row of the same schema. */
-    private static Row spark(io.delta.kernel.data.Row row, String table) {
-        io.delta.kernel.types.StructType schema = row.getSchema();
-        org.apache.spark.sql.types.StructField[] fields = new org.apache.spark.sql.types.StructField[schema.length()];
-        Object[] values = new Object[schema.length()];
-        for (int i = 0; i < schema.length(); i++) {
-            StructField field = schema.at(i);
-            fields[i] = new org.apache.spark.sql.types.StructField(
-                    field.getName(), type(field, table), field.isNullable(), Metadata.empty());
-            values[i] = row.isNullAt(i) ? null : value(row, i, field);
-        }
-        return new GenericRowWithSchema(values, new org.apache.spark.sql.types.StructType(fields));
-    }
-
-    private static Object value(io.delta.kernel.data.Row row, int i, StructField field) {
-        io.delta.kernel.types.DataType type = field.getDataType();
-        if (type instanceof StringType) {
-            return row.getString(i);
-        } else if (type instanceof IntegerType) {
-            return row.getInt(i);
-        } else if (type instanceof LongType) {
-            return row.getLong(i);
-        } else if (type instanceof BooleanType) {
-            return row.getBoolean(i);
-        } else if (type instanceof TimestampType) {
-            return Timestamp.from(instant(row.getLong(i)));
-        } else if (type instanceof TimestampNTZType) {
-            return java.time.LocalDateTime.ofInstant(instant(row.getLong(i)), java.time.ZoneOffset.UTC);
-        } else if (type instanceof DateType) {
-            return java.sql.Date.valueOf(java.time.LocalDate.ofEpochDay(row.getInt(i)));
-        } else if (type instanceof DecimalType) {
-            return row.getDecimal(i);
-        } else if (type instanceof BinaryType) {
-            return row.getBinary(i);
-        } else if (type instanceof MapType) {
-            MapValue map = row.getMap(i);
-            Map<String, String> entries = new LinkedHashMap<>();
-            for (int e = 0; e < map.getSize(); e++) {
-                entries.put(
-                        map.getKeys().getString(e),
-                        map.getValues().isNullAt(e) ? null : map.getValues().getString(e));
-            }
-            return scala.collection.JavaConverters.mapAsScalaMapConverter(entries)
-                    .asScala()
-                    .toMap(scala.Predef.$conforms());
-        }
-        throw new UnsupportedOperationException("column " + field.getName() + " of type " + type + " is not read here");
-    }
-
-    private static DataType type(StructField field, String table) {
-        io.delta.kernel.types.DataType type = field.getDataType();
-        if (type instanceof StringType) {
-            return DataTypes.StringType;
-        } else if (type instanceof IntegerType) {
-            return DataTypes.IntegerType;
-        } else if (type instanceof LongType) {
-            return DataTypes.LongType;
-        } else if (type instanceof BooleanType) {
-            return DataTypes.BooleanType;
-        } else if (type instanceof TimestampType) {
-            return DataTypes.TimestampType;
-        } else if (type instanceof TimestampNTZType) {
-            return DataTypes.TimestampNTZType;
-        } else if (type instanceof DateType) {
-            return DataTypes.DateType;
-        } else if (type instanceof DecimalType decimal) {
-            return DataTypes.createDecimalType(decimal.getPrecision(), decimal.getScale());
-        } else if (type instanceof BinaryType) {
-            return DataTypes.BinaryType;
-        } else if (type instanceof MapType) {
-            return DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType);
-        }
-        throw new UnsupportedOperationException(
-                table + "." + field.getName() + " of type " + type + " is not read without Spark");
-    }
-
-    private static Instant instant(long micros) {
-        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
     }
 }

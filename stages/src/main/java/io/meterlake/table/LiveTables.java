@@ -37,6 +37,9 @@ public final class LiveTables {
     private static final Pattern COMMIT = Pattern.compile("(\\d{20})\\.json");
 
     private final Engine engine;
+    /** The engine's settings: the file system a read opens first ({@link WithoutHadoopXml}). */
+    private final org.apache.hadoop.conf.Configuration hadoop;
+
     private final String root;
     private final ConcurrentHashMap<String, Version> versions = new ConcurrentHashMap<>();
     /** The tables being checked or read again now: one thread does it, the others answer from the version before. */
@@ -69,8 +72,9 @@ public final class LiveTables {
         }
     }
 
-    private LiveTables(Engine engine, String root) {
-        this.engine = engine;
+    private LiveTables(org.apache.hadoop.conf.Configuration hadoop, String root) {
+        this.hadoop = hadoop;
+        this.engine = DefaultEngine.create(hadoop);
         this.root = root;
     }
 
@@ -80,7 +84,7 @@ public final class LiveTables {
     }
 
     static LiveTables of(org.apache.hadoop.conf.Configuration hadoop, String root) {
-        return new LiveTables(DefaultEngine.create(hadoop), root);
+        return new LiveTables(hadoop, root);
     }
 
     /** The tables for one request: each at the version it is first read at, for the whole request. */
@@ -227,7 +231,8 @@ public final class LiveTables {
         }
         List<Row> rows = new ArrayList<>();
         try {
-            DeltaReads.read(engine, version.state(), file.row(), table, Map.of(), rows);
+            WithoutHadoopXml.read(
+                    hadoop, root, () -> DeltaReads.read(engine, version.state(), file.row(), table, Map.of(), rows));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file.key(), e);
         }
