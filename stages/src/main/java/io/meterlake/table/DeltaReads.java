@@ -193,10 +193,10 @@ public final class DeltaReads implements TableRows {
             return Optional.empty();
         }
         List<FileStatistics> statistics = files(table).list().stream()
-                .map(file -> FileStatistics.of(file.row(), column))
+                .map(file -> FileStatistics.of(file, column))
                 .toList();
         List<ScanFile> candidates = FileStatistics.mayHoldTheGreatest(statistics).stream()
-                .map(file -> ScanFile.of(file.scanFile()))
+                .map(FileStatistics::file)
                 .toList();
         return FileStatistics.greatest(read(table, candidates, Map.of()).stream(), column);
     }
@@ -218,7 +218,7 @@ public final class DeltaReads implements TableRows {
         long rows = 0;
         long nulls = 0;
         for (ScanFile file : files(table).list()) {
-            Optional<Count> counted = FileStatistics.count(file.row(), has ? column : null);
+            Optional<Count> counted = FileStatistics.count(file, has ? column : null);
             if (counted.isEmpty()) {
                 List<Row> read = read(table, List.of(file), Map.of());
                 counted = Optional.of(new Count(

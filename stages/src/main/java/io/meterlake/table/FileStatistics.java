@@ -1,8 +1,6 @@
 package io.meterlake.table;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.delta.kernel.internal.InternalScanFileUtils;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -13,55 +11,48 @@ import java.util.Optional;
  * What one data file's Delta statistics say of a timestamp column: its greatest value (to the millisecond,
  * as Delta keeps it), that it holds only nulls, or nothing known (no statistics).
  *
- * @param scanFile the Kernel scan file (to read the file when its statistics do not settle it)
- * @param maximum  the column's greatest value as the statistics give it; empty when unknown or all null
- * @param allNull  the file holds no value of the column
+ * @param file    the data file, with its statistics as listed (to read it when they do not settle it)
+ * @param maximum the column's greatest value as the statistics give it; empty when unknown or all null
+ * @param allNull the file holds no value of the column
  */
-record FileStatistics(io.delta.kernel.data.Row scanFile, Optional<Instant> maximum, boolean allNull) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+record FileStatistics(ScanFile file, Optional<Instant> maximum, boolean allNull) {
     /** Delta truncates timestamp statistics to milliseconds: a file's true maximum is below this much above. */
     private static final Duration TRUNCATION = Duration.ofMillis(1);
 
-    static FileStatistics of(io.delta.kernel.data.Row scanFile, String column) {
-        io.delta.kernel.data.Row add = scanFile.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL);
-        if (add.isNullAt(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL)) {
-            return new FileStatistics(scanFile, Optional.empty(), false);
+    static FileStatistics of(ScanFile file, String column) {
+        JsonNode stats = file.stats();
+        if (stats == null) {
+            return new FileStatistics(file, Optional.empty(), false);
         }
-        try {
-            JsonNode stats = JSON.readTree(add.getString(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL));
-            JsonNode max = stats.path("maxValues").path(column);
-            if (max.isTextual()) {
+        JsonNode max = stats.path("maxValues").path(column);
+        if (max.isTextual()) {
+            try {
                 return new FileStatistics(
-                        scanFile, Optional.of(OffsetDateTime.parse(max.asText()).toInstant()), false);
+                        file, Optional.of(OffsetDateTime.parse(max.asText()).toInstant()), false);
+            } catch (java.time.DateTimeException e) {
+                return new FileStatistics(file, Optional.empty(), false);
             }
-            JsonNode nulls = stats.path("nullCount").path(column);
-            JsonNode records = stats.path("numRecords");
-            boolean allNull = nulls.isNumber() && records.isNumber() && nulls.asLong() == records.asLong();
-            return new FileStatistics(scanFile, Optional.empty(), allNull);
-        } catch (java.io.IOException | java.time.DateTimeException e) {
-            return new FileStatistics(scanFile, Optional.empty(), false);
         }
+        JsonNode nulls = stats.path("nullCount").path(column);
+        JsonNode records = stats.path("numRecords");
+        boolean allNull = nulls.isNumber() && records.isNumber() && nulls.asLong() == records.asLong();
+        return new FileStatistics(file, Optional.empty(), allNull);
     }
 
     /**
      * A file's rows and the nulls of {@code column} among them (every row when {@code column} is null: a
      * column the table does not have), from its statistics; empty when they do not say.
      */
-    static Optional<DeltaReads.Count> count(io.delta.kernel.data.Row scanFile, String column) {
-        io.delta.kernel.data.Row add = scanFile.getStruct(InternalScanFileUtils.ADD_FILE_ORDINAL);
-        if (add.isNullAt(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL)) {
+    static Optional<DeltaReads.Count> count(ScanFile file, String column) {
+        JsonNode stats = file.stats();
+        if (stats == null) {
             return Optional.empty();
         }
-        try {
-            JsonNode stats = JSON.readTree(add.getString(InternalScanFileUtils.ADD_FILE_STATS_ORDINAL));
-            JsonNode records = stats.path("numRecords");
-            JsonNode nulls = column == null ? records : stats.path("nullCount").path(column);
-            return records.isNumber() && nulls.isNumber()
-                    ? Optional.of(new DeltaReads.Count(records.asLong(), nulls.asLong()))
-                    : Optional.empty();
-        } catch (java.io.IOException e) {
-            return Optional.empty();
-        }
+        JsonNode records = stats.path("numRecords");
+        JsonNode nulls = column == null ? records : stats.path("nullCount").path(column);
+        return records.isNumber() && nulls.isNumber()
+                ? Optional.of(new DeltaReads.Count(records.asLong(), nulls.asLong()))
+                : Optional.empty();
     }
 
     /** The greatest value of the timestamp column among {@code rows} (read from the files that may hold it). */

@@ -209,15 +209,12 @@ public final class LiveTables {
     }
 
     private Optional<Instant> greatest(Version version, String table, String column) {
-        List<FileStatistics> files = new ArrayList<>();
-        Map<io.delta.kernel.data.Row, ScanFile> byRow = new HashMap<>();
-        for (ScanFile file : version.files()) {
-            files.add(FileStatistics.of(file.row(), column));
-            byRow.put(file.row(), file);
-        }
+        List<FileStatistics> files = version.files().stream()
+                .map(file -> FileStatistics.of(file, column))
+                .toList();
         return FileStatistics.greatest(
                 FileStatistics.mayHoldTheGreatest(files).stream()
-                        .flatMap(file -> fileRows(version, byRow.get(file.scanFile()), table).rows().stream()),
+                        .flatMap(file -> fileRows(version, file.file(), table).rows().stream()),
                 column);
     }
 
