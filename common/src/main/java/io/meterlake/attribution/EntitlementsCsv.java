@@ -9,9 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -48,7 +45,7 @@ public final class EntitlementsCsv {
             if (headerLine == null) {
                 throw problem(file, List.of("the file is empty"));
             }
-            List<String> header = split(headerLine.replace("\uFEFF", ""));
+            List<String> header = io.meterlake.validation.CsvFields.split(headerLine.replace("\uFEFF", ""));
             int[] index = new int[HEADER.size()];
             for (int i = 0; i < HEADER.size(); i++) {
                 index[i] = header.indexOf(HEADER.get(i));
@@ -66,7 +63,7 @@ public final class EntitlementsCsv {
                 if (line.isBlank()) {
                     continue;
                 }
-                List<String> fields = split(line);
+                List<String> fields = io.meterlake.validation.CsvFields.split(line);
                 if (fields.size() != header.size()) {
                     errors.add(
                             "line " + lineNumber + ": " + fields.size() + " fields, the header has " + header.size());
@@ -82,8 +79,10 @@ public final class EntitlementsCsv {
                         errors.add("line " + lineNumber + ": " + HEADER.get(i) + " is empty");
                     }
                 }
-                Instant from = time(values[6], "valid_from", lineNumber, errors);
-                Instant to = values[7].isEmpty() ? null : time(values[7], "valid_to", lineNumber, errors);
+                Instant from = io.meterlake.validation.CsvFields.instant(values[6], "valid_from", lineNumber, errors);
+                Instant to = values[7].isEmpty()
+                        ? null
+                        : io.meterlake.validation.CsvFields.instant(values[7], "valid_to", lineNumber, errors);
                 if (from != null && to != null && !from.isBefore(to)) {
                     errors.add("line " + lineNumber + ": valid_from must be before valid_to");
                 }
@@ -108,47 +107,5 @@ public final class EntitlementsCsv {
         String shown = String.join("; ", errors.subList(0, Math.min(errors.size(), MAX_REPORTED)));
         String more = errors.size() > MAX_REPORTED ? " (and " + (errors.size() - MAX_REPORTED) + " more)" : "";
         return ContractErrors.entitlementsMalformed(file, shown + more, HEADER);
-    }
-
-    private static Instant time(String text, String column, int line, List<String> errors) {
-        if (text.isEmpty()) {
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
-                    .toInstant();
-        } catch (DateTimeParseException e) {
-            errors.add("line " + line + ": " + column + " '" + text + "' is not ISO-8601 with an offset");
-            return null;
-        }
-    }
-
-    /** Splits one CSV line, honouring double quotes ("" inside quotes is a quote). */
-    static List<String> split(String line) {
-        List<String> fields = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    field.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    field.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                fields.add(field.toString());
-                field.setLength(0);
-            } else {
-                field.append(c);
-            }
-        }
-        fields.add(field.toString());
-        return fields;
     }
 }
