@@ -31,6 +31,7 @@ public final class Main {
         // The HTTP gateway; its clock is the ingest time its rules compare.
         commandLine.addSubcommand("gateway", new GatewayCommand(() -> root.global, clock));
         commandLine.addSubcommand(new EntitlementsCommand());
+        commandLine.addSubcommand(new LimitsCommand());
         commandLine.addSubcommand(new KeysCommand());
         CommandLine trino = Jobs.group(commandLine, new TrinoCommand());
         Jobs.grouped(commandLine, trino, SqlCommand::new);

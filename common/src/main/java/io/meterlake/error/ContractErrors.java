@@ -130,6 +130,22 @@ public final class ContractErrors {
                         + " and ISO-8601 times with an offset, e.g. 2026-10-01T00:00:00Z");
     }
 
+    public static MeterlakeException limitsMissing(Path file) {
+        return MeterlakeException.missingFile("limits file", file.toString());
+    }
+
+    public static MeterlakeException limitsUnreadable(Path file, Throwable cause) {
+        return MeterlakeException.badInput(
+                "cannot read limits file " + file + " (" + cause.getMessage() + ")", "check the file", cause);
+    }
+
+    public static MeterlakeException limitsMalformed(Path file, String problems, List<String> header) {
+        return MeterlakeException.badInput(
+                "limits file " + file + " is malformed: " + problems,
+                "expected a header " + String.join(",", header)
+                        + ", soft or hard, thresholds like 50%;80%;100% and ISO-8601 times with an offset");
+    }
+
     // Periods and durations (io.meterlake.period).
 
     public static MeterlakeException notAPeriod(String value) {

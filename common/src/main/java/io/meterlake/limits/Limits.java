@@ -1,6 +1,7 @@
 package io.meterlake.limits;
 
 import io.meterlake.catalog.MetricCatalog;
+import io.meterlake.error.ContractErrors;
 import io.meterlake.error.MeterlakeException;
 import io.meterlake.validation.CsvFields;
 import java.io.BufferedReader;
@@ -22,7 +23,7 @@ import java.util.Set;
 /**
  * The limits file and what is in force. The CSV has a header naming the columns of {@link #HEADER} (in any
  * order), then one limit per line: {@code plan} or {@code subscription_id} (exactly one), a metric of the
- * catalog, the limit in the metric's canonical unit, {@code soft} or {@code hard}, thresholds separated by
+ * catalog, {@code limit_amount} in the metric's canonical unit, {@code soft} or {@code hard}, thresholds separated by
  * {@code ;} ({@code 50%;80%;100%} or amounts), ISO-8601 times with an offset (an empty {@code valid_to} is
  * open-ended). Every problem in the file is reported at once, with its line number; nothing is loaded from a
  * file with problems.
@@ -33,7 +34,7 @@ public final class Limits {
             "plan",
             "subscription_id",
             "metric",
-            "limit",
+            "limit_amount",
             "enforcement",
             "thresholds",
             "valid_from",
@@ -45,7 +46,7 @@ public final class Limits {
     /** The limits of {@code file}, checked against {@code catalog} and against each other. */
     public static List<Limit> read(Path file, MetricCatalog catalog) {
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            throw MeterlakeException.missingFile("limits file", file.toString());
+            throw ContractErrors.limitsMissing(file);
         }
         List<String> errors = new ArrayList<>();
         List<Limit> result = new ArrayList<>();
@@ -83,8 +84,7 @@ public final class Limits {
                 }
             }
         } catch (IOException e) {
-            throw MeterlakeException.badInput(
-                    "cannot read limits file " + file + " (" + e.getMessage() + ")", "check the file", e);
+            throw ContractErrors.limitsUnreadable(file, e);
         }
         errors.addAll(overlaps(result));
         if (!errors.isEmpty()) {
@@ -110,9 +110,10 @@ public final class Limits {
             errors.add(
                     at + "metric '" + metric + "' is not in the catalog (" + String.join(", ", names(catalog)) + ")");
         }
-        BigDecimal limit = amount(v.get("limit"));
+        BigDecimal limit = amount(v.get("limit_amount"));
         if (limit == null) {
-            errors.add(at + "limit '" + v.get("limit") + "' is not a positive decimal with at most 9 fraction digits");
+            errors.add(at + "limit_amount '" + v.get("limit_amount")
+                    + "' is not a positive decimal with at most 9 fraction digits");
         }
         Limit.Enforcement enforcement = switch (v.get("enforcement").toLowerCase(java.util.Locale.ROOT)) {
             case "soft" -> Limit.Enforcement.SOFT;
@@ -223,9 +224,6 @@ public final class Limits {
     private static MeterlakeException malformed(Path file, List<String> errors) {
         String shown = String.join("; ", errors.subList(0, Math.min(errors.size(), MAX_REPORTED)));
         String more = errors.size() > MAX_REPORTED ? " (and " + (errors.size() - MAX_REPORTED) + " more)" : "";
-        return MeterlakeException.badInput(
-                "limits file " + file + " is malformed: " + shown + more,
-                "expected a header " + String.join(",", HEADER)
-                        + ", soft or hard, thresholds like 50%;80%;100% and ISO-8601 times with an offset");
+        return ContractErrors.limitsMalformed(file, shown + more, HEADER);
     }
 }

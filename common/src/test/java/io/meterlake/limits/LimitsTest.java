@@ -97,7 +97,7 @@ class LimitsTest {
                 .contains("line 2: give plan or subscription_id, not both")
                 .contains("line 3: give plan or subscription_id, not neither")
                 .contains("line 4: metric 'functions.invoked' is not in the catalog (app.active_users, ")
-                .contains("line 5: limit '-1' is not a positive decimal with at most 9 fraction digits")
+                .contains("line 5: limit_amount '-1' is not a positive decimal with at most 9 fraction digits")
                 .contains("line 6: enforcement 'strict' is not soft or hard")
                 .contains("line 7: threshold 'lots' is not an amount or a percentage like 80%")
                 .contains("line 8: valid_from '2026-01-01' is not ISO-8601 with an offset")

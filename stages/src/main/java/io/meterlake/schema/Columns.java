@@ -71,6 +71,14 @@ public final class Columns {
     public static final String SUBSCRIPTION_ID = "subscription_id";
     public static final String BILLING_ACCOUNT_ID = "billing_account_id";
     public static final String PLAN = "plan";
+    /** A limit's name ({@code usage_limits}). */
+    public static final String LIMIT_ID = "limit_id";
+    /** A limit's allowance in its metric's canonical unit ({@code limit} is a word SQL reserves). */
+    public static final String LIMIT_AMOUNT = "limit_amount";
+    /** {@code soft} or {@code hard}. */
+    public static final String ENFORCEMENT = "enforcement";
+    /** A limit's thresholds, {@code ;}-separated: {@code 50%;80%;100%}. */
+    public static final String THRESHOLDS = "thresholds";
     /** Inclusive start of an entitlement. */
     public static final String VALID_FROM = "valid_from";
     /** Exclusive end of an entitlement; null is open-ended. */

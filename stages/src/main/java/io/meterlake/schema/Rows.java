@@ -37,6 +37,41 @@ public final class Rows {
                 to == null ? null : to.toInstant());
     }
 
+    /** A row of {@code usage_limits} (schema {@link Tables#USAGE_LIMIT}). */
+    public static Row limit(io.meterlake.limits.Limit limit) {
+        return RowFactory.create(
+                limit.limitId(),
+                limit.plan(),
+                limit.subscriptionId(),
+                limit.metric(),
+                limit.limit(),
+                limit.enforcement().text(),
+                limit.thresholdsText(),
+                Timestamp.from(limit.validFrom()),
+                limit.validTo() == null ? null : Timestamp.from(limit.validTo()));
+    }
+
+    /** The limit a row of {@code usage_limits} holds (the inverse of {@link #limit(io.meterlake.limits.Limit)}). */
+    public static io.meterlake.limits.Limit limit(Row row) {
+        java.sql.Timestamp to = row.getAs(Columns.VALID_TO);
+        String thresholds = row.getAs(Columns.THRESHOLDS);
+        return new io.meterlake.limits.Limit(
+                row.getAs(Columns.LIMIT_ID),
+                row.getAs(Columns.PLAN),
+                row.getAs(Columns.SUBSCRIPTION_ID),
+                row.getAs(Columns.METRIC),
+                row.<java.math.BigDecimal>getAs(Columns.LIMIT_AMOUNT).setScale(9),
+                io.meterlake.limits.Limit.Enforcement.valueOf(
+                        row.<String>getAs(Columns.ENFORCEMENT).toUpperCase(java.util.Locale.ROOT)),
+                thresholds.isEmpty()
+                        ? java.util.List.<io.meterlake.limits.Threshold>of()
+                        : java.util.Arrays.stream(thresholds.split(";"))
+                                .map(io.meterlake.limits.Threshold::parse)
+                                .toList(),
+                row.<java.sql.Timestamp>getAs(Columns.VALID_FROM).toInstant(),
+                to == null ? null : to.toInstant());
+    }
+
     /** The line a row of lines holds (columns named as in {@link Columns}). */
     public static BillingLine billingLine(Row row) {
         return new BillingLine(

@@ -22,6 +22,7 @@ public final class Tables {
     public static final String QUARANTINE_RESOLUTIONS = "quarantine_resolutions";
     public static final String BILLING_APPROVALS = "billing_approvals";
     public static final String BILLING_PERIOD_LOCKS = "billing_period_locks";
+    public static final String USAGE_LIMITS = "usage_limits";
 
     /** Quantities everywhere: exact, 9 fraction digits. */
     public static final DataType QUANTITY_TYPE = DataTypes.createDecimalType(38, 9);
@@ -166,6 +167,22 @@ public final class Tables {
         required(TENANT_ID, DataTypes.StringType),
         required(APP_ID, DataTypes.StringType),
         required(PLAN, DataTypes.StringType),
+        required(VALID_FROM, DataTypes.TimestampType),
+        nullable(VALID_TO, DataTypes.TimestampType),
+    });
+
+    /**
+     * How much of a metric a plan's subscriptions, or one subscription, may use in a billing period, during
+     * {@code [valid_from, valid_to)}; exactly one of plan and subscription_id is set (io.meterlake.limits.Limit).
+     */
+    public static final StructType USAGE_LIMIT = new StructType(new StructField[] {
+        required(LIMIT_ID, DataTypes.StringType),
+        nullable(PLAN, DataTypes.StringType),
+        nullable(SUBSCRIPTION_ID, DataTypes.StringType),
+        required(METRIC, DataTypes.StringType),
+        required(LIMIT_AMOUNT, QUANTITY_TYPE),
+        required(ENFORCEMENT, DataTypes.StringType),
+        required(THRESHOLDS, DataTypes.StringType),
         required(VALID_FROM, DataTypes.TimestampType),
         nullable(VALID_TO, DataTypes.TimestampType),
     });

@@ -286,7 +286,16 @@ public final class Warehouse implements TableRows {
 
     /** Replaces the entitlements table with {@code rows} (history stays readable by time travel). */
     public void replaceEntitlements(Dataset<Row> rows) {
-        create(Tables.ENTITLEMENTS, Tables.ENTITLEMENT, false, null);
-        rows.write().format("delta").mode("overwrite").save(path(Tables.ENTITLEMENTS));
+        replace(Tables.ENTITLEMENTS, Tables.ENTITLEMENT, rows);
+    }
+
+    /** Replaces the limits table with {@code rows} (history stays readable by time travel). */
+    public void replaceLimits(Dataset<Row> rows) {
+        replace(Tables.USAGE_LIMITS, Tables.USAGE_LIMIT, rows);
+    }
+
+    private void replace(String table, StructType schema, Dataset<Row> rows) {
+        create(table, schema, false, null);
+        rows.write().format("delta").mode("overwrite").save(path(table));
     }
 }

@@ -39,6 +39,7 @@ public final class MaintainJob {
             Tables.BILLING_PERIODS,
             Tables.BILLING_PERIOD_LINES,
             Tables.ENTITLEMENTS,
+            Tables.USAGE_LIMITS,
             Tables.QUARANTINE_RESOLUTIONS,
             Tables.BILLING_APPROVALS,
             Tables.BILLING_PERIOD_LOCKS);

@@ -22,6 +22,12 @@ public final class CliErrors {
                 + ": another load ran at the same time; run 'meterlake entitlements show' and load again");
     }
 
+    public static MeterlakeException limitsNotAsWritten(String warehouse, int stored, int written) {
+        return MeterlakeException.checkFailed("the limits table in " + warehouse + " holds " + stored
+                + " limits after the load, which wrote " + written
+                + ": another load ran at the same time; run 'meterlake limits show --all' and load again");
+    }
+
     /** verify's first check, before any recompute: the revision was signed by another key than the one given. */
     public static MeterlakeException otherKey(String period, int revision, String signedBy, String given) {
         return MeterlakeException.checkFailed("revision " + revision + " of " + period + " was signed by key "
