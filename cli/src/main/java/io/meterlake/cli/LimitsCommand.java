@@ -9,7 +9,6 @@ import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.limits.Limit;
 import io.meterlake.limits.Limits;
-import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;
 import io.meterlake.schema.Rows;
 import io.meterlake.schema.Tables;
@@ -237,17 +236,18 @@ final class LimitsCommand implements Runnable {
             return ExitCodes.OK;
         }
 
-        /** The plan of the subscription's entitlement in force at {@code at} (the latest valid_from); null if none. */
+        /** The plan of the subscription at {@code at} ({@link Limits#plan}); null if it has no entitlement. */
         private static String plan(DeltaReads reads, String subscription, Instant at) {
-            return reads
-                    .rows(Tables.ENTITLEMENTS, Map.of(io.meterlake.schema.Columns.SUBSCRIPTION_ID, subscription))
-                    .stream()
-                    .map(Rows::entitlement)
-                    .filter(e -> !e.validFrom().isAfter(at)
-                            && (e.validTo() == null || e.validTo().isAfter(at)))
-                    .max(Comparator.comparing(Entitlement::validFrom))
-                    .map(Entitlement::plan)
-                    .orElse(null);
+            return Limits.plan(
+                    reads
+                            .rows(
+                                    Tables.ENTITLEMENTS,
+                                    Map.of(io.meterlake.schema.Columns.SUBSCRIPTION_ID, subscription))
+                            .stream()
+                            .map(Rows::entitlement)
+                            .toList(),
+                    subscription,
+                    at);
         }
 
         private static Map<String, Object> json(Limit limit, MeterlakeConfig config, Instant at) {

@@ -1073,8 +1073,131 @@ class GatewayIT extends SparkTestBase {
         return response;
     }
 
+    /**
+     * {@code GET /v1/access}: the usage API's value for the month and the same {@code as_of}, against the limit that
+     * applies (a subscription's own hard limit over its plan's), denied at the limit; a subscription the token may not
+     * see is 404 as one that does not exist; a missing or unknown metric is 400.
+     */
     @Test
     @Order(10)
+    void checkAccessAgreesWithTheUsageApiAndDeniesAtAHardLimit() throws Exception {
+        List<String> add = new ArrayList<>(settings);
+        add.addAll(List.of("gateway", "tokens", "add", "access-checker", "--finance"));
+        CommandLineTest.Run added = CommandLineTest.Run.at(CommandLineTest.LIVE, add.toArray(String[]::new));
+        assertThat(added.exitCode()).as(added.err()).isZero();
+        String finance = added.out().trim();
+        READ_TOKENS.add(finance);
+        add = new ArrayList<>(settings);
+        add.addAll(List.of("gateway", "tokens", "add", "access-tenant", "--tenant", "tenant-001"));
+        added = CommandLineTest.Run.at(CommandLineTest.LIVE, add.toArray(String[]::new));
+        assertThat(added.exitCode()).as(added.err()).isZero();
+        String tenant = added.out().trim();
+        READ_TOKENS.add(tenant);
+        // Usage of sub-shared (tenant-shared's, loaded by the usage test) in the month now is in.
+        java.time.Instant hour = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+        new Warehouse(spark(), dir.resolve("warehouse").toString())
+                .appendIdempotent(
+                        spark().createDataFrame(
+                                        List.of(org.apache.spark.sql.RowFactory.create(
+                                                "sub-shared",
+                                                "e-shared",
+                                                "acct-001",
+                                                "functions.invocations",
+                                                "count",
+                                                java.sql.Timestamp.from(hour),
+                                                java.sql.Timestamp.from(hour.plus(Duration.ofHours(1))),
+                                                new java.math.BigDecimal("7"),
+                                                7L,
+                                                1L,
+                                                java.sql.Timestamp.from(hour))),
+                                        Tables.PROVISIONAL),
+                        Tables.USAGE_AGGREGATES_PROVISIONAL,
+                        "access-it",
+                        1);
+        // A soft limit per plan of the entitlements, and sub-shared's own hard one over its plan's.
+        List<String[]> entitled = Files.readAllLines(dir.resolve("e.csv")).stream()
+                .skip(1)
+                .map(line -> line.split(","))
+                .toList();
+        StringBuilder csv = new StringBuilder(
+                "limit_id,plan,subscription_id,metric,limit_amount,enforcement,thresholds,valid_from,valid_to\n");
+        entitled.stream()
+                .map(cells -> cells[5])
+                .distinct()
+                .forEach(plan -> csv.append("plan-calls-")
+                        .append(plan)
+                        .append(',')
+                        .append(plan)
+                        .append(",,functions.invocations,1000000,soft,80%,2020-01-01T00:00:00Z,\n"));
+        csv.append("shared-calls,,sub-shared,functions.invocations,7,hard,50%;100%,2020-01-01T00:00:00Z,\n");
+        Path limits = Files.writeString(dir.resolve("limits.csv"), csv);
+        List<String> load = new ArrayList<>(settings);
+        load.addAll(List.of("limits", "load", limits.toString()));
+        CommandLineTest.Run loaded = CommandLineTest.Run.at(CommandLineTest.LIVE, load.toArray(String[]::new));
+        assertThat(loaded.exitCode()).as(loaded.err()).isZero();
+        String check = "/v1/access?subscription_id=sub-shared&metric=functions.invocations";
+        Awaitility.await("the limits and the new window seen")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> JSON.readTree(usage(finance, check).body())
+                                .path("limit_id")
+                                .asText()
+                                .equals("shared-calls")
+                        && !JSON.readTree(usage(finance, check).body())
+                                .path("allowed")
+                                .asBoolean(true));
+
+        JsonNode access = JSON.readTree(usage(finance, check).body());
+        JsonNode month = JSON.readTree(
+                usage(finance, "/v1/usage/subscriptions/sub-shared").body());
+        assertThat(access.get("period").asText()).isEqualTo(month.get("period").asText());
+        assertThat(access.get("as_of")).isEqualTo(month.get("as_of"));
+        JsonNode calls = null;
+        for (JsonNode value : month.get("values")) {
+            calls = value.get("metric").asText().equals("functions.invocations") ? value : calls;
+        }
+        assertThat(calls).isNotNull();
+        assertThat(access.get("used")).isEqualTo(calls.get("quantity"));
+        assertThat(new java.math.BigDecimal(access.get("used").asText()))
+                .isGreaterThanOrEqualTo(new java.math.BigDecimal("7"));
+        assertThat(access.get("limit").asText()).isEqualTo("7.000000000");
+        assertThat(access.get("enforcement").asText()).isEqualTo("hard");
+        assertThat(access.get("remaining").asText()).isEqualTo("0.000000000");
+        assertThat(access.get("source").asText()).isEqualTo("provisional");
+        // Another metric of the same subscription: its plan's soft limit does not apply (another metric), none does.
+        JsonNode reads = JSON.readTree(usage(finance, "/v1/access?subscription_id=sub-shared&metric=kvs.reads")
+                .body());
+        assertThat(reads.get("allowed").asBoolean()).isTrue();
+        assertThat(reads.get("limit").isNull()).isTrue();
+        // A tenant's own subscription: its plan's soft limit.
+        String own = entitled.stream()
+                .filter(cells -> cells[3].equals("tenant-001"))
+                .map(cells -> cells[1])
+                .findFirst()
+                .orElseThrow();
+        JsonNode plan =
+                JSON.readTree(usage(tenant, "/v1/access?subscription_id=" + own + "&metric=functions.invocations")
+                        .body());
+        assertThat(plan.get("limit_id").asText()).startsWith("plan-calls-");
+        assertThat(plan.get("enforcement").asText()).isEqualTo("soft");
+        assertThat(plan.get("allowed").asBoolean()).isTrue();
+        // What the token may not see answers as what does not exist.
+        HttpResponse<String> foreign = usage(tenant, check);
+        HttpResponse<String> missing =
+                usage(tenant, "/v1/access?subscription_id=sub-nobody&metric=functions.invocations");
+        assertThat(foreign.statusCode()).isEqualTo(404);
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(foreign.body().replace("sub-shared", "X"))
+                .isEqualTo(missing.body().replace("sub-nobody", "X"));
+        assertThat(usage(finance, "/v1/access?subscription_id=sub-shared&metric=nope")
+                        .statusCode())
+                .isEqualTo(400);
+        assertThat(usage(finance, "/v1/access?subscription_id=sub-shared").statusCode())
+                .isEqualTo(400);
+        assertThat(usage(null, check).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    @Order(11)
     void noTokenAppearsInAnythingTheGatewayWroteOrAnswered() throws Exception {
         StringBuilder written = new StringBuilder(ANSWERS);
         try (var files = Files.walk(dir)) {

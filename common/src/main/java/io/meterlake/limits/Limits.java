@@ -192,6 +192,21 @@ public final class Limits {
         return List.copyOf(byMetric.values());
     }
 
+    /**
+     * The plan a subscription is on at {@code at}: that of its entitlement in force then (the latest
+     * {@code valid_from} when several are); null when none is.
+     */
+    public static String plan(
+            java.util.Collection<io.meterlake.model.Entitlement> entitlements, String subscriptionId, Instant at) {
+        return entitlements.stream()
+                .filter(e -> e.subscriptionId().equals(subscriptionId))
+                .filter(e -> !e.validFrom().isAfter(at)
+                        && (e.validTo() == null || e.validTo().isAfter(at)))
+                .max(Comparator.comparing(io.meterlake.model.Entitlement::validFrom))
+                .map(io.meterlake.model.Entitlement::plan)
+                .orElse(null);
+    }
+
     /** The limit of {@code metric} that applies, if any (see {@link #applying}). */
     public static Optional<Limit> applying(
             List<Limit> limits, String subscriptionId, String plan, String metric, Instant at) {

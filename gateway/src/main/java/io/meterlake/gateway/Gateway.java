@@ -58,7 +58,8 @@ public final class Gateway implements AutoCloseable {
         METRICS("GET", "/metrics"),
         OPENAPI("GET", "/v1/openapi.json"),
         USAGE_SUBSCRIPTION("GET", UsageEndpoint.SUBSCRIPTIONS + "{subscription_id}"),
-        USAGE_ACCOUNT("GET", UsageEndpoint.ACCOUNTS + "{billing_account_id}");
+        USAGE_ACCOUNT("GET", UsageEndpoint.ACCOUNTS + "{billing_account_id}"),
+        ACCESS("GET", UsageEndpoint.ACCESS);
 
         private final String method;
         private final String path;
@@ -269,6 +270,7 @@ public final class Gateway implements AutoCloseable {
                     case METRICS -> new Answer(200, metrics.contentType(), metrics.scrape(), Map.of());
                     case OPENAPI -> new Answer(200, "application/json", openApi, Map.of());
                     case USAGE_SUBSCRIPTION, USAGE_ACCOUNT -> usage.answer(request, path);
+                    case ACCESS -> usage.access(request);
                 };
             }
         }

@@ -48,6 +48,7 @@ final class UsageEndpoint implements AutoCloseable {
     private record Kept(List<Long> versions, Optional<UsageQuery.Answer> answer) {}
 
     static final String ACCOUNTS = "/v1/usage/accounts/";
+    static final String ACCESS = "/v1/access";
 
     private final TokensReloader reloader;
     private final GatewayMetrics metrics;
@@ -154,6 +155,72 @@ final class UsageEndpoint implements AutoCloseable {
         }
         return Answer.json(
                 200, answer.get().json(selection, period, window.name()), Map.of("Cache-Control", "no-store"));
+    }
+
+    /**
+     * {@code GET /v1/access?subscription_id=&metric=}: may the subscription still use the metric ({@link
+     * io.meterlake.batch.usage.AccessCheck}): its usage of the month so far, the same answer {@code GET
+     * /v1/usage/subscriptions/{id}} gives (kept and refreshed alike), against the limit that applies to it now.
+     */
+    Answer access(Request request) {
+        long started = System.nanoTime();
+        Answer answer = check(request);
+        metrics.usageAnswered(answer.status(), (System.nanoTime() - started) / 1e9);
+        return answer;
+    }
+
+    private Answer check(Request request) {
+        Optional<Tokens.Token> token = Requests.token(request, tokens.get());
+        if (token.isEmpty()) {
+            return Answer.unauthorized("read token", "meterlake-usage");
+        }
+        Fields parameters = Request.extractQueryParameters(request);
+        String subscription = parameters.getValue("subscription_id");
+        String metric = parameters.getValue("metric");
+        if (subscription == null || subscription.isBlank() || metric == null || metric.isBlank()) {
+            return Answer.error(
+                    400,
+                    "give subscription_id and metric, e.g. /v1/access?subscription_id=s-1&metric="
+                            + catalog.metrics().get(0).name());
+        }
+        if (catalog.metric(metric).isEmpty()) {
+            return Answer.error(400, "metric '" + metric + "' is not in the catalog");
+        }
+        java.time.Instant now = clock.instant();
+        Period period = Period.monthOf(now);
+        Optional<UsageQuery.Answer> usage = answer(
+                UsageScope.of(token.get().sources()),
+                UsageQuery.Selection.subscription(subscription),
+                period,
+                UsageQuery.Window.period);
+        if (usage.isEmpty()) {
+            return Answer.error(404, "no such subscription: " + subscription);
+        }
+        TableRows reads = tables.view();
+        List<io.meterlake.limits.Limit> limits = reads.rows(io.meterlake.schema.Tables.USAGE_LIMITS, Map.of()).stream()
+                .map(io.meterlake.schema.Rows::limit)
+                .toList();
+        String plan = io.meterlake.limits.Limits.plan(
+                reads
+                        .rows(
+                                io.meterlake.schema.Tables.ENTITLEMENTS,
+                                Map.of(io.meterlake.schema.Columns.SUBSCRIPTION_ID, subscription))
+                        .stream()
+                        .map(io.meterlake.schema.Rows::entitlement)
+                        .toList(),
+                subscription,
+                now);
+        return Answer.json(
+                200,
+                io.meterlake.batch.usage.AccessCheck.of(
+                                usage.get(),
+                                subscription,
+                                metric,
+                                period,
+                                io.meterlake.limits.Limits.applying(limits, subscription, plan, metric, now),
+                                catalog)
+                        .json(),
+                Map.of("Cache-Control", "no-store"));
     }
 
     /**
