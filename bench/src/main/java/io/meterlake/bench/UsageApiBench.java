@@ -50,8 +50,9 @@ import picocli.CommandLine.Option;
             "schedule (latency counts from when a request was due), for --seconds: first GET /v1/openapi.json,",
             "then tenants' usage (half for the period: the signed lines; half per day: the stream's windows)",
             "while a writer (a JVM of its own, as the stream job is) appends an hour of windows to the provisional",
-            "table every 2 s. Prints p50, p99 and max",
-            "per route and the usage p99 ÷ the static route's. Goal: usage p99 at most 50 ms."
+            "table every 2 s; then, the writer still writing, GET /v1/access (a hard limit per metric of the plan,",
+            "every tenth subscription's own over it) at --access-rate requests/s. Prints p50, p99 and max per",
+            "route and the usage p99 ÷ the static route's. Goals: usage p99 at most 50 ms, access p99 at most 10 ms."
         })
 final class UsageApiBench extends Benchmark {
     @Mixin
@@ -65,6 +66,13 @@ final class UsageApiBench extends Benchmark {
             paramLabel = "<n>",
             description = "Requests per second in all (default: ${DEFAULT-VALUE}).")
     int rate;
+
+    @Option(
+            names = "--access-rate",
+            defaultValue = "500",
+            paramLabel = "<n>",
+            description = "Requests per second in all of GET /v1/access (default: ${DEFAULT-VALUE}).")
+    int accessRate;
 
     @Option(
             names = "--clients",
@@ -117,6 +125,12 @@ final class UsageApiBench extends Benchmark {
                 + " subscriptions' hourly windows in " + config.warehouse());
         SparkSession spark = io.meterlake.spark.SparkSessions.getOrCreate(config, "meterlake-bench-usage-api");
         history.build(spark, config, last, entitlements);
+        new io.meterlake.table.Warehouse(spark, config.warehouse())
+                .replaceLimits(spark.createDataFrame(
+                        limits(subscribed).stream()
+                                .map(io.meterlake.schema.Rows::limit)
+                                .toList(),
+                        io.meterlake.schema.Tables.USAGE_LIMIT));
         List<String> tokens = new ArrayList<>();
         for (int tenant = 0; tenant < history.subscriptions / 5; tenant++) {
             tokens.add(TokensFile.add(
@@ -128,7 +142,10 @@ final class UsageApiBench extends Benchmark {
         TokensFile.add(ingest, "unused", List.of("forge-functions"));
         PrintWriter log = new PrintWriter(spec.commandLine().getErr(), true);
         Period period = last;
-        try (Gateway gateway = Gateway.start(config, Tokens.read(ingest), Clock.systemUTC(), log)) {
+        // The gateway's month is the history's last (check access asks about the month now is in), whatever the date.
+        Clock clock = Clock.offset(
+                Clock.systemUTC(), Duration.between(Instant.now(), last.start().plus(Duration.ofDays(15))));
+        try (Gateway gateway = Gateway.start(config, Tokens.read(ingest), clock, log)) {
             String base = "http://127.0.0.1:" + gateway.port();
             HttpClient http =
                     HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -143,20 +160,33 @@ final class UsageApiBench extends Benchmark {
                         .GET()
                         .build();
             };
+            IntFunction<HttpRequest> access = i -> {
+                int subscription = i % history.subscriptions;
+                return HttpRequest.newBuilder(URI.create(base + "/v1/access?subscription_id=sub-" + subscription
+                                + "&metric=" + SignedHistory.METRICS[i % SignedHistory.METRICS.length]))
+                        .header("Authorization", "Bearer " + tokens.get(subscription / 5))
+                        .GET()
+                        .build();
+            };
             progress("warming up: " + seconds / 3 + " s of each route");
-            load(http, openApi, seconds / 3);
-            load(http, usage, seconds / 3);
+            load(http, openApi, seconds / 3, rate);
+            load(http, usage, seconds / 3, rate);
+            load(http, access, seconds / 3, accessRate);
             progress(rate + " requests/s of GET /v1/openapi.json for " + seconds + " s");
-            long[] floor = load(http, openApi, seconds);
+            long[] floor = load(http, openApi, seconds, rate);
             progress(rate + " requests/s of GET /v1/usage/... for " + seconds + " s while the windows are written");
             // The writer is a JVM of its own, as the stream job is beside the gateway: its Spark and its garbage
             // collections are not the server's.
             WindowWriter writer = WindowWriter.start(config.warehouse(), period, history.subscriptions, WRITE_EVERY);
             long[] reads;
+            long[] checks;
             try (writer) {
-                reads = load(http, usage, seconds);
+                reads = load(http, usage, seconds, rate);
+                progress(accessRate + " requests/s of GET /v1/access for " + seconds
+                        + " s while the windows are written");
+                checks = load(http, access, seconds, accessRate);
             }
-            return report(floor, reads, writer.commits());
+            return report(floor, reads, checks, writer.commits());
         }
     }
 
@@ -164,7 +194,7 @@ final class UsageApiBench extends Benchmark {
      * {@code rate × duration} requests from {@link #clients} clients on a fixed schedule; each latency from when
      * its request was due (a slow answer delays the ones behind it, and they count it). Any status but 200 fails.
      */
-    private long[] load(HttpClient http, IntFunction<HttpRequest> requests, int duration) throws Exception {
+    private long[] load(HttpClient http, IntFunction<HttpRequest> requests, int duration, int rate) throws Exception {
         int total = rate * duration;
         long[] latencies = new long[total];
         long start = System.nanoTime() + 50_000_000L;
@@ -198,19 +228,24 @@ final class UsageApiBench extends Benchmark {
         return latencies;
     }
 
-    private int report(long[] floor, long[] reads, int commits) {
+    private int report(long[] floor, long[] reads, long[] checks, int commits) {
         List<Map<String, Object>> rows = new ArrayList<>();
         rows.add(row("GET /v1/openapi.json (static)", floor));
         rows.add(row("GET /v1/usage/subscriptions/{id}", reads));
+        rows.add(row("GET /v1/access", checks));
         double p99 = (Double) rows.get(1).get("p99_ms");
+        double accessP99 = (Double) rows.get(2).get("p99_ms");
         Map<String, Object> parameters = history.parameters();
         parameters.put("rate", rate);
+        parameters.put("access_rate", accessRate);
         parameters.put("clients", clients);
         parameters.put("seconds", seconds);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("usage_p99_ms", p99);
         extra.put("target_usage_p99_ms", 50);
         extra.put("ratio_p99_to_static", p99 / (Double) rows.get(0).get("p99_ms"));
+        extra.put("access_p99_ms", accessP99);
+        extra.put("target_access_p99_ms", 10);
         extra.put("provisional_commits_while_reading", commits);
         PrintWriter out = spec.commandLine().getOut();
         if (!report(parameters, rows, extra, out)) {
@@ -229,10 +264,44 @@ final class UsageApiBench extends Benchmark {
             out.printf(
                     "usage p99 %.1f ms (target 50), %.1f x the static route's; %d provisional commits meanwhile%n",
                     p99, extra.get("ratio_p99_to_static"), commits);
+            out.printf("access p99 %.1f ms at %d requests/s (target 10)%n", accessP99, accessRate);
             out.println("results: " + file);
             out.flush();
         }
         return 0;
+    }
+
+    /** A hard limit per metric for the plan, and every tenth subscription's own over it. */
+    private static List<io.meterlake.limits.Limit> limits(int subscriptions) {
+        List<io.meterlake.limits.Limit> limits = new ArrayList<>();
+        Instant from = Instant.parse("2020-01-01T00:00:00Z");
+        List<io.meterlake.limits.Threshold> thresholds =
+                List.of(io.meterlake.limits.Threshold.parse("80%"), io.meterlake.limits.Threshold.parse("100%"));
+        for (String metric : SignedHistory.METRICS) {
+            limits.add(new io.meterlake.limits.Limit(
+                    "standard-" + metric,
+                    "standard",
+                    null,
+                    metric,
+                    new java.math.BigDecimal("1000000.000000000"),
+                    io.meterlake.limits.Limit.Enforcement.HARD,
+                    thresholds,
+                    from,
+                    null));
+            for (int s = 0; s < subscriptions; s += 10) {
+                limits.add(new io.meterlake.limits.Limit(
+                        "sub-" + s + "-" + metric,
+                        null,
+                        "sub-" + s,
+                        metric,
+                        new java.math.BigDecimal("500.000000000"),
+                        io.meterlake.limits.Limit.Enforcement.SOFT,
+                        thresholds,
+                        from,
+                        null));
+            }
+        }
+        return limits;
     }
 
     private static Map<String, Object> row(String route, long[] latencies) {

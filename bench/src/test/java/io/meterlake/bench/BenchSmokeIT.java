@@ -99,6 +99,8 @@ class BenchSmokeIT {
                 "10",
                 "--rate",
                 "40",
+                "--access-rate",
+                "40",
                 "--clients",
                 "4",
                 "--seconds",
@@ -108,7 +110,7 @@ class BenchSmokeIT {
                 "--format",
                 "json");
 
-        assertThat(result.get("results")).hasSize(2);
+        assertThat(result.get("results").findValuesAsText("route")).endsWith("GET /v1/access");
         for (JsonNode row : result.get("results")) {
             assertThat(row.get("requests").asInt()).isEqualTo(120);
             assertThat(row.get("p50_ms").asDouble())
@@ -118,6 +120,7 @@ class BenchSmokeIT {
         }
         assertThat(result.get("provisional_commits_while_reading").asInt()).isPositive();
         assertThat(result.get("ratio_p99_to_static").asDouble()).isPositive();
+        assertThat(result.get("access_p99_ms").asDouble()).isPositive();
     }
 
     @Test
