@@ -131,6 +131,7 @@ final class UsageApiBench extends Benchmark {
                                 .map(io.meterlake.schema.Rows::limit)
                                 .toList(),
                         io.meterlake.schema.Tables.USAGE_LIMIT));
+        spark.stop(); // the gateway reads without it, the writer is a JVM of its own: nothing of Spark runs beside
         List<String> tokens = new ArrayList<>();
         for (int tenant = 0; tenant < history.subscriptions / 5; tenant++) {
             tokens.add(TokensFile.add(

@@ -47,6 +47,10 @@ final class UsageEndpoint implements AutoCloseable {
 
     private record Kept(List<Long> versions, Optional<UsageQuery.Answer> answer) {}
 
+    private record LimitsAt(long version, List<io.meterlake.limits.Limit> limits) {}
+
+    private volatile LimitsAt limitsAt;
+
     static final String ACCOUNTS = "/v1/usage/accounts/";
     static final String ACCESS = "/v1/access";
 
@@ -197,9 +201,7 @@ final class UsageEndpoint implements AutoCloseable {
             return Answer.error(404, "no such subscription: " + subscription);
         }
         TableRows reads = tables.view();
-        List<io.meterlake.limits.Limit> limits = reads.rows(io.meterlake.schema.Tables.USAGE_LIMITS, Map.of()).stream()
-                .map(io.meterlake.schema.Rows::limit)
-                .toList();
+        List<io.meterlake.limits.Limit> limits = limits(reads);
         String plan = io.meterlake.limits.Limits.plan(
                 reads
                         .rows(
@@ -251,6 +253,22 @@ final class UsageEndpoint implements AutoCloseable {
             });
         }
         return kept.answer();
+    }
+
+    /** The limits, made once per version of their table (every check reads them all). */
+    private List<io.meterlake.limits.Limit> limits(TableRows reads) {
+        long version = tables.versions(List.of(io.meterlake.schema.Tables.USAGE_LIMITS))
+                .get(0);
+        LimitsAt known = limitsAt;
+        if (known == null || known.version() != version) {
+            known = new LimitsAt(
+                    version,
+                    reads.rows(io.meterlake.schema.Tables.USAGE_LIMITS, Map.of()).stream()
+                            .map(io.meterlake.schema.Rows::limit)
+                            .toList());
+            limitsAt = known;
+        }
+        return known.limits();
     }
 
     private Optional<UsageQuery.Answer> read(
