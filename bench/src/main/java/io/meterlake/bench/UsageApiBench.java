@@ -108,37 +108,7 @@ final class UsageApiBench extends Benchmark {
 
     private int run(MeterlakeConfig config) throws Exception {
         Period last = history.last();
-        int subscribed = Math.max(history.subscriptions, history.lines / SignedHistory.METRICS.length);
-        List<Entitlement> entitlements = new ArrayList<>();
-        for (int s = 0; s < subscribed; s++) {
-            entitlements.add(new Entitlement(
-                    "ent-" + s,
-                    "sub-" + s,
-                    "acct-" + (s / 10),
-                    "tenant-" + (s / 5),
-                    "app-" + s,
-                    "standard",
-                    Instant.parse("2020-01-01T00:00:00Z"),
-                    null));
-        }
-        progress("building " + history.months + " periods of " + history.lines + " lines and " + history.subscriptions
-                + " subscriptions' hourly windows in " + config.warehouse());
-        SparkSession spark = io.meterlake.spark.SparkSessions.getOrCreate(config, "meterlake-bench-usage-api");
-        history.build(spark, config, last, entitlements);
-        new io.meterlake.table.Warehouse(spark, config.warehouse())
-                .replaceLimits(spark.createDataFrame(
-                        limits(subscribed).stream()
-                                .map(io.meterlake.schema.Rows::limit)
-                                .toList(),
-                        io.meterlake.schema.Tables.USAGE_LIMIT));
-        spark.stop(); // the gateway reads without it, the writer is a JVM of its own: nothing of Spark runs beside
-        List<String> tokens = new ArrayList<>();
-        for (int tenant = 0; tenant < history.subscriptions / 5; tenant++) {
-            tokens.add(TokensFile.add(
-                    Path.of(config.gateway().readTokensFile()),
-                    "tenant-" + tenant,
-                    List.of("tenant:tenant-" + tenant)));
-        }
+        List<String> tokens = build(config, last);
         Path ingest = Path.of(config.gateway().tokensFile());
         TokensFile.add(ingest, "unused", List.of("forge-functions"));
         PrintWriter log = new PrintWriter(spec.commandLine().getErr(), true);
@@ -189,6 +159,42 @@ final class UsageApiBench extends Benchmark {
             }
             return report(floor, reads, checks, writer.commits());
         }
+    }
+
+    /** The warehouse of 'bench reads' with the limits, each tenant's read token (returned), Spark stopped. */
+    private List<String> build(MeterlakeConfig config, Period last) {
+        int subscribed = Math.max(history.subscriptions, history.lines / SignedHistory.METRICS.length);
+        List<Entitlement> entitlements = new ArrayList<>();
+        for (int s = 0; s < subscribed; s++) {
+            entitlements.add(new Entitlement(
+                    "ent-" + s,
+                    "sub-" + s,
+                    "acct-" + (s / 10),
+                    "tenant-" + (s / 5),
+                    "app-" + s,
+                    "standard",
+                    Instant.parse("2020-01-01T00:00:00Z"),
+                    null));
+        }
+        progress("building " + history.months + " periods of " + history.lines + " lines and " + history.subscriptions
+                + " subscriptions' hourly windows in " + config.warehouse());
+        SparkSession spark = io.meterlake.spark.SparkSessions.getOrCreate(config, "meterlake-bench-usage-api");
+        history.build(spark, config, last, entitlements);
+        new io.meterlake.table.Warehouse(spark, config.warehouse())
+                .replaceLimits(spark.createDataFrame(
+                        limits(subscribed).stream()
+                                .map(io.meterlake.schema.Rows::limit)
+                                .toList(),
+                        io.meterlake.schema.Tables.USAGE_LIMIT));
+        spark.stop(); // the gateway reads without it, the writer is a JVM of its own: nothing of Spark runs beside
+        List<String> tokens = new ArrayList<>();
+        for (int tenant = 0; tenant < history.subscriptions / 5; tenant++) {
+            tokens.add(TokensFile.add(
+                    Path.of(config.gateway().readTokensFile()),
+                    "tenant-" + tenant,
+                    List.of("tenant:tenant-" + tenant)));
+        }
+        return tokens;
     }
 
     /**
