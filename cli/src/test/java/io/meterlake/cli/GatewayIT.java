@@ -868,24 +868,7 @@ class GatewayIT extends SparkTestBase {
                 .getTimestamp(0)
                 .toInstant()
                 .plus(Duration.ofHours(1));
-        tables.appendIdempotent(
-                spark().createDataFrame(
-                                List.of(org.apache.spark.sql.RowFactory.create(
-                                        "sub-shared",
-                                        "e-shared",
-                                        "acct-001",
-                                        "functions.invocations",
-                                        "count",
-                                        java.sql.Timestamp.from(start),
-                                        java.sql.Timestamp.from(start.plus(Duration.ofHours(1))),
-                                        new java.math.BigDecimal("5"),
-                                        5L,
-                                        1L,
-                                        java.sql.Timestamp.from(newest))),
-                                Tables.PROVISIONAL),
-                Tables.USAGE_AGGREGATES_PROVISIONAL,
-                "usage-api-it",
-                1);
+        sharedWindow(tables, start, 5, newest, "usage-api-it");
         Awaitility.await("the read tokens reloaded")
                 .atMost(Duration.ofSeconds(30))
                 .until(() ->
@@ -1059,6 +1042,29 @@ class GatewayIT extends SparkTestBase {
                         usage(tenant, "/v1/usage/subscriptions/" + own.get(0)).statusCode() == 401);
     }
 
+    /** An hour's window of sub-shared's function invocations from {@code start} (events = quantity), appended once. */
+    private void sharedWindow(
+            Warehouse tables, java.time.Instant start, long quantity, java.time.Instant updated, String writer) {
+        tables.appendIdempotent(
+                spark().createDataFrame(
+                                List.of(org.apache.spark.sql.RowFactory.create(
+                                        "sub-shared",
+                                        "e-shared",
+                                        "acct-001",
+                                        "functions.invocations",
+                                        "count",
+                                        java.sql.Timestamp.from(start),
+                                        java.sql.Timestamp.from(start.plus(Duration.ofHours(1))),
+                                        java.math.BigDecimal.valueOf(quantity),
+                                        quantity,
+                                        1L,
+                                        java.sql.Timestamp.from(updated))),
+                                Tables.PROVISIONAL),
+                Tables.USAGE_AGGREGATES_PROVISIONAL,
+                writer,
+                1);
+    }
+
     private static HttpResponse<String> usage(String token, String path) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path))
                 .timeout(Duration.ofSeconds(30))
@@ -1095,25 +1101,7 @@ class GatewayIT extends SparkTestBase {
         READ_TOKENS.add(tenant);
         // Usage of sub-shared (tenant-shared's, loaded by the usage test) in the month now is in.
         java.time.Instant hour = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS);
-        new Warehouse(spark(), dir.resolve("warehouse").toString())
-                .appendIdempotent(
-                        spark().createDataFrame(
-                                        List.of(org.apache.spark.sql.RowFactory.create(
-                                                "sub-shared",
-                                                "e-shared",
-                                                "acct-001",
-                                                "functions.invocations",
-                                                "count",
-                                                java.sql.Timestamp.from(hour),
-                                                java.sql.Timestamp.from(hour.plus(Duration.ofHours(1))),
-                                                new java.math.BigDecimal("7"),
-                                                7L,
-                                                1L,
-                                                java.sql.Timestamp.from(hour))),
-                                        Tables.PROVISIONAL),
-                        Tables.USAGE_AGGREGATES_PROVISIONAL,
-                        "access-it",
-                        1);
+        sharedWindow(new Warehouse(spark(), dir.resolve("warehouse").toString()), hour, 7, hour, "access-it");
         // A soft limit per plan of the entitlements, and sub-shared's own hard one over its plan's.
         List<String[]> entitled = Files.readAllLines(dir.resolve("e.csv")).stream()
                 .skip(1)
