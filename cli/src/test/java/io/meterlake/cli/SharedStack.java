@@ -26,7 +26,9 @@ final class SharedStack {
 
     /**
      * The resource lock of the classes that run a stream in the test JVM: its one Spark session runs one
-     * stream at a time (the queries' names are fixed).
+     * stream at a time (the queries' names are fixed). Also held by classes whose in-process jobs would set that
+     * session's Hadoop settings (each job sets its configuration's S3 endpoint on it) while {@code S3EndToEndIT}
+     * reads its bucket through it.
      */
     static final String STREAM_IN_PROCESS = "stream-in-the-test-jvm";
 
