@@ -28,7 +28,8 @@ import picocli.CommandLine.Command;
             ScaleBench.class,
             StateBench.class,
             ReadsBench.class,
-            UsageApiBench.class
+            UsageApiBench.class,
+            NotificationsBench.class
         })
 public final class BenchMain implements Runnable {
     @CommandLine.Spec

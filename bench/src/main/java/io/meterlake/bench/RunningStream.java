@@ -25,7 +25,7 @@ final class RunningStream implements AutoCloseable {
     private RunningStream(SparkSession spark, MeterlakeConfig config, Duration trigger, PrintWriter log) {
         this.spark = spark;
         this.progress = QueryProgressLog.register(spark);
-        StreamJob job = new StreamJob(spark, config, Clock.systemUTC(), log);
+        StreamJob job = job(spark, config, log);
         this.thread = new Thread(
                 () -> {
                     try {
@@ -36,6 +36,16 @@ final class RunningStream implements AutoCloseable {
                 },
                 "meterlake-stream");
         thread.setDaemon(true);
+    }
+
+    /** The stream as production runs it (limit notifications decided after each batch), on the machine's clock. */
+    static StreamJob job(SparkSession spark, MeterlakeConfig config, PrintWriter log) {
+        return new StreamJob(
+                spark,
+                config,
+                Clock.systemUTC(),
+                log,
+                new io.meterlake.batch.limits.LimitNotifier(config, Clock.systemUTC()));
     }
 
     /** Starts both queries with {@code trigger}; {@code log} receives the stream's line per micro-batch. */

@@ -15,7 +15,6 @@ import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.schema.UsageWindow;
 import io.meterlake.spark.SparkSessions;
-import io.meterlake.streaming.StreamJob;
 import io.meterlake.streaming.sink.StreamJobNames;
 import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.streaming.source.KafkaSource;
@@ -25,7 +24,6 @@ import io.meterlake.workload.WorkloadGenerator;
 import io.meterlake.workload.WorkloadSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -145,7 +143,7 @@ final class StreamBench extends Benchmark {
         Map<String, Map<String, Double>> profile = new LinkedHashMap<>();
         try (QueryProgressLog queries = QueryProgressLog.register(spark);
                 BatchProfile steps = BatchProfile.register(spark)) {
-            new StreamJob(spark, config, Clock.systemUTC(), spec.commandLine().getErr()).runAvailableNow();
+            RunningStream.job(spark, config, spec.commandLine().getErr()).runAvailableNow();
             rawSeconds = queries.seconds(StreamJobNames.RAW);
             provisionalSeconds = queries.seconds(StreamJobNames.PROVISIONAL);
             profile.put(StreamJobNames.RAW, steps.perBatch(queries.of(StreamJobNames.RAW)));

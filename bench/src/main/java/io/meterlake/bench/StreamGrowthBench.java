@@ -10,13 +10,11 @@ import io.meterlake.output.Output;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.spark.SparkSessions;
-import io.meterlake.streaming.StreamJob;
 import io.meterlake.streaming.sink.StreamJobNames;
 import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.table.Warehouse;
 import java.io.PrintWriter;
 import java.sql.Timestamp;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -233,7 +231,7 @@ final class StreamGrowthBench extends Benchmark {
         MergeMeasures.Scan scan = new MergeMeasures.Scan();
         spark.sparkContext().addSparkListener(scan);
         try (QueryProgressLog queries = QueryProgressLog.register(spark)) {
-            new StreamJob(spark, config, Clock.systemUTC(), spec.commandLine().getErr()).runAvailableNow();
+            RunningStream.job(spark, config, spec.commandLine().getErr()).runAvailableNow();
             spark.sparkContext().listenerBus().waitUntilEmpty(60_000);
             return new double[] {
                 MergeMeasures.withInput(queries.of(StreamJobNames.RAW)),

@@ -222,6 +222,34 @@ class BenchSmokeIT {
     }
 
     @Test
+    void notificationsBenchmarkDeliversEveryCrossingTheStreamDecides() throws IOException {
+        JsonNode result = run(
+                "notifications",
+                "--rate",
+                "100",
+                "--duration",
+                "PT10S",
+                "--step",
+                "1",
+                "--results-dir",
+                results.toString(),
+                "--format",
+                "json");
+
+        assertThat(result.get("notifications_undelivered").asLong())
+                .as(result.toString())
+                .isZero();
+        assertThat(result.get("requests_refused_by_the_receiver").asLong()).isZero();
+        assertThat(result.get("notifications_measured").asLong())
+                .isPositive()
+                .isEqualTo(result.get("notifications_decided").asLong());
+        double p50 = result.get("results").get(0).get("seconds").asDouble();
+        assertThat(p50)
+                .isPositive()
+                .isLessThanOrEqualTo(result.get("results").get(2).get("seconds").asDouble());
+    }
+
+    @Test
     void freshnessBenchmarkSeesEveryEventArriveInTheProvisionalAggregates() throws IOException {
         JsonNode result = run(
                 "freshness",

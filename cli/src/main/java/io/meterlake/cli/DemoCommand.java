@@ -205,7 +205,8 @@ final class DemoCommand implements Callable<Integer> {
                         config.withKafka(new MeterlakeConfig.Kafka(
                                 bootstrapServers, topic, config.kafka().partitions())),
                         root.clock(),
-                        root.err())
+                        root.err(),
+                        new io.meterlake.batch.limits.LimitNotifier(config, root.clock()))
                 .runAvailableNow();
         return spark;
     }
@@ -249,6 +250,8 @@ final class DemoCommand implements Callable<Integer> {
                 config.publishGrace(),
                 readiness.ready() ? PublishMode.WHEN_READY : PublishMode.FORCE,
                 OptionalLong.of(run.reconciled().rawTableVersion()));
+        new io.meterlake.batch.limits.LimitNotifier(config, root.clock())
+                .published(new io.meterlake.table.Warehouse(spark, config.warehouse()), period);
 
         step("8/8 verify --period " + period + " --revision "
                 + published.header().revision() + " --public-key " + publicKey);

@@ -84,6 +84,7 @@ class CommandLineTest {
                         "quarantine",
                         "corrections",
                         "maintain",
+                        "notifications",
                         "gateway",
                         "entitlements",
                         "limits",

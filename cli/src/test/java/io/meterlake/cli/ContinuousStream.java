@@ -25,7 +25,12 @@ final class ContinuousStream implements AutoCloseable {
 
     /** Starts the stream with a 1 s trigger; the broker stamps ingest times, so the clock is the real one. */
     static ContinuousStream start(SparkSession spark, MeterlakeConfig config) {
-        StreamJob job = new StreamJob(spark, config, Clock.systemUTC(), new PrintWriter(new StringWriter()));
+        StreamJob job = new StreamJob(
+                spark,
+                config,
+                Clock.systemUTC(),
+                new PrintWriter(new StringWriter()),
+                new io.meterlake.batch.limits.LimitNotifier(config, Clock.systemUTC()));
         return new ContinuousStream(spark, CompletableFuture.runAsync(() -> {
             try {
                 job.runContinuously(Duration.ofSeconds(1));

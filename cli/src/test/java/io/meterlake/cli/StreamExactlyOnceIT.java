@@ -108,6 +108,7 @@ class StreamExactlyOnceIT extends SparkTestBase {
                                 dir.resolve("e.csv").toString())
                         .exitCode())
                 .isZero();
+        List<String> crossings = loadLimits(warehouse, truth);
         // Three quarters are sent before the kills, the last quarter before the last run: it has work left.
         List<String> lines = Files.readAllLines(events);
         Path early = Files.write(dir.resolve("early.jsonl"), lines.subList(0, 4500));
@@ -147,6 +148,10 @@ class StreamExactlyOnceIT extends SparkTestBase {
         long commits = commits(raw) + commits(quarantine) + commits(provisional);
         assertThat(finish(warehouse).get("queries")).isEmpty();
         assertThat(commits(raw) + commits(quarantine) + commits(provisional)).isEqualTo(commits);
+
+        // Each threshold the stream's totals reached was notified exactly once, whatever the kills interrupted
+        // (the third lands right after a provisional MERGE: while the batch decides its notifications).
+        assertThat(notified(warehouse)).isEqualTo(crossings);
 
         Warehouse tables = new Warehouse(spark(), warehouse.toString());
         Dataset<Row> rawRows = tables.read(Tables.RAW_USAGE_EVENTS);
@@ -230,6 +235,76 @@ class StreamExactlyOnceIT extends SparkTestBase {
             assertThat(BillingPeriodsCheck.shownLines(BillingPeriodsCheck.show(at, period)))
                     .isEqualTo(BillingPeriodsCheck.truthLines(truth, period));
         }
+        assertThat(notified(warehouse))
+                .as("the published lines equal the stream's totals: publish decides nothing more")
+                .isEqualTo(crossings);
+    }
+
+    private static final String LIMITED = "functions.invocations";
+
+    /**
+     * Loads a limit of {@value #LIMITED} for every plan, with two thresholds: the median of the subscriptions'
+     * monthly totals (reached by about half) and the highest (reached exactly by one); returns the crossings the
+     * truth says the stream must notify, as {@link #notified} shows them.
+     */
+    private static List<String> loadLimits(Path warehouse, Truth truth) throws IOException {
+        Map<String, BigDecimal> totals = new TreeMap<>();
+        truth.lines().stream()
+                .filter(line -> line.metric().equals(LIMITED))
+                .forEach(line ->
+                        totals.merge(line.subscriptionId() + " " + line.period(), line.quantity(), BigDecimal::add));
+        List<BigDecimal> sorted = totals.values().stream().sorted().toList();
+        assertThat(sorted).as("the workload's " + LIMITED + " totals").hasSizeGreaterThan(2);
+        BigDecimal median = sorted.get(sorted.size() / 2);
+        BigDecimal highest = sorted.get(sorted.size() - 1);
+        StringBuilder csv = new StringBuilder(String.join(",", io.meterlake.limits.Limits.HEADER) + "\n");
+        truth.lines().stream()
+                .map(Truth.Line::plan)
+                .distinct()
+                .forEach(plan -> csv.append(String.join(
+                                ",",
+                                "calls-" + plan,
+                                plan,
+                                "",
+                                LIMITED,
+                                highest.multiply(BigDecimal.valueOf(2)).toPlainString(),
+                                "soft",
+                                median.toPlainString() + ";" + highest.toPlainString(),
+                                "2020-01-01T00:00:00Z",
+                                ""))
+                        .append("\n"));
+        Path limits = Files.writeString(dir.resolve("limits.csv"), csv);
+        CommandLineTest.Run loaded = CommandLineTest.Run.at(
+                CommandLineTest.LIVE, "--warehouse", warehouse.toString(), "limits", "load", limits.toString());
+        assertThat(loaded.exitCode()).as(loaded.err()).isZero();
+        List<String> expected = new ArrayList<>();
+        totals.forEach((subscriptionPeriod, total) -> {
+            for (BigDecimal threshold : List.of(median, highest)) {
+                if (total.compareTo(threshold) >= 0) {
+                    expected.add("crossed #1 " + subscriptionPeriod + " " + LIMITED + " "
+                            + Quantities.render(threshold.setScale(9)));
+                }
+            }
+        });
+        return expected.stream().sorted().toList();
+    }
+
+    /** {@code notifications list --format json}, each once: "kind #ordinal subscription period metric amount". */
+    private static List<String> notified(Path warehouse) {
+        JsonNode listed = BillingPeriodsCheck.json(
+                BillingPeriodsCheck.run(warehouse.toString(), 0, "notifications", "list", "--format", "json"));
+        List<String> ids = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
+        listed.get("notifications").forEach(n -> {
+            ids.add(n.get("notification_id").textValue());
+            shown.add(n.get("kind").textValue() + " #" + n.get("ordinal").intValue() + " "
+                    + n.get("subscription_id").textValue() + " "
+                    + n.get("period").textValue() + " "
+                    + n.get("metric").textValue() + " "
+                    + n.get("threshold_amount").textValue());
+        });
+        assertThat(ids).doesNotHaveDuplicates();
+        return shown.stream().sorted().toList();
     }
 
     /** Starts the stream, waits for {@code condition}, kills it with SIGKILL. */

@@ -108,6 +108,16 @@ public final class ConfigKeys {
     /** How long a client may take to send a request's body; a slower one is answered 408 and its slot freed. */
     public static final String GATEWAY_BODY_TIMEOUT = "gateway.body-timeout";
 
+    /**
+     * Where limit notifications are delivered: one webhook endpoint per line, {@code <name> <billing account or *>
+     * <url> <secret>}; owner-only, since it holds the signing secrets ({@code notifications endpoints add}).
+     */
+    public static final String NOTIFICATIONS_ENDPOINTS_FILE = "notifications.endpoints-file";
+    /** Deliveries of one notification to one endpoint before it is dead-lettered. */
+    public static final String NOTIFICATIONS_MAX_ATTEMPTS = "notifications.max-attempts";
+    /** The wait before the first retry of a failed delivery; each next one waits twice as long (at most an hour). */
+    public static final String NOTIFICATIONS_FIRST_RETRY = "notifications.first-retry";
+
     private static final Map<String, String> DEFAULTS;
 
     static {
@@ -147,6 +157,9 @@ public final class ConfigKeys {
         defaults.put(GATEWAY_MAX_CONCURRENT_REQUESTS, "64");
         defaults.put(GATEWAY_MAX_CONCURRENT_REQUESTS_PER_TOKEN, "16");
         defaults.put(GATEWAY_BODY_TIMEOUT, "PT10S");
+        defaults.put(NOTIFICATIONS_ENDPOINTS_FILE, "./.meterlake/webhook-endpoints");
+        defaults.put(NOTIFICATIONS_MAX_ATTEMPTS, "10");
+        defaults.put(NOTIFICATIONS_FIRST_RETRY, "PT5S");
         DEFAULTS = java.util.Collections.unmodifiableMap(defaults);
     }
 

@@ -72,6 +72,15 @@ public final class ConfigLoader {
         Duration horizon = horizon(values, age, skew, errors);
         List<String> approvers = approvers(values, errors);
         MeterlakeConfig.Gateway gateway = gateway(values, errors);
+        String endpoints = values.get(ConfigKeys.NOTIFICATIONS_ENDPOINTS_FILE).trim();
+        if (endpoints.isEmpty()) {
+            errors.add(ConfigKeys.NOTIFICATIONS_ENDPOINTS_FILE
+                    + " must not be empty: name the file of webhook endpoints, e.g. ./.meterlake/webhook-endpoints");
+        }
+        MeterlakeConfig.Notifications notifications = new MeterlakeConfig.Notifications(
+                endpoints,
+                positiveInt(values, ConfigKeys.NOTIFICATIONS_MAX_ATTEMPTS, errors),
+                duration(values, ConfigKeys.NOTIFICATIONS_FIRST_RETRY, errors));
         MetricCatalog catalog = catalog(values, confDir, horizon, errors);
         if (!errors.isEmpty()) {
             throw ContractErrors.configInvalid(errors);
@@ -90,7 +99,8 @@ public final class ConfigLoader {
                 s3,
                 horizon,
                 approvers,
-                gateway);
+                gateway,
+                notifications);
     }
 
     /** The defaults, then the installation's {@code meterlake.properties} (or the packaged one), the files, the --set values. */

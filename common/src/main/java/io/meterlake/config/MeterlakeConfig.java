@@ -23,6 +23,7 @@ import java.util.Objects;
  *                        (the recompute of a period reads this much on either side of it)
  * @param approvers       the key ids that may approve a period; empty means any key but the publisher's
  * @param gateway         the HTTP ingestion gateway
+ * @param notifications   where and how limit notifications are delivered
  */
 public record MeterlakeConfig(
         String warehouse,
@@ -38,8 +39,18 @@ public record MeterlakeConfig(
         S3 s3,
         Duration dedupHorizon,
         java.util.List<String> approvers,
-        Gateway gateway)
+        Gateway gateway,
+        Notifications notifications)
         implements Serializable {
+
+    /**
+     * The delivery of limit notifications as webhooks ('meterlake notifications deliver').
+     *
+     * @param endpointsFile the endpoints and their secrets (see {@link ConfigKeys#NOTIFICATIONS_ENDPOINTS_FILE})
+     * @param maxAttempts   deliveries of one notification to one endpoint before it is dead-lettered
+     * @param firstRetry    the wait before the first retry; each next one waits twice as long, at most an hour
+     */
+    public record Notifications(String endpointsFile, int maxAttempts, Duration firstRetry) implements Serializable {}
 
     /**
      * The HTTP ingestion gateway ('meterlake gateway').
@@ -107,6 +118,7 @@ public record MeterlakeConfig(
         Objects.requireNonNull(dedupHorizon, "dedupHorizon");
         approvers = java.util.List.copyOf(approvers);
         Objects.requireNonNull(gateway, "gateway");
+        Objects.requireNonNull(notifications, "notifications");
     }
 
     /** Where the streaming queries keep their checkpoints. */
@@ -130,7 +142,8 @@ public record MeterlakeConfig(
                 s3,
                 dedupHorizon,
                 approvers,
-                gateway);
+                gateway,
+                notifications);
     }
 
     /** The same configuration over another warehouse root. */
@@ -149,7 +162,8 @@ public record MeterlakeConfig(
                 s3,
                 dedupHorizon,
                 approvers,
-                gateway);
+                gateway,
+                notifications);
     }
 
     /** The local directory of a warehouse location ({@code dir} or {@code file:dir}); empty for a URI (s3a://). */

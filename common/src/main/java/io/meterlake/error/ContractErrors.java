@@ -146,6 +146,39 @@ public final class ContractErrors {
                         + ", soft or hard, thresholds like 50%;80%;100% and ISO-8601 times with an offset");
     }
 
+    // Webhook endpoints (io.meterlake.webhooks).
+
+    private static final String ENDPOINTS_FORMAT =
+            "one endpoint per line: <name> <billing account or *> <http(s) url> <whsec_ secret> <since>;"
+                    + " 'meterlake notifications endpoints add' writes them";
+
+    public static MeterlakeException endpointsExposed(Path file, String mode) {
+        return MeterlakeException.badInput(
+                "webhook endpoints file '" + file + "' is accessible by group or others (mode " + mode
+                        + "): it holds the signing secrets",
+                "run chmod 600 " + file);
+    }
+
+    public static MeterlakeException endpointsUnreadable(Path file, String problem) {
+        return MeterlakeException.badInput(
+                "cannot read webhook endpoints file '" + file + "' (" + problem + ")", CHECK_PERMISSIONS);
+    }
+
+    public static MeterlakeException endpointsMalformed(Path file, String problems) {
+        return MeterlakeException.badInput(
+                "webhook endpoints file " + file + " is malformed: " + problems, ENDPOINTS_FORMAT);
+    }
+
+    public static MeterlakeException badEndpoint(String problem) {
+        return MeterlakeException.badInput(problem, ENDPOINTS_FORMAT);
+    }
+
+    public static MeterlakeException noSuchEndpoint(Path file, String name) {
+        return MeterlakeException.badInput(
+                "no webhook endpoint named '" + name + "' in " + file,
+                "see them with 'meterlake notifications endpoints list'");
+    }
+
     // Periods and durations (io.meterlake.period).
 
     public static MeterlakeException notAPeriod(String value) {

@@ -198,13 +198,19 @@ public final class Limits {
      */
     public static String plan(
             java.util.Collection<io.meterlake.model.Entitlement> entitlements, String subscriptionId, Instant at) {
+        return entitlement(entitlements, subscriptionId, at)
+                .map(io.meterlake.model.Entitlement::plan)
+                .orElse(null);
+    }
+
+    /** The subscription's entitlement in force at {@code at} (the latest {@code valid_from} when several are). */
+    public static Optional<io.meterlake.model.Entitlement> entitlement(
+            java.util.Collection<io.meterlake.model.Entitlement> entitlements, String subscriptionId, Instant at) {
         return entitlements.stream()
                 .filter(e -> e.subscriptionId().equals(subscriptionId))
                 .filter(e -> !e.validFrom().isAfter(at)
                         && (e.validTo() == null || e.validTo().isAfter(at)))
-                .max(Comparator.comparing(io.meterlake.model.Entitlement::validFrom))
-                .map(io.meterlake.model.Entitlement::plan)
-                .orElse(null);
+                .max(Comparator.comparing(io.meterlake.model.Entitlement::validFrom));
     }
 
     /** The limit of {@code metric} that applies, if any (see {@link #applying}). */

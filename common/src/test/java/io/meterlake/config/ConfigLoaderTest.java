@@ -57,6 +57,9 @@ class ConfigLoaderTest {
         expected.put("gateway.max-concurrent-requests", "64");
         expected.put("gateway.max-concurrent-requests-per-token", "16");
         expected.put("gateway.body-timeout", "PT10S");
+        expected.put("notifications.endpoints-file", "./.meterlake/webhook-endpoints");
+        expected.put("notifications.max-attempts", "10");
+        expected.put("notifications.first-retry", "PT5S");
 
         assertThat(ConfigKeys.defaults()).containsExactlyEntriesOf(expected);
     }

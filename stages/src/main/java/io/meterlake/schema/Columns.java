@@ -79,6 +79,38 @@ public final class Columns {
     public static final String ENFORCEMENT = "enforcement";
     /** A limit's thresholds, {@code ;}-separated: {@code 50%;80%;100%}. */
     public static final String THRESHOLDS = "thresholds";
+    // Limit notifications (limit_notifications, the outbox of io.meterlake.limits.Notification).
+    /** A notification's id, the webhook's {@code webhook-id}. */
+    public static final String NOTIFICATION_ID = "notification_id";
+    /** {@code crossed} or {@code resolved}. */
+    public static final String KIND = "kind";
+    /** One threshold of a limit as the limit gives it: {@code 80%} or an amount. */
+    public static final String THRESHOLD = "threshold";
+    /** The amount a threshold stands for, in the metric's canonical unit. */
+    public static final String THRESHOLD_AMOUNT = "threshold_amount";
+    /** Which crossing of the threshold in the period, from 1. */
+    public static final String ORDINAL = "ordinal";
+    /** The usage a notification was decided on. */
+    public static final String USED = "used";
+    /** Where that usage comes from: {@code provisional}, {@code published}, {@code final}. */
+    public static final String USAGE_SOURCE = "usage_source";
+    /** The latest stream update a provisional usage comes from. */
+    public static final String AS_OF = "as_of";
+    /** The step that decided: {@code stream batch 12}, {@code publish of 2026-11}. */
+    public static final String DECIDED_BY = "decided_by";
+    /** The deciding step's clock. */
+    public static final String DECIDED_AT = "decided_at";
+    // Deliveries of limit notifications (notification_deliveries).
+    /** The webhook endpoint's name. */
+    public static final String ENDPOINT = "endpoint";
+    /** Which delivery of the notification to the endpoint, from 1 (0 for a requeue). */
+    public static final String ATTEMPT = "attempt";
+    /** The HTTP status the endpoint answered; null when it did not answer. */
+    public static final String HTTP_STATUS = "http_status";
+
+    public static final String ATTEMPTED_AT = "attempted_at";
+    /** When a failed delivery is tried again; null when it is not. */
+    public static final String NEXT_ATTEMPT_AT = "next_attempt_at";
     /** Inclusive start of an entitlement. */
     public static final String VALID_FROM = "valid_from";
     /** Exclusive end of an entitlement; null is open-ended. */

@@ -72,6 +72,80 @@ public final class Rows {
                 to == null ? null : to.toInstant());
     }
 
+    /** A row of {@code limit_notifications} (schema {@link NotificationSchemas#LIMIT_NOTIFICATION}). */
+    public static Row notification(io.meterlake.limits.Notification n) {
+        return RowFactory.create(
+                n.notificationId(),
+                n.kind().text(),
+                n.period().toString(),
+                n.subscriptionId(),
+                n.billingAccountId(),
+                n.metric(),
+                n.limitId(),
+                n.threshold().text(),
+                n.thresholdAmount(),
+                n.limitAmount(),
+                n.enforcement().text(),
+                n.ordinal(),
+                n.value(),
+                n.source(),
+                n.asOf() == null ? null : Timestamp.from(n.asOf()),
+                n.decidedBy(),
+                Timestamp.from(n.decidedAt()));
+    }
+
+    /** The notification a row of {@code limit_notifications} holds (the inverse of the above). */
+    public static io.meterlake.limits.Notification notification(Row row) {
+        Timestamp asOf = row.getAs(Columns.AS_OF);
+        return new io.meterlake.limits.Notification(
+                row.getAs(Columns.NOTIFICATION_ID),
+                io.meterlake.limits.Notification.Kind.valueOf(
+                        row.<String>getAs(Columns.KIND).toUpperCase(java.util.Locale.ROOT)),
+                row.getAs(Columns.SUBSCRIPTION_ID),
+                row.getAs(Columns.BILLING_ACCOUNT_ID),
+                row.getAs(Columns.METRIC),
+                io.meterlake.period.Period.parse(row.getAs(Columns.PERIOD)),
+                row.getAs(Columns.LIMIT_ID),
+                io.meterlake.limits.Threshold.parse(row.getAs(Columns.THRESHOLD)),
+                row.<java.math.BigDecimal>getAs(Columns.THRESHOLD_AMOUNT).setScale(9),
+                row.<java.math.BigDecimal>getAs(Columns.LIMIT_AMOUNT).setScale(9),
+                io.meterlake.limits.Limit.Enforcement.valueOf(
+                        row.<String>getAs(Columns.ENFORCEMENT).toUpperCase(java.util.Locale.ROOT)),
+                row.<Integer>getAs(Columns.ORDINAL),
+                row.<java.math.BigDecimal>getAs(Columns.USED).setScale(9),
+                row.getAs(Columns.USAGE_SOURCE),
+                asOf == null ? null : asOf.toInstant(),
+                row.getAs(Columns.DECIDED_BY),
+                row.<Timestamp>getAs(Columns.DECIDED_AT).toInstant());
+    }
+
+    /** A row of {@code notification_deliveries} (schema {@link NotificationSchemas#NOTIFICATION_DELIVERY}). */
+    public static Row delivery(io.meterlake.webhooks.Delivery d) {
+        return RowFactory.create(
+                d.notificationId(),
+                d.endpoint(),
+                d.attempt(),
+                d.outcome().text(),
+                d.httpStatus(),
+                d.detail(),
+                Timestamp.from(d.attemptedAt()),
+                d.nextAttemptAt() == null ? null : Timestamp.from(d.nextAttemptAt()));
+    }
+
+    /** The delivery a row of {@code notification_deliveries} holds. */
+    public static io.meterlake.webhooks.Delivery delivery(Row row) {
+        Timestamp next = row.getAs(Columns.NEXT_ATTEMPT_AT);
+        return new io.meterlake.webhooks.Delivery(
+                row.getAs(Columns.NOTIFICATION_ID),
+                row.getAs(Columns.ENDPOINT),
+                row.<Integer>getAs(Columns.ATTEMPT),
+                io.meterlake.webhooks.Delivery.Outcome.of(row.getAs(Columns.OUTCOME)),
+                row.getAs(Columns.HTTP_STATUS),
+                row.getAs(Columns.DETAIL),
+                row.<Timestamp>getAs(Columns.ATTEMPTED_AT).toInstant(),
+                next == null ? null : next.toInstant());
+    }
+
     /** The line a row of lines holds (columns named as in {@link Columns}). */
     public static BillingLine billingLine(Row row) {
         return new BillingLine(

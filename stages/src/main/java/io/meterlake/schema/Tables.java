@@ -23,6 +23,8 @@ public final class Tables {
     public static final String BILLING_APPROVALS = "billing_approvals";
     public static final String BILLING_PERIOD_LOCKS = "billing_period_locks";
     public static final String USAGE_LIMITS = "usage_limits";
+    public static final String LIMIT_NOTIFICATIONS = "limit_notifications";
+    public static final String NOTIFICATION_DELIVERIES = "notification_deliveries";
 
     /** Quantities everywhere: exact, 9 fraction digits. */
     public static final DataType QUANTITY_TYPE = DataTypes.createDecimalType(38, 9);
@@ -360,11 +362,11 @@ public final class Tables {
 
     private Tables() {}
 
-    private static StructField required(String name, DataType type) {
+    static StructField required(String name, DataType type) {
         return new StructField(name, type, false, Metadata.empty());
     }
 
-    private static StructField nullable(String name, DataType type) {
+    static StructField nullable(String name, DataType type) {
         return new StructField(name, type, true, Metadata.empty());
     }
 }

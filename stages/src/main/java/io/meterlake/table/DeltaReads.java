@@ -2,12 +2,10 @@ package io.meterlake.table;
 
 import io.delta.kernel.Scan;
 import io.delta.kernel.Snapshot;
-import io.delta.kernel.Table;
 import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.FilteredColumnarBatch;
 import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.exceptions.TableNotFoundException;
 import io.delta.kernel.internal.InternalScanFileUtils;
 import io.delta.kernel.internal.data.ScanStateRow;
 import io.delta.kernel.utils.CloseableIterator;
@@ -169,13 +167,7 @@ public final class DeltaReads implements TableRows {
     }
 
     private Optional<Snapshot> snapshot(String table) {
-        return snapshots.computeIfAbsent(table, t -> {
-            try {
-                return Optional.of(Table.forPath(engine, path(t)).getLatestSnapshot(engine));
-            } catch (TableNotFoundException e) {
-                return Optional.empty();
-            }
-        });
+        return snapshots.computeIfAbsent(table, t -> KernelSnapshots.latest(engine, path(t)));
     }
 
     private String path(String table) {

@@ -1,10 +1,8 @@
 package io.meterlake.table;
 
 import io.delta.kernel.Scan;
-import io.delta.kernel.Table;
 import io.delta.kernel.defaults.engine.DefaultEngine;
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.exceptions.TableNotFoundException;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
 import java.io.IOException;
@@ -180,12 +178,11 @@ public final class LiveTables {
         if (before != null) {
             before.files().forEach(file -> known.put(file.key(), file));
         }
-        io.delta.kernel.Snapshot snapshot;
-        try {
-            snapshot = Table.forPath(engine, path(table)).getLatestSnapshot(engine);
-        } catch (TableNotFoundException e) {
+        java.util.Optional<io.delta.kernel.Snapshot> latest = KernelSnapshots.latest(engine, path(table));
+        if (latest.isEmpty()) {
             return new Version(-1, null, List.of(), System.nanoTime());
         }
+        io.delta.kernel.Snapshot snapshot = latest.get();
         Scan scan = snapshot.getScanBuilder(engine).build();
         List<ScanFile> files = ScanFile.list(engine, scan, known, path(table));
         return new Version(snapshot.getVersion(engine), scan.getScanState(engine), files, System.nanoTime());

@@ -59,7 +59,7 @@ public final class Warehouse implements TableRows {
         checkedWritable = true;
     }
 
-    SparkSession spark() {
+    public SparkSession spark() {
         return spark;
     }
 
@@ -136,17 +136,31 @@ public final class Warehouse implements TableRows {
      * fixed one): liveness orders processes, it decides no number.
      */
     public Lease rawWriter(String purpose, java.time.Duration maxWait) {
+        return awaitRole(RAW_WRITER, purpose, maxWait);
+    }
+
+    /**
+     * The role every decider of limit notifications (the stream after each batch, publish after each period)
+     * takes around reading {@code limit_notifications} and appending to it, so that two never decide one
+     * crossing from the same state (kept renewed; waits up to {@code maxWait}, then exits 75 naming the holder).
+     */
+    public Lease notifier(String purpose, java.time.Duration maxWait) {
+        create(Tables.LIMIT_NOTIFICATIONS, io.meterlake.schema.NotificationSchemas.LIMIT_NOTIFICATION, true, null);
+        return awaitRole("limit-notifier", purpose, maxWait);
+    }
+
+    private Lease awaitRole(String role, String purpose, java.time.Duration maxWait) {
         requireWritable();
         return Lease.await(
                         spark.sessionState().newHadoopConf(),
                         root,
-                        RAW_WRITER,
+                        role,
                         purpose,
                         java.time.Clock.systemUTC(),
                         LEASE_TTL,
                         maxWait,
                         holder -> org.slf4j.LoggerFactory.getLogger(Warehouse.class)
-                                .info("{} waits for the raw writer: {}", purpose, holder))
+                                .info("{} waits for the {}: {}", purpose, role.replace("-", " "), holder))
                 .keepRenewed();
     }
 
@@ -196,6 +210,21 @@ public final class Warehouse implements TableRows {
     public OptionalLong committedTransaction(String table, String appId) {
         Option<Object> version = snapshot(table).transactions().get(appId);
         return version.isDefined() ? OptionalLong.of((Long) version.get()) : OptionalLong.empty();
+    }
+
+    /** Appends delivery attempts to {@code notification_deliveries} (created if absent). */
+    public void appendDeliveries(Dataset<Row> rows) {
+        create(
+                Tables.NOTIFICATION_DELIVERIES,
+                io.meterlake.schema.NotificationSchemas.NOTIFICATION_DELIVERY,
+                true,
+                null);
+        append(rows, Tables.NOTIFICATION_DELIVERIES);
+    }
+
+    /** Appends {@code rows} to {@code table}. */
+    public void append(Dataset<Row> rows, String table) {
+        rows.write().format("delta").mode("append").save(path(table));
     }
 
     /** Appends exactly once per (appId, version): replaying the same pair writes nothing. */

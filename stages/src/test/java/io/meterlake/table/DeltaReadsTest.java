@@ -81,6 +81,18 @@ class DeltaReadsTest extends SparkTestBase {
      * milliseconds); a file of nulls only and an absent table have none; only the files whose statistics allow
      * the greatest value are read.
      */
+    /** A table being created (its log directory made, its first commit not yet written) is no table yet. */
+    @Test
+    void aTableWithoutItsFirstCommitIsNotThereYet() throws java.io.IOException {
+        java.nio.file.Path root = dir.resolve("creating");
+        java.nio.file.Files.createDirectories(
+                root.resolve(Tables.LIMIT_NOTIFICATIONS).resolve("_delta_log"));
+        DeltaReads reads = new DeltaReads(spark().sparkContext().hadoopConfiguration(), root.toString());
+        assertThat(reads.exists(Tables.LIMIT_NOTIFICATIONS)).isFalse();
+        assertThat(reads.rows(Tables.LIMIT_NOTIFICATIONS)).isEmpty();
+        assertThat(reads.version(Tables.LIMIT_NOTIFICATIONS)).isEmpty();
+    }
+
     @Test
     void theGreatestTimestampIsSparksMaxFromTheNewestFilesOnly() {
         Warehouse warehouse = new Warehouse(spark(), dir.resolve("w").toString());

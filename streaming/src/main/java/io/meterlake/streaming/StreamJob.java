@@ -59,6 +59,7 @@ public final class StreamJob {
     private final Warehouse warehouse;
     private final PrintWriter log;
     private final RecordSource source;
+    private final io.meterlake.table.UsageChanged changed;
 
     /**
      * Where the raw query reads its records: a streaming Dataset in the pipeline's input shape
@@ -70,24 +71,40 @@ public final class StreamJob {
         Dataset<Row> records(SparkSession spark);
     }
 
-    /** The stream of the configured Kafka topic; {@code log} receives one line per micro-batch. */
-    public StreamJob(SparkSession spark, MeterlakeConfig config, Clock clock, PrintWriter log) {
+    /**
+     * The stream of the configured Kafka topic; {@code log} receives one line per micro-batch; {@code changed} runs
+     * after each provisional batch (limit notifications).
+     */
+    public StreamJob(
+            SparkSession spark,
+            MeterlakeConfig config,
+            Clock clock,
+            PrintWriter log,
+            io.meterlake.table.UsageChanged changed) {
         this(
                 spark,
                 config,
                 clock,
                 log,
                 session -> KafkaSource.records(
-                        session, config.kafka(), config.stream().maxOffsetsPerTrigger()));
+                        session, config.kafka(), config.stream().maxOffsetsPerTrigger()),
+                changed);
     }
 
     /** The stream of {@code source}; {@code log} receives one line per micro-batch. */
-    public StreamJob(SparkSession spark, MeterlakeConfig config, Clock clock, PrintWriter log, RecordSource source) {
+    public StreamJob(
+            SparkSession spark,
+            MeterlakeConfig config,
+            Clock clock,
+            PrintWriter log,
+            RecordSource source,
+            io.meterlake.table.UsageChanged changed) {
         this.spark = spark;
         this.config = config;
         this.clock = clock;
         this.log = log;
         this.source = source;
+        this.changed = changed;
         this.warehouse = new Warehouse(spark, config.warehouse());
     }
 
@@ -222,7 +239,7 @@ public final class StreamJob {
                 .outputMode("update")
                 .option("checkpointLocation", config.checkpointRoot() + "/provisional")
                 .trigger(trigger)
-                .foreachBatch(new ProvisionalWriter(config))
+                .foreachBatch(new ProvisionalWriter(config, changed))
                 .start();
     }
 

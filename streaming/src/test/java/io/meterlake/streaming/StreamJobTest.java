@@ -114,7 +114,8 @@ class StreamJobTest extends SparkTestBase {
                         session -> session.readStream()
                                 .schema(Tables.RECORD)
                                 .option("maxFilesPerTrigger", 1)
-                                .parquet(source.toString()))
+                                .parquet(source.toString()),
+                        io.meterlake.table.UsageChanged.NOTHING)
                 .runAvailableNow();
     }
 

@@ -68,14 +68,25 @@ public final class UsageQuery {
             return new Selection(Columns.BILLING_ACCOUNT_ID, id);
         }
 
+        /** Every subscription's usage (what limit notifications are decided on). */
+        public static Selection all() {
+            return new Selection(null, null);
+        }
+
         public boolean isSubscription() {
-            return column.equals(Columns.SUBSCRIPTION_ID);
+            return Columns.SUBSCRIPTION_ID.equals(column);
         }
 
         boolean matches(BillingLine line) {
-            return column.equals(Columns.SUBSCRIPTION_ID)
-                    ? line.subscriptionId().equals(id)
-                    : line.billingAccountId().equals(id);
+            return column == null
+                    || (column.equals(Columns.SUBSCRIPTION_ID)
+                            ? line.subscriptionId().equals(id)
+                            : line.billingAccountId().equals(id));
+        }
+
+        /** The columns a read of the stream's windows filters on. */
+        Map<String, String> filter() {
+            return column == null ? Map.of() : Map.of(column, id);
         }
     }
 
@@ -103,7 +114,7 @@ public final class UsageQuery {
          */
         public Map<String, Object> json(Selection selection, Period period, String window) {
             Map<String, Object> json = new java.util.LinkedHashMap<>();
-            json.put("selection", Map.of(selection.column(), selection.id()));
+            json.put("selection", selection.filter());
             json.put("period", period.toString());
             json.put("window", window);
             json.put("as_of", asOf.map(Object::toString).orElse(null));
@@ -199,7 +210,7 @@ public final class UsageQuery {
             Selection selection, Period period, java.util.function.UnaryOperator<Instant> grain, Duration length) {
         Map<String, List<Row>> groups = new TreeMap<>();
         Instant asOf = null;
-        for (Row row : tables.rows(Tables.USAGE_AGGREGATES_PROVISIONAL, Map.of(selection.column(), selection.id()))) {
+        for (Row row : tables.rows(Tables.USAGE_AGGREGATES_PROVISIONAL, selection.filter())) {
             Instant start = row.<Timestamp>getAs(Columns.WINDOW_START).toInstant();
             if (!period.contains(start)) {
                 continue;

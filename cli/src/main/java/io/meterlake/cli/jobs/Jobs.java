@@ -60,6 +60,15 @@ public final class Jobs implements Runnable {
         CommandLine corrections = group(commandLine, new CorrectionsCommand());
         corrections.addSubcommand("void", new CorrectionsCommand.Void(outerOptions, clock));
         commandLine.addSubcommand("maintain", new MaintainCommand(outerOptions, clock));
+        CommandLine notifications = group(commandLine, new NotificationsCommand());
+        notifications.addSubcommand("list", new NotificationsCommand.ListNotifications(outerOptions, clock));
+        notifications.addSubcommand("deliver", new DeliverCommand(outerOptions, clock));
+        notifications.addSubcommand("deliveries", new NotificationsCommand.Deliveries(outerOptions, clock));
+        notifications.addSubcommand("redeliver", new DeliverCommand.Redeliver(outerOptions, clock));
+        CommandLine endpoints = group(notifications, new EndpointsCommand());
+        endpoints.addSubcommand("add", new EndpointsCommand.Add(outerOptions, clock));
+        endpoints.addSubcommand("list", new EndpointsCommand.ListEndpoints(outerOptions, clock));
+        endpoints.addSubcommand("remove", new EndpointsCommand.Remove(outerOptions, clock));
     }
 
     /** Adds a command that only groups others; returns it, to add them to. */

@@ -111,17 +111,17 @@ public final class PublishCommand extends BatchCommand {
                         asOfVersion.value(),
                         allowEmpty);
         BillingPeriod header = result.header();
+        // Decided after every publish, new revision or not: a publish repeated after a crash decides what the
+        // first did not write.
+        int notified = new io.meterlake.batch.limits.LimitNotifier(config, clock())
+                .published(new io.meterlake.table.Warehouse(spark(config), config.warehouse()), billingPeriod)
+                .size();
         boolean receiptWritten = receipt != null && header.chain().isPresent();
         if (receiptWritten) {
             Receipt.write(receipt, header);
         }
         if (format.json()) {
-            Map<String, Object> json = PeriodReport.headerJson(header, result.published());
-            json.put("locked", result.locked().isPresent());
-            json.put("correction_line_count", result.corrections().size());
-            json.put("reconcile_run_id", result.runId());
-            json.put("receipt", receiptWritten ? receipt.toString() : null);
-            Output.json(out(), json);
+            printJson(result, receiptWritten, notified);
             return ExitCodes.OK;
         }
         if (result.locked().isPresent()) {
@@ -157,6 +157,10 @@ public final class PublishCommand extends BatchCommand {
         if (result.runId() != null) {
             out().println("usage_aggregates_authoritative holds these lines: reconcile run " + result.runId());
         }
+        if (notified > 0) {
+            out().println(notified + " limit notification(s) decided on these lines: 'meterlake notifications list"
+                    + " --period " + billingPeriod + "'");
+        }
         if (receipt != null) {
             out().println(
                             receiptWritten
@@ -167,5 +171,15 @@ public final class PublishCommand extends BatchCommand {
         }
         out().flush();
         return ExitCodes.OK;
+    }
+
+    private void printJson(PublishResult result, boolean receiptWritten, int notified) {
+        Map<String, Object> json = PeriodReport.headerJson(result.header(), result.published());
+        json.put("locked", result.locked().isPresent());
+        json.put("correction_line_count", result.corrections().size());
+        json.put("reconcile_run_id", result.runId());
+        json.put("receipt", receiptWritten ? receipt.toString() : null);
+        json.put("limit_notifications", notified);
+        Output.json(out(), json);
     }
 }

@@ -109,7 +109,12 @@ public final class StreamCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Instant since = Instant.now();
-        StreamJob job = new StreamJob(spark, config, Clock.systemUTC(), err);
+        StreamJob job = new StreamJob(
+                spark,
+                config,
+                Clock.systemUTC(),
+                err,
+                new io.meterlake.batch.limits.LimitNotifier(config, Clock.systemUTC()));
         if (availableNow) {
             err.println("stream: reading " + config.kafka().topic() + " at "
                     + config.kafka().bootstrapServers() + " until caught up");

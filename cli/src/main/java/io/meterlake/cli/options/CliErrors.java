@@ -28,6 +28,31 @@ public final class CliErrors {
                 + ": another load ran at the same time; run 'meterlake limits show --all' and load again");
     }
 
+    public static MeterlakeException badMetricsAddress(String given) {
+        return MeterlakeException.badInput(
+                "--metrics '" + given + "' is not <host>:<port>",
+                "e.g. --metrics 127.0.0.1:9464 (port 0: any free one)");
+    }
+
+    public static MeterlakeException metricsNotServed(String address, String problem) {
+        return MeterlakeException.badInput(
+                "cannot serve metrics at " + address + " (" + problem + ")", "choose a free port, or 0 for any");
+    }
+
+    public static MeterlakeException noSuchNotification(String id) {
+        return MeterlakeException.badInput(
+                "no notification " + id + " in limit_notifications", "see them with 'meterlake notifications list'");
+    }
+
+    public static MeterlakeException noEndpointTakes(String id, String endpoint) {
+        return MeterlakeException.badInput(
+                endpoint != null
+                        ? "endpoint " + endpoint + " does not take notification " + id
+                                + " (another billing account, or added after it was decided)"
+                        : "no webhook endpoint takes notification " + id,
+                "see the endpoints with 'meterlake notifications endpoints list'");
+    }
+
     /** verify's first check, before any recompute: the revision was signed by another key than the one given. */
     public static MeterlakeException otherKey(String period, int revision, String signedBy, String given) {
         return MeterlakeException.checkFailed("revision " + revision + " of " + period + " was signed by key "

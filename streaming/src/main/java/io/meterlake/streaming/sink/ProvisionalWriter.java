@@ -32,9 +32,12 @@ public final class ProvisionalWriter implements VoidFunction2<Dataset<Row>, Long
     public static final String QUERY = Columns.PROVISIONAL_QUERY;
 
     private final MeterlakeConfig config;
+    private final io.meterlake.table.UsageChanged changed;
 
-    public ProvisionalWriter(MeterlakeConfig config) {
+    /** {@code changed} runs after each batch's merge, before the batch commits. */
+    public ProvisionalWriter(MeterlakeConfig config, io.meterlake.table.UsageChanged changed) {
         this.config = config;
+        this.changed = changed;
     }
 
     @Override
@@ -57,7 +60,12 @@ public final class ProvisionalWriter implements VoidFunction2<Dataset<Row>, Long
             // A batch that only moved the watermark (Spark runs one to evict state) changed no window:
             // no commit. Replaying it changes none either.
             spark.sparkContext().setJobDescription("merging into " + Tables.USAGE_AGGREGATES_PROVISIONAL);
-            merge(new Warehouse(spark, config.warehouse()), rows, StreamIds.appId(spark, QUERY), batchId);
+            Warehouse warehouse = new Warehouse(spark, config.warehouse());
+            String appId = StreamIds.appId(spark, QUERY);
+            if (merge(warehouse, rows, appId, batchId)) {
+                spark.sparkContext().setJobDescription("deciding limit notifications");
+                changed.changed(warehouse, rows, appId, batchId);
+            }
         } finally {
             spark.sparkContext().setJobDescription(null);
             rows.unpersist();
