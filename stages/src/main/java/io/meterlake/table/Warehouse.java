@@ -145,7 +145,10 @@ public final class Warehouse implements TableRows {
      * crossing from the same state (kept renewed; waits up to {@code maxWait}, then exits 75 naming the holder).
      */
     public Lease notifier(String purpose, java.time.Duration maxWait) {
-        create(Tables.LIMIT_NOTIFICATIONS, io.meterlake.schema.NotificationSchemas.LIMIT_NOTIFICATION, true, null);
+        // Looked for without Spark: the stream asks after every batch (a Spark look costs a few hundred ms).
+        if (!reads().exists(Tables.LIMIT_NOTIFICATIONS)) {
+            create(Tables.LIMIT_NOTIFICATIONS, io.meterlake.schema.NotificationSchemas.LIMIT_NOTIFICATION, true, null);
+        }
         return awaitRole("limit-notifier", purpose, maxWait);
     }
 

@@ -55,6 +55,42 @@ public final class DeliveryWorker {
                 .build();
     }
 
+    /** The outbox as last read, at {@link #outboxVersion}: read again only when the table moved. */
+    private Map<String, Notification> outbox = Map.of();
+
+    private long outboxVersion = -2;
+    /** The deliveries as last read plus this worker's own since, at {@link #deliveriesVersion}. */
+    private Map<String, List<Delivery>> pairs = Map.of();
+
+    private long deliveriesVersion = -2;
+
+    /** The outbox's notifications, the first row of each id, oldest first. */
+    private Map<String, Notification> outbox(DeltaReads reads) {
+        long version = reads.version(Tables.LIMIT_NOTIFICATIONS).orElse(-1L);
+        if (version != outboxVersion) {
+            Map<String, Notification> read = new LinkedHashMap<>();
+            reads.rows(Tables.LIMIT_NOTIFICATIONS).stream()
+                    .map(Rows::notification)
+                    .sorted(Comparator.comparing(Notification::decidedAt))
+                    .forEach(n -> read.putIfAbsent(n.notificationId(), n));
+            outbox = read;
+            outboxVersion = version;
+        }
+        return outbox;
+    }
+
+    /** The deliveries per (notification, endpoint). */
+    private Map<String, List<Delivery>> pairs(DeltaReads reads) {
+        long version = reads.version(Tables.NOTIFICATION_DELIVERIES).orElse(-1L);
+        if (version != deliveriesVersion) {
+            pairs = Delivery.byPair(reads.rows(Tables.NOTIFICATION_DELIVERIES).stream()
+                    .map(Rows::delivery)
+                    .toList());
+            deliveriesVersion = version;
+        }
+        return pairs;
+    }
+
     /** What {@code GET /metrics} shows of this worker. */
     public DeliveryMetrics metrics() {
         return metrics;
@@ -71,14 +107,8 @@ public final class DeliveryWorker {
         List<WebhookEndpoints.Endpoint> endpoints =
                 WebhookEndpoints.read(Path.of(config.notifications().endpointsFile()));
         DeltaReads reads = warehouse.reads();
-        Map<String, Notification> outbox = new LinkedHashMap<>();
-        reads.rows(Tables.LIMIT_NOTIFICATIONS).stream()
-                .map(Rows::notification)
-                .sorted(Comparator.comparing(Notification::decidedAt))
-                .forEach(n -> outbox.putIfAbsent(n.notificationId(), n));
-        Map<String, List<Delivery>> pairs = Delivery.byPair(reads.rows(Tables.NOTIFICATION_DELIVERIES).stream()
-                .map(Rows::delivery)
-                .toList());
+        Map<String, Notification> outbox = outbox(reads);
+        Map<String, List<Delivery>> pairs = pairs(reads);
         metrics.decided(
                 outbox.values().stream()
                         .filter(n -> n.kind() == Notification.Kind.CROSSED)
@@ -91,7 +121,6 @@ public final class DeliveryWorker {
         Instant nextDue = null;
         Instant oldest = null;
         for (Notification notification : outbox.values()) {
-            String body = WebhookBody.of(notification);
             for (WebhookEndpoints.Endpoint endpoint : endpoints) {
                 if (!endpoint.takes(notification)) {
                     continue;
@@ -102,7 +131,7 @@ public final class DeliveryWorker {
                         pairs.getOrDefault(notification.notificationId() + "\n" + endpoint.name(), List.of()));
                 Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
                 if (state.due(now)) {
-                    Delivery attempt = send(notification, body, endpoint, state.attempts() + 1);
+                    Delivery attempt = send(notification, WebhookBody.of(notification), endpoint, state.attempts() + 1);
                     attempts.add(attempt);
                     metrics.attempted(
                             attempt.outcome().text(),
@@ -133,6 +162,16 @@ public final class DeliveryWorker {
                     .createDataFrame(
                             attempts.stream().map(Rows::delivery).toList(),
                             io.meterlake.schema.NotificationSchemas.NOTIFICATION_DELIVERY));
+            // Our own commit need not be read back: the next round re-reads only if another writer came between.
+            long now = warehouse.reads().version(Tables.NOTIFICATION_DELIVERIES).orElse(-1L);
+            if (now == deliveriesVersion + 1) {
+                attempts.forEach(attempt -> pairs.computeIfAbsent(
+                                attempt.notificationId() + "\n" + attempt.endpoint(), k -> new ArrayList<>())
+                        .add(attempt));
+                deliveriesVersion = now;
+            } else {
+                deliveriesVersion = -2;
+            }
         }
         return new Round(
                 count(attempts, Delivery.Outcome.DELIVERED),

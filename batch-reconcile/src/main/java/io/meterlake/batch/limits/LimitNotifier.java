@@ -55,7 +55,7 @@ public final class LimitNotifier implements UsageChanged {
     /** After a provisional batch: the periods and subscriptions of its windows, from the stream's totals. */
     @Override
     public void changed(Warehouse warehouse, Dataset<Row> windows, String appId, long batchId) {
-        if (!warehouse.exists(Tables.USAGE_LIMITS)) {
+        if (!warehouse.reads().exists(Tables.USAGE_LIMITS)) {
             return;
         }
         Map<Period, Set<String>> touched = new TreeMap<>(java.util.Comparator.comparing(Period::start));
@@ -97,7 +97,7 @@ public final class LimitNotifier implements UsageChanged {
      * the first did not write): every subscription's published usage.
      */
     public List<Notification> published(Warehouse warehouse, Period period) {
-        if (!warehouse.exists(Tables.USAGE_LIMITS)) {
+        if (!warehouse.reads().exists(Tables.USAGE_LIMITS)) {
             return List.of();
         }
         String decidedBy = "publish of " + period;
