@@ -42,7 +42,9 @@ public final class MaintainJob {
             Tables.USAGE_LIMITS,
             Tables.QUARANTINE_RESOLUTIONS,
             Tables.BILLING_APPROVALS,
-            Tables.BILLING_PERIOD_LOCKS);
+            Tables.BILLING_PERIOD_LOCKS,
+            Tables.LIMIT_NOTIFICATIONS,
+            Tables.NOTIFICATION_DELIVERIES);
 
     private final SparkSession spark;
     private final Warehouse warehouse;
