@@ -16,10 +16,6 @@ final class BenchErrors {
     }
 
     /** A command a benchmark runs exited with an error: its last error line. */
-    static MeterlakeException requestFailed(String path, int status) {
-        return MeterlakeException.checkFailed("GET " + path + " answered " + status + " during the benchmark, not 200");
-    }
-
     static MeterlakeException commandFailed(String command, String err) {
         String[] lines = err.strip().split("\n");
         return MeterlakeException.checkFailed(

@@ -2,19 +2,12 @@ package io.meterlake.bench;
 
 import io.meterlake.config.ConfigKeys;
 import io.meterlake.config.MeterlakeConfig;
-import io.meterlake.gateway.Gateway;
-import io.meterlake.gateway.Tokens;
 import io.meterlake.gateway.TokensFile;
 import io.meterlake.model.Entitlement;
 import io.meterlake.output.Output;
 import io.meterlake.period.Period;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,10 +15,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -46,9 +35,11 @@ import picocli.CommandLine.Option;
             "",
             "Builds the warehouse of 'bench reads' (--months signed periods of --lines lines, the last month's",
             "hourly windows of --subscriptions subscriptions), a read token per tenant (5 subscriptions each) and",
-            "starts the gateway in this JVM. Then --clients clients send --rate requests/s in all, on a fixed",
-            "schedule (latency counts from when a request was due), for --seconds: first GET /v1/openapi.json,",
-            "then tenants' usage (half for the period: the signed lines; half per day: the stream's windows)",
+            "starts the gateway in a JVM of its own. Then --clients clients (a JVM of their own) send --rate",
+            "requests/s in all, on a fixed schedule (latency counts from when a request was due), for --seconds / 3",
+            "to warm up and --seconds measured: first GET /v1/openapi.json,",
+            "then GET /v1/access (below) with the tables unchanged, then tenants' usage (half for the period: the",
+            "signed lines; half per day: the stream's windows)",
             "while a writer (a JVM of its own, as the stream job is) appends an hour of windows to the provisional",
             "table every 2 s; then, the writer still writing, GET /v1/access (a hard limit per metric of the plan,",
             "every tenth subscription's own over it) at --access-rate requests/s. Prints p50, p99 and max per",
@@ -111,53 +102,45 @@ final class UsageApiBench extends Benchmark {
         List<String> tokens = build(config, last);
         Path ingest = Path.of(config.gateway().tokensFile());
         TokensFile.add(ingest, "unused", List.of("forge-functions"));
-        PrintWriter log = new PrintWriter(spec.commandLine().getErr(), true);
         Period period = last;
         // The gateway's month is the history's last (check access asks about the month now is in), whatever the date.
-        Clock clock = Clock.offset(
-                Clock.systemUTC(), Duration.between(Instant.now(), last.start().plus(Duration.ofDays(15))));
-        try (Gateway gateway = Gateway.start(config, Tokens.read(ingest), clock, log)) {
+        // What Spark left on this JVM's heap goes before the clients run here.
+        System.gc();
+        try (GatewayProcess gateway =
+                GatewayProcess.start(config, last.start().plus(Duration.ofDays(15)), ingest.getParent())) {
             String base = "http://127.0.0.1:" + gateway.port();
-            HttpClient http =
-                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            IntFunction<HttpRequest> openApi = i -> HttpRequest.newBuilder(URI.create(base + "/v1/openapi.json"))
-                    .GET()
-                    .build();
-            IntFunction<HttpRequest> usage = i -> {
+            IntFunction<String> openApi = i -> base + "/v1/openapi.json";
+            IntFunction<String> usage = i -> {
                 int subscription = i % history.subscriptions;
-                return HttpRequest.newBuilder(URI.create(base + "/v1/usage/subscriptions/sub-" + subscription
-                                + "?period=" + period + "&window=" + (i % 2 == 0 ? "period" : "day")))
-                        .header("Authorization", "Bearer " + tokens.get(subscription / 5))
-                        .GET()
-                        .build();
+                return base + "/v1/usage/subscriptions/sub-" + subscription + "?period=" + period + "&window="
+                        + (i % 2 == 0 ? "period" : "day") + " " + tokens.get(subscription / 5);
             };
-            IntFunction<HttpRequest> access = i -> {
+            IntFunction<String> access = i -> {
                 int subscription = i % history.subscriptions;
-                return HttpRequest.newBuilder(URI.create(base + "/v1/access?subscription_id=sub-" + subscription
-                                + "&metric=" + SignedHistory.METRICS[i % SignedHistory.METRICS.length]))
-                        .header("Authorization", "Bearer " + tokens.get(subscription / 5))
-                        .GET()
-                        .build();
+                return base + "/v1/access?subscription_id=sub-" + subscription + "&metric="
+                        + SignedHistory.METRICS[i % SignedHistory.METRICS.length] + " " + tokens.get(subscription / 5);
             };
-            progress("warming up: " + seconds / 3 + " s of each route");
-            load(http, openApi, seconds / 3, rate);
-            load(http, usage, seconds / 3, rate);
-            load(http, access, seconds / 3, accessRate);
-            progress(rate + " requests/s of GET /v1/openapi.json for " + seconds + " s");
-            long[] floor = load(http, openApi, seconds, rate);
-            progress(rate + " requests/s of GET /v1/usage/... for " + seconds + " s while the windows are written");
+            Path work = ingest.getParent();
+            progress(rate + " requests/s of GET /v1/openapi.json for " + seconds / 3 + " s (warming up) and " + seconds
+                    + " s");
+            long[] floor = load(openApi, rate, work);
+            progress(accessRate + " requests/s of GET /v1/access for " + seconds / 3 + " s and " + seconds
+                    + " s, the tables unchanged");
+            long[] quiet = load(access, accessRate, work);
             // The writer is a JVM of its own, as the stream job is beside the gateway: its Spark and its garbage
             // collections are not the server's.
             WindowWriter writer = WindowWriter.start(config.warehouse(), period, history.subscriptions, WRITE_EVERY);
             long[] reads;
             long[] checks;
             try (writer) {
-                reads = load(http, usage, seconds, rate);
-                progress(accessRate + " requests/s of GET /v1/access for " + seconds
+                progress(rate + " requests/s of GET /v1/usage/... for " + seconds / 3 + " s and " + seconds
                         + " s while the windows are written");
-                checks = load(http, access, seconds, accessRate);
+                reads = load(usage, rate, work);
+                progress(accessRate + " requests/s of GET /v1/access for " + seconds / 3 + " s and " + seconds
+                        + " s while the windows are written");
+                checks = load(access, accessRate, work);
             }
-            return report(floor, reads, checks, writer.commits());
+            return report(floor, reads, quiet, checks, writer.commits());
         }
     }
 
@@ -198,50 +181,26 @@ final class UsageApiBench extends Benchmark {
     }
 
     /**
-     * {@code rate × duration} requests from {@link #clients} clients on a fixed schedule; each latency from when
-     * its request was due (a slow answer delays the ones behind it, and they count it). Any status but 200 fails.
+     * The requests at {@code rate} per second from {@link #clients} clients in a JVM of their own: {@code seconds / 3}
+     * to warm up, then {@code seconds} measured; the latencies of those.
      */
-    private long[] load(HttpClient http, IntFunction<HttpRequest> requests, int duration, int rate) throws Exception {
-        int total = rate * duration;
-        long[] latencies = new long[total];
-        long start = System.nanoTime() + 50_000_000L;
-        long interval = 1_000_000_000L / rate;
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (int c = 0; c < clients; c++) {
-                int client = c;
-                running.add(pool.submit(() -> {
-                    for (int i = client; i < total; i += clients) {
-                        long due = start + i * interval;
-                        LockSupport.parkNanos(due - System.nanoTime());
-                        HttpResponse<Void> response =
-                                http.send(requests.apply(i), HttpResponse.BodyHandlers.discarding());
-                        latencies[i] = System.nanoTime() - due;
-                        if (response.statusCode() != 200) {
-                            throw BenchErrors.requestFailed(
-                                    requests.apply(i).uri().getPath(), response.statusCode());
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> client : running) {
-                client.get();
-            }
-        } finally {
-            pool.shutdown();
+    private long[] load(IntFunction<String> requests, int rate, Path work) throws Exception {
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < rate * seconds; i++) {
+            all.add(requests.apply(i));
         }
-        return latencies;
+        return LoadProcess.run(all, rate, seconds / 3, seconds, clients, work);
     }
 
-    private int report(long[] floor, long[] reads, long[] checks, int commits) {
+    private int report(long[] floor, long[] reads, long[] quiet, long[] checks, int commits) {
         List<Map<String, Object>> rows = new ArrayList<>();
         rows.add(row("GET /v1/openapi.json (static)", floor));
         rows.add(row("GET /v1/usage/subscriptions/{id}", reads));
         rows.add(row("GET /v1/access", checks));
+        rows.add(row("GET /v1/access, tables unchanged", quiet));
         double p99 = (Double) rows.get(1).get("p99_ms");
         double accessP99 = (Double) rows.get(2).get("p99_ms");
+        double quietP99 = (Double) rows.get(3).get("p99_ms");
         Map<String, Object> parameters = history.parameters();
         parameters.put("rate", rate);
         parameters.put("access_rate", accessRate);
@@ -252,6 +211,7 @@ final class UsageApiBench extends Benchmark {
         extra.put("target_usage_p99_ms", 50);
         extra.put("ratio_p99_to_static", p99 / (Double) rows.get(0).get("p99_ms"));
         extra.put("access_p99_ms", accessP99);
+        extra.put("access_unchanged_tables_p99_ms", quietP99);
         extra.put("target_access_p99_ms", 10);
         extra.put("provisional_commits_while_reading", commits);
         PrintWriter out = spec.commandLine().getOut();
@@ -271,7 +231,10 @@ final class UsageApiBench extends Benchmark {
             out.printf(
                     "usage p99 %.1f ms (target 50), %.1f x the static route's; %d provisional commits meanwhile%n",
                     p99, extra.get("ratio_p99_to_static"), commits);
-            out.printf("access p99 %.1f ms at %d requests/s (target 10)%n", accessP99, accessRate);
+            out.printf(
+                    "access p99 %.1f ms at %d requests/s while the windows are written, %.1f ms with the tables"
+                            + " unchanged (target 10)%n",
+                    accessP99, accessRate, quietP99);
             out.println("results: " + file);
             out.flush();
         }

@@ -110,7 +110,12 @@ class BenchSmokeIT {
                 "--format",
                 "json");
 
-        assertThat(result.get("results").findValuesAsText("route")).endsWith("GET /v1/access");
+        assertThat(result.get("results").findValuesAsText("route"))
+                .containsExactly(
+                        "GET /v1/openapi.json (static)",
+                        "GET /v1/usage/subscriptions/{id}",
+                        "GET /v1/access",
+                        "GET /v1/access, tables unchanged");
         for (JsonNode row : result.get("results")) {
             assertThat(row.get("requests").asInt()).isEqualTo(120);
             assertThat(row.get("p50_ms").asDouble())
@@ -121,6 +126,7 @@ class BenchSmokeIT {
         assertThat(result.get("provisional_commits_while_reading").asInt()).isPositive();
         assertThat(result.get("ratio_p99_to_static").asDouble()).isPositive();
         assertThat(result.get("access_p99_ms").asDouble()).isPositive();
+        assertThat(result.get("access_unchanged_tables_p99_ms").asDouble()).isPositive();
     }
 
     @Test

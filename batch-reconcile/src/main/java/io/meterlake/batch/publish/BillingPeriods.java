@@ -115,8 +115,16 @@ public final class BillingPeriods {
 
     /** The stored usage lines of a revision (its own period's), in canonical order. */
     public List<BillingLine> lines(BillingPeriod header) {
+        return lines(header, Map.of());
+    }
+
+    /**
+     * The billing lines of a revision whose columns hold {@code where}'s values (e.g. one subscription's: a
+     * server's read then takes them from its index of the column instead of making every line), in canonical order.
+     */
+    public List<BillingLine> lines(BillingPeriod header, Map<String, ?> where) {
         List<BillingLine> lines = new ArrayList<>();
-        for (Row row : stored(header)) {
+        for (Row row : stored(header, where)) {
             if (!isCorrection(row)) {
                 lines.add(Rows.billingLine(row));
             }
@@ -128,7 +136,7 @@ public final class BillingPeriods {
     /** The stored correction lines of a revision (of locked periods before it), in canonical order. */
     public List<io.meterlake.model.CorrectionLine> corrections(BillingPeriod header) {
         List<io.meterlake.model.CorrectionLine> lines = new ArrayList<>();
-        for (Row row : stored(header)) {
+        for (Row row : stored(header, Map.of())) {
             if (isCorrection(row)) {
                 lines.add(new io.meterlake.model.CorrectionLine(
                         row.getAs(Columns.SERVICE_PERIOD),
@@ -145,21 +153,18 @@ public final class BillingPeriods {
         return List.copyOf(lines);
     }
 
-    private List<Row> stored(BillingPeriod header) {
-        return tables.rows(
-                Tables.BILLING_PERIOD_LINES,
-                Map.of(
-                        Columns.PERIOD,
-                        header.period().toString(),
-                        Columns.REVISION,
-                        header.revision(),
-                        Columns.CONTENT_SHA256,
-                        header.contentSha256()));
+    /** The revision's stored rows with {@code where}'s values ({@code where} first: a read indexes the first). */
+    private List<Row> stored(BillingPeriod header, Map<String, ?> where) {
+        Map<String, Object> equalTo = new java.util.LinkedHashMap<>(where);
+        equalTo.put(Columns.PERIOD, header.period().toString());
+        equalTo.put(Columns.REVISION, header.revision());
+        equalTo.put(Columns.CONTENT_SHA256, header.contentSha256());
+        return tables.rows(Tables.BILLING_PERIOD_LINES, equalTo);
     }
 
     /** Lines stored before charge classes existed have none: they are usage. */
     private static boolean isCorrection(Row row) {
-        return java.util.Arrays.asList(row.schema().fieldNames()).contains(Columns.CHARGE_CLASS)
+        return row.schema().getFieldIndex(Columns.CHARGE_CLASS).isDefined()
                 && io.meterlake.model.CorrectionLine.CORRECTION.equals(row.getAs(Columns.CHARGE_CLASS));
     }
 }

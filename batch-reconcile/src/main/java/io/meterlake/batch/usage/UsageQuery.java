@@ -175,7 +175,7 @@ public final class UsageQuery {
                     ? Source.FINAL
                     : Source.PUBLISHED;
             List<Value> values = new ArrayList<>();
-            for (BillingLine line : new BillingPeriods(tables).lines(latest.get())) {
+            for (BillingLine line : new BillingPeriods(tables).lines(latest.get(), selection.filter())) {
                 if (selection.matches(line)) {
                     values.add(new Value(
                             line.subscriptionId(),
