@@ -38,16 +38,11 @@ final class GatewayProcess implements AutoCloseable {
         try (ObjectOutputStream out = new ObjectOutputStream(Files.newOutputStream(configFile))) {
             out.writeObject(config);
         }
-        List<String> argv = new java.util.ArrayList<>();
-        argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        argv.add("-Duser.timezone=UTC");
-        argv.addAll(List.of(
-                "-cp",
-                System.getProperty("java.class.path"),
-                GatewayProcess.class.getName(),
-                configFile.toString(),
-                Long.toString(Duration.between(Instant.now(), now).toMillis())));
-        Process process = new ProcessBuilder(argv)
+        Process process = new ProcessBuilder(ChildJvm.command(
+                        List.of("-Duser.timezone=UTC"),
+                        GatewayProcess.class,
+                        configFile.toString(),
+                        Long.toString(Duration.between(Instant.now(), now).toMillis())))
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         BufferedReader said =

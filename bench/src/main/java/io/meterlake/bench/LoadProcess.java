@@ -37,12 +37,9 @@ final class LoadProcess {
         Path out = Files.createTempFile(work, "load-", ".latencies");
         try {
             Files.write(in, requests, StandardCharsets.UTF_8);
-            Process process = new ProcessBuilder(List.of(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            LoadProcess.class.getName(),
+            Process process = new ProcessBuilder(ChildJvm.command(
+                            List.of(),
+                            LoadProcess.class,
                             in.toString(),
                             Integer.toString(rate),
                             Integer.toString(warm),

@@ -104,8 +104,6 @@ final class UsageApiBench extends Benchmark {
         TokensFile.add(ingest, "unused", List.of("forge-functions"));
         Period period = last;
         // The gateway's month is the history's last (check access asks about the month now is in), whatever the date.
-        // What Spark left on this JVM's heap goes before the clients run here.
-        System.gc();
         try (GatewayProcess gateway =
                 GatewayProcess.start(config, last.start().plus(Duration.ofDays(15)), ingest.getParent())) {
             String base = "http://127.0.0.1:" + gateway.port();

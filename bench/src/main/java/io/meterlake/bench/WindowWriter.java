@@ -12,9 +12,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
@@ -37,20 +35,17 @@ final class WindowWriter implements AutoCloseable {
 
     /** Starts the writer and returns once its first commit is in the table. */
     static WindowWriter start(String warehouse, Period period, int subscriptions, Duration every) throws IOException {
-        List<String> argv = new ArrayList<>();
-        argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // What Spark needs of this JVM's flags (the module openings, the system properties), not its recordings.
-        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        List<String> flags = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(flag -> flag.startsWith("--add-") || flag.startsWith("-D"))
-                .forEach(argv::add);
-        argv.addAll(List.of(
-                "-cp",
-                System.getProperty("java.class.path"),
-                WindowWriter.class.getName(),
+                .toList();
+        List<String> argv = ChildJvm.command(
+                flags,
+                WindowWriter.class,
                 warehouse,
                 period.toString(),
                 Integer.toString(subscriptions),
-                Long.toString(every.toMillis())));
+                Long.toString(every.toMillis()));
         WindowWriter writer = new WindowWriter(new ProcessBuilder(argv)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start());
