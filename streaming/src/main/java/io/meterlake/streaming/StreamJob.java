@@ -18,6 +18,8 @@ import io.meterlake.table.Warehouse;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -112,11 +114,14 @@ public final class StreamJob {
     public void runAvailableNow() throws StreamingQueryException, TimeoutException {
         try (Lease lease = singleWriter()) {
             ProgressRecorder recorder = prepare();
+            List<StreamingQuery> started = new ArrayList<>();
             try {
-                startRaw(Trigger.AvailableNow()).awaitTermination();
-                startProvisional(Trigger.AvailableNow()).awaitTermination();
+                started.add(startRaw(Trigger.AvailableNow()));
+                started.get(0).awaitTermination();
+                started.add(startProvisional(Trigger.AvailableNow()));
+                started.get(1).awaitTermination();
             } finally {
-                stopRecording(recorder);
+                stopRecording(recorder, started.toArray(StreamingQuery[]::new));
             }
         }
     }
@@ -160,7 +165,7 @@ public final class StreamJob {
         } finally {
             raw.stop();
             provisional.stop();
-            stopRecording(recorder);
+            stopRecording(recorder, raw, provisional);
         }
     }
 
@@ -169,7 +174,7 @@ public final class StreamJob {
      * on their own thread: removing it right away would drop the last batches' rows, among them the
      * batch that moved the watermark, which publish waits for.
      */
-    private void stopRecording(ProgressRecorder recorder) {
+    private void stopRecording(ProgressRecorder recorder, StreamingQuery... stopped) {
         try {
             spark.sparkContext()
                     .listenerBus()
@@ -181,7 +186,9 @@ public final class StreamJob {
         }
         spark.streams().removeListener(recorder);
         // The queries' RocksDB state stores stay open in this JVM after the queries end, and RocksDB's native
-        // threads can abort the JVM as it exits ("pthread lock: Invalid argument", exit 134): close them now.
+        // threads can abort the JVM as it exits ("pthread lock: Invalid argument", exit 134): close them now,
+        // once no task of the stopped queries holds one (StoppedQueries).
+        StoppedQueries.awaitTasks(spark, Duration.ofMinutes(2), stopped);
         org.apache.spark.sql.execution.streaming.state.StateStore$.MODULE$.stop();
         LOG.info("stream stopped on {}", config.warehouse());
     }
