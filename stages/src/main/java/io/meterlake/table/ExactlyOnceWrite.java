@@ -72,6 +72,21 @@ public final class ExactlyOnceWrite {
      * between, and no record ends in both tables or in neither.
      */
     public WritePin pin(String appId, long version, java.time.Instant proposedIngestedAt) {
+        return pin(appId, version, proposedIngestedAt, -1);
+    }
+
+    /**
+     * As {@link #pin(String, long, java.time.Instant)}, for a writer that itself committed (appId,
+     * {@code committedThisRun}) earlier in this process, as the stream's raw sink does between the batches of
+     * one run: a later version has no commit yet (one writer per appId; an engine replays a batch only after
+     * a restart), so its pin is the current entitlements version, without reading both tables' transactions
+     * from their logs (a Spark job each). A negative {@code committedThisRun}, nothing written in this
+     * process yet (the first batch after a restart may be a replay), reads them.
+     */
+    public WritePin pin(String appId, long version, java.time.Instant proposedIngestedAt, long committedThisRun) {
+        if (committedThisRun >= 0 && version > committedThisRun) {
+            return new WritePin(warehouse.version(Tables.ENTITLEMENTS), proposedIngestedAt);
+        }
         for (String table : List.of(Tables.QUARANTINED_EVENTS, Tables.RAW_USAGE_EVENTS)) {
             java.util.OptionalLong committed = warehouse.committedTransaction(table, appId);
             if (committed.isPresent() && committed.getAsLong() >= version) {

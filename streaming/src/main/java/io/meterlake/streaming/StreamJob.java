@@ -62,6 +62,8 @@ public final class StreamJob {
     private final PrintWriter log;
     private final RecordSource source;
     private final io.meterlake.table.UsageChanged changed;
+    /** The raw query's sink, while it runs: it keeps the entitlements it attributes with cached. */
+    private RawBatchWriter rawWriter;
 
     /**
      * Where the raw query reads its records: a streaming Dataset in the pipeline's input shape
@@ -189,6 +191,9 @@ public final class StreamJob {
         // threads can abort the JVM as it exits ("pthread lock: Invalid argument", exit 134): close them now,
         // once no task of the stopped queries holds one (StoppedQueries).
         StoppedQueries.awaitTasks(spark, Duration.ofMinutes(2), stopped);
+        if (rawWriter != null) {
+            rawWriter.close();
+        }
         org.apache.spark.sql.execution.streaming.state.StateStore$.MODULE$.stop();
         LOG.info("stream stopped on {}", config.warehouse());
     }
@@ -205,12 +210,13 @@ public final class StreamJob {
     }
 
     StreamingQuery startRaw(Trigger trigger) throws TimeoutException {
+        rawWriter = new RawBatchWriter(config, clock);
         return source.records(spark)
                 .writeStream()
                 .queryName(StreamJobNames.RAW)
                 .option("checkpointLocation", config.checkpointRoot() + "/raw")
                 .trigger(trigger)
-                .foreachBatch(new RawBatchWriter(config, clock))
+                .foreachBatch(rawWriter)
                 .start();
     }
 

@@ -44,6 +44,12 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
 
     private final MeterlakeConfig config;
     private final Clock clock;
+    /** The last batch this writer committed in this run; -1 before its first (ExactlyOnceWrite#pin). */
+    private transient long committed = -1;
+    /** The entitlements of {@link #entitlementsVersion}, cached between the batches that attribute with them. */
+    private transient Dataset<Row> entitlements;
+
+    private transient long entitlementsVersion = -1;
 
     public RawBatchWriter(MeterlakeConfig config, Clock clock) {
         this.config = config;
@@ -59,12 +65,14 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         EventPipeline pipeline = new EventPipeline(config.catalog(), config.maxClockSkew(), config.maxEventAge());
         // A replayed batch attributes with the entitlements its first attempt used; its records carry
         // their own ingest times (the broker's LogAppendTime), fixed per record.
-        WritePin pin = new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT).pin(appId, batchId, null);
-        Dataset<Row> processed = pipeline.process(
-                        records, warehouse.readAsOf(Tables.ENTITLEMENTS, pin.entitlementsVersion()))
+        // Within a run the pin and the entitlements are kept in memory: only the first batch after a start reads
+        // the pin back from the logs, and the entitlements are read again only when their version moves.
+        WritePin pin = new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT).pin(appId, batchId, null, committed);
+        Dataset<Row> processed = pipeline.process(records, entitlements(warehouse, pin.entitlementsVersion()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT).write(processed, appId, batchId, pin);
+            committed = batchId;
             spark.sparkContext().setJobDescription("counting for " + Tables.STREAM_PROGRESS);
             Row counts = processed
                     .agg(
@@ -98,6 +106,23 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         } finally {
             spark.sparkContext().setJobDescription(null);
             processed.unpersist();
+        }
+    }
+
+    private Dataset<Row> entitlements(Warehouse warehouse, long version) {
+        if (entitlements == null || entitlementsVersion != version) {
+            close();
+            entitlements = warehouse.readAsOf(Tables.ENTITLEMENTS, version).persist(StorageLevel.MEMORY_AND_DISK());
+            entitlementsVersion = version;
+        }
+        return entitlements;
+    }
+
+    /** Drops the cached entitlements (when the query has stopped). */
+    public void close() {
+        if (entitlements != null) {
+            entitlements.unpersist();
+            entitlements = null;
         }
     }
 
