@@ -208,6 +208,11 @@ class CommandLineTest {
         cases.put(
                 List.of("periods", "status", "--period", "2026-10", "--format", "csv"),
                 "expected one of [table, json] but was 'csv' (this command prints no csv)");
+        // The long-running commands' metrics address, before Spark or the broker is asked anything.
+        cases.put(List.of("stream", "--metrics", "9464"), "--metrics '9464' is not <host>:<port>");
+        cases.put(
+                List.of("notifications", "deliver", "--metrics", "localhost:http"),
+                "--metrics 'localhost:http' is not <host>:<port>");
         eachIsOneUsageLine(cases);
     }
 

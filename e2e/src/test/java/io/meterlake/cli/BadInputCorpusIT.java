@@ -15,6 +15,7 @@ import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.schema.Columns;
 import io.meterlake.schema.Tables;
 import io.meterlake.stack.TestBroker;
+import io.meterlake.streaming.sink.StreamMetrics;
 import io.meterlake.streaming.source.EventProducer;
 import io.meterlake.table.Warehouse;
 import io.meterlake.testing.BadInputCorpus;
@@ -127,17 +128,54 @@ class BadInputCorpusIT extends SparkTestBase {
                         .json());
                 producer.flush();
             }
-            stream.await(() -> warehouse
+            // Acknowledged: the broker appended it before this instant. Once the stream's freshness reaches it, the
+            // event is in raw (and merged into the windows, or late), without waiting any further.
+            Instant appended = Instant.now();
+            stream.await(() -> stream.metrics()
+                    .visibleThrough()
+                    .filter(through -> !through.isBefore(appended))
+                    .isPresent());
+            assertThat(warehouse
                             .read(Tables.RAW_USAGE_EVENTS)
                             .where(col(Columns.EVENT_ID).equalTo("after-the-corpus"))
-                            .count()
-                    == 1);
+                            .count())
+                    .isEqualTo(1);
             assertThat(stream.isRunning()).isTrue();
+            assertMetricsServed(stream.metrics(), cases);
         }
 
         Map<Long, String> outcome =
                 outcomes(warehouse, col(Columns.KAFKA_OFFSET).lt(cases.size()), Columns.KAFKA_OFFSET);
         assertReasons(cases, outcome, 0);
+    }
+
+    /**
+     * {@code GET /metrics} over HTTP, as {@code meterlake stream --metrics} serves it: every record read counted once,
+     * accepted or quarantined as the corpus says, nothing left in the topic.
+     */
+    private static void assertMetricsServed(StreamMetrics metrics, List<Case> cases) throws Exception {
+        long accepted = cases.stream().filter(c -> c.reason().equals(ACCEPTED)).count() + 1;
+        com.sun.net.httpserver.HttpServer server = metrics.exposition().serve("127.0.0.1", 0);
+        try {
+            java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                                            + server.getAddress().getPort() + "/metrics"))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).isEqualTo(200);
+            assertThat(answer.headers().firstValue("content-type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+            assertThat(answer.body())
+                    .contains("meterlake_stream_records_total{query=\"raw\"} " + (cases.size() + 1) + ".0")
+                    .contains("meterlake_stream_events_accepted_total " + accepted + ".0")
+                    .contains("meterlake_stream_events_quarantined_total " + (cases.size() + 1 - accepted) + ".0")
+                    .contains("meterlake_stream_lag_records 0.0")
+                    .containsPattern("meterlake_stream_lag_seconds \\d")
+                    .containsPattern("meterlake_stream_watermark_seconds \\d");
+        } finally {
+            server.stop(0);
+        }
     }
 
     private static void assertReasons(List<Case> cases, Map<Long, String> outcome, long firstPosition) {

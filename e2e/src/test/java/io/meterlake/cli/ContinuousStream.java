@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.streaming.StreamJob;
+import io.meterlake.streaming.sink.StreamMetrics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
@@ -17,10 +18,17 @@ import org.awaitility.Awaitility;
 final class ContinuousStream implements AutoCloseable {
     private final SparkSession spark;
     private final CompletableFuture<Void> running;
+    private final StreamJob job;
 
-    private ContinuousStream(SparkSession spark, CompletableFuture<Void> running) {
+    private ContinuousStream(SparkSession spark, CompletableFuture<Void> running, StreamJob job) {
         this.spark = spark;
         this.running = running;
+        this.job = job;
+    }
+
+    /** The running stream's metrics, as {@code meterlake stream --metrics} serves them. */
+    StreamMetrics metrics() {
+        return job.metrics();
     }
 
     /** Starts the stream with a 1 s trigger; the broker stamps ingest times, so the clock is the real one. */
@@ -31,13 +39,16 @@ final class ContinuousStream implements AutoCloseable {
                 Clock.systemUTC(),
                 new PrintWriter(new StringWriter()),
                 new io.meterlake.batch.limits.LimitNotifier(config, Clock.systemUTC()));
-        return new ContinuousStream(spark, CompletableFuture.runAsync(() -> {
-            try {
-                job.runContinuously(Duration.ofSeconds(1));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }));
+        return new ContinuousStream(
+                spark,
+                CompletableFuture.runAsync(() -> {
+                    try {
+                        job.runContinuously(Duration.ofSeconds(1));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }),
+                job);
     }
 
     /** Waits (up to 3 minutes) until {@code condition} holds; fails at once if the stream stopped. */

@@ -120,8 +120,8 @@ class StreamExactlyOnceIT extends SparkTestBase {
         Path provisional =
                 warehouse.resolve(Tables.USAGE_AGGREGATES_PROVISIONAL).resolve("_delta_log");
 
-        // 1: after the first raw batch has committed (the next one is likely in flight).
-        killWhen(warehouse, () -> commits(raw) >= 2);
+        // 1: after the first raw batch has committed (the next one is likely in flight); its metrics served meanwhile.
+        killWhen(warehouse, () -> commits(raw) >= 2, this::assertMetricsServed);
         // 2: the moment a batch's quarantine append lands, before its raw append.
         long quarantineCommits = commits(quarantine);
         killWhen(warehouse, () -> commits(quarantine) > quarantineCommits);
@@ -309,7 +309,12 @@ class StreamExactlyOnceIT extends SparkTestBase {
 
     /** Starts the stream, waits for {@code condition}, kills it with SIGKILL. */
     private void killWhen(Path warehouse, BooleanSupplier condition) throws Exception {
-        Process stream = start(warehouse, "--trigger", "1s");
+        killWhen(warehouse, condition, () -> {});
+    }
+
+    /** As the other, with the stream's metrics at any free port; {@code beforeKill} runs once the condition holds. */
+    private void killWhen(Path warehouse, BooleanSupplier condition, ThrowingRunnable beforeKill) throws Exception {
+        Process stream = start(warehouse, "--trigger", "1s", "--metrics", "127.0.0.1:0");
         // A short poll: the kill must land right after the commit it waits for.
         Awaitility.await("the stream's progress")
                 .atMost(Duration.ofMinutes(5))
@@ -320,8 +325,31 @@ class StreamExactlyOnceIT extends SparkTestBase {
                             .isTrue();
                     return condition.getAsBoolean();
                 });
+        beforeKill.run();
         stream.destroyForcibly(); // SIGKILL: no shutdown hooks, no cleanup
         stream.waitFor();
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** The running stream's {@code GET /metrics}, at the address it printed: Prometheus' text, the stream's names. */
+    private void assertMetricsServed() throws Exception {
+        java.util.regex.Matcher address = java.util.regex.Pattern.compile(
+                        "stream: metrics at (http://127\\.0\\.0\\.1:\\d+/metrics)")
+                .matcher(Files.readString(dir.resolve("stream.err")));
+        assertThat(address.find()).as("the address the stream printed").isTrue();
+        java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(address.group(1)))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.body())
+                .contains("# HELP meterlake_stream_lag_records ")
+                .contains("# HELP meterlake_stream_batch_duration_seconds ");
     }
 
     /** {@code produce --format json} of {@code file} to the test's topic; it reports {@code records} sent. */

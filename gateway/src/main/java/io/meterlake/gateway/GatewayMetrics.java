@@ -1,14 +1,11 @@
 package io.meterlake.gateway;
 
+import io.meterlake.metrics.Exposition;
 import io.meterlake.validation.ReasonCode;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * What {@code GET /metrics} shows, in Prometheus' text format: requests by status, events accepted
@@ -16,7 +13,8 @@ import java.io.UncheckedIOException;
  * last acknowledgement, and the requests in flight. Names carry no token and no tenant.
  */
 public final class GatewayMetrics {
-    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Exposition exposition = new Exposition();
+    private final PrometheusRegistry registry = exposition.registry();
     private final Counter requests = Counter.builder()
             .name("meterlake_gateway_requests")
             .help("HTTP requests to POST /v1/events, by the status answered")
@@ -57,7 +55,6 @@ public final class GatewayMetrics {
             .classicOnly()
             .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
             .register(registry);
-    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     void answered(int status) {
         requests.labelValues(Integer.toString(status)).inc();
@@ -90,17 +87,11 @@ public final class GatewayMetrics {
     }
 
     public String contentType() {
-        return writer.getContentType();
+        return exposition.contentType();
     }
 
     /** The exposition, as {@code GET /metrics} serves it. */
     public byte[] scrape() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            writer.write(out, registry.scrape());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return exposition.scrape();
     }
 }

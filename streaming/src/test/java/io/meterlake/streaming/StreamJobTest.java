@@ -105,18 +105,24 @@ class StreamJobTest extends SparkTestBase {
     }
 
     /** One {@code --available-now} run of both queries over what has arrived, from the checkpoints. */
-    private void run() throws Exception {
-        new StreamJob(
-                        spark(),
-                        config,
-                        CLOCK,
-                        new PrintWriter(new StringWriter()),
-                        session -> session.readStream()
-                                .schema(Tables.RECORD)
-                                .option("maxFilesPerTrigger", 1)
-                                .parquet(source.toString()),
-                        io.meterlake.table.UsageChanged.NOTHING)
-                .runAvailableNow();
+    private StreamJob run() throws Exception {
+        StreamJob job = new StreamJob(
+                spark(),
+                config,
+                CLOCK,
+                new PrintWriter(new StringWriter()),
+                session -> session.readStream()
+                        .schema(Tables.RECORD)
+                        .option("maxFilesPerTrigger", 1)
+                        .parquet(source.toString()),
+                io.meterlake.table.UsageChanged.NOTHING);
+        job.runAvailableNow();
+        return job;
+    }
+
+    /** The metrics a run exposes, as Prometheus' text format has them. */
+    private static String scrape(StreamJob job) {
+        return new String(job.metrics().exposition().scrape(), StandardCharsets.UTF_8);
     }
 
     /** The provisional windows as "window_start quantity event_count", in order. */
@@ -153,7 +159,17 @@ class StreamJobTest extends SparkTestBase {
                 INGESTED,
                 event().id("c").quantity("5").at("2026-11-02T11:10:00Z").json(),
                 event().id("a").quantity("3").at("2026-11-02T10:05:00Z").json()); // a copy, in the next batch
-        run();
+        StreamJob first = run();
+        // Its metrics: two raw batches (a file each) of four records, every one accepted; the windows hold the
+        // broker's records through the start of the last raw batch, which read everything there was.
+        assertThat(scrape(first))
+                .contains("meterlake_stream_batches_total{query=\"raw\"} 2.0")
+                .contains("meterlake_stream_records_total{query=\"raw\"} 4.0")
+                .contains("meterlake_stream_events_accepted_total 4.0")
+                .contains("meterlake_stream_events_quarantined_total 0.0")
+                .contains("meterlake_stream_visible_through_seconds ")
+                .contains("meterlake_stream_lag_seconds ");
+        assertThat(first.metrics().visibleThrough()).isPresent();
 
         assertThat(rawRows()).as("raw keeps every record, copies too").isEqualTo(4);
         assertThat(windows()).containsExactly("2026-11-02T10:00:00Z 7 2", "2026-11-02T11:00:00Z 5 1");

@@ -1,15 +1,10 @@
 package io.meterlake.batch.limits;
 
-import com.sun.net.httpserver.HttpServer;
+import io.meterlake.metrics.Exposition;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 
 /**
  * What the delivery worker's {@code GET /metrics} shows, in Prometheus' text format: the notifications decided (the
@@ -17,7 +12,8 @@ import java.net.InetSocketAddress;
  * long the oldest has waited since it was decided, and the delivery lag (decided to delivered). No secret, no body.
  */
 public final class DeliveryMetrics {
-    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Exposition exposition = new Exposition();
+    private final PrometheusRegistry registry = exposition.registry();
     private final Gauge decided = Gauge.builder()
             .name("meterlake_notifications_decided")
             .help("Notifications in the outbox (limit_notifications), by kind")
@@ -42,7 +38,6 @@ public final class DeliveryMetrics {
             .classicOnly()
             .classicUpperBounds(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600)
             .register(registry);
-    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     void decided(long crossed, long resolved) {
         decided.labelValues("crossed").set(crossed);
@@ -63,26 +58,11 @@ public final class DeliveryMetrics {
 
     /** The exposition, as {@code GET /metrics} serves it. */
     public byte[] scrape() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            writer.write(out, registry.scrape());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return exposition.scrape();
     }
 
-    /** Serves {@code GET /metrics} at {@code host:port} (port 0: any free one) until the returned server stops. */
-    public HttpServer serve(String host, int port) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
-        server.createContext("/metrics", exchange -> {
-            byte[] body = scrape();
-            exchange.getResponseHeaders().set("content-type", writer.getContentType());
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
-        return server;
+    /** The registry and its exposition, for {@code GET /metrics}. */
+    public Exposition exposition() {
+        return exposition;
     }
 }

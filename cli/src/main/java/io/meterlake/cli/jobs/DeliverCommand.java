@@ -3,6 +3,7 @@ package io.meterlake.cli.jobs;
 import io.meterlake.batch.limits.DeliveryWorker;
 import io.meterlake.cli.options.CliErrors;
 import io.meterlake.cli.options.ConfigOptions;
+import io.meterlake.cli.options.MetricsOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.schema.Columns;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -49,11 +51,8 @@ public final class DeliverCommand extends BatchCommand {
             description = "How often to look for new notifications and due retries (default: ${DEFAULT-VALUE}).")
     Duration poll;
 
-    @Option(
-            names = "--metrics",
-            paramLabel = "<host:port>",
-            description = "Serve Prometheus metrics at http://<host:port>/metrics (port 0: any free one, printed).")
-    String metrics;
+    @Mixin
+    MetricsOption metrics;
 
     public DeliverCommand(Supplier<ConfigOptions> outerOptions, Clock clock) {
         super(outerOptions, clock);
@@ -62,6 +61,7 @@ public final class DeliverCommand extends BatchCommand {
     @Override
     public Integer call() throws InterruptedException {
         MeterlakeConfig config = config();
+        metrics.check();
         // Checked before Spark starts: a bad endpoints file is one line and exit 2, not a stack trace later.
         List<WebhookEndpoints.Endpoint> endpoints =
                 WebhookEndpoints.read(Path.of(config.notifications().endpointsFile()));
@@ -70,20 +70,10 @@ public final class DeliverCommand extends BatchCommand {
                 + (untilIdle ? " until nothing is pending" : " until stopped"));
         DeliveryWorker worker =
                 new DeliveryWorker(new Warehouse(spark(config), config.warehouse()), config, clock(), err());
-        com.sun.net.httpserver.HttpServer server = null;
-        if (metrics != null) {
-            int colon = metrics.lastIndexOf(':');
-            int port = colon < 0 ? -1 : parsePort(metrics.substring(colon + 1));
-            if (port < 0) {
-                throw CliErrors.badMetricsAddress(metrics);
-            }
-            try {
-                server = worker.metrics().serve(metrics.substring(0, colon), port);
-            } catch (java.io.IOException e) {
-                throw CliErrors.metricsNotServed(metrics, String.valueOf(e.getMessage()));
-            }
-            progress("metrics at http://" + metrics.substring(0, colon) + ":"
-                    + server.getAddress().getPort() + "/metrics");
+        com.sun.net.httpserver.HttpServer server =
+                metrics.serve(worker.metrics().exposition());
+        if (server != null) {
+            progress(metrics.where(server));
         }
         try {
             worker.run(untilIdle, poll);
@@ -93,15 +83,6 @@ public final class DeliverCommand extends BatchCommand {
             }
         }
         return ExitCodes.OK;
-    }
-
-    private static int parsePort(String text) {
-        try {
-            int port = Integer.parseInt(text);
-            return port >= 0 && port <= 65535 ? port : -1;
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     /** {@code notifications redeliver <notification_id> [--endpoint E]}: deliver it again, with a fresh budget. */

@@ -3,6 +3,7 @@ package io.meterlake.cli.jobs;
 import io.meterlake.cli.options.ConfigOptions;
 import io.meterlake.cli.options.FormatOption;
 import io.meterlake.cli.options.KafkaOptions;
+import io.meterlake.cli.options.MetricsOption;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.error.ExitCodes;
 import io.meterlake.output.Output;
@@ -76,6 +77,9 @@ public final class StreamCommand implements Callable<Integer> {
     String checkpoint;
 
     @Mixin
+    MetricsOption metrics;
+
+    @Mixin
     FormatOption format;
 
     @Spec
@@ -92,6 +96,7 @@ public final class StreamCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--trigger and --available-now exclude each other");
         }
+        metrics.check();
         ConfigOptions merged = outerOptions.get().andThen(options);
         if (checkpoint != null) {
             merged = merged.andThen(set("stream.checkpoint", checkpoint));
@@ -115,16 +120,27 @@ public final class StreamCommand implements Callable<Integer> {
                 Clock.systemUTC(),
                 err,
                 new io.meterlake.batch.limits.LimitNotifier(config, Clock.systemUTC()));
-        if (availableNow) {
-            err.println("stream: reading " + config.kafka().topic() + " at "
-                    + config.kafka().bootstrapServers() + " until caught up");
-            err.flush();
-            job.runAvailableNow();
-        } else {
-            err.println("stream: reading " + config.kafka().topic() + " at "
-                    + config.kafka().bootstrapServers() + " every " + interval.toMillis() + " ms; stop with Ctrl-C");
-            err.flush();
-            job.runContinuously(interval);
+        com.sun.net.httpserver.HttpServer server = metrics.serve(job.metrics().exposition());
+        try {
+            if (server != null) {
+                err.println("stream: " + metrics.where(server));
+            }
+            if (availableNow) {
+                err.println("stream: reading " + config.kafka().topic() + " at "
+                        + config.kafka().bootstrapServers() + " until caught up");
+                err.flush();
+                job.runAvailableNow();
+            } else {
+                err.println("stream: reading " + config.kafka().topic() + " at "
+                        + config.kafka().bootstrapServers() + " every " + interval.toMillis()
+                        + " ms; stop with Ctrl-C");
+                err.flush();
+                job.runContinuously(interval);
+            }
+        } finally {
+            if (server != null) {
+                server.stop(0);
+            }
         }
         printSummary(out, warehouse, since, format.json());
         return ExitCodes.OK;

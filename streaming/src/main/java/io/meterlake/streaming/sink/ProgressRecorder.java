@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * idempotent append per batch. A process killed between a batch's commit and this write loses that
  * batch's progress row, never data; the next batch's row carries the watermark on.
  *
- * <p>It also prints one line per batch of either query to {@code log}, for people watching.
+ * <p>It also prints one line per batch of either query to {@code log}, for people watching, and hands every
+ * report, batches and idle triggers alike, to the stream's metrics.
  */
 public final class ProgressRecorder extends StreamingQueryListener {
     private static final Logger LOG = LoggerFactory.getLogger(ProgressRecorder.class);
@@ -29,12 +30,15 @@ public final class ProgressRecorder extends StreamingQueryListener {
     private final MeterlakeConfig config;
     private final PrintWriter log;
     private final java.time.Clock clock;
+    private final StreamMetrics metrics;
 
-    public ProgressRecorder(SparkSession spark, MeterlakeConfig config, PrintWriter log, java.time.Clock clock) {
+    public ProgressRecorder(
+            SparkSession spark, MeterlakeConfig config, PrintWriter log, java.time.Clock clock, StreamMetrics metrics) {
         this.spark = spark;
         this.config = config;
         this.log = log;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     @Override
@@ -43,6 +47,7 @@ public final class ProgressRecorder extends StreamingQueryListener {
     @Override
     public void onQueryProgress(QueryProgressEvent event) {
         StreamingQueryProgress progress = event.progress();
+        metrics.progress(progress);
         if (!progress.durationMs().containsKey("addBatch")) {
             return; // an idle trigger: no batch ran (no-data batches that move the watermark do run)
         }

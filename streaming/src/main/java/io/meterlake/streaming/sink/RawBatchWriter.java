@@ -51,9 +51,12 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
 
     private transient long entitlementsVersion = -1;
 
-    public RawBatchWriter(MeterlakeConfig config, Clock clock) {
+    private final transient StreamMetrics metrics;
+
+    public RawBatchWriter(MeterlakeConfig config, Clock clock, StreamMetrics metrics) {
         this.config = config;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     @Override
@@ -95,6 +98,7 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
             spark.sparkContext().setJobDescription("writing " + Tables.STREAM_PROGRESS);
             warehouse.appendIdempotent(
                     spark.createDataFrame(List.of(progress), Tables.PROGRESS), Tables.STREAM_PROGRESS, appId, batchId);
+            metrics.written(counts.getLong(1), counts.getLong(2));
             LOG.info(
                     "raw batch {}: {} records, {} accepted, {} quarantined, entitlements v{}, {} ms",
                     batchId,
