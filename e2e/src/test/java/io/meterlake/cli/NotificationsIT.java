@@ -316,16 +316,7 @@ class NotificationsIT {
 
     /** The running worker's {@code GET /metrics}, at the address it printed. */
     private String metrics() throws Exception {
-        java.util.regex.Matcher address = java.util.regex.Pattern.compile("metrics at (http://\\S+/metrics)")
-                .matcher(Files.readString(dir.resolve("worker.err")));
-        assertThat(address.find()).as("the worker prints its metrics address").isTrue();
-        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient()
-                .send(
-                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(address.group(1)))
-                                .build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
-        return response.body();
+        return MetricsScrape.printedIn(dir.resolve("worker.err"));
     }
 
     /** {@code notifications endpoints add}; returns the secret it printed. */

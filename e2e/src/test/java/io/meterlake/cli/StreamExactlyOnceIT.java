@@ -337,17 +337,7 @@ class StreamExactlyOnceIT extends SparkTestBase {
 
     /** The running stream's {@code GET /metrics}, at the address it printed: Prometheus' text, the stream's names. */
     private void assertMetricsServed() throws Exception {
-        java.util.regex.Matcher address = java.util.regex.Pattern.compile(
-                        "stream: metrics at (http://127\\.0\\.0\\.1:\\d+/metrics)")
-                .matcher(Files.readString(dir.resolve("stream.err")));
-        assertThat(address.find()).as("the address the stream printed").isTrue();
-        java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient()
-                .send(
-                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(address.group(1)))
-                                .build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(answer.statusCode()).isEqualTo(200);
-        assertThat(answer.body())
+        assertThat(MetricsScrape.printedIn(dir.resolve("stream.err")))
                 .contains("# HELP meterlake_stream_lag_records ")
                 .contains("# HELP meterlake_stream_batch_duration_seconds ");
     }
