@@ -235,6 +235,21 @@ public final class Warehouse implements TableRows {
         appendIdempotent(rows, table, appId, version, null);
     }
 
+    /**
+     * As {@link #appendIdempotent(Dataset, String, String, long)}, by a writer that itself committed (appId,
+     * {@code committedThisRun}) to {@code table} earlier in this process and is that appId's only writer (the
+     * stream's progress rows between the batches of one run): a later {@code version} is then known to be new,
+     * and the append skips Delta's check, a state-reconstruction job ({@link OwnTransactionAppend}). A
+     * negative {@code committedThisRun} (nothing committed yet in this process) checks as usual.
+     */
+    public void appendIdempotent(Dataset<Row> rows, String table, String appId, long version, long committedThisRun) {
+        if (committedThisRun < 0
+                || version <= committedThisRun
+                || !OwnTransactionAppend.append(rows, path(table), appId, version)) {
+            appendIdempotent(rows, table, appId, version);
+        }
+    }
+
     /** As {@link #appendIdempotent(Dataset, String, String, long)}, the commit carrying {@code userMetadata}. */
     void appendIdempotent(Dataset<Row> rows, String table, String appId, long version, String userMetadata) {
         org.apache.spark.sql.DataFrameWriter<Row> writer = rows.write()

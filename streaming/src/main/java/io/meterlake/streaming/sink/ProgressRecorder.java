@@ -31,6 +31,11 @@ public final class ProgressRecorder extends StreamingQueryListener {
     private final PrintWriter log;
     private final java.time.Clock clock;
     private final StreamMetrics metrics;
+    /**
+     * The last batch whose row this recorder wrote, per query: a later batch's row is known to be new and
+     * skips Delta's check (Warehouse#appendIdempotent with what was committed in this run).
+     */
+    private final java.util.Map<String, Long> written = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ProgressRecorder(
             SparkSession spark, MeterlakeConfig config, PrintWriter log, java.time.Clock clock, StreamMetrics metrics) {
@@ -85,14 +90,16 @@ public final class ProgressRecorder extends StreamingQueryListener {
                         time(progress.eventTime().get("min")),
                         time(progress.eventTime().get("max")))
                 .toRow();
+        String appId = StreamIds.appId(
+                ProvisionalWriter.QUERY + "-progress", progress.id().toString());
         new Warehouse(spark, config.warehouse())
                 .appendIdempotent(
                         spark.createDataFrame(List.of(row), Tables.PROGRESS),
                         Tables.STREAM_PROGRESS,
-                        StreamIds.appId(
-                                ProvisionalWriter.QUERY + "-progress",
-                                progress.id().toString()),
-                        progress.batchId());
+                        appId,
+                        progress.batchId(),
+                        written.getOrDefault(appId, -1L));
+        written.put(appId, progress.batchId());
     }
 
     @Override

@@ -44,7 +44,11 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
 
     private final MeterlakeConfig config;
     private final Clock clock;
-    /** The last batch this writer committed in this run; -1 before its first (ExactlyOnceWrite#pin). */
+    /**
+     * The last batch whose three writes this writer committed in this run; -1 before its first. A later batch
+     * has no commit yet: its pin is the current one (ExactlyOnceWrite#pin) and its progress row skips Delta's
+     * check.
+     */
     private transient long committed = -1;
     /** The entitlements of {@link #entitlementsVersion}, cached between the batches that attribute with them. */
     private transient Dataset<Row> entitlements;
@@ -75,7 +79,6 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             new ExactlyOnceWrite(warehouse, Warehouse.RAW_WRITER_WAIT).write(processed, appId, batchId, pin);
-            committed = batchId;
             spark.sparkContext().setJobDescription("counting for " + Tables.STREAM_PROGRESS);
             Row counts = processed
                     .agg(
@@ -97,7 +100,12 @@ public final class RawBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
                     .toRow();
             spark.sparkContext().setJobDescription("writing " + Tables.STREAM_PROGRESS);
             warehouse.appendIdempotent(
-                    spark.createDataFrame(List.of(progress), Tables.PROGRESS), Tables.STREAM_PROGRESS, appId, batchId);
+                    spark.createDataFrame(List.of(progress), Tables.PROGRESS),
+                    Tables.STREAM_PROGRESS,
+                    appId,
+                    batchId,
+                    committed);
+            committed = batchId;
             metrics.written(counts.getLong(1), counts.getLong(2));
             LOG.info(
                     "raw batch {}: {} records, {} accepted, {} quarantined, entitlements v{}, {} ms",
