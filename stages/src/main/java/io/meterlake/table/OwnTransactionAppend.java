@@ -16,7 +16,7 @@ import scala.collection.JavaConverters;
 
 /**
  * An idempotent append by a writer that knows its transaction identifier's last version without asking
- * the table: it committed (appId, {@code known}) itself, earlier in this process, and it is the only writer
+ * the table: it committed that appId's last version itself, earlier in this process, and it is the only writer
  * of that appId (the stream's progress rows under its lease, between the batches of one run). The commit is the one
  * Delta's {@code txnAppId}/{@code txnVersion} append makes (the files, a {@code SetTransaction} of (appId,
  * version), the same operation), but the check before it is skipped: Delta 3.3
@@ -30,7 +30,7 @@ final class OwnTransactionAppend {
 
     /**
      * Appends {@code rows} to the Delta table at {@code path} as (appId, version), given that appId's last
-     * committed version is {@code known} &lt; version. Returns false, writing nothing, when that
+     * committed version is known to be below {@code version}. Returns false, writing nothing, when that
      * shortcut does not apply (no table yet, or rows whose schema is not the table's): the caller then
      * appends the checked way.
      */
