@@ -20,8 +20,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The stream's sink as {@code bench usage-api} needs it: a JVM of its own (as the stream job is beside the gateway)
- * that appends an hour of windows to the provisional table every {@code every}, printing {@code commit N} after
- * each, until its standard input closes; then it ends after the commit under way (no half-written table behind).
+ * that appends an hour of windows to the provisional table every {@code every} and moves the stream's mark of how
+ * fresh they are after it, printing {@code commit N} after each, until its standard input closes; then it ends after the commit under way (no half-written table behind).
  */
 final class WindowWriter implements AutoCloseable {
     private final Process process;
@@ -124,6 +124,8 @@ final class WindowWriter implements AutoCloseable {
                     Tables.USAGE_AGGREGATES_PROVISIONAL,
                     "bench-writer",
                     k + 1);
+            // As the stream does after its commits: its mark of how fresh the windows are (the answers' as_of).
+            warehouse.markVisibleThrough(period.start().plusSeconds(10L * (k + 1)));
             out.write(("commit " + (k + 1) + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
             LockSupport.parkNanos(every.toNanos());

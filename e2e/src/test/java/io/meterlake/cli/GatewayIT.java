@@ -976,18 +976,35 @@ class GatewayIT extends SparkTestBase {
                     .as(probe)
                     .isEqualTo(JSON.readTree(missing).get("error").asText().replaceFirst(": .*", ""));
         }
-        // Tenant 1's account holds another tenant's subscription: tenant 1 sees its own part only, not even
-        // the other's freshness; the finance token sees it all.
+        // Tenant 1's account holds another tenant's subscription: tenant 1 sees its own part only; the finance
+        // token sees it all. as_of is the stream's mark (how fresh the windows are), the same for both: the other
+        // tenant's newer window does not show in it.
         JsonNode account = JSON.readTree(
                 usage(tenant, "/v1/usage/accounts/acct-001?period=" + period).body());
         assertThat(account.get("values").findValuesAsText("subscription_id"))
                 .isNotEmpty()
                 .allMatch(own::contains);
-        assertThat(account.get("as_of").asText()).isNotEqualTo(newest.toString());
+        java.time.Instant mark = tables.visibleThrough()
+                .orElseThrow(() -> new AssertionError("the stream wrote no mark of how fresh its windows are"));
+        assertThat(account.get("as_of").asText()).isEqualTo(mark.toString()).isNotEqualTo(newest.toString());
         JsonNode whole = JSON.readTree(usage(tokenOf.get("finance"), "/v1/usage/accounts/acct-001?period=" + period)
                 .body());
         assertThat(whole.get("values").findValuesAsText("subscription_id")).contains("sub-shared");
-        assertThat(whole.get("as_of").asText()).isEqualTo(newest.toString());
+        assertThat(whole.get("as_of").asText()).isEqualTo(mark.toString());
+        // The stream moves its mark while no window changes (an idle trigger): the kept answer is given as of it.
+        java.time.Instant later = mark.plusSeconds(30);
+        tables.markVisibleThrough(later);
+        Awaitility.await("the stream's new mark given")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> JSON.readTree(usage(tenant, "/v1/usage/accounts/acct-001?period=" + period)
+                                .body())
+                        .get("as_of")
+                        .asText()
+                        .equals(later.toString()));
+        assertThat(JSON.readTree(usage(tenant, "/v1/usage/accounts/acct-001?period=" + period)
+                                .body())
+                        .get("values"))
+                .isEqualTo(account.get("values"));
         // The finance token reads any subscription; an account token its account's.
         assertThat(usage(tokenOf.get("finance"), "/v1/usage/subscriptions/" + foreign.get(0))
                         .statusCode())

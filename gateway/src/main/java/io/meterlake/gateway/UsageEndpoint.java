@@ -227,18 +227,19 @@ final class UsageEndpoint implements AutoCloseable {
 
     /**
      * The scope's answer, kept while the tables it reads stay at their versions ({@link
-     * io.meterlake.table.LiveTables} sees a commit within a second). When one of them changed, a kept answer is
-     * given once more while one thread beside the requests reads it again (its {@code as_of} says how fresh it
-     * is); a question asked first is answered as it is read.
+     * io.meterlake.table.LiveTables} sees a commit within a second), its {@code as_of} the stream's latest mark
+     * meanwhile. When one of them changed, a kept answer is given once more, as of its own mark, while one thread
+     * beside the requests reads it again; a question asked first is answered as it is read.
      */
     private Optional<UsageQuery.Answer> answer(
             UsageScope scope, UsageQuery.Selection selection, Period period, UsageQuery.Window window) {
         String key = String.join(
                 "\n", scope.toString(), selection.column(), selection.id(), period.toString(), window.name());
-        List<Long> versions = tables.versions(READ);
+        io.meterlake.table.LiveTables.Stand stand = tables.stand(READ);
+        List<Long> versions = stand.versions();
         Kept kept = answers.get(key);
         if (kept != null && kept.versions().equals(versions)) {
-            return kept.answer();
+            return kept.answer().map(answer -> answer.asOf(stand.visibleThrough()));
         }
         if (kept == null) {
             return read(key, versions, scope, selection, period, window);
@@ -257,7 +258,8 @@ final class UsageEndpoint implements AutoCloseable {
 
     /** The limits, made once per version of their table (every check reads them all). */
     private List<io.meterlake.limits.Limit> limits(TableRows reads) {
-        long version = tables.versions(List.of(io.meterlake.schema.Tables.USAGE_LIMITS))
+        long version = tables.stand(List.of(io.meterlake.schema.Tables.USAGE_LIMITS))
+                .versions()
                 .get(0);
         LimitsAt known = limitsAt;
         if (known == null || known.version() != version) {

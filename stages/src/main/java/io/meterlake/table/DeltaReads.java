@@ -38,6 +38,9 @@ public final class DeltaReads implements TableRows {
     private final Map<String, Optional<Snapshot>> snapshots = new java.util.concurrent.ConcurrentHashMap<>();
     /** Per table, its version's scan state and files: the log replayed once, however many reads ask. */
     private final Map<String, Files> files = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The stream's mark, read just before the provisional table's snapshot ({@link VisibleThrough}). */
+    private volatile Optional<Instant> mark = Optional.empty();
+
     /** Per table read whole, its rows. */
     private final Map<String, List<Row>> whole = new java.util.HashMap<>();
 
@@ -167,7 +170,18 @@ public final class DeltaReads implements TableRows {
     }
 
     private Optional<Snapshot> snapshot(String table) {
-        return snapshots.computeIfAbsent(table, t -> KernelSnapshots.latest(engine, path(t)));
+        return snapshots.computeIfAbsent(table, t -> {
+            if (t.equals(io.meterlake.schema.Tables.USAGE_AGGREGATES_PROVISIONAL)) {
+                mark = VisibleThrough.read(hadoop, root); // before the version: the rows then hold it
+            }
+            return KernelSnapshots.latest(engine, path(t));
+        });
+    }
+
+    @Override
+    public Optional<Instant> visibleThrough() {
+        snapshot(io.meterlake.schema.Tables.USAGE_AGGREGATES_PROVISIONAL);
+        return mark;
     }
 
     private String path(String table) {

@@ -31,6 +31,7 @@ import org.apache.spark.sql.Row;
  */
 public final class LiveTables {
     static final Duration RECHECK = Duration.ofSeconds(1);
+    private static final String PROVISIONAL = io.meterlake.schema.Tables.USAGE_AGGREGATES_PROVISIONAL;
     static final long MAX_CACHED_ROWS = Runtime.getRuntime().maxMemory() / 4 / 500;
     private static final Pattern COMMIT = Pattern.compile("(\\d{20})\\.json");
 
@@ -47,8 +48,16 @@ public final class LiveTables {
 
     private long cachedRows;
 
-    /** A table at one version: its scan state and files with their statistics; none when it does not exist. */
-    private record Version(long version, io.delta.kernel.data.Row state, List<ScanFile> files, long checkedAt) {
+    /**
+     * A table at one version: its scan state and files with their statistics; none when it does not exist. For the
+     * provisional table, the stream's mark as read just before the version was checked ({@link VisibleThrough}).
+     */
+    private record Version(
+            long version,
+            io.delta.kernel.data.Row state,
+            List<ScanFile> files,
+            long checkedAt,
+            Optional<Instant> mark) {
         boolean exists() {
             return version >= 0;
         }
@@ -108,15 +117,33 @@ public final class LiveTables {
             public Optional<Instant> greatest(String table, String column) {
                 return LiveTables.this.greatest(pinned.computeIfAbsent(table, LiveTables.this::version), table, column);
             }
+
+            @Override
+            public Optional<Instant> visibleThrough() {
+                return pinned.computeIfAbsent(PROVISIONAL, LiveTables.this::version)
+                        .mark();
+            }
         };
     }
 
     /**
-     * Each table's latest version as last checked ({@code -1}: none): what an answer read from these tables
-     * depends on, so that a server may keep the answer while they stay.
+     * What an answer read from some tables stands on: each one's latest version as last checked ({@code -1}:
+     * none), so that a server may keep the answer while they stay; and the stream's mark as read with the
+     * provisional table's version (empty when that table is not among them), which a kept answer may take as its
+     * own while the versions stay.
      */
-    public List<Long> versions(List<String> tables) {
-        return tables.stream().map(table -> version(table).version()).toList();
+    public record Stand(List<Long> versions, Optional<Instant> visibleThrough) {}
+
+    /** What answers read from {@code tables} stand on now (see {@link Stand}). */
+    public Stand stand(List<String> tables) {
+        List<Long> numbers = new ArrayList<>();
+        Optional<Instant> mark = Optional.empty();
+        for (String table : tables) {
+            Version version = version(table);
+            numbers.add(version.version());
+            mark = table.equals(PROVISIONAL) ? version.mark() : mark;
+        }
+        return new Stand(List.copyOf(numbers), mark);
     }
 
     /**
@@ -132,7 +159,7 @@ public final class LiveTables {
             synchronized (this) {
                 known = versions.get(table);
                 if (known == null) {
-                    known = load(table, null);
+                    known = load(table, null, markOf(table));
                     versions.put(table, known);
                 }
                 return known;
@@ -142,9 +169,10 @@ public final class LiveTables {
             return known;
         }
         try {
+            Optional<Instant> mark = markOf(table); // before the version: the rows then hold it
             Version now = known.exists() && !committedAfter(table, known.version())
-                    ? new Version(known.version(), known.state(), known.files(), System.nanoTime())
-                    : load(table, known);
+                    ? new Version(known.version(), known.state(), known.files(), System.nanoTime(), mark)
+                    : load(table, known, mark);
             versions.put(table, now);
             return now;
         } finally {
@@ -169,23 +197,28 @@ public final class LiveTables {
         }
     }
 
+    /** The stream's mark for the provisional table, none for the others. */
+    private Optional<Instant> markOf(String table) {
+        return table.equals(PROVISIONAL) ? VisibleThrough.read(hadoop, root) : Optional.empty();
+    }
+
     /**
      * The latest snapshot's files, with statistics: the log replayed once for this version; the files {@code
-     * before} knew keep their parsed statistics.
+     * before} knew keep their parsed statistics. {@code mark}: read before this.
      */
-    private Version load(String table, Version before) {
+    private Version load(String table, Version before, Optional<Instant> mark) {
         Map<String, ScanFile> known = new HashMap<>();
         if (before != null) {
             before.files().forEach(file -> known.put(file.key(), file));
         }
         java.util.Optional<io.delta.kernel.Snapshot> latest = KernelSnapshots.latest(engine, path(table));
         if (latest.isEmpty()) {
-            return new Version(-1, null, List.of(), System.nanoTime());
+            return new Version(-1, null, List.of(), System.nanoTime(), mark);
         }
         io.delta.kernel.Snapshot snapshot = latest.get();
         Scan scan = snapshot.getScanBuilder(engine).build();
         List<ScanFile> files = ScanFile.list(engine, scan, known, path(table));
-        return new Version(snapshot.getVersion(engine), scan.getScanState(engine), files, System.nanoTime());
+        return new Version(snapshot.getVersion(engine), scan.getScanState(engine), files, System.nanoTime(), mark);
     }
 
     private List<Row> rows(Version version, String table, Map<String, ?> equalTo) {

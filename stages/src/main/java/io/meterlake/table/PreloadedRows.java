@@ -43,4 +43,13 @@ public final class PreloadedRows implements TableRows {
     public Optional<Instant> greatest(String name, String column) {
         return name.equals(table) ? FileStatistics.greatest(rows.stream(), column) : tables.greatest(name, column);
     }
+
+    /**
+     * The other reader's mark. It holds for the rows in hand when no provisional commit can come between their
+     * read and this one: a stream batch's windows, read after its own merge (the next commit is the next batch's).
+     */
+    @Override
+    public Optional<Instant> visibleThrough() {
+        return tables.visibleThrough();
+    }
 }

@@ -26,4 +26,11 @@ public interface TableRows {
      * the table does not exist or the column holds only nulls.
      */
     Optional<Instant> greatest(String table, String column);
+
+    /**
+     * The instant through which the stream's records are in {@code usage_aggregates_provisional} as this reader
+     * reads that table ({@link VisibleThrough}: the mark is read before the table's version, so the rows hold it);
+     * empty when no stream has written one.
+     */
+    Optional<Instant> visibleThrough();
 }

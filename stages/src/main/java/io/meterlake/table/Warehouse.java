@@ -187,6 +187,17 @@ public final class Warehouse implements TableRows {
         return DeltaTable.isDeltaTable(spark, path(table));
     }
 
+    /** The stream's mark as it is now ({@link VisibleThrough}): each read of this warehouse is at the latest version. */
+    @Override
+    public java.util.Optional<java.time.Instant> visibleThrough() {
+        return VisibleThrough.read(spark.sparkContext().hadoopConfiguration(), root);
+    }
+
+    /** Records the stream's mark ({@link VisibleThrough}): after the provisional commits that make it true. */
+    public void markVisibleThrough(java.time.Instant through) {
+        VisibleThrough.write(spark.sparkContext().hadoopConfiguration(), root, through);
+    }
+
     @Override
     public java.util.Optional<java.time.Instant> greatest(String table, String column) {
         return reads().greatest(table, column);

@@ -170,6 +170,8 @@ class StreamJobTest extends SparkTestBase {
                 .contains("meterlake_stream_visible_through_seconds ")
                 .contains("meterlake_stream_lag_seconds ");
         assertThat(first.metrics().visibleThrough()).isPresent();
+        // ... and where the readers of the windows find it (the usage API's as_of), written before the job returns.
+        assertThat(warehouse.visibleThrough()).isEqualTo(first.metrics().visibleThrough());
 
         assertThat(rawRows()).as("raw keeps every record, copies too").isEqualTo(4);
         assertThat(windows()).containsExactly("2026-11-02T10:00:00Z 7 2", "2026-11-02T11:00:00Z 5 1");

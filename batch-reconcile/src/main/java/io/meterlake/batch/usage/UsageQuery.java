@@ -106,8 +106,22 @@ public final class UsageQuery {
             Source source,
             String note) {}
 
-    /** The values, and how fresh the provisional ones are (the latest window update they come from). */
+    /**
+     * The values, and how fresh the provisional ones are: the stream's mark ({@link
+     * io.meterlake.table.VisibleThrough}), the instant through which every record the broker had is in the windows
+     * they come from; empty for a published period's lines, or when no stream has said.
+     */
     public record Answer(List<Value> values, Optional<Instant> asOf) {
+        /**
+         * The same values as of {@code later}, a mark read with the versions of the tables they were read from
+         * (which still stand): a provisional answer's {@code as_of} moves on while nothing it reads changed.
+         */
+        public Answer asOf(Optional<Instant> later) {
+            return asOf.isPresent() && later.isPresent() && later.get().isAfter(asOf.get())
+                    ? new Answer(values, later)
+                    : this;
+        }
+
         /**
          * {@code usage --format json} and the usage API's body, one form: {selection, period, window, as_of,
          * values: [{subscription_id, plan, metric, unit, start, end, quantity, event_count, source, note}]}.
@@ -209,14 +223,11 @@ public final class UsageQuery {
     private Answer combined(
             Selection selection, Period period, java.util.function.UnaryOperator<Instant> grain, Duration length) {
         Map<String, List<Row>> groups = new TreeMap<>();
-        Instant asOf = null;
         for (Row row : tables.rows(Tables.USAGE_AGGREGATES_PROVISIONAL, selection.filter())) {
             Instant start = row.<Timestamp>getAs(Columns.WINDOW_START).toInstant();
             if (!period.contains(start)) {
                 continue;
             }
-            Instant updated = row.<Timestamp>getAs(Columns.UPDATED_AT).toInstant();
-            asOf = asOf == null || updated.isAfter(asOf) ? updated : asOf;
             String key = row.<String>getAs(Columns.SUBSCRIPTION_ID) + "\t" + row.<String>getAs(Columns.METRIC) + "\t"
                     + grain.apply(start);
             groups.computeIfAbsent(key, k -> new ArrayList<>()).add(row);
@@ -231,7 +242,7 @@ public final class UsageQuery {
         values.sort(Comparator.comparing(Value::subscriptionId)
                 .thenComparing(Value::metric)
                 .thenComparing(Value::start));
-        return new Answer(values, Optional.ofNullable(asOf));
+        return new Answer(values, tables.visibleThrough());
     }
 
     /** One group of stream windows as one value, by its metric's aggregation. */

@@ -806,9 +806,35 @@ class ClosingTest extends SparkTestBase {
                 .hasSize(2);
         assertThat(final_.asOf()).isEmpty();
 
+        assertThat(usage.period(io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-std"), NOVEMBER)
+                        .asOf())
+                .as("no stream has said how fresh the windows are")
+                .isEmpty();
+        // as_of is the stream's mark (how fresh the windows are), not the newest window's update (06:00 here).
+        Instant mark = Instant.parse("2026-11-03T00:00:10Z");
+        warehouse.markVisibleThrough(mark);
+        usage = new io.meterlake.batch.usage.UsageQuery(
+                new io.meterlake.table.DeltaReads(spark().sparkContext().hadoopConfiguration(), config.warehouse()),
+                config.catalog(),
+                config.approvers());
         io.meterlake.batch.usage.UsageQuery.Answer november =
                 usage.period(io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-std"), NOVEMBER);
-        assertThat(november.asOf()).hasValue(Instant.parse("2026-11-02T06:00:00Z"));
+        assertThat(november.asOf()).hasValue(mark);
+        assertThat(usage.period(io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-none"), NOVEMBER)
+                        .asOf())
+                .as("nothing used yet, as of the mark")
+                .hasValue(mark);
+        assertThat(usage.period(io.meterlake.batch.usage.UsageQuery.Selection.account("acct-1"), OCTOBER)
+                        .asOf())
+                .as("a locked period's lines are no stream's")
+                .isEmpty();
+        // A kept answer moves on to a later mark read with the same versions; never back, never onto lines.
+        Instant later = mark.plusSeconds(10);
+        assertThat(november.asOf(Optional.of(later)).asOf()).hasValue(later);
+        assertThat(november.asOf(Optional.of(later)).values()).isEqualTo(november.values());
+        assertThat(november.asOf(Optional.of(mark.minusSeconds(10))).asOf()).hasValue(mark);
+        assertThat(november.asOf(Optional.empty()).asOf()).hasValue(mark);
+        assertThat(final_.asOf(Optional.of(later)).asOf()).isEmpty();
         assertThat(november.values())
                 .extracting(v -> v.metric() + " " + (v.quantity() == null ? "-" : Quantities.render(v.quantity())) + " "
                         + v.events() + " " + v.source().word())

@@ -3,6 +3,7 @@ package io.meterlake.streaming.sink;
 import io.meterlake.config.MeterlakeConfig;
 import io.meterlake.schema.ProgressRow;
 import io.meterlake.schema.Tables;
+import io.meterlake.table.VisibleThrough;
 import io.meterlake.table.Warehouse;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * idempotent append per batch. A process killed between a batch's commit and this write loses that
  * batch's progress row, never data; the next batch's row carries the watermark on.
  *
- * <p>It also prints one line per batch of either query to {@code log}, for people watching, and hands every
- * report, batches and idle triggers alike, to the stream's metrics.
+ * <p>It also prints one line per batch of either query to {@code log}, for people watching, hands every
+ * report, batches and idle triggers alike, to the stream's metrics, and writes their freshness where readers
+ * of the windows find it ({@link VisibleThrough}: the usage API's {@code as_of}).
  */
 public final class ProgressRecorder extends StreamingQueryListener {
     private static final Logger LOG = LoggerFactory.getLogger(ProgressRecorder.class);
@@ -36,6 +38,8 @@ public final class ProgressRecorder extends StreamingQueryListener {
      * skips Delta's check (Warehouse#appendIdempotent with what was committed in this run).
      */
     private final java.util.Map<String, Long> written = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The last mark written ({@link VisibleThrough}); the listener's thread only. */
+    private Instant marked;
 
     public ProgressRecorder(
             SparkSession spark, MeterlakeConfig config, PrintWriter log, java.time.Clock clock, StreamMetrics metrics) {
@@ -53,6 +57,7 @@ public final class ProgressRecorder extends StreamingQueryListener {
     public void onQueryProgress(QueryProgressEvent event) {
         StreamingQueryProgress progress = event.progress();
         metrics.progress(progress);
+        metrics.visibleThrough().ifPresent(this::mark);
         if (!progress.durationMs().containsKey("addBatch")) {
             return; // an idle trigger: no batch ran (no-data batches that move the watermark do run)
         }
@@ -104,6 +109,24 @@ public final class ProgressRecorder extends StreamingQueryListener {
 
     @Override
     public void onQueryTerminated(QueryTerminatedEvent event) {}
+
+    /**
+     * Writes the stream's mark ({@link VisibleThrough}) when it moved: after the commits that make it true, since
+     * the engine reports a batch once it committed. A write that fails is tried again at the next report.
+     */
+    private void mark(Instant through) {
+        if (marked != null && !through.isAfter(marked)) {
+            return;
+        }
+        try {
+            new Warehouse(spark, config.warehouse()).markVisibleThrough(through);
+            marked = through;
+        } catch (java.io.UncheckedIOException e) {
+            LOG.warn(
+                    "the stream's mark of how fresh the windows are was not written (next report tries again): {}",
+                    e.getMessage());
+        }
+    }
 
     private static Instant time(String iso) {
         return iso == null ? null : Instant.parse(iso);
