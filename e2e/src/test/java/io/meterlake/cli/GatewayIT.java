@@ -951,6 +951,11 @@ class GatewayIT extends SparkTestBase {
             assertThat(view.evaluate("document.getElementById('selection').innerText")
                             .asText())
                     .isEqualTo("subscription " + own.get(0));
+            // How fresh: the JSON's as_of, in the words a person reads.
+            assertThat(view.evaluate("document.getElementById('freshness').innerText")
+                            .asText())
+                    .contains("every event the broker had by "
+                            + first.get("as_of").asText() + " is counted");
         }
 
         // Probes with tenant 1's token: whatever is not its own answers as what does not exist, the same body.

@@ -47,16 +47,7 @@ public final class UsagePage {
                 .append(", UTC) · one value per <span id=\"window\">")
                 .append(text(window))
                 .append("</span></p>\n<p id=\"freshness\">")
-                .append(
-                        text(
-                                answer.asOf()
-                                        .map(asOf -> "Provisional values as of " + asOf
-                                                + " (the stream's latest window update);"
-                                                + " final and published values are signed lines.")
-                                        .orElse(
-                                                answer.values().isEmpty()
-                                                        ? "No usage yet."
-                                                        : "Every value is a signed line (final: locked; published: may still be revised).")))
+                .append(text(answer.freshness()))
                 .append("</p>\n</header>\n<section>\n");
         if (answer.values().isEmpty()) {
             out.append("<p id=\"no-usage\">No usage of ")

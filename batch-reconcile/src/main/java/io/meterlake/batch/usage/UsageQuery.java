@@ -122,6 +122,19 @@ public final class UsageQuery {
                     : this;
         }
 
+        /** How fresh the values are, for a person ({@code usage}'s last line, the usage page's). */
+        public String freshness() {
+            Optional<String> counted =
+                    asOf.map(at -> "every event the broker had by " + at + " is counted (later ones may be)");
+            if (values.isEmpty()) {
+                return "No usage yet" + counted.map(text -> ": " + text).orElse("") + ".";
+            }
+            return values.stream().anyMatch(value -> value.source() == Source.PROVISIONAL)
+                    ? "Provisional values: " + counted.orElse("no stream has said how fresh its windows are")
+                            + ". Final and published values are signed lines."
+                    : "Every value is a signed line (final: locked; published: may still be revised).";
+        }
+
         /**
          * {@code usage --format json} and the usage API's body, one form: {selection, period, window, as_of,
          * values: [{subscription_id, plan, metric, unit, start, end, quantity, event_count, source, note}]}.

@@ -806,10 +806,14 @@ class ClosingTest extends SparkTestBase {
                 .hasSize(2);
         assertThat(final_.asOf()).isEmpty();
 
-        assertThat(usage.period(io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-std"), NOVEMBER)
-                        .asOf())
+        io.meterlake.batch.usage.UsageQuery.Answer unmarked =
+                usage.period(io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-std"), NOVEMBER);
+        assertThat(unmarked.asOf())
                 .as("no stream has said how fresh the windows are")
                 .isEmpty();
+        assertThat(unmarked.freshness())
+                .isEqualTo("Provisional values: no stream has said how fresh its windows are."
+                        + " Final and published values are signed lines.");
         // as_of is the stream's mark (how fresh the windows are), not the newest window's update (06:00 here).
         Instant mark = Instant.parse("2026-11-03T00:00:10Z");
         warehouse.markVisibleThrough(mark);
@@ -820,10 +824,16 @@ class ClosingTest extends SparkTestBase {
         io.meterlake.batch.usage.UsageQuery.Answer november =
                 usage.period(io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-std"), NOVEMBER);
         assertThat(november.asOf()).hasValue(mark);
+        assertThat(november.freshness())
+                .startsWith("Provisional values: every event the broker had by 2026-11-03T00:00:10Z is counted");
+        assertThat(final_.freshness()).startsWith("Every value is a signed line");
         assertThat(usage.period(io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-none"), NOVEMBER)
                         .asOf())
                 .as("nothing used yet, as of the mark")
                 .hasValue(mark);
+        assertThat(usage.period(io.meterlake.batch.usage.UsageQuery.Selection.subscription("sub-none"), NOVEMBER)
+                        .freshness())
+                .startsWith("No usage yet: every event the broker had by 2026-11-03T00:00:10Z");
         assertThat(usage.period(io.meterlake.batch.usage.UsageQuery.Selection.account("acct-1"), OCTOBER)
                         .asOf())
                 .as("a locked period's lines are no stream's")

@@ -99,9 +99,7 @@ public final class UsageCommand extends BatchCommand implements ReadsOnly {
             out().println(
                             answer.values().isEmpty()
                                     ? "no usage of " + selection.id() + " in " + billingPeriod
-                                    : answer.asOf()
-                                            .map(asOf -> "provisional values as of " + asOf)
-                                            .orElse("values of the signed lines of " + billingPeriod));
+                                    : answer.freshness());
         }
         out().flush();
         return ExitCodes.OK;
