@@ -201,6 +201,33 @@ class S3EndToEndIT {
         assertThat(Path.of("prod")).doesNotExist();
     }
 
+    /**
+     * The stream's mark of how fresh its windows are is an object in the bucket, and a read without Spark in a JVM of
+     * its own gives it as the provisional values' as_of.
+     */
+    @Test
+    void theStreamsMarkIsAnObjectThatTheReadsWithoutSparkGive() throws IOException, InterruptedException {
+        Path mark = SharedStack.dir()
+                .resolve("s3/data")
+                .resolve(BUCKET)
+                .resolve("prod/warehouse")
+                .resolve(io.meterlake.table.VisibleThrough.FILE);
+        assertThat(mark).isRegularFile();
+        String through = BillingPeriodsCheck.JSON
+                .readTree(Files.readString(mark))
+                .get("visible_through")
+                .asText();
+        String subscription = TruthJson.read(dir.resolve("truth.json")).lines().stream()
+                .filter(line -> line.period().equals(MONTH))
+                .findFirst()
+                .orElseThrow()
+                .subscriptionId();
+        JsonNode usage = launched(
+                "usage", "--subscription", subscription, "--period", MONTH, "--window", "day", "--format", "json");
+        assertThat(usage.get("values").findValuesAsText("source")).isNotEmpty().containsOnly("provisional");
+        assertThat(usage.get("as_of").asText()).isEqualTo(through);
+    }
+
     @Test
     void thePublishedPeriodEqualsTheTruthAndVerifies() throws IOException, InterruptedException {
         Truth truth = TruthJson.read(dir.resolve("truth.json"));
