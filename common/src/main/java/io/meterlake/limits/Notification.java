@@ -20,7 +20,7 @@ import java.util.Objects;
  *                       the ordinal of the crossing it resolves)
  * @param value          the usage it was decided on, in the metric's canonical unit
  * @param source         where the value comes from: {@code provisional}, {@code published} or {@code final}
- * @param asOf           the latest stream update the value comes from; null for a published period's lines
+ * @param asOf           how fresh a provisional value is, the stream's mark; null for a published period's lines
  * @param decidedBy      which step decided it: {@code stream batch 12}, {@code publish of 2026-11}
  * @param decidedAt      the deciding step's clock (when it was decided, not a number it was decided on)
  */

@@ -94,7 +94,7 @@ public final class Columns {
     public static final String USED = "used";
     /** Where that usage comes from: {@code provisional}, {@code published}, {@code final}. */
     public static final String USAGE_SOURCE = "usage_source";
-    /** The latest stream update a provisional usage comes from. */
+    /** How fresh a provisional usage is: the stream's mark ({@code VisibleThrough}) it was read with. */
     public static final String AS_OF = "as_of";
     /** The step that decided: {@code stream batch 12}, {@code publish of 2026-11}. */
     public static final String DECIDED_BY = "decided_by";

@@ -24,7 +24,7 @@ import java.util.Optional;
  *
  * @param used      the period's usage so far in the metric's canonical unit; null when not known exactly
  * @param remaining the limit less the usage, never below zero; null without a limit or a known usage
- * @param asOf      the latest stream update the usage comes from (empty for a published period's lines)
+ * @param asOf      how fresh a provisional usage is, the stream's mark (empty for a published period's lines)
  */
 public record AccessCheck(
         String subscriptionId,

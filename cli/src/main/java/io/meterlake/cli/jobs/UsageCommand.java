@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
             "",
             "Each value is computed by its metric's own aggregation and says where it comes from: final (the",
             "locked revision's line), published (the latest revision's line) or provisional (the stream's hourly",
-            "windows, with as_of: the latest window update). A distinct count over several windows, a percentile",
-            "and a time-weighted level cannot be had exactly from the stream's windows: their value is empty and",
+            "windows, with as_of: every event the broker had by then is in them). A distinct count over several",
+            "windows, a percentile or a time-weighted level cannot be had exactly from them: the value is empty and",
             "the note says why. Read without Spark (about a second). json: {selection, period, window, as_of,",
             "values: [{subscription_id, plan, metric, unit, start, end, quantity, event_count, source, note}]}."
         })
