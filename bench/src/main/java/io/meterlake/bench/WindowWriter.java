@@ -21,7 +21,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The stream's sink as {@code bench usage-api} needs it: a JVM of its own (as the stream job is beside the gateway)
  * that appends an hour of windows to the provisional table every {@code every} and moves the stream's mark of how
- * fresh they are after it, printing {@code commit N} after each, until its standard input closes; then it ends after the commit under way (no half-written table behind).
+ * fresh they are after it, printing {@code commit N} after each, until its standard input closes; then it ends
+ * after the commit under way (no half-written table behind).
  */
 final class WindowWriter implements AutoCloseable {
     private final Process process;

@@ -49,9 +49,9 @@ public final class VisibleThrough {
                 .getBytes(StandardCharsets.UTF_8);
         try {
             FileSystem fs = file.getFileSystem(hadoop);
-            if ("file".equals(fs.getScheme())) {
-                java.nio.file.Path local =
-                        java.nio.file.Path.of(fs.makeQualified(file).toUri());
+            Optional<java.nio.file.Path> onDisk = local(fs, file);
+            if (onDisk.isPresent()) {
+                java.nio.file.Path local = onDisk.get();
                 Files.createDirectories(local.getParent());
                 java.nio.file.Path aside = Files.createTempFile(local.getParent(), ".visible-through", ".tmp");
                 Files.write(aside, body);
@@ -71,10 +71,10 @@ public final class VisibleThrough {
         Path file = new Path(root, FILE);
         try {
             FileSystem fs = file.getFileSystem(hadoop);
+            Optional<java.nio.file.Path> onDisk = local(fs, file);
             byte[] body;
-            if ("file".equals(fs.getScheme())) {
-                body = Files.readAllBytes(
-                        java.nio.file.Path.of(fs.makeQualified(file).toUri()));
+            if (onDisk.isPresent()) {
+                body = Files.readAllBytes(onDisk.get());
             } else {
                 try (InputStream in = fs.open(file)) {
                     body = in.readAllBytes();
@@ -84,12 +84,20 @@ public final class VisibleThrough {
             return mark != null && mark.path(FIELD).isTextual()
                     ? Optional.of(Instant.parse(mark.get(FIELD).asText()))
                     : Optional.empty();
-        } catch (FileNotFoundException | NoSuchFileException e) {
-            return Optional.empty();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | DateTimeParseException e) {
-            return Optional.empty();
+        } catch (FileNotFoundException
+                | NoSuchFileException
+                | com.fasterxml.jackson.core.JsonProcessingException
+                | DateTimeParseException e) {
+            return Optional.empty(); // none written yet, or torn: no mark
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
+    }
+
+    /** The file on a local disk (read and renamed with java.nio, without Hadoop's checksum files); else empty. */
+    private static Optional<java.nio.file.Path> local(FileSystem fs, Path file) {
+        return "file".equals(fs.getScheme())
+                ? Optional.of(java.nio.file.Path.of(fs.makeQualified(file).toUri()))
+                : Optional.empty();
     }
 }
